@@ -1,0 +1,24 @@
+# Every third-party library comes from Debian 12 packages (see
+# scripts/debian-packages.txt); nothing is downloaded at configure time.
+
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
+pkg_check_modules(AVRO REQUIRED IMPORTED_TARGET avro-c)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(SQLiteCpp REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(GTest REQUIRED)
+find_package(prometheus-cpp REQUIRED)
+if(KAFKAML_BENCH AND NOT KAFKAML_FUZZ)
+  find_package(benchmark REQUIRED)
+endif()
+if(KAFKAML_WITH_TORCH AND NOT KAFKAML_FUZZ)
+  find_package(Torch REQUIRED)
+endif()

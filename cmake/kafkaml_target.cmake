@@ -1,0 +1,45 @@
+# Shared compile settings. Every target of the project goes through
+# kafkaml_target() so warnings-as-errors and sanitizers apply uniformly.
+
+set(KAFKAML_WARNINGS
+    -Wall -Wextra -Wpedantic -Werror
+    -Wshadow=local -Wnon-virtual-dtor -Wcast-align -Wunused
+    -Woverloaded-virtual -Wimplicit-fallthrough
+    -Wno-missing-field-initializers)
+
+if(KAFKAML_SANITIZE)
+  set(KAFKAML_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
+                              -fno-sanitize-recover=undefined)
+  add_compile_options(${KAFKAML_SANITIZER_FLAGS})
+  add_link_options(${KAFKAML_SANITIZER_FLAGS})
+endif()
+
+# kafkaml_target(<target>): project warnings and include root on a target.
+function(kafkaml_target target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:${KAFKAML_WARNINGS}>)
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+endfunction()
+
+# kafkaml_test(<name> SOURCES ... LIBS ... [LABELS ...]):
+# a GTest executable registered with CTest. Label `unit` tests need nothing
+# but the process itself and run under the sanitizers in CI; tests that start
+# brokers, databases, Python or browsers are labelled `integration`.
+function(kafkaml_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  kafkaml_target(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  include(GoogleTest)
+  gtest_discover_tests(${name}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+               ENVIRONMENT "KAFKAML_BIN=${CMAKE_BINARY_DIR}/kafkaml;KAFKAML_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,38 @@
+#pragma once
+
+// Entry points that turn a user's model definition text into a ModelSpec.
+// Torch-free: the REST API validates model code with these alone.
+
+#include "ml/spec/model_spec.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace kafkaml::ml {
+
+//! A definition the user must fix. `what()` is the full user-facing message,
+//! "line L, column C: <what was wrong and what was expected>"; `location` and
+//! `reason` hold its parts for UIs that mark the line.
+class ModelDefinitionError : public std::runtime_error {
+public:
+	ModelDefinitionError(SourceLocation location, std::string reason);
+	SourceLocation location;
+	std::string reason;
+};
+
+//! Parses any accepted form, chosen by content: Keras-subset Python code,
+//! Keras' `model.to_json()` JSON, or the plain JSON spec. Fills every
+//! default and checks shapes (each layer gets a valid input).
+//! Throws ModelDefinitionError. Thread: any; no shared state.
+ModelSpec parse_model_definition(std::string_view text);
+
+//! The original's fit/evaluate kwargs string, e.g.
+//! "epochs=5, steps_per_epoch=1000, shuffle=True", or a JSON object text.
+//! Throws ModelDefinitionError naming the column of the bad argument.
+FitOptions parse_fit_kwargs(std::string_view text);
+FitOptions fit_options_from_json(const nlohmann::json &object);
+
+} // namespace kafkaml::ml

@@ -58,10 +58,13 @@ ChildProcess ChildProcess::spawn(const ProcessSpec &spec) {
 
 	posix_spawn_file_actions_t actions;
 	posix_spawn_file_actions_init(&actions);
+	constexpr int kAppend = O_WRONLY | O_CREAT | O_APPEND;
 	if (!spec.log_path.empty()) {
-		posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-		                                 0644);
-		posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+		posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, spec.log_path.c_str(), kAppend, 0644);
+		posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+	}
+	if (!spec.stdout_path.empty()) {
+		posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.stdout_path.c_str(), kAppend, 0644);
 	}
 	posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawnattr_t attributes;

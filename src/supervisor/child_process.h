@@ -13,7 +13,8 @@ namespace kafkaml::supervisor {
 struct ProcessSpec {
 	std::vector<std::string> argv;
 	std::vector<std::string> extra_env;
-	std::string log_path; //!< stdout+stderr appended here; empty = inherit
+	std::string log_path;    //!< stdout+stderr appended here; empty = inherit
+	std::string stdout_path; //!< when set, stdout goes here instead (log_path keeps stderr)
 };
 
 //! One child process of ours. Not copyable; the destructor does NOT kill

@@ -7,12 +7,20 @@
 #include <csignal>
 #include <future>
 #include <stdexcept>
+#include <sys/wait.h>
 
 namespace kafkaml::supervisor {
 namespace {
 
+//! Whether an adopted process still runs. An adopted process is normally
+//! not our child; when it is (the server restarted in-process), reap it here
+//! so that its zombie does not count as alive.
 bool pid_alive(pid_t pid) {
-	return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH);
+	if (pid <= 0) {
+		return false;
+	}
+	::waitpid(pid, nullptr, WNOHANG);
+	return ::kill(pid, 0) == 0 || errno != ESRCH;
 }
 
 } // namespace

@@ -1,0 +1,48 @@
+#include "cli/command_registry.h"
+#include "common/signals.h"
+#include "server/server_app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace kafkaml::cli {
+namespace {
+
+void add_server_command(CLI::App &root) {
+	auto *command = root.add_subcommand(
+	    "server", "Run the REST API, web UI, control logger and job orchestrator against a Kafka cluster");
+	auto config = std::make_shared<server::ServerConfig>();
+	auto data_dir = std::make_shared<std::string>("kafkaml-data");
+	command->add_option("--listen", config->listen, "host:port of the REST API and web UI (port 0: any free port)")
+	    ->capture_default_str();
+	command->add_option("--bootstrap-servers", config->bootstrap_servers, "Kafka bootstrap servers")
+	    ->capture_default_str();
+	command->add_option("--store", config->store_url,
+	                    "metadata store: sqlite:PATH or postgresql://USER@HOST/DB (default: SQLite in --data-dir)");
+	command->add_option("--data-dir", *data_dir, "where the token, the default database and job logs live")
+	    ->capture_default_str();
+	command->add_option("--control-topic", config->control_topic, "topic of the control messages")
+	    ->capture_default_str();
+	command->add_option("--web-root", config->web_root, "directory of the built web UI (default: found by itself)");
+	command->callback([config, data_dir] {
+		ShutdownSignal::install();
+		config->data_dir = *data_dir;
+		server::ServerApp app(*config);
+		app.start();
+		// First line: the URL, for scripts and tests that start the server.
+		std::printf("%s\n", app.url().c_str());
+		std::fflush(stdout);
+		spdlog::info("server: REST API and web UI at {}/ ; admin token in {}", app.url(), app.token_file().string());
+		while (!ShutdownSignal::wait_for(std::chrono::seconds(1))) {
+		}
+		spdlog::info("server: stopping");
+		app.stop();
+	});
+}
+
+KAFKAML_REGISTER_COMMAND(2, add_server_command);
+
+} // namespace
+} // namespace kafkaml::cli

@@ -1,0 +1,41 @@
+#include "cli/command_registry.h"
+#include "cli/worker_options.h"
+#include "common/signals.h"
+#include "stream/control_wait.h"
+#include "stream/kafka_range_reader.h"
+#include "workers/http_control_plane.h"
+#include "workers/training_job.h"
+
+#include <memory>
+
+namespace kafkaml::cli {
+namespace {
+
+void add_train_command(CLI::App &root) {
+	auto *command = root.add_subcommand("train", "Run the training job of one result (started by the server)");
+	auto options = std::make_shared<WorkerOptions>();
+	auto result_id = std::make_shared<int64_t>(0);
+	options->add_to(*command);
+	command->add_option("--result-id", *result_id, "the training result this job produces")->required();
+	command->callback([options, result_id] {
+		ShutdownSignal::install();
+		workers::HttpControlPlane plane(options->server, WorkerOptions::token());
+		stream::KafkaConfig kafka{options->bootstrap_servers, {}};
+		workers::TrainingJobEnvironment env;
+		env.control_plane = &plane;
+		env.cancelled = [] { return ShutdownSignal::requested(); };
+		env.wait_for_stream = [&](int64_t deployment_id) {
+			return stream::wait_for_control_message(kafka, options->control_topic, deployment_id,
+			                                        std::chrono::hours(24 * 365), env.cancelled);
+		};
+		env.open_ranges = [&](const std::vector<formats::Range> &ranges) -> std::unique_ptr<stream::Source> {
+			return std::make_unique<stream::KafkaRangeReader>(kafka, ranges);
+		};
+		workers::run_training_job(*result_id, env);
+	});
+}
+
+KAFKAML_REGISTER_COMMAND(60, add_train_command);
+
+} // namespace
+} // namespace kafkaml::cli

@@ -1,0 +1,142 @@
+#include "orchestrator/local_executor.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+namespace kafkaml::orchestrator {
+namespace {
+
+using namespace std::chrono_literals;
+
+//! The executor runs `/bin/sh -c 'while :; do sleep 0.2; done' sh <args>`, a
+//! stand-in that lives like a job and takes its command line.
+class LocalExecutorTest : public ::testing::Test {
+protected:
+	void SetUp() override {
+		auto pattern = (std::filesystem::temp_directory_path() / "kafkaml-executor-XXXXXX").string();
+		dir = ::mkdtemp(pattern.data());
+		db = store::open_store("sqlite:" + dir + "/kafkaml.db");
+		config.kafkaml_binary = "/bin/sh";
+		config.extra_args = {"-c", "while :; do sleep 0.2; done", "sh"};
+		config.server_url = "http://127.0.0.1:1";
+		config.bootstrap_servers = "127.0.0.1:1";
+		config.log_dir = dir + "/logs";
+		config.restart_policy.initial_backoff = 20ms;
+		config.restart_policy.poll_interval = 5ms;
+	}
+	void TearDown() override {
+		if (executor) {
+			executor->stop_all();
+		}
+		std::filesystem::remove_all(dir);
+	}
+
+	std::vector<store::Job> jobs() { return db->list_jobs(); }
+
+	static bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+	static bool eventually(const std::function<bool()> &condition) {
+		auto deadline = std::chrono::steady_clock::now() + 10s;
+		while (std::chrono::steady_clock::now() < deadline) {
+			if (condition()) {
+				return true;
+			}
+			std::this_thread::sleep_for(10ms);
+		}
+		return false;
+	}
+
+	std::string dir;
+	std::unique_ptr<store::Store> db;
+	LocalExecutorConfig config;
+	std::unique_ptr<LocalExecutor> executor;
+};
+
+TEST_F(LocalExecutorTest, TrainingJobRunsRecordedAndStops) {
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	store::Result result;
+	result.id = 7;
+	executor->start_training(result);
+	auto pid = executor->pid_of("train-7");
+	ASSERT_TRUE(pid);
+	EXPECT_TRUE(alive(*pid));
+	auto recorded = jobs();
+	ASSERT_EQ(recorded.size(), 1u);
+	EXPECT_EQ(recorded[0].kind, store::JobKind::Training);
+	EXPECT_EQ(recorded[0].owner, 7);
+	EXPECT_EQ(recorded[0].pid, *pid);
+
+	executor->stop(store::JobKind::Training, 7);
+	EXPECT_FALSE(executor->pid_of("train-7"));
+	EXPECT_TRUE(eventually([&] { return !alive(*pid); }));
+	EXPECT_TRUE(jobs().empty());
+}
+
+TEST_F(LocalExecutorTest, InferenceReplicasScaleUpAndDown) {
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	store::Inference inference;
+	inference.id = 4;
+	inference.replicas = 2;
+	executor->start_inference(inference);
+	EXPECT_EQ(executor->running_jobs(), (std::vector<std::string>{"infer-4-0", "infer-4-1"}));
+	executor->scale(4, 3);
+	EXPECT_EQ(executor->running_jobs().size(), 3u);
+	EXPECT_EQ(jobs().size(), 3u);
+	executor->scale(4, 1);
+	EXPECT_EQ(executor->running_jobs(), (std::vector<std::string>{"infer-4-0"}));
+	EXPECT_EQ(jobs().size(), 1u);
+}
+
+TEST_F(LocalExecutorTest, CrashedJobIsRestartedAndItsRecordFollows) {
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	store::Result result;
+	result.id = 9;
+	executor->start_training(result);
+	auto first = *executor->pid_of("train-9");
+	::kill(first, SIGKILL);
+	ASSERT_TRUE(eventually([&] {
+		auto pid = executor->pid_of("train-9");
+		return pid && *pid != first;
+	}));
+	auto second = *executor->pid_of("train-9");
+	ASSERT_TRUE(eventually([&] {
+		auto recorded = jobs();
+		return recorded.size() == 1 && recorded[0].pid == second && recorded[0].restarts == 1;
+	}));
+}
+
+TEST_F(LocalExecutorTest, ARestartedServerAdoptsLiveJobsAndRestartsDeadOnes) {
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	store::Result result;
+	result.id = 1;
+	executor->start_training(result);
+	store::Inference inference;
+	inference.id = 2;
+	inference.replicas = 1;
+	executor->start_inference(inference);
+	auto training_pid = *executor->pid_of("train-1");
+	auto replica_pid = *executor->pid_of("infer-2-0");
+	executor.reset(); // the server goes away; its jobs stay
+
+	ASSERT_TRUE(alive(training_pid));
+	::kill(replica_pid, SIGKILL);
+	ASSERT_TRUE(eventually([&] {
+		int status = 0;
+		::waitpid(replica_pid, &status, WNOHANG); // reap: we are the "init" of these test jobs
+		return !alive(replica_pid);
+	}));
+
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	EXPECT_EQ(executor->recover(), 2u);
+	EXPECT_EQ(executor->pid_of("train-1"), training_pid); // adopted
+	auto replica = executor->pid_of("infer-2-0");
+	ASSERT_TRUE(replica);
+	EXPECT_NE(*replica, replica_pid); // restarted
+	EXPECT_TRUE(alive(*replica));
+}
+
+} // namespace
+} // namespace kafkaml::orchestrator

@@ -1,0 +1,93 @@
+#include "server/control_logger.h"
+
+#include "formats/control_message.h"
+#include "formats/format_error.h"
+#include "formats/range_list.h"
+#include "stream/kafka_group_source.h"
+#include "stream/stream_error.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+namespace kafkaml::server {
+
+ControlLogger::ControlLogger(stream::KafkaConfig kafka, std::string control_topic, std::string group_id,
+                             store::Store &store)
+    : kafka_(std::move(kafka)), control_topic_(std::move(control_topic)), group_id_(std::move(group_id)),
+      store_(store) {
+}
+
+ControlLogger::~ControlLogger() {
+	stop();
+}
+
+void ControlLogger::start() {
+	stopping_ = false;
+	thread_ = std::thread([this] { run(); });
+}
+
+void ControlLogger::stop() {
+	stopping_ = true;
+	if (thread_.joinable()) {
+		thread_.join();
+	}
+}
+
+void ControlLogger::run() {
+	while (!stopping_) {
+		try {
+			stream::KafkaGroupSource source(kafka_, group_id_, {control_topic_});
+			std::vector<stream::Record> records;
+			while (!stopping_) {
+				records.clear();
+				source.poll_batch(records, 256, std::chrono::milliseconds(200));
+				std::map<std::pair<std::string, int32_t>, int64_t> next;
+				for (const auto &record : records) {
+					next[{record.topic, record.partition}] = record.offset + 1;
+					std::optional<std::string_view> key;
+					if (record.key) {
+						key = *record.key;
+					}
+					formats::ControlMessage message;
+					try {
+						message = formats::decode_control_message(key, record.value);
+					} catch (const formats::FormatError &e) {
+						spdlog::warn("control logger: skipping {}/{}@{}: {}", record.topic, record.partition,
+						             record.offset, e.what());
+						continue;
+					}
+					store::Datasource datasource;
+					datasource.deployment = message.deployment_id;
+					datasource.topic = formats::format_range_list(message.ranges);
+					datasource.input_format = message.input_format;
+					datasource.input_config = message.input_config;
+					datasource.description = message.description;
+					datasource.validation_rate = message.validation_rate;
+					datasource.test_rate = message.test_rate;
+					datasource.total_msg = message.total_msg;
+					store_.add_datasource(datasource);
+					recorded_.fetch_add(1);
+					spdlog::info("control logger: deployment {} gets stream {} ({} records)", message.deployment_id,
+					             datasource.topic, message.total_msg);
+				}
+				if (!next.empty()) {
+					std::vector<stream::TopicPartitionOffset> offsets;
+					for (const auto &[partition, offset] : next) {
+						offsets.push_back({partition.first, partition.second, offset});
+					}
+					source.commit(offsets);
+				}
+			}
+		} catch (const std::exception &e) {
+			// Broker away or store error: start over from the committed
+			// offsets after a pause; nothing recorded is lost.
+			spdlog::warn("control logger: {}; retrying in 1 s", e.what());
+			for (int i = 0; i < 10 && !stopping_; ++i) {
+				std::this_thread::sleep_for(std::chrono::milliseconds(100));
+			}
+		}
+	}
+}
+
+} // namespace kafkaml::server

@@ -1,0 +1,44 @@
+#include "server/model_checks.h"
+
+#include "ml/spec/parse.h"
+
+namespace kafkaml::server {
+
+control::ModelValidator model_validator() {
+	return [](std::string_view code) {
+		try {
+			ml::parse_model_definition(code);
+		} catch (const ml::ModelDefinitionError &e) {
+			throw control::ValidationError(e.location.line, e.location.column, e.what());
+		}
+	};
+}
+
+control::KwargsParser kwargs_parser() {
+	return [](std::string_view text) {
+		try {
+			return fit_options_to_json(ml::parse_fit_kwargs(text));
+		} catch (const ml::ModelDefinitionError &e) {
+			throw control::ValidationError(e.location.line, e.location.column, e.what());
+		}
+	};
+}
+
+nlohmann::json fit_options_to_json(const ml::FitOptions &options) {
+	nlohmann::json object = {{"epochs", options.epochs}, {"shuffle", options.shuffle}, {"verbose", options.verbose}};
+	if (options.batch_size) {
+		object["batch_size"] = *options.batch_size;
+	}
+	if (options.steps_per_epoch) {
+		object["steps_per_epoch"] = *options.steps_per_epoch;
+	}
+	if (options.validation_steps) {
+		object["validation_steps"] = *options.validation_steps;
+	}
+	if (options.seed) {
+		object["seed"] = *options.seed;
+	}
+	return object;
+}
+
+} // namespace kafkaml::server

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "control/validation.h"
+#include "ml/spec/model_spec.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kafkaml::server {
+
+//! The API's model check: the real parser, its line:column kept.
+control::ModelValidator model_validator();
+
+//! The API's kwargs parser: the original's "epochs=5, shuffle=True" string
+//! or a JSON object's text, checked by the same parser the training job
+//! uses, so a deployment the API accepted never fails on its kwargs later.
+control::KwargsParser kwargs_parser();
+
+//! FitOptions as the JSON object stored in `kwargs_*_parsed`.
+nlohmann::json fit_options_to_json(const ml::FitOptions &options);
+
+} // namespace kafkaml::server

@@ -1,0 +1,73 @@
+#pragma once
+
+// The whole server in one object: store, admin token, local executor, REST
+// API with the web UI, control logger. `kafkaml server` runs one against a
+// Kafka cluster; `kafkaml up` runs one beside an embedded broker.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace kafkaml::control {
+class ApiServer;
+}
+namespace kafkaml::orchestrator {
+class LocalExecutor;
+}
+namespace kafkaml::store {
+class Store;
+}
+
+namespace kafkaml::server {
+
+class ControlLogger;
+class KafkaControlPublisher;
+
+struct ServerConfig {
+	std::string listen = "127.0.0.1:8080"; //!< host:port; port 0 picks a free one
+	std::string store_url;                 //!< sqlite:PATH or postgresql://...; default in data_dir
+	std::string bootstrap_servers = "127.0.0.1:9092";
+	std::string control_topic = "control";
+	std::filesystem::path data_dir = "kafkaml-data";
+	std::string web_root; //!< built UI; empty: found next to the binary or in the source tree
+	std::string kafkaml_binary; //!< what jobs run; empty: this executable
+	std::string job_log_level = "info";
+};
+
+//! Thread: `start` and `stop` on the owner's thread; everything else runs on
+//! the parts' own threads (see their READMEs).
+class ServerApp {
+public:
+	explicit ServerApp(ServerConfig config);
+	~ServerApp();
+
+	//! Opens the store, makes the token on first start, starts the API, the
+	//! control logger, and brings back the jobs that should be running.
+	//! Throws std::runtime_error saying what failed.
+	void start();
+	//! Stops the API and the logger, then every job (their desired state is
+	//! kept: the next start brings them back).
+	void stop();
+
+	std::string url() const;
+	const std::string &token() const { return token_; }
+	std::filesystem::path token_file() const { return config_.data_dir / "admin-token"; }
+	store::Store &store() { return *store_; }
+
+private:
+	ServerConfig config_;
+	std::string token_;
+	std::unique_ptr<store::Store> store_;
+	std::unique_ptr<orchestrator::LocalExecutor> executor_;
+	std::unique_ptr<KafkaControlPublisher> publisher_;
+	std::unique_ptr<control::ApiServer> api_;
+	std::unique_ptr<ControlLogger> logger_;
+	std::string host_;
+	bool started_ = false;
+};
+
+//! The built web UI next to the binary (`<bin>/../web/dist`, `<bin>/web`) or
+//! in the source tree the binary was built from; empty when none is found.
+std::string find_web_root();
+
+} // namespace kafkaml::server

@@ -1,0 +1,195 @@
+#include "workers/http_control_plane.h"
+
+#include "ml/spec/parse.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace kafkaml::workers {
+namespace {
+
+using nlohmann::json;
+
+//! kwargs as stored: the parsed object, or the user's text when only that exists.
+ml::FitOptions fit_options(const json &deployment, const char *parsed_field, const char *raw_field) {
+	if (deployment.contains(parsed_field) && deployment[parsed_field].is_object()) {
+		return ml::fit_options_from_json(deployment[parsed_field]);
+	}
+	const auto &raw = deployment.value(raw_field, json::object());
+	if (raw.is_string()) {
+		return ml::parse_fit_kwargs(raw.get<std::string>());
+	}
+	return ml::fit_options_from_json(raw);
+}
+
+} // namespace
+
+json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
+	json object = json::object();
+	for (const auto &[name, value] : values) {
+		object[prefix + name] = value;
+	}
+	return object;
+}
+
+HttpControlPlane::HttpControlPlane(const std::string &server_url, std::string token,
+                                   std::chrono::milliseconds retry_for)
+    : client_(std::make_unique<httplib::Client>(server_url)), token_(std::move(token)), retry_for_(retry_for) {
+	client_->set_connection_timeout(5);
+	client_->set_read_timeout(60);
+	client_->set_write_timeout(60);
+	if (!token_.empty()) {
+		client_->set_bearer_token_auth(token_.c_str());
+	}
+}
+
+HttpControlPlane::~HttpControlPlane() = default;
+
+HttpControlPlane::Response HttpControlPlane::call(const std::string &method, const std::string &path,
+                                                  const std::string &body, const std::string &content_type) {
+	auto deadline = std::chrono::steady_clock::now() + retry_for_;
+	auto pause = std::chrono::milliseconds(100);
+	std::string last_error;
+	for (;;) {
+		httplib::Result result{nullptr, httplib::Error::Unknown};
+		if (method == "GET") {
+			result = client_->Get(path.c_str());
+		} else if (method == "POST") {
+			result = client_->Post(path.c_str(), body, content_type.c_str());
+		} else if (method == "PUT") {
+			result = client_->Put(path.c_str(), body, content_type.c_str());
+		} else {
+			throw std::logic_error("unsupported method " + method);
+		}
+		if (result && result->status < 500) {
+			return Response{result->status, result->body};
+		}
+		last_error = result ? "HTTP " + std::to_string(result->status) + ": " + result->body
+		                    : "cannot reach the server: " + httplib::to_string(result.error());
+		if (std::chrono::steady_clock::now() + pause > deadline) {
+			throw std::runtime_error(method + " " + path + " failed: " + last_error);
+		}
+		spdlog::warn("{} {}: {}; retrying", method, path, last_error);
+		std::this_thread::sleep_for(pause);
+		pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+	}
+}
+
+json HttpControlPlane::get_json(const std::string &path) {
+	auto response = call("GET", path);
+	if (response.status != 200) {
+		throw std::runtime_error("GET " + path + " answered " + std::to_string(response.status) + ": " +
+		                         response.body);
+	}
+	return json::parse(response.body);
+}
+
+void HttpControlPlane::post_status(int64_t result_id, const json &body) {
+	auto path = "/api/v1/results/" + std::to_string(result_id) + "/status";
+	auto response = call("POST", path, body.dump());
+	if (response.status == 409) {
+		// The result reached a terminal state meanwhile (stopped by the
+		// user): nothing left to report, and nothing to retry.
+		spdlog::warn("result {}: the server refused status '{}': {}", result_id, body.value("status", ""),
+		             response.body);
+		return;
+	}
+	if (response.status >= 300) {
+		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
+		                         response.body);
+	}
+}
+
+TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
+	auto result = get_json("/api/v1/results/" + std::to_string(result_id));
+	auto deployment = get_json("/api/v1/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
+	auto model = get_json("/api/v1/models/" + std::to_string(result.at("model").get<int64_t>()));
+	TrainingAssignment assignment;
+	assignment.result_id = result_id;
+	assignment.deployment_id = deployment.at("id").get<int64_t>();
+	assignment.model_code = model.at("code").get<std::string>();
+	assignment.batch = deployment.value("batch", int64_t{10});
+	assignment.fit = fit_options(deployment, "kwargs_fit_parsed", "kwargs_fit");
+	assignment.evaluate = fit_options(deployment, "kwargs_val_parsed", "kwargs_val");
+	assignment.seed = static_cast<uint64_t>(result_id);
+	return assignment;
+}
+
+void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &stream) {
+	post_status(result_id, {{"status", "running"},
+	                        {"detail", "training on " + std::to_string(stream.total_msg) + " records of " +
+	                                       stream.topic_ranges}});
+}
+
+bool HttpControlPlane::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {
+	auto metrics = metrics_json(epoch.train);
+	metrics.update(metrics_json(epoch.validation, "val_"));
+	json body = {{"epoch", epoch.epoch}, {"metrics", metrics}};
+	auto path = "/api/v1/results/" + std::to_string(result_id) + "/epochs";
+	auto response = call("POST", path, body.dump());
+	if (response.status == 404 || response.status == 409) {
+		return false; // deleted or stopped meanwhile
+	}
+	if (response.status >= 300) {
+		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
+		                         response.body);
+	}
+	return true;
+}
+
+void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport &report,
+                                         const std::string &model_blob) {
+	auto path = "/api/v1/results/" + std::to_string(result_id) + "/model";
+	auto response = call("PUT", path, model_blob, "application/octet-stream");
+	if (response.status >= 300) {
+		throw std::runtime_error("PUT " + path + " answered " + std::to_string(response.status) + ": " +
+		                         response.body);
+	}
+	auto val = metrics_json(report.validation);
+	if (!report.confusion_matrix.empty()) {
+		val["confusion_matrix"] = report.confusion_matrix;
+	}
+	post_status(result_id, {{"status", "finished"},
+	                        {"train_metrics", metrics_json(report.train)},
+	                        {"val_metrics", val},
+	                        {"test_metrics", metrics_json(report.test)},
+	                        {"training_time", report.training_seconds},
+	                        {"detail", std::to_string(report.epochs) + " epochs on " +
+	                                       std::to_string(report.samples_train) + " records"}});
+}
+
+void HttpControlPlane::training_failed(int64_t result_id, const std::string &reason) {
+	post_status(result_id, {{"status", "failed"}, {"detail", reason}});
+}
+
+void HttpControlPlane::training_stopped(int64_t result_id) {
+	post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
+}
+
+InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id) {
+	auto inference = get_json("/api/v1/inferences/" + std::to_string(inference_id));
+	InferenceAssignment assignment;
+	assignment.inference_id = inference_id;
+	assignment.input_format = inference.at("input_format").get<std::string>();
+	assignment.input_config = inference.value("input_config", json::object());
+	if (assignment.input_config.is_string()) {
+		assignment.input_config = json::parse(assignment.input_config.get<std::string>());
+	}
+	assignment.input_topic = inference.at("input_topic").get<std::string>();
+	assignment.output_topic = inference.at("output_topic").get<std::string>();
+	assignment.dead_letter_topic = inference.value("dead_letter_topic", assignment.input_topic + ".dead-letter");
+	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
+	auto model_path = "/api/v1/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
+	auto model = call("GET", model_path);
+	if (model.status != 200) {
+		throw std::runtime_error("GET " + model_path + " answered " + std::to_string(model.status) + ": " +
+		                         model.body);
+	}
+	assignment.model_blob = std::move(model.body);
+	return assignment;
+}
+
+} // namespace kafkaml::workers

@@ -1,0 +1,167 @@
+#include "workers/inference_job.h"
+
+#include "formats/format_error.h"
+#include "stream/stream_error.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+namespace kafkaml::workers {
+
+void format_prediction(const float *values, size_t count, std::string &out) {
+	out.clear();
+	out += "{\"values\": [";
+	for (size_t i = 0; i < count; ++i) {
+		if (i) {
+			out += ", ";
+		}
+		// JSON has no NaN/Infinity; null keeps the array's length.
+		if (!std::isfinite(values[i])) {
+			out += "null";
+			continue;
+		}
+		fmt::format_to(std::back_inserter(out), "{}", values[i]);
+	}
+	out += "]}";
+}
+
+InferenceJob::InferenceJob(ml::Model &model, const formats::MessageDecoder &decoder, stream::Source &source,
+                           stream::Sink &sink, InferenceJobConfig config)
+    : model_(model), decoder_(decoder), source_(source), sink_(sink), config_(std::move(config)),
+      tracker_([this](const std::vector<stream::TopicPartitionOffset> &offsets) { source_.commit(offsets); }),
+      last_commit_(std::chrono::steady_clock::now()) {
+	sink_.set_delivery_callback([this](const stream::Delivery &delivery) { on_delivery(delivery); });
+}
+
+uint64_t InferenceJob::remember(const stream::Record &record) {
+	auto tag = next_tag_++;
+	pending_.emplace(tag, Pending{record.topic, record.partition, record.offset});
+	return tag;
+}
+
+void InferenceJob::on_delivery(const stream::Delivery &delivery) {
+	auto it = pending_.find(delivery.tag);
+	if (it == pending_.end()) {
+		return;
+	}
+	if (!delivery.ok()) {
+		// Not marked done: the input stays uncommitted and is predicted
+		// again by whoever reads it next.
+		if (delivery_error_.empty()) {
+			delivery_error_ = "output of " + it->second.topic + "/" + std::to_string(it->second.partition) + "@" +
+			                  std::to_string(it->second.offset) + " was not delivered: " + delivery.error;
+		}
+		pending_.erase(it);
+		return;
+	}
+	tracker_.done(it->second.topic, it->second.partition, it->second.offset);
+	pending_.erase(it);
+}
+
+void InferenceJob::dead_letter(const stream::Record &record, const std::string &error) {
+	std::vector<stream::Header> headers = record.headers;
+	headers.push_back({kErrorHeader, error});
+	headers.push_back({kSourceHeader, record.topic + "/" + std::to_string(record.partition) + "@" +
+	                                      std::to_string(record.offset)});
+	stream::OutRecord out;
+	out.topic = config_.dead_letter_topic;
+	if (record.key) {
+		out.key = std::string_view(*record.key);
+	}
+	out.value = record.value;
+	out.headers = headers;
+	out.tag = remember(record);
+	sink_.produce(out);
+	counters_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
+}
+
+void InferenceJob::process(std::vector<stream::Record> &records) {
+	rows_.clear();
+	row_record_.clear();
+	for (size_t i = 0; i < records.size(); ++i) {
+		const auto &record = records[i];
+		tracker_.begin(record.topic, record.partition, record.offset);
+		try {
+			decoder_.decode(record.view(), rows_, false);
+			row_record_.push_back(i);
+		} catch (const formats::FormatError &e) {
+			dead_letter(record, e.what());
+		}
+	}
+	counters_.consumed.fetch_add(records.size(), std::memory_order_relaxed);
+	if (rows_.rows == 0) {
+		return;
+	}
+	ml::Array input;
+	input.shape = model_.input_shape();
+	input.shape.insert(input.shape.begin(), static_cast<int64_t>(rows_.rows));
+	input.data = std::move(rows_.features);
+	ml::Array output;
+	try {
+		output = model_.predict(input);
+	} catch (const std::exception &e) {
+		// The whole batch failed (e.g. rows of the wrong width for the
+		// model): every record is a dead letter with the reason.
+		for (auto index : row_record_) {
+			dead_letter(records[index], std::string("prediction failed: ") + e.what());
+		}
+		rows_.features = std::move(input.data);
+		return;
+	}
+	rows_.features = std::move(input.data); // keep the capacity
+	auto width = static_cast<size_t>(output.row_size());
+	for (size_t row = 0; row < row_record_.size(); ++row) {
+		const auto &record = records[row_record_[row]];
+		format_prediction(&output.data[row * width], width, json_);
+		stream::OutRecord out;
+		out.topic = config_.output_topic;
+		if (record.key) {
+			out.key = std::string_view(*record.key);
+		}
+		out.value = json_;
+		out.headers = record.headers;
+		out.tag = remember(record);
+		sink_.produce(out);
+	}
+	counters_.predicted.fetch_add(row_record_.size(), std::memory_order_relaxed);
+}
+
+void InferenceJob::commit_if_due(bool force) {
+	auto now = std::chrono::steady_clock::now();
+	if (!force && now - last_commit_ < config_.commit_interval) {
+		return;
+	}
+	last_commit_ = now;
+	tracker_.commit();
+}
+
+void InferenceJob::run(const std::function<bool()> &cancelled) {
+	std::vector<stream::Record> records;
+	records.reserve(config_.max_batch);
+	bool more = true;
+	while (more && !(cancelled && cancelled())) {
+		records.clear();
+		more = source_.poll_batch(records, config_.max_batch, config_.poll_timeout);
+		if (!records.empty()) {
+			process(records);
+		}
+		sink_.poll(std::chrono::milliseconds(0));
+		if (!delivery_error_.empty()) {
+			break;
+		}
+		commit_if_due(false);
+	}
+	try {
+		sink_.flush(std::chrono::seconds(30));
+	} catch (const stream::StreamError &e) {
+		spdlog::warn("inference: flush at shutdown: {}", e.what());
+	}
+	commit_if_due(true);
+	if (!delivery_error_.empty()) {
+		throw stream::StreamError(delivery_error_);
+	}
+}
+
+} // namespace kafkaml::workers

@@ -1,0 +1,104 @@
+#pragma once
+
+// An inference replica (the paper's Algorithm 2) as a read -> compute ->
+// write pipeline:
+//
+//   poll a batch  <- Source (the inference's consumer group on the input topic)
+//   decode        -> rows; a record that cannot be decoded goes to the
+//                    dead-letter topic with the error in a header
+//   predict       -> one model call for the whole batch
+//   produce       -> {"values": [...]} per input, input headers copied, to
+//                    the output topic (the input key too, so keyed inputs
+//                    keep their partition affinity)
+//   commit        <- OffsetTracker: an input offset is committed only after
+//                    its prediction (or dead letter) was acknowledged
+//
+// At-least-once: a replica killed anywhere leaves its uncommitted inputs to
+// the next member of the group, which predicts them again. A delivery that
+// fails for good ends the replica (its supervisor restarts it) rather than
+// committing past a lost prediction.
+
+#include "ml/model.h"
+#include "formats/message_decoder.h"
+#include "stream/io.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace kafkaml::workers {
+
+struct InferenceJobConfig {
+	std::string output_topic;
+	std::string dead_letter_topic;
+	size_t max_batch = 1024;
+	std::chrono::milliseconds poll_timeout{100};
+	//! Offsets are committed at most this often (and at shutdown).
+	std::chrono::milliseconds commit_interval{200};
+};
+
+//! Counters a replica exposes (read from any thread).
+struct InferenceCounters {
+	std::atomic<uint64_t> consumed{0};
+	std::atomic<uint64_t> predicted{0};
+	std::atomic<uint64_t> dead_lettered{0};
+};
+
+//! Header names the replica writes on dead letters.
+inline constexpr const char *kErrorHeader = "kafkaml.error";
+inline constexpr const char *kSourceHeader = "kafkaml.source";
+
+class InferenceJob {
+public:
+	//! Thread: all parts are used only by the thread calling `run`.
+	InferenceJob(ml::Model &model, const formats::MessageDecoder &decoder, stream::Source &source, stream::Sink &sink,
+	             InferenceJobConfig config);
+
+	//! Serves until `cancelled()` or the source ends; flushes and commits
+	//! before returning. Throws stream::StreamError on a delivery that
+	//! failed for good (after committing what was acknowledged before it).
+	void run(const std::function<bool()> &cancelled);
+
+	//! Drops a partition's bookkeeping after a rebalance revoked it.
+	void forget_partition(const std::string &topic, int32_t partition) { tracker_.forget(topic, partition); }
+	const InferenceCounters &counters() const { return counters_; }
+
+	//! One batch: decode, predict, produce. Public for tests.
+	void process(std::vector<stream::Record> &records);
+
+private:
+	void on_delivery(const stream::Delivery &delivery);
+	void dead_letter(const stream::Record &record, const std::string &error);
+	uint64_t remember(const stream::Record &record);
+	void commit_if_due(bool force);
+
+	ml::Model &model_;
+	const formats::MessageDecoder &decoder_;
+	stream::Source &source_;
+	stream::Sink &sink_;
+	InferenceJobConfig config_;
+	stream::OffsetTracker tracker_;
+	InferenceCounters counters_;
+
+	struct Pending {
+		std::string topic;
+		int32_t partition;
+		int64_t offset;
+	};
+	std::unordered_map<uint64_t, Pending> pending_;
+	uint64_t next_tag_ = 1;
+	std::string delivery_error_;
+	std::chrono::steady_clock::time_point last_commit_;
+
+	// Reused across batches so the steady state allocates little.
+	formats::Batch rows_;
+	std::vector<size_t> row_record_; //!< row -> index into the batch's records
+	std::string json_;
+};
+
+//! `{"values": [v, ...]}` with each float in its shortest exact form.
+void format_prediction(const float *values, size_t count, std::string &out);
+
+} // namespace kafkaml::workers

@@ -1,0 +1,151 @@
+#include "workers/training_job.h"
+
+#include "stream/memory_log.h"
+#include "workers/tests/fake_control_plane.h"
+#include "workers/tests/hcopd_like.h"
+
+#include <gtest/gtest.h>
+
+namespace kafkaml::workers {
+namespace {
+
+using testing::FakeControlPlane;
+
+//! A log holding an HCOPD-like stream and its control message; the job's
+//! environment reads it through the in-memory fakes.
+class TrainingJobTest : public ::testing::Test {
+protected:
+	void SetUp() override {
+		auto start = testing::append_hcopd_like(log, "hcopd", 0, 239, 7);
+		control.deployment_id = 3;
+		control.ranges = {{"hcopd", 0, start, start + 239}};
+		control.input_format = "RAW";
+		control.input_config = {{"data_type", "float32"}, {"label_type", "uint8"}, {"data_reshape", "3"},
+		                        {"label_reshape", ""}};
+		control.validation_rate = 0.1;
+		control.total_msg = 239;
+
+		TrainingAssignment assignment;
+		assignment.result_id = 11;
+		assignment.deployment_id = 3;
+		assignment.model_code = testing::kHcopdModel;
+		assignment.batch = 10;
+		assignment.fit.epochs = 1000;
+		assignment.fit.steps_per_epoch = 22;
+		assignment.fit.shuffle = true;
+		assignment.seed = 42;
+		plane.training[11] = assignment;
+
+		env.control_plane = &plane;
+		env.wait_for_stream = [this](int64_t deployment) {
+			EXPECT_EQ(deployment, 3);
+			return control;
+		};
+		env.open_ranges = [this](const std::vector<formats::Range> &ranges) -> std::unique_ptr<stream::Source> {
+			return std::make_unique<stream::MemoryRangeReader>(log, ranges);
+		};
+	}
+
+	stream::MemoryLog log;
+	formats::ControlMessage control;
+	FakeControlPlane plane;
+	TrainingJobEnvironment env;
+};
+
+TEST_F(TrainingJobTest, TrainsThePaperModelOnTheStreamAndUploadsIt) {
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
+	ASSERT_EQ(plane.statuses, (std::vector<std::string>{"running", "finished"}));
+	ASSERT_TRUE(plane.stream);
+	EXPECT_EQ(plane.stream->topic_ranges, formats::format_range_list(control.ranges));
+	EXPECT_EQ(plane.stream->input_format, "RAW");
+	EXPECT_EQ(plane.epochs.size(), 1000u);
+	ASSERT_TRUE(plane.report);
+	const auto &report = *plane.report;
+	EXPECT_EQ(report.samples_validation, 23); // int(0.1 * 239)
+	EXPECT_EQ(report.samples_test, 0);
+	EXPECT_EQ(report.samples_train, 216);
+	auto metric = [](const ml::MetricValues &values, const std::string &name) {
+		for (const auto &[key, value] : values) {
+			if (key == name) {
+				return value;
+			}
+		}
+		ADD_FAILURE() << "no metric " << name;
+		return -1.0;
+	};
+	EXPECT_GT(metric(report.validation, "accuracy"), 0.75);
+	ASSERT_EQ(report.confusion_matrix.size(), 2u);
+	int64_t total = 0;
+	for (const auto &row : report.confusion_matrix) {
+		for (auto count : row) {
+			total += count;
+		}
+	}
+	EXPECT_EQ(total, 23);
+	auto model = ml::Model::load(plane.model_blob);
+	EXPECT_EQ(model.param_count(), 26);
+}
+
+TEST_F(TrainingJobTest, SplitsTrainTestValidationInStreamOrder) {
+	control.test_rate = 0.2;
+	plane.training[11].fit.epochs = 2;
+	plane.training[11].fit.steps_per_epoch.reset();
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
+	EXPECT_EQ(plane.report->samples_test, 47);       // int(0.2 * 239)
+	EXPECT_EQ(plane.report->samples_validation, 23); // int(0.1 * 239)
+	EXPECT_EQ(plane.report->samples_train, 239 - 47 - 23);
+	EXPECT_FALSE(plane.report->test.empty());
+}
+
+TEST_F(TrainingJobTest, InvalidModelCodeFailsWithTheParserMessage) {
+	plane.training[11].model_code = "model = tf.keras.Sequential([\n  tf.keras.layers.Dense2(4)\n])\n";
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	ASSERT_EQ(plane.statuses.size(), 1u);
+	EXPECT_NE(plane.statuses[0].find("line 2"), std::string::npos) << plane.statuses[0];
+}
+
+TEST_F(TrainingJobTest, StreamWithoutLabelsFailsSayingWhatIsMissing) {
+	control.input_config.erase("label_type");
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(plane.statuses.back().find("label_type"), std::string::npos) << plane.statuses.back();
+}
+
+TEST_F(TrainingJobTest, RowWidthNotMatchingTheModelFails) {
+	control.input_config["data_reshape"] = "";
+	plane.training[11].model_code = std::string(testing::kHcopdModel);
+	auto at = plane.training[11].model_code.find("(3,)");
+	plane.training[11].model_code.replace(at, 4, "(5,)");
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(plane.statuses.back().find("has 3 values"), std::string::npos) << plane.statuses.back();
+}
+
+TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {
+	stream::Record bad{"hcopd", 0, -1, std::string(1, '\1'), "xy"};
+	auto offset = log.append(bad);
+	control.ranges[0].end = offset + 1;
+	control.total_msg = 240;
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(plane.statuses.back().find(std::to_string(offset)), std::string::npos) << plane.statuses.back();
+}
+
+TEST_F(TrainingJobTest, StopRequestedDuringFitEndsAsStopped) {
+	plane.stop_after_epochs = 5;
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::stopped);
+	EXPECT_EQ(plane.epochs.size(), 5u);
+	EXPECT_EQ(plane.statuses.back(), "stopped");
+	EXPECT_FALSE(plane.report);
+}
+
+TEST_F(TrainingJobTest, ARestartedJobReReadsTheLogAndGetsTheSameResult) {
+	plane.training[11].fit.epochs = 20;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
+	auto first = plane.model_blob;
+	FakeControlPlane again;
+	again.training = plane.training;
+	env.control_plane = &again;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
+	EXPECT_EQ(again.model_blob, first); // deterministic given the seed
+}
+
+} // namespace
+} // namespace kafkaml::workers

@@ -1,0 +1,259 @@
+#include "workers/training_job.h"
+
+#include "formats/format_error.h"
+#include "formats/message_decoder.h"
+#include "formats/split.h"
+#include "ml/spec/parse.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <stdexcept>
+
+namespace kafkaml::workers {
+namespace {
+
+//! A failure the user must fix; turned into `training_failed`.
+class UserError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+//! Thrown out of the reading or fitting loop when the job was cancelled.
+struct Cancelled {};
+
+std::string shape_text(const ml::Shape &shape) {
+	std::string text = "(";
+	for (size_t i = 0; i < shape.size(); ++i) {
+		text += (i ? ", " : "") + (shape[i] < 0 ? std::string("None") : std::to_string(shape[i]));
+	}
+	return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+//! Reads every record of the ranges and decodes it into `batch`.
+void read_stream(stream::Source &source, const formats::MessageDecoder &decoder, formats::Batch &batch,
+                 const std::function<bool()> &cancelled) {
+	std::vector<stream::Record> records;
+	bool more = true;
+	while (more) {
+		if (cancelled && cancelled()) {
+			throw Cancelled{};
+		}
+		records.clear();
+		more = source.poll_batch(records, 4096, std::chrono::milliseconds(200));
+		for (const auto &record : records) {
+			try {
+				decoder.decode(record.view(), batch, true);
+			} catch (const formats::FormatError &e) {
+				throw UserError(std::string("the training stream cannot be decoded: ") + e.what() + " (partition " +
+				                std::to_string(record.partition) + ")");
+			}
+		}
+	}
+}
+
+//! Rows [begin, begin + count) of a row-major buffer as an Array of `shape`.
+ml::Array rows_of(const std::vector<float> &buffer, size_t width, int64_t begin, int64_t count, ml::Shape row_shape) {
+	ml::Array array;
+	array.shape.push_back(count);
+	array.shape.insert(array.shape.end(), row_shape.begin(), row_shape.end());
+	auto first = buffer.begin() + static_cast<std::ptrdiff_t>(begin * static_cast<int64_t>(width));
+	array.data.assign(first, first + static_cast<std::ptrdiff_t>(count * static_cast<int64_t>(width)));
+	return array;
+}
+
+bool is_classifier(const ml::ModelSpec &spec) {
+	const auto &loss = spec.compile.loss.name;
+	return loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy" ||
+	       loss == "binary_crossentropy";
+}
+
+//! Class index of a label row: the value itself, or the argmax of a one-hot.
+int64_t class_of(const float *row, int64_t width) {
+	if (width == 1) {
+		return static_cast<int64_t>(std::lround(row[0]));
+	}
+	return std::max_element(row, row + width) - row;
+}
+
+//! Predicted class of an output row: threshold 0.5 (or 0 for logits) for
+//! one output, else argmax.
+int64_t predicted_class(const float *row, int64_t width, bool from_logits) {
+	if (width == 1) {
+		return row[0] > (from_logits ? 0.0f : 0.5f) ? 1 : 0;
+	}
+	return std::max_element(row, row + width) - row;
+}
+
+std::vector<std::vector<int64_t>> confusion_matrix(ml::Model &model, const ml::Array &x, const ml::Array &y,
+                                                   int64_t batch) {
+	auto predicted = model.predict(x, batch);
+	int64_t rows = x.rows();
+	int64_t out_width = predicted.row_size();
+	int64_t label_width = y.row_size();
+	int64_t classes = std::max<int64_t>(out_width, 2);
+	for (int64_t i = 0; i < rows; ++i) {
+		classes = std::max(classes, class_of(&y.data[i * label_width], label_width) + 1);
+	}
+	std::vector<std::vector<int64_t>> matrix(classes, std::vector<int64_t>(classes, 0));
+	bool logits = model.spec().compile.loss.from_logits;
+	for (int64_t i = 0; i < rows; ++i) {
+		auto truth = class_of(&y.data[i * label_width], label_width);
+		auto guess = predicted_class(&predicted.data[i * out_width], out_width, logits);
+		if (truth >= 0 && truth < classes && guess >= 0 && guess < classes) {
+			matrix[truth][guess]++;
+		}
+	}
+	return matrix;
+}
+
+JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
+	auto &control = *env.control_plane;
+	auto assignment = control.training_assignment(result_id);
+
+	ml::ModelSpec spec;
+	try {
+		spec = ml::parse_model_definition(assignment.model_code);
+	} catch (const ml::ModelDefinitionError &e) {
+		throw UserError(std::string("the model definition is invalid: ") + e.what());
+	}
+	if (spec.layers.empty() || !spec.layers.front().input_shape) {
+		throw UserError("the model has no input shape; give the first layer input_shape=(...)");
+	}
+	auto input_shape = *spec.layers.front().input_shape;
+
+	spdlog::info("result {}: waiting for the control message of deployment {}", result_id, assignment.deployment_id);
+	auto stream_message = env.wait_for_stream(assignment.deployment_id);
+	if (env.cancelled && env.cancelled()) {
+		throw Cancelled{};
+	}
+	StreamInfo info{formats::format_range_list(stream_message.ranges), stream_message.input_format,
+	                stream_message.input_config,  stream_message.total_msg,
+	                stream_message.validation_rate, stream_message.test_rate};
+	control.training_started(result_id, info);
+
+	std::optional<formats::MessageDecoder> decoder;
+	try {
+		decoder.emplace(formats::MessageDecoder::from_config(stream_message.input_format, stream_message.input_config));
+	} catch (const formats::FormatError &e) {
+		throw UserError(std::string("the stream's input_format/input_config is unusable: ") + e.what());
+	}
+	if (!decoder->has_label()) {
+		throw UserError("the training stream has no labels: its input_config needs a label_type (RAW) or "
+		                "label_scheme (AVRO)");
+	}
+	spdlog::info("result {}: reading {} records from {}", result_id, stream_message.total_msg, info.topic_ranges);
+	formats::Batch batch;
+	auto source = env.open_ranges(stream_message.ranges);
+	read_stream(*source, *decoder, batch, env.cancelled);
+	auto rows = static_cast<int64_t>(batch.rows);
+	if (rows == 0) {
+		throw UserError("the training stream is empty: the control message's ranges hold no records");
+	}
+	int64_t expected_width = std::accumulate(input_shape.begin(), input_shape.end(), int64_t{1}, std::multiplies<>());
+	if (static_cast<int64_t>(batch.feature_width) != expected_width) {
+		throw UserError("each record of the stream has " + std::to_string(batch.feature_width) +
+		                " values but the model's input_shape " + shape_text(input_shape) + " takes " +
+		                std::to_string(expected_width) + "; fix input_shape or the stream's data_reshape");
+	}
+
+	formats::Split split;
+	try {
+		split = formats::compute_split(rows, stream_message.validation_rate, stream_message.test_rate);
+	} catch (const formats::FormatError &e) {
+		throw UserError(e.what());
+	}
+	if (split.train <= 0) {
+		throw UserError("no records left for training after the validation and test shares");
+	}
+	ml::Shape label_shape;
+	if (batch.label_width > 1) {
+		label_shape.push_back(static_cast<int64_t>(batch.label_width));
+	}
+	auto x_of = [&](int64_t begin, int64_t count) {
+		return rows_of(batch.features, batch.feature_width, begin, count, input_shape);
+	};
+	auto y_of = [&](int64_t begin, int64_t count) {
+		return rows_of(batch.labels, batch.label_width, begin, count, label_shape);
+	};
+	auto train_x = x_of(0, split.train);
+	auto train_y = y_of(0, split.train);
+	auto test_x = x_of(split.test_begin(), split.test);
+	auto test_y = y_of(split.test_begin(), split.test);
+	auto val_x = x_of(split.validation_begin(), split.validation);
+	auto val_y = y_of(split.validation_begin(), split.validation);
+
+	auto fit = assignment.fit;
+	if (!fit.batch_size) {
+		fit.batch_size = assignment.batch;
+	}
+	fit.verbose = 0;
+	std::optional<ml::Model> model;
+	try {
+		model.emplace(ml::Model::build(spec, fit.seed.value_or(assignment.seed)));
+	} catch (const std::invalid_argument &e) {
+		throw UserError(std::string("the model cannot be built: ") + e.what());
+	}
+	bool stop_requested = false;
+	auto on_epoch = [&](const ml::EpochLog &epoch) {
+		bool keep_going = control.training_epoch(result_id, epoch);
+		stop_requested = !keep_going || (env.cancelled && env.cancelled());
+		return !stop_requested;
+	};
+	spdlog::info("result {}: training on {} records, validating on {}, testing on {}", result_id, split.train,
+	             split.validation, split.test);
+	auto history = model->fit(train_x, train_y, fit, split.validation ? &val_x : nullptr,
+	                          split.validation ? &val_y : nullptr, on_epoch);
+	if (stop_requested) {
+		throw Cancelled{};
+	}
+
+	TrainingReport report;
+	report.training_seconds = history.seconds;
+	report.epochs = static_cast<int64_t>(history.history.size());
+	if (!history.history.empty()) {
+		report.train = history.history.back().train;
+	}
+	report.samples_train = split.train;
+	report.samples_validation = split.validation;
+	report.samples_test = split.test;
+	auto eval_batch = assignment.evaluate.batch_size.value_or(*fit.batch_size);
+	if (split.validation > 0) {
+		report.validation = model->evaluate(val_x, val_y, eval_batch);
+	}
+	if (split.test > 0) {
+		report.test = model->evaluate(test_x, test_y, eval_batch);
+	}
+	if (is_classifier(spec)) {
+		if (split.validation > 0) {
+			report.confusion_matrix = confusion_matrix(*model, val_x, val_y, eval_batch);
+		} else if (split.test > 0) {
+			report.confusion_matrix = confusion_matrix(*model, test_x, test_y, eval_batch);
+		} else {
+			report.confusion_matrix = confusion_matrix(*model, train_x, train_y, eval_batch);
+		}
+	}
+	control.training_finished(result_id, report, model->save());
+	spdlog::info("result {}: finished in {:.2f} s of training", result_id, report.training_seconds);
+	return JobOutcome::finished;
+}
+
+} // namespace
+
+JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env) {
+	try {
+		return train(result_id, env);
+	} catch (const UserError &e) {
+		spdlog::error("result {}: {}", result_id, e.what());
+		env.control_plane->training_failed(result_id, e.what());
+		return JobOutcome::failed;
+	} catch (const Cancelled &) {
+		spdlog::info("result {}: stopped on request", result_id);
+		env.control_plane->training_stopped(result_id);
+		return JobOutcome::stopped;
+	}
+}
+
+} // namespace kafkaml::workers

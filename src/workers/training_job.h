@@ -1,0 +1,52 @@
+#pragma once
+
+// The training job (the paper's Algorithm 1) as a read -> compute -> write
+// pipeline over injected parts, so it runs against Kafka in `kafkaml train`
+// and against in-memory fakes in tests:
+//
+//   assignment  <- control plane (model code, batch, kwargs)
+//   stream      <- wait for the deployment's control message (one sent
+//                  before the job started counts)
+//   records     <- read exactly the control message's ranges
+//   rows        <- decode (RAW/AVRO/JSON) into one feature and one label buffer
+//   split       -> [train | test | validation] in stream order
+//   fit         -> per-epoch metrics to the control plane, live
+//   evaluate    -> validation and test metrics, confusion matrix
+//   upload      -> metrics + model file to the control plane
+//
+// Re-running the job re-reads the same ranges from the log, so a job killed
+// anywhere restarts from scratch and ends with the same one result.
+
+#include "formats/control_message.h"
+#include "stream/io.h"
+#include "workers/control_plane.h"
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace kafkaml::workers {
+
+struct TrainingJobEnvironment {
+	ControlPlane *control_plane = nullptr;
+	//! Blocks until the deployment's control message is in the log.
+	std::function<formats::ControlMessage(int64_t deployment_id)> wait_for_stream;
+	//! A source reading exactly `ranges`, in order.
+	std::function<std::unique_ptr<stream::Source>(const std::vector<formats::Range> &ranges)> open_ranges;
+	//! Polled between epochs and while reading: true ends the job as stopped.
+	std::function<bool()> cancelled;
+};
+
+enum class JobOutcome {
+	finished, //!< trained and uploaded
+	failed,   //!< a problem the user must fix, reported to the control plane
+	stopped,  //!< stopped on request, reported
+};
+
+//! Runs the whole job on the calling thread. Errors the user must fix are
+//! reported through `training_failed` and return `failed`; infrastructure
+//! errors (server or Kafka unreachable) throw, so the process exits non-zero
+//! and its supervisor restarts it.
+JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env);
+
+} // namespace kafkaml::workers

@@ -1,0 +1,319 @@
+// The whole flow of DESIGN §1 through the REST API, with real processes:
+// a broker (ours, or librdkafka's mock cluster as a second Kafka
+// implementation), `kafkaml server`, its training and inference jobs, and
+// `kafkaml send`. Model -> configuration of two models -> deploy -> send ->
+// both results finished -> reuse the stream for a second deployment without
+// re-sending it -> inference with two replicas -> 1,000 inputs give 1,000
+// predictions, with one replica killed mid-stream.
+
+#include "stream/admin.h"
+#include "stream/kafka_group_source.h"
+#include "stream/kafka_sink.h"
+#include "tests/integration/kafkaml_process.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstring>
+#include <random>
+#include <set>
+
+namespace kafkaml {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using testing::KafkamlProcess;
+
+constexpr const char *kHcopdModel = R"(model = tf.keras.Sequential([
+    tf.keras.layers.Dropout(0.2, input_shape=(3,)),
+    tf.keras.layers.Dense(4, activation='sigmoid'),
+    tf.keras.layers.Dense(2, activation='softmax')
+])
+model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+)";
+
+constexpr const char *kReluModel = R"(import tensorflow as tf
+model = tf.keras.Sequential([
+    tf.keras.layers.Dense(8, activation='relu', input_shape=(3,)),
+    tf.keras.layers.Dense(2, activation='softmax')
+])
+model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+)";
+
+//! HCOPD-like CSV: Diagnosis depends on Age and Smoking.
+void write_hcopd_like_csv(const std::filesystem::path &path, int rows) {
+	std::mt19937 rng(5);
+	std::normal_distribution<double> noise(0, 1);
+	std::bernoulli_distribution coin(0.5);
+	std::ofstream out(path);
+	out << "Diagnosis,Gender,Age,Smoking\n";
+	for (int i = 0; i < rows; ++i) {
+		bool ill = coin(rng);
+		out << (ill ? 1 : 0) << ',' << (coin(rng) ? 1 : -1) << ',' << (ill ? 0.9 : -0.9) + 0.6 * noise(rng) << ','
+		    << (ill ? 0.7 : -0.7) + 0.7 * noise(rng) << '\n';
+	}
+}
+
+//! The REST API as the test uses it: JSON in, JSON out, errors fail the test.
+class Api {
+public:
+	Api(const std::string &url, std::string token) : client_(url), token_(std::move(token)) {
+		client_.set_read_timeout(60);
+		client_.set_bearer_token_auth(token_.c_str());
+	}
+	json get(const std::string &path) { return check("GET " + path, client_.Get(path.c_str()), 200); }
+	json post(const std::string &path, const json &body, int expected = 201) {
+		return check("POST " + path, client_.Post(path.c_str(), body.dump(), "application/json"), expected);
+	}
+
+private:
+	static json check(const std::string &what, const httplib::Result &result, int expected) {
+		if (!result) {
+			ADD_FAILURE() << what << ": " << httplib::to_string(result.error());
+			return {};
+		}
+		EXPECT_EQ(result->status, expected) << what << ": " << result->body;
+		return result->body.empty() ? json() : json::parse(result->body);
+	}
+	httplib::Client client_;
+	std::string token_;
+};
+
+//! Processes whose command line contains every one of `needles`.
+std::vector<pid_t> find_processes(const std::vector<std::string> &needles) {
+	std::vector<pid_t> pids;
+	for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
+		auto name = entry.path().filename().string();
+		if (name.find_first_not_of("0123456789") != std::string::npos) {
+			continue;
+		}
+		auto cmdline = testing::read_text(entry.path() / "cmdline");
+		std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+		bool all = !cmdline.empty();
+		for (const auto &needle : needles) {
+			all = all && cmdline.find(needle) != std::string::npos;
+		}
+		if (all) {
+			pids.push_back(std::stoi(name));
+		}
+	}
+	return pids;
+}
+
+//! Either our broker (a `kafkaml broker` child) or librdkafka's mock cluster.
+class Cluster {
+public:
+	Cluster(const std::string &kind, const std::filesystem::path &dir) {
+		if (kind == "embedded") {
+			broker_.emplace(dir, "broker",
+			                std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir",
+			                                         (dir / "broker").string()});
+			bootstrap_ = broker_->first_line();
+			return;
+		}
+		char error[256];
+		rd_kafka_conf_t *conf = rd_kafka_conf_new();
+		rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", error, sizeof(error));
+		mock_handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
+		mock_ = rd_kafka_handle_mock_cluster(mock_handle_);
+		bootstrap_ = rd_kafka_mock_cluster_bootstraps(mock_);
+		// The mock cluster has no CreateTopics: make every topic the flow uses.
+		for (auto [topic, partitions] : std::vector<std::pair<const char *, int>>{
+		         {"control", 1}, {"hcopd", 1}, {"hcopd-in", 2}, {"hcopd-out", 1}, {"hcopd-in-dead-letter", 1}}) {
+			rd_kafka_mock_topic_create(mock_, topic, partitions, 1);
+		}
+	}
+	~Cluster() {
+		if (mock_handle_) {
+			rd_kafka_destroy(mock_handle_);
+		}
+	}
+	const std::string &bootstrap() const { return bootstrap_; }
+	bool is_mock() const { return mock_ != nullptr; }
+
+private:
+	std::optional<KafkamlProcess> broker_;
+	rd_kafka_t *mock_handle_ = nullptr;
+	rd_kafka_mock_cluster_t *mock_ = nullptr;
+	std::string bootstrap_;
+};
+
+class PipelineTest : public ::testing::TestWithParam<std::string> {
+protected:
+	void SetUp() override {
+		dir = testing::make_temp_dir("pipeline");
+		cluster.emplace(GetParam(), dir);
+		server.emplace(dir, "server",
+		               std::vector<std::string>{"server", "--listen", "127.0.0.1:0", "--bootstrap-servers",
+		                                        cluster->bootstrap(), "--data-dir", (dir / "server").string()});
+		url = server->first_line();
+		api.emplace(url, testing::read_text(dir / "server" / "admin-token").substr(0, 64));
+	}
+	void TearDown() override {
+		if (HasFailure() && server) {
+			std::cerr << "---- server log\n" << server->log() << "\n";
+			for (const auto &entry : std::filesystem::directory_iterator(dir / "server" / "jobs")) {
+				std::cerr << "---- " << entry.path().filename() << "\n" << testing::read_text(entry.path()) << "\n";
+			}
+		}
+		server.reset();
+		cluster.reset();
+		std::filesystem::remove_all(dir);
+	}
+
+	//! Results of a deployment once none is still created/deployed/running.
+	json wait_for_results(int64_t deployment, std::chrono::seconds timeout = 300s) {
+		auto deadline = std::chrono::steady_clock::now() + timeout;
+		json results;
+		while (std::chrono::steady_clock::now() < deadline) {
+			results = api->get("/api/v1/results?deployment=" + std::to_string(deployment));
+			bool done = !results.empty();
+			for (const auto &result : results) {
+				auto status = result.value("status", "");
+				done = done && (status == "finished" || status == "failed" || status == "stopped");
+			}
+			if (done) {
+				return results;
+			}
+			std::this_thread::sleep_for(500ms);
+		}
+		ADD_FAILURE() << "deployment " << deployment << " did not finish: " << results.dump(2);
+		return results;
+	}
+
+	int64_t deploy(int64_t configuration) {
+		auto deployment = api->post("/api/v1/deployments",
+		                            {{"configuration", configuration},
+		                             {"batch", 10},
+		                             {"kwargs_fit", "epochs=30, steps_per_epoch=22, shuffle=True"},
+		                             {"kwargs_val", ""}});
+		return deployment.at("id").get<int64_t>();
+	}
+
+	int64_t high_watermark(const std::string &topic, int32_t partition) {
+		stream::KafkaSink probe(stream::KafkaConfig{cluster->bootstrap(), {}});
+		int64_t low = 0, high = 0;
+		auto err = rd_kafka_query_watermark_offsets(probe.handle(), topic.c_str(), partition, &low, &high, 10000);
+		EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+		return high;
+	}
+
+	std::filesystem::path dir;
+	std::optional<Cluster> cluster;
+	std::optional<KafkamlProcess> server;
+	std::string url;
+	std::optional<Api> api;
+};
+
+TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
+	// 1. Two models, one configuration, one deployment.
+	auto m1 = api->post("/api/v1/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", kHcopdModel}});
+	auto m2 = api->post("/api/v1/models", {{"name", "relu"}, {"description", ""}, {"code", kReluModel}});
+	auto configuration = api->post(
+	    "/api/v1/configurations", {{"name", "two models"}, {"description", ""}, {"ml_models", {m1["id"], m2["id"]}}});
+	auto d1 = deploy(configuration.at("id").get<int64_t>());
+
+	// 2. The stream, then its control message, by `kafkaml send`.
+	write_hcopd_like_csv(dir / "hcopd.csv", 239);
+	KafkamlProcess send(dir, "send",
+	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "hcopd", "--deployment-id",
+	                     std::to_string(d1), "--format", "raw", "--label-column", "Diagnosis", "--validation-rate",
+	                     "0.1", (dir / "hcopd.csv").string()});
+	ASSERT_EQ(send.wait(), 0) << send.log();
+
+	// 3. Both models train on it and report metrics.
+	auto results = wait_for_results(d1);
+	ASSERT_EQ(results.size(), 2u);
+	for (const auto &summary : results) {
+		auto result = api->get("/api/v1/results/" + std::to_string(summary.at("id").get<int64_t>()));
+		ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
+		EXPECT_EQ(result.at("epochs").size(), 30u);
+		EXPECT_TRUE(result.at("val_metrics").contains("accuracy")) << result.dump(2);
+		EXPECT_GT(result.value("training_time", 0.0), 0.0);
+	}
+
+	// 4. Reuse: the recorded stream trains a second deployment; only the
+	//    control message is sent again.
+	auto stream_end = high_watermark("hcopd", 0);
+	EXPECT_EQ(stream_end, 239);
+	auto datasources = api->get("/api/v1/datasources");
+	ASSERT_EQ(datasources.size(), 1u) << datasources.dump(2);
+	auto d2 = deploy(configuration.at("id").get<int64_t>());
+	api->post("/api/v1/datasources/" + std::to_string(datasources[0].at("id").get<int64_t>()) + "/send",
+	          {{"deployment", d2}}, 200);
+	for (const auto &result : wait_for_results(d2)) {
+		EXPECT_EQ(result.value("status", ""), "finished") << result.dump(2);
+	}
+	EXPECT_EQ(high_watermark("hcopd", 0), stream_end);
+
+	// 5. Inference with two replicas; the input format comes from the stream.
+	if (!cluster->is_mock()) {
+		ASSERT_TRUE(stream::create_topic(stream::KafkaConfig{cluster->bootstrap(), {}}, "hcopd-in", 2));
+	}
+	auto inference = api->post("/api/v1/inferences", {{"model_result", results[0].at("id")},
+	                                                  {"replicas", 2},
+	                                                  {"input_topic", "hcopd-in"},
+	                                                  {"output_topic", "hcopd-out"}});
+	EXPECT_EQ(inference.value("input_format", ""), "RAW");
+	auto inference_id = std::to_string(inference.at("id").get<int64_t>());
+
+	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
+	stream::KafkaSink producer(kafka);
+	auto produce = [&](int from, int to) {
+		for (int i = from; i < to; ++i) {
+			float row[3] = {1.0f, 0.01f * static_cast<float>(i % 100), -0.5f};
+			std::string value(reinterpret_cast<const char *>(row), sizeof(row));
+			std::string key = std::to_string(i);
+			stream::Header header{"seq", std::to_string(i)};
+			stream::OutRecord record;
+			record.topic = "hcopd-in";
+			record.key = key;
+			record.value = value;
+			record.headers = std::span<const stream::Header>(&header, 1);
+			producer.produce(record);
+		}
+		producer.flush(30s);
+	};
+	std::set<int> seen;
+	stream::KafkaGroupSource reader(kafka, "pipeline-test-reader", {"hcopd-out"});
+	auto read_until = [&](size_t count, std::chrono::seconds timeout) {
+		auto deadline = std::chrono::steady_clock::now() + timeout;
+		std::vector<stream::Record> records;
+		while (seen.size() < count && std::chrono::steady_clock::now() < deadline) {
+			records.clear();
+			reader.poll_batch(records, 1000, 200ms);
+			for (const auto &record : records) {
+				auto values = json::parse(record.value).at("values");
+				EXPECT_EQ(values.size(), 2u);
+				for (const auto &header : record.headers) {
+					if (header.key == "seq") {
+						seen.insert(std::stoi(header.value.value_or("-1")));
+					}
+				}
+			}
+		}
+	};
+
+	produce(0, 500);
+	read_until(100, 120s);
+	ASSERT_GE(seen.size(), 100u) << "no predictions arrived";
+	auto replicas = find_processes({"infer", "--inference-id " + inference_id});
+	ASSERT_EQ(replicas.size(), 2u);
+	::kill(replicas[0], SIGKILL);
+	produce(500, 1000);
+	read_until(1000, 240s);
+	EXPECT_EQ(seen.size(), 1000u);
+	EXPECT_EQ(*seen.begin(), 0);
+	EXPECT_EQ(*seen.rbegin(), 999);
+}
+
+INSTANTIATE_TEST_SUITE_P(Clusters, PipelineTest, ::testing::Values("embedded", "mock"),
+                         [](const auto &info) { return info.param; });
+
+} // namespace
+} // namespace kafkaml

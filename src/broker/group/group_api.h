@@ -10,13 +10,15 @@
 // Threading: every member function, and every `Respond` callback, runs on the
 // broker's network-loop thread. Nothing here takes a lock.
 
+#include "broker/protocol/api_keys.h"
+#include "broker/protocol/reader.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -42,19 +44,12 @@ struct GroupRequestContext {
 using Respond = std::function<void(std::vector<uint8_t> body)>;
 
 //! One line of the ApiVersions response.
-struct ApiVersionRange {
-	int16_t api_key;
-	int16_t min_version;
-	int16_t max_version;
-};
+using protocol::ApiVersionRange;
 
 //! Thrown by `handle` when a request body cannot be decoded (truncated,
-//! negative lengths, ...). The core logs it and closes the connection;
-//! `respond` is then never called for that request.
-class GroupProtocolError : public std::runtime_error {
-public:
-	using std::runtime_error::runtime_error;
-};
+//! negative lengths, ...): the broker's own DecodeError. The core logs it and
+//! closes the connection; `respond` is then never called for that request.
+using GroupProtocolError = protocol::DecodeError;
 
 struct GroupApiConfig {
 	//! Broker data directory; committed offsets live in `<data_dir>/__group_offsets/`.

@@ -287,13 +287,8 @@ void NetworkLoop::process_frames(Connection &c) {
 		std::span<uint8_t> frame(c.in.data() + c.in_start + 4, static_cast<size_t>(size));
 		c.in_start += 4 + static_cast<size_t>(size);
 		Request request;
-		request.client_host = c.host;
 		try {
-			protocol::Reader r(frame);
-			request.header = protocol::parse_request_header(r);
-			// Header v2 (tagged fields) only accompanies flexible versions; of
-			// those, this broker only meets ApiVersions v3+, whose body it ignores.
-			request.body = frame.subspan(r.position());
+			request = decode_request(frame, c.host);
 			c.waiting = true;
 			uint64_t id = c.id;
 			handler_.handle(request, [this, id](std::vector<uint8_t> out) { on_reply(id, std::move(out)); });

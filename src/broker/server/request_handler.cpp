@@ -29,6 +29,17 @@ const std::vector<ApiVersionRange> kCoreVersions = {
 
 } // namespace
 
+Request decode_request(std::span<uint8_t> frame, std::string client_host) {
+	Request request;
+	request.client_host = std::move(client_host);
+	protocol::Reader r(frame);
+	request.header = protocol::parse_request_header(r);
+	// Header v2 (tagged fields) only accompanies flexible versions; of those,
+	// this broker only meets ApiVersions v3+, whose body it ignores.
+	request.body = frame.subspan(r.position());
+	return request;
+}
+
 RequestHandler::RequestHandler(const BrokerConfig &config, storage::LogManager &logs, group::GroupApi *groups)
     : config_(config), logs_(logs), groups_(groups) {
 	// Producer ids stay unique across restarts without a persisted counter:

@@ -37,6 +37,10 @@ struct Request {
 	std::string client_host;
 };
 
+//! Parses the header of one frame (size prefix already removed); the body
+//! stays a view into `frame`. Throws protocol::DecodeError when truncated.
+Request decode_request(std::span<uint8_t> frame, std::string client_host);
+
 //! Decodes requests, acts on the logs and encodes responses for every API
 //! the broker core serves; group APIs go to group::GroupApi.
 //!

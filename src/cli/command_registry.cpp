@@ -23,8 +23,7 @@ bool register_command(int rank, CommandFactory factory) {
 
 void add_registered_commands(CLI::App &root) {
 	auto &commands = registry();
-	std::stable_sort(commands.begin(), commands.end(),
-	                 [](const auto &a, const auto &b) { return a.first < b.first; });
+	std::stable_sort(commands.begin(), commands.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
 	for (auto &[rank, factory] : commands) {
 		factory(root);
 	}

@@ -28,5 +28,5 @@ void add_registered_commands(CLI::App &root);
 #define KAFKAML_CONCAT(a, b) KAFKAML_CONCAT_INNER(a, b)
 //! KAFKAML_REGISTER_COMMAND(rank, factory) at namespace scope of a command file.
 #define KAFKAML_REGISTER_COMMAND(rank, factory)                                                                        \
-	[[maybe_unused]] static const bool KAFKAML_CONCAT(kafkaml_command_registered_, __LINE__) =                      \
+	[[maybe_unused]] static const bool KAFKAML_CONCAT(kafkaml_command_registered_, __LINE__) =                         \
 	    ::kafkaml::cli::register_command(rank, factory)

@@ -1,0 +1,156 @@
+#include "supervisor/child_process.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <spawn.h>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace kafkaml::supervisor {
+namespace {
+
+int decode_wait_status(int status) {
+	if (WIFEXITED(status)) {
+		return WEXITSTATUS(status);
+	}
+	if (WIFSIGNALED(status)) {
+		return 128 + WTERMSIG(status);
+	}
+	return 255;
+}
+
+std::vector<char *> as_c_strings(std::vector<std::string> &strings) {
+	std::vector<char *> pointers;
+	pointers.reserve(strings.size() + 1);
+	for (auto &s : strings) {
+		pointers.push_back(s.data());
+	}
+	pointers.push_back(nullptr);
+	return pointers;
+}
+
+std::string base_name(const std::string &path) {
+	auto slash = path.rfind('/');
+	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+ChildProcess ChildProcess::spawn(const ProcessSpec &spec) {
+	if (spec.argv.empty()) {
+		throw std::runtime_error("cannot start a process: empty command line");
+	}
+	std::vector<std::string> argv = spec.argv;
+	std::vector<std::string> env;
+	for (char **entry = environ; *entry; ++entry) {
+		env.emplace_back(*entry);
+	}
+	env.insert(env.end(), spec.extra_env.begin(), spec.extra_env.end());
+	auto argv_c = as_c_strings(argv);
+	auto env_c = as_c_strings(env);
+
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	if (!spec.log_path.empty()) {
+		posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+		                                 0644);
+		posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+	}
+	posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawnattr_t attributes;
+	posix_spawnattr_init(&attributes);
+	// Own process group: a Ctrl-C meant for the server must not reach the
+	// jobs directly; the server stops them in order (or leaves them running
+	// for adoption after a crash).
+	posix_spawnattr_setpgroup(&attributes, 0);
+	sigset_t default_signals;
+	sigemptyset(&default_signals);
+	sigaddset(&default_signals, SIGPIPE);
+	sigaddset(&default_signals, SIGTERM);
+	sigaddset(&default_signals, SIGINT);
+	posix_spawnattr_setsigdefault(&attributes, &default_signals);
+	sigset_t no_signals;
+	sigemptyset(&no_signals);
+	posix_spawnattr_setsigmask(&attributes, &no_signals);
+	posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+	pid_t pid = -1;
+	int rc = posix_spawn(&pid, argv_c[0], &actions, &attributes, argv_c.data(), env_c.data());
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attributes);
+	if (rc != 0) {
+		throw std::runtime_error("cannot start '" + spec.argv[0] + "': " + std::strerror(rc));
+	}
+	return ChildProcess(pid);
+}
+
+ChildProcess::ChildProcess(ChildProcess &&other) noexcept : pid_(other.pid_), status_(other.status_) {
+	other.pid_ = -1;
+}
+
+ChildProcess &ChildProcess::operator=(ChildProcess &&other) noexcept {
+	pid_ = other.pid_;
+	status_ = other.status_;
+	other.pid_ = -1;
+	return *this;
+}
+
+std::optional<int> ChildProcess::try_wait() {
+	if (status_ || pid_ <= 0) {
+		return status_;
+	}
+	int status = 0;
+	pid_t reaped = ::waitpid(pid_, &status, WNOHANG);
+	if (reaped == pid_) {
+		status_ = decode_wait_status(status);
+	} else if (reaped < 0 && errno == ECHILD) {
+		status_ = 255; // reaped elsewhere; its status is lost
+	}
+	return status_;
+}
+
+int ChildProcess::terminate(std::chrono::milliseconds grace) {
+	if (auto done = try_wait()) {
+		return *done;
+	}
+	::kill(pid_, SIGTERM);
+	auto deadline = std::chrono::steady_clock::now() + grace;
+	while (std::chrono::steady_clock::now() < deadline) {
+		if (auto done = try_wait()) {
+			return *done;
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	::kill(pid_, SIGKILL);
+	int status = 0;
+	while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+	}
+	status_ = decode_wait_status(status);
+	return *status_;
+}
+
+bool process_matches(pid_t pid, const std::string &argv0) {
+	// A process caught inside execve() shows an empty command line for a
+	// moment; look again briefly before calling it a stranger.
+	for (int attempt = 0; attempt < 50; ++attempt) {
+		if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) {
+			return false;
+		}
+		std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+		std::string first;
+		if (std::getline(cmdline, first, '\0') && !first.empty()) {
+			return base_name(first) == base_name(argv0);
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(2));
+	}
+	return false;
+}
+
+} // namespace kafkaml::supervisor

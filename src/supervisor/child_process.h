@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace kafkaml::supervisor {
+
+//! What to run: argv[0] is the executable path (no PATH search), the
+//! environment is the parent's plus `extra_env` ("NAME=value").
+struct ProcessSpec {
+	std::vector<std::string> argv;
+	std::vector<std::string> extra_env;
+	std::string log_path; //!< stdout+stderr appended here; empty = inherit
+};
+
+//! One child process of ours. Not copyable; the destructor does NOT kill
+//! the child (a server restart must leave jobs running for adoption).
+//! Thread: any, but one thread at a time per object.
+class ChildProcess {
+public:
+	//! Forks and execs `spec`. Throws std::runtime_error saying why when the
+	//! executable cannot be started (the message names it).
+	static ChildProcess spawn(const ProcessSpec &spec);
+
+	ChildProcess(ChildProcess &&other) noexcept;
+	ChildProcess &operator=(ChildProcess &&other) noexcept;
+	ChildProcess(const ChildProcess &) = delete;
+	ChildProcess &operator=(const ChildProcess &) = delete;
+	~ChildProcess() = default;
+
+	pid_t pid() const { return pid_; }
+	//! Non-blocking reap. Returns the exit status once the child is gone:
+	//! the exit code, or 128 + signal number when a signal killed it.
+	std::optional<int> try_wait();
+	//! SIGTERM, then SIGKILL after `grace`; reaps. Returns the exit status.
+	int terminate(std::chrono::milliseconds grace);
+
+private:
+	explicit ChildProcess(pid_t pid) : pid_(pid) {}
+	pid_t pid_ = -1;
+	std::optional<int> status_;
+};
+
+//! True when `pid` exists and its command line starts with `argv0`'s file
+//! name (guards against a recycled pid before adopting it).
+bool process_matches(pid_t pid, const std::string &argv0);
+
+} // namespace kafkaml::supervisor

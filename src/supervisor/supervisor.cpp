@@ -1,0 +1,225 @@
+#include "supervisor/supervisor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <future>
+#include <stdexcept>
+
+namespace kafkaml::supervisor {
+namespace {
+
+bool pid_alive(pid_t pid) {
+	return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+} // namespace
+
+Supervisor::Supervisor(RestartPolicy policy, EventCallback on_event)
+    : policy_(policy), on_event_(std::move(on_event)), monitor_([this] { monitor_loop(); }) {}
+
+Supervisor::~Supervisor() {
+	{
+		std::lock_guard lock(mutex_);
+		shutting_down_ = true;
+	}
+	wake_.notify_all();
+	monitor_.join();
+}
+
+void Supervisor::start(const std::string &job_id, ProcessSpec spec) {
+	JobEvent event{job_id, JobEventKind::started};
+	{
+		std::lock_guard lock(mutex_);
+		if (jobs_.count(job_id)) {
+			throw std::runtime_error("job '" + job_id + "' is already running");
+		}
+		Job job;
+		job.child = ChildProcess::spawn(spec);
+		job.spec = std::move(spec);
+		job.backoff = policy_.initial_backoff;
+		job.started_at = std::chrono::steady_clock::now();
+		event.pid = job.child->pid();
+		jobs_.emplace(job_id, std::move(job));
+	}
+	if (on_event_) {
+		on_event_(event);
+	}
+}
+
+bool Supervisor::adopt(const std::string &job_id, pid_t pid, ProcessSpec spec) {
+	if (spec.argv.empty() || !process_matches(pid, spec.argv[0])) {
+		return false;
+	}
+	{
+		std::lock_guard lock(mutex_);
+		if (jobs_.count(job_id)) {
+			throw std::runtime_error("job '" + job_id + "' is already running");
+		}
+		Job job;
+		job.spec = std::move(spec);
+		job.adopted_pid = pid;
+		job.backoff = policy_.initial_backoff;
+		job.started_at = std::chrono::steady_clock::now();
+		jobs_.emplace(job_id, std::move(job));
+	}
+	if (on_event_) {
+		on_event_(JobEvent{job_id, JobEventKind::adopted, pid});
+	}
+	return true;
+}
+
+int Supervisor::stop_job(Job &job, std::chrono::milliseconds grace) {
+	if (job.child) {
+		return job.child->terminate(grace);
+	}
+	if (job.adopted_pid <= 0) {
+		return -1; // waiting for a restart: nothing runs
+	}
+	// Not our child: we cannot reap it, only watch it go.
+	::kill(job.adopted_pid, SIGTERM);
+	auto deadline = std::chrono::steady_clock::now() + grace;
+	while (pid_alive(job.adopted_pid) && std::chrono::steady_clock::now() < deadline) {
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	if (pid_alive(job.adopted_pid)) {
+		::kill(job.adopted_pid, SIGKILL);
+	}
+	return -1;
+}
+
+bool Supervisor::stop(const std::string &job_id, std::chrono::milliseconds grace) {
+	Job job;
+	{
+		std::lock_guard lock(mutex_);
+		auto it = jobs_.find(job_id);
+		if (it == jobs_.end()) {
+			return false;
+		}
+		// Taken out of the map first, so the monitor thread never touches a
+		// process that is being stopped and never restarts it.
+		job = std::move(it->second);
+		jobs_.erase(it);
+	}
+	JobEvent event{job_id, JobEventKind::stopped};
+	event.pid = job.child ? job.child->pid() : job.adopted_pid;
+	event.restarts = job.restarts;
+	event.exit_status = stop_job(job, grace);
+	if (on_event_) {
+		on_event_(event);
+	}
+	return true;
+}
+
+void Supervisor::stop_all(std::chrono::milliseconds grace) {
+	std::vector<std::future<bool>> stops;
+	for (const auto &id : job_ids()) {
+		stops.push_back(std::async(std::launch::async, [this, id, grace] { return stop(id, grace); }));
+	}
+	for (auto &s : stops) {
+		s.get();
+	}
+}
+
+std::optional<pid_t> Supervisor::pid(const std::string &job_id) const {
+	std::lock_guard lock(mutex_);
+	auto it = jobs_.find(job_id);
+	if (it == jobs_.end()) {
+		return std::nullopt;
+	}
+	if (it->second.child) {
+		return it->second.child->pid();
+	}
+	if (it->second.adopted_pid > 0) {
+		return it->second.adopted_pid;
+	}
+	return std::nullopt;
+}
+
+std::vector<std::string> Supervisor::job_ids() const {
+	std::lock_guard lock(mutex_);
+	std::vector<std::string> ids;
+	for (const auto &[id, job] : jobs_) {
+		ids.push_back(id);
+	}
+	return ids;
+}
+
+std::optional<JobEvent> Supervisor::poll_job(const std::string &job_id, Job &job,
+                                             std::chrono::steady_clock::time_point now, bool &remove) {
+	if (job.restart_at) {
+		if (now < *job.restart_at) {
+			return std::nullopt;
+		}
+		job.restart_at.reset();
+		try {
+			job.child = ChildProcess::spawn(job.spec);
+		} catch (const std::exception &e) {
+			spdlog::error("job {}: restart failed: {}", job_id, e.what());
+			job.restart_at = now + job.backoff;
+			return std::nullopt;
+		}
+		job.started_at = now;
+		return JobEvent{job_id, JobEventKind::started, job.child->pid(), -1, job.restarts};
+	}
+
+	std::optional<int> status;
+	pid_t pid = -1;
+	bool gone = false;
+	if (job.child) {
+		pid = job.child->pid();
+		status = job.child->try_wait();
+		gone = status.has_value();
+	} else if (job.adopted_pid > 0) {
+		pid = job.adopted_pid;
+		gone = !pid_alive(pid);
+	}
+	if (!gone) {
+		return std::nullopt;
+	}
+	job.child.reset();
+	job.adopted_pid = -1;
+	if (status && *status == 0) {
+		remove = true;
+		return JobEvent{job_id, JobEventKind::completed, pid, 0, job.restarts};
+	}
+	if (now - job.started_at >= policy_.stable_after) {
+		job.backoff = policy_.initial_backoff;
+	}
+	job.restarts++;
+	job.restart_at = now + job.backoff;
+	JobEvent event{job_id, JobEventKind::crashed, pid, status.value_or(-1), job.restarts, job.backoff};
+	job.backoff = std::min(job.backoff * 2, policy_.max_backoff);
+	return event;
+}
+
+void Supervisor::monitor_loop() {
+	std::unique_lock lock(mutex_);
+	while (!shutting_down_) {
+		wake_.wait_for(lock, policy_.poll_interval);
+		if (shutting_down_) {
+			break;
+		}
+		std::vector<JobEvent> events;
+		auto now = std::chrono::steady_clock::now();
+		for (auto it = jobs_.begin(); it != jobs_.end();) {
+			bool remove = false;
+			if (auto event = poll_job(it->first, it->second, now, remove)) {
+				events.push_back(std::move(*event));
+			}
+			it = remove ? jobs_.erase(it) : std::next(it);
+		}
+		if (events.empty() || !on_event_) {
+			continue;
+		}
+		lock.unlock();
+		for (const auto &event : events) {
+			on_event_(event);
+		}
+		lock.lock();
+	}
+}
+
+} // namespace kafkaml::supervisor

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "supervisor/child_process.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kafkaml::supervisor {
+
+struct RestartPolicy {
+	std::chrono::milliseconds initial_backoff{1000};
+	std::chrono::milliseconds max_backoff{60000};
+	//! A run this long resets the back-off to `initial_backoff`.
+	std::chrono::milliseconds stable_after{60000};
+	//! Poll period of the monitor thread.
+	std::chrono::milliseconds poll_interval{50};
+};
+
+enum class JobEventKind {
+	started,   //!< a process was spawned (first start or restart)
+	adopted,   //!< an earlier server's process was taken over
+	completed, //!< exited with status 0; not restarted
+	crashed,   //!< exited non-zero or vanished; a restart is scheduled
+	stopped,   //!< stopped on request
+};
+
+struct JobEvent {
+	std::string job_id;
+	JobEventKind kind;
+	pid_t pid = -1;
+	int exit_status = -1; //!< crashed/completed/stopped; -1 when unknown (adopted)
+	int restarts = 0;     //!< restarts so far
+	std::chrono::milliseconds next_restart_in{0};
+};
+
+//! Keeps named jobs running. See README.md for the guarantees.
+//! Thread-safety: every public method may be called from any thread.
+class Supervisor {
+public:
+	using EventCallback = std::function<void(const JobEvent &)>;
+
+	Supervisor(RestartPolicy policy, EventCallback on_event);
+	//! Stops the monitor thread; running jobs are left running (see README).
+	~Supervisor();
+	Supervisor(const Supervisor &) = delete;
+	Supervisor &operator=(const Supervisor &) = delete;
+
+	//! Starts a job. Throws std::runtime_error when a job of that id is
+	//! already supervised or the process cannot be spawned.
+	void start(const std::string &job_id, ProcessSpec spec);
+	//! Takes over `pid`, started by an earlier server with `spec`. Returns
+	//! false (and takes nothing over) when `pid` is gone or is another
+	//! program; the caller then starts the job afresh.
+	bool adopt(const std::string &job_id, pid_t pid, ProcessSpec spec);
+	//! Stops a job: SIGTERM, SIGKILL after `grace`. Blocks until it is gone.
+	//! Returns false when no such job was supervised.
+	bool stop(const std::string &job_id, std::chrono::milliseconds grace = std::chrono::seconds(10));
+	//! Stops every job (in parallel) and waits for all of them.
+	void stop_all(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+	std::optional<pid_t> pid(const std::string &job_id) const;
+	std::vector<std::string> job_ids() const;
+
+private:
+	struct Job {
+		ProcessSpec spec;
+		std::optional<ChildProcess> child;
+		pid_t adopted_pid = -1;
+		int restarts = 0;
+		std::chrono::milliseconds backoff{0};
+		std::chrono::steady_clock::time_point started_at;
+		std::optional<std::chrono::steady_clock::time_point> restart_at;
+	};
+
+	void monitor_loop();
+	//! Checks one job; returns the event to emit, if any. Lock held.
+	std::optional<JobEvent> poll_job(const std::string &job_id, Job &job, std::chrono::steady_clock::time_point now,
+	                                 bool &remove);
+	static int stop_job(Job &job, std::chrono::milliseconds grace);
+
+	RestartPolicy policy_;
+	EventCallback on_event_;
+	mutable std::mutex mutex_;
+	std::condition_variable wake_;
+	bool shutting_down_ = false;
+	std::map<std::string, Job> jobs_;
+	std::thread monitor_;
+};
+
+} // namespace kafkaml::supervisor

@@ -1,0 +1,183 @@
+#include "supervisor/supervisor.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace kafkaml::supervisor {
+namespace {
+
+using namespace std::chrono_literals;
+
+//! Records events; waits for a predicate over them.
+class EventLog {
+public:
+	void operator()(const JobEvent &event) {
+		std::lock_guard lock(mutex_);
+		events_.push_back(event);
+	}
+	int count(JobEventKind kind) {
+		std::lock_guard lock(mutex_);
+		return static_cast<int>(std::count_if(events_.begin(), events_.end(), [&](auto &e) { return e.kind == kind; }));
+	}
+	bool wait_count(JobEventKind kind, int n, std::chrono::milliseconds timeout = 10s) {
+		auto deadline = std::chrono::steady_clock::now() + timeout;
+		while (std::chrono::steady_clock::now() < deadline) {
+			if (count(kind) >= n) {
+				return true;
+			}
+			std::this_thread::sleep_for(5ms);
+		}
+		return false;
+	}
+	std::vector<JobEvent> events() {
+		std::lock_guard lock(mutex_);
+		return events_;
+	}
+
+private:
+	std::mutex mutex_;
+	std::vector<JobEvent> events_;
+};
+
+RestartPolicy fast_policy() {
+	RestartPolicy policy;
+	policy.initial_backoff = 20ms;
+	policy.max_backoff = 80ms;
+	policy.poll_interval = 5ms;
+	return policy;
+}
+
+ProcessSpec shell(const std::string &script, const std::string &log = "") {
+	return ProcessSpec{{"/bin/sh", "-c", script}, {}, log};
+}
+
+std::string read_file(const std::string &path) {
+	std::ifstream file(path);
+	std::stringstream text;
+	text << file.rdbuf();
+	return text.str();
+}
+
+bool wait_for_text(const std::string &path, const std::string &needle) {
+	auto deadline = std::chrono::steady_clock::now() + 10s;
+	while (std::chrono::steady_clock::now() < deadline) {
+		if (read_file(path).find(needle) != std::string::npos) {
+			return true;
+		}
+		std::this_thread::sleep_for(5ms);
+	}
+	return false;
+}
+
+std::string temp_dir() {
+	auto base = std::filesystem::temp_directory_path() / "kafkaml-supervisor-XXXXXX";
+	std::string pattern = base.string();
+	return ::mkdtemp(pattern.data());
+}
+
+TEST(Supervisor, JobExitingZeroCompletesAndIsNotRestarted) {
+	EventLog log;
+	Supervisor supervisor(fast_policy(), std::ref(log));
+	supervisor.start("ok", shell("exit 0"));
+	ASSERT_TRUE(log.wait_count(JobEventKind::completed, 1));
+	std::this_thread::sleep_for(100ms);
+	EXPECT_EQ(log.count(JobEventKind::started), 1);
+	EXPECT_TRUE(supervisor.job_ids().empty());
+}
+
+TEST(Supervisor, CrashingJobIsRestartedWithGrowingBackoff) {
+	EventLog log;
+	Supervisor supervisor(fast_policy(), std::ref(log));
+	supervisor.start("crash", shell("exit 3"));
+	ASSERT_TRUE(log.wait_count(JobEventKind::crashed, 4));
+	supervisor.stop("crash", 1s);
+	auto events = log.events();
+	std::vector<std::chrono::milliseconds> backoffs;
+	for (const auto &e : events) {
+		if (e.kind == JobEventKind::crashed) {
+			EXPECT_EQ(e.exit_status, 3);
+			backoffs.push_back(e.next_restart_in);
+		}
+	}
+	EXPECT_EQ(backoffs[0], 20ms);
+	EXPECT_EQ(backoffs[1], 40ms);
+	EXPECT_EQ(backoffs[2], 80ms);
+	EXPECT_EQ(backoffs[3], 80ms); // capped
+	EXPECT_GE(log.count(JobEventKind::started), 4);
+}
+
+TEST(Supervisor, StopTerminatesPromptlyAndPreventsRestart) {
+	EventLog log;
+	Supervisor supervisor(fast_policy(), std::ref(log));
+	supervisor.start("sleeper", shell("exec sleep 30"));
+	auto pid = supervisor.pid("sleeper");
+	ASSERT_TRUE(pid);
+	auto begin = std::chrono::steady_clock::now();
+	EXPECT_TRUE(supervisor.stop("sleeper", 5s));
+	EXPECT_LT(std::chrono::steady_clock::now() - begin, 2s);
+	EXPECT_NE(::kill(*pid, 0), 0);
+	std::this_thread::sleep_for(100ms);
+	EXPECT_EQ(log.count(JobEventKind::started), 1);
+	EXPECT_EQ(log.count(JobEventKind::stopped), 1);
+	EXPECT_EQ(log.events().back().exit_status, 128 + SIGTERM);
+	EXPECT_FALSE(supervisor.stop("sleeper"));
+}
+
+TEST(Supervisor, KilledJobIsRestartedAndOutputIsLogged) {
+	auto dir = temp_dir();
+	auto log_path = dir + "/job.log";
+	EventLog log;
+	Supervisor supervisor(fast_policy(), std::ref(log));
+	supervisor.start("worker", shell("echo run-$$; exec sleep 30", log_path));
+	auto first = supervisor.pid("worker");
+	ASSERT_TRUE(first);
+	ASSERT_TRUE(wait_for_text(log_path, "run-" + std::to_string(*first)));
+	::kill(*first, SIGKILL);
+	ASSERT_TRUE(log.wait_count(JobEventKind::started, 2));
+	auto second = supervisor.pid("worker");
+	ASSERT_TRUE(second);
+	EXPECT_NE(*first, *second);
+	EXPECT_TRUE(wait_for_text(log_path, "run-" + std::to_string(*second))) << read_file(log_path);
+	supervisor.stop_all(1s);
+	std::filesystem::remove_all(dir);
+}
+
+TEST(Supervisor, AdoptsALiveProcessAndRestartsItWhenItDies) {
+	// An "earlier server": a child of this process that the supervisor did
+	// not start.
+	auto earlier = ChildProcess::spawn(ProcessSpec{{"/bin/sleep", "30"}, {}, ""});
+	EventLog log;
+	Supervisor supervisor(fast_policy(), std::ref(log));
+	EXPECT_FALSE(supervisor.adopt("other", earlier.pid(), ProcessSpec{{"/usr/bin/python3"}, {}, ""}));
+	ASSERT_TRUE(supervisor.adopt("job", earlier.pid(), ProcessSpec{{"/bin/sleep", "30"}, {}, ""}));
+	EXPECT_EQ(supervisor.pid("job"), earlier.pid());
+	earlier.terminate(1s); // reaped here, so the supervisor sees it vanish
+	ASSERT_TRUE(log.wait_count(JobEventKind::crashed, 1));
+	ASSERT_TRUE(log.wait_count(JobEventKind::started, 1));
+	auto restarted = supervisor.pid("job");
+	ASSERT_TRUE(restarted);
+	EXPECT_NE(*restarted, earlier.pid());
+	supervisor.stop_all(1s);
+}
+
+TEST(Supervisor, StartOfMissingExecutableSaysWhich) {
+	Supervisor supervisor(fast_policy(), nullptr);
+	try {
+		supervisor.start("bad", ProcessSpec{{"/nonexistent/kafkaml-worker"}, {}, ""});
+		FAIL() << "expected an error";
+	} catch (const std::runtime_error &e) {
+		EXPECT_NE(std::string(e.what()).find("/nonexistent/kafkaml-worker"), std::string::npos);
+	}
+}
+
+} // namespace
+} // namespace kafkaml::supervisor

@@ -27,7 +27,7 @@ endfunction()
 # brokers, databases, Python or browsers are labelled `integration`.
 function(kafkaml_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
+  add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/test_process_setup.cpp)
   kafkaml_target(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
   if(NOT ARG_LABELS)
@@ -36,10 +36,15 @@ function(kafkaml_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  # Tests find the built binary and the source tree through the environment.
+  # gtest_discover_tests cannot carry a two-variable ENVIRONMENT list, so the
+  # test runs under `env` (CMake runs a target's emulator for discovery and
+  # for each test alike).
+  set_target_properties(${name} PROPERTIES CROSSCOMPILING_EMULATOR
+    "/usr/bin/env;KAFKAML_BIN=${CMAKE_BINARY_DIR}/kafkaml;KAFKAML_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   include(GoogleTest)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "KAFKAML_BIN=${CMAKE_BINARY_DIR}/kafkaml;KAFKAML_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     DISCOVERY_TIMEOUT 60)
 endfunction()

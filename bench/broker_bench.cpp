@@ -1,0 +1,236 @@
+// bench-libs: kafkaml_broker_testing
+//
+// Broker throughput and latency with librdkafka, against `kafkaml broker`
+// (child process, so its peak RSS can be read) and librdkafka's in-memory
+// mock cluster in the same run. Not a test: prints figures and ratios.
+//
+//   broker_bench [--runs N] [--messages N]
+//
+// Produce: N messages of 100 bytes, acks=all, linger.ms=5, over 4 partitions.
+// Consume: the same messages from the beginning (the mock keeps only ~5 MB
+// per partition, so its consume run uses a topic sized to fit).
+// Latency: 10k msgs/s for 3 s, linger.ms=0, produce-to-consume time.
+#include "broker/tests/cluster.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace kafkaml::broker::testing;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kPartitions = 4;
+constexpr size_t kPayload = 100;
+
+std::unique_ptr<RdKafka::Conf> conf_for(const std::string &bootstrap,
+                                        const std::vector<std::pair<std::string, std::string>> &extra) {
+	std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+	std::string err;
+	conf->set("bootstrap.servers", bootstrap, err);
+	conf->set("log_level", "3", err);
+	for (const auto &[k, v] : extra) {
+		conf->set(k, v, err);
+	}
+	return conf;
+}
+
+double seconds_since(Clock::time_point start) {
+	return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+//! Returns msgs/s.
+double produce(const std::string &bootstrap, const std::string &topic, int count) {
+	auto conf = conf_for(bootstrap, {{"acks", "all"}, {"linger.ms", "5"}, {"queue.buffering.max.messages", "1000000"}});
+	std::string err;
+	std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), err));
+	std::string payload(kPayload, 'x');
+	auto start = Clock::now();
+	for (int i = 0; i < count; i++) {
+		while (p->produce(topic, i % kPartitions, RdKafka::Producer::RK_MSG_COPY, payload.data(), payload.size(),
+		                  nullptr, 0, 0, nullptr) == RdKafka::ERR__QUEUE_FULL) {
+			p->poll(1);
+		}
+	}
+	p->flush(120000);
+	return count / seconds_since(start);
+}
+
+//! Returns msgs/s.
+double consume(const std::string &bootstrap, const std::string &topic, int count) {
+	auto conf = conf_for(bootstrap, {{"group.id", "bench"}, {"enable.auto.commit", "false"}});
+	std::string err;
+	std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+	std::vector<RdKafka::TopicPartition *> parts;
+	for (int p = 0; p < kPartitions; p++) {
+		parts.push_back(RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+	}
+	auto start = Clock::now();
+	c->assign(parts);
+	RdKafka::TopicPartition::destroy(parts);
+	int got = 0;
+	while (got < count && seconds_since(start) < 120) {
+		std::unique_ptr<RdKafka::Message> m(c->consume(100));
+		if (m->err() == RdKafka::ERR_NO_ERROR) {
+			got++;
+		}
+	}
+	double rate = got / seconds_since(start);
+	c->close();
+	if (got < count) {
+		std::fprintf(stderr, "consume: only %d of %d messages\n", got, count);
+	}
+	return rate;
+}
+
+//! p50 and p99 end-to-end latency in ms at a steady 10k msgs/s.
+std::pair<double, double> latency(const std::string &bootstrap, const std::string &topic) {
+	auto cconf =
+	    conf_for(bootstrap, {{"group.id", "lat"}, {"enable.auto.commit", "false"}, {"fetch.wait.max.ms", "100"}});
+	std::string err;
+	std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(cconf.get(), err));
+	std::vector<RdKafka::TopicPartition *> parts;
+	for (int p = 0; p < kPartitions; p++) {
+		parts.push_back(RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_END));
+	}
+	c->assign(parts);
+	RdKafka::TopicPartition::destroy(parts);
+	for (int i = 0; i < 10; i++) {
+		std::unique_ptr<RdKafka::Message> idle(c->consume(100)); // settle the assignment
+	}
+	const int rate = 10000;
+	const int total = rate * 3;
+	std::atomic<bool> done{false};
+	std::thread producer_thread([&] {
+		auto pconf = conf_for(bootstrap, {{"acks", "all"}, {"linger.ms", "0"}});
+		std::string perr;
+		std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(pconf.get(), perr));
+		auto start = Clock::now();
+		for (int i = 0; i < total; i++) {
+			auto due = start + std::chrono::microseconds(static_cast<int64_t>(i) * 1000000 / rate);
+			std::this_thread::sleep_until(due);
+			char payload[kPayload] = {};
+			int64_t now = Clock::now().time_since_epoch().count();
+			std::memcpy(payload, &now, sizeof(now));
+			p->produce(topic, i % kPartitions, RdKafka::Producer::RK_MSG_COPY, payload, sizeof(payload), nullptr, 0, 0,
+			           nullptr);
+			p->poll(0);
+		}
+		p->flush(10000);
+		done = true;
+	});
+	std::vector<double> ms;
+	auto deadline = Clock::now() + std::chrono::seconds(20);
+	while (static_cast<int>(ms.size()) < total && Clock::now() < deadline) {
+		std::unique_ptr<RdKafka::Message> m(c->consume(100));
+		if (m->err() != RdKafka::ERR_NO_ERROR || m->len() < sizeof(int64_t)) {
+			continue;
+		}
+		int64_t sent = 0;
+		std::memcpy(&sent, m->payload(), sizeof(sent));
+		ms.push_back(static_cast<double>(Clock::now().time_since_epoch().count() - sent) / 1e6);
+	}
+	producer_thread.join();
+	c->close();
+	if (ms.empty()) {
+		return {-1, -1};
+	}
+	std::sort(ms.begin(), ms.end());
+	return {ms[ms.size() / 2], ms[std::min(ms.size() - 1, ms.size() * 99 / 100)]};
+}
+
+long status_kb(int pid, const char *field) {
+	std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+	std::string line;
+	while (std::getline(in, line)) {
+		if (line.rfind(field, 0) == 0) {
+			return std::atol(line.c_str() + std::strlen(field) + 1);
+		}
+	}
+	return -1;
+}
+
+double median(std::vector<double> v) {
+	std::sort(v.begin(), v.end());
+	return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+	int runs = 3;
+	int messages = 1000000;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (std::strcmp(argv[i], "--runs") == 0) {
+			runs = std::atoi(argv[i + 1]);
+		} else if (std::strcmp(argv[i], "--messages") == 0) {
+			messages = std::atoi(argv[i + 1]);
+		}
+	}
+	if (!std::getenv("KAFKAML_BIN")) {
+		::setenv("KAFKAML_BIN", KAFKAML_BINARY_DIR "/kafkaml", 1);
+	}
+	// The mock keeps ~5 MB per partition: its consume run reads what fits.
+	const int mock_consume = std::min(messages, kPartitions * 30000);
+
+	TempDir dir;
+	BrokerProcess broker(dir.path);
+	auto mock = make_cluster("mock");
+	std::vector<double> ours_p, ours_c, mock_p, mock_c, ours_p50, ours_p99, mock_p50, mock_p99;
+	std::vector<long> hwm_after_run;
+	for (int r = 0; r < runs; r++) {
+		std::string topic = "bench-" + std::to_string(r);
+		admin_create_topic(broker.address(), topic, kPartitions);
+		mock->create_topic(topic, kPartitions);
+		mock->create_topic(topic + "-fit", kPartitions);
+		ours_p.push_back(produce(broker.address(), topic, messages));
+		ours_c.push_back(consume(broker.address(), topic, messages));
+		mock_p.push_back(produce(mock->bootstrap(), topic, messages));
+		produce(mock->bootstrap(), topic + "-fit", mock_consume);
+		mock_c.push_back(consume(mock->bootstrap(), topic + "-fit", mock_consume));
+		admin_create_topic(broker.address(), topic + "-lat", kPartitions);
+		mock->create_topic(topic + "-lat", kPartitions);
+		auto [o50, o99] = latency(broker.address(), topic + "-lat");
+		auto [m50, m99] = latency(mock->bootstrap(), topic + "-lat");
+		ours_p50.push_back(o50);
+		ours_p99.push_back(o99);
+		mock_p50.push_back(m50);
+		mock_p99.push_back(m99);
+		hwm_after_run.push_back(status_kb(broker.pid(), "VmHWM:"));
+		std::printf("run %d: ours produce %.0f/s consume %.0f/s, mock produce %.0f/s consume %.0f/s, "
+		            "latency ours p50 %.2f p99 %.2f ms, mock p50 %.2f p99 %.2f ms, broker VmHWM %ld kB\n",
+		            r + 1, ours_p.back(), ours_c.back(), mock_p.back(), mock_c.back(), o50, o99, m50, m99,
+		            hwm_after_run.back());
+		std::fflush(stdout);
+	}
+	auto mb = [](double msgs) { return msgs * kPayload / 1e6; };
+	std::printf("\nmedians of %d runs, %d messages of %zu bytes, %d partitions, acks=all, linger.ms=5\n", runs,
+	            messages, kPayload, kPartitions);
+	std::printf("produce  ours %9.0f msgs/s %7.1f MB/s | mock %9.0f msgs/s %7.1f MB/s | ratio %.2fx (target >= 500k, "
+	            ">= 1.0x)\n",
+	            median(ours_p), mb(median(ours_p)), median(mock_p), mb(median(mock_p)),
+	            median(ours_p) / median(mock_p));
+	std::printf("consume  ours %9.0f msgs/s %7.1f MB/s | mock %9.0f msgs/s %7.1f MB/s | ratio %.2fx (target >= 1M, "
+	            ">= 1.0x)\n",
+	            median(ours_c), mb(median(ours_c)), median(mock_c), mb(median(mock_c)),
+	            median(ours_c) / median(mock_c));
+	std::printf("latency at 10k msgs/s: ours p50 %.2f ms p99 %.2f ms | mock p50 %.2f ms p99 %.2f ms (target p99 <= 5 "
+	            "ms)\n",
+	            median(ours_p50), median(ours_p99), median(mock_p50), median(mock_p99));
+	std::printf("broker peak RSS (VmHWM) after each run, log growing by %d messages a run:", messages);
+	for (long kb : hwm_after_run) {
+		std::printf(" %ld kB", kb);
+	}
+	std::printf("\n");
+	return 0;
+}

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "broker/broker_config.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace kafkaml::broker {
+
+namespace storage {
+class LogManager;
+}
+namespace group {
+class GroupApi;
+}
+namespace server {
+class RequestHandler;
+class NetworkLoop;
+} // namespace server
+
+//! The embedded Kafka-compatible broker as a library object: `kafkaml broker`
+//! runs one, `kafkaml up` and tests embed one in-process.
+//!
+//! Threading: `start()` and `stop()` on the owner's thread. All broker work
+//! (network, storage, group coordinator) happens on one internal thread.
+class Broker {
+public:
+	explicit Broker(BrokerConfig config);
+	~Broker();
+	Broker(const Broker &) = delete;
+	Broker &operator=(const Broker &) = delete;
+
+	//! Opens the data directory (recovering logs), binds the listener and
+	//! starts serving. Returns the advertised "host:port". Throws
+	//! std::runtime_error / std::system_error with the reason.
+	std::string start();
+	//! Answers pending requests, closes connections, syncs logs and joins the
+	//! thread. Idempotent.
+	void stop();
+	const std::string &address() const { return address_; }
+
+private:
+	BrokerConfig config_;
+	std::string address_;
+	std::unique_ptr<storage::LogManager> logs_;
+	std::unique_ptr<group::GroupApi> groups_;
+	std::unique_ptr<server::RequestHandler> handler_;
+	std::unique_ptr<server::NetworkLoop> loop_;
+	std::thread thread_;
+};
+
+} // namespace kafkaml::broker

@@ -1,0 +1,402 @@
+#include "broker/server/network_loop.h"
+
+#include "broker/group/group_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdexcept>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace kafkaml::broker::server {
+
+namespace {
+
+constexpr uint64_t kListenTag = 0;
+constexpr uint64_t kWakeTag = ~0ull;
+//! Stop reading from a muted connection beyond this much buffered input.
+constexpr size_t kMaxBufferedIn = 8u << 20;
+//! Stop decoding new requests while this much output is unsent.
+constexpr size_t kMaxBufferedOut = 64u << 20;
+constexpr size_t kReadChunk = 256u << 10;
+
+int64_t wall_ms() {
+	return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+	    .count();
+}
+
+std::string peer_host(const sockaddr_storage &addr) {
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (addr.ss_family == AF_INET) {
+		::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in &>(addr).sin_addr, host, sizeof(host));
+	} else if (addr.ss_family == AF_INET6) {
+		::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 &>(addr).sin6_addr, host, sizeof(host));
+	}
+	return host;
+}
+
+} // namespace
+
+NetworkLoop::NetworkLoop(const BrokerConfig &config, RequestHandler &handler, storage::LogManager &logs,
+                         group::GroupApi *groups)
+    : config_(config), handler_(handler), logs_(logs), groups_(groups) {
+	epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+	wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (epoll_fd_ < 0 || wake_fd_ < 0) {
+		throw std::runtime_error(std::string("cannot create the event loop: ") + std::strerror(errno));
+	}
+	epoll_event ev{};
+	ev.events = EPOLLIN;
+	ev.data.u64 = kWakeTag;
+	::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+}
+
+NetworkLoop::~NetworkLoop() {
+	for (auto &[id, c] : connections_) {
+		::close(c->fd);
+	}
+	for (int fd : {listen_fd_, wake_fd_, epoll_fd_}) {
+		if (fd >= 0) {
+			::close(fd);
+		}
+	}
+}
+
+int32_t NetworkLoop::bind(const std::string &listen) {
+	auto colon = listen.rfind(':');
+	if (colon == std::string::npos) {
+		throw std::runtime_error("listen address '" + listen + "' must be host:port, e.g. 127.0.0.1:9092");
+	}
+	std::string host = listen.substr(0, colon);
+	std::string port = listen.substr(colon + 1);
+	if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+		host = host.substr(1, host.size() - 2);
+	}
+	addrinfo hints{};
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	addrinfo *res = nullptr;
+	if (int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+		throw std::runtime_error("cannot resolve listen address '" + listen + "': " + ::gai_strerror(rc));
+	}
+	std::string error = "no usable address";
+	for (auto *ai = res; ai; ai = ai->ai_next) {
+		int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			continue;
+		}
+		int one = 1;
+		::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 512) == 0) {
+			listen_fd_ = fd;
+			break;
+		}
+		error = std::strerror(errno);
+		::close(fd);
+	}
+	::freeaddrinfo(res);
+	if (listen_fd_ < 0) {
+		throw std::runtime_error("cannot listen on " + listen + ": " + error +
+		                         " (is another broker using this port? use port 0 for a free one)");
+	}
+	sockaddr_storage bound{};
+	socklen_t len = sizeof(bound);
+	::getsockname(listen_fd_, reinterpret_cast<sockaddr *>(&bound), &len);
+	int32_t bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6 &>(bound).sin6_port)
+	                                                 : ntohs(reinterpret_cast<sockaddr_in &>(bound).sin_port);
+	epoll_event ev{};
+	ev.events = EPOLLIN;
+	ev.data.u64 = kListenTag;
+	::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+	return bound_port;
+}
+
+void NetworkLoop::request_stop() {
+	uint64_t one = 1;
+	[[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+}
+
+int NetworkLoop::timeout_ms(std::chrono::steady_clock::time_point now) const {
+	auto next = std::min(handler_.next_deadline(), now + std::chrono::milliseconds(100));
+	auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
+	return static_cast<int>(std::clamp<int64_t>(ms + 1, 0, 100));
+}
+
+void NetworkLoop::run() {
+	auto now = std::chrono::steady_clock::now();
+	last_tick_ = last_sync_ = last_retention_ = now;
+	logs_.enforce_retention(wall_ms());
+	epoll_event events[128];
+	bool stopping = false;
+	while (!stopping) {
+		int n = ::epoll_wait(epoll_fd_, events, 128, timeout_ms(std::chrono::steady_clock::now()));
+		if (n < 0 && errno != EINTR) {
+			spdlog::error("epoll_wait failed: {}", std::strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = events[i].data.u64;
+			if (tag == kWakeTag) {
+				stopping = true;
+				continue;
+			}
+			if (tag == kListenTag) {
+				accept_all();
+				continue;
+			}
+			auto it = connections_.find(tag);
+			if (it == connections_.end()) {
+				continue;
+			}
+			auto &c = *it->second;
+			if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+				c.dead = true;
+				continue;
+			}
+			if (events[i].events & EPOLLOUT) {
+				flush(c);
+			}
+			if (events[i].events & EPOLLIN) {
+				on_readable(c);
+			}
+		}
+		now = std::chrono::steady_clock::now();
+		handler_.poll(now);
+		periodic(now);
+		// Connections whose pending request was answered decode their next one.
+		while (!ready_.empty()) {
+			auto ready = std::move(ready_);
+			ready_.clear();
+			for (uint64_t id : ready) {
+				if (auto it = connections_.find(id); it != connections_.end()) {
+					process_frames(*it->second);
+				}
+			}
+		}
+		close_dead();
+	}
+	handler_.flush_parked();
+	if (groups_) {
+		groups_->shutdown();
+	}
+	for (auto &[id, c] : connections_) {
+		flush(*c);
+	}
+	logs_.sync_all();
+}
+
+void NetworkLoop::periodic(std::chrono::steady_clock::time_point now) {
+	if (groups_ && now - last_tick_ >= std::chrono::milliseconds(100)) {
+		last_tick_ = now;
+		groups_->tick();
+	}
+	if (config_.fsync == FsyncPolicy::Interval && now - last_sync_ >= std::chrono::seconds(1)) {
+		last_sync_ = now;
+		try {
+			logs_.sync_all();
+		} catch (const std::exception &e) {
+			spdlog::error("periodic fsync failed: {}", e.what());
+		}
+	}
+	if (now - last_retention_ >= config_.retention_check_interval) {
+		last_retention_ = now;
+		logs_.enforce_retention(wall_ms());
+	}
+}
+
+void NetworkLoop::accept_all() {
+	while (true) {
+		sockaddr_storage addr{};
+		socklen_t len = sizeof(addr);
+		int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr *>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				spdlog::warn("accept failed: {}", std::strerror(errno));
+			}
+			return;
+		}
+		int one = 1;
+		::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		auto c = std::make_unique<Connection>();
+		c->fd = fd;
+		c->id = next_id_++;
+		c->host = peer_host(addr);
+		c->events = EPOLLIN;
+		epoll_event ev{};
+		ev.events = c->events;
+		ev.data.u64 = c->id;
+		::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+		spdlog::debug("connection {} from {}", c->id, c->host);
+		connections_.emplace(c->id, std::move(c));
+	}
+}
+
+void NetworkLoop::on_readable(Connection &c) {
+	while (!c.dead) {
+		size_t buffered = c.in.size() - c.in_start;
+		if (c.waiting && buffered >= kMaxBufferedIn) {
+			break; // muted and full: update_interest() stops EPOLLIN
+		}
+		size_t at = c.in.size();
+		c.in.resize(at + kReadChunk);
+		ssize_t n = ::read(c.fd, c.in.data() + at, kReadChunk);
+		if (n <= 0) {
+			c.in.resize(at);
+			if (n == 0) {
+				c.dead = true; // peer closed
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				c.dead = true;
+			}
+			break;
+		}
+		c.in.resize(at + static_cast<size_t>(n));
+		if (static_cast<size_t>(n) < kReadChunk) {
+			break;
+		}
+	}
+	process_frames(c);
+}
+
+void NetworkLoop::process_frames(Connection &c) {
+	while (!c.dead && !c.waiting && c.out_bytes < kMaxBufferedOut) {
+		size_t avail = c.in.size() - c.in_start;
+		if (avail < 4) {
+			break;
+		}
+		auto size = static_cast<int32_t>(protocol::load_be32(c.in.data() + c.in_start));
+		if (size < 8 || static_cast<size_t>(size) > config_.max_frame_bytes) {
+			spdlog::warn("closing connection from {}: request frame of {} bytes (limit {})", c.host, size,
+			             config_.max_frame_bytes);
+			c.dead = true;
+			break;
+		}
+		if (avail < 4 + static_cast<size_t>(size)) {
+			break;
+		}
+		std::span<uint8_t> frame(c.in.data() + c.in_start + 4, static_cast<size_t>(size));
+		c.in_start += 4 + static_cast<size_t>(size);
+		Request request;
+		try {
+			request = decode_request(frame, c.host);
+			c.waiting = true;
+			uint64_t id = c.id;
+			handler_.handle(request, [this, id](std::vector<uint8_t> out) { on_reply(id, std::move(out)); });
+		} catch (const std::exception &e) {
+			spdlog::warn("closing connection from {} (client '{}'): bad request api_key={} version={}: {}", c.host,
+			             request.header.client_id.value_or(""), request.header.api_key, request.header.api_version,
+			             e.what());
+			c.dead = true;
+		}
+	}
+	if (c.in_start == c.in.size()) {
+		c.in.clear();
+		c.in_start = 0;
+	} else if (c.in_start > (1u << 20) && c.in_start * 2 > c.in.size()) {
+		c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(c.in_start));
+		c.in_start = 0;
+	}
+	update_interest(c);
+}
+
+void NetworkLoop::on_reply(uint64_t id, std::vector<uint8_t> frame) {
+	auto it = connections_.find(id);
+	if (it == connections_.end()) {
+		return; // connection gone: drop the response
+	}
+	auto &c = *it->second;
+	if (!frame.empty()) {
+		c.out_bytes += frame.size();
+		c.out.push_back(std::move(frame));
+	}
+	c.waiting = false;
+	ready_.push_back(id);
+	flush(c);
+}
+
+void NetworkLoop::flush(Connection &c) {
+	while (!c.out.empty() && !c.dead) {
+		iovec iov[16];
+		int count = 0;
+		size_t skip = c.out_start;
+		for (auto &buf : c.out) {
+			if (count == 16) {
+				break;
+			}
+			iov[count].iov_base = buf.data() + skip;
+			iov[count].iov_len = buf.size() - skip;
+			skip = 0;
+			count++;
+		}
+		ssize_t n = ::writev(c.fd, iov, count);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				break;
+			}
+			if (errno == EINTR) {
+				continue;
+			}
+			c.dead = true;
+			break;
+		}
+		auto sent = static_cast<size_t>(n);
+		c.out_bytes -= sent;
+		while (sent > 0) {
+			size_t left = c.out.front().size() - c.out_start;
+			if (sent >= left) {
+				sent -= left;
+				c.out.pop_front();
+				c.out_start = 0;
+			} else {
+				c.out_start += sent;
+				sent = 0;
+			}
+		}
+	}
+	update_interest(c);
+}
+
+void NetworkLoop::update_interest(Connection &c) {
+	if (c.dead) {
+		return;
+	}
+	uint32_t want = 0;
+	if (!(c.waiting && c.in.size() - c.in_start >= kMaxBufferedIn)) {
+		want |= EPOLLIN;
+	}
+	if (!c.out.empty()) {
+		want |= EPOLLOUT;
+	}
+	if (want != c.events) {
+		c.events = want;
+		epoll_event ev{};
+		ev.events = want;
+		ev.data.u64 = c.id;
+		::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+	}
+}
+
+void NetworkLoop::close_dead() {
+	for (auto it = connections_.begin(); it != connections_.end();) {
+		if (!it->second->dead) {
+			++it;
+			continue;
+		}
+		spdlog::debug("connection {} from {} closed", it->second->id, it->second->host);
+		::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second->fd, nullptr);
+		::close(it->second->fd);
+		it = connections_.erase(it);
+	}
+}
+
+} // namespace kafkaml::broker::server

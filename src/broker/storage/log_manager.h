@@ -1,0 +1,60 @@
+#pragma once
+
+#include "broker/storage/partition_log.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kafkaml::broker::storage {
+
+struct Topic {
+	std::string name;
+	LogConfig config;
+	std::vector<std::unique_ptr<PartitionLog>> partitions;
+};
+
+//! All topics of the broker. A topic is `DATA_DIR/__topics/<name>.json`
+//! (partition count and configs) plus one directory per partition,
+//! `DATA_DIR/<name>-<n>/`. The JSON is written (temp file + rename) before
+//! the partition directories, so a crash never leaves a half-known topic.
+//!
+//! Threading: network-loop thread only.
+class LogManager {
+public:
+	//! Loads every topic found under `data_dir` (recovering last segments).
+	LogManager(std::filesystem::path data_dir, LogConfig defaults);
+
+	Topic *find(const std::string &name);
+	const std::map<std::string, std::unique_ptr<Topic>> &topics() const { return topics_; }
+	PartitionLog *partition(const std::string &topic, int32_t partition);
+
+	//! Creates a topic. Returns an error message (empty on success);
+	//! `error_code` receives the Kafka error code.
+	std::string create(const std::string &name, int32_t partitions, const std::map<std::string, std::string> &configs,
+	                   int16_t &error_code);
+	bool remove(const std::string &name);
+
+	//! Topic config as key/value strings (DescribeConfigs).
+	std::map<std::string, std::string> describe(const Topic &topic) const;
+	const LogConfig &defaults() const { return defaults_; }
+
+	int enforce_retention(int64_t now_ms);
+	void sync_all();
+
+	//! Kafka's legal topic name: 1..249 of [a-zA-Z0-9._-], not "." or "..".
+	static bool valid_topic_name(const std::string &name);
+
+private:
+	void write_topic_file(const Topic &topic);
+
+	std::filesystem::path data_dir_;
+	LogConfig defaults_;
+	std::map<std::string, std::unique_ptr<Topic>> topics_;
+};
+
+} // namespace kafkaml::broker::storage

@@ -1,0 +1,230 @@
+#include "broker/storage/partition_log.h"
+
+#include "broker/protocol/api_keys.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace kafkaml::broker::storage {
+
+using protocol::ErrorCode;
+
+PartitionLog::PartitionLog(std::filesystem::path dir, LogConfig config) : dir_(std::move(dir)), config_(config) {
+	std::filesystem::create_directories(dir_);
+	std::vector<int64_t> bases;
+	for (const auto &entry : std::filesystem::directory_iterator(dir_)) {
+		if (entry.path().extension() != ".log") {
+			continue;
+		}
+		auto stem = entry.path().stem().string();
+		if (stem.size() != 20 || !std::all_of(stem.begin(), stem.end(), ::isdigit)) {
+			continue;
+		}
+		bases.push_back(std::stoll(stem));
+	}
+	std::sort(bases.begin(), bases.end());
+	for (size_t i = 0; i < bases.size(); i++) {
+		bool last = i + 1 == bases.size();
+		auto seg = std::make_unique<Segment>(Segment::open(dir_, bases[i], last));
+		if (last && seg->truncated_bytes() > 0) {
+			spdlog::warn("partition {}: recovered, torn tail of {} bytes removed", dir_.filename().string(),
+			             seg->truncated_bytes());
+		}
+		segments_.emplace(bases[i], std::move(seg));
+	}
+	if (segments_.empty()) {
+		segments_.emplace(0, std::make_unique<Segment>(Segment::create(dir_, 0)));
+	}
+	next_offset_ = active().next_offset();
+}
+
+int64_t PartitionLog::log_start_offset() const {
+	return segments_.begin()->second->base_offset();
+}
+
+uint64_t PartitionLog::size_bytes() const {
+	uint64_t total = 0;
+	for (const auto &[base, seg] : segments_) {
+		total += seg->size();
+	}
+	return total;
+}
+
+void PartitionLog::roll() {
+	active().seal();
+	active().sync();
+	segments_.emplace(next_offset_, std::make_unique<Segment>(Segment::create(dir_, next_offset_)));
+}
+
+AppendResult PartitionLog::append(std::span<uint8_t> records) {
+	AppendResult result;
+	result.log_start_offset = log_start_offset();
+	std::vector<std::span<const uint8_t>> batches;
+	if (auto err = split_batches(records, batches); !err.empty()) {
+		result.error = protocol::code(ErrorCode::CorruptMessage);
+		result.message = err;
+		return result;
+	}
+	if (batches.empty()) {
+		result.error = protocol::code(ErrorCode::InvalidRecord);
+		result.message = "produce request carries no record batch";
+		return result;
+	}
+	// Idempotence is checked on the first batch (clients send one batch per
+	// partition per request when idempotent).
+	auto first = *read_batch_header(batches.front());
+	ProducerState *producer = nullptr;
+	if (first.producer_id >= 0 && first.base_sequence >= 0) {
+		auto &state = producers_[first.producer_id];
+		int32_t last_seq = first.base_sequence + first.last_offset_delta;
+		if (state.epoch == first.producer_epoch) {
+			for (const auto &b : state.recent) {
+				if (b.first_seq == first.base_sequence && b.last_seq == last_seq) {
+					result.base_offset = b.base_offset; // retried batch: acknowledge, do not append
+					return result;
+				}
+			}
+			if (state.last_seq >= 0 && first.base_sequence != state.last_seq + 1) {
+				result.error = protocol::code(ErrorCode::OutOfOrderSequenceNumber);
+				result.message =
+				    "sequence " + std::to_string(first.base_sequence) + " after " + std::to_string(state.last_seq);
+				return result;
+			}
+		} else if (state.epoch > first.producer_epoch) {
+			result.error = protocol::code(ErrorCode::InvalidProducerEpoch);
+			result.message = "producer epoch is older than the current one";
+			return result;
+		} else if (state.epoch >= 0 && first.base_sequence != 0) {
+			result.error = protocol::code(ErrorCode::OutOfOrderSequenceNumber);
+			result.message = "a new producer epoch must start at sequence 0";
+			return result;
+		}
+		if (state.epoch != first.producer_epoch) {
+			state = ProducerState{};
+			state.epoch = first.producer_epoch;
+		}
+		producer = &state;
+	}
+	result.base_offset = next_offset_;
+	for (auto b : batches) {
+		auto *data = const_cast<uint8_t *>(b.data()); // span came from the mutable `records`
+		set_base_offset(data, next_offset_);
+		auto header = *read_batch_header(b);
+		if (!active().empty() && active().size() + b.size() > static_cast<uint64_t>(config_.segment_bytes)) {
+			roll();
+		}
+		active().append(b, header);
+		next_offset_ = header.last_offset() + 1;
+		appended_bytes_ += b.size();
+		if (producer && header.producer_id == first.producer_id) {
+			int32_t last_seq = header.base_sequence + header.last_offset_delta;
+			producer->recent.push_back({header.base_sequence, last_seq, header.base_offset});
+			if (producer->recent.size() > 5) {
+				producer->recent.erase(producer->recent.begin());
+			}
+			producer->last_seq = last_seq;
+		}
+	}
+	dirty_ = true;
+	return result;
+}
+
+const Segment *PartitionLog::segment_for(int64_t offset) const {
+	auto it = segments_.upper_bound(offset);
+	if (it == segments_.begin()) {
+		return nullptr;
+	}
+	--it;
+	return it->second.get();
+}
+
+bool PartitionLog::read(int64_t offset, size_t max_bytes, std::vector<uint8_t> &out) const {
+	if (offset < log_start_offset() || offset > next_offset_) {
+		return false;
+	}
+	if (offset == next_offset_) {
+		return true;
+	}
+	// The offset may sit past the end of its segment (e.g. the last batch of
+	// an older segment ended before it): move on to the next segment.
+	for (auto it = std::prev(segments_.upper_bound(offset)); it != segments_.end(); ++it) {
+		const auto &seg = *it->second;
+		uint64_t pos = seg.position_of(offset);
+		if (pos < seg.size()) {
+			seg.read(pos, max_bytes, out);
+			return true;
+		}
+	}
+	return true;
+}
+
+int64_t PartitionLog::offset_for_timestamp(int64_t timestamp) const {
+	for (const auto &[base, seg] : segments_) {
+		auto found = seg->find_by_timestamp(timestamp);
+		if (!found) {
+			continue;
+		}
+		const auto &[header, pos] = *found;
+		if (header.compression() != 0) {
+			return header.base_offset;
+		}
+		std::vector<uint8_t> data;
+		seg->read(pos, header.total_size(), data);
+		std::vector<Record> records;
+		try {
+			if (decode_records(data, records)) {
+				for (const auto &r : records) {
+					if (r.timestamp >= timestamp) {
+						return r.offset;
+					}
+				}
+			}
+		} catch (const std::exception &) {
+		}
+		return header.base_offset;
+	}
+	return -1;
+}
+
+int PartitionLog::enforce_retention(int64_t now_ms) {
+	int deleted = 0;
+	uint64_t total = size_bytes();
+	while (segments_.size() > 1) {
+		auto &oldest = *segments_.begin()->second;
+		bool by_size = config_.retention_bytes >= 0 &&
+		               total - oldest.size() >= static_cast<uint64_t>(config_.retention_bytes) &&
+		               total > static_cast<uint64_t>(config_.retention_bytes);
+		bool by_time = config_.retention_ms >= 0 && oldest.max_timestamp() >= 0 &&
+		               oldest.max_timestamp() < now_ms - config_.retention_ms;
+		if (!by_size && !by_time) {
+			break;
+		}
+		spdlog::info("partition {}: retention deletes segment {} ({} bytes, {})", dir_.filename().string(),
+		             oldest.base_offset(), oldest.size(), by_size ? "retention.bytes" : "retention.ms");
+		total -= oldest.size();
+		oldest.remove_files();
+		segments_.erase(segments_.begin());
+		deleted++;
+	}
+	return deleted;
+}
+
+void PartitionLog::sync() {
+	if (!dirty_) {
+		return;
+	}
+	active().sync();
+	dirty_ = false;
+}
+
+void PartitionLog::remove() {
+	for (auto &[base, seg] : segments_) {
+		seg->remove_files();
+	}
+	segments_.clear();
+	std::error_code ec;
+	std::filesystem::remove_all(dir_, ec);
+}
+
+} // namespace kafkaml::broker::storage

@@ -1,0 +1,98 @@
+#pragma once
+
+#include "broker/storage/segment.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace kafkaml::broker::storage {
+
+//! Per-topic settings (Kafka config names in comments); -1 means unlimited.
+struct LogConfig {
+	int64_t segment_bytes = 1LL << 30;             //!< segment.bytes
+	int64_t retention_ms = 7LL * 24 * 3600 * 1000; //!< retention.ms
+	int64_t retention_bytes = -1;                  //!< retention.bytes (per partition)
+};
+
+//! Outcome of appending a produce payload to one partition.
+struct AppendResult {
+	int16_t error = 0;
+	std::string message;
+	int64_t base_offset = -1;
+	int64_t log_start_offset = 0;
+};
+
+//! The log of one partition: ordered segments under `DATA_DIR/<topic>-<n>/`,
+//! the active one last. Offsets are assigned here by rewriting each batch's
+//! base offset. Also tracks idempotent producers: per producer id the epoch
+//! and the last few batches' sequence ranges, so a retried batch is answered
+//! with its original offset instead of being appended twice.
+//!
+//! Threading: network-loop thread only (no locks). Memory: a few fields per
+//! segment and per producer; log data is never cached here.
+class PartitionLog {
+public:
+	//! Opens (recovering the last segment) or creates the directory.
+	PartitionLog(std::filesystem::path dir, LogConfig config);
+
+	//! Validates (magic 2, CRC), deduplicates idempotent retries and appends the
+	//! batches of `records` (modified in place: base offsets rewritten).
+	AppendResult append(std::span<uint8_t> records);
+
+	int64_t log_start_offset() const;
+	int64_t log_end_offset() const { return next_offset_; }
+	//! Total bytes ever appended through this object (monotonic): lets a parked
+	//! Fetch tell how much arrived since it parked.
+	uint64_t appended_bytes() const { return appended_bytes_; }
+	uint64_t size_bytes() const;
+
+	//! Appends to `out` whole batches from `offset` on, up to `max_bytes`
+	//! (first batch always whole). Returns false if `offset` is out of range.
+	bool read(int64_t offset, size_t max_bytes, std::vector<uint8_t> &out) const;
+	//! Offset of the first record with timestamp >= `timestamp`, or -1.
+	int64_t offset_for_timestamp(int64_t timestamp) const;
+
+	void set_config(const LogConfig &config) { config_ = config; }
+	const LogConfig &config() const { return config_; }
+	//! Deletes old whole segments per retention.ms / retention.bytes (never the
+	//! active one). `now_ms`: wall clock in ms. Returns segments deleted.
+	int enforce_retention(int64_t now_ms);
+	//! fdatasync of the active segment when something was appended since the last sync.
+	void sync();
+	//! Deletes every file and the directory.
+	void remove();
+	size_t segment_count() const { return segments_.size(); }
+	const std::filesystem::path &dir() const { return dir_; }
+
+private:
+	struct ProducerBatch {
+		int32_t first_seq;
+		int32_t last_seq;
+		int64_t base_offset;
+	};
+	struct ProducerState {
+		int16_t epoch = -1;
+		int32_t last_seq = -1;
+		std::vector<ProducerBatch> recent; //!< last 5, as Kafka keeps
+	};
+
+	Segment &active() { return *segments_.rbegin()->second; }
+	void roll();
+	const Segment *segment_for(int64_t offset) const;
+
+	std::filesystem::path dir_;
+	LogConfig config_;
+	std::map<int64_t, std::unique_ptr<Segment>> segments_;
+	int64_t next_offset_ = 0;
+	uint64_t appended_bytes_ = 0;
+	bool dirty_ = false;
+	std::unordered_map<int64_t, ProducerState> producers_;
+};
+
+} // namespace kafkaml::broker::storage

@@ -1,0 +1,63 @@
+#pragma once
+
+// Test support: a Kafka "cluster" the client tests run against, either this
+// project's broker (in-process, over TCP) or librdkafka's mock cluster, so
+// every expectation is checked against a second Kafka implementation.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kafkaml::broker::testing {
+
+//! A fresh directory under $TMPDIR, removed on destruction.
+struct TempDir {
+	TempDir();
+	~TempDir();
+	TempDir(const TempDir &) = delete;
+	TempDir &operator=(const TempDir &) = delete;
+	std::filesystem::path path;
+};
+
+class TestCluster {
+public:
+	virtual ~TestCluster() = default;
+	virtual std::string bootstrap() const = 0;
+	virtual void create_topic(const std::string &name, int partitions) = 0;
+	virtual bool is_mock() const = 0;
+};
+
+//! "embedded": kafkaml::broker::Broker on 127.0.0.1:0 with a temp data dir;
+//! "mock": rdkafka_mock with one broker.
+std::unique_ptr<TestCluster> make_cluster(const std::string &kind);
+
+//! CreateTopics through librdkafka's Admin API; returns the error text or "".
+std::string admin_create_topic(const std::string &bootstrap, const std::string &name, int partitions,
+                               const std::map<std::string, std::string> &configs = {});
+//! DeleteTopics through librdkafka's Admin API; returns the error text or "".
+std::string admin_delete_topic(const std::string &bootstrap, const std::string &name);
+
+//! `kafkaml broker` as a child process (for kill -9 tests).
+class BrokerProcess {
+public:
+	//! Starts `$KAFKAML_BIN broker --listen 127.0.0.1:0 --data-dir DIR extra...`
+	//! and reads the address from its first stdout line.
+	BrokerProcess(const std::filesystem::path &data_dir, const std::vector<std::string> &extra = {});
+	~BrokerProcess();
+	const std::string &address() const { return address_; }
+	int pid() const { return pid_; }
+	void kill9();
+	//! SIGTERM and wait; returns the exit status.
+	int terminate();
+
+private:
+	int pid_ = -1;
+	std::string address_;
+};
+
+//! Runs a shell command, returns its exit status and captures stdout.
+int run_command(const std::string &command, std::string *output = nullptr);
+
+} // namespace kafkaml::broker::testing

@@ -1,0 +1,184 @@
+// Hostile and odd frames over a raw TCP socket: the broker answers with an
+// error or closes that one connection, and keeps serving everyone else.
+#include "broker/protocol/reader.h"
+#include "broker/protocol/request_header.h"
+#include "broker/protocol/writer.h"
+#include "broker/storage/record_batch.h"
+#include "broker/tests/cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <optional>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+using namespace kafkaml::broker;
+using namespace kafkaml::broker::testing;
+
+namespace {
+
+class RawClient {
+public:
+	explicit RawClient(const std::string &address) {
+		auto colon = address.rfind(':');
+		fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+		sockaddr_in addr{};
+		addr.sin_family = AF_INET;
+		addr.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+		::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
+		if (::connect(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0) {
+			throw std::runtime_error("connect failed");
+		}
+		timeval tv{10, 0};
+		::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	~RawClient() { ::close(fd_); }
+	void send(const std::vector<uint8_t> &bytes) {
+		ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+	}
+	//! One response frame (without its size), or nullopt when the broker closed.
+	std::optional<std::vector<uint8_t>> receive() {
+		uint8_t size_bytes[4];
+		if (!read_all(size_bytes, 4)) {
+			return std::nullopt;
+		}
+		std::vector<uint8_t> body(protocol::load_be32(size_bytes));
+		if (!read_all(body.data(), body.size())) {
+			return std::nullopt;
+		}
+		return body;
+	}
+
+private:
+	bool read_all(uint8_t *p, size_t n) {
+		while (n > 0) {
+			ssize_t got = ::recv(fd_, p, n, 0);
+			if (got <= 0) {
+				return false;
+			}
+			p += got;
+			n -= static_cast<size_t>(got);
+		}
+		return true;
+	}
+	int fd_;
+};
+
+//! A request frame: size, api key, version, correlation id, client id, body.
+std::vector<uint8_t> request(int16_t key, int16_t version, int32_t correlation,
+                             const std::function<void(protocol::Writer &)> &body) {
+	protocol::Writer w;
+	size_t at = w.reserve_i32();
+	w.i16(key);
+	w.i16(version);
+	w.i32(correlation);
+	w.string("raw-test");
+	body(w);
+	w.patch_i32(at, static_cast<int32_t>(w.size() - 4));
+	return w.take();
+}
+
+void expect_broker_still_serves(const std::string &address) {
+	RawClient c(address);
+	c.send(request(18, 0, 99, [](protocol::Writer &) {}));
+	auto resp = c.receive();
+	ASSERT_TRUE(resp);
+	protocol::Reader r(*resp);
+	EXPECT_EQ(r.i32(), 99);
+	EXPECT_EQ(r.i16(), 0);
+}
+
+class BrokerRobustness : public ::testing::Test {
+protected:
+	void SetUp() override { cluster_ = make_cluster("embedded"); }
+	std::unique_ptr<TestCluster> cluster_;
+};
+
+} // namespace
+
+TEST_F(BrokerRobustness, OversizedAndNegativeFramesCloseOnlyThatConnection) {
+	RawClient bystander(cluster_->bootstrap());
+	{
+		RawClient c(cluster_->bootstrap());
+		c.send({0x7f, 0xff, 0xff, 0xff, 0, 0});
+		EXPECT_FALSE(c.receive());
+	}
+	{
+		RawClient c(cluster_->bootstrap());
+		c.send({0xff, 0xff, 0xff, 0xfe});
+		EXPECT_FALSE(c.receive());
+	}
+	bystander.send(request(18, 1, 7, [](protocol::Writer &) {}));
+	auto resp = bystander.receive();
+	ASSERT_TRUE(resp);
+	expect_broker_still_serves(cluster_->bootstrap());
+}
+
+TEST_F(BrokerRobustness, TruncatedBodyClosesTheConnection) {
+	RawClient c(cluster_->bootstrap());
+	// Metadata v1 announcing 5 topics but carrying none.
+	c.send(request(3, 1, 1, [](protocol::Writer &w) { w.i32(5); }));
+	EXPECT_FALSE(c.receive());
+	expect_broker_still_serves(cluster_->bootstrap());
+}
+
+TEST_F(BrokerRobustness, UnknownApiAndVersionsGetUnsupportedVersion) {
+	RawClient c(cluster_->bootstrap());
+	c.send(request(999, 0, 5, [](protocol::Writer &) {}));
+	auto resp = c.receive();
+	ASSERT_TRUE(resp);
+	protocol::Reader r(*resp);
+	EXPECT_EQ(r.i32(), 5);
+	EXPECT_EQ(r.i16(), 35);
+
+	// ApiVersions v3 (flexible): v0-style answer with the error and the full list.
+	c.send(request(18, 3, 6, [](protocol::Writer &w) {
+		w.empty_tagged_fields();
+		w.compact_string("x");
+		w.compact_string("1");
+		w.empty_tagged_fields();
+	}));
+	resp = c.receive();
+	ASSERT_TRUE(resp);
+	protocol::Reader v(*resp);
+	EXPECT_EQ(v.i32(), 6);
+	EXPECT_EQ(v.i16(), 35);
+	int32_t n = v.array_length(6);
+	bool has_produce = false;
+	for (int32_t i = 0; i < n; i++) {
+		int16_t key = v.i16();
+		v.i16();
+		int16_t max = v.i16();
+		has_produce |= key == 0 && max >= 3;
+	}
+	EXPECT_TRUE(has_produce);
+}
+
+TEST_F(BrokerRobustness, BadCrcIsRejectedWithCorruptMessage) {
+	cluster_->create_topic("crc", 1);
+	auto batch = storage::build_batch(0, 1, {{std::string("k"), std::string("v"), {}, 0}});
+	batch.back() ^= 0x55;
+	RawClient c(cluster_->bootstrap());
+	c.send(request(0, 7, 11, [&](protocol::Writer &w) {
+		w.nullable_string(std::nullopt);
+		w.i16(-1);
+		w.i32(1000);
+		w.array_length(1);
+		w.string("crc");
+		w.array_length(1);
+		w.i32(0);
+		w.bytes(batch);
+	}));
+	auto resp = c.receive();
+	ASSERT_TRUE(resp);
+	protocol::Reader r(*resp);
+	EXPECT_EQ(r.i32(), 11);
+	EXPECT_EQ(r.array_length(), 1);
+	EXPECT_EQ(r.string(), "crc");
+	EXPECT_EQ(r.array_length(), 1);
+	EXPECT_EQ(r.i32(), 0);
+	EXPECT_EQ(r.i16(), 2); // CORRUPT_MESSAGE
+}

@@ -1,0 +1,232 @@
+#include "broker/protocol/reader.h"
+#include "broker/storage/crc32c.h"
+#include "broker/storage/log_manager.h"
+#include "broker/storage/partition_log.h"
+#include "broker/storage/record_batch.h"
+#include "broker/storage/segment.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using namespace kafkaml::broker::storage;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+	fs::path path;
+	TempDir() {
+		std::string tmpl = (fs::temp_directory_path() / "kafkaml-storage-XXXXXX").string();
+		path = ::mkdtemp(tmpl.data());
+	}
+	~TempDir() {
+		std::error_code ec;
+		fs::remove_all(path, ec);
+	}
+};
+
+std::vector<uint8_t> batch_of(int count, int64_t timestamp, const std::string &tag = "v") {
+	std::vector<NewRecord> records;
+	for (int i = 0; i < count; i++) {
+		NewRecord r;
+		r.key = "key-" + std::to_string(i);
+		r.value = tag + "-" + std::to_string(i) + std::string(100, 'x');
+		r.headers = {{"h", std::to_string(i)}};
+		r.timestamp_delta = i;
+		records.push_back(std::move(r));
+	}
+	return build_batch(0, timestamp, records);
+}
+
+std::vector<Record> read_all(const PartitionLog &log, int64_t from, std::vector<uint8_t> &storage) {
+	storage.clear();
+	log.read(from, 1 << 30, storage);
+	std::vector<std::span<const uint8_t>> batches;
+	EXPECT_EQ(split_batches(storage, batches), "");
+	std::vector<Record> out;
+	for (auto b : batches) {
+		EXPECT_TRUE(decode_records(b, out));
+	}
+	return out;
+}
+
+} // namespace
+
+TEST(BrokerStorage, Crc32cKnownVector) {
+	// RFC 3720 test vector: 32 bytes of zeros -> 0x8a9136aa; "123456789" -> 0xe3069283.
+	std::vector<uint8_t> zeros(32, 0);
+	EXPECT_EQ(crc32c(zeros.data(), zeros.size()), 0x8a9136aau);
+	std::string digits = "123456789";
+	EXPECT_EQ(crc32c(reinterpret_cast<const uint8_t *>(digits.data()), digits.size()), 0xe3069283u);
+}
+
+TEST(BrokerStorage, BatchRoundTripAndCrcCheck) {
+	auto b = batch_of(3, 1000);
+	EXPECT_EQ(validate_batch(b), "");
+	std::vector<Record> records;
+	ASSERT_TRUE(decode_records(b, records));
+	ASSERT_EQ(records.size(), 3u);
+	EXPECT_EQ(records[2].timestamp, 1002);
+	EXPECT_EQ(std::string(records[1].key->begin(), records[1].key->end()), "key-1");
+	ASSERT_EQ(records[0].headers.size(), 1u);
+	EXPECT_EQ(records[0].headers[0].first, "h");
+
+	b[b.size() - 1] ^= 0x01;
+	EXPECT_NE(validate_batch(b).find("CRC"), std::string::npos);
+	// The base offset is outside the CRC: rewriting it keeps the batch valid.
+	auto c = batch_of(1, 5);
+	set_base_offset(c.data(), 12345);
+	EXPECT_EQ(validate_batch(c), "");
+	EXPECT_EQ(read_batch_header(c)->base_offset, 12345);
+}
+
+TEST(BrokerStorage, AppendAssignsOffsetsAndReadsBackAcrossSegments) {
+	TempDir dir;
+	LogConfig config;
+	config.segment_bytes = 4096;
+	PartitionLog log(dir.path / "t-0", config);
+	for (int i = 0; i < 50; i++) {
+		auto b = batch_of(5, 1000 + i * 10, "b" + std::to_string(i));
+		auto res = log.append(b);
+		ASSERT_EQ(res.error, 0) << res.message;
+		EXPECT_EQ(res.base_offset, i * 5);
+	}
+	EXPECT_EQ(log.log_end_offset(), 250);
+	EXPECT_GT(log.segment_count(), 3u);
+	std::vector<uint8_t> buf;
+	auto records = read_all(log, 0, buf);
+	ASSERT_FALSE(records.empty());
+	EXPECT_EQ(records.front().offset, 0);
+	// Reading from the middle of a batch returns that whole batch.
+	buf.clear();
+	ASSERT_TRUE(log.read(123, 1, buf));
+	auto h = read_batch_header(buf);
+	ASSERT_TRUE(h);
+	EXPECT_EQ(h->base_offset, 120);
+	EXPECT_EQ(buf.size(), h->total_size());
+	// Out of range.
+	buf.clear();
+	EXPECT_FALSE(log.read(251, 100, buf));
+	// Timestamps: batch i has records at 1000+10i .. 1000+10i+4.
+	EXPECT_EQ(log.offset_for_timestamp(1000 + 10 * 30 + 2), 30 * 5 + 2);
+	EXPECT_EQ(log.offset_for_timestamp(0), 0);
+	EXPECT_EQ(log.offset_for_timestamp(999999), -1);
+}
+
+TEST(BrokerStorage, ReopenRecoversAndTruncatesTornTail) {
+	TempDir dir;
+	LogConfig config;
+	uint64_t good_size = 0;
+	{
+		PartitionLog log(dir.path / "t-0", config);
+		for (int i = 0; i < 10; i++) {
+			auto b = batch_of(3, 1000);
+			ASSERT_EQ(log.append(b).error, 0);
+		}
+		good_size = log.size_bytes();
+	}
+	auto log_file = dir.path / "t-0" / "00000000000000000000.log";
+	// A torn write: half a batch at the end.
+	{
+		auto b = batch_of(3, 2000);
+		std::ofstream out(log_file, std::ios::app | std::ios::binary);
+		out.write(reinterpret_cast<const char *>(b.data()), static_cast<std::streamsize>(b.size() / 2));
+	}
+	fs::remove(dir.path / "t-0" / "00000000000000000000.index");
+	{
+		PartitionLog log(dir.path / "t-0", config);
+		EXPECT_EQ(log.log_end_offset(), 30);
+		EXPECT_EQ(log.size_bytes(), good_size);
+		EXPECT_EQ(fs::file_size(log_file), good_size);
+		std::vector<uint8_t> buf;
+		EXPECT_EQ(read_all(log, 0, buf).size(), 30u);
+		auto b = batch_of(2, 3000);
+		EXPECT_EQ(log.append(b).base_offset, 30);
+	}
+	// A whole batch with a flipped byte (bad CRC) is cut as well.
+	{
+		std::fstream f(log_file, std::ios::in | std::ios::out | std::ios::binary);
+		f.seekp(static_cast<std::streamoff>(good_size + 70));
+		f.put('\x7f');
+	}
+	PartitionLog log(dir.path / "t-0", config);
+	EXPECT_EQ(log.log_end_offset(), 30);
+}
+
+TEST(BrokerStorage, RetentionDeletesWholeOldSegments) {
+	TempDir dir;
+	LogConfig config;
+	config.segment_bytes = 2048;
+	config.retention_bytes = 4096;
+	PartitionLog log(dir.path / "t-0", config);
+	for (int i = 0; i < 40; i++) {
+		auto b = batch_of(4, 1000);
+		ASSERT_EQ(log.append(b).error, 0);
+	}
+	size_t before = log.segment_count();
+	EXPECT_GT(log.enforce_retention(2000), 0);
+	EXPECT_LT(log.segment_count(), before);
+	EXPECT_LE(log.size_bytes(), 4096u + 2048u);
+	EXPECT_GT(log.log_start_offset(), 0);
+	std::vector<uint8_t> buf;
+	EXPECT_FALSE(log.read(0, 100, buf)); // deleted range is out of range now
+
+	// By time: everything older than retention.ms (except the active segment).
+	config.retention_bytes = -1;
+	config.retention_ms = 1000;
+	log.set_config(config);
+	log.enforce_retention(1000 + 1000 + 10000);
+	EXPECT_EQ(log.segment_count(), 1u);
+}
+
+TEST(BrokerStorage, IdempotentRetryIsNotAppendedTwice) {
+	TempDir dir;
+	PartitionLog log(dir.path / "t-0", LogConfig{});
+	std::vector<NewRecord> recs(3);
+	for (auto &r : recs) {
+		r.value = "v";
+	}
+	auto first = build_batch(0, 1, recs, 77, 0, 0);
+	auto retry = first;
+	auto next = build_batch(0, 1, recs, 77, 0, 3);
+	auto gap = build_batch(0, 1, recs, 77, 0, 10);
+	EXPECT_EQ(log.append(first).base_offset, 0);
+	auto again = log.append(retry);
+	EXPECT_EQ(again.error, 0);
+	EXPECT_EQ(again.base_offset, 0);
+	EXPECT_EQ(log.log_end_offset(), 3);
+	EXPECT_EQ(log.append(next).base_offset, 3);
+	EXPECT_EQ(log.append(gap).error, 45); // OUT_OF_ORDER_SEQUENCE_NUMBER
+	EXPECT_EQ(log.log_end_offset(), 6);
+}
+
+TEST(BrokerStorage, TopicsPersistWithConfigs) {
+	TempDir dir;
+	{
+		LogManager logs(dir.path, LogConfig{});
+		int16_t error = 0;
+		EXPECT_EQ(logs.create("orders", 3, {{"retention.ms", "5000"}, {"segment.bytes", "4096"}}, error), "");
+		EXPECT_EQ(error, 0);
+		logs.create("orders", 3, {}, error);
+		EXPECT_EQ(error, 36);
+		logs.create("bad/name", 1, {}, error);
+		EXPECT_EQ(error, 17);
+		logs.create("x", 1, {{"retention.ms", "soon"}}, error);
+		EXPECT_EQ(error, 40);
+		auto b = batch_of(2, 1);
+		ASSERT_EQ(logs.partition("orders", 2)->append(b).error, 0);
+	}
+	LogManager logs(dir.path, LogConfig{});
+	auto *t = logs.find("orders");
+	ASSERT_NE(t, nullptr);
+	EXPECT_EQ(t->partitions.size(), 3u);
+	EXPECT_EQ(t->config.retention_ms, 5000);
+	EXPECT_EQ(t->config.segment_bytes, 4096);
+	EXPECT_EQ(logs.partition("orders", 2)->log_end_offset(), 2);
+	EXPECT_TRUE(logs.remove("orders"));
+	EXPECT_FALSE(fs::exists(dir.path / "orders-0"));
+	EXPECT_EQ(logs.find("orders"), nullptr);
+}

@@ -16,7 +16,9 @@ constexpr uint64_t kControlTag = UINT64_MAX;
 DataSink::DataSink(DataSinkOptions options, std::string input_format, nlohmann::json input_config,
                    std::unique_ptr<Sink> sink)
     : options_(std::move(options)), input_format_(std::move(input_format)), input_config_(std::move(input_config)),
-      sink_(sink ? std::move(sink) : std::make_unique<KafkaSink>(options_.kafka)) {
+      sink_(sink ? std::move(sink)
+                 : std::make_unique<KafkaSink>(options_.kafka,
+                                               std::vector<std::string>{options_.topic, options_.control_topic})) {
 	if (options_.topic.empty()) {
 		throw StreamError("no data topic given");
 	}

@@ -3,7 +3,7 @@
 #include "stream/stream_error.h"
 
 namespace kafkaml::stream {
-KafkaSink::KafkaSink(const KafkaConfig &config) {
+KafkaSink::KafkaSink(const KafkaConfig &config, const std::vector<std::string> &topics) {
 	rk_ = make_client(
 	    RD_KAFKA_PRODUCER, config,
 	    {{"enable.idempotence", "true"},
@@ -18,6 +18,15 @@ KafkaSink::KafkaSink(const KafkaConfig &config) {
 		    rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::on_delivery);
 	    },
 	    this);
+	for (const auto &topic : topics) {
+		// Errors are left to produce(), which reports them per record.
+		rd_kafka_topic_t *handle = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+		const rd_kafka_metadata_t *metadata = nullptr;
+		if (rd_kafka_metadata(rk_.get(), 0, handle, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			rd_kafka_metadata_destroy(metadata);
+		}
+		rd_kafka_topic_destroy(handle);
+	}
 }
 
 void KafkaSink::on_delivery(rd_kafka_t *, const rd_kafka_message_t *message, void *opaque) {

@@ -37,6 +37,7 @@ Value keras_objects_to_calls(const Value &value, int depth = 0) {
 	call.kind = ValueKind::Call;
 	call.location = copy.location;
 	call.text = class_name->text;
+	call.name_location = class_name->location;
 	if (config && config->kind == ValueKind::Dict) {
 		call.keywords = config->keywords;
 	} else if (config && config->kind != ValueKind::None) {
@@ -100,6 +101,7 @@ Value typed_object_to_call(const Value &value, const std::string &what) {
 	call.kind = ValueKind::Call;
 	call.location = value.location;
 	call.text = string_value(*type, "\"type\" of " + what);
+	call.name_location = type->location;
 	for (const auto &entry : value.keywords) {
 		if (entry.name != "type") {
 			call.keywords.push_back(entry);

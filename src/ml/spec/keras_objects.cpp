@@ -37,6 +37,11 @@ std::optional<std::string> strip_module(std::string_view dotted, std::string_vie
 	return std::nullopt;
 }
 
+//! Where an unknown class or function name is reported: its last segment.
+SourceLocation name_at(const Value &value) {
+	return value.name_location.line > 0 ? value.name_location : value.location;
+}
+
 std::string join(const std::vector<std::string> &names) {
 	std::string out;
 	for (const auto &name : names) {
@@ -301,7 +306,7 @@ LayerItem layer_from_call(const Value &call) {
 	}
 	std::optional<LayerKind> kind = bare ? layer_kind_from_class_name(*bare) : std::nullopt;
 	if (!kind) {
-		fail(call.location,
+		fail(name_at(call),
 		     "unknown layer '" + (bare ? *bare : call.text) + "'; expected one of " + supported_layer_names());
 	}
 	LayerSpec &layer = item.layer;
@@ -551,7 +556,7 @@ OptimizerSpec optimizer_from_value(const Value &value) {
 		fail(value.location, "expected an optimizer such as 'adam', found " + describe(value));
 	}
 	if (std::find(names.begin(), names.end(), name) == names.end()) {
-		fail(value.location, "unknown optimizer '" + name +
+		fail(name_at(value), "unknown optimizer '" + name +
 		                         "'; expected one of adam, sgd, rmsprop, adagrad, adamw "
 		                         "(as names or tf.keras.optimizers objects)");
 	}
@@ -657,7 +662,7 @@ LossSpec loss_from_value(const Value &value) {
 		if (value.kind == ValueKind::Name) {
 			auto bare = strip_module(value.text, "losses", {"tf.losses"});
 			if (!bare) {
-				fail(value.location, "unknown loss " + describe(value) + "; " + expected);
+				fail(name_at(value), "unknown loss " + describe(value) + "; " + expected);
 			}
 			name = *bare;
 			if (class_names.count(name)) {
@@ -666,7 +671,7 @@ LossSpec loss_from_value(const Value &value) {
 		}
 		auto found = function_names.find(name);
 		if (found == function_names.end()) {
-			fail(value.location, "unknown loss '" + name + "'; " + expected);
+			fail(name_at(value), "unknown loss '" + name + "'; " + expected);
 		}
 		loss.name = found->second;
 		return loss;
@@ -677,7 +682,7 @@ LossSpec loss_from_value(const Value &value) {
 	auto bare = strip_module(value.text, "losses", {"tf.losses"});
 	auto found = bare ? class_names.find(*bare) : class_names.end();
 	if (found == class_names.end()) {
-		fail(value.location, "unknown loss " + describe(value) + "; " + expected);
+		fail(name_at(value), "unknown loss " + describe(value) + "; " + expected);
 	}
 	loss.name = found->second;
 	std::vector<std::string> positional;
@@ -736,7 +741,7 @@ std::string metric_from_value(const Value &value) {
 		auto bare = strip_module(value.text, "metrics", {"tf.metrics"});
 		auto found = bare ? classes.find(*bare) : classes.end();
 		if (found == classes.end()) {
-			fail(value.location, "unknown metric " + describe(value) + "; " + expected);
+			fail(name_at(value), "unknown metric " + describe(value) + "; " + expected);
 		}
 		CallArguments args(value, *bare, {});
 		args.ignored("name");

@@ -341,11 +341,13 @@ private:
 		}
 		value.kind = ValueKind::Name;
 		value.text = first.text;
+		value.name_location = first.location;
 		while (is_op(".")) {
 			next();
 			if (peek().kind != TokenKind::Name) {
 				fail(peek().location, "expected a name after '.', found " + describe(peek()));
 			}
+			value.name_location = peek().location;
 			value.text += "." + next().text;
 		}
 		if (!is_op("(")) {

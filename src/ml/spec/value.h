@@ -27,6 +27,9 @@ struct Value {
 	bool boolean = false;
 	int64_t integer = 0;
 	double number = 0.0;
+	//! Name/Call: where the last dotted segment starts ("Dense2" in
+	//! tf.keras.layers.Dense2), which errors about unknown names point at.
+	SourceLocation name_location;
 	//! String: its content; Name: the dotted name ("tf.nn.relu"); Call: the callee's dotted name.
 	std::string text;
 	//! List/Tuple: elements; Call: positional arguments.

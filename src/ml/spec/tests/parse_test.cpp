@@ -177,7 +177,7 @@ struct ErrorCase {
 
 TEST(ParsePython, ErrorsNameLineColumnAndWhatWasExpected) {
 	const ErrorCase cases[] = {
-	    {"model = tf.keras.Sequential([\n    tf.keras.layers.Dense2(4, input_shape=(3,)),\n])", 2, 5,
+	    {"model = tf.keras.Sequential([\n    tf.keras.layers.Dense2(4, input_shape=(3,)),\n])", 2, 21,
 	     "unknown layer 'Dense2'; expected one of Dense, Dropout"},
 	    {"model = Sequential([Dense(4, input_shape=(3,), activation='relu', colour=3)])", 1, 67,
 	     "unknown argument 'colour' for Dense; expected one of"},

@@ -52,27 +52,45 @@ private:
 	}
 
 	Value resolve_within_budget(const Value &value) {
-		if (budget_-- == 0) {
+		auto too_large = [&] {
 			fail(value.location, "the definition is too large once its variables are substituted (over " +
 			                         std::to_string(kMaxNodes) + " values)");
+		};
+		if (budget_ == 0) {
+			too_large();
 		}
+		budget_--;
 		if (value.kind == ValueKind::Name) {
 			if (value.text == model_variable_) {
 				fail(value.location, "the model '" + value.text + "' cannot be used as a value");
 			}
 			auto found = variables_.find(value.text);
-			if (found != variables_.end()) {
-				budget_ -= std::min(budget_, found->second.second);
-				return found->second.first;
+			if (found == variables_.end()) {
+				return value;
 			}
-			return value;
+			if (found->second.second > budget_) {
+				too_large();
+			}
+			budget_ -= found->second.second;
+			return found->second.first;
 		}
-		Value copy = value;
-		for (auto &item : copy.items) {
-			item = resolve_within_budget(item);
+		// Children are built one by one (not copied, then replaced), so each
+		// node is copied once whatever the depth.
+		Value copy;
+		copy.kind = value.kind;
+		copy.location = value.location;
+		copy.name_location = value.name_location;
+		copy.boolean = value.boolean;
+		copy.integer = value.integer;
+		copy.number = value.number;
+		copy.text = value.text;
+		copy.items.reserve(value.items.size());
+		for (const auto &item : value.items) {
+			copy.items.push_back(resolve_within_budget(item));
 		}
-		for (auto &keyword : copy.keywords) {
-			keyword.value = resolve_within_budget(keyword.value);
+		copy.keywords.reserve(value.keywords.size());
+		for (const auto &keyword : value.keywords) {
+			copy.keywords.push_back(Argument{keyword.name, keyword.location, resolve_within_budget(keyword.value)});
 		}
 		return copy;
 	}
@@ -204,7 +222,7 @@ private:
 	SourceLocation model_location_;
 	std::optional<Shape> input_shape_;
 	std::optional<Value> compile_call_;
-	static constexpr size_t kMaxNodes = 100000;
+	static constexpr size_t kMaxNodes = 20000;
 	size_t budget_ = kMaxNodes;
 	//! name -> (value, its node count)
 	std::map<std::string, std::pair<Value, size_t>> variables_;

@@ -161,3 +161,34 @@ TEST(PlainJson, Errors) {
 
 } // namespace
 } // namespace kafkaml::ml
+
+namespace kafkaml::ml {
+namespace {
+
+TEST(KerasJson, OldListConfigAndPooling) {
+	// Keras before 2.2.3 wrote a Sequential's config as the bare list of layers.
+	ModelSpec model = parse_model_definition(R"({"class_name": "Sequential", "config": [
+ {"class_name": "MaxPooling2D", "config": {"name": "pool", "trainable": true, "batch_input_shape": [null, 8, 8, 3],
+  "dtype": "float32", "pool_size": [2, 2], "padding": "valid", "strides": [2, 2], "data_format": "channels_last"}},
+ {"class_name": "GlobalAveragePooling2D", "config": {"name": "gap", "trainable": true, "dtype": "float32",
+  "data_format": "channels_last", "keepdims": false}},
+ {"class_name": "Dense", "config": {"name": "out", "units": 2}}
+], "keras_version": "2.2.2", "backend": "tensorflow"})");
+	ASSERT_EQ(model.layers.size(), 3u);
+	EXPECT_EQ(model.layers[0].input_shape, (Shape{8, 8, 3}));
+	ModelSummary summary = summarize(model);
+	EXPECT_EQ(summary.layers[0].output_shape, (Shape{4, 4, 3}));
+	EXPECT_EQ(summary.layers[1].output_shape, (Shape{3}));
+	EXPECT_EQ(summary.total_params, 3 * 2 + 2);
+	try {
+		parse_model_definition(R"({"class_name": "Sequential", "config": [
+ {"class_name": "Dense", "config": {"units": 2, "batch_input_shape": [null, 3], "data_format": "channels_first"}}]})");
+		FAIL() << "no error";
+	} catch (const ModelDefinitionError &error) {
+		EXPECT_EQ(error.location.line, 2);
+		EXPECT_THAT(error.reason, HasSubstr("unknown argument 'data_format' for Dense"));
+	}
+}
+
+} // namespace
+} // namespace kafkaml::ml

@@ -239,3 +239,70 @@ TEST(ParsePython, DeepNestingIsAnErrorNotACrash) {
 
 } // namespace
 } // namespace kafkaml::ml
+
+namespace kafkaml::ml {
+namespace {
+
+TEST(ParsePython, SequentialForms) {
+	for (std::string callee : {"tf.keras.Sequential", "keras.Sequential", "Sequential", "keras.models.Sequential",
+	                           "tf.keras.models.Sequential"}) {
+		ModelSpec model =
+		    parse_model_definition("model = " + callee + "(layers=[Dense(1, input_shape=(2,))], name='m')");
+		EXPECT_EQ(model.name, "m") << callee;
+		EXPECT_EQ(model.layers.size(), 1u) << callee;
+	}
+	for (std::string prefix : {"", "layers.", "keras.layers.", "tf.keras.layers.", "tf.keras.", "keras."}) {
+		ModelSpec model = parse_model_definition("net = Sequential([" + prefix + "Dense(1, input_shape=(2,))])");
+		EXPECT_EQ(model.layers[0].kind, LayerKind::Dense) << prefix;
+	}
+	// Positional arguments follow Keras' signatures.
+	ModelSpec model = parse_model_definition(
+	    "model = Sequential([LSTM(8, 'relu', 'tanh', False, return_sequences=True, input_shape=(5, 3)), "
+	    "Conv1D(4, 2, 1, 'same'), MaxPooling1D(2, 1, 'same'), Embedding(10, 3)])");
+	EXPECT_EQ(model.layers[0].activation, "relu");
+	EXPECT_EQ(model.layers[0].recurrent_activation, "tanh");
+	EXPECT_FALSE(model.layers[0].use_bias);
+	EXPECT_EQ(model.layers[1].padding, "same");
+	EXPECT_EQ(model.layers[2].strides, std::vector<int64_t>{1});
+	EXPECT_EQ(model.layers[3].input_dim, 10);
+}
+
+TEST(ParsePython, MoreErrors) {
+	const ErrorCase cases[] = {
+	    {"model = Sequential([Dense(1, input_shape=(2,))])\nmodel.compile('adam', 'mse')\nmodel.add(Dense(1))", 3, 1,
+	     "layers must be added before model.compile"},
+	    {"model = Sequential([Dense(1, input_shape=(2,))])\nother = Sequential()", 2, 9, "a second model is defined"},
+	    {"model = Sequential([Dense(1, input_shape=(2,))])\nmodel.save('x.h5')", 2, 1,
+	     "unsupported model method 'save'"},
+	    {"model = Sequential([Dense(1, input_shape=(2,)), Input(shape=(2,))])", 1, 49, "Input can only come first"},
+	    {"model.add(Dense(1))", 1, 1, "'model' is not defined"},
+	    {"model = Sequential([Dense(1, input_shape=(2,))])\nmodel.compile('adam')", 2, 1, "compile needs a loss"},
+	    {"model = Sequential([Conv1D(4, 3, padding='causal', input_shape=(9, 2))])", 1, 42,
+	     "must be 'valid' or 'same'"},
+	    {"model = Sequential([LSTM(4, dropout=0.2, input_shape=(9, 2))])", 1, 37,
+	     "is not supported with a value other than 0"},
+	    {"model = Sequential([Dense(1, input_shape=(2,))], 'm', 3)", 1, 55, "at most 2 positional"},
+	    {"model = Sequential([Dense(1, 'relu', True, 'zeros', 'zeros', None, input_shape=(2,))])", 1, 62,
+	     "takes at most 5 positional arguments"},
+	    {"model = Sequential([Dense(1, input_shape=(2,), kernel_initializer='magic')])", 1, 67,
+	     "unknown initializer 'magic'"},
+	    {"model = Sequential([Dense(1, input_shape=(2,))])\nmodel.compile(tf.keras.optimizers.Adam, 'mse')", 2, 15,
+	     "must be called"},
+	    {"model = Sequential([Dense(1, input_shape=(2,))])\nmodel.compile('adam', 'mse', metrics='mae')", 2, 38,
+	     "metrics must be a list"},
+	    {"model = Sequential([Dense(1, input_shape=(2,), trainable=False)])", 1, 58, "only True"},
+	    {"print(model.summary())", 1, 1, "'print' is not supported"},
+	    {"model = Sequential([Dense(1, input_shape=(2,))])\nmodel.compile(loss='mse', optimizer=keras.optimizers."
+	     "Adam(lr=0.1, learning_rate=0.1))",
+	     2, 62, "either 'learning_rate' or its old name 'lr'"},
+	};
+	for (const auto &test : cases) {
+		ModelDefinitionError error = parse_error(test.text);
+		EXPECT_EQ(error.location.line, test.line) << test.text << "\n" << error.what();
+		EXPECT_EQ(error.location.column, test.column) << test.text << "\n" << error.what();
+		EXPECT_THAT(error.reason, HasSubstr(test.message)) << test.text;
+	}
+}
+
+} // namespace
+} // namespace kafkaml::ml

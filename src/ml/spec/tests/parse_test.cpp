@@ -175,6 +175,19 @@ struct ErrorCase {
 	const char *message;
 };
 
+//! Each case must fail at its line and column with a reason containing its message.
+template <size_t N>
+void expect_errors(const ErrorCase (&cases)[N]) {
+	for (const auto &test : cases) {
+		ModelDefinitionError error = parse_error(test.text);
+		EXPECT_EQ(error.location.line, test.line) << test.text << "\n" << error.what();
+		EXPECT_EQ(error.location.column, test.column) << test.text << "\n" << error.what();
+		EXPECT_THAT(error.reason, HasSubstr(test.message)) << test.text;
+		EXPECT_THAT(std::string(error.what()),
+		            HasSubstr("line " + std::to_string(test.line) + ", column " + std::to_string(test.column) + ": "));
+	}
+}
+
 TEST(ParsePython, ErrorsNameLineColumnAndWhatWasExpected) {
 	const ErrorCase cases[] = {
 	    {"model = tf.keras.Sequential([\n    tf.keras.layers.Dense2(4, input_shape=(3,)),\n])", 2, 21,
@@ -216,14 +229,7 @@ TEST(ParsePython, ErrorsNameLineColumnAndWhatWasExpected) {
 	    {"model = Sequential([Dense(4, input_shape=(3,))])\nmodel.compile(loss='mse'\n", 2, 14, "never closed"},
 	    {"model = Sequential([Dense(4, input_shape=(3,), activation='sig\nmoid')])", 1, 59, "never closed"},
 	};
-	for (const auto &test : cases) {
-		ModelDefinitionError error = parse_error(test.text);
-		EXPECT_EQ(error.location.line, test.line) << test.text << "\n" << error.what();
-		EXPECT_EQ(error.location.column, test.column) << test.text << "\n" << error.what();
-		EXPECT_THAT(error.reason, HasSubstr(test.message)) << test.text;
-		EXPECT_THAT(std::string(error.what()),
-		            HasSubstr("line " + std::to_string(test.line) + ", column " + std::to_string(test.column) + ": "));
-	}
+	expect_errors(cases);
 }
 
 TEST(ParsePython, DeepNestingIsAnErrorNotACrash) {
@@ -296,12 +302,7 @@ TEST(ParsePython, MoreErrors) {
 	     "Adam(lr=0.1, learning_rate=0.1))",
 	     2, 62, "either 'learning_rate' or its old name 'lr'"},
 	};
-	for (const auto &test : cases) {
-		ModelDefinitionError error = parse_error(test.text);
-		EXPECT_EQ(error.location.line, test.line) << test.text << "\n" << error.what();
-		EXPECT_EQ(error.location.column, test.column) << test.text << "\n" << error.what();
-		EXPECT_THAT(error.reason, HasSubstr(test.message)) << test.text;
-	}
+	expect_errors(cases);
 }
 
 } // namespace

@@ -11,6 +11,8 @@
 #include "stream/data_sink.h"
 #include "stream/stream_error.h"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -146,16 +148,24 @@ void run_send(const SendOptions &options) {
 		                         "use --inference to send inference input without a control message");
 	}
 
-	// Label column: --label-column, else the last column (training) or none (inference).
-	std::optional<size_t> label;
+	bool avro = options.format == "avro" || options.format == "AVRO";
+	std::optional<formats::AvroSchema> label_scheme;
+	if (avro && !options.label_scheme.empty()) {
+		label_scheme = formats::AvroSchema::parse(read_file(options.label_scheme));
+	}
+	// Label columns: --label-column, else the label scheme's fields, else the
+	// last column (training) or none (inference). Features: the other columns.
+	std::vector<size_t> label_columns;
 	if (!options.label_column.empty()) {
-		label = table.column_index(options.label_column);
+		label_columns.push_back(table.column_index(options.label_column));
+	} else if (label_scheme) {
+		label_columns = columns_of_schema(*label_scheme, table, "label");
 	} else if (!options.inference && table.width() > 1) {
-		label = table.width() - 1;
+		label_columns.push_back(table.width() - 1);
 	}
 	std::vector<size_t> features;
 	for (size_t c = 0; c < table.width(); c++) {
-		if (c != label) {
+		if (std::find(label_columns.begin(), label_columns.end(), c) == label_columns.end()) {
 			features.push_back(c);
 		}
 	}
@@ -184,29 +194,25 @@ void run_send(const SendOptions &options) {
 		std::stringstream list(options.partitions);
 		std::string item;
 		while (std::getline(list, item, ',')) {
-			sink_options.partitions.push_back(std::stoi(item));
+			int32_t partition = -1;
+			auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), partition);
+			if (ec != std::errc() || end != item.data() + item.size() || partition < 0) {
+				throw std::runtime_error("--partitions wants partition numbers like 0,1,2 or 'all', got '" + item +
+				                         "'");
+			}
+			sink_options.partitions.push_back(partition);
 		}
 	}
 
 	std::unique_ptr<stream::DataSink> sink;
-	std::vector<size_t> label_columns;
-	if (label) {
-		label_columns.push_back(*label);
-	}
-	if (options.format == "avro" || options.format == "AVRO") {
+	if (avro) {
 		auto data_scheme = options.data_scheme.empty()
 		                       ? formats::AvroSchema::parse(float_record_schema("data", table, features))
 		                       : formats::AvroSchema::parse(read_file(options.data_scheme));
 		if (!options.data_scheme.empty()) {
 			features = columns_of_schema(data_scheme, table, "data");
 		}
-		std::optional<formats::AvroSchema> label_scheme;
-		if (!options.label_scheme.empty()) {
-			label_scheme = formats::AvroSchema::parse(read_file(options.label_scheme));
-			if (options.label_column.empty()) {
-				label_columns = columns_of_schema(*label_scheme, table, "label");
-			}
-		} else if (label) {
+		if (!label_scheme && !label_columns.empty()) {
 			label_scheme = formats::AvroSchema::parse(float_record_schema("label", table, label_columns));
 		}
 		if (!label_scheme) {

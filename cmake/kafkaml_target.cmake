@@ -3,9 +3,20 @@
 
 set(KAFKAML_WARNINGS
     -Wall -Wextra -Wpedantic -Werror
-    -Wshadow=local -Wnon-virtual-dtor -Wcast-align -Wunused
+    -Wnon-virtual-dtor -Wcast-align -Wunused
     -Woverloaded-virtual -Wimplicit-fallthrough
     -Wno-missing-field-initializers)
+
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND KAFKAML_WARNINGS -Wshadow=local)
+endif()
+
+if(KAFKAML_FUZZ)
+  # Every library the fuzzers link is instrumented for coverage feedback;
+  # the fuzz executables add the libFuzzer runtime (fuzz/CMakeLists.txt).
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 
 if(KAFKAML_SANITIZE)
   set(KAFKAML_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer

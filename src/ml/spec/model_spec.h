@@ -84,6 +84,10 @@ struct LayerSpec {
 	Shape target_shape; //!< may hold one -1
 
 	// BatchNormalization
+	//! Normalised axis: always -1 (the channels/last axis, the only one
+	//! supported) once parse_model_definition() returns; a Keras JSON `[k]`
+	//! equal to the last axis is accepted and normalised.
+	int64_t axis = -1;
 	double momentum = 0.99;
 	double epsilon = 0.001;
 	bool center = true;
@@ -114,14 +118,15 @@ struct OptimizerSpec {
 	double beta_1 = 0.9;
 	double beta_2 = 0.999;
 	double epsilon = 1e-7;
-	double rho = 0.9;            //!< rmsprop
-	double weight_decay = 0.004; //!< adamw (Keras' default)
+	double rho = 0.9;                       //!< rmsprop
+	double weight_decay = 0.004;            //!< adamw (Keras' default)
 	double initial_accumulator_value = 0.1; //!< adagrad
 	SourceLocation location;
 };
 
 struct LossSpec {
-	std::string name; //!< mse, mae, huber, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
+	std::string
+	    name; //!< mse, mae, huber, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 	bool from_logits = false;
 	double delta = 1.0; //!< huber
 	SourceLocation location;
@@ -153,6 +158,7 @@ struct FitOptions {
 	bool shuffle = true;
 	int verbose = 1;
 	std::optional<int64_t> validation_steps;
+	std::optional<int64_t> steps; //!< evaluate()'s `steps` (kwargs_val)
 	std::optional<uint64_t> seed;
 };
 

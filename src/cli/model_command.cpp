@@ -1,0 +1,213 @@
+// `kafkaml model`: work with model definitions without a cluster.
+//   model check FILE|-   validate a definition; print its Keras-style summary
+//                        (exit 0) or the error with line:column (exit 1).
+//   model fit FILE --data CSV --label-column C ...
+//                        train without Kafka (the paper's "normal" run) with
+//                        the libtorch engine; per-epoch metrics, the final
+//                        validation metrics and the wall time.
+// Runs on the main thread; reads the file once.
+
+#include "cli/command_registry.h"
+#include "ml/spec/diagnostic.h"
+#include "ml/spec/parse.h"
+#include "ml/spec/summary.h"
+#ifdef KAFKAML_HAS_ML_ENGINE // set by kafkaml_ml; absent when built without libtorch
+#include "ml/csv_data.h"
+#include "ml/model.h"
+#endif
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace kafkaml::cli {
+
+namespace {
+
+//! The whole file, or stdin for "-". Throws CLI::RuntimeError(1) after
+//! printing why when it cannot be read.
+std::string read_definition(const std::string &path) {
+	if (path == "-") {
+		return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+	}
+	std::ifstream file(path, std::ios::binary);
+	if (!file) {
+		std::fprintf(stderr, "error: cannot read model definition '%s'; check the path\n", path.c_str());
+		throw CLI::RuntimeError(1);
+	}
+	std::ostringstream content;
+	content << file.rdbuf();
+	return content.str();
+}
+
+std::string describe_compile(const ml::CompileSpec &compile) {
+	if (!compile.present) {
+		return "Compile: none in the definition (Keras JSON carries none)\n";
+	}
+	char rate[32];
+	std::snprintf(rate, sizeof rate, "%g", compile.optimizer.learning_rate);
+	std::string out = "Compile: optimizer " + compile.optimizer.name + " (learning_rate " + rate + "), loss " +
+	                  compile.loss.name + (compile.loss.from_logits ? " (from_logits)" : "");
+	if (!compile.metrics.empty()) {
+		out += ", metrics";
+		for (size_t i = 0; i < compile.metrics.size(); i++) {
+			out += (i ? ", " : " ") + compile.metrics[i];
+		}
+	}
+	return out + "\n";
+}
+
+void add_check(CLI::App &model) {
+	auto path = std::make_shared<std::string>();
+	CLI::App *check = model.add_subcommand(
+	    "check", "Validate a model definition (Keras-subset Python, Keras JSON or plain JSON spec) and print its "
+	             "summary: each layer's output shape and parameter count");
+	check->add_option("file", *path, "the definition file, or - for stdin")->required();
+	check->callback([path] {
+		std::string text = read_definition(*path);
+		std::string source = *path == "-" ? "<stdin>" : *path;
+		try {
+			ml::ModelSpec spec = ml::parse_model_definition(text);
+			std::fputs(ml::format_summary(ml::summarize(spec)).c_str(), stdout);
+			std::fputs(describe_compile(spec.compile).c_str(), stdout);
+		} catch (const ml::ModelDefinitionError &error) {
+			std::fputs(ml::format_diagnostic(source, text, error).c_str(), stderr);
+			throw CLI::RuntimeError(1);
+		}
+	});
+}
+
+#ifdef KAFKAML_HAS_ML_ENGINE
+struct FitArguments {
+	std::string file, data, label_column, kwargs, output, export_path;
+	std::optional<int64_t> batch;
+	double validation_rate = 0.1;
+	bool standardize = false;
+	bool shuffle_rows = false;
+	uint64_t seed = 0;
+	int threads = 1;
+};
+
+void write_file(const std::string &path, const std::string &bytes) {
+	std::ofstream out(path, std::ios::binary);
+	out << bytes;
+	if (!out) {
+		std::fprintf(stderr, "error: cannot write '%s'; check the directory exists and is writable\n", path.c_str());
+		throw CLI::RuntimeError(1);
+	}
+}
+
+void run_fit(const FitArguments &args) {
+	std::string text = read_definition(args.file);
+	ml::ModelSpec spec;
+	ml::FitOptions options;
+	try {
+		spec = ml::parse_model_definition(text);
+	} catch (const ml::ModelDefinitionError &error) {
+		std::fputs(ml::format_diagnostic(args.file, text, error).c_str(), stderr);
+		throw CLI::RuntimeError(1);
+	}
+	try {
+		options = ml::parse_fit_kwargs(args.kwargs);
+	} catch (const ml::ModelDefinitionError &error) {
+		std::fprintf(stderr, "error: --kwargs: %s\n", error.what());
+		throw CLI::RuntimeError(1);
+	}
+	if (args.batch) {
+		options.batch_size = args.batch;
+	}
+	options.seed = options.seed.value_or(args.seed);
+	if (args.validation_rate < 0.0 || args.validation_rate >= 1.0) {
+		throw std::invalid_argument("--validation-rate must be in [0, 1)");
+	}
+	ml::LabeledData data = ml::read_labeled_csv(read_definition(args.data), args.label_column);
+	if (args.standardize) {
+		ml::standardize(data.features);
+	}
+	if (args.shuffle_rows) {
+		ml::shuffle_rows(data, args.seed);
+	}
+	auto [train, validation] = ml::split_tail(data, args.validation_rate);
+	bool has_validation = validation.features.rows() > 0;
+	ml::set_engine_threads(args.threads);
+	auto model = ml::Model::build(spec, args.seed);
+	std::printf("training on %lld samples, validating on %lld (%s path)\n",
+	            static_cast<long long>(train.features.rows()), static_cast<long long>(validation.features.rows()),
+	            model.path() == ml::ExecutionPath::Fused ? "fused" : "libtorch");
+	int verbose = options.verbose;
+	options.verbose = 0; // printed below on stdout instead
+	auto start = std::chrono::steady_clock::now();
+	auto result = model.fit(
+	    train.features, train.labels, options, has_validation ? &validation.features : nullptr,
+	    has_validation ? &validation.labels : nullptr, [&](const ml::EpochLog &log) {
+		    if (verbose > 0) {
+			    std::printf("epoch %lld/%lld %s%s%s\n", static_cast<long long>(log.epoch),
+			                static_cast<long long>(options.epochs), ml::format_metrics(log.train).c_str(),
+			                log.validation.empty() ? "" : " ", ml::format_metrics(log.validation, "val_").c_str());
+		    }
+		    return true;
+	    });
+	double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+	if (has_validation) {
+		auto final_metrics = model.evaluate(validation.features, validation.labels, options.batch_size);
+		std::printf("validation: %s\n", ml::format_metrics(final_metrics).c_str());
+	}
+	std::printf("trained %lld steps in %.3f s\n", static_cast<long long>(result.steps), seconds);
+	if (!args.output.empty()) {
+		write_file(args.output, model.save());
+	}
+	if (!args.export_path.empty()) {
+		write_file(args.export_path, model.export_pytorch());
+	}
+}
+
+void add_fit(CLI::App &model) {
+	auto args = std::make_shared<FitArguments>();
+	CLI::App *fit = model.add_subcommand("fit", "Train a model definition on a CSV file without Kafka and print "
+	                                            "per-epoch metrics, the validation metrics and the wall time");
+	fit->add_option("file", args->file, "the definition file, or - for stdin")->required();
+	fit->add_option("--data", args->data, "CSV file with a header row; every column but the label is a feature")
+	    ->required();
+	fit->add_option("--label-column", args->label_column, "name of the label column")->required();
+	fit->add_option("--batch", args->batch, "batch size (overrides batch_size in --kwargs; default 32)");
+	fit->add_option("--kwargs", args->kwargs, "fit kwargs, e.g. \"epochs=1000, steps_per_epoch=22, shuffle=True\"");
+	fit->add_option("--validation-rate", args->validation_rate, "share of rows (the last ones) used for validation")
+	    ->capture_default_str();
+	fit->add_flag("--standardize", args->standardize, "scale each feature to mean 0, standard deviation 1");
+	fit->add_flag("--shuffle-rows", args->shuffle_rows, "shuffle rows (seeded) before taking the validation rows");
+	fit->add_option("--output", args->output, "write the trained model file here");
+	fit->add_option("--export", args->export_path, "write a PyTorch file (torch.load) of the trained model here");
+	fit->add_option("--seed", args->seed, "seed of weights, shuffling and dropout")->capture_default_str();
+	fit->add_option("--threads", args->threads, "libtorch intra-op threads")->capture_default_str();
+	fit->callback([args] {
+		try {
+			run_fit(*args);
+		} catch (const std::invalid_argument &error) {
+			std::fprintf(stderr, "error: %s\n", error.what());
+			throw CLI::RuntimeError(1);
+		}
+	});
+}
+
+#endif
+
+void add_model_command(CLI::App &root) {
+	CLI::App *model = root.add_subcommand("model", "Model definitions: check (and train locally) without Kafka");
+	model->require_subcommand(1);
+	add_check(*model);
+#ifdef KAFKAML_HAS_ML_ENGINE
+	add_fit(*model);
+#endif
+}
+
+} // namespace
+
+KAFKAML_REGISTER_COMMAND(40, add_model_command);
+
+} // namespace kafkaml::cli

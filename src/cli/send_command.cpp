@@ -1,0 +1,308 @@
+// `kafkaml send`: streams a dataset file (CSV with a header, or .npy) to a
+// Kafka topic as RAW or AVRO records, then sends the control message that
+// names the acknowledged offsets, as the original Kafka-ML data sources do.
+// Runs on the main thread; librdkafka's threads do the network I/O.
+
+#include "cli/command_registry.h"
+#include "formats/avro_schema.h"
+#include "formats/format_error.h"
+#include "formats/table.h"
+#include "stream/admin.h"
+#include "stream/data_sink.h"
+#include "stream/stream_error.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <strings.h>
+#include <unistd.h>
+
+namespace kafkaml::cli {
+namespace {
+
+struct SendOptions {
+	std::string bootstrap_servers = "localhost:9092";
+	std::string topic;
+	int64_t deployment_id = -1;
+	std::string format = "raw";
+	std::string data_scheme;
+	std::string label_scheme;
+	std::string label_column;
+	double validation_rate = 0;
+	double test_rate = 0;
+	std::string description;
+	bool standardize = false;
+	bool inference = false;
+	std::string control_topic = "control";
+	std::string partitions;
+	std::vector<std::string> properties;
+	std::string file;
+};
+
+std::string read_file(const std::string &path) {
+	if (path == "-") {
+		return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+	}
+	std::ifstream in(path, std::ios::binary);
+	if (!in) {
+		throw std::runtime_error("cannot open " + path + ": check the path");
+	}
+	std::ostringstream buffer;
+	buffer << in.rdbuf();
+	return buffer.str();
+}
+
+bool ends_with(const std::string &text, const std::string &suffix) {
+	return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+//! Avro names are [A-Za-z_][A-Za-z0-9_]*: CSV headers like "NO3-N (mg/l)" are mapped.
+std::string avro_name(const std::string &column) {
+	std::string name;
+	for (char c : column) {
+		name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+	}
+	if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) {
+		name = "f_" + name;
+	}
+	return name;
+}
+
+std::string float_record_schema(const std::string &name, const formats::Table &table,
+                                const std::vector<size_t> &columns) {
+	nlohmann::json fields = nlohmann::json::array();
+	for (auto column : columns) {
+		fields.push_back({{"name", avro_name(table.columns[column])}, {"type", "float"}});
+	}
+	return nlohmann::json{{"type", "record"}, {"name", name}, {"namespace", "kafkaml"}, {"fields", fields}}.dump();
+}
+
+//! For given schemes, the table column of each schema field (matched by
+//! name, case-insensitively, also after Avro name mapping).
+std::vector<size_t> columns_of_schema(const formats::AvroSchema &schema, const formats::Table &table,
+                                      const char *which) {
+	std::vector<size_t> columns;
+	for (const auto &field : schema.field_names()) {
+		size_t found = table.width();
+		for (size_t c = 0; c < table.width(); c++) {
+			std::string mapped = avro_name(table.columns[c]);
+			if (strcasecmp(field.c_str(), table.columns[c].c_str()) == 0 ||
+			    strcasecmp(field.c_str(), mapped.c_str()) == 0) {
+				found = c;
+				break;
+			}
+		}
+		if (found == table.width()) {
+			throw std::runtime_error(std::string("the ") + which + " scheme's field '" + field +
+			                         "' matches no column of the file");
+		}
+		columns.push_back(found);
+	}
+	return columns;
+}
+
+class Progress {
+public:
+	explicit Progress(int64_t total) : total_(total), terminal_(isatty(STDERR_FILENO) != 0) {}
+	void update(int64_t done) {
+		if (!terminal_ || total_ == 0) {
+			return;
+		}
+		int percent = static_cast<int>(done * 100 / total_);
+		if (percent == last_) {
+			return;
+		}
+		last_ = percent;
+		int filled = percent * 30 / 100;
+		std::fprintf(stderr, "\r[%.*s%*s] %3d%% %lld/%lld", filled, "##############################", 30 - filled, "",
+		             percent, static_cast<long long>(done), static_cast<long long>(total_));
+		if (done == total_) {
+			std::fputc('\n', stderr);
+		}
+	}
+
+private:
+	int64_t total_;
+	bool terminal_;
+	int last_ = -1;
+};
+
+void run_send(const SendOptions &options) {
+	auto started = std::chrono::steady_clock::now();
+	std::string bytes = read_file(options.file);
+	auto table = ends_with(options.file, ".npy") ? formats::read_npy(bytes) : formats::read_csv(bytes);
+	bytes.clear();
+	bytes.shrink_to_fit();
+	if (table.rows == 0) {
+		throw std::runtime_error(options.file + " holds no rows");
+	}
+	if (!options.inference && options.deployment_id < 0) {
+		throw std::runtime_error("--deployment-id is required (the deployment that trains on this stream); "
+		                         "use --inference to send inference input without a control message");
+	}
+
+	bool avro = options.format == "avro" || options.format == "AVRO";
+	std::optional<formats::AvroSchema> label_scheme;
+	if (avro && !options.label_scheme.empty()) {
+		label_scheme = formats::AvroSchema::parse(read_file(options.label_scheme));
+	}
+	// Label columns: --label-column, else the label scheme's fields, else the
+	// last column (training) or none (inference). Features: the other columns.
+	std::vector<size_t> label_columns;
+	if (!options.label_column.empty()) {
+		label_columns.push_back(table.column_index(options.label_column));
+	} else if (label_scheme) {
+		label_columns = columns_of_schema(*label_scheme, table, "label");
+	} else if (!options.inference && table.width() > 1) {
+		label_columns.push_back(table.width() - 1);
+	}
+	std::vector<size_t> features;
+	for (size_t c = 0; c < table.width(); c++) {
+		if (std::find(label_columns.begin(), label_columns.end(), c) == label_columns.end()) {
+			features.push_back(c);
+		}
+	}
+
+	stream::DataSinkOptions sink_options;
+	sink_options.kafka.bootstrap_servers = options.bootstrap_servers;
+	for (const auto &property : options.properties) {
+		auto eq = property.find('=');
+		if (eq == std::string::npos) {
+			throw std::runtime_error("--kafka-property wants name=value, got '" + property + "'");
+		}
+		sink_options.kafka.properties[property.substr(0, eq)] = property.substr(eq + 1);
+	}
+	sink_options.topic = options.topic;
+	sink_options.deployment_id = std::max<int64_t>(options.deployment_id, 0);
+	sink_options.control_topic = options.control_topic;
+	sink_options.description = options.description;
+	sink_options.validation_rate = options.validation_rate;
+	sink_options.test_rate = options.test_rate;
+	if (options.partitions == "all") {
+		sink_options.partitions = stream::list_partitions(sink_options.kafka, options.topic);
+		if (sink_options.partitions.empty()) {
+			throw std::runtime_error("topic " + options.topic + " does not exist; create it or name --partitions");
+		}
+	} else if (!options.partitions.empty()) {
+		std::stringstream list(options.partitions);
+		std::string item;
+		while (std::getline(list, item, ',')) {
+			int32_t partition = -1;
+			auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), partition);
+			if (ec != std::errc() || end != item.data() + item.size() || partition < 0) {
+				throw std::runtime_error("--partitions wants partition numbers like 0,1,2 or 'all', got '" + item +
+				                         "'");
+			}
+			sink_options.partitions.push_back(partition);
+		}
+	}
+
+	std::unique_ptr<stream::DataSink> sink;
+	if (avro) {
+		auto data_scheme = options.data_scheme.empty()
+		                       ? formats::AvroSchema::parse(float_record_schema("data", table, features))
+		                       : formats::AvroSchema::parse(read_file(options.data_scheme));
+		if (!options.data_scheme.empty()) {
+			features = columns_of_schema(data_scheme, table, "data");
+		}
+		if (!label_scheme && !label_columns.empty()) {
+			label_scheme = formats::AvroSchema::parse(float_record_schema("label", table, label_columns));
+		}
+		if (!label_scheme) {
+			label_columns.clear();
+		}
+		sink = std::make_unique<stream::AvroSink>(sink_options, std::move(data_scheme), std::move(label_scheme));
+	} else if (options.format == "raw" || options.format == "RAW") {
+		sink = std::make_unique<stream::RawSink>(sink_options, formats::DType::Float32,
+		                                         formats::Shape{{static_cast<int64_t>(features.size())}},
+		                                         formats::DType::Float32, formats::Shape{});
+	} else {
+		throw std::runtime_error("--format must be raw or avro, got '" + options.format + "'");
+	}
+	if (options.inference) {
+		label_columns.clear();
+	}
+
+	// Standardize: z-score each feature column (population std, as sklearn's StandardScaler).
+	std::vector<double> mean(table.width(), 0.0), scale(table.width(), 1.0);
+	if (options.standardize) {
+		for (auto c : features) {
+			double sum = 0, sum_sq = 0;
+			for (size_t r = 0; r < table.rows; r++) {
+				double v = table.at(r, c);
+				sum += v;
+				sum_sq += v * v;
+			}
+			mean[c] = sum / static_cast<double>(table.rows);
+			double variance = sum_sq / static_cast<double>(table.rows) - mean[c] * mean[c];
+			scale[c] = variance > 1e-24 ? std::sqrt(variance) : 1.0;
+		}
+	}
+
+	Progress progress(static_cast<int64_t>(table.rows));
+	std::vector<float> row(features.size());
+	std::vector<float> label_row(label_columns.size());
+	for (size_t r = 0; r < table.rows; r++) {
+		for (size_t i = 0; i < features.size(); i++) {
+			size_t c = features[i];
+			row[i] = options.standardize ? static_cast<float>((table.at(r, c) - mean[c]) / scale[c]) : table.at(r, c);
+		}
+		for (size_t i = 0; i < label_columns.size(); i++) {
+			label_row[i] = table.at(r, label_columns[i]);
+		}
+		sink->send(row, label_row);
+		if ((r & 255) == 0 || r + 1 == table.rows) {
+			progress.update(static_cast<int64_t>(r + 1));
+		}
+	}
+	std::string summary;
+	if (options.inference) {
+		sink->flush();
+		summary = "sent " + std::to_string(sink->delivered()) + " inference records to " + options.topic;
+	} else {
+		auto control = sink->send_control();
+		summary = "sent " + std::to_string(control.total_msg) + " records (" +
+		          formats::format_range_list(control.ranges) + ") and the control message of deployment " +
+		          std::to_string(control.deployment_id) + " to " + options.control_topic;
+	}
+	double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+	std::fprintf(stderr, "%s in %.2f s\n", summary.c_str(), seconds);
+}
+
+void add_send_command(CLI::App &root) {
+	auto options = std::make_shared<SendOptions>();
+	auto *cmd =
+	    root.add_subcommand("send", "Send a dataset (CSV or .npy) as a RAW/AVRO stream plus its control message");
+	cmd->add_option("--bootstrap-servers,-b", options->bootstrap_servers, "Kafka bootstrap servers")
+	    ->capture_default_str();
+	cmd->add_option("--topic,-t", options->topic, "data topic")->required();
+	cmd->add_option("--deployment-id,-d", options->deployment_id, "deployment that trains on the stream");
+	cmd->add_option("--format,-f", options->format, "raw or avro")->capture_default_str();
+	cmd->add_option("--data-scheme", options->data_scheme, "Avro schema file of the values (fields = CSV columns)");
+	cmd->add_option("--label-scheme", options->label_scheme, "Avro schema file of the labels");
+	cmd->add_option("--label-column", options->label_column, "label column name or index (default: the last)");
+	cmd->add_option("--validation-rate", options->validation_rate, "share of the stream for validation")
+	    ->check(CLI::Range(0.0, 1.0));
+	cmd->add_option("--test-rate", options->test_rate, "share of the stream for test")->check(CLI::Range(0.0, 1.0));
+	cmd->add_option("--description", options->description, "description of the data source");
+	cmd->add_flag("--standardize", options->standardize, "z-score every feature column before sending");
+	cmd->add_flag("--inference", options->inference, "send values only (no labels, no control message)");
+	cmd->add_option("--control-topic", options->control_topic, "control topic")->capture_default_str();
+	cmd->add_option("--partitions", options->partitions, "partitions to spread rows over: 0,1,2 or all (default 0)");
+	cmd->add_option("--kafka-property,-X", options->properties, "librdkafka property name=value (repeatable)");
+	cmd->add_option("file", options->file, "FILE.csv, FILE.npy, or - for CSV on stdin")->required();
+	cmd->callback([options] { run_send(*options); });
+}
+
+} // namespace
+
+KAFKAML_REGISTER_COMMAND(40, add_send_command);
+
+} // namespace kafkaml::cli

@@ -1,0 +1,115 @@
+#include "formats/control_message.h"
+#include "formats/format_error.h"
+#include "formats/split.h"
+
+#include <gtest/gtest.h>
+
+using namespace kafkaml::formats;
+
+TEST(RangeList, ParsesSeveralPartitionsAndRoundTrips) {
+	auto ranges = parse_range_list("hcopd:0:0:239,other.topic-x:3:10:20");
+	ASSERT_EQ(ranges.size(), 2u);
+	EXPECT_EQ(ranges[0], (Range{"hcopd", 0, 0, 239}));
+	EXPECT_EQ(ranges[1], (Range{"other.topic-x", 3, 10, 20}));
+	EXPECT_EQ(total_messages(ranges), 249);
+	EXPECT_EQ(format_range_list(ranges), "hcopd:0:0:239,other.topic-x:3:10:20");
+}
+
+TEST(RangeList, RejectsBadItemsWithTheItem) {
+	for (const char *bad : {"", "t:0:5", ":0:0:1", "t:x:0:1", "t:0:-1:4", "t:0:9:4", "t:0:0:1,", "t:0:0:1x"}) {
+		try {
+			parse_range_list(bad);
+			ADD_FAILURE() << bad;
+		} catch (const FormatError &e) {
+			EXPECT_NE(std::string(e.what()).find("range"), std::string::npos) << e.what();
+		}
+	}
+}
+
+TEST(ControlMessage, TheOriginalsMessageYieldsItsRanges) {
+	// As the original data-source library sends it: key bytes([3]), no deployment_id, config as an object.
+	std::string value = R"({"topic": "hcopd:0:0:239", "input_format": "AVRO", "description": "HCOPD",
+	  "input_config": {"data_scheme": "{}", "label_scheme": "{}"}, "validation_rate": 0.1, "total_msg": 239,
+	  "some_future_field": [1, 2]})";
+	auto message = decode_control_message(std::string_view("\x03", 1), value);
+	EXPECT_EQ(message.deployment_id, 3);
+	ASSERT_EQ(message.ranges.size(), 1u);
+	EXPECT_EQ(message.ranges[0], (Range{"hcopd", 0, 0, 239}));
+	EXPECT_EQ(message.input_format, "AVRO");
+	EXPECT_EQ(message.input_config["data_scheme"], "{}");
+	EXPECT_EQ(message.description, "HCOPD");
+	EXPECT_DOUBLE_EQ(message.validation_rate, 0.1);
+	EXPECT_DOUBLE_EQ(message.test_rate, 0.0);
+	EXPECT_EQ(message.total_msg, 239);
+}
+
+TEST(ControlMessage, KeysOfOneToEightBytesAndTheValueIdWins) {
+	EXPECT_EQ(decode_deployment_key(std::string_view("\x01\x00", 2)), 256);
+	EXPECT_EQ(decode_deployment_key(std::string("\x00\x00\x00\x00\x00\x00\x00\x07", 8)), 7);
+	EXPECT_THROW(decode_deployment_key(""), FormatError);
+	EXPECT_THROW(decode_deployment_key(std::string(9, '\x01')), FormatError);
+	auto message = decode_control_message(std::string_view("\x03", 1), R"({"topic": "t:0:0:1", "deployment_id": 12})");
+	EXPECT_EQ(message.deployment_id, 12);
+	auto keyless = decode_control_message(std::nullopt, R"({"topic": "t:0:0:1", "deployment_id": "5"})");
+	EXPECT_EQ(keyless.deployment_id, 5);
+	EXPECT_THROW(decode_control_message(std::nullopt, R"({"topic": "t:0:0:1"})"), FormatError);
+}
+
+TEST(ControlMessage, EncodeDecodeRoundTrip) {
+	ControlMessage message;
+	message.deployment_id = 300;
+	message.ranges = {{"a", 0, 5, 10}, {"a", 1, 0, 7}};
+	message.input_format = "RAW";
+	message.input_config = {{"data_type", "float32"}};
+	message.description = "two partitions";
+	message.validation_rate = 0.2;
+	message.test_rate = 0.1;
+	message.total_msg = 12;
+	EXPECT_EQ(message.encode_key(), std::string("\x01\x2c", 2));
+	ControlMessage small;
+	small.deployment_id = 3;
+	EXPECT_EQ(small.encode_key(), std::string("\x03", 1));
+	auto back = decode_control_message(message.encode_key(), message.encode_value());
+	EXPECT_EQ(back.deployment_id, 300);
+	EXPECT_EQ(back.ranges, message.ranges);
+	EXPECT_EQ(back.input_config, message.input_config);
+	EXPECT_EQ(back.total_msg, 12);
+	EXPECT_DOUBLE_EQ(back.test_rate, 0.1);
+}
+
+TEST(ControlMessage, InputConfigAsTextAndBadMessagesRejected) {
+	auto message = decode_control_message(std::string_view("\x01", 1),
+	                                      R"({"topic": "t:0:0:2", "input_config": "{\"data_type\": \"uint8\"}"})");
+	EXPECT_EQ(message.input_config["data_type"], "uint8");
+	EXPECT_EQ(message.total_msg, 2);
+	auto reject = [](std::string_view value, std::string_view reason) {
+		try {
+			decode_control_message(std::string_view("\x01", 1), value);
+			ADD_FAILURE() << value;
+		} catch (const FormatError &e) {
+			EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+		}
+	};
+	reject("not json", "not JSON");
+	reject("[1]", "JSON object");
+	reject(R"({"input_format": "RAW"})", "topic");
+	reject(R"({"topic": "t:0:0:2", "total_msg": 3})", "total_msg is 3");
+	reject(R"({"topic": "t:0:0:2", "validation_rate": 1.5})", "validation_rate");
+	reject(R"({"topic": "t:0:0:2", "validation_rate": 0.6, "test_rate": 0.5})", "sum");
+	reject(R"({"topic": "t:0:0:2", "input_config": "[oops"})", "input_config");
+	reject(R"({"topic": "t:0:0:2", "input_config": 5})", "input_config");
+}
+
+TEST(Split, TrainTestValidationWithTruncatedSizes) {
+	auto split = compute_split(239, 0.1, 0.1);
+	EXPECT_EQ(split.test, 23);
+	EXPECT_EQ(split.validation, 23);
+	EXPECT_EQ(split.train, 193);
+	EXPECT_EQ(split.test_begin(), 193);
+	EXPECT_EQ(split.validation_begin(), 216);
+	auto no_test = compute_split(10, 0.25, 0);
+	EXPECT_EQ(no_test.train, 8);
+	EXPECT_EQ(no_test.validation, 2);
+	EXPECT_THROW(compute_split(10, -0.1, 0), FormatError);
+	EXPECT_THROW(compute_split(10, 0.5, 0.5), FormatError);
+}

@@ -1,0 +1,56 @@
+#include "formats/format_error.h"
+#include "formats/json_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace kafkaml::formats;
+using V = std::vector<float>;
+
+namespace {
+
+V decode(const JsonDecoder &decoder, std::string_view text) {
+	V out;
+	decoder.decode(text, out);
+	return out;
+}
+
+} // namespace
+
+TEST(JsonDecoder, AcceptsTheThreeShapes) {
+	JsonDecoder any;
+	EXPECT_EQ(decode(any, R"({"values": [1, 2.5, -3]})"), (V{1, 2.5f, -3}));
+	EXPECT_EQ(decode(any, R"({"id": 9, "values": [[1, 2], [3, 4]]})"), (V{1, 2, 3, 4}));
+	EXPECT_EQ(decode(any, "[1e2, true, false]"), (V{100, 1, 0}));
+	EXPECT_EQ(decode(any, " 7 "), (V{7}));
+	EXPECT_EQ(decode(any, R"({"b": 2, "a": "1.5"})"), (V{2, 1.5f}));
+	JsonDecoder named({"a", "b"});
+	EXPECT_EQ(decode(named, R"({"b": 2, "extra": 5, "a": [1, 0]})"), (V{1, 0, 2}));
+	EXPECT_TRUE(std::isnan(decode(any, "[null]")[0]));
+}
+
+TEST(JsonDecoder, ErrorsSayWhatAndWhere) {
+	JsonDecoder any;
+	EXPECT_THROW(decode(any, "[1, 2"), FormatError);
+	EXPECT_THROW(decode(any, "[1, 2] x"), FormatError);
+	EXPECT_THROW(decode(any, R"(["cat"])"), FormatError);
+	EXPECT_THROW(decode(any, "{\"a\" 1}"), FormatError);
+	EXPECT_THROW(decode(any, ""), FormatError);
+	EXPECT_THROW(decode(any, std::string(100, '[')), FormatError);
+	try {
+		decode(JsonDecoder({"missing"}), R"({"a": 1})");
+		FAIL();
+	} catch (const FormatError &e) {
+		EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
+	}
+	EXPECT_THROW(decode(JsonDecoder({}, 3), "[1, 2]"), FormatError);
+}
+
+TEST(JsonEncoder, WritesValuesShortestAndNullForNan) {
+	std::string out;
+	const float values[] = {1, 0.1f, -2.5f, NAN};
+	encode_json_values(values, out);
+	EXPECT_EQ(out, R"({"values":[1,0.1,-2.5,null]})");
+	EXPECT_EQ(decode(JsonDecoder(), out).size(), 4u);
+}

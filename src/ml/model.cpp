@@ -1,0 +1,270 @@
+#include "ml/model.h"
+#include "ml/metrics.h"
+#include "ml/model_impl.h"
+#include "ml/spec/layer_kinds.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <stdexcept>
+
+namespace kafkaml::ml {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+	return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+//! Checks x/y against the model and returns labels per row.
+int64_t check_data(const Model::Impl &m, const Array &x, const Array *y) {
+	if (x.shape.empty() || x.row_size() != m.plan.input_size() ||
+	    static_cast<int64_t>(x.data.size()) != x.rows() * x.row_size()) {
+		throw std::invalid_argument("features have shape " +
+		                            shape_to_string(Shape(x.shape.begin() + (x.shape.empty() ? 0 : 1), x.shape.end())) +
+		                            " per sample but the model expects " + shape_to_string(m.plan.input_shape));
+	}
+	if (!y) {
+		return 0;
+	}
+	Loss loss = resolve_loss(m.spec.compile.loss);
+	int64_t expected = loss.sparse() ? 1 : m.plan.output_size();
+	if (y->rows() != x.rows() || y->row_size() != expected ||
+	    static_cast<int64_t>(y->data.size()) != y->rows() * expected) {
+		throw std::invalid_argument(fmt::format(
+		    "labels must be {} value(s) per sample for loss '{}' and {} rows like the features, got {} rows of {}",
+		    expected, m.spec.compile.loss.name, x.rows(), y->rows(), y->row_size()));
+	}
+	return expected;
+}
+
+} // namespace
+
+int64_t Array::row_size() const {
+	int64_t n = 1;
+	for (size_t i = 1; i < shape.size(); i++) {
+		n *= shape[i];
+	}
+	return n;
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model &&) noexcept = default;
+Model &Model::operator=(Model &&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::build(const ModelSpec &spec, uint64_t seed, ExecutionPath path) {
+	auto m = std::make_unique<Impl>();
+	m->spec = spec;
+	if (m->spec.compile.loss.name.empty()) {
+		m->spec.compile.loss.name = "mse"; // predict-only models; fit() asks for compile()
+	}
+	resolve_loss(m->spec.compile.loss); // reject unknown names at build time
+	m->plan = plan_model(m->spec);
+	m->params.resize(static_cast<size_t>(m->plan.trainable_count));
+	m->states.resize(static_cast<size_t>(m->plan.state_count));
+	m->grads.resize(m->params.size());
+	m->rng = Rng(seed);
+	initialize_parameters(m->plan, m->rng, m->params.data(), m->states.data());
+	bool fused = fused_supported(m->plan);
+	if (path == ExecutionPath::Fused && !fused) {
+		throw std::invalid_argument("the fused path only runs Dense/Dropout/Activation/Flatten stacks");
+	}
+	m->path = (path == ExecutionPath::General || !fused) ? ExecutionPath::General : ExecutionPath::Fused;
+	m->executor = m->path == ExecutionPath::Fused ? make_fused_executor(m->plan, m->params.data())
+	                                              : make_torch_executor(m->plan, m->params.data(), m->states.data());
+	return Model(std::move(m));
+}
+
+Model Model::from_torchscript(std::string_view module_bytes, const CompileSpec &compile, Shape input_shape,
+                              uint64_t seed) {
+	return Model(torchscript_impl(module_bytes, compile, std::move(input_shape), seed));
+}
+
+FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, const Array *validation_x,
+                     const Array *validation_y, const EpochCallback &callback) {
+	Impl &m = *impl_;
+	if (!m.spec.compile.present && !m.torchscript) {
+		throw std::invalid_argument("the model has no compile(...): add an optimizer and a loss to train it");
+	}
+	const int64_t label_width = check_data(m, x, &y);
+	if ((validation_x == nullptr) != (validation_y == nullptr)) {
+		throw std::invalid_argument("validation data needs both features and labels");
+	}
+	if (validation_x) {
+		check_data(m, *validation_x, validation_y);
+	}
+	const int64_t n = x.rows();
+	if (n == 0) {
+		throw std::invalid_argument("no training samples");
+	}
+	const int64_t batch = options.batch_size.value_or(32);
+	if (batch <= 0 || options.epochs < 0 || (options.steps_per_epoch && *options.steps_per_epoch <= 0)) {
+		throw std::invalid_argument("batch_size and steps_per_epoch must be > 0 and epochs >= 0");
+	}
+	if (options.seed) {
+		m.rng = Rng(*options.seed);
+	}
+	const Loss loss = resolve_loss(m.spec.compile.loss);
+	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.trainable_count);
+	MetricSet metrics(m.spec.compile.metrics, loss, m.plan.output_size());
+	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
+	const int64_t steps = options.steps_per_epoch.value_or((n + batch - 1) / batch);
+
+	std::vector<int64_t> order(static_cast<size_t>(n));
+	std::iota(order.begin(), order.end(), 0);
+	std::vector<float> bx(static_cast<size_t>(batch * in_width)), by(static_cast<size_t>(batch * label_width));
+	std::vector<float> out(static_cast<size_t>(batch * out_width)), dout(out.size());
+	int64_t cursor = n; // forces a (shuffled) pass start
+	FitResult result;
+	auto start = std::chrono::steady_clock::now();
+	for (int64_t epoch = 1; epoch <= options.epochs; epoch++) {
+		auto epoch_start = std::chrono::steady_clock::now();
+		metrics.reset();
+		if (!options.steps_per_epoch) {
+			cursor = n; // Keras: each epoch is one pass over the data
+		}
+		for (int64_t step = 0; step < steps; step++) {
+			if (cursor >= n) {
+				cursor = 0;
+				if (options.shuffle) {
+					for (int64_t i = n - 1; i > 0; i--) {
+						std::swap(order[static_cast<size_t>(i)],
+						          order[static_cast<size_t>(m.rng.below(static_cast<uint64_t>(i + 1)))]);
+					}
+				}
+			}
+			const int64_t b = std::min(batch, n - cursor);
+			for (int64_t r = 0; r < b; r++) {
+				int64_t row = order[static_cast<size_t>(cursor + r)];
+				std::copy_n(x.data.data() + row * in_width, in_width, bx.data() + r * in_width);
+				std::copy_n(y.data.data() + row * label_width, label_width, by.data() + r * label_width);
+			}
+			cursor += b;
+			m.executor->forward_train(bx.data(), b, m.rng, out.data());
+			double batch_loss = loss_forward_backward(loss, out.data(), by.data(), b, out_width, dout.data());
+			m.executor->backward(dout.data(), m.grads.data());
+			optimizer->step(m.params.data(), m.grads.data(), m.plan.trainable_count);
+			metrics.update(out.data(), by.data(), b, batch_loss);
+			result.steps++;
+		}
+		EpochLog log;
+		log.epoch = epoch;
+		log.train = metrics.results();
+		if (validation_x) {
+			log.validation = evaluate(*validation_x, *validation_y, batch);
+		}
+		log.seconds = seconds_since(epoch_start);
+		if (options.verbose > 0) {
+			std::fprintf(stderr, "Epoch %lld/%lld - %.3fs - %s%s%s\n", static_cast<long long>(epoch),
+			             static_cast<long long>(options.epochs), log.seconds, format_metrics(log.train).c_str(),
+			             log.validation.empty() ? "" : " - ", format_metrics(log.validation, "val_").c_str());
+		}
+		result.history.push_back(std::move(log));
+		if (callback && !callback(result.history.back())) {
+			result.stopped_early = true;
+			break;
+		}
+	}
+	result.seconds = seconds_since(start);
+	return result;
+}
+
+MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64_t> batch_size) {
+	Impl &m = *impl_;
+	const int64_t label_width = check_data(m, x, &y);
+	const Loss loss = resolve_loss(m.spec.compile.loss);
+	MetricSet metrics(m.spec.compile.metrics, loss, m.plan.output_size());
+	Array predicted = predict(x, batch_size);
+	const int64_t batch = batch_size.value_or(32);
+	const int64_t out_width = m.plan.output_size();
+	for (int64_t r = 0; r < x.rows(); r += batch) {
+		int64_t b = std::min(batch, x.rows() - r);
+		const float *o = predicted.data.data() + r * out_width;
+		const float *t = y.data.data() + r * label_width;
+		metrics.update(o, t, b, loss_forward_backward(loss, o, t, b, out_width, nullptr));
+	}
+	return metrics.results();
+}
+
+Array Model::predict(const Array &x, std::optional<int64_t> batch_size) {
+	Impl &m = *impl_;
+	check_data(m, x, nullptr);
+	const int64_t batch = std::max<int64_t>(1, batch_size.value_or(32));
+	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
+	Array result;
+	result.shape = {x.rows()};
+	result.shape.insert(result.shape.end(), m.plan.output_shape.begin(), m.plan.output_shape.end());
+	result.data.resize(static_cast<size_t>(x.rows() * out_width));
+	for (int64_t r = 0; r < x.rows(); r += batch) {
+		int64_t b = std::min(batch, x.rows() - r);
+		m.executor->predict(x.data.data() + r * in_width, b, result.data.data() + r * out_width);
+	}
+	return result;
+}
+
+std::string Model::summary() const {
+	const Impl &m = *impl_;
+	std::string s =
+	    fmt::format("Model: \"{}\"\n{:<30}{:<26}{:>10}\n", m.spec.name, "Layer (type)", "Output Shape", "Param #");
+	for (const auto &l : m.plan.layers) {
+		s += fmt::format("{:<30}{:<26}{:>10}\n", l.spec.name + " (" + std::string(layer_class_name(l.spec.kind)) + ")",
+		                 shape_to_string(l.output_shape), l.param_count);
+	}
+	s += fmt::format("Total params: {}\nTrainable params: {}\nNon-trainable params: {}\n", param_count(),
+	                 m.plan.trainable_count, m.plan.state_count);
+	return s;
+}
+
+int64_t Model::param_count() const {
+	return impl_->plan.trainable_count + impl_->plan.state_count;
+}
+
+ExecutionPath Model::path() const {
+	return impl_->path;
+}
+
+const ModelSpec &Model::spec() const {
+	return impl_->spec;
+}
+
+Shape Model::input_shape() const {
+	return impl_->plan.input_shape;
+}
+
+Shape Model::output_shape() const {
+	return impl_->plan.output_shape;
+}
+
+std::vector<float> Model::parameters() const {
+	return impl_->params;
+}
+
+double Model::loss_and_gradients(const Array &x, const Array &y, std::vector<float> &gradients) {
+	Impl &m = *impl_;
+	check_data(m, x, &y);
+	const Loss loss = resolve_loss(m.spec.compile.loss);
+	std::vector<float> out(static_cast<size_t>(x.rows() * m.plan.output_size())), dout(out.size());
+	m.executor->forward_train(x.data.data(), x.rows(), m.rng, out.data());
+	double value = loss_forward_backward(loss, out.data(), y.data.data(), x.rows(), m.plan.output_size(), dout.data());
+	m.executor->backward(dout.data(), m.grads.data());
+	gradients = m.grads;
+	return value;
+}
+
+void set_engine_threads(int threads) {
+	set_torch_threads(threads);
+}
+
+std::string format_metrics(const MetricValues &values, std::string_view prefix) {
+	std::string s;
+	for (const auto &[name, value] : values) {
+		s += fmt::format("{}{}{}={:.4f}", s.empty() ? "" : " ", prefix, name, value);
+	}
+	return s;
+}
+
+} // namespace kafkaml::ml

@@ -1,0 +1,115 @@
+#pragma once
+
+// The engine's public face: a model built from a ModelSpec (or an uploaded
+// TorchScript module), trained, evaluated and used for prediction on
+// in-memory float arrays, and saved to one byte blob. No libtorch types
+// appear here (pimpl): the jobs, the REST server and the CLI include this.
+//
+// Execution: dense stacks (Dense/Dropout/Activation/Flatten) run on the fused
+// executor (hand-written forward/backward, ~50x less overhead per step);
+// everything else on libtorch autograd. Both share the optimizer, losses,
+// metrics and dropout masks, and give the same numbers on the same seed.
+//
+// Thread-safety: a Model is used by one thread at a time (fit, evaluate,
+// predict mutate internal buffers). Distinct models may train in parallel.
+
+#include "ml/spec/model_spec.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kafkaml::ml {
+
+//! A dense row-major float array; shape[0] is the number of samples.
+struct Array {
+	Shape shape;
+	std::vector<float> data;
+	int64_t rows() const { return shape.empty() ? 0 : shape[0]; }
+	int64_t row_size() const;
+};
+
+using MetricValues = std::vector<std::pair<std::string, double>>;
+
+struct EpochLog {
+	int64_t epoch = 0; //!< 1-based
+	MetricValues train;
+	MetricValues validation; //!< names without the "val_" prefix; empty without validation data
+	double seconds = 0.0;
+};
+
+//! Called on the training thread after each epoch; return false to stop.
+using EpochCallback = std::function<bool(const EpochLog &)>;
+
+struct FitResult {
+	std::vector<EpochLog> history;
+	bool stopped_early = false;
+	int64_t steps = 0;
+	double seconds = 0.0;
+};
+
+enum class ExecutionPath { Auto, Fused, General };
+
+class Model {
+public:
+	//! Builds and initialises (Keras' initialisers) from `seed`. Throws
+	//! std::invalid_argument with a user-facing message.
+	static Model build(const ModelSpec &spec, uint64_t seed = 0, ExecutionPath path = ExecutionPath::Auto);
+	//! An uploaded TorchScript module (bytes of torch.jit.save) trained with
+	//! `compile`'s loss/optimizer on inputs of `input_shape` (batch excluded).
+	static Model from_torchscript(std::string_view module_bytes, const CompileSpec &compile, Shape input_shape,
+	                              uint64_t seed = 0);
+	//! Loads what save() wrote. Throws std::invalid_argument when the bytes are
+	//! not a model file.
+	static Model load(std::string_view blob);
+
+	Model(Model &&) noexcept;
+	Model &operator=(Model &&) noexcept;
+	~Model();
+
+	//! Keras' fit(): `y` is [N] (class indices or one target) or [N, k].
+	//! With steps_per_epoch the data iterator continues across epochs and
+	//! restarts (reshuffled) when exhausted. `verbose` > 0 prints one line
+	//! per epoch to stderr.
+	FitResult fit(const Array &x, const Array &y, const FitOptions &options, const Array *validation_x = nullptr,
+	              const Array *validation_y = nullptr, const EpochCallback &callback = {});
+	MetricValues evaluate(const Array &x, const Array &y, std::optional<int64_t> batch_size = std::nullopt);
+	Array predict(const Array &x, std::optional<int64_t> batch_size = std::nullopt);
+
+	//! The model file: spec + weights, no optimizer state (format in README.md).
+	std::string save() const;
+	//! A file Python reads with torch.load(): {"format", "spec", "weights":
+	//! {name: tensor}} (TorchScript models: the module itself, for torch.jit.load).
+	std::string export_pytorch() const;
+
+	//! Keras-style summary: layer, output shape, parameter count, totals.
+	std::string summary() const;
+	int64_t param_count() const;
+	ExecutionPath path() const;
+	const ModelSpec &spec() const;
+	Shape input_shape() const;
+	Shape output_shape() const;
+
+	//! For tests and benchmarks: flat trainable parameters and one training
+	//! step's loss and gradients (no update) on a batch.
+	std::vector<float> parameters() const;
+	double loss_and_gradients(const Array &x, const Array &y, std::vector<float> &gradients);
+
+	struct Impl;
+
+private:
+	explicit Model(std::unique_ptr<Impl> impl);
+	std::unique_ptr<Impl> impl_;
+};
+
+//! libtorch intra-op threads for the general executor (default 1).
+void set_engine_threads(int threads);
+
+//! "loss=0.1234 accuracy=0.9000" (validation: with "val_" prefixes).
+std::string format_metrics(const MetricValues &values, std::string_view prefix = "");
+
+} // namespace kafkaml::ml

@@ -1,0 +1,253 @@
+#include "ml/model_impl.h"
+#include "ml/spec/layer_kinds.h"
+
+#include <nlohmann/json.hpp>
+
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+
+// The model file (see README.md): magic "KAFKAML\x01", a little-endian u32
+// header length, the header JSON (format version, kind, full spec, parameter
+// and state slots), then the raw little-endian float32 parameters followed by
+// the states. TorchScript models carry the module bytes (torch.jit.save of
+// the trained module) instead of raw floats.
+
+namespace kafkaml::ml {
+
+namespace {
+
+constexpr char k_magic[8] = {'K', 'A', 'F', 'K', 'A', 'M', 'L', '\x01'};
+constexpr int k_format_version = 1;
+
+LayerKind kind_from_name(const std::string &name) {
+	if (auto kind = layer_kind_from_class_name(name)) {
+		return *kind;
+	}
+	throw std::invalid_argument("model file names an unknown layer kind '" + name + "'");
+}
+
+nlohmann::json layer_to_json(const LayerSpec &l) {
+	nlohmann::json j = {{"kind", std::string(layer_class_name(l.kind))},
+	                    {"name", l.name},
+	                    {"units", l.units},
+	                    {"activation", l.activation},
+	                    {"use_bias", l.use_bias},
+	                    {"kernel_initializer", l.kernel_initializer},
+	                    {"bias_initializer", l.bias_initializer},
+	                    {"filters", l.filters},
+	                    {"kernel_size", l.kernel_size},
+	                    {"strides", l.strides},
+	                    {"pool_size", l.pool_size},
+	                    {"padding", l.padding},
+	                    {"dilation_rate", l.dilation_rate},
+	                    {"rate", l.rate},
+	                    {"target_shape", l.target_shape},
+	                    {"momentum", l.momentum},
+	                    {"epsilon", l.epsilon},
+	                    {"center", l.center},
+	                    {"scale", l.scale},
+	                    {"recurrent_activation", l.recurrent_activation},
+	                    {"return_sequences", l.return_sequences},
+	                    {"reset_after", l.reset_after},
+	                    {"recurrent_initializer", l.recurrent_initializer},
+	                    {"unit_forget_bias", l.unit_forget_bias},
+	                    {"input_dim", l.input_dim},
+	                    {"output_dim", l.output_dim},
+	                    {"alpha", l.alpha}};
+	if (l.input_shape) {
+		j["input_shape"] = *l.input_shape;
+	}
+	return j;
+}
+
+LayerSpec layer_from_json(const nlohmann::json &j) {
+	LayerSpec l;
+	l.kind = kind_from_name(j.at("kind").get<std::string>());
+	j.at("name").get_to(l.name);
+	j.at("units").get_to(l.units);
+	j.at("activation").get_to(l.activation);
+	j.at("use_bias").get_to(l.use_bias);
+	j.at("kernel_initializer").get_to(l.kernel_initializer);
+	j.at("bias_initializer").get_to(l.bias_initializer);
+	j.at("filters").get_to(l.filters);
+	j.at("kernel_size").get_to(l.kernel_size);
+	j.at("strides").get_to(l.strides);
+	j.at("pool_size").get_to(l.pool_size);
+	j.at("padding").get_to(l.padding);
+	j.at("dilation_rate").get_to(l.dilation_rate);
+	j.at("rate").get_to(l.rate);
+	j.at("target_shape").get_to(l.target_shape);
+	j.at("momentum").get_to(l.momentum);
+	j.at("epsilon").get_to(l.epsilon);
+	j.at("center").get_to(l.center);
+	j.at("scale").get_to(l.scale);
+	j.at("recurrent_activation").get_to(l.recurrent_activation);
+	j.at("return_sequences").get_to(l.return_sequences);
+	j.at("reset_after").get_to(l.reset_after);
+	j.at("recurrent_initializer").get_to(l.recurrent_initializer);
+	j.at("unit_forget_bias").get_to(l.unit_forget_bias);
+	j.at("input_dim").get_to(l.input_dim);
+	j.at("output_dim").get_to(l.output_dim);
+	j.at("alpha").get_to(l.alpha);
+	if (j.contains("input_shape")) {
+		l.input_shape = j.at("input_shape").get<Shape>();
+	}
+	return l;
+}
+
+nlohmann::json compile_to_json(const CompileSpec &c) {
+	const auto &o = c.optimizer;
+	return {{"present", c.present},
+	        {"metrics", c.metrics},
+	        {"loss", {{"name", c.loss.name}, {"from_logits", c.loss.from_logits}, {"delta", c.loss.delta}}},
+	        {"optimizer",
+	         {{"name", o.name},
+	          {"learning_rate", o.learning_rate},
+	          {"momentum", o.momentum},
+	          {"nesterov", o.nesterov},
+	          {"beta_1", o.beta_1},
+	          {"beta_2", o.beta_2},
+	          {"epsilon", o.epsilon},
+	          {"rho", o.rho},
+	          {"weight_decay", o.weight_decay},
+	          {"initial_accumulator_value", o.initial_accumulator_value}}}};
+}
+
+CompileSpec compile_from_json(const nlohmann::json &j) {
+	CompileSpec c;
+	j.at("present").get_to(c.present);
+	j.at("metrics").get_to(c.metrics);
+	const auto &l = j.at("loss");
+	l.at("name").get_to(c.loss.name);
+	l.at("from_logits").get_to(c.loss.from_logits);
+	l.at("delta").get_to(c.loss.delta);
+	const auto &o = j.at("optimizer");
+	auto &opt = c.optimizer;
+	o.at("name").get_to(opt.name);
+	o.at("learning_rate").get_to(opt.learning_rate);
+	o.at("momentum").get_to(opt.momentum);
+	o.at("nesterov").get_to(opt.nesterov);
+	o.at("beta_1").get_to(opt.beta_1);
+	o.at("beta_2").get_to(opt.beta_2);
+	o.at("epsilon").get_to(opt.epsilon);
+	o.at("rho").get_to(opt.rho);
+	o.at("weight_decay").get_to(opt.weight_decay);
+	o.at("initial_accumulator_value").get_to(opt.initial_accumulator_value);
+	return c;
+}
+
+nlohmann::json spec_to_json(const ModelSpec &spec) {
+	nlohmann::json layers = nlohmann::json::array();
+	for (const auto &l : spec.layers) {
+		layers.push_back(layer_to_json(l));
+	}
+	return {{"name", spec.name}, {"layers", layers}, {"compile", compile_to_json(spec.compile)}};
+}
+
+ModelSpec spec_from_json(const nlohmann::json &j) {
+	ModelSpec spec;
+	j.at("name").get_to(spec.name);
+	for (const auto &l : j.at("layers")) {
+		spec.layers.push_back(layer_from_json(l));
+	}
+	spec.compile = compile_from_json(j.at("compile"));
+	return spec;
+}
+
+void append_u32(std::string &out, uint32_t v) {
+	for (int i = 0; i < 4; i++) {
+		out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+	}
+}
+
+uint32_t read_u32(const char *p) {
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+	}
+	return v;
+}
+
+// Floats are stored little-endian; this engine targets little-endian hosts
+// (x86-64, aarch64), checked at compile time.
+static_assert(std::endian::native == std::endian::little, "model files assume a little-endian host");
+
+void append_floats(std::string &out, const std::vector<float> &values) {
+	out.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(float));
+}
+
+} // namespace
+
+std::string spec_to_json_text(const ModelSpec &spec) {
+	return spec_to_json(spec).dump();
+}
+
+std::string Model::save() const {
+	const Impl &m = *impl_;
+	nlohmann::json header = {{"format", "kafkaml-model"},
+	                         {"version", k_format_version},
+	                         {"kind", m.torchscript ? "torchscript" : "spec"},
+	                         {"spec", spec_to_json(m.spec)},
+	                         {"input_shape", m.plan.input_shape},
+	                         {"path", m.path == ExecutionPath::Fused ? "fused" : "general"},
+	                         {"parameters", m.plan.trainable_count},
+	                         {"states", m.plan.state_count}};
+	std::string text = header.dump();
+	std::string out(k_magic, sizeof(k_magic));
+	append_u32(out, static_cast<uint32_t>(text.size()));
+	out += text;
+	if (m.torchscript) {
+		out += m.save_module();
+		return out;
+	}
+	append_floats(out, m.params);
+	append_floats(out, m.states);
+	return out;
+}
+
+Model Model::load(std::string_view blob) {
+	if (blob.size() < sizeof(k_magic) + 4 || std::memcmp(blob.data(), k_magic, sizeof(k_magic)) != 0) {
+		throw std::invalid_argument("not a kafkaml model file (bad magic); use a file written by save or "
+		                            "downloaded from results/{id}/model");
+	}
+	uint32_t header_size = read_u32(blob.data() + sizeof(k_magic));
+	size_t body = sizeof(k_magic) + 4 + header_size;
+	if (body > blob.size()) {
+		throw std::invalid_argument("model file is truncated (header)");
+	}
+	nlohmann::json header;
+	ModelSpec spec;
+	try {
+		header = nlohmann::json::parse(blob.substr(sizeof(k_magic) + 4, header_size));
+		if (header.at("version").get<int>() > k_format_version) {
+			throw std::invalid_argument("model file version is newer than this program; upgrade kafkaml");
+		}
+		spec = spec_from_json(header.at("spec"));
+	} catch (const nlohmann::json::exception &e) {
+		throw std::invalid_argument(std::string("model file header is malformed: ") + e.what());
+	}
+	if (header.at("kind") == "torchscript") {
+		return Model(torchscript_impl(blob.substr(body), spec.compile, header.at("input_shape").get<Shape>(), 0));
+	}
+	// The same executor as when saved, so predictions are bit-identical.
+	Model model = build(spec, 0, header.value("path", "") == "general" ? ExecutionPath::General : ExecutionPath::Auto);
+	Impl &m = *model.impl_;
+	size_t need = (m.params.size() + m.states.size()) * sizeof(float);
+	if (blob.size() - body != need) {
+		throw std::invalid_argument("model file weights do not match its spec (" + std::to_string(blob.size() - body) +
+		                            " bytes, expected " + std::to_string(need) + ")");
+	}
+	std::memcpy(m.params.data(), blob.data() + body, m.params.size() * sizeof(float));
+	std::memcpy(m.states.data(), blob.data() + body + m.params.size() * sizeof(float), m.states.size() * sizeof(float));
+	return model;
+}
+
+std::string Model::export_pytorch() const {
+	if (impl_->torchscript) {
+		return impl_->save_module();
+	}
+	return pickle_weights(*impl_, spec_to_json_text(impl_->spec));
+}
+
+} // namespace kafkaml::ml

@@ -1,0 +1,36 @@
+#pragma once
+
+// Internal state behind Model (shared by model.cpp, model_file.cpp and
+// torchscript.cpp). Buffers are sized once at build; executors keep raw
+// pointers into them, so they must never be resized afterwards.
+
+#include "ml/executor.h"
+#include "ml/model.h"
+#include "ml/numerics.h"
+#include "ml/optimizer.h"
+#include "ml/plan.h"
+
+namespace kafkaml::ml {
+
+struct Model::Impl {
+	ModelSpec spec;
+	ModelPlan plan;
+	std::vector<float> params, states, grads;
+	std::unique_ptr<Executor> executor;
+	ExecutionPath path = ExecutionPath::General;
+	Rng rng;
+	//! Non-empty for models defined by an uploaded TorchScript module.
+	bool torchscript = false;
+	//! TorchScript only: writes the module with its current weights.
+	std::function<std::string()> save_module;
+};
+
+//! Rebuilds a TorchScript-defined model (torchscript.cpp).
+std::unique_ptr<Model::Impl> torchscript_impl(std::string_view module_bytes, const CompileSpec &compile,
+                                              Shape input_shape, uint64_t seed);
+//! torch.load()-able bytes of {"format", "spec", "weights"} (torchscript.cpp).
+std::string pickle_weights(const Model::Impl &impl, const std::string &spec_json);
+
+std::string spec_to_json_text(const ModelSpec &spec);
+
+} // namespace kafkaml::ml

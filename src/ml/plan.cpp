@@ -1,0 +1,367 @@
+#include "ml/plan.h"
+
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace kafkaml::ml {
+
+namespace {
+
+[[noreturn]] void fail(const LayerSpec &layer, const std::string &what) {
+	throw std::invalid_argument("layer '" + layer.name + "': " + what);
+}
+
+//! Keras' conv/pool output length for one spatial dimension.
+int64_t window_output(const LayerSpec &layer, int64_t length, int64_t window, int64_t stride, int64_t dilation) {
+	if (stride <= 0 || window <= 0) {
+		fail(layer, "kernel/pool sizes and strides must be positive");
+	}
+	if (layer.padding == "same") {
+		return (length + stride - 1) / stride;
+	}
+	if (layer.padding != "valid") {
+		fail(layer, "padding must be 'valid' or 'same', got '" + layer.padding + "'");
+	}
+	int64_t span = dilation * (window - 1) + 1;
+	if (length < span) {
+		fail(layer, "input length " + std::to_string(length) + " is shorter than the window " + std::to_string(span));
+	}
+	return (length - span) / stride + 1;
+}
+
+int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
+	return i < v.size() ? v[i] : fallback;
+}
+
+class Planner {
+public:
+	explicit Planner(ModelPlan &plan) : plan_(plan) {}
+
+	void add_param(LayerPlan &layer, const std::string &name, Shape shape, std::string init) {
+		layer.params.push_back(static_cast<int>(plan_.params.size()));
+		plan_.params.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.trainable_count));
+		layer.param_count += plan_.params.back().size;
+	}
+	void add_state(LayerPlan &layer, const std::string &name, Shape shape, std::string init) {
+		layer.states.push_back(static_cast<int>(plan_.states.size()));
+		plan_.states.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.state_count));
+		layer.param_count += plan_.states.back().size;
+	}
+
+private:
+	static ParamSlot slot(const LayerPlan &layer, const std::string &name, Shape shape, std::string init,
+	                      int64_t &cursor) {
+		ParamSlot s;
+		s.name = layer.spec.name + "/" + name;
+		s.size = shape_size(shape);
+		s.shape = std::move(shape);
+		s.offset = cursor;
+		s.initializer = std::move(init);
+		cursor += s.size;
+		return s;
+	}
+	ModelPlan &plan_;
+};
+
+void plan_layer(Planner &planner, LayerPlan &layer) {
+	const LayerSpec &s = layer.spec;
+	const Shape &in = layer.input_shape;
+	for (auto d : in) {
+		if (d <= 0) {
+			fail(s, "every input dimension must be known and positive, got " + shape_to_string(in));
+		}
+	}
+	auto need_rank = [&](size_t rank) {
+		if (in.size() != rank) {
+			fail(s,
+			     "expects an input of rank " + std::to_string(rank) + " (batch excluded), got " + shape_to_string(in));
+		}
+	};
+	Shape out = in;
+	switch (s.kind) {
+	case LayerKind::Dense:
+		if (s.units <= 0) {
+			fail(s, "units must be > 0");
+		}
+		out.back() = s.units;
+		planner.add_param(layer, "kernel", {in.back(), s.units}, s.kernel_initializer);
+		if (s.use_bias) {
+			planner.add_param(layer, "bias", {s.units}, s.bias_initializer);
+		}
+		break;
+	case LayerKind::Dropout:
+		if (s.rate < 0.0 || s.rate >= 1.0) {
+			fail(s, "rate must be in [0, 1)");
+		}
+		break;
+	case LayerKind::Activation:
+		break;
+	case LayerKind::Flatten:
+		out = {shape_size(in)};
+		break;
+	case LayerKind::Reshape: {
+		out = s.target_shape;
+		int64_t known = 1, unknown = -1;
+		for (size_t i = 0; i < out.size(); i++) {
+			if (out[i] == -1 && unknown < 0) {
+				unknown = static_cast<int64_t>(i);
+			} else if (out[i] <= 0) {
+				fail(s, "target_shape " + shape_to_string(out) + " is not valid");
+			} else {
+				known *= out[i];
+			}
+		}
+		if (unknown >= 0 && shape_size(in) % known == 0) {
+			out[static_cast<size_t>(unknown)] = shape_size(in) / known;
+		}
+		if (shape_size(out) != shape_size(in)) {
+			fail(s, "cannot reshape " + shape_to_string(in) + " into " + shape_to_string(s.target_shape));
+		}
+		break;
+	}
+	case LayerKind::BatchNormalization: {
+		Shape c = {in.back()};
+		if (s.scale) {
+			planner.add_param(layer, "gamma", c, "ones");
+		}
+		if (s.center) {
+			planner.add_param(layer, "beta", c, "zeros");
+		}
+		planner.add_state(layer, "moving_mean", c, "zeros");
+		planner.add_state(layer, "moving_variance", c, "ones");
+		break;
+	}
+	case LayerKind::Conv1D:
+	case LayerKind::Conv2D: {
+		size_t spatial = s.kind == LayerKind::Conv1D ? 1 : 2;
+		need_rank(spatial + 1);
+		if (s.filters <= 0 || s.kernel_size.size() != spatial) {
+			fail(s, "needs filters > 0 and a kernel_size of " + std::to_string(spatial) + " values");
+		}
+		Shape kernel;
+		for (size_t d = 0; d < spatial; d++) {
+			out[d] = window_output(s, in[d], s.kernel_size[d], at_or(s.strides, d, 1), at_or(s.dilation_rate, d, 1));
+			kernel.push_back(s.kernel_size[d]);
+		}
+		out[spatial] = s.filters;
+		kernel.push_back(in[spatial]);
+		kernel.push_back(s.filters);
+		planner.add_param(layer, "kernel", kernel, s.kernel_initializer);
+		if (s.use_bias) {
+			planner.add_param(layer, "bias", {s.filters}, s.bias_initializer);
+		}
+		break;
+	}
+	case LayerKind::MaxPooling1D:
+	case LayerKind::AveragePooling1D:
+	case LayerKind::MaxPooling2D:
+	case LayerKind::AveragePooling2D: {
+		size_t spatial = (s.kind == LayerKind::MaxPooling1D || s.kind == LayerKind::AveragePooling1D) ? 1 : 2;
+		need_rank(spatial + 1);
+		for (size_t d = 0; d < spatial; d++) {
+			int64_t pool = at_or(s.pool_size, d, 2);
+			out[d] = window_output(s, in[d], pool, at_or(s.strides, d, pool), 1);
+		}
+		break;
+	}
+	case LayerKind::GlobalAveragePooling1D:
+	case LayerKind::GlobalMaxPooling1D:
+		need_rank(2);
+		out = {in[1]};
+		break;
+	case LayerKind::GlobalAveragePooling2D:
+	case LayerKind::GlobalMaxPooling2D:
+		need_rank(3);
+		out = {in[2]};
+		break;
+	case LayerKind::LSTM:
+	case LayerKind::GRU: {
+		need_rank(2);
+		if (s.units <= 0) {
+			fail(s, "units must be > 0");
+		}
+		int64_t gates = s.kind == LayerKind::LSTM ? 4 : 3;
+		out = s.return_sequences ? Shape{in[0], s.units} : Shape{s.units};
+		planner.add_param(layer, "kernel", {in[1], gates * s.units}, s.kernel_initializer);
+		planner.add_param(layer, "recurrent_kernel", {s.units, gates * s.units}, s.recurrent_initializer);
+		if (s.use_bias) {
+			bool lstm_forget = s.kind == LayerKind::LSTM && s.unit_forget_bias;
+			Shape bias =
+			    (s.kind == LayerKind::GRU && s.reset_after) ? Shape{2, gates * s.units} : Shape{gates * s.units};
+			planner.add_param(layer, "bias", bias, lstm_forget ? "lstm_forget_bias" : s.bias_initializer);
+		}
+		if (s.kind == LayerKind::GRU && !s.reset_after) {
+			fail(s, "only reset_after=True (Keras 2 default, cuDNN-compatible) is supported for GRU");
+		}
+		break;
+	}
+	case LayerKind::Embedding:
+		need_rank(1);
+		if (s.input_dim <= 0 || s.output_dim <= 0) {
+			fail(s, "input_dim and output_dim must be > 0");
+		}
+		out = {in[0], s.output_dim};
+		planner.add_param(layer, "embeddings", {s.input_dim, s.output_dim},
+		                  s.kernel_initializer == "glorot_uniform" ? "uniform" : s.kernel_initializer);
+		break;
+	}
+	layer.output_shape = out;
+}
+
+//! Fills `values` with an orthogonal matrix of `rows` x `cols` (Keras'
+//! Orthogonal: QR of a normal matrix; here modified Gram-Schmidt on the
+//! longer side).
+void orthogonal(Rng &rng, int64_t rows, int64_t cols, float *values) {
+	bool transpose = rows < cols;
+	int64_t n = transpose ? cols : rows; // vector length
+	int64_t k = transpose ? rows : cols; // number of orthonormal vectors
+	std::vector<double> q(static_cast<size_t>(n * k));
+	for (auto &v : q) {
+		v = rng.normal();
+	}
+	for (int64_t j = 0; j < k; j++) {
+		double *qj = &q[static_cast<size_t>(j * n)];
+		for (int64_t i = 0; i < j; i++) {
+			const double *qi = &q[static_cast<size_t>(i * n)];
+			double dot = std::inner_product(qi, qi + n, qj, 0.0);
+			for (int64_t t = 0; t < n; t++) {
+				qj[t] -= dot * qi[t];
+			}
+		}
+		double norm = std::sqrt(std::inner_product(qj, qj + n, qj, 0.0));
+		for (int64_t t = 0; t < n; t++) {
+			qj[t] /= norm;
+		}
+	}
+	for (int64_t r = 0; r < rows; r++) {
+		for (int64_t c = 0; c < cols; c++) {
+			// vector j, element t
+			double v = transpose ? q[static_cast<size_t>(r * n + c)] : q[static_cast<size_t>(c * n + r)];
+			values[r * cols + c] = static_cast<float>(v);
+		}
+	}
+}
+
+void initialize_slot(const ParamSlot &slot, Rng &rng, float *values) {
+	const std::string &init = slot.initializer;
+	// Keras' fans: the last two dimensions are (in, out), the rest the receptive field.
+	int64_t receptive = 1;
+	for (size_t i = 0; i + 2 < slot.shape.size(); i++) {
+		receptive *= slot.shape[i];
+	}
+	double fan_in = slot.shape.size() >= 2 ? static_cast<double>(slot.shape[slot.shape.size() - 2] * receptive)
+	                                       : static_cast<double>(slot.size);
+	double fan_out = slot.shape.size() >= 2 ? static_cast<double>(slot.shape.back() * receptive) : fan_in;
+	auto uniform = [&](double limit) {
+		for (int64_t i = 0; i < slot.size; i++) {
+			values[i] = rng.uniform(static_cast<float>(-limit), static_cast<float>(limit));
+		}
+	};
+	auto normal = [&](double stddev) {
+		for (int64_t i = 0; i < slot.size; i++) {
+			// Keras' variance-scaling normals are truncated at two standard deviations.
+			double v;
+			do {
+				v = rng.normal();
+			} while (std::fabs(v) > 2.0);
+			values[i] = static_cast<float>(v * stddev / 0.87962566103423978);
+		}
+	};
+	if (init == "zeros") {
+		std::fill(values, values + slot.size, 0.0f);
+	} else if (init == "ones") {
+		std::fill(values, values + slot.size, 1.0f);
+	} else if (init == "glorot_uniform") {
+		uniform(std::sqrt(6.0 / (fan_in + fan_out)));
+	} else if (init == "glorot_normal") {
+		normal(std::sqrt(2.0 / (fan_in + fan_out)));
+	} else if (init == "he_uniform") {
+		uniform(std::sqrt(6.0 / fan_in));
+	} else if (init == "he_normal") {
+		normal(std::sqrt(2.0 / fan_in));
+	} else if (init == "lecun_uniform") {
+		uniform(std::sqrt(3.0 / fan_in));
+	} else if (init == "lecun_normal") {
+		normal(std::sqrt(1.0 / fan_in));
+	} else if (init == "uniform" || init == "random_uniform") {
+		uniform(0.05);
+	} else if (init == "random_normal") {
+		for (int64_t i = 0; i < slot.size; i++) {
+			values[i] = static_cast<float>(0.05 * rng.normal());
+		}
+	} else if (init == "orthogonal") {
+		int64_t cols = slot.shape.back();
+		orthogonal(rng, slot.size / cols, cols, values);
+	} else if (init == "lstm_forget_bias") {
+		// Keras' unit_forget_bias: zeros except ones for the forget gate (second quarter).
+		int64_t units = slot.size / 4;
+		std::fill(values, values + slot.size, 0.0f);
+		std::fill(values + units, values + 2 * units, 1.0f);
+	} else {
+		throw std::invalid_argument("parameter '" + slot.name + "': unsupported initializer '" + init +
+		                            "'; use glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, "
+		                            "lecun_normal, orthogonal, random_uniform, random_normal, zeros or ones");
+	}
+}
+
+} // namespace
+
+int64_t shape_size(const Shape &shape) {
+	int64_t n = 1;
+	for (auto d : shape) {
+		n *= d;
+	}
+	return n;
+}
+
+std::string shape_to_string(const Shape &shape) {
+	std::string s = "(None";
+	for (auto d : shape) {
+		s += ", " + (d < 0 ? std::string("None") : std::to_string(d));
+	}
+	return s + ")";
+}
+
+int64_t ModelPlan::input_size() const {
+	return shape_size(input_shape);
+}
+
+int64_t ModelPlan::output_size() const {
+	return shape_size(output_shape);
+}
+
+ModelPlan plan_model(const ModelSpec &spec) {
+	if (spec.layers.empty()) {
+		throw std::invalid_argument("the model has no layers; add at least one layer");
+	}
+	if (!spec.layers.front().input_shape) {
+		throw std::invalid_argument("the first layer '" + spec.layers.front().name +
+		                            "' needs input_shape=(...) so the model can be built");
+	}
+	ModelPlan plan;
+	plan.input_shape = *spec.layers.front().input_shape;
+	Planner planner(plan);
+	Shape current = plan.input_shape;
+	for (const auto &layer_spec : spec.layers) {
+		LayerPlan layer;
+		layer.spec = layer_spec;
+		layer.input_shape = current;
+		plan_layer(planner, layer);
+		current = layer.output_shape;
+		plan.layers.push_back(std::move(layer));
+	}
+	plan.output_shape = current;
+	return plan;
+}
+
+void initialize_parameters(const ModelPlan &plan, Rng &rng, float *params, float *states) {
+	for (const auto &slot : plan.params) {
+		initialize_slot(slot, rng, params + slot.offset);
+	}
+	for (const auto &slot : plan.states) {
+		initialize_slot(slot, rng, states + slot.offset);
+	}
+}
+
+} // namespace kafkaml::ml

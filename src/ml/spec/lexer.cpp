@@ -1,0 +1,407 @@
+#include "ml/spec/lexer.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+namespace kafkaml::ml::spec {
+
+namespace {
+
+bool is_name_start(char c) {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+bool is_digit(char c) {
+	return c >= '0' && c <= '9';
+}
+
+void append_utf8(std::string &out, uint32_t code) {
+	if (code < 0x80) {
+		out += static_cast<char>(code);
+	} else if (code < 0x800) {
+		out += static_cast<char>(0xC0 | (code >> 6));
+		out += static_cast<char>(0x80 | (code & 0x3F));
+	} else if (code < 0x10000) {
+		out += static_cast<char>(0xE0 | (code >> 12));
+		out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+		out += static_cast<char>(0x80 | (code & 0x3F));
+	} else {
+		out += static_cast<char>(0xF0 | (code >> 18));
+		out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+		out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+		out += static_cast<char>(0x80 | (code & 0x3F));
+	}
+}
+
+//! Walks the text once; tracks line/column and bracket depth.
+class Lexer {
+public:
+	Lexer(std::string_view text, bool statements) : text_(text), statements_(statements) {}
+
+	std::vector<Token> run() {
+		while (true) {
+			skip_blanks();
+			if (pos_ >= text_.size()) {
+				break;
+			}
+			char c = text_[pos_];
+			if (c == '\n') {
+				newline();
+				continue;
+			}
+			if (statements_ && at_line_start_ && depth_ == 0 && column_ > 1) {
+				// Reported by the parser when it gets there, so that an earlier
+				// `def`/`for` line is named as the cause rather than its body.
+				Token indent;
+				indent.kind = TokenKind::Indent;
+				indent.location = here();
+				tokens_.push_back(indent);
+			}
+			at_line_start_ = false;
+			if (is_name_start(c)) {
+				lex_name();
+			} else if (is_digit(c) || (c == '.' && pos_ + 1 < text_.size() && is_digit(text_[pos_ + 1]))) {
+				lex_number();
+			} else if (c == '\'' || c == '"') {
+				lex_string();
+			} else {
+				lex_operator();
+			}
+		}
+		if (depth_ > 0) {
+			fail(open_brackets_.back().location,
+			     "'" + open_brackets_.back().text + "' is never closed; expected a matching closing bracket");
+		}
+		push_newline();
+		Token end;
+		end.kind = TokenKind::End;
+		end.location = here();
+		tokens_.push_back(end);
+		return std::move(tokens_);
+	}
+
+private:
+	SourceLocation here() const { return {line_, column_}; }
+
+	void advance(size_t n = 1) {
+		for (size_t i = 0; i < n && pos_ < text_.size(); i++) {
+			if (text_[pos_] == '\n') {
+				line_++;
+				column_ = 1;
+			} else if ((static_cast<unsigned char>(text_[pos_]) & 0xC0) != 0x80) {
+				column_++; // columns count characters: UTF-8 continuation bytes add none
+			}
+			pos_++;
+		}
+	}
+
+	void skip_blanks() {
+		while (pos_ < text_.size()) {
+			char c = text_[pos_];
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
+				advance();
+			} else if (c == '#') {
+				while (pos_ < text_.size() && text_[pos_] != '\n') {
+					advance();
+				}
+			} else if (c == '\\' && pos_ + 1 < text_.size() &&
+			           (text_[pos_ + 1] == '\n' ||
+			            (text_[pos_ + 1] == '\r' && pos_ + 2 < text_.size() && text_[pos_ + 2] == '\n'))) {
+				advance(text_[pos_ + 1] == '\r' ? 3 : 2);
+			} else {
+				return;
+			}
+		}
+	}
+
+	void newline() {
+		if (depth_ == 0) {
+			push_newline();
+			at_line_start_ = true;
+		}
+		advance();
+	}
+
+	void push_newline() {
+		if (tokens_.empty() || tokens_.back().kind == TokenKind::Newline) {
+			return;
+		}
+		Token token;
+		token.kind = TokenKind::Newline;
+		token.location = here();
+		tokens_.push_back(token);
+	}
+
+	void lex_name() {
+		Token token;
+		token.kind = TokenKind::Name;
+		token.location = here();
+		size_t start = pos_;
+		while (pos_ < text_.size() && (is_name_start(text_[pos_]) || is_digit(text_[pos_]))) {
+			advance();
+		}
+		token.text = std::string(text_.substr(start, pos_ - start));
+		if (pos_ < text_.size() && (text_[pos_] == '\'' || text_[pos_] == '"')) {
+			fail(token.location,
+			     "string prefix '" + token.text + "' is not supported; write a plain quoted string such as 'relu'");
+		}
+		tokens_.push_back(std::move(token));
+	}
+
+	void lex_number() {
+		Token token;
+		token.location = here();
+		size_t start = pos_;
+		bool is_float = false;
+		while (pos_ < text_.size() && is_digit(text_[pos_])) {
+			advance();
+		}
+		if (pos_ < text_.size() && text_[pos_] == '.') {
+			is_float = true;
+			advance();
+			while (pos_ < text_.size() && is_digit(text_[pos_])) {
+				advance();
+			}
+		}
+		if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+			size_t look = pos_ + 1;
+			if (look < text_.size() && (text_[look] == '+' || text_[look] == '-')) {
+				look++;
+			}
+			if (look < text_.size() && is_digit(text_[look])) {
+				is_float = true;
+				advance(look - pos_);
+				while (pos_ < text_.size() && is_digit(text_[pos_])) {
+					advance();
+				}
+			}
+		}
+		if (pos_ < text_.size() && (is_name_start(text_[pos_]) || is_digit(text_[pos_]))) {
+			fail(token.location, "malformed number '" + std::string(text_.substr(start, pos_ - start + 1)) +
+			                         "'; expected digits such as 10, 0.5, .0001 or 1e-3");
+		}
+		std::string literal(text_.substr(start, pos_ - start));
+		errno = 0;
+		if (is_float) {
+			token.kind = TokenKind::Float;
+			token.number = std::strtod(literal.c_str(), nullptr);
+		} else {
+			if (literal.size() > 1 && literal[0] == '0') {
+				fail(token.location, "integer '" + literal + "' has leading zeros; write it without them");
+			}
+			token.kind = TokenKind::Int;
+			token.integer = std::strtoll(literal.c_str(), nullptr, 10);
+		}
+		if (errno == ERANGE) {
+			fail(token.location, "number '" + literal + "' is out of range");
+		}
+		token.text = std::move(literal);
+		tokens_.push_back(std::move(token));
+	}
+
+	uint32_t hex_digits(size_t count, SourceLocation at) {
+		uint32_t code = 0;
+		for (size_t i = 0; i < count; i++) {
+			char h = pos_ < text_.size() ? text_[pos_] : '\0';
+			int digit = is_digit(h)              ? h - '0'
+			            : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+			            : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+			                                     : -1;
+			if (digit < 0) {
+				fail(at, "malformed escape sequence; expected " + std::to_string(count) + " hexadecimal digits");
+			}
+			code = code * 16 + static_cast<uint32_t>(digit);
+			advance();
+		}
+		return code;
+	}
+
+	void lex_escape(std::string &out) {
+		SourceLocation at = here();
+		advance(); // backslash
+		if (pos_ >= text_.size()) {
+			fail(at, "string is never closed; expected a closing quote");
+		}
+		char c = text_[pos_];
+		switch (c) {
+		case 'n':
+			out += '\n';
+			advance();
+			return;
+		case 't':
+			out += '\t';
+			advance();
+			return;
+		case 'r':
+			out += '\r';
+			advance();
+			return;
+		case 'b':
+			out += '\b';
+			advance();
+			return;
+		case 'f':
+			out += '\f';
+			advance();
+			return;
+		case '0':
+			out += '\0';
+			advance();
+			return;
+		case '\\':
+		case '\'':
+		case '"':
+		case '/':
+			out += c;
+			advance();
+			return;
+		case '\n':
+			advance();
+			return;
+		case 'x':
+			advance();
+			append_utf8(out, hex_digits(2, at));
+			return;
+		case 'u': {
+			advance();
+			uint32_t code = hex_digits(4, at);
+			if (code >= 0xD800 && code < 0xDC00 && pos_ + 1 < text_.size() && text_[pos_] == '\\' &&
+			    text_[pos_ + 1] == 'u') {
+				advance(2);
+				uint32_t low = hex_digits(4, at);
+				if (low >= 0xDC00 && low < 0xE000) {
+					code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+				}
+			}
+			append_utf8(out, code);
+			return;
+		}
+		default:
+			out += '\\';
+			return;
+		}
+	}
+
+	void lex_string() {
+		Token token;
+		token.kind = TokenKind::String;
+		token.location = here();
+		char quote = text_[pos_];
+		token.quote = quote;
+		bool triple = pos_ + 2 < text_.size() && text_[pos_ + 1] == quote && text_[pos_ + 2] == quote;
+		advance(triple ? 3 : 1);
+		while (true) {
+			if (pos_ >= text_.size()) {
+				fail(token.location, "string is never closed; expected a closing " + std::string(1, quote));
+			}
+			char c = text_[pos_];
+			if (c == quote) {
+				if (!triple) {
+					advance();
+					break;
+				}
+				if (pos_ + 2 < text_.size() && text_[pos_ + 1] == quote && text_[pos_ + 2] == quote) {
+					advance(3);
+					break;
+				}
+			}
+			if (c == '\n' && !triple) {
+				fail(token.location, "string is never closed on its line; expected a closing " + std::string(1, quote));
+			}
+			if (c == '\\') {
+				lex_escape(token.text);
+				continue;
+			}
+			token.text += c;
+			advance();
+		}
+		tokens_.push_back(std::move(token));
+	}
+
+	void lex_operator() {
+		Token token;
+		token.kind = TokenKind::Op;
+		token.location = here();
+		char c = text_[pos_];
+		std::string_view two = text_.substr(pos_, 2);
+		if (two == "==" || two == "!=" || two == "<=" || two == ">=" || two == "**" || two == "->" || two == "+=" ||
+		    two == "-=" || two == "*=" || two == "/=" || two == "//") {
+			fail(token.location,
+			     "operator '" + std::string(two) +
+			         "' is not supported; a model definition holds only literal values, names and calls");
+		}
+		static constexpr std::string_view allowed = "()[]{},.=:-+;";
+		if (allowed.find(c) == std::string_view::npos) {
+			auto byte = static_cast<unsigned char>(c);
+			std::string shown = byte >= 0x20 && byte < 0x7F ? std::string(1, c)
+			                                                : "\\x" + std::string(1, "0123456789abcdef"[byte >> 4]) +
+			                                                      "0123456789abcdef"[byte & 15];
+			std::string hint = (c == '*' || c == '/' || c == '<' || c == '>' || c == '%' || c == '@' || c == '&' ||
+			                    c == '|' || c == '^' || c == '~' || c == '!')
+			                       ? "; arithmetic and other operators are not supported, write the value itself"
+			                       : "; expected a name, a number, a string, a bracket, ',' or '='";
+			fail(token.location, "unexpected character '" + shown + "'" + hint);
+		}
+		token.text = std::string(1, c);
+		if (c == '(' || c == '[' || c == '{') {
+			depth_++;
+			open_brackets_.push_back(token);
+		} else if (c == ')' || c == ']' || c == '}') {
+			if (depth_ == 0) {
+				fail(token.location, "'" + token.text + "' closes no open bracket");
+			}
+			char open = open_brackets_.back().text[0];
+			char expected = open == '(' ? ')' : open == '[' ? ']' : '}';
+			if (c != expected) {
+				fail(token.location, "'" + token.text + "' does not match '" + std::string(1, open) + "' at line " +
+				                         std::to_string(open_brackets_.back().location.line) + ", column " +
+				                         std::to_string(open_brackets_.back().location.column) + "; expected '" +
+				                         std::string(1, expected) + "'");
+			}
+			depth_--;
+			open_brackets_.pop_back();
+		}
+		advance();
+		tokens_.push_back(std::move(token));
+	}
+
+	std::string_view text_;
+	bool statements_;
+	size_t pos_ = 0;
+	int line_ = 1;
+	int column_ = 1;
+	int depth_ = 0;
+	bool at_line_start_ = true;
+	std::vector<Token> open_brackets_;
+	std::vector<Token> tokens_;
+};
+
+} // namespace
+
+std::vector<Token> tokenize(std::string_view text, bool statements) {
+	return Lexer(text, statements).run();
+}
+
+std::string describe(const Token &token) {
+	switch (token.kind) {
+	case TokenKind::Name:
+		return "the name '" + token.text + "'";
+	case TokenKind::Int:
+	case TokenKind::Float:
+		return "the number " + token.text;
+	case TokenKind::String:
+		return "a string";
+	case TokenKind::Op:
+		return "'" + token.text + "'";
+	case TokenKind::Newline:
+		return "end of line";
+	case TokenKind::End:
+		return "end of input";
+	case TokenKind::Indent:
+		return "indentation";
+	}
+	return "a token";
+}
+
+} // namespace kafkaml::ml::spec

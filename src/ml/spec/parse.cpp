@@ -1,0 +1,43 @@
+#include "ml/spec/parse.h"
+
+#include "ml/spec/json_model.h"
+#include "ml/spec/python_model.h"
+#include "ml/spec/syntax.h"
+
+namespace kafkaml::ml {
+
+namespace {
+
+std::string full_message(SourceLocation location, const std::string &reason) {
+	if (location.line <= 0) {
+		return reason;
+	}
+	return "line " + std::to_string(location.line) + ", column " + std::to_string(location.column) + ": " + reason;
+}
+
+} // namespace
+
+ModelDefinitionError::ModelDefinitionError(SourceLocation where, std::string why)
+    : std::runtime_error(full_message(where, why)), location(where), reason(std::move(why)) {}
+
+ModelSpec parse_model_definition(std::string_view text) {
+	constexpr size_t kMaxText = 1 << 20;
+	if (text.size() > kMaxText) {
+		throw ModelDefinitionError({},
+		                           "the model definition is larger than 1 MiB; a definition is a few lines of code");
+	}
+	if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+		text.remove_prefix(3); // UTF-8 byte-order mark some editors write
+	}
+	size_t start = text.find_first_not_of(" \t\r\n");
+	if (start == std::string_view::npos) {
+		throw ModelDefinitionError({1, 1}, "the model definition is empty; expected e.g. "
+		                                   "model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])");
+	}
+	if (text[start] == '{') {
+		return spec::model_from_json(spec::parse_json(text));
+	}
+	return spec::parse_python_model(text);
+}
+
+} // namespace kafkaml::ml

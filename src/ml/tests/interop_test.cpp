@@ -1,0 +1,168 @@
+// Interop with Python's PyTorch (Debian's python3-torch under /usr/bin/python3):
+// the export loads with torch.load, and a module scripted in Python trains here.
+
+#include "ml/model.h"
+#include "spec_builders.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using namespace kafkaml::ml;
+using namespace kafkaml::ml::testing;
+
+namespace {
+
+class Interop : public ::testing::Test {
+protected:
+	void SetUp() override {
+		if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
+			GTEST_SKIP() << "/usr/bin/python3 with torch is not available";
+		}
+		const char *tmp = std::getenv("TMPDIR");
+		std::string pattern = std::string(tmp ? tmp : "/tmp") + "/kafkaml-ml-XXXXXX";
+		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+		dir_ = pattern;
+	}
+	void TearDown() override {
+		if (!dir_.empty()) {
+			std::filesystem::remove_all(dir_);
+		}
+	}
+	std::string path(const std::string &name) const { return (dir_ / name).string(); }
+	static void write(const std::string &file, const std::string &bytes) {
+		std::ofstream(file, std::ios::binary) << bytes;
+	}
+	static std::string read(const std::string &file) {
+		std::ifstream in(file, std::ios::binary);
+		std::stringstream s;
+		s << in.rdbuf();
+		return s.str();
+	}
+	//! Runs a Python script; returns its stdout.
+	std::string python(const std::string &script) {
+		write(path("script.py"), script);
+		std::string command = "/usr/bin/python3 " + path("script.py") + " > " + path("out.txt");
+		EXPECT_EQ(std::system(command.c_str()), 0) << script;
+		return read(path("out.txt"));
+	}
+	std::filesystem::path dir_;
+};
+
+} // namespace
+
+TEST_F(Interop, ExportLoadsInPythonAndPredictsTheSame) {
+	auto data = hcopd_like(4, 1);
+	auto model = Model::build(hcopd_spec(), 5);
+	write(path("model.pt"), model.export_pytorch());
+	auto expected = model.predict(data.x);
+	std::ostringstream rows;
+	for (size_t i = 0; i < data.x.data.size(); i += 3) {
+		rows << "[" << data.x.data[i] << "," << data.x.data[i + 1] << "," << data.x.data[i + 2] << "],";
+	}
+	// The README's snippet, then the HCOPD model evaluated by hand in PyTorch.
+	auto out = python("import torch, json\n"
+	                  "d = torch.load('" +
+	                  path("model.pt") +
+	                  "')\n"
+	                  "w = d['weights']\n"
+	                  "assert d['format'] == 'kafkaml-keras-weights-v1' and json.loads(d['spec'])['layers']\n"
+	                  "x = torch.tensor([" +
+	                  rows.str() +
+	                  "])\n"
+	                  "h = torch.sigmoid(x @ w['dense/kernel'] + w['dense/bias'])\n"
+	                  "y = torch.softmax(h @ w['dense_1/kernel'] + w['dense_1/bias'], -1)\n"
+	                  "print(' '.join('%.6f' % v for v in y.flatten().tolist()))\n");
+	std::istringstream values(out);
+	for (float e : expected.data) {
+		float v = 0;
+		ASSERT_TRUE(values >> v) << out;
+		EXPECT_NEAR(v, e, 1e-5);
+	}
+}
+
+TEST_F(Interop, TorchScriptModuleFromPythonTrainsAndPredicts) {
+	python("import torch\n"
+	       "class Net(torch.nn.Module):\n"
+	       "    def __init__(self):\n"
+	       "        super().__init__()\n"
+	       "        self.hidden = torch.nn.Linear(3, 8)\n"
+	       "        self.out = torch.nn.Linear(8, 2)\n"
+	       "    def forward(self, x):\n"
+	       "        return torch.softmax(self.out(torch.relu(self.hidden(x))), -1)\n"
+	       "torch.manual_seed(0)\n"
+	       "torch.jit.save(torch.jit.script(Net()), '" +
+	       path("net.pt") + "')\n");
+	auto train = hcopd_like(200, 1), val = hcopd_like(100, 2);
+	auto compiled = compile("adam", 0.01, "sparse_categorical_crossentropy", {"accuracy"});
+	auto model = Model::from_torchscript(read(path("net.pt")), compiled, {3}, 1);
+	EXPECT_EQ(model.param_count(), 3 * 8 + 8 + 8 * 2 + 2);
+	EXPECT_EQ(model.output_shape(), (Shape{2}));
+	FitOptions o;
+	o.epochs = 30;
+	o.batch_size = 10;
+	o.verbose = 0;
+	auto result = model.fit(train.x, train.y, o, &val.x, &val.y);
+	EXPECT_GT(metric(result.history.back().validation, "accuracy"), 0.8);
+	auto loaded = Model::load(model.save());
+	EXPECT_EQ(loaded.predict(val.x).data, model.predict(val.x).data);
+	// The trained module is what the export gives back; Python runs it.
+	write(path("trained.pt"), model.export_pytorch());
+	auto out = python("import torch\n"
+	                  "m = torch.jit.load('" +
+	                  path("trained.pt") +
+	                  "')\n"
+	                  "print('%.6f' % m(torch.tensor([[" +
+	                  std::to_string(val.x.data[0]) + "," + std::to_string(val.x.data[1]) + "," +
+	                  std::to_string(val.x.data[2]) + "]]))[0][0].item())\n");
+	EXPECT_NEAR(std::stod(out), model.predict(Array{{1, 3}, {val.x.data[0], val.x.data[1], val.x.data[2]}}).data[0],
+	            1e-4);
+	EXPECT_THROW(Model::from_torchscript("garbage", compiled, {3}), std::invalid_argument);
+}
+
+TEST_F(Interop, ModelFitCommandTrainsFromCsv) {
+	const char *bin = std::getenv("KAFKAML_BIN");
+	if (!bin || !std::filesystem::exists(bin)) {
+		GTEST_SKIP() << "KAFKAML_BIN not built";
+	}
+	auto data = hcopd_like(240, 4);
+	std::ostringstream csv;
+	csv << "Diagnosis,Gender,Age,Smoking\n";
+	for (int64_t r = 0; r < 240; r++) {
+		csv << data.y.data[static_cast<size_t>(r)] << "," << data.x.data[static_cast<size_t>(r * 3)] << ","
+		    << data.x.data[static_cast<size_t>(r * 3 + 1)] << "," << data.x.data[static_cast<size_t>(r * 3 + 2)]
+		    << "\n";
+	}
+	write(path("data.csv"), csv.str());
+	write(path("model.py"), "model = tf.keras.Sequential([\n"
+	                        "    tf.keras.layers.Dropout(0.2, input_shape=(3,)),\n"
+	                        "    tf.keras.layers.Dense(4, activation='sigmoid'),\n"
+	                        "    tf.keras.layers.Dense(2, activation='softmax')\n"
+	                        "])\n"
+	                        "model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossentropy', "
+	                        "metrics=['accuracy'])\n");
+	std::string command = std::string(bin) + " model fit " + path("model.py") + " --data " + path("data.csv") +
+	                      " --label-column Diagnosis --batch 10 --kwargs 'epochs=300, steps_per_epoch=22, "
+	                      "shuffle=True' --validation-rate 0.1 --standardize --output " +
+	                      path("model.bin") + " > " + path("fit.txt") + " 2>&1";
+	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("fit.txt"));
+	auto out = read(path("fit.txt"));
+	EXPECT_NE(out.find("epoch 300/300 loss="), std::string::npos) << out;
+	EXPECT_NE(out.find("val_accuracy="), std::string::npos) << out;
+	EXPECT_NE(out.find("trained 6600 steps in"), std::string::npos) << out;
+	auto accuracy = std::stod(out.substr(out.find("validation: ") + 12)
+	                              .substr(out.substr(out.find("validation: ") + 12).find("accuracy=") + 9));
+	EXPECT_GT(accuracy, 0.75) << out;
+	auto model = Model::load(read(path("model.bin")));
+	EXPECT_EQ(model.param_count(), 26);
+	// A wrong column is a clear error with exit status 1.
+	command = std::string(bin) + " model fit " + path("model.py") + " --data " + path("data.csv") +
+	          " --label-column Nope > " + path("fit.txt") + " 2>&1";
+	EXPECT_NE(std::system(command.c_str()), 0);
+	EXPECT_NE(read(path("fit.txt")).find("no column 'Nope'"), std::string::npos) << read(path("fit.txt"));
+}

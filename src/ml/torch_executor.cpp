@@ -1,0 +1,370 @@
+#include "ml/executor.h"
+#include "ml/numerics.h"
+
+#include <torch/torch.h>
+
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+
+// The general executor: every layer on libtorch autograd. Parameters are
+// tensors that alias the model's flat buffers (torch::from_blob), so the
+// shared optimizer updates them in place and save/load need no conversion.
+// Layouts stay Keras' (channels-last data, [.., in, out] kernels); convolution
+// and pooling permute to torch's channels-first around the call.
+
+namespace kafkaml::ml {
+
+namespace {
+
+namespace F = torch::nn::functional;
+
+torch::Tensor activate(const torch::Tensor &x, ActivationFn f) {
+	switch (f.kind) {
+	case ActivationKind::Linear:
+		return x;
+	case ActivationKind::Relu:
+		return torch::relu(x);
+	case ActivationKind::Sigmoid:
+		return torch::sigmoid(x);
+	case ActivationKind::Softmax:
+		return torch::softmax(x, -1);
+	case ActivationKind::Tanh:
+		return torch::tanh(x);
+	case ActivationKind::Elu:
+		return torch::elu(x);
+	case ActivationKind::Selu:
+		return torch::selu(x);
+	case ActivationKind::Softplus:
+		return torch::softplus(x);
+	case ActivationKind::LeakyRelu:
+		return torch::leaky_relu(x, f.alpha);
+	case ActivationKind::Swish:
+		return torch::silu(x);
+	}
+	return x;
+}
+
+//! Keras' "same" padding splits the total unevenly (the extra one at the end).
+std::pair<int64_t, int64_t> same_padding(int64_t length, int64_t window, int64_t stride, int64_t dilation) {
+	int64_t out = (length + stride - 1) / stride;
+	int64_t total = std::max<int64_t>((out - 1) * stride + (window - 1) * dilation + 1 - length, 0);
+	return {total / 2, total - total / 2};
+}
+
+int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
+	return i < v.size() ? v[i] : fallback;
+}
+
+class TorchExecutor final : public Executor {
+public:
+	TorchExecutor(const ModelPlan &plan, float *params, float *states) : plan_(plan) {
+		auto as_shape = [](const Shape &s) { return std::vector<int64_t>(s.begin(), s.end()); };
+		for (const auto &slot : plan.params) {
+			params_.push_back(torch::from_blob(params + slot.offset, as_shape(slot.shape)).requires_grad_(true));
+		}
+		for (const auto &slot : plan.states) {
+			states_.push_back(torch::from_blob(states + slot.offset, as_shape(slot.shape)));
+		}
+		for (const auto &layer : plan.layers) {
+			activations_.push_back(resolve_activation(layer.spec.activation, layer.spec.alpha));
+		}
+		masks_.resize(plan.layers.size());
+	}
+
+	void forward_train(const float *x, int64_t batch, Rng &rng, float *out) override {
+		auto input = torch::from_blob(const_cast<float *>(x), input_dims(batch));
+		output_ = forward(input, &rng);
+		auto flat = output_.detach().contiguous();
+		std::memcpy(out, flat.data_ptr<float>(), sizeof(float) * static_cast<size_t>(flat.numel()));
+	}
+
+	void backward(const float *dout, float *grads) override {
+		auto d = torch::from_blob(const_cast<float *>(dout), output_.sizes());
+		for (auto &p : params_) {
+			p.mutable_grad().reset();
+		}
+		output_.backward(d);
+		output_ = torch::Tensor();
+		for (size_t i = 0; i < params_.size(); i++) {
+			const auto &slot = plan_.params[i];
+			float *dst = grads + slot.offset;
+			const auto &g = params_[i].grad();
+			if (!g.defined()) {
+				std::fill(dst, dst + slot.size, 0.0f);
+				continue;
+			}
+			auto gc = g.contiguous();
+			std::memcpy(dst, gc.data_ptr<float>(), sizeof(float) * static_cast<size_t>(slot.size));
+		}
+	}
+
+	void predict(const float *x, int64_t batch, float *out) override {
+		torch::NoGradGuard no_grad;
+		auto input = torch::from_blob(const_cast<float *>(x), input_dims(batch));
+		auto y = forward(input, nullptr).contiguous();
+		std::memcpy(out, y.data_ptr<float>(), sizeof(float) * static_cast<size_t>(y.numel()));
+	}
+
+private:
+	std::vector<int64_t> input_dims(int64_t batch) const {
+		std::vector<int64_t> dims{batch};
+		dims.insert(dims.end(), plan_.input_shape.begin(), plan_.input_shape.end());
+		return dims;
+	}
+
+	const torch::Tensor &param(const LayerPlan &layer, size_t i) const {
+		return params_[static_cast<size_t>(layer.params[i])];
+	}
+
+	//! Channels-last [B, spatial..., C] -> channels-first and back.
+	static torch::Tensor to_channels_first(const torch::Tensor &x) {
+		return x.dim() == 3 ? x.permute({0, 2, 1}) : x.permute({0, 3, 1, 2});
+	}
+	static torch::Tensor to_channels_last(const torch::Tensor &x) {
+		return x.dim() == 3 ? x.permute({0, 2, 1}) : x.permute({0, 2, 3, 1});
+	}
+
+	//! Pads channels-first `x` for Keras' "same" (pad order: last dim first).
+	static torch::Tensor pad_same(const torch::Tensor &x, const LayerPlan &l, const std::vector<int64_t> &window,
+	                              const std::vector<int64_t> &stride, const std::vector<int64_t> &dilation,
+	                              double value) {
+		std::vector<int64_t> pads;
+		size_t spatial = window.size();
+		for (size_t d = spatial; d-- > 0;) {
+			auto [lo, hi] = same_padding(l.input_shape[d], window[d], stride[d], dilation[d]);
+			pads.push_back(lo);
+			pads.push_back(hi);
+		}
+		return F::pad(x, F::PadFuncOptions(pads).value(value));
+	}
+
+	torch::Tensor forward(torch::Tensor x, Rng *rng) {
+		const int64_t batch = x.size(0);
+		for (size_t li = 0; li < plan_.layers.size(); li++) {
+			const LayerPlan &l = plan_.layers[li];
+			const LayerSpec &s = l.spec;
+			switch (s.kind) {
+			case LayerKind::Dense:
+				x = torch::matmul(x, param(l, 0));
+				if (s.use_bias) {
+					x = x + param(l, 1);
+				}
+				x = activate(x, activations_[li]);
+				break;
+			case LayerKind::Dropout:
+				if (rng && s.rate > 0.0) {
+					auto &mask = masks_[li];
+					mask.resize(static_cast<size_t>(x.numel()));
+					fill_dropout_mask(*rng, mask.data(), x.numel(), static_cast<float>(s.rate));
+					x = x * torch::from_blob(mask.data(), x.sizes());
+				}
+				break;
+			case LayerKind::Activation:
+				x = activate(x, activations_[li]);
+				break;
+			case LayerKind::Flatten:
+			case LayerKind::Reshape: {
+				std::vector<int64_t> dims{batch};
+				dims.insert(dims.end(), l.output_shape.begin(), l.output_shape.end());
+				x = x.reshape(dims);
+				break;
+			}
+			case LayerKind::BatchNormalization:
+				x = batch_norm(x, l, rng != nullptr);
+				break;
+			case LayerKind::Conv1D:
+			case LayerKind::Conv2D:
+				x = convolution(x, l);
+				break;
+			case LayerKind::MaxPooling1D:
+			case LayerKind::MaxPooling2D:
+			case LayerKind::AveragePooling1D:
+			case LayerKind::AveragePooling2D:
+				x = pooling(x, l);
+				break;
+			case LayerKind::GlobalAveragePooling1D:
+				x = x.mean({1});
+				break;
+			case LayerKind::GlobalMaxPooling1D:
+				x = x.amax({1});
+				break;
+			case LayerKind::GlobalAveragePooling2D:
+				x = x.mean({1, 2});
+				break;
+			case LayerKind::GlobalMaxPooling2D:
+				x = x.amax({1, 2});
+				break;
+			case LayerKind::LSTM:
+			case LayerKind::GRU:
+				x = recurrent(x, l, activations_[li]);
+				break;
+			case LayerKind::Embedding: {
+				auto index = x.to(torch::kLong);
+				if (index.numel() > 0 &&
+				    (index.min().item<int64_t>() < 0 || index.max().item<int64_t>() >= s.input_dim)) {
+					throw std::invalid_argument("layer '" + s.name + "': inputs must be integer indices in [0, " +
+					                            std::to_string(s.input_dim) + ")");
+				}
+				x = torch::embedding(param(l, 0), index);
+				break;
+			}
+			}
+		}
+		return x.reshape({batch, plan_.output_size()});
+	}
+
+	torch::Tensor batch_norm(const torch::Tensor &x, const LayerPlan &l, bool training) {
+		const LayerSpec &s = l.spec;
+		auto &moving_mean = states_[static_cast<size_t>(l.states[0])];
+		auto &moving_var = states_[static_cast<size_t>(l.states[1])];
+		std::vector<int64_t> axes;
+		for (int64_t d = 0; d + 1 < x.dim(); d++) {
+			axes.push_back(d);
+		}
+		torch::Tensor mean, var;
+		if (training) {
+			mean = x.mean(axes);
+			var = (x - mean).square().mean(axes);
+			torch::NoGradGuard no_grad;
+			moving_mean.mul_(s.momentum).add_(mean.detach(), 1.0 - s.momentum);
+			moving_var.mul_(s.momentum).add_(var.detach(), 1.0 - s.momentum);
+		} else {
+			mean = moving_mean;
+			var = moving_var;
+		}
+		auto y = (x - mean) * torch::rsqrt(var + s.epsilon);
+		size_t next = 0;
+		if (s.scale) {
+			y = y * param(l, next++);
+		}
+		if (s.center) {
+			y = y + param(l, next);
+		}
+		return y;
+	}
+
+	torch::Tensor convolution(const torch::Tensor &x, const LayerPlan &l) {
+		const LayerSpec &s = l.spec;
+		size_t spatial = s.kind == LayerKind::Conv1D ? 1 : 2;
+		std::vector<int64_t> stride, dilation;
+		for (size_t d = 0; d < spatial; d++) {
+			stride.push_back(at_or(s.strides, d, 1));
+			dilation.push_back(at_or(s.dilation_rate, d, 1));
+		}
+		auto input = to_channels_first(x);
+		if (s.padding == "same") {
+			input = pad_same(input, l, s.kernel_size, stride, dilation, 0.0);
+		}
+		// Keras kernel [k..., in, out] -> torch [out, in, k...].
+		auto weight = spatial == 1 ? param(l, 0).permute({2, 1, 0}) : param(l, 0).permute({3, 2, 0, 1});
+		torch::Tensor bias = s.use_bias ? param(l, 1) : torch::Tensor();
+		std::vector<int64_t> no_padding(spatial, 0);
+		auto y = spatial == 1 ? torch::conv1d(input, weight, bias, stride, no_padding, dilation)
+		                      : torch::conv2d(input, weight, bias, stride, no_padding, dilation);
+		return activate(to_channels_last(y), activations_[static_cast<size_t>(&l - plan_.layers.data())]);
+	}
+
+	torch::Tensor pooling(const torch::Tensor &x, const LayerPlan &l) {
+		const LayerSpec &s = l.spec;
+		bool is_max = s.kind == LayerKind::MaxPooling1D || s.kind == LayerKind::MaxPooling2D;
+		size_t spatial = (s.kind == LayerKind::MaxPooling1D || s.kind == LayerKind::AveragePooling1D) ? 1 : 2;
+		std::vector<int64_t> pool, stride, ones(spatial, 1);
+		for (size_t d = 0; d < spatial; d++) {
+			pool.push_back(at_or(s.pool_size, d, 2));
+			stride.push_back(at_or(s.strides, d, pool.back()));
+		}
+		auto input = to_channels_first(x);
+		bool same = s.padding == "same";
+		auto pool_once = [&](const torch::Tensor &t) {
+			if (is_max) {
+				return spatial == 1 ? torch::max_pool1d(t, pool, stride) : torch::max_pool2d(t, pool, stride);
+			}
+			return spatial == 1 ? torch::avg_pool1d(t, pool, stride) : torch::avg_pool2d(t, pool, stride);
+		};
+		torch::Tensor y;
+		if (!same) {
+			y = pool_once(input);
+		} else if (is_max) {
+			y = pool_once(pad_same(input, l, pool, stride, ones, -std::numeric_limits<double>::infinity()));
+		} else {
+			// Keras' "same" average ignores the padding: divide by the share of real values.
+			auto padded = pad_same(input, l, pool, stride, ones, 0.0);
+			auto count = pad_same(torch::ones_like(input.select(1, 0).unsqueeze(1)), l, pool, stride, ones, 0.0);
+			y = pool_once(padded) / pool_once(count);
+		}
+		return to_channels_last(y);
+	}
+
+	//! Keras LSTM (gates i, f, c, o) and GRU with reset_after=True (gates z, r, h).
+	torch::Tensor recurrent(const torch::Tensor &x, const LayerPlan &l, ActivationFn activation) {
+		const LayerSpec &s = l.spec;
+		const int64_t batch = x.size(0), steps = x.size(1), units = s.units;
+		auto recurrent_fn = resolve_activation(s.recurrent_activation, s.alpha);
+		const auto &kernel = param(l, 0);
+		const auto &recurrent_kernel = param(l, 1);
+		torch::Tensor bias = s.use_bias ? param(l, 2) : torch::Tensor();
+		auto h = torch::zeros({batch, units});
+		auto c = torch::zeros({batch, units});
+		// One matmul for the input projections of every step.
+		auto projected = torch::matmul(x, kernel);
+		std::vector<torch::Tensor> outputs;
+		for (int64_t t = 0; t < steps; t++) {
+			auto xt = projected.select(1, t);
+			if (s.kind == LayerKind::LSTM) {
+				auto z = xt + torch::matmul(h, recurrent_kernel);
+				if (bias.defined()) {
+					z = z + bias;
+				}
+				auto gates = z.chunk(4, 1);
+				auto i = activate(gates[0], recurrent_fn);
+				auto f = activate(gates[1], recurrent_fn);
+				auto g = activate(gates[2], activation);
+				auto o = activate(gates[3], recurrent_fn);
+				c = f * c + i * g;
+				h = o * activate(c, activation);
+			} else {
+				auto inner = torch::matmul(h, recurrent_kernel);
+				if (bias.defined()) {
+					xt = xt + bias[0];
+					inner = inner + bias[1];
+				}
+				auto xg = xt.chunk(3, 1);
+				auto ig = inner.chunk(3, 1);
+				auto z = activate(xg[0] + ig[0], recurrent_fn);
+				auto r = activate(xg[1] + ig[1], recurrent_fn);
+				auto hh = activate(xg[2] + r * ig[2], activation);
+				h = z * h + (1 - z) * hh;
+			}
+			if (s.return_sequences) {
+				outputs.push_back(h);
+			}
+		}
+		return s.return_sequences ? torch::stack(outputs, 1) : h;
+	}
+
+	const ModelPlan &plan_;
+	std::vector<torch::Tensor> params_, states_;
+	std::vector<ActivationFn> activations_;
+	std::vector<std::vector<float>> masks_;
+	torch::Tensor output_;
+};
+
+} // namespace
+
+namespace {
+// Jobs run side by side on few cores: one intra-op thread unless configured.
+std::once_flag g_default_threads;
+} // namespace
+
+std::unique_ptr<Executor> make_torch_executor(const ModelPlan &plan, float *params, float *states) {
+	std::call_once(g_default_threads, [] { at::set_num_threads(1); });
+	return std::make_unique<TorchExecutor>(plan, params, states);
+}
+
+void set_torch_threads(int threads) {
+	std::call_once(g_default_threads, [] {});
+	at::set_num_threads(std::max(1, threads));
+}
+
+} // namespace kafkaml::ml

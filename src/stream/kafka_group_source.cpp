@@ -1,0 +1,110 @@
+#include "stream/kafka_group_source.h"
+
+#include "stream/kafka_range_reader.h"
+#include "stream/stream_error.h"
+
+#include <spdlog/spdlog.h>
+
+namespace kafkaml::stream {
+
+KafkaGroupSource::KafkaGroupSource(const KafkaConfig &config, const std::string &group_id,
+                                   const std::vector<std::string> &topics, RevokeCallback on_revoke)
+    : on_revoke_(std::move(on_revoke)) {
+	rk_ = make_client(
+	    RD_KAFKA_CONSUMER, config,
+	    {{"group.id", group_id},
+	     {"enable.auto.commit", "false"},
+	     {"enable.auto.offset.store", "false"},
+	     {"auto.offset.reset", "earliest"},
+	     {"fetch.wait.max.ms", "20"}},
+	    [](rd_kafka_conf_t *conf, void *opaque) {
+		    rd_kafka_conf_set_opaque(conf, opaque);
+		    rd_kafka_conf_set_rebalance_cb(conf, &KafkaGroupSource::on_rebalance);
+	    },
+	    this);
+	rd_kafka_poll_set_consumer(rk_.get());
+	PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+	for (const auto &topic : topics) {
+		rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+	}
+	if (auto err = rd_kafka_subscribe(rk_.get(), list.get())) {
+		throw StreamError(std::string("cannot subscribe: ") + rd_kafka_err2str(err));
+	}
+}
+
+void KafkaGroupSource::on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                    rd_kafka_topic_partition_list_t *partitions, void *opaque) {
+	auto *self = static_cast<KafkaGroupSource *>(opaque);
+	bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		if (cooperative) {
+			rd_kafka_error_t *error = rd_kafka_incremental_assign(rk, partitions);
+			if (error) {
+				rd_kafka_error_destroy(error);
+			}
+		} else {
+			rd_kafka_assign(rk, partitions);
+		}
+		return;
+	}
+	if (self->on_revoke_) {
+		for (int i = 0; i < partitions->cnt; i++) {
+			self->on_revoke_(partitions->elems[i].topic, partitions->elems[i].partition);
+		}
+	}
+	if (cooperative) {
+		rd_kafka_error_t *error = rd_kafka_incremental_unassign(rk, partitions);
+		if (error) {
+			rd_kafka_error_destroy(error);
+		}
+	} else {
+		rd_kafka_assign(rk, nullptr);
+	}
+}
+
+bool KafkaGroupSource::poll_batch(std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) {
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	size_t added = 0;
+	while (added < max) {
+		int wait = added > 0 ? 0 : remaining_ms(deadline);
+		rd_kafka_message_t *message = rd_kafka_consumer_poll(rk_.get(), wait);
+		if (!message) {
+			if (wait == 0 || remaining_ms(deadline) == 0) {
+				break;
+			}
+			continue;
+		}
+		std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t *)> guard(message, rd_kafka_message_destroy);
+		if (message->err) {
+			if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+				continue;
+			}
+			char reason[256];
+			if (rd_kafka_fatal_error(rk_.get(), reason, sizeof(reason))) {
+				throw StreamError(std::string("Kafka consumer failed: ") + reason);
+			}
+			spdlog::warn("consumer: {}", rd_kafka_message_errstr(message));
+			continue;
+		}
+		out.push_back(to_record(message));
+		added++;
+	}
+	return true;
+}
+
+void KafkaGroupSource::commit(const std::vector<TopicPartitionOffset> &offsets) {
+	if (offsets.empty()) {
+		return;
+	}
+	PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+	for (const auto &o : offsets) {
+		rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset = o.offset;
+	}
+	// Async: a lost commit only means re-processing (at-least-once); the next
+	// commit supersedes it.
+	if (auto err = rd_kafka_commit(rk_.get(), list.get(), 1)) {
+		spdlog::warn("offset commit failed: {}", rd_kafka_err2str(err));
+	}
+}
+
+} // namespace kafkaml::stream

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "stream/io.h"
+#include "stream/kafka_client.h"
+
+#include <functional>
+
+namespace kafkaml::stream {
+
+//! Consumer-group source for inference replicas: subscribes to topics in
+//! `group_id`; offsets are committed only through `commit` (no auto-commit),
+//! which the replica calls with what its OffsetTracker says is delivered, so
+//! processing is at-least-once. A new group starts at the earliest offset.
+//! `on_revoke` runs (on the polling thread) for partitions taken away by a
+//! rebalance, so the tracker can forget them.
+//! Thread: one thread polls and commits.
+class KafkaGroupSource final : public Source {
+public:
+	using RevokeCallback = std::function<void(const std::string &topic, int32_t partition)>;
+	KafkaGroupSource(const KafkaConfig &config, const std::string &group_id, const std::vector<std::string> &topics,
+	                 RevokeCallback on_revoke = {});
+	bool poll_batch(std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) override;
+	void commit(const std::vector<TopicPartitionOffset> &offsets) override;
+
+private:
+	static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
+	                         void *opaque);
+	RevokeCallback on_revoke_;
+	KafkaHandle rk_;
+};
+
+} // namespace kafkaml::stream

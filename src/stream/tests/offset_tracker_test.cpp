@@ -1,0 +1,39 @@
+#include "stream/io.h"
+
+#include <gtest/gtest.h>
+
+using namespace kafkaml::stream;
+
+TEST(OffsetTracker, CommitsOnlyTheContiguousDonePrefix) {
+	std::vector<std::vector<TopicPartitionOffset>> commits;
+	OffsetTracker tracker([&](const auto &offsets) { commits.push_back(offsets); });
+	for (int64_t offset = 10; offset < 15; offset++) {
+		tracker.begin("in", 0, offset);
+	}
+	tracker.begin("in", 1, 0);
+	tracker.done("in", 0, 11); // out of order: 10 is still in flight
+	EXPECT_TRUE(tracker.commit().empty());
+	tracker.done("in", 0, 10);
+	tracker.done("in", 0, 13);
+	auto first = tracker.commit();
+	ASSERT_EQ(first.size(), 1u);
+	EXPECT_EQ(first[0], (TopicPartitionOffset{"in", 0, 12}));
+	EXPECT_TRUE(tracker.commit().empty()); // nothing moved
+	tracker.done("in", 0, 12);
+	tracker.done("in", 1, 0);
+	auto second = tracker.commit();
+	ASSERT_EQ(second.size(), 2u);
+	EXPECT_EQ(second[0], (TopicPartitionOffset{"in", 0, 14}));
+	EXPECT_EQ(second[1], (TopicPartitionOffset{"in", 1, 1}));
+	EXPECT_EQ(tracker.in_flight(), 1u);
+	EXPECT_EQ(commits.size(), 2u);
+}
+
+TEST(OffsetTracker, ForgottenPartitionsAreNotCommitted) {
+	OffsetTracker tracker(nullptr);
+	tracker.begin("in", 0, 0);
+	tracker.forget("in", 0);
+	tracker.done("in", 0, 0);
+	EXPECT_TRUE(tracker.commit().empty());
+	EXPECT_EQ(tracker.in_flight(), 0u);
+}

@@ -1,0 +1,134 @@
+// Round trip: the `kafkaml send` executable (a child process) streams a CSV
+// to the test cluster; the control message and the range reader must give
+// back exactly the rows.
+
+#include "formats/message_decoder.h"
+#include "stream/control_wait.h"
+#include "stream/kafka_range_reader.h"
+#include "stream/testing/test_cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using namespace kafkaml;
+using namespace kafkaml::stream;
+
+namespace {
+
+class SendRoundTrip : public ::testing::Test {
+protected:
+	void SetUp() override {
+		const char *bin = std::getenv("KAFKAML_BIN");
+		if (!bin || !std::filesystem::exists(bin)) {
+			GTEST_SKIP() << "KAFKAML_BIN is not set to the built kafkaml executable";
+		}
+		binary_ = bin;
+		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-send-XXXXXX").string();
+		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+		dir_ = pattern;
+		csv_ = dir_ / "rows.csv";
+		std::ofstream out(csv_);
+		out << "a,b,label\n";
+		for (int i = 0; i < 50; i++) {
+			out << i << "," << i * 0.5 << "," << (i % 3) << "\n";
+		}
+	}
+	void TearDown() override {
+		if (!dir_.empty()) {
+			std::filesystem::remove_all(dir_);
+		}
+	}
+
+	int send(const std::string &arguments) {
+		std::string command =
+		    binary_ + " send -b " + cluster_.bootstrap() + " " + arguments + " 2>" + (dir_ / "stderr.txt").string();
+		int status = std::system(command.c_str());
+		std::ifstream err(dir_ / "stderr.txt");
+		stderr_.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+		return status;
+	}
+
+	formats::Batch read_back(const formats::ControlMessage &control, bool with_label) {
+		auto decoder = formats::MessageDecoder::from_config(control.input_format, control.input_config);
+		KafkaRangeReader reader(cluster_.config(), control.ranges, std::chrono::seconds(10));
+		std::vector<Record> records;
+		while (reader.poll_batch(records, 100, std::chrono::milliseconds(500))) {
+		}
+		formats::Batch batch;
+		for (const auto &record : records) {
+			decoder.decode(record.view(), batch, with_label);
+		}
+		return batch;
+	}
+
+	TestCluster cluster_;
+	std::string binary_;
+	std::filesystem::path dir_;
+	std::filesystem::path csv_;
+	std::string stderr_;
+};
+
+} // namespace
+
+TEST_F(SendRoundTrip, RawSinglePartition) {
+	auto topic = cluster_.create_topic("raw", 1);
+	auto control_topic = cluster_.create_topic("control", 1);
+	ASSERT_EQ(send("-t " + topic + " -d 5 --format raw --validation-rate 0.1 --test-rate 0.2 --control-topic " +
+	               control_topic + " --description demo " + csv_.string()),
+	          0)
+	    << stderr_;
+	EXPECT_NE(stderr_.find("sent 50 records"), std::string::npos) << stderr_;
+	auto control = wait_for_control_message(cluster_.config(), control_topic, 5, std::chrono::seconds(30));
+	EXPECT_EQ(formats::format_range_list(control.ranges), topic + ":0:0:50");
+	EXPECT_EQ(control.total_msg, 50);
+	EXPECT_DOUBLE_EQ(control.validation_rate, 0.1);
+	EXPECT_DOUBLE_EQ(control.test_rate, 0.2);
+	EXPECT_EQ(control.description, "demo");
+	auto batch = read_back(control, true);
+	ASSERT_EQ(batch.rows, 50u);
+	EXPECT_EQ(batch.feature_width, 2u);
+	EXPECT_EQ(batch.features[2 * 7], 7);
+	EXPECT_EQ(batch.features[2 * 7 + 1], 3.5f);
+	EXPECT_EQ(batch.labels[7], 1);
+}
+
+TEST_F(SendRoundTrip, AvroOverSeveralPartitionsWithDerivedSchemes) {
+	auto topic = cluster_.create_topic("avro", 3);
+	auto control_topic = cluster_.create_topic("control", 1);
+	ASSERT_EQ(send("-t " + topic + " -d 300 --format avro --label-column label --partitions 0,1,2 --control-topic " +
+	               control_topic + " " + csv_.string()),
+	          0)
+	    << stderr_;
+	auto control = wait_for_control_message(cluster_.config(), control_topic, 300, std::chrono::seconds(30));
+	EXPECT_EQ(formats::format_range_list(control.ranges), topic + ":0:0:17," + topic + ":1:0:17," + topic + ":2:0:16");
+	auto batch = read_back(control, true);
+	ASSERT_EQ(batch.rows, 50u);
+	// Round robin: partition 0 holds rows 0, 3, 6, ...; the range list reads it first.
+	EXPECT_EQ(batch.features[2], 3);
+	EXPECT_EQ(batch.labels[1], 0);        // row 3 % 3
+	EXPECT_EQ(batch.features[2 * 17], 1); // first row of partition 1
+}
+
+TEST_F(SendRoundTrip, InferenceSendsValuesOnlyAndStdinWorks) {
+	auto topic = cluster_.create_topic("infer", 1);
+	ASSERT_EQ(send("-t " + topic + " --inference --label-column label - < " + csv_.string()), 0) << stderr_;
+	EXPECT_NE(stderr_.find("sent 50 inference records"), std::string::npos) << stderr_;
+	formats::ControlMessage control;
+	control.ranges = {{topic, 0, 0, 50}};
+	control.input_format = "RAW";
+	control.input_config = {{"data_type", "float32"}};
+	auto batch = read_back(control, false);
+	EXPECT_EQ(batch.rows, 50u);
+	EXPECT_EQ(batch.feature_width, 2u);
+}
+
+TEST_F(SendRoundTrip, BadInputGivesAClearError) {
+	auto topic = cluster_.create_topic("bad", 1);
+	EXPECT_NE(send("-t " + topic + " -d 1 --label-column nosuch " + csv_.string()), 0);
+	EXPECT_NE(stderr_.find("no column 'nosuch'"), std::string::npos) << stderr_;
+	EXPECT_NE(send("-t " + topic + " -d 1 " + (dir_ / "missing.csv").string()), 0);
+	EXPECT_NE(stderr_.find("cannot open"), std::string::npos) << stderr_;
+}

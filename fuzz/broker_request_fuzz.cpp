@@ -29,6 +29,7 @@ struct Harness {
 		config.data_dir = dir;
 		config.auto_create_topics = false;
 		logs = std::make_unique<storage::LogManager>(dir, config.log);
+		logs->set_max_partitions(8);
 		int16_t error = 0;
 		logs->create("fuzz", 2, {}, error);
 		group::GroupApiConfig gc;

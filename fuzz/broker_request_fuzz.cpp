@@ -29,6 +29,7 @@ struct Harness {
 		config.data_dir = dir;
 		config.auto_create_topics = false;
 		logs = std::make_unique<storage::LogManager>(dir, config.log);
+		logs->set_max_partitions(8);
 		int16_t error = 0;
 		logs->create("fuzz", 2, {}, error);
 		group::GroupApiConfig gc;
@@ -57,8 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	// The handler may rewrite Produce payloads in place: work on a copy.
 	std::vector<uint8_t> input(data, data + size);
 	size_t pos = 0;
-	// Parked group requests answer during later inputs: count in a static.
-	static size_t replies = 0;
 	while (pos + 4 <= input.size()) {
 		auto frame_size = static_cast<int32_t>(protocol::load_be32(input.data() + pos));
 		pos += 4;
@@ -69,7 +68,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 		pos += static_cast<size_t>(frame_size);
 		try {
 			auto request = server::decode_request(frame, "fuzz");
-			h.handler->handle(request, [](std::vector<uint8_t> out) { replies += out.size(); });
+			h.handler->handle(request, [](std::vector<uint8_t> out) {
+				// Every response must be a well-formed frame (its size prefix matches).
+				if (!out.empty() && (out.size() < 8 || protocol::load_be32(out.data()) + 4 != out.size())) {
+					__builtin_trap();
+				}
+			});
 		} catch (const std::exception &) {
 			break; // the network loop closes the connection here
 		}

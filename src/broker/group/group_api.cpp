@@ -5,6 +5,8 @@
 #include "broker/group/offset_store.h"
 #include "broker/group/wire.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace kafkaml::broker::group {
@@ -28,6 +30,7 @@ public:
 	GroupApiConfig config;
 	OffsetStore offsets;
 	Coordinator coordinator;
+	std::chrono::steady_clock::time_point last_sync{};
 };
 
 GroupApi::GroupApi(GroupApiConfig config) : service_(std::make_unique<GroupCoordinatorService>(std::move(config))) {}

@@ -65,6 +65,10 @@ struct GroupApiConfig {
 	std::chrono::milliseconds initial_rebalance_delay{1000};
 	//! fsync the offsets file before acknowledging an OffsetCommit.
 	bool fsync = false;
+	//! Without `fsync`: fsync commits written since the last one this often
+	//! (from `tick`); 0 leaves it to the OS (acknowledged commits still survive
+	//! `kill -9`, being written before the acknowledgement).
+	std::chrono::milliseconds fsync_interval{1000};
 	//! Clock; tests inject a fake one.
 	std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
 };

@@ -105,6 +105,9 @@ OffsetStore::OffsetStore(std::filesystem::path dir, bool fsync)
 
 OffsetStore::~OffsetStore() {
 	if (fd_ >= 0) {
+		if (dirty_) {
+			::fdatasync(fd_);
+		}
 		::close(fd_);
 	}
 }
@@ -208,6 +211,7 @@ void OffsetStore::compact() {
 		::close(dir_fd);
 	}
 	records_ = live.empty() ? 0 : 1;
+	dirty_ = false;
 	fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd_ < 0) {
 		throw_io("cannot open", path_);
@@ -230,7 +234,18 @@ void OffsetStore::append_record(const std::vector<uint8_t> &payload) {
 	if (fsync_ && ::fdatasync(fd_) != 0) {
 		throw_io("cannot fsync", path_);
 	}
+	dirty_ = !fsync_;
 	records_++;
+}
+
+void OffsetStore::sync() {
+	if (!dirty_ || fd_ < 0) {
+		return;
+	}
+	if (::fdatasync(fd_) != 0) {
+		throw_io("cannot fsync", path_);
+	}
+	dirty_ = false;
 }
 
 void OffsetStore::commit(const std::vector<OffsetEntry> &entries) {

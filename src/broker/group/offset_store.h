@@ -15,7 +15,8 @@
 //
 // Durability: `commit` writes the record with write(2) before returning, so a
 // commit survives `kill -9` once acknowledged; with `fsync` it also survives a
-// power loss.
+// power loss; without, `sync()` (called periodically by the owner) bounds
+// what a power loss can take.
 //
 // Threading: not thread-safe; used only from the broker's network-loop thread.
 
@@ -62,6 +63,10 @@ public:
 	//! Names of groups with at least one committed offset.
 	std::vector<std::string> groups() const;
 
+	//! fdatasync of commits written since the last sync (no-op if none, or if
+	//! every commit is synced already). Throws std::runtime_error on failure.
+	void sync();
+
 	//! Bytes dropped from the tail on open (torn or corrupt record); for tests and logs.
 	uint64_t truncated_bytes() const { return truncated_bytes_; }
 	std::filesystem::path file_path() const { return path_; }
@@ -79,6 +84,7 @@ private:
 	int fd_ = -1;
 	std::map<Key, CommittedOffset> offsets_;
 	uint64_t records_ = 0;
+	bool dirty_ = false;
 	uint64_t truncated_bytes_ = 0;
 };
 

@@ -244,15 +244,22 @@ void NetworkLoop::accept_all() {
 
 void NetworkLoop::on_readable(Connection &c) {
 	while (!c.dead) {
-		size_t buffered = c.in.size() - c.in_start;
-		if (c.waiting && buffered >= kMaxBufferedIn) {
+		if (c.waiting && c.in.size() >= kMaxBufferedIn) {
 			break; // muted and full: update_interest() stops EPOLLIN
 		}
-		size_t at = c.in.size();
-		c.in.resize(at + kReadChunk);
-		ssize_t n = ::read(c.fd, c.in.data() + at, kReadChunk);
+		// Room for the whole frame being received when it is large, so it
+		// arrives in place without further moves.
+		size_t want = kReadChunk;
+		if (c.in.size() >= 4) {
+			auto frame = static_cast<int32_t>(protocol::load_be32(c.in.head()));
+			if (frame > 0 && static_cast<size_t>(frame) <= config_.max_frame_bytes) {
+				want = std::max(want, static_cast<size_t>(frame) + 4 - c.in.size());
+			}
+		}
+		c.in.reserve_tail(want);
+		size_t room = c.in.tail_room();
+		ssize_t n = ::read(c.fd, c.in.tail(), room);
 		if (n <= 0) {
-			c.in.resize(at);
 			if (n == 0) {
 				c.dead = true; // peer closed
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -260,8 +267,8 @@ void NetworkLoop::on_readable(Connection &c) {
 			}
 			break;
 		}
-		c.in.resize(at + static_cast<size_t>(n));
-		if (static_cast<size_t>(n) < kReadChunk) {
+		c.in.commit(static_cast<size_t>(n));
+		if (static_cast<size_t>(n) < room) {
 			break;
 		}
 	}
@@ -270,11 +277,11 @@ void NetworkLoop::on_readable(Connection &c) {
 
 void NetworkLoop::process_frames(Connection &c) {
 	while (!c.dead && !c.waiting && c.out_bytes < kMaxBufferedOut) {
-		size_t avail = c.in.size() - c.in_start;
+		size_t avail = c.in.size();
 		if (avail < 4) {
 			break;
 		}
-		auto size = static_cast<int32_t>(protocol::load_be32(c.in.data() + c.in_start));
+		auto size = static_cast<int32_t>(protocol::load_be32(c.in.head()));
 		if (size < 8 || static_cast<size_t>(size) > config_.max_frame_bytes) {
 			spdlog::warn("closing connection from {}: request frame of {} bytes (limit {})", c.host, size,
 			             config_.max_frame_bytes);
@@ -284,8 +291,9 @@ void NetworkLoop::process_frames(Connection &c) {
 		if (avail < 4 + static_cast<size_t>(size)) {
 			break;
 		}
-		std::span<uint8_t> frame(c.in.data() + c.in_start + 4, static_cast<size_t>(size));
-		c.in_start += 4 + static_cast<size_t>(size);
+		// Consumed only after handling: consume() may release the buffer, and
+		// the handler reads (and Produce rewrites) the frame in place.
+		std::span<uint8_t> frame(c.in.head() + 4, static_cast<size_t>(size));
 		Request request;
 		try {
 			request = decode_request(frame, c.host);
@@ -298,13 +306,7 @@ void NetworkLoop::process_frames(Connection &c) {
 			             e.what());
 			c.dead = true;
 		}
-	}
-	if (c.in_start == c.in.size()) {
-		c.in.clear();
-		c.in_start = 0;
-	} else if (c.in_start > (1u << 20) && c.in_start * 2 > c.in.size()) {
-		c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(c.in_start));
-		c.in_start = 0;
+		c.in.consume(4 + static_cast<size_t>(size));
 	}
 	update_interest(c);
 }
@@ -371,7 +373,7 @@ void NetworkLoop::update_interest(Connection &c) {
 		return;
 	}
 	uint32_t want = 0;
-	if (!(c.waiting && c.in.size() - c.in_start >= kMaxBufferedIn)) {
+	if (!(c.waiting && c.in.size() >= kMaxBufferedIn)) {
 		want |= EPOLLIN;
 	}
 	if (!c.out.empty()) {

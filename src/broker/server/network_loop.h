@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broker/broker_config.h"
+#include "broker/server/input_buffer.h"
 #include "broker/server/request_handler.h"
 
 #include <chrono>
@@ -52,8 +53,7 @@ private:
 		int fd = -1;
 		uint64_t id = 0;
 		std::string host;
-		std::vector<uint8_t> in;
-		size_t in_start = 0;
+		InputBuffer in;
 		std::deque<std::vector<uint8_t>> out;
 		size_t out_start = 0; //!< bytes of out.front() already sent
 		size_t out_bytes = 0;

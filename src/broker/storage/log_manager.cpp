@@ -129,9 +129,9 @@ std::string LogManager::create(const std::string &name, int32_t partitions,
 		error_code = protocol::code(ErrorCode::TopicAlreadyExists);
 		return "topic '" + name + "' already exists";
 	}
-	if (partitions <= 0 || partitions > 10000) {
+	if (partitions <= 0 || partitions > max_partitions_) {
 		error_code = protocol::code(ErrorCode::InvalidPartitions);
-		return "number of partitions must be between 1 and 10000";
+		return "number of partitions must be between 1 and " + std::to_string(max_partitions_);
 	}
 	auto topic = std::make_unique<Topic>();
 	topic->name = name;

@@ -43,6 +43,10 @@ public:
 	std::map<std::string, std::string> describe(const Topic &topic) const;
 	const LogConfig &defaults() const { return defaults_; }
 
+	//! Upper bound on a topic's partition count (10000, like Kafka's default
+	//! sanity limits); the fuzz harness lowers it to keep runs fast.
+	void set_max_partitions(int32_t max) { max_partitions_ = max; }
+
 	int enforce_retention(int64_t now_ms);
 	void sync_all();
 
@@ -54,6 +58,7 @@ private:
 
 	std::filesystem::path data_dir_;
 	LogConfig defaults_;
+	int32_t max_partitions_ = 10000;
 	std::map<std::string, std::unique_ptr<Topic>> topics_;
 };
 

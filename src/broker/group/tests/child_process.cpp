@@ -110,18 +110,4 @@ int ChildProcess::wait(std::chrono::milliseconds timeout) {
 	}
 }
 
-BrokerProcess::BrokerProcess(const std::string &data_dir, std::vector<std::string> extra_args)
-    : process_([&] {
-	      const char *bin = std::getenv("KAFKAML_BIN");
-	      std::vector<std::string> argv = {bin ? bin : "kafkaml", "broker",     "--listen",
-	                                       "127.0.0.1:0",         "--data-dir", data_dir};
-	      argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-	      return argv;
-      }()) {
-	if (!process_.wait_lines([](auto &lines) { return !lines.empty(); }, std::chrono::seconds(30))) {
-		throw std::runtime_error("the broker printed no listen address within 30 s");
-	}
-	address_ = process_.lines().front();
-}
-
 } // namespace kafkaml::broker::group::testing

@@ -45,16 +45,4 @@ private:
 	std::thread reader_;
 };
 
-//! `kafkaml broker` on a loopback port picked by the OS.
-class BrokerProcess {
-public:
-	BrokerProcess(const std::string &data_dir, std::vector<std::string> extra_args = {});
-	const std::string &address() const { return address_; }
-	ChildProcess &process() { return process_; }
-
-private:
-	ChildProcess process_;
-	std::string address_;
-};
-
 } // namespace kafkaml::broker::group::testing

@@ -360,6 +360,37 @@ TEST_F(CoordinatorTest, OffsetsCommitAndFetchOutsideGenerations) {
 	EXPECT_EQ(coordinator.list_groups().at(0).group_id, "solo");
 }
 
+TEST_F(CoordinatorTest, RetriedJoinIsAnsweredOnceAndFollowerRejoinKeepsTheGeneration) {
+	auto ids = form_group_of_three();
+	auto leader = leader_of();
+	sync(leader, 1);
+	std::string follower = ids[0] == leader ? ids[1] : ids[0];
+
+	// A follower rejoining a stable group with unchanged metadata (e.g. after
+	// a lost response) gets the current generation back, no rebalance.
+	auto rejoin = join(join_request(follower, follower));
+	ASSERT_TRUE(rejoin->has_value());
+	EXPECT_EQ((*rejoin)->generation_id, 1);
+	EXPECT_EQ(coordinator.find_group("g")->state, GroupState::stable);
+
+	// Changed metadata starts a rebalance; a retry of that JoinGroup replaces
+	// the parked one, which is answered (once) with an error.
+	auto changed = join(join_request(follower, "new"));
+	EXPECT_FALSE(changed->has_value());
+	auto retried = join(join_request(follower, "new"));
+	ASSERT_TRUE(changed->has_value());
+	EXPECT_EQ((*changed)->error_code, error::rebalance_in_progress);
+	EXPECT_FALSE(retried->has_value());
+	for (auto &id : ids) {
+		if (id != follower) {
+			join(join_request(id, id));
+		}
+	}
+	ASSERT_TRUE(retried->has_value());
+	EXPECT_EQ((*retried)->error_code, error::none);
+	EXPECT_EQ((*retried)->generation_id, 2);
+}
+
 TEST_F(CoordinatorTest, ShutdownAnswersParkedRequests) {
 	auto id = member_id();
 	auto parked = join(join_request(id));

@@ -5,6 +5,7 @@
 
 #include "broker/group/tests/child_process.h"
 #include "broker/group/tests/test_dir.h"
+#include "broker/tests/cluster.h"
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -23,7 +25,7 @@ namespace kafkaml::broker::group {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::BrokerProcess;
+using kafkaml::broker::testing::BrokerProcess;
 using testing::ChildProcess;
 using testing::TestDir;
 
@@ -214,8 +216,7 @@ void resume_scenario(const std::string &bootstrap, const std::string &group, con
 TEST(GroupIntegrationTest, KilledMemberIsReplacedAndOffsetsResumeAcrossConsumerAndBrokerRestarts) {
 	TestDir dir;
 	const std::string topic = "orders";
-	auto broker =
-	    std::make_unique<BrokerProcess>(dir.path().string(), std::vector<std::string>{"--num-partitions", "6"});
+	auto broker = std::make_unique<BrokerProcess>(dir.path(), std::vector<std::string>{"--num-partitions", "6"});
 	kill_one_member_scenario(broker->address(), "g1", topic, true);
 	if (HasFatalFailure()) {
 		return;
@@ -225,9 +226,8 @@ TEST(GroupIntegrationTest, KilledMemberIsReplacedAndOffsetsResumeAcrossConsumerA
 		return;
 	}
 	// kill -9 the broker: acknowledged commits must be on disk.
-	broker->process().signal(SIGKILL);
-	broker->process().wait();
-	broker = std::make_unique<BrokerProcess>(dir.path().string(), std::vector<std::string>{"--num-partitions", "6"});
+	broker->kill9();
+	broker = std::make_unique<BrokerProcess>(dir.path(), std::vector<std::string>{"--num-partitions", "6"});
 	resume_scenario(broker->address(), "g1", topic, per_partition + 20);
 }
 
@@ -250,7 +250,7 @@ TEST(GroupIntegrationTest, SameScenarioAgainstLibrdkafkaMockCluster) {
 
 TEST(GroupIntegrationTest, KcatBalancedConsumerCommitsAndResumes) {
 	TestDir dir;
-	BrokerProcess broker(dir.path().string(), {"--num-partitions", "1"});
+	BrokerProcess broker(dir.path(), {"--num-partitions", "1"});
 	produce(broker.address(), "kc", 30, 1);
 	auto kcat = [&](int count) {
 		ChildProcess p({"kcat", "-b", broker.address(), "-G", "kcat-group", "-X", "auto.offset.reset=earliest", "-c",
@@ -277,9 +277,11 @@ TEST(GroupIntegrationTest, KcatBalancedConsumerCommitsAndResumes) {
 }
 
 void run_python(const std::string &script, const std::string &bootstrap) {
+	// ctest runs tests in the source directory; KAFKAML_SOURCE_DIR, when set, wins.
 	const char *source = std::getenv("KAFKAML_SOURCE_DIR");
-	ASSERT_NE(source, nullptr);
-	ChildProcess p({"/usr/bin/python3", std::string(source) + "/src/broker/group/tests/python/" + script, bootstrap});
+	auto path = std::filesystem::path(source ? source : ".") / "src/broker/group/tests/python" / script;
+	ASSERT_TRUE(std::filesystem::exists(path)) << path << " not found: run through ctest or set KAFKAML_SOURCE_DIR";
+	ChildProcess p({"/usr/bin/python3", path.string(), bootstrap});
 	int status = p.wait(120s);
 	std::string out;
 	for (auto &l : p.lines()) {
@@ -290,13 +292,13 @@ void run_python(const std::string &script, const std::string &bootstrap) {
 
 TEST(GroupIntegrationTest, KafkaPythonConsumerGroup) {
 	TestDir dir;
-	BrokerProcess broker(dir.path().string(), {"--num-partitions", "4"});
+	BrokerProcess broker(dir.path(), {"--num-partitions", "4"});
 	run_python("kafka_python_group.py", broker.address());
 }
 
 TEST(GroupIntegrationTest, ConfluentKafkaConsumerGroup) {
 	TestDir dir;
-	BrokerProcess broker(dir.path().string(), {"--num-partitions", "4"});
+	BrokerProcess broker(dir.path(), {"--num-partitions", "4"});
 	run_python("confluent_kafka_group.py", broker.address());
 }
 

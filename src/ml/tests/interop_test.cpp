@@ -24,8 +24,7 @@ protected:
 		if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
 			GTEST_SKIP() << "/usr/bin/python3 with torch is not available";
 		}
-		const char *tmp = std::getenv("TMPDIR");
-		std::string pattern = std::string(tmp ? tmp : "/tmp") + "/kafkaml-ml-XXXXXX";
+		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-ml-XXXXXX").string();
 		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
 		dir_ = pattern;
 	}

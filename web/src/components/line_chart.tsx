@@ -27,7 +27,7 @@ export function LineChart(props: { title: string; x: number[]; series: ChartSeri
 			width: width(),
 			height: props.height ?? 260,
 			scales: { x: { time: false } },
-			legend: { live: true },
+			legend: { live: false },
 			cursor: { drag: { x: true, y: false } },
 			axes: [
 				{ label: props.xLabel ?? 'epoch', stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },

@@ -232,10 +232,9 @@ export function DeploymentPage(props: { id: number }) {
 										<th>Result</th>
 										<th>Model</th>
 										<th>Status</th>
-										<th>Epochs</th>
+										<th class="hide-sm">Epochs</th>
 										<th>Loss</th>
 										<th class="hide-sm">Val. loss</th>
-										<th class="hide-sm">Accuracy</th>
 										<th class="hide-sm">Val. accuracy</th>
 										<th class="hide-sm">Time</th>
 										<th class="actions-col">Actions</th>
@@ -244,22 +243,20 @@ export function DeploymentPage(props: { id: number }) {
 								<tbody>
 									{d.results.map((r) => {
 										const last = r.epochs?.[r.epochs.length - 1]?.metrics ?? {};
-										const pick = (k: string, from: Record<string, unknown>) => from[k] ?? last[k];
 										return (
 											<tr key={r.id}>
 												<td class="num">
 													<Link href={`/results/${r.id}`}>#{r.id}</Link>
 												</td>
-												<td>{modelName.get(r.model) ?? `model ${r.model}`}</td>
+												<td class="name">{modelName.get(r.model) ?? `model ${r.model}`}</td>
 												<td>
 													<StatusBadge status={r.status} />
 												</td>
-												<td class="num">{r.epochs?.length ?? 0}</td>
-												<td class="num">{formatNumber(pick('loss', r.train_metrics))}</td>
-												<td class="num hide-sm">{formatNumber(pick('val_loss', r.val_metrics) ?? r.val_metrics.loss)}</td>
-												<td class="num hide-sm">{formatNumber(pick('accuracy', r.train_metrics))}</td>
-												<td class="num hide-sm">{formatNumber(pick('val_accuracy', r.val_metrics) ?? r.val_metrics.accuracy)}</td>
-												<td class="num hide-sm">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
+												<td class="num hide-sm">{r.epochs?.length ?? 0}</td>
+												<td class="num">{formatNumber(r.train_metrics.loss ?? last.loss)}</td>
+												<td class="num hide-sm">{formatNumber(r.val_metrics.loss ?? last.val_loss)}</td>
+												<td class="num hide-sm">{formatNumber(r.val_metrics.accuracy ?? last.val_accuracy)}</td>
+												<td class="num hide-sm nowrap">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
 												<td class="actions">
 													<ResultActions result={r} onChange={data.reload} compact />
 												</td>

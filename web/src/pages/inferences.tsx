@@ -74,7 +74,7 @@ export function InferencesPage() {
 			<Listing
 				rows={data.data}
 				loading={data.loading}
-				head={['#', 'Result', 'Status', 'Topics', 'Throughput', 'Lag', 'Replicas', ['Actions', 'actions-col']]}
+				head={['#', 'Result', 'Status', ['Topics', 'hide-sm'], 'Throughput', ['Lag', 'hide-sm'], ['Replicas', 'hide-sm'], ['Actions', 'actions-col']]}
 				empty={
 					<Empty title="No inference running" action={['/inferences/new', 'Deploy for inference']}>
 						<p>
@@ -96,12 +96,12 @@ export function InferencesPage() {
 							<td>
 								<StatusBadge status={i.status} />
 							</td>
-							<td class="mono small">
+							<td class="mono small hide-sm">
 								{i.input_topic} → {i.output_topic}
 							</td>
 							<td class="num">{inferenceThroughput(i) === undefined ? '—' : `${formatNumber(inferenceThroughput(i), 3)}/s`}</td>
-							<td class="num">{formatNumber(inferenceLag(i))}</td>
-							<td>{LIVE.has(i.status) ? <Scale inference={i} onChange={data.reload} /> : i.replicas}</td>
+							<td class="num hide-sm">{formatNumber(inferenceLag(i))}</td>
+							<td class="hide-sm">{LIVE.has(i.status) ? <Scale inference={i} onChange={data.reload} /> : i.replicas}</td>
 							<td class="actions">
 								<InferenceActions inference={i} onChange={data.reload} />
 							</td>

@@ -55,7 +55,7 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 				{hasModel && (
 					<>
 						<Link href={`/inferences/new?result=${r.id}`} class={`button primary ${cls}`}>
-							Deploy for inference
+							{props.compact ? 'Inference' : 'Deploy for inference'}
 						</Link>
 						<a href={api.modelDownloadUrl(r.id)} class={`button ${cls}`} download={`model-${r.id}.pt`}>
 							Download
@@ -67,7 +67,7 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 						Stop
 					</button>
 				)}
-				{!RUNNING.has(r.status) && (
+				{!RUNNING.has(r.status) && !props.compact && (
 					<button class={`danger ${cls}`} disabled={action.busy} onClick={remove}>
 						Delete
 					</button>

@@ -68,6 +68,7 @@ export function ModelEditPage(props: { id: number | null }) {
 	const [description, setDescription] = useState('');
 	const [imports, setImports] = useState('');
 	const [code, setCode] = useState(props.id === null ? EXAMPLE_MODEL : '');
+	const [loadedCode, setLoadedCode] = useState(code);
 	const [codeError, setCodeError] = useState<CodeError | null>(null);
 	const [saved, setSaved] = useState(false);
 	const load = useAction();
@@ -83,6 +84,7 @@ export function ModelEditPage(props: { id: number | null }) {
 				setDescription(m.description ?? '');
 				setImports(m.imports ?? '');
 				setCode(m.code ?? '');
+				setLoadedCode(m.code ?? '');
 			});
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [props.id]);
@@ -125,7 +127,7 @@ export function ModelEditPage(props: { id: number | null }) {
 					<span class="field-label">Model code</span>
 					<CodeEditor
 						label="Model code"
-						value={code}
+						initial={loadedCode}
 						onChange={(v) => {
 							setCode(v);
 							setSaved(false);
@@ -140,7 +142,7 @@ export function ModelEditPage(props: { id: number | null }) {
 				</div>
 				{codeError && (
 					<p class="code-error" role="alert" data-line={codeError.line}>
-						Line {codeError.line}, column {codeError.column}: {codeError.message}
+						Marked in the editor: line {codeError.line}, column {codeError.column}.
 					</p>
 				)}
 				<ErrorBox error={save.error} />

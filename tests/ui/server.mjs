@@ -35,8 +35,8 @@ export function freePort() {
 export function commandHelp(command) {
 	const r = spawnSync(kafkamlBin(), [command, '--help'], { encoding: 'utf8', timeout: 20000 });
 	const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-	if (r.status !== 0 && !/usage/i.test(text)) return null;
-	if (/unknown (sub)?command/i.test(text)) return null;
+	// An unknown subcommand makes CLI11 print the top-level help instead.
+	if (!new RegExp(`usage:.*\\s${command}(\\s|$)`, 'im').test(text)) return null;
 	return text;
 }
 

@@ -48,7 +48,8 @@ export interface Result {
 	test_metrics: Metrics;
 	training_time?: number | null;
 	epochs?: EpochMetrics[];
-	trained_model_size?: number;
+	trained_model?: string | null;
+	trained_model_size?: number | null;
 	created_at?: string;
 }
 

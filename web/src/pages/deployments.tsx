@@ -2,7 +2,7 @@
 // and one deployment's page comparing its models on one chart. Pages with
 // running jobs poll every 1.5 s.
 import { useState } from 'preact/hooks';
-import { api, type Json, type Result } from '../api';
+import { api, ApiError, type Deployment, type Json, type Result } from '../api';
 import { LineChart, PALETTE } from '../components/line_chart';
 import { Empty, ErrorBox, Field, formatNumber, formatTime, Link, Listing, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { useAction, usePoll } from '../poll';
@@ -84,7 +84,16 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 	const chosen = configuration || (configurations.data?.length ? String(configurations.data[configurations.data.length - 1].id) : '');
 	const submit = async (e: Event) => {
 		e.preventDefault();
-		const d = await save.run(() => api.createDeployment({ configuration: Number(chosen), batch: Number(batch), kwargs_fit: kwargsFit, kwargs_val: kwargsVal }));
+		// A 503 still recorded the deployment (its jobs could not start); its
+		// page shows the results' failure details, so go there too.
+		const d = await save.run(() =>
+			api.createDeployment({ configuration: Number(chosen), batch: Number(batch), kwargs_fit: kwargsFit, kwargs_val: kwargsVal }).catch((e) => {
+				const detail = e instanceof ApiError && e.status === 503 ? e.detail : undefined;
+				const recorded = detail && typeof detail === 'object' && !Array.isArray(detail) ? detail.id : undefined;
+				if (typeof recorded === 'number') return { id: recorded } as Deployment;
+				throw e;
+			}),
+		);
 		if (d) navigate(`/deployments/${d.id}?validation_rate=${encodeURIComponent(validationRate)}&test_rate=${encodeURIComponent(testRate)}`);
 	};
 	return (

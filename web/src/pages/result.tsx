@@ -47,7 +47,7 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 			else props.onChange();
 		}
 	};
-	const hasModel = r.status === 'finished' && (r.trained_model_size === undefined || r.trained_model_size >= 0);
+	const hasModel = r.status === 'finished' && (Boolean(r.trained_model) || (typeof r.trained_model_size === 'number' && r.trained_model_size >= 0));
 	return (
 		<>
 			{!props.compact && <ErrorBox error={action.error} onClose={action.clear} />}
@@ -174,7 +174,7 @@ export function ResultPage(props: { id: number }) {
 							</Fact>
 							<Fact label="Epochs">{r.epochs?.length ?? 0}</Fact>
 							<Fact label="Training time">{r.training_time ? `${formatNumber(r.training_time, 4)} s` : '—'}</Fact>
-							<Fact label="Trained model">{formatBytes(r.trained_model_size)}</Fact>
+							<Fact label="Trained model">{formatBytes(r.trained_model_size ?? undefined)}</Fact>
 							<Fact label="Since">{formatTime(r.status_changed ?? r.created_at)}</Fact>
 						</dl>
 						{r.status_detail && <p class={r.status === 'failed' ? 'error-inline' : 'muted'}>{r.status_detail}</p>}

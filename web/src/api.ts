@@ -226,3 +226,42 @@ export function inferenceThroughput(i: Inference): number | undefined {
 export function inferenceLag(i: Inference): number | undefined {
 	return i.lag ?? i.consumer_lag ?? i.metrics?.lag;
 }
+
+/**
+ * Live throughput (sum over replicas) and consumer lag per inference, read
+ * from the server's Prometheus text at /metrics (kafkaml_inference_throughput,
+ * kafkaml_inference_consumer_lag). Empty when the server has no such figures.
+ */
+export async function inferenceFigures(): Promise<Map<number, { throughput?: number; lag?: number }>> {
+	const out = new Map<number, { throughput?: number; lag?: number }>();
+	let text = '';
+	try {
+		const r = await fetch('/metrics');
+		if (!r.ok) return out;
+		text = await r.text();
+	} catch {
+		return out;
+	}
+	const line = /^(kafkaml_inference_throughput|kafkaml_inference_consumer_lag)\{([^}]*)\}\s+(\S+)/gm;
+	for (let m = line.exec(text); m; m = line.exec(text)) {
+		const id = Number(/inference="(\d+)"/.exec(m[2])?.[1]);
+		const value = Number(m[3]);
+		if (!Number.isFinite(id) || !Number.isFinite(value)) continue;
+		const f = out.get(id) ?? {};
+		if (m[1] === 'kafkaml_inference_throughput') f.throughput = (f.throughput ?? 0) + value;
+		else f.lag = value;
+		out.set(id, f);
+	}
+	return out;
+}
+
+/** The inferences with their live figures merged in. */
+export async function inferencesWithFigures(): Promise<Inference[]> {
+	const [list, figures] = await Promise.all([api.inferences(), inferenceFigures()]);
+	return list.map((i) => ({ ...i, ...figures.get(i.id) }));
+}
+
+export async function inferenceWithFigures(id: number): Promise<Inference> {
+	const [i, figures] = await Promise.all([api.inference(id), inferenceFigures()]);
+	return { ...i, ...figures.get(id) };
+}

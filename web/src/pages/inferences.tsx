@@ -2,7 +2,7 @@
 // lag, scale, stop, and see its predictions live (server-sent events from
 // GET /api/v1/inferences/{id}/predictions/stream).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, inferenceLag, inferenceThroughput, type Inference, type Json } from '../api';
+import { api, inferenceLag, inferencesWithFigures, inferenceWithFigures, inferenceThroughput, type Inference, type Json } from '../api';
 import { Empty, ErrorBox, Fact, Field, formatNumber, formatTime, Link, Listing, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
@@ -62,7 +62,7 @@ export function InferenceActions(props: { inference: Inference; onChange: () => 
 }
 
 export function InferencesPage() {
-	const data = usePoll(api.inferences, []);
+	const data = usePoll(inferencesWithFigures, []);
 	return (
 		<>
 			<PageHeader
@@ -347,7 +347,7 @@ function LivePredictions(props: { id: number }) {
 }
 
 export function InferencePage(props: { id: number }) {
-	const data = usePoll(() => api.inference(props.id), [props.id]);
+	const data = usePoll(() => inferenceWithFigures(props.id), [props.id]);
 	const i = data.data;
 	return (
 		<>

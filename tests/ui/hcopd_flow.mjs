@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// UI test: the HCOPD flow through the web UI against the real `kafkaml up`,
+// driven by playwright-core in Debian's Chromium. Screenshots of every page
+// go to build/ui-screenshots/ (or $KAFKAML_SCREENSHOT_DIR).
+//
+// Exit codes: 0 all steps passed; 77 (CTest "skipped") when a part of the
+// product the flow needs is not there yet, after the steps before it passed;
+// 1 on a failure.
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { launchBrowser, chromiumPath, sourceDir } from "./browser.mjs";
+import { runFlow } from "./flow.mjs";
+import { hcopdCsv } from "./hcopd_data.mjs";
+import {
+  Skip,
+  commandHelp,
+  kafkamlBin,
+  pickFlag,
+  startKafkaml,
+} from "./server.mjs";
+
+const started = Date.now();
+const log = (m) =>
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
+const webRoot = path.join(sourceDir, "web", "dist");
+const shotDir =
+  process.env.KAFKAML_SCREENSHOT_DIR ??
+  path.join(
+    process.env.KAFKAML_BUILD_DIR ?? path.join(sourceDir, "build"),
+    "ui-screenshots",
+  );
+
+function run(cmd, args, input) {
+  log(`run: ${path.basename(cmd)} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { encoding: "utf8", input, timeout: 120000 });
+  if (r.status !== 0)
+    throw new Error(
+      `${path.basename(cmd)} ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`,
+    );
+  return r.stdout;
+}
+
+/** `kafkaml send` of generated HCOPD data to a deployment, with flags from its help. */
+function sendTraining(server, scratch, deploymentId) {
+  if (server.noBroker)
+    throw new Skip(
+      "`kafkaml up` is not there yet: `kafkaml server` alone has no broker to send the training stream to",
+    );
+  const help = commandHelp("send");
+  if (!help) throw new Skip("`kafkaml send` is not there yet");
+  const csv = path.join(scratch, "hcopd.csv");
+  writeFileSync(csv, hcopdCsv());
+  const flags = {
+    bootstrap: pickFlag(
+      help,
+      "--bootstrap-servers",
+      "--brokers",
+      "--bootstrap",
+    ),
+    deployment: pickFlag(help, "--deployment", "--deployment-id"),
+    topic: pickFlag(help, "--topic"),
+    label: pickFlag(
+      help,
+      "--label-column",
+      "--label",
+      "--label-field",
+      "--labels",
+    ),
+    format: pickFlag(help, "--format", "--input-format"),
+    validation: pickFlag(help, "--validation-rate"),
+    file: pickFlag(help, "--csv", "--file", "--input"),
+  };
+  if (!flags.deployment)
+    throw new Skip(
+      `\`kafkaml send --help\` names no deployment flag:\n${help}`,
+    );
+  const args = ["send", flags.deployment, String(deploymentId)];
+  if (flags.bootstrap && server.bootstrap)
+    args.push(flags.bootstrap, server.bootstrap);
+  if (flags.topic) args.push(flags.topic, `hcopd-${deploymentId}`);
+  if (flags.label) args.push(flags.label, "Diagnosis");
+  if (flags.format) args.push(flags.format, "RAW");
+  if (flags.validation) args.push(flags.validation, "0.1");
+  if (flags.file) args.push(flags.file, csv);
+  else args.push(csv);
+  run(kafkamlBin(), args);
+}
+
+/** Produces 50 HCOPD feature rows to the inference's input topic, in its format, with Debian's Python Kafka client. */
+function sendInference(server, inference) {
+  if (!server.bootstrap)
+    throw new Error(
+      `no bootstrap address in the output of kafkaml up:\n${server.output()}`,
+    );
+  const script = String.raw`
+import json, struct, sys, io
+from confluent_kafka import Producer
+cfg = json.loads(sys.argv[3]); fmt = sys.argv[4]
+p = Producer({"bootstrap.servers": sys.argv[1]})
+rows = [[i % 2, 20 + i % 60, i % 3] for i in range(50)]
+def encode(row):
+    if fmt == "AVRO":
+        import avro.schema, avro.io
+        parse = getattr(avro.schema, "parse", None) or avro.schema.Parse
+        scheme = cfg["data_scheme"]
+        schema = parse(scheme if isinstance(scheme, str) else json.dumps(scheme))
+        buf = io.BytesIO()
+        avro.io.DatumWriter(schema).write({f.name: v for f, v in zip(schema.fields, row)}, avro.io.BinaryEncoder(buf))
+        return buf.getvalue()
+    types = {"float32": "f", "float": "f", "double": "d", "int64": "q", "int32": "i", "int16": "h", "int8": "b", "uint8": "B", "uint16": "H"}
+    t = types.get(cfg.get("data_type", "float32"), "f")
+    return struct.pack("<%d%s" % (len(row), t), *row)
+for row in rows:
+    p.produce(sys.argv[2], encode(row))
+p.flush(30)
+`;
+  run("/usr/bin/python3", [
+    "-c",
+    script,
+    server.bootstrap,
+    inference.input_topic,
+    JSON.stringify(inference.input_config ?? {}),
+    inference.input_format,
+  ]);
+}
+
+async function main() {
+  const done = [];
+  const skips = [];
+  let server;
+  let browser;
+  const scratch = mkdtempSync(path.join(tmpdir(), "kafkaml-ui-"));
+  try {
+    if (!existsSync(path.join(webRoot, "index.html")))
+      throw new Skip(
+        `the web UI is not built (${path.relative(sourceDir, webRoot)} is missing): run scripts/build`,
+      );
+    if (!existsSync(chromiumPath()))
+      throw new Skip(
+        `Chromium is missing at ${chromiumPath()}: apt-get install chromium`,
+      );
+    mkdirSync(shotDir, { recursive: true });
+    server = await startKafkaml({ webRoot, log });
+    log(
+      `kafkaml ${server.command} at ${server.url}, bootstrap ${server.bootstrap ?? "?"}`,
+    );
+    browser = await launchBrowser();
+    const page =
+      browser.context.pages()[0] ?? (await browser.context.newPage());
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    let n = 0;
+    const shot = async (name) => {
+      await page.waitForTimeout(300); // let charts and fonts settle
+      const file = path.join(
+        shotDir,
+        `${String(++n).padStart(2, "0")}-${name}.png`,
+      );
+      await page.screenshot({ path: file, fullPage: true });
+    };
+    await runFlow({
+      page,
+      baseUrl: server.url,
+      token: server.token,
+      shot,
+      log,
+      done,
+      skips,
+      hooks: {
+        sendTraining: (id) => sendTraining(server, scratch, id),
+        sendInference: (inf) => sendInference(server, inf),
+      },
+    });
+    if (errors.length) throw new Error(`the page threw: ${errors.join("; ")}`);
+    log(`PASS: ${done.length} steps; screenshots in ${shotDir}`);
+    if (skips.length) throw new Skip(skips.join("; "));
+    return 0;
+  } catch (e) {
+    if (e instanceof Skip) {
+      log(`steps passed: ${done.join(", ") || "none"}`);
+      for (const m of skips) log(`SKIP: ${m}`);
+      if (!skips.includes(e.message)) log(`SKIP: ${e.message}`);
+      return 77;
+    }
+    log(`steps passed: ${done.join(", ") || "none"}`);
+    console.error(`FAIL: ${e.stack ?? e}`);
+    if (server)
+      console.error(
+        `--- kafkaml up output ---\n${server.output().slice(-4000)}`,
+      );
+    return 1;
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();

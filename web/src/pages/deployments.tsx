@@ -1,0 +1,313 @@
+// Deployments: the training deploy form, the list with each model's status,
+// and one deployment's page comparing its models on one chart. Pages with
+// running jobs poll every 1.5 s.
+import { useState } from 'preact/hooks';
+import { api, ApiError, type Deployment, type Json, type Result } from '../api';
+import { LineChart, PALETTE } from '../components/line_chart';
+import { Empty, ErrorBox, Field, formatNumber, formatTime, Link, Listing, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { useAction, usePoll } from '../poll';
+import { navigate } from '../router';
+import { ResultActions, curveKeys, epochSeries } from './result';
+
+function kwargsText(v: Json): string {
+	if (typeof v === 'string') return v;
+	if (v && typeof v === 'object' && !Array.isArray(v)) {
+		return Object.entries(v)
+			.map(([k, x]) => `${k}=${typeof x === 'boolean' ? (x ? 'True' : 'False') : typeof x === 'string' ? `'${x}'` : JSON.stringify(x)}`)
+			.join(', ');
+	}
+	return '';
+}
+
+export function DeploymentsPage() {
+	const data = usePoll(() => Promise.all([api.deployments(), api.results(), api.configurations()]), []);
+	const [deployments, results, configurations] = data.data ?? [[], [], []];
+	const configName = new Map(configurations.map((c) => [c.id, c.name]));
+	const byDeployment = new Map<number, Result[]>();
+	for (const r of results) byDeployment.set(r.deployment, [...(byDeployment.get(r.deployment) ?? []), r]);
+	return (
+		<>
+			<PageHeader
+				title="Deployments"
+				subtitle="Training deployments and the status of each of their models."
+				action={['/deployments/new', 'Deploy for training']}
+			/>
+			<ErrorBox error={data.error} />
+			<Listing
+				rows={data.data && deployments}
+				loading={data.loading}
+				head={['#', 'Configuration', ['Batch', 'hide-sm'], ['Fit parameters', 'hide-sm'], 'Models', ['Created', 'hide-sm']]}
+				empty={
+					<Empty title="Nothing deployed for training" action={['/deployments/new', 'Deploy for training']}>
+						<p>Deploy a configuration: one training job per model starts and waits for its data stream.</p>
+					</Empty>
+				}
+			>
+				{(rows) =>
+					[...rows].reverse().map((d) => (
+						<tr key={d.id}>
+							<td class="num">
+								<Link href={`/deployments/${d.id}`}>{d.id}</Link>
+							</td>
+							<td>
+								<Link href={`/deployments/${d.id}`}>{configName.get(d.configuration) ?? `configuration ${d.configuration}`}</Link>
+							</td>
+							<td class="hide-sm num">{d.batch}</td>
+							<td class="hide-sm mono small">{kwargsText(d.kwargs_fit)}</td>
+							<td>
+								<div class="chips">
+									{(byDeployment.get(d.id) ?? d.results ?? []).map((r) => (
+										<Link key={r.id} href={`/results/${r.id}`} class="chip" title={`result ${r.id}`}>
+											#{r.id} <StatusBadge status={r.status} />
+										</Link>
+									))}
+								</div>
+							</td>
+							<td class="hide-sm muted">{formatTime(d.created_at)}</td>
+						</tr>
+					))
+				}
+			</Listing>
+		</>
+	);
+}
+
+export function NewDeploymentPage(props: { configuration: string | null }) {
+	const configurations = usePoll(api.configurations, [], 0);
+	const [configuration, setConfiguration] = useState(props.configuration ?? '');
+	const [batch, setBatch] = useState('10');
+	const [kwargsFit, setKwargsFit] = useState('epochs=1000, steps_per_epoch=22, shuffle=True');
+	const [kwargsVal, setKwargsVal] = useState('');
+	const [validationRate, setValidationRate] = useState('0.1');
+	const [testRate, setTestRate] = useState('0');
+	const save = useAction();
+	const chosen = configuration || (configurations.data?.length ? String(configurations.data[configurations.data.length - 1].id) : '');
+	const submit = async (e: Event) => {
+		e.preventDefault();
+		// A 503 still recorded the deployment (its jobs could not start); its
+		// page shows the results' failure details, so go there too.
+		const d = await save.run(() =>
+			api.createDeployment({ configuration: Number(chosen), batch: Number(batch), kwargs_fit: kwargsFit, kwargs_val: kwargsVal }).catch((e) => {
+				const detail = e instanceof ApiError && e.status === 503 ? e.detail : undefined;
+				const recorded = detail && typeof detail === 'object' && !Array.isArray(detail) ? detail.id : undefined;
+				if (typeof recorded === 'number') return { id: recorded } as Deployment;
+				throw e;
+			}),
+		);
+		if (d) navigate(`/deployments/${d.id}?validation_rate=${encodeURIComponent(validationRate)}&test_rate=${encodeURIComponent(testRate)}`);
+	};
+	return (
+		<>
+			<PageHeader title="Deploy for training" subtitle="One training job per model of the configuration starts and waits for its data." />
+			<ErrorBox error={configurations.error} />
+			{configurations.data?.length === 0 ? (
+				<Empty title="No configuration to deploy">
+					<p>
+						<Link href="/configurations/new">Create a configuration</Link> from your models first.
+					</p>
+				</Empty>
+			) : (
+				<form class="card form" onSubmit={submit}>
+					<div class="form-grid">
+						<Field label="Configuration">
+							<select name="configuration" value={chosen} onChange={(e) => setConfiguration(e.currentTarget.value)} required>
+								{configurations.data?.map((c) => (
+									<option key={c.id} value={c.id}>
+										{c.name} (#{c.id}, {c.ml_models.length} model{c.ml_models.length === 1 ? '' : 's'})
+									</option>
+								))}
+							</select>
+						</Field>
+						<Field label="Batch size">
+							<input name="batch" type="number" min="1" step="1" value={batch} required onInput={(e) => setBatch(e.currentTarget.value)} />
+						</Field>
+					</div>
+					<Field
+						label="Training parameters (fit)"
+						hint={
+							<>
+								Keras-style keyword arguments, e.g. <code>epochs=1000, steps_per_epoch=22, shuffle=True</code>.
+							</>
+						}
+						wide
+					>
+						<input name="kwargs_fit" class="mono" value={kwargsFit} onInput={(e) => setKwargsFit(e.currentTarget.value)} />
+					</Field>
+					<Field
+						label="Evaluation parameters (evaluate)"
+						hint={
+							<>
+								Optional, e.g. <code>steps=5</code>.
+							</>
+						}
+						wide
+					>
+						<input name="kwargs_val" class="mono" value={kwargsVal} onInput={(e) => setKwargsVal(e.currentTarget.value)} />
+					</Field>
+					<div class="form-grid">
+						<Field label="Validation rate" hint="Share of the stream kept to validate each epoch; it goes with the data you send.">
+							<input
+								name="validation_rate"
+								type="number"
+								min="0"
+								max="1"
+								step="0.01"
+								value={validationRate}
+								onInput={(e) => setValidationRate(e.currentTarget.value)}
+							/>
+						</Field>
+						<Field label="Test rate" hint="Share of the stream kept for the final test.">
+							<input name="test_rate" type="number" min="0" max="1" step="0.01" value={testRate} onInput={(e) => setTestRate(e.currentTarget.value)} />
+						</Field>
+					</div>
+					<ErrorBox error={save.error} />
+					<div class="form-actions">
+						<button class="primary" type="submit" disabled={save.busy || !chosen}>
+							Deploy
+						</button>
+					</div>
+				</form>
+			)}
+		</>
+	);
+}
+
+function SendHint(props: { id: number }) {
+	const q = new URLSearchParams(location.search);
+	const vr = q.get('validation_rate') ?? '0.1';
+	const tr = q.get('test_rate') ?? '0';
+	return (
+		<div class="card hint">
+			<h2>Waiting for data</h2>
+			<p>The jobs start training when a data stream for deployment {props.id} arrives. Send one from a terminal:</p>
+			<pre class="mono">
+				kafkaml send --deployment {props.id} --validation-rate {vr} --test-rate {tr} data.csv
+			</pre>
+			<p>
+				Or reuse a stream already in Kafka from <Link href="/datasources">Datasources</Link> (only the small control message is sent again).
+			</p>
+		</div>
+	);
+}
+
+export function DeploymentPage(props: { id: number }) {
+	const data = usePoll(async () => {
+		const [deployment, results, models, configurations] = await Promise.all([
+			api.deployment(props.id),
+			api.results(props.id),
+			api.models(),
+			api.configurations(),
+		]);
+		const list = results.length ? results : (deployment.results ?? []);
+		const full = await Promise.all(list.map((r) => api.result(r.id)));
+		return { deployment, results: full, models, configurations };
+	}, [props.id]);
+	const [metric, setMetric] = useState<string | null>(null);
+	const d = data.data;
+	const modelName = new Map((d?.models ?? []).map((m) => [m.id, m.name]));
+	const keys = curveKeys(d?.results ?? []);
+	const chosen = metric && keys.includes(metric) ? metric : (keys.find((k) => k === 'val_loss') ?? keys.find((k) => k === 'loss') ?? keys[0]);
+	const maxEpochs = Math.max(0, ...(d?.results ?? []).map((r) => r.epochs?.length ?? 0));
+	const waiting = d && d.results.every((r) => r.status === 'created' || r.status === 'deployed') && maxEpochs === 0;
+	return (
+		<>
+			<PageHeader
+				title={`Deployment ${props.id}`}
+				subtitle={
+					<>
+						<Link href="/deployments">← All deployments</Link>
+						{d && (
+							<span class="muted">
+								{' '}
+								· {d.configurations.find((c) => c.id === d.deployment.configuration)?.name ?? `configuration ${d.deployment.configuration}`} · batch{' '}
+								{d.deployment.batch} · <span class="mono">{kwargsText(d.deployment.kwargs_fit)}</span>
+							</span>
+						)}
+					</>
+				}
+			/>
+			<ErrorBox error={data.error} />
+			{!d ? (
+				data.loading && <Loading />
+			) : (
+				<>
+					{waiting && <SendHint id={props.id} />}
+					<div class="card">
+						<h2>Results</h2>
+						<div class="table-scroll">
+							<table class="list">
+								<thead>
+									<tr>
+										<th>Result</th>
+										<th>Model</th>
+										<th>Status</th>
+										<th class="hide-sm">Epochs</th>
+										<th>Loss</th>
+										<th class="hide-sm">Val. loss</th>
+										<th class="hide-sm">Val. accuracy</th>
+										<th class="hide-sm">Time</th>
+										<th class="actions-col">Actions</th>
+									</tr>
+								</thead>
+								<tbody>
+									{d.results.map((r) => {
+										const last = r.epochs?.[r.epochs.length - 1]?.metrics ?? {};
+										return (
+											<tr key={r.id}>
+												<td class="num">
+													<Link href={`/results/${r.id}`}>#{r.id}</Link>
+												</td>
+												<td class="name">{modelName.get(r.model) ?? `model ${r.model}`}</td>
+												<td>
+													<StatusBadge status={r.status} />
+												</td>
+												<td class="num hide-sm">{r.epochs?.length ?? 0}</td>
+												<td class="num">{formatNumber(r.train_metrics.loss ?? last.loss)}</td>
+												<td class="num hide-sm">{formatNumber(r.val_metrics.loss ?? last.val_loss)}</td>
+												<td class="num hide-sm">{formatNumber(r.val_metrics.accuracy ?? last.val_accuracy)}</td>
+												<td class="num hide-sm nowrap">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
+												<td class="actions">
+													<ResultActions result={r} onChange={data.reload} compact />
+												</td>
+											</tr>
+										);
+									})}
+								</tbody>
+							</table>
+						</div>
+					</div>
+					{d.results.length > 0 && (
+						<div class="card">
+							<div class="card-head">
+								<h2>Models compared</h2>
+								{keys.length > 0 && (
+									<label class="inline-field">
+										Metric{' '}
+										<select value={chosen} onChange={(e) => setMetric(e.currentTarget.value)}>
+											{keys.map((k) => (
+												<option key={k}>{k}</option>
+											))}
+										</select>
+									</label>
+								)}
+							</div>
+							{maxEpochs === 0 || !chosen ? (
+								<p class="muted">The curves appear here with the first epoch.</p>
+							) : (
+								<LineChart
+									title={`${chosen} per epoch`}
+									x={Array.from({ length: maxEpochs }, (_, i) => i + 1)}
+									series={d.results.map((r, i) => ({
+										label: `#${r.id} ${modelName.get(r.model) ?? ''}`.trim(),
+										color: PALETTE[i % PALETTE.length],
+										values: epochSeries(r, chosen, maxEpochs),
+									}))}
+								/>
+							)}
+						</div>
+					)}
+				</>
+			)}
+		</>
+	);
+}

@@ -1,0 +1,200 @@
+// One training result: status, final metrics, live learning curves (train
+// solid, validation dashed), confusion matrix, and its actions.
+import { api, type Result } from '../api';
+import { ConfusionMatrix, findConfusion } from '../components/confusion_matrix';
+import { LineChart, PALETTE } from '../components/line_chart';
+import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, Loading, PageHeader, scalarMetrics, StatusBadge } from '../components/ui';
+import { useAction, usePoll } from '../poll';
+import { navigate } from '../router';
+
+const RUNNING = new Set(['created', 'deployed', 'running']);
+
+/** Numeric per-epoch metric names seen in any of the results, loss first. */
+export function curveKeys(results: Result[]): string[] {
+	const keys = new Set<string>();
+	for (const r of results) for (const e of r.epochs ?? []) for (const [k, v] of Object.entries(e.metrics)) if (typeof v === 'number') keys.add(k);
+	const order = (k: string) => (k.replace(/^val_/, '') === 'loss' ? 0 : 1);
+	return [...keys].sort((a, b) => order(a) - order(b) || a.replace(/^val_/, '').localeCompare(b.replace(/^val_/, '')) || a.length - b.length);
+}
+
+/** One metric's values by epoch number 1..n (null where missing). */
+export function epochSeries(r: Result, key: string, n: number): (number | null)[] {
+	const out: (number | null)[] = Array.from({ length: n }, () => null);
+	for (const e of r.epochs ?? []) {
+		const v = e.metrics[key];
+		const i = e.epoch >= 1 ? e.epoch - 1 : e.epoch; // epochs may be numbered from 0 or 1
+		if (typeof v === 'number' && i >= 0 && i < n) out[i] = v;
+	}
+	return out;
+}
+
+export function ResultActions(props: { result: Result; onChange: () => void; compact?: boolean }) {
+	const r = props.result;
+	const action = useAction();
+	const cls = props.compact ? 'small' : '';
+	const stop = async () => {
+		await action.run(() => api.stopResult(r.id));
+		props.onChange();
+	};
+	const remove = async () => {
+		if (!confirm(`Delete result ${r.id} and its trained model?`)) return;
+		const ok = await action.run(async () => {
+			await api.deleteResult(r.id);
+			return true;
+		});
+		if (ok) {
+			if (!props.compact) navigate(`/deployments/${r.deployment}`);
+			else props.onChange();
+		}
+	};
+	const hasModel = r.status === 'finished' && (Boolean(r.trained_model) || (typeof r.trained_model_size === 'number' && r.trained_model_size >= 0));
+	return (
+		<>
+			{!props.compact && <ErrorBox error={action.error} onClose={action.clear} />}
+			<div class="button-row">
+				{hasModel && (
+					<>
+						<Link href={`/inferences/new?result=${r.id}`} class={`button primary ${cls}`}>
+							{props.compact ? 'Inference' : 'Deploy for inference'}
+						</Link>
+						<a href={api.modelDownloadUrl(r.id)} class={`button ${cls}`} download={`model-${r.id}.pt`}>
+							Download
+						</a>
+					</>
+				)}
+				{RUNNING.has(r.status) && (
+					<button class={cls} disabled={action.busy} onClick={stop}>
+						Stop
+					</button>
+				)}
+				{!RUNNING.has(r.status) && !props.compact && (
+					<button class={`danger ${cls}`} disabled={action.busy} onClick={remove}>
+						Delete
+					</button>
+				)}
+			</div>
+			{props.compact && action.error && (
+				<div class="error-inline" role="alert">
+					{action.error.message}
+				</div>
+			)}
+		</>
+	);
+}
+
+function MetricsTable(props: { result: Result }) {
+	const r = props.result;
+	const rows: [string, Record<string, unknown>][] = [
+		['Training', r.train_metrics],
+		['Validation', r.val_metrics],
+		['Test', r.test_metrics],
+	];
+	const keys = [...new Set(rows.flatMap(([, m]) => scalarMetrics(m).map(([k]) => k)))];
+	if (keys.length === 0) return <p class="muted">Final metrics appear when training ends.</p>;
+	return (
+		<div class="table-scroll">
+			<table class="list metrics">
+				<thead>
+					<tr>
+						<th />
+						{keys.map((k) => (
+							<th key={k}>{k}</th>
+						))}
+					</tr>
+				</thead>
+				<tbody>
+					{rows
+						.filter(([, m]) => scalarMetrics(m).length > 0)
+						.map(([name, m]) => (
+							<tr key={name}>
+								<th>{name}</th>
+								{keys.map((k) => (
+									<td key={k} class="num">
+										{formatNumber(m[k])}
+									</td>
+								))}
+							</tr>
+						))}
+				</tbody>
+			</table>
+		</div>
+	);
+}
+
+export function LearningCurves(props: { result: Result }) {
+	const r = props.result;
+	const n = r.epochs?.length ? Math.max(...r.epochs.map((e) => (e.epoch >= 1 ? e.epoch : e.epoch + 1))) : 0;
+	if (n === 0) return <p class="muted">{RUNNING.has(r.status) ? 'The learning curves appear here with the first epoch.' : 'No epoch was reported.'}</p>;
+	const keys = curveKeys([r]);
+	const bases = [...new Set(keys.map((k) => k.replace(/^val_/, '')))];
+	const x = Array.from({ length: n }, (_, i) => i + 1);
+	return (
+		<div class="charts">
+			{bases.map((b, i) => {
+				const series = [];
+				if (keys.includes(b)) series.push({ label: `train ${b}`, color: PALETTE[(2 * i) % PALETTE.length], values: epochSeries(r, b, n) });
+				if (keys.includes(`val_${b}`))
+					series.push({ label: `validation ${b}`, color: PALETTE[(2 * i + 1) % PALETTE.length], values: epochSeries(r, `val_${b}`, n), dashed: true });
+				return <LineChart key={b} title={b} x={x} series={series} />;
+			})}
+		</div>
+	);
+}
+
+export function ResultPage(props: { id: number }) {
+	const data = usePoll(async () => {
+		const result = await api.result(props.id);
+		const model = await api.model(result.model).catch(() => null);
+		return { result, model };
+	}, [props.id]);
+	const r = data.data?.result;
+	const confusion = r ? findConfusion(r.test_metrics, r.val_metrics, r.train_metrics) : null;
+	return (
+		<>
+			<PageHeader
+				title={`Result ${props.id}`}
+				subtitle={
+					r && (
+						<>
+							<Link href={`/deployments/${r.deployment}`}>← Deployment {r.deployment}</Link>
+							<span class="muted"> · model {data.data?.model?.name ?? r.model}</span>
+						</>
+					)
+				}
+			/>
+			<ErrorBox error={data.error} />
+			{!r ? (
+				data.loading && <Loading />
+			) : (
+				<>
+					<div class="card summary">
+						<dl class="facts">
+							<Fact label="Status">
+								<StatusBadge status={r.status} />
+							</Fact>
+							<Fact label="Epochs">{r.epochs?.length ?? 0}</Fact>
+							<Fact label="Training time">{r.training_time ? `${formatNumber(r.training_time, 4)} s` : '—'}</Fact>
+							<Fact label="Trained model">{formatBytes(r.trained_model_size ?? undefined)}</Fact>
+							<Fact label="Since">{formatTime(r.status_changed ?? r.created_at)}</Fact>
+						</dl>
+						{r.status_detail && <p class={r.status === 'failed' ? 'error-inline' : 'muted'}>{r.status_detail}</p>}
+						<ResultActions result={r} onChange={data.reload} />
+					</div>
+					<div class="card">
+						<h2>Learning curves</h2>
+						<LearningCurves result={r} />
+					</div>
+					<div class="card">
+						<h2>Final metrics</h2>
+						<MetricsTable result={r} />
+					</div>
+					{confusion && (
+						<div class="card">
+							<ConfusionMatrix matrix={confusion.matrix} labels={confusion.labels} title={`Confusion matrix (${confusion.from} data)`} />
+						</div>
+					)}
+				</>
+			)}
+		</>
+	);
+}

@@ -1,0 +1,45 @@
+// Token sign-in: the admin token `kafkaml up` prints, kept in localStorage
+// and sent as `Authorization: Bearer` on every call.
+import { useState } from 'preact/hooks';
+import { setToken } from '../api';
+
+export function SignInPage() {
+	const [value, setValue] = useState('');
+	return (
+		<div class="sign-in">
+			<form
+				class="card sign-in-card"
+				onSubmit={(e) => {
+					e.preventDefault();
+					if (value.trim()) setToken(value.trim());
+				}}
+			>
+				<div class="brand big">
+					<span class="brand-mark" aria-hidden="true">
+						K
+					</span>
+					Kafka-ML
+				</div>
+				<p>Machine-learning pipelines over Kafka data streams: define a model, train it on a stream, deploy it for inference.</p>
+				<label class="field">
+					<span class="field-label">Admin token</span>
+					<input
+						name="token"
+						type="password"
+						autoComplete="current-password"
+						value={value}
+						onInput={(e) => setValue(e.currentTarget.value)}
+						placeholder="paste the token"
+						required
+					/>
+					<span class="field-hint">
+						<code>kafkaml up</code> prints it when it starts (it is also kept in the server's data directory).
+					</span>
+				</label>
+				<button class="primary" type="submit">
+					Sign in
+				</button>
+			</form>
+		</div>
+	);
+}

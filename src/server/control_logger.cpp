@@ -3,6 +3,7 @@
 #include "formats/control_message.h"
 #include "formats/format_error.h"
 #include "formats/range_list.h"
+#include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/stream_error.h"
 
@@ -37,6 +38,18 @@ void ControlLogger::stop() {
 void ControlLogger::run() {
 	while (!stopping_) {
 		try {
+			// The control topic must exist before the subscription: a
+			// consumer subscribed to a missing topic notices its creation
+			// only at its next metadata refresh, minutes later, and would
+			// miss the first streams users send. Mock clusters have no
+			// CreateTopics; there the topic is made beforehand.
+			try {
+				if (stream::list_partitions(kafka_, control_topic_).empty()) {
+					stream::create_topic(kafka_, control_topic_, 1);
+				}
+			} catch (const stream::StreamError &e) {
+				spdlog::debug("control logger: cannot create topic {}: {}", control_topic_, e.what());
+			}
 			stream::KafkaGroupSource source(kafka_, group_id_, {control_topic_});
 			std::vector<stream::Record> records;
 			while (!stopping_) {

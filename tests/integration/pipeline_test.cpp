@@ -241,11 +241,19 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	//    control message is sent again.
 	auto stream_end = high_watermark("hcopd", 0);
 	EXPECT_EQ(stream_end, 239);
-	auto datasources = api->get("/api/v1/datasources");
+	// The control logger records the stream on its own thread; give it a moment.
+	json datasources;
+	for (int attempt = 0; attempt < 100; ++attempt) {
+		datasources = api->get("/api/v1/datasources");
+		if (!datasources.empty()) {
+			break;
+		}
+		std::this_thread::sleep_for(200ms);
+	}
 	ASSERT_EQ(datasources.size(), 1u) << datasources.dump(2);
 	auto d2 = deploy(configuration.at("id").get<int64_t>());
 	api->post("/api/v1/datasources/" + std::to_string(datasources[0].at("id").get<int64_t>()) + "/send",
-	          {{"deployment", d2}}, 200);
+	          {{"deployment", d2}}, 202);
 	for (const auto &result : wait_for_results(d2)) {
 		EXPECT_EQ(result.value("status", ""), "finished") << result.dump(2);
 	}
@@ -313,7 +321,7 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Clusters, PipelineTest, ::testing::Values("embedded", "mock"),
-                         [](const auto &info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string> &cluster_kind) { return cluster_kind.param; });
 
 } // namespace
 } // namespace kafkaml

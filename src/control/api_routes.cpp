@@ -1,0 +1,372 @@
+// The resource handlers of the REST API (DESIGN §5). Each runs on an HTTP
+// worker thread; it reads and writes through the Store (atomic per call)
+// and asks the Orchestrator to start or stop processes. When the store and
+// the orchestrator must both change, the orchestrator goes first on stop
+// (so nothing keeps running under a "stopped" status) and the store first
+// on start (so a job that starts at once finds its record).
+
+#include "control/api_http.h"
+#include "control/api_server.h"
+#include "control/entity_json.h"
+
+#include <algorithm>
+
+namespace kafkaml::control {
+namespace {
+
+using nlohmann::json;
+using store::ResultStatus;
+
+template <typename T>
+json json_list(const std::vector<T> &items) {
+	json out = json::array();
+	for (const auto &item : items) {
+		out.push_back(to_json(item));
+	}
+	return out;
+}
+
+// kwargs_fit / kwargs_val: an object or the original's "epochs=5, ..." text.
+json parse_kwargs_field(const KwargsParser &parse, const json &value, const char *name) {
+	if (value.is_null()) {
+		return json::object();
+	}
+	if (!value.is_string() && !value.is_object()) {
+		throw ApiError(400,
+		               std::string("field \"") + name +
+		                   "\" must be an object or a string like \"epochs=5, "
+		                   "steps_per_epoch=1000\", not " +
+		                   value.type_name(),
+		               {{"field", name}});
+	}
+	std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+	try {
+		return parse(text);
+	} catch (const ValidationError &e) {
+		throw ApiError(400, std::string("field \"") + name + "\" is invalid: " + e.what(),
+		               {{"field", name}, {"line", e.line}, {"column", e.column}});
+	}
+}
+
+std::string upper(std::string text) {
+	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+	return text;
+}
+
+} // namespace
+
+void ApiServer::register_routes() {
+	store::Store &db = *options_.store;
+	Orchestrator &orchestrator = *options_.orchestrator;
+
+	auto validate = [this](const std::string &code) {
+		try {
+			options_.validate_model(code);
+		} catch (const ValidationError &e) {
+			throw ApiError(400, std::string("the model code is invalid: ") + e.what(),
+			               {{"field", "code"}, {"line", e.line}, {"column", e.column}, {"message", e.what()}});
+		}
+	};
+
+	// ---- models
+	add("GET", "/api/v1/models", [&db](Call &call) { call.reply(200, json_list(db.list_models())); });
+	add("POST", "/api/v1/models", [&db, validate](Call &call) {
+		json body = call.body();
+		store::Model m;
+		m.name = text_field(body, "name");
+		m.description = text_field(body, "description", "");
+		m.imports = text_field(body, "imports", "");
+		m.code = text_field(body, "code");
+		m.framework = text_field(body, "framework", "keras");
+		validate(m.code);
+		call.reply(201, to_json(db.create_model(m)));
+	});
+	add("GET", "/api/v1/models/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_model(call.id()))); });
+	add("PUT", "/api/v1/models/{id}", [&db, validate](Call &call) {
+		json body = call.body();
+		store::Model m = db.get_model(call.id());
+		m.name = text_field(body, "name", m.name);
+		m.description = text_field(body, "description", m.description);
+		m.imports = text_field(body, "imports", m.imports);
+		m.code = text_field(body, "code", m.code);
+		m.framework = text_field(body, "framework", m.framework);
+		validate(m.code);
+		call.reply(200, to_json(db.update_model(m)));
+	});
+	add("DELETE", "/api/v1/models/{id}", [&db](Call &call) {
+		db.delete_model(call.id());
+		call.no_content();
+	});
+
+	// ---- configurations
+	add("GET", "/api/v1/configurations", [&db](Call &call) { call.reply(200, json_list(db.list_configurations())); });
+	add("POST", "/api/v1/configurations", [&db](Call &call) {
+		json body = call.body();
+		store::Configuration c;
+		c.name = text_field(body, "name");
+		c.description = text_field(body, "description", "");
+		c.ml_models = id_list_field(body, "ml_models");
+		if (c.ml_models.empty()) {
+			throw ApiError(400, "field \"ml_models\" is empty; list the ids of the models to train together");
+		}
+		call.reply(201, to_json(db.create_configuration(c)));
+	});
+	add("GET", "/api/v1/configurations/{id}",
+	    [&db](Call &call) { call.reply(200, to_json(db.get_configuration(call.id()))); });
+	add("PUT", "/api/v1/configurations/{id}", [&db](Call &call) {
+		json body = call.body();
+		store::Configuration c = db.get_configuration(call.id());
+		c.name = text_field(body, "name", c.name);
+		c.description = text_field(body, "description", c.description);
+		if (body.contains("ml_models")) {
+			c.ml_models = id_list_field(body, "ml_models");
+		}
+		call.reply(200, to_json(db.update_configuration(c)));
+	});
+	add("DELETE", "/api/v1/configurations/{id}", [&db](Call &call) {
+		db.delete_configuration(call.id());
+		call.no_content();
+	});
+
+	// ---- deployments
+	auto deployment_json = [&db](const store::Deployment &d) { return to_json(d, db.list_results(d.id)); };
+	add("GET", "/api/v1/deployments", [&db, deployment_json](Call &call) {
+		json out = json::array();
+		for (const auto &d : db.list_deployments()) {
+			out.push_back(deployment_json(d));
+		}
+		call.reply(200, out);
+	});
+	add("POST", "/api/v1/deployments", [this, &db, &orchestrator, deployment_json](Call &call) {
+		json body = call.body();
+		store::Deployment d;
+		d.configuration = integer_field(body, "configuration");
+		d.batch = integer_field(body, "batch", 1);
+		if (d.batch < 1) {
+			throw ApiError(400, "field \"batch\" must be at least 1", {{"field", "batch"}});
+		}
+		d.kwargs_fit = body.value("kwargs_fit", json(""));
+		d.kwargs_val = body.value("kwargs_val", json(""));
+		d.kwargs_fit_parsed = parse_kwargs_field(options_.parse_kwargs, d.kwargs_fit, "kwargs_fit");
+		d.kwargs_val_parsed = parse_kwargs_field(options_.parse_kwargs, d.kwargs_val, "kwargs_val");
+		auto [created, results] = db.create_deployment(d);
+		std::string failures;
+		for (const auto &result : results) {
+			try {
+				orchestrator.start_training(result);
+				db.update_result_status(result.id, ResultStatus::Deployed);
+			} catch (const store::StoreError &) {
+				throw;
+			} catch (const std::exception &e) {
+				db.update_result_status(result.id, ResultStatus::Failed, {.detail = e.what()});
+				failures += (failures.empty() ? "" : "; ") + std::string(e.what());
+			}
+		}
+		if (!failures.empty()) {
+			throw ApiError(503, "the deployment was recorded but its training jobs could not start: " + failures,
+			               deployment_json(created));
+		}
+		call.reply(201, deployment_json(created));
+	});
+	add("GET", "/api/v1/deployments/{id}",
+	    [&db, deployment_json](Call &call) { call.reply(200, deployment_json(db.get_deployment(call.id()))); });
+	add("POST", "/api/v1/deployments/{id}/stop", [&db, &orchestrator, deployment_json](Call &call) {
+		store::Deployment d = db.get_deployment(call.id());
+		for (const auto &result : db.list_results(d.id)) {
+			if (!store::is_terminal(result.status)) {
+				orchestrator.stop(store::JobKind::Training, result.id);
+				db.update_result_status(result.id, ResultStatus::Stopped, {.detail = "stopped by the user"});
+			}
+		}
+		call.reply(200, deployment_json(d));
+	});
+	add("DELETE", "/api/v1/deployments/{id}", [&db](Call &call) {
+		db.delete_deployment(call.id());
+		call.no_content();
+	});
+
+	// ---- results
+	add("GET", "/api/v1/results", [&db](Call &call) {
+		std::optional<int64_t> deployment;
+		if (call.request.has_param("deployment")) {
+			try {
+				deployment = std::stoll(call.request.get_param_value("deployment"));
+			} catch (const std::exception &) {
+				throw ApiError(400, "query parameter \"deployment\" must be a deployment id");
+			}
+		}
+		call.reply(200, json_list(db.list_results(deployment)));
+	});
+	add("GET", "/api/v1/results/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_result(call.id()))); });
+	add("DELETE", "/api/v1/results/{id}", [&db](Call &call) {
+		db.delete_result(call.id());
+		call.no_content();
+	});
+	add("GET", "/api/v1/results/{id}/model", [&db](Call &call) {
+		int64_t id = call.id();
+		auto bytes = db.get_trained_model(id);
+		if (!bytes) {
+			auto status = db.get_result(id).status;
+			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
+			                        std::string(store::to_string(status)) + "); download it once it is finished");
+		}
+		call.response.set_header("Content-Disposition",
+		                         "attachment; filename=\"result-" + std::to_string(id) + "-model.bin\"");
+		call.response.set_content(std::move(*bytes), "application/octet-stream");
+	});
+	add("PUT", "/api/v1/results/{id}/model", [&db](Call &call) {
+		if (call.request.body.empty()) {
+			throw ApiError(400, "the request body is empty; send the trained model's bytes");
+		}
+		db.put_trained_model(call.id(), call.request.body);
+		call.no_content();
+	});
+	add("POST", "/api/v1/results/{id}/stop", [&db, &orchestrator](Call &call) {
+		int64_t id = call.id();
+		auto result = db.get_result(id);
+		if (store::is_terminal(result.status)) {
+			throw ApiError(409, "result " + std::to_string(id) + " is already " +
+			                        std::string(store::to_string(result.status)) + "; there is nothing to stop");
+		}
+		orchestrator.stop(store::JobKind::Training, id);
+		call.reply(200, to_json(db.update_result_status(id, ResultStatus::Stopped, {.detail = "stopped by the user"})));
+	});
+	add("POST", "/api/v1/results/{id}/epochs", [this, &db](Call &call) {
+		json body = call.body();
+		int64_t id = call.id();
+		store::EpochMetrics epoch;
+		epoch.epoch = integer_field(body, "epoch");
+		epoch.metrics = object_field(body, "metrics", json::object());
+		db.append_epoch(id, epoch);
+		auto result = db.get_result(id);
+		auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
+		if (planned.is_number() && planned.get<double>() > 0) {
+			metrics_->training_progress(id).Set(std::min(1.0, double(epoch.epoch) / planned.get<double>()));
+		}
+		call.no_content();
+	});
+	add("POST", "/api/v1/results/{id}/status", [&db](Call &call) {
+		json body = call.body();
+		store::ResultReport report;
+		auto to = store::result_status_from_string(text_field(body, "status"));
+		if (body.contains("detail")) {
+			report.detail = text_field(body, "detail");
+		}
+		for (auto [name, slot] :
+		     {std::pair{"train_metrics", &report.train_metrics}, std::pair{"val_metrics", &report.val_metrics},
+		      std::pair{"test_metrics", &report.test_metrics}}) {
+			if (body.contains(name)) {
+				*slot = object_field(body, name, json::object());
+			}
+		}
+		if (body.contains("training_time")) {
+			if (!body["training_time"].is_number()) {
+				throw ApiError(400, "field \"training_time\" must be a number of seconds");
+			}
+			report.training_time = body["training_time"].get<double>();
+		}
+		call.reply(200, to_json(db.update_result_status(call.id(), to, report)));
+	});
+
+	// ---- inferences
+	add("GET", "/api/v1/inferences", [&db](Call &call) { call.reply(200, json_list(db.list_inferences())); });
+	add("POST", "/api/v1/inferences", [&db, &orchestrator](Call &call) {
+		json body = call.body();
+		store::Inference i;
+		i.model_result = integer_field(body, "model_result");
+		i.replicas = integer_field(body, "replicas", 1);
+		i.input_topic = text_field(body, "input_topic");
+		i.output_topic = text_field(body, "output_topic");
+		i.dead_letter_topic = text_field(body, "dead_letter_topic", i.input_topic + "-dead-letter");
+		i.input_format = upper(text_field(body, "input_format", ""));
+		i.input_config = object_field(body, "input_config", nullptr);
+		store::Result result;
+		try {
+			result = db.get_result(i.model_result);
+		} catch (const store::NotFound &e) {
+			throw ApiError(400, std::string(e.what()) + "; pick a finished result from GET /api/v1/results");
+		}
+		// Pre-fill the input's format from the stream the model trained on.
+		if (i.input_format.empty() || i.input_config.is_null()) {
+			if (auto source = db.latest_datasource(result.deployment)) {
+				if (i.input_format.empty()) {
+					i.input_format = upper(source->input_format);
+				}
+				if (i.input_config.is_null()) {
+					i.input_config = source->input_config;
+				}
+			}
+		}
+		if (i.input_format.empty()) {
+			throw ApiError(400, "field \"input_format\" is required (RAW or AVRO): no data stream was recorded for "
+			                    "deployment " +
+			                        std::to_string(result.deployment) + " to take it from");
+		}
+		if (i.input_format != "RAW" && i.input_format != "AVRO") {
+			throw ApiError(400, "field \"input_format\" must be RAW or AVRO, not " + i.input_format);
+		}
+		if (i.input_config.is_null()) {
+			i.input_config = json::object();
+		}
+		store::Inference created = db.create_inference(i);
+		try {
+			orchestrator.start_inference(created);
+		} catch (const std::exception &e) {
+			created = db.update_inference_status(created.id, store::InferenceStatus::Failed, e.what());
+			throw ApiError(503, std::string("the inference was recorded but its replicas could not start: ") + e.what(),
+			               to_json(created));
+		}
+		call.reply(201, to_json(created));
+	});
+	add("GET", "/api/v1/inferences/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_inference(call.id()))); });
+	add("POST", "/api/v1/inferences/{id}/scale", [&db, &orchestrator](Call &call) {
+		json body = call.body();
+		int64_t replicas = integer_field(body, "replicas");
+		auto scaled = db.set_inference_replicas(call.id(), replicas);
+		orchestrator.scale(scaled.id, replicas);
+		call.reply(200, to_json(scaled));
+	});
+	add("POST", "/api/v1/inferences/{id}/stop", [&db, &orchestrator](Call &call) {
+		int64_t id = call.id();
+		auto current = db.get_inference(id);
+		if (store::is_terminal(current.status)) {
+			throw ApiError(409, "inference " + std::to_string(id) + " is already " +
+			                        std::string(store::to_string(current.status)) + "; there is nothing to stop");
+		}
+		orchestrator.stop(store::JobKind::Inference, id);
+		call.reply(200,
+		           to_json(db.update_inference_status(id, store::InferenceStatus::Stopped, "stopped by the user")));
+	});
+	add("DELETE", "/api/v1/inferences/{id}", [&db](Call &call) {
+		db.delete_inference(call.id());
+		call.no_content();
+	});
+
+	// ---- datasources
+	add("GET", "/api/v1/datasources", [&db](Call &call) { call.reply(200, json_list(db.list_datasources())); });
+	add("GET", "/api/v1/datasources/{id}",
+	    [&db](Call &call) { call.reply(200, to_json(db.get_datasource(call.id()))); });
+	add("POST", "/api/v1/datasources/{id}/send", [this, &db](Call &call) {
+		json body = call.body();
+		auto source = db.get_datasource(call.id());
+		int64_t deployment = integer_field(body, "deployment");
+		try {
+			db.get_deployment(deployment);
+		} catch (const store::NotFound &e) {
+			throw ApiError(400, std::string(e.what()) + "; deploy a configuration first and send its id");
+		}
+		if (!options_.publisher) {
+			throw ApiError(503, "this server has no Kafka connection to send control messages with; start it with "
+			                    "--bootstrap-servers HOST:PORT");
+		}
+		try {
+			options_.publisher->publish(deployment, source);
+		} catch (const std::exception &e) {
+			throw ApiError(503, std::string("the control message could not be sent: ") + e.what() +
+			                        "; check that Kafka is reachable and try again");
+		}
+		call.reply(202, {{"datasource", source.id}, {"deployment", deployment}, {"topic", source.topic}});
+	});
+}
+
+} // namespace kafkaml::control

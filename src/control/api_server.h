@@ -1,0 +1,90 @@
+#pragma once
+
+// The REST API (DESIGN §5) over cpp-httplib: JSON under /api/v1, the
+// OpenAPI document, Prometheus metrics at /metrics and the web UI's static
+// files at / (index.html for client-side routes).
+//
+// Threading: start() binds and runs the HTTP server on its own thread, which
+// hands each connection to httplib's worker pool; handlers run on those
+// workers concurrently and share only the Store, the Orchestrator, the
+// ControlPublisher (all thread-safe by contract) and ApiMetrics (atomic).
+// stop() may be called from any thread and returns once the server thread
+// has ended.
+
+#include "control/api_metrics.h"
+#include "control/control_publisher.h"
+#include "control/orchestrator.h"
+#include "control/validation.h"
+#include "store/store.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace kafkaml::control {
+
+struct Call;
+
+struct ApiOptions {
+	store::Store *store = nullptr;         //!< required
+	Orchestrator *orchestrator = nullptr;  //!< required
+	ControlPublisher *publisher = nullptr; //!< optional: without it datasources/{id}/send answers 503
+	ModelValidator validate_model;         //!< required
+	KwargsParser parse_kwargs = control::parse_kwargs;
+	std::string admin_token; //!< the bearer token mutating calls need
+	std::string web_root;    //!< directory served at /; empty: none
+};
+
+//! One route the server answers: method and path template ("/api/v1/models/{id}").
+struct Route {
+	std::string method;
+	std::string path;
+};
+
+class ApiServer {
+public:
+	explicit ApiServer(ApiOptions options);
+	~ApiServer();
+	ApiServer(const ApiServer &) = delete;
+	ApiServer &operator=(const ApiServer &) = delete;
+
+	//! Binds host:port (port 0: any free port) and starts serving. Throws
+	//! std::runtime_error when the address cannot be bound.
+	void start(const std::string &host, int port);
+	void stop();
+	int port() const { return port_; }
+	//! Every route registered, for the OpenAPI completeness check.
+	const std::vector<Route> &routes() const { return routes_; }
+	ApiMetrics &metrics() { return *metrics_; }
+
+private:
+	//! Registers `handler` for `method` and `path` ("{id}" matches a numeric
+	//! id); non-GET routes require the bearer token.
+	void add(const std::string &method, const std::string &path, std::function<void(Call &)> handler);
+	void register_routes();
+	void register_static_files();
+
+	ApiOptions options_;
+	std::unique_ptr<httplib::Server> http_;
+	std::unique_ptr<ApiMetrics> metrics_;
+	std::vector<Route> routes_;
+	std::thread thread_;
+	std::atomic<bool> listening_done_{false};
+	int port_ = 0;
+};
+
+//! The OpenAPI 3 document describing every route (embedded at build time).
+const std::string &openapi_document();
+
+//! The stored admin token, made (64 hex digits from the system's random
+//! source) and stored on first call. Thread: any.
+std::string ensure_admin_token(store::Store &store);
+
+} // namespace kafkaml::control

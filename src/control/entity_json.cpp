@@ -1,0 +1,86 @@
+#include "control/entity_json.h"
+
+namespace kafkaml::control {
+
+using nlohmann::json;
+
+json to_json(const store::Model &m) {
+	return {{"id", m.id},     {"name", m.name},           {"description", m.description}, {"imports", m.imports},
+	        {"code", m.code}, {"framework", m.framework}, {"created_at", m.created_at}};
+}
+
+json to_json(const store::Configuration &c) {
+	return {{"id", c.id},
+	        {"name", c.name},
+	        {"description", c.description},
+	        {"ml_models", c.ml_models},
+	        {"created_at", c.created_at}};
+}
+
+json to_json(const store::Deployment &d, const std::vector<store::Result> &results) {
+	json out = {{"id", d.id},
+	            {"configuration", d.configuration},
+	            {"batch", d.batch},
+	            {"kwargs_fit", d.kwargs_fit},
+	            {"kwargs_val", d.kwargs_val},
+	            {"kwargs_fit_parsed", d.kwargs_fit_parsed},
+	            {"kwargs_val_parsed", d.kwargs_val_parsed},
+	            {"created_at", d.created_at},
+	            {"results", json::array()}};
+	for (const auto &r : results) {
+		out["results"].push_back(to_json(r));
+	}
+	return out;
+}
+
+json to_json(const store::Result &r) {
+	json epochs = json::array();
+	for (const auto &e : r.epochs) {
+		epochs.push_back({{"epoch", e.epoch}, {"metrics", e.metrics}, {"time", e.time}});
+	}
+	bool has_model = r.trained_model_size >= 0;
+	return {{"id", r.id},
+	        {"deployment", r.deployment},
+	        {"model", r.model},
+	        {"status", store::to_string(r.status)},
+	        {"status_changed", r.status_changed},
+	        {"status_detail", r.status_detail},
+	        {"train_metrics", r.train_metrics},
+	        {"val_metrics", r.val_metrics},
+	        {"test_metrics", r.test_metrics},
+	        {"training_time", r.training_time ? json(*r.training_time) : json(nullptr)},
+	        {"epochs", epochs},
+	        {"trained_model", has_model ? json("/api/v1/results/" + std::to_string(r.id) + "/model") : json(nullptr)},
+	        {"trained_model_size", has_model ? json(r.trained_model_size) : json(nullptr)},
+	        {"created_at", r.created_at}};
+}
+
+json to_json(const store::Inference &i) {
+	return {{"id", i.id},
+	        {"model_result", i.model_result},
+	        {"replicas", i.replicas},
+	        {"input_format", i.input_format},
+	        {"input_config", i.input_config},
+	        {"input_topic", i.input_topic},
+	        {"output_topic", i.output_topic},
+	        {"dead_letter_topic", i.dead_letter_topic},
+	        {"status", store::to_string(i.status)},
+	        {"status_changed", i.status_changed},
+	        {"status_detail", i.status_detail},
+	        {"created_at", i.created_at}};
+}
+
+json to_json(const store::Datasource &d) {
+	return {{"id", d.id},
+	        {"deployment", d.deployment},
+	        {"topic", d.topic},
+	        {"input_format", d.input_format},
+	        {"input_config", d.input_config},
+	        {"description", d.description},
+	        {"validation_rate", d.validation_rate},
+	        {"test_rate", d.test_rate},
+	        {"total_msg", d.total_msg},
+	        {"time", d.time}};
+}
+
+} // namespace kafkaml::control

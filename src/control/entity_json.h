@@ -1,0 +1,19 @@
+#pragma once
+
+// The JSON form of each stored entity as the REST API returns it; field
+// names follow the original Kafka-ML API. Thread: any (pure functions).
+
+#include "store/store.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kafkaml::control {
+
+nlohmann::json to_json(const store::Model &model);
+nlohmann::json to_json(const store::Configuration &configuration);
+nlohmann::json to_json(const store::Deployment &deployment, const std::vector<store::Result> &results);
+nlohmann::json to_json(const store::Result &result);
+nlohmann::json to_json(const store::Inference &inference);
+nlohmann::json to_json(const store::Datasource &datasource);
+
+} // namespace kafkaml::control

@@ -1,0 +1,42 @@
+#pragma once
+
+// What the REST API asks of whoever runs the jobs. The local executor (child
+// processes, supervised) and a Kubernetes executor implement it; the API
+// only says what should run.
+//
+// Threading: called from HTTP worker threads, possibly concurrently;
+// implementations synchronise themselves. Calls should return quickly
+// (start a process, not wait for it to finish). An implementation throws
+// std::runtime_error with a user-facing message when it cannot comply; the
+// API then reports 503 and marks the result or inference failed.
+
+#include "store/store.h"
+
+#include <cstdint>
+
+namespace kafkaml::control {
+
+class Orchestrator {
+public:
+	virtual ~Orchestrator() = default;
+	//! Starts the training job of one result (status created at the call).
+	virtual void start_training(const store::Result &result) = 0;
+	//! Starts `inference.replicas` replicas of an inference.
+	virtual void start_inference(const store::Inference &inference) = 0;
+	//! Changes the number of running replicas of an inference.
+	virtual void scale(int64_t inference, int64_t replicas) = 0;
+	//! Stops every process of a training result or an inference; idempotent.
+	virtual void stop(store::JobKind kind, int64_t owner) = 0;
+};
+
+//! Runs nothing: for a server whose jobs are started by someone else (or
+//! not at all yet). Logs each request at info level. Thread: any.
+class NoopOrchestrator final : public Orchestrator {
+public:
+	void start_training(const store::Result &result) override;
+	void start_inference(const store::Inference &inference) override;
+	void scale(int64_t inference, int64_t replicas) override;
+	void stop(store::JobKind kind, int64_t owner) override;
+};
+
+} // namespace kafkaml::control

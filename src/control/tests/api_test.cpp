@@ -1,0 +1,479 @@
+// The REST API over real HTTP: an httplib client against the server on a
+// free loopback port, a real SQLite store in a temporary directory, and
+// recording fakes for the orchestrator and the control publisher.
+
+#include "control/api_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace kafkaml::control {
+namespace {
+
+using nlohmann::json;
+
+std::string temp_dir() {
+	std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-api-XXXXXX").string();
+	if (!::mkdtemp(pattern.data())) {
+		throw std::runtime_error("cannot create a temporary directory");
+	}
+	return pattern;
+}
+
+class RecordingOrchestrator final : public Orchestrator {
+public:
+	void start_training(const store::Result &result) override {
+		record("start_training " + std::to_string(result.id));
+		if (fail) {
+			throw std::runtime_error("no worker slots left");
+		}
+	}
+	void start_inference(const store::Inference &inference) override {
+		record("start_inference " + std::to_string(inference.id) + " x" + std::to_string(inference.replicas));
+	}
+	void scale(int64_t inference, int64_t replicas) override {
+		record("scale " + std::to_string(inference) + " x" + std::to_string(replicas));
+	}
+	void stop(store::JobKind kind, int64_t owner) override {
+		record("stop " + std::string(store::to_string(kind)) + " " + std::to_string(owner));
+	}
+	std::vector<std::string> calls() {
+		std::lock_guard lock(mutex);
+		return log;
+	}
+	bool fail = false;
+
+private:
+	void record(std::string call) {
+		std::lock_guard lock(mutex);
+		log.push_back(std::move(call));
+	}
+	std::mutex mutex;
+	std::vector<std::string> log;
+};
+
+class RecordingPublisher final : public ControlPublisher {
+public:
+	void publish(int64_t deployment, const store::Datasource &datasource) override {
+		std::lock_guard lock(mutex);
+		sent.emplace_back(deployment, datasource.topic);
+	}
+	std::mutex mutex;
+	std::vector<std::pair<int64_t, std::string>> sent;
+};
+
+// Rejects code containing "syntax error" at line 2, column 5, as the real
+// parser would report a location.
+void fake_validator(std::string_view code) {
+	if (code.find("syntax error") != std::string_view::npos) {
+		throw ValidationError(2, 5, "line 2, column 5: expected ')' to close the call");
+	}
+}
+
+const char *MODEL_CODE = "model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])";
+
+class ApiTest : public ::testing::Test {
+protected:
+	void SetUp() override {
+		dir_ = temp_dir();
+		std::filesystem::create_directories(dir_ + "/web/assets");
+		std::ofstream(dir_ + "/web/index.html") << "<html>kafka-ml</html>";
+		std::ofstream(dir_ + "/web/assets/app.js") << "console.log(1)";
+		std::ofstream(dir_ + "/secret.txt") << "outside the web root";
+		store_ = store::open_store("sqlite:" + dir_ + "/kafkaml.db");
+		token_ = ensure_admin_token(*store_);
+		ApiOptions options;
+		options.store = store_.get();
+		options.orchestrator = &orchestrator_;
+		options.publisher = &publisher_;
+		options.validate_model = fake_validator;
+		options.admin_token = token_;
+		options.web_root = dir_ + "/web";
+		server_ = std::make_unique<ApiServer>(options);
+		server_->start("127.0.0.1", 0);
+		client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+		client_->set_bearer_token_auth(token_.c_str());
+	}
+	void TearDown() override {
+		server_->stop();
+		std::filesystem::remove_all(dir_);
+	}
+
+	// Sends a request and returns {status, parsed body (null when empty or not JSON)}.
+	std::pair<int, json> call(const std::string &method, const std::string &path, const json &body = nullptr) {
+		httplib::Result r = method == "GET"      ? client_->Get(path.c_str())
+		                    : method == "DELETE" ? client_->Delete(path.c_str())
+		                    : method == "PUT"
+		                        ? client_->Put(path.c_str(), body.dump(), "application/json")
+		                        : client_->Post(path.c_str(), body.is_null() ? "" : body.dump(), "application/json");
+		if (!r) {
+			ADD_FAILURE() << method << " " << path << ": no answer";
+			return {0, nullptr};
+		}
+		return {r->status, json::parse(r->body, nullptr, false)};
+	}
+
+	int64_t create_model(const std::string &name) {
+		auto [status, body] = call("POST", "/api/v1/models", {{"name", name}, {"code", MODEL_CODE}});
+		EXPECT_EQ(status, 201) << body;
+		return body["id"].get<int64_t>();
+	}
+
+	// Model + configuration of two + deployment; returns the deployment JSON.
+	json deploy_two() {
+		int64_t a = create_model("a"), b = create_model("b");
+		auto [s1, configuration] =
+		    call("POST", "/api/v1/configurations", {{"name", "pair"}, {"ml_models", json::array({a, b})}});
+		EXPECT_EQ(s1, 201) << configuration;
+		auto [s2, deployment] = call("POST", "/api/v1/deployments",
+		                             {{"configuration", configuration["id"]},
+		                              {"batch", 10},
+		                              {"kwargs_fit", "epochs=4, steps_per_epoch=22, shuffle=True"},
+		                              {"kwargs_val", json{{"steps", 2}}}});
+		EXPECT_EQ(s2, 201) << deployment;
+		return deployment;
+	}
+
+	// Drives a result to finished the way a training job does.
+	void finish(int64_t result) {
+		std::string base = "/api/v1/results/" + std::to_string(result);
+		EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+		for (int epoch = 1; epoch <= 4; epoch++) {
+			EXPECT_EQ(call("POST", base + "/epochs", {{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}}).first,
+			          204);
+		}
+		auto [status, body] = call("POST", base + "/status",
+		                           {{"status", "finished"},
+		                            {"train_metrics", {{"loss", 0.25}, {"accuracy", 0.9}}},
+		                            {"val_metrics", {{"loss", 0.3}}},
+		                            {"test_metrics", {{"loss", 0.35}}},
+		                            {"training_time", 1.5}});
+		EXPECT_EQ(status, 200) << body;
+	}
+
+	std::string dir_;
+	std::string token_;
+	std::unique_ptr<store::Store> store_;
+	RecordingOrchestrator orchestrator_;
+	RecordingPublisher publisher_;
+	std::unique_ptr<ApiServer> server_;
+	std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ApiTest, TokenIsStoredHexOfAtLeast32Bytes) {
+	EXPECT_GE(token_.size(), 64u);
+	EXPECT_EQ(token_.find_first_not_of("0123456789abcdef"), std::string::npos);
+	EXPECT_EQ(ensure_admin_token(*store_), token_) << "the token is made once and kept";
+}
+
+TEST_F(ApiTest, WholeFlowFromModelToInference) {
+	json deployment = deploy_two();
+	ASSERT_EQ(deployment["results"].size(), 2u);
+	EXPECT_EQ(deployment["kwargs_fit"], "epochs=4, steps_per_epoch=22, shuffle=True");
+	EXPECT_EQ(deployment["kwargs_fit_parsed"]["steps_per_epoch"], 22);
+	EXPECT_EQ(deployment["kwargs_val_parsed"]["steps"], 2);
+	for (const auto &r : deployment["results"]) {
+		EXPECT_EQ(r["status"], "deployed");
+	}
+	int64_t r1 = deployment["results"][0]["id"], r2 = deployment["results"][1]["id"];
+	auto calls = orchestrator_.calls();
+	ASSERT_EQ(calls.size(), 2u);
+	EXPECT_EQ(calls[0], "start_training " + std::to_string(r1));
+
+	finish(r1);
+	std::string bytes("model\0bytes\xff", 12);
+	auto put =
+	    client_->Put(("/api/v1/results/" + std::to_string(r1) + "/model").c_str(), bytes, "application/octet-stream");
+	ASSERT_TRUE(put);
+	EXPECT_EQ(put->status, 204);
+	auto [status, result] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(status, 200);
+	EXPECT_EQ(result["status"], "finished");
+	EXPECT_EQ(result["epochs"].size(), 4u);
+	EXPECT_EQ(result["epochs"][3]["metrics"]["loss"], 0.25);
+	EXPECT_EQ(result["train_metrics"]["accuracy"], 0.9);
+	EXPECT_EQ(result["test_metrics"]["loss"], 0.35);
+	EXPECT_EQ(result["training_time"], 1.5);
+	EXPECT_EQ(result["trained_model_size"], 12);
+	auto download = client_->Get(result["trained_model"].get<std::string>().c_str());
+	ASSERT_TRUE(download);
+	EXPECT_EQ(download->status, 200);
+	EXPECT_EQ(download->body, bytes);
+	EXPECT_EQ(call("GET", "/api/v1/results?deployment=" + deployment["id"].dump()).second.size(), 2u);
+
+	// The control logger would record this from the control topic.
+	store::Datasource source;
+	source.deployment = deployment["id"];
+	source.topic = "hcopd:0:0:239";
+	source.input_format = "AVRO";
+	source.input_config = {{"data_scheme", "{\"type\": \"record\"}"}};
+	source.total_msg = 239;
+	auto recorded = store_->add_datasource(source);
+
+	auto [s3, inference] =
+	    call("POST", "/api/v1/inferences",
+	         {{"model_result", r1}, {"replicas", 2}, {"input_topic", "in"}, {"output_topic", "out"}});
+	ASSERT_EQ(s3, 201) << inference;
+	EXPECT_EQ(inference["input_format"], "AVRO") << "pre-filled from the stream it trained on";
+	EXPECT_EQ(inference["input_config"], source.input_config);
+	EXPECT_EQ(inference["dead_letter_topic"], "in-dead-letter");
+	EXPECT_EQ(inference["status"], "deployed");
+	std::string base = "/api/v1/inferences/" + inference["id"].dump();
+	auto [s4, scaled] = call("POST", base + "/scale", {{"replicas", 3}});
+	EXPECT_EQ(s4, 200) << scaled;
+	EXPECT_EQ(scaled["replicas"], 3);
+	EXPECT_EQ(call("DELETE", base).first, 409) << "still deployed";
+	EXPECT_EQ(call("POST", base + "/stop").second["status"], "stopped");
+	EXPECT_EQ(call("POST", base + "/stop").first, 409);
+	EXPECT_EQ(call("DELETE", base).first, 204);
+
+	// Reuse the stream for the deployment again: only the control message goes.
+	auto [s5, sent] = call("POST", "/api/v1/datasources/" + std::to_string(recorded.id) + "/send",
+	                       {{"deployment", deployment["id"]}});
+	EXPECT_EQ(s5, 202) << sent;
+	ASSERT_EQ(publisher_.sent.size(), 1u);
+	EXPECT_EQ(publisher_.sent[0], std::make_pair(deployment["id"].get<int64_t>(), std::string("hcopd:0:0:239")));
+	EXPECT_EQ(call("GET", "/api/v1/datasources").second.size(), 1u);
+
+	std::string d = "/api/v1/deployments/" + deployment["id"].dump();
+	EXPECT_EQ(call("DELETE", d).first, 409) << "result 2 is still deployed";
+	auto [s6, stopped] = call("POST", d + "/stop");
+	EXPECT_EQ(s6, 200);
+	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r2)).second["status"], "stopped");
+	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r1)).second["status"], "finished");
+	calls = orchestrator_.calls();
+	EXPECT_EQ(calls.back(), "stop training " + std::to_string(r2));
+	EXPECT_EQ(call("DELETE", d).first, 204);
+	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r1)).first, 404);
+	EXPECT_EQ(call("DELETE", "/api/v1/configurations/" + deployment["configuration"].dump()).first, 204);
+	for (const auto &m : call("GET", "/api/v1/models").second) {
+		EXPECT_EQ(call("DELETE", "/api/v1/models/" + m["id"].dump()).first, 204);
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty());
+}
+
+TEST_F(ApiTest, ModelCodeErrorsGive400WithLineAndColumn) {
+	auto [status, body] = call("POST", "/api/v1/models", {{"name", "bad"}, {"code", "model = (\n    syntax error"}});
+	EXPECT_EQ(status, 400);
+	EXPECT_EQ(body["detail"]["line"], 2);
+	EXPECT_EQ(body["detail"]["column"], 5);
+	EXPECT_NE(body["error"].get<std::string>().find("line 2, column 5"), std::string::npos) << body;
+	int64_t id = create_model("good");
+	auto [s2, b2] = call("PUT", "/api/v1/models/" + std::to_string(id), {{"code", "syntax error"}});
+	EXPECT_EQ(s2, 400) << b2;
+	EXPECT_EQ(call("GET", "/api/v1/models/" + std::to_string(id)).second["code"], MODEL_CODE);
+	auto [s3, b3] = call("PUT", "/api/v1/models/" + std::to_string(id), {{"description", "better"}});
+	EXPECT_EQ(s3, 200);
+	EXPECT_EQ(b3["description"], "better");
+}
+
+TEST_F(ApiTest, FieldTypeAndKwargsErrorsGive400NamingTheField) {
+	auto [s1, b1] = call("POST", "/api/v1/models", {{"name", 5}, {"code", MODEL_CODE}});
+	EXPECT_EQ(s1, 400);
+	EXPECT_EQ(b1["detail"]["field"], "name");
+	auto [s2, b2] = call("POST", "/api/v1/models", {{"name", "x"}});
+	EXPECT_EQ(s2, 400);
+	EXPECT_NE(b2["error"].get<std::string>().find("\"code\" is required"), std::string::npos) << b2;
+	int64_t m = create_model("m");
+	auto [s3, b3] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, "x"})}});
+	EXPECT_EQ(s3, 400) << b3;
+	auto [s4, b4] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, 999})}});
+	EXPECT_EQ(s4, 400) << b4;
+	EXPECT_NE(b4["error"].get<std::string>().find("999"), std::string::npos);
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto [s5, b5] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"kwargs_fit", "epochs=5, x"}});
+	EXPECT_EQ(s5, 400) << b5;
+	EXPECT_EQ(b5["detail"]["field"], "kwargs_fit");
+	EXPECT_EQ(b5["detail"]["column"], 11);
+	EXPECT_TRUE(call("GET", "/api/v1/deployments").second.empty()) << "a rejected deployment leaves nothing";
+}
+
+TEST_F(ApiTest, WrongStateGives409) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	std::string result = "/api/v1/results/" + std::to_string(r1);
+	auto [s1, b1] = call("POST", result + "/status", {{"status", "finished"}});
+	EXPECT_EQ(s1, 409) << "deployed cannot jump to finished";
+	EXPECT_NE(b1["error"].get<std::string>().find("deployed"), std::string::npos) << b1;
+	auto [s2, b2] = call("POST", "/api/v1/inferences",
+	                     {{"model_result", r1}, {"input_format", "RAW"}, {"input_topic", "i"}, {"output_topic", "o"}});
+	EXPECT_EQ(s2, 409) << "only finished results serve inference: " << b2;
+	EXPECT_EQ(call("DELETE", "/api/v1/configurations/" + deployment["configuration"].dump()).first, 409);
+	EXPECT_EQ(call("PUT", "/api/v1/configurations/" + deployment["configuration"].dump(), {{"name", "x"}}).first, 409);
+	EXPECT_EQ(call("DELETE", "/api/v1/models/" + deployment["results"][0]["model"].dump()).first, 409);
+	EXPECT_EQ(call("DELETE", result).first, 409);
+	EXPECT_EQ(call("POST", result + "/stop").first, 200);
+	EXPECT_EQ(call("POST", result + "/stop").first, 409);
+	EXPECT_EQ(call("POST", result + "/epochs", {{"epoch", 1}, {"metrics", json::object()}}).first, 409);
+	EXPECT_EQ(call("POST", result + "/status", {{"status", "running"}}).first, 409);
+	auto [s3, b3] = call("POST", result + "/status", {{"status", "done"}});
+	EXPECT_EQ(s3, 400) << b3;
+}
+
+TEST_F(ApiTest, UnknownIdsAndRoutesGive404Json) {
+	for (const char *path :
+	     {"/api/v1/models/42", "/api/v1/configurations/42", "/api/v1/deployments/42", "/api/v1/results/42",
+	      "/api/v1/results/42/model", "/api/v1/inferences/42", "/api/v1/datasources/42", "/api/v1/nothing-here"}) {
+		auto [status, body] = call("GET", path);
+		EXPECT_EQ(status, 404) << path;
+		EXPECT_TRUE(body.is_object() && body["error"].is_string()) << path << ": " << body;
+	}
+	EXPECT_NE(call("GET", "/api/v1/models/42").second["error"].get<std::string>().find("model 42"), std::string::npos);
+	EXPECT_EQ(call("DELETE", "/api/v1/models/42").first, 404);
+	EXPECT_EQ(call("POST", "/api/v1/results/42/stop").first, 404);
+	EXPECT_EQ(call("POST", "/api/v1/datasources/42/send", {{"deployment", 1}}).first, 404);
+}
+
+TEST_F(ApiTest, BadJsonGives400WithPosition) {
+	auto r = client_->Post("/api/v1/models", "{\"name\": \"x\",\n \"code\": }", "application/json");
+	ASSERT_TRUE(r);
+	EXPECT_EQ(r->status, 400);
+	auto body = json::parse(r->body);
+	EXPECT_EQ(body["detail"]["line"], 2);
+	EXPECT_EQ(body["detail"]["column"], 10);
+	EXPECT_EQ(body["detail"]["position"], 23);
+	EXPECT_NE(body["error"].get<std::string>().find("not valid JSON"), std::string::npos);
+	EXPECT_EQ(call("POST", "/api/v1/models", json::array({1})).first, 400);
+	EXPECT_EQ(client_->Post("/api/v1/models", "", "application/json")->status, 400);
+}
+
+TEST_F(ApiTest, MutatingCallsNeedTheToken) {
+	httplib::Client anonymous("127.0.0.1", server_->port());
+	auto r = anonymous.Post("/api/v1/models", json{{"name", "x"}, {"code", MODEL_CODE}}.dump(), "application/json");
+	ASSERT_TRUE(r);
+	EXPECT_EQ(r->status, 401);
+	EXPECT_NE(json::parse(r->body)["error"].get<std::string>().find("Authorization: Bearer"), std::string::npos);
+	EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+	anonymous.set_bearer_token_auth("0123");
+	EXPECT_EQ(anonymous.Delete("/api/v1/models/1")->status, 401);
+	EXPECT_EQ(anonymous.Put("/api/v1/results/1/model", "x", "application/octet-stream")->status, 401);
+	EXPECT_EQ(anonymous.Get("/api/v1/models")->status, 200) << "reading needs no token";
+	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty()) << "the refused create stored nothing";
+}
+
+TEST_F(ApiTest, OrchestratorFailureGives503AndMarksResultsFailed) {
+	orchestrator_.fail = true;
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto [status, body] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}});
+	EXPECT_EQ(status, 503);
+	EXPECT_NE(body["error"].get<std::string>().find("no worker slots left"), std::string::npos) << body;
+	EXPECT_EQ(body["detail"]["results"][0]["status"], "failed");
+	EXPECT_EQ(body["detail"]["results"][0]["status_detail"], "no worker slots left");
+}
+
+TEST_F(ApiTest, SendWithoutPublisherGives503) {
+	ApiOptions options;
+	options.store = store_.get();
+	options.orchestrator = &orchestrator_;
+	options.validate_model = fake_validator;
+	options.admin_token = token_;
+	ApiServer bare(options);
+	bare.start("127.0.0.1", 0);
+	httplib::Client client("127.0.0.1", bare.port());
+	client.set_bearer_token_auth(token_.c_str());
+	json deployment = deploy_two();
+	store::Datasource source;
+	source.deployment = deployment["id"];
+	source.topic = "t:0:0:1";
+	auto recorded = store_->add_datasource(source);
+	auto r = client.Post(("/api/v1/datasources/" + std::to_string(recorded.id) + "/send").c_str(),
+	                     json{{"deployment", deployment["id"]}}.dump(), "application/json");
+	ASSERT_TRUE(r);
+	EXPECT_EQ(r->status, 503);
+	EXPECT_NE(r->body.find("--bootstrap-servers"), std::string::npos) << r->body;
+	auto page = client.Get("/");
+	EXPECT_EQ(page->status, 404) << "no web root configured";
+}
+
+TEST_F(ApiTest, OpenApiDocumentDescribesExactlyTheServedRoutes) {
+	auto [status, document] = call("GET", "/api/v1/openapi.json");
+	ASSERT_EQ(status, 200);
+	EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");
+	std::set<std::pair<std::string, std::string>> documented, served;
+	for (const auto &[path, item] : document["paths"].items()) {
+		for (const auto &[method, operation] : item.items()) {
+			std::string upper = method;
+			for (auto &c : upper) {
+				c = char(std::toupper(static_cast<unsigned char>(c)));
+			}
+			documented.insert({upper, path});
+			EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+			// Mutating operations declare the bearer token.
+			EXPECT_EQ(operation.contains("security"), upper != "GET") << method << " " << path;
+		}
+	}
+	for (const auto &route : server_->routes()) {
+		served.insert({route.method, route.path});
+	}
+	for (const auto &route : served) {
+		EXPECT_TRUE(documented.count(route)) << "served but not documented: " << route.first << " " << route.second;
+	}
+	for (const auto &route : documented) {
+		EXPECT_TRUE(served.count(route)) << "documented but not served: " << route.first << " " << route.second;
+	}
+	EXPECT_GE(served.size(), 30u);
+}
+
+TEST_F(ApiTest, MetricsEndpointCountsRequestsAndJobsByState) {
+	deploy_two();
+	call("GET", "/api/v1/models/9999");
+	// httplib counts a request in its logger, after the answer went out:
+	// wait (briefly) until the 404 above is counted.
+	std::string text;
+	for (int i = 0; i < 100 && text.find("code=\"404\"") == std::string::npos; i++) {
+		if (i > 0) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		}
+		auto r = client_->Get("/metrics");
+		ASSERT_TRUE(r);
+		EXPECT_EQ(r->status, 200);
+		text = r->body;
+	}
+	EXPECT_NE(text.find("kafkaml_jobs{kind=\"training\",state=\"deployed\"} 2"), std::string::npos) << text;
+	EXPECT_NE(text.find("kafkaml_jobs{kind=\"inference\",state=\"running\"} 0"), std::string::npos);
+	EXPECT_NE(text.find("kafkaml_http_requests_total{code=\"404\",method=\"GET\"} 1"), std::string::npos) << text;
+	// Families the jobs feed appear once a job reports (prometheus-cpp omits empty ones).
+	server_->metrics().inference_lag(7).Set(12);
+	EXPECT_NE(client_->Get("/metrics")->body.find("kafkaml_inference_consumer_lag{inference=\"7\"} 12"),
+	          std::string::npos);
+}
+
+TEST_F(ApiTest, TrainingProgressGaugeFollowsEpochs) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	call("POST", "/api/v1/results/" + std::to_string(r1) + "/status", {{"status", "running"}});
+	call("POST", "/api/v1/results/" + std::to_string(r1) + "/epochs", {{"epoch", 1}, {"metrics", {{"loss", 1}}}});
+	auto body = client_->Get("/metrics")->body;
+	EXPECT_NE(body.find("kafkaml_training_progress{result=\"" + std::to_string(r1) + "\"} 0.25"), std::string::npos)
+	    << body;
+}
+
+TEST_F(ApiTest, StaticFilesWithIndexFallbackAndNoEscape) {
+	auto app = client_->Get("/assets/app.js");
+	ASSERT_TRUE(app);
+	EXPECT_EQ(app->status, 200);
+	EXPECT_EQ(app->body, "console.log(1)");
+	EXPECT_EQ(app->get_header_value("Content-Type"), "text/javascript");
+	for (const char *route : {"/", "/models/3", "/deployments"}) {
+		auto page = client_->Get(route);
+		ASSERT_TRUE(page);
+		EXPECT_EQ(page->status, 200) << route;
+		EXPECT_EQ(page->body, "<html>kafka-ml</html>") << route;
+	}
+	auto escape = client_->Get("/../secret.txt");
+	ASSERT_TRUE(escape);
+	EXPECT_EQ(escape->body.find("outside"), std::string::npos);
+	auto escape2 = client_->Get("/assets/%2e%2e/%2e%2e/secret.txt");
+	ASSERT_TRUE(escape2);
+	EXPECT_EQ(escape2->body.find("outside"), std::string::npos);
+}
+
+} // namespace
+} // namespace kafkaml::control

@@ -1,0 +1,36 @@
+#pragma once
+
+// Checks the API runs on user text before storing it, injected at
+// construction so that the control module needs no model parser of its own.
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace kafkaml::control {
+
+//! A definition the user must fix; line and column are 1-based (0: unknown).
+class ValidationError : public std::runtime_error {
+public:
+	ValidationError(int line_, int column_, const std::string &message)
+	    : std::runtime_error(message), line(line_), column(column_) {}
+	int line;
+	int column;
+};
+
+//! Validates model code (Keras subset, Keras JSON, ...); throws ValidationError.
+using ModelValidator = std::function<void(std::string_view code)>;
+
+//! Turns fit/evaluate kwargs text (the original's "epochs=5, shuffle=True"
+//! string or a JSON object's text) into a JSON object; throws ValidationError.
+using KwargsParser = std::function<nlohmann::json(std::string_view text)>;
+
+//! The default KwargsParser: a JSON object as is, or comma-separated
+//! `name=value` pairs whose values are Python literals (ints, floats,
+//! True/False/None, quoted strings). Thread: any.
+nlohmann::json parse_kwargs(std::string_view text);
+
+} // namespace kafkaml::control

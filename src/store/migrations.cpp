@@ -1,0 +1,191 @@
+#include "store/migrations.h"
+
+#include "store/store.h"
+#include "store/time_text.h"
+
+#include <string>
+
+namespace kafkaml::store {
+namespace {
+
+const char *const MIGRATION_1 = R"sql(
+CREATE TABLE models (
+	id {id},
+	name TEXT NOT NULL,
+	description TEXT NOT NULL,
+	imports TEXT NOT NULL,
+	code TEXT NOT NULL,
+	framework TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE configurations (
+	id {id},
+	name TEXT NOT NULL,
+	description TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE configuration_models (
+	configuration_id BIGINT NOT NULL REFERENCES configurations(id) ON DELETE CASCADE,
+	position BIGINT NOT NULL,
+	model_id BIGINT NOT NULL REFERENCES models(id),
+	PRIMARY KEY (configuration_id, position)
+);
+CREATE TABLE deployments (
+	id {id},
+	configuration_id BIGINT NOT NULL REFERENCES configurations(id),
+	batch BIGINT NOT NULL,
+	kwargs_fit TEXT NOT NULL,
+	kwargs_val TEXT NOT NULL,
+	kwargs_fit_parsed TEXT NOT NULL,
+	kwargs_val_parsed TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE results (
+	id {id},
+	deployment_id BIGINT NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+	model_id BIGINT NOT NULL REFERENCES models(id),
+	status TEXT NOT NULL,
+	status_changed TEXT NOT NULL,
+	status_detail TEXT NOT NULL,
+	train_metrics TEXT NOT NULL,
+	val_metrics TEXT NOT NULL,
+	test_metrics TEXT NOT NULL,
+	training_time {real},
+	created_at TEXT NOT NULL
+);
+CREATE TABLE result_epochs (
+	result_id BIGINT NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+	epoch BIGINT NOT NULL,
+	metrics TEXT NOT NULL,
+	time TEXT NOT NULL,
+	PRIMARY KEY (result_id, epoch)
+);
+CREATE TABLE trained_models (
+	result_id BIGINT PRIMARY KEY REFERENCES results(id) ON DELETE CASCADE,
+	data {blob} NOT NULL,
+	size BIGINT NOT NULL,
+	uploaded_at TEXT NOT NULL
+);
+CREATE TABLE inferences (
+	id {id},
+	model_result_id BIGINT NOT NULL REFERENCES results(id),
+	replicas BIGINT NOT NULL,
+	input_format TEXT NOT NULL,
+	input_config TEXT NOT NULL,
+	input_topic TEXT NOT NULL,
+	output_topic TEXT NOT NULL,
+	dead_letter_topic TEXT NOT NULL,
+	status TEXT NOT NULL,
+	status_changed TEXT NOT NULL,
+	status_detail TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE datasources (
+	id {id},
+	deployment_id BIGINT NOT NULL,
+	topic TEXT NOT NULL,
+	input_format TEXT NOT NULL,
+	input_config TEXT NOT NULL,
+	description TEXT NOT NULL,
+	validation_rate {real} NOT NULL,
+	test_rate {real} NOT NULL,
+	total_msg BIGINT NOT NULL,
+	time TEXT NOT NULL
+);
+CREATE TABLE settings (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE jobs (
+	id {id},
+	kind TEXT NOT NULL,
+	owner_id BIGINT NOT NULL,
+	replica BIGINT NOT NULL,
+	desired_state TEXT NOT NULL,
+	pid BIGINT,
+	host TEXT NOT NULL,
+	restarts BIGINT NOT NULL,
+	updated_at TEXT NOT NULL,
+	UNIQUE (kind, owner_id, replica)
+);
+)sql";
+
+// Lookups the API does on every page of results and on every inference
+// created (its datasource), and the foreign keys checked on delete.
+const char *const MIGRATION_2 = R"sql(
+CREATE INDEX results_by_deployment ON results (deployment_id);
+CREATE INDEX datasources_by_deployment ON datasources (deployment_id, id);
+CREATE INDEX configuration_models_by_model ON configuration_models (model_id);
+CREATE INDEX inferences_by_result ON inferences (model_result_id);
+)sql";
+
+std::string for_dialect(std::string_view sql, SqlDialect dialect) {
+	bool lite = dialect == SqlDialect::SQLite;
+	std::string out(sql);
+	auto replace_all = [&out](std::string_view token, std::string_view with) {
+		for (size_t at = out.find(token); at != std::string::npos; at = out.find(token, at + with.size())) {
+			out.replace(at, token.size(), with);
+		}
+	};
+	replace_all("{id}", lite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+	replace_all("{blob}", lite ? "BLOB" : "BYTEA");
+	replace_all("{real}", lite ? "REAL" : "DOUBLE PRECISION");
+	return out;
+}
+
+int current_version(SqlConnection &connection) {
+	auto rows = connection.query("SELECT MAX(version) FROM schema_version", {});
+	if (rows.empty() || !rows[0][0]) {
+		return 0;
+	}
+	return std::stoi(*rows[0][0]);
+}
+
+} // namespace
+
+const std::vector<Migration> &migrations() {
+	static const std::vector<Migration> all = {
+	    {1, "tables of every entity", MIGRATION_1},
+	    {2, "indexes for lookups by deployment, model and result", MIGRATION_2},
+	};
+	return all;
+}
+
+int apply_migrations(SqlConnection &connection) {
+	connection.execute_script(
+	    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+	    "applied_at TEXT NOT NULL)");
+	int version = current_version(connection);
+	int newest = migrations().back().version;
+	if (version > newest) {
+		throw StoreError("the store's schema is version " + std::to_string(version) + " but this kafkaml knows only " +
+		                 std::to_string(newest) + "; run a newer kafkaml or use another store");
+	}
+	for (const auto &migration : migrations()) {
+		if (migration.version <= version) {
+			continue;
+		}
+		connection.begin();
+		try {
+			// Re-check inside the transaction: another server may have just
+			// applied it (PostgreSQL; SQLite's BEGIN IMMEDIATE already excludes it).
+			if (current_version(connection) >= migration.version) {
+				connection.commit();
+				continue;
+			}
+			connection.execute_script(for_dialect(migration.sql, connection.dialect()));
+			std::string now = now_text();
+			connection.query("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+			                 {int64_t(migration.version), migration.description, std::string_view(now)});
+			connection.commit();
+		} catch (const std::exception &e) {
+			connection.rollback();
+			throw StoreError("schema migration " + std::to_string(migration.version) + " (" +
+			                 std::string(migration.description) + ") failed: " + e.what());
+		}
+		version = migration.version;
+	}
+	return version;
+}
+
+} // namespace kafkaml::store

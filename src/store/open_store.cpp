@@ -1,0 +1,24 @@
+#include "store/sql_store.h"
+
+namespace kafkaml::store {
+
+std::unique_ptr<Store> open_store(std::string_view url) {
+	if (url.starts_with("sqlite:")) {
+		std::string path(url.substr(7));
+		if (path.starts_with("//")) {
+			path = path.substr(2); // sqlite://relative or sqlite:///absolute
+		}
+		if (path.empty()) {
+			throw StoreError(
+			    "the store URL sqlite: names no file; use sqlite:PATH, e.g. sqlite:./kafkaml-data/kafkaml.db");
+		}
+		return make_sql_store(open_sqlite_connection(path));
+	}
+	if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+		return make_sql_store(open_postgres_connection(std::string(url)));
+	}
+	throw StoreError("unknown store URL \"" + std::string(url) +
+	                 "\"; use sqlite:PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
+}
+
+} // namespace kafkaml::store

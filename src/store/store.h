@@ -1,0 +1,258 @@
+#pragma once
+
+// The metadata store: every entity the control plane keeps (DESIGN §5) behind
+// one interface, with a SQLite and a PostgreSQL implementation chosen by URL.
+//
+// Field names follow the original Kafka-ML REST API where it had them
+// (ml_models, batch, kwargs_fit, model_result, input_config, ...), so the API
+// layer maps them one to one.
+//
+// Errors: NotFound (unknown id), Conflict (the entity's state forbids the
+// change), InvalidArgument (a reference in the input does not exist), and
+// StoreError for anything the database itself reports. Each method is atomic:
+// a change that touches several rows runs in one transaction.
+//
+// Thread-safety: every implementation is safe to call from any thread; calls
+// are serialised on one connection (see sql_store.h).
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kafkaml::store {
+
+class StoreError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+class NotFound : public StoreError {
+public:
+	using StoreError::StoreError;
+};
+class Conflict : public StoreError {
+public:
+	using StoreError::StoreError;
+};
+class InvalidArgument : public StoreError {
+public:
+	using StoreError::StoreError;
+};
+
+struct Model {
+	int64_t id = 0;
+	std::string name;
+	std::string description;
+	std::string imports;
+	std::string code;
+	std::string framework = "keras";
+	std::string created_at; //!< ISO 8601 UTC, set by the store
+};
+
+struct Configuration {
+	int64_t id = 0;
+	std::string name;
+	std::string description;
+	std::vector<int64_t> ml_models; //!< in the order given
+	std::string created_at;
+};
+
+//! `kwargs_fit`/`kwargs_val` hold what the user sent (a JSON object or the
+//! original's "epochs=5, steps_per_epoch=1000" string); the `_parsed` twins
+//! hold the parsed object the jobs use.
+struct Deployment {
+	int64_t id = 0;
+	int64_t configuration = 0;
+	int64_t batch = 1;
+	nlohmann::json kwargs_fit = nlohmann::json::object();
+	nlohmann::json kwargs_val = nlohmann::json::object();
+	nlohmann::json kwargs_fit_parsed = nlohmann::json::object();
+	nlohmann::json kwargs_val_parsed = nlohmann::json::object();
+	std::string created_at;
+};
+
+//! created -> deployed -> running -> finished | stopped | failed
+//! (created and deployed may also go straight to stopped or failed).
+enum class ResultStatus { Created, Deployed, Running, Finished, Stopped, Failed };
+
+std::string_view to_string(ResultStatus status);
+//! Throws InvalidArgument naming the accepted values.
+ResultStatus result_status_from_string(std::string_view text);
+//! True for finished, stopped and failed: no job runs and none will.
+bool is_terminal(ResultStatus status);
+//! Whether `from -> to` is a step of the status machine. The same status
+//! twice is allowed (a restarted job reports "running" again).
+bool is_valid_transition(ResultStatus from, ResultStatus to);
+
+struct EpochMetrics {
+	int64_t epoch = 0;
+	nlohmann::json metrics = nlohmann::json::object(); //!< e.g. {"loss": 0.3, "accuracy": 0.9, "val_loss": ...}
+	std::string time;
+};
+
+//! One training result: one model of a deployed configuration.
+struct Result {
+	int64_t id = 0;
+	int64_t deployment = 0;
+	int64_t model = 0;
+	ResultStatus status = ResultStatus::Created;
+	std::string status_changed;
+	std::string status_detail; //!< why it failed or stopped; empty otherwise
+	nlohmann::json train_metrics = nlohmann::json::object();
+	nlohmann::json val_metrics = nlohmann::json::object();
+	nlohmann::json test_metrics = nlohmann::json::object();
+	std::optional<double> training_time; //!< seconds
+	std::vector<EpochMetrics> epochs;    //!< filled by get_result only, by epoch
+	int64_t trained_model_size = -1;     //!< bytes; -1 when no model was uploaded
+	std::string created_at;
+};
+
+//! What a training job reports with a status change; unset parts keep their value.
+struct ResultReport {
+	std::optional<std::string> detail;
+	std::optional<nlohmann::json> train_metrics;
+	std::optional<nlohmann::json> val_metrics;
+	std::optional<nlohmann::json> test_metrics;
+	std::optional<double> training_time;
+};
+
+//! deployed -> running -> stopped | failed (deployed may go to stopped or failed).
+enum class InferenceStatus { Deployed, Running, Stopped, Failed };
+std::string_view to_string(InferenceStatus status);
+InferenceStatus inference_status_from_string(std::string_view text);
+bool is_terminal(InferenceStatus status);
+
+struct Inference {
+	int64_t id = 0;
+	int64_t model_result = 0;
+	int64_t replicas = 1;
+	std::string input_format; //!< "RAW" or "AVRO"
+	nlohmann::json input_config = nlohmann::json::object();
+	std::string input_topic;
+	std::string output_topic;
+	std::string dead_letter_topic;
+	InferenceStatus status = InferenceStatus::Deployed;
+	std::string status_changed;
+	std::string status_detail;
+	std::string created_at;
+};
+
+//! A data stream announced by a control message (DESIGN §3).
+struct Datasource {
+	int64_t id = 0;
+	int64_t deployment = 0;
+	std::string topic; //!< "topic:partition:start:end[,...]"
+	std::string input_format;
+	nlohmann::json input_config = nlohmann::json::object();
+	std::string description;
+	double validation_rate = 0;
+	double test_rate = 0;
+	int64_t total_msg = 0;
+	std::string time; //!< when it was recorded
+};
+
+//! An orchestrator's record of one process it must keep running or stopped.
+enum class JobKind { Training, Inference };
+std::string_view to_string(JobKind kind);
+JobKind job_kind_from_string(std::string_view text);
+
+struct Job {
+	int64_t id = 0;
+	JobKind kind = JobKind::Training;
+	int64_t owner = 0;                     //!< result id (training) or inference id
+	int64_t replica = 0;                   //!< 0 for training; 0..replicas-1 for inference
+	std::string desired_state = "running"; //!< "running" or "stopped"
+	std::optional<int64_t> pid;
+	std::string host;
+	int64_t restarts = 0;
+	std::string updated_at;
+};
+
+class Store {
+public:
+	virtual ~Store() = default;
+
+	// Models. delete_model: Conflict while a configuration uses it.
+	virtual Model create_model(const Model &model) = 0;
+	virtual Model get_model(int64_t id) = 0;
+	virtual std::vector<Model> list_models() = 0;
+	virtual Model update_model(const Model &model) = 0;
+	virtual void delete_model(int64_t id) = 0;
+
+	// Configurations. ml_models must name existing models (InvalidArgument).
+	// update/delete: Conflict while a deployment uses it.
+	virtual Configuration create_configuration(const Configuration &configuration) = 0;
+	virtual Configuration get_configuration(int64_t id) = 0;
+	virtual std::vector<Configuration> list_configurations() = 0;
+	virtual Configuration update_configuration(const Configuration &configuration) = 0;
+	virtual void delete_configuration(int64_t id) = 0;
+
+	//! Inserts the deployment and one result (status created) per model of
+	//! its configuration, in one transaction. Returns the new results.
+	virtual std::pair<Deployment, std::vector<Result>> create_deployment(const Deployment &deployment) = 0;
+	virtual Deployment get_deployment(int64_t id) = 0;
+	virtual std::vector<Deployment> list_deployments() = 0;
+	//! Deletes the deployment with its results, epochs and models. Conflict
+	//! while a result is not terminal or an inference uses one.
+	virtual void delete_deployment(int64_t id) = 0;
+
+	virtual Result get_result(int64_t id) = 0;
+	//! All results, or those of one deployment; `epochs` left empty.
+	virtual std::vector<Result> list_results(std::optional<int64_t> deployment = std::nullopt) = 0;
+	//! Checks the transition and applies it with the report in one
+	//! transaction; Conflict names both states when it is not allowed.
+	virtual Result update_result_status(int64_t id, ResultStatus to, const ResultReport &report = {}) = 0;
+	//! Records one epoch's metrics (replacing a earlier report of the same
+	//! epoch, as a restarted job re-sends them). Conflict once terminal.
+	virtual void append_epoch(int64_t id, const EpochMetrics &epoch) = 0;
+	virtual void put_trained_model(int64_t id, std::string_view bytes) = 0;
+	virtual std::optional<std::string> get_trained_model(int64_t id) = 0;
+	//! Conflict while not terminal or an inference uses it.
+	virtual void delete_result(int64_t id) = 0;
+
+	//! Conflict unless the result is finished.
+	virtual Inference create_inference(const Inference &inference) = 0;
+	virtual Inference get_inference(int64_t id) = 0;
+	virtual std::vector<Inference> list_inferences() = 0;
+	//! Conflict once terminal (stopped/failed inferences do not come back).
+	virtual Inference update_inference_status(int64_t id, InferenceStatus to, std::string_view detail = {}) = 0;
+	//! Conflict once terminal; InvalidArgument when replicas < 1.
+	virtual Inference set_inference_replicas(int64_t id, int64_t replicas) = 0;
+	//! Conflict while not terminal.
+	virtual void delete_inference(int64_t id) = 0;
+
+	virtual Datasource add_datasource(const Datasource &datasource) = 0;
+	virtual Datasource get_datasource(int64_t id) = 0;
+	virtual std::vector<Datasource> list_datasources() = 0;
+	//! The newest datasource recorded for a deployment, if any.
+	virtual std::optional<Datasource> latest_datasource(int64_t deployment) = 0;
+
+	//! Small key/value settings (the admin token among them).
+	virtual std::optional<std::string> get_setting(std::string_view key) = 0;
+	virtual void put_setting(std::string_view key, std::string_view value) = 0;
+	//! Stores `value` unless the key exists; returns the stored value. Atomic,
+	//! so two servers starting together agree on one admin token.
+	virtual std::string put_setting_if_absent(std::string_view key, std::string_view value) = 0;
+
+	//! Inserts or updates the job keyed by (kind, owner, replica).
+	virtual Job upsert_job(const Job &job) = 0;
+	virtual std::vector<Job> list_jobs() = 0;
+	virtual void delete_job(int64_t id) = 0;
+
+	//! Newest schema version applied (the number of the last migration).
+	virtual int schema_version() = 0;
+};
+
+//! Opens (creating if needed) the store named by `url`:
+//! `sqlite:PATH` (parent directories are created) or
+//! `postgresql://...` / `postgres://...` (libpq connection URI).
+//! Applies pending schema migrations. Throws StoreError with what to fix.
+std::unique_ptr<Store> open_store(std::string_view url);
+
+} // namespace kafkaml::store

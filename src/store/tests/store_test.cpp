@@ -1,0 +1,274 @@
+#include "store_test.h"
+
+#include <thread>
+
+namespace kafkaml::store {
+namespace {
+
+Model make_model(const std::string &name) {
+	Model m;
+	m.name = name;
+	m.description = "a model";
+	m.imports = "import tensorflow as tf";
+	m.code = "model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])";
+	return m;
+}
+
+// A deployment of a configuration of two new models.
+std::pair<Deployment, std::vector<Result>> deploy_two(Store &store) {
+	auto a = store.create_model(make_model("a"));
+	auto b = store.create_model(make_model("b"));
+	auto configuration = store.create_configuration({0, "c", "two models", {a.id, b.id}, ""});
+	Deployment d;
+	d.configuration = configuration.id;
+	d.batch = 10;
+	d.kwargs_fit = "epochs=5, steps_per_epoch=1000";
+	d.kwargs_fit_parsed = {{"epochs", 5}, {"steps_per_epoch", 1000}};
+	return store.create_deployment(d);
+}
+
+Result finish(Store &store, int64_t id) {
+	store.update_result_status(id, ResultStatus::Deployed);
+	store.update_result_status(id, ResultStatus::Running);
+	return store.update_result_status(id, ResultStatus::Finished);
+}
+
+} // namespace
+
+TEST_P(StoreTest, MigrationsAppliedOnceAndReopenKeepsData) {
+	EXPECT_EQ(store_->schema_version(), 2);
+	auto model = store_->create_model(make_model("kept"));
+	store_.reset();
+	auto again = open_store(url_);
+	EXPECT_EQ(again->schema_version(), 2);
+	EXPECT_EQ(again->get_model(model.id).name, "kept");
+}
+
+TEST_P(StoreTest, ModelCrud) {
+	auto created = store_->create_model(make_model("m1"));
+	EXPECT_GT(created.id, 0);
+	EXPECT_FALSE(created.created_at.empty());
+	EXPECT_EQ(created.framework, "keras");
+	created.description = "changed";
+	created.code = "x = 1\n'quoted' \"text\" ? with a question mark";
+	store_->update_model(created);
+	auto read = store_->get_model(created.id);
+	EXPECT_EQ(read.description, "changed");
+	EXPECT_EQ(read.code, created.code);
+	EXPECT_EQ(store_->list_models().size(), 1u);
+	store_->delete_model(created.id);
+	EXPECT_THROW(store_->get_model(created.id), NotFound);
+	EXPECT_THROW(store_->delete_model(created.id), NotFound);
+	Model ghost = make_model("ghost");
+	ghost.id = 999;
+	EXPECT_THROW(store_->update_model(ghost), NotFound);
+}
+
+TEST_P(StoreTest, ConfigurationKeepsModelOrderAndChecksReferences) {
+	auto a = store_->create_model(make_model("a"));
+	auto b = store_->create_model(make_model("b"));
+	auto c = store_->create_configuration({0, "conf", "", {b.id, a.id, b.id}, ""});
+	EXPECT_EQ(store_->get_configuration(c.id).ml_models, (std::vector<int64_t>{b.id, a.id, b.id}));
+	EXPECT_THROW(store_->create_configuration({0, "bad", "", {a.id, 12345}, ""}), InvalidArgument);
+	EXPECT_EQ(store_->list_configurations().size(), 1u) << "the failed create must leave nothing behind";
+	EXPECT_THROW(store_->delete_model(a.id), Conflict);
+	c.ml_models = {a.id};
+	c.name = "renamed";
+	auto updated = store_->update_configuration(c);
+	EXPECT_EQ(updated.ml_models, std::vector<int64_t>{a.id});
+	EXPECT_EQ(updated.name, "renamed");
+	store_->delete_model(b.id);
+	store_->delete_configuration(c.id);
+	EXPECT_THROW(store_->get_configuration(c.id), NotFound);
+}
+
+TEST_P(StoreTest, DeploymentCreatesOneResultPerModel) {
+	auto [deployment, results] = deploy_two(*store_);
+	ASSERT_EQ(results.size(), 2u);
+	for (const auto &r : results) {
+		EXPECT_EQ(r.status, ResultStatus::Created);
+		EXPECT_EQ(r.deployment, deployment.id);
+		EXPECT_EQ(r.trained_model_size, -1);
+	}
+	auto read = store_->get_deployment(deployment.id);
+	EXPECT_EQ(read.batch, 10);
+	EXPECT_EQ(read.kwargs_fit, "epochs=5, steps_per_epoch=1000");
+	EXPECT_EQ(read.kwargs_fit_parsed["steps_per_epoch"], 1000);
+	EXPECT_EQ(store_->list_results(deployment.id).size(), 2u);
+	EXPECT_EQ(store_->list_results(deployment.id + 100).size(), 0u);
+	EXPECT_THROW(store_->delete_configuration(read.configuration), Conflict);
+	Deployment bad;
+	bad.configuration = 777;
+	EXPECT_THROW(store_->create_deployment(bad), InvalidArgument);
+}
+
+TEST_P(StoreTest, ResultStatusMachine) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	EXPECT_THROW(store_->update_result_status(id, ResultStatus::Running), Conflict);
+	EXPECT_THROW(store_->update_result_status(id, ResultStatus::Finished), Conflict);
+	store_->update_result_status(id, ResultStatus::Deployed);
+	store_->update_result_status(id, ResultStatus::Running);
+	store_->update_result_status(id, ResultStatus::Running); // a restarted job says it again
+	ResultReport report;
+	report.train_metrics = nlohmann::json{{"loss", 0.25}, {"accuracy", 0.9}};
+	report.test_metrics = nlohmann::json{{"loss", 0.3}};
+	report.training_time = 2.5;
+	auto done = store_->update_result_status(id, ResultStatus::Finished, report);
+	EXPECT_EQ(done.status, ResultStatus::Finished);
+	EXPECT_EQ(done.train_metrics["accuracy"], 0.9);
+	EXPECT_EQ(done.test_metrics["loss"], 0.3);
+	EXPECT_EQ(done.val_metrics, nlohmann::json::object());
+	ASSERT_TRUE(done.training_time);
+	EXPECT_DOUBLE_EQ(*done.training_time, 2.5);
+	EXPECT_THROW(store_->update_result_status(id, ResultStatus::Stopped), Conflict);
+	EXPECT_THROW(store_->update_result_status(id, ResultStatus::Running), Conflict);
+	EXPECT_THROW(store_->update_result_status(9999, ResultStatus::Running), NotFound);
+	// The other result stops straight from created.
+	EXPECT_EQ(store_->update_result_status(results[1].id, ResultStatus::Stopped, {.detail = "by user"}).status_detail,
+	          "by user");
+}
+
+TEST_P(StoreTest, EpochsAppendReplaceAndCloseWithTheResult) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	store_->update_result_status(id, ResultStatus::Deployed);
+	store_->update_result_status(id, ResultStatus::Running);
+	store_->append_epoch(id, {2, {{"loss", 0.5}}, ""});
+	store_->append_epoch(id, {1, {{"loss", 0.9}}, ""});
+	store_->append_epoch(id, {2, {{"loss", 0.4}}, ""}); // re-sent after a restart
+	auto read = store_->get_result(id);
+	ASSERT_EQ(read.epochs.size(), 2u);
+	EXPECT_EQ(read.epochs[0].epoch, 1);
+	EXPECT_EQ(read.epochs[1].metrics["loss"], 0.4);
+	store_->update_result_status(id, ResultStatus::Failed, {.detail = "out of memory"});
+	EXPECT_THROW(store_->append_epoch(id, {3, {}, ""}), Conflict);
+	EXPECT_THROW(store_->append_epoch(4242, {1, {}, ""}), NotFound);
+}
+
+TEST_P(StoreTest, TrainedModelBlobRoundTripsEveryByte) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	EXPECT_FALSE(store_->get_trained_model(id));
+	std::string bytes;
+	for (int i = 0; i < 70000; i++) {
+		bytes.push_back(char(i * 7 % 256));
+	}
+	store_->put_trained_model(id, bytes);
+	EXPECT_EQ(store_->get_trained_model(id), bytes);
+	EXPECT_EQ(store_->get_result(id).trained_model_size, 70000);
+	store_->put_trained_model(id, std::string("\0\x01", 2));
+	EXPECT_EQ(store_->get_trained_model(id), std::string("\0\x01", 2));
+	EXPECT_THROW(store_->put_trained_model(5555, "x"), NotFound);
+}
+
+TEST_P(StoreTest, InferenceOnlyFromFinishedResultAndItsLifecycle) {
+	auto [deployment, results] = deploy_two(*store_);
+	Inference i;
+	i.model_result = results[0].id;
+	i.replicas = 2;
+	i.input_format = "RAW";
+	i.input_config = {{"data_type", "float32"}};
+	i.input_topic = "in";
+	i.output_topic = "out";
+	i.dead_letter_topic = "in-dlq";
+	EXPECT_THROW(store_->create_inference(i), Conflict);
+	finish(*store_, results[0].id);
+	i.replicas = 0;
+	EXPECT_THROW(store_->create_inference(i), InvalidArgument);
+	i.replicas = 2;
+	auto created = store_->create_inference(i);
+	EXPECT_EQ(created.status, InferenceStatus::Deployed);
+	EXPECT_EQ(created.input_config["data_type"], "float32");
+	EXPECT_EQ(store_->set_inference_replicas(created.id, 4).replicas, 4);
+	EXPECT_THROW(store_->set_inference_replicas(created.id, 0), InvalidArgument);
+	EXPECT_THROW(store_->delete_inference(created.id), Conflict);
+	EXPECT_THROW(store_->delete_result(results[0].id), Conflict) << "used by the inference";
+	EXPECT_THROW(store_->update_result_status(results[1].id, ResultStatus::Finished), Conflict);
+	store_->update_inference_status(created.id, InferenceStatus::Running);
+	store_->update_inference_status(created.id, InferenceStatus::Stopped, "by user");
+	EXPECT_THROW(store_->update_inference_status(created.id, InferenceStatus::Running), Conflict);
+	EXPECT_THROW(store_->set_inference_replicas(created.id, 2), Conflict);
+	EXPECT_THROW(store_->delete_deployment(deployment.id), Conflict) << "result 2 is still created";
+	store_->update_result_status(results[1].id, ResultStatus::Stopped);
+	EXPECT_THROW(store_->delete_deployment(deployment.id), Conflict) << "the inference uses result 1";
+	store_->delete_inference(created.id);
+	store_->delete_deployment(deployment.id);
+	EXPECT_THROW(store_->get_result(results[0].id), NotFound);
+	EXPECT_TRUE(store_->list_results().empty());
+}
+
+TEST_P(StoreTest, DatasourcesAndLatestPerDeployment) {
+	Datasource d;
+	d.deployment = 3;
+	d.topic = "hcopd:0:0:239";
+	d.input_format = "AVRO";
+	d.input_config = {{"data_scheme", "{}"}};
+	d.validation_rate = 0.1;
+	d.total_msg = 239;
+	auto first = store_->add_datasource(d);
+	d.topic = "hcopd:0:239:478";
+	auto second = store_->add_datasource(d);
+	EXPECT_GT(second.id, first.id);
+	EXPECT_EQ(store_->latest_datasource(3)->topic, "hcopd:0:239:478");
+	EXPECT_DOUBLE_EQ(store_->get_datasource(first.id).validation_rate, 0.1);
+	EXPECT_FALSE(store_->latest_datasource(4));
+	EXPECT_EQ(store_->list_datasources().size(), 2u);
+	EXPECT_THROW(store_->get_datasource(99), NotFound);
+}
+
+TEST_P(StoreTest, SettingsAndFirstTokenWins) {
+	EXPECT_FALSE(store_->get_setting("admin_token"));
+	EXPECT_EQ(store_->put_setting_if_absent("admin_token", "first"), "first");
+	EXPECT_EQ(store_->put_setting_if_absent("admin_token", "second"), "first");
+	store_->put_setting("other", "1");
+	store_->put_setting("other", "2");
+	EXPECT_EQ(store_->get_setting("other"), "2");
+}
+
+TEST_P(StoreTest, JobsUpsertByKindOwnerReplica) {
+	Job j;
+	j.kind = JobKind::Inference;
+	j.owner = 7;
+	j.replica = 1;
+	j.pid = 1234;
+	j.host = "localhost";
+	auto first = store_->upsert_job(j);
+	j.restarts = 3;
+	j.pid.reset();
+	j.desired_state = "stopped";
+	auto second = store_->upsert_job(j);
+	EXPECT_EQ(first.id, second.id);
+	EXPECT_EQ(second.restarts, 3);
+	EXPECT_FALSE(second.pid);
+	j.replica = 0;
+	store_->upsert_job(j);
+	auto all = store_->list_jobs();
+	ASSERT_EQ(all.size(), 2u);
+	EXPECT_EQ(all[0].kind, JobKind::Inference);
+	store_->delete_job(first.id);
+	EXPECT_EQ(store_->list_jobs().size(), 1u);
+}
+
+TEST_P(StoreTest, ConcurrentWritersOnTwoHandlesLoseNothing) {
+	// Two handles on one database stand for two server processes writing at
+	// once: with WAL + busy timeout (SQLite) or row locks (PostgreSQL) every
+	// write lands, none fails with "database is locked".
+	auto [deployment, results] = deploy_two(*store_);
+	auto other = open_store(url_);
+	std::thread t1([&] {
+		for (int i = 0; i < 20; i++) {
+			store_->append_epoch(results[0].id, {i, {{"from", 1}}, ""});
+		}
+	});
+	std::thread t2([&] {
+		for (int i = 20; i < 40; i++) {
+			other->append_epoch(results[0].id, {i, {{"from", 2}}, ""});
+		}
+	});
+	t1.join();
+	t2.join();
+	EXPECT_EQ(store_->get_result(results[0].id).epochs.size(), 40u);
+}
+
+} // namespace kafkaml::store

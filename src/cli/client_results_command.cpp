@@ -96,8 +96,8 @@ void add_results_command(CLI::App &root) {
 			if (*deployment) {
 				path += "?deployment=" + std::to_string(**deployment);
 			}
-			json list = conn->client().get(path);
-			for (auto &r : list) {
+			json rows = conn->client().get(path);
+			for (auto &r : rows) {
 				const json &epochs = r.value("epochs", json::array());
 				r["epoch"] = epochs.empty() ? json(nullptr) : epochs.back().value("epoch", json(nullptr));
 			}
@@ -109,7 +109,7 @@ void add_results_command(CLI::App &root) {
 			                    {"EPOCH", "epoch"},
 			                    {"TRAIN_TIME_S", "training_time"},
 			                    {"VAL_METRICS", "val_metrics"}},
-			                   list);
+			                   rows);
 		});
 	});
 

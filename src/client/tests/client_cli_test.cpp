@@ -79,7 +79,7 @@ struct Daemon {
 	}
 };
 
-struct Run {
+struct CliRun {
 	int status = -1;
 	std::string out, err;
 };
@@ -115,7 +115,7 @@ protected:
 
 	//! Runs `kafkaml args...` in `dir` (so kafkaml-data/admin-token is found)
 	//! with KAFKAML_SERVER set and KAFKAML_TOKEN unset.
-	Run cli(std::vector<std::string> args, bool with_server = true) {
+	CliRun cli(std::vector<std::string> args, bool with_server = true) {
 		pid_t pid = ::fork();
 		if (pid == 0) {
 			if (::chdir(dir.c_str()) != 0) {
@@ -131,7 +131,7 @@ protected:
 		}
 		int status = 0;
 		::waitpid(pid, &status, 0);
-		Run run;
+		CliRun run;
 		run.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		run.out = slurp(dir + "/stdout.txt");
 		run.err = slurp(dir + "/stderr.txt");
@@ -157,26 +157,26 @@ model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossent
 
 TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 	std::string model = write("model.py", hcopd_model);
-	Run created = cli({"models", "create", "--name", "hcopd", "--file", model, "--description", "paper"});
+	CliRun created = cli({"models", "create", "--name", "hcopd", "--file", model, "--description", "paper"});
 	ASSERT_EQ(created.status, 0) << created.err;
 	EXPECT_EQ(created.out, "created model 1 (hcopd)\n");
 	ASSERT_EQ(cli({"models", "create", "--name", "second", "--file", model}).status, 0);
 
-	Run list = cli({"models", "list"});
+	CliRun list = cli({"models", "list"});
 	ASSERT_EQ(list.status, 0) << list.err;
 	EXPECT_TRUE(list.out.starts_with("ID  NAME    CREATED")) << list.out;
 	EXPECT_NE(list.out.find("1   hcopd"), std::string::npos) << list.out;
 	EXPECT_NE(list.out.find("2   second"), std::string::npos) << list.out;
 
-	Run as_json = cli({"models", "get", "1", "--json"});
+	CliRun as_json = cli({"models", "get", "1", "--json"});
 	ASSERT_EQ(as_json.status, 0) << as_json.err;
 	EXPECT_EQ(json::parse(as_json.out)["code"], hcopd_model);
 
-	Run config = cli({"configurations", "create", "--name", "both", "--models", "1,2"});
+	CliRun config = cli({"configurations", "create", "--name", "both", "--models", "1,2"});
 	ASSERT_EQ(config.status, 0) << config.err;
 	EXPECT_EQ(config.out, "created configuration 1 (both)\n");
 
-	Run deploy = cli(
+	CliRun deploy = cli(
 	    {"deploy", "1", "--batch", "10", "--kwargs-fit", "epochs=1000, steps_per_epoch=22, shuffle=True", "--json"});
 	ASSERT_EQ(deploy.status, 0) << deploy.err;
 	json deployment = json::parse(deploy.out);
@@ -185,28 +185,28 @@ TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 	EXPECT_EQ(deployment["kwargs_fit_parsed"]["shuffle"], true);
 	ASSERT_EQ(deployment["results"].size(), 2u);
 
-	Run results = cli({"results", "list", "--deployment", "1"});
+	CliRun results = cli({"results", "list", "--deployment", "1"});
 	ASSERT_EQ(results.status, 0) << results.err;
 	EXPECT_TRUE(results.out.starts_with("ID  DEPLOYMENT  MODEL  STATUS")) << results.out;
 	EXPECT_EQ(std::count(results.out.begin(), results.out.end(), '\n'), 3) << results.out;
 
 	std::string id = deployment["results"][0]["id"].dump();
-	Run result = cli({"results", "get", id, "--json"});
+	CliRun result = cli({"results", "get", id, "--json"});
 	ASSERT_EQ(result.status, 0) << result.err;
 	EXPECT_EQ(json::parse(result.out)["deployment"], 1);
 
-	Run stop = cli({"results", "stop", id});
+	CliRun stop = cli({"results", "stop", id});
 	ASSERT_EQ(stop.status, 0) << stop.err;
 	EXPECT_EQ(stop.out, "result " + id + " is stopped\n");
 	// Watching a stopped result ends at once with status 1 (not finished).
-	Run watch = cli({"results", "watch", id});
+	CliRun watch = cli({"results", "watch", id});
 	EXPECT_EQ(watch.status, 1) << watch.err;
 	EXPECT_NE(watch.out.find("result " + id + "  stopped"), std::string::npos) << watch.out;
 }
 
 TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {
 	std::string model = write("bad.py", "model = tf.keras.Sequential([\n    tf.keras.layers.Dense(4,, )\n])\n");
-	Run run = cli({"models", "create", "--name", "bad", "--file", model});
+	CliRun run = cli({"models", "create", "--name", "bad", "--file", model});
 	EXPECT_EQ(run.status, 1);
 	EXPECT_TRUE(run.err.starts_with("error: ")) << run.err;
 	EXPECT_NE(run.err.find("line 2"), std::string::npos) << run.err;
@@ -215,20 +215,20 @@ TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {
 }
 
 TEST_F(ClientCli, ErrorPaths) {
-	Run unknown = cli({"models", "get", "42"});
+	CliRun unknown = cli({"models", "get", "42"});
 	EXPECT_EQ(unknown.status, 1);
 	EXPECT_NE(unknown.err.find("42"), std::string::npos) << unknown.err;
 
 	std::filesystem::remove(dir + "/kafkaml-data/admin-token");
-	Run no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});
+	CliRun no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});
 	EXPECT_EQ(no_token.status, 1);
 	EXPECT_NE(no_token.err.find("KAFKAML_TOKEN"), std::string::npos) << no_token.err;
 
-	Run bad_kwargs = cli({"deploy", "1", "--kwargs-fit", "epochs"});
+	CliRun bad_kwargs = cli({"deploy", "1", "--kwargs-fit", "epochs"});
 	EXPECT_EQ(bad_kwargs.status, 2);
 	EXPECT_NE(bad_kwargs.err.find("--kwargs-fit"), std::string::npos) << bad_kwargs.err;
 
-	Run unreachable = cli({"models", "list", "--server", "http://127.0.0.1:1"});
+	CliRun unreachable = cli({"models", "list", "--server", "http://127.0.0.1:1"});
 	EXPECT_EQ(unreachable.status, 1);
 	EXPECT_NE(unreachable.err.find("cannot reach"), std::string::npos) << unreachable.err;
 }

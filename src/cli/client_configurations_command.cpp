@@ -24,13 +24,7 @@ void add_configurations_command(CLI::App &root) {
 		});
 	});
 
-	auto id = std::make_shared<int64_t>();
-	CLI::App *get = group->add_subcommand("get", "Show one configuration");
-	get->add_option("id", *id, "configuration id")->required();
-	get->callback([conn, id] {
-		client::run_command(
-		    [&] { client::print_object(*conn, conn->client().get("/configurations/" + std::to_string(*id))); });
-	});
+	client::add_get_by_id(*group, conn, "configuration", "/configurations");
 
 	struct CreateArgs {
 		std::string name, description;

@@ -78,13 +78,7 @@ void add_deploy_command(CLI::App &root) {
 			                   list);
 		});
 	});
-	auto id = std::make_shared<int64_t>();
-	CLI::App *get = deployments->add_subcommand("get", "Show one deployment with its results");
-	get->add_option("id", *id, "deployment id")->required();
-	get->callback([dconn, id] {
-		client::run_command(
-		    [&] { client::print_object(*dconn, dconn->client().get("/deployments/" + std::to_string(*id))); });
-	});
+	client::add_get_by_id(*deployments, dconn, "deployment", "/deployments");
 	auto stop_id = std::make_shared<int64_t>();
 	CLI::App *stop = deployments->add_subcommand("stop", "Stop every running training job of a deployment");
 	stop->add_option("id", *stop_id, "deployment id")->required();

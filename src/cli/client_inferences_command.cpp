@@ -30,13 +30,7 @@ void add_inferences_command(CLI::App &root) {
 		});
 	});
 
-	auto id = std::make_shared<int64_t>();
-	CLI::App *get = group->add_subcommand("get", "Show one inference");
-	get->add_option("id", *id, "inference id")->required();
-	get->callback([conn, id] {
-		client::run_command(
-		    [&] { client::print_object(*conn, conn->client().get("/inferences/" + std::to_string(*id))); });
-	});
+	client::add_get_by_id(*group, conn, "inference", "/inferences");
 
 	struct CreateArgs {
 		int64_t result = 0, replicas = 1;

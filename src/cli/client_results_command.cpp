@@ -113,13 +113,7 @@ void add_results_command(CLI::App &root) {
 		});
 	});
 
-	auto id = std::make_shared<int64_t>();
-	CLI::App *get = group->add_subcommand("get", "Show a result: status, per-epoch and final metrics, training time");
-	get->add_option("id", *id, "result id")->required();
-	get->callback([conn, id] {
-		client::run_command(
-		    [&] { client::print_object(*conn, conn->client().get("/results/" + std::to_string(*id))); });
-	});
+	client::add_get_by_id(*group, conn, "result", "/results");
 
 	auto download_id = std::make_shared<int64_t>();
 	auto output = std::make_shared<std::string>();

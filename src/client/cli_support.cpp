@@ -60,4 +60,15 @@ void print_object(const Connection &connection, const json &value) {
 	}
 }
 
+void add_get_by_id(CLI::App &group, const std::shared_ptr<Connection> &connection, const std::string &noun,
+                   const std::string &collection) {
+	auto id = std::make_shared<int64_t>();
+	CLI::App *get = group.add_subcommand("get", "Show one " + noun);
+	get->add_option("id", *id, noun + " id")->required();
+	get->callback([connection, id, collection] {
+		run_command(
+		    [&] { print_object(*connection, connection->client().get(collection + "/" + std::to_string(*id))); });
+	});
+}
+
 } // namespace kafkaml::client

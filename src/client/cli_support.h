@@ -39,6 +39,11 @@ void print_list(const Connection &connection, const std::vector<Column> &columns
 //! Prints one object: JSON when `--json`, else `key: value` lines.
 void print_object(const Connection &connection, const nlohmann::json &value);
 
+//! Adds `get ID` to `group`: prints `GET <collection>/ID` as `key: value`
+//! lines (or JSON). `noun` names the entity in the help text.
+void add_get_by_id(CLI::App &group, const std::shared_ptr<Connection> &connection, const std::string &noun,
+                   const std::string &collection);
+
 //! Throws CLI::RuntimeError(2) after printing `message` (a usage error found
 //! after parsing, e.g. a bad --kwargs-fit).
 [[noreturn]] void usage_error(const std::string &message);

@@ -1,0 +1,97 @@
+// `kafkaml deploy CONFIGURATION --batch 10 --kwargs-fit "epochs=..." [--kwargs-val ...]`:
+// deploys a configuration for training (one result per model) and prints the
+// results' ids; `kafkaml deployments list|get|stop` follow it. Main thread.
+
+#include "cli/command_registry.h"
+#include "client/cli_support.h"
+#include "client/kwargs.h"
+
+namespace kafkaml::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json checked_kwargs(const std::string &option, const std::string &text) {
+	try {
+		return client::parse_kwargs(text);
+	} catch (const client::KwargsError &e) {
+		client::usage_error(option + ": " + e.what());
+	}
+}
+
+void add_deploy_command(CLI::App &root) {
+	struct Args {
+		int64_t configuration = 0;
+		int64_t batch = 1;
+		std::string kwargs_fit, kwargs_val;
+	};
+	auto args = std::make_shared<Args>();
+	CLI::App *deploy = root.add_subcommand("deploy", "Deploy a configuration for training: one job per model waits "
+	                                                 "for its data stream");
+	auto conn = client::add_connection_options(*deploy);
+	deploy->add_option("configuration", args->configuration, "configuration id")->required();
+	deploy->add_option("--batch", args->batch, "batch size")->capture_default_str();
+	deploy->add_option("--kwargs-fit", args->kwargs_fit,
+	                   "fit arguments, e.g. \"epochs=1000, steps_per_epoch=22, shuffle=True\" or a JSON object");
+	deploy->add_option("--kwargs-val", args->kwargs_val, "evaluate arguments, same form");
+	deploy->callback([conn, args] {
+		json body = {{"configuration", args->configuration},
+		             {"batch", args->batch},
+		             {"kwargs_fit", checked_kwargs("--kwargs-fit", args->kwargs_fit)},
+		             {"kwargs_val", checked_kwargs("--kwargs-val", args->kwargs_val)}};
+		client::run_command([&] {
+			json created = conn->client().post("/deployments", body);
+			if (conn->json_output) {
+				return client::print_object(*conn, created);
+			}
+			std::printf("deployment %s: results", created.value("id", json(0)).dump().c_str());
+			for (const auto &r : created.value("results", json::array())) {
+				std::printf(" %s (model %s)", r.value("id", json(0)).dump().c_str(),
+				            r.value("model", json(0)).dump().c_str());
+			}
+			std::printf(
+			    "\nsend its data stream with `kafkaml send ... --deployment %s`, then `kafkaml results watch`\n",
+			    created.value("id", json(0)).dump().c_str());
+		});
+	});
+
+	CLI::App *deployments = root.add_subcommand("deployments", "Training deployments: list, get, stop");
+	deployments->require_subcommand(1);
+	auto dconn = client::add_connection_options(*deployments);
+	deployments->add_subcommand("list", "List the deployments")->callback([dconn] {
+		client::run_command([&] {
+			json list = dconn->client().get("/deployments");
+			for (auto &d : list) {
+				json ids = json::array();
+				for (const auto &r : d.value("results", json::array())) {
+					ids.push_back(r.value("id", json(0)));
+				}
+				d["result_ids"] = ids;
+			}
+			client::print_list(*dconn,
+			                   {{"ID", "id"},
+			                    {"CONFIGURATION", "configuration"},
+			                    {"BATCH", "batch"},
+			                    {"RESULTS", "result_ids"},
+			                    {"KWARGS_FIT", "kwargs_fit_parsed"}},
+			                   list);
+		});
+	});
+	client::add_get_by_id(*deployments, dconn, "deployment", "/deployments");
+	auto stop_id = std::make_shared<int64_t>();
+	CLI::App *stop = deployments->add_subcommand("stop", "Stop every running training job of a deployment");
+	stop->add_option("id", *stop_id, "deployment id")->required();
+	stop->callback([dconn, stop_id] {
+		client::run_command([&] {
+			dconn->client().post("/deployments/" + std::to_string(*stop_id) + "/stop", json::object());
+			std::printf("stopped deployment %lld\n", static_cast<long long>(*stop_id));
+		});
+	});
+}
+
+} // namespace
+
+KAFKAML_REGISTER_COMMAND(42, add_deploy_command);
+
+} // namespace kafkaml::cli

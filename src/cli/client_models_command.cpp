@@ -1,0 +1,96 @@
+// `kafkaml models list|get ID|create --name N --file F|delete ID`: model
+// definitions on a Kafka-ML server (REST API, DESIGN §5). Main thread.
+
+#include "cli/command_registry.h"
+#include "client/cli_support.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace kafkaml::cli {
+
+namespace {
+
+using client::Column;
+using nlohmann::json;
+
+std::string read_file(const std::string &path) {
+	std::ifstream file(path, std::ios::binary);
+	if (!file) {
+		client::usage_error("cannot read model file '" + path + "'; check the path");
+	}
+	std::ostringstream content;
+	content << file.rdbuf();
+	return content.str();
+}
+
+void add_models_command(CLI::App &root) {
+	CLI::App *models = root.add_subcommand("models", "Models on the server: list, get, create, delete");
+	models->require_subcommand(1);
+	auto conn = client::add_connection_options(*models);
+
+	models->add_subcommand("list", "List the models")->callback([conn] {
+		client::run_command([&] {
+			client::print_list(
+			    *conn, {{"ID", "id"}, {"NAME", "name"}, {"CREATED", "created_at"}, {"DESCRIPTION", "description"}},
+			    conn->client().get("/models"));
+		});
+	});
+
+	auto id = std::make_shared<int64_t>();
+	CLI::App *get = models->add_subcommand("get", "Show one model with its code");
+	get->add_option("id", *id, "model id")->required();
+	get->callback([conn, id] {
+		client::run_command([&] {
+			json model = conn->client().get("/models/" + std::to_string(*id));
+			if (conn->json_output) {
+				return client::print_object(*conn, model);
+			}
+			std::string code = model.value("code", std::string());
+			model.erase("code");
+			client::print_object(*conn, model);
+			std::printf("code:\n%s%s", code.c_str(), code.empty() || code.back() == '\n' ? "" : "\n");
+		});
+	});
+
+	struct CreateArgs {
+		std::string name, file, description, imports;
+	};
+	auto args = std::make_shared<CreateArgs>();
+	CLI::App *create = models->add_subcommand(
+	    "create", "Create a model from a definition file (Keras-style Python, Keras JSON or a JSON spec); the server "
+	              "validates it and names line:column on error");
+	create->add_option("--name", args->name, "model name")->required();
+	create->add_option("--file", args->file, "definition file")->required();
+	create->add_option("--description", args->description, "free text");
+	create->add_option("--imports", args->imports, "imports line of the original Kafka-ML form (kept as text)");
+	create->callback([conn, args] {
+		std::string code = read_file(args->file);
+		client::run_command([&] {
+			json body = {
+			    {"name", args->name}, {"description", args->description}, {"imports", args->imports}, {"code", code}};
+			json created = conn->client().post("/models", body);
+			if (conn->json_output) {
+				return client::print_object(*conn, created);
+			}
+			std::printf("created model %s (%s)\n", created.value("id", json(0)).dump().c_str(),
+			            created.value("name", std::string()).c_str());
+		});
+	});
+
+	auto del_id = std::make_shared<int64_t>();
+	CLI::App *del = models->add_subcommand("delete", "Delete a model (refused while a configuration uses it)");
+	del->add_option("id", *del_id, "model id")->required();
+	del->callback([conn, del_id] {
+		client::run_command([&] {
+			conn->client().del("/models/" + std::to_string(*del_id));
+			std::printf("deleted model %lld\n", static_cast<long long>(*del_id));
+		});
+	});
+}
+
+} // namespace
+
+KAFKAML_REGISTER_COMMAND(40, add_models_command);
+
+} // namespace kafkaml::cli

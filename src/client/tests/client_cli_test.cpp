@@ -1,0 +1,236 @@
+// The client subcommands as a user scripts them: a real broker and a real
+// `kafkaml server` (child processes on free ports), and the CLI run as a child
+// process with its stdout, stderr and exit status checked.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+using nlohmann::json;
+
+const char *binary() {
+	const char *bin = std::getenv("KAFKAML_BIN");
+	if (!bin) {
+		throw std::runtime_error("KAFKAML_BIN is not set (run through ctest)");
+	}
+	return bin;
+}
+
+//! Replaces the (child) process with `kafkaml args...`.
+[[noreturn]] void exec_kafkaml(std::vector<std::string> args) {
+	args.insert(args.begin(), binary());
+	std::vector<char *> argv;
+	for (auto &a : args) {
+		argv.push_back(a.data());
+	}
+	argv.push_back(nullptr);
+	::execv(argv[0], argv.data());
+	::_exit(127);
+}
+
+//! A long-running child (broker or server) whose first stdout line is its address.
+struct Daemon {
+	pid_t pid = -1;
+	FILE *out = nullptr;
+	std::string first_line;
+
+	Daemon(std::vector<std::string> args) {
+		int fds[2];
+		if (::pipe(fds) != 0) {
+			throw std::runtime_error("pipe failed");
+		}
+		pid = ::fork();
+		if (pid == 0) {
+			::dup2(fds[1], 1);
+			::close(fds[0]);
+			::close(fds[1]);
+			exec_kafkaml(std::move(args));
+		}
+		::close(fds[1]);
+		out = ::fdopen(fds[0], "r");
+		char line[512] = {};
+		if (std::fgets(line, sizeof line, out)) {
+			first_line = line;
+			first_line = first_line.substr(0, first_line.find('\n'));
+		}
+	}
+	~Daemon() {
+		::kill(pid, SIGTERM);
+		for (int i = 0; i < 100; i++) {
+			if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+				std::fclose(out);
+				return;
+			}
+			::usleep(100000);
+		}
+		::kill(pid, SIGKILL);
+		::waitpid(pid, nullptr, 0);
+		std::fclose(out);
+	}
+};
+
+struct CliRun {
+	int status = -1;
+	std::string out, err;
+};
+
+std::string slurp(const std::string &path) {
+	std::ifstream file(path);
+	std::ostringstream content;
+	content << file.rdbuf();
+	return content.str();
+}
+
+class ClientCli : public ::testing::Test {
+protected:
+	void SetUp() override {
+		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-client-XXXXXX").string();
+		ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+		dir = pattern;
+		broker = std::make_unique<Daemon>(
+		    std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir", dir + "/broker"});
+		ASSERT_FALSE(broker->first_line.empty()) << "kafkaml broker printed no address";
+		server = std::make_unique<Daemon>(std::vector<std::string>{"server", "--listen", "127.0.0.1:0",
+		                                                           "--bootstrap-servers", broker->first_line,
+		                                                           "--data-dir", dir + "/kafkaml-data"});
+		ASSERT_TRUE(server->first_line.starts_with("http://"))
+		    << "kafkaml server printed '" << server->first_line << "' instead of its URL";
+		url = server->first_line;
+	}
+	void TearDown() override {
+		server.reset();
+		broker.reset();
+		std::filesystem::remove_all(dir);
+	}
+
+	//! Runs `kafkaml args...` in `dir` (so kafkaml-data/admin-token is found)
+	//! with KAFKAML_SERVER set and KAFKAML_TOKEN unset.
+	CliRun cli(std::vector<std::string> args, bool with_server = true) {
+		pid_t pid = ::fork();
+		if (pid == 0) {
+			if (::chdir(dir.c_str()) != 0) {
+				::_exit(126);
+			}
+			std::freopen("stdout.txt", "w", stdout);
+			std::freopen("stderr.txt", "w", stderr);
+			::unsetenv("KAFKAML_TOKEN");
+			if (with_server) {
+				::setenv("KAFKAML_SERVER", url.c_str(), 1);
+			}
+			exec_kafkaml(std::move(args));
+		}
+		int status = 0;
+		::waitpid(pid, &status, 0);
+		CliRun run;
+		run.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		run.out = slurp(dir + "/stdout.txt");
+		run.err = slurp(dir + "/stderr.txt");
+		return run;
+	}
+
+	std::string write(const std::string &name, const std::string &text) {
+		std::ofstream(dir + "/" + name) << text;
+		return dir + "/" + name;
+	}
+
+	std::string dir, url;
+	std::unique_ptr<Daemon> broker, server;
+};
+
+const char *hcopd_model = R"(model = tf.keras.Sequential([
+    tf.keras.layers.Dropout(0.2, input_shape=(3,)),
+    tf.keras.layers.Dense(4, activation='sigmoid'),
+    tf.keras.layers.Dense(2, activation='softmax')
+])
+model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+)";
+
+TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
+	std::string model = write("model.py", hcopd_model);
+	CliRun created = cli({"models", "create", "--name", "hcopd", "--file", model, "--description", "paper"});
+	ASSERT_EQ(created.status, 0) << created.err;
+	EXPECT_EQ(created.out, "created model 1 (hcopd)\n");
+	ASSERT_EQ(cli({"models", "create", "--name", "second", "--file", model}).status, 0);
+
+	CliRun list = cli({"models", "list"});
+	ASSERT_EQ(list.status, 0) << list.err;
+	EXPECT_TRUE(list.out.starts_with("ID  NAME    CREATED")) << list.out;
+	EXPECT_NE(list.out.find("1   hcopd"), std::string::npos) << list.out;
+	EXPECT_NE(list.out.find("2   second"), std::string::npos) << list.out;
+
+	CliRun as_json = cli({"models", "get", "1", "--json"});
+	ASSERT_EQ(as_json.status, 0) << as_json.err;
+	EXPECT_EQ(json::parse(as_json.out)["code"], hcopd_model);
+
+	CliRun config = cli({"configurations", "create", "--name", "both", "--models", "1,2"});
+	ASSERT_EQ(config.status, 0) << config.err;
+	EXPECT_EQ(config.out, "created configuration 1 (both)\n");
+
+	CliRun deploy = cli(
+	    {"deploy", "1", "--batch", "10", "--kwargs-fit", "epochs=1000, steps_per_epoch=22, shuffle=True", "--json"});
+	ASSERT_EQ(deploy.status, 0) << deploy.err;
+	json deployment = json::parse(deploy.out);
+	EXPECT_EQ(deployment["batch"], 10);
+	EXPECT_EQ(deployment["kwargs_fit_parsed"]["epochs"], 1000);
+	EXPECT_EQ(deployment["kwargs_fit_parsed"]["shuffle"], true);
+	ASSERT_EQ(deployment["results"].size(), 2u);
+
+	CliRun results = cli({"results", "list", "--deployment", "1"});
+	ASSERT_EQ(results.status, 0) << results.err;
+	EXPECT_TRUE(results.out.starts_with("ID  DEPLOYMENT  MODEL  STATUS")) << results.out;
+	EXPECT_EQ(std::count(results.out.begin(), results.out.end(), '\n'), 3) << results.out;
+
+	std::string id = deployment["results"][0]["id"].dump();
+	CliRun result = cli({"results", "get", id, "--json"});
+	ASSERT_EQ(result.status, 0) << result.err;
+	EXPECT_EQ(json::parse(result.out)["deployment"], 1);
+
+	CliRun stop = cli({"results", "stop", id});
+	ASSERT_EQ(stop.status, 0) << stop.err;
+	EXPECT_EQ(stop.out, "result " + id + " is stopped\n");
+	// Watching a stopped result ends at once with status 1 (not finished).
+	CliRun watch = cli({"results", "watch", id});
+	EXPECT_EQ(watch.status, 1) << watch.err;
+	EXPECT_NE(watch.out.find("result " + id + "  stopped"), std::string::npos) << watch.out;
+}
+
+TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {
+	std::string model = write("bad.py", "model = tf.keras.Sequential([\n    tf.keras.layers.Dense(4,, )\n])\n");
+	CliRun run = cli({"models", "create", "--name", "bad", "--file", model});
+	EXPECT_EQ(run.status, 1);
+	EXPECT_TRUE(run.err.starts_with("error: ")) << run.err;
+	EXPECT_NE(run.err.find("line 2"), std::string::npos) << run.err;
+	EXPECT_NE(run.err.find("column"), std::string::npos) << run.err;
+	EXPECT_EQ(cli({"models", "list", "--json"}).out, "[]\n");
+}
+
+TEST_F(ClientCli, ErrorPaths) {
+	CliRun unknown = cli({"models", "get", "42"});
+	EXPECT_EQ(unknown.status, 1);
+	EXPECT_NE(unknown.err.find("42"), std::string::npos) << unknown.err;
+
+	std::filesystem::remove(dir + "/kafkaml-data/admin-token");
+	CliRun no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});
+	EXPECT_EQ(no_token.status, 1);
+	EXPECT_NE(no_token.err.find("KAFKAML_TOKEN"), std::string::npos) << no_token.err;
+
+	CliRun bad_kwargs = cli({"deploy", "1", "--kwargs-fit", "epochs"});
+	EXPECT_EQ(bad_kwargs.status, 2);
+	EXPECT_NE(bad_kwargs.err.find("--kwargs-fit"), std::string::npos) << bad_kwargs.err;
+
+	CliRun unreachable = cli({"models", "list", "--server", "http://127.0.0.1:1"});
+	EXPECT_EQ(unreachable.status, 1);
+	EXPECT_NE(unreachable.err.find("cannot reach"), std::string::npos) << unreachable.err;
+}
+
+} // namespace

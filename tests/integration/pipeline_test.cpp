@@ -21,6 +21,7 @@
 #include <cstring>
 #include <random>
 #include <set>
+#include <sstream>
 
 namespace kafkaml {
 namespace {
@@ -84,8 +85,22 @@ private:
 	std::string token_;
 };
 
-//! Processes whose command line contains every one of `needles`.
-std::vector<pid_t> find_processes(const std::vector<std::string> &needles) {
+//! Parent pid of `pid` (field 4 of /proc/PID/stat, after the command name).
+pid_t parent_of(const std::string &pid) {
+	auto stat = testing::read_text(std::filesystem::path("/proc") / pid / "stat");
+	auto close = stat.rfind(')');
+	if (close == std::string::npos) {
+		return -1;
+	}
+	std::istringstream rest(stat.substr(close + 1));
+	std::string state;
+	pid_t parent = -1;
+	rest >> state >> parent;
+	return parent;
+}
+
+//! Children of `parent` whose command line contains every one of `needles`.
+std::vector<pid_t> find_processes(pid_t parent, const std::vector<std::string> &needles) {
 	std::vector<pid_t> pids;
 	for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
 		auto name = entry.path().filename().string();
@@ -94,7 +109,7 @@ std::vector<pid_t> find_processes(const std::vector<std::string> &needles) {
 		}
 		auto cmdline = testing::read_text(entry.path() / "cmdline");
 		std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-		bool all = !cmdline.empty();
+		bool all = !cmdline.empty() && parent_of(name) == parent;
 		for (const auto &needle : needles) {
 			all = all && cmdline.find(needle) != std::string::npos;
 		}
@@ -310,7 +325,7 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	produce(0, 500);
 	read_until(100, 120s);
 	ASSERT_GE(seen.size(), 100u) << "no predictions arrived";
-	auto replicas = find_processes({"infer", "--inference-id " + inference_id});
+	auto replicas = find_processes(server->pid(), {"infer", "--inference-id " + inference_id});
 	ASSERT_EQ(replicas.size(), 2u);
 	::kill(replicas[0], SIGKILL);
 	produce(500, 1000);

@@ -341,6 +341,29 @@ void ApiServer::register_routes() {
 		db.delete_inference(call.id());
 		call.no_content();
 	});
+	// Server-sent events: one `data:` event per prediction on the output
+	// topic, from now on; a comment line every second keeps proxies and the
+	// browser from timing the connection out. No token: EventSource cannot
+	// send one, and GET calls never need it.
+	add("GET", "/api/v1/inferences/{id}/predictions/stream", [this, &db](Call &call) {
+		auto inference = db.get_inference(call.id());
+		if (!options_.predictions) {
+			throw ApiError(404, "live predictions are not available: this server has no Kafka connection");
+		}
+		std::shared_ptr<PredictionSubscription> subscription =
+		    options_.predictions->subscribe(inference.output_topic);
+		call.response.set_header("Cache-Control", "no-cache");
+		call.response.set_chunked_content_provider(
+		    "text/event-stream", [subscription](size_t, httplib::DataSink &sink) {
+			    std::string event;
+			    if (auto value = subscription->next(std::chrono::milliseconds(1000))) {
+				    event = "data: " + *value + "\n\n";
+			    } else {
+				    event = ": waiting\n\n";
+			    }
+			    return sink.write(event.data(), event.size());
+		    });
+	});
 
 	// ---- datasources
 	add("GET", "/api/v1/datasources", [&db](Call &call) { call.reply(200, json_list(db.list_datasources())); });

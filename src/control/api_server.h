@@ -14,6 +14,7 @@
 #include "control/api_metrics.h"
 #include "control/control_publisher.h"
 #include "control/orchestrator.h"
+#include "control/prediction_feed.h"
 #include "control/validation.h"
 #include "store/store.h"
 
@@ -36,6 +37,7 @@ struct ApiOptions {
 	store::Store *store = nullptr;         //!< required
 	Orchestrator *orchestrator = nullptr;  //!< required
 	ControlPublisher *publisher = nullptr; //!< optional: without it datasources/{id}/send answers 503
+	PredictionFeed *predictions = nullptr; //!< optional: without it the live predictions stream answers 404
 	ModelValidator validate_model;         //!< required
 	KwargsParser parse_kwargs = control::parse_kwargs;
 	std::string admin_token; //!< the bearer token mutating calls need

@@ -4,6 +4,7 @@
 #include "orchestrator/local_executor.h"
 #include "server/control_logger.h"
 #include "server/kafka_control_publisher.h"
+#include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
 #include "store/store.h"
 
@@ -96,11 +97,13 @@ void ServerApp::start() {
 	    "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port);
 	executor_ = std::make_unique<orchestrator::LocalExecutor>(*store_, executor_config);
 	publisher_ = std::make_unique<KafkaControlPublisher>(kafka, config_.control_topic);
+	predictions_ = std::make_unique<KafkaPredictionFeed>(kafka);
 
 	control::ApiOptions options;
 	options.store = store_.get();
 	options.orchestrator = executor_.get();
 	options.publisher = publisher_.get();
+	options.predictions = predictions_.get();
 	options.validate_model = model_validator();
 	options.parse_kwargs = kwargs_parser();
 	options.admin_token = token_;

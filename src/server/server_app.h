@@ -22,6 +22,7 @@ namespace kafkaml::server {
 
 class ControlLogger;
 class KafkaControlPublisher;
+class KafkaPredictionFeed;
 
 struct ServerConfig {
 	std::string listen = "127.0.0.1:8080"; //!< host:port; port 0 picks a free one
@@ -60,6 +61,7 @@ private:
 	std::unique_ptr<store::Store> store_;
 	std::unique_ptr<orchestrator::LocalExecutor> executor_;
 	std::unique_ptr<KafkaControlPublisher> publisher_;
+	std::unique_ptr<KafkaPredictionFeed> predictions_;
 	std::unique_ptr<control::ApiServer> api_;
 	std::unique_ptr<ControlLogger> logger_;
 	std::string host_;

@@ -2,7 +2,7 @@
 
 #include "formats/control_message.h"
 #include "formats/format_error.h"
-#include "formats/range_list.h"
+#include "server/datasource_mapping.h"
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/stream_error.h"
@@ -70,15 +70,7 @@ void ControlLogger::run() {
 						             record.offset, e.what());
 						continue;
 					}
-					store::Datasource datasource;
-					datasource.deployment = message.deployment_id;
-					datasource.topic = formats::format_range_list(message.ranges);
-					datasource.input_format = message.input_format;
-					datasource.input_config = message.input_config;
-					datasource.description = message.description;
-					datasource.validation_rate = message.validation_rate;
-					datasource.test_rate = message.test_rate;
-					datasource.total_msg = message.total_msg;
+					auto datasource = datasource_from(message);
 					store_.add_datasource(datasource);
 					recorded_.fetch_add(1);
 					spdlog::info("control logger: deployment {} gets stream {} ({} records)", message.deployment_id,

@@ -1,7 +1,6 @@
 #include "server/kafka_control_publisher.h"
 
-#include "formats/control_message.h"
-#include "formats/range_list.h"
+#include "server/datasource_mapping.h"
 #include "stream/kafka_sink.h"
 
 #include <stdexcept>
@@ -13,15 +12,7 @@ KafkaControlPublisher::KafkaControlPublisher(stream::KafkaConfig kafka, std::str
 }
 
 void KafkaControlPublisher::publish(int64_t deployment, const store::Datasource &datasource) {
-	formats::ControlMessage message;
-	message.deployment_id = deployment;
-	message.ranges = formats::parse_range_list(datasource.topic);
-	message.input_format = datasource.input_format;
-	message.input_config = datasource.input_config;
-	message.description = datasource.description;
-	message.validation_rate = datasource.validation_rate;
-	message.test_rate = datasource.test_rate;
-	message.total_msg = datasource.total_msg;
+	auto message = control_message_from(datasource, deployment);
 	auto key = message.encode_key();
 	auto value = message.encode_value();
 

@@ -238,8 +238,15 @@ Model Model::load(std::string_view blob) {
 		throw std::invalid_argument("model file weights do not match its spec (" + std::to_string(blob.size() - body) +
 		                            " bytes, expected " + std::to_string(need) + ")");
 	}
-	std::memcpy(m.params.data(), blob.data() + body, m.params.size() * sizeof(float));
-	std::memcpy(m.states.data(), blob.data() + body + m.params.size() * sizeof(float), m.states.size() * sizeof(float));
+	// An empty buffer (a model without non-trainable state) may have a null
+	// data pointer, which memcpy must not be given even for zero bytes.
+	const char *weights = blob.data() + body;
+	if (!m.params.empty()) {
+		std::memcpy(m.params.data(), weights, m.params.size() * sizeof(float));
+	}
+	if (!m.states.empty()) {
+		std::memcpy(m.states.data(), weights + m.params.size() * sizeof(float), m.states.size() * sizeof(float));
+	}
 	return model;
 }
 

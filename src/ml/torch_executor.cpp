@@ -1,5 +1,6 @@
 #include "ml/executor.h"
 #include "ml/numerics.h"
+#include "ml/torch_engine.h"
 
 #include <torch/torch.h>
 
@@ -357,12 +358,12 @@ namespace {
 std::once_flag g_default_threads;
 } // namespace
 
-std::unique_ptr<Executor> make_torch_executor(const ModelPlan &plan, float *params, float *states) {
+std::unique_ptr<Executor> torch_engine::make_executor(const ModelPlan &plan, float *params, float *states) {
 	std::call_once(g_default_threads, [] { at::set_num_threads(1); });
 	return std::make_unique<TorchExecutor>(plan, params, states);
 }
 
-void set_torch_threads(int threads) {
+void torch_engine::set_threads(int threads) {
 	std::call_once(g_default_threads, [] {});
 	at::set_num_threads(std::max(1, threads));
 }

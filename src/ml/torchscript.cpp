@@ -1,4 +1,5 @@
 #include "ml/model_impl.h"
+#include "ml/torch_engine.h"
 
 #include <torch/script.h>
 #include <torch/serialize.h>
@@ -91,8 +92,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Model::Impl> torchscript_impl(std::string_view module_bytes, const CompileSpec &compile,
-                                              Shape input_shape, uint64_t seed) {
+std::unique_ptr<Model::Impl> torch_engine::load_torchscript(std::string_view module_bytes, const CompileSpec &compile,
+                                                            Shape input_shape, uint64_t seed) {
 	torch::jit::Module module;
 	try {
 		std::istringstream in{std::string(module_bytes)};
@@ -102,7 +103,7 @@ std::unique_ptr<Model::Impl> torchscript_impl(std::string_view module_bytes, con
 		                            e.what_without_backtrace());
 	}
 	torch::manual_seed(seed);
-	set_torch_threads(1);
+	torch_engine::set_threads(1);
 	auto m = std::make_unique<Model::Impl>();
 	m->torchscript = true;
 	m->spec.name = "torchscript";
@@ -142,7 +143,7 @@ std::unique_ptr<Model::Impl> torchscript_impl(std::string_view module_bytes, con
 	return m;
 }
 
-std::string pickle_weights(const Model::Impl &impl, const std::string &spec_json) {
+std::string torch_engine::pickle_weights(const Model::Impl &impl, const std::string &spec_json) {
 	c10::Dict<std::string, at::Tensor> weights;
 	auto add = [&](const std::vector<ParamSlot> &slots, const std::vector<float> &values) {
 		for (const auto &slot : slots) {

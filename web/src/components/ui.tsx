@@ -86,6 +86,17 @@ export function Loading() {
 	return <p class="muted">Loading…</p>;
 }
 
+/** A page's body once its data has come; until then the load's error or "Loading…". */
+export function WhenLoaded<T>(props: { load: { data: T | undefined; error: ApiError | null; loading: boolean }; children: (data: T) => ComponentChildren }) {
+	const { data, error, loading } = props.load;
+	return (
+		<>
+			<ErrorBox error={error} />
+			{data === undefined ? loading && <Loading /> : props.children(data)}
+		</>
+	);
+}
+
 export function Field(props: { label: string; hint?: ComponentChildren; children: ComponentChildren; wide?: boolean }) {
 	return (
 		<label class={props.wide ? 'field field-wide' : 'field'}>

@@ -6,7 +6,7 @@ import { api, ApiError, type Deployment, type Json, type Result } from '../api';
 import { Form, TextField } from '../components/form';
 import { LineChart, PALETTE } from '../components/line_chart';
 import { ListPage } from '../components/list_page';
-import { Empty, ErrorBox, Field, formatNumber, formatTime, Link, PageHeader, StatusBadge, WhenLoaded } from '../components/ui';
+import { Empty, ErrorBox, Field, formatNumber, formatTime, Link, PageHeader, StatusBadge, Table, WhenLoaded } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
 import { ResultActions, curveKeys, epochSeries } from './result';
@@ -229,47 +229,42 @@ export function DeploymentPage(props: { id: number }) {
 						{waiting && <SendHint id={props.id} />}
 						<div class="card">
 							<h2>Results</h2>
-							<div class="table-scroll">
-								<table class="list">
-									<thead>
-										<tr>
-											<th>Result</th>
-											<th>Model</th>
-											<th>Status</th>
-											<th class="hide-sm">Epochs</th>
-											<th>Loss</th>
-											<th class="hide-sm">Val. loss</th>
-											<th class="hide-sm">Val. accuracy</th>
-											<th class="hide-sm">Time</th>
-											<th class="actions-col">Actions</th>
+							<Table
+								head={[
+									'Result',
+									'Model',
+									'Status',
+									['Epochs', 'hide-sm'],
+									'Loss',
+									['Val. loss', 'hide-sm'],
+									['Val. accuracy', 'hide-sm'],
+									['Time', 'hide-sm'],
+									['Actions', 'actions-col'],
+								]}
+							>
+								{d.results.map((r) => {
+									const last = r.epochs?.[r.epochs.length - 1]?.metrics ?? {};
+									return (
+										<tr key={r.id}>
+											<td class="num">
+												<Link href={`/results/${r.id}`}>#{r.id}</Link>
+											</td>
+											<td class="name">{modelName.get(r.model) ?? `model ${r.model}`}</td>
+											<td>
+												<StatusBadge status={r.status} />
+											</td>
+											<td class="num hide-sm">{r.epochs?.length ?? 0}</td>
+											<td class="num">{formatNumber(r.train_metrics.loss ?? last.loss)}</td>
+											<td class="num hide-sm">{formatNumber(r.val_metrics.loss ?? last.val_loss)}</td>
+											<td class="num hide-sm">{formatNumber(r.val_metrics.accuracy ?? last.val_accuracy)}</td>
+											<td class="num hide-sm nowrap">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
+											<td class="actions">
+												<ResultActions result={r} onChange={data.reload} compact />
+											</td>
 										</tr>
-									</thead>
-									<tbody>
-										{d.results.map((r) => {
-											const last = r.epochs?.[r.epochs.length - 1]?.metrics ?? {};
-											return (
-												<tr key={r.id}>
-													<td class="num">
-														<Link href={`/results/${r.id}`}>#{r.id}</Link>
-													</td>
-													<td class="name">{modelName.get(r.model) ?? `model ${r.model}`}</td>
-													<td>
-														<StatusBadge status={r.status} />
-													</td>
-													<td class="num hide-sm">{r.epochs?.length ?? 0}</td>
-													<td class="num">{formatNumber(r.train_metrics.loss ?? last.loss)}</td>
-													<td class="num hide-sm">{formatNumber(r.val_metrics.loss ?? last.val_loss)}</td>
-													<td class="num hide-sm">{formatNumber(r.val_metrics.accuracy ?? last.val_accuracy)}</td>
-													<td class="num hide-sm nowrap">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
-													<td class="actions">
-														<ResultActions result={r} onChange={data.reload} compact />
-													</td>
-												</tr>
-											);
-										})}
-									</tbody>
-								</table>
-							</div>
+									);
+								})}
+							</Table>
 						</div>
 						{d.results.length > 0 && (
 							<div class="card">

@@ -23,7 +23,8 @@ export function createPlot(el: HTMLElement, options: { x: number[]; series: Char
 		legend: { live: false },
 		cursor: { drag: { x: true, y: false } },
 		axes: [
-			{ ...axis, label: options.xLabel },
+			// Epochs are whole numbers: no tick at 2.5.
+			{ ...axis, label: options.xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000] },
 			{ ...axis, size: 56 },
 		],
 		series: [

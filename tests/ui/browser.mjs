@@ -43,7 +43,7 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
     ],
-    viewport: { width: 1280, height: 860 },
+    viewport: { width: 1366, height: 768 },
   });
   return {
     context,

@@ -1,10 +1,19 @@
 // The HCOPD flow of DESIGN §1 driven through the web UI: sign in, a model
 // with a syntax error then fixed, a configuration, a training deployment,
 // data sent, the learning curve, an inference, live predictions. Each step
-// saves a screenshot. A step whose server part is missing throws Skip (found
+// saves screenshots at a phone's and a laptop's size. The code editor and
+// the charts must come in chunks of their own, fetched only by the pages
+// that show them. A step whose server part is missing throws Skip (found
 // at run time from the API's 404s) and the steps after it are not run.
 import assert from "node:assert/strict";
+import { assertLoaded, assertNotLoaded } from "./chunks.mjs";
 import { Skip } from "./server.mjs";
+
+/** Screen sizes every page is looked at (and screenshot) in; the last is the one the steps run in. */
+export const VIEWPORTS = [
+  ["phone", { width: 390, height: 844 }],
+  ["laptop", { width: 1366, height: 768 }],
+];
 
 export const BAD_MODEL = `model = tf.keras.Sequential([
     tf.keras.layers.Dropout(0.2, input_shape=(3,)),
@@ -42,8 +51,22 @@ function idFromUrl(page, prefix) {
   return Number(m[1]);
 }
 
+/** POSTs a model as the signed-in user would; returns the API's JSON answer. */
+async function postModel(baseUrl, token, body) {
+  const r = await fetch(`${baseUrl}/api/v1/models`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: await r.json().catch(() => null) };
+}
+
 /**
- * Runs the steps; `hooks.sendTraining(deploymentId)` and
+ * Runs the steps; `chunks` are the build's chunks (chunks.mjs) and
+ * `fetched` the assets the page fetched so far; `hooks.sendTraining(deploymentId)` and
  * `hooks.sendInference(inference)` put data on Kafka. Returns the names of
  * the steps done in `done` and checks it could not make in `skips`; throws
  * Skip (the steps after it cannot run) or an assertion error.
@@ -57,6 +80,8 @@ export async function runFlow({
   log,
   done,
   skips,
+  chunks,
+  fetched,
 }) {
   const step = async (name, fn) => {
     log(`step: ${name}`);
@@ -81,6 +106,20 @@ export async function runFlow({
     await page.fill("input[name=token]", token);
     await page.click("button[type=submit]");
     await page.waitForSelector("nav .steps a.active");
+    assertLoaded(fetched, chunks.entry, "entry");
+    assertNotLoaded(fetched, chunks.editor, "code editor", "the sign-in page");
+    assertNotLoaded(fetched, chunks.chart, "chart", "the sign-in page");
+    // On a phone the navigation folds into a menu that must open and lead somewhere.
+    await page.setViewportSize(VIEWPORTS[0][1]);
+    await page.click(".menu-button");
+    await page.waitForSelector("nav.open .steps a.active", {
+      state: "visible",
+    });
+    await shot("menu-open");
+    await page.click('nav.open a[href="/configurations"]');
+    await page.waitForSelector("nav.open", { state: "detached" });
+    await page.waitForURL(/\/configurations$/);
+    await page.setViewportSize(VIEWPORTS.at(-1)[1]);
   });
 
   let modelId;
@@ -89,10 +128,12 @@ export async function runFlow({
     await go("/models");
     await page.waitForSelector(".empty, table.list");
     await shot("models-empty");
+    assertNotLoaded(fetched, chunks.editor, "code editor", "the models list");
     await page.click(
       'a:has-text("New model"), a:has-text("Write your first model")',
     );
     await page.waitForSelector(".cm-content");
+    assertLoaded(fetched, chunks.editor, "code editor");
     await page.fill("input[name=name]", "hcopd-dense");
     await page.fill("input[name=description]", "the paper model");
     await replaceEditorText(page, BAD_MODEL);
@@ -114,6 +155,27 @@ export async function runFlow({
         `the error should be marked on line ${BAD_LINE}: ${await answer.textContent()}`,
       );
       await page.waitForSelector(".cm-errorLine");
+      // The API's own words, as they came: its `error` heads the error box.
+      const api = await postModel(baseUrl, token, {
+        name: "hcopd-dense",
+        description: "",
+        imports: "",
+        code: BAD_MODEL,
+      });
+      assert.equal(api.status, 400, JSON.stringify(api.json));
+      assert.equal(
+        (await page.textContent(".error-box strong"))?.trim(),
+        api.json.error,
+        "the error box should show the API's error as it came",
+      );
+      // ...and says nothing twice (the detail repeats the error's message).
+      const box = await page.textContent(".error-box");
+      const message = api.json.detail?.message ?? api.json.error;
+      assert.equal(
+        box.split(message).length - 1,
+        1,
+        `the error box should show "${message}" once: ${box}`,
+      );
       await shot("model-syntax-error");
     }
     await replaceEditorText(page, GOOD_MODEL);
@@ -155,6 +217,12 @@ export async function runFlow({
     deploymentId = idFromUrl(page, "/deployments");
     await page.waitForSelector(".badge");
     await shot("deployment-waiting");
+    assertNotLoaded(
+      fetched,
+      chunks.chart,
+      "chart",
+      "the pages before the first epoch",
+    );
   });
 
   await step("send the training stream with kafkaml send", async () => {
@@ -164,6 +232,7 @@ export async function runFlow({
   let resultId;
   await step("the learning curve appears and training finishes", async () => {
     await page.waitForSelector(".chart .uplot", { timeout: 120000 });
+    assertLoaded(fetched, chunks.chart, "chart");
     await shot("deployment-training");
     await page.waitForSelector(".badge-finished, .badge-failed", {
       timeout: 300000,

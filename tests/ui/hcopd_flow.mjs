@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // UI test: the HCOPD flow through the web UI against the real `kafkaml up`,
-// driven by playwright-core in Debian's Chromium. Screenshots of every page
-// go to build/ui-screenshots/ (or $KAFKAML_SCREENSHOT_DIR).
+// driven by playwright-core in Debian's Chromium. Screenshots of every page,
+// at a phone's (390x844) and a laptop's (1366x768) size, go to
+// build/ui-screenshots/ (or $KAFKAML_SCREENSHOT_DIR); a page wider than the
+// screen at either size fails the test.
 //
 // Exit codes: 0 all steps passed; 77 (CTest "skipped") when a part of the
 // product the flow needs is not there yet, after the steps before it passed;
@@ -17,7 +19,8 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { launchBrowser, chromiumPath, sourceDir } from "./browser.mjs";
-import { runFlow } from "./flow.mjs";
+import { readChunks, watchAssets } from "./chunks.mjs";
+import { runFlow, VIEWPORTS } from "./flow.mjs";
 import { hcopdCsv } from "./hcopd_data.mjs";
 import {
   Skip,
@@ -155,16 +158,34 @@ async function main() {
     browser = await launchBrowser();
     const page =
       browser.context.pages()[0] ?? (await browser.context.newPage());
+    const chunks = readChunks(webRoot);
+    const fetched = watchAssets(page);
     const errors = [];
+    const overflows = [];
     page.on("pageerror", (e) => errors.push(e.message));
     let n = 0;
+    // Each size in turn, ending at the size the steps run in.
     const shot = async (name) => {
-      await page.waitForTimeout(300); // let charts and fonts settle
-      const file = path.join(
-        shotDir,
-        `${String(++n).padStart(2, "0")}-${name}.png`,
-      );
-      await page.screenshot({ path: file, fullPage: true });
+      const prefix = String(++n).padStart(2, "0");
+      const current = page.viewportSize();
+      for (const [label, size] of VIEWPORTS) {
+        await page.setViewportSize(size);
+        await page.waitForTimeout(300); // let charts and fonts settle
+        await page.screenshot({
+          path: path.join(shotDir, `${prefix}-${name}-${label}.png`),
+          fullPage: true,
+        });
+        const wider = await page.evaluate(
+          () =>
+            document.documentElement.scrollWidth -
+            document.documentElement.clientWidth,
+        );
+        if (wider > 0)
+          overflows.push(
+            `${name} at ${label} size (${size.width}x${size.height}) is ${wider}px wider than the screen`,
+          );
+      }
+      if (current) await page.setViewportSize(current);
     };
     await runFlow({
       page,
@@ -174,12 +195,16 @@ async function main() {
       log,
       done,
       skips,
+      chunks,
+      fetched,
       hooks: {
         sendTraining: (id) => sendTraining(server, scratch, id),
         sendInference: (inf) => sendInference(server, inf),
       },
     });
     if (errors.length) throw new Error(`the page threw: ${errors.join("; ")}`);
+    if (overflows.length)
+      throw new Error(`pages overflow sideways:\n${overflows.join("\n")}`);
     log(`PASS: ${done.length} steps; screenshots in ${shotDir}`);
     if (skips.length) throw new Skip(skips.join("; "));
     return 0;

@@ -105,18 +105,23 @@ export class ApiError extends Error {
 		readonly error: string,
 		readonly detail: Json | undefined,
 	) {
-		super(detail === undefined || detail === null ? error : `${error}: ${detailText(detail)}`);
+		const extra = extraDetail(error, detail);
+		super(extra ? `${error}: ${extra}` : error);
 	}
 }
 
+/** The detail as the server wrote it: its `message` if it has one, else the JSON. */
 export function detailText(detail: Json | undefined): string {
 	if (detail === undefined || detail === null) return '';
 	if (typeof detail === 'string') return detail;
-	if (typeof detail === 'object' && !Array.isArray(detail) && typeof detail.message === 'string') {
-		const where = typeof detail.line === 'number' ? `line ${detail.line}${typeof detail.column === 'number' ? `, column ${detail.column}` : ''}: ` : '';
-		return where + detail.message;
-	}
+	if (typeof detail === 'object' && !Array.isArray(detail) && typeof detail.message === 'string') return detail.message;
 	return JSON.stringify(detail);
+}
+
+/** What the detail says beyond the error ('' when the error already says it, e.g. a validation message). */
+export function extraDetail(error: string, detail: Json | undefined): string {
+	const text = detailText(detail);
+	return error.includes(text) ? '' : text;
 }
 
 /** Where in the model code an error lies, from a 400's detail (object or text). */

@@ -1,36 +1,18 @@
-// CodeMirror 6 editor with Python highlighting for model code. The API's
-// validation error is marked at its line and column by a decoration of our
-// own (a line background and an underline from the column on), which the
-// next edit clears: the error refers to the code as it was sent.
-// Main thread only; the editor view lives as long as the component.
-import { python } from '@codemirror/lang-python';
-import { EditorState, StateEffect, StateField } from '@codemirror/state';
-import { Decoration, EditorView, type DecorationSet } from '@codemirror/view';
-import { basicSetup } from 'codemirror';
+// The model code editor (CodeMirror 6 with Python highlighting). CodeMirror
+// is most of the app's code, so it comes in its own chunk when this
+// component first mounts; until then a placeholder keeps the editor's height.
+// Main thread only; the editor lives as long as the component.
 import { useEffect, useRef } from 'preact/hooks';
-
-const setError = StateEffect.define<{ from: number; to: number; line: number } | null>();
-
-const errorMarks = StateField.define<DecorationSet>({
-	create: () => Decoration.none,
-	update(marks, tr) {
-		for (const e of tr.effects) {
-			if (!e.is(setError)) continue;
-			if (!e.value) return Decoration.none;
-			const ranges = [Decoration.line({ class: 'cm-errorLine' }).range(e.value.line)];
-			if (e.value.to > e.value.from) ranges.push(Decoration.mark({ class: 'cm-errorMark' }).range(e.value.from, e.value.to));
-			return Decoration.set(ranges, true);
-		}
-		return tr.docChanged ? Decoration.none : marks;
-	},
-	provide: (f) => EditorView.decorations.from(f),
-});
+import type { EditorHandle } from './code_editor_view';
+import { LazyFailed, useLazy } from './lazy';
 
 export interface CodeError {
 	line: number;
 	column: number;
 	message: string;
 }
+
+const loadView = () => import('./code_editor_view');
 
 /**
  * `initial` sets the text when the editor starts and whenever it changes (a
@@ -39,59 +21,46 @@ export interface CodeError {
  */
 export function CodeEditor(props: { initial: string; onChange: (v: string) => void; error: CodeError | null; label: string; minLines?: number }) {
 	const host = useRef<HTMLDivElement>(null);
-	const view = useRef<EditorView | null>(null);
-	const onChange = useRef(props.onChange);
-	onChange.current = props.onChange;
+	const editor = useRef<EditorHandle | null>(null);
+	// The chunk may arrive after the model did: the editor starts from the latest props.
+	const latest = useRef(props);
+	latest.current = props;
+	const view = useLazy(loadView);
+	const minLines = props.minLines ?? 10;
 
 	useEffect(() => {
-		if (!host.current) return;
-		const v = new EditorView({
-			parent: host.current,
-			state: EditorState.create({
-				doc: props.initial,
-				extensions: [
-					basicSetup,
-					python(),
-					errorMarks,
-					EditorView.lineWrapping,
-					EditorView.contentAttributes.of({ 'aria-label': props.label }),
-					EditorView.theme({ '&': { minHeight: `${(props.minLines ?? 10) * 1.45}em` }, '.cm-scroller': { minHeight: 'inherit' } }),
-					EditorView.updateListener.of((u) => {
-						if (u.docChanged) onChange.current(u.state.doc.toString());
-					}),
-				],
-			}),
+		if (!view.module || !host.current) return;
+		const e = view.module.createEditor(host.current, {
+			text: latest.current.initial,
+			label: latest.current.label,
+			minLines,
+			onChange: (v) => latest.current.onChange(v),
 		});
-		view.current = v;
+		if (latest.current.error) e.setError(latest.current.error);
+		editor.current = e;
 		return () => {
-			v.destroy();
-			view.current = null;
+			e.destroy();
+			editor.current = null;
 		};
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, []);
+	}, [view.module]);
 
 	useEffect(() => {
-		const v = view.current;
-		if (!v || v.state.doc.toString() === props.initial) return;
-		v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.initial } });
+		editor.current?.setText(props.initial);
 	}, [props.initial]);
-
 	useEffect(() => {
-		const v = view.current;
-		if (!v) return;
-		const e = props.error;
-		if (!e) {
-			v.dispatch({ effects: setError.of(null) });
-			return;
-		}
-		const doc = v.state.doc;
-		const line = doc.line(Math.min(Math.max(1, e.line), doc.lines));
-		const from = Math.min(line.from + Math.max(0, e.column - 1), line.to);
-		v.dispatch({
-			effects: [setError.of({ from, to: line.to, line: line.from }), EditorView.scrollIntoView(from, { y: 'center' })],
-			selection: { anchor: from },
-		});
+		editor.current?.setError(props.error);
 	}, [props.error]);
 
-	return <div class="code-editor" ref={host} />;
+	if (view.error) return <LazyFailed what="code editor" error={view.error} />;
+	return (
+		<div class="code-editor">
+			<div ref={host} />
+			{!view.module && (
+				<div class="code-editor-loading muted" style={{ minHeight: `${minLines * 1.45}em` }}>
+					Loading the editor…
+				</div>
+			)}
+		</div>
+	);
 }

@@ -1,9 +1,10 @@
-// Learning-curve chart on uPlot: x is the epoch, one line per series. The
-// plot is rebuilt when the set of series changes and only fed new data
-// otherwise, so a 1.5 s poll does not flicker. Main thread only.
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+// Learning-curve chart: x is the epoch, one line per series. uPlot comes in
+// its own chunk when the first chart mounts. The plot is rebuilt when the set
+// of series changes and only fed new data otherwise, so a 1.5 s poll does not
+// flicker. Main thread only.
 import { useEffect, useRef } from 'preact/hooks';
+import { LazyFailed, useLazy } from './lazy';
+import type { PlotHandle } from './line_chart_plot';
 
 export interface ChartSeries {
 	label: string;
@@ -14,57 +15,36 @@ export interface ChartSeries {
 
 export const PALETTE = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285', '#c2255c', '#5c940d'];
 
+const loadPlot = () => import('./line_chart_plot');
+
 export function LineChart(props: { title: string; x: number[]; series: ChartSeries[]; xLabel?: string; height?: number }) {
 	const host = useRef<HTMLDivElement>(null);
-	const plot = useRef<uPlot | null>(null);
+	const plot = useRef<PlotHandle | null>(null);
+	const latest = useRef(props);
+	latest.current = props;
+	const lib = useLazy(loadPlot);
 	const shape = props.series.map((s) => `${s.label}|${s.color}|${s.dashed ? 1 : 0}`).join(',');
+	const height = props.height ?? 260;
 
 	useEffect(() => {
-		const el = host.current;
-		if (!el) return;
-		const width = () => Math.max(240, el.clientWidth);
-		const opts: uPlot.Options = {
-			width: width(),
-			height: props.height ?? 260,
-			scales: { x: { time: false } },
-			legend: { live: false },
-			cursor: { drag: { x: true, y: false } },
-			axes: [
-				{ label: props.xLabel ?? 'epoch', stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },
-				{ stroke: '#555', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 56 },
-			],
-			series: [
-				{ label: props.xLabel ?? 'epoch' },
-				...props.series.map((s) => ({
-					label: s.label,
-					stroke: s.color,
-					width: 2,
-					dash: s.dashed ? [6, 4] : undefined,
-					spanGaps: true,
-					points: { show: props.x.length < 30 },
-				})),
-			],
-		};
-		const p = new uPlot(opts, [props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData, el);
+		if (!lib.module || !host.current) return;
+		const p = lib.module.createPlot(host.current, { x: latest.current.x, series: latest.current.series, xLabel: latest.current.xLabel ?? 'epoch', height });
 		plot.current = p;
-		const observer = new ResizeObserver(() => p.setSize({ width: width(), height: props.height ?? 260 }));
-		observer.observe(el);
 		return () => {
-			observer.disconnect();
 			p.destroy();
 			plot.current = null;
 		};
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [shape, props.height]);
+	}, [lib.module, shape, height]);
 
 	useEffect(() => {
-		plot.current?.setData([props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData);
+		plot.current?.setData(props.x, props.series);
 	});
 
 	return (
 		<figure class="chart">
 			<figcaption>{props.title}</figcaption>
-			<div ref={host} class="chart-host" />
+			{lib.error ? <LazyFailed what="chart" error={lib.error} /> : <div ref={host} class="chart-host" style={{ minHeight: `${height}px` }} />}
 		</figure>
 	);
 }

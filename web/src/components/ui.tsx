@@ -1,6 +1,7 @@
 // Small shared pieces of the pages: links, error boxes, badges, empty states.
 import type { ComponentChildren } from 'preact';
-import { ApiError, detailText } from '../api';
+import { ApiError, extraDetail } from '../api';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { linkClick } from '../router';
 
 export function Link(props: { href: string; class?: string; children: ComponentChildren; title?: string }) {
@@ -15,7 +16,7 @@ export function Link(props: { href: string; class?: string; children: ComponentC
 export function ErrorBox(props: { error: ApiError | null | undefined; onClose?: () => void }) {
 	const e = props.error;
 	if (!e) return null;
-	const detail = detailText(e.detail);
+	const detail = extraDetail(e.error, e.detail);
 	return (
 		<div class="error-box" role="alert">
 			<div>
@@ -86,6 +87,17 @@ export function Loading() {
 	return <p class="muted">Loading…</p>;
 }
 
+/** A page's body once its data has come; until then the load's error or "Loading…". */
+export function WhenLoaded<T>(props: { load: { data: T | undefined; error: ApiError | null; loading: boolean }; children: (data: T) => ComponentChildren }) {
+	const { data, error, loading } = props.load;
+	return (
+		<>
+			<ErrorBox error={error} />
+			{data === undefined ? loading && <Loading /> : props.children(data)}
+		</>
+	);
+}
+
 export function Field(props: { label: string; hint?: ComponentChildren; children: ComponentChildren; wide?: boolean }) {
 	return (
 		<label class={props.wide ? 'field field-wide' : 'field'}>
@@ -137,8 +149,31 @@ export function Listing<T>(props: {
 	if (props.rows === undefined) return props.loading ? <Loading /> : null;
 	if (props.rows.length === 0) return <>{props.empty}</>;
 	return (
-		<div class="table-scroll card">
-			<table class="list">
+		<div class="card table-card">
+			<Table head={props.head}>{props.children(props.rows)}</Table>
+		</div>
+	);
+}
+
+/**
+ * A table of rows that a phone shows as a stack of cards, one per row, each
+ * cell under its column's name: the names are copied from the head into the
+ * cells' data-label after each render (the pages write plain <td>s).
+ */
+export function Table(props: { head: Head[]; children: ComponentChildren; class?: string }) {
+	const table = useRef<HTMLTableElement>(null);
+	const labels = props.head.map((h) => (typeof h === 'string' ? h : h[0]));
+	useLayoutEffect(() => {
+		for (const row of table.current?.tBodies[0]?.rows ?? []) {
+			for (let i = 0; i < row.cells.length; i++) {
+				const label = labels[i] ?? '';
+				if (row.cells[i].dataset.label !== label) row.cells[i].dataset.label = label;
+			}
+		}
+	});
+	return (
+		<div class="table-scroll">
+			<table class={`list stack ${props.class ?? ''}`} ref={table}>
 				<thead>
 					<tr>
 						{props.head.map((h) =>
@@ -152,7 +187,7 @@ export function Listing<T>(props: {
 						)}
 					</tr>
 				</thead>
-				<tbody>{props.children(props.rows)}</tbody>
+				<tbody>{props.children}</tbody>
 			</table>
 		</div>
 	);

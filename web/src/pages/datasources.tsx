@@ -3,7 +3,8 @@
 // trains on the same records already in Kafka's log.
 import { useState } from 'preact/hooks';
 import { api, type Datasource, type Deployment } from '../api';
-import { Empty, ErrorBox, formatTime, Link, Listing, PageHeader } from '../components/ui';
+import { ListPage } from '../components/list_page';
+import { Empty, formatTime, Link } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 
 function SendTo(props: { source: Datasource; deployments: Deployment[] }) {
@@ -48,48 +49,43 @@ export function DatasourcesPage() {
 	const data = usePoll(() => Promise.all([api.datasources(), api.deployments()]), [], 3000);
 	const [sources, deployments] = data.data ?? [[], []];
 	return (
-		<>
-			<PageHeader
-				title="Datasources"
-				subtitle="Data streams received. Kafka's log keeps them: reuse one for another deployment without sending the data again."
-			/>
-			<ErrorBox error={data.error} />
-			<Listing
-				rows={data.data && sources}
-				loading={data.loading}
-				head={['#', 'Stream', 'Format', 'Messages', ['Val. / test', 'hide-sm'], 'Deployment', ['Received', 'hide-sm'], 'Send to deployment']}
-				empty={
-					<Empty title="No stream received yet">
-						<p>
-							Streams appear here when their control message arrives, e.g. after <code>kafkaml send</code> or a Kafka-ML data-source script.
-						</p>
-					</Empty>
-				}
-			>
-				{(rows) =>
-					[...rows].reverse().map((s) => (
-						<tr key={s.id}>
-							<td class="num">{s.id}</td>
-							<td>
-								<span class="mono small">{s.topic}</span>
-								{s.description && <div class="muted small">{s.description}</div>}
-							</td>
-							<td>{s.input_format}</td>
-							<td class="num">{s.total_msg}</td>
-							<td class="num hide-sm">
-								{s.validation_rate} / {s.test_rate}
-							</td>
-							<td>
-								<Link href={`/deployments/${s.deployment}`}>{s.deployment}</Link>
-							</td>
-							<td class="hide-sm muted">{formatTime(s.time)}</td>
-							<td>
-								<SendTo source={s} deployments={deployments} />
-							</td>
-						</tr>
-					))
-				}
-			</Listing>
-		</>
+		<ListPage
+			title="Datasources"
+			subtitle="Data streams received. Kafka's log keeps them: reuse one for another deployment without sending the data again."
+			load={data}
+			rows={data.data && sources}
+			head={['#', 'Stream', 'Format', 'Messages', ['Val. / test', 'hide-sm'], 'Deployment', ['Received', 'hide-sm'], 'Send to deployment']}
+			empty={
+				<Empty title="No stream received yet">
+					<p>
+						Streams appear here when their control message arrives, e.g. after <code>kafkaml send</code> or a Kafka-ML data-source script.
+					</p>
+				</Empty>
+			}
+		>
+			{(rows) =>
+				[...rows].reverse().map((s) => (
+					<tr key={s.id}>
+						<td class="num">{s.id}</td>
+						<td>
+							<span class="mono small">{s.topic}</span>
+							{s.description && <div class="muted small">{s.description}</div>}
+						</td>
+						<td>{s.input_format}</td>
+						<td class="num">{s.total_msg}</td>
+						<td class="num hide-sm">
+							{s.validation_rate} / {s.test_rate}
+						</td>
+						<td>
+							<Link href={`/deployments/${s.deployment}`}>{s.deployment}</Link>
+						</td>
+						<td class="hide-sm muted">{formatTime(s.time)}</td>
+						<td>
+							<SendTo source={s} deployments={deployments} />
+						</td>
+					</tr>
+				))
+			}
+		</ListPage>
 	);
 }

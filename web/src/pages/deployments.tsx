@@ -3,8 +3,10 @@
 // running jobs poll every 1.5 s.
 import { useState } from 'preact/hooks';
 import { api, ApiError, type Deployment, type Json, type Result } from '../api';
+import { Form, TextField } from '../components/form';
 import { LineChart, PALETTE } from '../components/line_chart';
-import { Empty, ErrorBox, Field, formatNumber, formatTime, Link, Listing, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { ListPage } from '../components/list_page';
+import { Empty, ErrorBox, Field, formatNumber, formatTime, Link, PageHeader, StatusBadge, Table, WhenLoaded } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
 import { ResultActions, curveKeys, epochSeries } from './result';
@@ -26,51 +28,49 @@ export function DeploymentsPage() {
 	const byDeployment = new Map<number, Result[]>();
 	for (const r of results) byDeployment.set(r.deployment, [...(byDeployment.get(r.deployment) ?? []), r]);
 	return (
-		<>
-			<PageHeader
-				title="Deployments"
-				subtitle="Training deployments and the status of each of their models."
-				action={['/deployments/new', 'Deploy for training']}
-			/>
-			<ErrorBox error={data.error} />
-			<Listing
-				rows={data.data && deployments}
-				loading={data.loading}
-				head={['#', 'Configuration', ['Batch', 'hide-sm'], ['Fit parameters', 'hide-sm'], 'Models', ['Created', 'hide-sm']]}
-				empty={
-					<Empty title="Nothing deployed for training" action={['/deployments/new', 'Deploy for training']}>
-						<p>Deploy a configuration: one training job per model starts and waits for its data stream.</p>
-					</Empty>
-				}
-			>
-				{(rows) =>
-					[...rows].reverse().map((d) => (
-						<tr key={d.id}>
-							<td class="num">
-								<Link href={`/deployments/${d.id}`}>{d.id}</Link>
-							</td>
-							<td>
-								<Link href={`/deployments/${d.id}`}>{configName.get(d.configuration) ?? `configuration ${d.configuration}`}</Link>
-							</td>
-							<td class="hide-sm num">{d.batch}</td>
-							<td class="hide-sm mono small">{kwargsText(d.kwargs_fit)}</td>
-							<td>
-								<div class="chips">
-									{(byDeployment.get(d.id) ?? d.results ?? []).map((r) => (
-										<Link key={r.id} href={`/results/${r.id}`} class="chip" title={`result ${r.id}`}>
-											#{r.id} <StatusBadge status={r.status} />
-										</Link>
-									))}
-								</div>
-							</td>
-							<td class="hide-sm muted">{formatTime(d.created_at)}</td>
-						</tr>
-					))
-				}
-			</Listing>
-		</>
+		<ListPage
+			title="Deployments"
+			subtitle="Training deployments and the status of each of their models."
+			action={['/deployments/new', 'Deploy for training']}
+			load={data}
+			rows={data.data && deployments}
+			head={['#', 'Configuration', ['Batch', 'hide-sm'], ['Fit parameters', 'hide-sm'], 'Models', ['Created', 'hide-sm']]}
+			empty={
+				<Empty title="Nothing deployed for training" action={['/deployments/new', 'Deploy for training']}>
+					<p>Deploy a configuration: one training job per model starts and waits for its data stream.</p>
+				</Empty>
+			}
+		>
+			{(rows) =>
+				[...rows].reverse().map((d) => (
+					<tr key={d.id}>
+						<td class="num">
+							<Link href={`/deployments/${d.id}`}>{d.id}</Link>
+						</td>
+						<td>
+							<Link href={`/deployments/${d.id}`}>{configName.get(d.configuration) ?? `configuration ${d.configuration}`}</Link>
+						</td>
+						<td class="hide-sm num">{d.batch}</td>
+						<td class="hide-sm mono small">{kwargsText(d.kwargs_fit)}</td>
+						<td>
+							<div class="chips">
+								{(byDeployment.get(d.id) ?? d.results ?? []).map((r) => (
+									<Link key={r.id} href={`/results/${r.id}`} class="chip" title={`result ${r.id}`}>
+										#{r.id} <StatusBadge status={r.status} />
+									</Link>
+								))}
+							</div>
+						</td>
+						<td class="hide-sm muted">{formatTime(d.created_at)}</td>
+					</tr>
+				))
+			}
+		</ListPage>
 	);
 }
+
+/** A share of the stream, 0 to 1. */
+const RATE = { type: 'number', min: '0', max: '1', step: '0.01' } as const;
 
 export function NewDeploymentPage(props: { configuration: string | null }) {
 	const configurations = usePoll(api.configurations, [], 0);
@@ -82,8 +82,7 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 	const [testRate, setTestRate] = useState('0');
 	const save = useAction();
 	const chosen = configuration || (configurations.data?.length ? String(configurations.data[configurations.data.length - 1].id) : '');
-	const submit = async (e: Event) => {
-		e.preventDefault();
+	const submit = async () => {
 		// A 503 still recorded the deployment (its jobs could not start); its
 		// page shows the results' failure details, so go there too.
 		const d = await save.run(() =>
@@ -107,7 +106,7 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 					</p>
 				</Empty>
 			) : (
-				<form class="card form" onSubmit={submit}>
+				<Form onSubmit={submit} save={save} submit="Deploy" disabled={!chosen}>
 					<div class="form-grid">
 						<Field label="Configuration">
 							<select name="configuration" value={chosen} onChange={(e) => setConfiguration(e.currentTarget.value)} required>
@@ -118,11 +117,9 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 								))}
 							</select>
 						</Field>
-						<Field label="Batch size">
-							<input name="batch" type="number" min="1" step="1" value={batch} required onInput={(e) => setBatch(e.currentTarget.value)} />
-						</Field>
+						<TextField label="Batch size" name="batch" type="number" min="1" step="1" value={batch} required onValue={setBatch} />
 					</div>
-					<Field
+					<TextField
 						label="Training parameters (fit)"
 						hint={
 							<>
@@ -130,10 +127,12 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 							</>
 						}
 						wide
-					>
-						<input name="kwargs_fit" class="mono" value={kwargsFit} onInput={(e) => setKwargsFit(e.currentTarget.value)} />
-					</Field>
-					<Field
+						name="kwargs_fit"
+						class="mono"
+						value={kwargsFit}
+						onValue={setKwargsFit}
+					/>
+					<TextField
 						label="Evaluation parameters (evaluate)"
 						hint={
 							<>
@@ -141,32 +140,30 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 							</>
 						}
 						wide
-					>
-						<input name="kwargs_val" class="mono" value={kwargsVal} onInput={(e) => setKwargsVal(e.currentTarget.value)} />
-					</Field>
+						name="kwargs_val"
+						class="mono"
+						value={kwargsVal}
+						onValue={setKwargsVal}
+					/>
 					<div class="form-grid">
-						<Field label="Validation rate" hint="Share of the stream kept to validate each epoch; it goes with the data you send.">
-							<input
-								name="validation_rate"
-								type="number"
-								min="0"
-								max="1"
-								step="0.01"
-								value={validationRate}
-								onInput={(e) => setValidationRate(e.currentTarget.value)}
-							/>
-						</Field>
-						<Field label="Test rate" hint="Share of the stream kept for the final test.">
-							<input name="test_rate" type="number" min="0" max="1" step="0.01" value={testRate} onInput={(e) => setTestRate(e.currentTarget.value)} />
-						</Field>
+						<TextField
+							label="Validation rate"
+							hint="Share of the stream kept to validate each epoch; it goes with the data you send."
+							{...RATE}
+							name="validation_rate"
+							value={validationRate}
+							onValue={setValidationRate}
+						/>
+						<TextField
+							label="Test rate"
+							hint="Share of the stream kept for the final test."
+							{...RATE}
+							name="test_rate"
+							value={testRate}
+							onValue={setTestRate}
+						/>
 					</div>
-					<ErrorBox error={save.error} />
-					<div class="form-actions">
-						<button class="primary" type="submit" disabled={save.busy || !chosen}>
-							Deploy
-						</button>
-					</div>
-				</form>
+				</Form>
 			)}
 		</>
 	);
@@ -226,88 +223,82 @@ export function DeploymentPage(props: { id: number }) {
 					</>
 				}
 			/>
-			<ErrorBox error={data.error} />
-			{!d ? (
-				data.loading && <Loading />
-			) : (
-				<>
-					{waiting && <SendHint id={props.id} />}
-					<div class="card">
-						<h2>Results</h2>
-						<div class="table-scroll">
-							<table class="list">
-								<thead>
-									<tr>
-										<th>Result</th>
-										<th>Model</th>
-										<th>Status</th>
-										<th class="hide-sm">Epochs</th>
-										<th>Loss</th>
-										<th class="hide-sm">Val. loss</th>
-										<th class="hide-sm">Val. accuracy</th>
-										<th class="hide-sm">Time</th>
-										<th class="actions-col">Actions</th>
-									</tr>
-								</thead>
-								<tbody>
-									{d.results.map((r) => {
-										const last = r.epochs?.[r.epochs.length - 1]?.metrics ?? {};
-										return (
-											<tr key={r.id}>
-												<td class="num">
-													<Link href={`/results/${r.id}`}>#{r.id}</Link>
-												</td>
-												<td class="name">{modelName.get(r.model) ?? `model ${r.model}`}</td>
-												<td>
-													<StatusBadge status={r.status} />
-												</td>
-												<td class="num hide-sm">{r.epochs?.length ?? 0}</td>
-												<td class="num">{formatNumber(r.train_metrics.loss ?? last.loss)}</td>
-												<td class="num hide-sm">{formatNumber(r.val_metrics.loss ?? last.val_loss)}</td>
-												<td class="num hide-sm">{formatNumber(r.val_metrics.accuracy ?? last.val_accuracy)}</td>
-												<td class="num hide-sm nowrap">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
-												<td class="actions">
-													<ResultActions result={r} onChange={data.reload} compact />
-												</td>
-											</tr>
-										);
-									})}
-								</tbody>
-							</table>
-						</div>
-					</div>
-					{d.results.length > 0 && (
+			<WhenLoaded load={data}>
+				{(d) => (
+					<>
+						{waiting && <SendHint id={props.id} />}
 						<div class="card">
-							<div class="card-head">
-								<h2>Models compared</h2>
-								{keys.length > 0 && (
-									<label class="inline-field">
-										Metric{' '}
-										<select value={chosen} onChange={(e) => setMetric(e.currentTarget.value)}>
-											{keys.map((k) => (
-												<option key={k}>{k}</option>
-											))}
-										</select>
-									</label>
+							<h2>Results</h2>
+							<Table
+								head={[
+									'Result',
+									'Model',
+									'Status',
+									['Epochs', 'hide-sm'],
+									'Loss',
+									['Val. loss', 'hide-sm'],
+									['Val. accuracy', 'hide-sm'],
+									['Time', 'hide-sm'],
+									['Actions', 'actions-col'],
+								]}
+							>
+								{d.results.map((r) => {
+									const last = r.epochs?.[r.epochs.length - 1]?.metrics ?? {};
+									return (
+										<tr key={r.id}>
+											<td class="num">
+												<Link href={`/results/${r.id}`}>#{r.id}</Link>
+											</td>
+											<td class="name">{modelName.get(r.model) ?? `model ${r.model}`}</td>
+											<td>
+												<StatusBadge status={r.status} />
+											</td>
+											<td class="num hide-sm">{r.epochs?.length ?? 0}</td>
+											<td class="num">{formatNumber(r.train_metrics.loss ?? last.loss)}</td>
+											<td class="num hide-sm">{formatNumber(r.val_metrics.loss ?? last.val_loss)}</td>
+											<td class="num hide-sm">{formatNumber(r.val_metrics.accuracy ?? last.val_accuracy)}</td>
+											<td class="num hide-sm nowrap">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
+											<td class="actions">
+												<ResultActions result={r} onChange={data.reload} compact />
+											</td>
+										</tr>
+									);
+								})}
+							</Table>
+						</div>
+						{d.results.length > 0 && (
+							<div class="card">
+								<div class="card-head">
+									<h2>Models compared</h2>
+									{keys.length > 0 && (
+										<label class="inline-field">
+											Metric{' '}
+											<select value={chosen} onChange={(e) => setMetric(e.currentTarget.value)}>
+												{keys.map((k) => (
+													<option key={k}>{k}</option>
+												))}
+											</select>
+										</label>
+									)}
+								</div>
+								{maxEpochs === 0 || !chosen ? (
+									<p class="muted">The curves appear here with the first epoch.</p>
+								) : (
+									<LineChart
+										title={`${chosen} per epoch`}
+										x={Array.from({ length: maxEpochs }, (_, i) => i + 1)}
+										series={d.results.map((r, i) => ({
+											label: `#${r.id} ${modelName.get(r.model) ?? ''}`.trim(),
+											color: PALETTE[i % PALETTE.length],
+											values: epochSeries(r, chosen, maxEpochs),
+										}))}
+									/>
 								)}
 							</div>
-							{maxEpochs === 0 || !chosen ? (
-								<p class="muted">The curves appear here with the first epoch.</p>
-							) : (
-								<LineChart
-									title={`${chosen} per epoch`}
-									x={Array.from({ length: maxEpochs }, (_, i) => i + 1)}
-									series={d.results.map((r, i) => ({
-										label: `#${r.id} ${modelName.get(r.model) ?? ''}`.trim(),
-										color: PALETTE[i % PALETTE.length],
-										values: epochSeries(r, chosen, maxEpochs),
-									}))}
-								/>
-							)}
-						</div>
-					)}
-				</>
-			)}
+						)}
+					</>
+				)}
+			</WhenLoaded>
 		</>
 	);
 }

@@ -4,7 +4,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorPosition, type Model } from '../api';
 import { CodeEditor, type CodeError } from '../components/code_editor';
-import { Empty, ErrorBox, Field, formatTime, Link, Listing, PageHeader } from '../components/ui';
+import { Form, NameAndDescription, TextField } from '../components/form';
+import { ListPage, useRemoval } from '../components/list_page';
+import { Empty, ErrorBox, formatTime, Link, PageHeader } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
 
@@ -18,48 +20,45 @@ model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossent
 
 export function ModelsPage() {
 	const models = usePoll(api.models, [], 0);
-	const action = useAction();
-	const remove = async (m: Model) => {
-		if (!confirm(`Delete model "${m.name}"?`)) return;
-		await action.run(() => api.deleteModel(m.id));
-		models.reload();
-	};
+	const removal = useRemoval(
+		(m: Model) => `Delete model "${m.name}"?`,
+		(m) => api.deleteModel(m.id),
+		models.reload,
+	);
 	return (
-		<>
-			<PageHeader title="Models" subtitle="Keras-style model definitions, validated as you save them." action={['/models/new', 'New model']} />
-			<ErrorBox error={action.error ?? models.error} onClose={action.error ? action.clear : undefined} />
-			<Listing
-				rows={models.data}
-				loading={models.loading}
-				head={['#', 'Name', ['Description', 'hide-sm'], ['Created', 'hide-sm'], ['Actions', 'actions-col']]}
-				empty={
-					<Empty title="No models yet" action={['/models/new', 'Write your first model']}>
-						<p>A model is a few lines of Keras code: layers, then a compile call with its optimizer, loss and metrics.</p>
-					</Empty>
-				}
-			>
-				{(rows) =>
-					rows.map((m) => (
-						<tr key={m.id}>
-							<td class="num">{m.id}</td>
-							<td>
-								<Link href={`/models/${m.id}`}>{m.name}</Link>
-							</td>
-							<td class="hide-sm muted">{m.description}</td>
-							<td class="hide-sm muted">{formatTime(m.created_at)}</td>
-							<td class="actions">
-								<Link href={`/configurations/new?model=${m.id}`} class="button small">
-									Configure
-								</Link>
-								<button class="small danger" disabled={action.busy} onClick={() => remove(m)}>
-									Delete
-								</button>
-							</td>
-						</tr>
-					))
-				}
-			</Listing>
-		</>
+		<ListPage
+			title="Models"
+			subtitle="Keras-style model definitions, validated as you save them."
+			action={['/models/new', 'New model']}
+			load={models}
+			acting={removal}
+			rows={models.data}
+			head={['#', 'Name', ['Description', 'hide-sm'], ['Created', 'hide-sm'], ['Actions', 'actions-col']]}
+			empty={
+				<Empty title="No models yet" action={['/models/new', 'Write your first model']}>
+					<p>A model is a few lines of Keras code: layers, then a compile call with its optimizer, loss and metrics.</p>
+				</Empty>
+			}
+		>
+			{(rows) =>
+				rows.map((m) => (
+					<tr key={m.id}>
+						<td class="num">{m.id}</td>
+						<td>
+							<Link href={`/models/${m.id}`}>{m.name}</Link>
+						</td>
+						<td class="hide-sm muted">{m.description}</td>
+						<td class="hide-sm muted">{formatTime(m.created_at)}</td>
+						<td class="actions">
+							<Link href={`/configurations/new?model=${m.id}`} class="button small">
+								Configure
+							</Link>
+							{removal.button(m)}
+						</td>
+					</tr>
+				))
+			}
+		</ListPage>
 	);
 }
 
@@ -89,8 +88,7 @@ export function ModelEditPage(props: { id: number | null }) {
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [props.id]);
 
-	const submit = async (e: Event) => {
-		e.preventDefault();
+	const submit = async () => {
 		setSaved(false);
 		setCodeError(null);
 		const body = { name, description, imports, code };
@@ -111,18 +109,33 @@ export function ModelEditPage(props: { id: number | null }) {
 		<>
 			<PageHeader title={props.id === null ? 'New model' : `Model ${name || props.id}`} subtitle={<Link href="/models">← All models</Link>} />
 			<ErrorBox error={load.error} />
-			<form class="card form" onSubmit={submit}>
-				<div class="form-grid">
-					<Field label="Name">
-						<input name="name" value={name} required onInput={(e) => setName(e.currentTarget.value)} placeholder="e.g. hcopd-dense" />
-					</Field>
-					<Field label="Description">
-						<input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} placeholder="what it is for" />
-					</Field>
-				</div>
-				<Field label="Imports" hint="Optional, as in the original Kafka-ML (e.g. import tensorflow as tf); nothing is executed." wide>
-					<input name="imports" value={imports} onInput={(e) => setImports(e.currentTarget.value)} class="mono" />
-				</Field>
+			<Form
+				onSubmit={submit}
+				save={save}
+				submit={save.busy ? 'Validating…' : props.id === null ? 'Create model' : 'Save changes'}
+				after={
+					saved && (
+						<>
+							<span class="ok">Saved: the code is valid.</span>
+							{props.id !== null && (
+								<Link href={`/configurations/new?model=${props.id}`} class="button">
+									Use it in a configuration →
+								</Link>
+							)}
+						</>
+					)
+				}
+			>
+				<NameAndDescription name={name} setName={setName} description={description} setDescription={setDescription} example="hcopd-dense" />
+				<TextField
+					label="Imports"
+					hint="Optional, as in the original Kafka-ML (e.g. import tensorflow as tf); nothing is executed."
+					wide
+					name="imports"
+					value={imports}
+					onValue={setImports}
+					class="mono"
+				/>
 				<div class="field field-wide">
 					<span class="field-label">Model code</span>
 					<CodeEditor
@@ -145,19 +158,7 @@ export function ModelEditPage(props: { id: number | null }) {
 						Marked in the editor: line {codeError.line}, column {codeError.column}.
 					</p>
 				)}
-				<ErrorBox error={save.error} />
-				<div class="form-actions">
-					<button class="primary" type="submit" disabled={save.busy}>
-						{save.busy ? 'Validating…' : props.id === null ? 'Create model' : 'Save changes'}
-					</button>
-					{saved && <span class="ok">Saved: the code is valid.</span>}
-					{props.id !== null && saved && (
-						<Link href={`/configurations/new?model=${props.id}`} class="button">
-							Use it in a configuration →
-						</Link>
-					)}
-				</div>
-			</form>
+			</Form>
 		</>
 	);
 }

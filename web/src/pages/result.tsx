@@ -3,7 +3,7 @@
 import { api, type Result } from '../api';
 import { ConfusionMatrix, findConfusion } from '../components/confusion_matrix';
 import { LineChart, PALETTE } from '../components/line_chart';
-import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, Loading, PageHeader, scalarMetrics, StatusBadge } from '../components/ui';
+import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, PageHeader, scalarMetrics, StatusBadge, WhenLoaded } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
 
@@ -141,6 +141,17 @@ export function LearningCurves(props: { result: Result }) {
 	);
 }
 
+function Confusion(props: { result: Result }) {
+	const r = props.result;
+	const confusion = findConfusion(r.test_metrics, r.val_metrics, r.train_metrics);
+	if (!confusion) return null;
+	return (
+		<div class="card">
+			<ConfusionMatrix matrix={confusion.matrix} labels={confusion.labels} title={`Confusion matrix (${confusion.from} data)`} />
+		</div>
+	);
+}
+
 export function ResultPage(props: { id: number }) {
 	const data = usePoll(async () => {
 		const result = await api.result(props.id);
@@ -148,7 +159,6 @@ export function ResultPage(props: { id: number }) {
 		return { result, model };
 	}, [props.id]);
 	const r = data.data?.result;
-	const confusion = r ? findConfusion(r.test_metrics, r.val_metrics, r.train_metrics) : null;
 	return (
 		<>
 			<PageHeader
@@ -162,39 +172,34 @@ export function ResultPage(props: { id: number }) {
 					)
 				}
 			/>
-			<ErrorBox error={data.error} />
-			{!r ? (
-				data.loading && <Loading />
-			) : (
-				<>
-					<div class="card summary">
-						<dl class="facts">
-							<Fact label="Status">
-								<StatusBadge status={r.status} />
-							</Fact>
-							<Fact label="Epochs">{r.epochs?.length ?? 0}</Fact>
-							<Fact label="Training time">{r.training_time ? `${formatNumber(r.training_time, 4)} s` : '—'}</Fact>
-							<Fact label="Trained model">{formatBytes(r.trained_model_size ?? undefined)}</Fact>
-							<Fact label="Since">{formatTime(r.status_changed ?? r.created_at)}</Fact>
-						</dl>
-						{r.status_detail && <p class={r.status === 'failed' ? 'error-inline' : 'muted'}>{r.status_detail}</p>}
-						<ResultActions result={r} onChange={data.reload} />
-					</div>
-					<div class="card">
-						<h2>Learning curves</h2>
-						<LearningCurves result={r} />
-					</div>
-					<div class="card">
-						<h2>Final metrics</h2>
-						<MetricsTable result={r} />
-					</div>
-					{confusion && (
-						<div class="card">
-							<ConfusionMatrix matrix={confusion.matrix} labels={confusion.labels} title={`Confusion matrix (${confusion.from} data)`} />
+			<WhenLoaded load={data}>
+				{({ result: r }) => (
+					<>
+						<div class="card summary">
+							<dl class="facts">
+								<Fact label="Status">
+									<StatusBadge status={r.status} />
+								</Fact>
+								<Fact label="Epochs">{r.epochs?.length ?? 0}</Fact>
+								<Fact label="Training time">{r.training_time ? `${formatNumber(r.training_time, 4)} s` : '—'}</Fact>
+								<Fact label="Trained model">{formatBytes(r.trained_model_size ?? undefined)}</Fact>
+								<Fact label="Since">{formatTime(r.status_changed ?? r.created_at)}</Fact>
+							</dl>
+							{r.status_detail && <p class={r.status === 'failed' ? 'error-inline' : 'muted'}>{r.status_detail}</p>}
+							<ResultActions result={r} onChange={data.reload} />
 						</div>
-					)}
-				</>
-			)}
+						<div class="card">
+							<h2>Learning curves</h2>
+							<LearningCurves result={r} />
+						</div>
+						<div class="card">
+							<h2>Final metrics</h2>
+							<MetricsTable result={r} />
+						</div>
+						<Confusion result={r} />
+					</>
+				)}
+			</WhenLoaded>
 		</>
 	);
 }

@@ -2,6 +2,7 @@
 // and sent as `Authorization: Bearer` on every call.
 import { useState } from 'preact/hooks';
 import { setToken } from '../api';
+import { TextField } from '../components/form';
 
 export function SignInPage() {
 	const [value, setValue] = useState('');
@@ -21,21 +22,21 @@ export function SignInPage() {
 					Kafka-ML
 				</div>
 				<p>Machine-learning pipelines over Kafka data streams: define a model, train it on a stream, deploy it for inference.</p>
-				<label class="field">
-					<span class="field-label">Admin token</span>
-					<input
-						name="token"
-						type="password"
-						autoComplete="current-password"
-						value={value}
-						onInput={(e) => setValue(e.currentTarget.value)}
-						placeholder="paste the token"
-						required
-					/>
-					<span class="field-hint">
-						<code>kafkaml up</code> prints it when it starts (it is also kept in the server's data directory).
-					</span>
-				</label>
+				<TextField
+					label="Admin token"
+					hint={
+						<>
+							<code>kafkaml up</code> prints it when it starts (it is also kept in the server's data directory).
+						</>
+					}
+					name="token"
+					type="password"
+					autoComplete="current-password"
+					value={value}
+					onValue={setValue}
+					placeholder="paste the token"
+					required
+				/>
 				<button class="primary" type="submit">
 					Sign in
 				</button>

@@ -87,7 +87,9 @@ struct Scanner {
 		return value;
 	}
 
-	void value(std::vector<float> &out, int depth) {
+	//! The first character of the value at `pos`, after the checks every
+	//! value gets.
+	char start_value(int depth) {
 		if (depth > kMaxDepth) {
 			fail("nests deeper than " + std::to_string(kMaxDepth) + " levels");
 		}
@@ -95,7 +97,11 @@ struct Scanner {
 		if (pos == end) {
 			fail("ends where a value was expected");
 		}
-		char c = *pos;
+		return *pos;
+	}
+
+	void value(std::vector<float> &out, int depth) {
+		char c = start_value(depth);
 		if (c == '[') {
 			pos++;
 			if (consume(']')) {
@@ -144,6 +150,36 @@ struct Scanner {
 		}
 		out.push_back(number());
 	}
+
+	//! Steps over any value without converting it: fields a named-field
+	//! config does not pick may hold text or anything else.
+	void skip(int depth) {
+		char c = start_value(depth);
+		if (c == '[' || c == '{') {
+			char close = c == '[' ? ']' : '}';
+			pos++;
+			if (consume(close)) {
+				return;
+			}
+			do {
+				if (close == '}') {
+					string();
+					expect(':');
+				}
+				skip(depth + 1);
+			} while (consume(','));
+			expect(close);
+			return;
+		}
+		if (c == '"') {
+			string();
+			return;
+		}
+		if (literal("true") || literal("false") || literal("null")) {
+			return;
+		}
+		number();
+	}
 };
 
 struct FieldSpan {
@@ -168,6 +204,11 @@ void JsonDecoder::decode(std::string_view bytes, std::vector<float> &out) const 
 				auto name = in.string();
 				in.expect(':');
 				size_t start = out.size();
+				if (!fields_.empty() && name != "values" &&
+				    std::find(fields_.begin(), fields_.end(), name) == fields_.end()) {
+					in.skip(1);
+					continue;
+				}
 				in.value(out, 1);
 				spans.push_back({name, start - base, out.size() - start});
 			} while (in.consume(','));

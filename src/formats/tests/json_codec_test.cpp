@@ -30,6 +30,15 @@ TEST(JsonDecoder, AcceptsTheThreeShapes) {
 	EXPECT_TRUE(std::isnan(decode(any, "[null]")[0]));
 }
 
+TEST(JsonDecoder, FieldsNotPickedMayHoldAnything) {
+	JsonDecoder named({"Age", "Gender"});
+	EXPECT_EQ(decode(named, R"({"Note": "not a number", "Gender": 1, "Meta": {"x": ["y", null]}, "Age": 0.5})"),
+	          (V{0.5f, 1}));
+	// Still checked for being JSON, and the picked fields for being numbers.
+	EXPECT_THROW(decode(named, R"({"Note": "open, "Age": 1, "Gender": 0})"), FormatError);
+	EXPECT_THROW(decode(named, R"({"Age": "old", "Gender": 0})"), FormatError);
+}
+
 TEST(JsonDecoder, ErrorsSayWhatAndWhere) {
 	JsonDecoder any;
 	EXPECT_THROW(decode(any, "[1, 2"), FormatError);

@@ -1,4 +1,4 @@
-// `kafkaml results list [--deployment D]|get ID|download ID -o FILE|stop ID|watch ID...`.
+// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE|stop ID|watch ID...`.
 // `watch` polls the server once a second (main thread, no other threads): on
 // a terminal it redraws one progress bar per result in place; otherwise it
 // prints a line whenever a result's line changes. It returns when every
@@ -7,6 +7,7 @@
 #include "cli/command_registry.h"
 #include "client/cli_support.h"
 #include "client/progress.h"
+#include "client/result_summary.h"
 
 #include <chrono>
 #include <fstream>
@@ -113,7 +114,23 @@ void add_results_command(CLI::App &root) {
 		});
 	});
 
-	client::add_get_by_id(*group, conn, "result", "/results");
+	auto get_id = std::make_shared<int64_t>();
+	auto all_epochs = std::make_shared<bool>(false);
+	CLI::App *get = group->add_subcommand(
+	    "get", "Show one result: status, metrics, training time and its last epochs (--epochs: all; --json: "
+	           "everything)");
+	get->add_option("id", *get_id, "result id")->required();
+	get->add_flag("--epochs", *all_epochs, "list every epoch, not only the last few");
+	get->callback([conn, get_id, all_epochs] {
+		client::run_command([&] {
+			json result = conn->client().get("/results/" + std::to_string(*get_id));
+			if (conn->json_output) {
+				std::printf("%s\n", result.dump(2).c_str());
+				return;
+			}
+			std::fputs(client::result_summary(result, *all_epochs ? -1 : 5).c_str(), stdout);
+		});
+	});
 
 	auto download_id = std::make_shared<int64_t>();
 	auto output = std::make_shared<std::string>();

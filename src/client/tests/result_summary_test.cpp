@@ -1,0 +1,66 @@
+#include "client/result_summary.h"
+
+#include <gtest/gtest.h>
+
+using namespace kafkaml::client;
+using nlohmann::json;
+
+namespace {
+
+json finished_result(int epochs) {
+	json list = json::array();
+	for (int i = 1; i <= epochs; i++) {
+		list.push_back({{"epoch", i}, {"metrics", {{"loss", 1.0 / i}, {"val_loss", 2.0 / i}}}});
+	}
+	return {{"id", 3},
+	        {"deployment", 1},
+	        {"model", 2},
+	        {"status", "finished"},
+	        {"status_detail", ""},
+	        {"training_time", 0.1523},
+	        {"train_metrics", {{"loss", 0.001}, {"accuracy", 0.75}}},
+	        {"val_metrics", {{"loss", 0.5}, {"confusion_matrix", {{1, 2}, {3, 4}}}}},
+	        {"test_metrics", json::object()},
+	        {"epochs", list}};
+}
+
+} // namespace
+
+TEST(ResultSummary, SummarisesAThousandEpochsInAScreenful) {
+	std::string text = result_summary(finished_result(1000));
+	EXPECT_EQ(text, "result: 3\n"
+	                "deployment: 1\n"
+	                "model: 2\n"
+	                "status: finished\n"
+	                "epochs run: 1000\n"
+	                "training time: 0.1523 s\n"
+	                "last epoch: loss 0.001  val_loss 0.002\n"
+	                "train metrics: accuracy 0.75  loss 0.001\n"
+	                "val metrics: loss 0.5\n"
+	                "\n"
+	                "last 5 epochs (--epochs for all):\n"
+	                "EPOCH  LOSS      VAL_LOSS\n"
+	                "996    0.001004  0.002008\n"
+	                "997    0.001003  0.002006\n"
+	                "998    0.001002  0.002004\n"
+	                "999    0.001001  0.002002\n"
+	                "1000   0.001     0.002\n");
+}
+
+TEST(ResultSummary, AllEpochsOnRequestAndWhyItFailed) {
+	json result = finished_result(3);
+	result["status"] = "failed";
+	result["status_detail"] = "the training stream is empty";
+	result.erase("training_time");
+	std::string text = result_summary(result, -1);
+	EXPECT_NE(text.find("status: failed\ndetail: the training stream is empty\nepochs run: 3\n"), std::string::npos)
+	    << text;
+	EXPECT_EQ(text.find("training time"), std::string::npos) << text;
+	EXPECT_NE(text.find("\nEPOCH  LOSS    VAL_LOSS\n1      1       2\n"), std::string::npos) << text;
+	EXPECT_EQ(text.find("last 3 epochs"), std::string::npos) << text;
+}
+
+TEST(ResultSummary, NoEpochsYet) {
+	std::string text = result_summary({{"id", 4}, {"status", "deployed"}, {"epochs", json::array()}});
+	EXPECT_EQ(text, "result: 4\nstatus: deployed\nepochs run: 0\n");
+}

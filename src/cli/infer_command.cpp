@@ -6,10 +6,12 @@
 #include "stream/kafka_sink.h"
 #include "workers/http_control_plane.h"
 #include "workers/inference_job.h"
+#include "workers/replica_stats_reporter.h"
 
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <unistd.h>
 
 namespace kafkaml::cli {
 namespace {
@@ -19,19 +21,34 @@ void add_infer_command(CLI::App &root) {
 	auto options = std::make_shared<WorkerOptions>();
 	auto inference_id = std::make_shared<int64_t>(0);
 	auto max_batch = std::make_shared<size_t>(1024);
+	auto replica = std::make_shared<std::string>();
+	auto session_timeout_ms = std::make_shared<int>(8000);
 	options->add_to(*command);
 	command->add_option("--inference-id", *inference_id, "the inference this replica serves")->required();
 	command->add_option("--max-batch", *max_batch, "most inputs predicted in one model call")->capture_default_str();
-	command->callback([options, inference_id, max_batch] {
+	command->add_option("--replica", *replica,
+	                    "this replica's name in the inference's figures (default: HOST:PID)");
+	command
+	    ->add_option("--session-timeout-ms", *session_timeout_ms,
+	                 "how long the group waits for a replica that stopped answering before giving its partitions "
+	                 "to the others (heartbeats go every third of it)")
+	    ->capture_default_str()
+	    ->check(CLI::Range(1000, 300000));
+	command->callback([options, inference_id, max_batch, replica, session_timeout_ms] {
 		ShutdownSignal::install();
 		workers::HttpControlPlane plane(options->server, WorkerOptions::token());
 		auto assignment = plane.inference_assignment(*inference_id);
 		auto model = ml::Model::load(assignment.model_blob);
 		auto decoder = formats::MessageDecoder::from_config(assignment.input_format, assignment.input_config);
+		// A replica that died holds its partitions for the session timeout:
+		// librdkafka's 45 s default would stall them that long.
 		stream::KafkaConfig kafka{options->bootstrap_servers, {}};
+		stream::KafkaConfig consumer = kafka;
+		consumer.properties = {{"session.timeout.ms", std::to_string(*session_timeout_ms)},
+		                       {"heartbeat.interval.ms", std::to_string(std::max(100, *session_timeout_ms / 3))}};
 		stream::KafkaSink sink(kafka);
 		workers::InferenceJob *job_ptr = nullptr;
-		stream::KafkaGroupSource source(kafka, assignment.group_id, {assignment.input_topic},
+		stream::KafkaGroupSource source(consumer, assignment.group_id, {assignment.input_topic},
 		                                [&job_ptr](const std::string &topic, int32_t partition) {
 			                                if (job_ptr) {
 				                                job_ptr->forget_partition(topic, partition);
@@ -45,7 +62,25 @@ void add_infer_command(CLI::App &root) {
 		job_ptr = &job;
 		spdlog::info("inference {}: serving {} -> {} in group {}", *inference_id, assignment.input_topic,
 		             assignment.output_topic, assignment.group_id);
-		job.run([] { return ShutdownSignal::requested(); });
+		// Figures go over their own connection with short retries: they are
+		// advisory, and a server that is gone must not hold the replica up.
+		workers::HttpControlPlane stats_plane(options->server, WorkerOptions::token(), std::chrono::seconds(1));
+		std::string name = *replica;
+		if (name.empty()) {
+			char host[256] = {};
+			::gethostname(host, sizeof(host) - 1);
+			name = std::string(host) + ":" + std::to_string(::getpid());
+		}
+		workers::ReplicaStatsReporter reporter(
+		    name, job.counters(),
+		    [&source] {
+			    auto lag = source.lag();
+			    return workers::ConsumerPosition{lag.partitions > 0, lag.lag};
+		    },
+		    [&stats_plane, id = *inference_id](const workers::ReplicaStats &stats) {
+			    return stats_plane.report_inference_stats(id, stats);
+		    });
+		job.run([&reporter] { return ShutdownSignal::requested() || reporter.ended(); });
 	});
 }
 

@@ -4,9 +4,14 @@
 // state (read from the store at each scrape), and the gauges the training
 // and inference jobs feed (progress, throughput, consumer lag).
 //
+// Inference figures come from the replicas themselves: each POSTs its
+// counters about once a second (report_replica); render() sums the replicas
+// of an inference that reported within `replica_expiry`, so a replica that
+// died stops counting without anyone telling the server.
+//
 // Threading: prometheus-cpp metrics are atomic; any thread may update them.
-// render() takes a snapshot of the store and serialises; call it from any
-// thread.
+// The replica figures are guarded by a mutex. render() takes a snapshot of
+// the store and serialises; call it from any thread.
 
 #include "store/store.h"
 
@@ -15,22 +20,27 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace kafkaml::control {
 
 class ApiMetrics {
 public:
-	ApiMetrics();
+	explicit ApiMetrics(std::chrono::milliseconds replica_expiry = std::chrono::seconds(5));
 	//! Counts one answered HTTP request.
 	void count_request(const std::string &method, int status);
 	//! Training progress of a result in [0, 1] (epochs done / epochs asked).
 	prometheus::Gauge &training_progress(int64_t result);
-	//! Predictions per second of one inference replica.
-	prometheus::Gauge &inference_throughput(int64_t inference, int64_t replica);
-	//! Messages behind the log end of one inference's consumer group.
-	prometheus::Gauge &inference_lag(int64_t inference);
+	//! One replica's latest figures: predictions per second over its last
+	//! reporting interval and the input messages its partitions are behind
+	//! (unknown until it has fetched from them).
+	void report_replica(int64_t inference, const std::string &replica, double throughput,
+	                    std::optional<int64_t> lag);
 	//! The text exposition format, with job gauges refreshed from `store`.
 	std::string render(store::Store &store);
 
@@ -41,6 +51,18 @@ private:
 	prometheus::Family<prometheus::Gauge> &progress_;
 	prometheus::Family<prometheus::Gauge> &throughput_;
 	prometheus::Family<prometheus::Gauge> &lag_;
+
+	struct ReplicaFigures {
+		double throughput = 0;
+		std::optional<int64_t> lag;
+		std::chrono::steady_clock::time_point at;
+	};
+	//! Sums the live replicas into the inference gauges; drops the expired.
+	void refresh_inference_gauges();
+	std::chrono::milliseconds replica_expiry_;
+	std::mutex replicas_mutex_;
+	std::map<int64_t, std::map<std::string, ReplicaFigures>> replicas_;
+	std::map<int64_t, std::pair<prometheus::Gauge *, prometheus::Gauge *>> exported_; //!< throughput, lag
 };
 
 } // namespace kafkaml::control

@@ -153,8 +153,10 @@ void ApiServer::register_routes() {
 		std::string failures;
 		for (const auto &result : results) {
 			try {
-				orchestrator.start_training(result);
+				// Deployed first: a fast job may report "running" before
+				// start_training returns, and must not be overwritten.
 				db.update_result_status(result.id, ResultStatus::Deployed);
+				orchestrator.start_training(result);
 			} catch (const store::StoreError &) {
 				throw;
 			} catch (const std::exception &e) {
@@ -231,17 +233,46 @@ void ApiServer::register_routes() {
 		orchestrator.stop(store::JobKind::Training, id);
 		call.reply(200, to_json(db.update_result_status(id, ResultStatus::Stopped, {.detail = "stopped by the user"})));
 	});
+	// One epoch ({"epoch", "metrics"}) or a batch ({"epochs": [...]}): a
+	// job reports the epochs that ended since its last report in one call.
 	add("POST", "/api/v1/results/{id}/epochs", [this, &db](Call &call) {
 		json body = call.body();
 		int64_t id = call.id();
-		store::EpochMetrics epoch;
-		epoch.epoch = integer_field(body, "epoch");
-		epoch.metrics = object_field(body, "metrics", json::object());
-		db.append_epoch(id, epoch);
+		std::vector<store::EpochMetrics> epochs;
+		auto read_epoch = [](const json &item) {
+			store::EpochMetrics epoch;
+			epoch.epoch = integer_field(item, "epoch");
+			epoch.metrics = object_field(item, "metrics", json::object());
+			return epoch;
+		};
+		if (body.contains("epochs")) {
+			if (!body["epochs"].is_array()) {
+				throw ApiError(400, "field \"epochs\" must be an array of {\"epoch\": N, \"metrics\": {...}} objects",
+				               {{"field", "epochs"}});
+			}
+			for (const auto &item : body["epochs"]) {
+				if (!item.is_object()) {
+					throw ApiError(400, "each item of \"epochs\" must be an object {\"epoch\": N, \"metrics\": {...}}",
+					               {{"field", "epochs"}});
+				}
+				epochs.push_back(read_epoch(item));
+			}
+		} else {
+			epochs.push_back(read_epoch(body));
+		}
+		if (epochs.empty()) {
+			call.no_content();
+			return;
+		}
+		db.append_epochs(id, epochs);
+		int64_t last = 0;
+		for (const auto &epoch : epochs) {
+			last = std::max(last, epoch.epoch);
+		}
 		auto result = db.get_result(id);
 		auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
 		if (planned.is_number() && planned.get<double>() > 0) {
-			metrics_->training_progress(id).Set(std::min(1.0, double(epoch.epoch) / planned.get<double>()));
+			metrics_->training_progress(id).Set(std::min(1.0, double(last) / planned.get<double>()));
 		}
 		call.no_content();
 	});
@@ -270,7 +301,7 @@ void ApiServer::register_routes() {
 
 	// ---- inferences
 	add("GET", "/api/v1/inferences", [&db](Call &call) { call.reply(200, json_list(db.list_inferences())); });
-	add("POST", "/api/v1/inferences", [&db, &orchestrator](Call &call) {
+	add("POST", "/api/v1/inferences", [this, &db, &orchestrator](Call &call) {
 		json body = call.body();
 		store::Inference i;
 		i.model_result = integer_field(body, "model_result");
@@ -298,15 +329,25 @@ void ApiServer::register_routes() {
 			}
 		}
 		if (i.input_format.empty()) {
-			throw ApiError(400, "field \"input_format\" is required (RAW or AVRO): no data stream was recorded for "
+			throw ApiError(400, "field \"input_format\" is required (RAW, AVRO or JSON): no data stream was recorded for "
 			                    "deployment " +
 			                        std::to_string(result.deployment) + " to take it from");
 		}
-		if (i.input_format != "RAW" && i.input_format != "AVRO") {
-			throw ApiError(400, "field \"input_format\" must be RAW or AVRO, not " + i.input_format);
+		if (i.input_format != "RAW" && i.input_format != "AVRO" && i.input_format != "JSON") {
+			throw ApiError(400, "field \"input_format\" must be RAW, AVRO or JSON, not " + i.input_format,
+			               {{"field", "input_format"}});
 		}
 		if (i.input_config.is_null()) {
 			i.input_config = json::object();
+		}
+		if (options_.validate_input) {
+			try {
+				options_.validate_input(i.input_format, i.input_config);
+			} catch (const ValidationError &e) {
+				throw ApiError(400, std::string("field \"input_config\" does not fit input_format ") + i.input_format +
+				                        ": " + e.what(),
+				               {{"field", "input_config"}});
+			}
 		}
 		store::Inference created = db.create_inference(i);
 		try {
@@ -325,6 +366,40 @@ void ApiServer::register_routes() {
 		auto scaled = db.set_inference_replicas(call.id(), replicas);
 		orchestrator.scale(scaled.id, replicas);
 		call.reply(200, to_json(scaled));
+	});
+	// Each replica reports its figures about once a second; the first report
+	// of a replica that consumes marks a deployed inference running. A
+	// stopped inference answers 409 so that a replica left behind notices.
+	add("POST", "/api/v1/inferences/{id}/stats", [this, &db](Call &call) {
+		json body = call.body();
+		int64_t id = call.id();
+		std::string replica = text_field(body, "replica");
+		double throughput = 0;
+		if (body.contains("predictions_per_second")) {
+			if (!body["predictions_per_second"].is_number() || body["predictions_per_second"].get<double>() < 0) {
+				throw ApiError(400, "field \"predictions_per_second\" must be a number of at least 0",
+				               {{"field", "predictions_per_second"}});
+			}
+			throughput = body["predictions_per_second"].get<double>();
+		}
+		std::optional<int64_t> lag;
+		if (body.contains("consumer_lag") && !body["consumer_lag"].is_null()) {
+			lag = integer_field(body, "consumer_lag");
+		}
+		auto inference = db.get_inference(id);
+		if (store::is_terminal(inference.status)) {
+			throw ApiError(409, "inference " + std::to_string(id) + " is " +
+			                        std::string(store::to_string(inference.status)) + "; its replicas should end");
+		}
+		if (inference.status == store::InferenceStatus::Deployed && body.value("consuming", false)) {
+			try {
+				inference = db.update_inference_status(id, store::InferenceStatus::Running, "");
+			} catch (const store::Conflict &) {
+				// Stopped meanwhile: the next report answers 409.
+			}
+		}
+		metrics_->report_replica(id, replica, throughput, lag);
+		call.reply(200, to_json(inference));
 	});
 	add("POST", "/api/v1/inferences/{id}/stop", [&db, &orchestrator](Call &call) {
 		int64_t id = call.id();

@@ -80,7 +80,7 @@ std::string ensure_admin_token(store::Store &store) {
 
 ApiServer::ApiServer(ApiOptions options)
     : options_(std::move(options)), http_(std::make_unique<httplib::Server>()),
-      metrics_(std::make_unique<ApiMetrics>()) {
+      metrics_(std::make_unique<ApiMetrics>(options_.replica_stats_expiry)) {
 	if (!options_.store || !options_.orchestrator || !options_.validate_model || !options_.parse_kwargs) {
 		throw std::invalid_argument("ApiServer needs a store, an orchestrator, a model validator and a kwargs parser");
 	}

@@ -19,6 +19,7 @@
 #include "store/store.h"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +41,10 @@ struct ApiOptions {
 	PredictionFeed *predictions = nullptr; //!< optional: without it the live predictions stream answers 404
 	ModelValidator validate_model;         //!< required
 	KwargsParser parse_kwargs = control::parse_kwargs;
+	InputValidator validate_input;         //!< optional: without it input_config is stored unchecked
+	//! A replica that has not reported its figures for this long no longer
+	//! counts in the inference metrics.
+	std::chrono::milliseconds replica_stats_expiry = std::chrono::seconds(5);
 	std::string admin_token; //!< the bearer token mutating calls need
 	std::string web_root;    //!< directory served at /; empty: none
 };

@@ -28,6 +28,11 @@ using ModelValidator = std::function<void(std::string_view code)>;
 //! string or a JSON object's text) into a JSON object; throws ValidationError.
 using KwargsParser = std::function<nlohmann::json(std::string_view text)>;
 
+//! Checks an inference's input_format ("RAW", "AVRO" or "JSON", upper case)
+//! and input_config can decode messages; throws ValidationError (line and
+//! column 0) saying what is missing or wrong.
+using InputValidator = std::function<void(std::string_view format, const nlohmann::json &config)>;
+
 //! The default KwargsParser: a JSON object as is, or comma-separated
 //! `name=value` pairs whose values are Python literals (ints, floats,
 //! True/False/None, quoted strings). Thread: any.

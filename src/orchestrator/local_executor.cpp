@@ -68,7 +68,8 @@ supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t own
 	if (kind == store::JobKind::Training) {
 		spec.argv.insert(spec.argv.end(), {"train", "--result-id", std::to_string(owner)});
 	} else {
-		spec.argv.insert(spec.argv.end(), {"infer", "--inference-id", std::to_string(owner)});
+		spec.argv.insert(spec.argv.end(),
+		                 {"infer", "--inference-id", std::to_string(owner), "--replica", std::to_string(replica)});
 	}
 	spec.argv.insert(spec.argv.end(), {"--server", config_.server_url, "--bootstrap-servers",
 	                                   config_.bootstrap_servers, "--control-topic", config_.control_topic});

@@ -1,5 +1,7 @@
 #include "server/model_checks.h"
 
+#include "formats/format_error.h"
+#include "formats/message_decoder.h"
 #include "ml/spec/parse.h"
 
 namespace kafkaml::server {
@@ -20,6 +22,18 @@ control::KwargsParser kwargs_parser() {
 			return fit_options_to_json(ml::parse_fit_kwargs(text));
 		} catch (const ml::ModelDefinitionError &e) {
 			throw control::ValidationError(e.location.line, e.location.column, e.what());
+		}
+	};
+}
+
+control::InputValidator input_validator() {
+	return [](std::string_view format, const nlohmann::json &config) {
+		try {
+			formats::MessageDecoder::from_config(format, config);
+		} catch (const formats::FormatError &e) {
+			throw control::ValidationError(0, 0, e.what());
+		} catch (const nlohmann::json::exception &e) {
+			throw control::ValidationError(0, 0, std::string("a schema in it is not valid JSON: ") + e.what());
 		}
 	};
 }

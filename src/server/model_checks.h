@@ -15,6 +15,10 @@ control::ModelValidator model_validator();
 //! uses, so a deployment the API accepted never fails on its kwargs later.
 control::KwargsParser kwargs_parser();
 
+//! The API's inference input check: the decoder the replicas will build
+//! from the same format and config, so a config the API accepted decodes.
+control::InputValidator input_validator();
+
 //! FitOptions as the JSON object stored in `kwargs_*_parsed`.
 nlohmann::json fit_options_to_json(const ml::FitOptions &options);
 

@@ -106,6 +106,7 @@ void ServerApp::start() {
 	options.predictions = predictions_.get();
 	options.validate_model = model_validator();
 	options.parse_kwargs = kwargs_parser();
+	options.validate_input = input_validator();
 	options.admin_token = token_;
 	options.web_root = config_.web_root.empty() ? find_web_root() : config_.web_root;
 	api_ = std::make_unique<control::ApiServer>(options);

@@ -378,7 +378,7 @@ public:
 		return out;
 	}
 
-	void append_epoch(int64_t id, const EpochMetrics &epoch) override {
+	void append_epochs(int64_t id, const std::vector<EpochMetrics> &epochs) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
 		Result current = result_locked(id, false, true);
@@ -386,11 +386,14 @@ public:
 			throw Conflict("result " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
 			               "; epochs are accepted only while it is created, deployed or running");
 		}
-		std::string metrics = epoch.metrics.dump();
-		std::string now = epoch.time.empty() ? now_text() : epoch.time;
-		q("DELETE FROM result_epochs WHERE result_id = ? AND epoch = ?", {id, epoch.epoch});
-		q("INSERT INTO result_epochs (result_id, epoch, metrics, time) VALUES (?, ?, ?, ?)",
-		  {id, epoch.epoch, sv(metrics), sv(now)});
+		std::string now = now_text();
+		for (const auto &epoch : epochs) {
+			std::string metrics = epoch.metrics.dump();
+			std::string time = epoch.time.empty() ? now : epoch.time;
+			q("DELETE FROM result_epochs WHERE result_id = ? AND epoch = ?", {id, epoch.epoch});
+			q("INSERT INTO result_epochs (result_id, epoch, metrics, time) VALUES (?, ?, ?, ?)",
+			  {id, epoch.epoch, sv(metrics), sv(time)});
+		}
 		tx.commit();
 	}
 

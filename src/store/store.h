@@ -210,7 +210,10 @@ public:
 	virtual Result update_result_status(int64_t id, ResultStatus to, const ResultReport &report = {}) = 0;
 	//! Records one epoch's metrics (replacing a earlier report of the same
 	//! epoch, as a restarted job re-sends them). Conflict once terminal.
-	virtual void append_epoch(int64_t id, const EpochMetrics &epoch) = 0;
+	virtual void append_epoch(int64_t id, const EpochMetrics &epoch) { append_epochs(id, {epoch}); }
+	//! Several epochs in one transaction (a job reports them in batches):
+	//! all or none are recorded. Conflict once terminal.
+	virtual void append_epochs(int64_t id, const std::vector<EpochMetrics> &epochs) = 0;
 	virtual void put_trained_model(int64_t id, std::string_view bytes) = 0;
 	virtual std::optional<std::string> get_trained_model(int64_t id) = 0;
 	//! Conflict while not terminal or an inference uses it.

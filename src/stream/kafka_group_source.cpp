@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace kafkaml::stream {
 
 KafkaGroupSource::KafkaGroupSource(const KafkaConfig &config, const std::string &group_id,
@@ -90,6 +92,31 @@ bool KafkaGroupSource::poll_batch(std::vector<Record> &out, size_t max, std::chr
 		added++;
 	}
 	return true;
+}
+
+KafkaGroupSource::Lag KafkaGroupSource::lag() const {
+	rd_kafka_topic_partition_list_t *assigned = nullptr;
+	if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned) {
+		return {};
+	}
+	PartitionList guard(assigned);
+	Lag out;
+	out.partitions = static_cast<size_t>(assigned->cnt);
+	rd_kafka_position(rk_.get(), assigned);
+	int64_t total = 0;
+	for (int i = 0; i < assigned->cnt; i++) {
+		const auto &partition = assigned->elems[i];
+		int64_t low = 0, high = 0;
+		if (rd_kafka_get_watermark_offsets(rk_.get(), partition.topic, partition.partition, &low, &high) !=
+		        RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    high < 0) {
+			return out;
+		}
+		int64_t position = partition.offset >= 0 ? partition.offset : std::max<int64_t>(low, 0);
+		total += std::max<int64_t>(0, high - position);
+	}
+	out.lag = total;
+	return out;
 }
 
 void KafkaGroupSource::commit(const std::vector<TopicPartitionOffset> &offsets) {

@@ -4,6 +4,7 @@
 #include "stream/kafka_client.h"
 
 #include <functional>
+#include <optional>
 
 namespace kafkaml::stream {
 
@@ -21,6 +22,17 @@ public:
 	                 RevokeCallback on_revoke = {});
 	bool poll_batch(std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) override;
 	void commit(const std::vector<TopicPartitionOffset> &offsets) override;
+
+	struct Lag {
+		size_t partitions = 0;       //!< assigned to this member now
+		std::optional<int64_t> lag; //!< unset until every one has a known high watermark
+	};
+	//! How far this member is behind: per assigned partition, the high
+	//! watermark (librdkafka's cached value from the last fetch, so no
+	//! broker round trip) minus the position the application consumed to
+	//! (the log start while it has consumed nothing), summed.
+	//! Thread: any (librdkafka's calls used here are thread-safe).
+	Lag lag() const;
 
 private:
 	static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,

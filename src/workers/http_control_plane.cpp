@@ -36,8 +36,9 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 }
 
 HttpControlPlane::HttpControlPlane(const std::string &server_url, std::string token,
-                                   std::chrono::milliseconds retry_for)
-    : client_(std::make_unique<httplib::Client>(server_url)), token_(std::move(token)), retry_for_(retry_for) {
+                                   std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
+    : client_(std::make_unique<httplib::Client>(server_url)), token_(std::move(token)), retry_for_(retry_for),
+      epoch_interval_(epoch_interval) {
 	client_->set_connection_timeout(5);
 	client_->set_read_timeout(60);
 	client_->set_write_timeout(60);
@@ -46,13 +47,23 @@ HttpControlPlane::HttpControlPlane(const std::string &server_url, std::string to
 	}
 }
 
-HttpControlPlane::~HttpControlPlane() = default;
+HttpControlPlane::~HttpControlPlane() {
+	{
+		std::lock_guard lock(epochs_mutex_);
+		quit_ = true;
+	}
+	epochs_changed_.notify_all();
+	if (reporter_.joinable()) {
+		reporter_.join();
+	}
+}
 
 HttpControlPlane::Response HttpControlPlane::call(const std::string &method, const std::string &path,
                                                   const std::string &body, const std::string &content_type) {
 	auto deadline = std::chrono::steady_clock::now() + retry_for_;
 	auto pause = std::chrono::milliseconds(100);
 	std::string last_error;
+	std::lock_guard lock(http_mutex_);
 	for (;;) {
 		httplib::Result result{nullptr, httplib::Error::Unknown};
 		if (method == "GET") {
@@ -127,21 +138,74 @@ void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &str
 bool HttpControlPlane::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {
 	auto metrics = metrics_json(epoch.train);
 	metrics.update(metrics_json(epoch.validation, "val_"));
-	json body = {{"epoch", epoch.epoch}, {"metrics", metrics}};
-	auto path = "/api/v1/results/" + std::to_string(result_id) + "/epochs";
-	auto response = call("POST", path, body.dump());
-	if (response.status == 404 || response.status == 409) {
-		return false; // deleted or stopped meanwhile
+	{
+		std::lock_guard lock(epochs_mutex_);
+		if (reporter_error_) {
+			std::rethrow_exception(reporter_error_);
+		}
+		epochs_result_ = result_id;
+		queued_epochs_.push_back({{"epoch", epoch.epoch}, {"metrics", std::move(metrics)}});
+		if (!reporter_.joinable()) {
+			reporter_ = std::thread([this] { report_epochs(); });
+		}
 	}
-	if (response.status >= 300) {
-		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
-		                         response.body);
+	epochs_changed_.notify_all();
+	return !stop_requested_.load();
+}
+
+void HttpControlPlane::report_epochs() {
+	std::unique_lock lock(epochs_mutex_);
+	for (;;) {
+		epochs_changed_.wait(lock, [this] { return quit_ || !queued_epochs_.empty(); });
+		if (quit_) {
+			return;
+		}
+		json body = {{"epochs", std::move(queued_epochs_)}};
+		queued_epochs_.clear();
+		auto path = "/api/v1/results/" + std::to_string(epochs_result_) + "/epochs";
+		sending_ = true;
+		lock.unlock();
+		std::exception_ptr error;
+		try {
+			auto response = call("POST", path, body.dump());
+			if (response.status == 404 || response.status == 409) {
+				stop_requested_ = true; // deleted or stopped meanwhile
+			} else if (response.status >= 300) {
+				throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
+				                         response.body);
+			}
+		} catch (const std::exception &) {
+			error = std::current_exception();
+		}
+		lock.lock();
+		sending_ = false;
+		epochs_changed_.notify_all();
+		if (error) {
+			reporter_error_ = error;
+			return;
+		}
+		// Pace the batches; a flush or the end cuts the pause short.
+		epochs_changed_.wait_for(lock, epoch_interval_, [this] { return quit_ || flushing_; });
 	}
-	return true;
+}
+
+void HttpControlPlane::flush_epochs() {
+	std::unique_lock lock(epochs_mutex_);
+	if (!reporter_.joinable()) {
+		return;
+	}
+	flushing_ = true;
+	epochs_changed_.notify_all();
+	epochs_changed_.wait(lock, [this] { return reporter_error_ || (queued_epochs_.empty() && !sending_); });
+	flushing_ = false;
+	if (reporter_error_) {
+		std::rethrow_exception(reporter_error_);
+	}
 }
 
 void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport &report,
                                          const std::string &model_blob) {
+	flush_epochs();
 	auto path = "/api/v1/results/" + std::to_string(result_id) + "/model";
 	auto response = call("PUT", path, model_blob, "application/octet-stream");
 	if (response.status >= 300) {
@@ -162,10 +226,12 @@ void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport
 }
 
 void HttpControlPlane::training_failed(int64_t result_id, const std::string &reason) {
+	flush_epochs();
 	post_status(result_id, {{"status", "failed"}, {"detail", reason}});
 }
 
 void HttpControlPlane::training_stopped(int64_t result_id) {
+	flush_epochs();
 	post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
 }
 
@@ -190,6 +256,24 @@ InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id)
 	}
 	assignment.model_blob = std::move(model.body);
 	return assignment;
+}
+
+bool HttpControlPlane::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
+	json body = {{"replica", stats.replica},
+	             {"predictions_total", stats.predictions_total},
+	             {"predictions_per_second", stats.predictions_per_second},
+	             {"consumer_lag", stats.consumer_lag ? json(*stats.consumer_lag) : json(nullptr)},
+	             {"consuming", stats.consuming}};
+	auto path = "/api/v1/inferences/" + std::to_string(inference_id) + "/stats";
+	auto response = call("POST", path, body.dump());
+	if (response.status == 404 || response.status == 409) {
+		return false;
+	}
+	if (response.status >= 300) {
+		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
+		                         response.body);
+	}
+	return true;
 }
 
 } // namespace kafkaml::workers

@@ -2,8 +2,16 @@
 
 #include "workers/control_plane.h"
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace httplib {
 class Client;
@@ -11,15 +19,38 @@ class Client;
 
 namespace kafkaml::workers {
 
+//! One inference replica's figures, as POSTed to inferences/{id}/stats.
+struct ReplicaStats {
+	std::string replica;       //!< unique within the inference
+	uint64_t predictions_total = 0;
+	double predictions_per_second = 0; //!< over the last reporting interval
+	std::optional<int64_t> consumer_lag;
+	bool consuming = false; //!< in the group with partitions assigned
+};
+
 //! The control plane over the server's REST API (`/api/v1`), authenticated
 //! with the admin bearer token. Transient failures (connection refused, 5xx)
 //! are retried for up to `retry_for`, then thrown as std::runtime_error, so a
 //! job outlives a server restart.
-//! Thread: one thread at a time.
+//!
+//! Epochs are reported by a reporter thread, not by the training thread:
+//! training_epoch() only queues the epoch and returns at once; the reporter
+//! sends the first epoch at once and then, at most every `epoch_interval`,
+//! every epoch queued since as one `POST results/{id}/epochs` batch. A 404
+//! or 409 answer (result deleted or stopped) makes the next training_epoch()
+//! return false, so a stop reaches the job within one reporting round. A
+//! failure after the retries is rethrown by the next call on the job's
+//! thread. training_finished/failed/stopped send what is queued first.
+//!
+//! Thread: the job's main thread calls the ControlPlane methods (one at a
+//! time); the reporter thread is internal; HTTP calls from either are
+//! serialised by `http_mutex_`. report_inference_stats may be called from
+//! another thread.
 class HttpControlPlane final : public ControlPlane {
 public:
 	HttpControlPlane(const std::string &server_url, std::string token,
-	                 std::chrono::milliseconds retry_for = std::chrono::seconds(60));
+	                 std::chrono::milliseconds retry_for = std::chrono::seconds(60),
+	                 std::chrono::milliseconds epoch_interval = std::chrono::milliseconds(150));
 	~HttpControlPlane() override;
 
 	TrainingAssignment training_assignment(int64_t result_id) override;
@@ -29,6 +60,9 @@ public:
 	void training_failed(int64_t result_id, const std::string &reason) override;
 	void training_stopped(int64_t result_id) override;
 	InferenceAssignment inference_assignment(int64_t inference_id) override;
+	//! Returns false when the inference was stopped or deleted (the replica
+	//! should end). Throws std::runtime_error when the server stays unreachable.
+	bool report_inference_stats(int64_t inference_id, const ReplicaStats &stats);
 
 private:
 	struct Response {
@@ -40,10 +74,27 @@ private:
 	              const std::string &content_type = "application/json");
 	nlohmann::json get_json(const std::string &path);
 	void post_status(int64_t result_id, const nlohmann::json &body);
+	//! Reporter thread: sends queued epochs in batches until quit_.
+	void report_epochs();
+	//! Waits until every queued epoch was sent; rethrows a reporter failure.
+	void flush_epochs();
 
+	std::mutex http_mutex_; //!< guards client_
 	std::unique_ptr<httplib::Client> client_;
 	std::string token_;
 	std::chrono::milliseconds retry_for_;
+	std::chrono::milliseconds epoch_interval_;
+
+	std::mutex epochs_mutex_; //!< guards the fields below
+	std::condition_variable epochs_changed_;
+	int64_t epochs_result_ = 0;
+	std::vector<nlohmann::json> queued_epochs_;
+	bool sending_ = false;
+	bool flushing_ = false;
+	bool quit_ = false;
+	std::exception_ptr reporter_error_;
+	std::atomic<bool> stop_requested_{false};
+	std::thread reporter_;
 };
 
 //! "loss" -> value object from metric pairs; with `prefix` ("val_") on each name.

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -30,6 +31,9 @@ class RecordingOrchestrator final : public Orchestrator {
 public:
 	void start_training(const store::Result &result) override {
 		record("start_training " + std::to_string(result.id));
+		if (on_start_training) {
+			on_start_training(result);
+		}
 		if (fail) {
 			throw std::runtime_error("no worker slots left");
 		}
@@ -48,6 +52,8 @@ public:
 		return log;
 	}
 	bool fail = false;
+	//! Plays a job that starts at once and reports before start_training returns.
+	std::function<void(const store::Result &)> on_start_training;
 
 private:
 	void record(std::string call) {
@@ -93,6 +99,12 @@ protected:
 		options.orchestrator = &orchestrator_;
 		options.publisher = &publisher_;
 		options.validate_model = fake_validator;
+		options.validate_input = [](std::string_view format, const json &config) {
+			if (format == "JSON" && config.contains("fields") && !config["fields"].is_array()) {
+				throw ValidationError(0, 0, "JSON input_config \"fields\" must be a list of names");
+			}
+		};
+		options.replica_stats_expiry = std::chrono::milliseconds(300);
 		options.admin_token = token_;
 		options.web_root = dir_ + "/web";
 		server_ = std::make_unique<ApiServer>(options);
@@ -439,10 +451,101 @@ TEST_F(ApiTest, MetricsEndpointCountsRequestsAndJobsByState) {
 	EXPECT_NE(text.find("kafkaml_jobs{kind=\"training\",state=\"deployed\"} 2"), std::string::npos) << text;
 	EXPECT_NE(text.find("kafkaml_jobs{kind=\"inference\",state=\"running\"} 0"), std::string::npos);
 	EXPECT_NE(text.find("kafkaml_http_requests_total{code=\"404\",method=\"GET\"} 1"), std::string::npos) << text;
-	// Families the jobs feed appear once a job reports (prometheus-cpp omits empty ones).
-	server_->metrics().inference_lag(7).Set(12);
-	EXPECT_NE(client_->Get("/metrics")->body.find("kafkaml_inference_consumer_lag{inference=\"7\"} 12"),
-	          std::string::npos);
+}
+
+TEST_F(ApiTest, AJobReportingRunningBeforeStartReturnsIsNotOverwritten) {
+	orchestrator_.on_start_training = [this](const store::Result &result) {
+		store_->update_result_status(result.id, store::ResultStatus::Running);
+	};
+	json deployment = deploy_two();
+	for (const auto &r : deployment["results"]) {
+		EXPECT_EQ(r["status"], "running") << deployment;
+		auto [status, stored] = call("GET", "/api/v1/results/" + r["id"].dump());
+		EXPECT_EQ(stored["status"], "running");
+	}
+}
+
+TEST_F(ApiTest, EpochBatchesAreRecordedTogether) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(r1);
+	call("POST", base + "/status", {{"status", "running"}});
+	json batch = json::array();
+	for (int epoch = 1; epoch <= 3; epoch++) {
+		batch.push_back({{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}});
+	}
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 204);
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epoch", 4}, {"metrics", {{"loss", 0.2}}}}).first, 204)
+	    << "the single-epoch body still works";
+	auto [s1, b1] = call("POST", base + "/epochs", {{"epochs", json::array({{{"epoch", 5}}, 7})}});
+	EXPECT_EQ(s1, 400) << b1;
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", "5"}}).first, 400);
+	auto result = call("GET", base).second;
+	ASSERT_EQ(result["epochs"].size(), 4u) << "a rejected batch records nothing";
+	EXPECT_EQ(result["epochs"][2]["metrics"]["loss"], 1.0 / 3);
+	auto body = client_->Get("/metrics")->body;
+	EXPECT_NE(body.find("kafkaml_training_progress{result=\"" + std::to_string(r1) + "\"} 1"), std::string::npos)
+	    << body;
+	call("POST", base + "/stop");
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 409) << "a stopped job learns it here";
+}
+
+TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	finish(r1);
+	auto [s0, inference] = call("POST", "/api/v1/inferences",
+	                            {{"model_result", r1},
+	                             {"replicas", 2},
+	                             {"input_format", "json"},
+	                             {"input_topic", "in"},
+	                             {"output_topic", "out"}});
+	ASSERT_EQ(s0, 201) << inference;
+	EXPECT_EQ(inference["input_format"], "JSON");
+	std::string id = inference["id"].dump();
+	std::string stats = "/api/v1/inferences/" + id + "/stats";
+	auto [s1, b1] = call("POST", stats, {{"replica", "0"}, {"predictions_per_second", 10.5}, {"consuming", false}});
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "deployed") << "not consuming yet";
+	auto [s2, b2] = call("POST", stats,
+	                     {{"replica", "0"}, {"predictions_per_second", 10.5}, {"consumer_lag", 7}, {"consuming", true}});
+	EXPECT_EQ(b2["status"], "running");
+	call("POST", stats, {{"replica", "1"}, {"predictions_per_second", 4.5}, {"consumer_lag", 3}, {"consuming", true}});
+	EXPECT_EQ(call("GET", "/api/v1/inferences").second[0]["status"], "running") << "the list shows it";
+	auto text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_inference_throughput{inference=\"" + id + "\"} 15"), std::string::npos) << text;
+	EXPECT_NE(text.find("kafkaml_inference_consumer_lag{inference=\"" + id + "\"} 10"), std::string::npos) << text;
+	EXPECT_EQ(call("POST", stats, {{"replica", "1"}, {"predictions_per_second", -1}}).first, 400);
+	EXPECT_EQ(call("POST", stats, {{"predictions_per_second", 1}}).first, 400) << "replica is required";
+	// Replicas that stop reporting stop counting.
+	std::this_thread::sleep_for(std::chrono::milliseconds(400));
+	text = client_->Get("/metrics")->body;
+	EXPECT_EQ(text.find("kafkaml_inference_throughput{inference=\"" + id + "\"}"), std::string::npos) << text;
+	EXPECT_EQ(text.find("kafkaml_inference_consumer_lag{inference=\"" + id + "\"}"), std::string::npos) << text;
+	call("POST", "/api/v1/inferences/" + id + "/stop");
+	EXPECT_EQ(call("POST", stats, {{"replica", "0"}, {"consuming", true}}).first, 409)
+	    << "a replica left behind learns the inference ended";
+	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
+}
+
+TEST_F(ApiTest, InferenceInputFormatIsCheckedWithItsConfig) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	finish(r1);
+	json body = {{"model_result", r1}, {"input_topic", "in"}, {"output_topic", "out"}};
+	body["input_format"] = "XML";
+	auto [s1, b1] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s1, 400);
+	EXPECT_NE(b1["error"].get<std::string>().find("RAW, AVRO or JSON"), std::string::npos) << b1;
+	body["input_format"] = "JSON";
+	body["input_config"] = {{"fields", "Age"}};
+	auto [s2, b2] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s2, 400);
+	EXPECT_EQ(b2["detail"]["field"], "input_config") << b2;
+	EXPECT_NE(b2["error"].get<std::string>().find("must be a list"), std::string::npos) << b2;
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty());
+	body["input_config"] = {{"fields", {"Gender", "Age", "Smoking"}}};
+	EXPECT_EQ(call("POST", "/api/v1/inferences", body).first, 201);
 }
 
 TEST_F(ApiTest, TrainingProgressGaugeFollowsEpochs) {

@@ -146,6 +146,27 @@ TEST_P(StoreTest, EpochsAppendReplaceAndCloseWithTheResult) {
 	EXPECT_THROW(store_->append_epoch(4242, {1, {}, ""}), NotFound);
 }
 
+TEST_P(StoreTest, EpochBatchesLandTogetherAndReplaceEarlierReports) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	store_->update_result_status(id, ResultStatus::Deployed);
+	store_->update_result_status(id, ResultStatus::Running);
+	std::vector<EpochMetrics> batch;
+	for (int64_t i = 1; i <= 300; i++) {
+		batch.push_back({i, {{"loss", 1.0 / double(i)}}, ""});
+	}
+	store_->append_epochs(id, batch);
+	store_->append_epochs(id, {{300, {{"loss", 0.0}}, ""}, {301, {{"loss", 0.1}}, ""}});
+	auto read = store_->get_result(id);
+	ASSERT_EQ(read.epochs.size(), 301u);
+	EXPECT_EQ(read.epochs[0].metrics["loss"], 1.0);
+	EXPECT_EQ(read.epochs[299].metrics["loss"], 0.0);
+	EXPECT_EQ(read.epochs[300].epoch, 301);
+	store_->update_result_status(id, ResultStatus::Stopped);
+	EXPECT_THROW(store_->append_epochs(id, batch), Conflict);
+	EXPECT_EQ(store_->get_result(id).epochs.size(), 301u);
+}
+
 TEST_P(StoreTest, TrainedModelBlobRoundTripsEveryByte) {
 	auto [deployment, results] = deploy_two(*store_);
 	int64_t id = results[0].id;

@@ -208,6 +208,7 @@ export function NewInferencePage(props: { result: string | null }) {
 							<select name="input_format" value={format} onChange={(e) => setFormat(e.currentTarget.value)}>
 								<option>RAW</option>
 								<option>AVRO</option>
+								<option>JSON</option>
 							</select>
 						</Field>
 					</div>
@@ -219,7 +220,7 @@ export function NewInferencePage(props: { result: string | null }) {
 									Pre-filled from the training stream <code>{prefilled}</code>.
 								</>
 							) : (
-								'RAW: data_type, data_reshape. AVRO: data_scheme.'
+								'RAW: data_type, data_reshape. AVRO: data_scheme. JSON: fields (names, in the model\'s input order; else every field).'
 							)
 						}
 						wide

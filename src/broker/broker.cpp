@@ -39,6 +39,10 @@ std::string Broker::start() {
 	group_config.data_dir = config_.data_dir;
 	group_config.node_id = config_.node_id;
 	group_config.fsync = config_.fsync == FsyncPolicy::Always;
+	group_config.offsets_retention = config_.offsets_retention;
+	if (config_.fsync == FsyncPolicy::Never) {
+		group_config.fsync_interval = std::chrono::milliseconds(0);
+	}
 	groups_ = std::make_unique<group::GroupApi>(group_config);
 	handler_ = std::make_unique<server::RequestHandler>(config_, *logs_, groups_.get());
 	loop_ = std::make_unique<server::NetworkLoop>(config_, *handler_, *logs_, groups_.get());

@@ -33,6 +33,9 @@ struct BrokerConfig {
 	//! Topic defaults (overridden per topic by CreateTopics configs).
 	storage::LogConfig log;
 	std::chrono::milliseconds retention_check_interval{10000};
+	//! Committed offsets of groups without members expire this long after
+	//! their commit (Kafka's offsets.retention.minutes).
+	std::chrono::minutes offsets_retention{7 * 24 * 60};
 	//! Frames larger than this close the connection (Kafka's socket.request.max.bytes).
 	size_t max_frame_bytes = 100u << 20;
 };

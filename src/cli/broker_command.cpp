@@ -13,6 +13,7 @@ struct BrokerOptions {
 	std::string fsync = "interval";
 	std::string data_dir;
 	int64_t retention_check_ms = 10000;
+	int64_t offsets_retention_minutes = 7 * 24 * 60;
 };
 
 void add_broker_command(CLI::App &root) {
@@ -42,12 +43,17 @@ void add_broker_command(CLI::App &root) {
 	cmd->add_option("--retention-check-ms", options->retention_check_ms, "how often retention runs")
 	    ->capture_default_str()
 	    ->check(CLI::Range(int64_t{10}, int64_t{1} << 40));
+	cmd->add_option("--offsets-retention-minutes", options->offsets_retention_minutes,
+	                "committed offsets of consumer groups without members are dropped this long after their commit")
+	    ->capture_default_str()
+	    ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
 	cmd->add_flag("!--no-auto-create-topics", c.auto_create_topics, "refuse to create topics on first use");
 	cmd->callback([options] {
 		auto config = options->config;
 		config.data_dir = options->data_dir;
 		config.fsync = kafkaml::broker::parse_fsync_policy(options->fsync);
 		config.retention_check_interval = std::chrono::milliseconds(options->retention_check_ms);
+		config.offsets_retention = std::chrono::minutes(options->offsets_retention_minutes);
 		kafkaml::ShutdownSignal::install();
 		kafkaml::broker::Broker broker(config);
 		auto address = broker.start();

@@ -111,7 +111,7 @@ HeartbeatRequest decode_heartbeat(Reader &r, int16_t version) {
 	req.generation_id = r.i32();
 	req.member_id = read_string(r);
 	if (version >= 3) {
-		read_nullable_string(r);
+		req.group_instance_id = read_nullable_string(r);
 	}
 	return req;
 }
@@ -170,7 +170,7 @@ OffsetCommitRequest decode_offset_commit(Reader &r, int16_t version) {
 		req.member_id = read_string(r);
 	}
 	if (version >= 7) {
-		read_nullable_string(r);
+		req.group_instance_id = read_nullable_string(r);
 	}
 	if (version >= 2 && version <= 4) {
 		r.i64();

@@ -20,6 +20,14 @@
 // connection is muted and cannot heartbeat). Dead is only reported for groups
 // that do not exist.
 //
+// Static membership (group.instance.id, JoinGroup v5+): a member that joins
+// with a known instance id and no member id replaces the old member under a
+// new id, keeping its assignment; a Stable group does not rebalance for it
+// (unless its protocols changed), so a restarted consumer gets its partitions
+// back at once. Requests carrying an instance id with another member id than
+// the current one get FENCED_INSTANCE_ID. A static member leaves by session
+// timeout (or a LeaveGroup naming its instance id).
+//
 // Offsets are independent of membership: a commit with generation -1 and no
 // member id is accepted while the group has no members (simple consumers,
 // admin tools); otherwise the member and generation must match.
@@ -57,6 +65,15 @@ void answer(Callback &slot, Value value) {
 	}
 	auto callback = std::exchange(slot, nullptr);
 	callback(std::move(value));
+}
+
+//! True when `instance` is a static member now known under another member id.
+bool fenced(const Group &group, const std::optional<std::string> &instance, const std::string &member_id) {
+	if (!instance) {
+		return false;
+	}
+	auto it = group.static_members.find(*instance);
+	return it != group.static_members.end() && it->second != member_id;
 }
 
 bool same_protocols(const std::vector<JoinProtocol> &a, const std::vector<JoinProtocol> &b) {
@@ -150,6 +167,22 @@ void Coordinator::join_group(JoinGroupRequest request, Clock::time_point now, Jo
 		return;
 	}
 
+	if (request.member_id.empty() && request.group_instance_id) {
+		auto known = group.static_members.find(*request.group_instance_id);
+		if (known != group.static_members.end() && group.members.count(known->second)) {
+			auto old_id = known->second;
+			replace_static_member(group, old_id, request, now, std::move(respond));
+			return;
+		}
+		// A static member's instance id already makes its join unique: no
+		// MEMBER_ID_REQUIRED round trip, as in Kafka.
+		add_member_and_rebalance(group, new_member_id(request.client_id), request, now, std::move(respond));
+		return;
+	}
+	if (fenced(group, request.group_instance_id, request.member_id)) {
+		respond(join_error(error::fenced_instance_id, request.member_id));
+		return;
+	}
 	if (request.member_id.empty()) {
 		auto member_id = new_member_id(request.client_id);
 		if (request.require_known_member_id) {
@@ -222,6 +255,9 @@ void Coordinator::add_member_and_rebalance(Group &group, std::string member_id, 
 	member.awaiting_join = std::move(respond);
 	member.session_deadline = now + member.session_timeout;
 	member.is_new = true;
+	if (member.group_instance_id) {
+		group.static_members[*member.group_instance_id] = member_id;
+	}
 	group.members.emplace(member_id, std::move(member));
 	spdlog::debug("group {}: member {} joins ({} members)", group.group_id, member_id, group.members.size());
 
@@ -255,6 +291,35 @@ void Coordinator::update_member_and_rebalance(Group &group, Member &member, Join
 		prepare_rebalance(group, now);
 	}
 	try_complete_join(group, now);
+}
+
+void Coordinator::replace_static_member(Group &group, const std::string &old_id, JoinGroupRequest &request,
+                                        Clock::time_point now, JoinCallback respond) {
+	auto node = group.members.extract(old_id);
+	// The old incarnation's parked requests are answered: it is fenced now.
+	answer(node.mapped().awaiting_join, join_error(error::fenced_instance_id, old_id));
+	answer(node.mapped().awaiting_sync, sync_error(error::fenced_instance_id));
+	auto new_id = new_member_id(request.client_id);
+	node.key() = new_id;
+	Member &member = group.members.insert(std::move(node)).position->second;
+	member.member_id = new_id;
+	group.static_members[*request.group_instance_id] = new_id;
+	if (group.leader_id == old_id) {
+		group.leader_id = new_id;
+	}
+	spdlog::info("group {}: static member {} rejoins as {} (was {})", group.group_id, *request.group_instance_id,
+	             new_id, old_id);
+	if (group.state == GroupState::stable && same_protocols(member.protocols, request.protocols)) {
+		member.client_id = request.client_id;
+		member.client_host = request.client_host;
+		member.session_timeout = std::chrono::milliseconds(request.session_timeout_ms);
+		member.rebalance_timeout = std::chrono::milliseconds(request.rebalance_timeout_ms);
+		member.session_deadline = now + member.session_timeout;
+		respond(current_generation(group, member));
+		return;
+	}
+	// Mid-rebalance the leader may already assign to the old id: rebalance.
+	update_member_and_rebalance(group, member, request, now, std::move(respond));
 }
 
 void Coordinator::prepare_rebalance(Group &group, Clock::time_point now) {
@@ -376,6 +441,10 @@ void Coordinator::sync_group(SyncGroupRequest request, Clock::time_point now, Sy
 		return;
 	}
 	Group &group = git->second;
+	if (fenced(group, request.group_instance_id, request.member_id)) {
+		respond(sync_error(error::fenced_instance_id));
+		return;
+	}
 	auto it = group.members.find(request.member_id);
 	if (it == group.members.end()) {
 		respond(sync_error(error::unknown_member_id));
@@ -422,6 +491,9 @@ int16_t Coordinator::heartbeat(const HeartbeatRequest &request, Clock::time_poin
 		return error::unknown_member_id;
 	}
 	Group &group = git->second;
+	if (fenced(group, request.group_instance_id, request.member_id)) {
+		return error::fenced_instance_id;
+	}
 	auto it = group.members.find(request.member_id);
 	if (it == group.members.end()) {
 		return error::unknown_member_id;
@@ -452,6 +524,12 @@ void Coordinator::remove_member(Group &group, const std::string &member_id, Cloc
 	}
 	answer(it->second.awaiting_join, join_error(error::unknown_member_id, member_id));
 	answer(it->second.awaiting_sync, sync_error(error::unknown_member_id));
+	if (auto &instance = it->second.group_instance_id) {
+		if (auto known = group.static_members.find(*instance);
+		    known != group.static_members.end() && known->second == member_id) {
+			group.static_members.erase(known);
+		}
+	}
 	group.members.erase(it);
 	if (group.leader_id == member_id) {
 		group.leader_id.clear();
@@ -476,11 +554,21 @@ LeaveGroupResponse Coordinator::leave_group(const LeaveGroupRequest &request, Cl
 	auto git = groups_.find(request.group_id);
 	for (auto &leaving : request.members) {
 		LeaveGroupMember result = leaving;
-		if (git == groups_.end() || !git->second.members.count(leaving.member_id)) {
+		std::string member_id = leaving.member_id;
+		if (git != groups_.end() && member_id.empty() && leaving.group_instance_id) {
+			// LeaveGroup v3 may name a static member by its instance id only.
+			if (auto it = git->second.static_members.find(*leaving.group_instance_id);
+			    it != git->second.static_members.end()) {
+				member_id = it->second;
+			}
+		}
+		if (git != groups_.end() && fenced(git->second, leaving.group_instance_id, member_id)) {
+			result.error_code = error::fenced_instance_id;
+		} else if (git == groups_.end() || !git->second.members.count(member_id)) {
 			result.error_code = error::unknown_member_id;
 		} else {
-			spdlog::info("group {}: member {} leaves", request.group_id, leaving.member_id);
-			remove_member(git->second, leaving.member_id, now);
+			spdlog::info("group {}: member {} leaves", request.group_id, member_id);
+			remove_member(git->second, member_id, now);
 		}
 		response.members.push_back(std::move(result));
 	}
@@ -502,6 +590,24 @@ void Coordinator::tick(Clock::time_point now) {
 		}
 		try_complete_join(group, now);
 	}
+}
+
+size_t Coordinator::expire_offsets(int64_t wall_ms, std::chrono::milliseconds retention) {
+	auto memberless = [&](const std::string &group_id) {
+		auto it = groups_.find(group_id);
+		return it == groups_.end() || it->second.members.empty();
+	};
+	size_t dropped = offsets_.expire(wall_ms - retention.count(), memberless);
+	if (dropped > 0) {
+		spdlog::info("group offsets: {} committed offsets of groups without members expired (retention {} min)",
+		             dropped, std::chrono::duration_cast<std::chrono::minutes>(retention).count());
+	}
+	std::erase_if(groups_, [&](const auto &entry) {
+		const Group &group = entry.second;
+		return group.state == GroupState::empty && group.members.empty() && group.pending_members.empty() &&
+		       offsets_.group_offsets(entry.first).empty();
+	});
+	return dropped;
 }
 
 void Coordinator::shutdown() {
@@ -534,6 +640,9 @@ std::vector<OffsetCommitTopic> Coordinator::commit_offsets(OffsetCommitRequest r
 		return fail_all(error::unknown_member_id);
 	} else {
 		Group &group = git->second;
+		if (fenced(group, request.group_instance_id, request.member_id)) {
+			return fail_all(error::fenced_instance_id);
+		}
 		auto it = group.members.find(request.member_id);
 		if (it == group.members.end()) {
 			return fail_all(error::unknown_member_id);

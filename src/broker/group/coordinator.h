@@ -52,6 +52,11 @@ public:
 
 	//! Expires sessions and pending member ids, ends join phases whose time is up.
 	void tick(Clock::time_point now);
+	//! Drops committed offsets older than `retention` (commit time, wall clock
+	//! `wall_ms`) of groups that have no members, like Kafka's
+	//! offsets.retention.minutes; a group left with neither members nor
+	//! offsets is forgotten. Returns the number of offsets dropped.
+	size_t expire_offsets(int64_t wall_ms, std::chrono::milliseconds retention);
 	//! Answers every parked Join/Sync with COORDINATOR_NOT_AVAILABLE.
 	void shutdown();
 
@@ -66,6 +71,8 @@ private:
 	                              JoinCallback respond);
 	void update_member_and_rebalance(Group &group, Member &member, JoinGroupRequest &request, Clock::time_point now,
 	                                 JoinCallback respond);
+	void replace_static_member(Group &group, const std::string &old_id, JoinGroupRequest &request,
+	                           Clock::time_point now, JoinCallback respond);
 	void prepare_rebalance(Group &group, Clock::time_point now);
 	void try_complete_join(Group &group, Clock::time_point now);
 	void complete_join(Group &group, Clock::time_point now);

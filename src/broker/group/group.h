@@ -52,6 +52,10 @@ struct Group {
 	std::string leader_id;
 	//! Ordered by member id so that responses and tests are deterministic.
 	std::map<std::string, Member> members;
+	//! Static members: group.instance.id -> current member id. A rejoin with a
+	//! known instance id and no member id takes over the member (and its
+	//! assignment) under a new id; the old id is then fenced.
+	std::map<std::string, std::string> static_members;
 	//! Member ids handed out with MEMBER_ID_REQUIRED, valid until the deadline.
 	std::map<std::string, Clock::time_point> pending_members;
 	//! PreparingRebalance: the join phase ends at `rebalance_deadline` at the

@@ -30,7 +30,12 @@ public:
 	GroupApiConfig config;
 	OffsetStore offsets;
 	Coordinator coordinator;
-	std::chrono::steady_clock::time_point last_sync{};
+	std::chrono::steady_clock::time_point last_sync = config.clock();
+	std::chrono::steady_clock::time_point last_expiry = config.clock();
+
+	int64_t wall_ms() const {
+		return std::chrono::duration_cast<std::chrono::milliseconds>(config.wall_clock().time_since_epoch()).count();
+	}
 };
 
 GroupApi::GroupApi(GroupApiConfig config) : service_(std::make_unique<GroupCoordinatorService>(std::move(config))) {}
@@ -62,7 +67,25 @@ void GroupApi::set_coordinator_address(int32_t node_id, std::string host, int32_
 }
 
 void GroupApi::tick() {
-	service_->coordinator.tick(service_->config.clock());
+	auto &s = *service_;
+	auto now = s.config.clock();
+	s.coordinator.tick(now);
+	if (s.config.fsync_interval.count() > 0 && now - s.last_sync >= s.config.fsync_interval) {
+		s.last_sync = now;
+		try {
+			s.offsets.sync();
+		} catch (const std::exception &e) {
+			spdlog::error("group offsets: periodic fsync failed: {}", e.what());
+		}
+	}
+	if (now - s.last_expiry >= s.config.offsets_retention_check) {
+		s.last_expiry = now;
+		try {
+			s.coordinator.expire_offsets(s.wall_ms(), s.config.offsets_retention);
+		} catch (const std::exception &e) {
+			spdlog::error("group offsets: expiry failed: {}", e.what());
+		}
+	}
 }
 
 void GroupApi::shutdown() {
@@ -117,10 +140,8 @@ void GroupApi::handle(const GroupRequestContext &ctx, std::span<const uint8_t> b
 	}
 	case ApiKey::OffsetCommit: {
 		auto req = codec::decode_offset_commit(r, version);
-		auto wall_ms =
-		    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-		        .count();
-		respond(codec::encode_offset_commit(coordinator.commit_offsets(std::move(req), now, wall_ms), version));
+		respond(codec::encode_offset_commit(coordinator.commit_offsets(std::move(req), now, service_->wall_ms()),
+		                                    version));
 		return;
 	}
 	case ApiKey::OffsetFetch: {

@@ -69,8 +69,17 @@ struct GroupApiConfig {
 	//! (from `tick`); 0 leaves it to the OS (acknowledged commits still survive
 	//! `kill -9`, being written before the acknowledgement).
 	std::chrono::milliseconds fsync_interval{1000};
+	//! Committed offsets of groups without members expire this long after
+	//! their commit (Kafka's offsets.retention.minutes, 7 days by default).
+	std::chrono::milliseconds offsets_retention{std::chrono::hours(24 * 7)};
+	//! How often `tick` looks for expired offsets (offsets.retention.check.interval.ms).
+	std::chrono::milliseconds offsets_retention_check{std::chrono::minutes(10)};
 	//! Clock; tests inject a fake one.
 	std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+	//! Wall clock of commit times and their expiry; tests inject a fake one.
+	std::function<std::chrono::system_clock::time_point()> wall_clock = [] {
+		return std::chrono::system_clock::now();
+	};
 };
 
 class GroupCoordinatorService;
@@ -97,8 +106,9 @@ public:
 	//! exactly once, now or later (unless it throws GroupProtocolError).
 	void handle(const GroupRequestContext &ctx, std::span<const uint8_t> body, Respond respond);
 
-	//! Expires sessions, ends rebalance waits. The core calls it at least every
-	//! 100 ms (e.g. on each poll timeout).
+	//! Expires sessions, ends rebalance waits, and every
+	//! `offsets_retention_check` expires old offsets of groups without members.
+	//! The core calls it at least every 100 ms (e.g. on each poll timeout).
 	void tick();
 
 	//! Fails every parked request with COORDINATOR_NOT_AVAILABLE so the core can

@@ -26,6 +26,7 @@ constexpr int16_t unknown_member_id = 25;
 constexpr int16_t invalid_session_timeout = 26;
 constexpr int16_t rebalance_in_progress = 27;
 constexpr int16_t member_id_required = 79;
+constexpr int16_t fenced_instance_id = 82;
 } // namespace error
 
 using Bytes = std::vector<uint8_t>;
@@ -86,6 +87,7 @@ struct HeartbeatRequest {
 	std::string group_id;
 	int32_t generation_id = -1;
 	std::string member_id;
+	std::optional<std::string> group_instance_id; //!< v3+
 };
 
 struct LeaveGroupMember {
@@ -122,6 +124,7 @@ struct OffsetCommitRequest {
 	int32_t generation_id = -1;
 	std::string member_id;
 	std::vector<OffsetCommitTopic> topics;
+	std::optional<std::string> group_instance_id; //!< v7+
 };
 
 struct OffsetFetchPartition {

@@ -263,6 +263,16 @@ void OffsetStore::commit(const std::vector<OffsetEntry> &entries) {
 	}
 }
 
+size_t OffsetStore::expire(int64_t cutoff_ms, const std::function<bool(const std::string &group)> &expirable) {
+	size_t dropped = std::erase_if(offsets_, [&](const auto &entry) {
+		return entry.second.commit_time_ms < cutoff_ms && expirable(std::get<0>(entry.first));
+	});
+	if (dropped > 0) {
+		compact();
+	}
+	return dropped;
+}
+
 const CommittedOffset *OffsetStore::find(const std::string &group, const std::string &topic, int32_t partition) const {
 	auto it = offsets_.find(Key{group, topic, partition});
 	return it == offsets_.end() ? nullptr : &it->second;

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,11 @@ public:
 	std::vector<std::tuple<std::string, int32_t, CommittedOffset>> group_offsets(const std::string &group) const;
 	//! Names of groups with at least one committed offset.
 	std::vector<std::string> groups() const;
+
+	//! Forgets the offsets committed before `cutoff_ms` (wall clock) of every
+	//! group for which `expirable(group)` is true, and rewrites the file
+	//! without them. Returns how many were dropped. Throws like `commit`.
+	size_t expire(int64_t cutoff_ms, const std::function<bool(const std::string &group)> &expirable);
 
 	//! fdatasync of commits written since the last sync (no-op if none, or if
 	//! every commit is synced already). Throws std::runtime_error on failure.

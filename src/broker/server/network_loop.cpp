@@ -201,12 +201,13 @@ void NetworkLoop::periodic(std::chrono::steady_clock::time_point now) {
 		last_tick_ = now;
 		groups_->tick();
 	}
-	if (config_.fsync == FsyncPolicy::Interval && now - last_sync_ >= std::chrono::seconds(1)) {
+	// A round still running (slow disk) delays the next one rather than
+	// piling syncs up.
+	if (config_.fsync == FsyncPolicy::Interval && now - last_sync_ >= std::chrono::seconds(1) && !syncer_.busy()) {
 		last_sync_ = now;
-		try {
-			logs_.sync_all();
-		} catch (const std::exception &e) {
-			spdlog::error("periodic fsync failed: {}", e.what());
+		auto fds = logs_.take_sync_fds();
+		if (!fds.empty()) {
+			syncer_.submit(fds);
 		}
 	}
 	if (now - last_retention_ >= config_.retention_check_interval) {

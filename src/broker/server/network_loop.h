@@ -3,6 +3,7 @@
 #include "broker/broker_config.h"
 #include "broker/server/input_buffer.h"
 #include "broker/server/request_handler.h"
+#include "broker/storage/background_sync.h"
 
 #include <chrono>
 #include <cstdint>
@@ -20,7 +21,8 @@ namespace kafkaml::broker::server {
 
 //! The broker's single network thread: an epoll loop over the listener and
 //! every client connection, which also drives parked Fetches, group ticks,
-//! the fsync interval and retention.
+//! the fsync interval (whose fdatasyncs run on a BackgroundSync thread) and
+//! retention.
 //!
 //! Per connection, requests are served strictly one at a time: while one is
 //! pending (parked Fetch, parked JoinGroup/SyncGroup) the connection is muted
@@ -85,6 +87,7 @@ private:
 	std::chrono::steady_clock::time_point last_tick_{};
 	std::chrono::steady_clock::time_point last_sync_{};
 	std::chrono::steady_clock::time_point last_retention_{};
+	storage::BackgroundSync syncer_;
 };
 
 } // namespace kafkaml::broker::server

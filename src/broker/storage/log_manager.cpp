@@ -197,4 +197,16 @@ void LogManager::sync_all() {
 	}
 }
 
+std::vector<int> LogManager::take_sync_fds() {
+	std::vector<int> fds;
+	for (auto &[name, topic] : topics_) {
+		for (auto &p : topic->partitions) {
+			if (int fd = p->take_sync_fd(); fd >= 0) {
+				fds.push_back(fd);
+			}
+		}
+	}
+	return fds;
+}
+
 } // namespace kafkaml::broker::storage

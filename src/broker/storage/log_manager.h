@@ -49,6 +49,9 @@ public:
 
 	int enforce_retention(int64_t now_ms);
 	void sync_all();
+	//! Descriptors (duplicates, the caller closes them) of the active segments
+	//! written since their last sync, for a sync on another thread.
+	std::vector<int> take_sync_fds();
 
 	//! Kafka's legal topic name: 1..249 of [a-zA-Z0-9._-], not "." or "..".
 	static bool valid_topic_name(const std::string &name);

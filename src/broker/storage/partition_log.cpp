@@ -37,6 +37,48 @@ PartitionLog::PartitionLog(std::filesystem::path dir, LogConfig config) : dir_(s
 		segments_.emplace(0, std::make_unique<Segment>(Segment::create(dir_, 0)));
 	}
 	next_offset_ = active().next_offset();
+	restore_producers();
+}
+
+void PartitionLog::restore_producers() {
+	// Headers only (61 bytes per batch, one pread each): the records are not read.
+	auto first = std::prev(segments_.end());
+	uint64_t covered = first->second->size();
+	while (first != segments_.begin() && covered < kProducerScanBytes) {
+		--first;
+		covered += first->second->size();
+	}
+	for (auto it = first; it != segments_.end(); ++it) {
+		const auto &seg = *it->second;
+		for (uint64_t pos = 0; pos < seg.size();) {
+			auto header = seg.header_at(pos);
+			if (!header || header->length < 0) {
+				break;
+			}
+			if (header->producer_id >= 0 && header->base_sequence >= 0) {
+				auto &state = producers_[header->producer_id];
+				if (state.epoch != header->producer_epoch) {
+					state = ProducerState{};
+					state.epoch = header->producer_epoch;
+				}
+				remember(state, *header);
+			}
+			pos += header->total_size();
+		}
+	}
+	if (!producers_.empty()) {
+		spdlog::debug("partition {}: restored the state of {} idempotent producers", dir_.filename().string(),
+		              producers_.size());
+	}
+}
+
+void PartitionLog::remember(ProducerState &state, const BatchHeader &header) {
+	int32_t last_seq = header.base_sequence + header.last_offset_delta;
+	state.recent.push_back({header.base_sequence, last_seq, header.base_offset});
+	if (state.recent.size() > 5) {
+		state.recent.erase(state.recent.begin());
+	}
+	state.last_seq = last_seq;
 }
 
 int64_t PartitionLog::log_start_offset() const {
@@ -118,12 +160,7 @@ AppendResult PartitionLog::append(std::span<uint8_t> records) {
 		next_offset_ = header.last_offset() + 1;
 		appended_bytes_ += b.size();
 		if (producer && header.producer_id == first.producer_id) {
-			int32_t last_seq = header.base_sequence + header.last_offset_delta;
-			producer->recent.push_back({header.base_sequence, last_seq, header.base_offset});
-			if (producer->recent.size() > 5) {
-				producer->recent.erase(producer->recent.begin());
-			}
-			producer->last_seq = last_seq;
+			remember(*producer, header);
 		}
 	}
 	dirty_ = true;
@@ -216,6 +253,17 @@ void PartitionLog::sync() {
 	}
 	active().sync();
 	dirty_ = false;
+}
+
+int PartitionLog::take_sync_fd() {
+	if (!dirty_) {
+		return -1;
+	}
+	int fd = active().dup_fd();
+	if (fd >= 0) {
+		dirty_ = false;
+	}
+	return fd;
 }
 
 void PartitionLog::remove() {

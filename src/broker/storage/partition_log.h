@@ -32,7 +32,9 @@ struct AppendResult {
 //! the active one last. Offsets are assigned here by rewriting each batch's
 //! base offset. Also tracks idempotent producers: per producer id the epoch
 //! and the last few batches' sequence ranges, so a retried batch is answered
-//! with its original offset instead of being appended twice.
+//! with its original offset instead of being appended twice. That state is
+//! rebuilt on open from the batch headers of the newest segments (see
+//! kProducerScanBytes), so a retry after a broker restart is not duplicated.
 //!
 //! Threading: network-loop thread only (no locks). Memory: a few fields per
 //! segment and per producer; log data is never cached here.
@@ -65,6 +67,10 @@ public:
 	int enforce_retention(int64_t now_ms);
 	//! fdatasync of the active segment when something was appended since the last sync.
 	void sync();
+	//! For a sync on another thread: a duplicate of the active segment's
+	//! descriptor when something was appended since the last sync (which it
+	//! then counts as done), else -1. The caller closes it.
+	int take_sync_fd();
 	//! Deletes every file and the directory.
 	void remove();
 	size_t segment_count() const { return segments_.size(); }
@@ -82,8 +88,17 @@ private:
 		std::vector<ProducerBatch> recent; //!< last 5, as Kafka keeps
 	};
 
+	//! On open, producer state is rebuilt from the headers of the newest
+	//! segments, newest last, until at least this many bytes were covered:
+	//! producers idle for longer than that are forgotten (a retry from one
+	//! gets OUT_OF_ORDER_SEQUENCE_NUMBER, as after Kafka's producer expiry).
+	static constexpr uint64_t kProducerScanBytes = 64u << 20;
+
 	Segment &active() { return *segments_.rbegin()->second; }
 	void roll();
+	void restore_producers();
+	//! Records an appended batch of an idempotent producer in `state`.
+	static void remember(ProducerState &state, const BatchHeader &header);
 	const Segment *segment_for(int64_t offset) const;
 
 	std::filesystem::path dir_;

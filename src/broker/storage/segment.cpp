@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fcntl.h>
 
 namespace kafkaml::broker::storage {
 
@@ -173,6 +174,10 @@ void Segment::seal() {
 
 void Segment::sync() {
 	log_.sync();
+}
+
+int Segment::dup_fd() const {
+	return ::fcntl(log_.fd(), F_DUPFD_CLOEXEC, 0);
 }
 
 std::optional<BatchHeader> Segment::header_at(uint64_t position) const {

@@ -55,6 +55,8 @@ public:
 	//! Writes the final time-index entry; called before rolling to a new segment.
 	void seal();
 	void sync();
+	//! A duplicate of the log file's descriptor (-1 on failure), for a sync elsewhere.
+	int dup_fd() const;
 
 	//! Byte position of the first batch whose last offset >= `offset`, or
 	//! size() when none.

@@ -203,6 +203,49 @@ TEST(BrokerStorage, IdempotentRetryIsNotAppendedTwice) {
 	EXPECT_EQ(log.log_end_offset(), 6);
 }
 
+TEST(BrokerStorage, IdempotentStateSurvivesReopen) {
+	TempDir dir;
+	std::vector<NewRecord> recs(3);
+	for (auto &r : recs) {
+		r.value = "v";
+	}
+	auto first = build_batch(0, 1, recs, 77, 2, 0);
+	auto second = build_batch(0, 1, recs, 77, 2, 3);
+	auto other = build_batch(0, 1, recs, 88, 0, 0);
+	{
+		// Small segments: the producer's batches end up in different files.
+		LogConfig config;
+		config.segment_bytes = 200;
+		PartitionLog log(dir.path / "t-0", config);
+		auto a = first;
+		auto b = other;
+		auto c = second;
+		ASSERT_EQ(log.append(a).base_offset, 0);
+		ASSERT_EQ(log.append(b).base_offset, 3);
+		ASSERT_EQ(log.append(c).base_offset, 6);
+		ASSERT_GE(log.segment_count(), 2u);
+	}
+	PartitionLog log(dir.path / "t-0", LogConfig{});
+	// Retries of batches acknowledged before the restart: original offsets, nothing appended.
+	auto retry_second = second;
+	auto again = log.append(retry_second);
+	EXPECT_EQ(again.error, 0);
+	EXPECT_EQ(again.base_offset, 6);
+	auto retry_first = first;
+	EXPECT_EQ(log.append(retry_first).base_offset, 0);
+	auto retry_other = other;
+	EXPECT_EQ(log.append(retry_other).base_offset, 3);
+	EXPECT_EQ(log.log_end_offset(), 9);
+	// The sequence goes on where it stopped; a gap and an old epoch are refused.
+	auto gap = build_batch(0, 1, recs, 77, 2, 9);
+	EXPECT_EQ(log.append(gap).error, 45); // OUT_OF_ORDER_SEQUENCE_NUMBER
+	auto old_epoch = build_batch(0, 1, recs, 77, 1, 6);
+	EXPECT_EQ(log.append(old_epoch).error, 47); // INVALID_PRODUCER_EPOCH
+	auto next = build_batch(0, 1, recs, 77, 2, 6);
+	EXPECT_EQ(log.append(next).base_offset, 9);
+	EXPECT_EQ(log.log_end_offset(), 12);
+}
+
 TEST(BrokerStorage, TopicsPersistWithConfigs) {
 	TempDir dir;
 	{

@@ -391,6 +391,90 @@ TEST_F(CoordinatorTest, RetriedJoinIsAnsweredOnceAndFollowerRejoinKeepsTheGenera
 	EXPECT_EQ((*retried)->generation_id, 2);
 }
 
+TEST_F(CoordinatorTest, StaticMemberRestartKeepsItsAssignmentWithoutRebalance) {
+	// Two static members (group.instance.id) join without MEMBER_ID_REQUIRED.
+	auto static_request = [&](const std::string &member, const std::string &instance) {
+		auto r = join_request(member, instance);
+		r.group_instance_id = instance;
+		return r;
+	};
+	auto a = join(static_request("", "a"));
+	auto b = join(static_request("", "b"));
+	advance(400ms);
+	ASSERT_TRUE(a->has_value() && b->has_value());
+	ASSERT_EQ((*a)->error_code, error::none);
+	ASSERT_EQ((*b)->error_code, error::none);
+	auto a_id = (*a)->member_id;
+	auto b_id = (*b)->member_id;
+	EXPECT_EQ((*a)->generation_id, 1);
+	auto leader = leader_of();
+	auto follower = leader == a_id ? b_id : a_id;
+	auto follower_sync = sync(follower, 1);
+	auto leader_sync = sync(leader, 1, {{a_id, bytes_of("for-a")}, {b_id, bytes_of("for-b")}});
+	ASSERT_TRUE(follower_sync->has_value() && leader_sync->has_value());
+	EXPECT_EQ(coordinator.find_group("g")->state, GroupState::stable);
+
+	// "a" restarts: same instance id, no member id. It gets a new id, the same
+	// generation and its old assignment, and "b" sees no rebalance.
+	auto again = join(static_request("", "a"));
+	ASSERT_TRUE(again->has_value());
+	EXPECT_EQ((*again)->error_code, error::none);
+	EXPECT_EQ((*again)->generation_id, 1);
+	auto new_a = (*again)->member_id;
+	EXPECT_NE(new_a, a_id);
+	EXPECT_EQ(coordinator.find_group("g")->state, GroupState::stable);
+	auto resync = sync(new_a, 1);
+	ASSERT_TRUE(resync->has_value());
+	EXPECT_EQ((*resync)->error_code, error::none);
+	EXPECT_EQ((*resync)->assignment, bytes_of("for-a"));
+	EXPECT_EQ(heartbeat(b_id, 1), error::none);
+	EXPECT_EQ(heartbeat(new_a, 1), error::none);
+
+	// The old incarnation is fenced wherever it names its instance id.
+	EXPECT_EQ(coordinator.heartbeat(HeartbeatRequest{"g", 1, a_id, "a"}, now), error::fenced_instance_id);
+	OffsetCommitRequest commit{"g", 1, a_id, {OffsetCommitTopic{"t", {OffsetCommitPartition{0, 5, -1, {}, 0}}}}, "a"};
+	EXPECT_EQ(coordinator.commit_offsets(commit, now, 1)[0].partitions[0].error_code, error::fenced_instance_id);
+	auto stale_join = join(static_request(a_id, "a"));
+	ASSERT_TRUE(stale_join->has_value());
+	EXPECT_EQ((*stale_join)->error_code, error::fenced_instance_id);
+	EXPECT_EQ(coordinator.find_group("g")->generation_id, 1);
+
+	// A static member leaves by session timeout: then the group rebalances.
+	for (int i = 0; i < 8; i++) {
+		EXPECT_EQ(heartbeat(b_id, 1), error::none);
+		advance(100ms);
+	}
+	advance(400ms);
+	EXPECT_EQ(heartbeat(b_id, 1), error::rebalance_in_progress);
+	EXPECT_FALSE(coordinator.find_group("g")->static_members.count("a"));
+}
+
+TEST_F(CoordinatorTest, OffsetsOfGroupsWithoutMembersExpire) {
+	auto commit_at = [&](const std::string &group, int64_t wall_ms) {
+		OffsetCommitRequest commit{group, -1, "", {OffsetCommitTopic{"t", {OffsetCommitPartition{0, 9, -1, {}, 0}}}}};
+		coordinator.commit_offsets(commit, now, wall_ms);
+	};
+	commit_at("old", 1000);
+	commit_at("recent", 50000);
+	// "g" has members: its old commits stay.
+	form_group_of_three();
+	auto leader = leader_of();
+	auto leader_sync = sync(leader, 1);
+	OffsetCommitRequest member_commit{"g", 1, leader, {OffsetCommitTopic{"t", {OffsetCommitPartition{0, 3, -1, {}, 0}}}}};
+	EXPECT_EQ(coordinator.commit_offsets(member_commit, now, 1000)[0].partitions[0].error_code, error::none);
+
+	EXPECT_EQ(coordinator.expire_offsets(60000, 20s), 1u); // cutoff 40000: only "old"
+	EXPECT_EQ(store.find("old", "t", 0), nullptr);
+	EXPECT_NE(store.find("recent", "t", 0), nullptr);
+	EXPECT_NE(store.find("g", "t", 0), nullptr);
+	EXPECT_EQ(coordinator.find_group("old"), nullptr) << "a group left with nothing is forgotten";
+
+	// Expiry is persisted: a reopened store does not bring the offsets back.
+	OffsetStore reopened(dir.path(), false);
+	EXPECT_EQ(reopened.find("old", "t", 0), nullptr);
+	EXPECT_NE(reopened.find("recent", "t", 0), nullptr);
+}
+
 TEST_F(CoordinatorTest, ShutdownAnswersParkedRequests) {
 	auto id = member_id();
 	auto parked = join(join_request(id));

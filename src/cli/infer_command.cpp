@@ -46,7 +46,15 @@ void add_infer_command(CLI::App &root) {
 		stream::KafkaConfig consumer = kafka;
 		consumer.properties = {{"session.timeout.ms", std::to_string(*session_timeout_ms)},
 		                       {"heartbeat.interval.ms", std::to_string(std::max(100, *session_timeout_ms / 3))}};
-		stream::KafkaSink sink(kafka);
+		// A prediction is awaited by someone: send it at once. Batches still
+		// form under load from what queues while a request is in flight.
+		stream::KafkaConfig producer = kafka;
+		producer.properties = {{"linger.ms", "0"}};
+		std::vector<std::string> outputs{assignment.output_topic};
+		if (!assignment.dead_letter_topic.empty()) {
+			outputs.push_back(assignment.dead_letter_topic);
+		}
+		stream::KafkaSink sink(producer, outputs);
 		workers::InferenceJob *job_ptr = nullptr;
 		stream::KafkaGroupSource source(consumer, assignment.group_id, {assignment.input_topic},
 		                                [&job_ptr](const std::string &topic, int32_t partition) {

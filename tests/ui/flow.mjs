@@ -298,6 +298,23 @@ export async function runFlow({
     await shot("predictions");
     await go("/inferences");
     await page.waitForSelector("table.list");
+    // The replica reports its figures every second: the list shows them
+    // live (throughput per second, consumer lag as a count).
+    await page.waitForFunction(
+      (id) => {
+        const row = [...document.querySelectorAll("table.list tbody tr")].find(
+          (r) => r.querySelector("td")?.textContent.trim() === String(id),
+        );
+        const cells = row
+          ? [...row.children].map((c) => c.textContent.trim())
+          : [];
+        return (
+          /^[\d.e+-]+\/s$/.test(cells[4] ?? "") && /^\d+$/.test(cells[5] ?? "")
+        );
+      },
+      inference.id,
+      { timeout: 20000 },
+    );
     await shot("inferences");
   });
 }

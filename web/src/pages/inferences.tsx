@@ -3,9 +3,10 @@
 // GET /api/v1/inferences/{id}/predictions/stream).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, inferenceLag, inferencesWithFigures, inferenceWithFigures, inferenceThroughput, type Inference, type Json } from '../api';
-import { Empty, ErrorBox, Fact, Field, formatNumber, formatTime, Link, Listing, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { Empty, ErrorBox, Fact, Field, formatNumber, formatTime, Link, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
+import { ListPage } from '../components/list_page';
 
 const LIVE = new Set(['deployed', 'running']);
 
@@ -64,52 +65,47 @@ export function InferenceActions(props: { inference: Inference; onChange: () => 
 export function InferencesPage() {
 	const data = usePoll(inferencesWithFigures, []);
 	return (
-		<>
-			<PageHeader
-				title="Inferences"
-				subtitle="Trained models serving predictions from an input topic to an output topic."
-				action={['/inferences/new', 'Deploy for inference']}
-			/>
-			<ErrorBox error={data.error} />
-			<Listing
-				rows={data.data}
-				loading={data.loading}
-				head={['#', 'Result', 'Status', ['Topics', 'hide-sm'], 'Throughput', ['Lag', 'hide-sm'], ['Replicas', 'hide-sm'], ['Actions', 'actions-col']]}
-				empty={
-					<Empty title="No inference running" action={['/inferences/new', 'Deploy for inference']}>
-						<p>
-							Once a training result is <em>finished</em>, deploy it from its result page, or pick it here. Values sent to the input topic come back as
-							predictions on the output topic.
-						</p>
-					</Empty>
-				}
-			>
-				{(rows) =>
-					[...rows].reverse().map((i) => (
-						<tr key={i.id}>
-							<td class="num">
-								<Link href={`/inferences/${i.id}`}>{i.id}</Link>
-							</td>
-							<td>
-								<Link href={`/results/${i.model_result}`}>#{i.model_result}</Link>
-							</td>
-							<td>
-								<StatusBadge status={i.status} />
-							</td>
-							<td class="mono small hide-sm">
-								{i.input_topic} → {i.output_topic}
-							</td>
-							<td class="num">{inferenceThroughput(i) === undefined ? '—' : `${formatNumber(inferenceThroughput(i), 3)}/s`}</td>
-							<td class="num hide-sm">{formatNumber(inferenceLag(i))}</td>
-							<td class="hide-sm">{LIVE.has(i.status) ? <Scale inference={i} onChange={data.reload} /> : i.replicas}</td>
-							<td class="actions">
-								<InferenceActions inference={i} onChange={data.reload} />
-							</td>
-						</tr>
-					))
-				}
-			</Listing>
-		</>
+		<ListPage
+			title="Inferences"
+			subtitle="Trained models serving predictions from an input topic to an output topic."
+			action={['/inferences/new', 'Deploy for inference']}
+			load={data}
+			rows={data.data}
+			head={['#', 'Result', 'Status', ['Topics', 'hide-sm'], 'Throughput', ['Lag', 'hide-sm'], ['Replicas', 'hide-sm'], ['Actions', 'actions-col']]}
+			empty={
+				<Empty title="No inference running" action={['/inferences/new', 'Deploy for inference']}>
+					<p>
+						Once a training result is <em>finished</em>, deploy it from its result page, or pick it here. Values sent to the input topic come back as
+						predictions on the output topic.
+					</p>
+				</Empty>
+			}
+		>
+			{(rows) =>
+				[...rows].reverse().map((i) => (
+					<tr key={i.id}>
+						<td class="num">
+							<Link href={`/inferences/${i.id}`}>{i.id}</Link>
+						</td>
+						<td>
+							<Link href={`/results/${i.model_result}`}>#{i.model_result}</Link>
+						</td>
+						<td>
+							<StatusBadge status={i.status} />
+						</td>
+						<td class="mono small hide-sm">
+							{i.input_topic} → {i.output_topic}
+						</td>
+						<td class="num">{inferenceThroughput(i) === undefined ? '—' : `${formatNumber(inferenceThroughput(i), 3)}/s`}</td>
+						<td class="num hide-sm">{formatNumber(inferenceLag(i))}</td>
+						<td class="hide-sm">{LIVE.has(i.status) ? <Scale inference={i} onChange={data.reload} /> : i.replicas}</td>
+						<td class="actions">
+							<InferenceActions inference={i} onChange={data.reload} />
+						</td>
+					</tr>
+				))
+			}
+		</ListPage>
 	);
 }
 
@@ -220,7 +216,7 @@ export function NewInferencePage(props: { result: string | null }) {
 									Pre-filled from the training stream <code>{prefilled}</code>.
 								</>
 							) : (
-								'RAW: data_type, data_reshape. AVRO: data_scheme. JSON: fields (names, in the model\'s input order; else every field).'
+								"RAW: data_type, data_reshape. AVRO: data_scheme. JSON: fields (names, in the model's input order; else every field)."
 							)
 						}
 						wide

@@ -1,0 +1,592 @@
+// The paper's Tables I and II end to end on this machine, side by side in
+// the same run with a peer implementing the original Kafka-ML's loops
+// (bench/pipeline_peer.py: kafka-python, python3-avro, PyTorch). Both sides
+// use the same broker, a `kafkaml broker` child, so the broker's cost is in
+// both figures alike.
+//
+//   training  HCOPD-like data (examples/hcopd/make_data.py, 239 rows), Avro,
+//             batch 10, epochs=1000, steps_per_epoch=22, validation 0.1, the
+//             paper's model. Seconds from the start of `kafkaml send` to the
+//             result "finished" (REST API polled every 10 ms) / to the peer's
+//             `finished=` line. Both trainers are started and waiting first.
+//   latency   one replica of the trained model; Avro inputs produced at a
+//             steady rate with their send time in a header; the time until
+//             the prediction carrying that header is consumed here.
+//   throughput one replica; inputs pre-loaded into the input topic before the
+//             replica starts; predictions/s from the first to the last
+//             prediction consumed here.
+//
+// Usage: pipeline_bench [--runs N] [--kafkaml PATH] [--rate MSGS_PER_S]
+//                       [--seconds S] [--records N] [--peer-records N]
+//                       [--epochs N]
+//
+// bench-libs: kafkaml_stream kafkaml_supervisor PkgConfig::HTTPLIB PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
+
+#include "stream/admin.h"
+#include "tests/integration/kafkaml_process.h"
+
+#include <httplib.h>
+#include <librdkafka/rdkafka.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <random>
+#include <thread>
+
+namespace kafkaml {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::KafkamlProcess;
+
+struct Options {
+	int runs = 3;
+	std::string kafkaml = KAFKAML_BINARY_DIR "/kafkaml";
+	std::string source_dir = KAFKAML_SOURCE_DIR;
+	int rate = 1000;
+	double seconds = 5;
+	int records = 200000;
+	int peer_records = 10000;
+	int epochs = 1000;
+};
+
+double median(std::vector<double> values) {
+	if (values.empty()) {
+		return 0;
+	}
+	std::sort(values.begin(), values.end());
+	return values[values.size() / 2];
+}
+
+double percentile(std::vector<double> values, double p) {
+	if (values.empty()) {
+		return 0;
+	}
+	std::sort(values.begin(), values.end());
+	auto index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+	return values[std::min(index, values.size() - 1)];
+}
+
+double unix_seconds() {
+	return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+//! The REST API with the admin token; a failed call ends the bench.
+//! Thread: main only.
+class Api {
+public:
+	Api(const std::string &url, const std::string &token) : client_(url) {
+		client_.set_read_timeout(60);
+		client_.set_bearer_token_auth(token.c_str());
+	}
+	json get(const std::string &path) { return check("GET " + path, client_.Get(path.c_str())); }
+	json post(const std::string &path, const json &body) {
+		return check("POST " + path, client_.Post(path.c_str(), body.dump(), "application/json"));
+	}
+
+private:
+	static json check(const std::string &what, const httplib::Result &result) {
+		if (!result) {
+			throw std::runtime_error(what + ": " + httplib::to_string(result.error()));
+		}
+		if (result->status >= 300) {
+			throw std::runtime_error(what + " answered " + std::to_string(result->status) + ": " + result->body);
+		}
+		return result->body.empty() ? json() : json::parse(result->body);
+	}
+	httplib::Client client_;
+};
+
+//! A `/usr/bin/python3 bench/pipeline_peer.py ...` child; its stdout lines
+//! are read from a file. Thread: main only.
+class PeerProcess {
+public:
+	PeerProcess(const std::filesystem::path &dir, const std::string &name, std::vector<std::string> args)
+	    : stdout_path_(dir / (name + ".out")), log_path_(dir / (name + ".log")) {
+		supervisor::ProcessSpec spec;
+		spec.argv = {"/usr/bin/python3"};
+		spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+		spec.log_path = log_path_.string();
+		spec.stdout_path = stdout_path_.string();
+		process_.emplace(supervisor::ChildProcess::spawn(spec));
+	}
+	~PeerProcess() { process_->terminate(2s); }
+	//! The first stdout line starting with `prefix`; throws with the log if
+	//! the peer exits or prints none in time.
+	std::string line(const std::string &prefix, std::chrono::seconds timeout) {
+		auto deadline = Clock::now() + timeout;
+		while (Clock::now() < deadline) {
+			std::istringstream text(testing::read_text(stdout_path_));
+			for (std::string line; std::getline(text, line);) {
+				if (line.rfind(prefix, 0) == 0 && text.good()) {
+					return line;
+				}
+			}
+			if (process_->try_wait()) {
+				throw std::runtime_error("the peer exited; its log:\n" + testing::read_text(log_path_));
+			}
+			std::this_thread::sleep_for(5ms);
+		}
+		throw std::runtime_error("the peer printed no '" + prefix + "' in time; its log:\n" +
+		                         testing::read_text(log_path_));
+	}
+
+private:
+	std::filesystem::path stdout_path_;
+	std::filesystem::path log_path_;
+	std::optional<supervisor::ChildProcess> process_;
+};
+
+rd_kafka_conf_t *kafka_conf(const std::string &bootstrap, std::initializer_list<std::pair<const char *, const char *>> extra) {
+	char error[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof(error));
+	for (auto [key, value] : extra) {
+		if (rd_kafka_conf_set(conf, key, value, error, sizeof(error)) != RD_KAFKA_CONF_OK) {
+			throw std::runtime_error(error);
+		}
+	}
+	return conf;
+}
+
+//! A producer that stamps each record with its send time (`sent`: steady
+//! clock nanoseconds, 8 bytes) and a consumer of the prediction topic that
+//! turns them back into latencies. Thread: produce() on one thread,
+//! consume() on another.
+class Stopwatch {
+public:
+	Stopwatch(const std::string &bootstrap, const std::string &input, const std::string &output)
+	    : input_(input) {
+		char error[512];
+		producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, kafka_conf(bootstrap, {{"linger.ms", "0"}}), error, sizeof(error));
+		static std::atomic<int> groups{0};
+		auto group = "pipeline-bench-reader-" + std::to_string(::getpid()) + "-" + std::to_string(groups++);
+		consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER,
+		                         kafka_conf(bootstrap, {{"group.id", group.c_str()},
+		                                                {"auto.offset.reset", "earliest"},
+		                                                {"enable.auto.commit", "false"},
+		                                                {"fetch.wait.max.ms", "5"}}),
+		                         error, sizeof(error));
+		if (!producer_ || !consumer_) {
+			throw std::runtime_error(error);
+		}
+		rd_kafka_poll_set_consumer(consumer_);
+		auto *list = rd_kafka_topic_partition_list_new(1);
+		rd_kafka_topic_partition_list_add(list, output.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+		rd_kafka_assign(consumer_, list);
+		rd_kafka_topic_partition_list_destroy(list);
+	}
+	~Stopwatch() {
+		rd_kafka_flush(producer_, 10000);
+		rd_kafka_destroy(producer_);
+		rd_kafka_consumer_close(consumer_);
+		rd_kafka_destroy(consumer_);
+	}
+	//! One HCOPD-like Avro input (three floats); `timed` ones carry `sent`.
+	void produce(int i, bool timed) {
+		float row[3] = {static_cast<float>(i % 2), 0.01f * static_cast<float>(i % 200) - 1.0f, (i % 3) - 1.0f};
+		int64_t sent = timed ? Clock::now().time_since_epoch().count() : -1;
+		rd_kafka_resp_err_t err;
+		while ((err = rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(input_.c_str()),
+		                                RD_KAFKA_V_VALUE(row, sizeof(row)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		                                RD_KAFKA_V_HEADER("sent", &sent, sizeof(sent)), RD_KAFKA_V_END)) ==
+		       RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			rd_kafka_poll(producer_, 10);
+		}
+		if (err) {
+			throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
+		}
+		rd_kafka_poll(producer_, 0);
+	}
+	void flush() { rd_kafka_flush(producer_, 60000); }
+	//! Consumes predictions for up to `timeout` or until `until` returns
+	//! true; calls `seen(sent)` for each (sent < 0: untimed).
+	void consume(std::chrono::milliseconds timeout, const std::function<void(int64_t)> &seen,
+	             const std::function<bool()> &until) {
+		auto deadline = Clock::now() + timeout;
+		while (Clock::now() < deadline && !until()) {
+			rd_kafka_message_t *message = rd_kafka_consumer_poll(consumer_, 50);
+			if (!message) {
+				continue;
+			}
+			if (!message->err) {
+				rd_kafka_headers_t *headers = nullptr;
+				const void *value = nullptr;
+				size_t size = 0;
+				int64_t sent = -1;
+				if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+				    rd_kafka_header_get_last(headers, "sent", &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+				    size == sizeof(sent)) {
+					std::memcpy(&sent, value, sizeof(sent));
+				}
+				seen(sent);
+			}
+			rd_kafka_message_destroy(message);
+		}
+	}
+
+private:
+	std::string input_;
+	rd_kafka_t *producer_ = nullptr;
+	rd_kafka_t *consumer_ = nullptr;
+};
+
+struct LatencyFigures {
+	double p50_ms = 0, p99_ms = 0;
+	int64_t received = 0, sent = 0;
+};
+
+//! Waits until the replica answers (untimed probes), then produces at
+//! `rate` for `seconds` and collects latencies. Thread: main plus one
+//! producer thread.
+LatencyFigures measure_latency(const std::string &bootstrap, const std::string &input, const std::string &output,
+                               const Options &options) {
+	Stopwatch watch(bootstrap, input, output);
+	int64_t answered = 0;
+	for (int probe = 0; answered == 0; probe++) {
+		if (probe > 1200) {
+			throw std::runtime_error("no prediction on " + output + " within 120 s of probing " + input);
+		}
+		watch.produce(probe, false);
+		watch.consume(100ms, [&](int64_t) { answered++; }, [&] { return answered > 0; });
+	}
+	watch.consume(500ms, [](int64_t) {}, [] { return false; }); // the other probes' answers
+	auto total = static_cast<int64_t>(options.rate * options.seconds);
+	std::thread producer([&] {
+		auto start = Clock::now();
+		auto interval = std::chrono::nanoseconds(1'000'000'000 / options.rate);
+		for (int64_t i = 0; i < total; i++) {
+			std::this_thread::sleep_until(start + i * interval);
+			watch.produce(static_cast<int>(i), true);
+		}
+		watch.flush();
+	});
+	std::vector<double> latencies;
+	latencies.reserve(static_cast<size_t>(total));
+	auto limit = std::chrono::milliseconds(static_cast<int64_t>(options.seconds * 1000) + 15000);
+	watch.consume(
+	    limit,
+	    [&](int64_t sent) {
+		    if (sent >= 0) {
+			    latencies.push_back(static_cast<double>(Clock::now().time_since_epoch().count() - sent) / 1e6);
+		    }
+	    },
+	    [&] { return static_cast<int64_t>(latencies.size()) >= total; });
+	producer.join();
+	return {percentile(latencies, 0.5), percentile(latencies, 0.99), static_cast<int64_t>(latencies.size()), total};
+}
+
+//! Pre-loads `records` inputs; `start_replica` then starts one; returns
+//! predictions/s from the first to the last prediction.
+double measure_throughput(const std::string &bootstrap, const std::string &input, const std::string &output,
+                          int records, const std::function<void()> &start_replica) {
+	Stopwatch watch(bootstrap, input, output);
+	for (int i = 0; i < records; i++) {
+		watch.produce(i, false);
+	}
+	watch.flush();
+	start_replica();
+	int64_t received = 0;
+	Clock::time_point first, last;
+	watch.consume(
+	    300s,
+	    [&](int64_t) {
+		    last = Clock::now();
+		    if (received++ == 0) {
+			    first = last;
+		    }
+	    },
+	    [&] { return received >= records; });
+	if (received < records) {
+		throw std::runtime_error("only " + std::to_string(received) + " of " + std::to_string(records) +
+		                         " predictions arrived on " + output);
+	}
+	return static_cast<double>(received - 1) / std::chrono::duration<double>(last - first).count();
+}
+
+//! The whole setup: broker, server, the model and configuration, the data.
+//! Thread: main only.
+class Bench {
+public:
+	explicit Bench(Options options) : options_(std::move(options)), dir_(testing::make_temp_dir("pipeline-bench")) {
+		::setenv("KAFKAML_BIN", options_.kafkaml.c_str(), 1);
+		broker_.emplace(dir_, "broker",
+		                std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir",
+		                                         (dir_ / "broker").string()});
+		bootstrap_ = broker_->first_line();
+		server_.emplace(dir_, "server",
+		                std::vector<std::string>{"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", bootstrap_,
+		                                         "--data-dir", (dir_ / "server").string()});
+		auto url = server_->first_line();
+		api_.emplace(url, testing::read_text(dir_ / "server" / "admin-token").substr(0, 64));
+		auto code = testing::read_text(options_.source_dir + "/examples/hcopd/model.py");
+		auto model = api_->post("/api/v1/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
+		auto configuration = api_->post("/api/v1/configurations",
+		                                 {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
+		configuration_ = configuration.at("id").get<int64_t>();
+		supervisor::ProcessSpec make_data;
+		make_data.argv = {"/usr/bin/python3", options_.source_dir + "/examples/hcopd/make_data.py", "--rows", "239"};
+		make_data.stdout_path = (dir_ / "hcopd.csv").string();
+		make_data.log_path = (dir_ / "make_data.log").string();
+		auto maker = supervisor::ChildProcess::spawn(make_data);
+		std::optional<int> status;
+		while (!(status = maker.try_wait())) {
+			std::this_thread::sleep_for(10ms);
+		}
+		if (*status != 0) {
+			throw std::runtime_error("make_data.py failed: " + testing::read_text(dir_ / "make_data.log"));
+		}
+		stream::create_topic(kafka(), "peer-control", 1);
+	}
+	~Bench() {
+		server_.reset();
+		broker_.reset();
+		std::filesystem::remove_all(dir_);
+	}
+
+	//! Seconds from `kafkaml send` to the result finished; returns the result id too.
+	std::pair<double, int64_t> train_ours(int run) {
+		auto deployment = api_->post("/api/v1/deployments",
+		                             {{"configuration", configuration_},
+		                              {"batch", 10},
+		                              {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) +
+		                                                 ", steps_per_epoch=22, shuffle=True"},
+		                              {"kwargs_val", ""}});
+		auto id = deployment.at("id").get<int64_t>();
+		auto results_path = "/api/v1/results?deployment=" + std::to_string(id);
+		// The job is a process of its own: let it start and wait for its
+		// control message, as the peer does before its clock starts.
+		while (api_->get(results_path).at(0).value("status", "") == "created") {
+			std::this_thread::sleep_for(50ms);
+		}
+		std::this_thread::sleep_for(1500ms);
+		auto start = Clock::now();
+		auto send = send_stream("hcopd-" + std::to_string(run), id, "control");
+		json result;
+		while ((result = api_->get(results_path).at(0)).value("status", "") != "finished") {
+			auto status = result.value("status", "");
+			if (status == "failed" || status == "stopped") {
+				throw std::runtime_error("our training " + status + ": " + result.dump());
+			}
+			if (Clock::now() - start > 300s) {
+				throw std::runtime_error("our training did not finish in 300 s: " + result.dump());
+			}
+			std::this_thread::sleep_for(10ms);
+		}
+		auto seconds = std::chrono::duration<double>(Clock::now() - start).count();
+		if (send.wait() != 0) {
+			throw std::runtime_error("kafkaml send failed: " + send.log());
+		}
+		return {seconds, result.at("id").get<int64_t>()};
+	}
+
+	//! Seconds from `kafkaml send` to the peer's `finished=` line.
+	double train_peer(int run, const std::filesystem::path &model_out) {
+		auto deployment = 1000 + run;
+		PeerProcess peer(dir_, "peer-train-" + std::to_string(run),
+		                 {peer_script(), "train", "--bootstrap", bootstrap_, "--control-topic", "peer-control",
+		                  "--deployment", std::to_string(deployment), "--model-out", model_out.string(), "--epochs",
+		                  std::to_string(options_.epochs)});
+		peer.line("ready", 120s);
+		auto start = unix_seconds();
+		auto send = send_stream("peer-hcopd-" + std::to_string(run), deployment, "peer-control");
+		auto finished = peer.line("finished=", 300s);
+		if (send.wait() != 0) {
+			throw std::runtime_error("kafkaml send failed: " + send.log());
+		}
+		return std::stod(finished.substr(std::strlen("finished="))) - start;
+	}
+
+	int64_t start_inference(int64_t result, const std::string &input, const std::string &output) {
+		auto inference = api_->post("/api/v1/inferences", {{"model_result", result},
+		                                                   {"replicas", 1},
+		                                                   {"input_topic", input},
+		                                                   {"output_topic", output}});
+		return inference.at("id").get<int64_t>();
+	}
+	void stop_inference(int64_t id) { api_->post("/api/v1/inferences/" + std::to_string(id) + "/stop", json::object()); }
+
+	std::unique_ptr<PeerProcess> start_peer_inference(const std::string &name, const std::filesystem::path &model,
+	                                                  const std::string &input, const std::string &output) {
+		auto peer = std::make_unique<PeerProcess>(
+		    dir_, name,
+		    std::vector<std::string>{peer_script(), "infer", "--bootstrap", bootstrap_, "--input-topic", input,
+		                             "--output-topic", output, "--group", name, "--model", model.string(),
+		                             "--data-scheme", options_.source_dir + "/examples/hcopd/data_scheme.avsc"});
+		peer->line("ready", 120s);
+		return peer;
+	}
+
+	void create_topics(std::initializer_list<std::string> topics) {
+		for (const auto &topic : topics) {
+			stream::create_topic(kafka(), topic, 1);
+		}
+	}
+	const std::string &bootstrap() const { return bootstrap_; }
+	const std::filesystem::path &dir() const { return dir_; }
+
+private:
+	stream::KafkaConfig kafka() const { return {bootstrap_, {}}; }
+	std::string peer_script() const { return options_.source_dir + "/bench/pipeline_peer.py"; }
+	KafkamlProcess send_stream(const std::string &topic, int64_t deployment, const std::string &control_topic) {
+		auto hcopd = options_.source_dir + "/examples/hcopd/";
+		return KafkamlProcess(dir_, "send-" + topic,
+		                      {"send", "--bootstrap-servers", bootstrap_, "--topic", topic, "--deployment-id",
+		                       std::to_string(deployment), "--control-topic", control_topic, "--format", "avro",
+		                       "--data-scheme", hcopd + "data_scheme.avsc", "--label-scheme", hcopd + "label_scheme.avsc",
+		                       "--label-column", "diagnosis", "--standardize", "--validation-rate", "0.1",
+		                       (dir_ / "hcopd.csv").string()});
+	}
+
+	Options options_;
+	std::filesystem::path dir_;
+	std::optional<KafkamlProcess> broker_;
+	std::optional<KafkamlProcess> server_;
+	std::string bootstrap_;
+	std::optional<Api> api_;
+	int64_t configuration_ = 0;
+};
+
+struct Figures {
+	std::vector<double> train_s, p50_ms, p99_ms, throughput;
+};
+
+void run(Bench &bench, const Options &options, int run, Figures &ours, Figures &peer) {
+	auto r = std::to_string(run);
+	auto [ours_train, result] = bench.train_ours(run);
+	auto peer_model = bench.dir() / ("peer-model-" + r + ".pt");
+	auto peer_train = bench.train_peer(run, peer_model);
+	ours.train_s.push_back(ours_train);
+	peer.train_s.push_back(peer_train);
+	std::printf("run %d training: ours %.3f s, peer %.3f s\n", run, ours_train, peer_train);
+	std::fflush(stdout);
+
+	bench.create_topics({"lat-in-" + r, "lat-out-" + r, "peer-lat-in-" + r, "peer-lat-out-" + r, "tp-in-" + r,
+	                     "tp-out-" + r, "peer-tp-in-" + r, "peer-tp-out-" + r});
+	auto inference = bench.start_inference(result, "lat-in-" + r, "lat-out-" + r);
+	auto ours_latency = measure_latency(bench.bootstrap(), "lat-in-" + r, "lat-out-" + r, options);
+	bench.stop_inference(inference);
+	LatencyFigures peer_latency;
+	{
+		auto replica = bench.start_peer_inference("peer-lat-" + r, peer_model, "peer-lat-in-" + r, "peer-lat-out-" + r);
+		peer_latency = measure_latency(bench.bootstrap(), "peer-lat-in-" + r, "peer-lat-out-" + r, options);
+	}
+	std::printf("run %d latency at %d msgs/s: ours p50 %.3f ms p99 %.3f ms (%lld/%lld), peer p50 %.3f ms p99 %.3f "
+	            "ms (%lld/%lld)\n",
+	            run, options.rate, ours_latency.p50_ms, ours_latency.p99_ms,
+	            static_cast<long long>(ours_latency.received), static_cast<long long>(ours_latency.sent),
+	            peer_latency.p50_ms, peer_latency.p99_ms, static_cast<long long>(peer_latency.received),
+	            static_cast<long long>(peer_latency.sent));
+	std::fflush(stdout);
+	ours.p50_ms.push_back(ours_latency.p50_ms);
+	ours.p99_ms.push_back(ours_latency.p99_ms);
+	peer.p50_ms.push_back(peer_latency.p50_ms);
+	peer.p99_ms.push_back(peer_latency.p99_ms);
+
+	int64_t throughput_inference = -1;
+	auto ours_rate = measure_throughput(bench.bootstrap(), "tp-in-" + r, "tp-out-" + r, options.records, [&] {
+		throughput_inference = bench.start_inference(result, "tp-in-" + r, "tp-out-" + r);
+	});
+	bench.stop_inference(throughput_inference);
+	std::unique_ptr<PeerProcess> replica;
+	auto peer_rate = measure_throughput(bench.bootstrap(), "peer-tp-in-" + r, "peer-tp-out-" + r, options.peer_records,
+	                                    [&] {
+		                                    replica = bench.start_peer_inference("peer-tp-" + r, peer_model,
+		                                                                         "peer-tp-in-" + r, "peer-tp-out-" + r);
+	                                    });
+	replica.reset();
+	std::printf("run %d throughput: ours %.0f predictions/s (%d inputs), peer %.0f predictions/s (%d inputs)\n", run,
+	            ours_rate, options.records, peer_rate, options.peer_records);
+	std::fflush(stdout);
+	ours.throughput.push_back(ours_rate);
+	peer.throughput.push_back(peer_rate);
+}
+
+Options parse(int argc, char **argv) {
+	Options options;
+	for (int i = 1; i < argc; i++) {
+		std::string arg = argv[i];
+		auto value = [&]() -> std::string {
+			if (i + 1 >= argc) {
+				throw std::runtime_error(arg + " needs a value");
+			}
+			return argv[++i];
+		};
+		if (arg == "--runs") {
+			options.runs = std::stoi(value());
+		} else if (arg == "--kafkaml") {
+			options.kafkaml = value();
+		} else if (arg == "--rate") {
+			options.rate = std::stoi(value());
+		} else if (arg == "--seconds") {
+			options.seconds = std::stod(value());
+		} else if (arg == "--records") {
+			options.records = std::stoi(value());
+		} else if (arg == "--peer-records") {
+			options.peer_records = std::stoi(value());
+		} else if (arg == "--epochs") {
+			options.epochs = std::stoi(value());
+		} else {
+			throw std::runtime_error("unknown option " + arg +
+			                         "; options: --runs N --kafkaml PATH --rate N --seconds S --records N "
+			                         "--peer-records N --epochs N");
+		}
+	}
+	if (options.runs < 1 || options.rate < 1 || options.seconds <= 0 || options.records < 2 ||
+	    options.peer_records < 2 || options.epochs < 1) {
+		throw std::runtime_error("--runs, --rate, --seconds, --epochs must be positive and --records, "
+		                         "--peer-records at least 2");
+	}
+	return options;
+}
+
+void print_row(const char *metric, double ours, double peer, bool lower_is_better, const char *target,
+               bool met) {
+	double ratio = lower_is_better ? peer / ours : ours / peer;
+	std::printf("%-34s %12.3f %12.3f %8.1fx  %-28s %s\n", metric, ours, peer, ratio, target,
+	            met && ratio >= 10 ? "met" : "NOT met");
+}
+
+int main_bench(int argc, char **argv) {
+	auto options = parse(argc, argv);
+	std::printf("pipeline_bench: %d run(s); peer: bench/pipeline_peer.py (kafka-python, python3-avro, PyTorch); "
+	            "both on the same `kafkaml broker`\n",
+	            options.runs);
+	Bench bench(options);
+	Figures ours, peer;
+	for (int r = 0; r < options.runs; r++) {
+		run(bench, options, r, ours, peer);
+	}
+	std::printf("\nmedians of %d run(s); ratio = how many times better ours is; target also needs >= 10x\n",
+	            options.runs);
+	std::printf("%-34s %12s %12s %9s  %-28s %s\n", "metric", "ours", "peer", "ratio", "target", "");
+	auto train = median(ours.train_s);
+	print_row("training, s (Table I)", train, median(peer.train_s), true, "<= 3 s", train <= 3);
+	auto rate = std::to_string(options.rate) + " msgs/s";
+	auto p50 = median(ours.p50_ms), p99 = median(ours.p99_ms);
+	print_row(("latency p50, ms @ " + rate).c_str(), p50, median(peer.p50_ms), true, "<= 2 ms", p50 <= 2);
+	print_row(("latency p99, ms @ " + rate).c_str(), p99, median(peer.p99_ms), true, "<= 10 ms", p99 <= 10);
+	auto throughput = median(ours.throughput);
+	print_row("predictions/s, 1 replica", throughput, median(peer.throughput), false, ">= 100000/s",
+	          throughput >= 100000);
+	return 0;
+}
+
+} // namespace
+} // namespace kafkaml
+
+int main(int argc, char **argv) {
+	try {
+		return kafkaml::main_bench(argc, argv);
+	} catch (const std::exception &e) {
+		std::fprintf(stderr, "pipeline_bench: %s\n", e.what());
+		return 1;
+	}
+}

@@ -7,11 +7,12 @@
 //   broker_bench [--runs N] [--messages N]
 //
 // Produce: N messages of 100 bytes, acks=all, linger.ms=5, over 4 partitions.
-// Consume: the same messages from the beginning (the mock keeps only ~5 MB
-// per partition, so its consume run uses a topic sized to fit).
+// Consume: the same messages from the beginning, taken in batches (the mock
+// keeps only ~5 MB per partition, so its consume run uses a topic sized to fit).
 // Latency: 10k msgs/s for 3 s, linger.ms=0, produce-to-consume time.
 #include "broker/tests/cluster.h"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
@@ -78,14 +79,23 @@ double consume(const std::string &bootstrap, const std::string &topic, int count
 	auto start = Clock::now();
 	c->assign(parts);
 	RdKafka::TopicPartition::destroy(parts);
+	// Messages are taken from librdkafka in batches (its C batch call): one
+	// C++ Message object per message costs the client ~15% of its throughput
+	// here, which would be measuring the client's wrapper, not the broker.
+	rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(c->c_ptr());
+	std::vector<rd_kafka_message_t *> batch(10000);
 	int got = 0;
 	while (got < count && seconds_since(start) < 120) {
-		std::unique_ptr<RdKafka::Message> m(c->consume(100));
-		if (m->err() == RdKafka::ERR_NO_ERROR) {
-			got++;
+		ssize_t n = rd_kafka_consume_batch_queue(queue, 100, batch.data(), batch.size());
+		for (ssize_t i = 0; i < n; i++) {
+			if (batch[static_cast<size_t>(i)]->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+				got++;
+			}
+			rd_kafka_message_destroy(batch[static_cast<size_t>(i)]);
 		}
 	}
 	double rate = got / seconds_since(start);
+	rd_kafka_queue_destroy(queue);
 	c->close();
 	if (got < count) {
 		std::fprintf(stderr, "consume: only %d of %d messages\n", got, count);

@@ -68,9 +68,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 		pos += static_cast<size_t>(frame_size);
 		try {
 			auto request = server::decode_request(frame, "fuzz");
-			h.handler->handle(request, [](std::vector<uint8_t> out) {
-				// Every response must be a well-formed frame (its size prefix matches).
-				if (!out.empty() && (out.size() < 8 || protocol::load_be32(out.data()) + 4 != out.size())) {
+			h.handler->handle(request, [](server::OutFrame out) {
+				// Every response must be a well-formed frame: its size prefix,
+				// in the first chunk, counts every chunk.
+				if (out.empty()) {
+					return;
+				}
+				const auto *head = std::get_if<std::vector<uint8_t>>(&out.chunks().front());
+				if (!head || head->size() < 8 || protocol::load_be32(head->data()) + 4 != out.size()) {
 					__builtin_trap();
 				}
 			});

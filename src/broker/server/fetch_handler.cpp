@@ -73,9 +73,10 @@ uint64_t RequestHandler::appended_sum(const FetchRequest &request) {
 	return sum;
 }
 
-std::vector<uint8_t> RequestHandler::encode_fetch(const FetchRequest &req, size_t &record_bytes) {
+OutFrame RequestHandler::encode_fetch(const FetchRequest &req, size_t &record_bytes) {
 	int16_t v = req.header.api_version;
 	ResponseFrame frame(req.header.correlation_id);
+	OutFrame out;
 	auto &w = frame.body();
 	w.i32(0); // throttle
 	if (v >= 7) {
@@ -113,29 +114,34 @@ std::vector<uint8_t> RequestHandler::encode_fetch(const FetchRequest &req, size_
 			if (v >= 11) {
 				w.i32(-1); // preferred read replica
 			}
-			size_t length_at = w.reserve_i32();
-			size_t before = w.size();
+			storage::FileRange records;
 			if (error == 0 && p.fetch_offset < hw) {
-				// The response buffer is the destination of the pread: batches
-				// go from the page cache into the frame without another copy.
 				size_t limit = std::min<size_t>(static_cast<size_t>(std::max(p.max_bytes, 0)), budget);
 				// The first partition with data always gets at least one whole batch.
 				if (record_bytes == 0 && limit == 0) {
 					limit = 1;
 				}
 				if (limit > 0) {
-					std::vector<uint8_t> buf = w.take();
-					log->read(p.fetch_offset, limit, buf);
-					w = protocol::Writer(std::move(buf));
+					records = log->slice(p.fetch_offset, limit);
 				}
 			}
-			size_t added = w.size() - before;
-			w.patch_i32(length_at, static_cast<int32_t>(added));
-			record_bytes += added;
-			budget = added >= budget ? 0 : budget - added;
+			w.i32(static_cast<int32_t>(records.length()));
+			if (!records.empty()) {
+				// The records go from the log file to the socket (sendfile);
+				// the frame goes on in a new buffer after them.
+				out.add(w.take());
+				w = protocol::Writer();
+				record_bytes += records.length();
+				budget = records.length() >= budget ? 0 : budget - records.length();
+				out.add(std::move(records));
+			}
 		}
 	}
-	return frame.finish();
+	out.add(w.take());
+	// The size prefix (the frame's first 4 bytes) counts every chunk.
+	auto &head = std::get<std::vector<uint8_t>>(out.chunks().front());
+	protocol::store_be32(head.data(), static_cast<uint32_t>(out.size() - 4));
+	return out;
 }
 
 void RequestHandler::poll(std::chrono::steady_clock::time_point now) {

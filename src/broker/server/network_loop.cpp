@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -300,7 +301,7 @@ void NetworkLoop::process_frames(Connection &c) {
 			request = decode_request(frame, c.host);
 			c.waiting = true;
 			uint64_t id = c.id;
-			handler_.handle(request, [this, id](std::vector<uint8_t> out) { on_reply(id, std::move(out)); });
+			handler_.handle(request, [this, id](OutFrame out) { on_reply(id, std::move(out)); });
 		} catch (const std::exception &e) {
 			spdlog::warn("closing connection from {} (client '{}'): bad request api_key={} version={}: {}", c.host,
 			             request.header.client_id.value_or(""), request.header.api_key, request.header.api_version,
@@ -312,32 +313,70 @@ void NetworkLoop::process_frames(Connection &c) {
 	update_interest(c);
 }
 
-void NetworkLoop::on_reply(uint64_t id, std::vector<uint8_t> frame) {
+void NetworkLoop::on_reply(uint64_t id, OutFrame frame) {
 	auto it = connections_.find(id);
 	if (it == connections_.end()) {
 		return; // connection gone: drop the response
 	}
 	auto &c = *it->second;
-	if (!frame.empty()) {
-		c.out_bytes += frame.size();
-		c.out.push_back(std::move(frame));
+	for (auto &chunk : frame.chunks()) {
+		c.out_bytes += chunk_size(chunk);
+		c.out.push_back(std::move(chunk));
 	}
 	c.waiting = false;
 	ready_.push_back(id);
 	flush(c);
 }
 
+bool NetworkLoop::send_file_chunk(Connection &c) {
+	const auto &range = std::get<storage::FileRange>(c.out.front());
+	auto position = static_cast<off_t>(range.position() + c.out_start);
+	size_t left = range.length() - c.out_start;
+	ssize_t n = ::sendfile(c.fd, range.fd(), &position, left);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			return false;
+		}
+		spdlog::warn("closing connection from {}: sending log data failed: {}", c.host, std::strerror(errno));
+		c.dead = true;
+		return false;
+	}
+	if (n == 0) {
+		// The file is shorter than the range: it cannot be, unless someone
+		// truncated the log behind the broker's back.
+		spdlog::error("closing connection from {}: log file ended {} bytes early", c.host, left);
+		c.dead = true;
+		return false;
+	}
+	auto sent = static_cast<size_t>(n);
+	c.out_bytes -= sent;
+	c.out_start += sent;
+	if (c.out_start == range.length()) {
+		c.out.pop_front();
+		c.out_start = 0;
+	}
+	return true;
+}
+
 void NetworkLoop::flush(Connection &c) {
 	while (!c.out.empty() && !c.dead) {
+		if (std::holds_alternative<storage::FileRange>(c.out.front())) {
+			if (!send_file_chunk(c)) {
+				break;
+			}
+			continue;
+		}
+		// Consecutive in-memory chunks go out in one writev.
 		iovec iov[16];
 		int count = 0;
 		size_t skip = c.out_start;
-		for (auto &buf : c.out) {
-			if (count == 16) {
+		for (auto &chunk : c.out) {
+			auto *bytes = std::get_if<std::vector<uint8_t>>(&chunk);
+			if (count == 16 || !bytes) {
 				break;
 			}
-			iov[count].iov_base = buf.data() + skip;
-			iov[count].iov_len = buf.size() - skip;
+			iov[count].iov_base = bytes->data() + skip;
+			iov[count].iov_len = bytes->size() - skip;
 			skip = 0;
 			count++;
 		}
@@ -355,7 +394,7 @@ void NetworkLoop::flush(Connection &c) {
 		auto sent = static_cast<size_t>(n);
 		c.out_bytes -= sent;
 		while (sent > 0) {
-			size_t left = c.out.front().size() - c.out_start;
+			size_t left = chunk_size(c.out.front()) - c.out_start;
 			if (sent >= left) {
 				sent -= left;
 				c.out.pop_front();

@@ -56,7 +56,7 @@ private:
 		uint64_t id = 0;
 		std::string host;
 		InputBuffer in;
-		std::deque<std::vector<uint8_t>> out;
+		std::deque<OutChunk> out;
 		size_t out_start = 0; //!< bytes of out.front() already sent
 		size_t out_bytes = 0;
 		bool waiting = false; //!< a request is being served: muted
@@ -67,8 +67,11 @@ private:
 	void accept_all();
 	void on_readable(Connection &c);
 	void process_frames(Connection &c);
-	void on_reply(uint64_t id, std::vector<uint8_t> frame);
+	void on_reply(uint64_t id, OutFrame frame);
 	void flush(Connection &c);
+	//! Sends from the file range at the head of `c.out`; false when the
+	//! socket is full or the connection failed.
+	bool send_file_chunk(Connection &c);
 	void update_interest(Connection &c);
 	void close_dead();
 	void periodic(std::chrono::steady_clock::time_point now);

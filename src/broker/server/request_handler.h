@@ -5,6 +5,7 @@
 #include "broker/protocol/reader.h"
 #include "broker/protocol/request_header.h"
 #include "broker/protocol/writer.h"
+#include "broker/server/out_frame.h"
 #include "broker/storage/log_manager.h"
 
 #include <chrono>
@@ -23,10 +24,10 @@ class GroupApi;
 namespace kafkaml::broker::server {
 
 //! Delivers one complete response frame (size prefix included) for the
-//! request it was given with; an empty vector means "no response" (Produce
+//! request it was given with; an empty frame means "no response" (Produce
 //! with acks=0). Called exactly once per request, possibly later (parked
 //! Fetch, group waits); after the connection closed it must be a no-op.
-using Reply = std::function<void(std::vector<uint8_t> frame)>;
+using Reply = std::function<void(OutFrame frame)>;
 
 //! A request as framed by the network loop: header parsed, body still raw.
 struct Request {
@@ -108,7 +109,7 @@ private:
 	void unsupported(const Request &request, Reply &reply);
 
 	//! Encodes a Fetch response; returns the record bytes it carries.
-	std::vector<uint8_t> encode_fetch(const FetchRequest &request, size_t &record_bytes);
+	OutFrame encode_fetch(const FetchRequest &request, size_t &record_bytes);
 	uint64_t appended_sum(const FetchRequest &request);
 	//! Auto-creates `name` when allowed; returns the topic or nullptr.
 	storage::Topic *topic_or_create(const std::string &name, bool allow_create);

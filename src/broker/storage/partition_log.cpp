@@ -196,6 +196,20 @@ bool PartitionLog::read(int64_t offset, size_t max_bytes, std::vector<uint8_t> &
 	return true;
 }
 
+FileRange PartitionLog::slice(int64_t offset, size_t max_bytes) const {
+	if (offset < log_start_offset() || offset >= next_offset_) {
+		return {};
+	}
+	for (auto it = std::prev(segments_.upper_bound(offset)); it != segments_.end(); ++it) {
+		const auto &seg = *it->second;
+		uint64_t pos = seg.position_of(offset);
+		if (pos < seg.size()) {
+			return seg.slice(pos, max_bytes);
+		}
+	}
+	return {};
+}
+
 int64_t PartitionLog::offset_for_timestamp(int64_t timestamp) const {
 	for (const auto &[base, seg] : segments_) {
 		auto found = seg->find_by_timestamp(timestamp);

@@ -57,6 +57,9 @@ public:
 	//! Appends to `out` whole batches from `offset` on, up to `max_bytes`
 	//! (first batch always whole). Returns false if `offset` is out of range.
 	bool read(int64_t offset, size_t max_bytes, std::vector<uint8_t> &out) const;
+	//! What read() would append, as a range of one segment's file to send
+	//! as it is (Fetch); empty at the log end or out of range.
+	FileRange slice(int64_t offset, size_t max_bytes) const;
 	//! Offset of the first record with timestamp >= `timestamp`, or -1.
 	int64_t offset_for_timestamp(int64_t timestamp) const;
 

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 
 namespace kafkaml::broker::storage {
@@ -188,26 +190,31 @@ std::optional<BatchHeader> Segment::header_at(uint64_t position) const {
 	return read_batch_header(h);
 }
 
-uint64_t Segment::index_lookup(int64_t offset) const {
-	// Largest entry with relative offset <= target; position 0 when none.
+uint64_t Segment::last_indexed_position(const std::function<bool(int64_t, uint64_t)> &at_or_before) const {
+	// Index entries are in log order: both offsets and positions are sorted.
 	uint64_t lo = 0;
 	uint64_t hi = index_entries_;
 	uint64_t best = 0;
-	int64_t rel = offset - base_offset_;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		uint8_t e[kIndexEntry];
 		if (index_.pread_some(e, mid * kIndexEntry) < kIndexEntry) {
 			break;
 		}
-		if (static_cast<int64_t>(load_be32(e)) <= rel) {
-			best = load_be32(e + 4);
+		uint64_t position = load_be32(e + 4);
+		if (at_or_before(static_cast<int64_t>(load_be32(e)), position)) {
+			best = position;
 			lo = mid + 1;
 		} else {
 			hi = mid;
 		}
 	}
 	return best;
+}
+
+uint64_t Segment::index_lookup(int64_t offset) const {
+	int64_t rel = offset - base_offset_;
+	return last_indexed_position([rel](int64_t entry_rel, uint64_t) { return entry_rel <= rel; });
 }
 
 uint64_t Segment::position_of(int64_t offset) const {
@@ -251,6 +258,52 @@ size_t Segment::read(uint64_t position, size_t max_bytes, std::vector<uint8_t> &
 	}
 	out.resize(start + keep);
 	return keep;
+}
+
+FileRange Segment::slice(uint64_t position, size_t max_bytes) const {
+	if (position + batch::kLogOverhead > size_) {
+		return {};
+	}
+	uint8_t overhead[batch::kLogOverhead];
+	auto length_at = [&](uint64_t at) -> std::optional<uint64_t> {
+		if (at + batch::kLogOverhead > size_ || log_.pread_some(overhead, at) < batch::kLogOverhead) {
+			return std::nullopt;
+		}
+		auto length = static_cast<int32_t>(load_be32(overhead + batch::kLength));
+		return static_cast<uint64_t>(std::max(length, 0)) + batch::kLogOverhead;
+	};
+	auto first = length_at(position);
+	if (!first || position + *first > size_) {
+		return {};
+	}
+	// The first batch always goes whole, even when larger than max_bytes.
+	uint64_t limit = std::min<uint64_t>(size_, position + std::max<uint64_t>(max_bytes, *first));
+	uint64_t end = position + *first;
+	if (limit == size_) {
+		end = size_; // appends are whole batches: the segment's end is a batch boundary
+	} else {
+		// Walk batch headers from the last indexed batch before the limit:
+		// entries are at most an index interval (plus one batch) apart.
+		uint64_t walk = std::max(
+		    end, last_indexed_position([limit](int64_t, uint64_t entry) { return entry <= limit; }));
+		if (walk > end) {
+			end = walk;
+		}
+		while (auto total = length_at(walk)) {
+			if (walk + *total > limit) {
+				break;
+			}
+			walk += *total;
+			end = walk;
+		}
+	}
+	int fd = dup_fd();
+	if (fd < 0) {
+		// Out of descriptors: the client gets no records this time and asks again.
+		spdlog::warn("cannot send from {}: {}", log_.path().string(), std::strerror(errno));
+		return {};
+	}
+	return FileRange(fd, position, static_cast<size_t>(end - position));
 }
 
 std::optional<std::pair<BatchHeader, uint64_t>> Segment::find_by_timestamp(int64_t timestamp) const {

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "broker/storage/file.h"
+#include "broker/storage/file_range.h"
 #include "broker/storage/record_batch.h"
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -65,6 +67,12 @@ public:
 	//! `max_bytes` in total, but always the first batch whole (so a consumer
 	//! can progress past a batch larger than its limit). Returns bytes added.
 	size_t read(uint64_t position, size_t max_bytes, std::vector<uint8_t> &out) const;
+	//! The same bytes read() would append, as a range of the log file to send
+	//! without copying them (empty when `position` is at the end). Finds the
+	//! last whole batch through the offset index, so it reads a few index
+	//! entries and batch headers, never the records.
+	//! Empty also when no descriptor is left to duplicate (logged).
+	FileRange slice(uint64_t position, size_t max_bytes) const;
 	//! First batch whose max timestamp >= `timestamp`: its header and position.
 	std::optional<std::pair<BatchHeader, uint64_t>> find_by_timestamp(int64_t timestamp) const;
 	//! Reads the batch header at `position`.
@@ -78,6 +86,9 @@ public:
 private:
 	Segment() = default;
 	void rebuild(bool validate);
+	//! Position of the last index entry (relative offset, position) for which
+	//! `at_or_before` holds, 0 when none; it must hold for a prefix of entries.
+	uint64_t last_indexed_position(const std::function<bool(int64_t, uint64_t)> &at_or_before) const;
 	void add_index_entries(const BatchHeader &header, uint64_t position);
 	uint64_t index_lookup(int64_t offset) const;
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 using namespace kafkaml::broker::storage;
 namespace fs = std::filesystem;
@@ -114,6 +115,69 @@ TEST(BrokerStorage, AppendAssignsOffsetsAndReadsBackAcrossSegments) {
 	EXPECT_EQ(log.offset_for_timestamp(1000 + 10 * 30 + 2), 30 * 5 + 2);
 	EXPECT_EQ(log.offset_for_timestamp(0), 0);
 	EXPECT_EQ(log.offset_for_timestamp(999999), -1);
+}
+
+namespace {
+
+//! The bytes a Fetch would send for `slice`.
+std::vector<uint8_t> bytes_of(const FileRange &range) {
+	std::vector<uint8_t> out(range.length());
+	EXPECT_EQ(::pread(range.fd(), out.data(), out.size(), static_cast<off_t>(range.position())),
+	          static_cast<ssize_t>(out.size()));
+	return out;
+}
+
+} // namespace
+
+TEST(BrokerStorage, SliceSendsTheSameWholeBatchesAsRead) {
+	TempDir dir;
+	LogConfig config;
+	config.segment_bytes = 64 * 1024;
+	PartitionLog log(dir.path / "t-0", config);
+	// Small batches (so the last whole one is found through the index and a
+	// walk of headers) and a few larger than a fetch limit.
+	for (int i = 0; i < 400; i++) {
+		auto b = batch_of(i % 50 == 7 ? 40 : 1 + i % 3, 1000 + i, "b" + std::to_string(i));
+		ASSERT_EQ(log.append(b).error, 0);
+	}
+	ASSERT_GT(log.segment_count(), 1u);
+	for (int64_t offset : {0, 1, 37, 120, 357, 500, 799}) {
+		for (size_t max_bytes : {1, 100, 1000, 4096, 5000, 20000, 70000}) {
+			std::vector<uint8_t> read;
+			ASSERT_TRUE(log.read(offset, max_bytes, read));
+			auto slice = log.slice(offset, max_bytes);
+			EXPECT_EQ(bytes_of(slice), read) << "offset " << offset << " max_bytes " << max_bytes;
+			auto first = read_batch_header(read);
+			ASSERT_TRUE(first);
+			EXPECT_LE(first->base_offset, offset);
+			EXPECT_GE(first->last_offset(), offset);
+			// Whole batches, and the first even when it exceeds the limit.
+			std::vector<std::span<const uint8_t>> batches;
+			EXPECT_EQ(split_batches(read, batches), "");
+			EXPECT_TRUE(read.size() <= max_bytes || batches.size() == 1);
+		}
+	}
+	EXPECT_TRUE(log.slice(log.log_end_offset(), 1000).empty());
+	EXPECT_TRUE(log.slice(log.log_end_offset() + 1, 1000).empty());
+}
+
+TEST(BrokerStorage, SliceStaysReadableAfterRetentionDeletesItsSegment) {
+	TempDir dir;
+	LogConfig config;
+	config.segment_bytes = 2048;
+	config.retention_bytes = 2048;
+	PartitionLog log(dir.path / "t-0", config);
+	for (int i = 0; i < 40; i++) {
+		auto b = batch_of(4, 1000);
+		ASSERT_EQ(log.append(b).error, 0);
+	}
+	std::vector<uint8_t> expected;
+	ASSERT_TRUE(log.read(0, 1500, expected));
+	auto slice = log.slice(0, 1500);
+	ASSERT_GT(log.enforce_retention(2000), 0);
+	ASSERT_GT(log.log_start_offset(), 0);
+	// A response queued before retention ran still sends what it promised.
+	EXPECT_EQ(bytes_of(slice), expected);
 }
 
 TEST(BrokerStorage, ReopenRecoversAndTruncatesTornTail) {

@@ -151,7 +151,43 @@ const std::vector<Migration> &migrations() {
 	return all;
 }
 
+namespace {
+
+//! Holds PostgreSQL's advisory lock on migrations while alive, so servers
+//! starting together on one new database migrate it one after the other
+//! instead of racing on CREATE TABLE. SQLite needs none: BEGIN IMMEDIATE
+//! and its busy timeout already serialise them.
+class MigrationLock {
+public:
+	explicit MigrationLock(SqlConnection &connection) : connection_(connection) {
+		if (connection_.dialect() == SqlDialect::PostgreSQL) {
+			connection_.query("SELECT pg_advisory_lock(?)", {kKey});
+			held_ = true;
+		}
+	}
+	~MigrationLock() {
+		if (!held_) {
+			return;
+		}
+		try {
+			connection_.query("SELECT pg_advisory_unlock(?)", {kKey});
+		} catch (const std::exception &) {
+			// The lock is the session's: it goes when the connection closes.
+		}
+	}
+	MigrationLock(const MigrationLock &) = delete;
+	MigrationLock &operator=(const MigrationLock &) = delete;
+
+private:
+	static constexpr int64_t kKey = 0x6b61666b616d6c; // "kafkaml"
+	SqlConnection &connection_;
+	bool held_ = false;
+};
+
+} // namespace
+
 int apply_migrations(SqlConnection &connection) {
+	MigrationLock lock(connection);
 	connection.execute_script(
 	    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
 	    "applied_at TEXT NOT NULL)");

@@ -293,3 +293,34 @@ TEST_P(StoreTest, ConcurrentWritersOnTwoHandlesLoseNothing) {
 }
 
 } // namespace kafkaml::store
+
+namespace kafkaml::store {
+
+TEST_P(StoreTest, ServersOpeningAFreshStoreAtOnceAllStart) {
+	// Servers started together on one new database (say, replicas of a
+	// deployment) all migrate it at once: each must start, and every
+	// migration must be recorded exactly once.
+	auto url = GetParam().fresh_url();
+	constexpr int kServers = 4;
+	std::vector<std::string> errors(kServers);
+	std::vector<std::thread> servers;
+	for (int i = 0; i < kServers; i++) {
+		servers.emplace_back([&, i] {
+			try {
+				auto store = open_store(url);
+				store->create_model(make_model("from-" + std::to_string(i)));
+			} catch (const std::exception &e) {
+				errors[static_cast<size_t>(i)] = e.what();
+			}
+		});
+	}
+	for (auto &server : servers) {
+		server.join();
+	}
+	for (const auto &error : errors) {
+		EXPECT_EQ(error, "");
+	}
+	EXPECT_EQ(open_store(url)->list_models().size(), static_cast<size_t>(kServers));
+}
+
+} // namespace kafkaml::store

@@ -71,6 +71,10 @@ void ControlLogger::run() {
 						continue;
 					}
 					auto datasource = datasource_from(message);
+					// Keyed by where the message sits: reading it again (a crash
+					// before the commit, a rebalance) records nothing new.
+					datasource.control_message =
+					    record.topic + "/" + std::to_string(record.partition) + "@" + std::to_string(record.offset);
 					store_.add_datasource(datasource);
 					recorded_.fetch_add(1);
 					spdlog::info("control logger: deployment {} gets stream {} ({} records)", message.deployment_id,

@@ -13,8 +13,10 @@ namespace kafkaml::server {
 //! that users see the streams they sent and can reuse them (DESIGN §1 step 7).
 //!
 //! It consumes the control topic in its own consumer group and commits a
-//! message's offset only after the store has its datasource: a crash between
-//! the two records the datasource again on restart rather than losing it.
+//! message's offset only after the store has its datasource. A datasource is
+//! keyed by its control message's topic, partition and offset, so a message
+//! read again (a crash between the two, a rebalance) is not recorded twice:
+//! each control message gives exactly one datasource.
 //! A record that is not a valid control message is logged and skipped.
 //!
 //! Thread: `start()` runs the consumer on its own thread; `stop()` (any

@@ -119,6 +119,14 @@ CREATE INDEX configuration_models_by_model ON configuration_models (model_id);
 CREATE INDEX inferences_by_result ON inferences (model_result_id);
 )sql";
 
+// A datasource remembers the control message it was recorded from, so the
+// control logger reading a message again (a crash between recording it and
+// committing its offset, a rebalance) does not record the stream twice.
+const char *const MIGRATION_3 = R"sql(
+ALTER TABLE datasources ADD COLUMN control_message TEXT;
+CREATE UNIQUE INDEX datasources_by_control_message ON datasources (control_message);
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -147,6 +155,7 @@ const std::vector<Migration> &migrations() {
 	static const std::vector<Migration> all = {
 	    {1, "tables of every entity", MIGRATION_1},
 	    {2, "indexes for lookups by deployment, model and result", MIGRATION_2},
+	    {3, "datasources keyed by the control message they came from", MIGRATION_3},
 	};
 	return all;
 }

@@ -56,7 +56,7 @@ constexpr const char *INFERENCE_COLUMNS =
     "id, model_result_id, replicas, input_format, input_config, input_topic, output_topic, dead_letter_topic, "
     "status, status_changed, status_detail, created_at";
 constexpr const char *DATASOURCE_COLUMNS = "id, deployment_id, topic, input_format, input_config, description, "
-                                           "validation_rate, test_rate, total_msg, time";
+                                           "validation_rate, test_rate, total_msg, time, control_message";
 constexpr const char *JOB_COLUMNS = "id, kind, owner_id, replica, desired_state, pid, host, restarts, updated_at";
 
 Model model_from(const SqlRow &row) {
@@ -125,6 +125,7 @@ Datasource datasource_from(const SqlRow &row) {
 	d.test_rate = std::stod(to_text(row[7]));
 	d.total_msg = to_int(row[8]);
 	d.time = to_text(row[9]);
+	d.control_message = to_text(row[10]);
 	return d;
 }
 
@@ -532,12 +533,21 @@ public:
 		std::lock_guard lock(mutex_);
 		std::string config = d.input_config.dump();
 		std::string now = d.time.empty() ? now_text() : d.time;
+		SqlValue source = nullptr; // NULLs never conflict: datasources from elsewhere
+		if (!d.control_message.empty()) {
+			source = sv(d.control_message);
+		}
 		auto rows = q(std::string("INSERT INTO datasources (deployment_id, topic, input_format, input_config, "
-		                          "description, validation_rate, test_rate, total_msg, time) "
-		                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ") +
+		                          "description, validation_rate, test_rate, total_msg, time, control_message) "
+		                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (control_message) DO NOTHING "
+		                          "RETURNING ") +
 		                  DATASOURCE_COLUMNS,
 		              {d.deployment, d.topic, d.input_format, sv(config), d.description, d.validation_rate, d.test_rate,
-		               d.total_msg, sv(now)});
+		               d.total_msg, sv(now), source});
+		if (rows.empty()) {
+			rows = q(std::string("SELECT ") + DATASOURCE_COLUMNS + " FROM datasources WHERE control_message = ?",
+			         {source});
+		}
 		return datasource_from(rows.at(0));
 	}
 

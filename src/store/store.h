@@ -155,6 +155,10 @@ struct Datasource {
 	double test_rate = 0;
 	int64_t total_msg = 0;
 	std::string time; //!< when it was recorded
+	//! "topic/partition@offset" of the control message it was recorded
+	//! from; a second datasource from the same message is not recorded.
+	//! Empty when it came from elsewhere.
+	std::string control_message;
 };
 
 //! An orchestrator's record of one process it must keep running or stopped.
@@ -230,6 +234,8 @@ public:
 	//! Conflict while not terminal.
 	virtual void delete_inference(int64_t id) = 0;
 
+	//! Records a datasource; one whose control_message is already recorded
+	//! is not recorded again: the recorded one is returned.
 	virtual Datasource add_datasource(const Datasource &datasource) = 0;
 	virtual Datasource get_datasource(int64_t id) = 0;
 	virtual std::vector<Datasource> list_datasources() = 0;

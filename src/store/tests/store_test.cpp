@@ -1,5 +1,7 @@
 #include "store_test.h"
 
+#include "store/migrations.h"
+
 #include <thread>
 
 namespace kafkaml::store {
@@ -36,11 +38,12 @@ Result finish(Store &store, int64_t id) {
 } // namespace
 
 TEST_P(StoreTest, MigrationsAppliedOnceAndReopenKeepsData) {
-	EXPECT_EQ(store_->schema_version(), 2);
+	const int newest = migrations().back().version;
+	EXPECT_EQ(store_->schema_version(), newest);
 	auto model = store_->create_model(make_model("kept"));
 	store_.reset();
 	auto again = open_store(url_);
-	EXPECT_EQ(again->schema_version(), 2);
+	EXPECT_EQ(again->schema_version(), newest);
 	EXPECT_EQ(again->get_model(model.id).name, "kept");
 }
 
@@ -236,6 +239,13 @@ TEST_P(StoreTest, DatasourcesAndLatestPerDeployment) {
 	EXPECT_FALSE(store_->latest_datasource(4));
 	EXPECT_EQ(store_->list_datasources().size(), 2u);
 	EXPECT_THROW(store_->get_datasource(99), NotFound);
+
+	// One control message read twice gives one datasource.
+	d.control_message = "kafkaml-control/0@17";
+	auto recorded = store_->add_datasource(d);
+	EXPECT_EQ(store_->add_datasource(d).id, recorded.id);
+	EXPECT_EQ(store_->get_datasource(recorded.id).control_message, "kafkaml-control/0@17");
+	EXPECT_EQ(store_->list_datasources().size(), 3u);
 }
 
 TEST_P(StoreTest, SettingsAndFirstTokenWins) {

@@ -246,8 +246,12 @@ void NetworkLoop::accept_all() {
 
 void NetworkLoop::on_readable(Connection &c) {
 	while (!c.dead) {
-		if (c.waiting && c.in.size() >= kMaxBufferedIn) {
-			break; // muted and full: update_interest() stops EPOLLIN
+		if (c.in.size() >= kMaxBufferedIn) {
+			// Handle what is here first: a client that sends faster than we
+			// read would otherwise grow the buffer for as long as it keeps
+			// the socket full. Muted, update_interest() stops EPOLLIN;
+			// otherwise the level-triggered poll brings us back at once.
+			break;
 		}
 		// Room for the whole frame being received when it is large, so it
 		// arrives in place without further moves.

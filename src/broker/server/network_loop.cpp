@@ -246,21 +246,27 @@ void NetworkLoop::accept_all() {
 
 void NetworkLoop::on_readable(Connection &c) {
 	while (!c.dead) {
-		if (c.in.size() >= kMaxBufferedIn) {
+		// Size of the frame at the head, when its size is in (and sane).
+		size_t head_frame = 0;
+		if (c.in.size() >= 4) {
+			auto frame = static_cast<int32_t>(protocol::load_be32(c.in.head()));
+			if (frame > 0 && static_cast<size_t>(frame) <= config_.max_frame_bytes) {
+				head_frame = static_cast<size_t>(frame) + 4;
+			}
+		}
+		if (c.in.size() >= kMaxBufferedIn && (c.waiting || c.in.size() >= head_frame)) {
 			// Handle what is here first: a client that sends faster than we
 			// read would otherwise grow the buffer for as long as it keeps
 			// the socket full. Muted, update_interest() stops EPOLLIN;
-			// otherwise the level-triggered poll brings us back at once.
+			// otherwise the level-triggered poll brings us back at once. A
+			// frame larger than the limit is read whole before that.
 			break;
 		}
 		// Room for the whole frame being received when it is large, so it
 		// arrives in place without further moves.
 		size_t want = kReadChunk;
-		if (c.in.size() >= 4) {
-			auto frame = static_cast<int32_t>(protocol::load_be32(c.in.head()));
-			if (frame > 0 && static_cast<size_t>(frame) <= config_.max_frame_bytes) {
-				want = std::max(want, static_cast<size_t>(frame) + 4 - c.in.size());
-			}
+		if (head_frame > c.in.size()) {
+			want = std::max(want, head_frame - c.in.size());
 		}
 		c.in.reserve_tail(want);
 		size_t room = c.in.tail_room();

@@ -71,10 +71,13 @@ void ControlLogger::run() {
 						continue;
 					}
 					auto datasource = datasource_from(message);
-					// Keyed by where the message sits: reading it again (a crash
-					// before the commit, a rebalance) records nothing new.
-					datasource.control_message =
-					    record.topic + "/" + std::to_string(record.partition) + "@" + std::to_string(record.offset);
+					// Keyed by where the message sits and when it was written:
+					// reading it again (a crash before the commit, a rebalance)
+					// records nothing new, while a recreated control topic's
+					// messages at the same offsets are new.
+					datasource.control_message = record.topic + "/" + std::to_string(record.partition) + "@" +
+					                             std::to_string(record.offset) + " t" +
+					                             std::to_string(record.timestamp_ms);
 					store_.add_datasource(datasource);
 					recorded_.fetch_add(1);
 					spdlog::info("control logger: deployment {} gets stream {} ({} records)", message.deployment_id,

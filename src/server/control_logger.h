@@ -14,9 +14,9 @@ namespace kafkaml::server {
 //!
 //! It consumes the control topic in its own consumer group and commits a
 //! message's offset only after the store has its datasource. A datasource is
-//! keyed by its control message's topic, partition and offset, so a message
-//! read again (a crash between the two, a rebalance) is not recorded twice:
-//! each control message gives exactly one datasource.
+//! keyed by its control message's topic, partition, offset and timestamp, so
+//! a message read again (a crash between the two, a rebalance) is not
+//! recorded twice: each control message gives exactly one datasource.
 //! A record that is not a valid control message is logged and skipped.
 //!
 //! Thread: `start()` runs the consumer on its own thread; `stop()` (any

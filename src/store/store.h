@@ -155,9 +155,9 @@ struct Datasource {
 	double test_rate = 0;
 	int64_t total_msg = 0;
 	std::string time; //!< when it was recorded
-	//! "topic/partition@offset" of the control message it was recorded
-	//! from; a second datasource from the same message is not recorded.
-	//! Empty when it came from elsewhere.
+	//! The control message it was recorded from ("topic/partition@offset
+	//! tTIMESTAMP_MS"); a second datasource from the same message is not
+	//! recorded. Empty when it came from elsewhere.
 	std::string control_message;
 };
 

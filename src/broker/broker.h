@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broker/broker_config.h"
+#include "broker/storage/file.h"
 
 #include <memory>
 #include <string>
@@ -31,9 +32,11 @@ public:
 	Broker(const Broker &) = delete;
 	Broker &operator=(const Broker &) = delete;
 
-	//! Opens the data directory (recovering logs), binds the listener and
-	//! starts serving. Returns the advertised "host:port". Throws
-	//! std::runtime_error / std::system_error with the reason.
+	//! Locks the data directory (one broker per directory: a second one
+	//! would recover and rewrite files the first is appending to), opens it
+	//! (recovering logs), binds the listener and starts serving. Returns the
+	//! advertised "host:port". Throws std::runtime_error /
+	//! std::system_error with the reason.
 	std::string start();
 	//! Answers pending requests, closes connections, syncs logs and joins the
 	//! thread. Idempotent.
@@ -43,6 +46,8 @@ public:
 private:
 	BrokerConfig config_;
 	std::string address_;
+	//! flock()ed `.lock` in the data directory, held from start() to stop().
+	storage::File data_dir_lock_;
 	std::unique_ptr<storage::LogManager> logs_;
 	std::unique_ptr<group::GroupApi> groups_;
 	std::unique_ptr<server::RequestHandler> handler_;

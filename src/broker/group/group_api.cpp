@@ -88,6 +88,10 @@ void GroupApi::tick() {
 	}
 }
 
+void GroupApi::topic_deleted(const std::string &topic) {
+	service_->offsets.forget_topic(topic);
+}
+
 void GroupApi::shutdown() {
 	service_->coordinator.shutdown();
 }
@@ -140,8 +144,8 @@ void GroupApi::handle(const GroupRequestContext &ctx, std::span<const uint8_t> b
 	}
 	case ApiKey::OffsetCommit: {
 		auto req = codec::decode_offset_commit(r, version);
-		respond(codec::encode_offset_commit(coordinator.commit_offsets(std::move(req), now, service_->wall_ms()),
-		                                    version));
+		respond(
+		    codec::encode_offset_commit(coordinator.commit_offsets(std::move(req), now, service_->wall_ms()), version));
 		return;
 	}
 	case ApiKey::OffsetFetch: {

@@ -77,9 +77,7 @@ struct GroupApiConfig {
 	//! Clock; tests inject a fake one.
 	std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
 	//! Wall clock of commit times and their expiry; tests inject a fake one.
-	std::function<std::chrono::system_clock::time_point()> wall_clock = [] {
-		return std::chrono::system_clock::now();
-	};
+	std::function<std::chrono::system_clock::time_point()> wall_clock = [] { return std::chrono::system_clock::now(); };
 };
 
 class GroupCoordinatorService;
@@ -110,6 +108,11 @@ public:
 	//! `offsets_retention_check` expires old offsets of groups without members.
 	//! The core calls it at least every 100 ms (e.g. on each poll timeout).
 	void tick();
+
+	//! Drops the committed offsets of a deleted topic (DeleteTopics), so a
+	//! topic created again under its name is not read from old positions.
+	//! Throws std::runtime_error if the offsets file cannot be rewritten.
+	void topic_deleted(const std::string &topic);
 
 	//! Fails every parked request with COORDINATOR_NOT_AVAILABLE so the core can
 	//! shut down without leaving clients waiting (SIGTERM path).

@@ -273,6 +273,14 @@ size_t OffsetStore::expire(int64_t cutoff_ms, const std::function<bool(const std
 	return dropped;
 }
 
+size_t OffsetStore::forget_topic(const std::string &topic) {
+	size_t dropped = std::erase_if(offsets_, [&](const auto &entry) { return std::get<1>(entry.first) == topic; });
+	if (dropped > 0) {
+		compact();
+	}
+	return dropped;
+}
+
 const CommittedOffset *OffsetStore::find(const std::string &group, const std::string &topic, int32_t partition) const {
 	auto it = offsets_.find(Key{group, topic, partition});
 	return it == offsets_.end() ? nullptr : &it->second;

@@ -69,6 +69,11 @@ public:
 	//! without them. Returns how many were dropped. Throws like `commit`.
 	size_t expire(int64_t cutoff_ms, const std::function<bool(const std::string &group)> &expirable);
 
+	//! Forgets every group's offsets of `topic` (deleted: a topic created
+	//! again under its name starts from nothing) and rewrites the file without
+	//! them. Returns how many were dropped. Throws like `commit`.
+	size_t forget_topic(const std::string &topic);
+
 	//! fdatasync of commits written since the last sync (no-op if none, or if
 	//! every commit is synced already). Throws std::runtime_error on failure.
 	void sync();

@@ -67,6 +67,7 @@ enum class ErrorCode : int16_t {
 	DuplicateSequenceNumber = 46,
 	InvalidProducerEpoch = 47,
 	InvalidConfig = 40,
+	KafkaStorageError = 56,
 	UnknownServerError = -1,
 	InvalidRecord = 87,
 };

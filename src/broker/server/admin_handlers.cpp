@@ -1,5 +1,7 @@
 #include "broker/server/request_handler.h"
 
+#include "broker/group/group_api.h"
+
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -100,6 +102,13 @@ void RequestHandler::delete_topics(const Request &request, protocol::Reader &r, 
 	for (int32_t t = 0; t < topics; t++) {
 		std::string name(r.string());
 		bool removed = logs_.remove(name);
+		if (removed && groups_) {
+			try {
+				groups_->topic_deleted(name);
+			} catch (const std::exception &e) {
+				spdlog::error("topic {} deleted, but its committed offsets could not be dropped: {}", name, e.what());
+			}
+		}
 		results.emplace_back(name, removed ? 0 : protocol::code(ErrorCode::UnknownTopicOrPartition));
 	}
 	r.i32(); // timeout

@@ -47,8 +47,11 @@ void RequestHandler::fetch(const Request &request, protocol::Reader &r, Reply &r
 	// forgotten topics (v7+) and rack id (v11) need no action.
 
 	size_t record_bytes = 0;
-	auto frame = encode_fetch(req, record_bytes);
-	if (record_bytes >= static_cast<size_t>(std::max(req.min_bytes, 1)) || req.max_wait_ms <= 0) {
+	bool partition_error = false;
+	auto frame = encode_fetch(req, record_bytes, partition_error);
+	// As Kafka does, an error on any partition (unknown topic, offset out of
+	// range) is answered at once: the client has to act on it, waiting helps nobody.
+	if (partition_error || record_bytes >= static_cast<size_t>(std::max(req.min_bytes, 1)) || req.max_wait_ms <= 0) {
 		reply(std::move(frame));
 		return;
 	}
@@ -73,7 +76,7 @@ uint64_t RequestHandler::appended_sum(const FetchRequest &request) {
 	return sum;
 }
 
-OutFrame RequestHandler::encode_fetch(const FetchRequest &req, size_t &record_bytes) {
+OutFrame RequestHandler::encode_fetch(const FetchRequest &req, size_t &record_bytes, bool &partition_error) {
 	int16_t v = req.header.api_version;
 	ResponseFrame frame(req.header.correlation_id);
 	OutFrame out;
@@ -85,6 +88,7 @@ OutFrame RequestHandler::encode_fetch(const FetchRequest &req, size_t &record_by
 	}
 	size_t budget = req.max_bytes > 0 ? static_cast<size_t>(req.max_bytes) : 0;
 	record_bytes = 0;
+	partition_error = false;
 	w.array_length(static_cast<int32_t>(req.topics.size()));
 	for (const auto &t : req.topics) {
 		w.string(t.name);
@@ -103,6 +107,7 @@ OutFrame RequestHandler::encode_fetch(const FetchRequest &req, size_t &record_by
 					error = protocol::code(ErrorCode::OffsetOutOfRange);
 				}
 			}
+			partition_error = partition_error || error != 0;
 			w.i32(p.partition);
 			w.i16(error);
 			w.i64(hw);
@@ -153,7 +158,8 @@ void RequestHandler::poll(std::chrono::steady_clock::time_point now) {
 			continue;
 		}
 		size_t record_bytes = 0;
-		auto frame = encode_fetch(it->request, record_bytes);
+		bool partition_error = false;
+		auto frame = encode_fetch(it->request, record_bytes, partition_error);
 		auto reply = std::move(it->reply);
 		it = parked_.erase(it);
 		reply(std::move(frame));

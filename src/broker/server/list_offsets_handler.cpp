@@ -44,8 +44,9 @@ void RequestHandler::list_offsets(const Request &request, protocol::Reader &r, R
 				} else if (timestamp == -1) {
 					offset = log->log_end_offset();
 				} else {
-					offset = log->offset_for_timestamp(timestamp);
-					found_ts = offset >= 0 ? timestamp : -1;
+					auto match = log->offset_for_timestamp(timestamp);
+					offset = match.offset;
+					found_ts = match.timestamp;
 				}
 			}
 			w.i32(index);

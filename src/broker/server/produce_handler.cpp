@@ -47,7 +47,16 @@ void RequestHandler::produce(const Request &request, protocol::Reader &r, Reply 
 				// The records live in the connection's frame buffer, which is ours to modify.
 				std::span<uint8_t> mutable_records(request.body.data() + (records->data() - request.body.data()),
 				                                   records->size());
-				pr.result = log->append(mutable_records);
+				try {
+					pr.result = log->append(mutable_records);
+				} catch (const std::exception &e) {
+					// Disk full, out of file descriptors, ...: the client is told
+					// and retries; the connection and every other partition go on.
+					spdlog::error("produce to {}-{}: storage error: {}", tr.name, pr.index, e.what());
+					pr.result = {};
+					pr.result.error = protocol::code(ErrorCode::KafkaStorageError);
+					pr.result.message = e.what();
+				}
 				if (pr.result.error != 0) {
 					spdlog::warn("produce to {}-{} from {} rejected: {}", tr.name, pr.index, request.client_host,
 					             pr.result.message);

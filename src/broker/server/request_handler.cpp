@@ -166,6 +166,10 @@ storage::Topic *RequestHandler::topic_or_create(const std::string &name, bool al
 	}
 	int16_t error = 0;
 	auto message = logs_.create(name, config_.num_partitions, {}, error);
+	if (error == protocol::code(ErrorCode::KafkaStorageError)) {
+		spdlog::error("auto-creation of topic '{}' failed: {}", name, message);
+		return nullptr;
+	}
 	if (error != 0) {
 		spdlog::warn("auto-creation of topic '{}' failed: {}", name, message);
 		return nullptr;

@@ -108,8 +108,9 @@ private:
 	void init_producer_id(const Request &request, protocol::Reader &r, Reply &reply);
 	void unsupported(const Request &request, Reply &reply);
 
-	//! Encodes a Fetch response; returns the record bytes it carries.
-	OutFrame encode_fetch(const FetchRequest &request, size_t &record_bytes);
+	//! Encodes a Fetch response; sets the record bytes it carries and whether a
+	//! partition is answered with an error.
+	OutFrame encode_fetch(const FetchRequest &request, size_t &record_bytes, bool &partition_error);
 	uint64_t appended_sum(const FetchRequest &request);
 	//! Auto-creates `name` when allowed; returns the topic or nullptr.
 	storage::Topic *topic_or_create(const std::string &name, bool allow_create);

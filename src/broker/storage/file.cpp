@@ -15,6 +15,20 @@ namespace {
 
 } // namespace
 
+void sync_directory(const std::filesystem::path &dir) {
+	int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fail("cannot open directory", dir);
+	}
+	int rc = ::fsync(fd);
+	int saved = errno;
+	::close(fd);
+	if (rc != 0) {
+		errno = saved;
+		fail("cannot sync directory", dir);
+	}
+}
+
 File File::open_rw(const std::filesystem::path &path) {
 	File f;
 	f.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -38,4 +38,9 @@ private:
 	std::filesystem::path path_;
 };
 
+//! fsync of a directory, so the entries created or renamed in it (new
+//! segments, partition directories, topic files) survive a power loss, not
+//! only the bytes of files already there. Throws std::system_error.
+void sync_directory(const std::filesystem::path &dir);
+
 } // namespace kafkaml::broker::storage

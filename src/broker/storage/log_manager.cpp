@@ -1,11 +1,13 @@
 #include "broker/storage/log_manager.h"
 
 #include "broker/protocol/api_keys.h"
+#include "broker/storage/file.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <set>
 
 namespace kafkaml::broker::storage {
 
@@ -15,8 +17,55 @@ namespace {
 
 const char *kTopicsDir = "__topics";
 
-//! Parses one of the three supported configs into `config`; error message or empty.
+//! Kafka topic configs the broker takes at topic creation but does not act
+//! on: they concern replication, compaction, flushing or message formats,
+//! which a single node storing batches as they come has no use for. They are
+//! kept and described, so tools that set them work unchanged.
+const std::set<std::string> kAcceptedConfigs = {
+    "compression.type",
+    "delete.retention.ms",
+    "file.delete.delay.ms",
+    "flush.messages",
+    "flush.ms",
+    "follower.replication.throttled.replicas",
+    "index.interval.bytes",
+    "leader.replication.throttled.replicas",
+    "local.retention.bytes",
+    "local.retention.ms",
+    "max.compaction.lag.ms",
+    "max.message.bytes",
+    "message.downconversion.enable",
+    "message.format.version",
+    "message.timestamp.difference.max.ms",
+    "message.timestamp.type",
+    "min.cleanable.dirty.ratio",
+    "min.compaction.lag.ms",
+    "min.insync.replicas",
+    "preallocate",
+    "remote.storage.enable",
+    "segment.index.bytes",
+    "segment.jitter.ms",
+    "segment.ms",
+    "unclean.leader.election.enable",
+};
+
+//! Sets one topic config in `config`; returns an error message, empty when taken.
 std::string apply_config(LogConfig &config, const std::string &key, const std::string &value) {
+	if (kAcceptedConfigs.count(key)) {
+		config.other[key] = value;
+		return "";
+	}
+	if (key == "cleanup.policy") {
+		if (value != "delete") {
+			return "cleanup.policy=" + value +
+			       " is not supported: the embedded broker only deletes old segments (cleanup.policy=delete); "
+			       "use a Kafka cluster for compacted topics";
+		}
+		return "";
+	}
+	if (key != "retention.ms" && key != "retention.bytes" && key != "segment.bytes") {
+		return "unknown topic config '" + key + "'";
+	}
 	int64_t parsed = 0;
 	try {
 		size_t used = 0;
@@ -31,13 +80,11 @@ std::string apply_config(LogConfig &config, const std::string &key, const std::s
 		config.retention_ms = parsed;
 	} else if (key == "retention.bytes") {
 		config.retention_bytes = parsed;
-	} else if (key == "segment.bytes") {
+	} else {
 		if (parsed < 1024) {
 			return "segment.bytes must be at least 1024";
 		}
 		config.segment_bytes = parsed;
-	} else {
-		return "";
 	}
 	return "";
 }
@@ -116,7 +163,9 @@ void LogManager::write_topic_file(const Topic &topic) {
 			throw std::runtime_error("cannot write " + tmp.string());
 		}
 	}
+	File::open_rw(tmp).sync(); // the bytes before the name, or a crash may leave an empty topic file
 	std::filesystem::rename(tmp, path);
+	sync_directory(path.parent_path());
 }
 
 std::string LogManager::create(const std::string &name, int32_t partitions,
@@ -142,14 +191,25 @@ std::string LogManager::create(const std::string &name, int32_t partitions,
 			return err;
 		}
 	}
-	// Stale directories of an earlier topic with the same name must not come back.
-	for (int32_t p = 0; p < partitions; p++) {
+	try {
+		// Stale directories of an earlier topic with the same name must not come back.
+		for (int32_t p = 0; p < partitions; p++) {
+			std::error_code ec;
+			std::filesystem::remove_all(data_dir_ / (name + "-" + std::to_string(p)), ec);
+			topic->partitions.push_back(
+			    std::make_unique<PartitionLog>(data_dir_ / (name + "-" + std::to_string(p)), topic->config));
+		}
+		write_topic_file(*topic);
+	} catch (const std::exception &e) {
+		// Out of disk or file descriptors: leave nothing of the topic behind.
+		for (auto &p : topic->partitions) {
+			p->remove();
+		}
 		std::error_code ec;
-		std::filesystem::remove_all(data_dir_ / (name + "-" + std::to_string(p)), ec);
-		topic->partitions.push_back(
-		    std::make_unique<PartitionLog>(data_dir_ / (name + "-" + std::to_string(p)), topic->config));
+		std::filesystem::remove(data_dir_ / kTopicsDir / (name + ".json"), ec);
+		error_code = protocol::code(ErrorCode::KafkaStorageError);
+		return "topic '" + name + "' could not be created: " + e.what();
 	}
-	write_topic_file(*topic);
 	spdlog::info("created topic {} with {} partitions", name, partitions);
 	topics_.emplace(name, std::move(topic));
 	error_code = 0;
@@ -172,11 +232,12 @@ bool LogManager::remove(const std::string &name) {
 }
 
 std::map<std::string, std::string> LogManager::describe(const Topic &topic) const {
-	return {
-	    {"retention.ms", std::to_string(topic.config.retention_ms)},
-	    {"retention.bytes", std::to_string(topic.config.retention_bytes)},
-	    {"segment.bytes", std::to_string(topic.config.segment_bytes)},
-	};
+	std::map<std::string, std::string> configs = topic.config.other;
+	configs["cleanup.policy"] = "delete";
+	configs["retention.ms"] = std::to_string(topic.config.retention_ms);
+	configs["retention.bytes"] = std::to_string(topic.config.retention_bytes);
+	configs["segment.bytes"] = std::to_string(topic.config.segment_bytes);
+	return configs;
 }
 
 int LogManager::enforce_retention(int64_t now_ms) {

@@ -20,8 +20,11 @@ struct Topic {
 
 //! All topics of the broker. A topic is `DATA_DIR/__topics/<name>.json`
 //! (partition count and configs) plus one directory per partition,
-//! `DATA_DIR/<name>-<n>/`. The JSON is written (temp file + rename) before
-//! the partition directories, so a crash never leaves a half-known topic.
+//! `DATA_DIR/<name>-<n>/`. The partition directories are made first and the
+//! JSON last (temp file, fsync, rename, fsync of the directory): a topic
+//! exists once its JSON does, so a crash in between leaves only directories
+//! no topic names, which a later topic of that name clears. A creation that
+//! fails (no disk space, no file descriptors) removes what it made.
 //!
 //! Threading: network-loop thread only.
 class LogManager {

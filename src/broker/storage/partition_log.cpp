@@ -1,6 +1,7 @@
 #include "broker/storage/partition_log.h"
 
 #include "broker/protocol/api_keys.h"
+#include "broker/storage/file.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +12,9 @@ namespace kafkaml::broker::storage {
 using protocol::ErrorCode;
 
 PartitionLog::PartitionLog(std::filesystem::path dir, LogConfig config) : dir_(std::move(dir)), config_(config) {
-	std::filesystem::create_directories(dir_);
+	if (std::filesystem::create_directories(dir_)) {
+		sync_directory(dir_.parent_path());
+	}
 	std::vector<int64_t> bases;
 	for (const auto &entry : std::filesystem::directory_iterator(dir_)) {
 		if (entry.path().extension() != ".log") {
@@ -94,9 +97,13 @@ uint64_t PartitionLog::size_bytes() const {
 }
 
 void PartitionLog::roll() {
+	// The new segment first: if it cannot be made (no disk space or file
+	// descriptors), the active one stays active and unsealed, and appends
+	// fail with the reason until the cause is gone.
+	auto next = std::make_unique<Segment>(Segment::create(dir_, next_offset_));
 	active().seal();
 	active().sync();
-	segments_.emplace(next_offset_, std::make_unique<Segment>(Segment::create(dir_, next_offset_)));
+	segments_.emplace(next_offset_, std::move(next));
 }
 
 AppendResult PartitionLog::append(std::span<uint8_t> records) {
@@ -210,15 +217,17 @@ FileRange PartitionLog::slice(int64_t offset, size_t max_bytes) const {
 	return {};
 }
 
-int64_t PartitionLog::offset_for_timestamp(int64_t timestamp) const {
+PartitionLog::TimestampMatch PartitionLog::offset_for_timestamp(int64_t timestamp) const {
 	for (const auto &[base, seg] : segments_) {
 		auto found = seg->find_by_timestamp(timestamp);
 		if (!found) {
 			continue;
 		}
 		const auto &[header, pos] = *found;
+		// The record at the batch's base offset carries the base timestamp.
+		TimestampMatch first_of_batch{header.base_offset, header.base_timestamp};
 		if (header.compression() != 0) {
-			return header.base_offset;
+			return first_of_batch;
 		}
 		std::vector<uint8_t> data;
 		seg->read(pos, header.total_size(), data);
@@ -227,29 +236,38 @@ int64_t PartitionLog::offset_for_timestamp(int64_t timestamp) const {
 			if (decode_records(data, records)) {
 				for (const auto &r : records) {
 					if (r.timestamp >= timestamp) {
-						return r.offset;
+						return {r.offset, r.timestamp};
 					}
 				}
 			}
 		} catch (const std::exception &) {
 		}
-		return header.base_offset;
+		return first_of_batch;
 	}
-	return -1;
+	return {};
 }
 
 int PartitionLog::enforce_retention(int64_t now_ms) {
 	int deleted = 0;
 	uint64_t total = size_bytes();
-	while (segments_.size() > 1) {
+	while (true) {
 		auto &oldest = *segments_.begin()->second;
-		bool by_size = config_.retention_bytes >= 0 &&
+		bool is_active = segments_.size() == 1;
+		if (is_active && oldest.empty()) {
+			break;
+		}
+		bool by_size = !is_active && config_.retention_bytes >= 0 &&
 		               total - oldest.size() >= static_cast<uint64_t>(config_.retention_bytes) &&
 		               total > static_cast<uint64_t>(config_.retention_bytes);
 		bool by_time = config_.retention_ms >= 0 && oldest.max_timestamp() >= 0 &&
 		               oldest.max_timestamp() < now_ms - config_.retention_ms;
 		if (!by_size && !by_time) {
 			break;
+		}
+		if (is_active) {
+			// A new empty active segment keeps the log end offset: the log is
+			// then empty and starts where it ended.
+			roll();
 		}
 		spdlog::info("partition {}: retention deletes segment {} ({} bytes, {})", dir_.filename().string(),
 		             oldest.base_offset(), oldest.size(), by_size ? "retention.bytes" : "retention.ms");

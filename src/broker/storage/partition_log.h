@@ -18,6 +18,9 @@ struct LogConfig {
 	int64_t segment_bytes = 1LL << 30;             //!< segment.bytes
 	int64_t retention_ms = 7LL * 24 * 3600 * 1000; //!< retention.ms
 	int64_t retention_bytes = -1;                  //!< retention.bytes (per partition)
+	//! Kafka configs set at creation that the broker keeps but does not act
+	//! on (replication, compaction, flushing; see log_manager.cpp).
+	std::map<std::string, std::string> other;
 };
 
 //! Outcome of appending a produce payload to one partition.
@@ -60,13 +63,23 @@ public:
 	//! What read() would append, as a range of one segment's file to send
 	//! as it is (Fetch); empty at the log end or out of range.
 	FileRange slice(int64_t offset, size_t max_bytes) const;
-	//! Offset of the first record with timestamp >= `timestamp`, or -1.
-	int64_t offset_for_timestamp(int64_t timestamp) const;
+	//! A record found by its timestamp (ListOffsets).
+	struct TimestampMatch {
+		int64_t offset = -1;
+		int64_t timestamp = -1;
+	};
+	//! The first record with timestamp >= `timestamp` and its own timestamp;
+	//! offset -1 when there is none. In a compressed batch (whose records the
+	//! broker never decompresses) it is the batch's first record, the earliest
+	//! that can be named without reading the others.
+	TimestampMatch offset_for_timestamp(int64_t timestamp) const;
 
 	void set_config(const LogConfig &config) { config_ = config; }
 	const LogConfig &config() const { return config_; }
-	//! Deletes old whole segments per retention.ms / retention.bytes (never the
-	//! active one). `now_ms`: wall clock in ms. Returns segments deleted.
+	//! Deletes old whole segments per retention.bytes (never the active one)
+	//! and retention.ms (the active one too, as Kafka does: it is rolled first
+	//! when all its records are too old, so a topic smaller than a segment
+	//! still expires). `now_ms`: wall clock in ms. Returns segments deleted.
 	int enforce_retention(int64_t now_ms);
 	//! fdatasync of the active segment when something was appended since the last sync.
 	void sync();

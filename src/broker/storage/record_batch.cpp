@@ -71,6 +71,16 @@ std::string split_batches(std::span<const uint8_t> records, std::vector<std::spa
 		if (auto err = validate_batch(one); !err.empty()) {
 			return err;
 		}
+		// As Kafka requires of a producer's batch: offsets 0..count-1. Else a
+		// batch of one record could claim 2^31 offsets and move the log end
+		// past what the index's 32-bit relative offsets can hold. (Checked
+		// here, not in validate_batch, so recovery never cuts a log at a
+		// batch an earlier version accepted.)
+		auto h = read_batch_header(one);
+		if (h->record_count < 1 || h->last_offset_delta != h->record_count - 1) {
+			return "record batch of " + std::to_string(h->record_count) + " records has last offset delta " +
+			       std::to_string(h->last_offset_delta) + " (expected record count - 1)";
+		}
 		out.push_back(one);
 		pos += one.size();
 	}

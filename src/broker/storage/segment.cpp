@@ -34,12 +34,19 @@ Segment Segment::create(const std::filesystem::path &dir, int64_t base_offset) {
 	s.base_offset_ = base_offset;
 	s.next_offset_ = base_offset;
 	auto stem = file_stem(base_offset);
-	s.log_ = File::open_rw(dir / (stem + ".log"));
-	s.index_ = File::open_rw(dir / (stem + ".index"));
-	s.time_index_ = File::open_rw(dir / (stem + ".timeindex"));
-	s.log_.truncate(0);
-	s.index_.truncate(0);
-	s.time_index_.truncate(0);
+	try {
+		s.log_ = File::open_rw(dir / (stem + ".log"));
+		s.index_ = File::open_rw(dir / (stem + ".index"));
+		s.time_index_ = File::open_rw(dir / (stem + ".timeindex"));
+		s.log_.truncate(0);
+		s.index_.truncate(0);
+		s.time_index_.truncate(0);
+		sync_directory(dir);
+	} catch (const std::exception &) {
+		// A half-made segment would be taken for the newest one on the next open.
+		s.remove_files();
+		throw;
+	}
 	return s;
 }
 
@@ -284,8 +291,8 @@ FileRange Segment::slice(uint64_t position, size_t max_bytes) const {
 	} else {
 		// Walk batch headers from the last indexed batch before the limit:
 		// entries are at most an index interval (plus one batch) apart.
-		uint64_t walk = std::max(
-		    end, last_indexed_position([limit](int64_t, uint64_t entry) { return entry <= limit; }));
+		uint64_t walk =
+		    std::max(end, last_indexed_position([limit](int64_t, uint64_t entry) { return entry <= limit; }));
 		if (walk > end) {
 			end = walk;
 		}

@@ -1,6 +1,6 @@
 // `kafkaml broker` as a child process: kill -9 and restart keep every
 // acknowledged record; a torn tail is cut; retention deletes old segments;
-// SIGTERM exits cleanly.
+// a second broker on the same data directory is refused; SIGTERM exits cleanly.
 #include "broker/tests/cluster.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <sys/stat.h>
 
 using namespace kafkaml::broker::testing;
 namespace fs = std::filesystem;
@@ -170,4 +172,69 @@ TEST(BrokerPersistence, RetentionDeletesOldSegments) {
 	EXPECT_GT(low, 100);
 	EXPECT_LE(bytes, 4096u + 2 * 2048u); // retention keeps >= retention.bytes, plus the active segment
 	EXPECT_GE(segments, 2);
+}
+
+// retention.ms applies to the active segment too: a topic far smaller than
+// one segment (the default segment.bytes is 1 GiB) still expires.
+TEST(BrokerPersistence, TimeRetentionExpiresATopicSmallerThanOneSegment) {
+	TempDir dir;
+	BrokerProcess broker(dir.path, {"--retention-check-ms", "100"});
+	const std::string topic = "brief";
+	ASSERT_EQ(admin_create_topic(broker.address(), topic, 1, {{"retention.ms", "1000"}}), "");
+	auto conf = conf_for(broker.address());
+	std::string err;
+	std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
+	ASSERT_TRUE(producer) << err;
+	for (int i = 0; i < 10; i++) {
+		std::string v = "v" + std::to_string(i);
+		producer->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, v.data(), v.size(), nullptr, 0, 0, nullptr);
+	}
+	ASSERT_EQ(producer->flush(10000), RdKafka::ERR_NO_ERROR);
+	int64_t low = -1;
+	int64_t high = -1;
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+	while (std::chrono::steady_clock::now() < deadline) {
+		ASSERT_EQ(producer->query_watermark_offsets(topic, 0, &low, &high, 5000), RdKafka::ERR_NO_ERROR);
+		if (low == 10) {
+			break;
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	}
+	EXPECT_EQ(low, 10) << "records older than retention.ms are still there";
+	EXPECT_EQ(high, 10);
+	// The log goes on where it ended.
+	std::string v = "after";
+	producer->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, v.data(), v.size(), nullptr, 0, 0, nullptr);
+	ASSERT_EQ(producer->flush(10000), RdKafka::ERR_NO_ERROR);
+	ASSERT_EQ(producer->query_watermark_offsets(topic, 0, &low, &high, 5000), RdKafka::ERR_NO_ERROR);
+	EXPECT_EQ(high, 11);
+}
+
+// A second broker started on a data directory in use would recover and
+// rewrite files the first is appending to: it must stop before touching them.
+TEST(BrokerPersistence, SecondBrokerOnTheSameDataDirectoryIsRefused) {
+	TempDir dir;
+	BrokerProcess broker(dir.path);
+	ASSERT_EQ(admin_create_topic(broker.address(), "kept", 1), "");
+	// The offsets file is rewritten (a new inode) when a broker opens it.
+	auto inode_of = [](const fs::path &path) {
+		struct stat st {};
+		return ::stat(path.c_str(), &st) == 0 ? st.st_ino : ino_t{0};
+	};
+	auto offsets_file = dir.path / "__group_offsets" / "offsets.log";
+	auto inode_before = inode_of(offsets_file);
+	ASSERT_NE(inode_before, ino_t{0});
+	std::string output;
+	int status = run_command(std::string(std::getenv("KAFKAML_BIN")) + " broker --listen 127.0.0.1:0 --data-dir " +
+	                             dir.path.string() + " 2>&1",
+	                         &output);
+	EXPECT_NE(status, 0);
+	EXPECT_NE(output.find("another broker is using the data directory"), std::string::npos) << output;
+	EXPECT_EQ(inode_of(offsets_file), inode_before) << "the refused broker rewrote the offsets file";
+	// The first broker goes on serving.
+	EXPECT_EQ(admin_create_topic(broker.address(), "still-serving", 1), "");
+	EXPECT_EQ(broker.terminate(), 0);
+	// Once it stopped, the directory is free again.
+	BrokerProcess next(dir.path);
+	EXPECT_FALSE(next.address().empty());
 }

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <chrono>
 #include <netinet/in.h>
 #include <optional>
 #include <sys/socket.h>
@@ -211,4 +212,44 @@ TEST_F(BrokerRobustness, BadCrcIsRejectedWithCorruptMessage) {
 	EXPECT_EQ(r.array_length(), 1);
 	EXPECT_EQ(r.i32(), 0);
 	EXPECT_EQ(r.i16(), 2); // CORRUPT_MESSAGE
+}
+
+// A Fetch that can only end in an error (unknown topic, offset out of range)
+// is answered at once, as Kafka does, not after max_wait_ms.
+TEST_F(BrokerRobustness, FetchWithAPartitionErrorIsAnsweredAtOnce) {
+	cluster_->create_topic("present", 1);
+	struct Case {
+		std::string topic;
+		int64_t offset;
+		int16_t error;
+	};
+	for (const auto &c : {Case{"absent", 0, 3}, Case{"present", 1000, 1}}) {
+		RawClient client(cluster_->bootstrap());
+		client.send(request(1, 4, 5, [&](protocol::Writer &w) {
+			w.i32(-1);   // replica id
+			w.i32(5000); // max wait
+			w.i32(1);    // min bytes
+			w.i32(1 << 20);
+			w.i8(0);
+			w.array_length(1);
+			w.string(c.topic);
+			w.array_length(1);
+			w.i32(0);
+			w.i64(c.offset);
+			w.i32(1 << 20);
+		}));
+		auto started = std::chrono::steady_clock::now();
+		auto resp = client.receive();
+		auto waited = std::chrono::steady_clock::now() - started;
+		ASSERT_TRUE(resp);
+		EXPECT_LT(waited, std::chrono::seconds(2)) << c.topic << ": waited for max_wait_ms";
+		protocol::Reader r(*resp);
+		EXPECT_EQ(r.i32(), 5); // correlation id
+		r.i32();               // throttle
+		ASSERT_EQ(r.array_length(), 1);
+		EXPECT_EQ(r.string(), c.topic);
+		ASSERT_EQ(r.array_length(), 1);
+		EXPECT_EQ(r.i32(), 0);
+		EXPECT_EQ(r.i16(), c.error) << c.topic;
+	}
 }

@@ -84,6 +84,22 @@ TEST(BrokerStorage, BatchRoundTripAndCrcCheck) {
 	EXPECT_EQ(read_batch_header(c)->base_offset, 12345);
 }
 
+// A batch whose last offset delta disagrees with its record count would move
+// the log end by offsets no record has: refused, and nothing is appended.
+TEST(BrokerStorage, ProducedBatchMustSpanExactlyItsRecordCount) {
+	TempDir dir;
+	PartitionLog log(dir.path / "t-0", LogConfig{});
+	auto b = batch_of(1, 1000);
+	kafkaml::broker::protocol::store_be32(b.data() + batch::kLastOffsetDelta, 0x7fffffff);
+	kafkaml::broker::protocol::store_be32(b.data() + batch::kCrc,
+	                                      crc32c(b.data() + batch::kAttributes, b.size() - batch::kAttributes));
+	EXPECT_EQ(validate_batch(b), "") << "the batch itself is well-formed";
+	auto result = log.append(b);
+	EXPECT_EQ(result.error, 2); // CORRUPT_MESSAGE
+	EXPECT_NE(result.message.find("last offset delta"), std::string::npos) << result.message;
+	EXPECT_EQ(log.log_end_offset(), 0);
+}
+
 TEST(BrokerStorage, AppendAssignsOffsetsAndReadsBackAcrossSegments) {
 	TempDir dir;
 	LogConfig config;
@@ -112,9 +128,13 @@ TEST(BrokerStorage, AppendAssignsOffsetsAndReadsBackAcrossSegments) {
 	buf.clear();
 	EXPECT_FALSE(log.read(251, 100, buf));
 	// Timestamps: batch i has records at 1000+10i .. 1000+10i+4.
-	EXPECT_EQ(log.offset_for_timestamp(1000 + 10 * 30 + 2), 30 * 5 + 2);
-	EXPECT_EQ(log.offset_for_timestamp(0), 0);
-	EXPECT_EQ(log.offset_for_timestamp(999999), -1);
+	auto match = log.offset_for_timestamp(1000 + 10 * 30 + 2);
+	EXPECT_EQ(match.offset, 30 * 5 + 2);
+	EXPECT_EQ(match.timestamp, 1000 + 10 * 30 + 2);
+	match = log.offset_for_timestamp(0);
+	EXPECT_EQ(match.offset, 0);
+	EXPECT_EQ(match.timestamp, 1000) << "the found record's timestamp, not the one asked for";
+	EXPECT_EQ(log.offset_for_timestamp(999999).offset, -1);
 }
 
 namespace {
@@ -238,12 +258,36 @@ TEST(BrokerStorage, RetentionDeletesWholeOldSegments) {
 	std::vector<uint8_t> buf;
 	EXPECT_FALSE(log.read(0, 100, buf)); // deleted range is out of range now
 
-	// By time: everything older than retention.ms (except the active segment).
+	// By time: everything older than retention.ms, the active segment too
+	// (rolled first), so the log is empty and starts where it ended.
 	config.retention_bytes = -1;
 	config.retention_ms = 1000;
 	log.set_config(config);
 	log.enforce_retention(1000 + 1000 + 10000);
 	EXPECT_EQ(log.segment_count(), 1u);
+	EXPECT_EQ(log.log_start_offset(), 160);
+	EXPECT_EQ(log.log_end_offset(), 160);
+	EXPECT_EQ(log.size_bytes(), 0u);
+	EXPECT_EQ(log.enforce_retention(1000 + 1000 + 10000), 0) << "an empty active segment stays";
+}
+
+TEST(BrokerStorage, TimeRetentionExpiresATopicSmallerThanOneSegment) {
+	TempDir dir;
+	LogConfig config; // default segment.bytes: 1 GiB, never rolled by size here
+	config.retention_ms = 1000;
+	{
+		PartitionLog log(dir.path / "t-0", config);
+		auto b = batch_of(5, 1000);
+		ASSERT_EQ(log.append(b).error, 0);
+		EXPECT_EQ(log.enforce_retention(1500), 0) << "records not yet older than retention.ms";
+		EXPECT_EQ(log.enforce_retention(5000), 1);
+		EXPECT_EQ(log.log_start_offset(), 5);
+		auto next = batch_of(2, 5000);
+		EXPECT_EQ(log.append(next).base_offset, 5);
+	}
+	PartitionLog reopened(dir.path / "t-0", config);
+	EXPECT_EQ(reopened.log_start_offset(), 5);
+	EXPECT_EQ(reopened.log_end_offset(), 7);
 }
 
 TEST(BrokerStorage, IdempotentRetryIsNotAppendedTwice) {
@@ -323,6 +367,13 @@ TEST(BrokerStorage, TopicsPersistWithConfigs) {
 		EXPECT_EQ(error, 17);
 		logs.create("x", 1, {{"retention.ms", "soon"}}, error);
 		EXPECT_EQ(error, 40);
+		EXPECT_NE(logs.create("x", 1, {{"cleanup.policy", "compact"}}, error).find("not supported"), std::string::npos);
+		EXPECT_EQ(error, 40);
+		EXPECT_EQ(logs.create("x", 1, {{"retention.msec", "1"}}, error), "unknown topic config 'retention.msec'");
+		EXPECT_EQ(error, 40);
+		EXPECT_EQ(logs.find("x"), nullptr);
+		EXPECT_EQ(logs.create("kept", 1, {{"cleanup.policy", "delete"}, {"max.message.bytes", "2097152"}}, error), "");
+		EXPECT_EQ(error, 0);
 		auto b = batch_of(2, 1);
 		ASSERT_EQ(logs.partition("orders", 2)->append(b).error, 0);
 	}
@@ -333,6 +384,9 @@ TEST(BrokerStorage, TopicsPersistWithConfigs) {
 	EXPECT_EQ(t->config.retention_ms, 5000);
 	EXPECT_EQ(t->config.segment_bytes, 4096);
 	EXPECT_EQ(logs.partition("orders", 2)->log_end_offset(), 2);
+	auto kept = logs.describe(*logs.find("kept"));
+	EXPECT_EQ(kept["max.message.bytes"], "2097152") << "a config Kafka knows is kept and described";
+	EXPECT_EQ(kept["cleanup.policy"], "delete");
 	EXPECT_TRUE(logs.remove("orders"));
 	EXPECT_FALSE(fs::exists(dir.path / "orders-0"));
 	EXPECT_EQ(logs.find("orders"), nullptr);

@@ -39,6 +39,23 @@ TEST(OffsetStoreTest, OffsetsSurviveReopen) {
 	EXPECT_EQ(store.groups(), (std::vector<std::string>{"g", "h"}));
 }
 
+// A deleted topic's offsets go for every group, on disk too; other topics' stay.
+TEST(OffsetStoreTest, ForgettingATopicDropsItsOffsetsOfEveryGroup) {
+	TestDir dir;
+	{
+		OffsetStore store(dir.path(), true);
+		store.commit({entry("g", "gone", 0, 10), entry("g", "kept", 0, 20), entry("h", "gone", 3, 30)});
+		EXPECT_EQ(store.forget_topic("gone"), 2u);
+		EXPECT_EQ(store.forget_topic("never-committed"), 0u);
+		EXPECT_EQ(store.find("g", "gone", 0), nullptr);
+	}
+	OffsetStore store(dir.path(), false);
+	EXPECT_EQ(store.find("g", "gone", 0), nullptr);
+	EXPECT_EQ(store.find("h", "gone", 3), nullptr);
+	ASSERT_NE(store.find("g", "kept", 0), nullptr);
+	EXPECT_EQ(store.find("g", "kept", 0)->offset, 20);
+}
+
 // A commit cut short by a crash (torn tail) or damaged on disk is dropped on
 // reopen; every earlier commit stays, and later commits append cleanly.
 TEST(OffsetStoreTest, TornTailIsDroppedOnReopen) {

@@ -95,6 +95,7 @@ std::string Broker::start() {
 	if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") {
 		host = "127.0.0.1";
 	}
+	listen_address_ = host + ":" + std::to_string(port);
 	if (!config_.advertised_listener.empty()) {
 		auto colon = config_.advertised_listener.rfind(':');
 		if (colon == std::string::npos) {
@@ -114,7 +115,12 @@ std::string Broker::start() {
 			spdlog::critical("broker network loop stopped: {}", e.what());
 		}
 	});
-	spdlog::info("broker listening on {} (data in {})", address_, config_.data_dir.string());
+	if (address_ == listen_address_) {
+		spdlog::info("broker listening on {} (data in {})", address_, config_.data_dir.string());
+	} else {
+		spdlog::info("broker listening on {}, advertised as {} (data in {})", listen_address_, address_,
+		             config_.data_dir.string());
+	}
 	return address_;
 }
 

@@ -41,11 +41,15 @@ public:
 	//! Answers pending requests, closes connections, syncs logs and joins the
 	//! thread. Idempotent.
 	void stop();
+	//! Advertised "host:port": what Metadata and FindCoordinator tell clients.
 	const std::string &address() const { return address_; }
+	//! "host:port" the listener is bound to (the port chosen for ":0").
+	const std::string &listen_address() const { return listen_address_; }
 
 private:
 	BrokerConfig config_;
 	std::string address_;
+	std::string listen_address_;
 	//! flock()ed `.lock` in the data directory, held from start() to stop().
 	storage::File data_dir_lock_;
 	std::unique_ptr<storage::LogManager> logs_;

@@ -56,8 +56,10 @@ void add_broker_command(CLI::App &root) {
 		config.offsets_retention = std::chrono::minutes(options->offsets_retention_minutes);
 		kafkaml::ShutdownSignal::install();
 		kafkaml::broker::Broker broker(config);
-		auto address = broker.start();
-		std::printf("%s\n", address.c_str());
+		broker.start();
+		// The bound address, not the advertised one: with --listen :0 it is the
+		// only place the chosen port is told.
+		std::printf("%s\n", broker.listen_address().c_str());
 		std::fflush(stdout);
 		while (!kafkaml::ShutdownSignal::wait_for(std::chrono::milliseconds(1000))) {
 		}

@@ -18,7 +18,7 @@
 // phase ends, a follower's SyncGroup in Member::awaiting_sync until the
 // leader's arrives. While parked, a member's session does not expire (its
 // connection is muted and cannot heartbeat). Dead is only reported for groups
-// that do not exist.
+// that do not exist (neither members nor committed offsets).
 //
 // Static membership (group.instance.id, JoinGroup v5+): a member that joins
 // with a known instance id and no member id replaces the old member under a
@@ -721,7 +721,8 @@ DescribedGroup Coordinator::describe_group(const std::string &group_id) const {
 	d.group_id = group_id;
 	const Group *group = find_group(group_id);
 	if (!group) {
-		d.state = state_name(GroupState::dead);
+		// A group known only by its committed offsets is Empty to Kafka, as in ListGroups.
+		d.state = state_name(offsets_.group_offsets(group_id).empty() ? GroupState::dead : GroupState::empty);
 		return d;
 	}
 	d.state = state_name(group->state);

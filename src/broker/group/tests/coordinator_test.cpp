@@ -358,6 +358,8 @@ TEST_F(CoordinatorTest, OffsetsCommitAndFetchOutsideGenerations) {
 	EXPECT_EQ(result[0].partitions[0].error_code, error::offset_metadata_too_large);
 	EXPECT_EQ(result[0].partitions[1].error_code, error::none);
 	EXPECT_EQ(coordinator.list_groups().at(0).group_id, "solo");
+	EXPECT_EQ(coordinator.list_groups().at(0).state, "Empty");
+	EXPECT_EQ(coordinator.describe_group("solo").state, "Empty") << "a group with offsets but no members is Empty";
 }
 
 TEST_F(CoordinatorTest, RetriedJoinIsAnsweredOnceAndFollowerRejoinKeepsTheGeneration) {

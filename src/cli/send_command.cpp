@@ -6,6 +6,7 @@
 #include "cli/command_registry.h"
 #include "formats/avro_schema.h"
 #include "formats/format_error.h"
+#include "formats/split.h"
 #include "formats/table.h"
 #include "stream/admin.h"
 #include "stream/data_sink.h"
@@ -146,6 +147,15 @@ void run_send(const SendOptions &options) {
 	if (!options.inference && options.deployment_id < 0) {
 		throw std::runtime_error("--deployment-id is required (the deployment that trains on this stream); "
 		                         "use --inference to send inference input without a control message");
+	}
+	if (!options.inference) {
+		// Every consumer rejects a control message with unusable rates: say so
+		// before a single record is sent.
+		try {
+			formats::compute_split(static_cast<int64_t>(table.rows), options.validation_rate, options.test_rate);
+		} catch (const formats::FormatError &e) {
+			throw std::runtime_error(std::string("--validation-rate and --test-rate: ") + e.what());
+		}
 	}
 
 	bool avro = options.format == "avro" || options.format == "AVRO";
@@ -288,9 +298,9 @@ void add_send_command(CLI::App &root) {
 	cmd->add_option("--data-scheme", options->data_scheme, "Avro schema file of the values (fields = CSV columns)");
 	cmd->add_option("--label-scheme", options->label_scheme, "Avro schema file of the labels");
 	cmd->add_option("--label-column", options->label_column, "label column name or index (default: the last)");
-	cmd->add_option("--validation-rate", options->validation_rate, "share of the stream for validation")
-	    ->check(CLI::Range(0.0, 1.0));
-	cmd->add_option("--test-rate", options->test_rate, "share of the stream for test")->check(CLI::Range(0.0, 1.0));
+	cmd->add_option("--validation-rate", options->validation_rate,
+	                "share of the stream for validation, in [0, 1); with --test-rate below 1 in sum");
+	cmd->add_option("--test-rate", options->test_rate, "share of the stream for test, in [0, 1)");
 	cmd->add_option("--description", options->description, "description of the data source");
 	cmd->add_flag("--standardize", options->standardize, "z-score every feature column before sending");
 	cmd->add_flag("--inference", options->inference, "send values only (no labels, no control message)");

@@ -5,6 +5,7 @@
 #include "formats/message_decoder.h"
 #include "stream/control_wait.h"
 #include "stream/kafka_range_reader.h"
+#include "stream/kafka_sink.h"
 #include "stream/testing/test_cluster.h"
 
 #include <gtest/gtest.h>
@@ -49,6 +50,15 @@ protected:
 		std::ifstream err(dir_ / "stderr.txt");
 		stderr_.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
 		return status;
+	}
+
+	//! The end offset of partition 0 of `topic` (0 = nothing was ever sent to it).
+	int64_t log_end(const std::string &topic) {
+		KafkaSink probe(cluster_.config());
+		int64_t low = 0, high = 0;
+		auto err = rd_kafka_query_watermark_offsets(probe.handle(), topic.c_str(), 0, &low, &high, 10000);
+		EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+		return high;
 	}
 
 	formats::Batch read_back(const formats::ControlMessage &control, bool with_label) {
@@ -131,4 +141,18 @@ TEST_F(SendRoundTrip, BadInputGivesAClearError) {
 	EXPECT_NE(stderr_.find("no column 'nosuch'"), std::string::npos) << stderr_;
 	EXPECT_NE(send("-t " + topic + " -d 1 " + (dir_ / "missing.csv").string()), 0);
 	EXPECT_NE(stderr_.find("cannot open"), std::string::npos) << stderr_;
+}
+
+TEST_F(SendRoundTrip, RatesAreCheckedBeforeAnythingIsSent) {
+	auto topic = cluster_.create_topic("rates", 1);
+	auto control_topic = cluster_.create_topic("control", 1);
+	auto arguments = " --control-topic " + control_topic + " " + csv_.string();
+	EXPECT_NE(send("-t " + topic + " -d 1 --validation-rate 0.6 --test-rate 0.6" + arguments), 0);
+	EXPECT_NE(stderr_.find("the sum must be below 1"), std::string::npos) << stderr_;
+	EXPECT_NE(send("-t " + topic + " -d 1 --validation-rate 1" + arguments), 0);
+	EXPECT_NE(stderr_.find("validation_rate must be in [0, 1)"), std::string::npos) << stderr_;
+	EXPECT_NE(send("-t " + topic + " -d 1 --test-rate -0.1" + arguments), 0);
+	EXPECT_NE(stderr_.find("test_rate must be in [0, 1)"), std::string::npos) << stderr_;
+	EXPECT_EQ(log_end(topic), 0);
+	EXPECT_EQ(log_end(control_topic), 0);
 }

@@ -71,7 +71,15 @@ TEST(KafkaRangeReader, RangesEndingOnTransactionMarkersFinish) {
 	auto config = cluster.config();
 	config.properties["transactional.id"] = topic + "-producer";
 	KafkaSink sink(config);
-	ASSERT_EQ(rd_kafka_init_transactions(sink.handle(), 30000), nullptr);
+	if (rd_kafka_error_t *error = rd_kafka_init_transactions(sink.handle(), 15000)) {
+		std::string reason = rd_kafka_error_string(error);
+		rd_kafka_error_destroy(error);
+		// The mock supports transactions, so there a failure is a failure; a
+		// cluster without them (e.g. `kafkaml broker`) cannot run this test.
+		ASSERT_FALSE(cluster.is_mock()) << "init_transactions failed on the mock cluster: " << reason;
+		GTEST_SKIP() << "the cluster at " << cluster.bootstrap()
+		             << " does not support transactions (init_transactions: " << reason << ")";
+	}
 	for (int txn = 0; txn < 2; txn++) {
 		ASSERT_EQ(rd_kafka_begin_transaction(sink.handle()), nullptr);
 		for (int i = 0; i < 3; i++) {

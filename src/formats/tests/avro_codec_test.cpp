@@ -130,3 +130,30 @@ TEST(AvroEncoder, IsTheInverseOfTheDecoder) {
 	std::string out;
 	EXPECT_THROW(encode_avro(parsed, std::span<const float>(values, 4), out), FormatError);
 }
+
+TEST(AvroSchema, ResolvesNamesAsTheSpecificationSays) {
+	// P inherits x.y from Outer, so "x.y.P" and the short "P" both name it;
+	// E has a namespace of its own and is found by its full name.
+	const char *schema = R"({"type": "record", "name": "Outer", "namespace": "x.y", "fields": [
+	  {"name": "a", "type": {"type": "record", "name": "P", "fields": [{"name": "v", "type": "float"}]}},
+	  {"name": "b", "type": "x.y.P"},
+	  {"name": "c", "type": "P"},
+	  {"name": "d", "type": {"type": "enum", "name": "E", "namespace": "z", "symbols": ["A", "B"]}},
+	  {"name": "e", "type": "z.E"},
+	  {"name": "f", "type": {"type": "record", "name": "q.Q", "fields": [
+	    {"name": "g", "type": {"type": "enum", "name": "F", "symbols": ["C"]}}]}},
+	  {"name": "h", "type": "q.F"}]})";
+	auto parsed = AvroSchema::parse(schema);
+	EXPECT_EQ(parsed.root().width, 7u);
+	EXPECT_EQ(parsed.field_names(), (std::vector<std::string>{"a.v", "b.v", "c.v", "d", "e", "f.g", "h"}));
+	// A short name is not looked up in a namespace it was not defined in.
+	try {
+		AvroSchema::parse(R"({"type": "record", "name": "R", "namespace": "n", "fields": [
+		  {"name": "a", "type": {"type": "enum", "name": "E", "namespace": "m", "symbols": ["A"]}},
+		  {"name": "b", "type": "E"}]})");
+		FAIL() << "no error";
+	} catch (const FormatError &e) {
+		EXPECT_NE(std::string(e.what()).find("unknown type 'E'"), std::string::npos) << e.what();
+		EXPECT_NE(std::string(e.what()).find("m.E"), std::string::npos) << e.what();
+	}
+}

@@ -157,3 +157,34 @@ TEST(AvroSchema, ResolvesNamesAsTheSpecificationSays) {
 		EXPECT_NE(std::string(e.what()).find("m.E"), std::string::npos) << e.what();
 	}
 }
+
+TEST(AvroEncoder, RejectsValuesTheirFieldCannotHold) {
+	auto parsed = AvroSchema::parse(R"({"type": "record", "name": "R", "fields": [
+	  {"name": "colour", "type": {"type": "enum", "name": "C", "symbols": ["RED", "GREEN"]}},
+	  {"name": "count", "type": "int"}, {"name": "big", "type": "long"}, {"name": "maybe", "type": ["null", "int"]}]})");
+	auto reject = [&](std::vector<float> values, const std::string &expected) {
+		std::string out;
+		try {
+			encode_avro(parsed, values, out);
+			ADD_FAILURE() << "no error for " << expected;
+		} catch (const FormatError &e) {
+			EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+		}
+	};
+	reject({2, 0, 0, 0}, "field 'colour': 2 is not a valid enum index (must be a whole number from 0 to 1)");
+	reject({-1, 0, 0, 0}, "field 'colour'");
+	reject({0.5f, 0, 0, 0}, "field 'colour'");
+	reject({0, 3e9f, 0, 0}, "field 'count': 3e+09 is not a valid int");
+	reject({0, NAN, 0, 0}, "field 'count'");
+	reject({0, 0, 1e19f, 0}, "field 'big'");
+	reject({0, 0, INFINITY, 0}, "field 'big'");
+	reject({0, 0, 0, 5e9f}, "field 'maybe'");
+	std::string out;
+	const float fine[] = {1, -2147483648.0f, -9.2e18f, NAN};
+	encode_avro(parsed, fine, out);
+	auto back = decode(parsed.text(), out);
+	EXPECT_EQ(back[0], 1);
+	EXPECT_EQ(back[1], -2147483648.0f);
+	EXPECT_EQ(back[2], -9.2e18f);
+	EXPECT_TRUE(std::isnan(back[3]));
+}

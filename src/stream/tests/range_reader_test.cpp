@@ -109,10 +109,36 @@ TEST(KafkaRangeReader, ARangeBeyondTheLogEndFailsClearly) {
 		while (reader.poll_batch(out, 100, std::chrono::milliseconds(200))) {
 		}
 		FAIL() << "no error";
-	} catch (const StreamError &e) {
+	} catch (const RangeError &e) {
 		EXPECT_NE(std::string(e.what()).find("beyond the end of the log"), std::string::npos) << e.what();
 	}
 	EXPECT_EQ(out.size(), 3u);
+}
+
+TEST(KafkaRangeReader, ARangeOnAPartitionOrTopicThatDoesNotExistFailsWithinItsTimeout) {
+	TestCluster cluster;
+	auto topic = cluster.create_topic("missing", 1);
+	produce(cluster.config(), topic, 0, 3, "x");
+	auto expect_failure = [&](const Range &range, const std::string &expected) {
+		KafkaRangeReader reader(cluster.config(), {range}, std::chrono::milliseconds(1500));
+		std::vector<Record> out;
+		auto started = std::chrono::steady_clock::now();
+		try {
+			while (reader.poll_batch(out, 100, std::chrono::milliseconds(200))) {
+				if (std::chrono::steady_clock::now() - started > std::chrono::seconds(20)) {
+					FAIL() << "still waiting on " << expected;
+				}
+			}
+			FAIL() << "no error for " << expected;
+		} catch (const RangeError &e) {
+			EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+		}
+		EXPECT_TRUE(out.empty());
+	};
+	expect_failure(Range{topic, 5, 0, 3}, "topic:partition " + topic + ":5 does not exist");
+	if (!cluster.is_mock()) { // the mock creates every topic it is asked about
+		expect_failure(Range{"no-such-topic-" + topic, 0, 0, 3}, "no-such-topic-" + topic + ":0 does not exist");
+	}
 }
 
 TEST(ControlWait, FindsAMessageSentBeforeOrAfterItStarted) {

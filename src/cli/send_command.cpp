@@ -36,6 +36,7 @@ struct SendOptions {
 	std::string data_scheme;
 	std::string label_scheme;
 	std::string label_column;
+	std::string labels_file;
 	double validation_rate = 0;
 	double test_rate = 0;
 	std::string description;
@@ -109,6 +110,16 @@ std::vector<size_t> columns_of_schema(const formats::AvroSchema &schema, const f
 	return columns;
 }
 
+//! Row `row`'s elements of `columns`, as the .npy stores them, into `out`.
+void gather_elements(const formats::Table &table, size_t row, const std::vector<size_t> &columns, std::string &out) {
+	size_t size = formats::dtype_size(table.dtype);
+	const char *base = table.elements.data() + row * table.width() * size;
+	out.clear();
+	for (auto column : columns) {
+		out.append(base + column * size, size);
+	}
+}
+
 class Progress {
 public:
 	explicit Progress(int64_t total) : total_(total), terminal_(isatty(STDERR_FILENO) != 0) {}
@@ -135,15 +146,36 @@ private:
 	int last_ = -1;
 };
 
+//! The dataset: a .npy by its magic (also on stdin) or name, else CSV.
+//! Errors name the file.
+formats::Table load_table(const std::string &path) {
+	std::string name = path == "-" ? "stdin" : path;
+	std::string bytes = read_file(path);
+	try {
+		auto table =
+		    formats::is_npy(bytes) || ends_with(path, ".npy") ? formats::read_npy(bytes) : formats::read_csv(bytes);
+		if (table.rows == 0) {
+			throw std::runtime_error(name + " holds no rows");
+		}
+		return table;
+	} catch (const formats::FormatError &e) {
+		throw std::runtime_error(name + ": " + e.what());
+	}
+}
+
+//! `which` is "data" or "label"; errors name the option and the file.
+formats::AvroSchema read_scheme(const std::string &path, const char *which) {
+	try {
+		return formats::AvroSchema::parse(read_file(path));
+	} catch (const formats::FormatError &e) {
+		throw std::runtime_error(std::string("the ") + which + " scheme " + path + " (--" + which +
+		                         "-scheme): " + e.what());
+	}
+}
+
 void run_send(const SendOptions &options) {
 	auto started = std::chrono::steady_clock::now();
-	std::string bytes = read_file(options.file);
-	auto table = ends_with(options.file, ".npy") ? formats::read_npy(bytes) : formats::read_csv(bytes);
-	bytes.clear();
-	bytes.shrink_to_fit();
-	if (table.rows == 0) {
-		throw std::runtime_error(options.file + " holds no rows");
-	}
+	auto table = load_table(options.file);
 	if (!options.inference && options.deployment_id < 0) {
 		throw std::runtime_error("--deployment-id is required (the deployment that trains on this stream); "
 		                         "use --inference to send inference input without a control message");
@@ -159,14 +191,45 @@ void run_send(const SendOptions &options) {
 	}
 
 	bool avro = options.format == "avro" || options.format == "AVRO";
+	// Labels of their own file (x.npy and y.npy as numpy users keep them):
+	// every column of it is the label, every column of the data a feature.
+	std::optional<formats::Table> labels;
+	if (!options.labels_file.empty()) {
+		if (avro || !options.label_column.empty() || options.inference) {
+			throw std::runtime_error("--labels goes with --format raw, without --label-column and --inference");
+		}
+		labels = load_table(options.labels_file);
+		if (labels->rows != table.rows || !labels->row_shape.empty()) {
+			throw std::runtime_error(
+			    options.labels_file + " must hold one label row (1-D, or 2-D rows x columns) per row of " +
+			    options.file + ": it has " + std::to_string(labels->rows) + " rows for " + std::to_string(table.rows));
+		}
+	}
+	if (!table.row_shape.empty()) {
+		// Rows of N-D slices have no column to take a label from.
+		if (avro || (!options.inference && !labels)) {
+			throw std::runtime_error(
+			    "a .npy of " + std::to_string(table.row_shape.size() + 1) +
+			    " dimensions is sent as RAW, one record per first-axis slice, its labels from their own file: "
+			    "add --format raw and --labels LABELS.npy (or --inference for values only)");
+		}
+		if (!options.label_column.empty()) {
+			throw std::runtime_error("--label-column picks a column of a 2-D table; a .npy of " +
+			                         std::to_string(table.row_shape.size() + 1) + " dimensions has none");
+		}
+	}
 	std::optional<formats::AvroSchema> label_scheme;
 	if (avro && !options.label_scheme.empty()) {
-		label_scheme = formats::AvroSchema::parse(read_file(options.label_scheme));
+		label_scheme = read_scheme(options.label_scheme, "label");
 	}
 	// Label columns: --label-column, else the label scheme's fields, else the
 	// last column (training) or none (inference). Features: the other columns.
 	std::vector<size_t> label_columns;
-	if (!options.label_column.empty()) {
+	if (labels) {
+		for (size_t c = 0; c < labels->width(); c++) {
+			label_columns.push_back(c);
+		}
+	} else if (!options.label_column.empty()) {
 		label_columns.push_back(table.column_index(options.label_column));
 	} else if (label_scheme) {
 		label_columns = columns_of_schema(*label_scheme, table, "label");
@@ -175,7 +238,7 @@ void run_send(const SendOptions &options) {
 	}
 	std::vector<size_t> features;
 	for (size_t c = 0; c < table.width(); c++) {
-		if (std::find(label_columns.begin(), label_columns.end(), c) == label_columns.end()) {
+		if (labels || std::find(label_columns.begin(), label_columns.end(), c) == label_columns.end()) {
 			features.push_back(c);
 		}
 	}
@@ -215,10 +278,11 @@ void run_send(const SendOptions &options) {
 	}
 
 	std::unique_ptr<stream::DataSink> sink;
+	bool send_elements = false; //!< the .npy's bytes as they are, not through float
 	if (avro) {
 		auto data_scheme = options.data_scheme.empty()
 		                       ? formats::AvroSchema::parse(float_record_schema("data", table, features))
-		                       : formats::AvroSchema::parse(read_file(options.data_scheme));
+		                       : read_scheme(options.data_scheme, "data");
 		if (!options.data_scheme.empty()) {
 			features = columns_of_schema(data_scheme, table, "data");
 		}
@@ -230,9 +294,14 @@ void run_send(const SendOptions &options) {
 		}
 		sink = std::make_unique<stream::AvroSink>(sink_options, std::move(data_scheme), std::move(label_scheme));
 	} else if (options.format == "raw" || options.format == "RAW") {
-		sink = std::make_unique<stream::RawSink>(sink_options, formats::DType::Float32,
-		                                         formats::Shape{{static_cast<int64_t>(features.size())}},
-		                                         formats::DType::Float32, formats::Shape{});
+		// A .npy goes in its own dtype (z-scores are not integers, so they
+		// go as float32); CSV values as float32.
+		send_elements = !table.elements.empty() && !options.standardize && (!labels || !labels->elements.empty());
+		auto type = send_elements ? table.dtype : formats::DType::Float32;
+		auto label_type = send_elements && labels ? labels->dtype : type;
+		formats::Shape reshape{table.row_shape.empty() ? std::vector<int64_t>{static_cast<int64_t>(features.size())}
+		                                               : table.row_shape};
+		sink = std::make_unique<stream::RawSink>(sink_options, type, std::move(reshape), label_type, formats::Shape{});
 	} else {
 		throw std::runtime_error("--format must be raw or avro, got '" + options.format + "'");
 	}
@@ -259,15 +328,24 @@ void run_send(const SendOptions &options) {
 	Progress progress(static_cast<int64_t>(table.rows));
 	std::vector<float> row(features.size());
 	std::vector<float> label_row(label_columns.size());
+	std::string value, key;
+	const formats::Table &label_table = labels ? *labels : table;
 	for (size_t r = 0; r < table.rows; r++) {
-		for (size_t i = 0; i < features.size(); i++) {
-			size_t c = features[i];
-			row[i] = options.standardize ? static_cast<float>((table.at(r, c) - mean[c]) / scale[c]) : table.at(r, c);
+		if (send_elements) {
+			gather_elements(table, r, features, value);
+			gather_elements(label_table, r, label_columns, key);
+			sink->send_encoded(value, label_columns.empty() ? std::nullopt : std::optional<std::string_view>(key));
+		} else {
+			for (size_t i = 0; i < features.size(); i++) {
+				size_t c = features[i];
+				row[i] =
+				    options.standardize ? static_cast<float>((table.at(r, c) - mean[c]) / scale[c]) : table.at(r, c);
+			}
+			for (size_t i = 0; i < label_columns.size(); i++) {
+				label_row[i] = label_table.at(r, label_columns[i]);
+			}
+			sink->send(row, label_row);
 		}
-		for (size_t i = 0; i < label_columns.size(); i++) {
-			label_row[i] = table.at(r, label_columns[i]);
-		}
-		sink->send(row, label_row);
 		if ((r & 255) == 0 || r + 1 == table.rows) {
 			progress.update(static_cast<int64_t>(r + 1));
 		}
@@ -275,7 +353,9 @@ void run_send(const SendOptions &options) {
 	std::string summary;
 	if (options.inference) {
 		sink->flush();
-		summary = "sent " + std::to_string(sink->delivered()) + " inference records to " + options.topic;
+		// No control message carries the format: the inference's input_config must say it.
+		summary = "sent " + std::to_string(sink->delivered()) + " inference records to " + options.topic + " (" +
+		          sink->input_format() + " " + sink->input_config().dump() + ")";
 	} else {
 		auto control = sink->send_control();
 		summary = "sent " + std::to_string(control.total_msg) + " records (" +
@@ -297,6 +377,9 @@ void add_send_command(CLI::App &root) {
 	cmd->add_option("--format,-f", options->format, "raw or avro")->capture_default_str();
 	cmd->add_option("--data-scheme", options->data_scheme, "Avro schema file of the values (fields = CSV columns)");
 	cmd->add_option("--label-scheme", options->label_scheme, "Avro schema file of the labels");
+	cmd->add_option("--labels", options->labels_file,
+	                "RAW: the labels from their own file (.npy or CSV, one row per row of FILE), e.g. with an N-D "
+	                ".npy");
 	cmd->add_option("--label-column", options->label_column, "label column name or index (default: the last)");
 	cmd->add_option("--validation-rate", options->validation_rate,
 	                "share of the stream for validation, in [0, 1); with --test-rate below 1 in sum");
@@ -307,7 +390,7 @@ void add_send_command(CLI::App &root) {
 	cmd->add_option("--control-topic", options->control_topic, "control topic")->capture_default_str();
 	cmd->add_option("--partitions", options->partitions, "partitions to spread rows over: 0,1,2 or all (default 0)");
 	cmd->add_option("--kafka-property,-X", options->properties, "librdkafka property name=value (repeatable)");
-	cmd->add_option("file", options->file, "FILE.csv, FILE.npy, or - for CSV on stdin")->required();
+	cmd->add_option("file", options->file, "FILE.csv, FILE.npy, or - for either on stdin")->required();
 	cmd->callback([options] { run_send(*options); });
 }
 

@@ -52,6 +52,9 @@ public:
 	int64_t delivered() const { return delivered_; }
 	//! Ranges acknowledged so far, one per partition, in partition order.
 	std::vector<formats::Range> ranges() const;
+	//! What the control message says of the format ("RAW", {"data_type": ...}).
+	const std::string &input_format() const { return input_format_; }
+	const nlohmann::json &input_config() const { return input_config_; }
 
 protected:
 	DataSink(DataSinkOptions options, std::string input_format, nlohmann::json input_config,

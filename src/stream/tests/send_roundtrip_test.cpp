@@ -52,6 +52,30 @@ protected:
 		return status;
 	}
 
+	//! Writes a .npy (format 1.0) of `descr` and `shape` holding `data`.
+	std::filesystem::path write_npy(const std::string &name, const std::string &descr, const std::string &shape,
+	                                const void *data, size_t size) {
+		std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+		dict.resize(((dict.size() + 11) / 64 + 1) * 64 - 11, ' '); // magic + header end on a 64-byte boundary
+		dict += '\n';
+		std::string bytes("\x93NUMPY\x01\x00", 8);
+		bytes.push_back(static_cast<char>(dict.size() & 0xff));
+		bytes.push_back(static_cast<char>(dict.size() >> 8));
+		bytes += dict;
+		bytes.append(static_cast<const char *>(data), size);
+		auto path = dir_ / name;
+		std::ofstream(path, std::ios::binary) << bytes;
+		return path;
+	}
+
+	std::vector<Record> read_records(const std::vector<formats::Range> &ranges) {
+		KafkaRangeReader reader(cluster_.config(), ranges, std::chrono::seconds(10));
+		std::vector<Record> records;
+		while (reader.poll_batch(records, 100, std::chrono::milliseconds(500))) {
+		}
+		return records;
+	}
+
 	//! The end offset of partition 0 of `topic` (0 = nothing was ever sent to it).
 	int64_t log_end(const std::string &topic) {
 		KafkaSink probe(cluster_.config());
@@ -63,12 +87,8 @@ protected:
 
 	formats::Batch read_back(const formats::ControlMessage &control, bool with_label) {
 		auto decoder = formats::MessageDecoder::from_config(control.input_format, control.input_config);
-		KafkaRangeReader reader(cluster_.config(), control.ranges, std::chrono::seconds(10));
-		std::vector<Record> records;
-		while (reader.poll_batch(records, 100, std::chrono::milliseconds(500))) {
-		}
 		formats::Batch batch;
-		for (const auto &record : records) {
+		for (const auto &record : read_records(control.ranges)) {
 			decoder.decode(record.view(), batch, with_label);
 		}
 		return batch;
@@ -155,4 +175,70 @@ TEST_F(SendRoundTrip, RatesAreCheckedBeforeAnythingIsSent) {
 	EXPECT_NE(stderr_.find("test_rate must be in [0, 1)"), std::string::npos) << stderr_;
 	EXPECT_EQ(log_end(topic), 0);
 	EXPECT_EQ(log_end(control_topic), 0);
+}
+
+TEST_F(SendRoundTrip, NpyOnStdinGoesInItsOwnDtypeUnchanged) {
+	auto topic = cluster_.create_topic("npy", 1);
+	auto control_topic = cluster_.create_topic("control", 1);
+	// 2^53 + 1 has no float (nor double) equal: only the bytes as they are keep it.
+	const int64_t rows[3][3] = {{(int64_t(1) << 53) + 1, -2, 0}, {3, 4, 1}, {5, 6, 0}};
+	auto npy = write_npy("rows.bin", "<i8", "(3, 3)", rows, sizeof(rows));
+	ASSERT_EQ(send("-t " + topic + " -d 8 --control-topic " + control_topic + " - < " + npy.string()), 0) << stderr_;
+	auto control = wait_for_control_message(cluster_.config(), control_topic, 8, std::chrono::seconds(30));
+	EXPECT_EQ(control.input_config.value("data_type", ""), "int64");
+	EXPECT_EQ(control.input_config.value("label_type", ""), "int64");
+	EXPECT_EQ(control.input_config.value("data_reshape", ""), "2");
+	auto records = read_records(control.ranges);
+	ASSERT_EQ(records.size(), 3u);
+	EXPECT_EQ(records[0].value, std::string(reinterpret_cast<const char *>(rows[0]), 16));
+	EXPECT_EQ(*records[1].key, std::string(reinterpret_cast<const char *>(&rows[1][2]), 8));
+}
+
+TEST_F(SendRoundTrip, NDArraysGoOneSliceARecordWithTheirReshape) {
+	auto topic = cluster_.create_topic("images", 1);
+	auto control_topic = cluster_.create_topic("control", 1);
+	const uint8_t images[3][2][2] = {{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}, {{9, 10}, {11, 12}}};
+	const bool classes[3] = {true, false, true};
+	auto x = write_npy("x.npy", "|u1", "(3, 2, 2)", images, sizeof(images));
+	auto y = write_npy("y.npy", "|b1", "(3,)", classes, sizeof(classes));
+	EXPECT_NE(send("-t " + topic + " -d 9 " + x.string()), 0);
+	EXPECT_NE(stderr_.find("--labels LABELS.npy"), std::string::npos) << stderr_;
+	ASSERT_EQ(
+	    send("-t " + topic + " -d 9 --control-topic " + control_topic + " --labels " + y.string() + " " + x.string()),
+	    0)
+	    << stderr_;
+	auto control = wait_for_control_message(cluster_.config(), control_topic, 9, std::chrono::seconds(30));
+	EXPECT_EQ(control.input_config.value("data_type", ""), "uint8");
+	EXPECT_EQ(control.input_config.value("data_reshape", ""), "2 2");
+	EXPECT_EQ(control.input_config.value("label_type", ""), "bool");
+	auto batch = read_back(control, true);
+	ASSERT_EQ(batch.rows, 3u);
+	EXPECT_EQ(batch.feature_width, 4u);
+	EXPECT_EQ(batch.features[4 * 2 + 3], 12);
+	EXPECT_EQ(batch.labels, (std::vector<float>{1, 0, 1}));
+
+	auto inputs = cluster_.create_topic("images-in", 1);
+	ASSERT_EQ(send("-t " + inputs + " --inference " + x.string()), 0) << stderr_;
+	EXPECT_NE(stderr_.find("\"data_reshape\":\"2 2\""), std::string::npos) << stderr_; // what the inference needs
+	EXPECT_EQ(log_end(inputs), 3);
+}
+
+TEST_F(SendRoundTrip, InputErrorsNameTheFile) {
+	auto topic = cluster_.create_topic("named", 1);
+	std::ofstream(dir_ / "bad.csv") << "a,b,label\n1,2,0\n3,x,1\n";
+	EXPECT_NE(send("-t " + topic + " -d 1 " + (dir_ / "bad.csv").string()), 0);
+	EXPECT_NE(stderr_.find("bad.csv: line 3, column 'b' (index 1): 'x' is not a number"), std::string::npos) << stderr_;
+	std::ofstream(dir_ / "data.avsc") << R"({"type": "record", "name": "D", "fields": [{"name": "a", "type": "P"}]})";
+	EXPECT_NE(send("-t " + topic + " -d 1 --format avro --data-scheme " + (dir_ / "data.avsc").string() + " " +
+	               csv_.string()),
+	          0);
+	EXPECT_NE(stderr_.find("the data scheme " + (dir_ / "data.avsc").string() + " (--data-scheme): "),
+	          std::string::npos)
+	    << stderr_;
+	EXPECT_NE(stderr_.find("unknown type 'P'"), std::string::npos) << stderr_;
+	EXPECT_NE(send("-t " + topic + " -d 1 --format avro --label-scheme " + (dir_ / "data.avsc").string() + " " +
+	               csv_.string()),
+	          0);
+	EXPECT_NE(stderr_.find("the label scheme "), std::string::npos) << stderr_;
+	EXPECT_EQ(log_end(topic), 0);
 }

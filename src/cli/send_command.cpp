@@ -37,6 +37,7 @@ struct SendOptions {
 	std::string label_scheme;
 	std::string label_column;
 	std::string labels_file;
+	std::vector<std::string> ignore_columns;
 	double validation_rate = 0;
 	double test_rate = 0;
 	std::string description;
@@ -120,6 +121,102 @@ void gather_elements(const formats::Table &table, size_t row, const std::vector<
 	}
 }
 
+std::string column_list(const formats::Table &table, const std::vector<size_t> &columns) {
+	std::string text;
+	for (auto column : columns) {
+		text += (text.empty() ? "'" : ", '") + table.columns[column] + "'";
+	}
+	return text;
+}
+
+//! Which columns of the file are features and which the label: a column is
+//! one or the other (or left out by --ignore-columns), never both, never
+//! silently dropped.
+struct Columns {
+	std::vector<size_t> features;
+	std::vector<size_t> labels; //!< columns of `labels` when given, else of the file
+};
+
+//! The label: --labels' columns, else --label-column, else the label
+//! scheme's fields; else, with a data scheme, the one column it does not
+//! name, and without one, the last column (training only). Features: the
+//! data scheme's fields, else every other column. Thread: any (pure).
+Columns choose_columns(const SendOptions &options, const formats::Table &table, const formats::AvroSchema *data_scheme,
+                       const formats::AvroSchema *label_scheme, const formats::Table *labels) {
+	auto has = [](const std::vector<size_t> &list, size_t column) {
+		return std::find(list.begin(), list.end(), column) != list.end();
+	};
+	std::vector<size_t> ignored;
+	for (const auto &name : options.ignore_columns) {
+		ignored.push_back(table.column_index(name));
+	}
+	Columns out;
+	if (labels) {
+		for (size_t c = 0; c < labels->width(); c++) {
+			out.labels.push_back(c);
+		}
+	} else if (!options.label_column.empty()) {
+		out.labels.push_back(table.column_index(options.label_column));
+	} else if (label_scheme) {
+		out.labels = columns_of_schema(*label_scheme, table, "label");
+	}
+	// The columns neither a feature, the label nor ignored.
+	auto left = [&] {
+		std::vector<size_t> rest;
+		for (size_t c = 0; c < table.width(); c++) {
+			if (!has(out.features, c) && (labels || !has(out.labels, c)) && !has(ignored, c)) {
+				rest.push_back(c);
+			}
+		}
+		return rest;
+	};
+	bool needs_label = !options.inference && out.labels.empty();
+	if (data_scheme) {
+		out.features = columns_of_schema(*data_scheme, table, "data");
+		for (auto column : labels ? std::vector<size_t>{} : out.labels) {
+			if (has(out.features, column)) {
+				throw std::runtime_error("column '" + table.columns[column] +
+				                         "' is a field of the data scheme, so it cannot also be the label; name the "
+				                         "label with --label-column");
+			}
+		}
+		auto rest = left();
+		if (needs_label && rest.size() == 1) {
+			out.labels = rest;
+		} else if (needs_label && rest.empty()) {
+			throw std::runtime_error("every column of " + options.file +
+			                         " is a field of the data scheme, so none is left for the label; add the label "
+			                         "column to the file, or name one with --label-column");
+		} else if (needs_label) {
+			throw std::runtime_error("the data scheme leaves the columns " + column_list(table, rest) +
+			                         "; say which is the label with --label-column (and leave the others out with "
+			                         "--ignore-columns)");
+		}
+	} else {
+		auto rest = left();
+		if (needs_label && !rest.empty()) {
+			out.labels.push_back(rest.back()); // the original's CSVs end with their label
+		}
+		out.features = left();
+	}
+	if (auto rest = left(); !rest.empty()) {
+		throw std::runtime_error((rest.size() == 1 ? "the column " + column_list(table, rest) + " is"
+		                                           : "the columns " + column_list(table, rest) + " are") +
+		                         " neither a field of the data scheme nor the label; name it in the scheme, or "
+		                         "leave it out with --ignore-columns");
+	}
+	if (out.features.empty() && !options.inference) {
+		throw std::runtime_error(options.file +
+		                         (table.width() == 1 ? " has a single column" : " has no feature column") +
+		                         ": training needs feature columns besides the label column; use --inference to "
+		                         "send values only");
+	}
+	if (out.features.empty()) {
+		throw std::runtime_error("no column of " + options.file + " is left to send");
+	}
+	return out;
+}
+
 class Progress {
 public:
 	explicit Progress(int64_t total) : total_(total), terminal_(isatty(STDERR_FILENO) != 0) {}
@@ -191,6 +288,12 @@ void run_send(const SendOptions &options) {
 	}
 
 	bool avro = options.format == "avro" || options.format == "AVRO";
+	if (!avro && options.format != "raw" && options.format != "RAW") {
+		throw std::runtime_error("--format must be raw or avro, got '" + options.format + "'");
+	}
+	if (!avro && (!options.data_scheme.empty() || !options.label_scheme.empty())) {
+		throw std::runtime_error("--data-scheme and --label-scheme are Avro schemas: add --format avro");
+	}
 	// Labels of their own file (x.npy and y.npy as numpy users keep them):
 	// every column of it is the label, every column of the data a feature.
 	std::optional<formats::Table> labels;
@@ -218,30 +321,16 @@ void run_send(const SendOptions &options) {
 			                         std::to_string(table.row_shape.size() + 1) + " dimensions has none");
 		}
 	}
-	std::optional<formats::AvroSchema> label_scheme;
+	std::optional<formats::AvroSchema> data_scheme, label_scheme;
+	if (avro && !options.data_scheme.empty()) {
+		data_scheme = read_scheme(options.data_scheme, "data");
+	}
 	if (avro && !options.label_scheme.empty()) {
 		label_scheme = read_scheme(options.label_scheme, "label");
 	}
-	// Label columns: --label-column, else the label scheme's fields, else the
-	// last column (training) or none (inference). Features: the other columns.
-	std::vector<size_t> label_columns;
-	if (labels) {
-		for (size_t c = 0; c < labels->width(); c++) {
-			label_columns.push_back(c);
-		}
-	} else if (!options.label_column.empty()) {
-		label_columns.push_back(table.column_index(options.label_column));
-	} else if (label_scheme) {
-		label_columns = columns_of_schema(*label_scheme, table, "label");
-	} else if (!options.inference && table.width() > 1) {
-		label_columns.push_back(table.width() - 1);
-	}
-	std::vector<size_t> features;
-	for (size_t c = 0; c < table.width(); c++) {
-		if (labels || std::find(label_columns.begin(), label_columns.end(), c) == label_columns.end()) {
-			features.push_back(c);
-		}
-	}
+	auto [features, label_columns] =
+	    choose_columns(options, table, data_scheme ? &*data_scheme : nullptr, label_scheme ? &*label_scheme : nullptr,
+	                   labels ? &*labels : nullptr);
 
 	stream::DataSinkOptions sink_options;
 	sink_options.kafka.bootstrap_servers = options.bootstrap_servers;
@@ -280,11 +369,8 @@ void run_send(const SendOptions &options) {
 	std::unique_ptr<stream::DataSink> sink;
 	bool send_elements = false; //!< the .npy's bytes as they are, not through float
 	if (avro) {
-		auto data_scheme = options.data_scheme.empty()
-		                       ? formats::AvroSchema::parse(float_record_schema("data", table, features))
-		                       : read_scheme(options.data_scheme, "data");
-		if (!options.data_scheme.empty()) {
-			features = columns_of_schema(data_scheme, table, "data");
+		if (!data_scheme) {
+			data_scheme = formats::AvroSchema::parse(float_record_schema("data", table, features));
 		}
 		if (!label_scheme && !label_columns.empty()) {
 			label_scheme = formats::AvroSchema::parse(float_record_schema("label", table, label_columns));
@@ -292,8 +378,8 @@ void run_send(const SendOptions &options) {
 		if (!label_scheme) {
 			label_columns.clear();
 		}
-		sink = std::make_unique<stream::AvroSink>(sink_options, std::move(data_scheme), std::move(label_scheme));
-	} else if (options.format == "raw" || options.format == "RAW") {
+		sink = std::make_unique<stream::AvroSink>(sink_options, std::move(*data_scheme), std::move(label_scheme));
+	} else {
 		// A .npy goes in its own dtype (z-scores are not integers, so they
 		// go as float32); CSV values as float32.
 		send_elements = !table.elements.empty() && !options.standardize && (!labels || !labels->elements.empty());
@@ -302,8 +388,6 @@ void run_send(const SendOptions &options) {
 		formats::Shape reshape{table.row_shape.empty() ? std::vector<int64_t>{static_cast<int64_t>(features.size())}
 		                                               : table.row_shape};
 		sink = std::make_unique<stream::RawSink>(sink_options, type, std::move(reshape), label_type, formats::Shape{});
-	} else {
-		throw std::runtime_error("--format must be raw or avro, got '" + options.format + "'");
 	}
 	if (options.inference) {
 		label_columns.clear();
@@ -380,7 +464,13 @@ void add_send_command(CLI::App &root) {
 	cmd->add_option("--labels", options->labels_file,
 	                "RAW: the labels from their own file (.npy or CSV, one row per row of FILE), e.g. with an N-D "
 	                ".npy");
-	cmd->add_option("--label-column", options->label_column, "label column name or index (default: the last)");
+	cmd->add_option("--label-column", options->label_column,
+	                "label column, by name or 0-based index (default: the label scheme's fields; else the one column "
+	                "the data scheme leaves; else the last column)");
+	cmd->add_option("--ignore-columns", options->ignore_columns,
+	                "columns to leave out, by name or 0-based index (a,b): every other column must be a feature or "
+	                "the label")
+	    ->delimiter(',');
 	cmd->add_option("--validation-rate", options->validation_rate,
 	                "share of the stream for validation, in [0, 1); with --test-rate below 1 in sum");
 	cmd->add_option("--test-rate", options->test_rate, "share of the stream for test, in [0, 1)");

@@ -242,3 +242,60 @@ TEST_F(SendRoundTrip, InputErrorsNameTheFile) {
 	EXPECT_NE(stderr_.find("the label scheme "), std::string::npos) << stderr_;
 	EXPECT_EQ(log_end(topic), 0);
 }
+
+TEST_F(SendRoundTrip, AColumnIsAFeatureOrTheLabelNeverBoth) {
+	auto topic = cluster_.create_topic("columns", 1);
+	auto control_topic = cluster_.create_topic("control", 1);
+	auto csv = dir_ / "label-first.csv";
+	std::ofstream(csv) << "label,a,b\n0,1,2\n1,3,4\n1,5,6\n";
+	auto scheme = [&](const std::string &name, const std::string &fields) {
+		std::ofstream(dir_ / name) << R"({"type": "record", "name": "D", "fields": [)" + fields + "]}";
+		return (dir_ / name).string();
+	};
+	auto ab = scheme("ab.avsc", R"({"name": "a", "type": "float"}, {"name": "b", "type": "float"})");
+	auto a = scheme("a.avsc", R"({"name": "a", "type": "float"})");
+	auto avro = "-t " + topic + " -d 4 --format avro --control-topic " + control_topic + " ";
+
+	// The last column is a field of the data scheme: the label is the one column the scheme leaves.
+	ASSERT_EQ(send(avro + "--data-scheme " + ab + " " + csv.string()), 0) << stderr_;
+	auto control = wait_for_control_message(cluster_.config(), control_topic, 4, std::chrono::seconds(30));
+	auto batch = read_back(control, true);
+	ASSERT_EQ(batch.rows, 3u);
+	EXPECT_EQ(batch.features, (std::vector<float>{1, 2, 3, 4, 5, 6}));
+	EXPECT_EQ(batch.labels, (std::vector<float>{0, 1, 1}));
+	auto sent = log_end(topic);
+
+	EXPECT_NE(send(avro + "--data-scheme " + a + " " + csv.string()), 0);
+	EXPECT_NE(stderr_.find("the data scheme leaves the columns 'label', 'b'; say which is the label with "
+	                       "--label-column"),
+	          std::string::npos)
+	    << stderr_;
+	EXPECT_NE(send(avro + "--data-scheme " + ab + " --label-column b " + csv.string()), 0);
+	EXPECT_NE(stderr_.find("column 'b' is a field of the data scheme, so it cannot also be the label"),
+	          std::string::npos)
+	    << stderr_;
+	EXPECT_NE(send(avro + "--data-scheme " + a + " --label-column label " + csv.string()), 0);
+	EXPECT_NE(stderr_.find("the column 'b' is neither a field of the data scheme nor the label"), std::string::npos)
+	    << stderr_;
+	EXPECT_EQ(log_end(topic), sent); // nothing sent by the refused ones
+	ASSERT_EQ(send(avro + "--data-scheme " + a + " --label-column label --ignore-columns b " + csv.string()), 0)
+	    << stderr_;
+}
+
+TEST_F(SendRoundTrip, ASingleColumnIsRefusedForTraining) {
+	auto topic = cluster_.create_topic("single", 1);
+	auto csv = dir_ / "single.csv";
+	std::ofstream(csv) << "x\n1\n2\n";
+	EXPECT_NE(send("-t " + topic + " -d 2 " + csv.string()), 0);
+	EXPECT_NE(stderr_.find("single.csv has a single column: training needs feature columns besides the label "
+	                       "column; use --inference to send values only"),
+	          std::string::npos)
+	    << stderr_;
+	const float values[2] = {1, 2};
+	auto npy = write_npy("single.npy", "<f4", "(2,)", values, sizeof(values));
+	EXPECT_NE(send("-t " + topic + " -d 2 " + npy.string()), 0);
+	EXPECT_NE(stderr_.find("has a single column"), std::string::npos) << stderr_;
+	EXPECT_EQ(log_end(topic), 0);
+	ASSERT_EQ(send("-t " + topic + " --inference " + npy.string()), 0) << stderr_;
+	EXPECT_EQ(log_end(topic), 2);
+}

@@ -12,6 +12,8 @@
 #include "stream/data_sink.h"
 #include "stream/stream_error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -42,6 +44,8 @@ struct SendOptions {
 	double test_rate = 0;
 	std::string description;
 	bool standardize = false;
+	std::string standardize_from;
+	std::string save_standardization;
 	bool inference = false;
 	std::string control_topic = "control";
 	std::string partitions;
@@ -217,6 +221,105 @@ Columns choose_columns(const SendOptions &options, const formats::Table &table, 
 	return out;
 }
 
+//! Refuses an empty (NaN) feature cell unless its field takes null: a
+//! z-score of nothing would be NaN where the schema promises a number.
+void check_missing(const formats::Table &table, const std::vector<size_t> &features, const std::vector<bool> &nullable,
+                   const std::string &file) {
+	for (size_t r = 0; r < table.rows; r++) {
+		for (size_t i = 0; i < features.size(); i++) {
+			size_t c = features[i];
+			if (!std::isnan(table.at(r, c)) || nullable[i]) {
+				continue;
+			}
+			std::string where =
+			    table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(table.lines[r]);
+			throw std::runtime_error(file + ": " + where + ", column '" + table.columns[c] + "' (index " +
+			                         std::to_string(c) +
+			                         ") is empty; --standardize needs every feature value: fill it in, or give the "
+			                         "field a type of [\"null\", ...] in the data scheme to send it as null");
+		}
+	}
+}
+
+//! z-scores of the feature columns (population std, as sklearn's
+//! StandardScaler), computed from a file or read from one that an earlier
+//! send saved, so that inference inputs use the training statistics.
+//! Missing (NaN) cells count in neither mean nor std, and stay NaN.
+//! Thread: plain data.
+struct Standardization {
+	std::vector<double> mean;  //!< per table column
+	std::vector<double> scale; //!< per table column; 1 where the column is constant
+
+	float apply(size_t column, float value) const { return static_cast<float>((value - mean[column]) / scale[column]); }
+
+	static Standardization of(const formats::Table &table, const std::vector<size_t> &features) {
+		Standardization out{std::vector<double>(table.width(), 0.0), std::vector<double>(table.width(), 1.0)};
+		for (auto c : features) {
+			double sum = 0, sum_sq = 0;
+			size_t count = 0;
+			for (size_t r = 0; r < table.rows; r++) {
+				double v = table.at(r, c);
+				if (std::isnan(v)) {
+					continue;
+				}
+				sum += v;
+				sum_sq += v * v;
+				count++;
+			}
+			if (count == 0) {
+				throw std::runtime_error("column '" + table.columns[c] + "' has no value to standardize");
+			}
+			out.mean[c] = sum / static_cast<double>(count);
+			double variance = sum_sq / static_cast<double>(count) - out.mean[c] * out.mean[c];
+			out.scale[c] = variance > 1e-24 ? std::sqrt(variance) : 1.0;
+		}
+		return out;
+	}
+
+	//! {"columns": {"age": {"mean": 56.1, "std": 15.2}, ...}}
+	void save(const std::string &path, const formats::Table &table, const std::vector<size_t> &features) const {
+		nlohmann::json columns = nlohmann::json::object();
+		for (auto c : features) {
+			columns[table.columns[c]] = {{"mean", mean[c]}, {"std", scale[c]}};
+		}
+		std::ofstream out(path);
+		out << nlohmann::json{{"columns", columns}}.dump(2) << "\n";
+		if (!out) {
+			throw std::runtime_error("cannot write " + path + " (--save-standardization): check the path");
+		}
+	}
+
+	static Standardization load(const std::string &path, const formats::Table &table,
+	                            const std::vector<size_t> &features) {
+		nlohmann::json saved;
+		try {
+			saved = nlohmann::json::parse(read_file(path)).at("columns");
+		} catch (const nlohmann::json::exception &e) {
+			throw std::runtime_error(path +
+			                         " (--standardize-from) is not what --save-standardization writes: " + e.what());
+		}
+		Standardization out{std::vector<double>(table.width(), 0.0), std::vector<double>(table.width(), 1.0)};
+		for (auto c : features) {
+			auto column = std::find_if(saved.items().begin(), saved.items().end(), [&](const auto &item) {
+				return strcasecmp(item.key().c_str(), table.columns[c].c_str()) == 0;
+			});
+			if (column == saved.items().end()) {
+				throw std::runtime_error(path + " (--standardize-from) has no statistics of column '" +
+				                         table.columns[c] + "'; save them from a file with the same feature columns");
+			}
+			const auto &stats = column.value();
+			if (!stats.contains("mean") || !stats["mean"].is_number() || !stats.contains("std") ||
+			    !stats["std"].is_number() || !(stats["std"].get<double>() > 0)) {
+				throw std::runtime_error(path + " (--standardize-from): column '" + column.key() +
+				                         "' needs a number \"mean\" and a positive \"std\"");
+			}
+			out.mean[c] = stats["mean"].get<double>();
+			out.scale[c] = stats["std"].get<double>();
+		}
+		return out;
+	}
+};
+
 class Progress {
 public:
 	explicit Progress(int64_t total) : total_(total), terminal_(isatty(STDERR_FILENO) != 0) {}
@@ -243,10 +346,15 @@ private:
 	int last_ = -1;
 };
 
+//! How errors name an input file.
+std::string display_name(const std::string &path) {
+	return path == "-" ? "stdin" : path;
+}
+
 //! The dataset: a .npy by its magic (also on stdin) or name, else CSV.
 //! Errors name the file.
 formats::Table load_table(const std::string &path) {
-	std::string name = path == "-" ? "stdin" : path;
+	std::string name = display_name(path);
 	std::string bytes = read_file(path);
 	try {
 		auto table =
@@ -332,6 +440,24 @@ void run_send(const SendOptions &options) {
 	    choose_columns(options, table, data_scheme ? &*data_scheme : nullptr, label_scheme ? &*label_scheme : nullptr,
 	                   labels ? &*labels : nullptr);
 
+	bool standardize = options.standardize || !options.standardize_from.empty();
+	if (!options.save_standardization.empty() && !standardize) {
+		throw std::runtime_error("--save-standardization writes the statistics of --standardize: add it");
+	}
+	Standardization scaling;
+	if (standardize) {
+		std::vector<bool> nullable(features.size(), false);
+		if (data_scheme) {
+			nullable = data_scheme->nullable_fields();
+		}
+		check_missing(table, features, nullable, display_name(options.file));
+		scaling = options.standardize_from.empty() ? Standardization::of(table, features)
+		                                           : Standardization::load(options.standardize_from, table, features);
+		if (!options.save_standardization.empty()) {
+			scaling.save(options.save_standardization, table, features);
+		}
+	}
+
 	stream::DataSinkOptions sink_options;
 	sink_options.kafka.bootstrap_servers = options.bootstrap_servers;
 	for (const auto &property : options.properties) {
@@ -382,7 +508,7 @@ void run_send(const SendOptions &options) {
 	} else {
 		// A .npy goes in its own dtype (z-scores are not integers, so they
 		// go as float32); CSV values as float32.
-		send_elements = !table.elements.empty() && !options.standardize && (!labels || !labels->elements.empty());
+		send_elements = !table.elements.empty() && !standardize && (!labels || !labels->elements.empty());
 		auto type = send_elements ? table.dtype : formats::DType::Float32;
 		auto label_type = send_elements && labels ? labels->dtype : type;
 		formats::Shape reshape{table.row_shape.empty() ? std::vector<int64_t>{static_cast<int64_t>(features.size())}
@@ -391,22 +517,6 @@ void run_send(const SendOptions &options) {
 	}
 	if (options.inference) {
 		label_columns.clear();
-	}
-
-	// Standardize: z-score each feature column (population std, as sklearn's StandardScaler).
-	std::vector<double> mean(table.width(), 0.0), scale(table.width(), 1.0);
-	if (options.standardize) {
-		for (auto c : features) {
-			double sum = 0, sum_sq = 0;
-			for (size_t r = 0; r < table.rows; r++) {
-				double v = table.at(r, c);
-				sum += v;
-				sum_sq += v * v;
-			}
-			mean[c] = sum / static_cast<double>(table.rows);
-			double variance = sum_sq / static_cast<double>(table.rows) - mean[c] * mean[c];
-			scale[c] = variance > 1e-24 ? std::sqrt(variance) : 1.0;
-		}
 	}
 
 	Progress progress(static_cast<int64_t>(table.rows));
@@ -422,8 +532,7 @@ void run_send(const SendOptions &options) {
 		} else {
 			for (size_t i = 0; i < features.size(); i++) {
 				size_t c = features[i];
-				row[i] =
-				    options.standardize ? static_cast<float>((table.at(r, c) - mean[c]) / scale[c]) : table.at(r, c);
+				row[i] = standardize ? scaling.apply(c, table.at(r, c)) : table.at(r, c);
 			}
 			for (size_t i = 0; i < label_columns.size(); i++) {
 				label_row[i] = label_table.at(r, label_columns[i]);
@@ -475,7 +584,14 @@ void add_send_command(CLI::App &root) {
 	                "share of the stream for validation, in [0, 1); with --test-rate below 1 in sum");
 	cmd->add_option("--test-rate", options->test_rate, "share of the stream for test, in [0, 1)");
 	cmd->add_option("--description", options->description, "description of the data source");
-	cmd->add_flag("--standardize", options->standardize, "z-score every feature column before sending");
+	cmd->add_flag("--standardize", options->standardize,
+	              "z-score every feature column before sending, with this file's mean and std (empty cells: an "
+	              "error, or null where the data scheme's field takes null)");
+	cmd->add_option("--save-standardization", options->save_standardization,
+	                "with --standardize: write the mean and std used to this JSON file");
+	cmd->add_option("--standardize-from", options->standardize_from,
+	                "z-score with the mean and std a training send saved (--save-standardization), e.g. for "
+	                "inference inputs");
 	cmd->add_flag("--inference", options->inference, "send values only (no labels, no control message)");
 	cmd->add_option("--control-topic", options->control_topic, "control topic")->capture_default_str();
 	cmd->add_option("--partitions", options->partitions, "partitions to spread rows over: 0,1,2 or all (default 0)");

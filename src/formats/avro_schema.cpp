@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace kafkaml::formats {
@@ -183,13 +184,15 @@ private:
 	}
 };
 
-void collect_names(const AvroNode &node, const std::string &prefix, std::vector<std::string> &out) {
+//! Calls `leaf(node, name)` for every leaf field in feature order.
+template <typename Leaf>
+void for_each_leaf(const AvroNode &node, const std::string &prefix, const Leaf &leaf) {
 	if (node.kind != Kind::Record) {
-		out.push_back(prefix);
+		leaf(node, prefix);
 		return;
 	}
 	for (const auto &child : node.children) {
-		collect_names(child, prefix.empty() ? child.name : prefix + "." + child.name, out);
+		for_each_leaf(child, prefix.empty() ? child.name : prefix + "." + child.name, leaf);
 	}
 }
 
@@ -223,8 +226,18 @@ AvroSchema AvroSchema::from_json(const nlohmann::json &schema) {
 
 std::vector<std::string> AvroSchema::field_names() const {
 	std::vector<std::string> names;
-	collect_names(root_, "", names);
+	for_each_leaf(root_, "", [&](const AvroNode &, const std::string &name) { names.push_back(name); });
 	return names;
+}
+
+std::vector<bool> AvroSchema::nullable_fields() const {
+	std::vector<bool> nullable;
+	for_each_leaf(root_, "", [&](const AvroNode &node, const std::string &) {
+		nullable.push_back(node.kind == Kind::Union &&
+		                   std::any_of(node.children.begin(), node.children.end(),
+		                               [](const AvroNode &branch) { return branch.kind == Kind::Null; }));
+	});
+	return nullable;
 }
 
 } // namespace kafkaml::formats

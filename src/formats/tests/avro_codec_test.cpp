@@ -73,6 +73,8 @@ TEST(AvroDecoder, DecodesPrimitivesEnumsUnionsAndArrays) {
 	EXPECT_EQ(values[8], 1);
 	EXPECT_EQ(values[9], 2);
 	EXPECT_EQ(AvroSchema::parse(schema).root().width, 0u); // the array makes it variable
+	EXPECT_EQ(AvroSchema::parse(schema).nullable_fields(),
+	          (std::vector<bool>{false, false, false, false, false, true, true, false, false}));
 }
 
 TEST(AvroDecoder, NegativeArrayBlockCountsCarryAByteSize) {

@@ -9,7 +9,9 @@
 #include "stream/testing/test_cluster.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -94,6 +96,15 @@ protected:
 		return batch;
 	}
 
+	//! The first `count` records of `topic` as RAW float32 inference inputs (no control message names them).
+	formats::Batch read_float32_inputs(const std::string &topic, int64_t count) {
+		formats::ControlMessage control;
+		control.ranges = {{topic, 0, 0, count}};
+		control.input_format = "RAW";
+		control.input_config = {{"data_type", "float32"}};
+		return read_back(control, false);
+	}
+
 	TestCluster cluster_;
 	std::string binary_;
 	std::filesystem::path dir_;
@@ -146,11 +157,7 @@ TEST_F(SendRoundTrip, InferenceSendsValuesOnlyAndStdinWorks) {
 	auto topic = cluster_.create_topic("infer", 1);
 	ASSERT_EQ(send("-t " + topic + " --inference --label-column label - < " + csv_.string()), 0) << stderr_;
 	EXPECT_NE(stderr_.find("sent 50 inference records"), std::string::npos) << stderr_;
-	formats::ControlMessage control;
-	control.ranges = {{topic, 0, 0, 50}};
-	control.input_format = "RAW";
-	control.input_config = {{"data_type", "float32"}};
-	auto batch = read_back(control, false);
+	auto batch = read_float32_inputs(topic, 50);
 	EXPECT_EQ(batch.rows, 50u);
 	EXPECT_EQ(batch.feature_width, 2u);
 }
@@ -298,4 +305,62 @@ TEST_F(SendRoundTrip, ASingleColumnIsRefusedForTraining) {
 	EXPECT_EQ(log_end(topic), 0);
 	ASSERT_EQ(send("-t " + topic + " --inference " + npy.string()), 0) << stderr_;
 	EXPECT_EQ(log_end(topic), 2);
+}
+
+TEST_F(SendRoundTrip, StandardizeLeavesMissingCellsOutOfItsStatistics) {
+	auto topic = cluster_.create_topic("missing", 1);
+	auto control_topic = cluster_.create_topic("control", 1);
+	auto csv = dir_ / "holes.csv";
+	std::ofstream(csv) << "a,b,label\n1,2,0\n\n,4,1\n3,6,0\n";
+	EXPECT_NE(send("-t " + topic + " -d 6 --standardize " + csv.string()), 0);
+	EXPECT_NE(stderr_.find("holes.csv: line 4, column 'a' (index 0) is empty; --standardize needs every feature value"),
+	          std::string::npos)
+	    << stderr_;
+	EXPECT_EQ(log_end(topic), 0);
+	// A field that takes null gets null; the others z-score over the values there are.
+	std::ofstream(dir_ / "nullable.avsc") << R"({"type": "record", "name": "D", "fields": [
+	  {"name": "a", "type": ["null", "float"]}, {"name": "b", "type": "float"}]})";
+	ASSERT_EQ(send("-t " + topic + " -d 6 --format avro --standardize --control-topic " + control_topic +
+	               " --data-scheme " + (dir_ / "nullable.avsc").string() + " " + csv.string()),
+	          0)
+	    << stderr_;
+	auto control = wait_for_control_message(cluster_.config(), control_topic, 6, std::chrono::seconds(30));
+	auto batch = read_back(control, true);
+	ASSERT_EQ(batch.rows, 3u);
+	EXPECT_FLOAT_EQ(batch.features[0], -1); // a: mean 2, std 1 over 1 and 3
+	EXPECT_TRUE(std::isnan(batch.features[2]));
+	EXPECT_FLOAT_EQ(batch.features[4], 1);
+	EXPECT_FLOAT_EQ(batch.features[3], 0); // b: mean 4
+}
+
+TEST_F(SendRoundTrip, InferenceInputsUseTheStatisticsTrainingSaved) {
+	auto topic = cluster_.create_topic("scaled", 1);
+	auto inputs = cluster_.create_topic("scaled-in", 1);
+	auto control_topic = cluster_.create_topic("control", 1);
+	auto stats = dir_ / "stats.json";
+	ASSERT_EQ(send("-t " + topic + " -d 7 --standardize --save-standardization " + stats.string() +
+	               " --control-topic " + control_topic + " " + csv_.string()),
+	          0)
+	    << stderr_;
+	// a = 0..49: mean 24.5, population std sqrt((50^2 - 1) / 12).
+	auto saved = nlohmann::json::parse(std::ifstream(stats));
+	EXPECT_DOUBLE_EQ(saved["columns"]["a"]["mean"].get<double>(), 24.5);
+	EXPECT_NEAR(saved["columns"]["a"]["std"].get<double>(), std::sqrt(2499.0 / 12), 1e-9);
+	EXPECT_FALSE(saved["columns"].contains("label"));
+
+	std::ofstream(dir_ / "inputs.csv") << "a,b\n24.5,12.25\n0,0\n";
+	ASSERT_EQ(send("-t " + inputs + " --inference --standardize-from " + stats.string() + " " +
+	               (dir_ / "inputs.csv").string()),
+	          0)
+	    << stderr_;
+	auto batch = read_float32_inputs(inputs, 2);
+	ASSERT_EQ(batch.rows, 2u);
+	EXPECT_NEAR(batch.features[0], 0, 1e-6); // the training mean, not this file's
+	EXPECT_NEAR(batch.features[2], -24.5 / std::sqrt(2499.0 / 12), 1e-5);
+
+	std::ofstream(dir_ / "other.csv") << "x,y\n1,2\n";
+	EXPECT_NE(send("-t " + inputs + " --inference --standardize-from " + stats.string() + " " +
+	               (dir_ / "other.csv").string()),
+	          0);
+	EXPECT_NE(stderr_.find("has no statistics of column 'x'"), std::string::npos) << stderr_;
 }

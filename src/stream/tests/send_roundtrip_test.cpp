@@ -54,6 +54,19 @@ protected:
 		return status;
 	}
 
+	//! `kafkaml send` with `arguments` fails, saying `message`.
+	void expect_refused(const std::string &arguments, const std::string &message) {
+		EXPECT_NE(send(arguments), 0) << arguments;
+		EXPECT_NE(stderr_.find(message), std::string::npos) << stderr_;
+	}
+
+	//! Writes `text` to the file `name` of the test's directory.
+	std::filesystem::path write_file(const std::string &name, const std::string &text) {
+		auto path = dir_ / name;
+		std::ofstream(path, std::ios::binary) << text;
+		return path;
+	}
+
 	//! Writes a .npy (format 1.0) of `descr` and `shape` holding `data`.
 	std::filesystem::path write_npy(const std::string &name, const std::string &descr, const std::string &shape,
 	                                const void *data, size_t size) {
@@ -65,9 +78,7 @@ protected:
 		bytes.push_back(static_cast<char>(dict.size() >> 8));
 		bytes += dict;
 		bytes.append(static_cast<const char *>(data), size);
-		auto path = dir_ / name;
-		std::ofstream(path, std::ios::binary) << bytes;
-		return path;
+		return write_file(name, bytes);
 	}
 
 	std::vector<Record> read_records(const std::vector<formats::Range> &ranges) {
@@ -164,22 +175,18 @@ TEST_F(SendRoundTrip, InferenceSendsValuesOnlyAndStdinWorks) {
 
 TEST_F(SendRoundTrip, BadInputGivesAClearError) {
 	auto topic = cluster_.create_topic("bad", 1);
-	EXPECT_NE(send("-t " + topic + " -d 1 --label-column nosuch " + csv_.string()), 0);
-	EXPECT_NE(stderr_.find("no column 'nosuch'"), std::string::npos) << stderr_;
-	EXPECT_NE(send("-t " + topic + " -d 1 " + (dir_ / "missing.csv").string()), 0);
-	EXPECT_NE(stderr_.find("cannot open"), std::string::npos) << stderr_;
+	expect_refused("-t " + topic + " -d 1 --label-column nosuch " + csv_.string(), "no column 'nosuch'");
+	expect_refused("-t " + topic + " -d 1 " + (dir_ / "missing.csv").string(), "cannot open");
 }
 
 TEST_F(SendRoundTrip, RatesAreCheckedBeforeAnythingIsSent) {
 	auto topic = cluster_.create_topic("rates", 1);
 	auto control_topic = cluster_.create_topic("control", 1);
 	auto arguments = " --control-topic " + control_topic + " " + csv_.string();
-	EXPECT_NE(send("-t " + topic + " -d 1 --validation-rate 0.6 --test-rate 0.6" + arguments), 0);
-	EXPECT_NE(stderr_.find("the sum must be below 1"), std::string::npos) << stderr_;
-	EXPECT_NE(send("-t " + topic + " -d 1 --validation-rate 1" + arguments), 0);
-	EXPECT_NE(stderr_.find("validation_rate must be in [0, 1)"), std::string::npos) << stderr_;
-	EXPECT_NE(send("-t " + topic + " -d 1 --test-rate -0.1" + arguments), 0);
-	EXPECT_NE(stderr_.find("test_rate must be in [0, 1)"), std::string::npos) << stderr_;
+	expect_refused("-t " + topic + " -d 1 --validation-rate 0.6 --test-rate 0.6" + arguments,
+	               "the sum must be below 1");
+	expect_refused("-t " + topic + " -d 1 --validation-rate 1" + arguments, "validation_rate must be in [0, 1)");
+	expect_refused("-t " + topic + " -d 1 --test-rate -0.1" + arguments, "test_rate must be in [0, 1)");
 	EXPECT_EQ(log_end(topic), 0);
 	EXPECT_EQ(log_end(control_topic), 0);
 }
@@ -208,8 +215,7 @@ TEST_F(SendRoundTrip, NDArraysGoOneSliceARecordWithTheirReshape) {
 	const bool classes[3] = {true, false, true};
 	auto x = write_npy("x.npy", "|u1", "(3, 2, 2)", images, sizeof(images));
 	auto y = write_npy("y.npy", "|b1", "(3,)", classes, sizeof(classes));
-	EXPECT_NE(send("-t " + topic + " -d 9 " + x.string()), 0);
-	EXPECT_NE(stderr_.find("--labels LABELS.npy"), std::string::npos) << stderr_;
+	expect_refused("-t " + topic + " -d 9 " + x.string(), "--labels LABELS.npy");
 	ASSERT_EQ(
 	    send("-t " + topic + " -d 9 --control-topic " + control_topic + " --labels " + y.string() + " " + x.string()),
 	    0)
@@ -232,32 +238,26 @@ TEST_F(SendRoundTrip, NDArraysGoOneSliceARecordWithTheirReshape) {
 
 TEST_F(SendRoundTrip, InputErrorsNameTheFile) {
 	auto topic = cluster_.create_topic("named", 1);
-	std::ofstream(dir_ / "bad.csv") << "a,b,label\n1,2,0\n3,x,1\n";
-	EXPECT_NE(send("-t " + topic + " -d 1 " + (dir_ / "bad.csv").string()), 0);
-	EXPECT_NE(stderr_.find("bad.csv: line 3, column 'b' (index 1): 'x' is not a number"), std::string::npos) << stderr_;
-	std::ofstream(dir_ / "data.avsc") << R"({"type": "record", "name": "D", "fields": [{"name": "a", "type": "P"}]})";
-	EXPECT_NE(send("-t " + topic + " -d 1 --format avro --data-scheme " + (dir_ / "data.avsc").string() + " " +
-	               csv_.string()),
-	          0);
-	EXPECT_NE(stderr_.find("the data scheme " + (dir_ / "data.avsc").string() + " (--data-scheme): "),
-	          std::string::npos)
-	    << stderr_;
+	write_file("bad.csv", "a,b,label\n1,2,0\n3,x,1\n");
+	expect_refused("-t " + topic + " -d 1 " + (dir_ / "bad.csv").string(),
+	               "bad.csv: line 3, column 'b' (index 1): 'x' is not a number");
+	write_file("data.avsc", R"({"type": "record", "name": "D", "fields": [{"name": "a", "type": "P"}]})");
+	expect_refused("-t " + topic + " -d 1 --format avro --data-scheme " + (dir_ / "data.avsc").string() + " " +
+	                   csv_.string(),
+	               "the data scheme " + (dir_ / "data.avsc").string() + " (--data-scheme): ");
 	EXPECT_NE(stderr_.find("unknown type 'P'"), std::string::npos) << stderr_;
-	EXPECT_NE(send("-t " + topic + " -d 1 --format avro --label-scheme " + (dir_ / "data.avsc").string() + " " +
-	               csv_.string()),
-	          0);
-	EXPECT_NE(stderr_.find("the label scheme "), std::string::npos) << stderr_;
+	expect_refused("-t " + topic + " -d 1 --format avro --label-scheme " + (dir_ / "data.avsc").string() + " " +
+	                   csv_.string(),
+	               "the label scheme ");
 	EXPECT_EQ(log_end(topic), 0);
 }
 
 TEST_F(SendRoundTrip, AColumnIsAFeatureOrTheLabelNeverBoth) {
 	auto topic = cluster_.create_topic("columns", 1);
 	auto control_topic = cluster_.create_topic("control", 1);
-	auto csv = dir_ / "label-first.csv";
-	std::ofstream(csv) << "label,a,b\n0,1,2\n1,3,4\n1,5,6\n";
+	auto csv = write_file("label-first.csv", "label,a,b\n0,1,2\n1,3,4\n1,5,6\n");
 	auto scheme = [&](const std::string &name, const std::string &fields) {
-		std::ofstream(dir_ / name) << R"({"type": "record", "name": "D", "fields": [)" + fields + "]}";
-		return (dir_ / name).string();
+		return write_file(name, R"({"type": "record", "name": "D", "fields": [)" + fields + "]}").string();
 	};
 	auto ab = scheme("ab.avsc", R"({"name": "a", "type": "float"}, {"name": "b", "type": "float"})");
 	auto a = scheme("a.avsc", R"({"name": "a", "type": "float"})");
@@ -272,18 +272,13 @@ TEST_F(SendRoundTrip, AColumnIsAFeatureOrTheLabelNeverBoth) {
 	EXPECT_EQ(batch.labels, (std::vector<float>{0, 1, 1}));
 	auto sent = log_end(topic);
 
-	EXPECT_NE(send(avro + "--data-scheme " + a + " " + csv.string()), 0);
-	EXPECT_NE(stderr_.find("the data scheme leaves the columns 'label', 'b'; say which is the label with "
-	                       "--label-column"),
-	          std::string::npos)
-	    << stderr_;
-	EXPECT_NE(send(avro + "--data-scheme " + ab + " --label-column b " + csv.string()), 0);
-	EXPECT_NE(stderr_.find("column 'b' is a field of the data scheme, so it cannot also be the label"),
-	          std::string::npos)
-	    << stderr_;
-	EXPECT_NE(send(avro + "--data-scheme " + a + " --label-column label " + csv.string()), 0);
-	EXPECT_NE(stderr_.find("the column 'b' is neither a field of the data scheme nor the label"), std::string::npos)
-	    << stderr_;
+	expect_refused(avro + "--data-scheme " + a + " " + csv.string(),
+	               "the data scheme leaves the columns 'label', 'b'; say which is the label with "
+	               "--label-column");
+	expect_refused(avro + "--data-scheme " + ab + " --label-column b " + csv.string(),
+	               "column 'b' is a field of the data scheme, so it cannot also be the label");
+	expect_refused(avro + "--data-scheme " + a + " --label-column label " + csv.string(),
+	               "the column 'b' is neither a field of the data scheme nor the label");
 	EXPECT_EQ(log_end(topic), sent); // nothing sent by the refused ones
 	ASSERT_EQ(send(avro + "--data-scheme " + a + " --label-column label --ignore-columns b " + csv.string()), 0)
 	    << stderr_;
@@ -291,17 +286,13 @@ TEST_F(SendRoundTrip, AColumnIsAFeatureOrTheLabelNeverBoth) {
 
 TEST_F(SendRoundTrip, ASingleColumnIsRefusedForTraining) {
 	auto topic = cluster_.create_topic("single", 1);
-	auto csv = dir_ / "single.csv";
-	std::ofstream(csv) << "x\n1\n2\n";
-	EXPECT_NE(send("-t " + topic + " -d 2 " + csv.string()), 0);
-	EXPECT_NE(stderr_.find("single.csv has a single column: training needs feature columns besides the label "
-	                       "column; use --inference to send values only"),
-	          std::string::npos)
-	    << stderr_;
+	auto csv = write_file("single.csv", "x\n1\n2\n");
+	expect_refused("-t " + topic + " -d 2 " + csv.string(),
+	               "single.csv has a single column: training needs feature columns besides the label "
+	               "column; use --inference to send values only");
 	const float values[2] = {1, 2};
 	auto npy = write_npy("single.npy", "<f4", "(2,)", values, sizeof(values));
-	EXPECT_NE(send("-t " + topic + " -d 2 " + npy.string()), 0);
-	EXPECT_NE(stderr_.find("has a single column"), std::string::npos) << stderr_;
+	expect_refused("-t " + topic + " -d 2 " + npy.string(), "has a single column");
 	EXPECT_EQ(log_end(topic), 0);
 	ASSERT_EQ(send("-t " + topic + " --inference " + npy.string()), 0) << stderr_;
 	EXPECT_EQ(log_end(topic), 2);
@@ -310,16 +301,13 @@ TEST_F(SendRoundTrip, ASingleColumnIsRefusedForTraining) {
 TEST_F(SendRoundTrip, StandardizeLeavesMissingCellsOutOfItsStatistics) {
 	auto topic = cluster_.create_topic("missing", 1);
 	auto control_topic = cluster_.create_topic("control", 1);
-	auto csv = dir_ / "holes.csv";
-	std::ofstream(csv) << "a,b,label\n1,2,0\n\n,4,1\n3,6,0\n";
-	EXPECT_NE(send("-t " + topic + " -d 6 --standardize " + csv.string()), 0);
-	EXPECT_NE(stderr_.find("holes.csv: line 4, column 'a' (index 0) is empty; --standardize needs every feature value"),
-	          std::string::npos)
-	    << stderr_;
+	auto csv = write_file("holes.csv", "a,b,label\n1,2,0\n\n,4,1\n3,6,0\n");
+	expect_refused("-t " + topic + " -d 6 --standardize " + csv.string(),
+	               "holes.csv: line 4, column 'a' (index 0) is empty; --standardize needs every feature value");
 	EXPECT_EQ(log_end(topic), 0);
 	// A field that takes null gets null; the others z-score over the values there are.
-	std::ofstream(dir_ / "nullable.avsc") << R"({"type": "record", "name": "D", "fields": [
-	  {"name": "a", "type": ["null", "float"]}, {"name": "b", "type": "float"}]})";
+	write_file("nullable.avsc", R"({"type": "record", "name": "D", "fields": [
+	  {"name": "a", "type": ["null", "float"]}, {"name": "b", "type": "float"}]})");
 	ASSERT_EQ(send("-t " + topic + " -d 6 --format avro --standardize --control-topic " + control_topic +
 	               " --data-scheme " + (dir_ / "nullable.avsc").string() + " " + csv.string()),
 	          0)
@@ -348,7 +336,7 @@ TEST_F(SendRoundTrip, InferenceInputsUseTheStatisticsTrainingSaved) {
 	EXPECT_NEAR(saved["columns"]["a"]["std"].get<double>(), std::sqrt(2499.0 / 12), 1e-9);
 	EXPECT_FALSE(saved["columns"].contains("label"));
 
-	std::ofstream(dir_ / "inputs.csv") << "a,b\n24.5,12.25\n0,0\n";
+	write_file("inputs.csv", "a,b\n24.5,12.25\n0,0\n");
 	ASSERT_EQ(send("-t " + inputs + " --inference --standardize-from " + stats.string() + " " +
 	               (dir_ / "inputs.csv").string()),
 	          0)
@@ -358,9 +346,8 @@ TEST_F(SendRoundTrip, InferenceInputsUseTheStatisticsTrainingSaved) {
 	EXPECT_NEAR(batch.features[0], 0, 1e-6); // the training mean, not this file's
 	EXPECT_NEAR(batch.features[2], -24.5 / std::sqrt(2499.0 / 12), 1e-5);
 
-	std::ofstream(dir_ / "other.csv") << "x,y\n1,2\n";
-	EXPECT_NE(send("-t " + inputs + " --inference --standardize-from " + stats.string() + " " +
-	               (dir_ / "other.csv").string()),
-	          0);
-	EXPECT_NE(stderr_.find("has no statistics of column 'x'"), std::string::npos) << stderr_;
+	write_file("other.csv", "x,y\n1,2\n");
+	expect_refused("-t " + inputs + " --inference --standardize-from " + stats.string() + " " +
+	                   (dir_ / "other.csv").string(),
+	               "has no statistics of column 'x'");
 }

@@ -49,6 +49,7 @@ struct SendOptions {
 	bool inference = false;
 	std::string control_topic = "control";
 	std::string partitions;
+	int64_t timeout_ms = 10000;
 	std::vector<std::string> properties;
 	std::string file;
 };
@@ -473,8 +474,12 @@ void run_send(const SendOptions &options) {
 	sink_options.description = options.description;
 	sink_options.validation_rate = options.validation_rate;
 	sink_options.test_rate = options.test_rate;
+	// Before any record: a cluster that is not there would otherwise cost
+	// a minute of delivery retries, and of librdkafka logs, first.
+	std::chrono::milliseconds timeout(options.timeout_ms);
+	stream::check_reachable(sink_options.kafka, timeout);
 	if (options.partitions == "all") {
-		sink_options.partitions = stream::list_partitions(sink_options.kafka, options.topic);
+		sink_options.partitions = stream::list_partitions(sink_options.kafka, options.topic, timeout);
 		if (sink_options.partitions.empty()) {
 			throw std::runtime_error("topic " + options.topic + " does not exist; create it or name --partitions");
 		}
@@ -596,6 +601,9 @@ void add_send_command(CLI::App &root) {
 	cmd->add_option("--control-topic", options->control_topic, "control topic")->capture_default_str();
 	cmd->add_option("--partitions", options->partitions, "partitions to spread rows over: 0,1,2 or all (default 0)");
 	cmd->add_option("--kafka-property,-X", options->properties, "librdkafka property name=value (repeatable)");
+	cmd->add_option("--timeout-ms", options->timeout_ms, "how long to wait for the cluster to answer at the start")
+	    ->capture_default_str()
+	    ->check(CLI::PositiveNumber);
 	cmd->add_option("file", options->file, "FILE.csv, FILE.npy, or - for either on stdin")->required();
 	cmd->callback([options] { run_send(*options); });
 }

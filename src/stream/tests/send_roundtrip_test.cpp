@@ -45,9 +45,11 @@ protected:
 		}
 	}
 
-	int send(const std::string &arguments) {
-		std::string command =
-		    binary_ + " send -b " + cluster_.bootstrap() + " " + arguments + " 2>" + (dir_ / "stderr.txt").string();
+	int send(const std::string &arguments) { return run("send -b " + cluster_.bootstrap() + " " + arguments); }
+
+	//! `kafkaml` with `arguments`; its stderr goes to stderr_.
+	int run(const std::string &arguments) {
+		std::string command = binary_ + " " + arguments + " 2>" + (dir_ / "stderr.txt").string();
 		int status = std::system(command.c_str());
 		std::ifstream err(dir_ / "stderr.txt");
 		stderr_.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
@@ -350,4 +352,16 @@ TEST_F(SendRoundTrip, InferenceInputsUseTheStatisticsTrainingSaved) {
 	expect_refused("-t " + inputs + " --inference --standardize-from " + stats.string() + " " +
 	                   (dir_ / "other.csv").string(),
 	               "has no statistics of column 'x'");
+}
+
+TEST_F(SendRoundTrip, AnUnreachableClusterFailsFastWithOneClearError) {
+	// Port 1 on loopback: nothing listens, connections are refused at once.
+	auto started = std::chrono::steady_clock::now();
+	EXPECT_NE(run("send -b 127.0.0.1:1 -t nowhere -d 1 --timeout-ms 2000 " + csv_.string()), 0);
+	auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+	EXPECT_LT(seconds, 10) << stderr_;
+	EXPECT_NE(stderr_.find("cannot reach Kafka at 127.0.0.1:1: "), std::string::npos) << stderr_;
+	EXPECT_NE(stderr_.find("Connection refused"), std::string::npos) << stderr_;
+	EXPECT_NE(stderr_.find("is it running? (kafkaml up prints its bootstrap address)"), std::string::npos) << stderr_;
+	EXPECT_EQ(std::count(stderr_.begin(), stderr_.end(), '\n'), 1) << "librdkafka's logs came through:\n" << stderr_;
 }

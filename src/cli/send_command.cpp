@@ -6,10 +6,13 @@
 #include "cli/command_registry.h"
 #include "formats/avro_schema.h"
 #include "formats/format_error.h"
+#include "formats/split.h"
 #include "formats/table.h"
 #include "stream/admin.h"
 #include "stream/data_sink.h"
 #include "stream/stream_error.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -35,13 +38,18 @@ struct SendOptions {
 	std::string data_scheme;
 	std::string label_scheme;
 	std::string label_column;
+	std::string labels_file;
+	std::vector<std::string> ignore_columns;
 	double validation_rate = 0;
 	double test_rate = 0;
 	std::string description;
 	bool standardize = false;
+	std::string standardize_from;
+	std::string save_standardization;
 	bool inference = false;
 	std::string control_topic = "control";
 	std::string partitions;
+	int64_t timeout_ms = 10000;
 	std::vector<std::string> properties;
 	std::string file;
 };
@@ -108,6 +116,211 @@ std::vector<size_t> columns_of_schema(const formats::AvroSchema &schema, const f
 	return columns;
 }
 
+//! Row `row`'s elements of `columns`, as the .npy stores them, into `out`.
+void gather_elements(const formats::Table &table, size_t row, const std::vector<size_t> &columns, std::string &out) {
+	size_t size = formats::dtype_size(table.dtype);
+	const char *base = table.elements.data() + row * table.width() * size;
+	out.clear();
+	for (auto column : columns) {
+		out.append(base + column * size, size);
+	}
+}
+
+std::string column_list(const formats::Table &table, const std::vector<size_t> &columns) {
+	std::string text;
+	for (auto column : columns) {
+		text += (text.empty() ? "'" : ", '") + table.columns[column] + "'";
+	}
+	return text;
+}
+
+//! Which columns of the file are features and which the label: a column is
+//! one or the other (or left out by --ignore-columns), never both, never
+//! silently dropped.
+struct Columns {
+	std::vector<size_t> features;
+	std::vector<size_t> labels; //!< columns of `labels` when given, else of the file
+};
+
+//! The label: --labels' columns, else --label-column, else the label
+//! scheme's fields; else, with a data scheme, the one column it does not
+//! name, and without one, the last column (training only). Features: the
+//! data scheme's fields, else every other column. Thread: any (pure).
+Columns choose_columns(const SendOptions &options, const formats::Table &table, const formats::AvroSchema *data_scheme,
+                       const formats::AvroSchema *label_scheme, const formats::Table *labels) {
+	auto has = [](const std::vector<size_t> &list, size_t column) {
+		return std::find(list.begin(), list.end(), column) != list.end();
+	};
+	std::vector<size_t> ignored;
+	for (const auto &name : options.ignore_columns) {
+		ignored.push_back(table.column_index(name));
+	}
+	Columns out;
+	if (labels) {
+		for (size_t c = 0; c < labels->width(); c++) {
+			out.labels.push_back(c);
+		}
+	} else if (!options.label_column.empty()) {
+		out.labels.push_back(table.column_index(options.label_column));
+	} else if (label_scheme) {
+		out.labels = columns_of_schema(*label_scheme, table, "label");
+	}
+	// The columns neither a feature, the label nor ignored.
+	auto left = [&] {
+		std::vector<size_t> rest;
+		for (size_t c = 0; c < table.width(); c++) {
+			if (!has(out.features, c) && (labels || !has(out.labels, c)) && !has(ignored, c)) {
+				rest.push_back(c);
+			}
+		}
+		return rest;
+	};
+	bool needs_label = !options.inference && out.labels.empty();
+	if (data_scheme) {
+		out.features = columns_of_schema(*data_scheme, table, "data");
+		for (auto column : labels ? std::vector<size_t>{} : out.labels) {
+			if (has(out.features, column)) {
+				throw std::runtime_error("column '" + table.columns[column] +
+				                         "' is a field of the data scheme, so it cannot also be the label; name the "
+				                         "label with --label-column");
+			}
+		}
+		auto rest = left();
+		if (needs_label && rest.size() == 1) {
+			out.labels = rest;
+		} else if (needs_label && rest.empty()) {
+			throw std::runtime_error("every column of " + options.file +
+			                         " is a field of the data scheme, so none is left for the label; add the label "
+			                         "column to the file, or name one with --label-column");
+		} else if (needs_label) {
+			throw std::runtime_error("the data scheme leaves the columns " + column_list(table, rest) +
+			                         "; say which is the label with --label-column (and leave the others out with "
+			                         "--ignore-columns)");
+		}
+	} else {
+		auto rest = left();
+		if (needs_label && !rest.empty()) {
+			out.labels.push_back(rest.back()); // the original's CSVs end with their label
+		}
+		out.features = left();
+	}
+	if (auto rest = left(); !rest.empty()) {
+		throw std::runtime_error((rest.size() == 1 ? "the column " + column_list(table, rest) + " is"
+		                                           : "the columns " + column_list(table, rest) + " are") +
+		                         " neither a field of the data scheme nor the label; name it in the scheme, or "
+		                         "leave it out with --ignore-columns");
+	}
+	if (out.features.empty() && !options.inference) {
+		throw std::runtime_error(options.file +
+		                         (table.width() == 1 ? " has a single column" : " has no feature column") +
+		                         ": training needs feature columns besides the label column; use --inference to "
+		                         "send values only");
+	}
+	if (out.features.empty()) {
+		throw std::runtime_error("no column of " + options.file + " is left to send");
+	}
+	return out;
+}
+
+//! Refuses an empty (NaN) feature cell unless its field takes null: a
+//! z-score of nothing would be NaN where the schema promises a number.
+void check_missing(const formats::Table &table, const std::vector<size_t> &features, const std::vector<bool> &nullable,
+                   const std::string &file) {
+	for (size_t r = 0; r < table.rows; r++) {
+		for (size_t i = 0; i < features.size(); i++) {
+			size_t c = features[i];
+			if (!std::isnan(table.at(r, c)) || nullable[i]) {
+				continue;
+			}
+			std::string where =
+			    table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(table.lines[r]);
+			throw std::runtime_error(file + ": " + where + ", column '" + table.columns[c] + "' (index " +
+			                         std::to_string(c) +
+			                         ") is empty; --standardize needs every feature value: fill it in, or give the "
+			                         "field a type of [\"null\", ...] in the data scheme to send it as null");
+		}
+	}
+}
+
+//! z-scores of the feature columns (population std, as sklearn's
+//! StandardScaler), computed from a file or read from one that an earlier
+//! send saved, so that inference inputs use the training statistics.
+//! Missing (NaN) cells count in neither mean nor std, and stay NaN.
+//! Thread: plain data.
+struct Standardization {
+	std::vector<double> mean;  //!< per table column
+	std::vector<double> scale; //!< per table column; 1 where the column is constant
+
+	float apply(size_t column, float value) const { return static_cast<float>((value - mean[column]) / scale[column]); }
+
+	static Standardization of(const formats::Table &table, const std::vector<size_t> &features) {
+		Standardization out{std::vector<double>(table.width(), 0.0), std::vector<double>(table.width(), 1.0)};
+		for (auto c : features) {
+			double sum = 0, sum_sq = 0;
+			size_t count = 0;
+			for (size_t r = 0; r < table.rows; r++) {
+				double v = table.at(r, c);
+				if (std::isnan(v)) {
+					continue;
+				}
+				sum += v;
+				sum_sq += v * v;
+				count++;
+			}
+			if (count == 0) {
+				throw std::runtime_error("column '" + table.columns[c] + "' has no value to standardize");
+			}
+			out.mean[c] = sum / static_cast<double>(count);
+			double variance = sum_sq / static_cast<double>(count) - out.mean[c] * out.mean[c];
+			out.scale[c] = variance > 1e-24 ? std::sqrt(variance) : 1.0;
+		}
+		return out;
+	}
+
+	//! {"columns": {"age": {"mean": 56.1, "std": 15.2}, ...}}
+	void save(const std::string &path, const formats::Table &table, const std::vector<size_t> &features) const {
+		nlohmann::json columns = nlohmann::json::object();
+		for (auto c : features) {
+			columns[table.columns[c]] = {{"mean", mean[c]}, {"std", scale[c]}};
+		}
+		std::ofstream out(path);
+		out << nlohmann::json{{"columns", columns}}.dump(2) << "\n";
+		if (!out) {
+			throw std::runtime_error("cannot write " + path + " (--save-standardization): check the path");
+		}
+	}
+
+	static Standardization load(const std::string &path, const formats::Table &table,
+	                            const std::vector<size_t> &features) {
+		nlohmann::json saved;
+		try {
+			saved = nlohmann::json::parse(read_file(path)).at("columns");
+		} catch (const nlohmann::json::exception &e) {
+			throw std::runtime_error(path +
+			                         " (--standardize-from) is not what --save-standardization writes: " + e.what());
+		}
+		Standardization out{std::vector<double>(table.width(), 0.0), std::vector<double>(table.width(), 1.0)};
+		for (auto c : features) {
+			auto column = std::find_if(saved.items().begin(), saved.items().end(), [&](const auto &item) {
+				return strcasecmp(item.key().c_str(), table.columns[c].c_str()) == 0;
+			});
+			if (column == saved.items().end()) {
+				throw std::runtime_error(path + " (--standardize-from) has no statistics of column '" +
+				                         table.columns[c] + "'; save them from a file with the same feature columns");
+			}
+			const auto &stats = column.value();
+			if (!stats.contains("mean") || !stats["mean"].is_number() || !stats.contains("std") ||
+			    !stats["std"].is_number() || !(stats["std"].get<double>() > 0)) {
+				throw std::runtime_error(path + " (--standardize-from): column '" + column.key() +
+				                         "' needs a number \"mean\" and a positive \"std\"");
+			}
+			out.mean[c] = stats["mean"].get<double>();
+			out.scale[c] = stats["std"].get<double>();
+		}
+		return out;
+	}
+};
+
 class Progress {
 public:
 	explicit Progress(int64_t total) : total_(total), terminal_(isatty(STDERR_FILENO) != 0) {}
@@ -134,39 +347,115 @@ private:
 	int last_ = -1;
 };
 
+//! How errors name an input file.
+std::string display_name(const std::string &path) {
+	return path == "-" ? "stdin" : path;
+}
+
+//! The dataset: a .npy by its magic (also on stdin) or name, else CSV.
+//! Errors name the file.
+formats::Table load_table(const std::string &path) {
+	std::string name = display_name(path);
+	std::string bytes = read_file(path);
+	try {
+		auto table =
+		    formats::is_npy(bytes) || ends_with(path, ".npy") ? formats::read_npy(bytes) : formats::read_csv(bytes);
+		if (table.rows == 0) {
+			throw std::runtime_error(name + " holds no rows");
+		}
+		return table;
+	} catch (const formats::FormatError &e) {
+		throw std::runtime_error(name + ": " + e.what());
+	}
+}
+
+//! `which` is "data" or "label"; errors name the option and the file.
+formats::AvroSchema read_scheme(const std::string &path, const char *which) {
+	try {
+		return formats::AvroSchema::parse(read_file(path));
+	} catch (const formats::FormatError &e) {
+		throw std::runtime_error(std::string("the ") + which + " scheme " + path + " (--" + which +
+		                         "-scheme): " + e.what());
+	}
+}
+
 void run_send(const SendOptions &options) {
 	auto started = std::chrono::steady_clock::now();
-	std::string bytes = read_file(options.file);
-	auto table = ends_with(options.file, ".npy") ? formats::read_npy(bytes) : formats::read_csv(bytes);
-	bytes.clear();
-	bytes.shrink_to_fit();
-	if (table.rows == 0) {
-		throw std::runtime_error(options.file + " holds no rows");
-	}
+	auto table = load_table(options.file);
 	if (!options.inference && options.deployment_id < 0) {
 		throw std::runtime_error("--deployment-id is required (the deployment that trains on this stream); "
 		                         "use --inference to send inference input without a control message");
 	}
+	if (!options.inference) {
+		// Every consumer rejects a control message with unusable rates: say so
+		// before a single record is sent.
+		try {
+			formats::compute_split(static_cast<int64_t>(table.rows), options.validation_rate, options.test_rate);
+		} catch (const formats::FormatError &e) {
+			throw std::runtime_error(std::string("--validation-rate and --test-rate: ") + e.what());
+		}
+	}
 
 	bool avro = options.format == "avro" || options.format == "AVRO";
-	std::optional<formats::AvroSchema> label_scheme;
+	if (!avro && options.format != "raw" && options.format != "RAW") {
+		throw std::runtime_error("--format must be raw or avro, got '" + options.format + "'");
+	}
+	if (!avro && (!options.data_scheme.empty() || !options.label_scheme.empty())) {
+		throw std::runtime_error("--data-scheme and --label-scheme are Avro schemas: add --format avro");
+	}
+	// Labels of their own file (x.npy and y.npy as numpy users keep them):
+	// every column of it is the label, every column of the data a feature.
+	std::optional<formats::Table> labels;
+	if (!options.labels_file.empty()) {
+		if (avro || !options.label_column.empty() || options.inference) {
+			throw std::runtime_error("--labels goes with --format raw, without --label-column and --inference");
+		}
+		labels = load_table(options.labels_file);
+		if (labels->rows != table.rows || !labels->row_shape.empty()) {
+			throw std::runtime_error(
+			    options.labels_file + " must hold one label row (1-D, or 2-D rows x columns) per row of " +
+			    options.file + ": it has " + std::to_string(labels->rows) + " rows for " + std::to_string(table.rows));
+		}
+	}
+	if (!table.row_shape.empty()) {
+		// Rows of N-D slices have no column to take a label from.
+		if (avro || (!options.inference && !labels)) {
+			throw std::runtime_error(
+			    "a .npy of " + std::to_string(table.row_shape.size() + 1) +
+			    " dimensions is sent as RAW, one record per first-axis slice, its labels from their own file: "
+			    "add --format raw and --labels LABELS.npy (or --inference for values only)");
+		}
+		if (!options.label_column.empty()) {
+			throw std::runtime_error("--label-column picks a column of a 2-D table; a .npy of " +
+			                         std::to_string(table.row_shape.size() + 1) + " dimensions has none");
+		}
+	}
+	std::optional<formats::AvroSchema> data_scheme, label_scheme;
+	if (avro && !options.data_scheme.empty()) {
+		data_scheme = read_scheme(options.data_scheme, "data");
+	}
 	if (avro && !options.label_scheme.empty()) {
-		label_scheme = formats::AvroSchema::parse(read_file(options.label_scheme));
+		label_scheme = read_scheme(options.label_scheme, "label");
 	}
-	// Label columns: --label-column, else the label scheme's fields, else the
-	// last column (training) or none (inference). Features: the other columns.
-	std::vector<size_t> label_columns;
-	if (!options.label_column.empty()) {
-		label_columns.push_back(table.column_index(options.label_column));
-	} else if (label_scheme) {
-		label_columns = columns_of_schema(*label_scheme, table, "label");
-	} else if (!options.inference && table.width() > 1) {
-		label_columns.push_back(table.width() - 1);
+	auto [features, label_columns] =
+	    choose_columns(options, table, data_scheme ? &*data_scheme : nullptr, label_scheme ? &*label_scheme : nullptr,
+	                   labels ? &*labels : nullptr);
+
+	bool standardize = options.standardize || !options.standardize_from.empty();
+	if (!options.save_standardization.empty() && !standardize) {
+		throw std::runtime_error("--save-standardization writes the statistics of --standardize: add it");
 	}
-	std::vector<size_t> features;
-	for (size_t c = 0; c < table.width(); c++) {
-		if (std::find(label_columns.begin(), label_columns.end(), c) == label_columns.end()) {
-			features.push_back(c);
+	Standardization scaling;
+	if (standardize) {
+		std::vector<bool> nullable(features.size(), false);
+		if (data_scheme) {
+			nullable = data_scheme->nullable_fields();
+		}
+		check_missing(table, features, nullable, display_name(options.file));
+		scaling = options.standardize_from.empty() ? Standardization::of(table, features)
+		                                           : Standardization::load(options.standardize_from, table, features);
+		if (!options.save_standardization.empty()) {
+			scaling.save(options.save_standardization, table, features);
 		}
 	}
 
@@ -185,8 +474,12 @@ void run_send(const SendOptions &options) {
 	sink_options.description = options.description;
 	sink_options.validation_rate = options.validation_rate;
 	sink_options.test_rate = options.test_rate;
+	// Before any record: a cluster that is not there would otherwise cost
+	// a minute of delivery retries, and of librdkafka logs, first.
+	std::chrono::milliseconds timeout(options.timeout_ms);
+	stream::check_reachable(sink_options.kafka, timeout);
 	if (options.partitions == "all") {
-		sink_options.partitions = stream::list_partitions(sink_options.kafka, options.topic);
+		sink_options.partitions = stream::list_partitions(sink_options.kafka, options.topic, timeout);
 		if (sink_options.partitions.empty()) {
 			throw std::runtime_error("topic " + options.topic + " does not exist; create it or name --partitions");
 		}
@@ -205,12 +498,10 @@ void run_send(const SendOptions &options) {
 	}
 
 	std::unique_ptr<stream::DataSink> sink;
+	bool send_elements = false; //!< the .npy's bytes as they are, not through float
 	if (avro) {
-		auto data_scheme = options.data_scheme.empty()
-		                       ? formats::AvroSchema::parse(float_record_schema("data", table, features))
-		                       : formats::AvroSchema::parse(read_file(options.data_scheme));
-		if (!options.data_scheme.empty()) {
-			features = columns_of_schema(data_scheme, table, "data");
+		if (!data_scheme) {
+			data_scheme = formats::AvroSchema::parse(float_record_schema("data", table, features));
 		}
 		if (!label_scheme && !label_columns.empty()) {
 			label_scheme = formats::AvroSchema::parse(float_record_schema("label", table, label_columns));
@@ -218,46 +509,41 @@ void run_send(const SendOptions &options) {
 		if (!label_scheme) {
 			label_columns.clear();
 		}
-		sink = std::make_unique<stream::AvroSink>(sink_options, std::move(data_scheme), std::move(label_scheme));
-	} else if (options.format == "raw" || options.format == "RAW") {
-		sink = std::make_unique<stream::RawSink>(sink_options, formats::DType::Float32,
-		                                         formats::Shape{{static_cast<int64_t>(features.size())}},
-		                                         formats::DType::Float32, formats::Shape{});
+		sink = std::make_unique<stream::AvroSink>(sink_options, std::move(*data_scheme), std::move(label_scheme));
 	} else {
-		throw std::runtime_error("--format must be raw or avro, got '" + options.format + "'");
+		// A .npy goes in its own dtype (z-scores are not integers, so they
+		// go as float32); CSV values as float32.
+		send_elements = !table.elements.empty() && !standardize && (!labels || !labels->elements.empty());
+		auto type = send_elements ? table.dtype : formats::DType::Float32;
+		auto label_type = send_elements && labels ? labels->dtype : type;
+		formats::Shape reshape{table.row_shape.empty() ? std::vector<int64_t>{static_cast<int64_t>(features.size())}
+		                                               : table.row_shape};
+		sink = std::make_unique<stream::RawSink>(sink_options, type, std::move(reshape), label_type, formats::Shape{});
 	}
 	if (options.inference) {
 		label_columns.clear();
 	}
 
-	// Standardize: z-score each feature column (population std, as sklearn's StandardScaler).
-	std::vector<double> mean(table.width(), 0.0), scale(table.width(), 1.0);
-	if (options.standardize) {
-		for (auto c : features) {
-			double sum = 0, sum_sq = 0;
-			for (size_t r = 0; r < table.rows; r++) {
-				double v = table.at(r, c);
-				sum += v;
-				sum_sq += v * v;
-			}
-			mean[c] = sum / static_cast<double>(table.rows);
-			double variance = sum_sq / static_cast<double>(table.rows) - mean[c] * mean[c];
-			scale[c] = variance > 1e-24 ? std::sqrt(variance) : 1.0;
-		}
-	}
-
 	Progress progress(static_cast<int64_t>(table.rows));
 	std::vector<float> row(features.size());
 	std::vector<float> label_row(label_columns.size());
+	std::string value, key;
+	const formats::Table &label_table = labels ? *labels : table;
 	for (size_t r = 0; r < table.rows; r++) {
-		for (size_t i = 0; i < features.size(); i++) {
-			size_t c = features[i];
-			row[i] = options.standardize ? static_cast<float>((table.at(r, c) - mean[c]) / scale[c]) : table.at(r, c);
+		if (send_elements) {
+			gather_elements(table, r, features, value);
+			gather_elements(label_table, r, label_columns, key);
+			sink->send_encoded(value, label_columns.empty() ? std::nullopt : std::optional<std::string_view>(key));
+		} else {
+			for (size_t i = 0; i < features.size(); i++) {
+				size_t c = features[i];
+				row[i] = standardize ? scaling.apply(c, table.at(r, c)) : table.at(r, c);
+			}
+			for (size_t i = 0; i < label_columns.size(); i++) {
+				label_row[i] = label_table.at(r, label_columns[i]);
+			}
+			sink->send(row, label_row);
 		}
-		for (size_t i = 0; i < label_columns.size(); i++) {
-			label_row[i] = table.at(r, label_columns[i]);
-		}
-		sink->send(row, label_row);
 		if ((r & 255) == 0 || r + 1 == table.rows) {
 			progress.update(static_cast<int64_t>(r + 1));
 		}
@@ -265,7 +551,9 @@ void run_send(const SendOptions &options) {
 	std::string summary;
 	if (options.inference) {
 		sink->flush();
-		summary = "sent " + std::to_string(sink->delivered()) + " inference records to " + options.topic;
+		// No control message carries the format: the inference's input_config must say it.
+		summary = "sent " + std::to_string(sink->delivered()) + " inference records to " + options.topic + " (" +
+		          sink->input_format() + " " + sink->input_config().dump() + ")";
 	} else {
 		auto control = sink->send_control();
 		summary = "sent " + std::to_string(control.total_msg) + " records (" +
@@ -287,17 +575,36 @@ void add_send_command(CLI::App &root) {
 	cmd->add_option("--format,-f", options->format, "raw or avro")->capture_default_str();
 	cmd->add_option("--data-scheme", options->data_scheme, "Avro schema file of the values (fields = CSV columns)");
 	cmd->add_option("--label-scheme", options->label_scheme, "Avro schema file of the labels");
-	cmd->add_option("--label-column", options->label_column, "label column name or index (default: the last)");
-	cmd->add_option("--validation-rate", options->validation_rate, "share of the stream for validation")
-	    ->check(CLI::Range(0.0, 1.0));
-	cmd->add_option("--test-rate", options->test_rate, "share of the stream for test")->check(CLI::Range(0.0, 1.0));
+	cmd->add_option("--labels", options->labels_file,
+	                "RAW: the labels from their own file (.npy or CSV, one row per row of FILE), e.g. with an N-D "
+	                ".npy");
+	cmd->add_option("--label-column", options->label_column,
+	                "label column, by name or 0-based index (default: the label scheme's fields; else the one column "
+	                "the data scheme leaves; else the last column)");
+	cmd->add_option("--ignore-columns", options->ignore_columns,
+	                "columns to leave out, by name or 0-based index (a,b): every other column must be a feature or "
+	                "the label")
+	    ->delimiter(',');
+	cmd->add_option("--validation-rate", options->validation_rate,
+	                "share of the stream for validation, in [0, 1); with --test-rate below 1 in sum");
+	cmd->add_option("--test-rate", options->test_rate, "share of the stream for test, in [0, 1)");
 	cmd->add_option("--description", options->description, "description of the data source");
-	cmd->add_flag("--standardize", options->standardize, "z-score every feature column before sending");
+	cmd->add_flag("--standardize", options->standardize,
+	              "z-score every feature column before sending, with this file's mean and std (empty cells: an "
+	              "error, or null where the data scheme's field takes null)");
+	cmd->add_option("--save-standardization", options->save_standardization,
+	                "with --standardize: write the mean and std used to this JSON file");
+	cmd->add_option("--standardize-from", options->standardize_from,
+	                "z-score with the mean and std a training send saved (--save-standardization), e.g. for "
+	                "inference inputs");
 	cmd->add_flag("--inference", options->inference, "send values only (no labels, no control message)");
 	cmd->add_option("--control-topic", options->control_topic, "control topic")->capture_default_str();
 	cmd->add_option("--partitions", options->partitions, "partitions to spread rows over: 0,1,2 or all (default 0)");
 	cmd->add_option("--kafka-property,-X", options->properties, "librdkafka property name=value (repeatable)");
-	cmd->add_option("file", options->file, "FILE.csv, FILE.npy, or - for CSV on stdin")->required();
+	cmd->add_option("--timeout-ms", options->timeout_ms, "how long to wait for the cluster to answer at the start")
+	    ->capture_default_str()
+	    ->check(CLI::PositiveNumber);
+	cmd->add_option("file", options->file, "FILE.csv, FILE.npy, or - for either on stdin")->required();
 	cmd->callback([options] { run_send(*options); });
 }
 

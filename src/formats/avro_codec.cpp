@@ -2,6 +2,7 @@
 
 #include "formats/format_error.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -151,10 +152,38 @@ void write_fixed(T value, std::string &out) {
 	out.append(buffer, sizeof(T));
 }
 
-void encode_node(const AvroNode &node, const float *&value, const float *end, std::string &out) {
+//! The whole number `v` stands for in an int, long or enum field; throws
+//! rather than write a datum every reader rejects (an enum index past its
+//! symbols) or a number other than the one given (wrapped, or NaN as 0).
+int64_t integer_of(const AvroNode &node, const std::string &name, float v) {
+	std::string field = name.empty() ? "value" : "field '" + name + "'";
+	double low = node.kind == Kind::Int ? std::numeric_limits<int32_t>::min() : -0x1p63;
+	double high = node.kind == Kind::Int ? std::numeric_limits<int32_t>::max() : 0x1p63 - 1024;
+	const char *type = node.kind == Kind::Int ? "int" : "long";
+	if (node.kind == Kind::Enum) {
+		low = 0;
+		high = static_cast<double>(node.enum_size - 1);
+		type = "enum index";
+	}
+	double rounded = std::nearbyint(static_cast<double>(v));
+	if (!std::isfinite(v) || rounded < low || rounded > high || (node.kind == Kind::Enum && rounded != v)) {
+		char shown[32];
+		auto [shown_end, ec] = std::to_chars(shown, shown + sizeof(shown), v);
+		std::string range = node.kind == Kind::Enum ? "a whole number from 0 to " + std::to_string(node.enum_size - 1)
+		                                            : "within the " + std::string(type) + " range";
+		throw FormatError("Avro " + field + ": " + std::string(shown, shown_end) + " is not a valid " + type +
+		                  " (must be " + range + (node.kind == Kind::Enum ? "" : "; NaN only in a union with null") +
+		                  ")");
+	}
+	return static_cast<int64_t>(rounded);
+}
+
+//! `name`: the field `node` is the type of, for errors.
+void encode_node(const AvroNode &node, const std::string &name, const float *&value, const float *end,
+                 std::string &out) {
 	if (node.kind == Kind::Record) {
 		for (const auto &field : node.children) {
-			encode_node(field, value, end, out);
+			encode_node(field, field.name, value, end, out);
 		}
 		return;
 	}
@@ -175,7 +204,7 @@ void encode_node(const AvroNode &node, const float *&value, const float *end, st
 	case Kind::Int:
 	case Kind::Long:
 	case Kind::Enum:
-		write_long(static_cast<int64_t>(std::llround(std::isfinite(v) ? v : 0.0f)), out);
+		write_long(integer_of(node, name, v), out);
 		break;
 	case Kind::Float:
 		write_fixed<float>(v, out);
@@ -201,7 +230,7 @@ void encode_node(const AvroNode &node, const float *&value, const float *end, st
 			return;
 		}
 		write_long(value_branch, out);
-		encode_node(node.children[static_cast<size_t>(value_branch)], value, end, out);
+		encode_node(node.children[static_cast<size_t>(value_branch)], name, value, end, out);
 		return;
 	}
 	default:
@@ -227,7 +256,7 @@ void AvroDecoder::decode(std::string_view bytes, std::vector<float> &out) const 
 void encode_avro(const AvroSchema &schema, std::span<const float> values, std::string &out) {
 	const float *value = values.data();
 	const float *end = values.data() + values.size();
-	encode_node(schema.root(), value, end, out);
+	encode_node(schema.root(), "", value, end, out);
 	if (value != end) {
 		throw FormatError("Avro schema takes " + std::to_string(value - values.data()) + " values, got " +
 		                  std::to_string(values.size()));

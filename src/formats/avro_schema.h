@@ -36,6 +36,9 @@ public:
 	//! Leaf field names in feature order ("a", "b.c" for nested records);
 	//! the root itself is "" when it is not a record.
 	std::vector<std::string> field_names() const;
+	//! For each of field_names(): whether it takes null (a union with a
+	//! "null" branch), so that a missing value can be sent as null.
+	std::vector<bool> nullable_fields() const;
 	//! Canonical JSON text of the schema as given.
 	const std::string &text() const { return text_; }
 

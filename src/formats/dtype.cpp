@@ -22,7 +22,7 @@ constexpr DTypeName kNames[] = {
     {"half", DType::Half},      {"float16", DType::Half},    {"float", DType::Float32}, {"float32", DType::Float32},
     {"double", DType::Float64}, {"float64", DType::Float64}, {"int64", DType::Int64},   {"int32", DType::Int32},
     {"int16", DType::Int16},    {"int8", DType::Int8},       {"uint16", DType::UInt16}, {"uint8", DType::UInt8},
-    {"string", DType::String},  {"str", DType::String},      {"bool", DType::Bool},
+    {"string", DType::String},  {"str", DType::String},      {"bool", DType::Bool},     {"bool_", DType::Bool},
 };
 
 // The element loops are the hot path of RAW decoding (a 28x28 image is 784
@@ -76,7 +76,7 @@ DType parse_dtype(std::string_view name) {
 	}
 	throw FormatError("unknown data type '" + std::string(name) +
 	                  "': use one of half, float, float32, double, int64, int32, int16, int8, uint16, uint8, "
-	                  "string, bool");
+	                  "string, bool (also float16, float64, str and numpy's bool_)");
 }
 
 std::string_view dtype_name(DType type) {

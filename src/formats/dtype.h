@@ -11,7 +11,7 @@ enum class DType : uint8_t { Half, Float32, Float64, Int64, Int32, Int16, Int8, 
 
 //! Parses "half", "float", "float32", "double", "float64", "int64", "int32",
 //! "int16", "int8", "uint16", "uint8", "string", "bool" (also "float16",
-//! "str"). Throws FormatError naming the accepted names.
+//! "str", numpy's "bool_"). Throws FormatError naming the accepted names.
 DType parse_dtype(std::string_view name);
 
 //! Canonical name, as written into input_config by our own sinks.

@@ -71,20 +71,73 @@ struct Scanner {
 		return text;
 	}
 
+	//! A JSON number, converted as strtof would: beyond float's range it is
+	//! +-inf, below it +-0. NaN and Infinity are not JSON and are refused.
 	float number() {
+		const char *start = pos;
+		const char *digits = pos != end && *pos == '-' ? pos + 1 : pos;
+		if (digits == end || *digits < '0' || *digits > '9') {
+			if (literal("NaN") || literal("Infinity") || literal("-Infinity") || literal("nan") || literal("inf") ||
+			    literal("-inf")) {
+				pos = start;
+				fail("has no NaN or Infinity (send null for a missing value)");
+			}
+			fail("expected a value");
+		}
 		float value = 0;
 		auto [stop, ec] = std::from_chars(pos, end, value);
 		if (ec == std::errc::result_out_of_range) {
-			// from_chars leaves value untouched on overflow/underflow: take the
-			// limit by sign so huge values become inf and tiny ones 0.
+			// from_chars leaves value untouched on overflow and underflow.
 			double wide = 0;
-			std::from_chars(pos, end, wide);
-			value = static_cast<float>(wide);
+			auto [wide_stop, wide_ec] = std::from_chars(pos, end, wide);
+			bool negative = *pos == '-';
+			if (wide_ec == std::errc::result_out_of_range) {
+				value = overflows(std::string_view(pos, static_cast<size_t>(wide_stop - pos)))
+				            ? std::numeric_limits<float>::infinity()
+				            : 0.0f;
+				value = negative ? -value : value;
+			} else if (std::fabs(wide) > std::numeric_limits<float>::max()) {
+				value = negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+			} else {
+				value = static_cast<float>(wide);
+			}
 		} else if (ec != std::errc()) {
 			fail("expected a value");
 		}
 		pos = stop;
 		return value;
+	}
+
+	//! Whether a number too large or too small even for a double is large:
+	//! its decimal order (digits before the point, plus the exponent) is positive.
+	static bool overflows(std::string_view number) {
+		int64_t order = 0;
+		size_t i = number.empty() || number[0] != '-' ? 0 : 1;
+		bool significant = false;
+		for (; i < number.size() && number[i] >= '0' && number[i] <= '9'; i++) {
+			significant = significant || number[i] != '0';
+			order += significant ? 1 : 0;
+		}
+		if (i < number.size() && number[i] == '.') {
+			for (i++; !significant && i < number.size() && number[i] >= '0' && number[i] <= '9'; i++) {
+				significant = number[i] != '0';
+				order -= significant ? 0 : 1;
+			}
+			while (i < number.size() && number[i] >= '0' && number[i] <= '9') {
+				i++;
+			}
+		}
+		if (i < number.size() && (number[i] == 'e' || number[i] == 'E')) {
+			int64_t exponent = 0;
+			auto first = number.data() + i + 1;
+			first += first != number.data() + number.size() && *first == '+' ? 1 : 0;
+			auto [stop, ec] = std::from_chars(first, number.data() + number.size(), exponent);
+			if (ec == std::errc::result_out_of_range) {
+				return *first != '-';
+			}
+			order += exponent;
+		}
+		return order > 0;
 	}
 
 	//! The first character of the value at `pos`, after the checks every

@@ -11,7 +11,9 @@ namespace kafkaml::formats {
 //! Decodes JSON messages: `{"values": [...]}` (our inference output and the
 //! easiest form for any client), a bare array, a bare number, or an object
 //! of named fields. Nested arrays flatten row-major; true/false give 1/0,
-//! null gives NaN; a string holding a number is accepted.
+//! null gives NaN; a string holding a number is accepted. A number beyond
+//! float's range gives +-inf, one below it 0 (as strtof); NaN and Infinity,
+//! which are not JSON, are refused naming their offset.
 //!
 //! Objects of named fields: with `fields` (input_config "fields"), those
 //! fields in that order (a missing one is an error, extra ones ignored);

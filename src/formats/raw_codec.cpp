@@ -75,11 +75,15 @@ void RawDecoder::decode(std::string_view bytes, std::vector<float> &out) const {
 
 void encode_raw(DType type, std::span<const float> values, std::string &out) {
 	if (type == DType::String) {
-		for (float v : values) {
-			char buffer[32];
-			auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), v);
-			out.append(buffer, end);
+		// Several numbers as one text would run together ("12" for 1, 2):
+		// the decoder reads one value per string message.
+		if (values.size() != 1) {
+			throw FormatError("a RAW string message carries exactly one value, got " + std::to_string(values.size()) +
+			                  "; use a numeric type for rows of several values");
 		}
+		char buffer[32];
+		auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), values[0]);
+		out.append(buffer, end);
 		return;
 	}
 	size_t old = out.size();

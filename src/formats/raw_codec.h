@@ -29,6 +29,7 @@ private:
 };
 
 //! Appends `values` as RAW `type` bytes to `out` (what numpy `astype(type).tobytes()` gives).
+//! A `string` message is the text of exactly one value; several throw FormatError.
 void encode_raw(DType type, std::span<const float> values, std::string &out);
 
 } // namespace kafkaml::formats

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 
 namespace kafkaml::formats {
@@ -18,20 +19,28 @@ bool iequals(std::string_view a, std::string_view b) {
 	       });
 }
 
+bool is_blank(char c) {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 std::string_view trim(std::string_view text) {
-	while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) {
+	while (!text.empty() && is_blank(text.front())) {
 		text.remove_prefix(1);
 	}
-	while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+	while (!text.empty() && is_blank(text.back())) {
 		text.remove_suffix(1);
-	}
-	if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
-		text = text.substr(1, text.size() - 2);
 	}
 	return text;
 }
 
-float parse_cell(std::string_view cell, size_t line, size_t column) {
+//! How a cell is named in errors: by header and by the 0-based index that
+//! --label-column also takes.
+std::string cell_name(const Table &table, size_t line, size_t column) {
+	return "line " + std::to_string(line) + ", column '" + table.columns[column] + "' (index " +
+	       std::to_string(column) + ")";
+}
+
+float parse_cell(std::string_view cell, const Table &table, size_t line, size_t column) {
 	cell = trim(cell);
 	if (cell.empty()) {
 		return std::numeric_limits<float>::quiet_NaN();
@@ -49,11 +58,110 @@ float parse_cell(std::string_view cell, size_t line, size_t column) {
 	}
 	auto [end, ec] = std::from_chars(begin, cell.data() + cell.size(), value);
 	if (ec != std::errc() || end != cell.data() + cell.size()) {
-		throw FormatError("line " + std::to_string(line) + ", column " + std::to_string(column + 1) + ": '" +
-		                  std::string(cell.substr(0, 40)) + "' is not a number");
+		throw FormatError(cell_name(table, line, column) + ": '" + std::string(cell.substr(0, 40)) +
+		                  "' is not a number");
 	}
 	return value;
 }
+
+//! Splits CSV text into records of cells as RFC 4180 has them: a quoted
+//! cell may hold commas, line breaks and doubled quotes. Lines holding only
+//! blanks are skipped. Cells are views into the text, or into the reader
+//! for quoted cells with doubled quotes; they stay valid until the next call.
+//! Thread: one thread.
+class CsvReader {
+public:
+	explicit CsvReader(std::string_view text) : text_(text) {}
+
+	//! The next record's cells; false at the end of the text.
+	bool next(std::vector<std::string_view> &cells) {
+		while (pos_ < text_.size()) {
+			cells.clear();
+			unquoted_.clear();
+			line_ = next_line_;
+			if (read_record(cells)) {
+				return true;
+			}
+		}
+		return false;
+	}
+	//! The line the last record began on (1-based).
+	size_t line() const { return line_; }
+
+private:
+	//! Reads one record; false when it was a blank line.
+	bool read_record(std::vector<std::string_view> &cells) {
+		bool content = false;
+		for (;;) {
+			while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) {
+				pos_++;
+			}
+			if (pos_ < text_.size() && text_[pos_] == '"') {
+				cells.push_back(quoted_cell());
+				content = true;
+			} else {
+				size_t stop = std::min(text_.find_first_of(",\n", pos_), text_.size());
+				cells.push_back(trim(text_.substr(pos_, stop - pos_)));
+				content = content || !cells.back().empty();
+				pos_ = stop;
+			}
+			if (pos_ == text_.size()) {
+				return content || cells.size() > 1;
+			}
+			if (text_[pos_++] == '\n') {
+				next_line_++;
+				return content || cells.size() > 1;
+			}
+		}
+	}
+
+	std::string_view quoted_cell() {
+		size_t start = ++pos_;
+		bool doubled = false;
+		size_t close;
+		for (;;) {
+			close = text_.find('"', pos_);
+			if (close == std::string_view::npos) {
+				throw FormatError("line " + std::to_string(line_) +
+				                  ": a quoted cell is not closed (a '\"' is missing)");
+			}
+			next_line_ += static_cast<size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(pos_),
+			                                             text_.begin() + static_cast<std::ptrdiff_t>(close), '\n'));
+			if (close + 1 < text_.size() && text_[close + 1] == '"') {
+				doubled = true;
+				pos_ = close + 2;
+				continue;
+			}
+			break;
+		}
+		std::string_view cell = text_.substr(start, close - start);
+		pos_ = close + 1;
+		while (pos_ < text_.size() && text_[pos_] != '\n' && is_blank(text_[pos_])) {
+			pos_++;
+		}
+		if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n') {
+			throw FormatError("line " + std::to_string(next_line_) +
+			                  ": text follows the closing quote of a cell; quote the whole cell and double the "
+			                  "quotes inside it (\"\")");
+		}
+		if (!doubled) {
+			return cell;
+		}
+		std::string text;
+		for (size_t i = 0; i < cell.size(); i++) {
+			text += cell[i];
+			i += cell[i] == '"' ? 1 : 0;
+		}
+		unquoted_.push_back(std::move(text));
+		return unquoted_.back();
+	}
+
+	std::string_view text_;
+	size_t pos_ = 0;
+	size_t line_ = 1;
+	size_t next_line_ = 1;
+	std::deque<std::string> unquoted_; //!< a deque: growing it keeps earlier cells where they are
+};
 
 } // namespace
 
@@ -72,73 +180,45 @@ size_t Table::column_index(std::string_view name) const {
 	for (const auto &column : columns) {
 		known += (known.empty() ? "" : ", ") + column;
 	}
-	throw FormatError("no column '" + std::string(name) + "'; the columns are: " + known);
+	throw FormatError("no column '" + std::string(name) + "'; the columns are: " + known +
+	                  " (or give an index from 0 to " + std::to_string(columns.size() - 1) + ")");
 }
 
 Table read_csv(std::string_view text) {
+	// Spreadsheet programs start UTF-8 files with a byte order mark.
+	if (text.starts_with("\xEF\xBB\xBF")) {
+		text.remove_prefix(3);
+	}
 	Table table;
-	size_t pos = 0;
-	size_t line = 0;
-	auto next_line = [&](std::string_view &out) {
-		while (pos < text.size()) {
-			size_t end = text.find('\n', pos);
-			if (end == std::string_view::npos) {
-				end = text.size();
-			}
-			out = text.substr(pos, end - pos);
-			pos = end + 1;
-			line++;
-			if (!trim(out).empty()) {
-				return true;
-			}
-		}
-		return false;
-	};
-	std::string_view header;
-	if (!next_line(header)) {
+	CsvReader reader(text);
+	std::vector<std::string_view> cells;
+	if (!reader.next(cells)) {
 		throw FormatError("the CSV file is empty; it needs a header line and rows");
 	}
-	size_t start = 0;
-	for (;;) {
-		size_t comma = header.find(',', start);
-		table.columns.emplace_back(
-		    trim(header.substr(start, comma == std::string_view::npos ? header.npos : comma - start)));
-		if (comma == std::string_view::npos) {
-			break;
-		}
-		start = comma + 1;
-	}
+	table.columns.assign(cells.begin(), cells.end());
 	size_t width = table.columns.size();
 	table.values.reserve(width * (text.size() / (width * 4 + 1) + 1));
-	std::string_view row;
-	while (next_line(row)) {
-		size_t column = 0;
-		size_t cell_start = 0;
-		for (;;) {
-			size_t comma = row.find(',', cell_start);
-			if (column >= width) {
-				throw FormatError("line " + std::to_string(line) + " has more than the header's " +
-				                  std::to_string(width) + " columns");
-			}
-			auto cell = row.substr(cell_start, comma == std::string_view::npos ? row.npos : comma - cell_start);
-			table.values.push_back(parse_cell(cell, line, column));
-			column++;
-			if (comma == std::string_view::npos) {
-				break;
-			}
-			cell_start = comma + 1;
-		}
-		if (column != width) {
-			throw FormatError("line " + std::to_string(line) + " has " + std::to_string(column) +
+	while (reader.next(cells)) {
+		size_t line = reader.line();
+		if (cells.size() != width) {
+			throw FormatError("line " + std::to_string(line) + " has " + std::to_string(cells.size()) +
 			                  " columns, the header has " + std::to_string(width));
 		}
+		for (size_t column = 0; column < width; column++) {
+			table.values.push_back(parse_cell(cells[column], table, line, column));
+		}
+		table.lines.push_back(line);
 		table.rows++;
 	}
 	return table;
 }
 
+bool is_npy(std::string_view bytes) {
+	return bytes.starts_with("\x93NUMPY");
+}
+
 Table read_npy(std::string_view bytes) {
-	if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") {
+	if (bytes.size() < 10 || !is_npy(bytes)) {
 		throw FormatError("not a .npy file (no \\x93NUMPY magic)");
 	}
 	auto major = static_cast<unsigned char>(bytes[6]);
@@ -190,7 +270,10 @@ Table read_npy(std::string_view bytes) {
 	auto code = descr.substr(1);
 	auto type = std::find_if(std::begin(kTypes), std::end(kTypes), [&](const auto &t) { return t.first == code; });
 	if (type == std::end(kTypes)) {
-		throw FormatError(".npy dtype '" + std::string(descr) + "' is not supported; use a numeric array");
+		throw FormatError(".npy dtype '" + std::string(descr) +
+		                  "' is not supported: RAW streams have f2, f4, f8, i1, i2, i4, i8, u1, u2 and b1 (half, "
+		                  "float32, double, int8, int16, int32, int64, uint8, uint16, bool); convert it with "
+		                  "astype()");
 	}
 	auto shape_text = field("'shape'");
 	size_t open = shape_text.find('(');
@@ -214,24 +297,34 @@ Table read_npy(std::string_view bytes) {
 		dims.push_back(value);
 		i = static_cast<size_t>(end - inner.data());
 	}
-	if (dims.empty() || dims.size() > 2) {
-		throw FormatError(".npy array must be 1-D or 2-D (rows x columns), it has " + std::to_string(dims.size()) +
-		                  " dimensions");
-	}
-	size_t rows = dims[0];
-	size_t cols = dims.size() == 2 ? dims[1] : 1;
-	size_t element = dtype_size(type->second);
-	size_t data_offset = offset + header_size;
-	if (cols == 0 || rows > (bytes.size() - data_offset) / element / cols) {
-		throw FormatError(".npy data is shorter than its shape says");
+	if (dims.empty()) {
+		throw FormatError(".npy array is a single scalar; save an array with one row per record");
 	}
 	Table table;
+	size_t rows = dims[0];
+	size_t cols = 1;
+	for (size_t d = 1; d < dims.size(); d++) {
+		if (dims[d] == 0 || cols > (size_t(1) << 40) / dims[d]) {
+			throw FormatError(".npy shape is malformed");
+		}
+		cols *= dims[d];
+		if (dims.size() > 2) {
+			table.row_shape.push_back(static_cast<int64_t>(dims[d]));
+		}
+	}
+	size_t element = dtype_size(type->second);
+	size_t data_offset = offset + header_size;
+	if (rows > (bytes.size() - data_offset) / element / cols) {
+		throw FormatError(".npy data is shorter than its shape says");
+	}
 	for (size_t c = 0; c < cols; c++) {
 		table.columns.push_back(std::to_string(c));
 	}
 	table.rows = rows;
+	table.dtype = type->second;
+	table.elements.assign(bytes.data() + data_offset, rows * cols * element);
 	table.values.resize(rows * cols);
-	convert_to_float(type->second, bytes.data() + data_offset, rows * cols, table.values.data());
+	convert_to_float(type->second, table.elements.data(), rows * cols, table.values.data());
 	return table;
 }
 

@@ -3,6 +3,7 @@
 #include "stream/stream_error.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace kafkaml::stream {
 
@@ -48,6 +49,71 @@ bool create_topic(const KafkaConfig &config, const std::string &topic, int32_t p
 		throw StreamError("cannot create topic " + topic + ": " + failure);
 	}
 	return created;
+}
+
+namespace {
+
+//! What librdkafka last said of a failed connection; its threads write it.
+struct QuietLog {
+	std::mutex mutex;
+	std::string last;
+
+	static void on_log(const rd_kafka_t *rk, int level, const char *, const char *message) {
+		auto *self = static_cast<QuietLog *>(rd_kafka_opaque(rk));
+		if (level > 4) { // warnings and worse say why a connection failed
+			return;
+		}
+		std::lock_guard<std::mutex> lock(self->mutex);
+		self->last = essence(message);
+	}
+
+	//! "[thrd:b/bootstrap]: b/bootstrap: Connect to ... failed: Connection
+	//! refused (after 0ms in state CONNECT)" -> "Connect to ... failed:
+	//! Connection refused": the address is in our message already.
+	static std::string essence(std::string_view message) {
+		if (message.starts_with("[thrd:")) {
+			message.remove_prefix(std::min(message.size(), message.find("]: ") + 3));
+		}
+		auto colon = message.find(": ");
+		if (colon != std::string_view::npos && message.substr(0, colon).find('/') != std::string_view::npos) {
+			message.remove_prefix(colon + 2);
+		}
+		auto after = message.rfind(" (after ");
+		if (after != std::string_view::npos && message.ends_with(")")) {
+			message = message.substr(0, after);
+		}
+		return std::string(message);
+	}
+	static void on_error(rd_kafka_t *, int, const char *, void *) {} // the same as the logs, once more
+};
+
+} // namespace
+
+void check_reachable(const KafkaConfig &config, std::chrono::milliseconds timeout) {
+	QuietLog log;
+	auto rk = make_client(
+	    RD_KAFKA_PRODUCER, config, {},
+	    [](rd_kafka_conf_t *conf, void *opaque) {
+		    rd_kafka_conf_set_opaque(conf, opaque);
+		    rd_kafka_conf_set_log_cb(conf, &QuietLog::on_log);
+		    rd_kafka_conf_set_error_cb(conf, &QuietLog::on_error);
+	    },
+	    &log);
+	const rd_kafka_metadata_t *metadata = nullptr;
+	auto err = rd_kafka_metadata(rk.get(), 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_metadata_destroy(metadata);
+		return;
+	}
+	std::string reason;
+	{
+		std::lock_guard<std::mutex> lock(log.mutex);
+		reason = log.last.empty() ? std::string("no answer within ") + std::to_string(timeout.count()) + " ms (" +
+		                                rd_kafka_err2str(err) + ")"
+		                          : log.last;
+	}
+	throw StreamError("cannot reach Kafka at " + config.bootstrap_servers + ": " + reason +
+	                  "; is it running? (kafkaml up prints its bootstrap address)");
 }
 
 std::vector<int32_t> list_partitions(rd_kafka_t *rk, const std::string &topic, std::chrono::milliseconds timeout) {

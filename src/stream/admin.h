@@ -15,6 +15,13 @@ namespace kafkaml::stream {
 bool create_topic(const KafkaConfig &config, const std::string &topic, int32_t partitions,
                   int16_t replication_factor = 1, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+//! Returns when a broker of `config` answers a metadata request within
+//! `timeout`; else throws StreamError "cannot reach Kafka at B: <reason>;
+//! is it running? ...". librdkafka's connection logs stay quiet, as they
+//! repeat on every retry: the last one is the reason in the error.
+//! Thread: any; blocks up to `timeout`.
+void check_reachable(const KafkaConfig &config, std::chrono::milliseconds timeout);
+
 //! Partition ids of a topic, sorted; empty when the topic does not exist.
 //! Throws StreamError when the cluster cannot be reached within `timeout`.
 std::vector<int32_t> list_partitions(const KafkaConfig &config, const std::string &topic,

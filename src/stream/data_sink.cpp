@@ -135,13 +135,32 @@ RawSink::RawSink(DataSinkOptions options, formats::DType data_type, formats::Sha
                               {"data_reshape", data_reshape.to_string()},
                               {"label_reshape", label_reshape.to_string()}},
                std::move(sink)),
-      data_type_(data_type), label_type_(label_type) {}
+      data_type_(data_type), data_reshape_(std::move(data_reshape)), label_type_(label_type),
+      label_reshape_(std::move(label_reshape)) {}
+
+namespace {
+
+//! Every consumer rejects a message whose size does not match the reshape
+//! the control message declares: refuse it before it is in the log.
+void check_count(const char *what, const formats::Shape &reshape, size_t count) {
+	if (reshape.empty() || static_cast<int64_t>(count) == reshape.elements()) {
+		return;
+	}
+	throw StreamError(std::string("RawSink: a ") + what + " of " + std::to_string(count) +
+	                  " values does not match its " + what + "_reshape '" + reshape.to_string() + "' (" +
+	                  std::to_string(reshape.elements()) +
+	                  " values); send rows of that size or declare another reshape");
+}
+
+} // namespace
 
 void RawSink::encode_data(std::span<const float> data, std::string &out) const {
+	check_count("data", data_reshape_, data.size());
 	formats::encode_raw(data_type_, data, out);
 }
 
 void RawSink::encode_label(std::span<const float> label, std::string &out) const {
+	check_count("label", label_reshape_, label.size());
 	formats::encode_raw(label_type_, label, out);
 }
 

@@ -52,6 +52,9 @@ public:
 	int64_t delivered() const { return delivered_; }
 	//! Ranges acknowledged so far, one per partition, in partition order.
 	std::vector<formats::Range> ranges() const;
+	//! What the control message says of the format ("RAW", {"data_type": ...}).
+	const std::string &input_format() const { return input_format_; }
+	const nlohmann::json &input_config() const { return input_config_; }
 
 protected:
 	DataSink(DataSinkOptions options, std::string input_format, nlohmann::json input_config,
@@ -75,7 +78,9 @@ private:
 	int64_t delivered_ = 0;
 };
 
-//! RAW stream: numpy-style bytes of `data_type` / `label_type`.
+//! RAW stream: numpy-style bytes of `data_type` / `label_type`. A row (or
+//! label) must hold exactly as many values as its non-empty reshape says,
+//! and a `string` type exactly one value; `send` throws otherwise.
 class RawSink final : public DataSink {
 public:
 	//! `sink` null = a KafkaSink on options.kafka.
@@ -86,7 +91,9 @@ private:
 	void encode_data(std::span<const float> data, std::string &out) const override;
 	void encode_label(std::span<const float> label, std::string &out) const override;
 	formats::DType data_type_;
+	formats::Shape data_reshape_;
 	formats::DType label_type_;
+	formats::Shape label_reshape_;
 };
 
 //! AVRO stream: plain binary datums of the data and label schemas (values

@@ -1,6 +1,9 @@
 #include "stream/kafka_range_reader.h"
 
+#include "stream/admin.h"
 #include "stream/stream_error.h"
+
+#include <algorithm>
 
 namespace kafkaml::stream {
 
@@ -78,11 +81,36 @@ void KafkaRangeReader::fail_beyond_end() {
 	const auto &range = ranges_[current_];
 	int64_t low = -1, high = -1;
 	rd_kafka_query_watermark_offsets(rk_.get(), range.topic.c_str(), range.partition, &low, &high, 5000);
-	throw StreamError("range " + formats::format_range_list({range}) + " goes beyond the end of the log (" +
-	                  range.topic + " partition " + std::to_string(range.partition) + " holds offsets " +
-	                  std::to_string(low) + ".." + std::to_string(high) +
-	                  "): the control message names records that are not there (deleted by retention, or a "
-	                  "different cluster?)");
+	throw RangeError("range " + formats::format_range_list({range}) + " goes beyond the end of the log (" +
+	                 range.topic + " partition " + std::to_string(range.partition) + " holds offsets " +
+	                 std::to_string(low) + ".." + std::to_string(high) +
+	                 "): the control message names records that are not there (deleted by retention, or a "
+	                 "different cluster?)");
+}
+
+void KafkaRangeReader::fail_unreadable() {
+	const auto &range = ranges_[current_];
+	std::string where = range.topic + ":" + std::to_string(range.partition);
+	std::string waited = std::to_string(beyond_end_timeout_.count()) + " ms";
+	std::vector<int32_t> partitions;
+	try {
+		partitions = list_partitions(rk_.get(), range.topic, std::chrono::seconds(5));
+	} catch (const StreamError &e) {
+		throw StreamError("range " + formats::format_range_list({range}) + ": nothing came from " + where + " within " +
+		                  waited + ", and " + e.what());
+	}
+	if (partitions.empty()) {
+		throw RangeError("range " + formats::format_range_list({range}) + ": topic:partition " + where +
+		                 " does not exist: this cluster has no topic '" + range.topic +
+		                 "' (a different cluster, or was the topic deleted?)");
+	}
+	if (std::find(partitions.begin(), partitions.end(), range.partition) == partitions.end()) {
+		throw RangeError("range " + formats::format_range_list({range}) + ": topic:partition " + where +
+		                 " does not exist: topic '" + range.topic + "' has partitions " +
+		                 std::to_string(partitions.front()) + ".." + std::to_string(partitions.back()));
+	}
+	throw StreamError("range " + formats::format_range_list({range}) + ": nothing came from " + where + " within " +
+	                  waited + " although it exists (is its leader down?)");
 }
 
 bool KafkaRangeReader::poll_batch(std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) {
@@ -100,9 +128,15 @@ bool KafkaRangeReader::poll_batch(std::vector<Record> &out, size_t max, std::chr
 		int wait = added > 0 ? 0 : remaining_ms(deadline);
 		rd_kafka_message_t *message = rd_kafka_consumer_poll(rk_.get(), wait);
 		if (!message) {
-			if (std::chrono::steady_clock::now() - waiting_since_ > beyond_end_timeout_ && log_end_ >= 0 &&
-			    log_end_ < range.end) {
-				fail_beyond_end();
+			if (std::chrono::steady_clock::now() - waiting_since_ > beyond_end_timeout_) {
+				// No end of the log seen at all: librdkafka reports a missing
+				// topic or partition at most once, if ever, so ask.
+				if (log_end_ < 0) {
+					fail_unreadable();
+				}
+				if (log_end_ < range.end) {
+					fail_beyond_end();
+				}
 			}
 			if (wait == 0 || remaining_ms(deadline) == 0) {
 				return true;
@@ -129,7 +163,7 @@ bool KafkaRangeReader::poll_batch(std::vector<Record> &out, size_t max, std::chr
 		if (message->err) {
 			if (message->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
 			    message->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
-				throw StreamError(
+				throw RangeError(
 				    "range " + formats::format_range_list({range}) +
 				    " starts outside the log (deleted by retention?): " + rd_kafka_message_errstr(message));
 			}
@@ -137,8 +171,7 @@ bool KafkaRangeReader::poll_batch(std::vector<Record> &out, size_t max, std::chr
 			    message->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 			    message->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
 				if (std::chrono::steady_clock::now() - waiting_since_ > beyond_end_timeout_) {
-					throw StreamError("range " + formats::format_range_list({range}) +
-					                  ": the topic or partition does not exist on this cluster");
+					fail_unreadable();
 				}
 				continue;
 			}

@@ -15,8 +15,10 @@ namespace kafkaml::stream {
 //! Offset gaps (compacted records, transaction markers, aborted records) are
 //! tolerated: a range ends when a record at or past its end arrives, or the
 //! partition end (EOF) is at or past it. A range whose end lies beyond the
-//! log end throws StreamError once `beyond_end_timeout` passes without the
-//! log growing to it. Only committed records are read (read_committed).
+//! log end throws RangeError once `beyond_end_timeout` passes without the
+//! log growing to it; so does a range whose topic or partition does not
+//! exist (naming its topic:partition), once that timeout passes without a
+//! record or log end from it. Only committed records are read (read_committed).
 //!
 //! Thread: one thread polls.
 class KafkaRangeReader final : public Source {
@@ -29,6 +31,8 @@ private:
 	void start_range();
 	void finish_range();
 	[[noreturn]] void fail_beyond_end();
+	//! Nothing came from the current range's partition: says whether it exists.
+	[[noreturn]] void fail_unreadable();
 
 	KafkaHandle rk_;
 	std::vector<formats::Range> ranges_;

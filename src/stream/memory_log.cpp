@@ -101,8 +101,8 @@ bool MemoryRangeReader::poll_batch(std::vector<Record> &out, size_t max, std::ch
 			position_ = range.start;
 		}
 		if (range.end > log_.end_offset(range.topic, range.partition)) {
-			throw StreamError("range " + formats::format_range_list({range}) + " goes beyond the log end (" +
-			                  std::to_string(log_.end_offset(range.topic, range.partition)) + ")");
+			throw RangeError("range " + formats::format_range_list({range}) + " goes beyond the log end (" +
+			                 std::to_string(log_.end_offset(range.topic, range.partition)) + ")");
 		}
 		auto records = log_.read(range.topic, range.partition, position_, max - added);
 		bool advanced = false;

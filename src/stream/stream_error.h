@@ -11,4 +11,12 @@ public:
 	using std::runtime_error::runtime_error;
 };
 
+//! The records a range list names are not in the log (the topic or
+//! partition does not exist, or the offsets are beyond its end or deleted):
+//! reading again will not help, unlike a cluster that is down.
+class RangeError : public StreamError {
+public:
+	using StreamError::StreamError;
+};
+
 } // namespace kafkaml::stream

@@ -4,6 +4,7 @@
 #include "formats/message_decoder.h"
 #include "formats/split.h"
 #include "ml/spec/parse.h"
+#include "stream/stream_error.h"
 
 #include <spdlog/spdlog.h>
 
@@ -42,7 +43,13 @@ void read_stream(stream::Source &source, const formats::MessageDecoder &decoder,
 			throw Cancelled{};
 		}
 		records.clear();
-		more = source.poll_batch(records, 4096, std::chrono::milliseconds(200));
+		try {
+			more = source.poll_batch(records, 4096, std::chrono::milliseconds(200));
+		} catch (const stream::RangeError &e) {
+			// A restart would read the same missing records: the user must
+			// send the stream again.
+			throw UserError(std::string("the training stream cannot be read: ") + e.what());
+		}
 		for (const auto &record : records) {
 			try {
 				decoder.decode(record.view(), batch, true);
@@ -129,9 +136,12 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (env.cancelled && env.cancelled()) {
 		throw Cancelled{};
 	}
-	StreamInfo info{formats::format_range_list(stream_message.ranges), stream_message.input_format,
-	                stream_message.input_config,  stream_message.total_msg,
-	                stream_message.validation_rate, stream_message.test_rate};
+	StreamInfo info{formats::format_range_list(stream_message.ranges),
+	                stream_message.input_format,
+	                stream_message.input_config,
+	                stream_message.total_msg,
+	                stream_message.validation_rate,
+	                stream_message.test_rate};
 	control.training_started(result_id, info);
 
 	std::optional<formats::MessageDecoder> decoder;

@@ -73,6 +73,8 @@ TEST(AvroDecoder, DecodesPrimitivesEnumsUnionsAndArrays) {
 	EXPECT_EQ(values[8], 1);
 	EXPECT_EQ(values[9], 2);
 	EXPECT_EQ(AvroSchema::parse(schema).root().width, 0u); // the array makes it variable
+	EXPECT_EQ(AvroSchema::parse(schema).nullable_fields(),
+	          (std::vector<bool>{false, false, false, false, false, true, true, false, false}));
 }
 
 TEST(AvroDecoder, NegativeArrayBlockCountsCarryAByteSize) {
@@ -129,4 +131,62 @@ TEST(AvroEncoder, IsTheInverseOfTheDecoder) {
 	EXPECT_EQ(back[4], 3);
 	std::string out;
 	EXPECT_THROW(encode_avro(parsed, std::span<const float>(values, 4), out), FormatError);
+}
+
+TEST(AvroSchema, ResolvesNamesAsTheSpecificationSays) {
+	// P inherits x.y from Outer, so "x.y.P" and the short "P" both name it;
+	// E has a namespace of its own and is found by its full name.
+	const char *schema = R"({"type": "record", "name": "Outer", "namespace": "x.y", "fields": [
+	  {"name": "a", "type": {"type": "record", "name": "P", "fields": [{"name": "v", "type": "float"}]}},
+	  {"name": "b", "type": "x.y.P"},
+	  {"name": "c", "type": "P"},
+	  {"name": "d", "type": {"type": "enum", "name": "E", "namespace": "z", "symbols": ["A", "B"]}},
+	  {"name": "e", "type": "z.E"},
+	  {"name": "f", "type": {"type": "record", "name": "q.Q", "fields": [
+	    {"name": "g", "type": {"type": "enum", "name": "F", "symbols": ["C"]}}]}},
+	  {"name": "h", "type": "q.F"}]})";
+	auto parsed = AvroSchema::parse(schema);
+	EXPECT_EQ(parsed.root().width, 7u);
+	EXPECT_EQ(parsed.field_names(), (std::vector<std::string>{"a.v", "b.v", "c.v", "d", "e", "f.g", "h"}));
+	// A short name is not looked up in a namespace it was not defined in.
+	try {
+		AvroSchema::parse(R"({"type": "record", "name": "R", "namespace": "n", "fields": [
+		  {"name": "a", "type": {"type": "enum", "name": "E", "namespace": "m", "symbols": ["A"]}},
+		  {"name": "b", "type": "E"}]})");
+		FAIL() << "no error";
+	} catch (const FormatError &e) {
+		EXPECT_NE(std::string(e.what()).find("unknown type 'E'"), std::string::npos) << e.what();
+		EXPECT_NE(std::string(e.what()).find("m.E"), std::string::npos) << e.what();
+	}
+}
+
+TEST(AvroEncoder, RejectsValuesTheirFieldCannotHold) {
+	auto parsed = AvroSchema::parse(R"({"type": "record", "name": "R", "fields": [
+	  {"name": "colour", "type": {"type": "enum", "name": "C", "symbols": ["RED", "GREEN"]}},
+	  {"name": "count", "type": "int"}, {"name": "big", "type": "long"}, {"name": "maybe", "type": ["null", "int"]}]})");
+	auto reject = [&](std::vector<float> values, const std::string &expected) {
+		std::string out;
+		try {
+			encode_avro(parsed, values, out);
+			ADD_FAILURE() << "no error for " << expected;
+		} catch (const FormatError &e) {
+			EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+		}
+	};
+	reject({2, 0, 0, 0}, "field 'colour': 2 is not a valid enum index (must be a whole number from 0 to 1)");
+	reject({-1, 0, 0, 0}, "field 'colour'");
+	reject({0.5f, 0, 0, 0}, "field 'colour'");
+	reject({0, 3e9f, 0, 0}, "field 'count': 3e+09 is not a valid int");
+	reject({0, NAN, 0, 0}, "field 'count'");
+	reject({0, 0, 1e19f, 0}, "field 'big'");
+	reject({0, 0, INFINITY, 0}, "field 'big'");
+	reject({0, 0, 0, 5e9f}, "field 'maybe'");
+	std::string out;
+	const float fine[] = {1, -2147483648.0f, -9.2e18f, NAN};
+	encode_avro(parsed, fine, out);
+	auto back = decode(parsed.text(), out);
+	EXPECT_EQ(back[0], 1);
+	EXPECT_EQ(back[1], -2147483648.0f);
+	EXPECT_EQ(back[2], -9.2e18f);
+	EXPECT_TRUE(std::isnan(back[3]));
 }

@@ -112,4 +112,12 @@ TEST(Split, TrainTestValidationWithTruncatedSizes) {
 	EXPECT_EQ(no_test.validation, 2);
 	EXPECT_THROW(compute_split(10, -0.1, 0), FormatError);
 	EXPECT_THROW(compute_split(10, 0.5, 0.5), FormatError);
+	try {
+		compute_split(10, 0.6, 0.6);
+		FAIL() << "no error";
+	} catch (const FormatError &e) {
+		// It says what the sum must be, not what it already is.
+		EXPECT_NE(std::string(e.what()).find("must be below 1"), std::string::npos) << e.what();
+		EXPECT_EQ(std::string(e.what()).find("sum is below"), std::string::npos) << e.what();
+	}
 }

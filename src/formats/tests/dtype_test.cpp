@@ -23,6 +23,7 @@ TEST(DType, ParsesEveryNameOfTheContract) {
 	EXPECT_EQ(parse_dtype("uint8"), DType::UInt8);
 	EXPECT_EQ(parse_dtype("string"), DType::String);
 	EXPECT_EQ(parse_dtype("bool"), DType::Bool);
+	EXPECT_EQ(parse_dtype("bool_"), DType::Bool); // numpy's type name, as the original's RawSink writes it
 	try {
 		parse_dtype("complex128");
 		FAIL();

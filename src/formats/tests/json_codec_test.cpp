@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace kafkaml::formats;
 using V = std::vector<float>;
@@ -62,4 +63,29 @@ TEST(JsonEncoder, WritesValuesShortestAndNullForNan) {
 	encode_json_values(values, out);
 	EXPECT_EQ(out, R"({"values":[1,0.1,-2.5,null]})");
 	EXPECT_EQ(decode(JsonDecoder(), out).size(), 4u);
+}
+
+TEST(JsonDecoder, NumbersBeyondFloatAreInfinityOrZeroAsStrtofGivesThem) {
+	JsonDecoder any;
+	auto inf = std::numeric_limits<float>::infinity();
+	EXPECT_EQ(decode(any, "[1e400, -1e400, 1e39, -3.5e38]"), (V{inf, -inf, inf, -inf}));
+	EXPECT_EQ(decode(any, "[1e-400, -1e-400, 1e-50]"), (V{0, -0.0f, 0}));
+	EXPECT_EQ(decode(any, "[" + std::string(400, '9') + "]"), (V{inf}));
+	EXPECT_EQ(decode(any, "[0." + std::string(400, '0') + "1]"), (V{0}));
+	EXPECT_EQ(decode(any, "[1e99999999999999999999]"), (V{inf}));
+	EXPECT_EQ(decode(any, "[3.4e38]"), (V{3.4e38f}));
+}
+
+TEST(JsonDecoder, NanAndInfinityLiteralsAreRefusedNamingTheOffset) {
+	JsonDecoder any;
+	for (std::string text : {"[1, NaN]", "[1, Infinity]", "[1, -Infinity]", "[1, inf]", "[1, nan]"}) {
+		try {
+			decode(any, text);
+			FAIL() << text;
+		} catch (const FormatError &e) {
+			EXPECT_NE(std::string(e.what()).find("no NaN or Infinity"), std::string::npos) << e.what();
+			EXPECT_NE(std::string(e.what()).find("at byte 4"), std::string::npos) << e.what();
+		}
+	}
+	EXPECT_THROW(decode(JsonDecoder({"a"}), R"({"a": 1, "b": NaN})"), FormatError);
 }

@@ -82,6 +82,9 @@ TEST(RawEncoder, IsTheInverseOfTheDecoder) {
 	std::string text;
 	encode_raw(DType::String, std::span<const float>(values, 1), text);
 	EXPECT_EQ(text, "1");
+	std::string joined;
+	EXPECT_THROW(encode_raw(DType::String, values, joined), FormatError); // would be "12.5-3"
+	EXPECT_TRUE(joined.empty());
 	std::string ints;
 	encode_raw(DType::Int16, values, ints);
 	EXPECT_EQ(ints, bytes_of<int16_t>({1, 2, -3})); // 2.5 rounds to even

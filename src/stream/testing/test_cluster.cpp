@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka_mock.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -39,7 +40,10 @@ TestCluster::~TestCluster() {
 }
 
 std::string TestCluster::create_topic(const std::string &base, int32_t partitions) {
-	std::string name = base + "-" + std::to_string(getpid()) + "-" + std::to_string(counter_++);
+	// Counted per process, not per cluster object: on a real cluster the
+	// topics of every test of the process share one namespace.
+	static std::atomic<int> counter{0};
+	std::string name = base + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
 	if (mock_) {
 		if (auto err = rd_kafka_mock_topic_create(mock_, name.c_str(), partitions, 1)) {
 			throw StreamError("mock cluster cannot create " + name + ": " + rd_kafka_err2str(err));

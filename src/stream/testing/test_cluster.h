@@ -28,13 +28,13 @@ public:
 	KafkaConfig config() const { return KafkaConfig{bootstrap_, {}}; }
 	bool is_mock() const { return mock_ != nullptr; }
 	//! Creates a topic with a name unique to this process and returns it.
+	//! Thread: any.
 	std::string create_topic(const std::string &base, int32_t partitions);
 
 private:
 	rd_kafka_t *owner_ = nullptr;
 	rd_kafka_mock_cluster_t *mock_ = nullptr;
 	std::string bootstrap_;
-	int counter_ = 0;
 };
 
 } // namespace kafkaml::stream

@@ -1,3 +1,4 @@
+#include "formats/format_error.h"
 #include "formats/message_decoder.h"
 #include "stream/data_sink.h"
 #include "stream/memory_log.h"
@@ -81,4 +82,47 @@ TEST(DataSink, AFailedDeliveryEndsTheStream) {
 	sink.send(std::span<const float>(&v, 1));
 	EXPECT_THROW(sink.send_control(), StreamError);
 	EXPECT_TRUE(log.read("control", 0, 0, 1).empty());
+}
+
+TEST(RawSink, RefusesRowsThatDoNotMatchTheDeclaredReshape) {
+	MemoryLog log;
+	RawSink sink(options({}), formats::DType::Float32, formats::parse_shape("2 2"), formats::DType::UInt8,
+	             formats::parse_shape("1"), std::make_unique<MemorySink>(log));
+	const float row[5] = {1, 2, 3, 4, 5};
+	const float label[2] = {1, 0};
+	try {
+		sink.send(std::span<const float>(row, 3), std::span<const float>(label, 1));
+		FAIL() << "no error";
+	} catch (const StreamError &e) {
+		EXPECT_NE(std::string(e.what()).find("data of 3 values does not match its data_reshape '2 2' (4 values)"),
+		          std::string::npos)
+		    << e.what();
+	}
+	EXPECT_THROW(sink.send(std::span<const float>(row, 4), std::span<const float>(label, 2)), StreamError);
+	sink.send(std::span<const float>(row, 4), std::span<const float>(label, 1));
+	EXPECT_EQ(sink.send_control().total_msg, 1); // only the row that fits was sent
+}
+
+TEST(RawSink, AStringMessageIsOneValue) {
+	MemoryLog log;
+	RawSink sink(options({}), formats::DType::String, {}, formats::DType::String, {},
+	             std::make_unique<MemorySink>(log));
+	const float row[2] = {1, 2};
+	EXPECT_THROW(sink.send(std::span<const float>(row, 2)), formats::FormatError);
+	sink.send(std::span<const float>(row, 1), std::span<const float>(row + 1, 1));
+	auto records = log.read("data", 0, 0, 10);
+	ASSERT_EQ(records.size(), 1u);
+	EXPECT_EQ(records[0].value, "1");
+	EXPECT_EQ(*records[0].key, "2");
+}
+
+TEST(AvroSink, RefusesAnEnumIndexOutsideItsSymbols) {
+	MemoryLog log;
+	auto data = formats::AvroSchema::parse(R"({"type":"record","name":"D","fields":[{"name":"x","type":"float"}]})");
+	auto label = formats::AvroSchema::parse(
+	    R"({"type":"record","name":"L","fields":[{"name":"y","type":{"type":"enum","name":"Y","symbols":["A","B"]}}]})");
+	AvroSink sink(options({}), data, label, std::make_unique<MemorySink>(log));
+	float x = 1, y = 2;
+	EXPECT_THROW(sink.send(std::span<const float>(&x, 1), std::span<const float>(&y, 1)), formats::FormatError);
+	EXPECT_TRUE(log.read("data", 0, 0, 1).empty());
 }

@@ -20,8 +20,8 @@ protected:
 		control.deployment_id = 3;
 		control.ranges = {{"hcopd", 0, start, start + 239}};
 		control.input_format = "RAW";
-		control.input_config = {{"data_type", "float32"}, {"label_type", "uint8"}, {"data_reshape", "3"},
-		                        {"label_reshape", ""}};
+		control.input_config = {
+		    {"data_type", "float32"}, {"label_type", "uint8"}, {"data_reshape", "3"}, {"label_reshape", ""}};
 		control.validation_rate = 0.1;
 		control.total_msg = 239;
 
@@ -126,6 +126,16 @@ TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {
 	control.total_msg = 240;
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
 	EXPECT_NE(plane.statuses.back().find(std::to_string(offset)), std::string::npos) << plane.statuses.back();
+}
+
+TEST_F(TrainingJobTest, RangesNotInTheLogFailNamingThemRatherThanRestart) {
+	// A restarted job would meet the same missing records: fail for the user
+	// to see, as for a topic or partition that does not exist.
+	control.ranges = {{"nosuch", 4, 0, 239}};
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	ASSERT_FALSE(plane.statuses.empty());
+	EXPECT_NE(plane.statuses.back().find("nosuch:4:0:239"), std::string::npos) << plane.statuses.back();
+	EXPECT_NE(plane.statuses.back().find("cannot be read"), std::string::npos) << plane.statuses.back();
 }
 
 TEST_F(TrainingJobTest, StopRequestedDuringFitEndsAsStopped) {

@@ -48,6 +48,34 @@ json parse_kwargs_field(const KwargsParser &parse, const json &value, const char
 	}
 }
 
+// A job that gets SIGTERM reports "stopped" itself before it ends, so by the
+// time the orchestrator returned the result may already be where the user
+// wanted it (or finished or failed in the meantime): that is the answer, not
+// a conflict.
+store::Result mark_result_stopped(store::Store &db, int64_t id) {
+	try {
+		return db.update_result_status(id, ResultStatus::Stopped, {.detail = "stopped by the user"});
+	} catch (const store::Conflict &) {
+		auto current = db.get_result(id);
+		if (store::is_terminal(current.status)) {
+			return current;
+		}
+		throw;
+	}
+}
+
+store::Inference mark_inference_stopped(store::Store &db, int64_t id) {
+	try {
+		return db.update_inference_status(id, store::InferenceStatus::Stopped, "stopped by the user");
+	} catch (const store::Conflict &) {
+		auto current = db.get_inference(id);
+		if (store::is_terminal(current.status)) {
+			return current;
+		}
+		throw;
+	}
+}
+
 std::string upper(std::string text) {
 	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
 	return text;
@@ -174,10 +202,22 @@ void ApiServer::register_routes() {
 	    [&db, deployment_json](Call &call) { call.reply(200, deployment_json(db.get_deployment(call.id()))); });
 	add("POST", "/api/v1/deployments/{id}/stop", [&db, &orchestrator, deployment_json](Call &call) {
 		store::Deployment d = db.get_deployment(call.id());
-		for (const auto &result : db.list_results(d.id)) {
+		auto results = db.list_results(d.id);
+		bool any_active = std::any_of(results.begin(), results.end(),
+		                              [](const store::Result &r) { return !store::is_terminal(r.status); });
+		if (!any_active) {
+			std::string states;
+			for (const auto &r : results) {
+				states += std::string(states.empty() ? "" : ", ") + "result " + std::to_string(r.id) + " is " +
+				          std::string(store::to_string(r.status));
+			}
+			throw ApiError(409, "deployment " + std::to_string(d.id) + " has nothing to stop: " + states +
+			                        "; deploy the configuration again to train anew");
+		}
+		for (const auto &result : results) {
 			if (!store::is_terminal(result.status)) {
 				orchestrator.stop(store::JobKind::Training, result.id);
-				db.update_result_status(result.id, ResultStatus::Stopped, {.detail = "stopped by the user"});
+				mark_result_stopped(db, result.id);
 			}
 		}
 		call.reply(200, deployment_json(d));
@@ -231,7 +271,7 @@ void ApiServer::register_routes() {
 			                        std::string(store::to_string(result.status)) + "; there is nothing to stop");
 		}
 		orchestrator.stop(store::JobKind::Training, id);
-		call.reply(200, to_json(db.update_result_status(id, ResultStatus::Stopped, {.detail = "stopped by the user"})));
+		call.reply(200, to_json(mark_result_stopped(db, id)));
 	});
 	// One epoch ({"epoch", "metrics"}) or a batch ({"epochs": [...]}): a
 	// job reports the epochs that ended since its last report in one call.
@@ -409,8 +449,7 @@ void ApiServer::register_routes() {
 			                        std::string(store::to_string(current.status)) + "; there is nothing to stop");
 		}
 		orchestrator.stop(store::JobKind::Inference, id);
-		call.reply(200,
-		           to_json(db.update_inference_status(id, store::InferenceStatus::Stopped, "stopped by the user")));
+		call.reply(200, to_json(mark_inference_stopped(db, id)));
 	});
 	add("DELETE", "/api/v1/inferences/{id}", [&db](Call &call) {
 		db.delete_inference(call.id());

@@ -46,6 +46,9 @@ public:
 	}
 	void stop(store::JobKind kind, int64_t owner) override {
 		record("stop " + std::string(store::to_string(kind)) + " " + std::to_string(owner));
+		if (on_stop) {
+			on_stop(kind, owner);
+		}
 	}
 	std::vector<std::string> calls() {
 		std::lock_guard lock(mutex);
@@ -54,6 +57,8 @@ public:
 	bool fail = false;
 	//! Plays a job that starts at once and reports before start_training returns.
 	std::function<void(const store::Result &)> on_start_training;
+	//! Plays a job that reports its own end while it is being stopped.
+	std::function<void(store::JobKind, int64_t)> on_stop;
 
 private:
 	void record(std::string call) {
@@ -326,6 +331,48 @@ TEST_F(ApiTest, WrongStateGives409) {
 	EXPECT_EQ(call("POST", result + "/status", {{"status", "running"}}).first, 409);
 	auto [s3, b3] = call("POST", result + "/status", {{"status", "done"}});
 	EXPECT_EQ(s3, 400) << b3;
+}
+
+TEST_F(ApiTest, StoppingAJobThatReportsStoppedItselfSucceeds) {
+	// A training job told to stop says "stopped" before it exits, i.e.
+	// before the orchestrator's stop returns.
+	orchestrator_.on_stop = [this](store::JobKind kind, int64_t owner) {
+		if (kind == store::JobKind::Training) {
+			store_->update_result_status(owner, store::ResultStatus::Stopped, {.detail = "stopped by the user"});
+		} else {
+			store_->update_inference_status(owner, store::InferenceStatus::Stopped, "stopped by the user");
+		}
+	};
+	json deployment = deploy_two();
+	std::string r1 = deployment["results"][0]["id"].dump();
+	call("POST", "/api/v1/results/" + r1 + "/status", {{"status", "running"}});
+	auto [s1, b1] = call("POST", "/api/v1/results/" + r1 + "/stop");
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "stopped");
+	auto [s2, b2] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s2, 200) << b2;
+	for (const auto &r : b2["results"]) {
+		EXPECT_EQ(r["status"], "stopped") << b2;
+	}
+	auto [s3, b3] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s3, 409) << "nothing left to stop: " << b3;
+	EXPECT_NE(b3["error"].get<std::string>().find("nothing to stop"), std::string::npos) << b3;
+}
+
+TEST_F(ApiTest, StoppingAFinishedResultOrDeploymentGives409) {
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto deployment = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}}).second;
+	int64_t r = deployment["results"][0]["id"];
+	finish(r);
+	auto [s1, b1] = call("POST", "/api/v1/results/" + std::to_string(r) + "/stop");
+	EXPECT_EQ(s1, 409) << b1;
+	EXPECT_NE(b1["error"].get<std::string>().find("finished"), std::string::npos) << b1;
+	auto [s2, b2] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s2, 409) << b2;
+	EXPECT_NE(b2["error"].get<std::string>().find("result " + std::to_string(r) + " is finished"), std::string::npos)
+	    << b2;
+	EXPECT_EQ(orchestrator_.calls().size(), 1u) << "nothing was asked to stop";
 }
 
 TEST_F(ApiTest, UnknownIdsAndRoutesGive404Json) {

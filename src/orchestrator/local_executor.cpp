@@ -48,7 +48,27 @@ LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config)
 		std::filesystem::create_directories(config_.log_dir);
 	}
 	supervisor_ = std::make_unique<supervisor::Supervisor>(
-	    config_.restart_policy, [this](const supervisor::JobEvent &event) { on_event(event); });
+	    config_.restart_policy, [this](const supervisor::JobEvent &event) { on_event(event); },
+	    [this](const std::string &id) {
+		    store::JobKind kind;
+		    int64_t owner = 0;
+		    int64_t replica = 0;
+		    return parse_job_id(id, kind, owner, replica) && owner_is_final(kind, owner);
+	    });
+}
+
+bool LocalExecutor::owner_is_final(store::JobKind kind, int64_t owner) {
+	try {
+		if (kind == store::JobKind::Training) {
+			return store::is_terminal(store_.get_result(owner).status);
+		}
+		return store::is_terminal(store_.get_inference(owner).status);
+	} catch (const std::exception &e) {
+		// Unknown (or not stored): restarting is the safe side, as a job
+		// with nothing left to do ends again by itself.
+		spdlog::warn("orchestrator: cannot read the state of {} {}: {}", store::to_string(kind), owner, e.what());
+		return false;
+	}
 }
 
 LocalExecutor::~LocalExecutor() = default;
@@ -177,6 +197,13 @@ size_t LocalExecutor::recover() {
 		if (record.pid && supervisor_->adopt(id, static_cast<pid_t>(*record.pid), spec)) {
 			spdlog::info("orchestrator: adopted {} (pid {})", id, *record.pid);
 			++running;
+			continue;
+		}
+		// Its job may have ended while no server watched it: a finished
+		// result's job must not train again.
+		if (owner_is_final(record.kind, record.owner)) {
+			spdlog::info("orchestrator: {} has ended; not brought back", id);
+			store_.delete_job(record.id);
 			continue;
 		}
 		try {

@@ -57,6 +57,10 @@ private:
 	supervisor::ProcessSpec spec_for(store::JobKind kind, int64_t owner, int64_t replica) const;
 	void launch(store::JobKind kind, int64_t owner, int64_t replica);
 	void on_event(const supervisor::JobEvent &event);
+	//! Whether the job's result or inference has ended (the job reported it,
+	//! or it was stopped): then nothing is left for a process to do, whatever
+	//! its exit status said. Thread: any (reads the store).
+	bool owner_is_final(store::JobKind kind, int64_t owner);
 	//! Replicas of `owner` the supervisor runs now. Lock held.
 	std::vector<int64_t> replicas_of(store::JobKind kind, int64_t owner) const;
 	std::optional<store::Job> record_of(store::JobKind kind, int64_t owner, int64_t replica);

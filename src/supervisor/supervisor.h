@@ -26,7 +26,7 @@ struct RestartPolicy {
 enum class JobEventKind {
 	started,   //!< a process was spawned (first start or restart)
 	adopted,   //!< an earlier server's process was taken over
-	completed, //!< exited with status 0; not restarted
+	completed, //!< exited with status 0, or the DoneCheck said it is done; not restarted
 	crashed,   //!< exited non-zero or vanished; a restart is scheduled
 	stopped,   //!< stopped on request
 };
@@ -45,8 +45,13 @@ struct JobEvent {
 class Supervisor {
 public:
 	using EventCallback = std::function<void(const JobEvent &)>;
+	//! Asked before a job that exited non-zero, or vanished with its status
+	//! unknown (adopted), is restarted: true when the job is done whatever
+	//! its exit status says (it reported its own end elsewhere), so it
+	//! completes instead. Runs on the monitor thread with no lock held.
+	using DoneCheck = std::function<bool(const std::string &job_id)>;
 
-	Supervisor(RestartPolicy policy, EventCallback on_event);
+	Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done = {});
 	//! Stops the monitor thread; running jobs are left running (see README).
 	~Supervisor();
 	Supervisor(const Supervisor &) = delete;
@@ -77,16 +82,23 @@ private:
 		std::chrono::milliseconds backoff{0};
 		std::chrono::steady_clock::time_point started_at;
 		std::optional<std::chrono::steady_clock::time_point> restart_at;
+		//! Set when the process ended with a failure, until is_done_ has
+		//! been asked whether to restart it.
+		std::optional<JobEvent> failed;
 	};
 
 	void monitor_loop();
 	//! Checks one job; returns the event to emit, if any. Lock held.
 	std::optional<JobEvent> poll_job(const std::string &job_id, Job &job, std::chrono::steady_clock::time_point now,
 	                                 bool &remove);
+	//! Completes a failed job the DoneCheck called done, or schedules its
+	//! restart. Lock held.
+	JobEvent after_failure(Job &job, bool done, std::chrono::steady_clock::time_point now, bool &remove);
 	static int stop_job(Job &job, std::chrono::milliseconds grace);
 
 	RestartPolicy policy_;
 	EventCallback on_event_;
+	DoneCheck is_done_;
 	mutable std::mutex mutex_;
 	std::condition_variable wake_;
 	bool shutting_down_ = false;

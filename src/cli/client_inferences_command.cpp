@@ -11,6 +11,14 @@ namespace {
 
 using nlohmann::json;
 
+//! The server's warnings (e.g. replicas beyond the input's partitions) on stderr.
+void print_warnings(const json &answer) {
+	for (const auto &warning : answer.value("warnings", json::array())) {
+		std::fprintf(stderr, "warning: %s\n",
+		             warning.is_string() ? warning.get<std::string>().c_str() : warning.dump().c_str());
+	}
+}
+
 void add_inferences_command(CLI::App &root) {
 	CLI::App *group = root.add_subcommand("inferences", "Inference deployments: list, get, create, scale, stop");
 	group->require_subcommand(1);
@@ -65,6 +73,7 @@ void add_inferences_command(CLI::App &root) {
 			if (conn->json_output) {
 				return client::print_object(*conn, created);
 			}
+			print_warnings(created);
 			std::printf("created inference %s: %s -> %s, %s replica(s)\n", created.value("id", json(0)).dump().c_str(),
 			            created.value("input_topic", std::string()).c_str(),
 			            created.value("output_topic", std::string()).c_str(),
@@ -79,7 +88,9 @@ void add_inferences_command(CLI::App &root) {
 	scale->add_option("replicas", *replicas, "new number of replicas")->required();
 	scale->callback([conn, scale_id, replicas] {
 		client::run_command([&] {
-			conn->client().post("/inferences/" + std::to_string(*scale_id) + "/scale", {{"replicas", *replicas}});
+			json scaled =
+			    conn->client().post("/inferences/" + std::to_string(*scale_id) + "/scale", {{"replicas", *replicas}});
+			print_warnings(scaled);
 			std::printf("inference %lld scaled to %lld replica(s)\n", static_cast<long long>(*scale_id),
 			            static_cast<long long>(*replicas));
 		});

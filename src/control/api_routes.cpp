@@ -9,6 +9,8 @@
 #include "control/api_server.h"
 #include "control/entity_json.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace kafkaml::control {
@@ -74,6 +76,41 @@ store::Inference mark_inference_stopped(store::Store &db, int64_t id) {
 		}
 		throw;
 	}
+}
+
+void check_replicas(int64_t replicas, int64_t max_replicas) {
+	if (replicas < 1 || replicas > max_replicas) {
+		throw ApiError(400,
+		               "field \"replicas\" must be between 1 and " + std::to_string(max_replicas) +
+		                   " (each replica is a process; the server's --max-replicas sets the limit), not " +
+		                   std::to_string(replicas),
+		               {{"field", "replicas"}, {"max", max_replicas}});
+	}
+}
+
+// A partition is read by one member of a consumer group, so replicas beyond
+// the partition count get nothing to do. Allowed (partitions may be added
+// later), but said.
+json idle_replica_warnings(const PartitionCounter &partition_count, const store::Inference &inference) {
+	json warnings = json::array();
+	if (!partition_count) {
+		return warnings;
+	}
+	auto partitions = partition_count(inference.input_topic);
+	if (!partitions || *partitions >= inference.replicas) {
+		return warnings;
+	}
+	int64_t idle = inference.replicas - *partitions;
+	std::string text = "inference " + std::to_string(inference.id) + " has " + std::to_string(inference.replicas) +
+	                   " replicas but its input topic \"" + inference.input_topic + "\" has " +
+	                   std::to_string(*partitions) + " partition(s): " + std::to_string(idle) +
+	                   " replica(s) sit idle, as each partition is read by one replica. Add partitions (Kafka: "
+	                   "kafka-topics.sh --alter --topic " +
+	                   inference.input_topic + " --partitions " + std::to_string(inference.replicas) +
+	                   ") or scale down to " + std::to_string(*partitions);
+	spdlog::warn("{}", text);
+	warnings.push_back(text);
+	return warnings;
 }
 
 std::string upper(std::string text) {
@@ -346,6 +383,7 @@ void ApiServer::register_routes() {
 		store::Inference i;
 		i.model_result = integer_field(body, "model_result");
 		i.replicas = integer_field(body, "replicas", 1);
+		check_replicas(i.replicas, options_.max_replicas);
 		i.input_topic = text_field(body, "input_topic");
 		i.output_topic = text_field(body, "output_topic");
 		i.dead_letter_topic = text_field(body, "dead_letter_topic", i.input_topic + "-dead-letter");
@@ -397,15 +435,20 @@ void ApiServer::register_routes() {
 			throw ApiError(503, std::string("the inference was recorded but its replicas could not start: ") + e.what(),
 			               to_json(created));
 		}
-		call.reply(201, to_json(created));
+		json answer = to_json(created);
+		answer["warnings"] = idle_replica_warnings(options_.partition_count, created);
+		call.reply(201, answer);
 	});
 	add("GET", "/api/v1/inferences/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_inference(call.id()))); });
-	add("POST", "/api/v1/inferences/{id}/scale", [&db, &orchestrator](Call &call) {
+	add("POST", "/api/v1/inferences/{id}/scale", [this, &db, &orchestrator](Call &call) {
 		json body = call.body();
 		int64_t replicas = integer_field(body, "replicas");
+		check_replicas(replicas, options_.max_replicas);
 		auto scaled = db.set_inference_replicas(call.id(), replicas);
 		orchestrator.scale(scaled.id, replicas);
-		call.reply(200, to_json(scaled));
+		json answer = to_json(scaled);
+		answer["warnings"] = idle_replica_warnings(options_.partition_count, scaled);
+		call.reply(200, answer);
 	});
 	// Each replica reports its figures about once a second; the first report
 	// of a replica that consumes marks a deployed inference running. A

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,10 @@ namespace kafkaml::control {
 
 struct Call;
 
+//! How many partitions a topic has; nullopt when that is not known (no such
+//! topic yet, Kafka unreachable). Thread: any HTTP worker.
+using PartitionCounter = std::function<std::optional<int32_t>(const std::string &topic)>;
+
 struct ApiOptions {
 	store::Store *store = nullptr;         //!< required
 	Orchestrator *orchestrator = nullptr;  //!< required
@@ -42,6 +47,11 @@ struct ApiOptions {
 	ModelValidator validate_model;         //!< required
 	KwargsParser parse_kwargs = control::parse_kwargs;
 	InputValidator validate_input;         //!< optional: without it input_config is stored unchecked
+	//! Optional: without it no warning says that replicas beyond the input
+	//! topic's partitions sit idle.
+	PartitionCounter partition_count;
+	//! Most replicas one inference may have: each is a process on this machine.
+	int64_t max_replicas = 64;
 	//! A replica that has not reported its figures for this long no longer
 	//! counts in the inference metrics.
 	std::chrono::milliseconds replica_stats_expiry = std::chrono::seconds(5);

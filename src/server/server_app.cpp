@@ -7,6 +7,8 @@
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
 #include "store/store.h"
+#include "stream/admin.h"
+#include "stream/stream_error.h"
 
 #include <spdlog/spdlog.h>
 
@@ -107,6 +109,19 @@ void ServerApp::start() {
 	options.validate_model = model_validator();
 	options.parse_kwargs = kwargs_parser();
 	options.validate_input = input_validator();
+	options.max_replicas = config_.max_replicas;
+	options.partition_count = [kafka](const std::string &topic) -> std::optional<int32_t> {
+		try {
+			auto partitions = stream::list_partitions(kafka, topic, std::chrono::seconds(3));
+			if (partitions.empty()) {
+				return std::nullopt; // not created yet: its partitions are the cluster's default
+			}
+			return static_cast<int32_t>(partitions.size());
+		} catch (const stream::StreamError &e) {
+			spdlog::warn("server: cannot count the partitions of {}: {}", topic, e.what());
+			return std::nullopt;
+		}
+	};
 	options.admin_token = token_;
 	options.web_root = config_.web_root.empty() ? find_web_root() : config_.web_root;
 	api_ = std::make_unique<control::ApiServer>(options);

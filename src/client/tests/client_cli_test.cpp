@@ -219,6 +219,11 @@ TEST_F(ClientCli, ErrorPaths) {
 	EXPECT_EQ(unknown.status, 1);
 	EXPECT_NE(unknown.err.find("42"), std::string::npos) << unknown.err;
 
+	CliRun too_many = cli({"inferences", "create", "--result", "1", "--replicas", "1000", "--input-topic", "in",
+	                       "--output-topic", "out"});
+	EXPECT_EQ(too_many.status, 1);
+	EXPECT_NE(too_many.err.find("between 1 and 64"), std::string::npos) << too_many.err;
+
 	std::filesystem::remove(dir + "/kafkaml-data/admin-token");
 	CliRun no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});
 	EXPECT_EQ(no_token.status, 1);

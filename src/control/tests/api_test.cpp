@@ -110,6 +110,13 @@ protected:
 			}
 		};
 		options.replica_stats_expiry = std::chrono::milliseconds(300);
+		options.partition_count = [](const std::string &topic) -> std::optional<int32_t> {
+			if (topic == "two-partitions") {
+				return 2;
+			}
+			return std::nullopt;
+		};
+		options.max_replicas = 8;
 		options.admin_token = token_;
 		options.web_root = dir_ + "/web";
 		server_ = std::make_unique<ApiServer>(options);
@@ -573,6 +580,41 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	EXPECT_EQ(call("POST", stats, {{"replica", "0"}, {"consuming", true}}).first, 409)
 	    << "a replica left behind learns the inference ended";
 	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
+}
+
+TEST_F(ApiTest, ReplicasAreLimitedAndIdleOnesAreWarnedAbout) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	finish(r1);
+	json body = {
+	    {"model_result", r1}, {"input_format", "JSON"}, {"input_topic", "two-partitions"}, {"output_topic", "out"}};
+	for (int replicas : {0, 9, 1000}) {
+		body["replicas"] = replicas;
+		auto [status, answer] = call("POST", "/api/v1/inferences", body);
+		EXPECT_EQ(status, 400) << replicas << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], "replicas") << answer;
+		EXPECT_NE(answer.value("error", "").find("between 1 and 8"), std::string::npos) << answer;
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty()) << "nothing was recorded";
+	EXPECT_EQ(orchestrator_.calls().size(), 2u) << "nothing was started";
+
+	body["replicas"] = 2;
+	auto [s1, fits] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s1, 201) << fits;
+	EXPECT_EQ(fits["warnings"], json::array());
+	std::string scale = "/api/v1/inferences/" + fits["id"].dump() + "/scale";
+	auto [s2, idle] = call("POST", scale, {{"replicas", 3}});
+	ASSERT_EQ(s2, 200) << idle;
+	ASSERT_EQ(idle["warnings"].size(), 1u) << idle;
+	EXPECT_NE(idle["warnings"][0].get<std::string>().find("1 replica(s) sit idle"), std::string::npos) << idle;
+	EXPECT_NE(idle["warnings"][0].get<std::string>().find("--partitions 3"), std::string::npos) << idle;
+	EXPECT_EQ(call("POST", scale, {{"replicas", 9}}).first, 400);
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + fits["id"].dump()).second["replicas"], 3);
+
+	body["replicas"] = 4;
+	auto [s3, created] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s3, 201) << created;
+	EXPECT_EQ(created["warnings"].size(), 1u) << "accepted, with a warning: " << created;
 }
 
 TEST_F(ApiTest, InferenceInputFormatIsCheckedWithItsConfig) {

@@ -1,0 +1,20 @@
+#pragma once
+
+// Options `kafkaml server` and `kafkaml up` share: limits and policies of the
+// jobs the server runs.
+
+#include "server/server_app.h"
+
+#include <CLI/CLI.hpp>
+
+namespace kafkaml::cli {
+
+inline void add_job_options(CLI::App &command, server::ServerConfig &config) {
+	command
+	    .add_option("--max-replicas", config.max_replicas,
+	                "most replicas one inference may have (each replica is a process on this machine)")
+	    ->capture_default_str()
+	    ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+}
+
+} // namespace kafkaml::cli

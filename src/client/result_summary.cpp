@@ -59,6 +59,7 @@ std::string result_summary(const json &result, long last_epochs) {
 	line("model", text_of(result, "model"));
 	line("status", text_of(result, "status"));
 	line("detail", text_of(result, "status_detail"));
+	line("restarts", text_of(result, "restart_detail"));
 	line("epochs run", std::to_string(epochs.empty() ? 0 : epochs.back().value("epoch", int64_t(0))));
 	const json &time = result.value("training_time", json());
 	line("training time", time.is_number() ? number(time) + " s" : "");

@@ -35,6 +35,9 @@ struct ServerConfig {
 	std::string kafkaml_binary; //!< what jobs run; empty: this executable
 	std::string job_log_level = "info";
 	int64_t max_replicas = 64; //!< most replicas one inference may have
+	//! Quick failures in a row (each within 60 s of its start) after which a
+	//! job's result or inference is marked failed; 0: restart forever.
+	int crash_loop_limit = 5;
 };
 
 //! Thread: `start` and `stop` on the owner's thread; everything else runs on

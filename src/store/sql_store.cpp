@@ -50,11 +50,11 @@ constexpr const char *DEPLOYMENT_COLUMNS = "id, configuration_id, batch, kwargs_
                                            "kwargs_val_parsed, created_at";
 constexpr const char *RESULT_COLUMNS =
     "r.id, r.deployment_id, r.model_id, r.status, r.status_changed, r.status_detail, r.train_metrics, "
-    "r.val_metrics, r.test_metrics, r.training_time, r.created_at, t.size";
+    "r.val_metrics, r.test_metrics, r.training_time, r.created_at, t.size, r.restarts, r.last_exit";
 constexpr const char *RESULT_FROM = " FROM results r LEFT JOIN trained_models t ON t.result_id = r.id";
 constexpr const char *INFERENCE_COLUMNS =
     "id, model_result_id, replicas, input_format, input_config, input_topic, output_topic, dead_letter_topic, "
-    "status, status_changed, status_detail, created_at";
+    "status, status_changed, status_detail, created_at, restarts, last_exit";
 constexpr const char *DATASOURCE_COLUMNS = "id, deployment_id, topic, input_format, input_config, description, "
                                            "validation_rate, test_rate, total_msg, time, control_message";
 constexpr const char *JOB_COLUMNS = "id, kind, owner_id, replica, desired_state, pid, host, restarts, updated_at";
@@ -93,6 +93,8 @@ Result result_from(const SqlRow &row) {
 	}
 	r.created_at = to_text(row[10]);
 	r.trained_model_size = row[11] ? to_int(row[11]) : -1;
+	r.restarts = to_int(row[12]);
+	r.last_exit = to_text(row[13]);
 	return r;
 }
 
@@ -110,6 +112,8 @@ Inference inference_from(const SqlRow &row) {
 	i.status_changed = to_text(row[9]);
 	i.status_detail = to_text(row[10]);
 	i.created_at = to_text(row[11]);
+	i.restarts = to_int(row[12]);
+	i.last_exit = to_text(row[13]);
 	return i;
 }
 
@@ -600,6 +604,17 @@ public:
 	}
 
 	// ---- jobs
+
+	void record_restart(JobKind kind, int64_t owner, std::string_view last_exit) override {
+		std::lock_guard lock(mutex_);
+		const char *table = kind == JobKind::Training ? "results" : "inferences";
+		auto rows =
+		    q(std::string("UPDATE ") + table + " SET restarts = restarts + 1, last_exit = ? WHERE id = ? RETURNING id",
+		      {last_exit, owner});
+		if (rows.empty()) {
+			throw NotFound(not_found(kind == JobKind::Training ? "result" : "inference", owner));
+		}
+	}
 
 	Job upsert_job(const Job &job) override {
 		std::lock_guard lock(mutex_);

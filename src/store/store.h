@@ -110,6 +110,8 @@ struct Result {
 	std::optional<double> training_time; //!< seconds
 	std::vector<EpochMetrics> epochs;    //!< filled by get_result only, by epoch
 	int64_t trained_model_size = -1;     //!< bytes; -1 when no model was uploaded
+	int64_t restarts = 0;                //!< of its training job, by the orchestrator
+	std::string last_exit;               //!< how the job's last restarted process ended ("signal 9")
 	std::string created_at;
 };
 
@@ -140,6 +142,8 @@ struct Inference {
 	InferenceStatus status = InferenceStatus::Deployed;
 	std::string status_changed;
 	std::string status_detail;
+	int64_t restarts = 0;  //!< of its replicas, by the orchestrator
+	std::string last_exit; //!< how the last restarted replica ended ("replica 1: signal 9")
 	std::string created_at;
 };
 
@@ -249,6 +253,9 @@ public:
 	//! so two servers starting together agree on one admin token.
 	virtual std::string put_setting_if_absent(std::string_view key, std::string_view value) = 0;
 
+	//! Counts one restart of a job of a result (Training) or an inference,
+	//! with how its process ended. NotFound when the owner does not exist.
+	virtual void record_restart(JobKind kind, int64_t owner, std::string_view last_exit) = 0;
 	//! Inserts or updates the job keyed by (kind, owner, replica).
 	virtual Job upsert_job(const Job &job) = 0;
 	virtual std::vector<Job> list_jobs() = 0;

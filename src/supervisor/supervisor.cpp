@@ -212,7 +212,14 @@ JobEvent Supervisor::after_failure(Job &job, bool done, std::chrono::steady_cloc
 		event.kind = JobEventKind::completed;
 		return event;
 	}
-	if (now - job.started_at >= policy_.stable_after) {
+	bool quick = now - job.started_at < policy_.stable_after;
+	job.quick_failures = quick ? job.quick_failures + 1 : 0;
+	if (policy_.crash_loop_limit > 0 && job.quick_failures >= policy_.crash_loop_limit) {
+		remove = true;
+		event.kind = JobEventKind::gave_up;
+		return event;
+	}
+	if (!quick) {
 		job.backoff = policy_.initial_backoff;
 	}
 	job.restarts++;

@@ -507,6 +507,42 @@ TEST_F(ApiTest, MetricsEndpointCountsRequestsAndJobsByState) {
 	EXPECT_NE(text.find("kafkaml_http_requests_total{code=\"404\",method=\"GET\"} 1"), std::string::npos) << text;
 }
 
+TEST_F(ApiTest, RestartsShowInResultsInferencesAndMetrics) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	auto [s0, fresh] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(fresh["restarts"], 0);
+	EXPECT_EQ(fresh["restart_detail"], "");
+	for (const char *exit : {"exit status 1", "exit status 1", "signal 9"}) {
+		store_->record_restart(store::JobKind::Training, r1, exit);
+	}
+	auto [s1, result] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(result["restarts"], 3);
+	EXPECT_EQ(result["restart_detail"], "restarted 3 times; last exit: signal 9");
+	EXPECT_EQ(call("GET", "/api/v1/results").second[0]["restarts"], 3) << "lists show it too";
+	finish(r1);
+	auto [s2, inference] =
+	    call("POST", "/api/v1/inferences",
+	         {{"model_result", r1}, {"input_format", "JSON"}, {"input_topic", "in"}, {"output_topic", "out"}});
+	ASSERT_EQ(s2, 201) << inference;
+	store_->record_restart(store::JobKind::Inference, inference["id"], "replica 1: signal 9");
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + inference["id"].dump()).second["restart_detail"],
+	          "restarted 1 time; last exit: replica 1: signal 9");
+	auto text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_job_restarts_total{kind=\"training\",result=\"" + std::to_string(r1) + "\"} 3"),
+	          std::string::npos)
+	    << text;
+	EXPECT_NE(
+	    text.find("kafkaml_job_restarts_total{inference=\"" + inference["id"].dump() + "\",kind=\"inference\"} 1"),
+	    std::string::npos)
+	    << text;
+	store_->record_restart(store::JobKind::Training, r1, "signal 9");
+	text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_job_restarts_total{kind=\"training\",result=\"" + std::to_string(r1) + "\"} 4"),
+	          std::string::npos)
+	    << text;
+}
+
 TEST_F(ApiTest, AJobReportingRunningBeforeStartReturnsIsNotOverwritten) {
 	orchestrator_.on_start_training = [this](const store::Result &result) {
 		store_->update_result_status(result.id, store::ResultStatus::Running);

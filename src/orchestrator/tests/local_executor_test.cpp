@@ -221,5 +221,22 @@ TEST_F(LocalExecutorTest, ARestartedServerDoesNotBringBackTheJobOfAFinalResult) 
 	EXPECT_TRUE(jobs().empty());
 }
 
+TEST_F(LocalExecutorTest, ACrashLoopMarksTheResultFailedWithTheEndOfItsLog) {
+	config.extra_args = {"-c", "echo 'cannot load the model: bad magic' >&2; exit 3", "sh"};
+	config.restart_policy.crash_loop_limit = 3;
+	auto result = stored_result(store::ResultStatus::Running);
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	executor->start_training(result);
+	ASSERT_TRUE(eventually([&] { return db->get_result(result.id).status == store::ResultStatus::Failed; }));
+	auto failed = db->get_result(result.id);
+	EXPECT_NE(failed.status_detail.find("failed 3 times in a row"), std::string::npos) << failed.status_detail;
+	EXPECT_NE(failed.status_detail.find("exit status 3"), std::string::npos) << failed.status_detail;
+	EXPECT_NE(failed.status_detail.find("cannot load the model: bad magic"), std::string::npos) << failed.status_detail;
+	EXPECT_EQ(failed.restarts, 2);
+	EXPECT_EQ(failed.last_exit, "exit status 3");
+	EXPECT_TRUE(jobs().empty());
+	EXPECT_TRUE(executor->running_jobs().empty());
+}
+
 } // namespace
 } // namespace kafkaml::orchestrator

@@ -281,6 +281,28 @@ TEST_P(StoreTest, JobsUpsertByKindOwnerReplica) {
 	EXPECT_EQ(store_->list_jobs().size(), 1u);
 }
 
+TEST_P(StoreTest, RestartsAreCountedWithTheLastExit) {
+	auto [deployment, results] = deploy_two(*store_);
+	EXPECT_EQ(store_->get_result(results[0].id).restarts, 0);
+	store_->record_restart(JobKind::Training, results[0].id, "exit status 3");
+	store_->record_restart(JobKind::Training, results[0].id, "signal 9");
+	auto result = store_->get_result(results[0].id);
+	EXPECT_EQ(result.restarts, 2);
+	EXPECT_EQ(result.last_exit, "signal 9");
+	EXPECT_EQ(store_->list_results()[1].restarts, 0) << "the other result";
+	finish(*store_, results[0].id);
+	Inference i;
+	i.model_result = results[0].id;
+	i.input_format = "RAW";
+	i.input_topic = "in";
+	i.output_topic = "out";
+	auto inference = store_->create_inference(i);
+	store_->record_restart(JobKind::Inference, inference.id, "replica 1: signal 9");
+	EXPECT_EQ(store_->get_inference(inference.id).restarts, 1);
+	EXPECT_EQ(store_->list_inferences()[0].last_exit, "replica 1: signal 9");
+	EXPECT_THROW(store_->record_restart(JobKind::Training, 999, "signal 9"), NotFound);
+}
+
 TEST_P(StoreTest, ConcurrentWritersOnTwoHandlesLoseNothing) {
 	// Two handles on one database stand for two server processes writing at
 	// once: with WAL + busy timeout (SQLite) or row locks (PostgreSQL) every

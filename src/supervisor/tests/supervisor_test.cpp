@@ -115,6 +115,23 @@ TEST(Supervisor, CrashingJobIsRestartedWithGrowingBackoff) {
 	EXPECT_GE(log.count(JobEventKind::started), 4);
 }
 
+TEST(Supervisor, ACrashLoopIsGivenUpAfterTheLimit) {
+	EventLog log;
+	auto policy = fast_policy();
+	policy.crash_loop_limit = 3;
+	Supervisor supervisor(policy, std::ref(log));
+	supervisor.start("loop", shell("exit 3"));
+	ASSERT_TRUE(log.wait_count(JobEventKind::gave_up, 1));
+	std::this_thread::sleep_for(200ms);
+	EXPECT_EQ(log.count(JobEventKind::crashed), 2);
+	EXPECT_EQ(log.count(JobEventKind::started), 3) << "the first start and two restarts";
+	EXPECT_EQ(log.count(JobEventKind::gave_up), 1);
+	EXPECT_EQ(log.events().back().exit_status, 3);
+	EXPECT_TRUE(supervisor.job_ids().empty());
+	EXPECT_EQ(describe_exit(3), "exit status 3");
+	EXPECT_EQ(describe_exit(128 + SIGKILL), "signal 9");
+}
+
 TEST(Supervisor, StopTerminatesPromptlyAndPreventsRestart) {
 	EventLog log;
 	Supervisor supervisor(fast_policy(), std::ref(log));

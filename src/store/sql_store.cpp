@@ -183,14 +183,26 @@ public:
 
 	Model update_model(const Model &model) override {
 		std::lock_guard lock(mutex_);
+		Transaction tx(*db_);
+		model_locked(model.id);
+		// A deployed model's results were trained on the code as it was:
+		// changing it would make them lie about what they are.
+		auto deployments = ids("SELECT DISTINCT d.id FROM deployments d JOIN configuration_models c "
+		                       "ON c.configuration_id = d.configuration_id WHERE c.model_id = ? ORDER BY d.id",
+		                       {model.id});
+		if (!deployments.empty()) {
+			throw Conflict("model " + std::to_string(model.id) + " is in a deployed configuration (deployment(s) " +
+			               join(deployments) +
+			               "); create a new model with the changes instead (POST models), or delete those "
+			               "deployments first");
+		}
 		auto rows = q(std::string("UPDATE models SET name = ?, description = ?, imports = ?, code = ?, framework = ? "
 		                          "WHERE id = ? RETURNING ") +
 		                  MODEL_COLUMNS,
 		              {model.name, model.description, model.imports, model.code, model.framework, model.id});
-		if (rows.empty()) {
-			throw NotFound(not_found("model", model.id));
-		}
-		return model_from(rows[0]);
+		Model out = model_from(rows.at(0));
+		tx.commit();
+		return out;
 	}
 
 	void delete_model(int64_t id) override {

@@ -186,7 +186,8 @@ class Store {
 public:
 	virtual ~Store() = default;
 
-	// Models. delete_model: Conflict while a configuration uses it.
+	// Models. update_model: Conflict while a deployed configuration holds
+	// it. delete_model: Conflict while a configuration uses it.
 	virtual Model create_model(const Model &model) = 0;
 	virtual Model get_model(int64_t id) = 0;
 	virtual std::vector<Model> list_models() = 0;

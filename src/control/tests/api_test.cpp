@@ -331,6 +331,9 @@ TEST_F(ApiTest, WrongStateGives409) {
 	EXPECT_EQ(call("DELETE", "/api/v1/configurations/" + deployment["configuration"].dump()).first, 409);
 	EXPECT_EQ(call("PUT", "/api/v1/configurations/" + deployment["configuration"].dump(), {{"name", "x"}}).first, 409);
 	EXPECT_EQ(call("DELETE", "/api/v1/models/" + deployment["results"][0]["model"].dump()).first, 409);
+	auto [s4, b4] = call("PUT", "/api/v1/models/" + deployment["results"][0]["model"].dump(), {{"code", MODEL_CODE}});
+	EXPECT_EQ(s4, 409) << "its results were trained on the code as it is: " << b4;
+	EXPECT_NE(b4.value("error", "").find("create a new model"), std::string::npos) << b4;
 	EXPECT_EQ(call("DELETE", result).first, 409);
 	EXPECT_EQ(call("POST", result + "/stop").first, 200);
 	EXPECT_EQ(call("POST", result + "/stop").first, 409);

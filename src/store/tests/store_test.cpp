@@ -105,6 +105,19 @@ TEST_P(StoreTest, DeploymentCreatesOneResultPerModel) {
 	EXPECT_THROW(store_->create_deployment(bad), InvalidArgument);
 }
 
+TEST_P(StoreTest, ADeployedModelCannotChange) {
+	auto [deployment, results] = deploy_two(*store_);
+	auto model = store_->get_model(results[0].model);
+	model.code = "model = changed";
+	EXPECT_THROW(store_->update_model(model), Conflict);
+	EXPECT_NE(store_->get_model(model.id).code, "model = changed");
+	auto free = store_->create_model(make_model("free"));
+	free.description = "changed";
+	EXPECT_EQ(store_->update_model(free).description, "changed");
+	free.id = 999;
+	EXPECT_THROW(store_->update_model(free), NotFound);
+}
+
 TEST_P(StoreTest, ResultStatusMachine) {
 	auto [deployment, results] = deploy_two(*store_);
 	int64_t id = results[0].id;

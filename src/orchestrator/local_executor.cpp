@@ -114,6 +114,7 @@ supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t own
 	spec.argv.insert(spec.argv.end(), config_.extra_args.begin(), config_.extra_args.end());
 	if (kind == store::JobKind::Training) {
 		spec.argv.insert(spec.argv.end(), {"train", "--result-id", std::to_string(owner)});
+		spec.argv.insert(spec.argv.end(), config_.training_args.begin(), config_.training_args.end());
 	} else {
 		spec.argv.insert(spec.argv.end(),
 		                 {"infer", "--inference-id", std::to_string(owner), "--replica", std::to_string(replica)});

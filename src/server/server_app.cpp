@@ -93,6 +93,7 @@ void ServerApp::start() {
 	executor_config.log_dir = (config_.data_dir / "jobs").string();
 	executor_config.extra_args = {"--log-level", config_.job_log_level};
 	executor_config.restart_policy.crash_loop_limit = config_.crash_loop_limit;
+	executor_config.training_args = {"--records-timeout", std::to_string(config_.records_timeout_s)};
 	auto [host, port] = split_host_port(config_.listen);
 	host_ = host;
 	// Jobs call back on loopback when the API listens on every interface.

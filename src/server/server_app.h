@@ -38,6 +38,9 @@ struct ServerConfig {
 	//! Quick failures in a row (each within 60 s of its start) after which a
 	//! job's result or inference is marked failed; 0: restart forever.
 	int crash_loop_limit = 5;
+	//! Seconds a training job waits for the next record of its stream before
+	//! it fails naming the missing records.
+	int64_t records_timeout_s = 600;
 };
 
 //! Thread: `start` and `stop` on the owner's thread; everything else runs on

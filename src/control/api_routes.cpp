@@ -113,6 +113,20 @@ json idle_replica_warnings(const PartitionCounter &partition_count, const store:
 	return warnings;
 }
 
+// Kafka's rule for topic names: a bad one would only fail later, in every
+// replica.
+void check_topic_name(const char *field, const std::string &topic) {
+	bool valid = !topic.empty() && topic.size() <= 249 && topic != "." && topic != ".." &&
+	             std::all_of(topic.begin(), topic.end(),
+	                         [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+	if (!valid) {
+		throw ApiError(400,
+		               std::string("field \"") + field + "\" is not a valid Kafka topic name: \"" + topic +
+		                   "\"; use 1 to 249 of the characters a-z A-Z 0-9 . _ - (but not \".\" or \"..\")",
+		               {{"field", field}});
+	}
+}
+
 std::string upper(std::string text) {
 	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
 	return text;
@@ -387,6 +401,18 @@ void ApiServer::register_routes() {
 		i.input_topic = text_field(body, "input_topic");
 		i.output_topic = text_field(body, "output_topic");
 		i.dead_letter_topic = text_field(body, "dead_letter_topic", i.input_topic + "-dead-letter");
+		for (auto [field, topic] :
+		     {std::pair{"input_topic", &i.input_topic}, std::pair{"output_topic", &i.output_topic},
+		      std::pair{"dead_letter_topic", &i.dead_letter_topic}}) {
+			check_topic_name(field, *topic);
+		}
+		if (i.output_topic == i.input_topic || i.dead_letter_topic == i.input_topic) {
+			const char *field = i.output_topic == i.input_topic ? "output_topic" : "dead_letter_topic";
+			throw ApiError(400,
+			               std::string("field \"") + field +
+			                   "\" is the input topic: the replicas would read what they write; name another topic",
+			               {{"field", field}});
+		}
 		i.input_format = upper(text_field(body, "input_format", ""));
 		i.input_config = object_field(body, "input_config", nullptr);
 		store::Result result;
@@ -534,6 +560,18 @@ void ApiServer::register_routes() {
 			db.get_deployment(deployment);
 		} catch (const store::NotFound &e) {
 			throw ApiError(400, std::string(e.what()) + "; deploy a configuration first and send its id");
+		}
+		// No job of a deployment whose results all ended would read the
+		// stream: the control message would go unheard.
+		auto results = db.list_results(deployment);
+		if (std::all_of(results.begin(), results.end(),
+		                [](const store::Result &r) { return store::is_terminal(r.status); })) {
+			throw ApiError(409,
+			               "deployment " + std::to_string(deployment) +
+			                   "'s results are final (finished, failed or stopped), so no job would train on "
+			                   "this stream; deploy the configuration again (POST /api/v1/deployments) and send "
+			                   "it to the new deployment",
+			               {{"deployment", deployment}});
 		}
 		if (!options_.publisher) {
 			throw ApiError(503, "this server has no Kafka connection to send control messages with; start it with "

@@ -23,13 +23,16 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+} // namespace httplib
 
 namespace kafkaml::control {
 
@@ -88,8 +91,17 @@ private:
 	void register_routes();
 	void register_static_files();
 
+	//! A POST or PUT route, for requests without Content-Length that httplib
+	//! would refuse before routing. Written before start(), then only read.
+	struct BodilessRoute {
+		std::string method;
+		std::regex pattern;
+		std::function<void(const httplib::Request &, httplib::Response &)> handler;
+	};
+
 	ApiOptions options_;
 	std::unique_ptr<httplib::Server> http_;
+	std::vector<BodilessRoute> bodiless_;
 	std::unique_ptr<ApiMetrics> metrics_;
 	std::vector<Route> routes_;
 	std::thread thread_;

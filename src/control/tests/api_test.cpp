@@ -7,12 +7,16 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <netinet/in.h>
 #include <set>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace kafkaml::control {
 namespace {
@@ -162,6 +166,21 @@ protected:
 		                              {"kwargs_val", json{{"steps", 2}}}});
 		EXPECT_EQ(s2, 201) << deployment;
 		return deployment;
+	}
+
+	// A deployment of one new model; returns the deployment JSON.
+	json deploy_one() {
+		int64_t m = create_model("m");
+		auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+		return call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}}).second;
+	}
+
+	// An inference's create body on a finished result, JSON inputs.
+	json inference_body(const std::string &input_topic) {
+		int64_t result = deploy_two()["results"][0]["id"];
+		finish(result);
+		return {
+		    {"model_result", result}, {"input_format", "JSON"}, {"input_topic", input_topic}, {"output_topic", "out"}};
 	}
 
 	// Drives a result to finished the way a training job does.
@@ -370,9 +389,7 @@ TEST_F(ApiTest, StoppingAJobThatReportsStoppedItselfSucceeds) {
 }
 
 TEST_F(ApiTest, StoppingAFinishedResultOrDeploymentGives409) {
-	int64_t m = create_model("m");
-	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
-	auto deployment = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}}).second;
+	auto deployment = deploy_one();
 	int64_t r = deployment["results"][0]["id"];
 	finish(r);
 	auto [s1, b1] = call("POST", "/api/v1/results/" + std::to_string(r) + "/stop");
@@ -410,6 +427,86 @@ TEST_F(ApiTest, BadJsonGives400WithPosition) {
 	EXPECT_NE(body["error"].get<std::string>().find("not valid JSON"), std::string::npos);
 	EXPECT_EQ(call("POST", "/api/v1/models", json::array({1})).first, 400);
 	EXPECT_EQ(client_->Post("/api/v1/models", "", "application/json")->status, 400);
+}
+
+// What `curl -X POST URL` sends: no body and no Content-Length.
+std::pair<int, json> bodiless(int port, const std::string &method, const std::string &path, const std::string &token) {
+	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+	sockaddr_in address{};
+	address.sin_family = AF_INET;
+	address.sin_port = htons(static_cast<uint16_t>(port));
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0) {
+		::close(fd);
+		ADD_FAILURE() << "cannot connect";
+		return {0, nullptr};
+	}
+	std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+	                      "\r\nConnection: close\r\n\r\n";
+	EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+	std::string answer;
+	char buffer[4096];
+	for (ssize_t n; (n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
+		answer.append(buffer, static_cast<size_t>(n));
+	}
+	::close(fd);
+	int status = answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0;
+	auto body = answer.find("\r\n\r\n");
+	return {status, json::parse(body == std::string::npos ? "" : answer.substr(body + 4), nullptr, false)};
+}
+
+TEST_F(ApiTest, CallsWithoutABodyGetJsonErrorsAndStopNeedsNone) {
+	json deployment = deploy_two();
+	std::string r1 = deployment["results"][0]["id"].dump();
+	auto [s1, b1] = bodiless(server_->port(), "POST", "/api/v1/results/" + r1 + "/stop", token_);
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "stopped") << b1;
+	for (auto [method, path] : {std::pair{"POST", "/api/v1/models"}, std::pair{"PUT", "/api/v1/models/1"},
+	                            std::pair{"POST", "/api/v1/deployments"}}) {
+		auto [status, body] = bodiless(server_->port(), method, path, token_);
+		EXPECT_EQ(status, 400) << method << " " << path;
+		EXPECT_NE(body.value("error", "").find("body is empty"), std::string::npos) << method << " " << path << body;
+	}
+	auto [s2, b2] = bodiless(server_->port(), "PATCH", "/api/v1/models/1", token_);
+	EXPECT_EQ(s2, 404);
+	EXPECT_NE(b2.value("error", "").find("no route PATCH"), std::string::npos) << b2;
+	auto [s3, b3] = bodiless(server_->port(), "POST", "/api/v1/results/" + r1 + "/stop", "wrong");
+	EXPECT_EQ(s3, 401) << "the token is still needed: " << b3;
+}
+
+TEST_F(ApiTest, InferenceTopicsMustBeValidAndDistinct) {
+	json good = inference_body("in.put_1-x");
+	for (auto [field, topic] : std::vector<std::pair<std::string, std::string>>{{"input_topic", ""},
+	                                                                            {"input_topic", "has space"},
+	                                                                            {"output_topic", "a/b"},
+	                                                                            {"output_topic", ".."},
+	                                                                            {"dead_letter_topic", "ü"},
+	                                                                            {"output_topic", std::string(250, 'x')},
+	                                                                            {"output_topic", "in.put_1-x"},
+	                                                                            {"dead_letter_topic", "in.put_1-x"}}) {
+		json body = good;
+		body[field] = topic;
+		auto [status, answer] = call("POST", "/api/v1/inferences", body);
+		EXPECT_EQ(status, 400) << field << "=" << topic << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], field) << answer;
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty());
+	good["output_topic"] = std::string(249, 'x');
+	EXPECT_EQ(call("POST", "/api/v1/inferences", good).first, 201);
+}
+
+TEST_F(ApiTest, ResendingAStreamToADeploymentWhoseResultsAreFinalIs409) {
+	auto deployment = deploy_one();
+	finish(deployment["results"][0]["id"]);
+	store::Datasource source;
+	source.deployment = deployment["id"];
+	source.topic = "hcopd:0:0:239";
+	auto recorded = store_->add_datasource(source);
+	auto [status, body] = call("POST", "/api/v1/datasources/" + std::to_string(recorded.id) + "/send",
+	                           {{"deployment", deployment["id"]}});
+	EXPECT_EQ(status, 409) << body;
+	EXPECT_NE(body.value("error", "").find("deploy the configuration again"), std::string::npos) << body;
+	EXPECT_TRUE(publisher_.sent.empty()) << "nothing was sent";
 }
 
 TEST_F(ApiTest, MutatingCallsNeedTheToken) {
@@ -622,11 +719,7 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 }
 
 TEST_F(ApiTest, ReplicasAreLimitedAndIdleOnesAreWarnedAbout) {
-	json deployment = deploy_two();
-	int64_t r1 = deployment["results"][0]["id"];
-	finish(r1);
-	json body = {
-	    {"model_result", r1}, {"input_format", "JSON"}, {"input_topic", "two-partitions"}, {"output_topic", "out"}};
+	json body = inference_body("two-partitions");
 	for (int replicas : {0, 9, 1000}) {
 		body["replicas"] = replicas;
 		auto [status, answer] = call("POST", "/api/v1/inferences", body);

@@ -53,7 +53,8 @@ int watch(const client::Connection &conn, const std::vector<int64_t> &ids, doubl
 		bool all_terminal = true, any_bad = false;
 		std::vector<std::string> lines;
 		for (int64_t id : ids) {
-			json result = api.get("/results/" + std::to_string(id));
+			// Only the newest epoch: a result may hold hundreds of thousands.
+			json result = api.get("/results/" + std::to_string(id) + "?epochs=last");
 			std::string status = result.value("status", std::string());
 			all_terminal = all_terminal && client::is_terminal_status(status);
 			any_bad = any_bad || status == "failed" || status == "stopped";
@@ -99,8 +100,8 @@ void add_results_command(CLI::App &root) {
 			}
 			json rows = conn->client().get(path);
 			for (auto &r : rows) {
-				const json &epochs = r.value("epochs", json::array());
-				r["epoch"] = epochs.empty() ? json(nullptr) : epochs.back().value("epoch", json(nullptr));
+				const json &last = r.value("last_epoch", json());
+				r["epoch"] = last.is_object() ? last.value("epoch", json(nullptr)) : json(nullptr);
 			}
 			client::print_list(*conn,
 			                   {{"ID", "id"},
@@ -123,12 +124,23 @@ void add_results_command(CLI::App &root) {
 	get->add_flag("--epochs", *all_epochs, "list every epoch, not only the last few");
 	get->callback([conn, get_id, all_epochs] {
 		client::run_command([&] {
-			json result = conn->client().get("/results/" + std::to_string(*get_id));
-			if (conn->json_output) {
-				std::printf("%s\n", result.dump(2).c_str());
+			auto api = conn->client();
+			std::string path = "/results/" + std::to_string(*get_id);
+			if (conn->json_output || *all_epochs) {
+				json result = api.get(path);
+				if (conn->json_output) {
+					std::printf("%s\n", result.dump(2).c_str());
+					return;
+				}
+				std::fputs(client::result_summary(result, -1).c_str(), stdout);
 				return;
 			}
-			std::fputs(client::result_summary(result, *all_epochs ? -1 : 5).c_str(), stdout);
+			// The summary shows the last few epochs: fetch only those.
+			constexpr long shown = 5;
+			json last = api.get(path + "?epochs=last").value("last_epoch", json());
+			long newest = last.is_object() ? last.value("epoch", 0L) : 0L;
+			json result = api.get(path + "?since_epoch=" + std::to_string(newest - shown));
+			std::fputs(client::result_summary(result, shown).c_str(), stdout);
 		});
 	});
 

@@ -58,7 +58,7 @@ store::Result mark_result_stopped(store::Store &db, int64_t id) {
 	try {
 		return db.update_result_status(id, ResultStatus::Stopped, {.detail = "stopped by the user"});
 	} catch (const store::Conflict &) {
-		auto current = db.get_result(id);
+		auto current = db.get_result(id, {.which = store::EpochQuery::Which::none});
 		if (store::is_terminal(current.status)) {
 			return current;
 		}
@@ -290,7 +290,36 @@ void ApiServer::register_routes() {
 		}
 		call.reply(200, json_list(db.list_results(deployment)));
 	});
-	add("GET", "/api/v1/results/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_result(call.id()))); });
+	// ?epochs=all (the default) | last | none and ?since_epoch=N: a client
+	// that polls asks only for what it has not seen.
+	add("GET", "/api/v1/results/{id}", [&db](Call &call) {
+		store::EpochQuery epochs;
+		if (call.request.has_param("epochs")) {
+			auto which = call.request.get_param_value("epochs");
+			if (which == "last") {
+				epochs.which = store::EpochQuery::Which::last;
+			} else if (which == "none") {
+				epochs.which = store::EpochQuery::Which::none;
+			} else if (which != "all") {
+				throw ApiError(400, "query parameter \"epochs\" must be all, last or none, not \"" + which + "\"",
+				               {{"parameter", "epochs"}});
+			}
+		}
+		if (call.request.has_param("since_epoch")) {
+			auto text = call.request.get_param_value("since_epoch");
+			size_t used = 0;
+			try {
+				epochs.after = std::stoll(text, &used);
+			} catch (const std::exception &) {
+				used = 0;
+			}
+			if (used == 0 || used != text.size()) {
+				throw ApiError(400, "query parameter \"since_epoch\" must be an epoch number, not \"" + text + "\"",
+				               {{"parameter", "since_epoch"}});
+			}
+		}
+		call.reply(200, to_json(db.get_result(call.id(), epochs)));
+	});
 	add("DELETE", "/api/v1/results/{id}", [&db](Call &call) {
 		db.delete_result(call.id());
 		call.no_content();
@@ -299,7 +328,7 @@ void ApiServer::register_routes() {
 		int64_t id = call.id();
 		auto bytes = db.get_trained_model(id);
 		if (!bytes) {
-			auto status = db.get_result(id).status;
+			auto status = db.get_result(id, {.which = store::EpochQuery::Which::none}).status;
 			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
 			                        std::string(store::to_string(status)) + "); download it once it is finished");
 		}
@@ -316,7 +345,7 @@ void ApiServer::register_routes() {
 	});
 	add("POST", "/api/v1/results/{id}/stop", [&db, &orchestrator](Call &call) {
 		int64_t id = call.id();
-		auto result = db.get_result(id);
+		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
 		if (store::is_terminal(result.status)) {
 			throw ApiError(409, "result " + std::to_string(id) + " is already " +
 			                        std::string(store::to_string(result.status)) + "; there is nothing to stop");
@@ -360,7 +389,7 @@ void ApiServer::register_routes() {
 		for (const auto &epoch : epochs) {
 			last = std::max(last, epoch.epoch);
 		}
-		auto result = db.get_result(id);
+		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
 		auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
 		if (planned.is_number() && planned.get<double>() > 0) {
 			metrics_->training_progress(id).Set(std::min(1.0, double(last) / planned.get<double>()));
@@ -417,7 +446,7 @@ void ApiServer::register_routes() {
 		i.input_config = object_field(body, "input_config", nullptr);
 		store::Result result;
 		try {
-			result = db.get_result(i.model_result);
+			result = db.get_result(i.model_result, {.which = store::EpochQuery::Which::none});
 		} catch (const store::NotFound &e) {
 			throw ApiError(400, std::string(e.what()) + "; pick a finished result from GET /api/v1/results");
 		}

@@ -46,10 +46,14 @@ json to_json(const store::Deployment &d, const std::vector<store::Result> &resul
 	return out;
 }
 
+json to_json(const store::EpochMetrics &e) {
+	return {{"epoch", e.epoch}, {"metrics", e.metrics}, {"time", e.time}};
+}
+
 json to_json(const store::Result &r) {
 	json epochs = json::array();
 	for (const auto &e : r.epochs) {
-		epochs.push_back({{"epoch", e.epoch}, {"metrics", e.metrics}, {"time", e.time}});
+		epochs.push_back(to_json(e));
 	}
 	bool has_model = r.trained_model_size >= 0;
 	return {{"id", r.id},
@@ -63,6 +67,8 @@ json to_json(const store::Result &r) {
 	        {"test_metrics", r.test_metrics},
 	        {"training_time", r.training_time ? json(*r.training_time) : json(nullptr)},
 	        {"epochs", epochs},
+	        {"epoch_count", r.epoch_count},
+	        {"last_epoch", r.last_epoch ? to_json(*r.last_epoch) : json(nullptr)},
 	        {"trained_model", has_model ? json("/api/v1/results/" + std::to_string(r.id) + "/model") : json(nullptr)},
 	        {"trained_model_size", has_model ? json(r.trained_model_size) : json(nullptr)},
 	        {"restarts", r.restarts},

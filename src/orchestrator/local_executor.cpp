@@ -87,7 +87,7 @@ LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config)
 bool LocalExecutor::owner_is_final(store::JobKind kind, int64_t owner) {
 	try {
 		if (kind == store::JobKind::Training) {
-			return store::is_terminal(store_.get_result(owner).status);
+			return store::is_terminal(store_.get_result(owner, {.which = store::EpochQuery::Which::none}).status);
 		}
 		return store::is_terminal(store_.get_inference(owner).status);
 	} catch (const std::exception &e) {

@@ -50,7 +50,11 @@ constexpr const char *DEPLOYMENT_COLUMNS = "id, configuration_id, batch, kwargs_
                                            "kwargs_val_parsed, created_at";
 constexpr const char *RESULT_COLUMNS =
     "r.id, r.deployment_id, r.model_id, r.status, r.status_changed, r.status_detail, r.train_metrics, "
-    "r.val_metrics, r.test_metrics, r.training_time, r.created_at, t.size, r.restarts, r.last_exit";
+    "r.val_metrics, r.test_metrics, r.training_time, r.created_at, t.size, r.restarts, r.last_exit, "
+    "(SELECT COUNT(*) FROM result_epochs e WHERE e.result_id = r.id), "
+    "(SELECT MAX(e.epoch) FROM result_epochs e WHERE e.result_id = r.id), "
+    "(SELECT e.metrics FROM result_epochs e WHERE e.result_id = r.id ORDER BY e.epoch DESC LIMIT 1), "
+    "(SELECT e.time FROM result_epochs e WHERE e.result_id = r.id ORDER BY e.epoch DESC LIMIT 1)";
 constexpr const char *RESULT_FROM = " FROM results r LEFT JOIN trained_models t ON t.result_id = r.id";
 constexpr const char *INFERENCE_COLUMNS =
     "id, model_result_id, replicas, input_format, input_config, input_topic, output_topic, dead_letter_topic, "
@@ -95,6 +99,10 @@ Result result_from(const SqlRow &row) {
 	r.trained_model_size = row[11] ? to_int(row[11]) : -1;
 	r.restarts = to_int(row[12]);
 	r.last_exit = to_text(row[13]);
+	r.epoch_count = to_int(row[14]);
+	if (row[15]) {
+		r.last_epoch = EpochMetrics{to_int(row[15]), to_json(row[16]), to_text(row[17])};
+	}
 	return r;
 }
 
@@ -308,7 +316,7 @@ public:
 			            "train_metrics, val_metrics, test_metrics, created_at) "
 			            "VALUES (?, ?, 'created', ?, '', '{}', '{}', '{}', ?) RETURNING id",
 			            {created.id, model, sv(now), sv(now)});
-			results.push_back(result_locked(to_int(id.at(0)[0]), false));
+			results.push_back(result_locked(to_int(id.at(0)[0])));
 		}
 		tx.commit();
 		return {created, results};
@@ -348,9 +356,9 @@ public:
 
 	// ---- results
 
-	Result get_result(int64_t id) override {
+	Result get_result(int64_t id, const EpochQuery &epochs) override {
 		std::lock_guard lock(mutex_);
-		return result_locked(id, true);
+		return result_locked(id, &epochs);
 	}
 
 	std::vector<Result> list_results(std::optional<int64_t> deployment) override {
@@ -371,7 +379,7 @@ public:
 	Result update_result_status(int64_t id, ResultStatus to, const ResultReport &report) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		Result current = result_locked(id, false, true);
+		Result current = result_locked(id, nullptr, true);
 		if (!is_valid_transition(current.status, to)) {
 			throw Conflict(
 			    "result " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
@@ -390,7 +398,7 @@ public:
 		  "test_metrics = ?, training_time = ? WHERE id = ?",
 		  {sv(status), sv(changed), sv(detail), sv(train), sv(val), sv(test),
 		   time ? SqlValue(*time) : SqlValue(nullptr), id});
-		Result out = result_locked(id, true);
+		Result out = result_locked(id);
 		tx.commit();
 		return out;
 	}
@@ -398,7 +406,7 @@ public:
 	void append_epochs(int64_t id, const std::vector<EpochMetrics> &epochs) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		Result current = result_locked(id, false, true);
+		Result current = result_locked(id, nullptr, true);
 		if (is_terminal(current.status)) {
 			throw Conflict("result " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
 			               "; epochs are accepted only while it is created, deployed or running");
@@ -417,7 +425,7 @@ public:
 	void put_trained_model(int64_t id, std::string_view bytes) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		result_locked(id, false);
+		result_locked(id);
 		std::string now = now_text();
 		q("DELETE FROM trained_models WHERE result_id = ?", {id});
 		q("INSERT INTO trained_models (result_id, data, size, uploaded_at) VALUES (?, ?, ?, ?)",
@@ -427,7 +435,7 @@ public:
 
 	std::optional<std::string> get_trained_model(int64_t id) override {
 		std::lock_guard lock(mutex_);
-		result_locked(id, false);
+		result_locked(id);
 		auto rows = q("SELECT data FROM trained_models WHERE result_id = ?", {id});
 		if (rows.empty()) {
 			return std::nullopt;
@@ -438,7 +446,7 @@ public:
 	void delete_result(int64_t id) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		Result current = result_locked(id, false);
+		Result current = result_locked(id);
 		if (!is_terminal(current.status)) {
 			throw Conflict("result " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
 			               "; stop it first (POST results/" + std::to_string(id) + "/stop)");
@@ -459,7 +467,7 @@ public:
 		Transaction tx(*db_);
 		Result result;
 		try {
-			result = result_locked(inference.model_result, false);
+			result = result_locked(inference.model_result);
 		} catch (const NotFound &e) {
 			throw InvalidArgument(std::string(e.what()) + "; pick a finished one from GET results");
 		}
@@ -745,18 +753,27 @@ private:
 		return deployment_from(rows[0]);
 	}
 
-	Result result_locked(int64_t id, bool with_epochs, bool lock_row = false) {
+	//! `epochs`: which to fill in; none when null.
+	Result result_locked(int64_t id, const EpochQuery *epochs = nullptr, bool lock_row = false) {
 		auto rows =
 		    q(std::string("SELECT ") + RESULT_COLUMNS + RESULT_FROM + " WHERE r.id = ?" + for_update(lock_row), {id});
 		if (rows.empty()) {
 			throw NotFound(not_found("result", id));
 		}
 		Result r = result_from(rows[0]);
-		if (with_epochs) {
-			for (const auto &row :
-			     q("SELECT epoch, metrics, time FROM result_epochs WHERE result_id = ? ORDER BY epoch", {id})) {
-				r.epochs.push_back({to_int(row[0]), to_json(row[1]), to_text(row[2])});
+		if (!epochs || epochs->which == EpochQuery::Which::none) {
+			return r;
+		}
+		if (epochs->which == EpochQuery::Which::last) {
+			if (r.last_epoch && r.last_epoch->epoch > epochs->after) {
+				r.epochs.push_back(*r.last_epoch);
 			}
+			return r;
+		}
+		for (const auto &row : q("SELECT epoch, metrics, time FROM result_epochs WHERE result_id = ? AND epoch > ? "
+		                         "ORDER BY epoch",
+		                         {id, epochs->after})) {
+			r.epochs.push_back({to_int(row[0]), to_json(row[1]), to_text(row[2])});
 		}
 		return r;
 	}

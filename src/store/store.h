@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,11 +109,21 @@ struct Result {
 	nlohmann::json val_metrics = nlohmann::json::object();
 	nlohmann::json test_metrics = nlohmann::json::object();
 	std::optional<double> training_time; //!< seconds
-	std::vector<EpochMetrics> epochs;    //!< filled by get_result only, by epoch
+	std::vector<EpochMetrics> epochs;    //!< filled by get_result only (as its EpochQuery asks), by epoch
+	int64_t epoch_count = 0;             //!< epochs recorded
+	std::optional<EpochMetrics> last_epoch; //!< the highest-numbered one recorded
 	int64_t trained_model_size = -1;     //!< bytes; -1 when no model was uploaded
 	int64_t restarts = 0;                //!< of its training job, by the orchestrator
 	std::string last_exit;               //!< how the job's last restarted process ended ("signal 9")
 	std::string created_at;
+};
+
+//! Which epochs get_result fills in: a result may hold hundreds of thousands.
+struct EpochQuery {
+	enum class Which { all, last, none };
+	Which which = Which::all;
+	//! Only epochs numbered above this one (a client that has the others).
+	int64_t after = std::numeric_limits<int64_t>::min();
 };
 
 //! What a training job reports with a status change; unset parts keep their value.
@@ -211,11 +222,12 @@ public:
 	//! while a result is not terminal or an inference uses one.
 	virtual void delete_deployment(int64_t id) = 0;
 
-	virtual Result get_result(int64_t id) = 0;
+	virtual Result get_result(int64_t id, const EpochQuery &epochs = {}) = 0;
 	//! All results, or those of one deployment; `epochs` left empty.
 	virtual std::vector<Result> list_results(std::optional<int64_t> deployment = std::nullopt) = 0;
 	//! Checks the transition and applies it with the report in one
 	//! transaction; Conflict names both states when it is not allowed.
+	//! Returns the result with `epochs` left empty.
 	virtual Result update_result_status(int64_t id, ResultStatus to, const ResultReport &report = {}) = 0;
 	//! Records one epoch's metrics (replacing a earlier report of the same
 	//! epoch, as a restarted job re-sends them). Conflict once terminal.

@@ -115,7 +115,7 @@ void HttpControlPlane::post_status(int64_t result_id, const json &body) {
 }
 
 TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
-	auto result = get_json("/api/v1/results/" + std::to_string(result_id));
+	auto result = get_json("/api/v1/results/" + std::to_string(result_id) + "?epochs=none");
 	auto deployment = get_json("/api/v1/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
 	auto model = get_json("/api/v1/models/" + std::to_string(result.at("model").get<int64_t>()));
 	TrainingAssignment assignment;

@@ -2,6 +2,8 @@
 // `kafkaml server` (child processes on free ports), and the CLI run as a child
 // process with its stdout, stderr and exit status checked.
 
+#include "client/api_client.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -185,12 +187,24 @@ TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 	EXPECT_EQ(deployment["kwargs_fit_parsed"]["shuffle"], true);
 	ASSERT_EQ(deployment["results"].size(), 2u);
 
+	// The first result trains three epochs, as its job would report them.
+	std::string id = deployment["results"][0]["id"].dump();
+	kafkaml::client::ApiClient job(url, slurp(dir + "/kafkaml-data/admin-token").substr(0, 64));
+	job.post("/results/" + id + "/status", {{"status", "running"}});
+	for (int epoch = 1; epoch <= 3; epoch++) {
+		job.post("/results/" + id + "/epochs", {{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}});
+	}
+
 	CliRun results = cli({"results", "list", "--deployment", "1"});
 	ASSERT_EQ(results.status, 0) << results.err;
-	EXPECT_TRUE(results.out.starts_with("ID  DEPLOYMENT  MODEL  STATUS")) << results.out;
+	EXPECT_TRUE(results.out.starts_with("ID  DEPLOYMENT  MODEL  STATUS    EPOCH")) << results.out;
+	EXPECT_NE(results.out.find("running   3 "), std::string::npos) << "the last epoch: " << results.out;
 	EXPECT_EQ(std::count(results.out.begin(), results.out.end(), '\n'), 3) << results.out;
+	CliRun summary = cli({"results", "get", id});
+	ASSERT_EQ(summary.status, 0) << summary.err;
+	EXPECT_NE(summary.out.find("epochs run: 3\n"), std::string::npos) << summary.out;
+	EXPECT_NE(summary.out.find("\n3      0.3333\n"), std::string::npos) << summary.out;
 
-	std::string id = deployment["results"][0]["id"].dump();
 	CliRun result = cli({"results", "get", id, "--json"});
 	ASSERT_EQ(result.status, 0) << result.err;
 	EXPECT_EQ(json::parse(result.out)["deployment"], 1);

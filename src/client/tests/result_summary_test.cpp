@@ -73,3 +73,12 @@ TEST(ResultSummary, RestartsAreShown) {
 	                                   {"epochs", json::array()}});
 	EXPECT_EQ(text, "result: 4\nstatus: running\nrestarts: restarted 3 times; last exit: signal 9\nepochs run: 0\n");
 }
+
+TEST(ResultSummary, OnlyTheNewestEpochsSentStillSayHowManyThereAre) {
+	json result = finished_result(1000);
+	json newest(result["epochs"].begin() + 995, result["epochs"].end());
+	result["epochs"] = newest;
+	result["epoch_count"] = 1000;
+	result["last_epoch"] = newest.back();
+	EXPECT_EQ(result_summary(result), result_summary(finished_result(1000)));
+}

@@ -680,6 +680,41 @@ TEST_F(ApiTest, EpochBatchesAreRecordedTogether) {
 	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 409) << "a stopped job learns it here";
 }
 
+TEST_F(ApiTest, AResultsEpochsComeAllTheLastOrThoseSinceOne) {
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	finish(r1); // epochs 1..4
+	std::string base = "/api/v1/results/" + std::to_string(r1);
+	auto epochs_of = [](const json &result) {
+		std::vector<int64_t> numbers;
+		for (const auto &e : result["epochs"]) {
+			numbers.push_back(e["epoch"]);
+		}
+		return numbers;
+	};
+	auto [s1, all] = call("GET", base);
+	EXPECT_EQ(epochs_of(all), (std::vector<int64_t>{1, 2, 3, 4})) << "all by default, as the web UI reads them";
+	EXPECT_EQ(all["epoch_count"], 4);
+	EXPECT_EQ(all["last_epoch"]["epoch"], 4);
+	EXPECT_EQ(all["last_epoch"]["metrics"]["loss"], 0.25);
+	EXPECT_EQ(epochs_of(call("GET", base + "?epochs=last").second), (std::vector<int64_t>{4}));
+	auto none = call("GET", base + "?epochs=none").second;
+	EXPECT_TRUE(none["epochs"].empty());
+	EXPECT_EQ(none["epoch_count"], 4);
+	EXPECT_EQ(epochs_of(call("GET", base + "?since_epoch=2").second), (std::vector<int64_t>{3, 4}));
+	EXPECT_TRUE(epochs_of(call("GET", base + "?since_epoch=4").second).empty());
+	EXPECT_TRUE(epochs_of(call("GET", base + "?epochs=last&since_epoch=4").second).empty());
+	for (const char *query : {"?epochs=some", "?since_epoch=two", "?since_epoch=2x"}) {
+		auto [status, body] = call("GET", base + query);
+		EXPECT_EQ(status, 400) << query << ": " << body;
+	}
+	auto listed = call("GET", "/api/v1/results").second;
+	EXPECT_TRUE(listed[0]["epochs"].empty()) << "lists stay small";
+	EXPECT_EQ(listed[0]["epoch_count"], 4);
+	EXPECT_EQ(listed[0]["last_epoch"]["epoch"], 4);
+	EXPECT_EQ(listed[1]["epoch_count"], 0);
+	EXPECT_TRUE(listed[1]["last_epoch"].is_null());
+}
+
 TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	json deployment = deploy_two();
 	int64_t r1 = deployment["results"][0]["id"];

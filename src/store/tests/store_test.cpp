@@ -181,6 +181,24 @@ TEST_P(StoreTest, EpochBatchesLandTogetherAndReplaceEarlierReports) {
 	store_->update_result_status(id, ResultStatus::Stopped);
 	EXPECT_THROW(store_->append_epochs(id, batch), Conflict);
 	EXPECT_EQ(store_->get_result(id).epochs.size(), 301u);
+
+	// Asked for by part: a client polling wants only what is new.
+	auto last = store_->get_result(id, {.which = EpochQuery::Which::last});
+	ASSERT_EQ(last.epochs.size(), 1u);
+	EXPECT_EQ(last.epochs[0].epoch, 301);
+	EXPECT_EQ(last.epoch_count, 301);
+	ASSERT_TRUE(last.last_epoch);
+	EXPECT_EQ(last.last_epoch->metrics["loss"], 0.1);
+	EXPECT_TRUE(store_->get_result(id, {.which = EpochQuery::Which::none}).epochs.empty());
+	auto since = store_->get_result(id, {.after = 298});
+	ASSERT_EQ(since.epochs.size(), 3u);
+	EXPECT_EQ(since.epochs[0].epoch, 299);
+	auto listed = store_->list_results(deployment.id);
+	EXPECT_TRUE(listed[0].epochs.empty());
+	EXPECT_EQ(listed[0].epoch_count, 301);
+	EXPECT_EQ(listed[0].last_epoch->epoch, 301);
+	EXPECT_EQ(listed[1].epoch_count, 0);
+	EXPECT_FALSE(listed[1].last_epoch);
 }
 
 TEST_P(StoreTest, TrainedModelBlobRoundTripsEveryByte) {

@@ -1,4 +1,5 @@
-// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE|stop ID|watch ID...`.
+// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE [--format pytorch]|stop ID|watch
+// ID...`.
 // `watch` polls the server once a second (main thread, no other threads): on
 // a terminal it redraws one progress bar per result in place; otherwise it
 // prints a line whenever a result's line changes. It returns when every
@@ -146,12 +147,19 @@ void add_results_command(CLI::App &root) {
 
 	auto download_id = std::make_shared<int64_t>();
 	auto output = std::make_shared<std::string>();
+	auto format = std::make_shared<std::string>("kafkaml");
 	CLI::App *download = group->add_subcommand("download", "Download a finished result's trained model");
 	download->add_option("id", *download_id, "result id")->required();
 	download->add_option("-o,--output", *output, "file to write")->required();
-	download->callback([conn, download_id, output] {
+	download
+	    ->add_option("--format", *format,
+	                 "kafkaml (the file kafkaml infer loads) or pytorch (a file Python's torch.load reads)")
+	    ->capture_default_str()
+	    ->check(CLI::IsMember({"kafkaml", "pytorch"}));
+	download->callback([conn, download_id, output, format] {
 		client::run_command([&] {
-			std::string bytes = conn->client().get_bytes("/results/" + std::to_string(*download_id) + "/model");
+			std::string bytes =
+			    conn->client().get_bytes("/results/" + std::to_string(*download_id) + "/model?format=" + *format);
 			std::ofstream file(*output, std::ios::binary);
 			if (!file.write(bytes.data(), std::streamsize(bytes.size()))) {
 				throw client::ClientError("cannot write '" + *output + "'; check the directory and free space");

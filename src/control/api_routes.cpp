@@ -324,16 +324,39 @@ void ApiServer::register_routes() {
 		db.delete_result(call.id());
 		call.no_content();
 	});
-	add("GET", "/api/v1/results/{id}/model", [&db](Call &call) {
+	// ?format=kafkaml (the default: what `kafkaml infer` loads) or pytorch
+	// (a file torch.load reads, the export of `kafkaml model fit --export`).
+	add("GET", "/api/v1/results/{id}/model", [this, &db](Call &call) {
 		int64_t id = call.id();
+		std::string format = call.request.has_param("format") ? call.request.get_param_value("format") : "kafkaml";
+		if (format != "kafkaml" && format != "pytorch") {
+			throw ApiError(400,
+			               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
+			               "file torch.load reads), not \"" +
+			                   format + "\"",
+			               {{"parameter", "format"}});
+		}
 		auto bytes = db.get_trained_model(id);
 		if (!bytes) {
 			auto status = db.get_result(id, {.which = store::EpochQuery::Which::none}).status;
 			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
 			                        std::string(store::to_string(status)) + "); download it once it is finished");
 		}
-		call.response.set_header("Content-Disposition",
-		                         "attachment; filename=\"result-" + std::to_string(id) + "-model.bin\"");
+		std::string file = "result-" + std::to_string(id) + "-model.bin";
+		if (format == "pytorch") {
+			if (!options_.export_pytorch) {
+				throw ApiError(501, "this server has no model engine to convert models with; download "
+				                    "format=kafkaml instead");
+			}
+			try {
+				*bytes = options_.export_pytorch(*bytes);
+			} catch (const std::exception &e) {
+				throw ApiError(500, "result " + std::to_string(id) +
+				                        "'s model could not be converted for PyTorch: " + e.what());
+			}
+			file = "result-" + std::to_string(id) + "-model.pt";
+		}
+		call.response.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
 		call.response.set_content(std::move(*bytes), "application/octet-stream");
 	});
 	add("PUT", "/api/v1/results/{id}/model", [&db](Call &call) {

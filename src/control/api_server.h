@@ -25,6 +25,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,6 +43,11 @@ struct Call;
 //! topic yet, Kafka unreachable). Thread: any HTTP worker.
 using PartitionCounter = std::function<std::optional<int32_t>(const std::string &topic)>;
 
+//! A trained model's bytes (as a training job uploaded them) as a file
+//! PyTorch reads with torch.load; throws std::exception when they cannot be
+//! converted. Thread: any HTTP worker.
+using PytorchExporter = std::function<std::string(std::string_view model_blob)>;
+
 struct ApiOptions {
 	store::Store *store = nullptr;         //!< required
 	Orchestrator *orchestrator = nullptr;  //!< required
@@ -53,6 +59,8 @@ struct ApiOptions {
 	//! Optional: without it no warning says that replicas beyond the input
 	//! topic's partitions sit idle.
 	PartitionCounter partition_count;
+	//! Optional: without it `GET results/{id}/model?format=pytorch` answers 501.
+	PytorchExporter export_pytorch;
 	//! Most replicas one inference may have: each is a process on this machine.
 	int64_t max_replicas = 64;
 	//! A replica that has not reported its figures for this long no longer

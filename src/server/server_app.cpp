@@ -6,6 +6,7 @@
 #include "server/kafka_control_publisher.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
+#include "server/model_export.h"
 #include "store/store.h"
 #include "stream/admin.h"
 #include "stream/stream_error.h"
@@ -111,6 +112,7 @@ void ServerApp::start() {
 	options.validate_model = model_validator();
 	options.parse_kwargs = kwargs_parser();
 	options.validate_input = input_validator();
+	options.export_pytorch = pytorch_exporter();
 	options.max_replicas = config_.max_replicas;
 	options.partition_count = [kafka](const std::string &topic) -> std::optional<int32_t> {
 		try {

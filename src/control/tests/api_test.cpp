@@ -121,6 +121,12 @@ protected:
 			return std::nullopt;
 		};
 		options.max_replicas = 8;
+		options.export_pytorch = [](std::string_view blob) {
+			if (blob == "not a model") {
+				throw std::invalid_argument("not a kafkaml model file");
+			}
+			return "pytorch:" + std::string(blob);
+		};
 		options.admin_token = token_;
 		options.web_root = dir_ + "/web";
 		server_ = std::make_unique<ApiServer>(options);
@@ -299,6 +305,28 @@ TEST_F(ApiTest, WholeFlowFromModelToInference) {
 		EXPECT_EQ(call("DELETE", "/api/v1/models/" + m["id"].dump()).first, 204);
 	}
 	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty());
+}
+
+TEST_F(ApiTest, TrainedModelsDownloadAsUploadedOrForPyTorch) {
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	std::string path = "/api/v1/results/" + std::to_string(r1) + "/model";
+	EXPECT_EQ(call("GET", path + "?format=pytorch").first, 404) << "no model yet";
+	finish(r1);
+	ASSERT_EQ(client_->Put(path.c_str(), "weights", "application/octet-stream")->status, 204);
+	auto as_uploaded = client_->Get(path.c_str());
+	EXPECT_EQ(as_uploaded->body, "weights");
+	EXPECT_EQ(client_->Get((path + "?format=kafkaml").c_str())->body, "weights");
+	auto for_pytorch = client_->Get((path + "?format=pytorch").c_str());
+	ASSERT_EQ(for_pytorch->status, 200);
+	EXPECT_EQ(for_pytorch->body, "pytorch:weights");
+	EXPECT_NE(for_pytorch->get_header_value("Content-Disposition").find(".pt\""), std::string::npos);
+	auto [s1, b1] = call("GET", path + "?format=onnx");
+	EXPECT_EQ(s1, 400);
+	EXPECT_NE(b1.value("error", "").find("kafkaml"), std::string::npos) << b1;
+	ASSERT_EQ(client_->Put(path.c_str(), "not a model", "application/octet-stream")->status, 204);
+	auto [s2, b2] = call("GET", path + "?format=pytorch");
+	EXPECT_EQ(s2, 500);
+	EXPECT_NE(b2.value("error", "").find("not a kafkaml model file"), std::string::npos) << b2;
 }
 
 TEST_F(ApiTest, ModelCodeErrorsGive400WithLineAndColumn) {

@@ -1,5 +1,5 @@
 // `kafkaml inferences list|get ID|create --result R --replicas N --input-topic I
-// --output-topic O|scale ID N|stop ID`: inference deployments of trained
+// --output-topic O|scale ID N|stop ID|delete ID`: inference deployments of trained
 // models (DESIGN §5). Main thread.
 
 #include "cli/command_registry.h"
@@ -20,7 +20,8 @@ void print_warnings(const json &answer) {
 }
 
 void add_inferences_command(CLI::App &root) {
-	CLI::App *group = root.add_subcommand("inferences", "Inference deployments: list, get, create, scale, stop");
+	CLI::App *group =
+	    root.add_subcommand("inferences", "Inference deployments: list, get, create, scale, stop, delete");
 	group->require_subcommand(1);
 	auto conn = client::add_connection_options(*group);
 
@@ -105,6 +106,7 @@ void add_inferences_command(CLI::App &root) {
 			std::printf("stopped inference %lld\n", static_cast<long long>(*stop_id));
 		});
 	});
+	client::add_delete_by_id(*group, conn, "inference", "/inferences", "Delete an inference (refused until stopped)");
 }
 
 } // namespace

@@ -1,5 +1,5 @@
-// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE [--format pytorch]|stop ID|watch
-// ID...`.
+// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE [--format pytorch]|stop ID|
+// delete ID|watch ID...`.
 // `watch` polls the server once a second (main thread, no other threads): on
 // a terminal it redraws one progress bar per result in place; otherwise it
 // prints a line whenever a result's line changes. It returns when every
@@ -86,7 +86,7 @@ int watch(const client::Connection &conn, const std::vector<int64_t> &ids, doubl
 }
 
 void add_results_command(CLI::App &root) {
-	CLI::App *group = root.add_subcommand("results", "Training results: list, get, download, stop, watch");
+	CLI::App *group = root.add_subcommand("results", "Training results: list, get, download, stop, watch, delete");
 	group->require_subcommand(1);
 	auto conn = client::add_connection_options(*group);
 
@@ -178,6 +178,10 @@ void add_results_command(CLI::App &root) {
 			            r.value("status", std::string()).c_str());
 		});
 	});
+
+	client::add_delete_by_id(*group, conn, "result", "/results",
+	                         "Delete a result with its epochs and model (refused until it ended, or while an inference "
+	                         "uses it)");
 
 	auto watch_ids = std::make_shared<std::vector<int64_t>>();
 	auto interval = std::make_shared<double>(1.0);

@@ -127,6 +127,27 @@ void check_topic_name(const char *field, const std::string &topic) {
 	}
 }
 
+// A configuration trains each of its models once, in parallel on the same
+// stream: the same model twice would train twice for nothing.
+std::vector<int64_t> model_ids_field(const json &body) {
+	auto ids = id_list_field(body, "ml_models");
+	if (ids.empty()) {
+		throw ApiError(400, "field \"ml_models\" is empty; list the ids of the models to train together",
+		               {{"field", "ml_models"}});
+	}
+	for (size_t i = 0; i < ids.size(); i++) {
+		if (std::find(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i), ids[i]) !=
+		    ids.begin() + static_cast<std::ptrdiff_t>(i)) {
+			throw ApiError(400,
+			               "field \"ml_models\" names model " + std::to_string(ids[i]) +
+			                   " twice; a model appears once in a configuration (create a copy of the model to "
+			                   "train it twice)",
+			               {{"field", "ml_models"}});
+		}
+	}
+	return ids;
+}
+
 std::string upper(std::string text) {
 	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
 	return text;
@@ -184,10 +205,7 @@ void ApiServer::register_routes() {
 		store::Configuration c;
 		c.name = text_field(body, "name");
 		c.description = text_field(body, "description", "");
-		c.ml_models = id_list_field(body, "ml_models");
-		if (c.ml_models.empty()) {
-			throw ApiError(400, "field \"ml_models\" is empty; list the ids of the models to train together");
-		}
+		c.ml_models = model_ids_field(body);
 		call.reply(201, to_json(db.create_configuration(c)));
 	});
 	add("GET", "/api/v1/configurations/{id}",
@@ -198,7 +216,7 @@ void ApiServer::register_routes() {
 		c.name = text_field(body, "name", c.name);
 		c.description = text_field(body, "description", c.description);
 		if (body.contains("ml_models")) {
-			c.ml_models = id_list_field(body, "ml_models");
+			c.ml_models = model_ids_field(body);
 		}
 		call.reply(200, to_json(db.update_configuration(c)));
 	});

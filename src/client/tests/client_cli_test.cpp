@@ -115,16 +115,16 @@ protected:
 		std::filesystem::remove_all(dir);
 	}
 
-	//! Runs `kafkaml args...` in `dir` (so kafkaml-data/admin-token is found)
-	//! with KAFKAML_SERVER set and KAFKAML_TOKEN unset.
-	CliRun cli(std::vector<std::string> args, bool with_server = true) {
+	//! Runs `kafkaml args...` in `dir` (so kafkaml-data/admin-token is found),
+	//! or in `in`, with KAFKAML_SERVER set and KAFKAML_TOKEN unset.
+	CliRun cli(std::vector<std::string> args, bool with_server = true, std::string in = {}) {
 		pid_t pid = ::fork();
 		if (pid == 0) {
-			if (::chdir(dir.c_str()) != 0) {
+			if (::chdir((in.empty() ? dir : in).c_str()) != 0) {
 				::_exit(126);
 			}
-			std::freopen("stdout.txt", "w", stdout);
-			std::freopen("stderr.txt", "w", stderr);
+			std::freopen((dir + "/stdout.txt").c_str(), "w", stdout);
+			std::freopen((dir + "/stderr.txt").c_str(), "w", stderr);
 			::unsetenv("KAFKAML_TOKEN");
 			if (with_server) {
 				::setenv("KAFKAML_SERVER", url.c_str(), 1);
@@ -216,6 +216,37 @@ TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 	CliRun watch = cli({"results", "watch", id});
 	EXPECT_EQ(watch.status, 1) << watch.err;
 	EXPECT_NE(watch.out.find("result " + id + "  stopped"), std::string::npos) << watch.out;
+
+	CliRun deleted = cli({"results", "delete", id});
+	ASSERT_EQ(deleted.status, 0) << deleted.err;
+	EXPECT_EQ(deleted.out, "deleted result " + id + "\n");
+	CliRun active = cli({"deployments", "delete", "1"});
+	EXPECT_EQ(active.status, 1);
+	EXPECT_NE(active.err.find("stop the deployment first"), std::string::npos) << active.err;
+	ASSERT_EQ(cli({"deployments", "stop", "1"}).status, 0);
+	CliRun gone = cli({"deployments", "delete", "1"});
+	ASSERT_EQ(gone.status, 0) << gone.err;
+	EXPECT_EQ(gone.out, "deleted deployment 1\n");
+	CliRun no_inference = cli({"inferences", "delete", "7"});
+	EXPECT_EQ(no_inference.status, 1);
+	EXPECT_NE(no_inference.err.find("inference 7 does not exist"), std::string::npos) << no_inference.err;
+}
+
+TEST_F(ClientCli, DeployTellsHowToSendItsStreamAndAModelAppearsOnce) {
+	std::string model = write("model.py", hcopd_model);
+	ASSERT_EQ(cli({"models", "create", "--name", "hcopd", "--file", model}).status, 0);
+	CliRun twice = cli({"configurations", "create", "--name", "twice", "--models", "1,1"});
+	EXPECT_EQ(twice.status, 1);
+	EXPECT_NE(twice.err.find("names model 1 twice"), std::string::npos) << twice.err;
+	ASSERT_EQ(cli({"configurations", "create", "--name", "once", "--models", "1"}).status, 0);
+	CliRun deploy = cli({"deploy", "1"});
+	ASSERT_EQ(deploy.status, 0) << deploy.err;
+	EXPECT_NE(deploy.out.find("kafkaml send ... --deployment-id 1`"), std::string::npos) << deploy.out;
+	// From a directory below the one holding kafkaml-data, as in examples/hcopd.
+	std::filesystem::create_directories(dir + "/examples/hcopd");
+	std::string below = dir + "/examples/hcopd";
+	CliRun from_below = cli({"deployments", "stop", "1"}, true, below);
+	EXPECT_EQ(from_below.status, 0) << "the admin token is found in a parent directory: " << from_below.err;
 }
 
 TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {

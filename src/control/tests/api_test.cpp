@@ -357,7 +357,13 @@ TEST_F(ApiTest, FieldTypeAndKwargsErrorsGive400NamingTheField) {
 	auto [s4, b4] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, 999})}});
 	EXPECT_EQ(s4, 400) << b4;
 	EXPECT_NE(b4["error"].get<std::string>().find("999"), std::string::npos);
+	auto [s6, b6] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, m})}});
+	EXPECT_EQ(s6, 400) << b6;
+	EXPECT_NE(b6.value("error", "").find("twice"), std::string::npos) << b6;
+	EXPECT_EQ(b6["detail"]["field"], "ml_models");
 	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	EXPECT_EQ(call("PUT", "/api/v1/configurations/" + conf["id"].dump(), {{"ml_models", json::array({m, m})}}).first,
+	          400);
 	auto [s5, b5] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"kwargs_fit", "epochs=5, x"}});
 	EXPECT_EQ(s5, 400) << b5;
 	EXPECT_EQ(b5["detail"]["field"], "kwargs_fit");

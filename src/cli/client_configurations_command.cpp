@@ -48,15 +48,8 @@ void add_configurations_command(CLI::App &root) {
 		});
 	});
 
-	auto del_id = std::make_shared<int64_t>();
-	CLI::App *del = group->add_subcommand("delete", "Delete a configuration (refused while deployed)");
-	del->add_option("id", *del_id, "configuration id")->required();
-	del->callback([conn, del_id] {
-		client::run_command([&] {
-			conn->client().del("/configurations/" + std::to_string(*del_id));
-			std::printf("deleted configuration %lld\n", static_cast<long long>(*del_id));
-		});
-	});
+	client::add_delete_by_id(*group, conn, "configuration", "/configurations",
+	                         "Delete a configuration (refused while deployed)");
 }
 
 } // namespace

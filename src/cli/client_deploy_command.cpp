@@ -1,6 +1,6 @@
 // `kafkaml deploy CONFIGURATION --batch 10 --kwargs-fit "epochs=..." [--kwargs-val ...]`:
 // deploys a configuration for training (one result per model) and prints the
-// results' ids; `kafkaml deployments list|get|stop` follow it. Main thread.
+// results' ids; `kafkaml deployments list|get|stop|delete` follow it. Main thread.
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"
@@ -51,12 +51,12 @@ void add_deploy_command(CLI::App &root) {
 				            r.value("model", json(0)).dump().c_str());
 			}
 			std::printf(
-			    "\nsend its data stream with `kafkaml send ... --deployment %s`, then `kafkaml results watch`\n",
+			    "\nsend its data stream with `kafkaml send ... --deployment-id %s`, then `kafkaml results watch`\n",
 			    created.value("id", json(0)).dump().c_str());
 		});
 	});
 
-	CLI::App *deployments = root.add_subcommand("deployments", "Training deployments: list, get, stop");
+	CLI::App *deployments = root.add_subcommand("deployments", "Training deployments: list, get, stop, delete");
 	deployments->require_subcommand(1);
 	auto dconn = client::add_connection_options(*deployments);
 	deployments->add_subcommand("list", "List the deployments")->callback([dconn] {
@@ -88,6 +88,9 @@ void add_deploy_command(CLI::App &root) {
 			std::printf("stopped deployment %lld\n", static_cast<long long>(*stop_id));
 		});
 	});
+	client::add_delete_by_id(*deployments, dconn, "deployment", "/deployments",
+	                         "Delete a deployment with its results and trained models (refused while one is active "
+	                         "or an inference uses one)");
 }
 
 } // namespace

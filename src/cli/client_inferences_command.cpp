@@ -1,5 +1,5 @@
 // `kafkaml inferences list|get ID|create --result R --replicas N --input-topic I
-// --output-topic O|scale ID N|stop ID`: inference deployments of trained
+// --output-topic O|scale ID N|stop ID|delete ID`: inference deployments of trained
 // models (DESIGN §5). Main thread.
 
 #include "cli/command_registry.h"
@@ -11,8 +11,17 @@ namespace {
 
 using nlohmann::json;
 
+//! The server's warnings (e.g. replicas beyond the input's partitions) on stderr.
+void print_warnings(const json &answer) {
+	for (const auto &warning : answer.value("warnings", json::array())) {
+		std::fprintf(stderr, "warning: %s\n",
+		             warning.is_string() ? warning.get<std::string>().c_str() : warning.dump().c_str());
+	}
+}
+
 void add_inferences_command(CLI::App &root) {
-	CLI::App *group = root.add_subcommand("inferences", "Inference deployments: list, get, create, scale, stop");
+	CLI::App *group =
+	    root.add_subcommand("inferences", "Inference deployments: list, get, create, scale, stop, delete");
 	group->require_subcommand(1);
 	auto conn = client::add_connection_options(*group);
 
@@ -65,6 +74,7 @@ void add_inferences_command(CLI::App &root) {
 			if (conn->json_output) {
 				return client::print_object(*conn, created);
 			}
+			print_warnings(created);
 			std::printf("created inference %s: %s -> %s, %s replica(s)\n", created.value("id", json(0)).dump().c_str(),
 			            created.value("input_topic", std::string()).c_str(),
 			            created.value("output_topic", std::string()).c_str(),
@@ -79,7 +89,9 @@ void add_inferences_command(CLI::App &root) {
 	scale->add_option("replicas", *replicas, "new number of replicas")->required();
 	scale->callback([conn, scale_id, replicas] {
 		client::run_command([&] {
-			conn->client().post("/inferences/" + std::to_string(*scale_id) + "/scale", {{"replicas", *replicas}});
+			json scaled =
+			    conn->client().post("/inferences/" + std::to_string(*scale_id) + "/scale", {{"replicas", *replicas}});
+			print_warnings(scaled);
 			std::printf("inference %lld scaled to %lld replica(s)\n", static_cast<long long>(*scale_id),
 			            static_cast<long long>(*replicas));
 		});
@@ -94,6 +106,7 @@ void add_inferences_command(CLI::App &root) {
 			std::printf("stopped inference %lld\n", static_cast<long long>(*stop_id));
 		});
 	});
+	client::add_delete_by_id(*group, conn, "inference", "/inferences", "Delete an inference (refused until stopped)");
 }
 
 } // namespace

@@ -78,15 +78,8 @@ void add_models_command(CLI::App &root) {
 		});
 	});
 
-	auto del_id = std::make_shared<int64_t>();
-	CLI::App *del = models->add_subcommand("delete", "Delete a model (refused while a configuration uses it)");
-	del->add_option("id", *del_id, "model id")->required();
-	del->callback([conn, del_id] {
-		client::run_command([&] {
-			conn->client().del("/models/" + std::to_string(*del_id));
-			std::printf("deleted model %lld\n", static_cast<long long>(*del_id));
-		});
-	});
+	client::add_delete_by_id(*models, conn, "model", "/models",
+	                         "Delete a model (refused while a configuration uses it)");
 }
 
 } // namespace

@@ -1,4 +1,5 @@
-// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE|stop ID|watch ID...`.
+// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE [--format pytorch]|stop ID|
+// delete ID|watch ID...`.
 // `watch` polls the server once a second (main thread, no other threads): on
 // a terminal it redraws one progress bar per result in place; otherwise it
 // prints a line whenever a result's line changes. It returns when every
@@ -53,7 +54,8 @@ int watch(const client::Connection &conn, const std::vector<int64_t> &ids, doubl
 		bool all_terminal = true, any_bad = false;
 		std::vector<std::string> lines;
 		for (int64_t id : ids) {
-			json result = api.get("/results/" + std::to_string(id));
+			// Only the newest epoch: a result may hold hundreds of thousands.
+			json result = api.get("/results/" + std::to_string(id) + "?epochs=last");
 			std::string status = result.value("status", std::string());
 			all_terminal = all_terminal && client::is_terminal_status(status);
 			any_bad = any_bad || status == "failed" || status == "stopped";
@@ -84,7 +86,7 @@ int watch(const client::Connection &conn, const std::vector<int64_t> &ids, doubl
 }
 
 void add_results_command(CLI::App &root) {
-	CLI::App *group = root.add_subcommand("results", "Training results: list, get, download, stop, watch");
+	CLI::App *group = root.add_subcommand("results", "Training results: list, get, download, stop, watch, delete");
 	group->require_subcommand(1);
 	auto conn = client::add_connection_options(*group);
 
@@ -99,8 +101,8 @@ void add_results_command(CLI::App &root) {
 			}
 			json rows = conn->client().get(path);
 			for (auto &r : rows) {
-				const json &epochs = r.value("epochs", json::array());
-				r["epoch"] = epochs.empty() ? json(nullptr) : epochs.back().value("epoch", json(nullptr));
+				const json &last = r.value("last_epoch", json());
+				r["epoch"] = last.is_object() ? last.value("epoch", json(nullptr)) : json(nullptr);
 			}
 			client::print_list(*conn,
 			                   {{"ID", "id"},
@@ -123,23 +125,41 @@ void add_results_command(CLI::App &root) {
 	get->add_flag("--epochs", *all_epochs, "list every epoch, not only the last few");
 	get->callback([conn, get_id, all_epochs] {
 		client::run_command([&] {
-			json result = conn->client().get("/results/" + std::to_string(*get_id));
-			if (conn->json_output) {
-				std::printf("%s\n", result.dump(2).c_str());
+			auto api = conn->client();
+			std::string path = "/results/" + std::to_string(*get_id);
+			if (conn->json_output || *all_epochs) {
+				json result = api.get(path);
+				if (conn->json_output) {
+					std::printf("%s\n", result.dump(2).c_str());
+					return;
+				}
+				std::fputs(client::result_summary(result, -1).c_str(), stdout);
 				return;
 			}
-			std::fputs(client::result_summary(result, *all_epochs ? -1 : 5).c_str(), stdout);
+			// The summary shows the last few epochs: fetch only those.
+			constexpr long shown = 5;
+			json last = api.get(path + "?epochs=last").value("last_epoch", json());
+			long newest = last.is_object() ? last.value("epoch", 0L) : 0L;
+			json result = api.get(path + "?since_epoch=" + std::to_string(newest - shown));
+			std::fputs(client::result_summary(result, shown).c_str(), stdout);
 		});
 	});
 
 	auto download_id = std::make_shared<int64_t>();
 	auto output = std::make_shared<std::string>();
+	auto format = std::make_shared<std::string>("kafkaml");
 	CLI::App *download = group->add_subcommand("download", "Download a finished result's trained model");
 	download->add_option("id", *download_id, "result id")->required();
 	download->add_option("-o,--output", *output, "file to write")->required();
-	download->callback([conn, download_id, output] {
+	download
+	    ->add_option("--format", *format,
+	                 "kafkaml (the file kafkaml infer loads) or pytorch (a file Python's torch.load reads)")
+	    ->capture_default_str()
+	    ->check(CLI::IsMember({"kafkaml", "pytorch"}));
+	download->callback([conn, download_id, output, format] {
 		client::run_command([&] {
-			std::string bytes = conn->client().get_bytes("/results/" + std::to_string(*download_id) + "/model");
+			std::string bytes =
+			    conn->client().get_bytes("/results/" + std::to_string(*download_id) + "/model?format=" + *format);
 			std::ofstream file(*output, std::ios::binary);
 			if (!file.write(bytes.data(), std::streamsize(bytes.size()))) {
 				throw client::ClientError("cannot write '" + *output + "'; check the directory and free space");
@@ -158,6 +178,10 @@ void add_results_command(CLI::App &root) {
 			            r.value("status", std::string()).c_str());
 		});
 	});
+
+	client::add_delete_by_id(*group, conn, "result", "/results",
+	                         "Delete a result with its epochs and model (refused until it ended, or while an inference "
+	                         "uses it)");
 
 	auto watch_ids = std::make_shared<std::vector<int64_t>>();
 	auto interval = std::make_shared<double>(1.0);

@@ -1,4 +1,5 @@
 #include "cli/command_registry.h"
+#include "cli/server_options.h"
 #include "common/signals.h"
 #include "server/server_app.h"
 
@@ -26,6 +27,7 @@ void add_server_command(CLI::App &root) {
 	command->add_option("--control-topic", config->control_topic, "topic of the control messages")
 	    ->capture_default_str();
 	command->add_option("--web-root", config->web_root, "directory of the built web UI (default: found by itself)");
+	add_job_options(*command, *config);
 	command->callback([config, data_dir] {
 		ShutdownSignal::install();
 		config->data_dir = *data_dir;

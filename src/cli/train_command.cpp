@@ -15,21 +15,31 @@ void add_train_command(CLI::App &root) {
 	auto *command = root.add_subcommand("train", "Run the training job of one result (started by the server)");
 	auto options = std::make_shared<WorkerOptions>();
 	auto result_id = std::make_shared<int64_t>(0);
+	auto records_timeout = std::make_shared<int64_t>(600);
 	options->add_to(*command);
 	command->add_option("--result-id", *result_id, "the training result this job produces")->required();
-	command->callback([options, result_id] {
+	command
+	    ->add_option("--records-timeout", *records_timeout,
+	                 "seconds to wait for the next record of the stream's ranges before failing, naming what is "
+	                 "missing (a control message may name records that are not in the log)")
+	    ->capture_default_str()
+	    ->check(CLI::PositiveNumber);
+	command->callback([options, result_id, records_timeout] {
 		ShutdownSignal::install();
 		workers::HttpControlPlane plane(options->server, WorkerOptions::token());
 		stream::KafkaConfig kafka{options->bootstrap_servers, {}};
 		workers::TrainingJobEnvironment env;
 		env.control_plane = &plane;
 		env.cancelled = [] { return ShutdownSignal::requested(); };
+		env.records_timeout = std::chrono::seconds(*records_timeout);
 		env.wait_for_stream = [&](int64_t deployment_id) {
 			return stream::wait_for_control_message(kafka, options->control_topic, deployment_id,
 			                                        std::chrono::hours(24 * 365), env.cancelled);
 		};
 		env.open_ranges = [&](const std::vector<formats::Range> &ranges) -> std::unique_ptr<stream::Source> {
-			return std::make_unique<stream::KafkaRangeReader>(kafka, ranges);
+			// The job's own wait, which says what is missing, ends first.
+			return std::make_unique<stream::KafkaRangeReader>(kafka, ranges,
+			                                                  env.records_timeout + std::chrono::minutes(1));
 		};
 		workers::run_training_job(*result_id, env);
 	});

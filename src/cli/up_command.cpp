@@ -1,5 +1,6 @@
 #include "broker/broker.h"
 #include "cli/command_registry.h"
+#include "cli/server_options.h"
 #include "common/signals.h"
 #include "server/server_app.h"
 
@@ -18,6 +19,7 @@ struct UpOptions {
 	std::string store_url;
 	std::string control_topic = "control";
 	int32_t partitions = 1;
+	server::ServerConfig jobs; //!< the job options of add_job_options
 };
 
 void add_up_command(CLI::App &root) {
@@ -36,6 +38,7 @@ void add_up_command(CLI::App &root) {
 	    ->capture_default_str();
 	command->add_option("--partitions", options->partitions, "partitions of auto-created topics")
 	    ->capture_default_str();
+	add_job_options(*command, options->jobs);
 	command->callback([options] {
 		ShutdownSignal::install();
 		std::filesystem::path data_dir = options->data_dir;
@@ -53,7 +56,7 @@ void add_up_command(CLI::App &root) {
 			                         "? pick another with --broker-listen)");
 		}
 
-		server::ServerConfig server_config;
+		server::ServerConfig server_config = options->jobs;
 		server_config.listen = options->listen;
 		server_config.store_url = options->store_url;
 		server_config.bootstrap_servers = bootstrap;

@@ -55,8 +55,8 @@ std::string ApiClient::request(const std::string &method, const std::string &pat
 	if (res->status >= 400) {
 		std::string message = error_message(res->status, res->body);
 		if (res->status == 401 && token_.empty()) {
-			message += "; no token was given: pass --token, set KAFKAML_TOKEN or run from the directory holding "
-			           "kafkaml-data/admin-token";
+			message += "; no token was given: pass --token, set KAFKAML_TOKEN or run in (or below) the directory "
+			           "holding kafkaml-data/admin-token";
 		}
 		throw ClientError(message, res->status);
 	}

@@ -71,4 +71,17 @@ void add_get_by_id(CLI::App &group, const std::shared_ptr<Connection> &connectio
 	});
 }
 
+void add_delete_by_id(CLI::App &group, const std::shared_ptr<Connection> &connection, const std::string &noun,
+                      const std::string &collection, const std::string &help) {
+	auto id = std::make_shared<int64_t>();
+	CLI::App *del = group.add_subcommand("delete", help);
+	del->add_option("id", *id, noun + " id")->required();
+	del->callback([connection, id, noun, collection] {
+		run_command([&] {
+			connection->client().del(collection + "/" + std::to_string(*id));
+			std::printf("deleted %s %lld\n", noun.c_str(), static_cast<long long>(*id));
+		});
+	});
+}
+
 } // namespace kafkaml::client

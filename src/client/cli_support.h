@@ -44,6 +44,11 @@ void print_object(const Connection &connection, const nlohmann::json &value);
 void add_get_by_id(CLI::App &group, const std::shared_ptr<Connection> &connection, const std::string &noun,
                    const std::string &collection);
 
+//! Adds `delete ID` to `group`: `DELETE <collection>/ID`, then prints
+//! "deleted <noun> ID". `help` says when the server refuses.
+void add_delete_by_id(CLI::App &group, const std::shared_ptr<Connection> &connection, const std::string &noun,
+                      const std::string &collection, const std::string &help);
+
 //! Throws CLI::RuntimeError(2) after printing `message` (a usage error found
 //! after parsing, e.g. a bad --kwargs-fit).
 [[noreturn]] void usage_error(const std::string &message);

@@ -2,6 +2,7 @@
 
 #include "client/table.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -59,7 +60,15 @@ std::string result_summary(const json &result, long last_epochs) {
 	line("model", text_of(result, "model"));
 	line("status", text_of(result, "status"));
 	line("detail", text_of(result, "status_detail"));
-	line("epochs run", std::to_string(epochs.empty() ? 0 : epochs.back().value("epoch", int64_t(0))));
+	line("restarts", text_of(result, "restart_detail"));
+	// The server's last_epoch and epoch_count when it sent them: `epochs` may
+	// hold only the newest few.
+	const json &last_epoch = result.value("last_epoch", json());
+	int64_t run = last_epoch.is_object() ? last_epoch.value("epoch", int64_t(0))
+	              : epochs.empty()       ? 0
+	                                     : epochs.back().value("epoch", int64_t(0));
+	size_t recorded = std::max(epochs.size(), size_t(result.value("epoch_count", int64_t(0))));
+	line("epochs run", std::to_string(run));
 	const json &time = result.value("training_time", json());
 	line("training time", time.is_number() ? number(time) + " s" : "");
 	if (!epochs.empty()) {
@@ -98,7 +107,7 @@ std::string result_summary(const json &result, long last_epochs) {
 		}
 		rows.push_back(std::move(row));
 	}
-	out += shown == epochs.size() ? "\n" : "\nlast " + std::to_string(shown) + " epochs (--epochs for all):\n";
+	out += shown == recorded ? "\n" : "\nlast " + std::to_string(shown) + " epochs (--epochs for all):\n";
 	out += format_table(columns, rows);
 	return out;
 }

@@ -15,20 +15,26 @@ static std::string trim(std::string text) {
 	return text.substr(begin, end - begin + 1);
 }
 
-std::string resolve_token(const std::optional<std::string> &flag, const char *env, const std::string &data_dir) {
+std::string resolve_token(const std::optional<std::string> &flag, const char *env, const std::string &data_dir,
+                          const std::filesystem::path &from) {
 	if (flag && !trim(*flag).empty()) {
 		return trim(*flag);
 	}
 	if (env && !trim(env).empty()) {
 		return trim(env);
 	}
-	std::ifstream file(data_dir + "/admin-token");
-	if (!file) {
-		return "";
+	std::filesystem::path relative = std::filesystem::path(data_dir) / "admin-token";
+	for (auto dir = from;; dir = dir.parent_path()) {
+		std::ifstream file(relative.is_absolute() ? relative : dir / relative);
+		if (file) {
+			std::ostringstream content;
+			content << file.rdbuf();
+			return trim(content.str());
+		}
+		if (relative.is_absolute() || dir == dir.parent_path() || dir.empty()) {
+			return "";
+		}
 	}
-	std::ostringstream content;
-	content << file.rdbuf();
-	return trim(content.str());
 }
 
 } // namespace kafkaml::client

@@ -28,6 +28,10 @@ ApiMetrics::ApiMetrics(std::chrono::milliseconds replica_expiry)
                .Name("kafkaml_inference_consumer_lag")
                .Help("Input messages not yet consumed by an inference's consumer group")
                .Register(*registry_)),
+      restarts_(prometheus::BuildCounter()
+                    .Name("kafkaml_job_restarts_total")
+                    .Help("Restarts of the training job of a result or of the replicas of an inference")
+                    .Register(*registry_)),
       replica_expiry_(replica_expiry) {}
 
 void ApiMetrics::count_request(const std::string &method, int status) {
@@ -92,6 +96,42 @@ void ApiMetrics::refresh_inference_gauges() {
 	}
 }
 
+// The store holds the counts (they outlive a server restart); a counter
+// is moved up to its count, which only grows.
+void ApiMetrics::refresh_restart_counters(const std::vector<store::Result> &results,
+                                          const std::vector<store::Inference> &inferences) {
+	std::map<std::pair<std::string, int64_t>, int64_t> counts;
+	for (const auto &result : results) {
+		if (result.restarts > 0) {
+			counts[{"training", result.id}] = result.restarts;
+		}
+	}
+	for (const auto &inference : inferences) {
+		if (inference.restarts > 0) {
+			counts[{"inference", inference.id}] = inference.restarts;
+		}
+	}
+	std::lock_guard lock(restarts_mutex_);
+	for (auto it = restart_counters_.begin(); it != restart_counters_.end();) {
+		if (counts.contains(it->first)) {
+			++it;
+			continue;
+		}
+		restarts_.Remove(it->second);
+		it = restart_counters_.erase(it);
+	}
+	for (const auto &[key, count] : counts) {
+		auto &counter = restart_counters_[key];
+		if (!counter) {
+			const char *owner = key.first == "training" ? "result" : "inference";
+			counter = &restarts_.Add({{"kind", key.first}, {owner, std::to_string(key.second)}});
+		}
+		if (double(count) > counter->Value()) {
+			counter->Increment(double(count) - counter->Value());
+		}
+	}
+}
+
 std::string ApiMetrics::render(store::Store &store) {
 	// Every state is reported, zeros included, so dashboards see a stable set.
 	std::map<std::string, int64_t> training, inference;
@@ -103,10 +143,12 @@ std::string ApiMetrics::render(store::Store &store) {
 	               store::InferenceStatus::Failed}) {
 		inference[std::string(store::to_string(s))] = 0;
 	}
-	for (const auto &result : store.list_results()) {
+	auto results = store.list_results();
+	auto inferences = store.list_inferences();
+	for (const auto &result : results) {
 		training[std::string(store::to_string(result.status))]++;
 	}
-	for (const auto &i : store.list_inferences()) {
+	for (const auto &i : inferences) {
 		inference[std::string(store::to_string(i.status))]++;
 	}
 	for (const auto &[state, count] : training) {
@@ -116,6 +158,7 @@ std::string ApiMetrics::render(store::Store &store) {
 		jobs_.Add({{"kind", "inference"}, {"state", state}}).Set(double(count));
 	}
 	refresh_inference_gauges();
+	refresh_restart_counters(results, inferences);
 	return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

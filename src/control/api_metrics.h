@@ -1,8 +1,9 @@
 #pragma once
 
 // Prometheus metrics the server exposes at /metrics: HTTP requests, jobs by
-// state (read from the store at each scrape), and the gauges the training
-// and inference jobs feed (progress, throughput, consumer lag).
+// state and job restarts (read from the store at each scrape), and the
+// gauges the training and inference jobs feed (progress, throughput,
+// consumer lag).
 //
 // Inference figures come from the replicas themselves: each POSTs its
 // counters about once a second (report_replica); render() sums the replicas
@@ -26,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kafkaml::control {
 
@@ -51,6 +53,13 @@ private:
 	prometheus::Family<prometheus::Gauge> &progress_;
 	prometheus::Family<prometheus::Gauge> &throughput_;
 	prometheus::Family<prometheus::Gauge> &lag_;
+	prometheus::Family<prometheus::Counter> &restarts_;
+	//! The restart counters exported, by {kind, id}, so that those of
+	//! deleted results and inferences go. Guarded by restarts_mutex_.
+	std::mutex restarts_mutex_;
+	std::map<std::pair<std::string, int64_t>, prometheus::Counter *> restart_counters_;
+	void refresh_restart_counters(const std::vector<store::Result> &results,
+	                              const std::vector<store::Inference> &inferences);
 
 	struct ReplicaFigures {
 		double throughput = 0;

@@ -9,6 +9,8 @@
 #include "control/api_server.h"
 #include "control/entity_json.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace kafkaml::control {
@@ -46,6 +48,104 @@ json parse_kwargs_field(const KwargsParser &parse, const json &value, const char
 		throw ApiError(400, std::string("field \"") + name + "\" is invalid: " + e.what(),
 		               {{"field", name}, {"line", e.line}, {"column", e.column}});
 	}
+}
+
+// A job that gets SIGTERM reports "stopped" itself before it ends, so by the
+// time the orchestrator returned the result may already be where the user
+// wanted it (or finished or failed in the meantime): that is the answer, not
+// a conflict.
+store::Result mark_result_stopped(store::Store &db, int64_t id) {
+	try {
+		return db.update_result_status(id, ResultStatus::Stopped, {.detail = "stopped by the user"});
+	} catch (const store::Conflict &) {
+		auto current = db.get_result(id, {.which = store::EpochQuery::Which::none});
+		if (store::is_terminal(current.status)) {
+			return current;
+		}
+		throw;
+	}
+}
+
+store::Inference mark_inference_stopped(store::Store &db, int64_t id) {
+	try {
+		return db.update_inference_status(id, store::InferenceStatus::Stopped, "stopped by the user");
+	} catch (const store::Conflict &) {
+		auto current = db.get_inference(id);
+		if (store::is_terminal(current.status)) {
+			return current;
+		}
+		throw;
+	}
+}
+
+void check_replicas(int64_t replicas, int64_t max_replicas) {
+	if (replicas < 1 || replicas > max_replicas) {
+		throw ApiError(400,
+		               "field \"replicas\" must be between 1 and " + std::to_string(max_replicas) +
+		                   " (each replica is a process; the server's --max-replicas sets the limit), not " +
+		                   std::to_string(replicas),
+		               {{"field", "replicas"}, {"max", max_replicas}});
+	}
+}
+
+// A partition is read by one member of a consumer group, so replicas beyond
+// the partition count get nothing to do. Allowed (partitions may be added
+// later), but said.
+json idle_replica_warnings(const PartitionCounter &partition_count, const store::Inference &inference) {
+	json warnings = json::array();
+	if (!partition_count) {
+		return warnings;
+	}
+	auto partitions = partition_count(inference.input_topic);
+	if (!partitions || *partitions >= inference.replicas) {
+		return warnings;
+	}
+	int64_t idle = inference.replicas - *partitions;
+	std::string text = "inference " + std::to_string(inference.id) + " has " + std::to_string(inference.replicas) +
+	                   " replicas but its input topic \"" + inference.input_topic + "\" has " +
+	                   std::to_string(*partitions) + " partition(s): " + std::to_string(idle) +
+	                   " replica(s) sit idle, as each partition is read by one replica. Add partitions (Kafka: "
+	                   "kafka-topics.sh --alter --topic " +
+	                   inference.input_topic + " --partitions " + std::to_string(inference.replicas) +
+	                   ") or scale down to " + std::to_string(*partitions);
+	spdlog::warn("{}", text);
+	warnings.push_back(text);
+	return warnings;
+}
+
+// Kafka's rule for topic names: a bad one would only fail later, in every
+// replica.
+void check_topic_name(const char *field, const std::string &topic) {
+	bool valid = !topic.empty() && topic.size() <= 249 && topic != "." && topic != ".." &&
+	             std::all_of(topic.begin(), topic.end(),
+	                         [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+	if (!valid) {
+		throw ApiError(400,
+		               std::string("field \"") + field + "\" is not a valid Kafka topic name: \"" + topic +
+		                   "\"; use 1 to 249 of the characters a-z A-Z 0-9 . _ - (but not \".\" or \"..\")",
+		               {{"field", field}});
+	}
+}
+
+// A configuration trains each of its models once, in parallel on the same
+// stream: the same model twice would train twice for nothing.
+std::vector<int64_t> model_ids_field(const json &body) {
+	auto ids = id_list_field(body, "ml_models");
+	if (ids.empty()) {
+		throw ApiError(400, "field \"ml_models\" is empty; list the ids of the models to train together",
+		               {{"field", "ml_models"}});
+	}
+	for (size_t i = 0; i < ids.size(); i++) {
+		if (std::find(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i), ids[i]) !=
+		    ids.begin() + static_cast<std::ptrdiff_t>(i)) {
+			throw ApiError(400,
+			               "field \"ml_models\" names model " + std::to_string(ids[i]) +
+			                   " twice; a model appears once in a configuration (create a copy of the model to "
+			                   "train it twice)",
+			               {{"field", "ml_models"}});
+		}
+	}
+	return ids;
 }
 
 std::string upper(std::string text) {
@@ -105,10 +205,7 @@ void ApiServer::register_routes() {
 		store::Configuration c;
 		c.name = text_field(body, "name");
 		c.description = text_field(body, "description", "");
-		c.ml_models = id_list_field(body, "ml_models");
-		if (c.ml_models.empty()) {
-			throw ApiError(400, "field \"ml_models\" is empty; list the ids of the models to train together");
-		}
+		c.ml_models = model_ids_field(body);
 		call.reply(201, to_json(db.create_configuration(c)));
 	});
 	add("GET", "/api/v1/configurations/{id}",
@@ -119,7 +216,7 @@ void ApiServer::register_routes() {
 		c.name = text_field(body, "name", c.name);
 		c.description = text_field(body, "description", c.description);
 		if (body.contains("ml_models")) {
-			c.ml_models = id_list_field(body, "ml_models");
+			c.ml_models = model_ids_field(body);
 		}
 		call.reply(200, to_json(db.update_configuration(c)));
 	});
@@ -174,10 +271,22 @@ void ApiServer::register_routes() {
 	    [&db, deployment_json](Call &call) { call.reply(200, deployment_json(db.get_deployment(call.id()))); });
 	add("POST", "/api/v1/deployments/{id}/stop", [&db, &orchestrator, deployment_json](Call &call) {
 		store::Deployment d = db.get_deployment(call.id());
-		for (const auto &result : db.list_results(d.id)) {
+		auto results = db.list_results(d.id);
+		bool any_active = std::any_of(results.begin(), results.end(),
+		                              [](const store::Result &r) { return !store::is_terminal(r.status); });
+		if (!any_active) {
+			std::string states;
+			for (const auto &r : results) {
+				states += std::string(states.empty() ? "" : ", ") + "result " + std::to_string(r.id) + " is " +
+				          std::string(store::to_string(r.status));
+			}
+			throw ApiError(409, "deployment " + std::to_string(d.id) + " has nothing to stop: " + states +
+			                        "; deploy the configuration again to train anew");
+		}
+		for (const auto &result : results) {
 			if (!store::is_terminal(result.status)) {
 				orchestrator.stop(store::JobKind::Training, result.id);
-				db.update_result_status(result.id, ResultStatus::Stopped, {.detail = "stopped by the user"});
+				mark_result_stopped(db, result.id);
 			}
 		}
 		call.reply(200, deployment_json(d));
@@ -199,21 +308,73 @@ void ApiServer::register_routes() {
 		}
 		call.reply(200, json_list(db.list_results(deployment)));
 	});
-	add("GET", "/api/v1/results/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_result(call.id()))); });
+	// ?epochs=all (the default) | last | none and ?since_epoch=N: a client
+	// that polls asks only for what it has not seen.
+	add("GET", "/api/v1/results/{id}", [&db](Call &call) {
+		store::EpochQuery epochs;
+		if (call.request.has_param("epochs")) {
+			auto which = call.request.get_param_value("epochs");
+			if (which == "last") {
+				epochs.which = store::EpochQuery::Which::last;
+			} else if (which == "none") {
+				epochs.which = store::EpochQuery::Which::none;
+			} else if (which != "all") {
+				throw ApiError(400, "query parameter \"epochs\" must be all, last or none, not \"" + which + "\"",
+				               {{"parameter", "epochs"}});
+			}
+		}
+		if (call.request.has_param("since_epoch")) {
+			auto text = call.request.get_param_value("since_epoch");
+			size_t used = 0;
+			try {
+				epochs.after = std::stoll(text, &used);
+			} catch (const std::exception &) {
+				used = 0;
+			}
+			if (used == 0 || used != text.size()) {
+				throw ApiError(400, "query parameter \"since_epoch\" must be an epoch number, not \"" + text + "\"",
+				               {{"parameter", "since_epoch"}});
+			}
+		}
+		call.reply(200, to_json(db.get_result(call.id(), epochs)));
+	});
 	add("DELETE", "/api/v1/results/{id}", [&db](Call &call) {
 		db.delete_result(call.id());
 		call.no_content();
 	});
-	add("GET", "/api/v1/results/{id}/model", [&db](Call &call) {
+	// ?format=kafkaml (the default: what `kafkaml infer` loads) or pytorch
+	// (a file torch.load reads, the export of `kafkaml model fit --export`).
+	add("GET", "/api/v1/results/{id}/model", [this, &db](Call &call) {
 		int64_t id = call.id();
+		std::string format = call.request.has_param("format") ? call.request.get_param_value("format") : "kafkaml";
+		if (format != "kafkaml" && format != "pytorch") {
+			throw ApiError(400,
+			               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
+			               "file torch.load reads), not \"" +
+			                   format + "\"",
+			               {{"parameter", "format"}});
+		}
 		auto bytes = db.get_trained_model(id);
 		if (!bytes) {
-			auto status = db.get_result(id).status;
+			auto status = db.get_result(id, {.which = store::EpochQuery::Which::none}).status;
 			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
 			                        std::string(store::to_string(status)) + "); download it once it is finished");
 		}
-		call.response.set_header("Content-Disposition",
-		                         "attachment; filename=\"result-" + std::to_string(id) + "-model.bin\"");
+		std::string file = "result-" + std::to_string(id) + "-model.bin";
+		if (format == "pytorch") {
+			if (!options_.export_pytorch) {
+				throw ApiError(501, "this server has no model engine to convert models with; download "
+				                    "format=kafkaml instead");
+			}
+			try {
+				*bytes = options_.export_pytorch(*bytes);
+			} catch (const std::exception &e) {
+				throw ApiError(500, "result " + std::to_string(id) +
+				                        "'s model could not be converted for PyTorch: " + e.what());
+			}
+			file = "result-" + std::to_string(id) + "-model.pt";
+		}
+		call.response.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
 		call.response.set_content(std::move(*bytes), "application/octet-stream");
 	});
 	add("PUT", "/api/v1/results/{id}/model", [&db](Call &call) {
@@ -225,13 +386,13 @@ void ApiServer::register_routes() {
 	});
 	add("POST", "/api/v1/results/{id}/stop", [&db, &orchestrator](Call &call) {
 		int64_t id = call.id();
-		auto result = db.get_result(id);
+		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
 		if (store::is_terminal(result.status)) {
 			throw ApiError(409, "result " + std::to_string(id) + " is already " +
 			                        std::string(store::to_string(result.status)) + "; there is nothing to stop");
 		}
 		orchestrator.stop(store::JobKind::Training, id);
-		call.reply(200, to_json(db.update_result_status(id, ResultStatus::Stopped, {.detail = "stopped by the user"})));
+		call.reply(200, to_json(mark_result_stopped(db, id)));
 	});
 	// One epoch ({"epoch", "metrics"}) or a batch ({"epochs": [...]}): a
 	// job reports the epochs that ended since its last report in one call.
@@ -269,7 +430,7 @@ void ApiServer::register_routes() {
 		for (const auto &epoch : epochs) {
 			last = std::max(last, epoch.epoch);
 		}
-		auto result = db.get_result(id);
+		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
 		auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
 		if (planned.is_number() && planned.get<double>() > 0) {
 			metrics_->training_progress(id).Set(std::min(1.0, double(last) / planned.get<double>()));
@@ -306,14 +467,27 @@ void ApiServer::register_routes() {
 		store::Inference i;
 		i.model_result = integer_field(body, "model_result");
 		i.replicas = integer_field(body, "replicas", 1);
+		check_replicas(i.replicas, options_.max_replicas);
 		i.input_topic = text_field(body, "input_topic");
 		i.output_topic = text_field(body, "output_topic");
 		i.dead_letter_topic = text_field(body, "dead_letter_topic", i.input_topic + "-dead-letter");
+		for (auto [field, topic] :
+		     {std::pair{"input_topic", &i.input_topic}, std::pair{"output_topic", &i.output_topic},
+		      std::pair{"dead_letter_topic", &i.dead_letter_topic}}) {
+			check_topic_name(field, *topic);
+		}
+		if (i.output_topic == i.input_topic || i.dead_letter_topic == i.input_topic) {
+			const char *field = i.output_topic == i.input_topic ? "output_topic" : "dead_letter_topic";
+			throw ApiError(400,
+			               std::string("field \"") + field +
+			                   "\" is the input topic: the replicas would read what they write; name another topic",
+			               {{"field", field}});
+		}
 		i.input_format = upper(text_field(body, "input_format", ""));
 		i.input_config = object_field(body, "input_config", nullptr);
 		store::Result result;
 		try {
-			result = db.get_result(i.model_result);
+			result = db.get_result(i.model_result, {.which = store::EpochQuery::Which::none});
 		} catch (const store::NotFound &e) {
 			throw ApiError(400, std::string(e.what()) + "; pick a finished result from GET /api/v1/results");
 		}
@@ -357,15 +531,20 @@ void ApiServer::register_routes() {
 			throw ApiError(503, std::string("the inference was recorded but its replicas could not start: ") + e.what(),
 			               to_json(created));
 		}
-		call.reply(201, to_json(created));
+		json answer = to_json(created);
+		answer["warnings"] = idle_replica_warnings(options_.partition_count, created);
+		call.reply(201, answer);
 	});
 	add("GET", "/api/v1/inferences/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_inference(call.id()))); });
-	add("POST", "/api/v1/inferences/{id}/scale", [&db, &orchestrator](Call &call) {
+	add("POST", "/api/v1/inferences/{id}/scale", [this, &db, &orchestrator](Call &call) {
 		json body = call.body();
 		int64_t replicas = integer_field(body, "replicas");
+		check_replicas(replicas, options_.max_replicas);
 		auto scaled = db.set_inference_replicas(call.id(), replicas);
 		orchestrator.scale(scaled.id, replicas);
-		call.reply(200, to_json(scaled));
+		json answer = to_json(scaled);
+		answer["warnings"] = idle_replica_warnings(options_.partition_count, scaled);
+		call.reply(200, answer);
 	});
 	// Each replica reports its figures about once a second; the first report
 	// of a replica that consumes marks a deployed inference running. A
@@ -409,8 +588,7 @@ void ApiServer::register_routes() {
 			                        std::string(store::to_string(current.status)) + "; there is nothing to stop");
 		}
 		orchestrator.stop(store::JobKind::Inference, id);
-		call.reply(200,
-		           to_json(db.update_inference_status(id, store::InferenceStatus::Stopped, "stopped by the user")));
+		call.reply(200, to_json(mark_inference_stopped(db, id)));
 	});
 	add("DELETE", "/api/v1/inferences/{id}", [&db](Call &call) {
 		db.delete_inference(call.id());
@@ -452,6 +630,18 @@ void ApiServer::register_routes() {
 			db.get_deployment(deployment);
 		} catch (const store::NotFound &e) {
 			throw ApiError(400, std::string(e.what()) + "; deploy a configuration first and send its id");
+		}
+		// No job of a deployment whose results all ended would read the
+		// stream: the control message would go unheard.
+		auto results = db.list_results(deployment);
+		if (std::all_of(results.begin(), results.end(),
+		                [](const store::Result &r) { return store::is_terminal(r.status); })) {
+			throw ApiError(409,
+			               "deployment " + std::to_string(deployment) +
+			                   "'s results are final (finished, failed or stopped), so no job would train on "
+			                   "this stream; deploy the configuration again (POST /api/v1/deployments) and send "
+			                   "it to the new deployment",
+			               {{"deployment", deployment}});
 		}
 		if (!options_.publisher) {
 			throw ApiError(503, "this server has no Kafka connection to send control messages with; start it with "

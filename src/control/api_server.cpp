@@ -22,6 +22,13 @@ void send_error(httplib::Response &response, int status, const std::string &erro
 	response.set_content(json{{"error", error}, {"detail", detail}}.dump(), "application/json");
 }
 
+void send_no_route(const httplib::Request &request, httplib::Response &response) {
+	send_error(response, 404,
+	           "no route " + request.method + " " + request.path +
+	               "; see /api/v1/openapi.json for the routes this server answers",
+	           nullptr);
+}
+
 // Compares without an early exit so the time taken says nothing about how
 // much of a guessed token was right.
 bool same_token(std::string_view a, std::string_view b) {
@@ -87,17 +94,48 @@ ApiServer::ApiServer(ApiOptions options)
 	http_->set_logger([this](const httplib::Request &request, const httplib::Response &response) {
 		metrics_->count_request(request.method, response.status);
 	});
-	// Unmatched API paths and methods get a JSON error like every other answer.
+	// Unmatched API paths and methods, and requests httplib refused before
+	// routing, get a JSON error like every other answer.
 	http_->set_error_handler([](const httplib::Request &request, httplib::Response &response) {
 		if (!response.body.empty()) {
 			return;
 		}
 		if (response.status == 404) {
-			send_error(response, 404,
-			           "no route " + request.method + " " + request.path +
-			               "; see /api/v1/openapi.json for the routes this server answers",
-			           nullptr);
+			send_no_route(request, response);
+			return;
 		}
+		if (response.status == 400) {
+			send_error(response, 400,
+			           "the request to " + request.method + " " + request.path +
+			               " could not be read; send a body with a Content-Length header (a JSON object), "
+			               "see /api/v1/openapi.json for the routes this server answers",
+			           nullptr);
+			return;
+		}
+		send_error(response, response.status, "the request failed with HTTP " + std::to_string(response.status),
+		           nullptr);
+	});
+	// httplib refuses a POST or PUT without Content-Length (`curl -X POST
+	// URL`) before routing; run its route with an empty body instead, so a
+	// call that needs no body (stop) works and the others say what is missing.
+	http_->set_pre_routing_handler([this](const httplib::Request &request, httplib::Response &response) {
+		using Outcome = httplib::Server::HandlerResponse;
+		if (request.method == "PATCH") {
+			send_no_route(request, response); // none is, and httplib would first insist on a body
+			return Outcome::Handled;
+		}
+		if ((request.method != "POST" && request.method != "PUT") || request.has_header("Content-Length") ||
+		    request.has_header("Transfer-Encoding")) {
+			return Outcome::Unhandled;
+		}
+		for (const auto &route : bodiless_) {
+			httplib::Request empty = request;
+			if (route.method == request.method && std::regex_match(empty.path, empty.matches, route.pattern)) {
+				route.handler(empty, response);
+				return Outcome::Handled;
+			}
+		}
+		return Outcome::Unhandled;
 	});
 	register_routes();
 	add("GET", "/api/v1/openapi.json",
@@ -152,6 +190,9 @@ void ApiServer::add(const std::string &method, const std::string &path, std::fun
 			send_error(response, 500, std::string("internal error: ") + e.what(), nullptr);
 		}
 	};
+	if (method == "POST" || method == "PUT") {
+		bodiless_.push_back({method, std::regex(pattern), wrapped});
+	}
 	if (method == "GET") {
 		http_->Get(pattern, wrapped);
 	} else if (method == "POST") {
@@ -171,9 +212,7 @@ void ApiServer::add(const std::string &method, const std::string &path, std::fun
 void ApiServer::register_static_files() {
 	http_->Get("/(.*)", [this](const httplib::Request &request, httplib::Response &response) {
 		if (request.path.starts_with("/api/")) {
-			send_error(response, 404,
-			           "no route GET " + request.path + "; see /api/v1/openapi.json for the routes this server answers",
-			           nullptr);
+			send_no_route(request, response);
 			return;
 		}
 		if (options_.web_root.empty()) {

@@ -22,17 +22,31 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+} // namespace httplib
 
 namespace kafkaml::control {
 
 struct Call;
+
+//! How many partitions a topic has; nullopt when that is not known (no such
+//! topic yet, Kafka unreachable). Thread: any HTTP worker.
+using PartitionCounter = std::function<std::optional<int32_t>(const std::string &topic)>;
+
+//! A trained model's bytes (as a training job uploaded them) as a file
+//! PyTorch reads with torch.load; throws std::exception when they cannot be
+//! converted. Thread: any HTTP worker.
+using PytorchExporter = std::function<std::string(std::string_view model_blob)>;
 
 struct ApiOptions {
 	store::Store *store = nullptr;         //!< required
@@ -42,6 +56,13 @@ struct ApiOptions {
 	ModelValidator validate_model;         //!< required
 	KwargsParser parse_kwargs = control::parse_kwargs;
 	InputValidator validate_input;         //!< optional: without it input_config is stored unchecked
+	//! Optional: without it no warning says that replicas beyond the input
+	//! topic's partitions sit idle.
+	PartitionCounter partition_count;
+	//! Optional: without it `GET results/{id}/model?format=pytorch` answers 501.
+	PytorchExporter export_pytorch;
+	//! Most replicas one inference may have: each is a process on this machine.
+	int64_t max_replicas = 64;
 	//! A replica that has not reported its figures for this long no longer
 	//! counts in the inference metrics.
 	std::chrono::milliseconds replica_stats_expiry = std::chrono::seconds(5);
@@ -78,8 +99,17 @@ private:
 	void register_routes();
 	void register_static_files();
 
+	//! A POST or PUT route, for requests without Content-Length that httplib
+	//! would refuse before routing. Written before start(), then only read.
+	struct BodilessRoute {
+		std::string method;
+		std::regex pattern;
+		std::function<void(const httplib::Request &, httplib::Response &)> handler;
+	};
+
 	ApiOptions options_;
 	std::unique_ptr<httplib::Server> http_;
+	std::vector<BodilessRoute> bodiless_;
 	std::unique_ptr<ApiMetrics> metrics_;
 	std::vector<Route> routes_;
 	std::thread thread_;

@@ -4,6 +4,19 @@ namespace kafkaml::control {
 
 using nlohmann::json;
 
+namespace {
+
+// "restarted 3 times; last exit: signal 9": a crash loop at a glance.
+std::string restart_detail(int64_t restarts, const std::string &last_exit) {
+	if (restarts == 0) {
+		return "";
+	}
+	return "restarted " + std::to_string(restarts) + (restarts == 1 ? " time" : " times") +
+	       (last_exit.empty() ? "" : "; last exit: " + last_exit);
+}
+
+} // namespace
+
 json to_json(const store::Model &m) {
 	return {{"id", m.id},     {"name", m.name},           {"description", m.description}, {"imports", m.imports},
 	        {"code", m.code}, {"framework", m.framework}, {"created_at", m.created_at}};
@@ -33,10 +46,14 @@ json to_json(const store::Deployment &d, const std::vector<store::Result> &resul
 	return out;
 }
 
+json to_json(const store::EpochMetrics &e) {
+	return {{"epoch", e.epoch}, {"metrics", e.metrics}, {"time", e.time}};
+}
+
 json to_json(const store::Result &r) {
 	json epochs = json::array();
 	for (const auto &e : r.epochs) {
-		epochs.push_back({{"epoch", e.epoch}, {"metrics", e.metrics}, {"time", e.time}});
+		epochs.push_back(to_json(e));
 	}
 	bool has_model = r.trained_model_size >= 0;
 	return {{"id", r.id},
@@ -50,8 +67,12 @@ json to_json(const store::Result &r) {
 	        {"test_metrics", r.test_metrics},
 	        {"training_time", r.training_time ? json(*r.training_time) : json(nullptr)},
 	        {"epochs", epochs},
+	        {"epoch_count", r.epoch_count},
+	        {"last_epoch", r.last_epoch ? to_json(*r.last_epoch) : json(nullptr)},
 	        {"trained_model", has_model ? json("/api/v1/results/" + std::to_string(r.id) + "/model") : json(nullptr)},
 	        {"trained_model_size", has_model ? json(r.trained_model_size) : json(nullptr)},
+	        {"restarts", r.restarts},
+	        {"restart_detail", restart_detail(r.restarts, r.last_exit)},
 	        {"created_at", r.created_at}};
 }
 
@@ -67,6 +88,8 @@ json to_json(const store::Inference &i) {
 	        {"status", store::to_string(i.status)},
 	        {"status_changed", i.status_changed},
 	        {"status_detail", i.status_detail},
+	        {"restarts", i.restarts},
+	        {"restart_detail", restart_detail(i.restarts, i.last_exit)},
 	        {"created_at", i.created_at}};
 }
 

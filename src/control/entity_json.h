@@ -12,6 +12,9 @@ namespace kafkaml::control {
 nlohmann::json to_json(const store::Model &model);
 nlohmann::json to_json(const store::Configuration &configuration);
 nlohmann::json to_json(const store::Deployment &deployment, const std::vector<store::Result> &results);
+nlohmann::json to_json(const store::EpochMetrics &epoch);
+//! `epochs` holds what the store was asked for; `epoch_count` and
+//! `last_epoch` are always there.
 nlohmann::json to_json(const store::Result &result);
 nlohmann::json to_json(const store::Inference &inference);
 nlohmann::json to_json(const store::Datasource &datasource);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
 
 namespace kafkaml::orchestrator {
@@ -40,6 +42,31 @@ bool parse_job_id(const std::string &id, store::JobKind &kind, int64_t &owner, i
 	return false;
 }
 
+//! The last few lines of a job's log on one line, for a failure's detail.
+std::string log_tail(const std::string &path) {
+	constexpr std::streamoff window = 2048;
+	constexpr size_t keep_lines = 3;
+	std::ifstream in(path, std::ios::binary | std::ios::ate);
+	if (path.empty() || !in) {
+		return {};
+	}
+	std::streamoff size = in.tellg();
+	in.seekg(std::max<std::streamoff>(0, size - window));
+	std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	std::vector<std::string> lines;
+	std::istringstream split(text);
+	for (std::string line; std::getline(split, line);) {
+		if (line.find_first_not_of(" \t\r") != std::string::npos) {
+			lines.push_back(line);
+		}
+	}
+	std::string tail;
+	for (size_t i = lines.size() > keep_lines ? lines.size() - keep_lines : 0; i < lines.size(); i++) {
+		tail += (tail.empty() ? "" : " | ") + lines[i];
+	}
+	return tail;
+}
+
 } // namespace
 
 LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config)
@@ -48,7 +75,27 @@ LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config)
 		std::filesystem::create_directories(config_.log_dir);
 	}
 	supervisor_ = std::make_unique<supervisor::Supervisor>(
-	    config_.restart_policy, [this](const supervisor::JobEvent &event) { on_event(event); });
+	    config_.restart_policy, [this](const supervisor::JobEvent &event) { on_event(event); },
+	    [this](const std::string &id) {
+		    store::JobKind kind;
+		    int64_t owner = 0;
+		    int64_t replica = 0;
+		    return parse_job_id(id, kind, owner, replica) && owner_is_final(kind, owner);
+	    });
+}
+
+bool LocalExecutor::owner_is_final(store::JobKind kind, int64_t owner) {
+	try {
+		if (kind == store::JobKind::Training) {
+			return store::is_terminal(store_.get_result(owner, {.which = store::EpochQuery::Which::none}).status);
+		}
+		return store::is_terminal(store_.get_inference(owner).status);
+	} catch (const std::exception &e) {
+		// Unknown (or not stored): restarting is the safe side, as a job
+		// with nothing left to do ends again by itself.
+		spdlog::warn("orchestrator: cannot read the state of {} {}: {}", store::to_string(kind), owner, e.what());
+		return false;
+	}
 }
 
 LocalExecutor::~LocalExecutor() = default;
@@ -67,6 +114,7 @@ supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t own
 	spec.argv.insert(spec.argv.end(), config_.extra_args.begin(), config_.extra_args.end());
 	if (kind == store::JobKind::Training) {
 		spec.argv.insert(spec.argv.end(), {"train", "--result-id", std::to_string(owner)});
+		spec.argv.insert(spec.argv.end(), config_.training_args.begin(), config_.training_args.end());
 	} else {
 		spec.argv.insert(spec.argv.end(),
 		                 {"infer", "--inference-id", std::to_string(owner), "--replica", std::to_string(replica)});
@@ -74,10 +122,15 @@ supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t own
 	spec.argv.insert(spec.argv.end(), {"--server", config_.server_url, "--bootstrap-servers",
 	                                   config_.bootstrap_servers, "--control-topic", config_.control_topic});
 	spec.extra_env = {"KAFKAML_TOKEN=" + config_.token};
-	if (!config_.log_dir.empty()) {
-		spec.log_path = (std::filesystem::path(config_.log_dir) / (job_id(kind, owner, replica) + ".log")).string();
-	}
+	spec.log_path = log_path(kind, owner, replica);
 	return spec;
+}
+
+std::string LocalExecutor::log_path(store::JobKind kind, int64_t owner, int64_t replica) const {
+	if (config_.log_dir.empty()) {
+		return {};
+	}
+	return (std::filesystem::path(config_.log_dir) / (job_id(kind, owner, replica) + ".log")).string();
 }
 
 std::optional<store::Job> LocalExecutor::record_of(store::JobKind kind, int64_t owner, int64_t replica) {
@@ -179,6 +232,13 @@ size_t LocalExecutor::recover() {
 			++running;
 			continue;
 		}
+		// Its job may have ended while no server watched it: a finished
+		// result's job must not train again.
+		if (owner_is_final(record.kind, record.owner)) {
+			spdlog::info("orchestrator: {} has ended; not brought back", id);
+			store_.delete_job(record.id);
+			continue;
+		}
 		try {
 			launch(record.kind, record.owner, record.replica);
 			spdlog::info("orchestrator: restarted {}", id);
@@ -214,8 +274,12 @@ void LocalExecutor::on_event(const supervisor::JobEvent &event) {
 		case supervisor::JobEventKind::started:
 		case supervisor::JobEventKind::crashed: {
 			if (event.kind == supervisor::JobEventKind::crashed) {
-				spdlog::warn("orchestrator: {} exited with status {}; restart {} in {} ms", event.job_id,
-				             event.exit_status, event.restarts, event.next_restart_in.count());
+				auto exit = supervisor::describe_exit(event.exit_status);
+				spdlog::warn("orchestrator: {} ended with {}; restart {} in {} ms", event.job_id, exit, event.restarts,
+				             event.next_restart_in.count());
+				store_.record_restart(
+				    kind, owner,
+				    kind == store::JobKind::Inference ? "replica " + std::to_string(replica) + ": " + exit : exit);
 			}
 			auto record = record_of(kind, owner, replica);
 			if (!record || record->desired_state != "running") {
@@ -234,6 +298,9 @@ void LocalExecutor::on_event(const supervisor::JobEvent &event) {
 			}
 			return;
 		}
+		case supervisor::JobEventKind::gave_up:
+			give_up(kind, owner, replica, event);
+			return;
 		case supervisor::JobEventKind::adopted:
 		case supervisor::JobEventKind::stopped:
 			return;
@@ -241,6 +308,35 @@ void LocalExecutor::on_event(const supervisor::JobEvent &event) {
 	} catch (const std::exception &e) {
 		// The store may be gone at shutdown; the job itself is unaffected.
 		spdlog::warn("orchestrator: cannot record event of {}: {}", event.job_id, e.what());
+	}
+}
+
+// A crash loop is a problem someone must look at (a model the server cannot
+// load, Kafka refusing the job, a bug): say so where users look, with the
+// job's last words, instead of restarting it forever.
+void LocalExecutor::give_up(store::JobKind kind, int64_t owner, int64_t replica, const supervisor::JobEvent &event) {
+	auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config_.restart_policy.stable_after).count();
+	std::string reason =
+	    (kind == store::JobKind::Training ? "the training job" : "replica " + std::to_string(replica)) + " failed " +
+	    std::to_string(config_.restart_policy.crash_loop_limit) + " times in a row within " + std::to_string(seconds) +
+	    " s of starting (last exit: " + supervisor::describe_exit(event.exit_status) + ") and is not restarted";
+	auto tail = log_tail(log_path(kind, owner, replica));
+	if (!tail.empty()) {
+		reason += "; its log ends: " + tail;
+	}
+	spdlog::error("orchestrator: {}: {}", event.job_id, reason);
+	if (auto record = record_of(kind, owner, replica)) {
+		store_.delete_job(record->id);
+	}
+	try {
+		if (kind == store::JobKind::Training) {
+			store_.update_result_status(owner, store::ResultStatus::Failed, {.detail = reason});
+		} else {
+			// The other replicas learn it from their next report and end.
+			store_.update_inference_status(owner, store::InferenceStatus::Failed, reason);
+		}
+	} catch (const store::Conflict &) {
+		// Ended meanwhile (stopped, or the job reported its end): that stands.
 	}
 }
 

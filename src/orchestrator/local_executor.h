@@ -18,8 +18,10 @@ struct LocalExecutorConfig {
 	std::string bootstrap_servers; //!< Kafka, for the jobs
 	std::string control_topic = "control";
 	std::string log_dir; //!< one log file per job
+	//! With a crash_loop_limit, a job given up marks its result or inference failed.
 	supervisor::RestartPolicy restart_policy;
 	std::vector<std::string> extra_args; //!< appended to each job's command line (e.g. --log-level)
+	std::vector<std::string> training_args; //!< appended to `kafkaml train` (e.g. --records-timeout)
 };
 
 //! Runs jobs as supervised local processes. See README.md.
@@ -57,6 +59,14 @@ private:
 	supervisor::ProcessSpec spec_for(store::JobKind kind, int64_t owner, int64_t replica) const;
 	void launch(store::JobKind kind, int64_t owner, int64_t replica);
 	void on_event(const supervisor::JobEvent &event);
+	//! Marks the owner of a crash-looping job failed, with the reason and
+	//! the end of the job's log. Monitor thread.
+	void give_up(store::JobKind kind, int64_t owner, int64_t replica, const supervisor::JobEvent &event);
+	std::string log_path(store::JobKind kind, int64_t owner, int64_t replica) const;
+	//! Whether the job's result or inference has ended (the job reported it,
+	//! or it was stopped): then nothing is left for a process to do, whatever
+	//! its exit status said. Thread: any (reads the store).
+	bool owner_is_final(store::JobKind kind, int64_t owner);
 	//! Replicas of `owner` the supervisor runs now. Lock held.
 	std::vector<int64_t> replicas_of(store::JobKind kind, int64_t owner) const;
 	std::optional<store::Job> record_of(store::JobKind kind, int64_t owner, int64_t replica);

@@ -6,7 +6,10 @@
 #include "server/kafka_control_publisher.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
+#include "server/model_export.h"
 #include "store/store.h"
+#include "stream/admin.h"
+#include "stream/stream_error.h"
 
 #include <spdlog/spdlog.h>
 
@@ -90,6 +93,8 @@ void ServerApp::start() {
 	executor_config.control_topic = config_.control_topic;
 	executor_config.log_dir = (config_.data_dir / "jobs").string();
 	executor_config.extra_args = {"--log-level", config_.job_log_level};
+	executor_config.restart_policy.crash_loop_limit = config_.crash_loop_limit;
+	executor_config.training_args = {"--records-timeout", std::to_string(config_.records_timeout_s)};
 	auto [host, port] = split_host_port(config_.listen);
 	host_ = host;
 	// Jobs call back on loopback when the API listens on every interface.
@@ -107,6 +112,20 @@ void ServerApp::start() {
 	options.validate_model = model_validator();
 	options.parse_kwargs = kwargs_parser();
 	options.validate_input = input_validator();
+	options.export_pytorch = pytorch_exporter();
+	options.max_replicas = config_.max_replicas;
+	options.partition_count = [kafka](const std::string &topic) -> std::optional<int32_t> {
+		try {
+			auto partitions = stream::list_partitions(kafka, topic, std::chrono::seconds(3));
+			if (partitions.empty()) {
+				return std::nullopt; // not created yet: its partitions are the cluster's default
+			}
+			return static_cast<int32_t>(partitions.size());
+		} catch (const stream::StreamError &e) {
+			spdlog::warn("server: cannot count the partitions of {}: {}", topic, e.what());
+			return std::nullopt;
+		}
+	};
 	options.admin_token = token_;
 	options.web_root = config_.web_root.empty() ? find_web_root() : config_.web_root;
 	api_ = std::make_unique<control::ApiServer>(options);

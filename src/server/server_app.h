@@ -4,6 +4,7 @@
 // API with the web UI, control logger. `kafkaml server` runs one against a
 // Kafka cluster; `kafkaml up` runs one beside an embedded broker.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -33,6 +34,13 @@ struct ServerConfig {
 	std::string web_root; //!< built UI; empty: found next to the binary or in the source tree
 	std::string kafkaml_binary; //!< what jobs run; empty: this executable
 	std::string job_log_level = "info";
+	int64_t max_replicas = 64; //!< most replicas one inference may have
+	//! Quick failures in a row (each within 60 s of its start) after which a
+	//! job's result or inference is marked failed; 0: restart forever.
+	int crash_loop_limit = 5;
+	//! Seconds a training job waits for the next record of its stream before
+	//! it fails naming the missing records.
+	int64_t records_timeout_s = 600;
 };
 
 //! Thread: `start` and `stop` on the owner's thread; everything else runs on

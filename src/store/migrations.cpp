@@ -127,6 +127,15 @@ ALTER TABLE datasources ADD COLUMN control_message TEXT;
 CREATE UNIQUE INDEX datasources_by_control_message ON datasources (control_message);
 )sql";
 
+// How often the jobs of a result or inference were restarted and how the
+// last one ended, so that a crash loop shows in the API.
+const char *const MIGRATION_4 = R"sql(
+ALTER TABLE results ADD COLUMN restarts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE results ADD COLUMN last_exit TEXT NOT NULL DEFAULT '';
+ALTER TABLE inferences ADD COLUMN restarts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE inferences ADD COLUMN last_exit TEXT NOT NULL DEFAULT '';
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -156,6 +165,7 @@ const std::vector<Migration> &migrations() {
 	    {1, "tables of every entity", MIGRATION_1},
 	    {2, "indexes for lookups by deployment, model and result", MIGRATION_2},
 	    {3, "datasources keyed by the control message they came from", MIGRATION_3},
+	    {4, "restarts and last exit of the jobs of results and inferences", MIGRATION_4},
 	};
 	return all;
 }

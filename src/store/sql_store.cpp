@@ -50,11 +50,15 @@ constexpr const char *DEPLOYMENT_COLUMNS = "id, configuration_id, batch, kwargs_
                                            "kwargs_val_parsed, created_at";
 constexpr const char *RESULT_COLUMNS =
     "r.id, r.deployment_id, r.model_id, r.status, r.status_changed, r.status_detail, r.train_metrics, "
-    "r.val_metrics, r.test_metrics, r.training_time, r.created_at, t.size";
+    "r.val_metrics, r.test_metrics, r.training_time, r.created_at, t.size, r.restarts, r.last_exit, "
+    "(SELECT COUNT(*) FROM result_epochs e WHERE e.result_id = r.id), "
+    "(SELECT MAX(e.epoch) FROM result_epochs e WHERE e.result_id = r.id), "
+    "(SELECT e.metrics FROM result_epochs e WHERE e.result_id = r.id ORDER BY e.epoch DESC LIMIT 1), "
+    "(SELECT e.time FROM result_epochs e WHERE e.result_id = r.id ORDER BY e.epoch DESC LIMIT 1)";
 constexpr const char *RESULT_FROM = " FROM results r LEFT JOIN trained_models t ON t.result_id = r.id";
 constexpr const char *INFERENCE_COLUMNS =
     "id, model_result_id, replicas, input_format, input_config, input_topic, output_topic, dead_letter_topic, "
-    "status, status_changed, status_detail, created_at";
+    "status, status_changed, status_detail, created_at, restarts, last_exit";
 constexpr const char *DATASOURCE_COLUMNS = "id, deployment_id, topic, input_format, input_config, description, "
                                            "validation_rate, test_rate, total_msg, time, control_message";
 constexpr const char *JOB_COLUMNS = "id, kind, owner_id, replica, desired_state, pid, host, restarts, updated_at";
@@ -93,6 +97,12 @@ Result result_from(const SqlRow &row) {
 	}
 	r.created_at = to_text(row[10]);
 	r.trained_model_size = row[11] ? to_int(row[11]) : -1;
+	r.restarts = to_int(row[12]);
+	r.last_exit = to_text(row[13]);
+	r.epoch_count = to_int(row[14]);
+	if (row[15]) {
+		r.last_epoch = EpochMetrics{to_int(row[15]), to_json(row[16]), to_text(row[17])};
+	}
 	return r;
 }
 
@@ -110,6 +120,8 @@ Inference inference_from(const SqlRow &row) {
 	i.status_changed = to_text(row[9]);
 	i.status_detail = to_text(row[10]);
 	i.created_at = to_text(row[11]);
+	i.restarts = to_int(row[12]);
+	i.last_exit = to_text(row[13]);
 	return i;
 }
 
@@ -179,14 +191,26 @@ public:
 
 	Model update_model(const Model &model) override {
 		std::lock_guard lock(mutex_);
+		Transaction tx(*db_);
+		model_locked(model.id);
+		// A deployed model's results were trained on the code as it was:
+		// changing it would make them lie about what they are.
+		auto deployments = ids("SELECT DISTINCT d.id FROM deployments d JOIN configuration_models c "
+		                       "ON c.configuration_id = d.configuration_id WHERE c.model_id = ? ORDER BY d.id",
+		                       {model.id});
+		if (!deployments.empty()) {
+			throw Conflict("model " + std::to_string(model.id) + " is in a deployed configuration (deployment(s) " +
+			               join(deployments) +
+			               "); create a new model with the changes instead (POST models), or delete those "
+			               "deployments first");
+		}
 		auto rows = q(std::string("UPDATE models SET name = ?, description = ?, imports = ?, code = ?, framework = ? "
 		                          "WHERE id = ? RETURNING ") +
 		                  MODEL_COLUMNS,
 		              {model.name, model.description, model.imports, model.code, model.framework, model.id});
-		if (rows.empty()) {
-			throw NotFound(not_found("model", model.id));
-		}
-		return model_from(rows[0]);
+		Model out = model_from(rows.at(0));
+		tx.commit();
+		return out;
 	}
 
 	void delete_model(int64_t id) override {
@@ -292,7 +316,7 @@ public:
 			            "train_metrics, val_metrics, test_metrics, created_at) "
 			            "VALUES (?, ?, 'created', ?, '', '{}', '{}', '{}', ?) RETURNING id",
 			            {created.id, model, sv(now), sv(now)});
-			results.push_back(result_locked(to_int(id.at(0)[0]), false));
+			results.push_back(result_locked(to_int(id.at(0)[0])));
 		}
 		tx.commit();
 		return {created, results};
@@ -332,9 +356,9 @@ public:
 
 	// ---- results
 
-	Result get_result(int64_t id) override {
+	Result get_result(int64_t id, const EpochQuery &epochs) override {
 		std::lock_guard lock(mutex_);
-		return result_locked(id, true);
+		return result_locked(id, &epochs);
 	}
 
 	std::vector<Result> list_results(std::optional<int64_t> deployment) override {
@@ -355,7 +379,7 @@ public:
 	Result update_result_status(int64_t id, ResultStatus to, const ResultReport &report) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		Result current = result_locked(id, false, true);
+		Result current = result_locked(id, nullptr, true);
 		if (!is_valid_transition(current.status, to)) {
 			throw Conflict(
 			    "result " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
@@ -374,7 +398,7 @@ public:
 		  "test_metrics = ?, training_time = ? WHERE id = ?",
 		  {sv(status), sv(changed), sv(detail), sv(train), sv(val), sv(test),
 		   time ? SqlValue(*time) : SqlValue(nullptr), id});
-		Result out = result_locked(id, true);
+		Result out = result_locked(id);
 		tx.commit();
 		return out;
 	}
@@ -382,7 +406,7 @@ public:
 	void append_epochs(int64_t id, const std::vector<EpochMetrics> &epochs) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		Result current = result_locked(id, false, true);
+		Result current = result_locked(id, nullptr, true);
 		if (is_terminal(current.status)) {
 			throw Conflict("result " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
 			               "; epochs are accepted only while it is created, deployed or running");
@@ -401,7 +425,7 @@ public:
 	void put_trained_model(int64_t id, std::string_view bytes) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		result_locked(id, false);
+		result_locked(id);
 		std::string now = now_text();
 		q("DELETE FROM trained_models WHERE result_id = ?", {id});
 		q("INSERT INTO trained_models (result_id, data, size, uploaded_at) VALUES (?, ?, ?, ?)",
@@ -411,7 +435,7 @@ public:
 
 	std::optional<std::string> get_trained_model(int64_t id) override {
 		std::lock_guard lock(mutex_);
-		result_locked(id, false);
+		result_locked(id);
 		auto rows = q("SELECT data FROM trained_models WHERE result_id = ?", {id});
 		if (rows.empty()) {
 			return std::nullopt;
@@ -422,7 +446,7 @@ public:
 	void delete_result(int64_t id) override {
 		std::lock_guard lock(mutex_);
 		Transaction tx(*db_);
-		Result current = result_locked(id, false);
+		Result current = result_locked(id);
 		if (!is_terminal(current.status)) {
 			throw Conflict("result " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
 			               "; stop it first (POST results/" + std::to_string(id) + "/stop)");
@@ -443,7 +467,7 @@ public:
 		Transaction tx(*db_);
 		Result result;
 		try {
-			result = result_locked(inference.model_result, false);
+			result = result_locked(inference.model_result);
 		} catch (const NotFound &e) {
 			throw InvalidArgument(std::string(e.what()) + "; pick a finished one from GET results");
 		}
@@ -601,6 +625,17 @@ public:
 
 	// ---- jobs
 
+	void record_restart(JobKind kind, int64_t owner, std::string_view last_exit) override {
+		std::lock_guard lock(mutex_);
+		const char *table = kind == JobKind::Training ? "results" : "inferences";
+		auto rows =
+		    q(std::string("UPDATE ") + table + " SET restarts = restarts + 1, last_exit = ? WHERE id = ? RETURNING id",
+		      {last_exit, owner});
+		if (rows.empty()) {
+			throw NotFound(not_found(kind == JobKind::Training ? "result" : "inference", owner));
+		}
+	}
+
 	Job upsert_job(const Job &job) override {
 		std::lock_guard lock(mutex_);
 		std::string now = now_text();
@@ -718,18 +753,27 @@ private:
 		return deployment_from(rows[0]);
 	}
 
-	Result result_locked(int64_t id, bool with_epochs, bool lock_row = false) {
+	//! `epochs`: which to fill in; none when null.
+	Result result_locked(int64_t id, const EpochQuery *epochs = nullptr, bool lock_row = false) {
 		auto rows =
 		    q(std::string("SELECT ") + RESULT_COLUMNS + RESULT_FROM + " WHERE r.id = ?" + for_update(lock_row), {id});
 		if (rows.empty()) {
 			throw NotFound(not_found("result", id));
 		}
 		Result r = result_from(rows[0]);
-		if (with_epochs) {
-			for (const auto &row :
-			     q("SELECT epoch, metrics, time FROM result_epochs WHERE result_id = ? ORDER BY epoch", {id})) {
-				r.epochs.push_back({to_int(row[0]), to_json(row[1]), to_text(row[2])});
+		if (!epochs || epochs->which == EpochQuery::Which::none) {
+			return r;
+		}
+		if (epochs->which == EpochQuery::Which::last) {
+			if (r.last_epoch && r.last_epoch->epoch > epochs->after) {
+				r.epochs.push_back(*r.last_epoch);
 			}
+			return r;
+		}
+		for (const auto &row : q("SELECT epoch, metrics, time FROM result_epochs WHERE result_id = ? AND epoch > ? "
+		                         "ORDER BY epoch",
+		                         {id, epochs->after})) {
+			r.epochs.push_back({to_int(row[0]), to_json(row[1]), to_text(row[2])});
 		}
 		return r;
 	}

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,9 +109,21 @@ struct Result {
 	nlohmann::json val_metrics = nlohmann::json::object();
 	nlohmann::json test_metrics = nlohmann::json::object();
 	std::optional<double> training_time; //!< seconds
-	std::vector<EpochMetrics> epochs;    //!< filled by get_result only, by epoch
+	std::vector<EpochMetrics> epochs;    //!< filled by get_result only (as its EpochQuery asks), by epoch
+	int64_t epoch_count = 0;             //!< epochs recorded
+	std::optional<EpochMetrics> last_epoch; //!< the highest-numbered one recorded
 	int64_t trained_model_size = -1;     //!< bytes; -1 when no model was uploaded
+	int64_t restarts = 0;                //!< of its training job, by the orchestrator
+	std::string last_exit;               //!< how the job's last restarted process ended ("signal 9")
 	std::string created_at;
+};
+
+//! Which epochs get_result fills in: a result may hold hundreds of thousands.
+struct EpochQuery {
+	enum class Which { all, last, none };
+	Which which = Which::all;
+	//! Only epochs numbered above this one (a client that has the others).
+	int64_t after = std::numeric_limits<int64_t>::min();
 };
 
 //! What a training job reports with a status change; unset parts keep their value.
@@ -140,6 +153,8 @@ struct Inference {
 	InferenceStatus status = InferenceStatus::Deployed;
 	std::string status_changed;
 	std::string status_detail;
+	int64_t restarts = 0;  //!< of its replicas, by the orchestrator
+	std::string last_exit; //!< how the last restarted replica ended ("replica 1: signal 9")
 	std::string created_at;
 };
 
@@ -182,7 +197,8 @@ class Store {
 public:
 	virtual ~Store() = default;
 
-	// Models. delete_model: Conflict while a configuration uses it.
+	// Models. update_model: Conflict while a deployed configuration holds
+	// it. delete_model: Conflict while a configuration uses it.
 	virtual Model create_model(const Model &model) = 0;
 	virtual Model get_model(int64_t id) = 0;
 	virtual std::vector<Model> list_models() = 0;
@@ -206,11 +222,12 @@ public:
 	//! while a result is not terminal or an inference uses one.
 	virtual void delete_deployment(int64_t id) = 0;
 
-	virtual Result get_result(int64_t id) = 0;
+	virtual Result get_result(int64_t id, const EpochQuery &epochs = {}) = 0;
 	//! All results, or those of one deployment; `epochs` left empty.
 	virtual std::vector<Result> list_results(std::optional<int64_t> deployment = std::nullopt) = 0;
 	//! Checks the transition and applies it with the report in one
 	//! transaction; Conflict names both states when it is not allowed.
+	//! Returns the result with `epochs` left empty.
 	virtual Result update_result_status(int64_t id, ResultStatus to, const ResultReport &report = {}) = 0;
 	//! Records one epoch's metrics (replacing a earlier report of the same
 	//! epoch, as a restarted job re-sends them). Conflict once terminal.
@@ -249,6 +266,9 @@ public:
 	//! so two servers starting together agree on one admin token.
 	virtual std::string put_setting_if_absent(std::string_view key, std::string_view value) = 0;
 
+	//! Counts one restart of a job of a result (Training) or an inference,
+	//! with how its process ended. NotFound when the owner does not exist.
+	virtual void record_restart(JobKind kind, int64_t owner, std::string_view last_exit) = 0;
 	//! Inserts or updates the job keyed by (kind, owner, replica).
 	virtual Job upsert_job(const Job &job) = 0;
 	virtual std::vector<Job> list_jobs() = 0;

@@ -103,6 +103,18 @@ KafkaGroupSource::Lag KafkaGroupSource::lag() const {
 	Lag out;
 	out.partitions = static_cast<size_t>(assigned->cnt);
 	rd_kafka_position(rk_.get(), assigned);
+	// A partition this member consumed nothing from yet (just assigned, as
+	// after a replica restart) resumes at the group's committed offset, not at
+	// the log start: ask the coordinator for it.
+	PartitionList committed(rd_kafka_topic_partition_list_new(assigned->cnt));
+	for (int i = 0; i < assigned->cnt; i++) {
+		if (assigned->elems[i].offset < 0) {
+			rd_kafka_topic_partition_list_add(committed.get(), assigned->elems[i].topic, assigned->elems[i].partition);
+		}
+	}
+	if (committed->cnt > 0 && rd_kafka_committed(rk_.get(), committed.get(), 1000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		return out; // where it starts is unknown: no figure rather than a wrong one
+	}
 	int64_t total = 0;
 	for (int i = 0; i < assigned->cnt; i++) {
 		const auto &partition = assigned->elems[i];
@@ -112,7 +124,16 @@ KafkaGroupSource::Lag KafkaGroupSource::lag() const {
 		    high < 0) {
 			return out;
 		}
-		int64_t position = partition.offset >= 0 ? partition.offset : std::max<int64_t>(low, 0);
+		int64_t position = partition.offset;
+		if (position < 0) {
+			const auto *found =
+			    rd_kafka_topic_partition_list_find(committed.get(), partition.topic, partition.partition);
+			if (!found || found->err) {
+				return out;
+			}
+			// No offset committed yet: the group starts at the earliest (auto.offset.reset).
+			position = found->offset >= 0 ? found->offset : std::max<int64_t>(low, 0);
+		}
 		total += std::max<int64_t>(0, high - position);
 	}
 	out.lag = total;

@@ -28,9 +28,11 @@ public:
 		std::optional<int64_t> lag; //!< unset until every one has a known high watermark
 	};
 	//! How far this member is behind: per assigned partition, the high
-	//! watermark (librdkafka's cached value from the last fetch, so no
-	//! broker round trip) minus the position the application consumed to
-	//! (the log start while it has consumed nothing), summed.
+	//! watermark (librdkafka's cached value from the last fetch) minus the
+	//! position the application consumed to, summed. While it has consumed
+	//! nothing from a partition, the group's committed offset stands for the
+	//! position (one coordinator round trip, up to 1 s), or the log start when
+	//! none was committed; unset while any of these is unknown.
 	//! Thread: any (librdkafka's calls used here are thread-safe).
 	Lag lag() const;
 

@@ -139,6 +139,16 @@ int ChildProcess::terminate(std::chrono::milliseconds grace) {
 	return *status_;
 }
 
+std::string describe_exit(int exit_status) {
+	if (exit_status < 0) {
+		return "exit status unknown (a process adopted after a server restart)";
+	}
+	if (exit_status > 128) {
+		return "signal " + std::to_string(exit_status - 128);
+	}
+	return "exit status " + std::to_string(exit_status);
+}
+
 bool process_matches(pid_t pid, const std::string &argv0) {
 	// A process caught inside execve() shows an empty command line for a
 	// moment; look again briefly before calling it a stranger.

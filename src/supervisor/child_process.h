@@ -45,6 +45,10 @@ private:
 	std::optional<int> status_;
 };
 
+//! How a process ended, for people: "exit status 3", "signal 9", or that it
+//! is unknown (-1: an adopted process, not ours to reap).
+std::string describe_exit(int exit_status);
+
 //! True when `pid` exists and its command line starts with `argv0`'s file
 //! name (guards against a recycled pid before adopting it).
 bool process_matches(pid_t pid, const std::string &argv0);

@@ -25,8 +25,9 @@ bool pid_alive(pid_t pid) {
 
 } // namespace
 
-Supervisor::Supervisor(RestartPolicy policy, EventCallback on_event)
-    : policy_(policy), on_event_(std::move(on_event)), monitor_([this] { monitor_loop(); }) {}
+Supervisor::Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done)
+    : policy_(policy), on_event_(std::move(on_event)), is_done_(std::move(is_done)),
+      monitor_([this] { monitor_loop(); }) {}
 
 Supervisor::~Supervisor() {
 	{
@@ -157,6 +158,9 @@ std::vector<std::string> Supervisor::job_ids() const {
 
 std::optional<JobEvent> Supervisor::poll_job(const std::string &job_id, Job &job,
                                              std::chrono::steady_clock::time_point now, bool &remove) {
+	if (job.failed) {
+		return std::nullopt; // waiting for the DoneCheck
+	}
 	if (job.restart_at) {
 		if (now < *job.restart_at) {
 			return std::nullopt;
@@ -193,12 +197,35 @@ std::optional<JobEvent> Supervisor::poll_job(const std::string &job_id, Job &job
 		remove = true;
 		return JobEvent{job_id, JobEventKind::completed, pid, 0, job.restarts};
 	}
-	if (now - job.started_at >= policy_.stable_after) {
+	// An exit status says little of an adopted process (not ours to reap)
+	// and nothing of a job that reported its end and then failed: the
+	// monitor asks the DoneCheck before restarting.
+	job.failed = JobEvent{job_id, JobEventKind::crashed, pid, status.value_or(-1), job.restarts};
+	return std::nullopt;
+}
+
+JobEvent Supervisor::after_failure(Job &job, bool done, std::chrono::steady_clock::time_point now, bool &remove) {
+	JobEvent event = *job.failed;
+	job.failed.reset();
+	if (done) {
+		remove = true;
+		event.kind = JobEventKind::completed;
+		return event;
+	}
+	bool quick = now - job.started_at < policy_.stable_after;
+	job.quick_failures = quick ? job.quick_failures + 1 : 0;
+	if (policy_.crash_loop_limit > 0 && job.quick_failures >= policy_.crash_loop_limit) {
+		remove = true;
+		event.kind = JobEventKind::gave_up;
+		return event;
+	}
+	if (!quick) {
 		job.backoff = policy_.initial_backoff;
 	}
 	job.restarts++;
 	job.restart_at = now + job.backoff;
-	JobEvent event{job_id, JobEventKind::crashed, pid, status.value_or(-1), job.restarts, job.backoff};
+	event.restarts = job.restarts;
+	event.next_restart_in = job.backoff;
 	job.backoff = std::min(job.backoff * 2, policy_.max_backoff);
 	return event;
 }
@@ -211,13 +238,38 @@ void Supervisor::monitor_loop() {
 			break;
 		}
 		std::vector<JobEvent> events;
+		std::vector<std::string> failed;
 		auto now = std::chrono::steady_clock::now();
 		for (auto it = jobs_.begin(); it != jobs_.end();) {
 			bool remove = false;
 			if (auto event = poll_job(it->first, it->second, now, remove)) {
 				events.push_back(std::move(*event));
 			}
+			if (it->second.failed) {
+				failed.push_back(it->first);
+			}
 			it = remove ? jobs_.erase(it) : std::next(it);
+		}
+		if (!failed.empty()) {
+			// The DoneCheck may read a database: ask it without the lock. A
+			// job stopped meanwhile is gone from the map and stays gone.
+			std::vector<bool> done;
+			lock.unlock();
+			for (const auto &id : failed) {
+				done.push_back(is_done_ && is_done_(id));
+			}
+			lock.lock();
+			for (size_t i = 0; i < failed.size(); i++) {
+				auto it = jobs_.find(failed[i]);
+				if (it == jobs_.end() || !it->second.failed) {
+					continue;
+				}
+				bool remove = false;
+				events.push_back(after_failure(it->second, done[i], now, remove));
+				if (remove) {
+					jobs_.erase(it);
+				}
+			}
 		}
 		if (events.empty() || !on_event_) {
 			continue;

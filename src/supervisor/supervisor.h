@@ -17,8 +17,13 @@ namespace kafkaml::supervisor {
 struct RestartPolicy {
 	std::chrono::milliseconds initial_backoff{1000};
 	std::chrono::milliseconds max_backoff{60000};
-	//! A run this long resets the back-off to `initial_backoff`.
+	//! A run this long resets the back-off to `initial_backoff`; a shorter
+	//! one that fails is a quick failure.
 	std::chrono::milliseconds stable_after{60000};
+	//! Quick failures in a row after which a job is given up (gave_up, not
+	//! restarted): a crash loop that back-off alone would repeat forever.
+	//! 0: restart forever, as Kubernetes does.
+	int crash_loop_limit = 0;
 	//! Poll period of the monitor thread.
 	std::chrono::milliseconds poll_interval{50};
 };
@@ -26,16 +31,17 @@ struct RestartPolicy {
 enum class JobEventKind {
 	started,   //!< a process was spawned (first start or restart)
 	adopted,   //!< an earlier server's process was taken over
-	completed, //!< exited with status 0; not restarted
+	completed, //!< exited with status 0, or the DoneCheck said it is done; not restarted
 	crashed,   //!< exited non-zero or vanished; a restart is scheduled
 	stopped,   //!< stopped on request
+	gave_up,   //!< failed crash_loop_limit times in a row soon after starting; not restarted
 };
 
 struct JobEvent {
 	std::string job_id;
 	JobEventKind kind;
 	pid_t pid = -1;
-	int exit_status = -1; //!< crashed/completed/stopped; -1 when unknown (adopted)
+	int exit_status = -1; //!< crashed/completed/stopped/gave_up; -1 when unknown (adopted)
 	int restarts = 0;     //!< restarts so far
 	std::chrono::milliseconds next_restart_in{0};
 };
@@ -45,8 +51,13 @@ struct JobEvent {
 class Supervisor {
 public:
 	using EventCallback = std::function<void(const JobEvent &)>;
+	//! Asked before a job that exited non-zero, or vanished with its status
+	//! unknown (adopted), is restarted: true when the job is done whatever
+	//! its exit status says (it reported its own end elsewhere), so it
+	//! completes instead. Runs on the monitor thread with no lock held.
+	using DoneCheck = std::function<bool(const std::string &job_id)>;
 
-	Supervisor(RestartPolicy policy, EventCallback on_event);
+	Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done = {});
 	//! Stops the monitor thread; running jobs are left running (see README).
 	~Supervisor();
 	Supervisor(const Supervisor &) = delete;
@@ -74,19 +85,27 @@ private:
 		std::optional<ChildProcess> child;
 		pid_t adopted_pid = -1;
 		int restarts = 0;
+		int quick_failures = 0; //!< in a row
 		std::chrono::milliseconds backoff{0};
 		std::chrono::steady_clock::time_point started_at;
 		std::optional<std::chrono::steady_clock::time_point> restart_at;
+		//! Set when the process ended with a failure, until is_done_ has
+		//! been asked whether to restart it.
+		std::optional<JobEvent> failed;
 	};
 
 	void monitor_loop();
 	//! Checks one job; returns the event to emit, if any. Lock held.
 	std::optional<JobEvent> poll_job(const std::string &job_id, Job &job, std::chrono::steady_clock::time_point now,
 	                                 bool &remove);
+	//! Completes a failed job the DoneCheck called done, gives up a crash
+	//! loop, or schedules the restart. Lock held.
+	JobEvent after_failure(Job &job, bool done, std::chrono::steady_clock::time_point now, bool &remove);
 	static int stop_job(Job &job, std::chrono::milliseconds grace);
 
 	RestartPolicy policy_;
 	EventCallback on_event_;
+	DoneCheck is_done_;
 	mutable std::mutex mutex_;
 	std::condition_variable wake_;
 	bool shutting_down_ = false;

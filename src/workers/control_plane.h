@@ -72,6 +72,9 @@ public:
 	//! result does not exist (the job exits and is restarted).
 	virtual TrainingAssignment training_assignment(int64_t result_id) = 0;
 	virtual void training_started(int64_t result_id, const StreamInfo &stream) = 0;
+	//! What the running job does now ("waiting for records: ...", "training
+	//! on ..."), shown as the result's detail.
+	virtual void training_detail(int64_t result_id, const std::string &detail) = 0;
 	//! Returns false when the user asked the training to stop.
 	virtual bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) = 0;
 	virtual void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) = 0;

@@ -115,7 +115,7 @@ void HttpControlPlane::post_status(int64_t result_id, const json &body) {
 }
 
 TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
-	auto result = get_json("/api/v1/results/" + std::to_string(result_id));
+	auto result = get_json("/api/v1/results/" + std::to_string(result_id) + "?epochs=none");
 	auto deployment = get_json("/api/v1/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
 	auto model = get_json("/api/v1/models/" + std::to_string(result.at("model").get<int64_t>()));
 	TrainingAssignment assignment;
@@ -130,9 +130,13 @@ TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
 }
 
 void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &stream) {
-	post_status(result_id, {{"status", "running"},
-	                        {"detail", "training on " + std::to_string(stream.total_msg) + " records of " +
-	                                       stream.topic_ranges}});
+	post_status(result_id,
+	            {{"status", "running"},
+	             {"detail", "reading " + std::to_string(stream.total_msg) + " records of " + stream.topic_ranges}});
+}
+
+void HttpControlPlane::training_detail(int64_t result_id, const std::string &detail) {
+	post_status(result_id, {{"status", "running"}, {"detail", detail}});
 }
 
 bool HttpControlPlane::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {

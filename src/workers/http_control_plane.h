@@ -55,6 +55,7 @@ public:
 
 	TrainingAssignment training_assignment(int64_t result_id) override;
 	void training_started(int64_t result_id, const StreamInfo &stream) override;
+	void training_detail(int64_t result_id, const std::string &detail) override;
 	bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) override;
 	void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) override;
 	void training_failed(int64_t result_id, const std::string &reason) override;

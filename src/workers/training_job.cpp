@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 
@@ -33,13 +34,58 @@ std::string shape_text(const ml::Shape &shape) {
 	return text + (shape.size() == 1 ? ",)" : ")");
 }
 
-//! Reads every record of the ranges and decodes it into `batch`.
-void read_stream(stream::Source &source, const formats::MessageDecoder &decoder, formats::Batch &batch,
-                 const std::function<bool()> &cancelled) {
+std::string duration_text(std::chrono::milliseconds duration) {
+	auto ms = duration.count();
+	if (ms >= 60000 && ms % 60000 == 0) {
+		return std::to_string(ms / 60000) + " min";
+	}
+	if (ms >= 1000 && ms % 1000 == 0) {
+		return std::to_string(ms / 1000) + " s";
+	}
+	return std::to_string(ms) + " ms";
+}
+
+//! Records read per partition against what the ranges name there, to say
+//! what a job that gets no more records waits for.
+class ReadProgress {
+public:
+	explicit ReadProgress(const std::vector<formats::Range> &ranges) {
+		for (const auto &range : ranges) {
+			expected_[{range.topic, range.partition}] += range.size();
+		}
+	}
+	void add(const stream::Record &record) { read_[{record.topic, record.partition}]++; }
+	//! "hcopd:0 has 478 of 5000" for each partition short of its ranges.
+	std::string missing() const {
+		std::string out;
+		for (const auto &[partition, expected] : expected_) {
+			auto found = read_.find(partition);
+			int64_t read = found == read_.end() ? 0 : found->second;
+			if (read < expected) {
+				out += (out.empty() ? "" : ", ") + partition.first + ":" + std::to_string(partition.second) + " has " +
+				       std::to_string(read) + " of " + std::to_string(expected);
+			}
+		}
+		return out.empty() ? "the end of the ranges" : out;
+	}
+
+private:
+	std::map<std::pair<std::string, int32_t>, int64_t> expected_;
+	std::map<std::pair<std::string, int32_t>, int64_t> read_;
+};
+
+//! Reads every record of the ranges and decodes it into `batch`. While no
+//! record comes, the result's detail says what is missing; after
+//! `records_timeout` without one the job fails saying so.
+void read_stream(int64_t result_id, const std::vector<formats::Range> &ranges, stream::Source &source,
+                 const formats::MessageDecoder &decoder, formats::Batch &batch, const TrainingJobEnvironment &env) {
+	ReadProgress progress(ranges);
 	std::vector<stream::Record> records;
+	auto last_record = std::chrono::steady_clock::now();
+	std::string reported;
 	bool more = true;
 	while (more) {
-		if (cancelled && cancelled()) {
+		if (env.cancelled && env.cancelled()) {
 			throw Cancelled{};
 		}
 		records.clear();
@@ -51,11 +97,31 @@ void read_stream(stream::Source &source, const formats::MessageDecoder &decoder,
 			throw UserError(std::string("the training stream cannot be read: ") + e.what());
 		}
 		for (const auto &record : records) {
+			progress.add(record);
 			try {
 				decoder.decode(record.view(), batch, true);
 			} catch (const formats::FormatError &e) {
 				throw UserError(std::string("the training stream cannot be decoded: ") + e.what() + " (partition " +
 				                std::to_string(record.partition) + ")");
+			}
+		}
+		auto now = std::chrono::steady_clock::now();
+		if (!records.empty() || !more) {
+			last_record = now;
+			continue;
+		}
+		if (now - last_record >= env.records_timeout) {
+			throw UserError("waited " + duration_text(env.records_timeout) +
+			                " for records the control message names that are not in the log: " + progress.missing() +
+			                ". Were they sent to another topic or cluster, deleted by retention, or not sent yet? "
+			                "Send them, or deploy again and send a control message whose ranges hold records");
+		}
+		if (now - last_record >= env.waiting_report_after) {
+			auto detail = "waiting for records: " + progress.missing() + " (fails after " +
+			              duration_text(env.records_timeout) + " without new records)";
+			if (detail != reported) {
+				env.control_plane->training_detail(result_id, detail);
+				reported = detail;
 			}
 		}
 	}
@@ -157,7 +223,7 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	spdlog::info("result {}: reading {} records from {}", result_id, stream_message.total_msg, info.topic_ranges);
 	formats::Batch batch;
 	auto source = env.open_ranges(stream_message.ranges);
-	read_stream(*source, *decoder, batch, env.cancelled);
+	read_stream(result_id, stream_message.ranges, *source, *decoder, batch, env);
 	auto rows = static_cast<int64_t>(batch.rows);
 	if (rows == 0) {
 		throw UserError("the training stream is empty: the control message's ranges hold no records");
@@ -212,8 +278,11 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 		stop_requested = !keep_going || (env.cancelled && env.cancelled());
 		return !stop_requested;
 	};
-	spdlog::info("result {}: training on {} records, validating on {}, testing on {}", result_id, split.train,
-	             split.validation, split.test);
+	auto training_on = "training on " + std::to_string(split.train) + " records, validating on " +
+	                   std::to_string(split.validation) + ", testing on " + std::to_string(split.test) + " (of " +
+	                   info.topic_ranges + ")";
+	spdlog::info("result {}: {}", result_id, training_on);
+	control.training_detail(result_id, training_on);
 	auto history = model->fit(train_x, train_y, fit, split.validation ? &val_x : nullptr,
 	                          split.validation ? &val_y : nullptr, on_epoch);
 	if (stop_requested) {

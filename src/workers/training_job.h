@@ -21,6 +21,7 @@
 #include "stream/io.h"
 #include "workers/control_plane.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -35,6 +36,13 @@ struct TrainingJobEnvironment {
 	std::function<std::unique_ptr<stream::Source>(const std::vector<formats::Range> &ranges)> open_ranges;
 	//! Polled between epochs and while reading: true ends the job as stopped.
 	std::function<bool()> cancelled;
+	//! How long the job waits for the next record of its ranges before it
+	//! fails, naming what is missing: a control message may name records
+	//! that are not in the log (yet, or ever).
+	std::chrono::milliseconds records_timeout = std::chrono::minutes(10);
+	//! After this long without a record, the result's detail says what the
+	//! job waits for.
+	std::chrono::milliseconds waiting_report_after = std::chrono::seconds(5);
 };
 
 enum class JobOutcome {

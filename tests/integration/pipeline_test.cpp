@@ -24,6 +24,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <optional>
@@ -278,6 +279,24 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 		std::cerr << "result " << result.at("id") << ": training end to end (first record sent -> finished) "
 		          << std::chrono::duration<double>(finished - send_started).count() << " s, of which fit "
 		          << result.value("training_time", 0.0) << " s\n";
+	}
+
+	// The trained model, downloaded for PyTorch, loads in Python.
+	auto model_id = std::to_string(results[0].at("id").get<int64_t>());
+	KafkamlProcess download(dir, "download",
+	                        {"results", "download", model_id, "-o", (dir / "model.pt").string(), "--format", "pytorch",
+	                         "--server", url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download.wait(), 0) << download.log();
+	if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
+		std::string check = "/usr/bin/python3 -c \"import torch, json; d = torch.load('" + (dir / "model.pt").string() +
+		                    "'); assert d['format'] == 'kafkaml-keras-weights-v1', d['format']; "
+		                    "assert json.loads(d['spec'])['layers']; print(sorted(d['weights']))\" > " +
+		                    (dir / "torch.out").string() + " 2>&1";
+		EXPECT_EQ(std::system(check.c_str()), 0) << testing::read_text(dir / "torch.out");
+		EXPECT_NE(testing::read_text(dir / "torch.out").find("dense/kernel"), std::string::npos)
+		    << testing::read_text(dir / "torch.out");
+	} else {
+		std::cerr << "/usr/bin/python3 with torch is not available: the PyTorch export is not loaded\n";
 	}
 
 	// 4. Reuse: the recorded stream trains a second deployment; only the

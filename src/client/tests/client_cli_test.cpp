@@ -2,6 +2,8 @@
 // `kafkaml server` (child processes on free ports), and the CLI run as a child
 // process with its stdout, stderr and exit status checked.
 
+#include "client/api_client.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -113,16 +115,16 @@ protected:
 		std::filesystem::remove_all(dir);
 	}
 
-	//! Runs `kafkaml args...` in `dir` (so kafkaml-data/admin-token is found)
-	//! with KAFKAML_SERVER set and KAFKAML_TOKEN unset.
-	CliRun cli(std::vector<std::string> args, bool with_server = true) {
+	//! Runs `kafkaml args...` in `dir` (so kafkaml-data/admin-token is found),
+	//! or in `in`, with KAFKAML_SERVER set and KAFKAML_TOKEN unset.
+	CliRun cli(std::vector<std::string> args, bool with_server = true, std::string in = {}) {
 		pid_t pid = ::fork();
 		if (pid == 0) {
-			if (::chdir(dir.c_str()) != 0) {
+			if (::chdir((in.empty() ? dir : in).c_str()) != 0) {
 				::_exit(126);
 			}
-			std::freopen("stdout.txt", "w", stdout);
-			std::freopen("stderr.txt", "w", stderr);
+			std::freopen((dir + "/stdout.txt").c_str(), "w", stdout);
+			std::freopen((dir + "/stderr.txt").c_str(), "w", stderr);
 			::unsetenv("KAFKAML_TOKEN");
 			if (with_server) {
 				::setenv("KAFKAML_SERVER", url.c_str(), 1);
@@ -185,12 +187,24 @@ TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 	EXPECT_EQ(deployment["kwargs_fit_parsed"]["shuffle"], true);
 	ASSERT_EQ(deployment["results"].size(), 2u);
 
+	// The first result trains three epochs, as its job would report them.
+	std::string id = deployment["results"][0]["id"].dump();
+	kafkaml::client::ApiClient job(url, slurp(dir + "/kafkaml-data/admin-token").substr(0, 64));
+	job.post("/results/" + id + "/status", {{"status", "running"}});
+	for (int epoch = 1; epoch <= 3; epoch++) {
+		job.post("/results/" + id + "/epochs", {{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}});
+	}
+
 	CliRun results = cli({"results", "list", "--deployment", "1"});
 	ASSERT_EQ(results.status, 0) << results.err;
-	EXPECT_TRUE(results.out.starts_with("ID  DEPLOYMENT  MODEL  STATUS")) << results.out;
+	EXPECT_TRUE(results.out.starts_with("ID  DEPLOYMENT  MODEL  STATUS    EPOCH")) << results.out;
+	EXPECT_NE(results.out.find("running   3 "), std::string::npos) << "the last epoch: " << results.out;
 	EXPECT_EQ(std::count(results.out.begin(), results.out.end(), '\n'), 3) << results.out;
+	CliRun summary = cli({"results", "get", id});
+	ASSERT_EQ(summary.status, 0) << summary.err;
+	EXPECT_NE(summary.out.find("epochs run: 3\n"), std::string::npos) << summary.out;
+	EXPECT_NE(summary.out.find("\n3      0.3333\n"), std::string::npos) << summary.out;
 
-	std::string id = deployment["results"][0]["id"].dump();
 	CliRun result = cli({"results", "get", id, "--json"});
 	ASSERT_EQ(result.status, 0) << result.err;
 	EXPECT_EQ(json::parse(result.out)["deployment"], 1);
@@ -202,6 +216,37 @@ TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 	CliRun watch = cli({"results", "watch", id});
 	EXPECT_EQ(watch.status, 1) << watch.err;
 	EXPECT_NE(watch.out.find("result " + id + "  stopped"), std::string::npos) << watch.out;
+
+	CliRun deleted = cli({"results", "delete", id});
+	ASSERT_EQ(deleted.status, 0) << deleted.err;
+	EXPECT_EQ(deleted.out, "deleted result " + id + "\n");
+	CliRun active = cli({"deployments", "delete", "1"});
+	EXPECT_EQ(active.status, 1);
+	EXPECT_NE(active.err.find("stop the deployment first"), std::string::npos) << active.err;
+	ASSERT_EQ(cli({"deployments", "stop", "1"}).status, 0);
+	CliRun gone = cli({"deployments", "delete", "1"});
+	ASSERT_EQ(gone.status, 0) << gone.err;
+	EXPECT_EQ(gone.out, "deleted deployment 1\n");
+	CliRun no_inference = cli({"inferences", "delete", "7"});
+	EXPECT_EQ(no_inference.status, 1);
+	EXPECT_NE(no_inference.err.find("inference 7 does not exist"), std::string::npos) << no_inference.err;
+}
+
+TEST_F(ClientCli, DeployTellsHowToSendItsStreamAndAModelAppearsOnce) {
+	std::string model = write("model.py", hcopd_model);
+	ASSERT_EQ(cli({"models", "create", "--name", "hcopd", "--file", model}).status, 0);
+	CliRun twice = cli({"configurations", "create", "--name", "twice", "--models", "1,1"});
+	EXPECT_EQ(twice.status, 1);
+	EXPECT_NE(twice.err.find("names model 1 twice"), std::string::npos) << twice.err;
+	ASSERT_EQ(cli({"configurations", "create", "--name", "once", "--models", "1"}).status, 0);
+	CliRun deploy = cli({"deploy", "1"});
+	ASSERT_EQ(deploy.status, 0) << deploy.err;
+	EXPECT_NE(deploy.out.find("kafkaml send ... --deployment-id 1`"), std::string::npos) << deploy.out;
+	// From a directory below the one holding kafkaml-data, as in examples/hcopd.
+	std::filesystem::create_directories(dir + "/examples/hcopd");
+	std::string below = dir + "/examples/hcopd";
+	CliRun from_below = cli({"deployments", "stop", "1"}, true, below);
+	EXPECT_EQ(from_below.status, 0) << "the admin token is found in a parent directory: " << from_below.err;
 }
 
 TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {
@@ -218,6 +263,11 @@ TEST_F(ClientCli, ErrorPaths) {
 	CliRun unknown = cli({"models", "get", "42"});
 	EXPECT_EQ(unknown.status, 1);
 	EXPECT_NE(unknown.err.find("42"), std::string::npos) << unknown.err;
+
+	CliRun too_many = cli({"inferences", "create", "--result", "1", "--replicas", "1000", "--input-topic", "in",
+	                       "--output-topic", "out"});
+	EXPECT_EQ(too_many.status, 1);
+	EXPECT_NE(too_many.err.find("between 1 and 64"), std::string::npos) << too_many.err;
 
 	std::filesystem::remove(dir + "/kafkaml-data/admin-token");
 	CliRun no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});

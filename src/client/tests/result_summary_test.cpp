@@ -64,3 +64,21 @@ TEST(ResultSummary, NoEpochsYet) {
 	std::string text = result_summary({{"id", 4}, {"status", "deployed"}, {"epochs", json::array()}});
 	EXPECT_EQ(text, "result: 4\nstatus: deployed\nepochs run: 0\n");
 }
+
+TEST(ResultSummary, RestartsAreShown) {
+	std::string text = result_summary({{"id", 4},
+	                                   {"status", "running"},
+	                                   {"restarts", 3},
+	                                   {"restart_detail", "restarted 3 times; last exit: signal 9"},
+	                                   {"epochs", json::array()}});
+	EXPECT_EQ(text, "result: 4\nstatus: running\nrestarts: restarted 3 times; last exit: signal 9\nepochs run: 0\n");
+}
+
+TEST(ResultSummary, OnlyTheNewestEpochsSentStillSayHowManyThereAre) {
+	json result = finished_result(1000);
+	json newest(result["epochs"].begin() + 995, result["epochs"].end());
+	result["epochs"] = newest;
+	result["epoch_count"] = 1000;
+	result["last_epoch"] = newest.back();
+	EXPECT_EQ(result_summary(result), result_summary(finished_result(1000)));
+}

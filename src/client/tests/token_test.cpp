@@ -35,3 +35,15 @@ TEST(Token, NoneFoundIsEmpty) {
 	EXPECT_EQ(resolve_token(std::nullopt, nullptr, dir.path), "");
 	EXPECT_EQ(resolve_token(std::nullopt, nullptr, dir.path + "/missing"), "");
 }
+
+TEST(Token, FoundInAParentOfTheWorkingDirectory) {
+	TempDir dir;
+	std::filesystem::create_directories(dir.path + "/kafkaml-data");
+	std::filesystem::create_directories(dir.path + "/examples/hcopd");
+	std::ofstream(dir.path + "/kafkaml-data/admin-token") << "from-up\n";
+	EXPECT_EQ(resolve_token(std::nullopt, nullptr, "kafkaml-data", dir.path + "/examples/hcopd"), "from-up");
+	EXPECT_EQ(resolve_token(std::nullopt, nullptr, "kafkaml-data", dir.path), "from-up");
+	EXPECT_EQ(resolve_token(std::nullopt, nullptr, "elsewhere", dir.path + "/examples/hcopd"), "");
+	EXPECT_EQ(resolve_token(std::nullopt, nullptr, dir.path + "/examples/kafkaml-data", dir.path + "/examples"), "")
+	    << "an absolute directory is not searched for";
+}

@@ -7,12 +7,16 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <netinet/in.h>
 #include <set>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace kafkaml::control {
 namespace {
@@ -46,6 +50,9 @@ public:
 	}
 	void stop(store::JobKind kind, int64_t owner) override {
 		record("stop " + std::string(store::to_string(kind)) + " " + std::to_string(owner));
+		if (on_stop) {
+			on_stop(kind, owner);
+		}
 	}
 	std::vector<std::string> calls() {
 		std::lock_guard lock(mutex);
@@ -54,6 +61,8 @@ public:
 	bool fail = false;
 	//! Plays a job that starts at once and reports before start_training returns.
 	std::function<void(const store::Result &)> on_start_training;
+	//! Plays a job that reports its own end while it is being stopped.
+	std::function<void(store::JobKind, int64_t)> on_stop;
 
 private:
 	void record(std::string call) {
@@ -105,6 +114,19 @@ protected:
 			}
 		};
 		options.replica_stats_expiry = std::chrono::milliseconds(300);
+		options.partition_count = [](const std::string &topic) -> std::optional<int32_t> {
+			if (topic == "two-partitions") {
+				return 2;
+			}
+			return std::nullopt;
+		};
+		options.max_replicas = 8;
+		options.export_pytorch = [](std::string_view blob) {
+			if (blob == "not a model") {
+				throw std::invalid_argument("not a kafkaml model file");
+			}
+			return "pytorch:" + std::string(blob);
+		};
 		options.admin_token = token_;
 		options.web_root = dir_ + "/web";
 		server_ = std::make_unique<ApiServer>(options);
@@ -150,6 +172,21 @@ protected:
 		                              {"kwargs_val", json{{"steps", 2}}}});
 		EXPECT_EQ(s2, 201) << deployment;
 		return deployment;
+	}
+
+	// A deployment of one new model; returns the deployment JSON.
+	json deploy_one() {
+		int64_t m = create_model("m");
+		auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+		return call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}}).second;
+	}
+
+	// An inference's create body on a finished result, JSON inputs.
+	json inference_body(const std::string &input_topic) {
+		int64_t result = deploy_two()["results"][0]["id"];
+		finish(result);
+		return {
+		    {"model_result", result}, {"input_format", "JSON"}, {"input_topic", input_topic}, {"output_topic", "out"}};
 	}
 
 	// Drives a result to finished the way a training job does.
@@ -270,6 +307,28 @@ TEST_F(ApiTest, WholeFlowFromModelToInference) {
 	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty());
 }
 
+TEST_F(ApiTest, TrainedModelsDownloadAsUploadedOrForPyTorch) {
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	std::string path = "/api/v1/results/" + std::to_string(r1) + "/model";
+	EXPECT_EQ(call("GET", path + "?format=pytorch").first, 404) << "no model yet";
+	finish(r1);
+	ASSERT_EQ(client_->Put(path.c_str(), "weights", "application/octet-stream")->status, 204);
+	auto as_uploaded = client_->Get(path.c_str());
+	EXPECT_EQ(as_uploaded->body, "weights");
+	EXPECT_EQ(client_->Get((path + "?format=kafkaml").c_str())->body, "weights");
+	auto for_pytorch = client_->Get((path + "?format=pytorch").c_str());
+	ASSERT_EQ(for_pytorch->status, 200);
+	EXPECT_EQ(for_pytorch->body, "pytorch:weights");
+	EXPECT_NE(for_pytorch->get_header_value("Content-Disposition").find(".pt\""), std::string::npos);
+	auto [s1, b1] = call("GET", path + "?format=onnx");
+	EXPECT_EQ(s1, 400);
+	EXPECT_NE(b1.value("error", "").find("kafkaml"), std::string::npos) << b1;
+	ASSERT_EQ(client_->Put(path.c_str(), "not a model", "application/octet-stream")->status, 204);
+	auto [s2, b2] = call("GET", path + "?format=pytorch");
+	EXPECT_EQ(s2, 500);
+	EXPECT_NE(b2.value("error", "").find("not a kafkaml model file"), std::string::npos) << b2;
+}
+
 TEST_F(ApiTest, ModelCodeErrorsGive400WithLineAndColumn) {
 	auto [status, body] = call("POST", "/api/v1/models", {{"name", "bad"}, {"code", "model = (\n    syntax error"}});
 	EXPECT_EQ(status, 400);
@@ -298,7 +357,13 @@ TEST_F(ApiTest, FieldTypeAndKwargsErrorsGive400NamingTheField) {
 	auto [s4, b4] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, 999})}});
 	EXPECT_EQ(s4, 400) << b4;
 	EXPECT_NE(b4["error"].get<std::string>().find("999"), std::string::npos);
+	auto [s6, b6] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, m})}});
+	EXPECT_EQ(s6, 400) << b6;
+	EXPECT_NE(b6.value("error", "").find("twice"), std::string::npos) << b6;
+	EXPECT_EQ(b6["detail"]["field"], "ml_models");
 	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	EXPECT_EQ(call("PUT", "/api/v1/configurations/" + conf["id"].dump(), {{"ml_models", json::array({m, m})}}).first,
+	          400);
 	auto [s5, b5] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"kwargs_fit", "epochs=5, x"}});
 	EXPECT_EQ(s5, 400) << b5;
 	EXPECT_EQ(b5["detail"]["field"], "kwargs_fit");
@@ -319,6 +384,9 @@ TEST_F(ApiTest, WrongStateGives409) {
 	EXPECT_EQ(call("DELETE", "/api/v1/configurations/" + deployment["configuration"].dump()).first, 409);
 	EXPECT_EQ(call("PUT", "/api/v1/configurations/" + deployment["configuration"].dump(), {{"name", "x"}}).first, 409);
 	EXPECT_EQ(call("DELETE", "/api/v1/models/" + deployment["results"][0]["model"].dump()).first, 409);
+	auto [s4, b4] = call("PUT", "/api/v1/models/" + deployment["results"][0]["model"].dump(), {{"code", MODEL_CODE}});
+	EXPECT_EQ(s4, 409) << "its results were trained on the code as it is: " << b4;
+	EXPECT_NE(b4.value("error", "").find("create a new model"), std::string::npos) << b4;
 	EXPECT_EQ(call("DELETE", result).first, 409);
 	EXPECT_EQ(call("POST", result + "/stop").first, 200);
 	EXPECT_EQ(call("POST", result + "/stop").first, 409);
@@ -326,6 +394,46 @@ TEST_F(ApiTest, WrongStateGives409) {
 	EXPECT_EQ(call("POST", result + "/status", {{"status", "running"}}).first, 409);
 	auto [s3, b3] = call("POST", result + "/status", {{"status", "done"}});
 	EXPECT_EQ(s3, 400) << b3;
+}
+
+TEST_F(ApiTest, StoppingAJobThatReportsStoppedItselfSucceeds) {
+	// A training job told to stop says "stopped" before it exits, i.e.
+	// before the orchestrator's stop returns.
+	orchestrator_.on_stop = [this](store::JobKind kind, int64_t owner) {
+		if (kind == store::JobKind::Training) {
+			store_->update_result_status(owner, store::ResultStatus::Stopped, {.detail = "stopped by the user"});
+		} else {
+			store_->update_inference_status(owner, store::InferenceStatus::Stopped, "stopped by the user");
+		}
+	};
+	json deployment = deploy_two();
+	std::string r1 = deployment["results"][0]["id"].dump();
+	call("POST", "/api/v1/results/" + r1 + "/status", {{"status", "running"}});
+	auto [s1, b1] = call("POST", "/api/v1/results/" + r1 + "/stop");
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "stopped");
+	auto [s2, b2] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s2, 200) << b2;
+	for (const auto &r : b2["results"]) {
+		EXPECT_EQ(r["status"], "stopped") << b2;
+	}
+	auto [s3, b3] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s3, 409) << "nothing left to stop: " << b3;
+	EXPECT_NE(b3["error"].get<std::string>().find("nothing to stop"), std::string::npos) << b3;
+}
+
+TEST_F(ApiTest, StoppingAFinishedResultOrDeploymentGives409) {
+	auto deployment = deploy_one();
+	int64_t r = deployment["results"][0]["id"];
+	finish(r);
+	auto [s1, b1] = call("POST", "/api/v1/results/" + std::to_string(r) + "/stop");
+	EXPECT_EQ(s1, 409) << b1;
+	EXPECT_NE(b1["error"].get<std::string>().find("finished"), std::string::npos) << b1;
+	auto [s2, b2] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s2, 409) << b2;
+	EXPECT_NE(b2["error"].get<std::string>().find("result " + std::to_string(r) + " is finished"), std::string::npos)
+	    << b2;
+	EXPECT_EQ(orchestrator_.calls().size(), 1u) << "nothing was asked to stop";
 }
 
 TEST_F(ApiTest, UnknownIdsAndRoutesGive404Json) {
@@ -353,6 +461,86 @@ TEST_F(ApiTest, BadJsonGives400WithPosition) {
 	EXPECT_NE(body["error"].get<std::string>().find("not valid JSON"), std::string::npos);
 	EXPECT_EQ(call("POST", "/api/v1/models", json::array({1})).first, 400);
 	EXPECT_EQ(client_->Post("/api/v1/models", "", "application/json")->status, 400);
+}
+
+// What `curl -X POST URL` sends: no body and no Content-Length.
+std::pair<int, json> bodiless(int port, const std::string &method, const std::string &path, const std::string &token) {
+	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+	sockaddr_in address{};
+	address.sin_family = AF_INET;
+	address.sin_port = htons(static_cast<uint16_t>(port));
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0) {
+		::close(fd);
+		ADD_FAILURE() << "cannot connect";
+		return {0, nullptr};
+	}
+	std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+	                      "\r\nConnection: close\r\n\r\n";
+	EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+	std::string answer;
+	char buffer[4096];
+	for (ssize_t n; (n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
+		answer.append(buffer, static_cast<size_t>(n));
+	}
+	::close(fd);
+	int status = answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0;
+	auto body = answer.find("\r\n\r\n");
+	return {status, json::parse(body == std::string::npos ? "" : answer.substr(body + 4), nullptr, false)};
+}
+
+TEST_F(ApiTest, CallsWithoutABodyGetJsonErrorsAndStopNeedsNone) {
+	json deployment = deploy_two();
+	std::string r1 = deployment["results"][0]["id"].dump();
+	auto [s1, b1] = bodiless(server_->port(), "POST", "/api/v1/results/" + r1 + "/stop", token_);
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "stopped") << b1;
+	for (auto [method, path] : {std::pair{"POST", "/api/v1/models"}, std::pair{"PUT", "/api/v1/models/1"},
+	                            std::pair{"POST", "/api/v1/deployments"}}) {
+		auto [status, body] = bodiless(server_->port(), method, path, token_);
+		EXPECT_EQ(status, 400) << method << " " << path;
+		EXPECT_NE(body.value("error", "").find("body is empty"), std::string::npos) << method << " " << path << body;
+	}
+	auto [s2, b2] = bodiless(server_->port(), "PATCH", "/api/v1/models/1", token_);
+	EXPECT_EQ(s2, 404);
+	EXPECT_NE(b2.value("error", "").find("no route PATCH"), std::string::npos) << b2;
+	auto [s3, b3] = bodiless(server_->port(), "POST", "/api/v1/results/" + r1 + "/stop", "wrong");
+	EXPECT_EQ(s3, 401) << "the token is still needed: " << b3;
+}
+
+TEST_F(ApiTest, InferenceTopicsMustBeValidAndDistinct) {
+	json good = inference_body("in.put_1-x");
+	for (auto [field, topic] : std::vector<std::pair<std::string, std::string>>{{"input_topic", ""},
+	                                                                            {"input_topic", "has space"},
+	                                                                            {"output_topic", "a/b"},
+	                                                                            {"output_topic", ".."},
+	                                                                            {"dead_letter_topic", "ü"},
+	                                                                            {"output_topic", std::string(250, 'x')},
+	                                                                            {"output_topic", "in.put_1-x"},
+	                                                                            {"dead_letter_topic", "in.put_1-x"}}) {
+		json body = good;
+		body[field] = topic;
+		auto [status, answer] = call("POST", "/api/v1/inferences", body);
+		EXPECT_EQ(status, 400) << field << "=" << topic << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], field) << answer;
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty());
+	good["output_topic"] = std::string(249, 'x');
+	EXPECT_EQ(call("POST", "/api/v1/inferences", good).first, 201);
+}
+
+TEST_F(ApiTest, ResendingAStreamToADeploymentWhoseResultsAreFinalIs409) {
+	auto deployment = deploy_one();
+	finish(deployment["results"][0]["id"]);
+	store::Datasource source;
+	source.deployment = deployment["id"];
+	source.topic = "hcopd:0:0:239";
+	auto recorded = store_->add_datasource(source);
+	auto [status, body] = call("POST", "/api/v1/datasources/" + std::to_string(recorded.id) + "/send",
+	                           {{"deployment", deployment["id"]}});
+	EXPECT_EQ(status, 409) << body;
+	EXPECT_NE(body.value("error", "").find("deploy the configuration again"), std::string::npos) << body;
+	EXPECT_TRUE(publisher_.sent.empty()) << "nothing was sent";
 }
 
 TEST_F(ApiTest, MutatingCallsNeedTheToken) {
@@ -453,6 +641,42 @@ TEST_F(ApiTest, MetricsEndpointCountsRequestsAndJobsByState) {
 	EXPECT_NE(text.find("kafkaml_http_requests_total{code=\"404\",method=\"GET\"} 1"), std::string::npos) << text;
 }
 
+TEST_F(ApiTest, RestartsShowInResultsInferencesAndMetrics) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	auto [s0, fresh] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(fresh["restarts"], 0);
+	EXPECT_EQ(fresh["restart_detail"], "");
+	for (const char *exit : {"exit status 1", "exit status 1", "signal 9"}) {
+		store_->record_restart(store::JobKind::Training, r1, exit);
+	}
+	auto [s1, result] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(result["restarts"], 3);
+	EXPECT_EQ(result["restart_detail"], "restarted 3 times; last exit: signal 9");
+	EXPECT_EQ(call("GET", "/api/v1/results").second[0]["restarts"], 3) << "lists show it too";
+	finish(r1);
+	auto [s2, inference] =
+	    call("POST", "/api/v1/inferences",
+	         {{"model_result", r1}, {"input_format", "JSON"}, {"input_topic", "in"}, {"output_topic", "out"}});
+	ASSERT_EQ(s2, 201) << inference;
+	store_->record_restart(store::JobKind::Inference, inference["id"], "replica 1: signal 9");
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + inference["id"].dump()).second["restart_detail"],
+	          "restarted 1 time; last exit: replica 1: signal 9");
+	auto text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_job_restarts_total{kind=\"training\",result=\"" + std::to_string(r1) + "\"} 3"),
+	          std::string::npos)
+	    << text;
+	EXPECT_NE(
+	    text.find("kafkaml_job_restarts_total{inference=\"" + inference["id"].dump() + "\",kind=\"inference\"} 1"),
+	    std::string::npos)
+	    << text;
+	store_->record_restart(store::JobKind::Training, r1, "signal 9");
+	text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_job_restarts_total{kind=\"training\",result=\"" + std::to_string(r1) + "\"} 4"),
+	          std::string::npos)
+	    << text;
+}
+
 TEST_F(ApiTest, AJobReportingRunningBeforeStartReturnsIsNotOverwritten) {
 	orchestrator_.on_start_training = [this](const store::Result &result) {
 		store_->update_result_status(result.id, store::ResultStatus::Running);
@@ -488,6 +712,41 @@ TEST_F(ApiTest, EpochBatchesAreRecordedTogether) {
 	    << body;
 	call("POST", base + "/stop");
 	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 409) << "a stopped job learns it here";
+}
+
+TEST_F(ApiTest, AResultsEpochsComeAllTheLastOrThoseSinceOne) {
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	finish(r1); // epochs 1..4
+	std::string base = "/api/v1/results/" + std::to_string(r1);
+	auto epochs_of = [](const json &result) {
+		std::vector<int64_t> numbers;
+		for (const auto &e : result["epochs"]) {
+			numbers.push_back(e["epoch"]);
+		}
+		return numbers;
+	};
+	auto [s1, all] = call("GET", base);
+	EXPECT_EQ(epochs_of(all), (std::vector<int64_t>{1, 2, 3, 4})) << "all by default, as the web UI reads them";
+	EXPECT_EQ(all["epoch_count"], 4);
+	EXPECT_EQ(all["last_epoch"]["epoch"], 4);
+	EXPECT_EQ(all["last_epoch"]["metrics"]["loss"], 0.25);
+	EXPECT_EQ(epochs_of(call("GET", base + "?epochs=last").second), (std::vector<int64_t>{4}));
+	auto none = call("GET", base + "?epochs=none").second;
+	EXPECT_TRUE(none["epochs"].empty());
+	EXPECT_EQ(none["epoch_count"], 4);
+	EXPECT_EQ(epochs_of(call("GET", base + "?since_epoch=2").second), (std::vector<int64_t>{3, 4}));
+	EXPECT_TRUE(epochs_of(call("GET", base + "?since_epoch=4").second).empty());
+	EXPECT_TRUE(epochs_of(call("GET", base + "?epochs=last&since_epoch=4").second).empty());
+	for (const char *query : {"?epochs=some", "?since_epoch=two", "?since_epoch=2x"}) {
+		auto [status, body] = call("GET", base + query);
+		EXPECT_EQ(status, 400) << query << ": " << body;
+	}
+	auto listed = call("GET", "/api/v1/results").second;
+	EXPECT_TRUE(listed[0]["epochs"].empty()) << "lists stay small";
+	EXPECT_EQ(listed[0]["epoch_count"], 4);
+	EXPECT_EQ(listed[0]["last_epoch"]["epoch"], 4);
+	EXPECT_EQ(listed[1]["epoch_count"], 0);
+	EXPECT_TRUE(listed[1]["last_epoch"].is_null());
 }
 
 TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
@@ -526,6 +785,37 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	EXPECT_EQ(call("POST", stats, {{"replica", "0"}, {"consuming", true}}).first, 409)
 	    << "a replica left behind learns the inference ended";
 	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
+}
+
+TEST_F(ApiTest, ReplicasAreLimitedAndIdleOnesAreWarnedAbout) {
+	json body = inference_body("two-partitions");
+	for (int replicas : {0, 9, 1000}) {
+		body["replicas"] = replicas;
+		auto [status, answer] = call("POST", "/api/v1/inferences", body);
+		EXPECT_EQ(status, 400) << replicas << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], "replicas") << answer;
+		EXPECT_NE(answer.value("error", "").find("between 1 and 8"), std::string::npos) << answer;
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty()) << "nothing was recorded";
+	EXPECT_EQ(orchestrator_.calls().size(), 2u) << "nothing was started";
+
+	body["replicas"] = 2;
+	auto [s1, fits] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s1, 201) << fits;
+	EXPECT_EQ(fits["warnings"], json::array());
+	std::string scale = "/api/v1/inferences/" + fits["id"].dump() + "/scale";
+	auto [s2, idle] = call("POST", scale, {{"replicas", 3}});
+	ASSERT_EQ(s2, 200) << idle;
+	ASSERT_EQ(idle["warnings"].size(), 1u) << idle;
+	EXPECT_NE(idle["warnings"][0].get<std::string>().find("1 replica(s) sit idle"), std::string::npos) << idle;
+	EXPECT_NE(idle["warnings"][0].get<std::string>().find("--partitions 3"), std::string::npos) << idle;
+	EXPECT_EQ(call("POST", scale, {{"replicas", 9}}).first, 400);
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + fits["id"].dump()).second["replicas"], 3);
+
+	body["replicas"] = 4;
+	auto [s3, created] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s3, 201) << created;
+	EXPECT_EQ(created["warnings"].size(), 1u) << "accepted, with a warning: " << created;
 }
 
 TEST_F(ApiTest, InferenceInputFormatIsCheckedWithItsConfig) {

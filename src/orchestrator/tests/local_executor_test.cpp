@@ -4,6 +4,8 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
 #include <thread>
 
 namespace kafkaml::orchestrator {
@@ -35,6 +37,26 @@ protected:
 	}
 
 	std::vector<store::Job> jobs() { return db->list_jobs(); }
+
+	//! A stored result (model, configuration, deployment) in `status`.
+	store::Result stored_result(store::ResultStatus status) {
+		store::Model model;
+		model.name = "m";
+		model.code = "model = tf.keras.Sequential([])";
+		store::Configuration configuration;
+		configuration.name = "c";
+		configuration.ml_models = {db->create_model(model).id};
+		store::Deployment deployment;
+		deployment.configuration = db->create_configuration(configuration).id;
+		auto result = db->create_deployment(deployment).second.at(0);
+		for (auto step : {store::ResultStatus::Deployed, store::ResultStatus::Running, status}) {
+			result = db->update_result_status(result.id, step);
+			if (step == status) {
+				break;
+			}
+		}
+		return result;
+	}
 
 	static bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
@@ -136,6 +158,84 @@ TEST_F(LocalExecutorTest, ARestartedServerAdoptsLiveJobsAndRestartsDeadOnes) {
 	ASSERT_TRUE(replica);
 	EXPECT_NE(*replica, replica_pid); // restarted
 	EXPECT_TRUE(alive(*replica));
+}
+
+TEST_F(LocalExecutorTest, AnAdoptedJobEndingAfterItsResultFinishedIsNotRestarted) {
+	// A job that lives until told to end, as a training job ends after it
+	// reported its result.
+	config.extra_args = {"-c", "echo $$ >> " + dir + "/starts; while [ ! -e " + dir + "/end ]; do sleep 0.05; done",
+	                     "sh"};
+	auto result = stored_result(store::ResultStatus::Running);
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	executor->start_training(result);
+	auto pid = *executor->pid_of("train-" + std::to_string(result.id));
+	executor.reset(); // the server is killed; its job goes on
+
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	ASSERT_EQ(executor->recover(), 1u);
+	ASSERT_EQ(executor->pid_of("train-" + std::to_string(result.id)), pid) << "adopted";
+	db->update_result_status(result.id, store::ResultStatus::Finished);
+	std::ofstream(dir + "/end") << "";
+	// Exited 0, but not our child: the supervisor cannot tell how it ended.
+	ASSERT_TRUE(eventually([&] { return jobs().empty(); })) << "its record is dropped once it ended";
+	std::this_thread::sleep_for(200ms);
+	EXPECT_FALSE(executor->pid_of("train-" + std::to_string(result.id)));
+	std::ifstream starts(dir + "/starts");
+	std::string line;
+	int started = 0;
+	while (std::getline(starts, line)) {
+		started++;
+	}
+	EXPECT_EQ(started, 1) << "a finished result's job was started again";
+}
+
+TEST_F(LocalExecutorTest, ACrashedJobWhoseResultIsFinalIsNotRestarted) {
+	auto result = stored_result(store::ResultStatus::Running);
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	executor->start_training(result);
+	auto id = "train-" + std::to_string(result.id);
+	auto pid = *executor->pid_of(id);
+	db->update_result_status(result.id, store::ResultStatus::Failed, {.detail = "the stream cannot be decoded"});
+	::kill(pid, SIGKILL);
+	ASSERT_TRUE(eventually([&] { return jobs().empty(); }));
+	std::this_thread::sleep_for(200ms);
+	EXPECT_FALSE(executor->pid_of(id));
+}
+
+TEST_F(LocalExecutorTest, ARestartedServerDoesNotBringBackTheJobOfAFinalResult) {
+	auto result = stored_result(store::ResultStatus::Running);
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	executor->start_training(result);
+	auto pid = *executor->pid_of("train-" + std::to_string(result.id));
+	executor.reset();
+	// The job reported its end and exited while no server watched.
+	db->update_result_status(result.id, store::ResultStatus::Finished);
+	::kill(pid, SIGKILL);
+	ASSERT_TRUE(eventually([&] {
+		::waitpid(pid, nullptr, WNOHANG);
+		return !alive(pid);
+	}));
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	EXPECT_EQ(executor->recover(), 0u);
+	EXPECT_TRUE(executor->running_jobs().empty());
+	EXPECT_TRUE(jobs().empty());
+}
+
+TEST_F(LocalExecutorTest, ACrashLoopMarksTheResultFailedWithTheEndOfItsLog) {
+	config.extra_args = {"-c", "echo 'cannot load the model: bad magic' >&2; exit 3", "sh"};
+	config.restart_policy.crash_loop_limit = 3;
+	auto result = stored_result(store::ResultStatus::Running);
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	executor->start_training(result);
+	ASSERT_TRUE(eventually([&] { return db->get_result(result.id).status == store::ResultStatus::Failed; }));
+	auto failed = db->get_result(result.id);
+	EXPECT_NE(failed.status_detail.find("failed 3 times in a row"), std::string::npos) << failed.status_detail;
+	EXPECT_NE(failed.status_detail.find("exit status 3"), std::string::npos) << failed.status_detail;
+	EXPECT_NE(failed.status_detail.find("cannot load the model: bad magic"), std::string::npos) << failed.status_detail;
+	EXPECT_EQ(failed.restarts, 2);
+	EXPECT_EQ(failed.last_exit, "exit status 3");
+	EXPECT_TRUE(jobs().empty());
+	EXPECT_TRUE(executor->running_jobs().empty());
 }
 
 } // namespace

@@ -105,6 +105,19 @@ TEST_P(StoreTest, DeploymentCreatesOneResultPerModel) {
 	EXPECT_THROW(store_->create_deployment(bad), InvalidArgument);
 }
 
+TEST_P(StoreTest, ADeployedModelCannotChange) {
+	auto [deployment, results] = deploy_two(*store_);
+	auto model = store_->get_model(results[0].model);
+	model.code = "model = changed";
+	EXPECT_THROW(store_->update_model(model), Conflict);
+	EXPECT_NE(store_->get_model(model.id).code, "model = changed");
+	auto free = store_->create_model(make_model("free"));
+	free.description = "changed";
+	EXPECT_EQ(store_->update_model(free).description, "changed");
+	free.id = 999;
+	EXPECT_THROW(store_->update_model(free), NotFound);
+}
+
 TEST_P(StoreTest, ResultStatusMachine) {
 	auto [deployment, results] = deploy_two(*store_);
 	int64_t id = results[0].id;
@@ -168,6 +181,24 @@ TEST_P(StoreTest, EpochBatchesLandTogetherAndReplaceEarlierReports) {
 	store_->update_result_status(id, ResultStatus::Stopped);
 	EXPECT_THROW(store_->append_epochs(id, batch), Conflict);
 	EXPECT_EQ(store_->get_result(id).epochs.size(), 301u);
+
+	// Asked for by part: a client polling wants only what is new.
+	auto last = store_->get_result(id, {.which = EpochQuery::Which::last});
+	ASSERT_EQ(last.epochs.size(), 1u);
+	EXPECT_EQ(last.epochs[0].epoch, 301);
+	EXPECT_EQ(last.epoch_count, 301);
+	ASSERT_TRUE(last.last_epoch);
+	EXPECT_EQ(last.last_epoch->metrics["loss"], 0.1);
+	EXPECT_TRUE(store_->get_result(id, {.which = EpochQuery::Which::none}).epochs.empty());
+	auto since = store_->get_result(id, {.after = 298});
+	ASSERT_EQ(since.epochs.size(), 3u);
+	EXPECT_EQ(since.epochs[0].epoch, 299);
+	auto listed = store_->list_results(deployment.id);
+	EXPECT_TRUE(listed[0].epochs.empty());
+	EXPECT_EQ(listed[0].epoch_count, 301);
+	EXPECT_EQ(listed[0].last_epoch->epoch, 301);
+	EXPECT_EQ(listed[1].epoch_count, 0);
+	EXPECT_FALSE(listed[1].last_epoch);
 }
 
 TEST_P(StoreTest, TrainedModelBlobRoundTripsEveryByte) {
@@ -279,6 +310,28 @@ TEST_P(StoreTest, JobsUpsertByKindOwnerReplica) {
 	EXPECT_EQ(all[0].kind, JobKind::Inference);
 	store_->delete_job(first.id);
 	EXPECT_EQ(store_->list_jobs().size(), 1u);
+}
+
+TEST_P(StoreTest, RestartsAreCountedWithTheLastExit) {
+	auto [deployment, results] = deploy_two(*store_);
+	EXPECT_EQ(store_->get_result(results[0].id).restarts, 0);
+	store_->record_restart(JobKind::Training, results[0].id, "exit status 3");
+	store_->record_restart(JobKind::Training, results[0].id, "signal 9");
+	auto result = store_->get_result(results[0].id);
+	EXPECT_EQ(result.restarts, 2);
+	EXPECT_EQ(result.last_exit, "signal 9");
+	EXPECT_EQ(store_->list_results()[1].restarts, 0) << "the other result";
+	finish(*store_, results[0].id);
+	Inference i;
+	i.model_result = results[0].id;
+	i.input_format = "RAW";
+	i.input_topic = "in";
+	i.output_topic = "out";
+	auto inference = store_->create_inference(i);
+	store_->record_restart(JobKind::Inference, inference.id, "replica 1: signal 9");
+	EXPECT_EQ(store_->get_inference(inference.id).restarts, 1);
+	EXPECT_EQ(store_->list_inferences()[0].last_exit, "replica 1: signal 9");
+	EXPECT_THROW(store_->record_restart(JobKind::Training, 999, "signal 9"), NotFound);
 }
 
 TEST_P(StoreTest, ConcurrentWritersOnTwoHandlesLoseNothing) {

@@ -115,6 +115,23 @@ TEST(Supervisor, CrashingJobIsRestartedWithGrowingBackoff) {
 	EXPECT_GE(log.count(JobEventKind::started), 4);
 }
 
+TEST(Supervisor, ACrashLoopIsGivenUpAfterTheLimit) {
+	EventLog log;
+	auto policy = fast_policy();
+	policy.crash_loop_limit = 3;
+	Supervisor supervisor(policy, std::ref(log));
+	supervisor.start("loop", shell("exit 3"));
+	ASSERT_TRUE(log.wait_count(JobEventKind::gave_up, 1));
+	std::this_thread::sleep_for(200ms);
+	EXPECT_EQ(log.count(JobEventKind::crashed), 2);
+	EXPECT_EQ(log.count(JobEventKind::started), 3) << "the first start and two restarts";
+	EXPECT_EQ(log.count(JobEventKind::gave_up), 1);
+	EXPECT_EQ(log.events().back().exit_status, 3);
+	EXPECT_TRUE(supervisor.job_ids().empty());
+	EXPECT_EQ(describe_exit(3), "exit status 3");
+	EXPECT_EQ(describe_exit(128 + SIGKILL), "signal 9");
+}
+
 TEST(Supervisor, StopTerminatesPromptlyAndPreventsRestart) {
 	EventLog log;
 	Supervisor supervisor(fast_policy(), std::ref(log));
@@ -167,6 +184,29 @@ TEST(Supervisor, AdoptsALiveProcessAndRestartsItWhenItDies) {
 	ASSERT_TRUE(restarted);
 	EXPECT_NE(*restarted, earlier.pid());
 	supervisor.stop_all(1s);
+}
+
+TEST(Supervisor, AJobTheDoneCheckCallsDoneCompletesWhateverItsExitStatus) {
+	std::atomic<bool> done{false};
+	EventLog log;
+	Supervisor supervisor(fast_policy(), std::ref(log), [&](const std::string &id) { return id == "job" && done; });
+	// Adopted: its exit status is not ours to see.
+	auto earlier = ChildProcess::spawn(ProcessSpec{{"/bin/sleep", "30"}, {}, ""});
+	ASSERT_TRUE(supervisor.adopt("job", earlier.pid(), ProcessSpec{{"/bin/sleep", "30"}, {}, ""}));
+	done = true;
+	earlier.terminate(1s);
+	ASSERT_TRUE(log.wait_count(JobEventKind::completed, 1));
+	std::this_thread::sleep_for(100ms);
+	EXPECT_EQ(log.count(JobEventKind::started), 0) << "restarted although done";
+	EXPECT_EQ(log.count(JobEventKind::crashed), 0);
+	EXPECT_TRUE(supervisor.job_ids().empty());
+	// Ours, exiting non-zero after it reported its end.
+	supervisor.start("job", shell("exit 3"));
+	ASSERT_TRUE(log.wait_count(JobEventKind::completed, 2));
+	EXPECT_EQ(log.events().back().exit_status, 3);
+	std::this_thread::sleep_for(100ms);
+	EXPECT_EQ(log.count(JobEventKind::started), 1);
+	EXPECT_TRUE(supervisor.job_ids().empty());
 }
 
 TEST(Supervisor, StartOfMissingExecutableSaysWhich) {

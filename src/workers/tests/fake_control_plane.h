@@ -14,6 +14,7 @@ public:
 	std::map<int64_t, InferenceAssignment> inference;
 
 	std::vector<std::string> statuses; //!< "running", "finished", "failed: ...", "stopped"
+	std::vector<std::string> details;  //!< training_detail reports, in order
 	std::optional<StreamInfo> stream;
 	std::vector<ml::EpochLog> epochs;
 	std::optional<TrainingReport> report;
@@ -25,6 +26,7 @@ public:
 		stream = info;
 		statuses.push_back("running");
 	}
+	void training_detail(int64_t, const std::string &detail) override { details.push_back(detail); }
 	bool training_epoch(int64_t, const ml::EpochLog &epoch) override {
 		epochs.push_back(epoch);
 		return stop_after_epochs < 0 || static_cast<int64_t>(epochs.size()) < stop_after_epochs;

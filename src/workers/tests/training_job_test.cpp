@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace kafkaml::workers {
 namespace {
 
@@ -136,6 +138,53 @@ TEST_F(TrainingJobTest, RangesNotInTheLogFailNamingThemRatherThanRestart) {
 	ASSERT_FALSE(plane.statuses.empty());
 	EXPECT_NE(plane.statuses.back().find("nosuch:4:0:239"), std::string::npos) << plane.statuses.back();
 	EXPECT_NE(plane.statuses.back().find("cannot be read"), std::string::npos) << plane.statuses.back();
+}
+
+//! The first `available` records of `inner`, then nothing: a control
+//! message naming records that are not in the log.
+class StalledSource final : public stream::Source {
+public:
+	StalledSource(std::unique_ptr<stream::Source> inner, size_t available)
+	    : inner_(std::move(inner)), available_(available) {}
+	bool poll_batch(std::vector<stream::Record> &out, size_t max, std::chrono::milliseconds timeout) override {
+		if (given_ >= available_) {
+			std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(10)));
+			return true;
+		}
+		size_t before = out.size();
+		inner_->poll_batch(out, std::min(max, available_ - given_), timeout);
+		given_ += out.size() - before;
+		return true;
+	}
+
+private:
+	std::unique_ptr<stream::Source> inner_;
+	size_t available_;
+	size_t given_ = 0;
+};
+
+TEST_F(TrainingJobTest, RecordsMissingFromTheLogAreWaitedForVisiblyThenFail) {
+	env.open_ranges = [this](const std::vector<formats::Range> &ranges) -> std::unique_ptr<stream::Source> {
+		return std::make_unique<StalledSource>(std::make_unique<stream::MemoryRangeReader>(log, ranges), 100);
+	};
+	env.records_timeout = std::chrono::milliseconds(300);
+	env.waiting_report_after = std::chrono::milliseconds(50);
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	ASSERT_FALSE(plane.details.empty());
+	EXPECT_EQ(plane.details[0], "waiting for records: hcopd:0 has 100 of 239 (fails after 300 ms without new records)");
+	ASSERT_FALSE(plane.statuses.empty());
+	EXPECT_NE(plane.statuses.back().find("hcopd:0 has 100 of 239"), std::string::npos) << plane.statuses.back();
+	EXPECT_NE(plane.statuses.back().find("waited 300 ms"), std::string::npos) << plane.statuses.back();
+	EXPECT_TRUE(plane.epochs.empty());
+}
+
+TEST_F(TrainingJobTest, TheDetailSaysWhatItTrainsOn) {
+	plane.training[11].fit.epochs = 2;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
+	ASSERT_EQ(plane.details.size(), 1u) << ::testing::PrintToString(plane.details);
+	EXPECT_EQ(plane.details[0], "training on 216 records, validating on 23, testing on 0 (of hcopd:0:" +
+	                                std::to_string(control.ranges[0].start) + ":" +
+	                                std::to_string(control.ranges[0].end) + ")");
 }
 
 TEST_F(TrainingJobTest, StopRequestedDuringFitEndsAsStopped) {

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace kafkaml::broker::storage {
@@ -37,6 +38,10 @@ bool BackgroundSync::busy() {
 }
 
 void BackgroundSync::run() {
+	// Per-thread on Linux: the nice value of a thread id, not the process.
+	if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0) {
+		spdlog::debug("periodic fsync thread keeps normal priority: {}", std::strerror(errno));
+	}
 	std::unique_lock lock(mutex_);
 	while (true) {
 		wake_.wait(lock, [this] { return stop_ || !pending_.empty(); });

@@ -14,6 +14,12 @@ namespace kafkaml::broker::storage {
 //! files to sync; this thread syncs and closes them. Durability is unchanged:
 //! batches are written (pwrite) before they are acknowledged either way.
 //!
+//! The thread runs at a lower scheduling priority (nice +10): preparing the
+//! writeback of dirty pages costs CPU that, on a small machine, would be
+//! taken from the network thread and the clients on the same cores. It gets
+//! the idle moments, which a busy broker still has; under full load a round
+//! can start late, and a round never overlaps the next.
+//!
 //! Threading: `submit` and the destructor on the owner's (network) thread;
 //! the syncs on an internal thread. A mutex guards the hand-over only.
 class BackgroundSync {

@@ -6,7 +6,11 @@
 //
 //   broker_bench [--runs N] [--messages N]
 //
-// Produce: N messages of 100 bytes, acks=all, linger.ms=5, over 4 partitions.
+// Produce: N messages of 100 bytes, acks=all, linger.ms=5, over 4 partitions,
+// timed from the first produce call (the topic's metadata already known) to
+// the end of flush(); the CPU time of the client's threads and of the cluster
+// is printed per run, since on 2 cores they compete. The two clusters take
+// turns going first.
 // Consume: the same messages from the beginning, taken in batches (the mock
 // keeps only ~5 MB per partition, so its consume run uses a topic sized to fit).
 // Latency: 10k msgs/s for 3 s, linger.ms=0, produce-to-consume time.
@@ -21,10 +25,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace kafkaml::broker::testing;
 using Clock = std::chrono::steady_clock;
@@ -50,12 +58,98 @@ double seconds_since(Clock::time_point start) {
 	return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+//! CPU seconds (user + system) per thread of this process, by thread name,
+//! and of process `pid` as a whole: shows which side bounds a phase.
+struct CpuSample {
+	std::vector<std::pair<std::string, double>> threads;
+	double broker = 0;
+};
+
+double ticks_to_s(const std::string &stat_line) {
+	// Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
+	auto close = stat_line.rfind(')');
+	std::istringstream rest(stat_line.substr(close + 2));
+	std::string field;
+	double ticks = 0;
+	for (int i = 1; i <= 13 && rest >> field; i++) {
+		if (i == 12 || i == 13) {
+			ticks += std::atof(field.c_str());
+		}
+	}
+	return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+CpuSample sample_cpu(int broker_pid) {
+	CpuSample out;
+	for (const auto &entry : std::filesystem::directory_iterator("/proc/self/task")) {
+		std::ifstream stat(entry.path() / "stat");
+		std::string line;
+		std::getline(stat, line);
+		auto open = line.find('(');
+		auto close = line.rfind(')');
+		if (open == std::string::npos || close == std::string::npos) {
+			continue;
+		}
+		out.threads.emplace_back(entry.path().filename().string() + " " + line.substr(open + 1, close - open - 1),
+		                         ticks_to_s(line));
+	}
+	if (broker_pid > 0) {
+		std::ifstream stat("/proc/" + std::to_string(broker_pid) + "/stat");
+		std::string line;
+		std::getline(stat, line);
+		out.broker = line.empty() ? 0 : ticks_to_s(line);
+	}
+	return out;
+}
+
+//! CPU seconds a phase cost the client's application thread, librdkafka's
+//! own threads, and the cluster (the broker process, or the mock's thread).
+struct PhaseCpu {
+	double app = 0;
+	double client_threads = 0;
+	double cluster = 0;
+	double wall = 0;
+};
+
+PhaseCpu phase_cpu(const CpuSample &before, const CpuSample &after, double wall) {
+	PhaseCpu out;
+	out.wall = wall;
+	out.cluster = after.broker - before.broker;
+	for (const auto &[name, seconds] : after.threads) {
+		double was = 0;
+		for (const auto &[n, b] : before.threads) {
+			if (n == name) {
+				was = b;
+			}
+		}
+		double used = seconds - was;
+		if (name.find("rdk:mock") != std::string::npos) {
+			out.cluster += used;
+		} else if (name.find("rdk:") != std::string::npos) {
+			out.client_threads += used;
+		} else {
+			out.app += used;
+		}
+	}
+	return out;
+}
+
 //! Returns msgs/s.
-double produce(const std::string &bootstrap, const std::string &topic, int count) {
+double produce(const std::string &bootstrap, const std::string &topic, int count, int broker_pid, PhaseCpu &cpu) {
 	auto conf = conf_for(bootstrap, {{"acks", "all"}, {"linger.ms", "5"}, {"queue.buffering.max.messages", "1000000"}});
 	std::string err;
 	std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), err));
 	std::string payload(kPayload, 'x');
+	// A producer whose first metadata request goes out before it knows the
+	// topic waits topic.metadata.refresh interval (1 s) for the next one, a
+	// race in the client that hit either cluster's first run: learn the
+	// topic's partitions before the clock starts.
+	std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(p.get(), topic, nullptr, err));
+	RdKafka::Metadata *metadata = nullptr;
+	if (p->metadata(false, handle.get(), &metadata, 10000) == RdKafka::ERR_NO_ERROR) {
+		delete metadata;
+	}
+	auto cpu_before = sample_cpu(broker_pid);
 	auto start = Clock::now();
 	for (int i = 0; i < count; i++) {
 		while (p->produce(topic, i % kPartitions, RdKafka::Producer::RK_MSG_COPY, payload.data(), payload.size(),
@@ -64,7 +158,9 @@ double produce(const std::string &bootstrap, const std::string &topic, int count
 		}
 	}
 	p->flush(120000);
-	return count / seconds_since(start);
+	double wall = seconds_since(start);
+	cpu = phase_cpu(cpu_before, sample_cpu(broker_pid), wall);
+	return count / wall;
 }
 
 //! Returns msgs/s.
@@ -196,18 +292,36 @@ int main(int argc, char **argv) {
 	TempDir dir;
 	BrokerProcess broker(dir.path);
 	auto mock = make_cluster("mock");
-	std::vector<double> ours_p, ours_c, mock_p, mock_c, ours_p50, ours_p99, mock_p50, mock_p99;
+	std::vector<double> ours_p, ours_c, mock_p, mock_c, ours_p50, ours_p99, mock_p50, mock_p99, produce_ratio;
+	std::vector<PhaseCpu> ours_cpu, mock_cpu;
 	std::vector<long> hwm_after_run;
 	for (int r = 0; r < runs; r++) {
 		std::string topic = "bench-" + std::to_string(r);
 		admin_create_topic(broker.address(), topic, kPartitions);
 		mock->create_topic(topic, kPartitions);
 		mock->create_topic(topic + "-fit", kPartitions);
-		ours_p.push_back(produce(broker.address(), topic, messages));
-		ours_c.push_back(consume(broker.address(), topic, messages));
-		mock_p.push_back(produce(mock->bootstrap(), topic, messages));
-		produce(mock->bootstrap(), topic + "-fit", mock_consume);
-		mock_c.push_back(consume(mock->bootstrap(), topic + "-fit", mock_consume));
+		PhaseCpu ours_phase, mock_phase, unused;
+		auto run_ours = [&] {
+			ours_p.push_back(produce(broker.address(), topic, messages, broker.pid(), ours_phase));
+			ours_c.push_back(consume(broker.address(), topic, messages));
+		};
+		auto run_mock = [&] {
+			mock_p.push_back(produce(mock->bootstrap(), topic, messages, -1, mock_phase));
+			produce(mock->bootstrap(), topic + "-fit", mock_consume, -1, unused);
+			mock_c.push_back(consume(mock->bootstrap(), topic + "-fit", mock_consume));
+		};
+		// Which cluster goes first alternates, so that neither always
+		// follows the other's consume phase on a machine still busy with it.
+		if (r % 2 == 0) {
+			run_ours();
+			run_mock();
+		} else {
+			run_mock();
+			run_ours();
+		}
+		ours_cpu.push_back(ours_phase);
+		mock_cpu.push_back(mock_phase);
+		produce_ratio.push_back(ours_p.back() / mock_p.back());
 		admin_create_topic(broker.address(), topic + "-lat", kPartitions);
 		mock->create_topic(topic + "-lat", kPartitions);
 		auto [o50, o99] = latency(broker.address(), topic + "-lat");
@@ -221,6 +335,11 @@ int main(int argc, char **argv) {
 		            "latency ours p50 %.2f p99 %.2f ms, mock p50 %.2f p99 %.2f ms, broker VmHWM %ld kB\n",
 		            r + 1, ours_p.back(), ours_c.back(), mock_p.back(), mock_c.back(), o50, o99, m50, m99,
 		            hwm_after_run.back());
+		for (const auto &[name, c] : {std::pair{"ours", ours_phase}, std::pair{"mock", mock_phase}}) {
+			std::printf("  produce on %s, CPU-s over %.2f s: client app thread %.2f, librdkafka threads %.2f, "
+			            "cluster %.2f\n",
+			            name, c.wall, c.app, c.client_threads, c.cluster);
+		}
 		std::fflush(stdout);
 	}
 	auto mb = [](double msgs) { return msgs * kPayload / 1e6; };
@@ -230,6 +349,21 @@ int main(int argc, char **argv) {
 	            ">= 1.0x)\n",
 	            median(ours_p), mb(median(ours_p)), median(mock_p), mb(median(mock_p)),
 	            median(ours_p) / median(mock_p));
+	std::printf("         median of the per-run produce ratios (each run measures both side by side) %.2fx\n",
+	            median(produce_ratio));
+	auto median_of = [](const std::vector<PhaseCpu> &v, double PhaseCpu::*field) {
+		std::vector<double> values;
+		for (const auto &c : v) {
+			values.push_back(c.*field);
+		}
+		return median(values);
+	};
+	std::printf(
+	    "         produce CPU-s, medians: ours: client app %.2f, librdkafka %.2f, broker %.2f | mock: client app "
+	    "%.2f, librdkafka %.2f, mock cluster %.2f\n",
+	    median_of(ours_cpu, &PhaseCpu::app), median_of(ours_cpu, &PhaseCpu::client_threads),
+	    median_of(ours_cpu, &PhaseCpu::cluster), median_of(mock_cpu, &PhaseCpu::app),
+	    median_of(mock_cpu, &PhaseCpu::client_threads), median_of(mock_cpu, &PhaseCpu::cluster));
 	std::printf("consume  ours %9.0f msgs/s %7.1f MB/s | mock %9.0f msgs/s %7.1f MB/s | ratio %.2fx (target >= 1M, "
 	            ">= 1.0x)\n",
 	            median(ours_c), mb(median(ours_c)), median(mock_c), mb(median(mock_c)),

@@ -1,8 +1,9 @@
 // The paper's Tables I and II end to end on this machine, side by side in
 // the same run with a peer implementing the original Kafka-ML's loops
-// (bench/pipeline_peer.py: kafka-python, python3-avro, PyTorch). Both sides
-// use the same broker, a `kafkaml broker` child, so the broker's cost is in
-// both figures alike.
+// (bench/pipeline_peer.py: python3-avro, PyTorch; training on kafka-python,
+// inference on confluent-kafka as the original's PyTorch inference). Both
+// sides use the same broker, a `kafkaml broker` child, so the broker's cost
+// is in both figures alike.
 //
 //   training  HCOPD-like data (examples/hcopd/make_data.py, 239 rows), Avro,
 //             batch 10, epochs=1000, steps_per_epoch=22, validation 0.1, the
@@ -11,18 +12,22 @@
 //             `finished=` line. Both trainers are started and waiting first.
 //   latency   one replica of the trained model; Avro inputs produced at a
 //             steady rate with their send time in a header; the time until
-//             the prediction carrying that header is consumed here.
+//             the prediction carrying that header is consumed here. Also
+//             measured: a relay with the replica's Kafka I/O and no model,
+//             the floor that both sides' latency stands on.
 //   throughput one replica; inputs pre-loaded into the input topic before the
 //             replica starts; predictions/s from the first to the last
 //             prediction consumed here.
 //
 // Usage: pipeline_bench [--runs N] [--kafkaml PATH] [--rate MSGS_PER_S]
 //                       [--seconds S] [--records N] [--peer-records N]
-//                       [--epochs N]
+//                       [--epochs N] [--peer-client confluent-kafka|kafka-python]
 //
 // bench-libs: kafkaml_stream kafkaml_supervisor PkgConfig::HTTPLIB PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
 
 #include "stream/admin.h"
+#include "stream/kafka_group_source.h"
+#include "stream/kafka_sink.h"
 #include "tests/integration/kafkaml_process.h"
 
 #include <httplib.h>
@@ -55,6 +60,7 @@ struct Options {
 	int records = 200000;
 	int peer_records = 10000;
 	int epochs = 1000;
+	std::string peer_client = "confluent-kafka";
 };
 
 double median(std::vector<double> values) {
@@ -144,7 +150,8 @@ private:
 	std::optional<supervisor::ChildProcess> process_;
 };
 
-rd_kafka_conf_t *kafka_conf(const std::string &bootstrap, std::initializer_list<std::pair<const char *, const char *>> extra) {
+rd_kafka_conf_t *kafka_conf(const std::string &bootstrap,
+                            std::initializer_list<std::pair<const char *, const char *>> extra) {
 	char error[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof(error));
@@ -162,8 +169,7 @@ rd_kafka_conf_t *kafka_conf(const std::string &bootstrap, std::initializer_list<
 //! consume() on another.
 class Stopwatch {
 public:
-	Stopwatch(const std::string &bootstrap, const std::string &input, const std::string &output)
-	    : input_(input) {
+	Stopwatch(const std::string &bootstrap, const std::string &input, const std::string &output) : input_(input) {
 		char error[512];
 		producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, kafka_conf(bootstrap, {{"linger.ms", "0"}}), error, sizeof(error));
 		static std::atomic<int> groups{0};
@@ -194,8 +200,8 @@ public:
 		float row[3] = {static_cast<float>(i % 2), 0.01f * static_cast<float>(i % 200) - 1.0f, (i % 3) - 1.0f};
 		int64_t sent = timed ? Clock::now().time_since_epoch().count() : -1;
 		rd_kafka_resp_err_t err;
-		while ((err = rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(input_.c_str()),
-		                                RD_KAFKA_V_VALUE(row, sizeof(row)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		while ((err = rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(input_.c_str()), RD_KAFKA_V_VALUE(row, sizeof(row)),
+		                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 		                                RD_KAFKA_V_HEADER("sent", &sent, sizeof(sent)), RD_KAFKA_V_END)) ==
 		       RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			rd_kafka_poll(producer_, 10);
@@ -255,9 +261,11 @@ LatencyFigures measure_latency(const std::string &bootstrap, const std::string &
 			throw std::runtime_error("no prediction on " + output + " within 120 s of probing " + input);
 		}
 		watch.produce(probe, false);
-		watch.consume(100ms, [&](int64_t) { answered++; }, [&] { return answered > 0; });
+		watch.consume(
+		    100ms, [&](int64_t) { answered++; }, [&] { return answered > 0; });
 	}
-	watch.consume(500ms, [](int64_t) {}, [] { return false; }); // the other probes' answers
+	watch.consume(
+	    500ms, [](int64_t) {}, [] { return false; }); // the other probes' answers
 	auto total = static_cast<int64_t>(options.rate * options.seconds);
 	std::thread producer([&] {
 		auto start = Clock::now();
@@ -282,6 +290,46 @@ LatencyFigures measure_latency(const std::string &bootstrap, const std::string &
 	producer.join();
 	return {percentile(latencies, 0.5), percentile(latencies, 0.99), static_cast<int64_t>(latencies.size()), total};
 }
+
+//! A replica with nothing but its Kafka I/O: the `KafkaGroupSource` and
+//! `KafkaSink` that `kafkaml infer` uses, configured as it configures them,
+//! passing each input's value and headers on unchanged. Its latency is the
+//! floor every replica pays, ours or the peer: two trips through the broker
+//! and four librdkafka hand-overs. Thread: its own, from construction to
+//! destruction.
+class Relay {
+public:
+	Relay(const std::string &bootstrap, const std::string &input, const std::string &output)
+	    : thread_([this, bootstrap, input, output] { run(bootstrap, input, output); }) {}
+	~Relay() {
+		stop_ = true;
+		thread_.join();
+	}
+
+private:
+	void run(const std::string &bootstrap, const std::string &input, const std::string &output) {
+		stream::KafkaConfig producer{bootstrap, {{"linger.ms", "0"}}};
+		stream::KafkaSink sink(producer, {output});
+		stream::KafkaGroupSource source({bootstrap, {}}, "relay-" + input, {input}, nullptr);
+		std::vector<stream::Record> records;
+		while (!stop_) {
+			records.clear();
+			source.poll_batch(records, 1024, 100ms);
+			for (const auto &record : records) {
+				stream::OutRecord out;
+				out.topic = output;
+				out.value = record.value;
+				out.headers = record.headers;
+				sink.produce(out);
+			}
+			sink.poll(0ms);
+		}
+		sink.flush(10s);
+	}
+
+	std::atomic<bool> stop_{false};
+	std::thread thread_;
+};
 
 //! Pre-loads `records` inputs; `start_replica` then starts one; returns
 //! predictions/s from the first to the last prediction.
@@ -317,9 +365,9 @@ class Bench {
 public:
 	explicit Bench(Options options) : options_(std::move(options)), dir_(testing::make_temp_dir("pipeline-bench")) {
 		::setenv("KAFKAML_BIN", options_.kafkaml.c_str(), 1);
-		broker_.emplace(dir_, "broker",
-		                std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir",
-		                                         (dir_ / "broker").string()});
+		broker_.emplace(
+		    dir_, "broker",
+		    std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir_ / "broker").string()});
 		bootstrap_ = broker_->first_line();
 		server_.emplace(dir_, "server",
 		                std::vector<std::string>{"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", bootstrap_,
@@ -329,7 +377,7 @@ public:
 		auto code = testing::read_text(options_.source_dir + "/examples/hcopd/model.py");
 		auto model = api_->post("/api/v1/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
 		auto configuration = api_->post("/api/v1/configurations",
-		                                 {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
+		                                {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
 		configuration_ = configuration.at("id").get<int64_t>();
 		supervisor::ProcessSpec make_data;
 		make_data.argv = {"/usr/bin/python3", options_.source_dir + "/examples/hcopd/make_data.py", "--rows", "239"};
@@ -353,12 +401,12 @@ public:
 
 	//! Seconds from `kafkaml send` to the result finished; returns the result id too.
 	std::pair<double, int64_t> train_ours(int run) {
-		auto deployment = api_->post("/api/v1/deployments",
-		                             {{"configuration", configuration_},
-		                              {"batch", 10},
-		                              {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) +
-		                                                 ", steps_per_epoch=22, shuffle=True"},
-		                              {"kwargs_val", ""}});
+		auto deployment = api_->post(
+		    "/api/v1/deployments",
+		    {{"configuration", configuration_},
+		     {"batch", 10},
+		     {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) + ", steps_per_epoch=22, shuffle=True"},
+		     {"kwargs_val", ""}});
 		auto id = deployment.at("id").get<int64_t>();
 		auto results_path = "/api/v1/results?deployment=" + std::to_string(id);
 		// The job is a process of its own: let it start and wait for its
@@ -405,13 +453,14 @@ public:
 	}
 
 	int64_t start_inference(int64_t result, const std::string &input, const std::string &output) {
-		auto inference = api_->post("/api/v1/inferences", {{"model_result", result},
-		                                                   {"replicas", 1},
-		                                                   {"input_topic", input},
-		                                                   {"output_topic", output}});
+		auto inference =
+		    api_->post("/api/v1/inferences",
+		               {{"model_result", result}, {"replicas", 1}, {"input_topic", input}, {"output_topic", output}});
 		return inference.at("id").get<int64_t>();
 	}
-	void stop_inference(int64_t id) { api_->post("/api/v1/inferences/" + std::to_string(id) + "/stop", json::object()); }
+	void stop_inference(int64_t id) {
+		api_->post("/api/v1/inferences/" + std::to_string(id) + "/stop", json::object());
+	}
 
 	std::unique_ptr<PeerProcess> start_peer_inference(const std::string &name, const std::filesystem::path &model,
 	                                                  const std::string &input, const std::string &output) {
@@ -419,7 +468,8 @@ public:
 		    dir_, name,
 		    std::vector<std::string>{peer_script(), "infer", "--bootstrap", bootstrap_, "--input-topic", input,
 		                             "--output-topic", output, "--group", name, "--model", model.string(),
-		                             "--data-scheme", options_.source_dir + "/examples/hcopd/data_scheme.avsc"});
+		                             "--data-scheme", options_.source_dir + "/examples/hcopd/data_scheme.avsc",
+		                             "--client", options_.peer_client});
 		peer->line("ready", 120s);
 		return peer;
 	}
@@ -438,10 +488,26 @@ private:
 	KafkamlProcess send_stream(const std::string &topic, int64_t deployment, const std::string &control_topic) {
 		auto hcopd = options_.source_dir + "/examples/hcopd/";
 		return KafkamlProcess(dir_, "send-" + topic,
-		                      {"send", "--bootstrap-servers", bootstrap_, "--topic", topic, "--deployment-id",
-		                       std::to_string(deployment), "--control-topic", control_topic, "--format", "avro",
-		                       "--data-scheme", hcopd + "data_scheme.avsc", "--label-scheme", hcopd + "label_scheme.avsc",
-		                       "--label-column", "diagnosis", "--standardize", "--validation-rate", "0.1",
+		                      {"send",
+		                       "--bootstrap-servers",
+		                       bootstrap_,
+		                       "--topic",
+		                       topic,
+		                       "--deployment-id",
+		                       std::to_string(deployment),
+		                       "--control-topic",
+		                       control_topic,
+		                       "--format",
+		                       "avro",
+		                       "--data-scheme",
+		                       hcopd + "data_scheme.avsc",
+		                       "--label-scheme",
+		                       hcopd + "label_scheme.avsc",
+		                       "--label-column",
+		                       "diagnosis",
+		                       "--standardize",
+		                       "--validation-rate",
+		                       "0.1",
 		                       (dir_ / "hcopd.csv").string()});
 	}
 
@@ -458,7 +524,7 @@ struct Figures {
 	std::vector<double> train_s, p50_ms, p99_ms, throughput;
 };
 
-void run(Bench &bench, const Options &options, int run, Figures &ours, Figures &peer) {
+void run(Bench &bench, const Options &options, int run, Figures &ours, Figures &peer, Figures &floor) {
 	auto r = std::to_string(run);
 	auto [ours_train, result] = bench.train_ours(run);
 	auto peer_model = bench.dir() / ("peer-model-" + r + ".pt");
@@ -468,22 +534,29 @@ void run(Bench &bench, const Options &options, int run, Figures &ours, Figures &
 	std::printf("run %d training: ours %.3f s, peer %.3f s\n", run, ours_train, peer_train);
 	std::fflush(stdout);
 
-	bench.create_topics({"lat-in-" + r, "lat-out-" + r, "peer-lat-in-" + r, "peer-lat-out-" + r, "tp-in-" + r,
-	                     "tp-out-" + r, "peer-tp-in-" + r, "peer-tp-out-" + r});
+	bench.create_topics({"lat-in-" + r, "lat-out-" + r, "relay-in-" + r, "relay-out-" + r, "peer-lat-in-" + r,
+	                     "peer-lat-out-" + r, "tp-in-" + r, "tp-out-" + r, "peer-tp-in-" + r, "peer-tp-out-" + r});
 	auto inference = bench.start_inference(result, "lat-in-" + r, "lat-out-" + r);
 	auto ours_latency = measure_latency(bench.bootstrap(), "lat-in-" + r, "lat-out-" + r, options);
 	bench.stop_inference(inference);
+	LatencyFigures floor_latency;
+	{
+		Relay relay(bench.bootstrap(), "relay-in-" + r, "relay-out-" + r);
+		floor_latency = measure_latency(bench.bootstrap(), "relay-in-" + r, "relay-out-" + r, options);
+	}
+	floor.p50_ms.push_back(floor_latency.p50_ms);
+	floor.p99_ms.push_back(floor_latency.p99_ms);
 	LatencyFigures peer_latency;
 	{
 		auto replica = bench.start_peer_inference("peer-lat-" + r, peer_model, "peer-lat-in-" + r, "peer-lat-out-" + r);
 		peer_latency = measure_latency(bench.bootstrap(), "peer-lat-in-" + r, "peer-lat-out-" + r, options);
 	}
 	std::printf("run %d latency at %d msgs/s: ours p50 %.3f ms p99 %.3f ms (%lld/%lld), peer p50 %.3f ms p99 %.3f "
-	            "ms (%lld/%lld)\n",
+	            "ms (%lld/%lld), relay without a model p50 %.3f ms p99 %.3f ms\n",
 	            run, options.rate, ours_latency.p50_ms, ours_latency.p99_ms,
 	            static_cast<long long>(ours_latency.received), static_cast<long long>(ours_latency.sent),
 	            peer_latency.p50_ms, peer_latency.p99_ms, static_cast<long long>(peer_latency.received),
-	            static_cast<long long>(peer_latency.sent));
+	            static_cast<long long>(peer_latency.sent), floor_latency.p50_ms, floor_latency.p99_ms);
 	std::fflush(stdout);
 	ours.p50_ms.push_back(ours_latency.p50_ms);
 	ours.p99_ms.push_back(ours_latency.p99_ms);
@@ -496,11 +569,10 @@ void run(Bench &bench, const Options &options, int run, Figures &ours, Figures &
 	});
 	bench.stop_inference(throughput_inference);
 	std::unique_ptr<PeerProcess> replica;
-	auto peer_rate = measure_throughput(bench.bootstrap(), "peer-tp-in-" + r, "peer-tp-out-" + r, options.peer_records,
-	                                    [&] {
-		                                    replica = bench.start_peer_inference("peer-tp-" + r, peer_model,
-		                                                                         "peer-tp-in-" + r, "peer-tp-out-" + r);
-	                                    });
+	auto peer_rate =
+	    measure_throughput(bench.bootstrap(), "peer-tp-in-" + r, "peer-tp-out-" + r, options.peer_records, [&] {
+		    replica = bench.start_peer_inference("peer-tp-" + r, peer_model, "peer-tp-in-" + r, "peer-tp-out-" + r);
+	    });
 	replica.reset();
 	std::printf("run %d throughput: ours %.0f predictions/s (%d inputs), peer %.0f predictions/s (%d inputs)\n", run,
 	            ours_rate, options.records, peer_rate, options.peer_records);
@@ -533,10 +605,12 @@ Options parse(int argc, char **argv) {
 			options.peer_records = std::stoi(value());
 		} else if (arg == "--epochs") {
 			options.epochs = std::stoi(value());
+		} else if (arg == "--peer-client") {
+			options.peer_client = value();
 		} else {
 			throw std::runtime_error("unknown option " + arg +
 			                         "; options: --runs N --kafkaml PATH --rate N --seconds S --records N "
-			                         "--peer-records N --epochs N");
+			                         "--peer-records N --epochs N --peer-client confluent-kafka|kafka-python");
 		}
 	}
 	if (options.runs < 1 || options.rate < 1 || options.seconds <= 0 || options.records < 2 ||
@@ -547,8 +621,7 @@ Options parse(int argc, char **argv) {
 	return options;
 }
 
-void print_row(const char *metric, double ours, double peer, bool lower_is_better, const char *target,
-               bool met) {
+void print_row(const char *metric, double ours, double peer, bool lower_is_better, const char *target, bool met) {
 	double ratio = lower_is_better ? peer / ours : ours / peer;
 	std::printf("%-34s %12.3f %12.3f %8.1fx  %-28s %s\n", metric, ours, peer, ratio, target,
 	            met && ratio >= 10 ? "met" : "NOT met");
@@ -556,13 +629,13 @@ void print_row(const char *metric, double ours, double peer, bool lower_is_bette
 
 int main_bench(int argc, char **argv) {
 	auto options = parse(argc, argv);
-	std::printf("pipeline_bench: %d run(s); peer: bench/pipeline_peer.py (kafka-python, python3-avro, PyTorch); "
-	            "both on the same `kafkaml broker`\n",
-	            options.runs);
+	std::printf("pipeline_bench: %d run(s); peer: bench/pipeline_peer.py (python3-avro, PyTorch; training on "
+	            "kafka-python, inference on %s); both on the same `kafkaml broker`\n",
+	            options.runs, options.peer_client.c_str());
 	Bench bench(options);
-	Figures ours, peer;
+	Figures ours, peer, floor;
 	for (int r = 0; r < options.runs; r++) {
-		run(bench, options, r, ours, peer);
+		run(bench, options, r, ours, peer, floor);
 	}
 	std::printf("\nmedians of %d run(s); ratio = how many times better ours is; target also needs >= 10x\n",
 	            options.runs);
@@ -573,6 +646,9 @@ int main_bench(int argc, char **argv) {
 	auto p50 = median(ours.p50_ms), p99 = median(ours.p99_ms);
 	print_row(("latency p50, ms @ " + rate).c_str(), p50, median(peer.p50_ms), true, "<= 2 ms", p50 <= 2);
 	print_row(("latency p99, ms @ " + rate).c_str(), p99, median(peer.p99_ms), true, "<= 10 ms", p99 <= 10);
+	std::printf("%-34s %12.3f %12s  the same two broker trips with no model: a replica's floor\n",
+	            "  relay p50, ms (no model)", median(floor.p50_ms), "");
+	std::printf("%-34s %12.3f %12s  (p99)\n", "  relay p99, ms (no model)", median(floor.p99_ms), "");
 	auto throughput = median(ours.throughput);
 	print_row("predictions/s, 1 replica", throughput, median(peer.throughput), false, ">= 100000/s",
 	          throughput >= 100000);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Peer of bench/pipeline_bench.cpp: the original Kafka-ML's training and
-inference loops as its paper describes them, with kafka-python, python3-avro
-and PyTorch (the equivalent of the paper's Keras model) under /usr/bin/python3.
+inference loops, with python3-avro and PyTorch (the equivalent of the paper's
+Keras model) under /usr/bin/python3: training on kafka-python, inference on
+confluent-kafka as the original's PyTorch inference does (or kafka-python).
 
     pipeline_peer.py train --bootstrap B --control-topic T --deployment N --model-out FILE
         Prints `ready` once its control consumer has its partition, then
@@ -11,10 +12,11 @@ and PyTorch (the equivalent of the paper's Keras model) under /usr/bin/python3.
         validation metrics every epoch as Keras' fit does), evaluates, writes
         the model and prints `finished=<unix time>`.
 
-    pipeline_peer.py infer --bootstrap B --input-topic I --output-topic O --model FILE
+    pipeline_peer.py infer --bootstrap B --input-topic I --output-topic O --model FILE [--client C]
         Prints `ready` once its consumer group has its partitions, then for
         each message: decode, predict, produce `{"values": [...]}` with the
-        input's key and headers; commits every 16 messages. Runs until killed.
+        input's key and headers (and, on confluent-kafka, flush, as the
+        original does); commits every 16 messages. Runs until killed.
 """
 import argparse
 import io
@@ -137,12 +139,42 @@ def train(args):
     say("finished=%.6f records=%d val_accuracy=%.3f" % (time.time(), total, val_accuracy))
 
 
-def infer(args):
-    torch.set_num_threads(1)
-    model = hcopd_model()
-    model.load_state_dict(torch.load(args.model))
-    model.eval()
-    reader = avro.io.DatumReader(parse_schema(args.data_scheme_text))
+def infer_confluent(args, model, reader):
+    """The original's PyTorch inference loop (model_inference/pytorch): one
+    message per poll(1.0), decode, predict, produce and flush, commit
+    (asynchronously, confluent-kafka's default) every 16 messages."""
+    from confluent_kafka import Consumer, Producer
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": args.group,
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([args.input_topic])
+    producer = Producer({"bootstrap.servers": args.bootstrap})
+    pending = None
+    while not consumer.assignment():
+        pending = consumer.poll(0.1)
+        if pending is not None:
+            break
+    say("ready")
+    count = 0
+    while True:
+        message, pending = (pending, None) if pending is not None else (consumer.poll(1.0), None)
+        if message is None or message.error():
+            continue
+        row = list(decode(reader, message.value()).values())
+        prediction = model(torch.tensor([row], dtype=torch.float32))[0].tolist()
+        # Key and headers are passed on so the bench can match each
+        # prediction to its input's send time; the original sends neither.
+        producer.produce(args.output_topic, json.dumps({"values": prediction}).encode(), key=message.key(),
+                         headers=message.headers())
+        producer.flush()
+        count += 1
+        if count >= 16:
+            consumer.commit()
+            count = 0
+
+
+def infer_kafka_python(args, model, reader):
+    """The same loop on kafka-python (the client of the original's training
+    and data sources): produce without a flush per message."""
     consumer = KafkaConsumer(args.input_topic, bootstrap_servers=args.bootstrap, group_id=args.group,
                              enable_auto_commit=False, auto_offset_reset="earliest")
     producer = KafkaProducer(bootstrap_servers=args.bootstrap)
@@ -151,13 +183,24 @@ def infer(args):
     count = 0
     for message in itertools.chain(early, consumer):
         row = list(decode(reader, message.value).values())
-        with torch.no_grad():
-            prediction = model(torch.tensor([row], dtype=torch.float32))[0].tolist()
+        prediction = model(torch.tensor([row], dtype=torch.float32))[0].tolist()
         producer.send(args.output_topic, json.dumps({"values": prediction}).encode(), key=message.key,
                       headers=message.headers)
         count += 1
         if count % 16 == 0:
             consumer.commit()
+
+
+def infer(args):
+    torch.set_num_threads(1)
+    model = hcopd_model()
+    model.load_state_dict(torch.load(args.model))
+    model.eval()
+    reader = avro.io.DatumReader(parse_schema(args.data_scheme_text))
+    if args.client == "kafka-python":
+        infer_kafka_python(args, model, reader)
+    else:
+        infer_confluent(args, model, reader)
 
 
 def main():
@@ -178,6 +221,8 @@ def main():
     i.add_argument("--group", required=True)
     i.add_argument("--model", required=True)
     i.add_argument("--data-scheme", required=True, help="file of the input's Avro schema")
+    i.add_argument("--client", choices=["confluent-kafka", "kafka-python"], default="confluent-kafka",
+                   help="confluent-kafka is what the original's inference uses")
     args = parser.parse_args()
     if args.command == "train":
         train(args)

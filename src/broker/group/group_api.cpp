@@ -14,6 +14,10 @@ namespace kafkaml::broker::group {
 using protocol::ApiKey;
 
 namespace {
+constexpr const char *kNoTransactions =
+    "kafkaml broker does not support Kafka transactions: unset transactional.id (an idempotent producer, "
+    "enable.idempotence=true, already writes each batch once), or use a Kafka cluster";
+
 constexpr int16_t key(ApiKey k) {
 	return static_cast<int16_t>(k);
 }
@@ -106,8 +110,11 @@ void GroupApi::handle(const GroupRequestContext &ctx, std::span<const uint8_t> b
 		auto req = codec::decode_find_coordinator(r, version);
 		codec::FindCoordinatorResponse resp;
 		if (req.key_type != 0) {
-			resp.error_code = error::coordinator_not_available;
-			resp.error_message = "this broker has no transaction coordinator";
+			// COORDINATOR_NOT_AVAILABLE would be retried until the client's
+			// transaction timeout; this one ends init_transactions() at once
+			// (librdkafka makes it fatal) and the message says why.
+			resp.error_code = error::transactional_id_authorization_failed;
+			resp.error_message = kNoTransactions;
 		} else {
 			resp.node_id = service_->config.node_id;
 			resp.host = service_->config.advertised_host;

@@ -25,6 +25,7 @@ constexpr int16_t invalid_group_id = 24;
 constexpr int16_t unknown_member_id = 25;
 constexpr int16_t invalid_session_timeout = 26;
 constexpr int16_t rebalance_in_progress = 27;
+constexpr int16_t transactional_id_authorization_failed = 53;
 constexpr int16_t member_id_required = 79;
 constexpr int16_t fenced_instance_id = 82;
 } // namespace error

@@ -66,6 +66,7 @@ enum class ErrorCode : int16_t {
 	OutOfOrderSequenceNumber = 45,
 	DuplicateSequenceNumber = 46,
 	InvalidProducerEpoch = 47,
+	TransactionalIdAuthorizationFailed = 53,
 	InvalidConfig = 40,
 	KafkaStorageError = 56,
 	UnknownServerError = -1,

@@ -265,8 +265,12 @@ void RequestHandler::init_producer_id(const Request &request, protocol::Reader &
 	auto &w = frame.body();
 	w.i32(0);
 	if (transactional_id) {
-		// Transactions need APIs this broker does not offer.
-		w.i16(protocol::code(ErrorCode::UnsupportedVersion));
+		// Transactions need APIs this broker does not offer; the error is the
+		// one FindCoordinator gives (with its reason there), which clients
+		// treat as fatal instead of retrying.
+		spdlog::warn("client {} ({}) asked for a transactional producer id ({}): transactions are not supported",
+		             request.client_host, request.header.client_id.value_or(""), *transactional_id);
+		w.i16(protocol::code(ErrorCode::TransactionalIdAuthorizationFailed));
 		w.i64(-1);
 		w.i16(-1);
 	} else {

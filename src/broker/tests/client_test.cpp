@@ -233,5 +233,22 @@ TEST_P(ClientTest, ConsumerLongPollWakesWhenDataArrives) {
 	consumer->close();
 }
 
+TEST(EmbeddedBrokerClient, TransactionalProducerFailsAtOnceSayingWhy) {
+	// Only our broker: the mock cluster has a transaction coordinator.
+	auto cluster = make_cluster("embedded");
+	std::string err;
+	auto conf = make_conf(cluster->bootstrap(), {{"transactional.id", "tx-1"}});
+	std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
+	ASSERT_TRUE(producer) << err;
+	auto start = std::chrono::steady_clock::now();
+	std::unique_ptr<RdKafka::Error> error(producer->init_transactions(30000));
+	auto took = std::chrono::steady_clock::now() - start;
+	ASSERT_TRUE(error) << "init_transactions succeeded against a broker without transactions";
+	EXPECT_TRUE(error->is_fatal()) << error->str();
+	EXPECT_NE(error->str().find("does not support Kafka transactions"), std::string::npos) << error->str();
+	// Not the client's transaction timeout: the first answer ends it.
+	EXPECT_LT(took, std::chrono::seconds(5));
+}
+
 INSTANTIATE_TEST_SUITE_P(Clusters, ClientTest, ::testing::Values("embedded", "mock"),
                          [](const ::testing::TestParamInfo<std::string> &param_info) { return param_info.param; });

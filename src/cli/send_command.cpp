@@ -222,22 +222,34 @@ Columns choose_columns(const SendOptions &options, const formats::Table &table, 
 	return out;
 }
 
-//! Refuses an empty (NaN) feature cell unless its field takes null: a
-//! z-score of nothing would be NaN where the schema promises a number.
+//! Refuses a cell without a value (empty, or NaN) among the features,
+//! unless its field takes null, and among the labels: a model trains on
+//! numbers, and a NaN there would not fail the training but turn its loss
+//! and metrics into NaN.
 void check_missing(const formats::Table &table, const std::vector<size_t> &features, const std::vector<bool> &nullable,
+                   const formats::Table &label_table, const std::vector<size_t> &label_columns,
                    const std::string &file) {
+	auto refuse = [&](const formats::Table &where_table, size_t r, size_t c, const std::string &what) {
+		std::string where =
+		    where_table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(where_table.lines[r]);
+		throw std::runtime_error(file + ": " + where + ", column '" + where_table.columns[c] + "' (index " +
+		                         std::to_string(c) + ") has no value (empty or NaN); " + what);
+	};
 	for (size_t r = 0; r < table.rows; r++) {
 		for (size_t i = 0; i < features.size(); i++) {
 			size_t c = features[i];
-			if (!std::isnan(table.at(r, c)) || nullable[i]) {
-				continue;
+			if (std::isnan(table.at(r, c)) && !nullable[i]) {
+				refuse(table, r, c,
+				       "every feature needs one: fill it in or drop the row, or give the field a type of "
+				       "[\"null\", ...] in the data scheme to send it as null");
 			}
-			std::string where =
-			    table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(table.lines[r]);
-			throw std::runtime_error(file + ": " + where + ", column '" + table.columns[c] + "' (index " +
-			                         std::to_string(c) +
-			                         ") is empty; --standardize needs every feature value: fill it in, or give the "
-			                         "field a type of [\"null\", ...] in the data scheme to send it as null");
+		}
+	}
+	for (size_t r = 0; r < label_table.rows; r++) {
+		for (size_t c : label_columns) {
+			if (std::isnan(label_table.at(r, c))) {
+				refuse(label_table, r, c, "a training record needs its label: fill it in or drop the row");
+			}
 		}
 	}
 }
@@ -445,13 +457,14 @@ void run_send(const SendOptions &options) {
 	if (!options.save_standardization.empty() && !standardize) {
 		throw std::runtime_error("--save-standardization writes the statistics of --standardize: add it");
 	}
+	std::vector<bool> nullable(features.size(), false);
+	if (data_scheme) {
+		nullable = data_scheme->nullable_fields();
+	}
+	check_missing(table, features, nullable, labels ? *labels : table,
+	              options.inference ? std::vector<size_t>{} : label_columns, display_name(options.file));
 	Standardization scaling;
 	if (standardize) {
-		std::vector<bool> nullable(features.size(), false);
-		if (data_scheme) {
-			nullable = data_scheme->nullable_fields();
-		}
-		check_missing(table, features, nullable, display_name(options.file));
 		scaling = options.standardize_from.empty() ? Standardization::of(table, features)
 		                                           : Standardization::load(options.standardize_from, table, features);
 		if (!options.save_standardization.empty()) {

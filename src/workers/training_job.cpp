@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <stdexcept>
@@ -74,12 +75,50 @@ private:
 	std::map<std::pair<std::string, int32_t>, int64_t> read_;
 };
 
+//! Counts the records whose decoded features or label hold NaN (a missing
+//! or null value) or an infinity, and remembers the first: trained on, they
+//! would not fail the training but make its loss and metrics NaN.
+//! Thread: the job's.
+class UnusableValues {
+public:
+	void check(const stream::Record &record, const formats::Batch &batch, size_t features_from, size_t labels_from) {
+		auto bad = [](const std::vector<float> &values, size_t from) {
+			return std::any_of(values.begin() + static_cast<std::ptrdiff_t>(from), values.end(),
+			                   [](float v) { return !std::isfinite(v); });
+		};
+		bool bad_features = bad(batch.features, features_from);
+		bool bad_label = bad(batch.labels, labels_from);
+		if (!bad_features && !bad_label) {
+			return;
+		}
+		if (count_++ == 0) {
+			first_ = record.topic + " partition " + std::to_string(record.partition) + " offset " +
+			         std::to_string(record.offset) + (bad_features ? ", in its features" : ", in its label");
+		}
+	}
+	void throw_if_any(size_t records) const {
+		if (count_ == 0) {
+			return;
+		}
+		throw UserError(
+		    std::to_string(count_) + " of " + std::to_string(records) +
+		    " records of the training stream have a missing (null or NaN) or infinite value, the first at " + first_ +
+		    ": a model trained on them gets a NaN loss. Send the stream again with every value filled in "
+		    "(kafkaml send refuses empty cells) and deploy again");
+	}
+
+private:
+	size_t count_ = 0;
+	std::string first_;
+};
+
 //! Reads every record of the ranges and decodes it into `batch`. While no
 //! record comes, the result's detail says what is missing; after
 //! `records_timeout` without one the job fails saying so.
 void read_stream(int64_t result_id, const std::vector<formats::Range> &ranges, stream::Source &source,
                  const formats::MessageDecoder &decoder, formats::Batch &batch, const TrainingJobEnvironment &env) {
 	ReadProgress progress(ranges);
+	UnusableValues unusable;
 	std::vector<stream::Record> records;
 	auto last_record = std::chrono::steady_clock::now();
 	std::string reported;
@@ -98,12 +137,15 @@ void read_stream(int64_t result_id, const std::vector<formats::Range> &ranges, s
 		}
 		for (const auto &record : records) {
 			progress.add(record);
+			size_t features_before = batch.features.size();
+			size_t labels_before = batch.labels.size();
 			try {
 				decoder.decode(record.view(), batch, true);
 			} catch (const formats::FormatError &e) {
 				throw UserError(std::string("the training stream cannot be decoded: ") + e.what() + " (partition " +
 				                std::to_string(record.partition) + ")");
 			}
+			unusable.check(record, batch, features_before, labels_before);
 		}
 		auto now = std::chrono::steady_clock::now();
 		if (!records.empty() || !more) {
@@ -125,6 +167,7 @@ void read_stream(int64_t result_id, const std::vector<formats::Range> &ranges, s
 			}
 		}
 	}
+	unusable.throw_if_any(batch.rows);
 }
 
 //! Rows [begin, begin + count) of a row-major buffer as an Array of `shape`.

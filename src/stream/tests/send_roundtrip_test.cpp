@@ -305,7 +305,7 @@ TEST_F(SendRoundTrip, StandardizeLeavesMissingCellsOutOfItsStatistics) {
 	auto control_topic = cluster_.create_topic("control", 1);
 	auto csv = write_file("holes.csv", "a,b,label\n1,2,0\n\n,4,1\n3,6,0\n");
 	expect_refused("-t " + topic + " -d 6 --standardize " + csv.string(),
-	               "holes.csv: line 4, column 'a' (index 0) is empty; --standardize needs every feature value");
+	               "holes.csv: line 4, column 'a' (index 0) has no value (empty or NaN); every feature needs one");
 	EXPECT_EQ(log_end(topic), 0);
 	// A field that takes null gets null; the others z-score over the values there are.
 	write_file("nullable.avsc", R"({"type": "record", "name": "D", "fields": [
@@ -321,6 +321,26 @@ TEST_F(SendRoundTrip, StandardizeLeavesMissingCellsOutOfItsStatistics) {
 	EXPECT_TRUE(std::isnan(batch.features[2]));
 	EXPECT_FLOAT_EQ(batch.features[4], 1);
 	EXPECT_FLOAT_EQ(batch.features[3], 0); // b: mean 4
+}
+
+TEST_F(SendRoundTrip, CellsWithoutAValueAreRefusedBeforeAnythingIsSent) {
+	// Sent as NaN they would not fail a training, only make its loss NaN.
+	auto topic = cluster_.create_topic("holes", 1);
+	auto features = write_file("feature-hole.csv", "a,b,label\n1,2,0\n3,,1\n");
+	expect_refused(
+	    "-t " + topic + " -d 8 " + features.string(),
+	    "feature-hole.csv: line 3, column 'b' (index 1) has no value (empty or NaN); every feature needs one");
+	auto nan = write_file("feature-nan.csv", "a,b,label\n1,nan,0\n");
+	expect_refused("-t " + topic + " -d 8 --format avro " + nan.string(), "column 'b' (index 1) has no value");
+	auto labels = write_file("label-hole.csv", "a,b,label\n1,2,0\n3,4,\n");
+	expect_refused("-t " + topic + " -d 8 " + labels.string(),
+	               "label-hole.csv: line 3, column 'label' (index 2) has no value (empty or NaN); a training record "
+	               "needs its label");
+	EXPECT_EQ(log_end(topic), 0);
+	// Inference inputs have no label to miss.
+	auto inputs = write_file("inputs.csv", "a,b\n1,2\n");
+	ASSERT_EQ(send("-t " + topic + " --inference " + inputs.string()), 0) << stderr_;
+	EXPECT_EQ(log_end(topic), 1);
 }
 
 TEST_F(SendRoundTrip, InferenceInputsUseTheStatisticsTrainingSaved) {

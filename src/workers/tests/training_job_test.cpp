@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <thread>
 
 namespace kafkaml::workers {
@@ -128,6 +129,24 @@ TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {
 	control.total_msg = 240;
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
 	EXPECT_NE(plane.statuses.back().find(std::to_string(offset)), std::string::npos) << plane.statuses.back();
+}
+
+TEST_F(TrainingJobTest, MissingValuesFailCountingThemAndNamingTheFirst) {
+	// Trained on, a NaN would not fail anything: the loss would be NaN.
+	float nan = std::numeric_limits<float>::quiet_NaN();
+	auto first = log.append({"hcopd", 0, -1, std::string(1, '\1'), testing::float_bytes({0.5f, nan, 1.0f})});
+	log.append({"hcopd", 0, -1, std::string(1, '\1'),
+	            testing::float_bytes({std::numeric_limits<float>::infinity(), 0.0f, 1.0f})});
+	control.ranges[0].end = first + 2;
+	control.total_msg = 241;
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	const auto &status = plane.statuses.back();
+	EXPECT_NE(status.find("2 of 241 records of the training stream have a missing (null or NaN) or infinite value, "
+	                      "the first at hcopd partition 0 offset " +
+	                      std::to_string(first) + ", in its features"),
+	          std::string::npos)
+	    << status;
+	EXPECT_TRUE(plane.model_blob.empty()) << "a model was uploaded from a stream it could not train on";
 }
 
 TEST_F(TrainingJobTest, RangesNotInTheLogFailNamingThemRatherThanRestart) {

@@ -6,7 +6,7 @@ using nlohmann::json;
 
 namespace {
 
-// "restarted 3 times; last exit: signal 9": a crash loop at a glance.
+// "restarted 3 times; last exit: killed by signal 9 (SIGKILL)": a crash loop at a glance.
 std::string restart_detail(int64_t restarts, const std::string &last_exit) {
 	if (restarts == 0) {
 		return "";

@@ -144,7 +144,9 @@ std::string describe_exit(int exit_status) {
 		return "exit status unknown (a process adopted after a server restart)";
 	}
 	if (exit_status > 128) {
-		return "signal " + std::to_string(exit_status - 128);
+		int signal = exit_status - 128;
+		const char *name = ::sigabbrev_np(signal);
+		return "killed by signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "");
 	}
 	return "exit status " + std::to_string(exit_status);
 }

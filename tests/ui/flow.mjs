@@ -67,7 +67,8 @@ async function postModel(baseUrl, token, body) {
 /**
  * Runs the steps; `chunks` are the build's chunks (chunks.mjs) and
  * `fetched` the assets the page fetched so far; `hooks.sendTraining(deploymentId)` and
- * `hooks.sendInference(inference)` put data on Kafka. Returns the names of
+ * `hooks.sendInference(inference)` put data on Kafka, and
+ * `hooks.killReplica(inference)` kills its replica process with SIGKILL. Returns the names of
  * the steps done in `done` and checks it could not make in `skips`; throws
  * Skip (the steps after it cannot run) or an assertion error.
  */
@@ -317,4 +318,28 @@ export async function runFlow({
     );
     await shot("inferences");
   });
+
+  await step(
+    "a killed replica is restarted, and its page says so",
+    async () => {
+      await go(`/inferences/${inference.id}`);
+      await page.waitForSelector(".badge");
+      hooks.killReplica(inference);
+      // The server restarts the replica after its backoff and records the
+      // restart; the page, which polls, shows the count and how it ended.
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll("dt")].some(
+            (dt) =>
+              dt.textContent.trim() === "Restarts" &&
+              /restarted 1 time; last exit: replica 0: killed by signal 9 \(SIGKILL\)/.test(
+                dt.nextElementSibling?.textContent ?? "",
+              ),
+          ),
+        null,
+        { timeout: 60000 },
+      );
+      await shot("inference-restarted");
+    },
+  );
 }

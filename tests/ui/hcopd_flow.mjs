@@ -97,6 +97,18 @@ function sendTraining(server, scratch, deploymentId) {
   run(kafkamlBin(), args);
 }
 
+/** SIGKILLs replica 0 of the inference: the `kafkaml infer` process the server started for it. */
+function killReplica(inference) {
+  const pattern = `infer --inference-id ${inference.id} --replica 0`;
+  const found = spawnSync("pgrep", ["-f", "--", pattern], { encoding: "utf8" });
+  const pids = found.stdout.split("\n").filter(Boolean).map(Number);
+  if (pids.length !== 1)
+    throw new Error(
+      `expected one process matching '${pattern}', found ${pids.length}: ${found.stdout}${found.stderr}`,
+    );
+  process.kill(pids[0], "SIGKILL");
+}
+
 /** Produces 50 HCOPD feature rows to the inference's input topic, in its format, with Debian's Python Kafka client. */
 function sendInference(server, inference) {
   if (!server.bootstrap)
@@ -200,6 +212,7 @@ async function main() {
       hooks: {
         sendTraining: (id) => sendTraining(server, scratch, id),
         sendInference: (inf) => sendInference(server, inf),
+        killReplica: (inf) => killReplica(inf),
       },
     });
     if (errors.length) throw new Error(`the page threw: ${errors.join("; ")}`);

@@ -50,6 +50,9 @@ export interface Result {
 	epochs?: EpochMetrics[];
 	trained_model?: string | null;
 	trained_model_size?: number | null;
+	/** How often the job was restarted after dying, and how it last ended. */
+	restarts?: number;
+	restart_detail?: string;
 	created_at?: string;
 }
 
@@ -77,6 +80,9 @@ export interface Inference {
 	status: InferenceStatus;
 	status_changed?: string;
 	status_detail?: string;
+	/** How often its replicas were restarted after dying, and how the last ended. */
+	restarts?: number;
+	restart_detail?: string;
 	created_at?: string;
 	// Live figures, when the server reports them (names tolerated below).
 	throughput?: number;

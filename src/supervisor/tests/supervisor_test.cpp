@@ -129,7 +129,7 @@ TEST(Supervisor, ACrashLoopIsGivenUpAfterTheLimit) {
 	EXPECT_EQ(log.events().back().exit_status, 3);
 	EXPECT_TRUE(supervisor.job_ids().empty());
 	EXPECT_EQ(describe_exit(3), "exit status 3");
-	EXPECT_EQ(describe_exit(128 + SIGKILL), "signal 9");
+	EXPECT_EQ(describe_exit(128 + SIGKILL), "killed by signal 9 (SIGKILL)");
 }
 
 TEST(Supervisor, StopTerminatesPromptlyAndPreventsRestart) {

@@ -377,6 +377,7 @@ export function InferencePage(props: { id: number }) {
 								</Fact>
 							)}
 							<Fact label="Since">{formatTime(i.status_changed ?? i.created_at)}</Fact>
+							{(i.restarts ?? 0) > 0 && <Fact label="Restarts">{i.restart_detail}</Fact>}
 						</dl>
 						{i.status_detail && <p class={i.status === 'failed' ? 'error-inline' : 'muted'}>{i.status_detail}</p>}
 						<InferenceActions inference={i} onChange={data.reload} />

@@ -184,6 +184,7 @@ export function ResultPage(props: { id: number }) {
 								<Fact label="Training time">{r.training_time ? `${formatNumber(r.training_time, 4)} s` : '—'}</Fact>
 								<Fact label="Trained model">{formatBytes(r.trained_model_size ?? undefined)}</Fact>
 								<Fact label="Since">{formatTime(r.status_changed ?? r.created_at)}</Fact>
+								{(r.restarts ?? 0) > 0 && <Fact label="Restarts">{r.restart_detail}</Fact>}
 							</dl>
 							{r.status_detail && <p class={r.status === 'failed' ? 'error-inline' : 'muted'}>{r.status_detail}</p>}
 							<ResultActions result={r} onChange={data.reload} />

@@ -1,9 +1,15 @@
 // `kafkaml send`: streams a dataset file (CSV with a header, or .npy) to a
 // Kafka topic as RAW or AVRO records, then sends the control message that
 // names the acknowledged offsets, as the original Kafka-ML data sources do.
-// Runs on the main thread; librdkafka's threads do the network I/O.
+// What to send (columns, missing values, z-scores) is decided in
+// src/dataset; this file reads the files, checks the options against each
+// other and runs the stream. Runs on the main thread; librdkafka's threads
+// do the network I/O.
 
 #include "cli/command_registry.h"
+#include "dataset/column_choice.h"
+#include "dataset/missing_values.h"
+#include "dataset/standardization.h"
 #include "formats/avro_schema.h"
 #include "formats/format_error.h"
 #include "formats/split.h"
@@ -17,14 +23,12 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <sstream>
-#include <strings.h>
 #include <unistd.h>
 
 namespace kafkaml::cli {
@@ -71,51 +75,6 @@ bool ends_with(const std::string &text, const std::string &suffix) {
 	return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-//! Avro names are [A-Za-z_][A-Za-z0-9_]*: CSV headers like "NO3-N (mg/l)" are mapped.
-std::string avro_name(const std::string &column) {
-	std::string name;
-	for (char c : column) {
-		name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-	}
-	if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) {
-		name = "f_" + name;
-	}
-	return name;
-}
-
-std::string float_record_schema(const std::string &name, const formats::Table &table,
-                                const std::vector<size_t> &columns) {
-	nlohmann::json fields = nlohmann::json::array();
-	for (auto column : columns) {
-		fields.push_back({{"name", avro_name(table.columns[column])}, {"type", "float"}});
-	}
-	return nlohmann::json{{"type", "record"}, {"name", name}, {"namespace", "kafkaml"}, {"fields", fields}}.dump();
-}
-
-//! For given schemes, the table column of each schema field (matched by
-//! name, case-insensitively, also after Avro name mapping).
-std::vector<size_t> columns_of_schema(const formats::AvroSchema &schema, const formats::Table &table,
-                                      const char *which) {
-	std::vector<size_t> columns;
-	for (const auto &field : schema.field_names()) {
-		size_t found = table.width();
-		for (size_t c = 0; c < table.width(); c++) {
-			std::string mapped = avro_name(table.columns[c]);
-			if (strcasecmp(field.c_str(), table.columns[c].c_str()) == 0 ||
-			    strcasecmp(field.c_str(), mapped.c_str()) == 0) {
-				found = c;
-				break;
-			}
-		}
-		if (found == table.width()) {
-			throw std::runtime_error(std::string("the ") + which + " scheme's field '" + field +
-			                         "' matches no column of the file");
-		}
-		columns.push_back(found);
-	}
-	return columns;
-}
-
 //! Row `row`'s elements of `columns`, as the .npy stores them, into `out`.
 void gather_elements(const formats::Table &table, size_t row, const std::vector<size_t> &columns, std::string &out) {
 	size_t size = formats::dtype_size(table.dtype);
@@ -125,213 +84,6 @@ void gather_elements(const formats::Table &table, size_t row, const std::vector<
 		out.append(base + column * size, size);
 	}
 }
-
-std::string column_list(const formats::Table &table, const std::vector<size_t> &columns) {
-	std::string text;
-	for (auto column : columns) {
-		text += (text.empty() ? "'" : ", '") + table.columns[column] + "'";
-	}
-	return text;
-}
-
-//! Which columns of the file are features and which the label: a column is
-//! one or the other (or left out by --ignore-columns), never both, never
-//! silently dropped.
-struct Columns {
-	std::vector<size_t> features;
-	std::vector<size_t> labels; //!< columns of `labels` when given, else of the file
-};
-
-//! The label: --labels' columns, else --label-column, else the label
-//! scheme's fields; else, with a data scheme, the one column it does not
-//! name, and without one, the last column (training only). Features: the
-//! data scheme's fields, else every other column. Thread: any (pure).
-Columns choose_columns(const SendOptions &options, const formats::Table &table, const formats::AvroSchema *data_scheme,
-                       const formats::AvroSchema *label_scheme, const formats::Table *labels) {
-	auto has = [](const std::vector<size_t> &list, size_t column) {
-		return std::find(list.begin(), list.end(), column) != list.end();
-	};
-	std::vector<size_t> ignored;
-	for (const auto &name : options.ignore_columns) {
-		ignored.push_back(table.column_index(name));
-	}
-	Columns out;
-	if (labels) {
-		for (size_t c = 0; c < labels->width(); c++) {
-			out.labels.push_back(c);
-		}
-	} else if (!options.label_column.empty()) {
-		out.labels.push_back(table.column_index(options.label_column));
-	} else if (label_scheme) {
-		out.labels = columns_of_schema(*label_scheme, table, "label");
-	}
-	// The columns neither a feature, the label nor ignored.
-	auto left = [&] {
-		std::vector<size_t> rest;
-		for (size_t c = 0; c < table.width(); c++) {
-			if (!has(out.features, c) && (labels || !has(out.labels, c)) && !has(ignored, c)) {
-				rest.push_back(c);
-			}
-		}
-		return rest;
-	};
-	bool needs_label = !options.inference && out.labels.empty();
-	if (data_scheme) {
-		out.features = columns_of_schema(*data_scheme, table, "data");
-		for (auto column : labels ? std::vector<size_t>{} : out.labels) {
-			if (has(out.features, column)) {
-				throw std::runtime_error("column '" + table.columns[column] +
-				                         "' is a field of the data scheme, so it cannot also be the label; name the "
-				                         "label with --label-column");
-			}
-		}
-		auto rest = left();
-		if (needs_label && rest.size() == 1) {
-			out.labels = rest;
-		} else if (needs_label && rest.empty()) {
-			throw std::runtime_error("every column of " + options.file +
-			                         " is a field of the data scheme, so none is left for the label; add the label "
-			                         "column to the file, or name one with --label-column");
-		} else if (needs_label) {
-			throw std::runtime_error("the data scheme leaves the columns " + column_list(table, rest) +
-			                         "; say which is the label with --label-column (and leave the others out with "
-			                         "--ignore-columns)");
-		}
-	} else {
-		auto rest = left();
-		if (needs_label && !rest.empty()) {
-			out.labels.push_back(rest.back()); // the original's CSVs end with their label
-		}
-		out.features = left();
-	}
-	if (auto rest = left(); !rest.empty()) {
-		throw std::runtime_error((rest.size() == 1 ? "the column " + column_list(table, rest) + " is"
-		                                           : "the columns " + column_list(table, rest) + " are") +
-		                         " neither a field of the data scheme nor the label; name it in the scheme, or "
-		                         "leave it out with --ignore-columns");
-	}
-	if (out.features.empty() && !options.inference) {
-		throw std::runtime_error(options.file +
-		                         (table.width() == 1 ? " has a single column" : " has no feature column") +
-		                         ": training needs feature columns besides the label column; use --inference to "
-		                         "send values only");
-	}
-	if (out.features.empty()) {
-		throw std::runtime_error("no column of " + options.file + " is left to send");
-	}
-	return out;
-}
-
-//! Refuses a cell without a value (empty, or NaN) among the features,
-//! unless its field takes null, and among the labels: a model trains on
-//! numbers, and a NaN there would not fail the training but turn its loss
-//! and metrics into NaN.
-void check_missing(const formats::Table &table, const std::vector<size_t> &features, const std::vector<bool> &nullable,
-                   const formats::Table &label_table, const std::vector<size_t> &label_columns,
-                   const std::string &file) {
-	auto refuse = [&](const formats::Table &where_table, size_t r, size_t c, const std::string &what) {
-		std::string where =
-		    where_table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(where_table.lines[r]);
-		throw std::runtime_error(file + ": " + where + ", column '" + where_table.columns[c] + "' (index " +
-		                         std::to_string(c) + ") has no value (empty or NaN); " + what);
-	};
-	for (size_t r = 0; r < table.rows; r++) {
-		for (size_t i = 0; i < features.size(); i++) {
-			size_t c = features[i];
-			if (std::isnan(table.at(r, c)) && !nullable[i]) {
-				refuse(table, r, c,
-				       "every feature needs one: fill it in or drop the row, or give the field a type of "
-				       "[\"null\", ...] in the data scheme to send it as null");
-			}
-		}
-	}
-	for (size_t r = 0; r < label_table.rows; r++) {
-		for (size_t c : label_columns) {
-			if (std::isnan(label_table.at(r, c))) {
-				refuse(label_table, r, c, "a training record needs its label: fill it in or drop the row");
-			}
-		}
-	}
-}
-
-//! z-scores of the feature columns (population std, as sklearn's
-//! StandardScaler), computed from a file or read from one that an earlier
-//! send saved, so that inference inputs use the training statistics.
-//! Missing (NaN) cells count in neither mean nor std, and stay NaN.
-//! Thread: plain data.
-struct Standardization {
-	std::vector<double> mean;  //!< per table column
-	std::vector<double> scale; //!< per table column; 1 where the column is constant
-
-	float apply(size_t column, float value) const { return static_cast<float>((value - mean[column]) / scale[column]); }
-
-	static Standardization of(const formats::Table &table, const std::vector<size_t> &features) {
-		Standardization out{std::vector<double>(table.width(), 0.0), std::vector<double>(table.width(), 1.0)};
-		for (auto c : features) {
-			double sum = 0, sum_sq = 0;
-			size_t count = 0;
-			for (size_t r = 0; r < table.rows; r++) {
-				double v = table.at(r, c);
-				if (std::isnan(v)) {
-					continue;
-				}
-				sum += v;
-				sum_sq += v * v;
-				count++;
-			}
-			if (count == 0) {
-				throw std::runtime_error("column '" + table.columns[c] + "' has no value to standardize");
-			}
-			out.mean[c] = sum / static_cast<double>(count);
-			double variance = sum_sq / static_cast<double>(count) - out.mean[c] * out.mean[c];
-			out.scale[c] = variance > 1e-24 ? std::sqrt(variance) : 1.0;
-		}
-		return out;
-	}
-
-	//! {"columns": {"age": {"mean": 56.1, "std": 15.2}, ...}}
-	void save(const std::string &path, const formats::Table &table, const std::vector<size_t> &features) const {
-		nlohmann::json columns = nlohmann::json::object();
-		for (auto c : features) {
-			columns[table.columns[c]] = {{"mean", mean[c]}, {"std", scale[c]}};
-		}
-		std::ofstream out(path);
-		out << nlohmann::json{{"columns", columns}}.dump(2) << "\n";
-		if (!out) {
-			throw std::runtime_error("cannot write " + path + " (--save-standardization): check the path");
-		}
-	}
-
-	static Standardization load(const std::string &path, const formats::Table &table,
-	                            const std::vector<size_t> &features) {
-		nlohmann::json saved;
-		try {
-			saved = nlohmann::json::parse(read_file(path)).at("columns");
-		} catch (const nlohmann::json::exception &e) {
-			throw std::runtime_error(path +
-			                         " (--standardize-from) is not what --save-standardization writes: " + e.what());
-		}
-		Standardization out{std::vector<double>(table.width(), 0.0), std::vector<double>(table.width(), 1.0)};
-		for (auto c : features) {
-			auto column = std::find_if(saved.items().begin(), saved.items().end(), [&](const auto &item) {
-				return strcasecmp(item.key().c_str(), table.columns[c].c_str()) == 0;
-			});
-			if (column == saved.items().end()) {
-				throw std::runtime_error(path + " (--standardize-from) has no statistics of column '" +
-				                         table.columns[c] + "'; save them from a file with the same feature columns");
-			}
-			const auto &stats = column.value();
-			if (!stats.contains("mean") || !stats["mean"].is_number() || !stats.contains("std") ||
-			    !stats["std"].is_number() || !(stats["std"].get<double>() > 0)) {
-				throw std::runtime_error(path + " (--standardize-from): column '" + column.key() +
-				                         "' needs a number \"mean\" and a positive \"std\"");
-			}
-			out.mean[c] = stats["mean"].get<double>();
-			out.scale[c] = stats["std"].get<double>();
-		}
-		return out;
-	}
-};
 
 class Progress {
 public:
@@ -449,9 +201,10 @@ void run_send(const SendOptions &options) {
 	if (avro && !options.label_scheme.empty()) {
 		label_scheme = read_scheme(options.label_scheme, "label");
 	}
+	dataset::ColumnRequest request{options.label_column, options.ignore_columns, options.inference, options.file};
 	auto [features, label_columns] =
-	    choose_columns(options, table, data_scheme ? &*data_scheme : nullptr, label_scheme ? &*label_scheme : nullptr,
-	                   labels ? &*labels : nullptr);
+	    dataset::choose_columns(request, table, data_scheme ? &*data_scheme : nullptr,
+	                            label_scheme ? &*label_scheme : nullptr, labels ? &*labels : nullptr);
 
 	bool standardize = options.standardize || !options.standardize_from.empty();
 	if (!options.save_standardization.empty() && !standardize) {
@@ -461,12 +214,14 @@ void run_send(const SendOptions &options) {
 	if (data_scheme) {
 		nullable = data_scheme->nullable_fields();
 	}
-	check_missing(table, features, nullable, labels ? *labels : table,
-	              options.inference ? std::vector<size_t>{} : label_columns, display_name(options.file));
-	Standardization scaling;
+	dataset::refuse_missing_values(table, features, nullable, labels ? *labels : table,
+	                               options.inference ? std::vector<size_t>{} : label_columns,
+	                               display_name(options.file));
+	dataset::Standardization scaling;
 	if (standardize) {
-		scaling = options.standardize_from.empty() ? Standardization::of(table, features)
-		                                           : Standardization::load(options.standardize_from, table, features);
+		scaling = options.standardize_from.empty()
+		              ? dataset::Standardization::of(table, features)
+		              : dataset::Standardization::load(options.standardize_from, table, features);
 		if (!options.save_standardization.empty()) {
 			scaling.save(options.save_standardization, table, features);
 		}
@@ -514,10 +269,10 @@ void run_send(const SendOptions &options) {
 	bool send_elements = false; //!< the .npy's bytes as they are, not through float
 	if (avro) {
 		if (!data_scheme) {
-			data_scheme = formats::AvroSchema::parse(float_record_schema("data", table, features));
+			data_scheme = formats::AvroSchema::parse(dataset::float_record_schema("data", table, features));
 		}
 		if (!label_scheme && !label_columns.empty()) {
-			label_scheme = formats::AvroSchema::parse(float_record_schema("label", table, label_columns));
+			label_scheme = formats::AvroSchema::parse(dataset::float_record_schema("label", table, label_columns));
 		}
 		if (!label_scheme) {
 			label_columns.clear();

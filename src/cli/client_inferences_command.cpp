@@ -11,11 +11,14 @@ namespace {
 
 using nlohmann::json;
 
-//! The server's warnings (e.g. replicas beyond the input's partitions) on stderr.
+//! The server's notes (e.g. the input topic it created) and warnings (e.g.
+//! replicas beyond the input's partitions), on stderr.
 void print_warnings(const json &answer) {
-	for (const auto &warning : answer.value("warnings", json::array())) {
-		std::fprintf(stderr, "warning: %s\n",
-		             warning.is_string() ? warning.get<std::string>().c_str() : warning.dump().c_str());
+	for (const char *kind : {"notes", "warnings"}) {
+		for (const auto &text : answer.value(kind, json::array())) {
+			std::fprintf(stderr, "%s%s\n", std::string_view(kind) == "warnings" ? "warning: " : "",
+			             text.is_string() ? text.get<std::string>().c_str() : text.dump().c_str());
+		}
 	}
 }
 

@@ -503,9 +503,10 @@ void ApiServer::register_routes() {
 			}
 		}
 		if (i.input_format.empty()) {
-			throw ApiError(400, "field \"input_format\" is required (RAW, AVRO or JSON): no data stream was recorded for "
-			                    "deployment " +
-			                        std::to_string(result.deployment) + " to take it from");
+			throw ApiError(400,
+			               "field \"input_format\" is required (RAW, AVRO or JSON): no data stream was recorded for "
+			               "deployment " +
+			                   std::to_string(result.deployment) + " to take it from");
 		}
 		if (i.input_format != "RAW" && i.input_format != "AVRO" && i.input_format != "JSON") {
 			throw ApiError(400, "field \"input_format\" must be RAW, AVRO or JSON, not " + i.input_format,
@@ -518,10 +519,17 @@ void ApiServer::register_routes() {
 			try {
 				options_.validate_input(i.input_format, i.input_config);
 			} catch (const ValidationError &e) {
-				throw ApiError(400, std::string("field \"input_config\" does not fit input_format ") + i.input_format +
-				                        ": " + e.what(),
+				throw ApiError(400,
+				               std::string("field \"input_config\" does not fit input_format ") + i.input_format +
+				                   ": " + e.what(),
 				               {{"field", "input_config"}});
 			}
+		}
+		json notes = json::array();
+		if (options_.create_input_topic &&
+		    options_.create_input_topic(i.input_topic, static_cast<int32_t>(i.replicas))) {
+			notes.push_back("created the input topic \"" + i.input_topic + "\" with " + std::to_string(i.replicas) +
+			                " partition(s), one per replica");
 		}
 		store::Inference created = db.create_inference(i);
 		try {
@@ -532,6 +540,7 @@ void ApiServer::register_routes() {
 			               to_json(created));
 		}
 		json answer = to_json(created);
+		answer["notes"] = notes;
 		answer["warnings"] = idle_replica_warnings(options_.partition_count, created);
 		call.reply(201, answer);
 	});
@@ -603,8 +612,7 @@ void ApiServer::register_routes() {
 		if (!options_.predictions) {
 			throw ApiError(404, "live predictions are not available: this server has no Kafka connection");
 		}
-		std::shared_ptr<PredictionSubscription> subscription =
-		    options_.predictions->subscribe(inference.output_topic);
+		std::shared_ptr<PredictionSubscription> subscription = options_.predictions->subscribe(inference.output_topic);
 		call.response.set_header("Cache-Control", "no-cache");
 		call.response.set_chunked_content_provider(
 		    "text/event-stream", [subscription](size_t, httplib::DataSink &sink) {

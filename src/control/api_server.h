@@ -43,6 +43,12 @@ struct Call;
 //! topic yet, Kafka unreachable). Thread: any HTTP worker.
 using PartitionCounter = std::function<std::optional<int32_t>(const std::string &topic)>;
 
+//! Creates `topic` with `partitions` partitions when it does not exist;
+//! returns whether it did. Errors (Kafka unreachable) are logged and give
+//! false: the topic is then left to the cluster's auto-creation.
+//! Thread: any HTTP worker.
+using TopicCreator = std::function<bool(const std::string &topic, int32_t partitions)>;
+
 //! A trained model's bytes (as a training job uploaded them) as a file
 //! PyTorch reads with torch.load; throws std::exception when they cannot be
 //! converted. Thread: any HTTP worker.
@@ -55,10 +61,14 @@ struct ApiOptions {
 	PredictionFeed *predictions = nullptr; //!< optional: without it the live predictions stream answers 404
 	ModelValidator validate_model;         //!< required
 	KwargsParser parse_kwargs = control::parse_kwargs;
-	InputValidator validate_input;         //!< optional: without it input_config is stored unchecked
+	InputValidator validate_input; //!< optional: without it input_config is stored unchecked
 	//! Optional: without it no warning says that replicas beyond the input
 	//! topic's partitions sit idle.
 	PartitionCounter partition_count;
+	//! Optional: an inference whose input topic does not exist yet gets it
+	//! with one partition per replica, so that none sits idle; without it the
+	//! topic is left to the cluster's auto-creation (often one partition).
+	TopicCreator create_input_topic;
 	//! Optional: without it `GET results/{id}/model?format=pytorch` answers 501.
 	PytorchExporter export_pytorch;
 	//! Most replicas one inference may have: each is a process on this machine.

@@ -63,8 +63,7 @@ std::string find_web_root() {
 	return {};
 }
 
-ServerApp::ServerApp(ServerConfig config) : config_(std::move(config)) {
-}
+ServerApp::ServerApp(ServerConfig config) : config_(std::move(config)) {}
 
 ServerApp::~ServerApp() {
 	stop();
@@ -124,6 +123,19 @@ void ServerApp::start() {
 		} catch (const stream::StreamError &e) {
 			spdlog::warn("server: cannot count the partitions of {}: {}", topic, e.what());
 			return std::nullopt;
+		}
+	};
+	options.create_input_topic = [kafka](const std::string &topic, int32_t partitions) {
+		try {
+			if (!stream::list_partitions(kafka, topic, std::chrono::seconds(3)).empty()) {
+				return false;
+			}
+			// -1: the cluster's default replication factor (a real cluster's, or
+			// the embedded broker's one copy).
+			return stream::create_topic(kafka, topic, partitions, -1, std::chrono::seconds(5));
+		} catch (const stream::StreamError &e) {
+			spdlog::warn("server: cannot create the input topic {}: {}; it is left to auto-creation", topic, e.what());
+			return false;
 		}
 	};
 	options.admin_token = token_;

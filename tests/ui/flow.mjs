@@ -282,6 +282,15 @@ export async function runFlow({
       await fetch(`${baseUrl}/api/v1/inferences/${inferenceId}`)
     ).json();
     await page.waitForSelector(".badge");
+    // The input topic did not exist: the server made it, a partition per
+    // replica, and the page says so.
+    const remark = await page.waitForSelector(".remark", { timeout: 5000 });
+    assert.match(
+      await remark.textContent(),
+      new RegExp(
+        `created the input topic "${inference.input_topic}" with ${inference.replicas} partition\\(s\\)`,
+      ),
+    );
     await shot("inference");
   });
 

@@ -91,6 +91,12 @@ export interface Inference {
 	metrics?: { throughput?: number; lag?: number };
 }
 
+/** What the server says beside a created or scaled inference: what it did for it, and what looks wrong. */
+export interface ServerRemarks {
+	notes?: string[];
+	warnings?: string[];
+}
+
 export interface Datasource {
 	id: number;
 	deployment: number;
@@ -220,8 +226,8 @@ export const api = {
 	inferences: () => list<Inference>('/inferences', 'inferences'),
 	inference: (id: number) => request<Inference>('GET', `/inferences/${id}`),
 	createInference: (i: { model_result: number; replicas: number; input_format: string; input_config: Json; input_topic: string; output_topic: string }) =>
-		request<Inference>('POST', '/inferences', i),
-	scaleInference: (id: number, replicas: number) => request<Inference>('POST', `/inferences/${id}/scale`, { replicas }),
+		request<Inference & ServerRemarks>('POST', '/inferences', i),
+	scaleInference: (id: number, replicas: number) => request<Inference & ServerRemarks>('POST', `/inferences/${id}/scale`, { replicas }),
 	stopInference: (id: number) => request<void>('POST', `/inferences/${id}/stop`),
 	deleteInference: (id: number) => request<void>('DELETE', `/inferences/${id}`),
 	predictionsUrl: (id: number) => `${BASE}/inferences/${id}/predictions/stream`,

@@ -120,6 +120,14 @@ protected:
 			}
 			return std::nullopt;
 		};
+		// Like the server's: topics other than these do not exist yet.
+		options.create_input_topic = [this](const std::string &topic, int32_t partitions) {
+			if (topic == "two-partitions" || topic == "in") {
+				return false;
+			}
+			created_topics_.emplace_back(topic, partitions);
+			return true;
+		};
 		options.max_replicas = 8;
 		options.export_pytorch = [](std::string_view blob) {
 			if (blob == "not a model") {
@@ -211,6 +219,7 @@ protected:
 	std::unique_ptr<store::Store> store_;
 	RecordingOrchestrator orchestrator_;
 	RecordingPublisher publisher_;
+	std::vector<std::pair<std::string, int32_t>> created_topics_; //!< what create_input_topic made
 	std::unique_ptr<ApiServer> server_;
 	std::unique_ptr<httplib::Client> client_;
 };
@@ -766,8 +775,8 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	auto [s1, b1] = call("POST", stats, {{"replica", "0"}, {"predictions_per_second", 10.5}, {"consuming", false}});
 	EXPECT_EQ(s1, 200) << b1;
 	EXPECT_EQ(b1["status"], "deployed") << "not consuming yet";
-	auto [s2, b2] = call("POST", stats,
-	                     {{"replica", "0"}, {"predictions_per_second", 10.5}, {"consumer_lag", 7}, {"consuming", true}});
+	auto [s2, b2] = call(
+	    "POST", stats, {{"replica", "0"}, {"predictions_per_second", 10.5}, {"consumer_lag", 7}, {"consuming", true}});
 	EXPECT_EQ(b2["status"], "running");
 	call("POST", stats, {{"replica", "1"}, {"predictions_per_second", 4.5}, {"consumer_lag", 3}, {"consuming", true}});
 	EXPECT_EQ(call("GET", "/api/v1/inferences").second[0]["status"], "running") << "the list shows it";
@@ -816,6 +825,22 @@ TEST_F(ApiTest, ReplicasAreLimitedAndIdleOnesAreWarnedAbout) {
 	auto [s3, created] = call("POST", "/api/v1/inferences", body);
 	ASSERT_EQ(s3, 201) << created;
 	EXPECT_EQ(created["warnings"].size(), 1u) << "accepted, with a warning: " << created;
+}
+
+TEST_F(ApiTest, AnInputTopicNotThereYetIsCreatedWithAPartitionPerReplica) {
+	json body = inference_body("fresh");
+	body["replicas"] = 3;
+	auto [status, created] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(status, 201) << created;
+	ASSERT_EQ(created_topics_.size(), 1u);
+	EXPECT_EQ(created_topics_[0], (std::pair<std::string, int32_t>{"fresh", 3}));
+	EXPECT_EQ(created["notes"],
+	          json::array({"created the input topic \"fresh\" with 3 partition(s), one per replica"}));
+	// An existing topic is left as it is.
+	auto [again, existing] = call("POST", "/api/v1/inferences", inference_body("two-partitions"));
+	ASSERT_EQ(again, 201) << existing;
+	EXPECT_EQ(existing["notes"], json::array());
+	EXPECT_EQ(created_topics_.size(), 1u);
 }
 
 TEST_F(ApiTest, InferenceInputFormatIsCheckedWithItsConfig) {

@@ -2,7 +2,7 @@
 // lag, scale, stop, and see its predictions live (server-sent events from
 // GET /api/v1/inferences/{id}/predictions/stream).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, inferenceLag, inferencesWithFigures, inferenceWithFigures, inferenceThroughput, type Inference, type Json } from '../api';
+import { api, inferenceLag, inferencesWithFigures, inferenceWithFigures, inferenceThroughput, type Inference, type Json, type ServerRemarks } from '../api';
 import { Empty, ErrorBox, Fact, Field, formatNumber, formatTime, Link, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
@@ -10,12 +10,32 @@ import { ListPage } from '../components/list_page';
 
 const LIVE = new Set(['deployed', 'running']);
 
+// What the server said when an inference was created or scaled, shown on its
+// page until the app is reloaded (the server does not store them).
+const remarks = new Map<number, ServerRemarks>();
+
+function Remarks(props: { id: number }) {
+	const said = remarks.get(props.id);
+	if (!said) return null;
+	return (
+		<>
+			{(said.notes ?? []).map((text) => (
+				<p class="muted remark">{text}</p>
+			))}
+			{(said.warnings ?? []).map((text) => (
+				<p class="error-inline remark">{text}</p>
+			))}
+		</>
+	);
+}
+
 function Scale(props: { inference: Inference; onChange: () => void }) {
 	const [replicas, setReplicas] = useState(String(props.inference.replicas));
 	const action = useAction();
 	const apply = async (e: Event) => {
 		e.preventDefault();
-		await action.run(() => api.scaleInference(props.inference.id, Number(replicas)));
+		const scaled = await action.run(() => api.scaleInference(props.inference.id, Number(replicas)));
+		if (scaled) remarks.set(scaled.id, { warnings: scaled.warnings });
 		props.onChange();
 	};
 	return (
@@ -166,7 +186,10 @@ export function NewInferencePage(props: { result: string | null }) {
 				output_topic: outputTopic,
 			}),
 		);
-		if (i) navigate(`/inferences/${i.id}`);
+		if (i) {
+			remarks.set(i.id, { notes: i.notes, warnings: i.warnings });
+			navigate(`/inferences/${i.id}`);
+		}
 	};
 
 	return (
@@ -380,6 +403,7 @@ export function InferencePage(props: { id: number }) {
 							{(i.restarts ?? 0) > 0 && <Fact label="Restarts">{i.restart_detail}</Fact>}
 						</dl>
 						{i.status_detail && <p class={i.status === 'failed' ? 'error-inline' : 'muted'}>{i.status_detail}</p>}
+						<Remarks id={i.id} />
 						<InferenceActions inference={i} onChange={data.reload} />
 					</div>
 					<LivePredictions id={props.id} />

@@ -246,7 +246,12 @@ void run_send(const SendOptions &options) {
 	// a minute of delivery retries, and of librdkafka logs, first.
 	std::chrono::milliseconds timeout(options.timeout_ms);
 	stream::check_reachable(sink_options.kafka, timeout);
-	if (options.partitions == "all") {
+	if (options.partitions.empty() && options.inference) {
+		// Inference inputs have no ranges to keep together: spread them over
+		// every partition, so that each replica of the inference gets its
+		// share. A topic not made yet is auto-created, and gets partition 0.
+		sink_options.partitions = stream::list_partitions(sink_options.kafka, options.topic, timeout);
+	} else if (options.partitions == "all") {
 		sink_options.partitions = stream::list_partitions(sink_options.kafka, options.topic, timeout);
 		if (sink_options.partitions.empty()) {
 			throw std::runtime_error("topic " + options.topic + " does not exist; create it or name --partitions");
@@ -367,7 +372,9 @@ void add_send_command(CLI::App &root) {
 	                "inference inputs");
 	cmd->add_flag("--inference", options->inference, "send values only (no labels, no control message)");
 	cmd->add_option("--control-topic", options->control_topic, "control topic")->capture_default_str();
-	cmd->add_option("--partitions", options->partitions, "partitions to spread rows over: 0,1,2 or all (default 0)");
+	cmd->add_option("--partitions", options->partitions,
+	                "partitions to spread rows over: 0,1,2 or all (default: 0 for a training stream, all of the "
+	                "topic's with --inference)");
 	cmd->add_option("--kafka-property,-X", options->properties, "librdkafka property name=value (repeatable)");
 	cmd->add_option("--timeout-ms", options->timeout_ms, "how long to wait for the cluster to answer at the start")
 	    ->capture_default_str()

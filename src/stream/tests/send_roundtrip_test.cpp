@@ -175,6 +175,23 @@ TEST_F(SendRoundTrip, InferenceSendsValuesOnlyAndStdinWorks) {
 	EXPECT_EQ(batch.feature_width, 2u);
 }
 
+TEST_F(SendRoundTrip, InferenceInputsSpreadOverEveryPartitionOfTheTopic) {
+	// Each replica of an inference reads its own partitions: all of them
+	// get inputs, not only partition 0 as a training stream does.
+	auto topic = cluster_.create_topic("spread", 3);
+	ASSERT_EQ(send("-t " + topic + " --inference --label-column label " + csv_.string()), 0) << stderr_;
+	KafkaSink probe(cluster_.config());
+	int64_t total = 0;
+	for (int32_t partition = 0; partition < 3; partition++) {
+		int64_t low = 0, high = 0;
+		ASSERT_EQ(rd_kafka_query_watermark_offsets(probe.handle(), topic.c_str(), partition, &low, &high, 10000),
+		          RD_KAFKA_RESP_ERR_NO_ERROR);
+		EXPECT_GE(high - low, 16) << "partition " << partition;
+		total += high - low;
+	}
+	EXPECT_EQ(total, 50);
+}
+
 TEST_F(SendRoundTrip, BadInputGivesAClearError) {
 	auto topic = cluster_.create_topic("bad", 1);
 	expect_refused("-t " + topic + " -d 1 --label-column nosuch " + csv_.string(), "no column 'nosuch'");

@@ -249,6 +249,29 @@ export async function runFlow({
     resultId = idFromUrl(page, "/results");
     await page.waitForSelector(".chart .uplot");
     await shot("result");
+    // Once the result has ended and the page holds its epochs, it polls
+    // without them, and still shows every one.
+    const polls = [];
+    const watch = (request) => {
+      if (request.url().includes(`/api/v1/results/${resultId}`))
+        polls.push(request.url());
+    };
+    page.on("request", watch);
+    await page.waitForTimeout(3500);
+    page.off("request", watch);
+    assert.ok(
+      polls.length > 0 && polls.every((url) => url.endsWith("?epochs=none")),
+      `the result page fetched its epochs again: ${polls.join(", ")}`,
+    );
+    const { epoch_count } = await (
+      await fetch(`${baseUrl}/api/v1/results/${resultId}?epochs=none`)
+    ).json();
+    const shown = await page.$$eval("dt", (dts) =>
+      dts
+        .find((dt) => dt.textContent.trim() === "Epochs")
+        ?.nextElementSibling?.textContent.trim(),
+    );
+    assert.equal(shown, String(epoch_count), "the Epochs fact");
     await go("/deployments");
     await page.waitForSelector("table.list");
     await shot("deployments");

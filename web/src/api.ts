@@ -48,6 +48,8 @@ export interface Result {
 	test_metrics: Metrics;
 	training_time?: number | null;
 	epochs?: EpochMetrics[];
+	/** All the epochs the result has, whichever of them `epochs` holds. */
+	epoch_count?: number;
 	trained_model?: string | null;
 	trained_model_size?: number | null;
 	/** How often the job was restarted after dying, and how it last ended. */
@@ -219,6 +221,9 @@ export const api = {
 
 	results: (deployment?: number) => list<Result>(deployment === undefined ? '/results' : `/results?deployment=${deployment}`, 'results'),
 	result: (id: number) => request<Result>('GET', `/results/${id}`),
+	/** The result with only the epochs after `epoch`, or none of them. */
+	resultSince: (id: number, epoch: number | 'none') =>
+		request<Result>('GET', epoch === 'none' ? `/results/${id}?epochs=none` : `/results/${id}?since_epoch=${epoch}`),
 	stopResult: (id: number) => request<void>('POST', `/results/${id}/stop`),
 	deleteResult: (id: number) => request<void>('DELETE', `/results/${id}`),
 	modelDownloadUrl: (id: number) => `${BASE}/results/${id}/model`,

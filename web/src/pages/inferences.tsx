@@ -20,10 +20,14 @@ function Remarks(props: { id: number }) {
 	return (
 		<>
 			{(said.notes ?? []).map((text) => (
-				<p class="muted remark">{text}</p>
+				<p key={text} class="muted remark">
+					{text}
+				</p>
 			))}
 			{(said.warnings ?? []).map((text) => (
-				<p class="error-inline remark">{text}</p>
+				<p key={text} class="error-inline remark">
+					{text}
+				</p>
 			))}
 		</>
 	);

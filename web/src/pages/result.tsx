@@ -1,5 +1,6 @@
 // One training result: status, final metrics, live learning curves (train
 // solid, validation dashed), confusion matrix, and its actions.
+import { useRef } from 'preact/hooks';
 import { api, type Result } from '../api';
 import { ConfusionMatrix, findConfusion } from '../components/confusion_matrix';
 import { LineChart, PALETTE } from '../components/line_chart';
@@ -152,9 +153,35 @@ function Confusion(props: { result: Result }) {
 	);
 }
 
+const ENDED = new Set(['finished', 'failed', 'stopped']);
+
+/**
+ * The result with all its epochs, asking the server only for what `held`
+ * lacks: the epochs after the last one held while it trains, none once it
+ * has ended and all are held. Whenever the count does not add up (a
+ * restarted job reports its epochs again), everything is fetched anew.
+ */
+async function resultWithEpochs(id: number, held: Result | undefined): Promise<Result> {
+	const epochs = held?.id === id ? held.epochs : undefined;
+	// Epochs may be numbered from 0: with none held, "after" has no start.
+	if (!held || !epochs?.length) return api.result(id);
+	if (ENDED.has(held.status) && epochs.length === held.epoch_count) {
+		const now = await api.resultSince(id, 'none');
+		if (now.status === held.status && now.epoch_count === epochs.length) return { ...now, epochs };
+		return api.result(id);
+	}
+	const last = epochs[epochs.length - 1].epoch;
+	const now = await api.resultSince(id, last);
+	const merged = epochs.concat(now.epochs ?? []);
+	if (now.epoch_count !== merged.length || ENDED.has(now.status)) return api.result(id);
+	return { ...now, epochs: merged };
+}
+
 export function ResultPage(props: { id: number }) {
+	const held = useRef<Result | undefined>(undefined);
 	const data = usePoll(async () => {
-		const result = await api.result(props.id);
+		const result = await resultWithEpochs(props.id, held.current);
+		held.current = result;
 		const model = await api.model(result.model).catch(() => null);
 		return { result, model };
 	}, [props.id]);

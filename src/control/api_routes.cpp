@@ -457,6 +457,12 @@ void ApiServer::register_routes() {
 			}
 			report.training_time = body["training_time"].get<double>();
 		}
+		if (body.contains("new_run")) {
+			if (!body["new_run"].is_boolean()) {
+				throw ApiError(400, "field \"new_run\" must be true or false", {{"field", "new_run"}});
+			}
+			report.new_run = body["new_run"].get<bool>();
+		}
 		call.reply(200, to_json(db.update_result_status(call.id(), to, report)));
 	});
 

@@ -394,6 +394,9 @@ public:
 		std::string val = report.val_metrics.value_or(current.val_metrics).dump();
 		std::string test = report.test_metrics.value_or(current.test_metrics).dump();
 		auto time = report.training_time ? report.training_time : current.training_time;
+		if (report.new_run) {
+			q("DELETE FROM result_epochs WHERE result_id = ?", {id});
+		}
 		q("UPDATE results SET status = ?, status_changed = ?, status_detail = ?, train_metrics = ?, val_metrics = ?, "
 		  "test_metrics = ?, training_time = ? WHERE id = ?",
 		  {sv(status), sv(changed), sv(detail), sv(train), sv(val), sv(test),

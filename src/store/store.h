@@ -108,13 +108,13 @@ struct Result {
 	nlohmann::json train_metrics = nlohmann::json::object();
 	nlohmann::json val_metrics = nlohmann::json::object();
 	nlohmann::json test_metrics = nlohmann::json::object();
-	std::optional<double> training_time; //!< seconds
-	std::vector<EpochMetrics> epochs;    //!< filled by get_result only (as its EpochQuery asks), by epoch
-	int64_t epoch_count = 0;             //!< epochs recorded
+	std::optional<double> training_time;    //!< seconds
+	std::vector<EpochMetrics> epochs;       //!< filled by get_result only (as its EpochQuery asks), by epoch
+	int64_t epoch_count = 0;                //!< epochs recorded
 	std::optional<EpochMetrics> last_epoch; //!< the highest-numbered one recorded
-	int64_t trained_model_size = -1;     //!< bytes; -1 when no model was uploaded
-	int64_t restarts = 0;                //!< of its training job, by the orchestrator
-	std::string last_exit;               //!< how the job's last restarted process ended ("signal 9")
+	int64_t trained_model_size = -1;        //!< bytes; -1 when no model was uploaded
+	int64_t restarts = 0;                   //!< of its training job, by the orchestrator
+	std::string last_exit;                  //!< how the job's last restarted process ended ("signal 9")
 	std::string created_at;
 };
 
@@ -133,6 +133,9 @@ struct ResultReport {
 	std::optional<nlohmann::json> val_metrics;
 	std::optional<nlohmann::json> test_metrics;
 	std::optional<double> training_time;
+	//! A job's run begins: the epochs an earlier run of it reported (a job
+	//! killed and restarted trains again from its first epoch) are dropped.
+	bool new_run = false;
 };
 
 //! deployed -> running -> stopped | failed (deployed may go to stopped or failed).

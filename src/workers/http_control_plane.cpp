@@ -92,8 +92,7 @@ HttpControlPlane::Response HttpControlPlane::call(const std::string &method, con
 json HttpControlPlane::get_json(const std::string &path) {
 	auto response = call("GET", path);
 	if (response.status != 200) {
-		throw std::runtime_error("GET " + path + " answered " + std::to_string(response.status) + ": " +
-		                         response.body);
+		throw std::runtime_error("GET " + path + " answered " + std::to_string(response.status) + ": " + response.body);
 	}
 	return json::parse(response.body);
 }
@@ -130,8 +129,11 @@ TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
 }
 
 void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &stream) {
+	// A restarted job trains again from its first epoch: the server drops
+	// what an earlier run of it reported, so that curves show one run.
 	post_status(result_id,
 	            {{"status", "running"},
+	             {"new_run", true},
 	             {"detail", "reading " + std::to_string(stream.total_msg) + " records of " + stream.topic_ranges}});
 }
 
@@ -213,8 +215,7 @@ void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport
 	auto path = "/api/v1/results/" + std::to_string(result_id) + "/model";
 	auto response = call("PUT", path, model_blob, "application/octet-stream");
 	if (response.status >= 300) {
-		throw std::runtime_error("PUT " + path + " answered " + std::to_string(response.status) + ": " +
-		                         response.body);
+		throw std::runtime_error("PUT " + path + " answered " + std::to_string(response.status) + ": " + response.body);
 	}
 	auto val = metrics_json(report.validation);
 	if (!report.confusion_matrix.empty()) {
@@ -255,8 +256,7 @@ InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id)
 	auto model_path = "/api/v1/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
 	auto model = call("GET", model_path);
 	if (model.status != 200) {
-		throw std::runtime_error("GET " + model_path + " answered " + std::to_string(model.status) + ": " +
-		                         model.body);
+		throw std::runtime_error("GET " + model_path + " answered " + std::to_string(model.status) + ": " + model.body);
 	}
 	assignment.model_blob = std::move(model.body);
 	return assignment;

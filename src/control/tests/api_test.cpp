@@ -723,6 +723,30 @@ TEST_F(ApiTest, EpochBatchesAreRecordedTogether) {
 	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 409) << "a stopped job learns it here";
 }
 
+TEST_F(ApiTest, ARestartedJobsNewRunDropsTheEpochsOfTheEarlierOne) {
+	// A job killed at epoch 3 and restarted trains from epoch 1 again: its
+	// curve must not mix the two runs.
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(r1);
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"new_run", true}}).first, 200);
+	json batch = json::array();
+	for (int epoch = 1; epoch <= 3; epoch++) {
+		batch.push_back({{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}});
+	}
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 204);
+	// Progress reports of the same run keep them.
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"detail", "epoch 3"}}).first, 200);
+	EXPECT_EQ(call("GET", base).second["epoch_count"], 3);
+	auto [status, restarted] = call("POST", base + "/status", {{"status", "running"}, {"new_run", true}});
+	EXPECT_EQ(status, 200) << restarted;
+	EXPECT_EQ(restarted["epoch_count"], 0) << restarted;
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epoch", 1}, {"metrics", {{"loss", 0.9}}}}).first, 204);
+	auto result = call("GET", base).second;
+	ASSERT_EQ(result["epochs"].size(), 1u) << result;
+	EXPECT_EQ(result["epochs"][0]["metrics"]["loss"], 0.9);
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"new_run", "yes"}}).first, 400);
+}
+
 TEST_F(ApiTest, AResultsEpochsComeAllTheLastOrThoseSinceOne) {
 	int64_t r1 = deploy_two()["results"][0]["id"];
 	finish(r1); // epochs 1..4

@@ -22,7 +22,7 @@ namespace {
 const std::vector<ApiVersionRange> kCoreVersions = {
     {static_cast<int16_t>(ApiKey::Produce), 3, 7},         {static_cast<int16_t>(ApiKey::Fetch), 4, 11},
     {static_cast<int16_t>(ApiKey::ListOffsets), 0, 5},     {static_cast<int16_t>(ApiKey::Metadata), 0, 8},
-    {static_cast<int16_t>(ApiKey::ApiVersions), 0, 2},     {static_cast<int16_t>(ApiKey::CreateTopics), 0, 4},
+    {static_cast<int16_t>(ApiKey::ApiVersions), 0, 3},     {static_cast<int16_t>(ApiKey::CreateTopics), 0, 4},
     {static_cast<int16_t>(ApiKey::DeleteTopics), 0, 3},    {static_cast<int16_t>(ApiKey::InitProducerId), 0, 1},
     {static_cast<int16_t>(ApiKey::DescribeConfigs), 0, 2},
 };
@@ -125,23 +125,36 @@ void RequestHandler::handle(const Request &request, Reply reply) {
 }
 
 void RequestHandler::api_versions(const Request &request, Reply &reply) {
-	// A version we do not serve (v3+ is flexible) gets the v0 layout with
-	// UNSUPPORTED_VERSION and the full list, so the client retries with one
-	// we advertise; the response header is v0 at every version.
+	// v3 is the first flexible version (what librdkafka 2.0 and Java clients
+	// ask first): compact array and tagged fields in the body, but the
+	// response header stays v0, as for every ApiVersions answer. A version
+	// we do not serve gets the v0 layout with UNSUPPORTED_VERSION and the
+	// full list, so the client retries with one we advertise.
 	int16_t version = request.header.api_version;
-	bool fallback = version > 2 || version < 0;
+	bool fallback = version > 3 || version < 0;
+	bool flexible = version == 3;
 	ResponseFrame frame(request.header.correlation_id);
 	auto &w = frame.body();
 	w.i16(fallback ? protocol::code(ErrorCode::UnsupportedVersion) : 0);
 	auto versions = api_versions();
-	w.array_length(static_cast<int32_t>(versions.size()));
+	if (flexible) {
+		w.compact_array_length(static_cast<int32_t>(versions.size()));
+	} else {
+		w.array_length(static_cast<int32_t>(versions.size()));
+	}
 	for (const auto &v : versions) {
 		w.i16(v.api_key);
 		w.i16(v.min_version);
 		w.i16(v.max_version);
+		if (flexible) {
+			w.empty_tagged_fields();
+		}
 	}
 	if (!fallback && version >= 1) {
 		w.i32(0); // throttle_time_ms
+	}
+	if (flexible) {
+		w.empty_tagged_fields();
 	}
 	reply(frame.finish());
 }

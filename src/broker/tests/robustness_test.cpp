@@ -136,13 +136,15 @@ TEST_F(BrokerRobustness, UnknownApiAndVersionsGetUnsupportedVersion) {
 	EXPECT_EQ(r.i32(), 5);
 	EXPECT_EQ(r.i16(), 35);
 
-	// ApiVersions v3 (flexible): v0-style answer with the error and the full list.
-	c.send(request(18, 3, 6, [](protocol::Writer &w) {
-		w.empty_tagged_fields();
+	// ApiVersions v4, past what it serves: v0-style answer with the error
+	// and the full list, so that the client retries with one it offers.
+	auto flexible_request = [](protocol::Writer &w) {
+		w.empty_tagged_fields(); // request header v2
 		w.compact_string("x");
 		w.compact_string("1");
 		w.empty_tagged_fields();
-	}));
+	};
+	c.send(request(18, 4, 6, flexible_request));
 	resp = c.receive();
 	ASSERT_TRUE(resp);
 	protocol::Reader v(*resp);
@@ -157,6 +159,38 @@ TEST_F(BrokerRobustness, UnknownApiAndVersionsGetUnsupportedVersion) {
 		has_produce |= key == 0 && max >= 3;
 	}
 	EXPECT_TRUE(has_produce);
+	EXPECT_EQ(v.remaining(), 0u);
+}
+
+TEST_F(BrokerRobustness, ApiVersionsV3AnswersInTheFlexibleLayout) {
+	// What librdkafka 2.0 and Java clients ask first: answered at v3, so
+	// that they need no second round trip at v0.
+	RawClient c(cluster_->bootstrap());
+	c.send(request(18, 3, 7, [](protocol::Writer &w) {
+		w.empty_tagged_fields(); // request header v2
+		w.compact_string("kafkaml-test");
+		w.compact_string("1.0");
+		w.empty_tagged_fields();
+	}));
+	auto resp = c.receive();
+	ASSERT_TRUE(resp);
+	protocol::Reader v(*resp);
+	EXPECT_EQ(v.i32(), 7); // response header v0: no tagged fields
+	EXPECT_EQ(v.i16(), 0);
+	uint32_t entries = v.uvarint();
+	ASSERT_GT(entries, 1u);
+	bool has_api_versions_3 = false;
+	for (uint32_t i = 0; i + 1 < entries; i++) {
+		int16_t key = v.i16();
+		v.i16();
+		int16_t max = v.i16();
+		EXPECT_EQ(v.uvarint(), 0u) << "tagged fields of API " << key;
+		has_api_versions_3 |= key == 18 && max == 3;
+	}
+	EXPECT_TRUE(has_api_versions_3);
+	EXPECT_EQ(v.i32(), 0); // throttle_time_ms
+	EXPECT_EQ(v.uvarint(), 0u);
+	EXPECT_EQ(v.remaining(), 0u);
 }
 
 TEST_F(BrokerRobustness, AFrameLargerThanTheInputBufferLimitIsServed) {

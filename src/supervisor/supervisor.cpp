@@ -56,6 +56,14 @@ void Supervisor::start(const std::string &job_id, ProcessSpec spec) {
 	if (on_event_) {
 		on_event_(event);
 	}
+	announce(job_id);
+}
+
+void Supervisor::announce(const std::string &job_id) {
+	std::lock_guard lock(mutex_);
+	if (auto it = jobs_.find(job_id); it != jobs_.end()) {
+		it->second.announced = true;
+	}
 }
 
 bool Supervisor::adopt(const std::string &job_id, pid_t pid, ProcessSpec spec) {
@@ -77,6 +85,7 @@ bool Supervisor::adopt(const std::string &job_id, pid_t pid, ProcessSpec spec) {
 	if (on_event_) {
 		on_event_(JobEvent{job_id, JobEventKind::adopted, pid});
 	}
+	announce(job_id);
 	return true;
 }
 
@@ -158,6 +167,9 @@ std::vector<std::string> Supervisor::job_ids() const {
 
 std::optional<JobEvent> Supervisor::poll_job(const std::string &job_id, Job &job,
                                              std::chrono::steady_clock::time_point now, bool &remove) {
+	if (!job.announced) {
+		return std::nullopt; // its first event is not delivered yet
+	}
 	if (job.failed) {
 		return std::nullopt; // waiting for the DoneCheck
 	}

@@ -92,6 +92,11 @@ private:
 		//! Set when the process ended with a failure, until is_done_ has
 		//! been asked whether to restart it.
 		std::optional<JobEvent> failed;
+		//! False from start()/adopt() putting the job in the map until they
+		//! have delivered its started/adopted event: the monitor leaves it
+		//! alone meanwhile, so a job's events arrive in order even when it
+		//! ends at once.
+		bool announced = false;
 	};
 
 	void monitor_loop();
@@ -102,6 +107,8 @@ private:
 	//! loop, or schedules the restart. Lock held.
 	JobEvent after_failure(Job &job, bool done, std::chrono::steady_clock::time_point now, bool &remove);
 	static int stop_job(Job &job, std::chrono::milliseconds grace);
+	//! Lets the monitor watch a job whose first event was delivered. Takes the lock.
+	void announce(const std::string &job_id);
 
 	RestartPolicy policy_;
 	EventCallback on_event_;

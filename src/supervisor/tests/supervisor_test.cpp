@@ -209,6 +209,25 @@ TEST(Supervisor, AJobTheDoneCheckCallsDoneCompletesWhateverItsExitStatus) {
 	EXPECT_TRUE(supervisor.job_ids().empty());
 }
 
+TEST(Supervisor, AJobThatEndsAtOnceStillReportsItsStartFirst) {
+	// start() delivers "started" on the caller's thread; a job that exits at
+	// once must not have its "completed" delivered by the monitor before it,
+	// even when the caller's thread is slow to get there.
+	EventLog log;
+	Supervisor supervisor(fast_policy(), [&](const JobEvent &event) {
+		if (event.kind == JobEventKind::started) {
+			std::this_thread::sleep_for(200ms); // ~40 monitor rounds
+		}
+		log(event);
+	});
+	supervisor.start("quick", shell("exit 0"));
+	ASSERT_TRUE(log.wait_count(JobEventKind::completed, 1));
+	auto events = log.events();
+	ASSERT_EQ(events.size(), 2u);
+	EXPECT_EQ(events[0].kind, JobEventKind::started);
+	EXPECT_EQ(events[1].kind, JobEventKind::completed);
+}
+
 TEST(Supervisor, StartOfMissingExecutableSaysWhich) {
 	Supervisor supervisor(fast_policy(), nullptr);
 	try {

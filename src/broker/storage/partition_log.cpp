@@ -1,11 +1,13 @@
 #include "broker/storage/partition_log.h"
 
 #include "broker/protocol/api_keys.h"
+#include "broker/storage/batch_records.h"
 #include "broker/storage/file.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace kafkaml::broker::storage {
 
@@ -120,6 +122,13 @@ AppendResult PartitionLog::append(std::span<uint8_t> records) {
 		result.message = "produce request carries no record batch";
 		return result;
 	}
+	for (auto b : batches) {
+		if (auto err = check_batch_records(b); !err.empty()) {
+			result.error = protocol::code(ErrorCode::InvalidRecord);
+			result.message = err;
+			return result;
+		}
+	}
 	// Idempotence is checked on the first batch (clients send one batch per
 	// partition per request when idempotent).
 	auto first = *read_batch_header(batches.front());
@@ -160,7 +169,11 @@ AppendResult PartitionLog::append(std::span<uint8_t> records) {
 		auto *data = const_cast<uint8_t *>(b.data()); // span came from the mutable `records`
 		set_base_offset(data, next_offset_);
 		auto header = *read_batch_header(b);
-		if (!active().empty() && active().size() + b.size() > static_cast<uint64_t>(config_.segment_bytes)) {
+		// A segment indexes offsets relative to its base in 32 bits: roll
+		// before a batch would pass that, whatever the size.
+		bool offsets_full = header.last_offset() - active().base_offset() > std::numeric_limits<int32_t>::max();
+		if (!active().empty() &&
+		    (offsets_full || active().size() + b.size() > static_cast<uint64_t>(config_.segment_bytes))) {
 			roll();
 		}
 		active().append(b, header);

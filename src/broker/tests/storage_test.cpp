@@ -147,6 +147,76 @@ TEST(BrokerStorage, ProducedBatchMustSpanExactlyItsRecordCount) {
 	EXPECT_EQ(log.log_end_offset(), 0);
 }
 
+namespace {
+
+//! Rewrites a batch's record count and last offset delta and fixes its CRC.
+void claim_records(std::vector<uint8_t> &b, int32_t count) {
+	kafkaml::broker::protocol::store_be32(b.data() + batch::kRecordCount, static_cast<uint32_t>(count));
+	kafkaml::broker::protocol::store_be32(b.data() + batch::kLastOffsetDelta, static_cast<uint32_t>(count - 1));
+	kafkaml::broker::protocol::store_be32(b.data() + batch::kCrc,
+	                                      crc32c(b.data() + batch::kAttributes, b.size() - batch::kAttributes));
+}
+
+} // namespace
+
+// The attack of a batch that claims 2^31 - 1 records (with the matching last
+// offset delta) and holds one: accepted, it moved the log end by 2^31 and,
+// past 2^32, wrapped the index's relative offsets so consumers skipped
+// records. Refused as Kafka refuses it, and nothing is appended.
+TEST(BrokerStorage, ABatchMustHoldTheRecordsItsHeaderClaims) {
+	TempDir dir;
+	PartitionLog log(dir.path / "t-0", LogConfig{});
+	auto lying = batch_of(1, 1000);
+	claim_records(lying, 0x7fffffff);
+	EXPECT_EQ(validate_batch(lying), "") << "well-formed but for the count";
+	auto result = log.append(lying);
+	EXPECT_EQ(result.error, 87); // INVALID_RECORD
+	EXPECT_NE(result.message.find("claims 2147483647 records but holds 1"), std::string::npos) << result.message;
+	EXPECT_EQ(log.log_end_offset(), 0);
+
+	auto fewer = batch_of(3, 1000);
+	claim_records(fewer, 2);
+	result = log.append(fewer);
+	EXPECT_EQ(result.error, 87);
+	EXPECT_NE(result.message.find("more bytes after them"), std::string::npos) << result.message;
+	EXPECT_EQ(log.log_end_offset(), 0);
+
+	auto honest = batch_of(3, 1000);
+	EXPECT_EQ(log.append(honest).error, 0);
+	EXPECT_EQ(log.log_end_offset(), 3);
+}
+
+// A log an earlier version accepted a lying batch into: offsets jumped by
+// 2^31. The segment rolls before a relative offset passes 32 bits, so a
+// fetch from a committed offset still finds its record.
+TEST(BrokerStorage, ASegmentRollsBeforeItsRelativeOffsetsOverflow) {
+	TempDir dir;
+	auto lying = batch_of(1, 1000);
+	claim_records(lying, 0x7fffffff);
+	fs::create_directories(dir.path / "t-0");
+	{
+		std::ofstream out(dir.path / "t-0" / "00000000000000000000.log", std::ios::binary);
+		out.write(reinterpret_cast<const char *>(lying.data()), static_cast<std::streamsize>(lying.size()));
+	}
+	PartitionLog log(dir.path / "t-0", LogConfig{});
+	ASSERT_EQ(log.log_end_offset(), 0x7fffffff) << "recovery keeps what an earlier version accepted";
+	auto first = batch_of(1, 2000, "first");
+	ASSERT_EQ(log.append(first).error, 0); // offset 2^31 - 1: relative 2^31 - 1 still fits
+	auto second = batch_of(2, 3000, "second");
+	auto appended = log.append(second); // offsets 2^31 and 2^31 + 1: a new segment
+	ASSERT_EQ(appended.error, 0) << appended.message;
+	EXPECT_EQ(appended.base_offset, int64_t{0x80000000});
+	EXPECT_EQ(log.segment_count(), 2u);
+	std::vector<uint8_t> buf;
+	ASSERT_TRUE(log.read(int64_t{0x80000001}, 1 << 20, buf));
+	std::vector<std::span<const uint8_t>> batches;
+	ASSERT_EQ(split_batches(buf, batches), "");
+	std::vector<Record> records;
+	ASSERT_TRUE(decode_records(batches.at(0), records));
+	EXPECT_EQ(records.at(0).offset, int64_t{0x80000000});
+	EXPECT_EQ(std::string(records.at(1).value->begin(), records.at(1).value->end()).rfind("second-1", 0), 0u);
+}
+
 TEST(BrokerStorage, AppendAssignsOffsetsAndReadsBackAcrossSegments) {
 	TempDir dir;
 	LogConfig config;

@@ -1,5 +1,6 @@
 #include "supervisor/child_process.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -151,21 +152,47 @@ std::string describe_exit(int exit_status) {
 	return "exit status " + std::to_string(exit_status);
 }
 
-bool process_matches(pid_t pid, const std::string &argv0) {
+namespace {
+
+//! The NUL-separated strings of a /proc file (cmdline, environ).
+std::vector<std::string> proc_strings(pid_t pid, const char *file) {
+	std::ifstream in("/proc/" + std::to_string(pid) + "/" + file, std::ios::binary);
+	std::vector<std::string> out;
+	for (std::string item; std::getline(in, item, '\0');) {
+		out.push_back(std::move(item));
+	}
+	return out;
+}
+
+} // namespace
+
+ProcessMatch match_process(pid_t pid, const ProcessSpec &spec) {
 	// A process caught inside execve() shows an empty command line for a
 	// moment; look again briefly before calling it a stranger.
 	for (int attempt = 0; attempt < 50; ++attempt) {
 		if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) {
-			return false;
+			return ProcessMatch::gone;
 		}
-		std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-		std::string first;
-		if (std::getline(cmdline, first, '\0') && !first.empty()) {
-			return base_name(first) == base_name(argv0);
+		auto argv = proc_strings(pid, "cmdline");
+		if (argv.empty() || argv[0].empty()) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(2));
+			continue;
 		}
-		std::this_thread::sleep_for(std::chrono::milliseconds(2));
+		if (spec.argv.empty() || base_name(argv[0]) != base_name(spec.argv[0])) {
+			return ProcessMatch::other_program;
+		}
+		if (!std::equal(argv.begin() + 1, argv.end(), spec.argv.begin() + 1, spec.argv.end())) {
+			return ProcessMatch::other_settings;
+		}
+		auto environment = proc_strings(pid, "environ");
+		for (const auto &entry : spec.extra_env) {
+			if (std::find(environment.begin(), environment.end(), entry) == environment.end()) {
+				return ProcessMatch::other_settings;
+			}
+		}
+		return ProcessMatch::same;
 	}
-	return false;
+	return ProcessMatch::other_program;
 }
 
 } // namespace kafkaml::supervisor

@@ -49,8 +49,19 @@ private:
 //! is unknown (-1: an adopted process, not ours to reap).
 std::string describe_exit(int exit_status);
 
-//! True when `pid` exists and its command line starts with `argv0`'s file
-//! name (guards against a recycled pid before adopting it).
-bool process_matches(pid_t pid, const std::string &argv0);
+//! How a running process compares with what we would start.
+enum class ProcessMatch {
+	gone,           //!< no such process
+	other_program,  //!< a recycled pid: another program runs under it
+	other_settings, //!< our program, but other arguments or environment
+	same,
+};
+
+//! Compares `pid` with `spec`: its program (by file name), every argument,
+//! and each of spec.extra_env. Before adopting a process an earlier server
+//! started, this tells a recycled pid and a job that still points at
+//! another server or broker (started with other addresses) from one that
+//! can simply be taken over.
+ProcessMatch match_process(pid_t pid, const ProcessSpec &spec);
 
 } // namespace kafkaml::supervisor

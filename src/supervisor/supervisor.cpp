@@ -23,6 +23,21 @@ bool pid_alive(pid_t pid) {
 	return ::kill(pid, 0) == 0 || errno != ESRCH;
 }
 
+//! SIGTERM, then SIGKILL after `grace`, to a process that is not our child:
+//! we cannot reap it, only watch it go.
+void terminate_not_ours(pid_t pid, std::chrono::milliseconds grace) {
+	::kill(pid, SIGTERM);
+	auto deadline = std::chrono::steady_clock::now() + grace;
+	while (pid_alive(pid) && std::chrono::steady_clock::now() < deadline) {
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	if (pid_alive(pid)) {
+		::kill(pid, SIGKILL);
+	}
+}
+
+constexpr std::chrono::seconds kAdoptionGrace{10};
+
 } // namespace
 
 Supervisor::Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done)
@@ -67,8 +82,20 @@ void Supervisor::announce(const std::string &job_id) {
 }
 
 bool Supervisor::adopt(const std::string &job_id, pid_t pid, ProcessSpec spec) {
-	if (spec.argv.empty() || !process_matches(pid, spec.argv[0])) {
+	switch (match_process(pid, spec)) {
+	case ProcessMatch::gone:
+	case ProcessMatch::other_program:
 		return false;
+	case ProcessMatch::other_settings:
+		// Ours, but started for another server or broker (the addresses
+		// or the token changed since): taken over, it would run on without
+		// reaching anything. It goes; the caller starts the job afresh.
+		spdlog::info("supervisor: {} (pid {}) was started with other settings than this server's; replacing it", job_id,
+		             pid);
+		terminate_not_ours(pid, kAdoptionGrace);
+		return false;
+	case ProcessMatch::same:
+		break;
 	}
 	{
 		std::lock_guard lock(mutex_);
@@ -96,15 +123,7 @@ int Supervisor::stop_job(Job &job, std::chrono::milliseconds grace) {
 	if (job.adopted_pid <= 0) {
 		return -1; // waiting for a restart: nothing runs
 	}
-	// Not our child: we cannot reap it, only watch it go.
-	::kill(job.adopted_pid, SIGTERM);
-	auto deadline = std::chrono::steady_clock::now() + grace;
-	while (pid_alive(job.adopted_pid) && std::chrono::steady_clock::now() < deadline) {
-		std::this_thread::sleep_for(std::chrono::milliseconds(10));
-	}
-	if (pid_alive(job.adopted_pid)) {
-		::kill(job.adopted_pid, SIGKILL);
-	}
+	terminate_not_ours(job.adopted_pid, grace);
 	return -1;
 }
 

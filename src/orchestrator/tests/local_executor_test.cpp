@@ -160,6 +160,34 @@ TEST_F(LocalExecutorTest, ARestartedServerAdoptsLiveJobsAndRestartsDeadOnes) {
 	EXPECT_TRUE(alive(*replica));
 }
 
+TEST_F(LocalExecutorTest, AServerRestartedOnOtherAddressesReplacesItsJobsInsteadOfAdoptingThem) {
+	// kill -9 of `kafkaml up`, then a start on other ports: its replicas
+	// still pointed at the old server and broker, were adopted all the
+	// same, and ran on reaching nothing.
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	store::Inference inference;
+	inference.id = 2;
+	inference.replicas = 1;
+	executor->start_inference(inference);
+	auto old_pid = *executor->pid_of("infer-2-0");
+	executor.reset(); // the server goes away; its jobs stay
+
+	config.server_url = "http://127.0.0.1:2";
+	config.bootstrap_servers = "127.0.0.1:2";
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	EXPECT_EQ(executor->recover(), 1u);
+	auto replica = executor->pid_of("infer-2-0");
+	ASSERT_TRUE(replica);
+	EXPECT_NE(*replica, old_pid) << "a job started for other addresses must not be adopted";
+	EXPECT_TRUE(eventually([&] {
+		::waitpid(old_pid, nullptr, WNOHANG); // reap: we are the "init" of these test jobs
+		return !alive(old_pid);
+	})) << "the old replica was left running";
+	std::ifstream cmdline("/proc/" + std::to_string(*replica) + "/cmdline");
+	std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+	EXPECT_NE(args.find("http://127.0.0.1:2"), std::string::npos) << "the new replica points at this server";
+}
+
 TEST_F(LocalExecutorTest, AnAdoptedJobEndingAfterItsResultFinishedIsNotRestarted) {
 	// A job that lives until told to end, as a training job ends after it
 	// reported its result.

@@ -186,6 +186,29 @@ TEST(Supervisor, AdoptsALiveProcessAndRestartsItWhenItDies) {
 	supervisor.stop_all(1s);
 }
 
+TEST(Supervisor, AProcessStartedWithOtherSettingsIsReplacedNotAdopted) {
+	// An earlier server started the job with other arguments (its --server
+	// and --bootstrap-servers) or another token: taken over, it would run on
+	// unable to reach anything. It is stopped and not adopted.
+	auto earlier = ChildProcess::spawn(ProcessSpec{{"/bin/sleep", "30"}, {"KAFKAML_TOKEN=old"}, ""});
+	EventLog log;
+	Supervisor supervisor(fast_policy(), std::ref(log));
+	EXPECT_EQ(match_process(earlier.pid(), ProcessSpec{{"/bin/sleep", "30"}, {"KAFKAML_TOKEN=old"}, ""}),
+	          ProcessMatch::same);
+	EXPECT_EQ(match_process(earlier.pid(), ProcessSpec{{"/bin/sleep", "31"}, {}, ""}), ProcessMatch::other_settings);
+	EXPECT_EQ(match_process(earlier.pid(), ProcessSpec{{"/bin/sleep", "30", "x"}, {}, ""}),
+	          ProcessMatch::other_settings);
+	EXPECT_EQ(match_process(earlier.pid(), ProcessSpec{{"/bin/sleep", "30"}, {"KAFKAML_TOKEN=new"}, ""}),
+	          ProcessMatch::other_settings);
+	EXPECT_EQ(match_process(earlier.pid(), ProcessSpec{{"/usr/bin/python3", "30"}, {}, ""}),
+	          ProcessMatch::other_program);
+	EXPECT_FALSE(supervisor.adopt("job", earlier.pid(), ProcessSpec{{"/bin/sleep", "31"}, {}, ""}));
+	EXPECT_FALSE(supervisor.pid("job"));
+	// It was told to go (and, being our child here, reaped by the watch).
+	EXPECT_EQ(match_process(earlier.pid(), ProcessSpec{{"/bin/sleep", "30"}, {}, ""}), ProcessMatch::gone)
+	    << "the process started with other settings still runs";
+}
+
 TEST(Supervisor, AJobTheDoneCheckCallsDoneCompletesWhateverItsExitStatus) {
 	std::atomic<bool> done{false};
 	EventLog log;

@@ -1,6 +1,7 @@
 // `kafkaml broker`: runs the embedded Kafka-compatible broker until SIGTERM/SIGINT.
 #include "broker/broker.h"
 #include "cli/command_registry.h"
+#include "common/private_files.h"
 #include "common/signals.h"
 
 #include <cstdio>
@@ -55,6 +56,8 @@ void add_broker_command(CLI::App &root) {
 		config.retention_check_interval = std::chrono::milliseconds(options->retention_check_ms);
 		config.offsets_retention = std::chrono::minutes(options->offsets_retention_minutes);
 		kafkaml::ShutdownSignal::install();
+		kafkaml::private_files_from_now_on();
+		kafkaml::make_private_directory(config.data_dir);
 		kafkaml::broker::Broker broker(config);
 		broker.start();
 		// The bound address, not the advertised one: with --listen :0 it is the

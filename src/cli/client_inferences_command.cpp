@@ -4,6 +4,7 @@
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"
+#include "common/json_input.h"
 
 namespace kafkaml::cli {
 
@@ -66,11 +67,11 @@ void add_inferences_command(CLI::App &root) {
 			body["input_format"] = args->input_format;
 		}
 		if (!args->input_config.empty()) {
-			json config = json::parse(args->input_config, nullptr, false);
-			if (config.is_discarded() || !config.is_object()) {
+			auto config = try_parse_json(args->input_config);
+			if (!config || !config->is_object()) {
 				client::usage_error("--input-config must be a JSON object, e.g. '{\"data_type\": \"float32\"}'");
 			}
-			body["input_config"] = config;
+			body["input_config"] = *config;
 		}
 		client::run_command([&] {
 			json created = conn->client().post("/inferences", body);

@@ -1,5 +1,6 @@
 #include "cli/command_registry.h"
 #include "cli/server_options.h"
+#include "common/private_files.h"
 #include "common/signals.h"
 #include "server/server_app.h"
 
@@ -30,6 +31,7 @@ void add_server_command(CLI::App &root) {
 	add_job_options(*command, *config);
 	command->callback([config, data_dir] {
 		ShutdownSignal::install();
+		private_files_from_now_on();
 		config->data_dir = *data_dir;
 		server::ServerApp app(*config);
 		app.start();

@@ -20,6 +20,9 @@ inline void add_job_options(CLI::App &command, server::ServerConfig &config) {
 	    "a job failing this many times in a row, each within 60 s of its start, is not restarted and its result "
 	    "or inference is marked failed with the end of its log (0: restart forever)",
 	    CLI::NonNegativeNumber);
+	command.add_flag("--reset-admin-token", config.reset_admin_token,
+	                 "make a new admin token and store its hash, when the token file was lost (the old token stops "
+	                 "working; running jobs are restarted with the new one)");
 	add("--records-timeout", config.records_timeout_s,
 	    "seconds a training job waits for the next record of its stream before it fails naming the missing "
 	    "records (a control message may name records that are not in the log)",

@@ -1,6 +1,7 @@
 #include "broker/broker.h"
 #include "cli/command_registry.h"
 #include "cli/server_options.h"
+#include "common/private_files.h"
 #include "common/signals.h"
 #include "server/server_app.h"
 
@@ -41,6 +42,8 @@ void add_up_command(CLI::App &root) {
 	add_job_options(*command, options->jobs);
 	command->callback([options] {
 		ShutdownSignal::install();
+		private_files_from_now_on();
+		make_private_directory(options->data_dir);
 		std::filesystem::path data_dir = options->data_dir;
 		broker::BrokerConfig broker_config;
 		broker_config.listen = options->broker_listen;

@@ -1,5 +1,7 @@
 #include "client/api_client.h"
 
+#include "common/json_input.h"
+
 #include <httplib.h>
 
 namespace kafkaml::client {
@@ -13,12 +15,13 @@ ApiClient::ApiClient(std::string server, std::string token) : server_(std::move(
 }
 
 std::string error_message(int status, const std::string &body) {
-	json parsed = json::parse(body, nullptr, false);
-	if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("error")) {
-		std::string text = body.substr(0, 300);
+	auto answer = try_parse_json(body);
+	if (!answer || !answer->is_object() || !answer->contains("error")) {
+		std::string text = printable(body, 300);
 		return "the server answered HTTP " + std::to_string(status) + (text.empty() ? "" : ": " + text);
 	}
-	std::string message = parsed["error"].is_string() ? parsed["error"].get<std::string>() : parsed["error"].dump();
+	const json &parsed = *answer;
+	std::string message = parsed["error"].is_string() ? parsed["error"].get<std::string>() : dump_json(parsed["error"]);
 	const json &detail = parsed.value("detail", json());
 	if (detail.is_string() && !detail.get<std::string>().empty()) {
 		message += " (" + detail.get<std::string>() + ")";
@@ -67,11 +70,11 @@ static json parse_body(const std::string &body) {
 	if (body.empty()) {
 		return nullptr;
 	}
-	json parsed = json::parse(body, nullptr, false);
-	if (parsed.is_discarded()) {
+	auto parsed = try_parse_json(body);
+	if (!parsed) {
 		throw ClientError("the server's answer is not JSON; is --server pointing at a Kafka-ML server?");
 	}
-	return parsed;
+	return *parsed;
 }
 
 json ApiClient::get(const std::string &path) const {

@@ -1,5 +1,7 @@
 #include "client/kwargs.h"
 
+#include "common/json_input.h"
+
 #include <cctype>
 #include <cstdlib>
 
@@ -57,11 +59,11 @@ json parse_kwargs(const std::string &input) {
 		return out;
 	}
 	if (text.front() == '{') {
-		json parsed = json::parse(text, nullptr, false);
-		if (parsed.is_discarded() || !parsed.is_object()) {
-			throw KwargsError("'" + text + "' starts like JSON but is not a JSON object");
+		auto parsed = try_parse_json(text);
+		if (!parsed || !parsed->is_object()) {
+			throw KwargsError("'" + printable(text) + "' starts like JSON but is not a JSON object");
 		}
-		return parsed;
+		return *parsed;
 	}
 	// Split on commas outside quotes.
 	std::string part;

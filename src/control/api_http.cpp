@@ -1,5 +1,9 @@
 #include "control/api_http.h"
 
+#include "common/json_input.h"
+
+#include <charconv>
+
 namespace kafkaml::control {
 namespace {
 
@@ -22,7 +26,13 @@ std::string type_name(const json &value) {
 } // namespace
 
 int64_t Call::id() const {
-	return std::stoll(request.matches[1].str());
+	const std::string &text = request.path_params.at(0);
+	int64_t id = 0;
+	auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+	if (error != std::errc() || end != text.data() + text.size()) {
+		throw ApiError(404, "no resource has id " + text + "; ids are 1 to 9223372036854775807", {{"id", text}});
+	}
+	return id;
 }
 
 json Call::body() const {
@@ -31,23 +41,12 @@ json Call::body() const {
 	}
 	json value;
 	try {
-		value = json::parse(request.body);
-	} catch (const json::parse_error &e) {
-		// nlohmann reports the byte after the error; give line and column of that byte too.
-		size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-		size_t line = 1, column = 1;
-		for (size_t i = 0; i < byte && i < request.body.size(); i++) {
-			if (request.body[i] == '\n') {
-				line++;
-				column = 1;
-			} else {
-				column++;
-			}
-		}
+		value = parse_json(request.body);
+	} catch (const JsonInputError &e) {
 		throw ApiError(400,
-		               "the request body is not valid JSON (line " + std::to_string(line) + ", column " +
-		                   std::to_string(column) + "); fix it and send again",
-		               {{"position", byte}, {"line", line}, {"column", column}, {"parser", e.what()}});
+		               "the request body is not valid JSON (line " + std::to_string(e.line) + ", column " +
+		                   std::to_string(e.column) + "): " + e.reason + "; fix it and send again",
+		               {{"position", e.byte}, {"line", e.line}, {"column", e.column}, {"parser", e.reason}});
 	}
 	if (!value.is_object()) {
 		throw ApiError(400, "the request body must be a JSON object, not " + type_name(value));
@@ -57,7 +56,17 @@ json Call::body() const {
 
 void Call::reply(int status, const json &value) {
 	response.status = status;
-	response.set_content(value.dump(), "application/json");
+	response.body = dump_json(value);
+	response.content_type = "application/json";
+}
+
+void Call::send(std::string bytes, std::string content_type) {
+	response.body = std::move(bytes);
+	response.content_type = std::move(content_type);
+}
+
+http::Response error_response(int status, const std::string &error, const json &detail) {
+	return http::Response::text(status, dump_json(json{{"error", error}, {"detail", detail}}), "application/json");
 }
 
 std::string text_field(const json &body, const char *name, std::optional<std::string> fallback) {
@@ -113,13 +122,8 @@ json object_field(const json &body, const char *name, json fallback) {
 	}
 	if (it->is_string()) {
 		// The original's UI sends input_config as JSON text.
-		try {
-			auto parsed = json::parse(it->get<std::string>());
-			if (parsed.is_object()) {
-				return parsed;
-			}
-		} catch (const json::parse_error &) {
-			// Reported below.
+		if (auto parsed = try_parse_json(it->get<std::string>()); parsed && parsed->is_object()) {
+			return *parsed;
 		}
 		throw ApiError(400, std::string("field \"") + name + "\" must be a JSON object (or its text)",
 		               {{"field", name}});

@@ -4,7 +4,8 @@
 // handlers receive, and the checks that turn a JSON body into typed fields
 // with messages that name the field and what it should be.
 
-#include <httplib.h>
+#include "http/message.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -27,16 +28,24 @@ public:
 
 //! One request as a handler sees it. Thread: the HTTP worker running it.
 struct Call {
-	const httplib::Request &request;
-	httplib::Response &response;
+	const http::Request &request;
+	http::Response &response;
 
-	//! The numeric id captured by `{id}` in the route.
+	//! The numeric id captured by `{id}` in the route; 404 when it is beyond
+	//! the ids this server gives (2^63 - 1).
 	int64_t id() const;
-	//! The body as a JSON object; 400 with line, column and byte position otherwise.
+	//! The body as a JSON object within the JSON input limits; 400 with
+	//! line, column and byte position otherwise.
 	nlohmann::json body() const;
+	//! A query parameter's value, "" when absent.
+	std::string param(std::string_view name) const { return std::string(request.param(name).value_or("")); }
 	void reply(int status, const nlohmann::json &value);
+	void send(std::string bytes, std::string content_type);
 	void no_content() { response.status = 204; }
 };
+
+//! The error answer every failure gets: {"error": ..., "detail": ...}.
+http::Response error_response(int status, const std::string &error, const nlohmann::json &detail = nullptr);
 
 //! Field readers: `fallback` unset means the field is required.
 std::string text_field(const nlohmann::json &body, const char *name, std::optional<std::string> fallback = {});

@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <map>
+#include <set>
 
 namespace kafkaml::control {
 
@@ -32,10 +33,41 @@ ApiMetrics::ApiMetrics(std::chrono::milliseconds replica_expiry)
                     .Name("kafkaml_job_restarts_total")
                     .Help("Restarts of the training job of a result or of the replicas of an inference")
                     .Register(*registry_)),
+      http_open_(prometheus::BuildGauge()
+                     .Name("kafkaml_http_open")
+                     .Help("Connections and server-sent event streams the HTTP server holds")
+                     .Register(*registry_)),
+      http_refused_(prometheus::BuildCounter()
+                        .Name("kafkaml_http_refused_total")
+                        .Help("Requests and connections the HTTP server refused or cut off, by reason")
+                        .Register(*registry_)),
       replica_expiry_(replica_expiry) {}
 
 void ApiMetrics::count_request(const std::string &method, int status) {
-	requests_.Add({{"method", method}, {"code", std::to_string(status)}}).Increment();
+	// Any token is a method to HTTP: labels take the ones we serve, so that
+	// a client inventing methods cannot grow the registry without bound.
+	static const std::set<std::string, std::less<>> known = {"GET",    "HEAD",  "POST",   "PUT",
+	                                                         "DELETE", "PATCH", "OPTIONS"};
+	const std::string &label = known.contains(method) ? method : "other";
+	requests_.Add({{"method", label}, {"code", std::to_string(status)}}).Increment();
+}
+
+void ApiMetrics::refresh_http(const http::ServerStats &http) {
+	http_open_.Add({{"what", "connections"}}).Set(double(http.connections));
+	http_open_.Add({{"what", "streams"}}).Set(double(http.streams));
+	std::lock_guard lock(http_mutex_);
+	auto add = [&](const char *reason, uint64_t now, uint64_t &seen) {
+		auto &counter = http_refused_.Add({{"reason", reason}});
+		if (now > seen) {
+			counter.Increment(double(now - seen));
+			seen = now;
+		}
+	};
+	add("connections", http.refused_connections, http_seen_.refused_connections);
+	add("busy", http.refused_busy, http_seen_.refused_busy);
+	add("streams", http.refused_streams, http_seen_.refused_streams);
+	add("too_large", http.refused_too_large, http_seen_.refused_too_large);
+	add("timed_out", http.timed_out, http_seen_.timed_out);
 }
 
 prometheus::Gauge &ApiMetrics::training_progress(int64_t result) {
@@ -132,7 +164,7 @@ void ApiMetrics::refresh_restart_counters(const std::vector<store::Result> &resu
 	}
 }
 
-std::string ApiMetrics::render(store::Store &store) {
+std::string ApiMetrics::render(store::Store &store, const http::ServerStats &http) {
 	// Every state is reported, zeros included, so dashboards see a stable set.
 	std::map<std::string, int64_t> training, inference;
 	for (auto s : {store::ResultStatus::Created, store::ResultStatus::Deployed, store::ResultStatus::Running,
@@ -159,6 +191,7 @@ std::string ApiMetrics::render(store::Store &store) {
 	}
 	refresh_inference_gauges();
 	refresh_restart_counters(results, inferences);
+	refresh_http(http);
 	return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

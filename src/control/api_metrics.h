@@ -14,6 +14,7 @@
 // The replica figures are guarded by a mutex. render() takes a snapshot of
 // the store and serialises; call it from any thread.
 
+#include "http/server.h"
 #include "store/store.h"
 
 #include <prometheus/counter.h>
@@ -41,10 +42,10 @@ public:
 	//! One replica's latest figures: predictions per second over its last
 	//! reporting interval and the input messages its partitions are behind
 	//! (unknown until it has fetched from them).
-	void report_replica(int64_t inference, const std::string &replica, double throughput,
-	                    std::optional<int64_t> lag);
-	//! The text exposition format, with job gauges refreshed from `store`.
-	std::string render(store::Store &store);
+	void report_replica(int64_t inference, const std::string &replica, double throughput, std::optional<int64_t> lag);
+	//! The text exposition format, with job gauges refreshed from `store`
+	//! and the HTTP server's figures from `http`.
+	std::string render(store::Store &store, const http::ServerStats &http = {});
 
 private:
 	std::shared_ptr<prometheus::Registry> registry_;
@@ -54,6 +55,12 @@ private:
 	prometheus::Family<prometheus::Gauge> &throughput_;
 	prometheus::Family<prometheus::Gauge> &lag_;
 	prometheus::Family<prometheus::Counter> &restarts_;
+	prometheus::Family<prometheus::Gauge> &http_open_;
+	prometheus::Family<prometheus::Counter> &http_refused_;
+	//! The refusals counted so far, to add only what is new. Guarded by http_mutex_.
+	std::mutex http_mutex_;
+	http::ServerStats http_seen_;
+	void refresh_http(const http::ServerStats &http);
 	//! The restart counters exported, by {kind, id}, so that those of
 	//! deleted results and inferences go. Guarded by restarts_mutex_.
 	std::mutex restarts_mutex_;

@@ -5,19 +5,29 @@
 // (so nothing keeps running under a "stopped" status) and the store first
 // on start (so a job that starts at once finds its record).
 
+#include "common/json_input.h"
 #include "control/api_http.h"
 #include "control/api_server.h"
 #include "control/entity_json.h"
+#include "http/stream_channel.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace kafkaml::control {
 namespace {
 
 using nlohmann::json;
 using store::ResultStatus;
+
+//! A model definition is at most 1 MiB of text; escaped in JSON it may take
+//! a few times that.
+constexpr size_t kModelBodyLimit = size_t{8} << 20;
+//! A job reports the epochs that ended since its last report; after a long
+//! wait for the server that may be thousands.
+constexpr size_t kEpochsBodyLimit = size_t{16} << 20;
 
 template <typename T>
 json json_list(const std::vector<T> &items) {
@@ -148,6 +158,22 @@ std::vector<int64_t> model_ids_field(const json &body) {
 	return ids;
 }
 
+//! One `data:` event. A value is one line for our replicas; anything else
+//! on the topic keeps its lines, each its own `data:` field, as the
+//! event-stream format joins them back.
+std::string server_sent_event(std::string_view value) {
+	std::string event = "data: ";
+	for (char c : value) {
+		if (c == '\n') {
+			event += "\ndata: ";
+		} else if (c != '\r') {
+			event += c;
+		}
+	}
+	event += "\n\n";
+	return event;
+}
+
 std::string upper(std::string text) {
 	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
 	return text;
@@ -170,29 +196,33 @@ void ApiServer::register_routes() {
 
 	// ---- models
 	add("GET", "/api/v1/models", [&db](Call &call) { call.reply(200, json_list(db.list_models())); });
-	add("POST", "/api/v1/models", [&db, validate](Call &call) {
-		json body = call.body();
-		store::Model m;
-		m.name = text_field(body, "name");
-		m.description = text_field(body, "description", "");
-		m.imports = text_field(body, "imports", "");
-		m.code = text_field(body, "code");
-		m.framework = text_field(body, "framework", "keras");
-		validate(m.code);
-		call.reply(201, to_json(db.create_model(m)));
-	});
+	add("POST", "/api/v1/models",
+	    [&db, validate](Call &call) {
+		    json body = call.body();
+		    store::Model m;
+		    m.name = text_field(body, "name");
+		    m.description = text_field(body, "description", "");
+		    m.imports = text_field(body, "imports", "");
+		    m.code = text_field(body, "code");
+		    m.framework = text_field(body, "framework", "keras");
+		    validate(m.code);
+		    call.reply(201, to_json(db.create_model(m)));
+	    },
+	    {.max_body = kModelBodyLimit});
 	add("GET", "/api/v1/models/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_model(call.id()))); });
-	add("PUT", "/api/v1/models/{id}", [&db, validate](Call &call) {
-		json body = call.body();
-		store::Model m = db.get_model(call.id());
-		m.name = text_field(body, "name", m.name);
-		m.description = text_field(body, "description", m.description);
-		m.imports = text_field(body, "imports", m.imports);
-		m.code = text_field(body, "code", m.code);
-		m.framework = text_field(body, "framework", m.framework);
-		validate(m.code);
-		call.reply(200, to_json(db.update_model(m)));
-	});
+	add("PUT", "/api/v1/models/{id}",
+	    [&db, validate](Call &call) {
+		    json body = call.body();
+		    store::Model m = db.get_model(call.id());
+		    m.name = text_field(body, "name", m.name);
+		    m.description = text_field(body, "description", m.description);
+		    m.imports = text_field(body, "imports", m.imports);
+		    m.code = text_field(body, "code", m.code);
+		    m.framework = text_field(body, "framework", m.framework);
+		    validate(m.code);
+		    call.reply(200, to_json(db.update_model(m)));
+	    },
+	    {.max_body = kModelBodyLimit});
 	add("DELETE", "/api/v1/models/{id}", [&db](Call &call) {
 		db.delete_model(call.id());
 		call.no_content();
@@ -300,11 +330,15 @@ void ApiServer::register_routes() {
 	add("GET", "/api/v1/results", [&db](Call &call) {
 		std::optional<int64_t> deployment;
 		if (call.request.has_param("deployment")) {
-			try {
-				deployment = std::stoll(call.request.get_param_value("deployment"));
-			} catch (const std::exception &) {
-				throw ApiError(400, "query parameter \"deployment\" must be a deployment id");
+			auto text = call.param("deployment");
+			int64_t id = 0;
+			auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+			if (error != std::errc() || end != text.data() + text.size()) {
+				throw ApiError(
+				    400, "query parameter \"deployment\" must be a deployment id, not \"" + printable(text) + "\"",
+				    {{"parameter", "deployment"}});
 			}
+			deployment = id;
 		}
 		call.reply(200, json_list(db.list_results(deployment)));
 	});
@@ -313,18 +347,19 @@ void ApiServer::register_routes() {
 	add("GET", "/api/v1/results/{id}", [&db](Call &call) {
 		store::EpochQuery epochs;
 		if (call.request.has_param("epochs")) {
-			auto which = call.request.get_param_value("epochs");
+			auto which = call.param("epochs");
 			if (which == "last") {
 				epochs.which = store::EpochQuery::Which::last;
 			} else if (which == "none") {
 				epochs.which = store::EpochQuery::Which::none;
 			} else if (which != "all") {
-				throw ApiError(400, "query parameter \"epochs\" must be all, last or none, not \"" + which + "\"",
+				throw ApiError(400,
+				               "query parameter \"epochs\" must be all, last or none, not \"" + printable(which) + "\"",
 				               {{"parameter", "epochs"}});
 			}
 		}
 		if (call.request.has_param("since_epoch")) {
-			auto text = call.request.get_param_value("since_epoch");
+			auto text = call.param("since_epoch");
 			size_t used = 0;
 			try {
 				epochs.after = std::stoll(text, &used);
@@ -332,8 +367,9 @@ void ApiServer::register_routes() {
 				used = 0;
 			}
 			if (used == 0 || used != text.size()) {
-				throw ApiError(400, "query parameter \"since_epoch\" must be an epoch number, not \"" + text + "\"",
-				               {{"parameter", "since_epoch"}});
+				throw ApiError(
+				    400, "query parameter \"since_epoch\" must be an epoch number, not \"" + printable(text) + "\"",
+				    {{"parameter", "since_epoch"}});
 			}
 		}
 		call.reply(200, to_json(db.get_result(call.id(), epochs)));
@@ -346,12 +382,12 @@ void ApiServer::register_routes() {
 	// (a file torch.load reads, the export of `kafkaml model fit --export`).
 	add("GET", "/api/v1/results/{id}/model", [this, &db](Call &call) {
 		int64_t id = call.id();
-		std::string format = call.request.has_param("format") ? call.request.get_param_value("format") : "kafkaml";
+		std::string format = call.request.has_param("format") ? call.param("format") : "kafkaml";
 		if (format != "kafkaml" && format != "pytorch") {
 			throw ApiError(400,
 			               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
 			               "file torch.load reads), not \"" +
-			                   format + "\"",
+			                   printable(format) + "\"",
 			               {{"parameter", "format"}});
 		}
 		auto bytes = db.get_trained_model(id);
@@ -374,16 +410,18 @@ void ApiServer::register_routes() {
 			}
 			file = "result-" + std::to_string(id) + "-model.pt";
 		}
-		call.response.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
-		call.response.set_content(std::move(*bytes), "application/octet-stream");
+		call.response.headers.set("Content-Disposition", "attachment; filename=\"" + file + "\"");
+		call.send(std::move(*bytes), "application/octet-stream");
 	});
-	add("PUT", "/api/v1/results/{id}/model", [&db](Call &call) {
-		if (call.request.body.empty()) {
-			throw ApiError(400, "the request body is empty; send the trained model's bytes");
-		}
-		db.put_trained_model(call.id(), call.request.body);
-		call.no_content();
-	});
+	add("PUT", "/api/v1/results/{id}/model",
+	    [&db](Call &call) {
+		    if (call.request.body.empty()) {
+			    throw ApiError(400, "the request body is empty; send the trained model's bytes");
+		    }
+		    db.put_trained_model(call.id(), call.request.body);
+		    call.no_content();
+	    },
+	    {.max_body = options_.max_model_bytes});
 	add("POST", "/api/v1/results/{id}/stop", [&db, &orchestrator](Call &call) {
 		int64_t id = call.id();
 		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
@@ -396,47 +434,51 @@ void ApiServer::register_routes() {
 	});
 	// One epoch ({"epoch", "metrics"}) or a batch ({"epochs": [...]}): a
 	// job reports the epochs that ended since its last report in one call.
-	add("POST", "/api/v1/results/{id}/epochs", [this, &db](Call &call) {
-		json body = call.body();
-		int64_t id = call.id();
-		std::vector<store::EpochMetrics> epochs;
-		auto read_epoch = [](const json &item) {
-			store::EpochMetrics epoch;
-			epoch.epoch = integer_field(item, "epoch");
-			epoch.metrics = object_field(item, "metrics", json::object());
-			return epoch;
-		};
-		if (body.contains("epochs")) {
-			if (!body["epochs"].is_array()) {
-				throw ApiError(400, "field \"epochs\" must be an array of {\"epoch\": N, \"metrics\": {...}} objects",
-				               {{"field", "epochs"}});
-			}
-			for (const auto &item : body["epochs"]) {
-				if (!item.is_object()) {
-					throw ApiError(400, "each item of \"epochs\" must be an object {\"epoch\": N, \"metrics\": {...}}",
-					               {{"field", "epochs"}});
-				}
-				epochs.push_back(read_epoch(item));
-			}
-		} else {
-			epochs.push_back(read_epoch(body));
-		}
-		if (epochs.empty()) {
-			call.no_content();
-			return;
-		}
-		db.append_epochs(id, epochs);
-		int64_t last = 0;
-		for (const auto &epoch : epochs) {
-			last = std::max(last, epoch.epoch);
-		}
-		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
-		auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
-		if (planned.is_number() && planned.get<double>() > 0) {
-			metrics_->training_progress(id).Set(std::min(1.0, double(last) / planned.get<double>()));
-		}
-		call.no_content();
-	});
+	add("POST", "/api/v1/results/{id}/epochs",
+	    [this, &db](Call &call) {
+		    json body = call.body();
+		    int64_t id = call.id();
+		    std::vector<store::EpochMetrics> epochs;
+		    auto read_epoch = [](const json &item) {
+			    store::EpochMetrics epoch;
+			    epoch.epoch = integer_field(item, "epoch");
+			    epoch.metrics = object_field(item, "metrics", json::object());
+			    return epoch;
+		    };
+		    if (body.contains("epochs")) {
+			    if (!body["epochs"].is_array()) {
+				    throw ApiError(400,
+				                   "field \"epochs\" must be an array of {\"epoch\": N, \"metrics\": {...}} objects",
+				                   {{"field", "epochs"}});
+			    }
+			    for (const auto &item : body["epochs"]) {
+				    if (!item.is_object()) {
+					    throw ApiError(400,
+					                   "each item of \"epochs\" must be an object {\"epoch\": N, \"metrics\": {...}}",
+					                   {{"field", "epochs"}});
+				    }
+				    epochs.push_back(read_epoch(item));
+			    }
+		    } else {
+			    epochs.push_back(read_epoch(body));
+		    }
+		    if (epochs.empty()) {
+			    call.no_content();
+			    return;
+		    }
+		    db.append_epochs(id, epochs);
+		    int64_t last = 0;
+		    for (const auto &epoch : epochs) {
+			    last = std::max(last, epoch.epoch);
+		    }
+		    auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
+		    auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
+		    if (planned.is_number() && planned.get<double>() > 0) {
+			    metrics_->training_progress(id).Set(std::min(1.0, double(last) / planned.get<double>()));
+		    }
+		    call.no_content();
+	    },
+	    {.max_body = kEpochsBodyLimit});
 	add("POST", "/api/v1/results/{id}/status", [&db](Call &call) {
 		json body = call.body();
 		store::ResultReport report;
@@ -462,6 +504,10 @@ void ApiServer::register_routes() {
 				throw ApiError(400, "field \"new_run\" must be true or false", {{"field", "new_run"}});
 			}
 			report.new_run = body["new_run"].get<bool>();
+		}
+		if (body.contains("input_format")) {
+			report.input_format = upper(text_field(body, "input_format"));
+			report.input_config = object_field(body, "input_config", json::object());
 		}
 		call.reply(200, to_json(db.update_result_status(call.id(), to, report)));
 	});
@@ -497,7 +543,17 @@ void ApiServer::register_routes() {
 		} catch (const store::NotFound &e) {
 			throw ApiError(400, std::string(e.what()) + "; pick a finished result from GET /api/v1/results");
 		}
-		// Pre-fill the input's format from the stream the model trained on.
+		// Pre-fill the input's format from the stream the model trained on:
+		// as its training job read it, or else as the control logger
+		// recorded it.
+		if ((i.input_format.empty() || i.input_config.is_null()) && !result.input_format.empty()) {
+			if (i.input_format.empty()) {
+				i.input_format = result.input_format;
+			}
+			if (i.input_config.is_null()) {
+				i.input_config = result.input_config;
+			}
+		}
 		if (i.input_format.empty() || i.input_config.is_null()) {
 			if (auto source = db.latest_datasource(result.deployment)) {
 				if (i.input_format.empty()) {
@@ -610,30 +666,35 @@ void ApiServer::register_routes() {
 		call.no_content();
 	});
 	// Server-sent events: one `data:` event per prediction on the output
-	// topic, from now on; a comment line every second keeps proxies and the
-	// browser from timing the connection out. No token: EventSource cannot
-	// send one, and GET calls never need it.
-	add("GET", "/api/v1/inferences/{id}/predictions/stream", [this, &db](Call &call) {
-		auto inference = db.get_inference(call.id());
-		if (!options_.predictions) {
-			throw ApiError(404, "live predictions are not available: this server has no Kafka connection");
-		}
-		std::shared_ptr<PredictionSubscription> subscription = options_.predictions->subscribe(inference.output_topic);
-		call.response.set_header("Cache-Control", "no-cache");
-		call.response.set_chunked_content_provider(
-		    "text/event-stream", [subscription](size_t, httplib::DataSink &sink) {
-			    std::string event;
-			    if (auto value = subscription->next(std::chrono::milliseconds(1000))) {
-				    event = "data: " + *value + "\n\n";
-			    } else {
-				    event = ": waiting\n\n";
-			    }
-			    return sink.write(event.data(), event.size());
-		    });
-	});
+	// topic, from now on; the HTTP server sends a comment line every second
+	// while there is none, which keeps proxies and the browser from timing
+	// the connection out and finds clients that left. No token: EventSource
+	// cannot send one, and GET calls never need it. Each client address may
+	// hold a bounded number of streams (http::ServerOptions).
+	add("GET", "/api/v1/inferences/{id}/predictions/stream",
+	    [this, &db](Call &call) {
+		    auto inference = db.get_inference(call.id());
+		    if (!options_.predictions) {
+			    throw ApiError(404, "live predictions are not available: this server has no Kafka connection");
+		    }
+		    auto channel = std::make_shared<http::StreamChannel>();
+		    std::weak_ptr<http::StreamChannel> target = channel;
+		    auto subscription =
+		        options_.predictions->subscribe(inference.output_topic, [target](std::string_view value) {
+			        if (auto open = target.lock()) {
+				        open->push(server_sent_event(value));
+			        }
+		        });
+		    channel->keep(std::shared_ptr<PredictionSubscription>(std::move(subscription)));
+		    call.response.content_type = "text/event-stream";
+		    call.response.stream = std::move(channel);
+	    },
+	    {.streams = true});
 
 	// ---- datasources
 	add("GET", "/api/v1/datasources", [&db](Call &call) { call.reply(200, json_list(db.list_datasources())); });
+	add("GET", "/api/v1/datasources/refused",
+	    [&db](Call &call) { call.reply(200, json_list(db.list_refused_control_messages())); });
 	add("GET", "/api/v1/datasources/{id}",
 	    [&db](Call &call) { call.reply(200, to_json(db.get_datasource(call.id()))); });
 	add("POST", "/api/v1/datasources/{id}/send", [this, &db](Call &call) {

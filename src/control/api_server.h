@@ -1,21 +1,23 @@
 #pragma once
 
-// The REST API (DESIGN §5) over cpp-httplib: JSON under /api/v1, the
+// The REST API over the HTTP server of src/http: JSON under /api/v1, the
 // OpenAPI document, Prometheus metrics at /metrics and the web UI's static
 // files at / (index.html for client-side routes).
 //
-// Threading: start() binds and runs the HTTP server on its own thread, which
-// hands each connection to httplib's worker pool; handlers run on those
-// workers concurrently and share only the Store, the Orchestrator, the
-// ControlPublisher (all thread-safe by contract) and ApiMetrics (atomic).
-// stop() may be called from any thread and returns once the server thread
-// has ended.
+// Threading: start() binds and runs the HTTP server (its I/O thread and
+// worker pool); handlers run on the workers concurrently and share only
+// the Store, the Orchestrator, the ControlPublisher, the PredictionFeed
+// (all thread-safe by contract) and ApiMetrics (atomic). The token check
+// runs on the I/O thread, before a body is read. stop() may be called from
+// any thread and returns once the server's threads have ended.
 
+#include "control/admin_token.h"
 #include "control/api_metrics.h"
 #include "control/control_publisher.h"
 #include "control/orchestrator.h"
 #include "control/prediction_feed.h"
 #include "control/validation.h"
+#include "http/server.h"
 #include "store/store.h"
 
 #include <atomic>
@@ -23,17 +25,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-} // namespace httplib
 
 namespace kafkaml::control {
 
@@ -78,12 +72,23 @@ struct ApiOptions {
 	std::chrono::milliseconds replica_stats_expiry = std::chrono::seconds(5);
 	std::string admin_token; //!< the bearer token mutating calls need
 	std::string web_root;    //!< directory served at /; empty: none
+	//! Largest trained model a job may upload (PUT results/{id}/model).
+	size_t max_model_bytes = size_t{2} << 30;
+	//! Connections, timeouts, body and stream limits of the HTTP server.
+	//! Its error_response and on_response are the API's own.
+	http::ServerOptions http;
 };
 
 //! One route the server answers: method and path template ("/api/v1/models/{id}").
 struct Route {
 	std::string method;
 	std::string path;
+};
+
+//! What a route accepts beyond the HTTP server's defaults.
+struct RouteLimits {
+	size_t max_body = 0; //!< 0: the HTTP server's default (1 MiB)
+	bool streams = false;
 };
 
 class ApiServer {
@@ -101,37 +106,32 @@ public:
 	//! Every route registered, for the OpenAPI completeness check.
 	const std::vector<Route> &routes() const { return routes_; }
 	ApiMetrics &metrics() { return *metrics_; }
+	//! Connections and streams held, requests refused (zeros before start).
+	http::ServerStats http_stats() const;
+	//! Answers `request` as the HTTP server would (route, token check, then
+	//! the handler), without a socket or the server's size limits: for
+	//! tests and the fuzzer. Thread: any.
+	http::Response handle(http::Request &request);
 
 private:
 	//! Registers `handler` for `method` and `path` ("{id}" matches a numeric
-	//! id); non-GET routes require the bearer token.
-	void add(const std::string &method, const std::string &path, std::function<void(Call &)> handler);
+	//! id); non-GET routes require the bearer token, checked before the
+	//! body is read.
+	void add(const std::string &method, const std::string &path, std::function<void(Call &)> handler,
+	         RouteLimits limits = {});
 	void register_routes();
 	void register_static_files();
-
-	//! A POST or PUT route, for requests without Content-Length that httplib
-	//! would refuse before routing. Written before start(), then only read.
-	struct BodilessRoute {
-		std::string method;
-		std::regex pattern;
-		std::function<void(const httplib::Request &, httplib::Response &)> handler;
-	};
+	std::optional<http::Response> check_token(const http::Request &head) const;
 
 	ApiOptions options_;
-	std::unique_ptr<httplib::Server> http_;
-	std::vector<BodilessRoute> bodiless_;
 	std::unique_ptr<ApiMetrics> metrics_;
+	http::Router router_; //!< filled by the constructor, moved into the server by start()
+	std::unique_ptr<http::Server> http_;
 	std::vector<Route> routes_;
-	std::thread thread_;
-	std::atomic<bool> listening_done_{false};
 	int port_ = 0;
 };
 
 //! The OpenAPI 3 document describing every route (embedded at build time).
 const std::string &openapi_document();
-
-//! The stored admin token, made (64 hex digits from the system's random
-//! source) and stored on first call. Thread: any.
-std::string ensure_admin_token(store::Store &store);
 
 } // namespace kafkaml::control

@@ -73,6 +73,8 @@ json to_json(const store::Result &r) {
 	        {"trained_model_size", has_model ? json(r.trained_model_size) : json(nullptr)},
 	        {"restarts", r.restarts},
 	        {"restart_detail", restart_detail(r.restarts, r.last_exit)},
+	        {"input_format", r.input_format.empty() ? json(nullptr) : json(r.input_format)},
+	        {"input_config", r.input_config},
 	        {"created_at", r.created_at}};
 }
 
@@ -104,6 +106,14 @@ json to_json(const store::Datasource &d) {
 	        {"test_rate", d.test_rate},
 	        {"total_msg", d.total_msg},
 	        {"time", d.time}};
+}
+
+json to_json(const store::RefusedControlMessage &r) {
+	return {{"id", r.id},
+	        {"control_message", r.control_message},
+	        {"deployment", r.deployment ? json(*r.deployment) : json(nullptr)},
+	        {"reason", r.reason},
+	        {"time", r.time}};
 }
 
 } // namespace kafkaml::control

@@ -18,5 +18,6 @@ nlohmann::json to_json(const store::EpochMetrics &epoch);
 nlohmann::json to_json(const store::Result &result);
 nlohmann::json to_json(const store::Inference &inference);
 nlohmann::json to_json(const store::Datasource &datasource);
+nlohmann::json to_json(const store::RefusedControlMessage &refused);
 
 } // namespace kafkaml::control

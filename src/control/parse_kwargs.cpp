@@ -1,5 +1,7 @@
 #include "control/validation.h"
 
+#include "common/json_input.h"
+
 #include <cctype>
 #include <charconv>
 
@@ -54,15 +56,16 @@ nlohmann::json parse_kwargs(std::string_view text) {
 	size_t start = 0;
 	std::string_view body = trim(text, start);
 	if (body.starts_with("{")) {
+		nlohmann::json object;
 		try {
-			auto object = nlohmann::json::parse(body);
-			if (!object.is_object()) {
-				fail(start, "expected a JSON object");
-			}
-			return object;
-		} catch (const nlohmann::json::parse_error &e) {
-			fail(start + (e.byte > 0 ? e.byte - 1 : 0), std::string("invalid JSON object: ") + e.what());
+			object = parse_json(body);
+		} catch (const JsonInputError &e) {
+			fail(start + e.byte, "invalid JSON object: " + e.reason);
 		}
+		if (!object.is_object()) {
+			fail(start, "expected a JSON object");
+		}
+		return object;
 	}
 	nlohmann::json out = nlohmann::json::object();
 	size_t position = 0;

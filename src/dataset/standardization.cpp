@@ -1,5 +1,7 @@
 #include "dataset/standardization.h"
 
+#include "common/json_input.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -58,7 +60,9 @@ Standardization Standardization::load(const std::string &path, const formats::Ta
 	text << in.rdbuf();
 	nlohmann::json saved;
 	try {
-		saved = nlohmann::json::parse(text.str()).at("columns");
+		saved = parse_json(text.str()).at("columns");
+	} catch (const JsonInputError &e) {
+		throw std::runtime_error(path + " (--standardize-from) is not what --save-standardization writes: " + e.what());
 	} catch (const nlohmann::json::exception &e) {
 		throw std::runtime_error(path + " (--standardize-from) is not what --save-standardization writes: " + e.what());
 	}

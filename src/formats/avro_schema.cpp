@@ -1,5 +1,7 @@
 #include "formats/avro_schema.h"
 
+#include "common/json_input.h"
+
 #include "formats/format_error.h"
 
 #include <nlohmann/json.hpp>
@@ -201,8 +203,8 @@ void for_each_leaf(const AvroNode &node, const std::string &prefix, const Leaf &
 AvroSchema AvroSchema::parse(std::string_view json_text) {
 	nlohmann::json schema;
 	try {
-		schema = nlohmann::json::parse(json_text);
-	} catch (const nlohmann::json::exception &e) {
+		schema = parse_json(json_text);
+	} catch (const JsonInputError &e) {
 		throw FormatError(std::string("Avro schema is not valid JSON: ") + e.what());
 	}
 	return from_json(schema);

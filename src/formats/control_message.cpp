@@ -1,10 +1,17 @@
 #include "formats/control_message.h"
 
+#include "common/json_input.h"
+
 #include "formats/format_error.h"
 #include "formats/split.h"
 
 namespace kafkaml::formats {
 namespace {
+
+//! A control message says where a stream lies and how to decode it: a few
+//! hundred bytes, an Avro schema at most. A megabyte is generous and keeps
+//! a hostile one from costing the logger more than that.
+constexpr JsonLimits kControlMessageLimits{64, size_t{1} << 20};
 
 double rate_field(const nlohmann::json &value, const char *name) {
 	if (!value.contains(name) || value[name].is_null()) {
@@ -94,8 +101,8 @@ std::string ControlMessage::encode_value() const {
 ControlMessage decode_control_message(std::optional<std::string_view> key, std::string_view value_text) {
 	nlohmann::json value;
 	try {
-		value = nlohmann::json::parse(value_text);
-	} catch (const nlohmann::json::exception &e) {
+		value = parse_json(value_text, kControlMessageLimits);
+	} catch (const JsonInputError &e) {
 		throw FormatError(std::string("control message value is not JSON: ") + e.what());
 	}
 	if (!value.is_object()) {
@@ -128,8 +135,9 @@ ControlMessage decode_control_message(std::optional<std::string_view> key, std::
 		} else if (config.is_string()) {
 			try {
 				auto text = config.get<std::string>();
-				message.input_config = text.empty() ? nlohmann::json::object() : nlohmann::json::parse(text);
-			} catch (const nlohmann::json::exception &e) {
+				message.input_config =
+				    text.empty() ? nlohmann::json::object() : parse_json(text, kControlMessageLimits);
+			} catch (const JsonInputError &e) {
 				throw FormatError(std::string("control message input_config is not valid JSON text: ") + e.what());
 			}
 			if (!message.input_config.is_object()) {

@@ -1,5 +1,7 @@
 #include "formats/message_decoder.h"
 
+#include "common/json_input.h"
+
 #include "formats/avro_codec.h"
 #include "formats/format_error.h"
 #include "formats/json_codec.h"
@@ -88,8 +90,8 @@ MessageDecoder MessageDecoder::from_config(std::string_view input_format, const 
 	nlohmann::json config = input_config;
 	if (config.is_string()) {
 		try {
-			config = nlohmann::json::parse(config.get<std::string>());
-		} catch (const nlohmann::json::exception &e) {
+			config = parse_json(config.get<std::string>());
+		} catch (const JsonInputError &e) {
 			throw FormatError(std::string("input_config is not valid JSON: ") + e.what());
 		}
 	}
@@ -133,7 +135,12 @@ void MessageDecoder::decode(const MessageView &message, Batch &batch, bool with_
 	size_t labels_before = batch.labels.size();
 	try {
 		features_->decode(message.value, batch.features);
-		check_width(batch.features.size() - features_before, batch.rows, batch.feature_width, "message");
+		size_t width = batch.features.size() - features_before;
+		if (batch.required_feature_width != 0 && width != batch.required_feature_width) {
+			throw FormatError("message has " + std::to_string(width) + " values; the model takes " +
+			                  std::to_string(batch.required_feature_width) + " per input");
+		}
+		check_width(width, batch.rows, batch.feature_width, "message");
 		if (with_label) {
 			if (!label_) {
 				throw FormatError("the input format defines no label (label_type / label_scheme)");

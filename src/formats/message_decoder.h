@@ -31,6 +31,10 @@ struct Batch {
 	size_t rows = 0;
 	size_t feature_width = 0;
 	size_t label_width = 0;
+	//! When set, every row must have this many features (what the model
+	//! takes); otherwise the first row sets the width for the batch. Kept
+	//! by clear(): a consumer sets it once.
+	size_t required_feature_width = 0;
 
 	void clear() {
 		features.clear();

@@ -1,4 +1,6 @@
 #include "ml/model_impl.h"
+
+#include "common/json_input.h"
 #include "ml/spec/layer_kinds.h"
 
 #include <nlohmann/json.hpp>
@@ -219,11 +221,13 @@ Model Model::load(std::string_view blob) {
 	nlohmann::json header;
 	ModelSpec spec;
 	try {
-		header = nlohmann::json::parse(blob.substr(sizeof(k_magic) + 4, header_size));
+		header = parse_json(blob.substr(sizeof(k_magic) + 4, header_size));
 		if (header.at("version").get<int>() > k_format_version) {
 			throw std::invalid_argument("model file version is newer than this program; upgrade kafkaml");
 		}
 		spec = spec_from_json(header.at("spec"));
+	} catch (const JsonInputError &e) {
+		throw std::invalid_argument(std::string("model file header is malformed: ") + e.what());
 	} catch (const nlohmann::json::exception &e) {
 		throw std::invalid_argument(std::string("model file header is malformed: ") + e.what());
 	}

@@ -1,8 +1,5 @@
 #include "server/control_logger.h"
 
-#include "formats/control_message.h"
-#include "formats/format_error.h"
-#include "server/datasource_mapping.h"
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/stream_error.h"
@@ -16,8 +13,7 @@ namespace kafkaml::server {
 ControlLogger::ControlLogger(stream::KafkaConfig kafka, std::string control_topic, std::string group_id,
                              store::Store &store)
     : kafka_(std::move(kafka)), control_topic_(std::move(control_topic)), group_id_(std::move(group_id)),
-      store_(store) {
-}
+      keeper_(store, [this] { return !stopping_.load(); }) {}
 
 ControlLogger::~ControlLogger() {
 	stop();
@@ -55,33 +51,18 @@ void ControlLogger::run() {
 			while (!stopping_) {
 				records.clear();
 				source.poll_batch(records, 256, std::chrono::milliseconds(200));
+				// Every record ends recorded or refused, and its offset is
+				// committed either way: one bad record never stops the
+				// logger, nor makes it fail again after a restart. Only a
+				// store that takes nothing stops the batch, uncommitted.
 				std::map<std::pair<std::string, int32_t>, int64_t> next;
+				bool store_away = false;
 				for (const auto &record : records) {
+					if (keeper_.take(record) == ControlRecordKeeper::Outcome::store_unavailable) {
+						store_away = true;
+						break;
+					}
 					next[{record.topic, record.partition}] = record.offset + 1;
-					std::optional<std::string_view> key;
-					if (record.key) {
-						key = *record.key;
-					}
-					formats::ControlMessage message;
-					try {
-						message = formats::decode_control_message(key, record.value);
-					} catch (const formats::FormatError &e) {
-						spdlog::warn("control logger: skipping {}/{}@{}: {}", record.topic, record.partition,
-						             record.offset, e.what());
-						continue;
-					}
-					auto datasource = datasource_from(message);
-					// Keyed by where the message sits and when it was written:
-					// reading it again (a crash before the commit, a rebalance)
-					// records nothing new, while a recreated control topic's
-					// messages at the same offsets are new.
-					datasource.control_message = record.topic + "/" + std::to_string(record.partition) + "@" +
-					                             std::to_string(record.offset) + " t" +
-					                             std::to_string(record.timestamp_ms);
-					store_.add_datasource(datasource);
-					recorded_.fetch_add(1);
-					spdlog::info("control logger: deployment {} gets stream {} ({} records)", message.deployment_id,
-					             datasource.topic, message.total_msg);
 				}
 				if (!next.empty()) {
 					std::vector<stream::TopicPartitionOffset> offsets;
@@ -90,10 +71,13 @@ void ControlLogger::run() {
 					}
 					source.commit(offsets);
 				}
+				if (store_away) {
+					throw std::runtime_error("the store records nothing");
+				}
 			}
 		} catch (const std::exception &e) {
-			// Broker away or store error: start over from the committed
-			// offsets after a pause; nothing recorded is lost.
+			// Broker or store away: start over from the committed offsets
+			// after a pause; nothing recorded is lost.
 			spdlog::warn("control logger: {}; retrying in 1 s", e.what());
 			for (int i = 0; i < 10 && !stopping_; ++i) {
 				std::this_thread::sleep_for(std::chrono::milliseconds(100));

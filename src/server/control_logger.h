@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/control_record_keeper.h"
 #include "store/store.h"
 #include "stream/kafka_client.h"
 
@@ -17,7 +18,11 @@ namespace kafkaml::server {
 //! keyed by its control message's topic, partition, offset and timestamp, so
 //! a message read again (a crash between the two, a rebalance) is not
 //! recorded twice: each control message gives exactly one datasource.
-//! A record that is not a valid control message is logged and skipped.
+//! A record that is not a valid control message, or that the store refuses
+//! to hold, is recorded as refused (with the reason, in the store, where
+//! the API lists it) and committed: one hostile record never stops the
+//! logger nor fails it again after a restart. Only while the store takes
+//! nothing at all does the logger wait, without committing, and retry.
 //!
 //! Thread: `start()` runs the consumer on its own thread; `stop()` (any
 //! thread) ends it and joins. The store is thread-safe by contract.
@@ -31,7 +36,9 @@ public:
 	void start();
 	void stop();
 	//! Datasources recorded since start (for tests and metrics).
-	uint64_t recorded() const { return recorded_.load(); }
+	uint64_t recorded() const { return keeper_.recorded(); }
+	//! Records refused since start.
+	uint64_t refused() const { return keeper_.refused(); }
 
 private:
 	void run();
@@ -39,9 +46,8 @@ private:
 	stream::KafkaConfig kafka_;
 	std::string control_topic_;
 	std::string group_id_;
-	store::Store &store_;
 	std::atomic<bool> stopping_{false};
-	std::atomic<uint64_t> recorded_{0};
+	ControlRecordKeeper keeper_;
 	std::thread thread_;
 };
 

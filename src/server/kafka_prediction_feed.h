@@ -3,19 +3,47 @@
 #include "control/prediction_feed.h"
 #include "stream/kafka_client.h"
 
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
 namespace kafkaml::server {
 
-//! Follows output topics for the live predictions stream: each subscription
-//! is its own consumer, assigned to every partition at the log end, with no
-//! consumer group (nothing committed, no rebalance with the replicas).
-//! Thread: `subscribe` from any thread; a subscription on one thread.
+//! Follows output topics for the live predictions stream. One consumer per
+//! topic (a "follower", on its own thread) serves every subscriber of that
+//! topic: a hundred browser tabs on one inference cost one Kafka consumer,
+//! not a hundred. The consumer is assigned every partition at the log end,
+//! with no consumer group (nothing committed, no rebalance with the
+//! replicas). A follower whose last subscriber left lingers for `linger`, so
+//! that a reloaded page finds it still there, then ends.
+//!
+//! Thread: `subscribe` from any thread; each follower calls its
+//! subscribers' callbacks on its thread, under its lock; the destructor
+//! stops and joins every follower.
 class KafkaPredictionFeed final : public control::PredictionFeed {
 public:
-	explicit KafkaPredictionFeed(stream::KafkaConfig kafka) : kafka_(std::move(kafka)) {}
-	std::unique_ptr<control::PredictionSubscription> subscribe(const std::string &topic) override;
+	explicit KafkaPredictionFeed(stream::KafkaConfig kafka,
+	                             std::chrono::milliseconds linger = std::chrono::seconds(10));
+	~KafkaPredictionFeed() override;
+	KafkaPredictionFeed(const KafkaPredictionFeed &) = delete;
+	KafkaPredictionFeed &operator=(const KafkaPredictionFeed &) = delete;
+
+	std::unique_ptr<control::PredictionSubscription> subscribe(const std::string &topic, Callback on_value) override;
+	//! Topics followed right now (for tests and metrics).
+	size_t followers() const;
+
+	class Follower;
 
 private:
+	//! Joins followers that ended. Holds mutex_.
+	void reap();
+
 	stream::KafkaConfig kafka_;
+	std::chrono::milliseconds linger_;
+	mutable std::mutex mutex_;
+	std::map<std::string, std::shared_ptr<Follower>> followers_;
 };
 
 } // namespace kafkaml::server

@@ -1,5 +1,6 @@
 #include "server/server_app.h"
 
+#include "common/private_files.h"
 #include "control/api_server.h"
 #include "orchestrator/local_executor.h"
 #include "server/control_logger.h"
@@ -39,16 +40,6 @@ std::pair<std::string, int> split_host_port(const std::string &listen) {
 	}
 }
 
-void write_private_file(const std::filesystem::path &path, const std::string &text) {
-	auto old_mask = ::umask(077);
-	std::ofstream out(path, std::ios::trunc);
-	::umask(old_mask);
-	out << text << '\n';
-	if (!out) {
-		throw std::runtime_error("cannot write " + path.string());
-	}
-}
-
 } // namespace
 
 std::string find_web_root() {
@@ -75,13 +66,12 @@ std::string ServerApp::url() const {
 }
 
 void ServerApp::start() {
-	std::filesystem::create_directories(config_.data_dir);
+	make_private_directory(config_.data_dir);
 	if (config_.store_url.empty()) {
 		config_.store_url = "sqlite:" + (config_.data_dir / "kafkaml.db").string();
 	}
 	store_ = store::open_store(config_.store_url);
-	token_ = control::ensure_admin_token(*store_);
-	write_private_file(token_file(), token_);
+	token_ = control::ensure_admin_token(*store_, token_file(), config_.reset_admin_token);
 
 	stream::KafkaConfig kafka{config_.bootstrap_servers, {}};
 	orchestrator::LocalExecutorConfig executor_config;

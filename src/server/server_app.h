@@ -31,7 +31,7 @@ struct ServerConfig {
 	std::string bootstrap_servers = "127.0.0.1:9092";
 	std::string control_topic = "control";
 	std::filesystem::path data_dir = "kafkaml-data";
-	std::string web_root; //!< built UI; empty: found next to the binary or in the source tree
+	std::string web_root;       //!< built UI; empty: found next to the binary or in the source tree
 	std::string kafkaml_binary; //!< what jobs run; empty: this executable
 	std::string job_log_level = "info";
 	int64_t max_replicas = 64; //!< most replicas one inference may have
@@ -41,6 +41,9 @@ struct ServerConfig {
 	//! Seconds a training job waits for the next record of its stream before
 	//! it fails naming the missing records.
 	int64_t records_timeout_s = 600;
+	//! Make a new admin token (the old one stops working), e.g. when the
+	//! token file was lost.
+	bool reset_admin_token = false;
 };
 
 //! Thread: `start` and `stop` on the owner's thread; everything else runs on

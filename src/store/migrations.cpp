@@ -136,6 +136,22 @@ ALTER TABLE inferences ADD COLUMN restarts BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE inferences ADD COLUMN last_exit TEXT NOT NULL DEFAULT '';
 )sql";
 
+// What a training job read from its control message, so an inference of its
+// result knows its input format whatever the control logger's pace; and
+// the control messages that were refused, so users see why a stream did
+// not arrive.
+const char *const MIGRATION_5 = R"sql(
+ALTER TABLE results ADD COLUMN input_format TEXT NOT NULL DEFAULT '';
+ALTER TABLE results ADD COLUMN input_config TEXT NOT NULL DEFAULT '';
+CREATE TABLE refused_control_messages (
+	id {id},
+	control_message TEXT NOT NULL UNIQUE,
+	deployment_id BIGINT,
+	reason TEXT NOT NULL,
+	time TEXT NOT NULL
+);
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -166,6 +182,7 @@ const std::vector<Migration> &migrations() {
 	    {2, "indexes for lookups by deployment, model and result", MIGRATION_2},
 	    {3, "datasources keyed by the control message they came from", MIGRATION_3},
 	    {4, "restarts and last exit of the jobs of results and inferences", MIGRATION_4},
+	    {5, "the input format a result trained on; refused control messages", MIGRATION_5},
 	};
 	return all;
 }

@@ -51,6 +51,7 @@ constexpr const char *DEPLOYMENT_COLUMNS = "id, configuration_id, batch, kwargs_
 constexpr const char *RESULT_COLUMNS =
     "r.id, r.deployment_id, r.model_id, r.status, r.status_changed, r.status_detail, r.train_metrics, "
     "r.val_metrics, r.test_metrics, r.training_time, r.created_at, t.size, r.restarts, r.last_exit, "
+    "r.input_format, r.input_config, "
     "(SELECT COUNT(*) FROM result_epochs e WHERE e.result_id = r.id), "
     "(SELECT MAX(e.epoch) FROM result_epochs e WHERE e.result_id = r.id), "
     "(SELECT e.metrics FROM result_epochs e WHERE e.result_id = r.id ORDER BY e.epoch DESC LIMIT 1), "
@@ -61,6 +62,7 @@ constexpr const char *INFERENCE_COLUMNS =
     "status, status_changed, status_detail, created_at, restarts, last_exit";
 constexpr const char *DATASOURCE_COLUMNS = "id, deployment_id, topic, input_format, input_config, description, "
                                            "validation_rate, test_rate, total_msg, time, control_message";
+constexpr const char *REFUSED_COLUMNS = "id, control_message, deployment_id, reason, time";
 constexpr const char *JOB_COLUMNS = "id, kind, owner_id, replica, desired_state, pid, host, restarts, updated_at";
 
 Model model_from(const SqlRow &row) {
@@ -99,9 +101,11 @@ Result result_from(const SqlRow &row) {
 	r.trained_model_size = row[11] ? to_int(row[11]) : -1;
 	r.restarts = to_int(row[12]);
 	r.last_exit = to_text(row[13]);
-	r.epoch_count = to_int(row[14]);
-	if (row[15]) {
-		r.last_epoch = EpochMetrics{to_int(row[15]), to_json(row[16]), to_text(row[17])};
+	r.input_format = to_text(row[14]);
+	r.input_config = to_text(row[15]).empty() ? json(nullptr) : to_json(row[15]);
+	r.epoch_count = to_int(row[16]);
+	if (row[17]) {
+		r.last_epoch = EpochMetrics{to_int(row[17]), to_json(row[18]), to_text(row[19])};
 	}
 	return r;
 }
@@ -139,6 +143,18 @@ Datasource datasource_from(const SqlRow &row) {
 	d.time = to_text(row[9]);
 	d.control_message = to_text(row[10]);
 	return d;
+}
+
+RefusedControlMessage refused_from(const SqlRow &row) {
+	RefusedControlMessage r;
+	r.id = to_int(row[0]);
+	r.control_message = to_text(row[1]);
+	if (row[2]) {
+		r.deployment = to_int(row[2]);
+	}
+	r.reason = to_text(row[3]);
+	r.time = to_text(row[4]);
+	return r;
 }
 
 Job job_from(const SqlRow &row) {
@@ -394,13 +410,17 @@ public:
 		std::string val = report.val_metrics.value_or(current.val_metrics).dump();
 		std::string test = report.test_metrics.value_or(current.test_metrics).dump();
 		auto time = report.training_time ? report.training_time : current.training_time;
+		std::string input_format = report.input_format.value_or(current.input_format);
+		std::string input_config = report.input_config              ? report.input_config->dump()
+		                           : current.input_config.is_null() ? std::string()
+		                                                            : current.input_config.dump();
 		if (report.new_run) {
 			q("DELETE FROM result_epochs WHERE result_id = ?", {id});
 		}
 		q("UPDATE results SET status = ?, status_changed = ?, status_detail = ?, train_metrics = ?, val_metrics = ?, "
-		  "test_metrics = ?, training_time = ? WHERE id = ?",
+		  "test_metrics = ?, training_time = ?, input_format = ?, input_config = ? WHERE id = ?",
 		  {sv(status), sv(changed), sv(detail), sv(train), sv(val), sv(test),
-		   time ? SqlValue(*time) : SqlValue(nullptr), id});
+		   time ? SqlValue(*time) : SqlValue(nullptr), sv(input_format), sv(input_config), id});
 		Result out = result_locked(id);
 		tx.commit();
 		return out;
@@ -578,6 +598,34 @@ public:
 		return datasource_from(rows.at(0));
 	}
 
+	RefusedControlMessage add_refused_control_message(const RefusedControlMessage &refused) override {
+		std::lock_guard lock(mutex_);
+		std::string now = refused.time.empty() ? now_text() : refused.time;
+		auto rows =
+		    q(std::string("INSERT INTO refused_control_messages (control_message, deployment_id, reason, "
+		                  "time) VALUES (?, ?, ?, ?) ON CONFLICT (control_message) DO NOTHING RETURNING ") +
+		          REFUSED_COLUMNS,
+		      {sv(refused.control_message), refused.deployment ? SqlValue(*refused.deployment) : SqlValue(nullptr),
+		       sv(refused.reason), sv(now)});
+		if (rows.empty()) {
+			rows =
+			    q(std::string("SELECT ") + REFUSED_COLUMNS + " FROM refused_control_messages WHERE control_message = ?",
+			      {sv(refused.control_message)});
+		}
+		return refused_from(rows.at(0));
+	}
+
+	std::vector<RefusedControlMessage> list_refused_control_messages(size_t limit) override {
+		std::lock_guard lock(mutex_);
+		std::vector<RefusedControlMessage> out;
+		for (const auto &row :
+		     q(std::string("SELECT ") + REFUSED_COLUMNS + " FROM refused_control_messages ORDER BY id DESC LIMIT ?",
+		       {static_cast<int64_t>(limit)})) {
+			out.push_back(refused_from(row));
+		}
+		return out;
+	}
+
 	Datasource get_datasource(int64_t id) override {
 		std::lock_guard lock(mutex_);
 		auto rows = q(std::string("SELECT ") + DATASOURCE_COLUMNS + " FROM datasources WHERE id = ?", {id});
@@ -624,6 +672,11 @@ public:
 		std::lock_guard lock(mutex_);
 		q("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", {key, value});
 		return to_text(q("SELECT value FROM settings WHERE key = ?", {key}).at(0)[0]);
+	}
+
+	void delete_setting(std::string_view key) override {
+		std::lock_guard lock(mutex_);
+		q("DELETE FROM settings WHERE key = ?", {key});
 	}
 
 	// ---- jobs
@@ -681,7 +734,18 @@ private:
 	}
 
 	// Strings in Params are views: callers keep the texts alive for the call.
-	std::vector<SqlRow> q(const std::string &sql, const Params &params) { return db_->query(sql, params); }
+	//! Every statement goes through here. Text holding NUL is refused for
+	//! both databases: PostgreSQL cannot store it (every attempt would fail
+	//! again, e.g. a control message read after each restart) and SQLite
+	//! would hand it back cut short.
+	std::vector<SqlRow> q(const std::string &sql, const Params &params) {
+		for (const auto &param : params) {
+			if (auto text = std::get_if<std::string_view>(&param); text && text->find('\0') != std::string_view::npos) {
+				throw InvalidArgument("a text value holds the NUL character (\\u0000), which is not stored; remove it");
+			}
+		}
+		return db_->query(sql, params);
+	}
 
 	// Every row of `table`, oldest first.
 	template <typename T>

@@ -18,6 +18,9 @@ public:
 		db_.exec("PRAGMA journal_mode=WAL");
 		db_.exec("PRAGMA synchronous=NORMAL");
 		db_.exec("PRAGMA foreign_keys=ON");
+		// What is deleted is overwritten, not left in free pages: a secret
+		// replaced (a plain admin token by its hash) leaves no copy.
+		db_.exec("PRAGMA secure_delete=ON");
 	}
 
 	SqlDialect dialect() const override { return SqlDialect::SQLite; }

@@ -115,6 +115,11 @@ struct Result {
 	int64_t trained_model_size = -1;        //!< bytes; -1 when no model was uploaded
 	int64_t restarts = 0;                   //!< of its training job, by the orchestrator
 	std::string last_exit;                  //!< how the job's last restarted process ended ("signal 9")
+	//! The format of the stream its job trained on, as the job read it from
+	//! the control message ("" and null until the job reported it): what
+	//! an inference of this result expects by default.
+	std::string input_format;
+	nlohmann::json input_config;
 	std::string created_at;
 };
 
@@ -136,6 +141,9 @@ struct ResultReport {
 	//! A job's run begins: the epochs an earlier run of it reported (a job
 	//! killed and restarted trains again from its first epoch) are dropped.
 	bool new_run = false;
+	//! The stream the job trains on (with its "running" report).
+	std::optional<std::string> input_format;
+	std::optional<nlohmann::json> input_config;
 };
 
 //! deployed -> running -> stopped | failed (deployed may go to stopped or failed).
@@ -177,6 +185,17 @@ struct Datasource {
 	//! tTIMESTAMP_MS"); a second datasource from the same message is not
 	//! recorded. Empty when it came from elsewhere.
 	std::string control_message;
+};
+
+//! A record on the control topic that was not taken as a datasource: not a
+//! control message, or one the store could not hold. Users see it instead
+//! of a stream that silently never arrived.
+struct RefusedControlMessage {
+	int64_t id = 0;
+	std::string control_message;       //!< where it sits: "topic/partition@offset tTIMESTAMP_MS"
+	std::optional<int64_t> deployment; //!< when it could be read
+	std::string reason;
+	std::string time; //!< when it was refused
 };
 
 //! An orchestrator's record of one process it must keep running or stopped.
@@ -261,6 +280,11 @@ public:
 	virtual std::vector<Datasource> list_datasources() = 0;
 	//! The newest datasource recorded for a deployment, if any.
 	virtual std::optional<Datasource> latest_datasource(int64_t deployment) = 0;
+	//! Records a refusal; one of a message already refused is not recorded
+	//! again and the first is returned.
+	virtual RefusedControlMessage add_refused_control_message(const RefusedControlMessage &refused) = 0;
+	//! Newest first, at most `limit`.
+	virtual std::vector<RefusedControlMessage> list_refused_control_messages(size_t limit = 100) = 0;
 
 	//! Small key/value settings (the admin token among them).
 	virtual std::optional<std::string> get_setting(std::string_view key) = 0;
@@ -268,6 +292,7 @@ public:
 	//! Stores `value` unless the key exists; returns the stored value. Atomic,
 	//! so two servers starting together agree on one admin token.
 	virtual std::string put_setting_if_absent(std::string_view key, std::string_view value) = 0;
+	virtual void delete_setting(std::string_view key) = 0;
 
 	//! Counts one restart of a job of a result (Training) or an inference,
 	//! with how its process ended. NotFound when the owner does not exist.

@@ -1,5 +1,7 @@
 #include "workers/http_control_plane.h"
 
+#include "common/json_input.h"
+
 #include "ml/spec/parse.h"
 
 #include <httplib.h>
@@ -94,7 +96,7 @@ json HttpControlPlane::get_json(const std::string &path) {
 	if (response.status != 200) {
 		throw std::runtime_error("GET " + path + " answered " + std::to_string(response.status) + ": " + response.body);
 	}
-	return json::parse(response.body);
+	return parse_json(response.body);
 }
 
 void HttpControlPlane::post_status(int64_t result_id, const json &body) {
@@ -131,10 +133,15 @@ TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
 void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &stream) {
 	// A restarted job trains again from its first epoch: the server drops
 	// what an earlier run of it reported, so that curves show one run.
+	// The stream's format goes with it: an inference of this result takes
+	// it as its default, whether or not the control logger has recorded
+	// the stream yet.
 	post_status(result_id,
 	            {{"status", "running"},
 	             {"new_run", true},
-	             {"detail", "reading " + std::to_string(stream.total_msg) + " records of " + stream.topic_ranges}});
+	             {"detail", "reading " + std::to_string(stream.total_msg) + " records of " + stream.topic_ranges},
+	             {"input_format", stream.input_format},
+	             {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}});
 }
 
 void HttpControlPlane::training_detail(int64_t result_id, const std::string &detail) {
@@ -247,7 +254,7 @@ InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id)
 	assignment.input_format = inference.at("input_format").get<std::string>();
 	assignment.input_config = inference.value("input_config", json::object());
 	if (assignment.input_config.is_string()) {
-		assignment.input_config = json::parse(assignment.input_config.get<std::string>());
+		assignment.input_config = parse_json(assignment.input_config.get<std::string>());
 	}
 	assignment.input_topic = inference.at("input_topic").get<std::string>();
 	assignment.output_topic = inference.at("output_topic").get<std::string>();

@@ -284,6 +284,25 @@ export async function runFlow({
     await shot("datasources");
   });
 
+  await step(
+    "a record on the control topic that is no control message is shown refused",
+    async () => {
+      await requireRoute(
+        baseUrl,
+        "/datasources/refused",
+        "refused control messages API",
+      );
+      hooks.sendToControlTopic("this is not a control message");
+      await go("/datasources");
+      await page.waitForSelector("section.refused td.error-inline", {
+        timeout: 30000,
+      });
+      const reason = await page.textContent("section.refused td.error-inline");
+      assert.match(reason, /not JSON/, "the refusal says why");
+      await shot("datasources-refused");
+    },
+  );
+
   let inference;
   await step("deploy for inference, formats pre-filled", async () => {
     await requireRoute(baseUrl, "/inferences", "inferences API");

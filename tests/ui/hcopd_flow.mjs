@@ -213,6 +213,12 @@ async function main() {
         sendTraining: (id) => sendTraining(server, scratch, id),
         sendInference: (inf) => sendInference(server, inf),
         killReplica: (inf) => killReplica(inf),
+        sendToControlTopic: (value) =>
+          run(
+            "kcat",
+            ["-P", "-b", server.bootstrap, "-t", "control"],
+            value + "\n",
+          ),
       },
     });
     if (errors.length) throw new Error(`the page threw: ${errors.join("; ")}`);

@@ -112,6 +112,15 @@ export interface Datasource {
 	time?: string;
 }
 
+/** A control-topic record that was not taken as a datasource, and why. */
+export interface RefusedControlMessage {
+	id: number;
+	control_message: string;
+	deployment: number | null;
+	reason: string;
+	time: string;
+}
+
 /** An error answer of the API, or a network failure (status 0). */
 export class ApiError extends Error {
 	constructor(
@@ -238,6 +247,7 @@ export const api = {
 	predictionsUrl: (id: number) => `${BASE}/inferences/${id}/predictions/stream`,
 
 	datasources: () => list<Datasource>('/datasources', 'datasources'),
+	refusedControlMessages: () => list<RefusedControlMessage>('/datasources/refused', 'refused'),
 	sendDatasource: (id: number, deployment: number) => request<Json>('POST', `/datasources/${id}/send`, { deployment }),
 };
 

@@ -102,7 +102,7 @@ protected:
 		std::ofstream(dir_ + "/web/assets/app.js") << "console.log(1)";
 		std::ofstream(dir_ + "/secret.txt") << "outside the web root";
 		store_ = store::open_store("sqlite:" + dir_ + "/kafkaml.db");
-		token_ = ensure_admin_token(*store_);
+		token_ = ensure_admin_token(*store_, dir_ + "/admin-token");
 		ApiOptions options;
 		options.store = store_.get();
 		options.orchestrator = &orchestrator_;
@@ -227,7 +227,7 @@ protected:
 TEST_F(ApiTest, TokenIsStoredHexOfAtLeast32Bytes) {
 	EXPECT_GE(token_.size(), 64u);
 	EXPECT_EQ(token_.find_first_not_of("0123456789abcdef"), std::string::npos);
-	EXPECT_EQ(ensure_admin_token(*store_), token_) << "the token is made once and kept";
+	EXPECT_EQ(ensure_admin_token(*store_, dir_ + "/admin-token"), token_) << "the token is made once and kept";
 }
 
 TEST_F(ApiTest, WholeFlowFromModelToInference) {
@@ -915,6 +915,193 @@ TEST_F(ApiTest, StaticFilesWithIndexFallbackAndNoEscape) {
 	auto escape2 = client_->Get("/assets/%2e%2e/%2e%2e/secret.txt");
 	ASSERT_TRUE(escape2);
 	EXPECT_EQ(escape2->body.find("outside"), std::string::npos);
+}
+
+} // namespace
+} // namespace kafkaml::control
+
+namespace kafkaml::control {
+namespace {
+
+std::string nested_arrays(size_t levels) {
+	return std::string(levels, '[') + std::string(levels, ']');
+}
+
+//! A route of the OpenAPI document that takes a JSON body, "{id}" filled in,
+//! and the fields its schema names: the hostile-input tests reach every one
+//! without a list of our own that could miss one.
+struct JsonRoute {
+	std::string method;
+	std::string path;
+	std::vector<std::string> fields;
+};
+
+std::vector<JsonRoute> json_body_routes(int64_t id) {
+	auto document = json::parse(openapi_document());
+	const json &schemas = document["components"]["schemas"];
+	std::vector<JsonRoute> routes;
+	for (const auto &[path, operations] : document["paths"].items()) {
+		for (const auto &[method, operation] : operations.items()) {
+			if (!operation.is_object() || !operation.contains("requestBody") ||
+			    !operation["requestBody"]["content"].contains("application/json")) {
+				continue;
+			}
+			JsonRoute route;
+			for (char c : method) {
+				route.method += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+			}
+			route.path = path;
+			if (auto at = route.path.find("{id}"); at != std::string::npos) {
+				route.path.replace(at, 4, std::to_string(id));
+			}
+			json schema = operation["requestBody"]["content"]["application/json"]["schema"];
+			std::vector<json> candidates = {schema};
+			if (schema.contains("oneOf")) {
+				candidates = schema["oneOf"].get<std::vector<json>>();
+			}
+			for (json candidate : candidates) {
+				if (candidate.contains("$ref")) {
+					auto ref = candidate["$ref"].get<std::string>();
+					candidate = schemas[ref.substr(ref.rfind('/') + 1)];
+				}
+				json properties = candidate.contains("properties") ? candidate["properties"] : json::object();
+				for (auto it = properties.begin(); it != properties.end(); ++it) {
+					route.fields.push_back(it.key());
+				}
+			}
+			route.fields.push_back("unknown_field");
+			routes.push_back(std::move(route));
+		}
+	}
+	return routes;
+}
+
+TEST_F(ApiTest, DeepJsonAtEveryEntryPointIsA400AndTheServerLives) {
+	// 100,000 levels once overflowed the stack of a dump() and ended the
+	// whole process: in any field of any body (kwargs, metrics, input_config).
+	json deployment = deploy_two();
+	int64_t id = deployment["results"][0]["id"];
+	auto deep = nested_arrays(100000);
+	size_t checked = 0;
+	for (const auto &route : json_body_routes(id)) {
+		for (const auto &field : route.fields) {
+			std::string body = "{\"" + field + "\": " + deep + "}";
+			auto r = route.method == "PUT" ? client_->Put(route.path.c_str(), body, "application/json")
+			                               : client_->Post(route.path.c_str(), body, "application/json");
+			std::string what = route.method + " " + route.path + " field " + field;
+			ASSERT_TRUE(r) << what << ": the server did not answer";
+			EXPECT_EQ(r->status, 400) << what << ": " << r->body;
+			auto answer = json::parse(r->body, nullptr, false);
+			ASSERT_TRUE(answer.is_object()) << r->body;
+			EXPECT_NE(answer["error"].get<std::string>().find("deeper than 64 levels"), std::string::npos)
+			    << answer["error"];
+			checked++;
+		}
+	}
+	EXPECT_GE(checked, 20u) << "the OpenAPI document lists the JSON bodies";
+	EXPECT_EQ(call("GET", "/api/v1/models").first, 200);
+}
+
+TEST_F(ApiTest, InvalidUtf8InABodyIsA400WhoseAnswerIsJson) {
+	for (std::string body : {std::string("{\"name\": \"a\xff\xfe\", \"code\": \"x\"}"), std::string("\xff{}"),
+	                         std::string("{\"name\": \"\xed\xa0\x80\"}")}) {
+		auto r = client_->Post("/api/v1/models", body, "application/json");
+		ASSERT_TRUE(r);
+		EXPECT_EQ(r->status, 400) << r->body;
+		auto answer = json::parse(r->body, nullptr, false);
+		ASSERT_TRUE(answer.is_object()) << "the error answer must itself be valid JSON: " << r->body;
+		EXPECT_NE(answer["error"].get<std::string>().find("not valid JSON"), std::string::npos) << answer;
+	}
+}
+
+TEST_F(ApiTest, IdsBeyondInt64AreNotFoundNot500) {
+	for (const char *id :
+	     {"9223372036854775807", "9223372036854775808", "9999999999999999999", "99999999999999999999999"}) {
+		for (const std::string path : {"/api/v1/models/", "/api/v1/results/", "/api/v1/inferences/"}) {
+			auto [status, body] = call("GET", path + id);
+			EXPECT_EQ(status, 404) << path << id << ": " << body;
+			EXPECT_TRUE(body.is_object() && body.contains("error")) << body;
+		}
+		EXPECT_EQ(call("POST", std::string("/api/v1/results/") + id + "/stop").first, 404);
+	}
+	EXPECT_EQ(call("GET", "/api/v1/results?deployment=99999999999999999999").first, 400);
+}
+
+TEST_F(ApiTest, ABodyIsRefusedBeforeItIsReadWhenTooLargeOrUnauthenticated) {
+	// Once the server read a 50 MB body before its 401.
+	httplib::Client anonymous("127.0.0.1", server_->port());
+	std::string big(50 << 20, ' ');
+	big[0] = '{';
+	big.back() = '}';
+	auto refused = anonymous.Post("/api/v1/models", big, "application/json");
+	ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+	EXPECT_EQ(refused->status, 401);
+	auto too_large = client_->Post("/api/v1/models", big, "application/json");
+	ASSERT_TRUE(too_large) << httplib::to_string(too_large.error());
+	EXPECT_EQ(too_large->status, 413) << too_large->body;
+	EXPECT_NE(json::parse(too_large->body)["error"].get<std::string>().find("accepts at most"), std::string::npos);
+	EXPECT_GE(server_->http_stats().refused_too_large, 1u);
+	EXPECT_EQ(call("GET", "/api/v1/models").first, 200);
+}
+
+TEST_F(ApiTest, AnInferenceTakesItsInputFormatFromTheResultEvenBeforeTheStreamIsRecorded) {
+	// The control logger records a stream after its group join, a training
+	// job may have read it long before: right after a short training the
+	// inference once found no format to take.
+	int64_t result = deploy_one()["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(result);
+	json config = {{"data_type", "float32"}, {"data_reshape", "3"}};
+	ASSERT_EQ(call("POST", base + "/status",
+	               {{"status", "running"}, {"new_run", true}, {"input_format", "raw"}, {"input_config", config}})
+	              .first,
+	          200);
+	ASSERT_EQ(call("POST", base + "/status", {{"status", "finished"}}).first, 200);
+	auto [got, shown] = call("GET", base);
+	EXPECT_EQ(shown["input_format"], "RAW");
+	EXPECT_EQ(shown["input_config"], config);
+	ASSERT_TRUE(store_->list_datasources().empty());
+	auto [status, inference] =
+	    call("POST", "/api/v1/inferences", {{"model_result", result}, {"input_topic", "in"}, {"output_topic", "out"}});
+	ASSERT_EQ(status, 201) << inference;
+	EXPECT_EQ(inference["input_format"], "RAW");
+	EXPECT_EQ(inference["input_config"], config);
+}
+
+TEST_F(ApiTest, RefusedControlMessagesAreListed) {
+	store::RefusedControlMessage refused;
+	refused.control_message = "control/0@4 t1";
+	refused.deployment = 3;
+	refused.reason = "control message value is not JSON";
+	store_->add_refused_control_message(refused);
+	auto [status, list] = call("GET", "/api/v1/datasources/refused");
+	ASSERT_EQ(status, 200) << list;
+	ASSERT_EQ(list.size(), 1u);
+	EXPECT_EQ(list[0]["control_message"], "control/0@4 t1");
+	EXPECT_EQ(list[0]["deployment"], 3);
+	EXPECT_EQ(list[0]["reason"], "control message value is not JSON");
+}
+
+} // namespace
+} // namespace kafkaml::control
+
+namespace kafkaml::control {
+namespace {
+
+TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
+	std::string dir = temp_dir();
+	auto db = store::open_store("sqlite:" + dir + "/kafkaml.db");
+	std::string legacy(64, 'a');
+	db->put_setting("admin_token", legacy); // as versions before the hash kept it
+	EXPECT_EQ(ensure_admin_token(*db, dir + "/admin-token"), legacy);
+	EXPECT_FALSE(db->get_setting("admin_token"));
+	EXPECT_EQ(db->get_setting("admin_token_sha256"), token_hash(legacy));
+	EXPECT_TRUE(token_matches(legacy, *db->get_setting("admin_token_sha256")));
+	EXPECT_FALSE(token_matches(std::string(64, 'b'), *db->get_setting("admin_token_sha256")));
+	// Later starts read the file.
+	EXPECT_EQ(ensure_admin_token(*db, dir + "/admin-token"), legacy);
+	std::ofstream(dir + "/admin-token") << std::string(64, 'c');
+	EXPECT_THROW(ensure_admin_token(*db, dir + "/admin-token"), std::runtime_error);
+	std::filesystem::remove_all(dir);
 }
 
 } // namespace

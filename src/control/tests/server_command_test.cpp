@@ -115,6 +115,80 @@ TEST(ServerCommand, PrintsUrlKeepsTokenServesAndStopsOnSigterm) {
 	std::filesystem::remove_all(dir);
 }
 
+//! The whole of a file, as bytes.
+std::string file_bytes(const std::string &path) {
+	std::ifstream in(path, std::ios::binary);
+	return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+//! Starts the server and reads its URL line; the port, or -1 when it ended without one.
+int started_port(Process &server) {
+	char line[256] = {};
+	if (!std::fgets(line, sizeof(line), server.out)) {
+		return -1;
+	}
+	return std::stoi(std::string(line).substr(17));
+}
+
+void stop(Process &server) {
+	::kill(server.pid, SIGTERM);
+	EXPECT_EQ(wait_exit(server.pid, 20), 0);
+	std::fclose(server.out);
+}
+
+// The admin token was readable by every local user: the token file was
+// private, but the database (0644, in a 0755 directory) held the token
+// itself.
+TEST(ServerCommand, TheDataDirectoryIsPrivateAndTheStoreHoldsOnlyTheTokensHash) {
+	namespace fs = std::filesystem;
+	std::string dir = temp_dir();
+	fs::create_directories(dir + "/data");
+	fs::permissions(dir + "/data", fs::perms::all); // left open by someone: tightened at start
+	auto server = start_server({"--listen", "127.0.0.1:0", "--data-dir", dir + "/data"});
+	ASSERT_GT(started_port(server), 0);
+	std::string token = file_bytes(dir + "/data/admin-token").substr(0, 64);
+	ASSERT_EQ(token.size(), 64u);
+	stop(server);
+
+	auto others = fs::perms::group_all | fs::perms::others_all;
+	EXPECT_EQ(fs::status(dir + "/data").permissions() & others, fs::perms::none);
+	for (const auto &entry : fs::recursive_directory_iterator(dir + "/data")) {
+		EXPECT_EQ(entry.status().permissions() & (fs::perms::group_write | fs::perms::others_all), fs::perms::none)
+		    << entry.path();
+	}
+	for (const auto &entry : fs::directory_iterator(dir + "/data")) {
+		if (entry.path().filename().string().starts_with("kafkaml.db")) {
+			EXPECT_EQ(file_bytes(entry.path()).find(token), std::string::npos)
+			    << entry.path() << " holds the admin token itself";
+		}
+	}
+
+	// Without its token file the server does not start, and says what to do.
+	fs::remove(dir + "/data/admin-token");
+	auto lost = start_server({"--listen", "127.0.0.1:0", "--data-dir", dir + "/data"});
+	EXPECT_EQ(started_port(lost), -1);
+	EXPECT_EQ(wait_exit(lost.pid, 20), 1);
+	std::fclose(lost.out);
+
+	// --reset-admin-token makes a new one; the old one no longer works.
+	auto reset = start_server({"--listen", "127.0.0.1:0", "--data-dir", dir + "/data", "--reset-admin-token"});
+	int port = started_port(reset);
+	ASSERT_GT(port, 0);
+	std::string fresh = file_bytes(dir + "/data/admin-token").substr(0, 64);
+	EXPECT_NE(fresh, token);
+	httplib::Client client("127.0.0.1", port);
+	client.set_bearer_token_auth(token.c_str());
+	auto refused = client.Post("/api/v1/models", "{}", "application/json");
+	ASSERT_TRUE(refused);
+	EXPECT_EQ(refused->status, 401);
+	client.set_bearer_token_auth(fresh.c_str());
+	auto accepted = client.Post("/api/v1/models", "{}", "application/json");
+	ASSERT_TRUE(accepted);
+	EXPECT_EQ(accepted->status, 400) << "past the token: the body is what is wrong";
+	stop(reset);
+	fs::remove_all(dir);
+}
+
 TEST(ServerCommand, BadStoreUrlFailsWithWhatToUse) {
 	auto server = start_server({"--listen", "127.0.0.1:0", "--store", "mysql://nope"});
 	char line[256] = {};

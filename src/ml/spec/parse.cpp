@@ -2,6 +2,7 @@
 
 #include "ml/spec/json_model.h"
 #include "ml/spec/python_model.h"
+#include "ml/spec/summary.h"
 #include "ml/spec/syntax.h"
 
 namespace kafkaml::ml {
@@ -34,10 +35,21 @@ ModelSpec parse_model_definition(std::string_view text) {
 		throw ModelDefinitionError({1, 1}, "the model definition is empty; expected e.g. "
 		                                   "model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])");
 	}
-	if (text[start] == '{') {
-		return spec::model_from_json(spec::parse_json(text));
+	ModelSpec spec =
+	    text[start] == '{' ? spec::model_from_json(spec::parse_json(text)) : spec::parse_python_model(text);
+	check_model_size(spec);
+	return spec;
+}
+
+void check_model_size(const ModelSpec &spec) {
+	auto parameters = summarize(spec).total_params;
+	if (parameters > kMaxModelParameters) {
+		throw ModelDefinitionError(
+		    {}, "the model has " + std::to_string(parameters) + " parameters, more than the " +
+		            std::to_string(kMaxModelParameters) +
+		            " a model may have here (4 GB of weights; training needs about four times that in memory); "
+		            "make its layers smaller");
 	}
-	return spec::parse_python_model(text);
 }
 
 } // namespace kafkaml::ml

@@ -29,6 +29,15 @@ public:
 //! Throws ModelDefinitionError. Thread: any; no shared state.
 ModelSpec parse_model_definition(std::string_view text);
 
+//! Most parameters a model may have: a billion float32 weights are 4 GB,
+//! and training (gradients, optimizer state) takes about four times that.
+inline constexpr int64_t kMaxModelParameters = 1'000'000'000;
+
+//! Refuses a model with more than kMaxModelParameters parameters (a typo of
+//! a few zeros would otherwise exhaust the memory of whatever trains it).
+//! parse_model_definition() calls it. Throws ModelDefinitionError.
+void check_model_size(const ModelSpec &spec);
+
 //! The original's fit/evaluate kwargs string, e.g.
 //! "epochs=5, steps_per_epoch=1000, shuffle=True", or a JSON object text.
 //! Throws ModelDefinitionError naming the column of the bad argument.

@@ -2,9 +2,9 @@
 // deployment" re-sends only the control message, so another deployment
 // trains on the same records already in Kafka's log.
 import { useState } from 'preact/hooks';
-import { api, type Datasource, type Deployment } from '../api';
+import { api, type Datasource, type Deployment, type RefusedControlMessage } from '../api';
 import { ListPage } from '../components/list_page';
-import { Empty, formatTime, Link } from '../components/ui';
+import { Empty, formatTime, Link, Table } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 
 function SendTo(props: { source: Datasource; deployments: Deployment[] }) {
@@ -45,47 +45,74 @@ function SendTo(props: { source: Datasource; deployments: Deployment[] }) {
 	);
 }
 
-export function DatasourcesPage() {
-	const data = usePoll(() => Promise.all([api.datasources(), api.deployments()]), [], 3000);
-	const [sources, deployments] = data.data ?? [[], []];
+/** Records of the control topic that were not streams: shown so that a
+ * stream that never arrived has a reason to read. */
+function Refused(props: { refused: RefusedControlMessage[] }) {
+	if (props.refused.length === 0) return null;
 	return (
-		<ListPage
-			title="Datasources"
-			subtitle="Data streams received. Kafka's log keeps them: reuse one for another deployment without sending the data again."
-			load={data}
-			rows={data.data && sources}
-			head={['#', 'Stream', 'Format', 'Messages', ['Val. / test', 'hide-sm'], 'Deployment', ['Received', 'hide-sm'], 'Send to deployment']}
-			empty={
-				<Empty title="No stream received yet">
-					<p>
-						Streams appear here when their control message arrives, e.g. after <code>kafkaml send</code> or a Kafka-ML data-source script.
-					</p>
-				</Empty>
-			}
-		>
-			{(rows) =>
-				[...rows].reverse().map((s) => (
-					<tr key={s.id}>
-						<td class="num">{s.id}</td>
-						<td>
-							<span class="mono small">{s.topic}</span>
-							{s.description && <div class="muted small">{s.description}</div>}
-						</td>
-						<td>{s.input_format}</td>
-						<td class="num">{s.total_msg}</td>
-						<td class="num hide-sm">
-							{s.validation_rate} / {s.test_rate}
-						</td>
-						<td>
-							<Link href={`/deployments/${s.deployment}`}>{s.deployment}</Link>
-						</td>
-						<td class="hide-sm muted">{formatTime(s.time)}</td>
-						<td>
-							<SendTo source={s} deployments={deployments} />
-						</td>
-					</tr>
-				))
-			}
-		</ListPage>
+		<section class="refused">
+			<h2>Refused control messages</h2>
+			<p class="muted small">Records of the control topic that were not taken as a stream, newest first.</p>
+			<div class="card table-card">
+				<Table head={['Record', 'Deployment', 'Reason', ['Refused', 'hide-sm']]}>
+					{props.refused.map((r) => (
+						<tr key={r.id}>
+							<td class="mono small">{r.control_message}</td>
+							<td>{r.deployment === null ? '-' : <Link href={`/deployments/${r.deployment}`}>{r.deployment}</Link>}</td>
+							<td class="error-inline">{r.reason}</td>
+							<td class="hide-sm muted">{formatTime(r.time)}</td>
+						</tr>
+					))}
+				</Table>
+			</div>
+		</section>
+	);
+}
+
+export function DatasourcesPage() {
+	const data = usePoll(() => Promise.all([api.datasources(), api.deployments(), api.refusedControlMessages()]), [], 3000);
+	const [sources, deployments, refused] = data.data ?? [[], [], []];
+	return (
+		<>
+			<ListPage
+				title="Datasources"
+				subtitle="Data streams received. Kafka's log keeps them: reuse one for another deployment without sending the data again."
+				load={data}
+				rows={data.data && sources}
+				head={['#', 'Stream', 'Format', 'Messages', ['Val. / test', 'hide-sm'], 'Deployment', ['Received', 'hide-sm'], 'Send to deployment']}
+				empty={
+					<Empty title="No stream received yet">
+						<p>
+							Streams appear here when their control message arrives, e.g. after <code>kafkaml send</code> or a Kafka-ML data-source script.
+						</p>
+					</Empty>
+				}
+			>
+				{(rows) =>
+					[...rows].reverse().map((s) => (
+						<tr key={s.id}>
+							<td class="num">{s.id}</td>
+							<td>
+								<span class="mono small">{s.topic}</span>
+								{s.description && <div class="muted small">{s.description}</div>}
+							</td>
+							<td>{s.input_format}</td>
+							<td class="num">{s.total_msg}</td>
+							<td class="num hide-sm">
+								{s.validation_rate} / {s.test_rate}
+							</td>
+							<td>
+								<Link href={`/deployments/${s.deployment}`}>{s.deployment}</Link>
+							</td>
+							<td class="hide-sm muted">{formatTime(s.time)}</td>
+							<td>
+								<SendTo source={s} deployments={deployments} />
+							</td>
+						</tr>
+					))
+				}
+			</ListPage>
+			<Refused refused={refused} />
+		</>
 	);
 }

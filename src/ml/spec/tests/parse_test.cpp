@@ -307,3 +307,27 @@ TEST(ParsePython, MoreErrors) {
 
 } // namespace
 } // namespace kafkaml::ml
+
+namespace kafkaml::ml {
+namespace {
+
+// Dense(10**12) was accepted at creation and failed later, in whatever
+// tried to allocate it.
+TEST(Parse, AModelOfAbsurdSizeIsRefusedAtOnce) {
+	auto definition = [](int64_t units) {
+		return "model = tf.keras.Sequential([tf.keras.layers.Dense(" + std::to_string(units) +
+		       ", input_shape=(3,))])\nmodel.compile(loss='mse')";
+	};
+	EXPECT_NO_THROW(parse_model_definition(definition(1000)));
+	try {
+		parse_model_definition(definition(1'000'000'000'000));
+		FAIL() << "a model of 4e12 parameters was accepted";
+	} catch (const ModelDefinitionError &e) {
+		EXPECT_NE(std::string(e.what()).find("4000000000000 parameters, more than the 1000000000"),
+		          std::string::npos)
+		    << e.what();
+	}
+}
+
+} // namespace
+} // namespace kafkaml::ml

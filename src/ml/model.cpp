@@ -21,8 +21,12 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 //! Checks x/y against the model and returns labels per row.
 int64_t check_data(const Model::Impl &m, const Array &x, const Array *y) {
-	if (x.shape.empty() || x.row_size() != m.plan.input_size() ||
-	    static_cast<int64_t>(x.data.size()) != x.rows() * x.row_size()) {
+	if (!x.shape.empty() && static_cast<int64_t>(x.data.size()) != x.rows() * x.row_size()) {
+		throw std::invalid_argument(std::to_string(x.data.size()) + " feature values do not make " +
+		                            std::to_string(x.rows()) + " samples of shape " +
+		                            shape_to_string(Shape(x.shape.begin() + 1, x.shape.end())));
+	}
+	if (x.shape.empty() || x.row_size() != m.plan.input_size()) {
 		throw std::invalid_argument("features have shape " +
 		                            shape_to_string(Shape(x.shape.begin() + (x.shape.empty() ? 0 : 1), x.shape.end())) +
 		                            " per sample but the model expects " + shape_to_string(m.plan.input_shape));

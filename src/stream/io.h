@@ -83,8 +83,15 @@ struct Delivery {
 	int64_t offset = -1;
 	uint64_t tag = 0;
 	std::string error; //!< empty when the broker acknowledged the record
+	//! The cluster refused the record for its size: sending it again fails
+	//! again, unlike an error of a cluster that is away.
+	bool too_large = false;
 	bool ok() const { return error.empty(); }
 };
+
+//! Bytes a record takes against a producer's size limit: key, value and
+//! headers (librdkafka's own reckoning, without the batch framing).
+size_t record_size(const OutRecord &record);
 
 //! Where records go. Delivery reports arrive through the callback from
 //! `poll` or `flush`, on the thread calling them.
@@ -95,8 +102,12 @@ public:
 	virtual ~Sink() = default;
 	virtual void set_delivery_callback(DeliveryCallback callback) = 0;
 	//! Queues one record (copies the bytes); blocks while the local queue is
-	//! full, serving delivery reports meanwhile. Throws StreamError.
+	//! full, serving delivery reports meanwhile. Throws RecordTooLarge when
+	//! record_size() is over max_record_size() (nothing is queued), else
+	//! StreamError.
 	virtual void produce(const OutRecord &record) = 0;
+	//! The largest record_size() this sink sends.
+	virtual size_t max_record_size() const = 0;
 	//! Serves delivery reports that are ready, waiting up to `timeout`.
 	virtual void poll(std::chrono::milliseconds timeout) = 0;
 	//! Waits until every queued record got its delivery report; throws

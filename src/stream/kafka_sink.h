@@ -23,9 +23,13 @@ public:
 	void produce(const OutRecord &record) override;
 	void poll(std::chrono::milliseconds timeout) override;
 	void flush(std::chrono::milliseconds timeout) override;
+	size_t max_record_size() const override { return max_record_size_; }
 	rd_kafka_t *handle() const { return rk_.get(); }
 
 private:
+	//! Bytes librdkafka adds to a record when it checks message.max.bytes.
+	static constexpr size_t kRecordFraming = 512;
+	size_t max_record_size_ = 1'000'000 - kRecordFraming;
 	static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque);
 	DeliveryCallback callback_;
 	KafkaHandle rk_;

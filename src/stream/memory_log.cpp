@@ -62,6 +62,15 @@ void MemorySink::produce(const OutRecord &record) {
 	if (partition < 0) {
 		partition = static_cast<int32_t>(round_robin_++ % static_cast<uint64_t>(partition_count_));
 	}
+	if (record_size(record) > max_record_size_) {
+		if (!size_fails_at_delivery_) {
+			throw RecordTooLarge("record of " + std::to_string(record_size(record)) + " bytes is larger than " +
+			                     std::to_string(max_record_size_));
+		}
+		pending_.push_back(
+		    {std::string(record.topic), partition, -1, record.tag, "Broker: Message size too large", true});
+		return;
+	}
 	if (fail_next_ > 0) {
 		fail_next_--;
 		pending_.push_back({std::string(record.topic), partition, -1, record.tag, "simulated delivery failure"});
@@ -84,7 +93,7 @@ void MemorySink::poll(std::chrono::milliseconds) {
 		auto item = std::move(pending_.front());
 		pending_.pop_front();
 		if (callback_) {
-			callback_(Delivery{item.topic, item.partition, item.offset, item.tag, item.error});
+			callback_(Delivery{item.topic, item.partition, item.offset, item.tag, item.error, item.too_large});
 		}
 	}
 }

@@ -51,6 +51,14 @@ public:
 	void poll(std::chrono::milliseconds timeout) override;
 	void flush(std::chrono::milliseconds timeout) override;
 	void fail_next(size_t count) { fail_next_ = count; }
+	size_t max_record_size() const override { return max_record_size_; }
+	//! Records above `bytes` are refused at produce() like Kafka's producer
+	//! refuses them; with `at_delivery`, accepted and then failed at
+	//! delivery, like a cluster whose limit is below the producer's.
+	void set_max_record_size(size_t bytes, bool at_delivery = false) {
+		max_record_size_ = bytes;
+		size_fails_at_delivery_ = at_delivery;
+	}
 	//! Partitions a keyless record without explicit partition goes to (round robin); default 1.
 	void set_partition_count(int32_t count) { partition_count_ = count; }
 
@@ -61,6 +69,7 @@ private:
 		int64_t offset;
 		uint64_t tag;
 		std::string error;
+		bool too_large = false;
 	};
 	MemoryLog &log_;
 	DeliveryCallback callback_;
@@ -68,6 +77,8 @@ private:
 	size_t fail_next_ = 0;
 	int32_t partition_count_ = 1;
 	uint64_t round_robin_ = 0;
+	size_t max_record_size_ = 1'000'000;
+	bool size_fails_at_delivery_ = false;
 };
 
 //! Reads exactly the records of a range list, in range-list order, like

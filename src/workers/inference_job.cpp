@@ -33,6 +33,14 @@ InferenceJob::InferenceJob(ml::Model &model, const formats::MessageDecoder &deco
       tracker_([this](const std::vector<stream::TopicPartitionOffset> &offsets) { source_.commit(offsets); }),
       last_commit_(std::chrono::steady_clock::now()) {
 	sink_.set_delivery_callback([this](const stream::Delivery &delivery) { on_delivery(delivery); });
+	// Each input is checked against what the model takes as it is decoded:
+	// one input of another width goes to the dead letters alone, with the
+	// reason, instead of failing the batch it came in.
+	int64_t width = 1;
+	for (auto dimension : model_.input_shape()) {
+		width *= dimension;
+	}
+	rows_.required_feature_width = width > 0 ? static_cast<size_t>(width) : 0;
 }
 
 uint64_t InferenceJob::remember(const stream::Record &record) {
@@ -44,6 +52,18 @@ uint64_t InferenceJob::remember(const stream::Record &record) {
 void InferenceJob::on_delivery(const stream::Delivery &delivery) {
 	auto it = pending_.find(delivery.tag);
 	if (it == pending_.end()) {
+		return;
+	}
+	if (!delivery.ok() && delivery.too_large) {
+		// Sending it again would fail again: not a reason to stop serving.
+		auto origin = it->second;
+		pending_.erase(it);
+		if (origin.dead_letter) {
+			skip(origin.topic, origin.partition, origin.offset,
+			     "its dead letter was refused by the cluster for its size: " + delivery.error);
+			return;
+		}
+		output_too_large(origin.topic, origin.partition, origin.offset, delivery.error);
 		return;
 	}
 	if (!delivery.ok()) {
@@ -60,11 +80,31 @@ void InferenceJob::on_delivery(const stream::Delivery &delivery) {
 	pending_.erase(it);
 }
 
+void InferenceJob::skip(const std::string &topic, int32_t partition, int64_t offset, const std::string &why) {
+	spdlog::error("inference: skipping {}/{}@{}: {}", topic, partition, offset, why);
+	counters_.skipped.fetch_add(1, std::memory_order_relaxed);
+	tracker_.done(topic, partition, offset);
+}
+
+void InferenceJob::produce_for(const stream::OutRecord &out, uint64_t tag) {
+	try {
+		sink_.produce(out);
+	} catch (const stream::RecordTooLarge &e) {
+		auto origin = pending_.at(tag);
+		pending_.erase(tag);
+		if (origin.dead_letter) {
+			skip(origin.topic, origin.partition, origin.offset, e.what());
+			return;
+		}
+		output_too_large(origin.topic, origin.partition, origin.offset, e.what());
+	}
+}
+
 void InferenceJob::dead_letter(const stream::Record &record, const std::string &error) {
+	std::string source = record.topic + "/" + std::to_string(record.partition) + "@" + std::to_string(record.offset);
 	std::vector<stream::Header> headers = record.headers;
 	headers.push_back({kErrorHeader, error});
-	headers.push_back({kSourceHeader, record.topic + "/" + std::to_string(record.partition) + "@" +
-	                                      std::to_string(record.offset)});
+	headers.push_back({kSourceHeader, source});
 	stream::OutRecord out;
 	out.topic = config_.dead_letter_topic;
 	if (record.key) {
@@ -72,9 +112,38 @@ void InferenceJob::dead_letter(const stream::Record &record, const std::string &
 	}
 	out.value = record.value;
 	out.headers = headers;
-	out.tag = remember(record);
-	sink_.produce(out);
+	size_t limit = sink_.max_record_size();
+	if (stream::record_size(out) > limit) {
+		// What fits, most useful first: the reason and the origin, then the
+		// head of the value. The input's own headers and key go; the
+		// origin says where to find them.
+		headers = {{kErrorHeader, error.substr(0, 4096)}, {kSourceHeader, source}, {kTruncatedHeader, ""}};
+		out.key.reset();
+		out.value = {};
+		out.headers = headers;
+		// Room for the value, less what kafkaml.truncated will say.
+		constexpr size_t kTruncationNote = 128;
+		size_t used = stream::record_size(out) + kTruncationNote;
+		size_t room = limit > used ? limit - used : 0;
+		out.value = std::string_view(record.value).substr(0, room);
+		headers.back().value = "value: " + std::to_string(out.value.size()) + " of " +
+		                       std::to_string(record.value.size()) + " bytes kept; key and input headers dropped";
+	}
+	auto tag = remember(record);
+	pending_.at(tag).dead_letter = true;
+	out.tag = tag;
 	counters_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
+	produce_for(out, tag);
+}
+
+void InferenceJob::output_too_large(const std::string &topic, int32_t partition, int64_t offset,
+                                    const std::string &why) {
+	stream::Record origin;
+	origin.topic = topic;
+	origin.partition = partition;
+	origin.offset = offset;
+	dead_letter(origin, "its prediction was refused by the cluster for its size (" + why +
+	                        "); the input is not repeated here: read it at kafkaml.source");
 }
 
 void InferenceJob::process(std::vector<stream::Record> &records) {
@@ -123,7 +192,7 @@ void InferenceJob::process(std::vector<stream::Record> &records) {
 		out.value = json_;
 		out.headers = record.headers;
 		out.tag = remember(record);
-		sink_.produce(out);
+		produce_for(out, out.tag);
 	}
 	counters_.predicted.fetch_add(row_record_.size(), std::memory_order_relaxed);
 }
@@ -143,7 +212,12 @@ void InferenceJob::run(const std::function<bool()> &cancelled) {
 	bool more = true;
 	while (more && !(cancelled && cancelled())) {
 		records.clear();
-		more = source_.poll_batch(records, config_.max_batch, config_.poll_timeout);
+		// While outputs are in flight, come back soon for their
+		// acknowledgements: an input is committed as soon as its output is
+		// acknowledged, so a replica killed mid-stream makes the next one
+		// repeat only what was in flight, not a whole interval of work.
+		auto wait = pending_.empty() ? config_.poll_timeout : config_.ack_poll;
+		more = source_.poll_batch(records, config_.max_batch, wait);
 		if (!records.empty()) {
 			process(records);
 		}

@@ -18,8 +18,8 @@
 // fails for good ends the replica (its supervisor restarts it) rather than
 // committing past a lost prediction.
 
-#include "ml/model.h"
 #include "formats/message_decoder.h"
+#include "ml/model.h"
 #include "stream/io.h"
 
 #include <atomic>
@@ -35,8 +35,11 @@ struct InferenceJobConfig {
 	std::string dead_letter_topic;
 	size_t max_batch = 1024;
 	std::chrono::milliseconds poll_timeout{100};
-	//! Offsets are committed at most this often (and at shutdown).
-	std::chrono::milliseconds commit_interval{200};
+	//! How long to wait for input while outputs await acknowledgement.
+	std::chrono::milliseconds ack_poll{1};
+	//! Offsets are committed at most this often (and at shutdown); 0: after
+	//! every round that had acknowledgements. Commits are asynchronous.
+	std::chrono::milliseconds commit_interval{0};
 };
 
 //! Counters a replica exposes (read from any thread).
@@ -44,11 +47,16 @@ struct InferenceCounters {
 	std::atomic<uint64_t> consumed{0};
 	std::atomic<uint64_t> predicted{0};
 	std::atomic<uint64_t> dead_lettered{0};
+	//! Inputs whose output could not be written at all (logged with the
+	//! reason): committed, so that one record never stops the inference.
+	std::atomic<uint64_t> skipped{0};
 };
 
 //! Header names the replica writes on dead letters.
 inline constexpr const char *kErrorHeader = "kafkaml.error";
 inline constexpr const char *kSourceHeader = "kafkaml.source";
+//! On a dead letter cut to fit the cluster's record size: what was kept.
+inline constexpr const char *kTruncatedHeader = "kafkaml.truncated";
 
 class InferenceJob {
 public:
@@ -71,6 +79,14 @@ public:
 private:
 	void on_delivery(const stream::Delivery &delivery);
 	void dead_letter(const stream::Record &record, const std::string &error);
+	//! Gives up on one input: logged, counted, and done so commits move on.
+	void skip(const std::string &topic, int32_t partition, int64_t offset, const std::string &why);
+	//! Produces `out` for the input at `origin`; an output the sink refuses
+	//! for its size is skipped (logged, counted) and its input done.
+	void produce_for(const stream::OutRecord &out, uint64_t tag);
+	//! An output the cluster refused for its size, after the fact: a small
+	//! dead letter says so; the input is done either way.
+	void output_too_large(const std::string &topic, int32_t partition, int64_t offset, const std::string &why);
 	uint64_t remember(const stream::Record &record);
 	void commit_if_due(bool force);
 
@@ -86,6 +102,7 @@ private:
 		std::string topic;
 		int32_t partition;
 		int64_t offset;
+		bool dead_letter = false;
 	};
 	std::unordered_map<uint64_t, Pending> pending_;
 	uint64_t next_tag_ = 1;

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 namespace kafkaml::workers {
 namespace {
 
@@ -15,8 +17,7 @@ class InferenceJobTest : public ::testing::Test {
 protected:
 	InferenceJobTest()
 	    : model(ml::Model::build(ml::parse_model_definition(testing::kHcopdModel), 1)),
-	      decoder(formats::MessageDecoder::from_config(
-	          "RAW", {{"data_type", "float32"}, {"data_reshape", "3"}})) {}
+	      decoder(formats::MessageDecoder::from_config("RAW", {{"data_type", "float32"}, {"data_reshape", "3"}})) {}
 
 	//! `count` inputs with a header each; returns their offsets.
 	std::vector<int64_t> send_inputs(int count) {
@@ -117,6 +118,135 @@ TEST_F(InferenceJobTest, FailedDeliveryIsNeverCommittedPast) {
 	// The first batch was acknowledged; the record whose output failed
 	// (offset 5) and everything after it stay uncommitted.
 	EXPECT_EQ(log.committed("in", 0), 5);
+}
+
+std::map<std::string, std::string> header_map(const stream::Record &record) {
+	std::map<std::string, std::string> headers;
+	for (const auto &h : record.headers) {
+		headers[h.key] = h.value.value_or("");
+	}
+	return headers;
+}
+
+TEST_F(InferenceJobTest, AnInputTooLargeForTheDeadLetterTopicGoesThereCut) {
+	// A 1,000,000-byte input once aborted the replica (its dead letter was
+	// too large to produce), on every restart.
+	send_inputs(3);
+	stream::Record huge;
+	huge.topic = "in";
+	huge.key = std::string(1000, 'k');
+	huge.value = std::string(1'000'000, 'x');
+	huge.headers = {{"trace", "huge"}};
+	auto huge_offset = log.append(huge);
+	send_inputs(3);
+	stream::MemoryTopicSource source(log, "in", {0});
+	stream::MemorySink sink(log);
+	sink.set_max_record_size(100'000);
+	InferenceJob job(model, decoder, source, sink, config());
+	int polls = 0;
+	job.run([&] { return ++polls > 10; });
+
+	EXPECT_EQ(log.read("out", 0, 0, 100).size(), 6u);
+	auto dead = log.read("out.dlq", 0, 0, 100);
+	ASSERT_EQ(dead.size(), 1u);
+	auto headers = header_map(dead[0]);
+	EXPECT_NE(headers[kErrorHeader].find("offset " + std::to_string(huge_offset)), std::string::npos)
+	    << headers[kErrorHeader];
+	EXPECT_EQ(headers[kSourceHeader], "in/0@" + std::to_string(huge_offset));
+	EXPECT_NE(headers[kTruncatedHeader].find("of 1000000 bytes kept"), std::string::npos) << headers[kTruncatedHeader];
+	EXPECT_FALSE(dead[0].key) << "the key goes; kafkaml.source says where the input is";
+	size_t size = dead[0].value.size();
+	for (const auto &header : dead[0].headers) {
+		size += header.key.size() + header.value.value_or("").size();
+	}
+	EXPECT_LE(size, 100'000u);
+	EXPECT_GT(dead[0].value.size(), 99'000u) << "as much of the value as fits is kept";
+	EXPECT_EQ(log.committed("in", 0), 7);
+	EXPECT_EQ(job.counters().skipped.load(), 0u);
+}
+
+TEST_F(InferenceJobTest, OutputsTheClusterRefusesForTheirSizeDoNotStopTheReplica) {
+	// The cluster's limit is below the producer's: records are accepted
+	// locally and refused at delivery. A prediction refused so becomes a
+	// small dead letter saying why; a dead letter refused so is skipped.
+	send_inputs(4);
+	stream::MemoryTopicSource source(log, "in", {0});
+	stream::MemorySink sink(log);
+	sink.set_max_record_size(10, true); // every prediction is larger
+	InferenceJob job(model, decoder, source, sink, config());
+	int polls = 0;
+	job.run([&] { return ++polls > 10; });
+	EXPECT_EQ(log.read("out", 0, 0, 100).size(), 0u);
+	// The small dead letters (no value, two headers) are above 10 bytes too:
+	// each input ends skipped, logged and counted, and committed.
+	EXPECT_EQ(job.counters().skipped.load(), 4u);
+	EXPECT_EQ(log.committed("in", 0), 4);
+
+	// Predictions carry their input's headers; the small dead letter does not.
+	stream::MemoryLog roomy;
+	for (int i = 0; i < 2; i++) {
+		stream::Record record;
+		record.topic = "in";
+		record.value = testing::float_bytes({1.0f, 0.0f, 0.5f});
+		record.headers = {{"trace", std::string(400, 't')}};
+		roomy.append(std::move(record));
+	}
+	stream::MemoryTopicSource roomy_source(roomy, "in", {0});
+	stream::MemorySink roomy_sink(roomy);
+	roomy_sink.set_max_record_size(400, true); // a dead letter fits, a prediction with its headers does not
+	InferenceJob second(model, decoder, roomy_source, roomy_sink, config());
+	polls = 0;
+	second.run([&] { return ++polls > 10; });
+	auto dead = roomy.read("out.dlq", 0, 0, 100);
+	ASSERT_EQ(dead.size(), 2u);
+	EXPECT_NE(header_map(dead[0])[kErrorHeader].find("refused by the cluster for its size"), std::string::npos);
+	EXPECT_EQ(header_map(dead[0])[kSourceHeader], "in/0@0");
+	EXPECT_EQ(roomy.committed("in", 0), 2);
+	EXPECT_EQ(second.counters().skipped.load(), 0u);
+}
+
+TEST_F(InferenceJobTest, AnInputOfAnotherWidthIsDeadLetteredAloneWithTheRightShapes) {
+	// JSON inputs carry their own width: one of 4 values among inputs of 3
+	// once failed its whole batch, and said "(None, 3) but the model expects
+	// (None, 3)".
+	auto json_decoder = formats::MessageDecoder::from_config("JSON", nlohmann::json::object());
+	for (const char *value : {"[1, 0.5, -0.5, 2]", "[1, 0.5, -0.5]", "[0, 0, 1]"}) {
+		stream::Record record;
+		record.topic = "in";
+		record.value = value;
+		log.append(std::move(record));
+	}
+	stream::MemoryTopicSource source(log, "in", {0});
+	stream::MemorySink sink(log);
+	InferenceJob job(model, json_decoder, source, sink, config());
+	int polls = 0;
+	job.run([&] { return ++polls > 10; });
+	EXPECT_EQ(log.read("out", 0, 0, 100).size(), 2u);
+	auto dead = log.read("out.dlq", 0, 0, 100);
+	ASSERT_EQ(dead.size(), 1u);
+	auto error = header_map(dead[0])[kErrorHeader];
+	EXPECT_NE(error.find("has 4 values; the model takes 3 per input"), std::string::npos) << error;
+	EXPECT_EQ(log.committed("in", 0), 3);
+}
+
+TEST_F(InferenceJobTest, InputsAreCommittedAsTheirOutputsAreAcknowledged) {
+	// Commits follow acknowledgements, not a timer: a replica killed now
+	// leaves the next one only what was in flight.
+	send_inputs(10);
+	stream::MemoryTopicSource source(log, "in", {0});
+	stream::MemorySink sink(log);
+	InferenceJobConfig c = config();
+	c.commit_interval = InferenceJobConfig{}.commit_interval;
+	InferenceJob job(model, decoder, source, sink, c);
+	int polls = 0;
+	job.run([&] {
+		if (++polls == 3) {
+			// Mid-run, before any shutdown commit: everything acknowledged so
+			// far is committed already.
+			EXPECT_EQ(log.committed("in", 0), 10);
+		}
+		return polls > 3;
+	});
 }
 
 TEST(FormatPrediction, ShortestExactFloatsAndNullForNonFinite) {

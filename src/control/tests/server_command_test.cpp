@@ -88,7 +88,10 @@ TEST(ServerCommand, PrintsUrlKeepsTokenServesAndStopsOnSigterm) {
 
 	httplib::Client client("127.0.0.1", port);
 	client.set_bearer_token_auth(token.c_str());
-	auto created = client.Post("/api/v1/models", R"json({"name": "m", "code": "model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])"})json", "application/json");
+	auto created = client.Post(
+	    "/api/v1/models",
+	    R"json({"name": "m", "code": "model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])"})json",
+	    "application/json");
 	ASSERT_TRUE(created);
 	EXPECT_EQ(created->status, 201) << created->body;
 	EXPECT_TRUE(std::filesystem::exists(dir + "/data/kafkaml.db"));

@@ -121,3 +121,25 @@ TEST(Split, TrainTestValidationWithTruncatedSizes) {
 		EXPECT_EQ(std::string(e.what()).find("sum is below"), std::string::npos) << e.what();
 	}
 }
+
+// Control messages come from anyone who can produce to the control topic.
+TEST(ControlMessage, DeepOrHugeValuesAreFormatErrors) {
+	std::string deep =
+	    R"({"topic": "t:0:0:1", "input_config": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+	try {
+		decode_control_message(std::string(1, '\x01'), deep);
+		FAIL();
+	} catch (const FormatError &e) {
+		EXPECT_NE(std::string(e.what()).find("deeper than 64 levels"), std::string::npos) << e.what();
+	}
+	std::string huge = R"({"topic": "t:0:0:1", "description": ")" + std::string(2 << 20, 'x') + "\"}";
+	try {
+		decode_control_message(std::string(1, '\x01'), huge);
+		FAIL();
+	} catch (const FormatError &e) {
+		EXPECT_NE(std::string(e.what()).find("more than the 1048576"), std::string::npos) << e.what();
+	}
+	// As text inside the message too.
+	std::string as_text = R"({"topic": "t:0:0:1", "input_config": ")" + std::string(1000, '[') + "\"}";
+	EXPECT_THROW(decode_control_message(std::string(1, '\x01'), as_text), FormatError);
+}

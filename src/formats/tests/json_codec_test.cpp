@@ -89,3 +89,20 @@ TEST(JsonDecoder, NanAndInfinityLiteralsAreRefusedNamingTheOffset) {
 	}
 	EXPECT_THROW(decode(JsonDecoder({"a"}), R"({"a": 1, "b": NaN})"), FormatError);
 }
+
+// Inference inputs are JSON from anyone who can produce to the topic: deep
+// nesting is an error for that record, never a deep recursion.
+TEST(JsonDecoder, DeepNestingIsAnErrorNotARecursion) {
+	JsonDecoder any;
+	EXPECT_EQ(decode(any, std::string(64, '[') + "1" + std::string(64, ']')), (V{1}));
+	for (size_t levels : {65ul, 100000ul}) {
+		auto deep = std::string(levels, '[') + "1" + std::string(levels, ']');
+		EXPECT_THROW(decode(any, deep), FormatError) << levels;
+		auto objects = std::string();
+		for (size_t i = 0; i < levels; i++) {
+			objects += "{\"a\":";
+		}
+		objects += "1" + std::string(levels, '}');
+		EXPECT_THROW(decode(any, objects), FormatError) << levels;
+	}
+}

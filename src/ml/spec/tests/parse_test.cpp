@@ -323,8 +323,7 @@ TEST(Parse, AModelOfAbsurdSizeIsRefusedAtOnce) {
 		parse_model_definition(definition(1'000'000'000'000));
 		FAIL() << "a model of 4e12 parameters was accepted";
 	} catch (const ModelDefinitionError &e) {
-		EXPECT_NE(std::string(e.what()).find("4000000000000 parameters, more than the 1000000000"),
-		          std::string::npos)
+		EXPECT_NE(std::string(e.what()).find("4000000000000 parameters, more than the 1000000000"), std::string::npos)
 		    << e.what();
 	}
 }

@@ -326,8 +326,16 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	                   info.topic_ranges + ")";
 	spdlog::info("result {}: {}", result_id, training_on);
 	control.training_detail(result_id, training_on);
-	auto history = model->fit(train_x, train_y, fit, split.validation ? &val_x : nullptr,
-	                          split.validation ? &val_y : nullptr, on_epoch);
+	// The model checks its data against itself (labels against the loss,
+	// widths): a mismatch is the user's to fix, not a crash to restart
+	// five times, re-reading the stream each time.
+	ml::FitResult history;
+	try {
+		history = model->fit(train_x, train_y, fit, split.validation ? &val_x : nullptr,
+		                     split.validation ? &val_y : nullptr, on_epoch);
+	} catch (const std::invalid_argument &e) {
+		throw UserError(std::string("the model does not fit its training stream: ") + e.what());
+	}
 	if (stop_requested) {
 		throw Cancelled{};
 	}

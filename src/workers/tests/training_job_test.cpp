@@ -122,6 +122,20 @@ TEST_F(TrainingJobTest, RowWidthNotMatchingTheModelFails) {
 	EXPECT_NE(plane.statuses.back().find("has 3 values"), std::string::npos) << plane.statuses.back();
 }
 
+// Labels that do not fit the loss once escaped the job's user errors: the
+// job exited 1 and was restarted five times, re-reading the stream each
+// time, before its result was marked failed.
+TEST_F(TrainingJobTest, LabelsThatDoNotFitTheLossFailOnceWithTheReason) {
+	auto &code = plane.training[11].model_code;
+	code = std::string(testing::kHcopdModel);
+	auto at = code.find("sparse_categorical_crossentropy");
+	ASSERT_NE(at, std::string::npos);
+	code.replace(at, std::string("sparse_categorical_crossentropy").size(), "categorical_crossentropy");
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(plane.statuses.back().find("does not fit its training stream"), std::string::npos)
+	    << plane.statuses.back();
+}
+
 TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {
 	stream::Record bad{"hcopd", 0, -1, std::string(1, '\1'), "xy"};
 	auto offset = log.append(bad);

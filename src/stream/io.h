@@ -133,6 +133,8 @@ public:
 	void forget(const std::string &topic, int32_t partition);
 	//! Records begun and not yet done.
 	size_t in_flight() const;
+	//! Whether some partition's done prefix moved past its last commit.
+	bool has_uncommitted() const;
 
 private:
 	struct PartitionState {

@@ -50,6 +50,16 @@ void OffsetTracker::forget(const std::string &topic, int32_t partition) {
 	partitions_.erase({topic, partition});
 }
 
+bool OffsetTracker::has_uncommitted() const {
+	std::lock_guard lock(mutex_);
+	for (const auto &[key, state] : partitions_) {
+		if (state.next > state.committed) {
+			return true;
+		}
+	}
+	return false;
+}
+
 size_t OffsetTracker::in_flight() const {
 	std::lock_guard lock(mutex_);
 	size_t count = 0;

@@ -216,7 +216,8 @@ void InferenceJob::run(const std::function<bool()> &cancelled) {
 		// acknowledgements: an input is committed as soon as its output is
 		// acknowledged, so a replica killed mid-stream makes the next one
 		// repeat only what was in flight, not a whole interval of work.
-		auto wait = pending_.empty() ? config_.poll_timeout : config_.ack_poll;
+		bool owed = !pending_.empty() || tracker_.has_uncommitted();
+		auto wait = owed ? config_.ack_poll : config_.poll_timeout;
 		more = source_.poll_batch(records, config_.max_batch, wait);
 		if (!records.empty()) {
 			process(records);

@@ -35,11 +35,14 @@ struct InferenceJobConfig {
 	std::string dead_letter_topic;
 	size_t max_batch = 1024;
 	std::chrono::milliseconds poll_timeout{100};
-	//! How long to wait for input while outputs await acknowledgement.
+	//! How long to wait for input while outputs await acknowledgement or
+	//! acknowledged inputs await their commit.
 	std::chrono::milliseconds ack_poll{1};
-	//! Offsets are committed at most this often (and at shutdown); 0: after
-	//! every round that had acknowledgements. Commits are asynchronous.
-	std::chrono::milliseconds commit_interval{0};
+	//! Acknowledged inputs are committed at most this often (and at
+	//! shutdown): soon enough that a replica killed mid-stream leaves little
+	//! more than what was in flight, seldom enough that a trickle of inputs
+	//! does not make a commit each. Commits are asynchronous.
+	std::chrono::milliseconds commit_interval{10};
 };
 
 //! Counters a replica exposes (read from any thread).

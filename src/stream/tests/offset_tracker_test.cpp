@@ -37,3 +37,16 @@ TEST(OffsetTracker, ForgottenPartitionsAreNotCommitted) {
 	EXPECT_TRUE(tracker.commit().empty());
 	EXPECT_EQ(tracker.in_flight(), 0u);
 }
+
+TEST(OffsetTracker, SaysWhenADonePrefixAwaitsItsCommit) {
+	OffsetTracker tracker(nullptr);
+	EXPECT_FALSE(tracker.has_uncommitted());
+	tracker.begin("in", 0, 5);
+	tracker.begin("in", 0, 6);
+	tracker.done("in", 0, 6);
+	EXPECT_FALSE(tracker.has_uncommitted()) << "6 is done but 5 is not: nothing to commit yet";
+	tracker.done("in", 0, 5);
+	EXPECT_TRUE(tracker.has_uncommitted());
+	tracker.commit();
+	EXPECT_FALSE(tracker.has_uncommitted());
+}

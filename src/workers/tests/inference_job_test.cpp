@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 
 namespace kafkaml::workers {
 namespace {
@@ -230,23 +231,26 @@ TEST_F(InferenceJobTest, AnInputOfAnotherWidthIsDeadLetteredAloneWithTheRightSha
 }
 
 TEST_F(InferenceJobTest, InputsAreCommittedAsTheirOutputsAreAcknowledged) {
-	// Commits follow acknowledgements, not a timer: a replica killed now
-	// leaves the next one only what was in flight.
+	// Commits follow acknowledgements within the commit interval, while the
+	// replica runs: one killed now leaves the next only what was in flight.
 	send_inputs(10);
 	stream::MemoryTopicSource source(log, "in", {0});
 	stream::MemorySink sink(log);
 	InferenceJobConfig c = config();
 	c.commit_interval = InferenceJobConfig{}.commit_interval;
+	c.poll_timeout = std::chrono::milliseconds(100); // an idle replica's wait: the commit must not wait for it
 	InferenceJob job(model, decoder, source, sink, c);
-	int polls = 0;
+	auto started = std::chrono::steady_clock::now();
+	std::optional<std::chrono::steady_clock::duration> committed_after;
 	job.run([&] {
-		if (++polls == 3) {
-			// Mid-run, before any shutdown commit: everything acknowledged so
-			// far is committed already.
-			EXPECT_EQ(log.committed("in", 0), 10);
+		if (log.committed("in", 0) == 10) {
+			committed_after = std::chrono::steady_clock::now() - started;
+			return true;
 		}
-		return polls > 3;
+		return std::chrono::steady_clock::now() - started > std::chrono::seconds(5);
 	});
+	ASSERT_TRUE(committed_after) << "not committed while running";
+	EXPECT_LT(*committed_after, c.commit_interval + std::chrono::milliseconds(50));
 }
 
 TEST(FormatPrediction, ShortestExactFloatsAndNullForNonFinite) {

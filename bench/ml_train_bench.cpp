@@ -1,4 +1,4 @@
-// The paper's HCOPD training run from memory (DESIGN section 8): Dropout(0.2)
+// The paper's HCOPD training run from memory (its figures are in bench/README.md): Dropout(0.2)
 // on 3 inputs, Dense(4, sigmoid), Dense(2, softmax), Adam lr 1e-4, sparse
 // categorical cross-entropy, batch 10, 1000 epochs x 22 steps, shuffle.
 // Runs, in the same process and run:

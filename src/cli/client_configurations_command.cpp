@@ -1,5 +1,5 @@
 // `kafkaml configurations list|get ID|create --name N --models 1,2|delete ID`:
-// groups of models trained together on one stream (DESIGN §5). Main thread.
+// groups of models trained together on one stream (the REST API). Main thread.
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"

@@ -1,6 +1,6 @@
 // `kafkaml inferences list|get ID|create --result R --replicas N --input-topic I
 // --output-topic O|scale ID N|stop ID|delete ID`: inference deployments of trained
-// models (DESIGN §5). Main thread.
+// models (the REST API). Main thread.
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"

@@ -1,5 +1,5 @@
 // `kafkaml models list|get ID|create --name N --file F|delete ID`: model
-// definitions on a Kafka-ML server (REST API, DESIGN §5). Main thread.
+// definitions on a Kafka-ML server (REST API). Main thread.
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"

@@ -1,4 +1,4 @@
-// The resource handlers of the REST API (DESIGN §5). Each runs on an HTTP
+// The resource handlers of the REST API (openapi.json). Each runs on an HTTP
 // worker thread; it reads and writes through the Store (atomic per call)
 // and asks the Orchestrator to start or stop processes. When the store and
 // the orchestrator must both change, the orchestrator goes first on stop

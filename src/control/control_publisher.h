@@ -1,6 +1,6 @@
 #pragma once
 
-// Sends a control message (DESIGN §3) so that a deployment trains on a
+// Sends a control message (docs/wire-format.md) so that a deployment trains on a
 // stream already in the log: `POST datasources/{id}/send` uses it to reuse a
 // stream without re-sending its data. The Kafka implementation lives with
 // the stream module; tests use a fake.

@@ -13,7 +13,7 @@
 namespace kafkaml::formats {
 
 //! The control message that tells a deployment where its stream lies in the
-//! log (DESIGN.md §3). Key: the deployment id as a 1..8-byte big-endian
+//! log (docs/wire-format.md). Key: the deployment id as a 1..8-byte big-endian
 //! integer (the original sends `bytes([id])`). Value: UTF-8 JSON with
 //! "topic" (range list), "input_format", "input_config", "description",
 //! "validation_rate", "test_rate" (absent = 0), "total_msg" and, from our

@@ -6,7 +6,7 @@
 
 namespace kafkaml::formats {
 
-//! Element types of RAW messages (DESIGN.md §3), named as numpy names them.
+//! Element types of RAW messages (docs/wire-format.md), named as numpy names them.
 enum class DType : uint8_t { Half, Float32, Float64, Int64, Int32, Int16, Int8, UInt16, UInt8, String, Bool };
 
 //! Parses "half", "float", "float32", "double", "float64", "int64", "int32",

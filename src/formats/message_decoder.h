@@ -46,7 +46,7 @@ struct Batch {
 };
 
 //! Decodes data messages of one input format: the value gives the features,
-//! the key the label (DESIGN.md §3).
+//! the key the label (docs/wire-format.md).
 //! Thread: immutable after construction; const methods may run concurrently
 //! on different batches.
 class MessageDecoder {

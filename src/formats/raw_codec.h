@@ -9,7 +9,7 @@
 
 namespace kafkaml::formats {
 
-//! RAW decoding (DESIGN.md §3): the bytes are a little-endian array of
+//! RAW decoding (docs/wire-format.md): the bytes are a little-endian array of
 //! `type` as numpy's `tobytes()` writes it. With a shape, the message must
 //! hold exactly shape.elements() elements; without one, any whole number of
 //! elements (the first message fixes the width of a batch).

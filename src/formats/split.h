@@ -10,7 +10,7 @@ namespace kafkaml::formats {
 //!
 //! test = int(test_rate * total), validation = int(validation_rate * total)
 //! (truncation, as Python's int() does on a positive float), train = the
-//! rest. This is the order of the original's later releases (DESIGN.md §3);
+//! rest. This is the order of the original's later releases (docs/wire-format.md);
 //! its first release had no test share, which is the same with test_rate 0.
 //! Indexes are positions in the stream, not Kafka offsets.
 struct Split {

@@ -11,7 +11,7 @@
 namespace kafkaml::server {
 
 //! Records every control message on the control topic as a datasource, so
-//! that users see the streams they sent and can reuse them (DESIGN §1 step 7).
+//! that users see the streams they sent and can reuse them.
 //!
 //! It consumes the control topic in its own consumer group and commits a
 //! message's offset only after the store has its datasource. A datasource is

@@ -1,6 +1,6 @@
 #pragma once
 
-// The metadata store: every entity the control plane keeps (DESIGN §5) behind
+// The metadata store: every entity the control plane keeps (the REST API's resources) behind
 // one interface, with a SQLite and a PostgreSQL implementation chosen by URL.
 //
 // Field names follow the original Kafka-ML REST API where it had them
@@ -169,7 +169,7 @@ struct Inference {
 	std::string created_at;
 };
 
-//! A data stream announced by a control message (DESIGN §3).
+//! A data stream announced by a control message (docs/wire-format.md).
 struct Datasource {
 	int64_t id = 0;
 	int64_t deployment = 0;

@@ -1,4 +1,4 @@
-// The whole flow of DESIGN §1 through the REST API, with real processes:
+// The whole flow of the README's example through the REST API, with real processes:
 // a broker (ours, or librdkafka's mock cluster as a second Kafka
 // implementation), `kafkaml server`, its training and inference jobs, and
 // `kafkaml send`. Model -> configuration of two models -> deploy -> send ->

@@ -1,4 +1,4 @@
-// The HCOPD flow of DESIGN §1 driven through the web UI: sign in, a model
+// The HCOPD flow of the README's example driven through the web UI: sign in, a model
 // with a syntax error then fixed, a configuration, a training deployment,
 // data sent, the learning curve, an inference, live predictions. Each step
 // saves screenshots at a phone's and a laptop's size. The code editor and

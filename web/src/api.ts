@@ -1,4 +1,4 @@
-// REST client for /api/v1 (DESIGN §5). Every call runs on the browser's main
+// REST client for /api/v1 (src/control/openapi.json). Every call runs on the browser's main
 // thread; there is no shared state besides the token in localStorage.
 //
 // Errors: the API answers 4xx/5xx with {"error", "detail"}; ApiError keeps

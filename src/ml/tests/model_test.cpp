@@ -27,7 +27,7 @@ FitOptions paper_options(int64_t epochs) {
 	return o;
 }
 
-//! DESIGN section 4, verbatim.
+//! The paper's HCOPD model as users write it.
 constexpr const char *k_design_model = R"(model = tf.keras.Sequential([
     tf.keras.layers.Dropout(0.2, input_shape=(3,)),
     tf.keras.layers.Dense(4, activation='sigmoid'),

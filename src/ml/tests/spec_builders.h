@@ -41,7 +41,7 @@ inline CompileSpec compile(std::string optimizer, double lr, std::string loss, s
 	return c;
 }
 
-//! The HCOPD model of DESIGN section 4.
+//! The HCOPD model of the paper's validation (the README's example).
 inline ModelSpec hcopd_spec() {
 	ModelSpec spec;
 	spec.layers.push_back(dropout("dropout", 0.2));

@@ -97,9 +97,13 @@ function sendTraining(server, scratch, deploymentId) {
   run(kafkamlBin(), args);
 }
 
-/** SIGKILLs replica 0 of the inference: the `kafkaml infer` process the server started for it. */
-function killReplica(inference) {
-  const pattern = `infer --inference-id ${inference.id} --replica 0`;
+/**
+ * SIGKILLs replica 0 of the inference: the `kafkaml infer` process this
+ * server started for it (its command line names the server's URL; other
+ * tests running beside this one have replicas of the same ids).
+ */
+function killReplica(server, inference) {
+  const pattern = `infer --inference-id ${inference.id} --replica 0 .*--server ${server.url}( |$)`;
   const found = spawnSync("pgrep", ["-f", "--", pattern], { encoding: "utf8" });
   const pids = found.stdout.split("\n").filter(Boolean).map(Number);
   if (pids.length !== 1)
@@ -212,7 +216,7 @@ async function main() {
       hooks: {
         sendTraining: (id) => sendTraining(server, scratch, id),
         sendInference: (inf) => sendInference(server, inf),
-        killReplica: (inf) => killReplica(inf),
+        killReplica: (inf) => killReplica(server, inf),
         sendToControlTopic: (value) =>
           run(
             "kcat",

@@ -183,9 +183,13 @@ TEST_F(LocalExecutorTest, AServerRestartedOnOtherAddressesReplacesItsJobsInstead
 		::waitpid(old_pid, nullptr, WNOHANG); // reap: we are the "init" of these test jobs
 		return !alive(old_pid);
 	})) << "the old replica was left running";
-	std::ifstream cmdline("/proc/" + std::to_string(*replica) + "/cmdline");
-	std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-	EXPECT_NE(args.find("http://127.0.0.1:2"), std::string::npos) << "the new replica points at this server";
+	// Read once the new process has exec'd (right after the fork its
+	// command line is still this test's).
+	EXPECT_TRUE(eventually([&] {
+		std::ifstream cmdline("/proc/" + std::to_string(*replica) + "/cmdline");
+		std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+		return args.find("http://127.0.0.1:2") != std::string::npos;
+	})) << "the new replica points at this server";
 }
 
 TEST_F(LocalExecutorTest, AnAdoptedJobEndingAfterItsResultFinishedIsNotRestarted) {

@@ -29,14 +29,4 @@ public:
 	virtual void stop(store::JobKind kind, int64_t owner) = 0;
 };
 
-//! Runs nothing: for a server whose jobs are started by someone else (or
-//! not at all yet). Logs each request at info level. Thread: any.
-class NoopOrchestrator final : public Orchestrator {
-public:
-	void start_training(const store::Result &result) override;
-	void start_inference(const store::Inference &inference) override;
-	void scale(int64_t inference, int64_t replicas) override;
-	void stop(store::JobKind kind, int64_t owner) override;
-};
-
 } // namespace kafkaml::control

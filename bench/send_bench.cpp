@@ -65,8 +65,8 @@ int main(int argc, char **argv) {
 	::setenv("KAFKAML_BIN", kafkaml.c_str(), 0);
 	TempDir dir;
 	BrokerProcess broker(dir.path);
-	std::string peer = "/usr/bin/python3 " + std::string(KAFKAML_SOURCE_DIR) + "/bench/send_peer.py --bootstrap " +
-	                   broker.address();
+	std::string peer =
+	    "/usr/bin/python3 " + std::string(KAFKAML_SOURCE_DIR) + "/bench/send_peer.py --bootstrap " + broker.address();
 
 	struct Row {
 		std::string name;

@@ -26,8 +26,7 @@ void add_infer_command(CLI::App &root) {
 	options->add_to(*command);
 	command->add_option("--inference-id", *inference_id, "the inference this replica serves")->required();
 	command->add_option("--max-batch", *max_batch, "most inputs predicted in one model call")->capture_default_str();
-	command->add_option("--replica", *replica,
-	                    "this replica's name in the inference's figures (default: HOST:PID)");
+	command->add_option("--replica", *replica, "this replica's name in the inference's figures (default: HOST:PID)");
 	command
 	    ->add_option("--session-timeout-ms", *session_timeout_ms,
 	                 "how long the group waits for a replica that stopped answering before giving its partitions "

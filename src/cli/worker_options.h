@@ -17,8 +17,7 @@ struct WorkerOptions {
 
 	void add_to(CLI::App &command) {
 		command.add_option("--server", server, "URL of the kafkaml server's REST API")->capture_default_str();
-		command.add_option("--bootstrap-servers", bootstrap_servers, "Kafka bootstrap servers")
-		    ->capture_default_str();
+		command.add_option("--bootstrap-servers", bootstrap_servers, "Kafka bootstrap servers")->capture_default_str();
 		command.add_option("--control-topic", control_topic, "topic of the control messages")->capture_default_str();
 	}
 

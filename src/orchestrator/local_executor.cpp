@@ -119,8 +119,8 @@ supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t own
 		spec.argv.insert(spec.argv.end(),
 		                 {"infer", "--inference-id", std::to_string(owner), "--replica", std::to_string(replica)});
 	}
-	spec.argv.insert(spec.argv.end(), {"--server", config_.server_url, "--bootstrap-servers",
-	                                   config_.bootstrap_servers, "--control-topic", config_.control_topic});
+	spec.argv.insert(spec.argv.end(), {"--server", config_.server_url, "--bootstrap-servers", config_.bootstrap_servers,
+	                                   "--control-topic", config_.control_topic});
 	spec.extra_env = {"KAFKAML_TOKEN=" + config_.token};
 	spec.log_path = log_path(kind, owner, replica);
 	return spec;
@@ -285,8 +285,8 @@ void LocalExecutor::on_event(const supervisor::JobEvent &event) {
 			if (!record || record->desired_state != "running") {
 				return;
 			}
-			record->pid = event.kind == supervisor::JobEventKind::started ? std::optional<int64_t>(event.pid)
-			                                                                : std::nullopt;
+			record->pid =
+			    event.kind == supervisor::JobEventKind::started ? std::optional<int64_t>(event.pid) : std::nullopt;
 			record->restarts = event.restarts;
 			store_.upsert_job(*record);
 			return;

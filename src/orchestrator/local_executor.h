@@ -20,7 +20,7 @@ struct LocalExecutorConfig {
 	std::string log_dir; //!< one log file per job
 	//! With a crash_loop_limit, a job given up marks its result or inference failed.
 	supervisor::RestartPolicy restart_policy;
-	std::vector<std::string> extra_args; //!< appended to each job's command line (e.g. --log-level)
+	std::vector<std::string> extra_args;    //!< appended to each job's command line (e.g. --log-level)
 	std::vector<std::string> training_args; //!< appended to `kafkaml train` (e.g. --records-timeout)
 };
 

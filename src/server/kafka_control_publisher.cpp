@@ -8,8 +8,7 @@
 namespace kafkaml::server {
 
 KafkaControlPublisher::KafkaControlPublisher(stream::KafkaConfig kafka, std::string control_topic)
-    : kafka_(std::move(kafka)), control_topic_(std::move(control_topic)) {
-}
+    : kafka_(std::move(kafka)), control_topic_(std::move(control_topic)) {}
 
 void KafkaControlPublisher::publish(int64_t deployment, const store::Datasource &datasource) {
 	auto message = control_message_from(datasource, deployment);

@@ -24,7 +24,7 @@ public:
 	void commit(const std::vector<TopicPartitionOffset> &offsets) override;
 
 	struct Lag {
-		size_t partitions = 0;       //!< assigned to this member now
+		size_t partitions = 0;      //!< assigned to this member now
 		std::optional<int64_t> lag; //!< unset until every one has a known high watermark
 	};
 	//! How far this member is behind: per assigned partition, the high

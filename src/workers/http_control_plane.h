@@ -21,7 +21,7 @@ namespace kafkaml::workers {
 
 //! One inference replica's figures, as POSTed to inferences/{id}/stats.
 struct ReplicaStats {
-	std::string replica;       //!< unique within the inference
+	std::string replica; //!< unique within the inference
 	uint64_t predictions_total = 0;
 	double predictions_per_second = 0; //!< over the last reporting interval
 	std::optional<int64_t> consumer_lag;

@@ -21,8 +21,8 @@ namespace kafkaml::workers {
 
 //! Where the replica stands in its consumer group.
 struct ConsumerPosition {
-	bool assigned = false;              //!< has partitions to read
-	std::optional<int64_t> lag;         //!< input messages not consumed yet; unset while unknown
+	bool assigned = false;      //!< has partitions to read
+	std::optional<int64_t> lag; //!< input messages not consumed yet; unset while unknown
 };
 
 //! Thread: constructed and destroyed on the replica's main thread; the

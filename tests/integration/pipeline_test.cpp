@@ -148,9 +148,9 @@ class Cluster {
 public:
 	Cluster(const std::string &kind, const std::filesystem::path &dir) {
 		if (kind == "embedded") {
-			broker_.emplace(dir, "broker",
-			                std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir",
-			                                         (dir / "broker").string()});
+			broker_.emplace(
+			    dir, "broker",
+			    std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir / "broker").string()});
 			bootstrap_ = broker_->first_line();
 			return;
 		}
@@ -161,9 +161,14 @@ public:
 		mock_ = rd_kafka_handle_mock_cluster(mock_handle_);
 		bootstrap_ = rd_kafka_mock_cluster_bootstraps(mock_);
 		// The mock cluster has no CreateTopics: make every topic the flow uses.
-		for (auto [topic, partitions] : std::vector<std::pair<const char *, int>>{
-		         {"control", 1}, {"hcopd", 1}, {"hcopd-in", 2}, {"hcopd-out", 1}, {"hcopd-in-dead-letter", 1},
-		         {"json-in", 1}, {"json-out", 1}, {"json-in-dead-letter", 1}}) {
+		for (auto [topic, partitions] : std::vector<std::pair<const char *, int>>{{"control", 1},
+		                                                                          {"hcopd", 1},
+		                                                                          {"hcopd-in", 2},
+		                                                                          {"hcopd-out", 1},
+		                                                                          {"hcopd-in-dead-letter", 1},
+		                                                                          {"json-in", 1},
+		                                                                          {"json-out", 1},
+		                                                                          {"json-in-dead-letter", 1}}) {
 			rd_kafka_mock_topic_create(mock_, topic, partitions, 1);
 		}
 	}
@@ -225,12 +230,11 @@ protected:
 		return results;
 	}
 
-	int64_t deploy(int64_t configuration, const std::string &kwargs_fit = "epochs=30, steps_per_epoch=22, shuffle=True") {
-		auto deployment = api->post("/api/v1/deployments",
-		                            {{"configuration", configuration},
-		                             {"batch", 10},
-		                             {"kwargs_fit", kwargs_fit},
-		                             {"kwargs_val", ""}});
+	int64_t deploy(int64_t configuration,
+	               const std::string &kwargs_fit = "epochs=30, steps_per_epoch=22, shuffle=True") {
+		auto deployment = api->post(
+		    "/api/v1/deployments",
+		    {{"configuration", configuration}, {"batch", 10}, {"kwargs_fit", kwargs_fit}, {"kwargs_val", ""}});
 		return deployment.at("id").get<int64_t>();
 	}
 
@@ -253,8 +257,8 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	// 1. Two models, one configuration, one deployment.
 	auto m1 = api->post("/api/v1/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", kHcopdModel}});
 	auto m2 = api->post("/api/v1/models", {{"name", "relu"}, {"description", ""}, {"code", kReluModel}});
-	auto configuration = api->post(
-	    "/api/v1/configurations", {{"name", "two models"}, {"description", ""}, {"ml_models", {m1["id"], m2["id"]}}});
+	auto configuration = api->post("/api/v1/configurations",
+	                               {{"name", "two models"}, {"description", ""}, {"ml_models", {m1["id"], m2["id"]}}});
 	auto d1 = deploy(configuration.at("id").get<int64_t>(), "epochs=1000, steps_per_epoch=22, shuffle=True");
 
 	// 2. The stream, then its control message, by `kafkaml send`.
@@ -430,11 +434,11 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 		ASSERT_TRUE(stream::create_topic(kafka, "json-out", 1));
 	}
 	auto json_inference = api->post("/api/v1/inferences",
-	                                 {{"model_result", results[0].at("id")},
-	                                  {"input_topic", "json-in"},
-	                                  {"output_topic", "json-out"},
-	                                  {"input_format", "JSON"},
-	                                  {"input_config", {{"fields", {"Gender", "Age", "Smoking"}}, {"labeled", false}}}});
+	                                {{"model_result", results[0].at("id")},
+	                                 {"input_topic", "json-in"},
+	                                 {"output_topic", "json-out"},
+	                                 {"input_format", "JSON"},
+	                                 {"input_config", {{"fields", {"Gender", "Age", "Smoking"}}, {"labeled", false}}}});
 	EXPECT_EQ(json_inference.value("input_format", ""), "JSON");
 	for (int i = 0; i < 50; ++i) {
 		std::string value = json{{"Smoking", -0.5}, {"Age", 0.01 * i}, {"Gender", 1}, {"Note", "ignored"}}.dump();

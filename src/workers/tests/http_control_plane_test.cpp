@@ -29,22 +29,24 @@ using namespace std::chrono_literals;
 class FakeApi {
 public:
 	FakeApi() {
-		server_.Post(R"(/api/v1/results/(\d+)/epochs)", [this](const httplib::Request &request, httplib::Response &response) {
-			std::this_thread::sleep_for(epoch_delay);
-			std::lock_guard lock(mutex_);
-			calls.push_back("epochs");
-			auto body = json::parse(request.body);
-			for (const auto &epoch : body.at("epochs")) {
-				epochs.push_back(epoch.at("epoch").get<int64_t>());
-			}
-			response.status = stopped ? 409 : 204;
-		});
-		server_.Post(R"(/api/v1/results/(\d+)/status)", [this](const httplib::Request &request, httplib::Response &response) {
-			std::lock_guard lock(mutex_);
-			calls.push_back("status " + json::parse(request.body).value("status", ""));
-			response.status = 200;
-			response.set_content("{}", "application/json");
-		});
+		server_.Post(R"(/api/v1/results/(\d+)/epochs)",
+		             [this](const httplib::Request &request, httplib::Response &response) {
+			             std::this_thread::sleep_for(epoch_delay);
+			             std::lock_guard lock(mutex_);
+			             calls.push_back("epochs");
+			             auto body = json::parse(request.body);
+			             for (const auto &epoch : body.at("epochs")) {
+				             epochs.push_back(epoch.at("epoch").get<int64_t>());
+			             }
+			             response.status = stopped ? 409 : 204;
+		             });
+		server_.Post(R"(/api/v1/results/(\d+)/status)",
+		             [this](const httplib::Request &request, httplib::Response &response) {
+			             std::lock_guard lock(mutex_);
+			             calls.push_back("status " + json::parse(request.body).value("status", ""));
+			             response.status = 200;
+			             response.set_content("{}", "application/json");
+		             });
 		server_.Put(R"(/api/v1/results/(\d+)/model)", [this](const httplib::Request &, httplib::Response &response) {
 			std::lock_guard lock(mutex_);
 			calls.push_back("model");

@@ -17,7 +17,10 @@ TEST(ReplicaStatsReporterTest, ReportsTotalsRatesLagAndWhetherItConsumes) {
 	std::atomic<bool> assigned{false};
 	{
 		ReplicaStatsReporter reporter(
-		    "r0", counters, [&] { return ConsumerPosition{assigned.load(), assigned ? std::optional<int64_t>(5) : std::nullopt}; },
+		    "r0", counters,
+		    [&] {
+			    return ConsumerPosition{assigned.load(), assigned ? std::optional<int64_t>(5) : std::nullopt};
+		    },
 		    [&](const ReplicaStats &stats) {
 			    std::lock_guard lock(mutex);
 			    sent.push_back(stats);
@@ -65,7 +68,8 @@ TEST(ReplicaStatsReporterTest, ReportsTotalsRatesLagAndWhetherItConsumes) {
 
 TEST(ReplicaStatsReporterTest, AnEndedInferenceTellsTheReplicaToStop) {
 	InferenceCounters counters;
-	ReplicaStatsReporter reporter("r1", counters, {}, [](const ReplicaStats &) { return false; }, 5ms);
+	ReplicaStatsReporter reporter(
+	    "r1", counters, {}, [](const ReplicaStats &) { return false; }, 5ms);
 	for (int i = 0; i < 400 && !reporter.ended(); i++) {
 		std::this_thread::sleep_for(5ms);
 	}
@@ -75,10 +79,13 @@ TEST(ReplicaStatsReporterTest, AnEndedInferenceTellsTheReplicaToStop) {
 TEST(ReplicaStatsReporterTest, AFailingServerIsRetriedNextRound) {
 	InferenceCounters counters;
 	std::atomic<int> attempts{0};
-	ReplicaStatsReporter reporter("r2", counters, {}, [&](const ReplicaStats &) -> bool {
-		attempts++;
-		throw std::runtime_error("cannot reach the server");
-	}, 5ms);
+	ReplicaStatsReporter reporter(
+	    "r2", counters, {},
+	    [&](const ReplicaStats &) -> bool {
+		    attempts++;
+		    throw std::runtime_error("cannot reach the server");
+	    },
+	    5ms);
 	for (int i = 0; i < 400 && attempts < 3; i++) {
 		std::this_thread::sleep_for(5ms);
 	}

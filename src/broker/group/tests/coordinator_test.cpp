@@ -462,7 +462,8 @@ TEST_F(CoordinatorTest, OffsetsOfGroupsWithoutMembersExpire) {
 	form_group_of_three();
 	auto leader = leader_of();
 	auto leader_sync = sync(leader, 1);
-	OffsetCommitRequest member_commit{"g", 1, leader, {OffsetCommitTopic{"t", {OffsetCommitPartition{0, 3, -1, {}, 0}}}}};
+	OffsetCommitRequest member_commit{
+	    "g", 1, leader, {OffsetCommitTopic{"t", {OffsetCommitPartition{0, 3, -1, {}, 0}}}}};
 	EXPECT_EQ(coordinator.commit_offsets(member_commit, now, 1000)[0].partitions[0].error_code, error::none);
 
 	EXPECT_EQ(coordinator.expire_offsets(60000, 20s), 1u); // cutoff 40000: only "old"

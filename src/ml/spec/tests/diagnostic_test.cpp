@@ -19,7 +19,12 @@ TEST(Diagnostic, NamesFileLineColumnAndMarksTheSpot) {
 	          "model.py:2:21: unknown layer 'Dense2'; expected one of Dense, Dropout, Flatten, Reshape, Activation, "
 	          "BatchNormalization, Conv1D, Conv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, "
 	          "GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, LSTM, GRU, "
-	          "Embedding (and Input/InputLayer first)\n"
+	          "Embedding, SimpleRNN, Bidirectional, TimeDistributed, Conv2DTranspose, SeparableConv1D, "
+	          "SeparableConv2D, DepthwiseConv2D, Conv3D, MaxPooling3D, AveragePooling3D, GlobalAveragePooling3D, "
+	          "GlobalMaxPooling3D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, "
+	          "RepeatVector, Permute, LayerNormalization, SpatialDropout1D, SpatialDropout2D, GaussianNoise, "
+	          "GaussianDropout, ReLU, LeakyReLU, PReLU, ELU, Softmax, Rescaling, Normalization, MultiHeadAttention, "
+	          "Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot (and Input/InputLayer first)\n"
 	          "    tf.keras.layers.Dense2(4, input_shape=(3,)),\n"
 	          "                    ^\n");
 	// Columns count characters (é is one); tabs are kept so the caret lines up.

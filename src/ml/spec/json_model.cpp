@@ -301,7 +301,14 @@ ModelSpec from_plain(const Value &document) {
 			fail(layer.location,
 			     "each layer must be an object such as {\"type\": \"Dense\", \"units\": 4}, not " + describe(layer));
 		}
-		add_layer(model, input_shape, typed_object_to_call(layer, "a layer"));
+		Value call = typed_object_to_call(layer, "a layer");
+		for (auto &argument : call.keywords) {
+			// {"type": "L2", "l2": 0.001} as an argument: a regularizer or initializer object
+			if (argument.value.kind == ValueKind::Dict && argument.value.find("type")) {
+				argument.value = typed_object_to_call(argument.value, "argument '" + argument.name + "'");
+			}
+		}
+		add_layer(model, input_shape, call);
 	}
 	if (const Value *compile = args.get("compile"); compile && compile->kind != ValueKind::None) {
 		if (compile->kind != ValueKind::Dict) {

@@ -56,10 +56,19 @@ void materialize_sequential(Evaluator &evaluator, int64_t id, SourceLocation loc
 		if (layer.input_shape) {
 			shape = layer.input_shape;
 		}
+	} else if (int64_t nested = model_of(first); nested >= 0 && !shape) {
+		// A model first (a keras.applications base): its input is the input
+		materialize(evaluator, nested, location);
+		const ModelData &inner = evaluator.model(nested);
+		if (inner.inputs.size() == 1) {
+			shape = graph.tensor(inner.inputs[0]).shape;
+		}
 	}
-	int64_t tensor = graph.add_input(shape, model.input_dtype, model.input_name, location);
+	// materialize() above may have grown the model table: look the model up again
+	const ModelData &current = evaluator.model(id);
+	int64_t tensor = graph.add_input(shape, current.input_dtype, current.input_name, location);
 	std::vector<int64_t> inputs = {tensor};
-	for (size_t i = 0; i < model.entries.size(); i++) {
+	for (size_t i = 0; i < evaluator.model(id).entries.size(); i++) {
 		Object entry = evaluator.model(id).entries[i]; // a copy: nested models may grow the model table
 		if (entry.kind == ObjectKind::Layer) {
 			const LayerSpec &layer = graph.layer(entry.id).spec;

@@ -100,7 +100,8 @@ TEST(Corpus, EveryDefinitionHasKerasParameterCounts) {
 			spec = parse_model_definition(text);
 			if (expected.stream_shapes != "-") {
 				EXPECT_FALSE(spec.input_bound()) << "expected the input shape to come from the stream";
-				EXPECT_THAT(format_summary(summarize(spec)), ::testing::HasSubstr("input shape: from the training stream"));
+				EXPECT_THAT(format_summary(summarize(spec)),
+				            ::testing::HasSubstr("input shape: from the training stream"));
 				bind_input_shape(spec, parse_shapes(expected.stream_shapes));
 			}
 		} catch (const ModelDefinitionError &error) {

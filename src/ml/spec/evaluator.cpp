@@ -1103,10 +1103,10 @@ std::vector<Object> Evaluator::iterate(const Object &object, SourceLocation loca
 		} else if (object.step < 0 && object.stop < object.integer) {
 			count = (object.integer - object.stop - object.step - 1) / -object.step;
 		}
-		charge(count, location);
 		if (static_cast<size_t>(count) > kMaxSequenceLength) {
 			fail(location, "a range of more than " + std::to_string(kMaxSequenceLength) + " numbers");
 		}
+		charge(count, location);
 		for (int64_t i = 0; i < count; i++) {
 			items.push_back(make_int(object.integer + i * object.step));
 		}

@@ -235,8 +235,19 @@ Value literal(Evaluator &evaluator, const Object &object, SourceLocation fallbac
 		return value;
 	case ObjectKind::Keras:
 		return *object.call;
-	case ObjectKind::Layer:
-		return evaluator.graph().layer(object.id).call;
+	case ObjectKind::Layer: {
+		// A wrapped layer (Bidirectional(LSTM(...))) keeps the name it was given when made
+		const GraphLayer &layer = evaluator.graph().layer(object.id);
+		Value call = layer.call;
+		if (!call.find("name")) {
+			Value name;
+			name.kind = ValueKind::String;
+			name.location = location;
+			name.text = layer.spec.name;
+			call.keywords.push_back(Argument{"name", location, std::move(name)});
+		}
+		return call;
+	}
 	case ObjectKind::Builtin: {
 		std::string leaf = leaf_of(object.text);
 		std::string parent = parent_of(object.text);

@@ -5,6 +5,7 @@
 #include "ml/spec/eval_bounds.h"
 #include "ml/spec/parse.h"
 #include "ml/spec/summary.h"
+#include "ml/spec/tests/spec_test_support.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,13 +16,7 @@ namespace {
 using ::testing::HasSubstr;
 
 ModelDefinitionError error_of(std::string_view text) {
-	try {
-		parse_model_definition(text);
-	} catch (const ModelDefinitionError &error) {
-		return error;
-	}
-	ADD_FAILURE() << "no error for:\n" << text;
-	return ModelDefinitionError({}, "");
+	return definition_error(text);
 }
 
 //! The units of every Dense layer, in order.

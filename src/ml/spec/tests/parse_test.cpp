@@ -3,6 +3,7 @@
 
 #include "ml/spec/parse.h"
 #include "ml/spec/summary.h"
+#include "ml/spec/tests/spec_test_support.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,13 +23,7 @@ model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossent
 
 //! Runs the parser expecting an error; returns it.
 ModelDefinitionError parse_error(std::string_view text) {
-	try {
-		parse_model_definition(text);
-	} catch (const ModelDefinitionError &error) {
-		return error;
-	}
-	ADD_FAILURE() << "no error for:\n" << text;
-	return ModelDefinitionError({}, "");
+	return definition_error(text);
 }
 
 TEST(ParsePython, HcopdModelOfTheDesignVerbatim) {

@@ -30,7 +30,7 @@ constexpr int kMaxValueDepth = 64;
 constexpr size_t kMaxSequenceLength = 100'000;
 constexpr size_t kMaxStringLength = 100'000;
 //! Elements and characters created in total over the evaluation.
-constexpr int64_t kMaxAllocated = 4'000'000;
+constexpr int64_t kMaxAllocated = 1'000'000;
 //! Layer applications (graph nodes) in total.
 constexpr size_t kMaxGraphNodes = 100'000;
 

@@ -895,7 +895,8 @@ Object Evaluator::call_function(const Object &function, CallArgs &args, const Ob
 		}
 	}
 	for (size_t k = 0; k < args.keywords.size(); k++) {
-		const auto &[name, value] = args.keywords[k];
+		const std::string &name = args.keywords[k].first;
+		const Object &value = args.keywords[k].second;
 		auto param = std::find_if(params.begin(), params.end(),
 		                          [&](const Param &p) { return p.name == name && !p.star && !p.double_star; });
 		if (param == params.end()) {

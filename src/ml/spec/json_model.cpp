@@ -113,7 +113,8 @@ ModelSpec from_functional(const Value &document) {
 			fail(entry.location, "each layer needs \"class_name\" and \"config\"");
 		}
 		if (class_name->text == "InputLayer") {
-			CallArguments args(keras_objects_to_calls(*layer_config), "InputLayer config", {});
+			Value input_config = keras_objects_to_calls(*layer_config); // CallArguments keeps a reference
+			CallArguments args(input_config, "InputLayer config", {});
 			std::optional<Shape> shape = args.shape("batch_input_shape", true);
 			if (auto batch = args.shape("batch_shape", true)) {
 				shape = batch;

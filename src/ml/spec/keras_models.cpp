@@ -180,6 +180,14 @@ std::vector<int64_t> apply_model(Evaluator &evaluator, int64_t id, const std::ve
 	}
 	case ModelKind::Subclassed: {
 		Object instance = model.instance;
+		if (!model.input_shape && !model.materialized && inputs.size() == 1) {
+			// model(keras.Input(shape=...)) builds a subclassed model for that shape, as Keras
+			const GraphTensor &input = graph.tensor(inputs[0]);
+			if (input.node < 0 && input.shape) {
+				model.input_shape = input.shape;
+				model.input_dtype = graph.input(input.input).dtype;
+			}
+		}
 		std::vector<Object> tensors;
 		for (int64_t input : inputs) {
 			tensors.push_back(make_tensor(input, location));

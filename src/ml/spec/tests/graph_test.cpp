@@ -221,6 +221,24 @@ model = keras.Model(q, mha(q, q))
 	EXPECT_EQ(summarize(attention).total_params, 4 * 42);
 }
 
+TEST(Graph, ASubclassedModelCalledOnAnInputTakesItsShape) {
+	ModelSpec spec = parse_model_definition(R"(
+import tensorflow as tf
+class Tiny(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.d = tf.keras.layers.Dense(2)
+    def call(self, x):
+        return self.d(x)
+model = Tiny()
+model(tf.keras.Input(shape=(5,)))
+)");
+	EXPECT_EQ(spec.class_name, "Tiny");
+	EXPECT_EQ(spec.name, "tiny");
+	EXPECT_TRUE(spec.input_bound());
+	EXPECT_EQ(summarize(spec).total_params, 12);
+}
+
 TEST(Graph, FrozenLayersCountAsNonTrainable) {
 	ModelSpec spec = parse_model_definition(R"(
 from tensorflow import keras

@@ -217,7 +217,11 @@ Object Evaluator::run_embedded(std::string_view source, const std::string &resul
                                std::vector<std::pair<std::string, Object>> bindings) {
 	// Built-in architectures are our own text; they run as the user's
 	// definition would, in their own module scope over the same graph.
-	std::vector<StmtPtr> program = parse_python_program(source);
+	embedded_sources_.push_back(std::make_unique<std::string>(source));
+	source = *embedded_sources_.back();
+	// Functions it defines point into its syntax tree, which lives as long as the evaluation.
+	embedded_programs_.push_back(std::make_unique<std::vector<StmtPtr>>(parse_python_program(source)));
+	const std::vector<StmtPtr> &program = *embedded_programs_.back();
 	auto saved_module = module_;
 	std::string_view saved_source = source_;
 	const Stmt *saved_statement = current_statement_;

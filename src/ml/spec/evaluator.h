@@ -18,6 +18,7 @@
 #include "ml/spec/eval_object.h"
 #include "ml/spec/functional_graph.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -159,6 +160,9 @@ private:
 	std::vector<std::shared_ptr<ClassData>> owned_classes_;
 	std::vector<std::shared_ptr<FunctionData>> owned_functions_;
 	std::shared_ptr<Scope> module_;
+	//! Built-in architectures' texts and syntax trees (run_embedded).
+	std::vector<std::unique_ptr<std::string>> embedded_sources_;
+	std::vector<std::unique_ptr<std::vector<StmtPtr>>> embedded_programs_;
 	GraphBuilder graph_;
 	std::vector<ModelData> models_;
 	std::vector<IgnoredStatement> ignored_;

@@ -9,6 +9,19 @@
 
 namespace kafkaml::ml::spec {
 
+void fill_chain(ModelSpec &model) {
+	if (model.layers.empty()) {
+		fail({}, "the model has no layers");
+	}
+	model.inputs = {InputSpec{"input_1", model.layers.front().input_shape, "float32"}};
+	model.nodes.clear();
+	for (size_t i = 0; i < model.layers.size(); i++) {
+		TensorRef input = i == 0 ? TensorRef{-1, 0} : TensorRef{static_cast<int64_t>(i) - 1, 0};
+		model.nodes.push_back(NodeSpec{i, {input}, model.layers[i].location});
+	}
+	model.outputs = {OutputSpec{model.layers.back().name, TensorRef{static_cast<int64_t>(model.layers.size()) - 1, 0}}};
+}
+
 std::string GraphBuilder::unique_name(const std::string &base) {
 	int index = counters_[base]++;
 	return index == 0 ? base : base + "_" + std::to_string(index);

@@ -57,6 +57,12 @@ struct OutputName {
 	std::string name; //!< empty: the producing layer's name
 };
 
+//! Fills `model.inputs`, `nodes` and `outputs` for layers that form a chain
+//! (each applied to the previous one's output, the first to the input, whose
+//! shape is the first layer's input_shape): specs built without a graph,
+//! such as the JSON Sequential forms and saved models of the engine.
+void fill_chain(ModelSpec &model);
+
 class GraphBuilder {
 public:
 	//! Adds a layer, naming it when `spec.name` is empty. Returns its id.

@@ -1,6 +1,7 @@
 #include "ml/spec/keras_objects.h"
 
 #include "ml/spec/call_arguments.h"
+#include "ml/spec/functional_graph.h"
 #include "ml/spec/keras_names.h"
 #include "ml/spec/layer_kinds.h"
 #include "ml/spec/summary.h"
@@ -1118,13 +1119,7 @@ void finish_model(ModelSpec &model, std::optional<Shape> input_shape, SourceLoca
 			}
 		}
 	}
-	model.inputs = {InputSpec{"input_1", first.input_shape, "float32"}};
-	model.nodes.clear();
-	for (size_t i = 0; i < model.layers.size(); i++) {
-		model.nodes.push_back(NodeSpec{
-		    i, {i == 0 ? TensorRef{-1, 0} : TensorRef{static_cast<int64_t>(i) - 1, 0}}, model.layers[i].location});
-	}
-	model.outputs = {OutputSpec{model.layers.back().name, TensorRef{static_cast<int64_t>(model.layers.size()) - 1, 0}}};
+	fill_chain(model);
 	normalize_model(model); // checks the shapes when known
 	for (size_t i = 1; i < model.layers.size(); i++) {
 		model.layers[i].input_shape.reset();

@@ -561,11 +561,12 @@ private:
 
 	// ---- expressions ----
 
-	//! `a, b, c` (a Tuple when a comma appears) or one test.
-	ExprPtr test_list(int depth, bool allow_star = false) {
-		enter(depth);
+	//! `item, item, ...` (a trailing comma allowed before `at_end()`): one
+	//! item as itself, several as a Tuple.
+	template <class Item, class AtEnd>
+	ExprPtr comma_separated(Item item, AtEnd at_end) {
 		SourceLocation at = peek().location;
-		ExprPtr first = allow_star && is_op("*") ? starred(depth) : test(depth);
+		ExprPtr first = item();
 		if (!is_op(",")) {
 			return first;
 		}
@@ -573,13 +574,22 @@ private:
 		tuple->children.push_back(std::move(first));
 		while (is_op(",")) {
 			next();
-			if (at_statement_end() || is_op("=") || is_op(")") || is_op(":") ||
-			    (peek().kind == TokenKind::Op && kAugmented.count(peek().text))) {
+			if (at_end()) {
 				break;
 			}
-			tuple->children.push_back(allow_star && is_op("*") ? starred(depth) : test(depth));
+			tuple->children.push_back(item());
 		}
 		return tuple;
+	}
+
+	//! `a, b, c` (a Tuple when a comma appears) or one test.
+	ExprPtr test_list(int depth, bool allow_star = false) {
+		enter(depth);
+		return comma_separated([&] { return allow_star && is_op("*") ? starred(depth) : test(depth); },
+		                       [&] {
+			                       return at_statement_end() || is_op("=") || is_op(")") || is_op(":") ||
+			                              (peek().kind == TokenKind::Op && kAugmented.count(peek().text));
+		                       });
 	}
 
 	ExprPtr starred(int depth) {
@@ -591,23 +601,9 @@ private:
 
 	//! Loop targets: `i`, `i, x`, `(a, b), c`; stops before 'in'.
 	ExprPtr target_list(int depth) {
-		SourceLocation at = peek().location;
-		ExprPtr first = bit_or(depth + 1);
-		if (!is_op(",")) {
-			check_target(*first, true);
-			return first;
-		}
-		auto tuple = make(ExprKind::Tuple, at);
-		tuple->children.push_back(std::move(first));
-		while (is_op(",")) {
-			next();
-			if (is_keyword("in")) {
-				break;
-			}
-			tuple->children.push_back(bit_or(depth + 1));
-		}
-		check_target(*tuple, true);
-		return tuple;
+		ExprPtr targets = comma_separated([&] { return bit_or(depth + 1); }, [&] { return is_keyword("in"); });
+		check_target(*targets, true);
+		return targets;
 	}
 
 	//! A test that may be `name := value` (not supported: named).
@@ -806,21 +802,7 @@ private:
 	}
 
 	ExprPtr subscript_index(int depth) {
-		SourceLocation at = peek().location;
-		ExprPtr first = slice_or_test(depth + 1);
-		if (!is_op(",")) {
-			return first;
-		}
-		auto tuple = make(ExprKind::Tuple, at);
-		tuple->children.push_back(std::move(first));
-		while (is_op(",")) {
-			next();
-			if (is_op("]")) {
-				break;
-			}
-			tuple->children.push_back(slice_or_test(depth + 1));
-		}
-		return tuple;
+		return comma_separated([&] { return slice_or_test(depth + 1); }, [&] { return is_op("]"); });
 	}
 
 	ExprPtr slice_or_test(int depth) {

@@ -1,11 +1,11 @@
 #include "ml/spec/summary.h"
 
+#include "ml/spec/functional_graph.h"
 #include "ml/spec/layer_kinds.h"
 #include "ml/spec/layer_shapes.h"
 #include "ml/spec/value.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace kafkaml::ml {
 
@@ -20,23 +20,6 @@ int64_t add_checked(const LayerSpec &layer, int64_t a, int64_t b) {
 		fail(layer.location, "layer '" + layer.name + "' is too large: its size overflows 64-bit counts");
 	}
 	return result;
-}
-
-//! A spec built without nodes (by hand, or an older saved model) is the
-//! chain of its layers.
-ModelSpec with_graph(const ModelSpec &model) {
-	ModelSpec graph = model;
-	if (model.layers.empty()) {
-		fail({}, "the model has no layers");
-	}
-	const LayerSpec &first = model.layers.front();
-	graph.inputs = {InputSpec{"input_1", first.input_shape, "float32"}};
-	for (size_t i = 0; i < model.layers.size(); i++) {
-		graph.nodes.push_back(NodeSpec{
-		    i, {i == 0 ? TensorRef{-1, 0} : TensorRef{static_cast<int64_t>(i) - 1, 0}}, model.layers[i].location});
-	}
-	graph.outputs = {OutputSpec{model.layers.back().name, TensorRef{static_cast<int64_t>(model.layers.size()) - 1, 0}}};
-	return graph;
 }
 
 std::string with_commas(int64_t value) {
@@ -55,7 +38,10 @@ std::string with_commas(int64_t value) {
 
 ModelSummary summarize(const ModelSpec &spec) {
 	if (spec.nodes.empty()) {
-		return summarize(with_graph(spec));
+		// Built without a graph (by hand, or an older saved model): a chain.
+		ModelSpec chain = spec;
+		spec::fill_chain(chain);
+		return summarize(chain);
 	}
 	const ModelSpec &model = spec;
 	ModelSummary summary;

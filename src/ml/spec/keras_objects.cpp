@@ -316,6 +316,95 @@ LayerSpec wrapped_layer(CallArguments &args) {
 	return item.layer;
 }
 
+//! Keras' reading of an augmentation factor: a number f is (-f, f)
+//! (`symmetric`) or (f, f); a pair is (lower, upper) as given.
+std::vector<double> factor_pair(CallArguments &args, const std::string &name, bool symmetric) {
+	const Value *value = args.get(name);
+	if (!value || value->kind == ValueKind::None) {
+		return {};
+	}
+	if (value->is_number()) {
+		double f = number_value(*value, args.what(name));
+		return symmetric ? std::vector<double>{-f, f} : std::vector<double>{f, f};
+	}
+	if (!value->is_sequence() || value->items.size() != 2) {
+		fail(value->location, args.what(name) + " must be a number or a pair (lower, upper)");
+	}
+	return {number_value(value->items[0], args.what(name)), number_value(value->items[1], args.what(name))};
+}
+
+//! RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+//! RandomContrast, RandomCrop, CenterCrop, Resizing.
+void image_layer_arguments(const Value &call, const std::string &callee, LayerSpec &layer) {
+	LayerKind kind = layer.kind;
+	bool sized = kind == LayerKind::RandomCrop || kind == LayerKind::CenterCrop || kind == LayerKind::Resizing;
+	bool geometric =
+	    kind == LayerKind::RandomRotation || kind == LayerKind::RandomZoom || kind == LayerKind::RandomTranslation;
+	std::vector<std::string> positional =
+	    kind == LayerKind::RandomFlip       ? std::vector<std::string>{"mode", "seed"}
+	    : kind == LayerKind::RandomContrast ? std::vector<std::string>{"factor", "seed"}
+	    : kind == LayerKind::RandomRotation
+	        ? std::vector<std::string>{"factor", "fill_mode", "interpolation", "seed", "fill_value"}
+	    : geometric ? std::vector<std::string>{"height_factor", "width_factor", "fill_mode",
+	                                           "interpolation", "seed",         "fill_value"}
+	    : kind == LayerKind::Resizing
+	        ? std::vector<std::string>{"height", "width", "interpolation", "crop_to_aspect_ratio"}
+	        : std::vector<std::string>{"height", "width", "seed"};
+	CallArguments args(call, callee, positional);
+	base_layer_arguments(args, layer);
+	args.ignored("seed");
+	if (sized) {
+		if (!args.get("height") || !args.get("width")) {
+			fail(args.location(), callee + " needs height and width, e.g. " + callee + "(224, 224)");
+		}
+		layer.height = args.integer("height", 1);
+		layer.width = args.integer("width", 1);
+	}
+	if (kind == LayerKind::Resizing) {
+		layer.interpolation = args.string("interpolation", "bilinear");
+		layer.crop_to_aspect_ratio = args.boolean("crop_to_aspect_ratio", false);
+	}
+	if (kind == LayerKind::RandomFlip) {
+		layer.mode = args.string("mode", "horizontal_and_vertical");
+		if (layer.mode != "horizontal" && layer.mode != "vertical" && layer.mode != "horizontal_and_vertical") {
+			fail(args.get("mode")->location,
+			     args.what("mode") + " must be 'horizontal', 'vertical' or 'horizontal_and_vertical'");
+		}
+	}
+	std::string factor_name =
+	    kind == LayerKind::RandomRotation || kind == LayerKind::RandomContrast ? "factor" : "height_factor";
+	if (kind == LayerKind::RandomContrast || geometric) {
+		if (!args.get(factor_name)) {
+			fail(args.location(),
+			     "argument '" + factor_name + "' of " + callee + " is required, e.g. " + callee + "(0.1)");
+		}
+		layer.factor = factor_pair(args, factor_name, kind != LayerKind::RandomContrast);
+	}
+	if (kind == LayerKind::RandomZoom || kind == LayerKind::RandomTranslation) {
+		if (kind == LayerKind::RandomTranslation && !args.get("width_factor")) {
+			fail(args.location(), "argument 'width_factor' of RandomTranslation is required");
+		}
+		layer.width_factor = factor_pair(args, "width_factor", true);
+	}
+	if (geometric) {
+		layer.fill_mode = args.string("fill_mode", "reflect");
+		if (layer.fill_mode != "reflect" && layer.fill_mode != "wrap" && layer.fill_mode != "constant" &&
+		    layer.fill_mode != "nearest") {
+			fail(args.get("fill_mode")->location,
+			     args.what("fill_mode") + " must be 'reflect', 'wrap', 'constant' or 'nearest'");
+		}
+		layer.interpolation = args.string("interpolation", "bilinear");
+		layer.fill_value = args.number("fill_value", 0.0);
+	}
+	if (!layer.interpolation.empty() && layer.interpolation != "nearest" && layer.interpolation != "bilinear" &&
+	    layer.interpolation != "bicubic" && layer.interpolation != "area" && layer.interpolation != "lanczos3" &&
+	    layer.interpolation != "lanczos5" && layer.interpolation != "gaussian" &&
+	    layer.interpolation != "mitchellcubic") {
+		fail(args.get("interpolation")->location, args.what("interpolation") + " is not an interpolation Keras knows");
+	}
+	args.finish();
+}
+
 //! The layers added with graph models, one signature each (Keras 2.x
 //! positional order and defaults).
 void new_layer_arguments(const Value &call, const std::string &callee, LayerSpec &layer) {
@@ -712,6 +801,16 @@ void new_layer_arguments(const Value &call, const std::string &callee, LayerSpec
 		args.finish();
 		return;
 	}
+	case LayerKind::RandomFlip:
+	case LayerKind::RandomRotation:
+	case LayerKind::RandomZoom:
+	case LayerKind::RandomTranslation:
+	case LayerKind::RandomContrast:
+	case LayerKind::RandomCrop:
+	case LayerKind::CenterCrop:
+	case LayerKind::Resizing:
+		image_layer_arguments(call, callee, layer);
+		return;
 	default:
 		fail(call.location, "layer " + callee + " is not modelled");
 	}

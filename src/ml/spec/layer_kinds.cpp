@@ -13,7 +13,7 @@ struct KindInfo {
 	std::string_view alias; //!< empty when none
 };
 
-constexpr std::array<KindInfo, 60> kKinds = {{
+constexpr std::array<KindInfo, 68> kKinds = {{
     {LayerKind::Dense, "Dense", "dense", ""},
     {LayerKind::Dropout, "Dropout", "dropout", ""},
     {LayerKind::Flatten, "Flatten", "flatten", ""},
@@ -74,6 +74,14 @@ constexpr std::array<KindInfo, 60> kKinds = {{
     {LayerKind::Minimum, "Minimum", "minimum", ""},
     {LayerKind::Concatenate, "Concatenate", "concatenate", ""},
     {LayerKind::Dot, "Dot", "dot", ""},
+    {LayerKind::RandomFlip, "RandomFlip", "random_flip", ""},
+    {LayerKind::RandomRotation, "RandomRotation", "random_rotation", ""},
+    {LayerKind::RandomZoom, "RandomZoom", "random_zoom", ""},
+    {LayerKind::RandomTranslation, "RandomTranslation", "random_translation", ""},
+    {LayerKind::RandomContrast, "RandomContrast", "random_contrast", ""},
+    {LayerKind::RandomCrop, "RandomCrop", "random_crop", ""},
+    {LayerKind::CenterCrop, "CenterCrop", "center_crop", ""},
+    {LayerKind::Resizing, "Resizing", "resizing", ""},
 }};
 
 const KindInfo &info(LayerKind kind) {

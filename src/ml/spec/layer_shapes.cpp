@@ -555,6 +555,19 @@ LayerSummary infer_layer(const LayerSpec &layer, const std::vector<Shape> &input
 	case LayerKind::MultiHeadAttention:
 		attention(layer, inputs, out, shape);
 		break;
+	case LayerKind::RandomFlip:
+	case LayerKind::RandomRotation:
+	case LayerKind::RandomZoom:
+	case LayerKind::RandomTranslation:
+	case LayerKind::RandomContrast:
+		need_rank(layer, input, 3, "(height, width, channels)");
+		break;
+	case LayerKind::RandomCrop:
+	case LayerKind::CenterCrop:
+	case LayerKind::Resizing:
+		need_rank(layer, input, 3, "(height, width, channels)");
+		shape = {layer.height, layer.width, input[2]};
+		break;
 	case LayerKind::Add:
 	case LayerKind::Subtract:
 	case LayerKind::Multiply:

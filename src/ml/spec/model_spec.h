@@ -93,6 +93,16 @@ enum class LayerKind {
 	Minimum,
 	Concatenate,
 	Dot,
+	// Image preprocessing and augmentation (identity at inference, except
+	// the resizing and cropping ones)
+	RandomFlip,
+	RandomRotation,
+	RandomZoom,
+	RandomTranslation,
+	RandomContrast,
+	RandomCrop,
+	CenterCrop,
+	Resizing,
 };
 
 //! Keras' L1/L2 weight penalty: loss += l1 * sum(|w|) + l2 * sum(w^2).
@@ -218,6 +228,22 @@ struct LayerSpec {
 	// one value each or one per channel of `axis`.
 	std::vector<double> mean;
 	std::vector<double> variance;
+
+	// Image preprocessing and augmentation
+	std::string mode = "horizontal_and_vertical"; //!< RandomFlip: horizontal, vertical or both
+	//! Keras' (lower, upper) after reading the argument: RandomRotation's
+	//! fraction of a full turn and RandomZoom's/RandomTranslation's height
+	//! fraction (one number f is (-f, f)); RandomContrast's factor (one
+	//! number f is (f, f): contrast in [1 - lower, 1 + upper]).
+	std::vector<double> factor;
+	std::vector<double> width_factor; //!< RandomZoom, RandomTranslation; empty: RandomZoom keeps the aspect ratio
+	std::string fill_mode = "reflect";
+	double fill_value = 0.0;
+	int64_t height = 0; //!< RandomCrop, CenterCrop, Resizing: the output size
+	int64_t width = 0;
+	bool crop_to_aspect_ratio = false; //!< Resizing
+	//! RandomRotation/RandomZoom/RandomTranslation/Resizing read `interpolation`
+	//! (default "bilinear" for them).
 
 	// MultiHeadAttention; called as (query, value[, key])
 	int64_t num_heads = 0;

@@ -239,6 +239,30 @@ model(tf.keras.Input(shape=(5,)))
 	EXPECT_EQ(summarize(spec).total_params, 12);
 }
 
+TEST(Graph, AugmentationLayersReadFactorsAsKeras) {
+	ModelSpec spec = parse_model_definition(R"(
+from tensorflow.keras import layers, Sequential
+model = Sequential([
+    layers.RandomFlip("vertical", input_shape=(32, 40, 3)),
+    layers.RandomRotation(0.25, fill_mode="constant", fill_value=1.0),
+    layers.RandomZoom((-0.3, 0.1)),
+    layers.RandomContrast(0.4),
+    layers.Resizing(16, 20, crop_to_aspect_ratio=True),
+])
+)");
+	EXPECT_EQ(spec.layers[0].mode, "vertical");
+	EXPECT_EQ(spec.layers[1].factor, (std::vector<double>{-0.25, 0.25}));
+	EXPECT_EQ(spec.layers[1].fill_mode, "constant");
+	EXPECT_DOUBLE_EQ(spec.layers[1].fill_value, 1.0);
+	EXPECT_EQ(spec.layers[1].interpolation, "bilinear");
+	EXPECT_EQ(spec.layers[2].factor, (std::vector<double>{-0.3, 0.1}));
+	EXPECT_TRUE(spec.layers[2].width_factor.empty());
+	EXPECT_EQ(spec.layers[3].factor, (std::vector<double>{0.4, 0.4}));
+	EXPECT_EQ(spec.layers[4].height, 16);
+	EXPECT_TRUE(spec.layers[4].crop_to_aspect_ratio);
+	EXPECT_EQ(summarize(spec).output_shape, (Shape{16, 20, 3}));
+}
+
 TEST(Graph, FrozenLayersCountAsNonTrainable) {
 	ModelSpec spec = parse_model_definition(R"(
 from tensorflow import keras

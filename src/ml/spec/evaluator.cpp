@@ -841,9 +841,7 @@ Object Evaluator::call(const Object &callee, CallArgs &args) {
 		}
 		break;
 	case ObjectKind::Unavailable:
-		fail(args.location, "'" + callee.text +
-		                        "' is not available in a model definition: nothing is imported, "
-		                        "only tensorflow, keras, numpy and os.environ are modelled");
+		fail(args.location, unavailable_reason(callee.text));
 	default:
 		break;
 	}

@@ -579,7 +579,9 @@ OptimizerSpec optimizer_from_value(const Value &value) {
 		optimizer.beta = args.number("beta", 0.0);
 	}
 	if (name_ != "sgd" && name_ != "ftrl") {
-		optimizer.epsilon = args.number("epsilon", 1e-7);
+		const Value *epsilon = args.get("epsilon");
+		// Keras 2.0 wrote epsilon=None for "the backend's", which is 1e-7
+		optimizer.epsilon = epsilon && epsilon->kind == ValueKind::None ? 1e-7 : args.number("epsilon", 1e-7);
 	}
 	optimizer.decay = args.number("decay", 0.0);
 	if (optimizer.decay < 0) {

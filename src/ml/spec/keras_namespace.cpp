@@ -103,6 +103,11 @@ std::string canonical(std::string path) {
 	replace_prefix("keras.optimizers.experimental", "keras.optimizers");
 	replace_prefix("keras.layers.experimental.preprocessing", "keras.layers");
 	replace_prefix("keras.layers.experimental", "keras.layers");
+	// Keras 2.0's submodules, still in older tutorials
+	for (std::string_view old : {"core", "convolutional", "recurrent", "normalization", "embeddings", "pooling",
+	                             "merge", "advanced_activations", "wrappers", "noise", "local"}) {
+		replace_prefix("keras.layers." + std::string(old), "keras.layers");
+	}
 	replace_prefix("keras.models.Sequential", "keras.Sequential");
 	replace_prefix("keras.models.Model", "keras.Model");
 	replace_prefix("keras.engine.training.Model", "keras.Model");
@@ -132,13 +137,17 @@ std::string leaf_of(const std::string &path) {
 	return dot == std::string::npos ? path : path.substr(dot + 1);
 }
 
-//! Checks that `path` (canonical) names a callable or constant we model.
-void check_member(const std::string &path, SourceLocation location) {
+//! Whether `path` (canonical) names a callable or constant we model. An
+//! unknown name in a module whose every class is modelled (keras.layers,
+//! keras.applications) is an error at once: it is a typo or a layer we do
+//! not have. Other unknown names are not modelled: importing them is fine,
+//! using them is the error (unavailable_reason()).
+bool is_modelled(const std::string &path, SourceLocation location) {
 	std::string parent = parent_of(path);
 	std::string leaf = leaf_of(path);
 	if (parent == "keras.layers") {
 		if (is_layer_class(leaf) || kMergeFunctions.count(leaf) || leaf == "Layer") {
-			return;
+			return true;
 		}
 		if (leaf == "Lambda") {
 			fail(location, "layers.Lambda runs user code, which a model definition cannot; use the built-in layers");
@@ -146,45 +155,25 @@ void check_member(const std::string &path, SourceLocation location) {
 		fail(location, "unknown layer '" + leaf + "'; expected one of " + supported_layer_names());
 	}
 	if (parent == "keras") {
-		static const std::set<std::string, std::less<>> kTop = {"Sequential", "Model", "Input"};
-		if (kTop.count(leaf)) {
-			return;
-		}
-		fail(location, "'keras." + leaf +
-		                   "' is not modelled; expected keras.Sequential, keras.Model, keras.Input or a "
-		                   "submodule such as keras.layers");
-	}
-	if (parent == "keras.models") {
-		fail(location, "keras.models." + leaf +
-		                   " is not supported: a definition builds its model (Sequential or Model), it loads none");
+		return leaf == "Sequential" || leaf == "Model" || leaf == "Input";
 	}
 	if (parent == "keras.applications") {
 		if (is_application(leaf) || leaf == "preprocess_input" || leaf == "decode_predictions") {
-			return;
+			return true;
 		}
 		fail(location, "keras.applications." + leaf + " is not modelled; expected " + application_names());
 	}
-	if (parent == "tf" || parent == "np") {
-		if (kDtypes.count(leaf)) {
-			return;
-		}
-		if (parent == "tf" && (leaf == "function" || leaf == "get_logger")) {
-			return;
-		}
+	if ((parent == "tf" || parent == "np") && kDtypes.count(leaf)) {
+		return true;
 	}
 	static const std::set<std::string, std::less<>> kFreeModules = {
 	    "keras.optimizers",   "keras.optimizers.schedules", "keras.losses", "keras.metrics",   "keras.regularizers",
 	    "keras.initializers", "keras.activations",          "tf.nn",        "keras.callbacks", "tf.math"};
-	if (kFreeModules.count(parent) || kNoOps.count(path)) {
-		return; // validated where used (keras_objects.h), with the list of accepted names
-	}
 	static const std::set<std::string, std::less<>> kOthers = {
 	    "tf.config.list_physical_devices", "keras.utils.to_categorical", "keras.backend.floatx",
 	    "keras.backend.image_data_format", "keras.backend.set_floatx",   "keras.backend.set_image_data_format"};
-	if (kOthers.count(path)) {
-		return;
-	}
-	fail(location, "'" + path + "' is not modelled in a model definition");
+	// Optimizers, losses, ...: validated where used (keras_objects.h), with the list of accepted names
+	return kFreeModules.count(parent) || kNoOps.count(path) || kOthers.count(path);
 }
 
 //! The literal form of an evaluated value (Evaluator::to_literal).
@@ -493,15 +482,30 @@ Object import_object(const std::string &dotted, SourceLocation location) {
 		module.text = path;
 		return module;
 	}
-	std::string root = path.substr(0, path.find('.'));
-	if (root == "keras" || root == "tf" || root == "np" || root == "os" || root == "random") {
-		check_member(path, location);
+	if (is_modelled(path, location)) {
 		return make_builtin(path);
 	}
 	Object unavailable;
 	unavailable.kind = ObjectKind::Unavailable;
 	unavailable.text = dotted;
 	return unavailable;
+}
+
+std::string unavailable_reason(const std::string &dotted) {
+	std::string path = canonical(dotted);
+	std::string start = "'" + dotted + "' is not available in a model definition: ";
+	if (path.starts_with("keras.models.")) {
+		return start + "a definition builds its model (Sequential or Model), it loads none";
+	}
+	if (path.starts_with("keras.datasets") || path.starts_with("keras.preprocessing") ||
+	    path.starts_with("keras.utils") || path.starts_with("tf.data") || path.starts_with("tf.image")) {
+		return start + "it works on data, and the data comes from the training stream";
+	}
+	if (path.starts_with("keras.constraints")) {
+		return start + "weight constraints are not modelled; remove the constraint";
+	}
+	return start + "nothing is imported, only the Keras-building names of tensorflow, keras, numpy and os.environ "
+	               "are modelled";
 }
 
 std::optional<Object> implicit_object(const std::string &name) {
@@ -607,9 +611,7 @@ std::optional<Object> implicit_object(const std::string &name) {
 
 Object module_attribute(const Object &module, const std::string &name, SourceLocation location) {
 	if (module.kind == ObjectKind::Unavailable) {
-		fail(location, "'" + module.text + "." + name +
-		                   "' is not available in a model definition: nothing is imported, only tensorflow, keras, "
-		                   "numpy and os.environ are modelled");
+		fail(location, unavailable_reason(module.text + "." + name));
 	}
 	return import_object(module.text + "." + name, location);
 }

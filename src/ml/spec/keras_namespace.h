@@ -26,6 +26,10 @@ Object import_object(const std::string &dotted, SourceLocation location);
 //! and Keras' class names (Sequential, Dense, Adam, ...). nullopt for others.
 std::optional<Object> implicit_object(const std::string &name);
 
+//! Why a name that is not modelled cannot be used: "'<dotted>' is not
+//! available in a model definition: <reason>".
+std::string unavailable_reason(const std::string &dotted);
+
 //! `module.name` for a Module or Unavailable object.
 Object module_attribute(const Object &module, const std::string &name, SourceLocation location);
 

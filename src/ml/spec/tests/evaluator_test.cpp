@@ -56,9 +56,16 @@ TEST(Evaluator, OnlyModelledNamesExist) {
 	EXPECT_THAT(error_of("import tensorflow as tf\nf = tf.keras.layers.Lambda(lambda x: x * 2)").reason,
 	            HasSubstr("layers.Lambda runs user code"));
 	EXPECT_THAT(error_of("import tensorflow as tf\nm = tf.keras.models.load_model('m.h5')").reason,
-	            HasSubstr("keras.models.load_model is not supported"));
+	            HasSubstr("'keras.models.load_model' is not available in a model definition: a definition builds its "
+	                      "model"));
+	// Importing what a notebook uses for its data is fine; using it is not.
+	EXPECT_THAT(error_of("from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
+	                     "from keras.utils import np_utils\ngen = ImageDataGenerator(rescale=1/255)")
+	                .what(),
+	            HasSubstr("line 3, column 7: 'tensorflow.keras.preprocessing.image.ImageDataGenerator' is not "
+	                      "available in a model definition: it works on data"));
 	EXPECT_THAT(error_of("x = open('weights.bin')").reason, HasSubstr("'open' is not defined here"));
-	EXPECT_THAT(error_of("import os\nos.system('rm -rf /')").reason, HasSubstr("'os.system' is not modelled"));
+	EXPECT_THAT(error_of("import os\nos.system('rm -rf /')").reason, HasSubstr("'os.system' is not available"));
 }
 
 TEST(Evaluator, PretrainedWeightsAreRefusedWithTheReason) {

@@ -36,7 +36,7 @@ std::string metric_list(const std::vector<MetricSpec> &metrics) {
 
 std::string describe_compile(const CompileSpec &compile, const std::vector<OutputSpec> &outputs) {
 	if (!compile.present) {
-		return "Compile: none in the definition (Keras JSON carries none)\n";
+		return "Compile: none in the definition\n";
 	}
 	const OptimizerSpec &optimizer = compile.optimizer;
 	std::string out = "Compile: optimizer " + optimizer.name + " (learning_rate " + number(optimizer.learning_rate);

@@ -60,6 +60,8 @@ TEST(ModelReport, UnboundInputComesFromTheStream) {
 	EXPECT_THAT(report, HasSubstr("Total params: unknown until the input shape is bound\n"
 	                              "input shape: from the training stream\n"));
 	EXPECT_THAT(report, HasSubstr("Compile: optimizer adam (learning_rate 0.001), loss mse\n"));
+	EXPECT_THAT(format_model_check(parse_model_definition("model = Sequential([Dense(1, input_shape=(2,))])")),
+	            HasSubstr("Compile: none in the definition\n"));
 }
 
 } // namespace

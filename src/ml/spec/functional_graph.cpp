@@ -56,7 +56,8 @@ int64_t GraphBuilder::add_input(std::optional<Shape> shape, std::string dtype, s
 	return inputs_.back().tensor;
 }
 
-int64_t GraphBuilder::apply(int64_t layer_id, std::vector<int64_t> inputs, SourceLocation location) {
+int64_t GraphBuilder::apply(int64_t layer_id, std::vector<int64_t> inputs, SourceLocation location,
+                            std::optional<bool> training) {
 	if (nodes_.size() >= kMaxGraphNodes) {
 		fail(location, "the model has more than " + std::to_string(kMaxGraphNodes) + " layer applications");
 	}
@@ -82,6 +83,7 @@ int64_t GraphBuilder::apply(int64_t layer_id, std::vector<int64_t> inputs, Sourc
 	node.layer = layer_id;
 	node.inputs = std::move(inputs);
 	node.location = location;
+	node.training = training;
 	node.output = static_cast<int64_t>(tensors_.size());
 	output.node = static_cast<int64_t>(nodes_.size());
 	tensors_.push_back(std::move(output));
@@ -178,6 +180,7 @@ ModelSpec GraphBuilder::extract(const std::vector<int64_t> &input_tensors, const
 		NodeSpec spec_node;
 		spec_node.layer = found->second;
 		spec_node.location = n.location;
+		spec_node.training = n.training;
 		for (int64_t in : n.inputs) {
 			spec_node.inputs.push_back(refs.at(in));
 		}

@@ -49,6 +49,7 @@ struct GraphNode {
 	std::vector<int64_t> inputs; //!< tensor ids
 	int64_t output = -1;         //!< tensor id
 	SourceLocation location;
+	std::optional<bool> training; //!< the call's training= (NodeSpec::training)
 };
 
 //! What extract() needs to name a model's outputs.
@@ -71,7 +72,8 @@ public:
 	int64_t add_input(std::optional<Shape> shape, std::string dtype, std::string name, SourceLocation location);
 	//! Applies layer `layer` to `inputs` (tensor ids); infers the output
 	//! shape when the inputs' are known (throws when it cannot flow).
-	int64_t apply(int64_t layer, std::vector<int64_t> inputs, SourceLocation location);
+	int64_t apply(int64_t layer, std::vector<int64_t> inputs, SourceLocation location,
+	              std::optional<bool> training = std::nullopt);
 
 	GraphLayer &layer(int64_t id) { return layers_.at(static_cast<size_t>(id)); }
 	const GraphTensor &tensor(int64_t id) const { return tensors_.at(static_cast<size_t>(id)); }

@@ -128,7 +128,7 @@ void materialize(Evaluator &evaluator, int64_t id, SourceLocation location) {
 }
 
 std::vector<int64_t> apply_model(Evaluator &evaluator, int64_t id, const std::vector<int64_t> &inputs,
-                                 SourceLocation location) {
+                                 SourceLocation location, std::optional<bool> training) {
 	GraphBuilder &graph = evaluator.graph();
 	ModelData &model = evaluator.model(id);
 	switch (model.kind) {
@@ -143,9 +143,9 @@ std::vector<int64_t> apply_model(Evaluator &evaluator, int64_t id, const std::ve
 		std::vector<Object> entries = model.entries;
 		for (const auto &entry : entries) {
 			if (entry.kind == ObjectKind::Layer) {
-				tensor = graph.apply(entry.id, {tensor}, location);
+				tensor = graph.apply(entry.id, {tensor}, location, training);
 			} else {
-				tensor = apply_model(evaluator, model_of(entry), {tensor}, location).at(0);
+				tensor = apply_model(evaluator, model_of(entry), {tensor}, location, training).at(0);
 			}
 		}
 		return {tensor};
@@ -170,7 +170,8 @@ std::vector<int64_t> apply_model(Evaluator &evaluator, int64_t id, const std::ve
 			for (int64_t in : node.inputs) {
 				replayed.push_back(mapped.at(in));
 			}
-			mapped[node.output] = graph.apply(node.layer, std::move(replayed), location);
+			mapped[node.output] =
+			    graph.apply(node.layer, std::move(replayed), location, training ? training : node.training);
 		}
 		std::vector<int64_t> result;
 		for (int64_t output : outputs) {

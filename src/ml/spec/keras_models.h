@@ -20,8 +20,9 @@ Object add_model(Evaluator &evaluator, ModelData model);
 void materialize(Evaluator &evaluator, int64_t model, SourceLocation location);
 
 //! Applies a model to tensors as a layer; returns its output tensors.
+//! `training` (the call's training=) applies to every layer it replays.
 std::vector<int64_t> apply_model(Evaluator &evaluator, int64_t model, const std::vector<int64_t> &inputs,
-                                 SourceLocation location);
+                                 SourceLocation location, std::optional<bool> training = std::nullopt);
 
 //! Calls a subclassed model's or custom layer's call() on `inputs` (a
 //! tensor or a list of them), with `args`' other keywords (training=...).

@@ -376,8 +376,30 @@ Object new_layer(Evaluator &evaluator, const std::string &path, CallArgs &args) 
 	return make_layer(id, args.location);
 }
 
+//! A call's `training=`: absent or None, True or False. `mask=` and
+//! attention masks change what a layer computes and are not modelled, so
+//! only their "none" values are accepted.
+std::optional<bool> call_flags(const CallArgs &args) {
+	for (const char *mask : {"mask", "attention_mask"}) {
+		if (const Object *value = args.keyword(mask); value && value->kind != ObjectKind::None) {
+			fail(args.keyword_location(mask), std::string(mask) + "= is not supported when calling a layer; remove it");
+		}
+	}
+	if (const Object *causal = args.keyword("use_causal_mask"); causal && truthy(*causal)) {
+		fail(args.keyword_location("use_causal_mask"), "use_causal_mask=True is not supported yet");
+	}
+	const Object *training = args.keyword("training");
+	if (!training || training->kind == ObjectKind::None) {
+		return std::nullopt;
+	}
+	if (training->kind != ObjectKind::Bool) {
+		fail(args.keyword_location("training"), "training= must be True, False or None, not " + type_name(*training));
+	}
+	return training->boolean;
+}
+
 //! The tensors a layer is called on, and the extra call keywords it accepts.
-std::vector<int64_t> layer_call_inputs(Evaluator &evaluator, const LayerSpec &layer, CallArgs &args) {
+std::vector<int64_t> layer_call_inputs(const LayerSpec &layer, CallArgs &args) {
 	std::vector<int64_t> inputs;
 	if (layer.kind == LayerKind::MultiHeadAttention) {
 		static const char *const kParts[] = {"query", "value", "key"};
@@ -409,7 +431,6 @@ std::vector<int64_t> layer_call_inputs(Evaluator &evaluator, const LayerSpec &la
 		fail(args.keyword_at[i], "unknown argument '" + name + "' when calling layer '" + layer.name +
 		                             "'; expected the input tensor(s) and optionally training= or mask=");
 	}
-	(void)evaluator;
 	return inputs;
 }
 
@@ -965,8 +986,9 @@ void set_keras_attribute(Evaluator &evaluator, const Object &object, const std::
 Object call_keras_object(Evaluator &evaluator, const Object &callee, CallArgs &args) {
 	if (callee.kind == ObjectKind::Layer) {
 		const LayerSpec &layer = evaluator.graph().layer(callee.id).spec;
-		std::vector<int64_t> inputs = layer_call_inputs(evaluator, layer, args);
-		return make_tensor(evaluator.graph().apply(callee.id, std::move(inputs), args.location), args.location);
+		std::vector<int64_t> inputs = layer_call_inputs(layer, args);
+		return make_tensor(evaluator.graph().apply(callee.id, std::move(inputs), args.location, call_flags(args)),
+		                   args.location);
 	}
 	if (callee.kind == ObjectKind::Instance && callee.instance->model < 0) {
 		return call_instance(evaluator, callee, args);
@@ -983,7 +1005,7 @@ Object call_keras_object(Evaluator &evaluator, const Object &callee, CallArgs &a
 		}
 	}
 	std::vector<int64_t> inputs = tensors_of(*value, args.argument_location(0, "inputs"), "a model's inputs");
-	std::vector<int64_t> outputs = apply_model(evaluator, id, inputs, args.location);
+	std::vector<int64_t> outputs = apply_model(evaluator, id, inputs, args.location, call_flags(args));
 	if (outputs.size() == 1) {
 		return make_tensor(outputs[0], args.location);
 	}

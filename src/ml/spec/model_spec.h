@@ -389,6 +389,10 @@ struct NodeSpec {
 	size_t layer = 0;              //!< index into ModelSpec::layers
 	std::vector<TensorRef> inputs; //!< in call order (merge layers: the list; attention: query, value[, key])
 	SourceLocation location;
+	//! The call's `training=` when given: False keeps Dropout off and
+	//! BatchNormalization on its moving statistics even while training (a
+	//! frozen base model), True keeps them on at inference.
+	std::optional<bool> training;
 };
 
 struct InputSpec {

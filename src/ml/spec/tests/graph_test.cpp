@@ -263,6 +263,29 @@ model = Sequential([
 	EXPECT_EQ(summarize(spec).output_shape, (Shape{16, 20, 3}));
 }
 
+TEST(Graph, TheCallsTrainingArgumentIsKeptPerNode) {
+	ModelSpec spec = parse_model_definition(R"(
+from tensorflow import keras
+base = keras.Sequential([keras.layers.Dense(4, input_shape=(3,)), keras.layers.BatchNormalization()])
+inputs = keras.Input(shape=(3,))
+x = base(inputs, training=False)
+x = keras.layers.Dropout(0.5)(x, training=True)
+model = keras.Model(inputs, keras.layers.Dense(1)(x))
+)");
+	ASSERT_EQ(spec.nodes.size(), 4u);
+	EXPECT_EQ(spec.nodes[0].training, false); // every layer the base model replays
+	EXPECT_EQ(spec.nodes[1].training, false);
+	EXPECT_EQ(spec.nodes[2].training, true);
+	EXPECT_FALSE(spec.nodes[3].training.has_value());
+	try {
+		parse_model_definition("from tensorflow import keras\nx = keras.Input(shape=(3, 2))\n"
+		                       "y = keras.layers.LSTM(2)(x, mask=x)");
+		FAIL() << "no error";
+	} catch (const ModelDefinitionError &error) {
+		EXPECT_THAT(error.reason, HasSubstr("mask= is not supported"));
+	}
+}
+
 TEST(Graph, FrozenLayersCountAsNonTrainable) {
 	ModelSpec spec = parse_model_definition(R"(
 from tensorflow import keras
@@ -273,6 +296,7 @@ model = keras.Sequential([base, head])
 )");
 	EXPECT_FALSE(spec.layers[0].trainable);
 	EXPECT_TRUE(spec.layers[2].trainable);
+	EXPECT_FALSE(spec.nodes[0].training.has_value());
 	ModelSummary summary = summarize(spec);
 	EXPECT_EQ(summary.trainable_params, 5);
 	EXPECT_EQ(summary.non_trainable_params, 16 + 16);

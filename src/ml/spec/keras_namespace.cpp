@@ -690,7 +690,7 @@ Object call_namespace(Evaluator &evaluator, const std::string &path, CallArgs &a
 		const Object *name = args.argument(1, "name");
 		for (size_t i = 0; i < args.keywords.size(); i++) {
 			const std::string &key = args.keywords[i].first;
-			if (key != "layers" && key != "name" && key != "trainable") {
+			if (key != "layers" && key != "name") {
 				fail(args.keyword_at[i], "unknown argument '" + key + "' for Sequential; expected layers or name");
 			}
 		}
@@ -741,7 +741,7 @@ Object call_namespace(Evaluator &evaluator, const std::string &path, CallArgs &a
 					fail(args.keyword_at[i], "keras.Model's name must be a string");
 				}
 				model.name = args.keywords[i].second.text;
-			} else if (key != "inputs" && key != "outputs" && key != "trainable") {
+			} else if (key != "inputs" && key != "outputs") {
 				fail(args.keyword_at[i],
 				     "unknown argument '" + key + "' for keras.Model; expected inputs, outputs, name");
 			}

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -295,8 +296,17 @@ Object call_python_builtin(Evaluator &evaluator, const std::string &name, CallAr
 			return to_int(make_float(std::nearbyint(value.as_double())), at);
 		}
 		int64_t digits = std::clamp<int64_t>(integer_argument(args.positional[1], "round() digits", at), -20, 20);
-		double scale = std::pow(10.0, static_cast<double>(digits));
-		return make_float(std::nearbyint(value.as_double() * scale) / scale);
+		if (digits >= 0 && std::fabs(value.as_double()) >= 1e15) {
+			return make_float(value.as_double()); // already whole at every digit asked for
+		}
+		if (digits >= 0) {
+			// printf rounds the exact binary value, as Python's round(2.675, 2) == 2.67
+			char buffer[64];
+			std::snprintf(buffer, sizeof buffer, "%.*f", static_cast<int>(digits), value.as_double());
+			return make_float(std::strtod(buffer, nullptr));
+		}
+		double scale = std::pow(10.0, static_cast<double>(-digits));
+		return make_float(std::nearbyint(value.as_double() / scale) * scale);
 	}
 	if (name == "pow") {
 		expect_count(args, name, 2, 2);

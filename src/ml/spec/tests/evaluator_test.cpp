@@ -134,6 +134,90 @@ model.add(tf.keras.layers.Dense(1, name=name))
 	EXPECT_EQ(spec.layers.back().name, "d-4_2_0.1_1e-05_2.0");
 }
 
+TEST(Evaluator, ExpressionsPrintAsPythonPrintsThem) {
+	// Expected values printed by CPython 3 for the same expressions.
+	const std::pair<const char *, const char *> cases[] = {
+	    {R"(7 // -2)", R"(-4)"},
+	    {R"(-7 % 3)", R"(2)"},
+	    {R"(7 % -3)", R"(-2)"},
+	    {R"(2 ** -1)", R"(0.5)"},
+	    {R"(2 ** 10)", R"(1024)"},
+	    {R"(10 / 4)", R"(2.5)"},
+	    {R"(-0.0)", R"(-0.0)"},
+	    {R"(1e16)", R"(1e+16)"},
+	    {R"(1.5e-7)", R"(1.5e-07)"},
+	    {R"(0.1 + 0.2)", R"(0.30000000000000004)"},
+	    {R"([1, 2, 3][::-1])", R"([3, 2, 1])"},
+	    {R"([1, 2, 3, 4, 5][-2:])", R"([4, 5])"},
+	    {R"([1, 2, 3, 4, 5][1:4:2])", R"([2, 4])"},
+	    {R"([1, 2, 3, 4, 5][10:])", R"([])"},
+	    {R"("abcdef"[::2])", R"(ace)"},
+	    {R"("abc"[-1])", R"(c)"},
+	    {R"((1,))", R"((1,))"},
+	    {R"(())", R"(())"},
+	    {R"({"a": 1, "b": [2, 3]})", R"({'a': 1, 'b': [2, 3]})"},
+	    {R"(3 > 2 > 1)", R"(True)"},
+	    {R"(1 < 2 > 3)", R"(False)"},
+	    {R"(not [])", R"(True)"},
+	    {R"(0 or "x")", R"(x)"},
+	    {R"("" and 5)", R"()"},
+	    {R"([] or [0])", R"([0])"},
+	    {R"(round(2.5))", R"(2)"},
+	    {R"(round(3.5))", R"(4)"},
+	    {R"(round(2.675, 2))", R"(2.67)"},
+	    {R"(int(-2.7))", R"(-2)"},
+	    {R"(int("42"))", R"(42)"},
+	    {R"(float("1e3"))", R"(1000.0)"},
+	    {R"(str(3.0))", R"(3.0)"},
+	    {R"(max([3, 1, 2]))", R"(3)"},
+	    {R"(min(4, 2, 8))", R"(2)"},
+	    {R"(sum([1, 2, 3], 10))", R"(16)"},
+	    {R"(sorted([3, 1, 2], reverse=True))", R"([3, 2, 1])"},
+	    {R"(list(range(10, 0, -3)))", R"([10, 7, 4, 1])"},
+	    {R"(list(zip([1, 2, 3], "ab")))", R"([(1, 'a'), (2, 'b')])"},
+	    {R"(list(enumerate("xy", 1)))", R"([(1, 'x'), (2, 'y')])"},
+	    {R"(len({"a": 1, "b": 2}))", R"(2)"},
+	    {R"(abs(-3))", R"(3)"},
+	    {R"(17 - 17 // 5 * 5)", R"(2)"},
+	    {R"([x * x for x in range(5) if x % 2 == 0])", R"([0, 4, 16])"},
+	    {R"({k: v for k, v in [("a", 1), ("b", 2)]})", R"({'a': 1, 'b': 2})"},
+	    {R"("{}-{:.3f}-{:>4}".format(1, 3.14159, "ab"))", R"(1-3.142-  ab)"},
+	    {R"(f"{12:05d}|{0.5:.1%}|{'x':^5}|{1234567:,}")", R"(00012|50.0%|  x  |1,234,567)"},
+	    {R"("a,b,,c".split(","))", R"(['a', 'b', '', 'c'])"},
+	    {R"(" x ".strip())", R"(x)"},
+	    {R"("-".join(["a", "b"]))", R"(a-b)"},
+	    {R"(True + True)", R"(2)"},
+	    {R"(3 * "ab")", R"(ababab)"},
+	    {R"([0] * 3)", R"([0, 0, 0])"},
+	    {R"((1, 2) + (3,))", R"((1, 2, 3))"},
+	    {R"(1 in [1, 2])", R"(True)"},
+	    {R"("b" not in "abc")", R"(False)"},
+	    {R"(isinstance(3, int))", R"(True)"},
+	    {R"(isinstance(3.0, (int, float)))", R"(True)"},
+	    {R"(-(-3))", R"(3)"},
+	    {R"(~5)", R"(-6)"},
+	    {R"(6 & 3 | 8 ^ 1)", R"(11)"},
+	    {R"(1 << 4)", R"(16)"},
+	    {R"(round(1e300, 2))", R"(1e+300)"},
+	};
+	std::string text;
+	for (size_t i = 0; i < std::size(cases); i++) {
+		text += "v" + std::to_string(i) + " = str(" + cases[i].first + ")\n";
+	}
+	text += "model = Sequential([Dense(1, input_shape=(1,), name=f'0:{v0}')] + [Dense(1, name=f'{i}:' + v) for i, v in "
+	        "enumerate([";
+	for (size_t i = 1; i < std::size(cases); i++) {
+		text += (i > 1 ? ", v" : "v") + std::to_string(i);
+	}
+	text += "], 1)])\n";
+	ModelSpec spec = parse_model_definition(text);
+	ASSERT_EQ(spec.layers.size(), std::size(cases));
+	for (size_t i = 0; i < std::size(cases); i++) {
+		const std::string &name = spec.layers[i].name;
+		EXPECT_EQ(name.substr(name.find(':') + 1), cases[i].second) << cases[i].first;
+	}
+}
+
 TEST(Evaluator, StatementsWithoutEffectAreListedAsIgnored) {
 	ModelSpec spec = parse_model_definition(R"(import os
 os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'

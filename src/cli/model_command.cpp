@@ -1,6 +1,10 @@
 // `kafkaml model`: work with model definitions without a cluster.
 //   model check FILE|-   validate a definition; print its Keras-style summary
-//                        (exit 0) or the error with line:column (exit 1).
+//                        (the graph's, with "Connected to"), inputs and
+//                        outputs, compile() and the statements it ignored
+//                        (exit 0), or the error with line:column (exit 1);
+//                        a valid definition the engine does not train yet
+//                        is printed, then refused saying what (exit 1).
 //   model fit FILE --data CSV --label-column C ...
 //                        train without Kafka (the paper's "normal" run) with
 //                        the libtorch engine; per-epoch metrics, the final
@@ -9,10 +13,12 @@
 
 #include "cli/command_registry.h"
 #include "ml/spec/diagnostic.h"
+#include "ml/spec/model_report.h"
 #include "ml/spec/parse.h"
 #include "ml/spec/summary.h"
 #ifdef KAFKAML_HAS_ML_ENGINE // set by kafkaml_ml; absent when built without libtorch
 #include "ml/csv_data.h"
+#include "ml/engine_support.h"
 #include "ml/model.h"
 #endif
 
@@ -46,23 +52,6 @@ std::string read_definition(const std::string &path) {
 	return content.str();
 }
 
-std::string describe_compile(const ml::CompileSpec &compile) {
-	if (!compile.present) {
-		return "Compile: none in the definition (Keras JSON carries none)\n";
-	}
-	char rate[32];
-	std::snprintf(rate, sizeof rate, "%g", compile.optimizer.learning_rate);
-	std::string out = "Compile: optimizer " + compile.optimizer.name + " (learning_rate " + rate + "), loss " +
-	                  compile.loss.name + (compile.loss.from_logits ? " (from_logits)" : "");
-	if (!compile.metrics.empty()) {
-		out += ", metrics";
-		for (size_t i = 0; i < compile.metrics.size(); i++) {
-			out += (i ? ", " : " ") + compile.metrics[i];
-		}
-	}
-	return out + "\n";
-}
-
 void add_check(CLI::App &model) {
 	auto path = std::make_shared<std::string>();
 	CLI::App *check = model.add_subcommand(
@@ -74,8 +63,15 @@ void add_check(CLI::App &model) {
 		std::string source = *path == "-" ? "<stdin>" : *path;
 		try {
 			ml::ModelSpec spec = ml::parse_model_definition(text);
-			std::fputs(ml::format_summary(ml::summarize(spec)).c_str(), stdout);
-			std::fputs(describe_compile(spec.compile).c_str(), stdout);
+			std::fputs(ml::format_model_check(spec).c_str(), stdout);
+#ifdef KAFKAML_HAS_ML_ENGINE
+			// Valid Keras that this system cannot train yet is refused by the
+			// server too: say so here, where the user checks.
+			if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
+				std::fprintf(stderr, "%s: %s\n", source.c_str(), ml::describe_gaps(gaps).c_str());
+				throw CLI::RuntimeError(1);
+			}
+#endif
 		} catch (const ml::ModelDefinitionError &error) {
 			std::fputs(ml::format_diagnostic(source, text, error).c_str(), stderr);
 			throw CLI::RuntimeError(1);

@@ -1,5 +1,8 @@
 #include "ml/plan.h"
 
+#include "ml/engine_support.h"
+#include "ml/spec/layer_kinds.h"
+
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -205,6 +208,8 @@ void plan_layer(Planner &planner, LayerPlan &layer) {
 		planner.add_param(layer, "embeddings", {s.input_dim, s.output_dim},
 		                  s.kernel_initializer == "glorot_uniform" ? "uniform" : s.kernel_initializer);
 		break;
+	default: // engine_gaps() refused it before
+		fail(s, std::string(layer_class_name(s.kind)) + " layers are not built by the engine yet");
 	}
 	layer.output_shape = out;
 }
@@ -334,6 +339,9 @@ int64_t ModelPlan::output_size() const {
 ModelPlan plan_model(const ModelSpec &spec) {
 	if (spec.layers.empty()) {
 		throw std::invalid_argument("the model has no layers; add at least one layer");
+	}
+	if (auto gaps = engine_gaps(spec); !gaps.empty()) {
+		throw std::invalid_argument(describe_gaps(gaps));
 	}
 	if (!spec.layers.front().input_shape) {
 		throw std::invalid_argument("the first layer '" + spec.layers.front().name +

@@ -210,6 +210,8 @@ private:
 				x = torch::embedding(param(l, 0), index);
 				break;
 			}
+			default: // plan_model() refused it before
+				throw std::invalid_argument("layer '" + s.name + "': its kind is not built by the engine yet");
 			}
 		}
 		return x.reshape({batch, plan_.output_size()});

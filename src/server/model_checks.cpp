@@ -3,16 +3,27 @@
 #include "formats/format_error.h"
 #include "formats/message_decoder.h"
 #include "ml/spec/parse.h"
+#ifdef KAFKAML_HAS_ML_ENGINE // set by kafkaml_ml; absent when built without libtorch
+#include "ml/engine_support.h"
+#endif
 
 namespace kafkaml::server {
 
 control::ModelValidator model_validator() {
 	return [](std::string_view code) {
+		ml::ModelSpec spec;
 		try {
-			ml::parse_model_definition(code);
+			spec = ml::parse_model_definition(code);
 		} catch (const ml::ModelDefinitionError &e) {
 			throw control::ValidationError(e.location.line, e.location.column, e.what());
 		}
+#ifdef KAFKAML_HAS_ML_ENGINE
+		// Refused now rather than by the training job later.
+		if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
+			throw control::ValidationError(gaps.front().location.line, gaps.front().location.column,
+			                               ml::describe_gaps(gaps));
+		}
+#endif
 	};
 }
 

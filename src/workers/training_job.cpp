@@ -2,7 +2,9 @@
 
 #include "formats/format_error.h"
 #include "formats/message_decoder.h"
+#include "formats/shape.h"
 #include "formats/split.h"
+#include "ml/engine_support.h"
 #include "ml/spec/parse.h"
 #include "stream/stream_error.h"
 
@@ -225,6 +227,22 @@ std::vector<std::vector<int64_t>> confusion_matrix(ml::Model &model, const ml::A
 	return matrix;
 }
 
+//! The shape of one record's features: a RAW stream's data_reshape, else
+//! the number of values a record holds.
+ml::Shape record_shape(const formats::ControlMessage &stream, size_t width) {
+	if (stream.input_format == "RAW" || stream.input_format == "raw") {
+		auto reshape = stream.input_config.value("data_reshape", std::string());
+		if (reshape.find_first_not_of(' ') != std::string::npos) {
+			try {
+				return formats::parse_shape(reshape).dims;
+			} catch (const formats::FormatError &) {
+				// Reported by the decoder already; the width below stands.
+			}
+		}
+	}
+	return {static_cast<int64_t>(width)};
+}
+
 JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	auto &control = *env.control_plane;
 	auto assignment = control.training_assignment(result_id);
@@ -235,10 +253,9 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	} catch (const ml::ModelDefinitionError &e) {
 		throw UserError(std::string("the model definition is invalid: ") + e.what());
 	}
-	if (spec.layers.empty() || !spec.layers.front().input_shape) {
-		throw UserError("the model has no input shape; give the first layer input_shape=(...)");
+	if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
+		throw UserError(ml::describe_gaps(gaps));
 	}
-	auto input_shape = *spec.layers.front().input_shape;
 
 	spdlog::info("result {}: waiting for the control message of deployment {}", result_id, assignment.deployment_id);
 	auto stream_message = env.wait_for_stream(assignment.deployment_id);
@@ -271,6 +288,19 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (rows == 0) {
 		throw UserError("the training stream is empty: the control message's ranges hold no records");
 	}
+	if (!spec.input_bound()) {
+		// As Keras builds a model on its first batch: the input shape is the
+		// stream's record shape.
+		auto shape = record_shape(stream_message, batch.feature_width);
+		try {
+			ml::bind_input_shape(spec, {shape});
+		} catch (const ml::ModelDefinitionError &e) {
+			throw UserError("the model cannot take the stream's records of shape " + shape_text(shape) + ": " +
+			                e.what());
+		}
+		spdlog::info("result {}: the model takes its input shape {} from the stream", result_id, shape_text(shape));
+	}
+	auto input_shape = *spec.layers.front().input_shape;
 	int64_t expected_width = std::accumulate(input_shape.begin(), input_shape.end(), int64_t{1}, std::multiplies<>());
 	if (static_cast<int64_t>(batch.feature_width) != expected_width) {
 		throw UserError("each record of the stream has " + std::to_string(batch.feature_width) +

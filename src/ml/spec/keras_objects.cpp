@@ -1,6 +1,8 @@
 #include "ml/spec/keras_objects.h"
 
 #include "ml/spec/call_arguments.h"
+#include "ml/spec/functional_graph.h"
+#include "ml/spec/keras_names.h"
 #include "ml/spec/layer_kinds.h"
 #include "ml/spec/summary.h"
 
@@ -14,61 +16,9 @@ namespace kafkaml::ml::spec {
 
 namespace {
 
-//! Strips a Keras module path: `submodule` "layers" accepts X, layers.X,
-//! keras.layers.X, tf.keras.layers.X and tensorflow.keras.layers.X; the
-//! extra prefixes are accepted as well. Returns the bare name, or nullopt
-//! when `dotted` is not in one of those modules.
-std::optional<std::string> strip_module(std::string_view dotted, std::string_view submodule,
-                                        std::initializer_list<std::string_view> extra = {}) {
-	std::vector<std::string> prefixes = {"", std::string(submodule) + ".", "keras." + std::string(submodule) + ".",
-	                                     "tf.keras." + std::string(submodule) + ".",
-	                                     "tensorflow.keras." + std::string(submodule) + "."};
-	for (auto prefix : extra) {
-		prefixes.emplace_back(std::string(prefix) + ".");
-	}
-	for (const auto &prefix : prefixes) {
-		if (dotted.size() > prefix.size() && dotted.substr(0, prefix.size()) == prefix) {
-			std::string_view rest = dotted.substr(prefix.size());
-			if (rest.find('.') == std::string_view::npos) {
-				return std::string(rest);
-			}
-		}
-	}
-	return std::nullopt;
-}
-
-//! Where an unknown class or function name is reported: its last segment.
-SourceLocation name_at(const Value &value) {
-	return value.name_location.line > 0 ? value.name_location : value.location;
-}
-
-std::string join(const std::vector<std::string> &names) {
-	std::string out;
-	for (const auto &name : names) {
-		out += (out.empty() ? "" : ", ") + name;
-	}
-	return out;
-}
-
-//! "GlorotUniform" -> "glorot_uniform".
-std::string snake_case(std::string_view camel) {
-	std::string out;
-	for (size_t i = 0; i < camel.size(); i++) {
-		char c = camel[i];
-		if (std::isupper(static_cast<unsigned char>(c))) {
-			if (i > 0 && camel[i - 1] != '_') {
-				out += '_';
-			}
-			out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-		} else {
-			out += c;
-		}
-	}
-	return out;
-}
-
-const std::vector<std::string> kActivations = {"linear", "relu", "sigmoid",  "softmax",    "tanh",
-                                               "elu",    "selu", "softplus", "leaky_relu", "swish"};
+const std::vector<std::string> kActivations = {"linear", "relu", "sigmoid",      "softmax",    "tanh",
+                                               "elu",    "selu", "softplus",     "leaky_relu", "swish",
+                                               "relu6",  "gelu", "hard_sigmoid", "softsign",   "exponential"};
 
 const std::vector<std::string> kInitializers = {
     "glorot_uniform", "glorot_normal", "he_uniform",    "he_normal",      "lecun_uniform",    "lecun_normal",
@@ -122,12 +72,53 @@ std::string initializer(CallArguments &args, const std::string &name, const std:
 	return value ? initializer_from_value(*value, args.what(name)) : fallback;
 }
 
-void no_regularizers(CallArguments &args, std::initializer_list<std::string> prefixes) {
+RegularizerSpec &regularizer_field(LayerSpec &layer, const std::string &prefix) {
+	if (prefix == "bias") {
+		return layer.bias_regularizer;
+	}
+	if (prefix == "recurrent") {
+		return layer.recurrent_regularizer;
+	}
+	if (prefix == "depthwise") {
+		return layer.depthwise_regularizer;
+	}
+	if (prefix == "pointwise") {
+		return layer.pointwise_regularizer;
+	}
+	return layer.kernel_regularizer;
+}
+
+//! `<prefix>_regularizer` for each prefix and activity_regularizer; the
+//! matching constraints are accepted only as None (not modelled).
+void regularizers(CallArguments &args, LayerSpec &layer, std::initializer_list<std::string> prefixes) {
 	for (const auto &prefix : prefixes) {
-		args.only_none(prefix + "_regularizer");
+		if (const Value *value = args.get(prefix + "_regularizer")) {
+			regularizer_field(layer, prefix) = regularizer_from_value(*value, args.what(prefix + "_regularizer"));
+		}
 		args.only_none(prefix + "_constraint");
 	}
-	args.only_none("activity_regularizer");
+	if (const Value *value = args.get("activity_regularizer")) {
+		layer.activity_regularizer = regularizer_from_value(*value, args.what("activity_regularizer"));
+	}
+}
+
+//! Keras reads padding names in any case ('Same').
+std::string padding(CallArguments &args, std::initializer_list<std::string_view> allowed) {
+	const Value *value = args.get("padding");
+	if (!value) {
+		return "valid";
+	}
+	std::string name = lowercase(string_value(*value, args.what("padding")));
+	for (auto option : allowed) {
+		if (name == option) {
+			return name;
+		}
+	}
+	std::string names;
+	for (auto option : allowed) {
+		names += (names.empty() ? "'" : ", '") + std::string(option) + "'";
+	}
+	fail(value->location, args.what("padding") + " must be one of " + names + ", not '" + value->text + "'");
 }
 
 Activation activation(CallArguments &args, const std::string &name, const Activation &fallback, LayerSpec &layer) {
@@ -150,7 +141,7 @@ struct LayerArguments {
 //! Arguments every Keras layer accepts.
 void base_layer_arguments(CallArguments &args, LayerSpec &layer) {
 	layer.name = args.string("name", "");
-	args.only_bool("trainable", true);
+	layer.trainable = args.boolean("trainable", true);
 	const Value *dtype = args.get("dtype");
 	if (dtype && dtype->kind != ValueKind::None) {
 		const std::string &type = string_value(*dtype, args.what("dtype"));
@@ -180,19 +171,40 @@ void conv_arguments(CallArguments &args, LayerSpec &layer, size_t rank) {
 	}
 	layer.kernel_size = args.int_tuple("kernel_size", rank, 1);
 	layer.strides = args.int_tuple("strides", rank, 1);
-	layer.padding = args.string("padding", "valid");
-	if (layer.padding != "valid" && layer.padding != "same") {
-		fail(args.get("padding")->location,
-		     args.what("padding") + " must be 'valid' or 'same', not '" + layer.padding + "'");
+	if (layer.kind == LayerKind::Conv1D) {
+		layer.padding = padding(args, {"valid", "same", "causal"});
+	} else if (layer.kind == LayerKind::Conv2DTranspose) {
+		layer.padding = padding(args, {"valid", "same"});
+		if (const Value *output_padding = args.get("output_padding");
+		    output_padding && output_padding->kind != ValueKind::None) {
+			layer.output_padding = args.int_tuple("output_padding", rank, 0);
+			for (size_t i = 0; i < rank; i++) {
+				if (layer.output_padding[i] >= layer.strides[i]) {
+					fail(output_padding->location, args.what("output_padding") + " must be smaller than the stride");
+				}
+			}
+		}
+	} else {
+		layer.padding = padding(args, {"valid", "same"});
 	}
 	args.only_string("data_format", "channels_last");
 	layer.dilation_rate = args.int_tuple("dilation_rate", rank, 1);
-	args.only_number("groups", 1);
+	if (layer.kind == LayerKind::SeparableConv1D || layer.kind == LayerKind::SeparableConv2D) {
+		layer.depth_multiplier = args.integer("depth_multiplier", 1);
+	} else if (layer.kind != LayerKind::Conv2DTranspose) {
+		args.only_number("groups", 1);
+	}
 	layer.activation = activation(args, "activation", "linear", layer);
 	layer.use_bias = args.boolean("use_bias", true);
-	layer.kernel_initializer = initializer(args, "kernel_initializer", "glorot_uniform");
+	if (layer.kind == LayerKind::SeparableConv1D || layer.kind == LayerKind::SeparableConv2D) {
+		layer.depthwise_initializer = initializer(args, "depthwise_initializer", "glorot_uniform");
+		layer.pointwise_initializer = initializer(args, "pointwise_initializer", "glorot_uniform");
+		regularizers(args, layer, {"depthwise", "pointwise", "bias"});
+	} else {
+		layer.kernel_initializer = initializer(args, "kernel_initializer", "glorot_uniform");
+		regularizers(args, layer, {"kernel", "bias"});
+	}
 	layer.bias_initializer = initializer(args, "bias_initializer", "zeros");
-	no_regularizers(args, {"kernel", "bias"});
 	bool strided = std::any_of(layer.strides.begin(), layer.strides.end(), [](int64_t s) { return s != 1; });
 	bool dilated =
 	    std::any_of(layer.dilation_rate.begin(), layer.dilation_rate.end(), [](int64_t d) { return d != 1; });
@@ -206,11 +218,7 @@ void pooling_arguments(CallArguments &args, LayerSpec &layer, size_t rank) {
 	layer.pool_size = args.int_tuple("pool_size", rank, 2);
 	const Value *strides = args.get("strides");
 	layer.strides = strides && strides->kind != ValueKind::None ? args.int_tuple("strides", rank, 1) : layer.pool_size;
-	layer.padding = args.string("padding", "valid");
-	if (layer.padding != "valid" && layer.padding != "same") {
-		fail(args.get("padding")->location,
-		     args.what("padding") + " must be 'valid' or 'same', not '" + layer.padding + "'");
-	}
+	layer.padding = padding(args, {"valid", "same"});
 	args.only_string("data_format", "channels_last");
 }
 
@@ -220,14 +228,16 @@ void recurrent_arguments(CallArguments &args, LayerSpec &layer) {
 	}
 	layer.units = args.integer("units", 0);
 	layer.activation = activation(args, "activation", "tanh", layer);
-	layer.recurrent_activation = activation(args, "recurrent_activation", "sigmoid", layer);
+	if (layer.kind != LayerKind::SimpleRNN) {
+		layer.recurrent_activation = activation(args, "recurrent_activation", "sigmoid", layer);
+	}
 	layer.use_bias = args.boolean("use_bias", true);
 	layer.kernel_initializer = initializer(args, "kernel_initializer", "glorot_uniform");
 	layer.recurrent_initializer = initializer(args, "recurrent_initializer", "orthogonal");
 	layer.bias_initializer = initializer(args, "bias_initializer", "zeros");
-	no_regularizers(args, {"kernel", "recurrent", "bias"});
-	args.only_number("dropout", 0.0);
-	args.only_number("recurrent_dropout", 0.0);
+	regularizers(args, layer, {"kernel", "recurrent", "bias"});
+	layer.dropout = args.number_in("dropout", 0.0, 0.0, 1.0);
+	layer.recurrent_dropout = args.number_in("recurrent_dropout", 0.0, 0.0, 1.0);
 	layer.return_sequences = args.boolean("return_sequences", false);
 	args.only_bool("return_state", false);
 	args.only_bool("go_backwards", false);
@@ -236,6 +246,574 @@ void recurrent_arguments(CallArguments &args, LayerSpec &layer) {
 	args.only_bool("time_major", false);
 	args.ignored("implementation");
 	args.ignored("zero_output_for_mask");
+}
+
+//! A (before, after) pair per spatial dimension from Keras' padding or
+//! cropping argument: an int, a tuple of `rank` ints (symmetric), or a
+//! tuple of `rank` pairs (a single pair for rank 1).
+std::vector<std::pair<int64_t, int64_t>> edges(CallArguments &args, const std::string &name, size_t rank,
+                                               int64_t fallback) {
+	const Value *value = args.get(name);
+	std::vector<std::pair<int64_t, int64_t>> out(rank, {fallback, fallback});
+	if (!value) {
+		return out;
+	}
+	std::string what = args.what(name);
+	if (value->kind == ValueKind::Int) {
+		int64_t amount = integer_value(*value, what, 0);
+		return std::vector<std::pair<int64_t, int64_t>>(rank, {amount, amount});
+	}
+	if (!value->is_sequence()) {
+		fail(value->location, what + " must be an integer or a tuple, not " + describe(*value));
+	}
+	if (rank == 1) {
+		if (value->items.size() != 2) {
+			fail(value->location, what + " must be an integer or a pair (before, after)");
+		}
+		return {{integer_value(value->items[0], what, 0), integer_value(value->items[1], what, 0)}};
+	}
+	if (value->items.size() != rank) {
+		fail(value->location, what + " needs " + std::to_string(rank) + " entries, one per spatial dimension");
+	}
+	for (size_t i = 0; i < rank; i++) {
+		const Value &item = value->items[i];
+		if (item.kind == ValueKind::Int) {
+			int64_t amount = integer_value(item, what, 0);
+			out[i] = {amount, amount};
+		} else if (item.is_sequence() && item.items.size() == 2) {
+			out[i] = {integer_value(item.items[0], what, 0), integer_value(item.items[1], what, 0)};
+		} else {
+			fail(item.location, what + ": each entry is an integer or a pair (before, after)");
+		}
+	}
+	return out;
+}
+
+std::vector<double> numbers(const Value &value, const std::string &what) {
+	if (value.is_number()) {
+		return {number_value(value, what)};
+	}
+	if (!value.is_sequence() || value.items.empty()) {
+		fail(value.location, what + " must be a number or a list of numbers, not " + describe(value));
+	}
+	std::vector<double> out;
+	for (const auto &item : value.items) {
+		out.push_back(number_value(item, what));
+	}
+	return out;
+}
+
+//! The one layer Bidirectional and TimeDistributed wrap.
+LayerSpec wrapped_layer(CallArguments &args) {
+	const Value *inner = args.get("layer");
+	if (!inner) {
+		fail(args.location(), args.callee() + " needs the layer it wraps, e.g. " + args.callee() + "(LSTM(32))");
+	}
+	LayerItem item = layer_from_call(*inner);
+	if (item.is_input) {
+		fail(inner->location, args.callee() + " cannot wrap an Input");
+	}
+	return item.layer;
+}
+
+//! Keras' reading of an augmentation factor: a number f is (-f, f)
+//! (`symmetric`) or (f, f); a pair is (lower, upper) as given.
+std::vector<double> factor_pair(CallArguments &args, const std::string &name, bool symmetric) {
+	const Value *value = args.get(name);
+	if (!value || value->kind == ValueKind::None) {
+		return {};
+	}
+	if (value->is_number()) {
+		double f = number_value(*value, args.what(name));
+		return symmetric ? std::vector<double>{-f, f} : std::vector<double>{f, f};
+	}
+	if (!value->is_sequence() || value->items.size() != 2) {
+		fail(value->location, args.what(name) + " must be a number or a pair (lower, upper)");
+	}
+	return {number_value(value->items[0], args.what(name)), number_value(value->items[1], args.what(name))};
+}
+
+//! RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+//! RandomContrast, RandomCrop, CenterCrop, Resizing.
+void image_layer_arguments(const Value &call, const std::string &callee, LayerSpec &layer) {
+	LayerKind kind = layer.kind;
+	bool sized = kind == LayerKind::RandomCrop || kind == LayerKind::CenterCrop || kind == LayerKind::Resizing;
+	bool geometric =
+	    kind == LayerKind::RandomRotation || kind == LayerKind::RandomZoom || kind == LayerKind::RandomTranslation;
+	std::vector<std::string> positional =
+	    kind == LayerKind::RandomFlip       ? std::vector<std::string>{"mode", "seed"}
+	    : kind == LayerKind::RandomContrast ? std::vector<std::string>{"factor", "seed"}
+	    : kind == LayerKind::RandomRotation
+	        ? std::vector<std::string>{"factor", "fill_mode", "interpolation", "seed", "fill_value"}
+	    : geometric ? std::vector<std::string>{"height_factor", "width_factor", "fill_mode",
+	                                           "interpolation", "seed",         "fill_value"}
+	    : kind == LayerKind::Resizing
+	        ? std::vector<std::string>{"height", "width", "interpolation", "crop_to_aspect_ratio"}
+	        : std::vector<std::string>{"height", "width", "seed"};
+	CallArguments args(call, callee, positional);
+	base_layer_arguments(args, layer);
+	args.ignored("seed");
+	if (sized) {
+		if (!args.get("height") || !args.get("width")) {
+			fail(args.location(), callee + " needs height and width, e.g. " + callee + "(224, 224)");
+		}
+		layer.height = args.integer("height", 1);
+		layer.width = args.integer("width", 1);
+	}
+	if (kind == LayerKind::Resizing) {
+		layer.interpolation = args.string("interpolation", "bilinear");
+		layer.crop_to_aspect_ratio = args.boolean("crop_to_aspect_ratio", false);
+	}
+	if (kind == LayerKind::RandomFlip) {
+		layer.mode = args.string("mode", "horizontal_and_vertical");
+		if (layer.mode != "horizontal" && layer.mode != "vertical" && layer.mode != "horizontal_and_vertical") {
+			fail(args.get("mode")->location,
+			     args.what("mode") + " must be 'horizontal', 'vertical' or 'horizontal_and_vertical'");
+		}
+	}
+	std::string factor_name =
+	    kind == LayerKind::RandomRotation || kind == LayerKind::RandomContrast ? "factor" : "height_factor";
+	if (kind == LayerKind::RandomContrast || geometric) {
+		if (!args.get(factor_name)) {
+			fail(args.location(),
+			     "argument '" + factor_name + "' of " + callee + " is required, e.g. " + callee + "(0.1)");
+		}
+		layer.factor = factor_pair(args, factor_name, kind != LayerKind::RandomContrast);
+	}
+	if (kind == LayerKind::RandomZoom || kind == LayerKind::RandomTranslation) {
+		if (kind == LayerKind::RandomTranslation && !args.get("width_factor")) {
+			fail(args.location(), "argument 'width_factor' of RandomTranslation is required");
+		}
+		layer.width_factor = factor_pair(args, "width_factor", true);
+	}
+	if (geometric) {
+		layer.fill_mode = args.string("fill_mode", "reflect");
+		if (layer.fill_mode != "reflect" && layer.fill_mode != "wrap" && layer.fill_mode != "constant" &&
+		    layer.fill_mode != "nearest") {
+			fail(args.get("fill_mode")->location,
+			     args.what("fill_mode") + " must be 'reflect', 'wrap', 'constant' or 'nearest'");
+		}
+		layer.interpolation = args.string("interpolation", "bilinear");
+		layer.fill_value = args.number("fill_value", 0.0);
+	}
+	if (!layer.interpolation.empty() && layer.interpolation != "nearest" && layer.interpolation != "bilinear" &&
+	    layer.interpolation != "bicubic" && layer.interpolation != "area" && layer.interpolation != "lanczos3" &&
+	    layer.interpolation != "lanczos5" && layer.interpolation != "gaussian" &&
+	    layer.interpolation != "mitchellcubic") {
+		fail(args.get("interpolation")->location, args.what("interpolation") + " is not an interpolation Keras knows");
+	}
+	args.finish();
+}
+
+//! The layers added with graph models, one signature each (Keras 2.x
+//! positional order and defaults).
+void new_layer_arguments(const Value &call, const std::string &callee, LayerSpec &layer) {
+	LayerKind kind = layer.kind;
+	switch (kind) {
+	case LayerKind::SimpleRNN: {
+		CallArguments args(call, callee, {"units", "activation", "use_bias"});
+		base_layer_arguments(args, layer);
+		recurrent_arguments(args, layer);
+		args.finish();
+		return;
+	}
+	case LayerKind::Bidirectional: {
+		CallArguments args(call, callee, {"layer", "merge_mode", "weights", "backward_layer"});
+		base_layer_arguments(args, layer);
+		LayerSpec inner = wrapped_layer(args);
+		if (inner.kind != LayerKind::LSTM && inner.kind != LayerKind::GRU && inner.kind != LayerKind::SimpleRNN) {
+			fail(args.get("layer")->location, "Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN), not " +
+			                                      std::string(layer_class_name(inner.kind)));
+		}
+		layer.input_shape = inner.input_shape ? inner.input_shape : layer.input_shape;
+		inner.input_shape.reset();
+		layer.wrapped = {std::move(inner)};
+		const Value *mode = args.get("merge_mode");
+		if (mode && mode->kind == ValueKind::None) {
+			fail(mode->location, "merge_mode=None gives two outputs, which is not supported; use 'concat', 'sum', "
+			                     "'mul' or 'ave'");
+		}
+		layer.merge_mode = args.string("merge_mode", "concat");
+		if (layer.merge_mode != "concat" && layer.merge_mode != "sum" && layer.merge_mode != "mul" &&
+		    layer.merge_mode != "ave") {
+			fail(mode->location, args.what("merge_mode") + " must be 'concat', 'sum', 'mul' or 'ave'");
+		}
+		args.only_none("weights");
+		args.only_none("backward_layer");
+		args.finish();
+		return;
+	}
+	case LayerKind::TimeDistributed: {
+		CallArguments args(call, callee, {"layer"});
+		base_layer_arguments(args, layer);
+		LayerSpec inner = wrapped_layer(args);
+		inner.input_shape.reset();
+		layer.wrapped = {std::move(inner)};
+		args.finish();
+		return;
+	}
+	case LayerKind::Conv2DTranspose: {
+		CallArguments args(call, callee,
+		                   {"filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+		                    "dilation_rate", "activation", "use_bias", "kernel_initializer", "bias_initializer"});
+		base_layer_arguments(args, layer);
+		conv_arguments(args, layer, 2);
+		args.finish();
+		return;
+	}
+	case LayerKind::Conv3D: {
+		CallArguments args(call, callee,
+		                   {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+		                    "activation", "use_bias", "kernel_initializer", "bias_initializer"});
+		base_layer_arguments(args, layer);
+		conv_arguments(args, layer, 3);
+		args.finish();
+		return;
+	}
+	case LayerKind::SeparableConv1D:
+	case LayerKind::SeparableConv2D: {
+		CallArguments args(call, callee,
+		                   {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+		                    "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
+		                    "pointwise_initializer", "bias_initializer"});
+		base_layer_arguments(args, layer);
+		conv_arguments(args, layer, kind == LayerKind::SeparableConv1D ? 1 : 2);
+		args.finish();
+		return;
+	}
+	case LayerKind::DepthwiseConv2D: {
+		CallArguments args(call, callee,
+		                   {"kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate",
+		                    "activation", "use_bias", "depthwise_initializer", "bias_initializer"});
+		base_layer_arguments(args, layer);
+		if (!args.get("kernel_size")) {
+			fail(args.location(), "argument 'kernel_size' of DepthwiseConv2D is required");
+		}
+		layer.kernel_size = args.int_tuple("kernel_size", 2, 1);
+		layer.strides = args.int_tuple("strides", 2, 1);
+		layer.padding = padding(args, {"valid", "same"});
+		layer.depth_multiplier = args.integer("depth_multiplier", 1);
+		args.only_string("data_format", "channels_last");
+		layer.dilation_rate = args.int_tuple("dilation_rate", 2, 1);
+		layer.activation = activation(args, "activation", "linear", layer);
+		layer.use_bias = args.boolean("use_bias", true);
+		layer.depthwise_initializer = initializer(args, "depthwise_initializer", "glorot_uniform");
+		layer.bias_initializer = initializer(args, "bias_initializer", "zeros");
+		regularizers(args, layer, {"depthwise", "bias"});
+		args.finish();
+		return;
+	}
+	case LayerKind::MaxPooling3D:
+	case LayerKind::AveragePooling3D: {
+		CallArguments args(call, callee, {"pool_size", "strides", "padding", "data_format"});
+		base_layer_arguments(args, layer);
+		pooling_arguments(args, layer, 3);
+		args.finish();
+		return;
+	}
+	case LayerKind::GlobalAveragePooling3D:
+	case LayerKind::GlobalMaxPooling3D: {
+		CallArguments args(call, callee, {"data_format", "keepdims"});
+		base_layer_arguments(args, layer);
+		args.only_string("data_format", "channels_last");
+		args.only_bool("keepdims", false);
+		args.finish();
+		return;
+	}
+	case LayerKind::UpSampling1D:
+	case LayerKind::UpSampling2D: {
+		bool one_d = kind == LayerKind::UpSampling1D;
+		CallArguments args(call, callee,
+		                   one_d ? std::vector<std::string>{"size"}
+		                         : std::vector<std::string>{"size", "data_format", "interpolation"});
+		base_layer_arguments(args, layer);
+		layer.size = args.int_tuple("size", one_d ? 1 : 2, 2);
+		if (!one_d) {
+			args.only_string("data_format", "channels_last");
+			layer.interpolation = args.string("interpolation", "nearest");
+			if (layer.interpolation != "nearest" && layer.interpolation != "bilinear") {
+				fail(args.get("interpolation")->location,
+				     args.what("interpolation") + " must be 'nearest' or 'bilinear'");
+			}
+		}
+		args.finish();
+		return;
+	}
+	case LayerKind::ZeroPadding1D:
+	case LayerKind::ZeroPadding2D:
+	case LayerKind::Cropping1D:
+	case LayerKind::Cropping2D: {
+		bool pad = kind == LayerKind::ZeroPadding1D || kind == LayerKind::ZeroPadding2D;
+		bool one_d = kind == LayerKind::ZeroPadding1D || kind == LayerKind::Cropping1D;
+		std::string name = pad ? "padding" : "cropping";
+		CallArguments args(call, callee,
+		                   one_d ? std::vector<std::string>{name} : std::vector<std::string>{name, "data_format"});
+		base_layer_arguments(args, layer);
+		auto amounts = edges(args, name, one_d ? 1 : 2, pad ? 1 : 0);
+		(pad ? layer.zero_padding : layer.cropping) = amounts;
+		if (!one_d) {
+			args.only_string("data_format", "channels_last");
+		}
+		args.finish();
+		return;
+	}
+	case LayerKind::RepeatVector: {
+		CallArguments args(call, callee, {"n"});
+		base_layer_arguments(args, layer);
+		if (!args.get("n")) {
+			fail(args.location(), "argument 'n' of RepeatVector is required, e.g. RepeatVector(10)");
+		}
+		layer.repeat = args.integer("n", 1);
+		args.finish();
+		return;
+	}
+	case LayerKind::Permute: {
+		CallArguments args(call, callee, {"dims"});
+		base_layer_arguments(args, layer);
+		const Value *dims = args.get("dims");
+		if (!dims || !dims->is_sequence() || dims->items.empty()) {
+			fail(dims ? dims->location : args.location(), "Permute needs dims, a tuple such as (2, 1)");
+		}
+		std::vector<bool> seen(dims->items.size() + 1, false);
+		for (const auto &dim : dims->items) {
+			int64_t value = integer_value(dim, args.what("dims"), 1);
+			if (value > static_cast<int64_t>(dims->items.size()) || seen[static_cast<size_t>(value)]) {
+				fail(dim.location, args.what("dims") + " must be a permutation of 1.." +
+				                       std::to_string(dims->items.size()) + " (the batch is not counted)");
+			}
+			seen[static_cast<size_t>(value)] = true;
+			layer.dims.push_back(value);
+		}
+		args.finish();
+		return;
+	}
+	case LayerKind::LayerNormalization: {
+		CallArguments args(call, callee,
+		                   {"axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer"});
+		base_layer_arguments(args, layer);
+		layer.axes = {-1};
+		if (const Value *axis = args.get("axis")) {
+			layer.axes.clear();
+			if (axis->is_sequence()) {
+				for (const auto &item : axis->items) {
+					layer.axes.push_back(integer_value(item, args.what("axis"), INT64_MIN + 1));
+				}
+			} else {
+				layer.axes.push_back(integer_value(*axis, args.what("axis"), INT64_MIN + 1));
+			}
+		}
+		layer.epsilon = args.number("epsilon", 0.001);
+		layer.center = args.boolean("center", true);
+		layer.scale = args.boolean("scale", true);
+		if (const Value *value = args.get("beta_initializer");
+		    value && initializer_from_value(*value, args.what("beta_initializer")) != "zeros") {
+			fail(value->location, args.what("beta_initializer") + " other than 'zeros' is not supported");
+		}
+		if (const Value *value = args.get("gamma_initializer");
+		    value && initializer_from_value(*value, args.what("gamma_initializer")) != "ones") {
+			fail(value->location, args.what("gamma_initializer") + " other than 'ones' is not supported");
+		}
+		for (const char *prefix : {"beta", "gamma"}) {
+			args.only_none(std::string(prefix) + "_regularizer");
+			args.only_none(std::string(prefix) + "_constraint");
+		}
+		args.finish();
+		return;
+	}
+	case LayerKind::SpatialDropout1D:
+	case LayerKind::SpatialDropout2D:
+	case LayerKind::GaussianDropout: {
+		CallArguments args(call, callee, {"rate", "seed"});
+		base_layer_arguments(args, layer);
+		if (!args.get("rate")) {
+			fail(args.location(), "argument 'rate' of " + callee + " is required, e.g. " + callee + "(0.2)");
+		}
+		layer.rate = args.number_in("rate", 0.0, 0.0, 1.0);
+		args.ignored("seed");
+		args.only_string("data_format", "channels_last");
+		args.finish();
+		return;
+	}
+	case LayerKind::GaussianNoise: {
+		CallArguments args(call, callee, {"stddev", "seed"});
+		base_layer_arguments(args, layer);
+		if (!args.get("stddev")) {
+			fail(args.location(), "argument 'stddev' of GaussianNoise is required, e.g. GaussianNoise(0.1)");
+		}
+		layer.stddev = args.number("stddev", 0.0);
+		if (layer.stddev < 0) {
+			fail(args.get("stddev")->location, args.what("stddev") + " must not be negative");
+		}
+		args.ignored("seed");
+		args.finish();
+		return;
+	}
+	case LayerKind::ReLU: {
+		CallArguments args(call, callee, {"max_value", "negative_slope", "threshold"});
+		base_layer_arguments(args, layer);
+		layer.activation = "relu";
+		if (const Value *max = args.get("max_value"); max && max->kind != ValueKind::None) {
+			layer.max_value = number_value(*max, args.what("max_value"));
+			if (*layer.max_value < 0) {
+				fail(max->location, args.what("max_value") + " must not be negative");
+			}
+		}
+		layer.negative_slope = args.number("negative_slope", 0.0);
+		layer.threshold = args.number("threshold", 0.0);
+		args.finish();
+		return;
+	}
+	case LayerKind::LeakyReLU:
+	case LayerKind::ELU: {
+		bool leaky = kind == LayerKind::LeakyReLU;
+		CallArguments args(call, callee, {"alpha"});
+		base_layer_arguments(args, layer);
+		layer.activation = leaky ? "leaky_relu" : "elu";
+		layer.alpha = args.number("alpha", leaky ? 0.3 : 1.0);
+		if (leaky) {
+			layer.alpha = args.number("negative_slope", layer.alpha); // Keras 3's name
+		}
+		args.finish();
+		return;
+	}
+	case LayerKind::PReLU: {
+		CallArguments args(call, callee, {"alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"});
+		base_layer_arguments(args, layer);
+		layer.alpha_initializer = initializer(args, "alpha_initializer", "zeros");
+		args.only_none("alpha_regularizer");
+		args.only_none("alpha_constraint");
+		if (const Value *axes = args.get("shared_axes"); axes && axes->kind != ValueKind::None) {
+			if (axes->kind == ValueKind::Int) {
+				layer.shared_axes = {integer_value(*axes, args.what("shared_axes"), 1)};
+			} else if (axes->is_sequence()) {
+				for (const auto &axis : axes->items) {
+					layer.shared_axes.push_back(integer_value(axis, args.what("shared_axes"), 1));
+				}
+			} else {
+				fail(axes->location, args.what("shared_axes") + " must be an axis or a list of axes (1-based)");
+			}
+		}
+		args.finish();
+		return;
+	}
+	case LayerKind::Softmax: {
+		CallArguments args(call, callee, {"axis"});
+		base_layer_arguments(args, layer);
+		layer.activation = "softmax";
+		layer.axis = args.integer("axis", -1, INT64_MIN + 1);
+		args.finish();
+		return;
+	}
+	case LayerKind::Rescaling: {
+		CallArguments args(call, callee, {"scale", "offset"});
+		base_layer_arguments(args, layer);
+		if (!args.get("scale")) {
+			fail(args.location(), "argument 'scale' of Rescaling is required, e.g. Rescaling(1.0 / 255)");
+		}
+		layer.rescale = args.number("scale", 1.0);
+		layer.offset = args.number("offset", 0.0);
+		args.finish();
+		return;
+	}
+	case LayerKind::Normalization: {
+		CallArguments args(call, callee, {"axis", "mean", "variance", "invert"});
+		base_layer_arguments(args, layer);
+		layer.axis = args.integer("axis", -1, INT64_MIN + 1);
+		const Value *mean = args.get("mean");
+		const Value *variance = args.get("variance");
+		if (!mean || !variance || mean->kind == ValueKind::None || variance->kind == ValueKind::None) {
+			fail(args.location(), "Normalization needs mean= and variance=: adapt() would need the data, which comes "
+			                      "from the stream later; or drop the layer and standardise the stream");
+		}
+		layer.mean = numbers(*mean, args.what("mean"));
+		layer.variance = numbers(*variance, args.what("variance"));
+		for (double v : layer.variance) {
+			if (v < 0) {
+				fail(variance->location, args.what("variance") + " must not be negative");
+			}
+		}
+		args.only_bool("invert", false);
+		args.finish();
+		return;
+	}
+	case LayerKind::MultiHeadAttention: {
+		CallArguments args(call, callee,
+		                   {"num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape",
+		                    "attention_axes", "kernel_initializer", "bias_initializer"});
+		base_layer_arguments(args, layer);
+		if (!args.get("num_heads") || !args.get("key_dim")) {
+			fail(args.location(), "MultiHeadAttention needs num_heads and key_dim, e.g. MultiHeadAttention(4, 32)");
+		}
+		layer.num_heads = args.integer("num_heads", 1);
+		layer.key_dim = args.integer("key_dim", 1);
+		layer.value_dim = args.optional_integer("value_dim").value_or(layer.key_dim);
+		layer.dropout = args.number_in("dropout", 0.0, 0.0, 1.0);
+		layer.use_bias = args.boolean("use_bias", true);
+		if (const Value *shape = args.get("output_shape"); shape && shape->kind != ValueKind::None) {
+			if (shape->kind == ValueKind::Int) {
+				layer.output_shape = {integer_value(*shape, args.what("output_shape"), 1)};
+			} else {
+				layer.output_shape = *args.shape("output_shape");
+			}
+		}
+		args.only_none("attention_axes");
+		layer.kernel_initializer = initializer(args, "kernel_initializer", "glorot_uniform");
+		layer.bias_initializer = initializer(args, "bias_initializer", "zeros");
+		regularizers(args, layer, {"kernel", "bias"});
+		args.finish();
+		return;
+	}
+	case LayerKind::Concatenate: {
+		CallArguments args(call, callee, {"axis"});
+		base_layer_arguments(args, layer);
+		layer.axis = args.integer("axis", -1, INT64_MIN + 1);
+		args.finish();
+		return;
+	}
+	case LayerKind::Dot: {
+		CallArguments args(call, callee, {"axes", "normalize"});
+		base_layer_arguments(args, layer);
+		const Value *axes = args.get("axes");
+		if (!axes) {
+			fail(args.location(), "argument 'axes' of Dot is required, e.g. Dot(axes=1)");
+		}
+		if (axes->kind == ValueKind::Int) {
+			int64_t axis = integer_value(*axes, args.what("axes"), INT64_MIN + 1);
+			layer.axes = {axis, axis};
+		} else if (axes->is_sequence() && axes->items.size() == 2) {
+			layer.axes = {integer_value(axes->items[0], args.what("axes"), INT64_MIN + 1),
+			              integer_value(axes->items[1], args.what("axes"), INT64_MIN + 1)};
+		} else {
+			fail(axes->location, args.what("axes") + " must be an integer or a pair of integers");
+		}
+		layer.normalize = args.boolean("normalize", false);
+		args.finish();
+		return;
+	}
+	case LayerKind::Add:
+	case LayerKind::Subtract:
+	case LayerKind::Multiply:
+	case LayerKind::Average:
+	case LayerKind::Maximum:
+	case LayerKind::Minimum: {
+		CallArguments args(call, callee, {});
+		base_layer_arguments(args, layer);
+		args.finish();
+		return;
+	}
+	case LayerKind::RandomFlip:
+	case LayerKind::RandomRotation:
+	case LayerKind::RandomZoom:
+	case LayerKind::RandomTranslation:
+	case LayerKind::RandomContrast:
+	case LayerKind::RandomCrop:
+	case LayerKind::CenterCrop:
+	case LayerKind::Resizing:
+		image_layer_arguments(call, callee, layer);
+		return;
+	default:
+		fail(call.location, "layer " + callee + " is not modelled");
+	}
 }
 
 } // namespace
@@ -266,6 +844,76 @@ Activation activation_from_value(const Value &value, std::string_view what_view)
 		     "unknown activation '" + name + "' for " + what + "; expected one of " + join(kActivations));
 	}
 	return name;
+}
+
+RegularizerSpec regularizer_from_value(const Value &value, const std::string &what) {
+	RegularizerSpec spec;
+	if (value.kind == ValueKind::None) {
+		return spec;
+	}
+	std::string name;
+	if (value.kind == ValueKind::String) {
+		name = lowercase(value.text);
+	} else if (value.kind == ValueKind::Call) {
+		auto bare = strip_module(value.text, "regularizers");
+		if (!bare) {
+			fail(value.location,
+			     what + " must be a regularizer such as 'l2' or regularizers.l2(0.01), not " + describe(value));
+		}
+		name = *bare;
+	} else {
+		fail(value.location,
+		     what + " must be a regularizer such as 'l2' or regularizers.l2(0.01), not " + describe(value));
+	}
+	// Keras' defaults: the functions l1/l2/l1_l2 and classes L1/L2 use 0.01;
+	// the class L1L2 uses 0 for both.
+	if (name == "l1" || name == "L1") {
+		spec.l1 = 0.01;
+	} else if (name == "l2" || name == "L2") {
+		spec.l2 = 0.01;
+	} else if (name == "l1_l2") {
+		spec.l1 = spec.l2 = 0.01;
+	} else if (name != "L1L2") {
+		fail(name_at(value),
+		     "unknown regularizer '" + name + "' for " + what + "; expected l1, l2, l1_l2 (or L1, L2, L1L2)");
+	}
+	if (value.kind != ValueKind::Call) {
+		return spec;
+	}
+	bool l1 = name == "l1" || name == "L1";
+	bool l2 = name == "l2" || name == "L2";
+	CallArguments args(value, name,
+	                   l1   ? std::vector<std::string>{"l1"}
+	                   : l2 ? std::vector<std::string>{"l2"}
+	                        : std::vector<std::string>{"l1", "l2"});
+	if (!l2) {
+		spec.l1 = args.number("l1", spec.l1);
+	}
+	if (!l1) {
+		spec.l2 = args.number("l2", spec.l2);
+	}
+	if (spec.l1 < 0 || spec.l2 < 0) {
+		fail(value.location, what + ": regularization factors must not be negative");
+	}
+	args.finish();
+	return spec;
+}
+
+void validate_keras_object(const Value &call) {
+	const std::string &path = call.text;
+	if (path.starts_with("keras.optimizers.schedules.")) {
+		(void)schedule_from_value(call);
+	} else if (path.starts_with("keras.optimizers.")) {
+		(void)optimizer_from_value(call);
+	} else if (path.starts_with("keras.losses.")) {
+		(void)loss_from_value(call);
+	} else if (path.starts_with("keras.metrics.")) {
+		(void)metric_from_value(call);
+	} else if (path.starts_with("keras.regularizers.")) {
+		(void)regularizer_from_value(call, "the regularizer");
+	} else if (path.starts_with("keras.initializers.")) {
+		(void)initializer_from_value(call, "the initializer");
+	}
 }
 
 bool is_sequential_name(std::string_view dotted) {
@@ -325,7 +973,7 @@ LayerItem layer_from_call(const Value &call) {
 		layer.use_bias = args.boolean("use_bias", true);
 		layer.kernel_initializer = initializer(args, "kernel_initializer", "glorot_uniform");
 		layer.bias_initializer = initializer(args, "bias_initializer", "zeros");
-		no_regularizers(args, {"kernel", "bias"});
+		regularizers(args, layer, {"kernel", "bias"});
 		args.finish();
 		break;
 	}
@@ -420,7 +1068,10 @@ LayerItem layer_from_call(const Value &call) {
 				}
 			}
 		}
-		no_regularizers(args, {"beta", "gamma"});
+		for (const char *prefix : {"beta", "gamma"}) {
+			args.only_none(std::string(prefix) + "_regularizer");
+			args.only_none(std::string(prefix) + "_constraint");
+		}
 		args.only_bool("renorm", false);
 		args.only_none("renorm_clipping");
 		args.ignored("renorm_momentum");
@@ -483,7 +1134,7 @@ LayerItem layer_from_call(const Value &call) {
 		CallArguments args(call, callee, {"input_dim", "output_dim", "embeddings_initializer"});
 		// input_dim means the vocabulary here, not the input shape: no base_layer_arguments' input_dim.
 		layer.name = args.string("name", "");
-		args.only_bool("trainable", true);
+		layer.trainable = args.boolean("trainable", true);
 		args.only_string("dtype", "float32");
 		args.ignored("batch_size");
 		layer.input_shape = args.shape("input_shape");
@@ -513,6 +1164,9 @@ LayerItem layer_from_call(const Value &call) {
 		args.finish();
 		break;
 	}
+	default:
+		new_layer_arguments(call, callee, layer);
+		break;
 	}
 	return item;
 }
@@ -529,274 +1183,6 @@ void add_layer(ModelSpec &model, std::optional<Shape> &input_shape, const Value 
 	input_shape = item.input_shape;
 }
 
-OptimizerSpec optimizer_from_value(const Value &value) {
-	static const std::vector<std::string> names = {"adam", "sgd", "rmsprop", "adagrad", "adamw"};
-	OptimizerSpec optimizer;
-	optimizer.location = value.location;
-	std::string name;
-	if (value.kind == ValueKind::String) {
-		name = value.text;
-		std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-	} else if (value.kind == ValueKind::Call) {
-		auto bare = strip_module(
-		    value.text, "optimizers",
-		    {"tf.optimizers", "keras.optimizers.legacy", "tf.keras.optimizers.legacy", "optimizers.legacy"});
-		if (!bare) {
-			fail(value.location,
-			     "expected an optimizer such as 'adam' or tf.keras.optimizers.Adam(learning_rate=0.001), "
-			     "found " +
-			         describe(value));
-		}
-		name = *bare;
-		std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-	} else if (value.kind == ValueKind::Name) {
-		fail(value.location,
-		     "optimizer '" + value.text + "' must be called, e.g. " + value.text + "(learning_rate=0.001)");
-	} else {
-		fail(value.location, "expected an optimizer such as 'adam', found " + describe(value));
-	}
-	if (std::find(names.begin(), names.end(), name) == names.end()) {
-		fail(name_at(value), "unknown optimizer '" + name +
-		                         "'; expected one of adam, sgd, rmsprop, adagrad, adamw "
-		                         "(as names or tf.keras.optimizers objects)");
-	}
-	optimizer.name = name;
-	if (name == "sgd") {
-		optimizer.learning_rate = 0.01;
-	}
-	if (name == "adagrad") {
-		optimizer.learning_rate = 0.001;
-	}
-	if (value.kind != ValueKind::Call) {
-		return optimizer;
-	}
-	std::string callee = value.text.substr(value.text.rfind('.') + 1);
-	std::vector<std::string> positional = {"learning_rate"};
-	if (name == "sgd") {
-		positional = {"learning_rate", "momentum", "nesterov"};
-	} else if (name == "rmsprop") {
-		positional = {"learning_rate", "rho", "momentum", "epsilon", "centered"};
-	} else if (name == "adagrad") {
-		positional = {"learning_rate", "initial_accumulator_value", "epsilon"};
-	} else if (name == "adam") {
-		positional = {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"};
-	} else if (name == "adamw") {
-		positional = {"learning_rate", "weight_decay", "beta_1", "beta_2", "epsilon", "amsgrad"};
-	}
-	CallArguments args(value, callee, positional);
-	const Value *lr = args.get("learning_rate");
-	const Value *legacy = args.get("lr");
-	if (lr && legacy) {
-		fail(legacy->location, "give either 'learning_rate' or its old name 'lr' of " + callee + ", not both");
-	}
-	if (lr || legacy) {
-		const std::string key = lr ? "learning_rate" : "lr";
-		optimizer.learning_rate = args.number(key, optimizer.learning_rate);
-		if (optimizer.learning_rate <= 0) {
-			fail((lr ? lr : legacy)->location, args.what(key) + " must be positive");
-		}
-	}
-	if (name == "sgd" || name == "rmsprop") {
-		optimizer.momentum = args.number_in("momentum", 0.0, 0.0, 1.0, true);
-	}
-	if (name == "sgd") {
-		optimizer.nesterov = args.boolean("nesterov", false);
-	}
-	if (name == "rmsprop") {
-		optimizer.rho = args.number_in("rho", 0.9, 0.0, 1.0, true);
-		args.only_bool("centered", false);
-	}
-	if (name == "adam" || name == "adamw") {
-		optimizer.beta_1 = args.number_in("beta_1", 0.9, 0.0, 1.0);
-		optimizer.beta_2 = args.number_in("beta_2", 0.999, 0.0, 1.0);
-		args.only_bool("amsgrad", false);
-	}
-	if (name == "adamw") {
-		optimizer.weight_decay = args.number("weight_decay", 0.004);
-	}
-	if (name == "adagrad") {
-		optimizer.initial_accumulator_value = args.number("initial_accumulator_value", 0.1);
-	}
-	if (name != "sgd") {
-		optimizer.epsilon = args.number("epsilon", 1e-7);
-	}
-	args.ignored("name");
-	args.only_number("decay", 0.0);
-	args.only_none("clipnorm");
-	args.only_none("clipvalue");
-	args.only_none("global_clipnorm");
-	args.only_bool("use_ema", false);
-	args.ignored("jit_compile");
-	args.finish();
-	return optimizer;
-}
-
-LossSpec loss_from_value(const Value &value) {
-	static const std::map<std::string, std::string, std::less<>> function_names = {
-	    {"mse", "mse"},
-	    {"mean_squared_error", "mse"},
-	    {"MSE", "mse"},
-	    {"mae", "mae"},
-	    {"MAE", "mae"},
-	    {"mean_absolute_error", "mae"},
-	    {"huber", "huber"},
-	    {"huber_loss", "huber"},
-	    {"binary_crossentropy", "binary_crossentropy"},
-	    {"categorical_crossentropy", "categorical_crossentropy"},
-	    {"sparse_categorical_crossentropy", "sparse_categorical_crossentropy"}};
-	static const std::map<std::string, std::string, std::less<>> class_names = {
-	    {"MeanSquaredError", "mse"},
-	    {"MeanAbsoluteError", "mae"},
-	    {"Huber", "huber"},
-	    {"BinaryCrossentropy", "binary_crossentropy"},
-	    {"CategoricalCrossentropy", "categorical_crossentropy"},
-	    {"SparseCategoricalCrossentropy", "sparse_categorical_crossentropy"}};
-	static const std::string expected =
-	    "expected one of mse (mean_squared_error), mae (mean_absolute_error), huber, "
-	    "binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, "
-	    "or their tf.keras.losses classes";
-	LossSpec loss;
-	loss.location = value.location;
-	if (value.kind == ValueKind::String || value.kind == ValueKind::Name) {
-		std::string name = value.text;
-		if (value.kind == ValueKind::Name) {
-			auto bare = strip_module(value.text, "losses", {"tf.losses"});
-			if (!bare) {
-				fail(name_at(value), "unknown loss " + describe(value) + "; " + expected);
-			}
-			name = *bare;
-			if (class_names.count(name)) {
-				fail(value.location, "loss class " + name + " must be called, e.g. " + value.text + "()");
-			}
-		}
-		auto found = function_names.find(name);
-		if (found == function_names.end()) {
-			fail(name_at(value), "unknown loss '" + name + "'; " + expected);
-		}
-		loss.name = found->second;
-		return loss;
-	}
-	if (value.kind != ValueKind::Call) {
-		fail(value.location, "expected a loss such as 'mse', found " + describe(value) + "; " + expected);
-	}
-	auto bare = strip_module(value.text, "losses", {"tf.losses"});
-	auto found = bare ? class_names.find(*bare) : class_names.end();
-	if (found == class_names.end()) {
-		fail(name_at(value), "unknown loss " + describe(value) + "; " + expected);
-	}
-	loss.name = found->second;
-	std::vector<std::string> positional;
-	if (loss.name == "huber") {
-		positional = {"delta"};
-	} else if (loss.name != "mse" && loss.name != "mae") {
-		positional = {"from_logits"};
-	}
-	CallArguments args(value, *bare, positional);
-	if (loss.name == "huber") {
-		loss.delta = args.number("delta", 1.0);
-		if (loss.delta <= 0) {
-			fail(args.get("delta")->location, args.what("delta") + " must be positive");
-		}
-	} else if (loss.name != "mse" && loss.name != "mae") {
-		loss.from_logits = args.boolean("from_logits", false);
-	}
-	if (loss.name == "binary_crossentropy" || loss.name == "categorical_crossentropy") {
-		args.only_number("label_smoothing", 0.0);
-		args.only_number("axis", -1);
-	}
-	if (loss.name == "sparse_categorical_crossentropy") {
-		args.only_none("ignore_class");
-	}
-	args.ignored("name");
-	args.ignored("reduction");
-	args.finish();
-	return loss;
-}
-
-std::string metric_from_value(const Value &value) {
-	static const std::map<std::string, std::string, std::less<>> names = {{"accuracy", "accuracy"},
-	                                                                      {"acc", "accuracy"},
-	                                                                      {"mae", "mae"},
-	                                                                      {"mean_absolute_error", "mae"},
-	                                                                      {"mse", "mse"},
-	                                                                      {"mean_squared_error", "mse"},
-	                                                                      {"rmse", "rmse"},
-	                                                                      {"root_mean_squared_error", "rmse"},
-	                                                                      {"precision", "precision"},
-	                                                                      {"recall", "recall"},
-	                                                                      {"auc", "auc"}};
-	static const std::map<std::string, std::string, std::less<>> classes = {
-	    {"MeanAbsoluteError", "mae"}, {"MeanSquaredError", "mse"}, {"RootMeanSquaredError", "rmse"},
-	    {"Precision", "precision"},   {"Recall", "recall"},        {"AUC", "auc"}};
-	static const std::string expected =
-	    "expected one of accuracy (acc), mae, mse, rmse, precision, recall, auc, or their tf.keras.metrics classes";
-	if (value.kind == ValueKind::String) {
-		auto found = names.find(value.text);
-		if (found == names.end()) {
-			fail(value.location, "unknown metric '" + value.text + "'; " + expected);
-		}
-		return found->second;
-	}
-	if (value.kind == ValueKind::Call) {
-		auto bare = strip_module(value.text, "metrics", {"tf.metrics"});
-		auto found = bare ? classes.find(*bare) : classes.end();
-		if (found == classes.end()) {
-			fail(name_at(value), "unknown metric " + describe(value) + "; " + expected);
-		}
-		CallArguments args(value, *bare, {});
-		args.ignored("name");
-		args.only_string("dtype", "float32");
-		if (found->second == "precision" || found->second == "recall") {
-			args.only_none("thresholds");
-			args.only_none("top_k");
-			args.only_none("class_id");
-		}
-		if (found->second == "auc") {
-			args.only_number("num_thresholds", 200);
-			args.only_string("curve", "ROC");
-		}
-		args.finish();
-		return found->second;
-	}
-	fail(value.location, "expected a metric such as 'accuracy', found " + describe(value) + "; " + expected);
-}
-
-CompileSpec compile_from_call(const Value &call) {
-	CompileSpec compile;
-	compile.present = true;
-	CallArguments args(call, call.kind == ValueKind::Dict ? "compile" : "compile()", {"optimizer", "loss", "metrics"});
-	if (const Value *optimizer = args.get("optimizer"); optimizer && optimizer->kind != ValueKind::None) {
-		compile.optimizer = optimizer_from_value(*optimizer);
-	} else {
-		compile.optimizer.location = call.location;
-	}
-	const Value *loss = args.get("loss");
-	if (!loss || loss->kind == ValueKind::None) {
-		fail(call.location, "compile needs a loss, e.g. loss='sparse_categorical_crossentropy'");
-	}
-	compile.loss = loss_from_value(*loss);
-	if (const Value *metrics = args.get("metrics"); metrics && metrics->kind != ValueKind::None) {
-		if (!metrics->is_sequence()) {
-			fail(metrics->location, "metrics must be a list such as ['accuracy'], not " + describe(*metrics));
-		}
-		for (const auto &metric : metrics->items) {
-			std::string name = metric_from_value(metric);
-			if (std::find(compile.metrics.begin(), compile.metrics.end(), name) != compile.metrics.end()) {
-				fail(metric.location, "metric '" + name + "' is listed twice");
-			}
-			compile.metrics.push_back(name);
-		}
-	}
-	args.only_none("loss_weights");
-	args.only_none("weighted_metrics");
-	args.only_none("sample_weight_mode");
-	args.ignored("run_eagerly");
-	args.ignored("steps_per_execution");
-	args.ignored("jit_compile");
-	args.finish();
-	return compile;
-}
-
 void finish_model(ModelSpec &model, std::optional<Shape> input_shape, SourceLocation model_location) {
 	if (model.layers.empty()) {
 		fail(model_location, "the model has no layers; add some, e.g. tf.keras.layers.Dense(1, input_shape=(3,))");
@@ -807,11 +1193,6 @@ void finish_model(ModelSpec &model, std::optional<Shape> input_shape, SourceLoca
 			fail(first.location, "input_shape of the first layer disagrees with the Input before it");
 		}
 		first.input_shape = input_shape;
-	}
-	if (!first.input_shape) {
-		fail(first.location, "the first layer needs input_shape=(...), e.g. " +
-		                         std::string(layer_class_name(first.kind)) +
-		                         "(..., input_shape=(3,)), or put tf.keras.Input(shape=(3,)) before it");
 	}
 	std::set<std::string> taken;
 	for (const auto &layer : model.layers) {
@@ -837,12 +1218,19 @@ void finish_model(ModelSpec &model, std::optional<Shape> input_shape, SourceLoca
 			}
 		}
 	}
-	ModelSummary summary = summarize(model); // throws on a shape that cannot flow
-	for (size_t i = 0; i < model.layers.size(); i++) {
-		LayerSpec &layer = model.layers[i];
-		if (i > 0) {
-			layer.input_shape.reset();
-		}
+	fill_chain(model);
+	normalize_model(model); // checks the shapes when known
+	for (size_t i = 1; i < model.layers.size(); i++) {
+		model.layers[i].input_shape.reset();
+	}
+}
+
+void normalize_model(ModelSpec &model) {
+	if (!model.input_bound()) {
+		return;
+	}
+	(void)summarize(model); // throws on a shape that cannot flow
+	for (auto &layer : model.layers) {
 		if (layer.kind == LayerKind::BatchNormalization) {
 			layer.axis = -1;
 		}

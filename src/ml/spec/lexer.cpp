@@ -1,7 +1,11 @@
 #include "ml/spec/lexer.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <set>
 #include <string>
 
 namespace kafkaml::ml::spec {
@@ -37,7 +41,8 @@ void append_utf8(std::string &out, uint32_t code) {
 //! Walks the text once; tracks line/column and bracket depth.
 class Lexer {
 public:
-	Lexer(std::string_view text, bool statements) : text_(text), statements_(statements) {}
+	Lexer(std::string_view text, bool statements, SourceLocation origin)
+	    : text_(text), statements_(statements), line_(origin.line), column_(origin.column) {}
 
 	std::vector<Token> run() {
 		while (true) {
@@ -50,13 +55,8 @@ public:
 				newline();
 				continue;
 			}
-			if (statements_ && at_line_start_ && depth_ == 0 && column_ > 1) {
-				// Reported by the parser when it gets there, so that an earlier
-				// `def`/`for` line is named as the cause rather than its body.
-				Token indent;
-				indent.kind = TokenKind::Indent;
-				indent.location = here();
-				tokens_.push_back(indent);
+			if (statements_ && at_line_start_ && depth_ == 0) {
+				indentation();
 			}
 			at_line_start_ = false;
 			if (is_name_start(c)) {
@@ -64,7 +64,7 @@ public:
 			} else if (is_digit(c) || (c == '.' && pos_ + 1 < text_.size() && is_digit(text_[pos_ + 1]))) {
 				lex_number();
 			} else if (c == '\'' || c == '"') {
-				lex_string();
+				lex_string(false, false);
 			} else {
 				lex_operator();
 			}
@@ -74,15 +74,47 @@ public:
 			     "'" + open_brackets_.back().text + "' is never closed; expected a matching closing bracket");
 		}
 		push_newline();
-		Token end;
-		end.kind = TokenKind::End;
-		end.location = here();
-		tokens_.push_back(end);
+		while (indents_.size() > 1) {
+			indents_.pop_back();
+			push_simple(TokenKind::Dedent);
+		}
+		push_simple(TokenKind::End);
 		return std::move(tokens_);
 	}
 
 private:
 	SourceLocation here() const { return {line_, column_}; }
+
+	void push_simple(TokenKind kind) {
+		Token token;
+		token.kind = kind;
+		token.location = here();
+		token.offset = pos_;
+		token.end = pos_;
+		tokens_.push_back(std::move(token));
+	}
+
+	//! Python's rule: a line indented deeper than the enclosing block opens
+	//! one; a shallower line closes blocks down to a level seen before.
+	void indentation() {
+		size_t width = 0;
+		for (size_t i = line_start_; i < pos_; i++) {
+			width = text_[i] == '\t' ? (width / 8 + 1) * 8 : width + 1;
+		}
+		if (width > indents_.back()) {
+			indents_.push_back(width);
+			push_simple(TokenKind::Indent);
+			return;
+		}
+		while (width < indents_.back()) {
+			indents_.pop_back();
+			push_simple(TokenKind::Dedent);
+		}
+		if (width != indents_.back()) {
+			fail(here(), "this line's indentation matches no enclosing block; indent it like the lines of the "
+			             "block it belongs to");
+		}
+	}
 
 	void advance(size_t n = 1) {
 		for (size_t i = 0; i < n && pos_ < text_.size(); i++) {
@@ -121,16 +153,14 @@ private:
 			at_line_start_ = true;
 		}
 		advance();
+		line_start_ = pos_;
 	}
 
 	void push_newline() {
-		if (tokens_.empty() || tokens_.back().kind == TokenKind::Newline) {
+		if (tokens_.empty() || tokens_.back().kind == TokenKind::Newline || tokens_.back().kind == TokenKind::Dedent) {
 			return;
 		}
-		Token token;
-		token.kind = TokenKind::Newline;
-		token.location = here();
-		tokens_.push_back(token);
+		push_simple(TokenKind::Newline);
 	}
 
 	void lex_name() {
@@ -142,38 +172,66 @@ private:
 			advance();
 		}
 		token.text = std::string(text_.substr(start, pos_ - start));
-		if (pos_ < text_.size() && (text_[pos_] == '\'' || text_[pos_] == '"')) {
-			fail(token.location,
-			     "string prefix '" + token.text + "' is not supported; write a plain quoted string such as 'relu'");
+		if (pos_ < text_.size() && (text_[pos_] == '\'' || text_[pos_] == '"') && statements_) {
+			std::string prefix = token.text;
+			for (auto &ch : prefix) {
+				ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+			}
+			static const std::set<std::string, std::less<>> kPrefixes = {"r", "u", "b", "f", "rb", "br", "fr", "rf"};
+			if (!kPrefixes.count(prefix)) {
+				fail(token.location, "string prefix '" + token.text + "' is not Python; write a plain quoted string");
+			}
+			lex_string(prefix.find('r') != std::string::npos, prefix.find('f') != std::string::npos, token.location,
+			           start);
+			return;
 		}
+		token.offset = start;
+		token.end = pos_;
 		tokens_.push_back(std::move(token));
 	}
 
 	void lex_number() {
 		Token token;
 		token.location = here();
+		token.offset = pos_;
 		size_t start = pos_;
 		bool is_float = false;
-		while (pos_ < text_.size() && is_digit(text_[pos_])) {
-			advance();
-		}
-		if (pos_ < text_.size() && text_[pos_] == '.') {
-			is_float = true;
-			advance();
-			while (pos_ < text_.size() && is_digit(text_[pos_])) {
+		std::string digits; // without the '_' separators Python allows
+		auto take_digits = [&](auto accept) {
+			while (pos_ < text_.size() && (accept(text_[pos_]) || (text_[pos_] == '_' && !digits.empty()))) {
+				if (text_[pos_] != '_') {
+					digits += text_[pos_];
+				}
 				advance();
 			}
-		}
-		if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
-			size_t look = pos_ + 1;
-			if (look < text_.size() && (text_[look] == '+' || text_[look] == '-')) {
-				look++;
-			}
-			if (look < text_.size() && is_digit(text_[look])) {
+		};
+		int base = 10;
+		if (text_[pos_] == '0' && pos_ + 1 < text_.size() && std::strchr("xXoObB", text_[pos_ + 1])) {
+			char marker = static_cast<char>(std::tolower(static_cast<unsigned char>(text_[pos_ + 1])));
+			base = marker == 'x' ? 16 : marker == 'o' ? 8 : 2;
+			advance(2);
+			take_digits([base](char c) {
+				return base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+				                  : (c >= '0' && c < static_cast<char>('0' + base));
+			});
+		} else {
+			take_digits(is_digit);
+			if (pos_ < text_.size() && text_[pos_] == '.') {
 				is_float = true;
-				advance(look - pos_);
-				while (pos_ < text_.size() && is_digit(text_[pos_])) {
-					advance();
+				digits += '.';
+				advance();
+				take_digits(is_digit);
+			}
+			if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+				size_t look = pos_ + 1;
+				if (look < text_.size() && (text_[look] == '+' || text_[look] == '-')) {
+					look++;
+				}
+				if (look < text_.size() && is_digit(text_[look])) {
+					is_float = true;
+					digits += std::string(text_.substr(pos_, look - pos_));
+					advance(look - pos_);
+					take_digits(is_digit);
 				}
 			}
 		}
@@ -185,18 +243,23 @@ private:
 		errno = 0;
 		if (is_float) {
 			token.kind = TokenKind::Float;
-			token.number = std::strtod(literal.c_str(), nullptr);
+			token.number = std::strtod(digits.c_str(), nullptr);
 		} else {
-			if (literal.size() > 1 && literal[0] == '0') {
+			if (base == 10 && digits.size() > 1 && digits[0] == '0' &&
+			    digits.find_first_not_of('0') != std::string::npos) {
 				fail(token.location, "integer '" + literal + "' has leading zeros; write it without them");
 			}
+			if (digits.empty()) {
+				fail(token.location, "malformed number '" + literal + "'");
+			}
 			token.kind = TokenKind::Int;
-			token.integer = std::strtoll(literal.c_str(), nullptr, 10);
+			token.integer = std::strtoll(digits.c_str(), nullptr, base);
 		}
 		if (errno == ERANGE) {
 			fail(token.location, "number '" + literal + "' is out of range");
 		}
 		token.text = std::move(literal);
+		token.end = pos_;
 		tokens_.push_back(std::move(token));
 	}
 
@@ -283,10 +346,15 @@ private:
 		}
 	}
 
-	void lex_string() {
+	//! `raw`: r'' strings keep backslashes; `formatted`: f-strings keep
+	//! their text undecoded for the parser to split into fields.
+	void lex_string(bool raw, bool formatted, std::optional<SourceLocation> prefix_at = std::nullopt,
+	                size_t prefix_offset = 0) {
 		Token token;
 		token.kind = TokenKind::String;
-		token.location = here();
+		token.location = prefix_at.value_or(here());
+		token.offset = prefix_at ? prefix_offset : pos_;
+		token.formatted = formatted;
 		char quote = text_[pos_];
 		token.quote = quote;
 		bool triple = pos_ + 2 < text_.size() && text_[pos_ + 1] == quote && text_[pos_ + 2] == quote;
@@ -309,6 +377,15 @@ private:
 			if (c == '\n' && !triple) {
 				fail(token.location, "string is never closed on its line; expected a closing " + std::string(1, quote));
 			}
+			if (c == '\\' && (raw || formatted)) {
+				token.text += c;
+				advance();
+				if (pos_ < text_.size()) {
+					token.text += text_[pos_];
+					advance();
+				}
+				continue;
+			}
 			if (c == '\\') {
 				lex_escape(token.text);
 				continue;
@@ -316,6 +393,7 @@ private:
 			token.text += c;
 			advance();
 		}
+		token.end = pos_;
 		tokens_.push_back(std::move(token));
 	}
 
@@ -323,25 +401,35 @@ private:
 		Token token;
 		token.kind = TokenKind::Op;
 		token.location = here();
+		token.offset = pos_;
 		char c = text_[pos_];
-		std::string_view two = text_.substr(pos_, 2);
-		if (two == "==" || two == "!=" || two == "<=" || two == ">=" || two == "**" || two == "->" || two == "+=" ||
-		    two == "-=" || two == "*=" || two == "/=" || two == "//") {
-			fail(token.location,
-			     "operator '" + std::string(two) +
-			         "' is not supported; a model definition holds only literal values, names and calls");
+		static constexpr std::string_view kThree[] = {"**=", "//=", ">>=", "<<=", "..."};
+		static constexpr std::string_view kTwo[] = {"**", "//", "==", "!=", "<=", ">=", "->", "+=", "-=", "*=",
+		                                            "/=", "%=", "&=", "|=", "^=", "@=", ":=", "<<", ">>"};
+		for (auto op : kThree) {
+			if (text_.substr(pos_, 3) == op) {
+				token.text = std::string(op);
+			}
 		}
-		static constexpr std::string_view allowed = "()[]{},.=:-+;";
+		for (auto op : kTwo) {
+			if (token.text.empty() && text_.substr(pos_, 2) == op) {
+				token.text = std::string(op);
+			}
+		}
+		if (!token.text.empty()) {
+			advance(token.text.size());
+			token.end = pos_;
+			tokens_.push_back(std::move(token));
+			return;
+		}
+		static constexpr std::string_view allowed = "()[]{},.=:-+;*/%<>@&|^~";
 		if (allowed.find(c) == std::string_view::npos) {
 			auto byte = static_cast<unsigned char>(c);
 			std::string shown = byte >= 0x20 && byte < 0x7F ? std::string(1, c)
 			                                                : "\\x" + std::string(1, "0123456789abcdef"[byte >> 4]) +
 			                                                      "0123456789abcdef"[byte & 15];
-			std::string hint = (c == '*' || c == '/' || c == '<' || c == '>' || c == '%' || c == '@' || c == '&' ||
-			                    c == '|' || c == '^' || c == '~' || c == '!')
-			                       ? "; arithmetic and other operators are not supported, write the value itself"
-			                       : "; expected a name, a number, a string, a bracket, ',' or '='";
-			fail(token.location, "unexpected character '" + shown + "'" + hint);
+			fail(token.location,
+			     "unexpected character '" + shown + "'; expected a name, a number, a string, an operator or a bracket");
 		}
 		token.text = std::string(1, c);
 		if (c == '(' || c == '[' || c == '{') {
@@ -363,6 +451,7 @@ private:
 			open_brackets_.pop_back();
 		}
 		advance();
+		token.end = pos_;
 		tokens_.push_back(std::move(token));
 	}
 
@@ -373,14 +462,16 @@ private:
 	int column_ = 1;
 	int depth_ = 0;
 	bool at_line_start_ = true;
+	size_t line_start_ = 0;
+	std::vector<size_t> indents_ = {0};
 	std::vector<Token> open_brackets_;
 	std::vector<Token> tokens_;
 };
 
 } // namespace
 
-std::vector<Token> tokenize(std::string_view text, bool statements) {
-	return Lexer(text, statements).run();
+std::vector<Token> tokenize(std::string_view text, bool statements, SourceLocation origin) {
+	return Lexer(text, statements, origin).run();
 }
 
 std::string describe(const Token &token) {
@@ -400,6 +491,8 @@ std::string describe(const Token &token) {
 		return "end of input";
 	case TokenKind::Indent:
 		return "indentation";
+	case TokenKind::Dedent:
+		return "the end of an indented block";
 	}
 	return "a token";
 }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kafkaml::ml {
@@ -49,6 +50,67 @@ enum class LayerKind {
 	LSTM,
 	GRU,
 	Embedding,
+	// Added with graph models (README.md, "New spec fields"); the engine
+	// builds only the kinds above so far.
+	SimpleRNN,
+	Bidirectional,
+	TimeDistributed,
+	Conv2DTranspose,
+	SeparableConv1D,
+	SeparableConv2D,
+	DepthwiseConv2D,
+	Conv3D,
+	MaxPooling3D,
+	AveragePooling3D,
+	GlobalAveragePooling3D,
+	GlobalMaxPooling3D,
+	UpSampling1D,
+	UpSampling2D,
+	ZeroPadding1D,
+	ZeroPadding2D,
+	Cropping1D,
+	Cropping2D,
+	RepeatVector,
+	Permute,
+	LayerNormalization,
+	SpatialDropout1D,
+	SpatialDropout2D,
+	GaussianNoise,
+	GaussianDropout,
+	ReLU,
+	LeakyReLU,
+	PReLU,
+	ELU,
+	Softmax,
+	Rescaling,
+	Normalization,
+	MultiHeadAttention,
+	Add,
+	Subtract,
+	Multiply,
+	Average,
+	Maximum,
+	Minimum,
+	Concatenate,
+	Dot,
+	// Image preprocessing and augmentation (identity at inference, except
+	// the resizing and cropping ones)
+	RandomFlip,
+	RandomRotation,
+	RandomZoom,
+	RandomTranslation,
+	RandomContrast,
+	RandomCrop,
+	CenterCrop,
+	Resizing,
+};
+
+//! Keras' L1/L2 weight penalty: loss += l1 * sum(|w|) + l2 * sum(w^2).
+//! Both 0 means none (Keras' None).
+struct RegularizerSpec {
+	double l1 = 0.0;
+	double l2 = 0.0;
+	bool present() const { return l1 != 0.0 || l2 != 0.0; }
 };
 
 //! Keras activation names: "linear", "relu", "sigmoid", "softmax", "tanh",
@@ -108,6 +170,103 @@ struct LayerSpec {
 	// LeakyReLU-as-Activation; Keras' default 0.3 for the layer, 0.2 for the
 	// function.
 	double alpha = 0.3;
+
+	// ---- fields added with graph models ----
+	bool trainable = true; //!< false: its weights are frozen (count as non-trainable)
+	RegularizerSpec kernel_regularizer;
+	RegularizerSpec bias_regularizer;
+	RegularizerSpec activity_regularizer;
+	RegularizerSpec recurrent_regularizer; //!< LSTM, GRU, SimpleRNN
+	RegularizerSpec depthwise_regularizer; //!< SeparableConv*, DepthwiseConv2D
+	RegularizerSpec pointwise_regularizer; //!< SeparableConv*
+
+	// LSTM / GRU / SimpleRNN
+	double dropout = 0.0; //!< also MultiHeadAttention's attention dropout
+	double recurrent_dropout = 0.0;
+
+	// Bidirectional, TimeDistributed: the one wrapped layer
+	std::vector<LayerSpec> wrapped;
+	std::string merge_mode = "concat"; //!< Bidirectional: concat, sum, mul, ave
+
+	// SeparableConv*, DepthwiseConv2D
+	int64_t depth_multiplier = 1;
+	std::string depthwise_initializer = "glorot_uniform";
+	std::string pointwise_initializer = "glorot_uniform";
+	//! Conv2DTranspose: per spatial dimension; empty is Keras' None.
+	std::vector<int64_t> output_padding;
+	//! Conv1D also accepts padding "causal" (left padding, output length as "same").
+
+	// UpSampling1D/2D: factor per spatial dimension
+	std::vector<int64_t> size;
+	std::string interpolation = "nearest"; //!< UpSampling2D: nearest or bilinear
+	// ZeroPadding1D/2D, Cropping1D/2D: (before, after) per spatial dimension
+	std::vector<std::pair<int64_t, int64_t>> zero_padding;
+	std::vector<std::pair<int64_t, int64_t>> cropping;
+
+	int64_t repeat = 0;        //!< RepeatVector's n
+	std::vector<int64_t> dims; //!< Permute: 1-based, batch excluded, as Keras
+	//! LayerNormalization: the normalised axes (Keras' axis, as a list);
+	//! Dot: the two axes (Keras' axes, one per input). Concatenate and
+	//! Softmax use `axis`.
+	std::vector<int64_t> axes;
+	bool normalize = false; //!< Dot: cosine proximity
+
+	double stddev = 0.0; //!< GaussianNoise
+
+	// ReLU layer
+	std::optional<double> max_value;
+	double negative_slope = 0.0;
+	double threshold = 0.0;
+	// PReLU (alpha above is LeakyReLU's slope, 0.3, and ELU's alpha, 1.0)
+	std::string alpha_initializer = "zeros";
+	std::vector<int64_t> shared_axes; //!< 1-based, batch excluded
+
+	// Rescaling: x * rescale + offset
+	double rescale = 1.0;
+	double offset = 0.0;
+	// Normalization with given statistics: (x - mean) / sqrt(variance),
+	// one value each or one per channel of `axis`.
+	std::vector<double> mean;
+	std::vector<double> variance;
+
+	// Image preprocessing and augmentation
+	std::string mode = "horizontal_and_vertical"; //!< RandomFlip: horizontal, vertical or both
+	//! Keras' (lower, upper) after reading the argument: RandomRotation's
+	//! fraction of a full turn and RandomZoom's/RandomTranslation's height
+	//! fraction (one number f is (-f, f)); RandomContrast's factor (one
+	//! number f is (f, f): contrast in [1 - lower, 1 + upper]).
+	std::vector<double> factor;
+	std::vector<double> width_factor; //!< RandomZoom, RandomTranslation; empty: RandomZoom keeps the aspect ratio
+	std::string fill_mode = "reflect";
+	double fill_value = 0.0;
+	int64_t height = 0; //!< RandomCrop, CenterCrop, Resizing: the output size
+	int64_t width = 0;
+	bool crop_to_aspect_ratio = false; //!< Resizing
+	//! RandomRotation/RandomZoom/RandomTranslation/Resizing read `interpolation`
+	//! (default "bilinear" for them).
+
+	// MultiHeadAttention; called as (query, value[, key])
+	int64_t num_heads = 0;
+	int64_t key_dim = 0;
+	int64_t value_dim = 0;             //!< Keras' None is key_dim, filled in
+	std::vector<int64_t> output_shape; //!< empty: the query's last dimension
+};
+
+//! A learning-rate schedule given as an optimizer's learning_rate
+//! (keras.optimizers.schedules). Every field holds Keras' default.
+struct LearningRateSchedule {
+	//! exponential_decay, piecewise_constant_decay, cosine_decay, inverse_time_decay, polynomial_decay
+	std::string name;
+	double initial_learning_rate = 0.0;
+	int64_t decay_steps = 0;
+	double decay_rate = 0.0;           //!< exponential, inverse_time
+	bool staircase = false;            //!< exponential, inverse_time
+	std::vector<double> boundaries;    //!< piecewise_constant (steps)
+	std::vector<double> values;        //!< piecewise_constant: one more than boundaries
+	double alpha = 0.0;                //!< cosine: floor as a fraction of the initial rate
+	double end_learning_rate = 0.0001; //!< polynomial
+	double power = 1.0;                //!< polynomial
+	bool cycle = false;                //!< polynomial
 };
 
 struct OptimizerSpec {
@@ -120,15 +279,77 @@ struct OptimizerSpec {
 	double epsilon = 1e-7;
 	double rho = 0.9;                       //!< rmsprop
 	double weight_decay = 0.004;            //!< adamw (Keras' default)
-	double initial_accumulator_value = 0.1; //!< adagrad
+	double initial_accumulator_value = 0.1; //!< adagrad, ftrl
 	SourceLocation location;
+
+	// ---- fields added with graph models ----
+	//! Names: adam, sgd, rmsprop, adagrad, adamw, and now adadelta, adamax, nadam, ftrl.
+	bool amsgrad = false;  //!< adam, adamw
+	bool centered = false; //!< rmsprop
+	double decay = 0.0;    //!< Keras 2's per-step learning-rate decay
+	std::optional<double> clipnorm;
+	std::optional<double> clipvalue;
+	std::optional<double> global_clipnorm;
+	// ftrl
+	double learning_rate_power = -0.5;
+	double l1_regularization_strength = 0.0;
+	double l2_regularization_strength = 0.0;
+	double l2_shrinkage_regularization_strength = 0.0;
+	double beta = 0.0;
+	//! When set, the learning rate follows it (learning_rate holds its initial value).
+	std::optional<LearningRateSchedule> schedule;
 };
 
 struct LossSpec {
-	std::string
-	    name; //!< mse, mae, huber, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
+	//! mse, mae, huber, binary_crossentropy, categorical_crossentropy,
+	//! sparse_categorical_crossentropy; added: mape, msle, log_cosh,
+	//! binary_focal_crossentropy, categorical_focal_crossentropy, hinge,
+	//! squared_hinge, categorical_hinge, kl_divergence, poisson, cosine_similarity.
+	std::string name;
 	bool from_logits = false;
 	double delta = 1.0; //!< huber
+	SourceLocation location;
+
+	// ---- fields added with graph models ----
+	double label_smoothing = 0.0; //!< binary/categorical (focal) crossentropy
+	int64_t axis = -1;            //!< crossentropies, cosine_similarity
+	double gamma = 2.0;           //!< focal
+	double alpha = 0.25;          //!< focal, when apply_class_balancing
+	bool apply_class_balancing = false;
+	std::optional<int64_t> ignore_class; //!< sparse_categorical_crossentropy
+	std::string reduction = "auto";
+};
+
+//! A metric with its arguments, Keras' defaults filled in.
+struct MetricSpec {
+	//! Canonical name: accuracy, binary_accuracy, categorical_accuracy,
+	//! sparse_categorical_accuracy, top_k_categorical_accuracy,
+	//! sparse_top_k_categorical_accuracy, mae, mse, rmse, mape, msle,
+	//! cosine_similarity, logcosh, kld, poisson, hinge, squared_hinge,
+	//! categorical_hinge, binary_crossentropy, categorical_crossentropy,
+	//! sparse_categorical_crossentropy, precision, recall, auc,
+	//! true_positives, true_negatives, false_positives, false_negatives,
+	//! precision_at_recall, recall_at_precision, sensitivity_at_specificity,
+	//! specificity_at_sensitivity, mean_iou, f1_score, fbeta_score, r2_score.
+	std::string name;
+	std::string display_name;       //!< Keras' name= (its default when not given)
+	double threshold = 0.5;         //!< binary_accuracy
+	std::vector<double> thresholds; //!< precision, recall, true_*/false_* (empty: Keras' default 0.5)
+	std::optional<int64_t> top_k;   //!< precision, recall
+	std::optional<int64_t> class_id;
+	int64_t k = 5;                //!< top_k_*
+	int64_t num_thresholds = 200; //!< auc, *_at_*
+	std::string curve = "ROC";    //!< auc: ROC or PR
+	std::string summation_method = "interpolation";
+	bool multi_label = false;
+	std::optional<int64_t> num_labels;
+	bool from_logits = false;
+	double label_smoothing = 0.0;
+	int64_t axis = -1;
+	double target = 0.0;     //!< the recall/precision/specificity/sensitivity of *_at_*
+	int64_t num_classes = 0; //!< mean_iou, f1/fbeta (0: Keras' None)
+	double beta = 1.0;       //!< fbeta_score
+	std::string average;     //!< f1/fbeta: "" (None), micro, macro, weighted
 	SourceLocation location;
 };
 
@@ -141,12 +362,97 @@ struct CompileSpec {
 	//! recall, auc.
 	std::vector<std::string> metrics;
 	bool present = false; //!< false when the definition had no compile()
+
+	// ---- fields added with graph models ----
+	//! The metrics above with their arguments, in the same order.
+	std::vector<MetricSpec> metric_specs;
+	//! One loss per model output (in ModelSpec::outputs order); a single
+	//! loss is repeated for every output, and `loss` is losses[0].
+	std::vector<LossSpec> losses;
+	//! Per output; 1.0 each unless compile(loss_weights=...) says otherwise.
+	std::vector<double> loss_weights;
+	//! Per output: the metrics computed on it (a plain list applies to every
+	//! output, as Keras; a dict or list of lists picks per output).
+	std::vector<std::vector<MetricSpec>> output_metrics;
+};
+
+//! A tensor of the model graph: model input `index` when `node` is -1,
+//! else the output of node `node` (every layer application has one output).
+struct TensorRef {
+	int64_t node = -1;
+	int64_t index = 0;
+	bool operator==(const TensorRef &) const = default;
+};
+
+//! One application of a layer to tensors (Keras' inbound node).
+struct NodeSpec {
+	size_t layer = 0;              //!< index into ModelSpec::layers
+	std::vector<TensorRef> inputs; //!< in call order (merge layers: the list; attention: query, value[, key])
+	SourceLocation location;
+	//! The call's `training=` when given: False keeps Dropout off and
+	//! BatchNormalization on its moving statistics even while training (a
+	//! frozen base model), True keeps them on at inference.
+	std::optional<bool> training;
+};
+
+struct InputSpec {
+	std::string name;           //!< Keras' name: input_1, ... unless given
+	std::optional<Shape> shape; //!< batch excluded, -1 for None; absent: from the training stream
+	std::string dtype = "float32";
+};
+
+struct OutputSpec {
+	std::string name; //!< the producing layer's name, or the key of a dict of outputs
+	TensorRef tensor;
+};
+
+//! A statement evaluated but without effect on the model (print, seeds,
+//! model.summary(), ...), listed by `kafkaml model check`.
+struct IgnoredStatement {
+	SourceLocation location;
+	std::string text; //!< its first line, trimmed
 };
 
 struct ModelSpec {
 	std::string name = "sequential";
+	//! Unique layers in Keras' `model.layers` order (a shared layer once).
+	//! For a chain model (is_chain()): in order of application, the first
+	//! carrying the input shape when it is known, exactly as before graphs.
 	std::vector<LayerSpec> layers;
 	CompileSpec compile;
+
+	// ---- fields added with graph models ----
+	std::string class_name = "Sequential"; //!< Sequential, Functional, or a subclass' name
+	std::vector<InputSpec> inputs;
+	std::vector<NodeSpec> nodes; //!< topological order: a node's inputs come before it
+	std::vector<OutputSpec> outputs;
+	std::vector<IgnoredStatement> ignored;
+
+	//! The engine's current form: one input, one output, and node i applies
+	//! layer i to node i-1's output (node 0 to the input), each layer once.
+	bool is_chain() const {
+		if (inputs.size() != 1 || outputs.size() != 1 || nodes.size() != layers.size() || nodes.empty()) {
+			return false;
+		}
+		for (size_t i = 0; i < nodes.size(); i++) {
+			TensorRef expected = i == 0 ? TensorRef{-1, 0} : TensorRef{static_cast<int64_t>(i) - 1, 0};
+			if (nodes[i].layer != i || nodes[i].inputs.size() != 1 || nodes[i].inputs[0] != expected) {
+				return false;
+			}
+		}
+		return outputs[0].tensor == TensorRef{static_cast<int64_t>(nodes.size()) - 1, 0};
+	}
+
+	//! False while an input's shape is to come from the training stream
+	//! (bind_input_shape() in parse.h completes it).
+	bool input_bound() const {
+		for (const auto &input : inputs) {
+			if (!input.shape) {
+				return false;
+			}
+		}
+		return !inputs.empty();
+	}
 };
 
 //! fit()/evaluate() keyword arguments (the original's "epochs=5,

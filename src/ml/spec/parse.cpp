@@ -1,9 +1,14 @@
 #include "ml/spec/parse.h"
 
+#include "ml/spec/eval_bounds.h"
 #include "ml/spec/json_model.h"
+#include "ml/spec/keras_objects.h"
+#include "ml/spec/layer_shapes.h"
 #include "ml/spec/python_model.h"
 #include "ml/spec/summary.h"
 #include "ml/spec/syntax.h"
+
+#include <algorithm>
 
 namespace kafkaml::ml {
 
@@ -22,8 +27,7 @@ ModelDefinitionError::ModelDefinitionError(SourceLocation where, std::string why
     : std::runtime_error(full_message(where, why)), location(where), reason(std::move(why)) {}
 
 ModelSpec parse_model_definition(std::string_view text) {
-	constexpr size_t kMaxText = 1 << 20;
-	if (text.size() > kMaxText) {
+	if (text.size() > spec::kMaxTextBytes) {
 		throw ModelDefinitionError({},
 		                           "the model definition is larger than 1 MiB; a definition is a few lines of code");
 	}
@@ -50,6 +54,36 @@ void check_model_size(const ModelSpec &spec) {
 		            " a model may have here (4 GB of weights; training needs about four times that in memory); "
 		            "make its layers smaller");
 	}
+}
+
+void bind_input_shape(ModelSpec &spec, const std::vector<Shape> &shapes) {
+	if (shapes.size() != spec.inputs.size()) {
+		throw ModelDefinitionError({}, "the model has " + std::to_string(spec.inputs.size()) + " inputs but " +
+		                                   std::to_string(shapes.size()) + " shapes were given");
+	}
+	for (size_t i = 0; i < shapes.size(); i++) {
+		InputSpec &input = spec.inputs[i];
+		const Shape &shape = shapes[i];
+		if (shape.empty() || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d == 0 || d < -1; })) {
+			throw ModelDefinitionError({}, "input '" + input.name +
+			                                   "': a shape needs positive dimensions (-1 for "
+			                                   "None), got (" +
+			                                   spec::format_dims(shape) + ")");
+		}
+		if (input.shape && *input.shape != shape) {
+			throw ModelDefinitionError({}, "input '" + input.name + "' has the shape (" +
+			                                   spec::format_dims(*input.shape) +
+			                                   ") in the definition, but the stream "
+			                                   "gives (" +
+			                                   spec::format_dims(shape) + ")");
+		}
+		input.shape = shape;
+	}
+	if (spec.is_chain()) {
+		spec.layers.front().input_shape = spec.inputs.front().shape;
+	}
+	spec::normalize_model(spec);
+	check_model_size(spec); // its size is known only now
 }
 
 } // namespace kafkaml::ml

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kafkaml::ml {
 
@@ -37,6 +38,15 @@ inline constexpr int64_t kMaxModelParameters = 1'000'000'000;
 //! a few zeros would otherwise exhaust the memory of whatever trains it).
 //! parse_model_definition() calls it. Throws ModelDefinitionError.
 void check_model_size(const ModelSpec &spec);
+
+//! Completes a model whose input shape comes from the training stream
+//! (`spec.input_bound()` false): sets each input's shape (batch excluded,
+//! one per ModelSpec::inputs), and for a chain the first layer's
+//! input_shape, then checks every layer's shape as parse_model_definition()
+//! does. A bound model is accepted when the shapes are equal. Throws
+//! ModelDefinitionError (with the layer's location) when they cannot flow.
+//! Thread: any; no shared state.
+void bind_input_shape(ModelSpec &spec, const std::vector<Shape> &shapes);
 
 //! The original's fit/evaluate kwargs string, e.g.
 //! "epochs=5, steps_per_epoch=1000, shuffle=True", or a JSON object text.

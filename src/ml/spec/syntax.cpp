@@ -19,22 +19,6 @@ class Parser {
 public:
 	Parser(std::string_view text, bool json, bool statements) : tokens_(tokenize(text, statements)), json_(json) {}
 
-	std::vector<Statement> program() {
-		std::vector<Statement> statements;
-		while (peek().kind != TokenKind::End) {
-			if (peek().kind == TokenKind::Newline || is_op(";")) {
-				next();
-				continue;
-			}
-			if (peek().kind == TokenKind::Indent) {
-				fail(peek().location, "unexpected indentation; a model definition has no blocks, so every statement "
-				                      "starts at column 1");
-			}
-			statements.push_back(statement());
-		}
-		return statements;
-	}
-
 	Value document() {
 		skip_newlines();
 		Value value = expression(0);
@@ -94,86 +78,6 @@ private:
 		next();
 	}
 
-	void end_of_statement() {
-		if (is_op(";")) {
-			next();
-			return;
-		}
-		if (is_op("+") || is_op("-")) {
-			fail(peek().location, "arithmetic is not supported in a model definition; write the value itself");
-		}
-		if (peek().kind != TokenKind::Newline && peek().kind != TokenKind::End) {
-			fail(peek().location, "expected the end of the statement, found " + describe(peek()));
-		}
-	}
-
-	Statement statement() {
-		Statement statement;
-		statement.location = peek().location;
-		const Token &first = peek();
-		if (first.kind == TokenKind::Name && (first.text == "import" || first.text == "from")) {
-			statement.kind = StatementKind::Import;
-			import_line();
-			return statement;
-		}
-		if (first.kind == TokenKind::Name && kUnsupportedKeywords.count(first.text) &&
-		    !(peek(1).kind == TokenKind::Op && peek(1).text == "=")) {
-			fail(first.location, "'" + first.text +
-			                         "' is not supported: a model definition holds only imports, assignments and "
-			                         "calls such as model.add(...) and model.compile(...)");
-		}
-		Value value = expression(0);
-		if (is_op("=")) {
-			if (value.kind != ValueKind::Name || value.text.find('.') != std::string::npos) {
-				fail(value.location, "only a plain variable name can be assigned to, not " + describe(value));
-			}
-			next();
-			statement.kind = StatementKind::Assign;
-			statement.target = value.text;
-			statement.value = expression(0);
-		} else {
-			statement.kind = StatementKind::Expression;
-			statement.value = std::move(value);
-		}
-		end_of_statement();
-		return statement;
-	}
-
-	// `import a.b as c`, `from a.b import (c, d as e)`: checked for shape only,
-	// since we bind nothing: every known prefix is accepted wherever it appears.
-	void import_line() {
-		const Token &keyword = next();
-		auto dotted = [&] {
-			if (peek().kind != TokenKind::Name) {
-				fail(peek().location, "expected a module name after '" + keyword.text + "', found " + describe(peek()));
-			}
-			next();
-			while (is_op(".")) {
-				next();
-				if (peek().kind != TokenKind::Name) {
-					fail(peek().location, "expected a name after '.', found " + describe(peek()));
-				}
-				next();
-			}
-		};
-		dotted();
-		if (keyword.text == "from") {
-			if (peek().kind != TokenKind::Name || peek().text != "import") {
-				fail(peek().location, "expected 'import' in 'from ... import ...', found " + describe(peek()));
-			}
-			next();
-		}
-		while (peek().kind != TokenKind::Newline && peek().kind != TokenKind::End && !is_op(";")) {
-			const Token &token = next();
-			if (token.kind != TokenKind::Name &&
-			    !(token.kind == TokenKind::Op &&
-			      (token.text == "," || token.text == "." || token.text == "(" || token.text == ")"))) {
-				fail(token.location, "unexpected " + describe(token) + " in an import line");
-			}
-		}
-		end_of_statement();
-	}
-
 	void add_keyword(Value &target, Argument argument) {
 		for (const auto &existing : target.keywords) {
 			if (existing.name == argument.name) {
@@ -221,6 +125,7 @@ private:
 			break;
 		case TokenKind::Newline:
 		case TokenKind::Indent:
+		case TokenKind::Dedent:
 		case TokenKind::End:
 			fail(token.location, "expected a value, found " + describe(token));
 		}
@@ -393,10 +298,6 @@ private:
 };
 
 } // namespace
-
-std::vector<Statement> parse_python(std::string_view text) {
-	return Parser(text, false, true).program();
-}
 
 Value parse_json(std::string_view text) {
 	return Parser(text, true, false).document();

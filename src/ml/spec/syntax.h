@@ -1,9 +1,8 @@
 #pragma once
 
-// Recursive-descent parser from tokens to Values and statements. One grammar
-// serves the Python subset and JSON:
-//   program    := statement*
-//   statement  := import-line | NAME '=' expr | expr          (one per line)
+// Recursive-descent parser from tokens to Values, for the literal forms:
+// JSON documents and fit/evaluate keyword lists (Python literals). Model
+// code in Python goes through python_parser.h and the evaluator instead.
 //   expr       := ['-'|'+'] number | string+ | dotted-name [ '(' args ')' ]
 //               | '[' exprs ']' | '(' exprs ')' | '{' string ':' expr, ... '}'
 //   args       := expr, ..., NAME '=' expr, ...
@@ -19,18 +18,6 @@
 namespace kafkaml::ml::spec {
 
 constexpr int kMaxDepth = 64;
-
-enum class StatementKind { Import, Assign, Expression };
-
-struct Statement {
-	StatementKind kind = StatementKind::Expression;
-	SourceLocation location;
-	std::string target; //!< Assign: the variable name
-	Value value;
-};
-
-//! Parses Python-subset code; `True`/`False`/`None` are literals.
-std::vector<Statement> parse_python(std::string_view text);
 
 //! Parses one JSON document; `true`/`false`/`null` are literals. Nothing
 //! may follow the document.

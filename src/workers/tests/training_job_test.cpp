@@ -136,6 +136,36 @@ TEST_F(TrainingJobTest, LabelsThatDoNotFitTheLossFailOnceWithTheReason) {
 	    << plane.statuses.back();
 }
 
+// Keras builds a model without an input shape on its first batch: so does
+// the job, from the stream's records.
+TEST_F(TrainingJobTest, AModelWithoutInputShapeTakesItFromTheStream) {
+	auto &code = plane.training[11].model_code;
+	code = std::string(testing::kHcopdModel);
+	auto at = code.find(", input_shape=(3,)");
+	ASSERT_NE(at, std::string::npos);
+	code.erase(at, std::string(", input_shape=(3,)").size());
+	plane.training[11].fit.epochs = 3;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
+	auto model = ml::Model::load(plane.model_blob);
+	EXPECT_EQ(model.param_count(), 26);
+	EXPECT_EQ(model.input_shape(), (ml::Shape{3}));
+}
+
+// What the engine does not train yet is said before the job waits for its
+// stream, once.
+TEST_F(TrainingJobTest, AModelTheEngineDoesNotTrainYetFailsAtOnceSayingWhat) {
+	plane.training[11].model_code = "import tensorflow as tf\n"
+	                                "model = tf.keras.Sequential([tf.keras.layers.SimpleRNN(4, input_shape=(3, 1)),\n"
+	                                "                             tf.keras.layers.Dense(2, activation='softmax')])\n"
+	                                "model.compile('adam', 'sparse_categorical_crossentropy')\n";
+	env.wait_for_stream = [](int64_t) -> formats::ControlMessage {
+		ADD_FAILURE() << "the job waited for its stream";
+		return {};
+	};
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(plane.statuses.back().find("SimpleRNN layers"), std::string::npos) << plane.statuses.back();
+}
+
 TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {
 	stream::Record bad{"hcopd", 0, -1, std::string(1, '\1'), "xy"};
 	auto offset = log.append(bad);

@@ -1,4 +1,5 @@
 #include "ml/spec/diagnostic.h"
+#include "ml/spec/layer_kinds.h"
 
 #include <gtest/gtest.h>
 
@@ -16,12 +17,9 @@ std::string diagnostic_of(const std::string &text) {
 
 TEST(Diagnostic, NamesFileLineColumnAndMarksTheSpot) {
 	EXPECT_EQ(diagnostic_of("model = tf.keras.Sequential([\n    tf.keras.layers.Dense2(4, input_shape=(3,)),\n])\n"),
-	          "model.py:2:21: unknown layer 'Dense2'; expected one of Dense, Dropout, Flatten, Reshape, Activation, "
-	          "BatchNormalization, Conv1D, Conv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D, "
-	          "GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, LSTM, GRU, "
-	          "Embedding (and Input/InputLayer first)\n"
-	          "    tf.keras.layers.Dense2(4, input_shape=(3,)),\n"
-	          "                    ^\n");
+	          "model.py:2:21: unknown layer 'Dense2'; expected one of " + supported_layer_names() + "\n" +
+	              "    tf.keras.layers.Dense2(4, input_shape=(3,)),\n"
+	              "                    ^\n");
 	// Columns count characters (é is one); tabs are kept so the caret lines up.
 	EXPECT_EQ(diagnostic_of("model = Sequential([\r\n\tDense(4, name='é', input_shape=3)])"),
 	          "model.py:2:33: argument 'input_shape' of Dense must be a tuple of dimensions such as (28, 28, 1), not "

@@ -1,0 +1,3 @@
+from tensorflow import keras
+
+model = keras.applications.MobileNetV2(weights=None)

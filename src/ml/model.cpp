@@ -113,8 +113,8 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 		m.rng = Rng(*options.seed);
 	}
 	const Loss loss = resolve_loss(m.spec.compile.loss);
-	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.trainable_count);
-	MetricSet metrics(m.spec.compile.metrics, loss, m.plan.output_size());
+	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.params);
+	MetricSet metrics(compiled_metrics(m.spec.compile), loss, m.plan.output_size());
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
 	const int64_t steps = options.steps_per_epoch.value_or((n + batch - 1) / batch);
 
@@ -181,7 +181,7 @@ MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64
 	Impl &m = *impl_;
 	const int64_t label_width = check_data(m, x, &y);
 	const Loss loss = resolve_loss(m.spec.compile.loss);
-	MetricSet metrics(m.spec.compile.metrics, loss, m.plan.output_size());
+	MetricSet metrics(compiled_metrics(m.spec.compile), loss, m.plan.output_size());
 	Array predicted = predict(x, batch_size);
 	const int64_t batch = batch_size.value_or(32);
 	const int64_t out_width = m.plan.output_size();

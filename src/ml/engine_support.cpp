@@ -1,5 +1,6 @@
 #include "ml/engine_support.h"
 
+#include "ml/metric_names.h"
 #include "ml/numerics.h"
 #include "ml/spec/layer_kinds.h"
 
@@ -83,74 +84,62 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 	}
 }
 
-const std::set<std::string> kOptimizers = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
-const std::set<std::string> kLosses = {
-    "mse", "mae", "huber", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"};
-const std::set<std::string> kMetrics = {"accuracy",
-                                        "binary_accuracy",
-                                        "sparse_categorical_accuracy",
-                                        "categorical_accuracy",
-                                        "mae",
-                                        "mse",
-                                        "rmse",
-                                        "precision",
-                                        "recall",
-                                        "auc"};
+const std::set<std::string> kOptimizers = {"sgd",      "adam",   "adamw", "rmsprop", "adagrad",
+                                           "adadelta", "adamax", "nadam", "ftrl"};
+
+bool known_loss(const std::string &name) {
+	try {
+		resolve_loss(LossSpec{name});
+		return true;
+	} catch (const std::invalid_argument &) {
+		return false;
+	}
+}
 
 void optimizer_gaps(const OptimizerSpec &o, Gaps &gaps) {
 	if (!kOptimizers.contains(o.name)) {
 		gaps.add(o.location, "the " + o.name + " optimizer");
 		return;
 	}
-	auto feature = [&](bool used, const char *what) {
-		if (used) {
-			gaps.add(o.location, "the optimizer's " + std::string(what));
-		}
-	};
-	feature(o.amsgrad, "amsgrad");
-	feature(o.centered, "centered (RMSprop)");
-	feature(o.decay != 0.0, "decay");
-	feature(o.clipnorm.has_value(), "clipnorm");
-	feature(o.clipvalue.has_value(), "clipvalue");
-	feature(o.global_clipnorm.has_value(), "global_clipnorm");
-	feature(o.schedule.has_value(), "learning-rate schedule");
+	// Keras 3 refuses two kinds of clipping; Keras 2 applied both, in an
+	// order the engine does not reproduce.
+	if (o.clipvalue && (o.clipnorm || o.global_clipnorm)) {
+		gaps.add(o.location, "the optimizer's clipvalue together with clipnorm or global_clipnorm");
+	}
 }
 
 void loss_gaps(const LossSpec &l, Gaps &gaps) {
 	if (l.name.empty()) {
 		return; // no compile(): the engine's default loss
 	}
-	if (!kLosses.contains(l.name)) {
+	if (!known_loss(l.name)) {
 		gaps.add(l.location, "the " + l.name + " loss");
 		return;
 	}
-	if (l.label_smoothing != 0.0) {
-		gaps.add(l.location, "the loss's label_smoothing");
-	}
-	if (l.ignore_class) {
-		gaps.add(l.location, "the loss's ignore_class");
-	}
 	if (l.axis != -1) {
-		gaps.add(l.location, "the loss's axis");
+		gaps.add(l.location, "the loss's axis (losses are computed over the last axis)");
 	}
-	if (l.reduction != "auto" && l.reduction != "sum_over_batch_size") {
-		gaps.add(l.location, "the loss's reduction '" + l.reduction + "'");
+	if (l.reduction == "none") {
+		gaps.add(l.location, "the loss's reduction 'none'");
 	}
 }
 
-void metric_gaps(const MetricSpec &m, Gaps &gaps) {
-	if (!kMetrics.contains(m.name)) {
+bool sparse_metric(const std::string &name) {
+	return name.starts_with("sparse_");
+}
+
+void metric_gaps(const MetricSpec &m, const LossSpec &loss, Gaps &gaps) {
+	if (!find_metric(m.name)) {
 		gaps.add(m.location, "the " + m.name + " metric");
 		return;
 	}
-	// The engine computes these metrics at Keras' defaults only.
-	MetricSpec plain;
-	bool defaults = m.threshold == plain.threshold && m.thresholds.empty() && !m.top_k && !m.class_id &&
-	                m.num_thresholds == plain.num_thresholds && m.curve == plain.curve &&
-	                m.summation_method == plain.summation_method && !m.multi_label && !m.num_labels && !m.from_logits &&
-	                m.label_smoothing == 0.0;
-	if (!defaults) {
-		gaps.add(m.location, "the " + m.name + " metric with other arguments than its defaults");
+	if (m.axis != -1 && m.name != "mean_iou") { // MeanIoU reads class ids: its axis never applies
+		gaps.add(m.location, "the " + m.name + " metric's axis (metrics are computed over the last axis)");
+	}
+	if (sparse_metric(m.name) && loss.name != "sparse_categorical_crossentropy") {
+		gaps.add(m.location, "the " + m.name +
+		                         " metric with one-hot labels (it reads class indices, the labels of a "
+		                         "sparse_categorical_crossentropy loss)");
 	}
 }
 
@@ -178,10 +167,10 @@ std::vector<EngineGap> engine_gaps(const ModelSpec &spec) {
 	}
 	loss_gaps(spec.compile.loss, gaps);
 	for (const auto &metric : spec.compile.metric_specs) {
-		metric_gaps(metric, gaps);
+		metric_gaps(metric, spec.compile.loss, gaps);
 	}
 	for (const auto &name : spec.compile.metrics) {
-		if (spec.compile.metric_specs.empty() && !kMetrics.contains(name) && name != "acc") {
+		if (spec.compile.metric_specs.empty() && !find_metric(name)) {
 			gaps.add({}, "the " + name + " metric");
 		}
 	}

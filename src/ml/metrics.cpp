@@ -1,5 +1,7 @@
 #include "ml/metrics.h"
 
+#include "ml/metric_names.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -7,82 +9,21 @@ namespace kafkaml::ml {
 
 namespace {
 
-enum class Family { Accuracy, LossMean, Confusion, Curve, Score };
-
-struct Known {
-	const char *name;
-	Family family;
-};
-
-constexpr Known k_metrics[] = {
-    {"accuracy", Family::Accuracy},
-    {"binary_accuracy", Family::Accuracy},
-    {"categorical_accuracy", Family::Accuracy},
-    {"sparse_categorical_accuracy", Family::Accuracy},
-    {"top_k_categorical_accuracy", Family::Accuracy},
-    {"sparse_top_k_categorical_accuracy", Family::Accuracy},
-    {"mae", Family::LossMean},
-    {"mse", Family::LossMean},
-    {"rmse", Family::LossMean},
-    {"mape", Family::LossMean},
-    {"msle", Family::LossMean},
-    {"cosine_similarity", Family::LossMean},
-    {"logcosh", Family::LossMean},
-    {"kld", Family::LossMean},
-    {"poisson", Family::LossMean},
-    {"hinge", Family::LossMean},
-    {"squared_hinge", Family::LossMean},
-    {"categorical_hinge", Family::LossMean},
-    {"binary_crossentropy", Family::LossMean},
-    {"categorical_crossentropy", Family::LossMean},
-    {"sparse_categorical_crossentropy", Family::LossMean},
-    {"precision", Family::Confusion},
-    {"recall", Family::Confusion},
-    {"true_positives", Family::Confusion},
-    {"true_negatives", Family::Confusion},
-    {"false_positives", Family::Confusion},
-    {"false_negatives", Family::Confusion},
-    {"auc", Family::Curve},
-    {"precision_at_recall", Family::Curve},
-    {"recall_at_precision", Family::Curve},
-    {"sensitivity_at_specificity", Family::Curve},
-    {"specificity_at_sensitivity", Family::Curve},
-    {"mean_iou", Family::Score},
-    {"f1_score", Family::Score},
-    {"fbeta_score", Family::Score},
-    {"r2_score", Family::Score},
-};
-
-//! Keras' other spellings of the metrics above, for specs that carry names only.
-constexpr std::pair<const char *, const char *> k_aliases[] = {
-    {"acc", "accuracy"},
-    {"mean_absolute_error", "mae"},
-    {"mean_squared_error", "mse"},
-    {"root_mean_squared_error", "rmse"},
-    {"mean_absolute_percentage_error", "mape"},
-    {"mean_squared_logarithmic_error", "msle"},
-    {"log_cosh", "logcosh"},
-    {"kl_divergence", "kld"},
-    {"kullback_leibler_divergence", "kld"},
-    {"cosine_proximity", "cosine_similarity"},
-};
-
 std::unique_ptr<Metric> make_metric(const MetricSpec &spec, const MetricContext &context) {
-	const auto *known =
-	    std::find_if(std::begin(k_metrics), std::end(k_metrics), [&](const Known &k) { return spec.name == k.name; });
-	if (known == std::end(k_metrics)) {
+	const MetricName *known = find_metric(spec.name);
+	if (!known || known->name != spec.name) {
 		throw std::invalid_argument("unsupported metric '" + spec.name + "'");
 	}
 	switch (known->family) {
-	case Family::Accuracy:
+	case MetricFamily::Accuracy:
 		return make_accuracy_metric(spec, context);
-	case Family::LossMean:
+	case MetricFamily::LossMean:
 		return make_loss_mean_metric(spec, context);
-	case Family::Confusion:
+	case MetricFamily::Confusion:
 		return make_confusion_metric(spec, context);
-	case Family::Curve:
+	case MetricFamily::Curve:
 		return make_curve_metric(spec, context);
-	case Family::Score:
+	case MetricFamily::Score:
 		return make_score_metric(spec, context);
 	}
 	return nullptr;
@@ -97,13 +38,9 @@ std::vector<MetricSpec> compiled_metrics(const CompileSpec &compile) {
 	std::vector<MetricSpec> metrics;
 	for (const auto &name : compile.metrics) {
 		MetricSpec spec;
-		spec.name = name;
+		const MetricName *known = find_metric(name);
+		spec.name = known ? std::string(known->name) : name; // unknown: MetricSet names it
 		spec.display_name = name;
-		for (const auto &[alias, canonical] : k_aliases) {
-			if (name == alias) {
-				spec.name = canonical;
-			}
-		}
 		metrics.push_back(std::move(spec));
 	}
 	return metrics;

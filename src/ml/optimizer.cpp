@@ -30,6 +30,12 @@ void scale_to_norm(const float *g, float *out, int64_t n, double norm, double cl
 	}
 }
 
+//! 1 - x rounded once to float: rounding x first would move 1 - 0.999 by
+//! 1e-5 relative (Keras multiplies by the Python float 1 - beta).
+float complement(double x) {
+	return static_cast<float>(1.0 - x);
+}
+
 class Sgd final : public Optimizer {
 public:
 	Sgd(const OptimizerSpec &spec, std::vector<int64_t> sizes, int64_t n)
@@ -70,15 +76,15 @@ private:
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		double t = static_cast<double>(iterations_ + 1);
 		auto lr_t = static_cast<float>(lr * std::sqrt(1.0 - std::pow(b2_, t)) / (1.0 - std::pow(b1_, t)));
-		const auto b1 = static_cast<float>(b1_), b2 = static_cast<float>(b2_);
+		const float new_m = complement(b1_), new_v = complement(b2_);
 		const float decay = weight_decay_ * lr;
 		float *m = m_.data(), *v = v_.data(), *v_max = v_max_.empty() ? nullptr : v_max_.data();
 		for (int64_t i = 0; i < n; i++) {
 			if (decay != 0.0f) {
 				p[i] -= p[i] * decay;
 			}
-			m[i] += (g[i] - m[i]) * (1.0f - b1);
-			v[i] += (g[i] * g[i] - v[i]) * (1.0f - b2);
+			m[i] += (g[i] - m[i]) * new_m;
+			v[i] += (g[i] * g[i] - v[i]) * new_v;
 			float second = v[i];
 			if (v_max) {
 				v_max[i] = std::max(v_max[i], v[i]);
@@ -96,7 +102,7 @@ private:
 class RmsProp final : public Optimizer {
 public:
 	RmsProp(const OptimizerSpec &spec, std::vector<int64_t> sizes, int64_t n)
-	    : Optimizer(spec, std::move(sizes)), rho_(static_cast<float>(spec.rho)),
+	    : Optimizer(spec, std::move(sizes)), rho_(static_cast<float>(spec.rho)), new_(complement(spec.rho)),
 	      momentum_(static_cast<float>(spec.momentum)), eps_(static_cast<float>(spec.epsilon)), acc_(n),
 	      mom_(spec.momentum > 0.0 ? n : 0), mean_(spec.centered ? n : 0) {}
 
@@ -104,11 +110,11 @@ private:
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		float *a = acc_.data();
 		for (int64_t i = 0; i < n; i++) {
-			a[i] = rho_ * a[i] + (1.0f - rho_) * g[i] * g[i];
+			a[i] = rho_ * a[i] + new_ * g[i] * g[i];
 			float denominator = a[i] + eps_;
 			if (!mean_.empty()) {
 				// Centered: the variance of the gradient instead of its second moment.
-				mean_[i] = rho_ * mean_[i] + (1.0f - rho_) * g[i];
+				mean_[i] = rho_ * mean_[i] + new_ * g[i];
 				denominator = a[i] - mean_[i] * mean_[i] + eps_;
 			}
 			float increment = lr * g[i] / std::sqrt(denominator);
@@ -120,7 +126,7 @@ private:
 		}
 	}
 
-	float rho_, momentum_, eps_;
+	float rho_, new_, momentum_, eps_;
 	std::vector<float> acc_, mom_, mean_;
 };
 
@@ -146,21 +152,21 @@ private:
 class Adadelta final : public Optimizer {
 public:
 	Adadelta(const OptimizerSpec &spec, std::vector<int64_t> sizes, int64_t n)
-	    : Optimizer(spec, std::move(sizes)), rho_(static_cast<float>(spec.rho)), eps_(static_cast<float>(spec.epsilon)),
-	      grad_sq_(n), delta_sq_(n) {}
+	    : Optimizer(spec, std::move(sizes)), rho_(static_cast<float>(spec.rho)), new_(complement(spec.rho)),
+	      eps_(static_cast<float>(spec.epsilon)), grad_sq_(n), delta_sq_(n) {}
 
 private:
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		float *gs = grad_sq_.data(), *ds = delta_sq_.data();
 		for (int64_t i = 0; i < n; i++) {
-			gs[i] = rho_ * gs[i] + (1.0f - rho_) * g[i] * g[i];
+			gs[i] = rho_ * gs[i] + new_ * g[i] * g[i];
 			float delta = -std::sqrt(ds[i] + eps_) * g[i] / std::sqrt(gs[i] + eps_);
-			ds[i] = rho_ * ds[i] + (1.0f - rho_) * delta * delta;
+			ds[i] = rho_ * ds[i] + new_ * delta * delta;
 			p[i] += lr * delta;
 		}
 	}
 
-	float rho_, eps_;
+	float rho_, new_, eps_;
 	std::vector<float> grad_sq_, delta_sq_;
 };
 
@@ -173,10 +179,10 @@ public:
 private:
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		const auto correction = static_cast<float>(1.0 - std::pow(b1_, static_cast<double>(iterations_ + 1)));
-		const auto b1 = static_cast<float>(b1_);
+		const float new_m = complement(b1_);
 		float *m = m_.data(), *u = u_.data();
 		for (int64_t i = 0; i < n; i++) {
-			m[i] += (g[i] - m[i]) * (1.0f - b1);
+			m[i] += (g[i] - m[i]) * new_m;
 			u[i] = std::max(b2_ * u[i], std::fabs(g[i]));
 			p[i] -= lr * m[i] / (correction * (u[i] + eps_));
 		}
@@ -204,11 +210,11 @@ private:
 		const auto m_scale = static_cast<float>(u_next / (1.0 - u_product_ * u_next));
 		const auto g_scale = static_cast<float>((1.0 - u_t) / (1.0 - u_product_));
 		const auto v_correction = static_cast<float>(1.0 - std::pow(b2_, t));
-		const auto b1 = static_cast<float>(b1_), b2 = static_cast<float>(b2_);
+		const float new_m = complement(b1_), new_v = complement(b2_);
 		float *m = m_.data(), *v = v_.data();
 		for (int64_t i = 0; i < n; i++) {
-			m[i] += (g[i] - m[i]) * (1.0f - b1);
-			v[i] += (g[i] * g[i] - v[i]) * (1.0f - b2);
+			m[i] += (g[i] - m[i]) * new_m;
+			v[i] += (g[i] * g[i] - v[i]) * new_v;
 			float m_hat = m_scale * m[i] + g_scale * g[i];
 			p[i] -= m_hat * lr / (std::sqrt(v[i] / v_correction) + eps_);
 		}

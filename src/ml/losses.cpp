@@ -279,6 +279,18 @@ double dense_row(const Loss &loss, const float *o, const float *t, int64_t width
 
 } // namespace
 
+OutputRows output_rows(const Shape &shape) {
+	OutputRows layout;
+	if (shape.empty()) {
+		return layout;
+	}
+	layout.width = shape.back();
+	for (size_t i = 0; i + 1 < shape.size(); i++) {
+		layout.rows *= shape[i];
+	}
+	return layout;
+}
+
 Loss resolve_loss(const LossSpec &spec) {
 	static const std::pair<const char *, LossKind> k_names[] = {
 	    {"mse", LossKind::Mse},

@@ -60,6 +60,18 @@ struct Loss {
 	bool sparse() const { return kind == LossKind::SparseCategoricalCrossentropy; }
 };
 
+//! How losses and metrics read a model output of `shape` (batch excluded):
+//! Keras computes them over the last axis, so a sample is `rows` rows of
+//! `width` values, and class-index labels are one per row (a sequence of
+//! classes for an output (T, C)).
+struct OutputRows {
+	int64_t rows = 1;  //!< per sample: the product of the other axes
+	int64_t width = 1; //!< the last axis
+	//! Label values per sample the loss reads.
+	int64_t labels(const Loss &loss) const { return loss.sparse() ? rows : rows * width; }
+};
+OutputRows output_rows(const Shape &shape);
+
 //! Throws std::invalid_argument for unknown names (with the list of known
 //! ones) and for options the engine does not compute (reduction "none", an
 //! axis other than the last).

@@ -35,7 +35,7 @@ int64_t check_data(const Model::Impl &m, const Array &x, const Array *y) {
 		return 0;
 	}
 	Loss loss = resolve_loss(m.spec.compile.loss);
-	int64_t expected = loss.sparse() ? 1 : m.plan.output_size();
+	int64_t expected = output_rows(m.plan.output_shape).labels(loss);
 	if (y->rows() != x.rows() || y->row_size() != expected ||
 	    static_cast<int64_t>(y->data.size()) != y->rows() * expected) {
 		throw std::invalid_argument(fmt::format(
@@ -114,7 +114,8 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 	}
 	const Loss loss = resolve_loss(m.spec.compile.loss);
 	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.params);
-	MetricSet metrics(compiled_metrics(m.spec.compile), loss, m.plan.output_size());
+	const OutputRows rows = output_rows(m.plan.output_shape); // losses and metrics read the last axis
+	MetricSet metrics(compiled_metrics(m.spec.compile), loss, rows.width);
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
 	const int64_t steps = options.steps_per_epoch.value_or((n + batch - 1) / batch);
 
@@ -149,10 +150,11 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 			}
 			cursor += b;
 			m.executor->forward_train(bx.data(), b, m.rng, out.data());
-			double batch_loss = loss_forward_backward(loss, out.data(), by.data(), b, out_width, dout.data());
+			double batch_loss =
+			    loss_forward_backward(loss, out.data(), by.data(), b * rows.rows, rows.width, dout.data());
 			m.executor->backward(dout.data(), m.grads.data());
 			optimizer->step(m.params.data(), m.grads.data(), m.plan.trainable_count);
-			metrics.update(out.data(), by.data(), b, batch_loss);
+			metrics.update(out.data(), by.data(), b * rows.rows, batch_loss);
 			result.steps++;
 		}
 		EpochLog log;
@@ -181,7 +183,8 @@ MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64
 	Impl &m = *impl_;
 	const int64_t label_width = check_data(m, x, &y);
 	const Loss loss = resolve_loss(m.spec.compile.loss);
-	MetricSet metrics(compiled_metrics(m.spec.compile), loss, m.plan.output_size());
+	const OutputRows rows = output_rows(m.plan.output_shape);
+	MetricSet metrics(compiled_metrics(m.spec.compile), loss, rows.width);
 	Array predicted = predict(x, batch_size);
 	const int64_t batch = batch_size.value_or(32);
 	const int64_t out_width = m.plan.output_size();
@@ -189,7 +192,7 @@ MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64
 		int64_t b = std::min(batch, x.rows() - r);
 		const float *o = predicted.data.data() + r * out_width;
 		const float *t = y.data.data() + r * label_width;
-		metrics.update(o, t, b, loss_forward_backward(loss, o, t, b, out_width, nullptr));
+		metrics.update(o, t, b * rows.rows, loss_forward_backward(loss, o, t, b * rows.rows, rows.width, nullptr));
 	}
 	return metrics.results();
 }
@@ -253,7 +256,9 @@ double Model::loss_and_gradients(const Array &x, const Array &y, std::vector<flo
 	const Loss loss = resolve_loss(m.spec.compile.loss);
 	std::vector<float> out(static_cast<size_t>(x.rows() * m.plan.output_size())), dout(out.size());
 	m.executor->forward_train(x.data.data(), x.rows(), m.rng, out.data());
-	double value = loss_forward_backward(loss, out.data(), y.data.data(), x.rows(), m.plan.output_size(), dout.data());
+	const OutputRows rows = output_rows(m.plan.output_shape);
+	double value =
+	    loss_forward_backward(loss, out.data(), y.data.data(), x.rows() * rows.rows, rows.width, dout.data());
 	m.executor->backward(dout.data(), m.grads.data());
 	gradients = m.grads;
 	return value;

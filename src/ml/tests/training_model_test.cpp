@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 using namespace kafkaml::ml;
@@ -103,4 +105,45 @@ TEST(TrainingModel, TheRestIsRefusedSayingWhat) {
 	                             "metrics=[tf.keras.metrics.SpecificityAtSensitivity(0.5, class_id=1), "
 	                             "tf.keras.metrics.MeanIoU(num_classes=2), tf.keras.metrics.R2Score()]")),
 	          "");
+}
+
+TEST(TrainingModel, SequenceOutputsAreLossRowsOfTheLastAxis) {
+	// An output (4, 3): four softmax rows per sample; sparse labels are one
+	// class per row, and the loss is the mean over every row (Keras' axis=-1).
+	auto spec =
+	    parse_model_definition("import tensorflow as tf\n"
+	                           "model = tf.keras.Sequential([\n"
+	                           "    tf.keras.layers.Dense(3, activation='softmax', input_shape=(4, 2))])\n"
+	                           "model.compile('sgd', 'sparse_categorical_crossentropy', metrics=['accuracy'])\n");
+	Rng rng(5);
+	Array x, y, one_hot;
+	x.shape = {6, 4, 2};
+	y.shape = {6, 4};
+	one_hot.shape = {6, 4, 3};
+	for (int i = 0; i < 48; i++) {
+		x.data.push_back(rng.uniform(-1.0f, 1.0f));
+	}
+	for (int i = 0; i < 24; i++) {
+		auto cls = static_cast<float>(rng.below(3));
+		y.data.push_back(cls);
+		one_hot.data.insert(one_hot.data.end(),
+		                    {cls == 0 ? 1.0f : 0.0f, cls == 1 ? 1.0f : 0.0f, cls == 2 ? 1.0f : 0.0f});
+	}
+	auto model = Model::build(spec, 1);
+	auto p = model.predict(x);
+	double loss = 0.0, correct = 0.0;
+	for (size_t row = 0; row < 24; row++) {
+		const float *q = p.data.data() + row * 3;
+		loss -= std::log(q[static_cast<size_t>(y.data[row])]);
+		correct += (std::max_element(q, q + 3) - q) == static_cast<int64_t>(y.data[row]);
+	}
+	auto values = model.evaluate(x, y);
+	EXPECT_NEAR(metric(values, "loss"), loss / 24, 1e-6);
+	EXPECT_DOUBLE_EQ(metric(values, "accuracy"), correct / 24);
+	// The same with one-hot labels and categorical crossentropy.
+	spec.compile.loss.name = "categorical_crossentropy";
+	spec.compile.losses = {spec.compile.loss};
+	auto categorical = Model::build(spec, 1);
+	EXPECT_NEAR(metric(categorical.evaluate(x, one_hot), "loss"), loss / 24, 1e-6);
+	EXPECT_GT(model.fit(x, y, epochs(2)).steps, 0);
 }

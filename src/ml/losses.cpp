@@ -127,10 +127,15 @@ Term element_term(const Loss &loss, float o, float t) {
 //! Focal crossentropy term of one class: alpha (1 - c)^gamma (-t log c) for
 //! the clipped probability c, and its derivative with respect to c.
 Term focal_class_term(double alpha, double gamma, double c, double t) {
-	double modulating = std::pow(1.0 - c, gamma);
-	double value = -alpha * modulating * t * std::log(c);
-	double grad = alpha * (gamma * std::pow(1.0 - c, gamma - 1.0) * t * std::log(c) - modulating * t / c);
-	return {value, static_cast<float>(grad)};
+	if (t == 0.0) {
+		return {}; // every part is a multiple of t: skip the logs (sparse labels)
+	}
+	if (gamma == 0.0) {
+		return {-alpha * t * std::log(c), static_cast<float>(-alpha * t / c)}; // plain crossentropy
+	}
+	double modulating = std::pow(1.0 - c, gamma), log_c = std::log(c);
+	double grad = alpha * (gamma * std::pow(1.0 - c, gamma - 1.0) * t * log_c - modulating * t / c);
+	return {-alpha * modulating * t * log_c, static_cast<float>(grad)};
 }
 
 //! Categorical (focal) crossentropy of one row; `target(i)` is the label

@@ -2,7 +2,6 @@
 
 #include "ml/metric_names.h"
 
-#include <algorithm>
 #include <stdexcept>
 
 namespace kafkaml::ml {

@@ -195,6 +195,8 @@ std::unique_ptr<Metric> make_score_metric(const MetricSpec &spec, const MetricCo
 	if (!(beta > 0.0)) {
 		throw std::invalid_argument("metric '" + spec.display_name + "': beta must be > 0");
 	}
+	// MetricSpec cannot say threshold=None (Keras' default, the argmax rule)
+	// yet: it holds 0.5 then (README.md, differences from Keras).
 	return std::make_unique<FBeta>(context.width, beta, static_cast<float>(spec.threshold), spec.average);
 }
 

@@ -124,6 +124,23 @@ TEST(Metrics, LossFunctionsAveragedOverTheEpoch) {
 	EXPECT_DOUBLE_EQ(value(set.results(), "mae"), 1.0);
 }
 
+TEST(Metrics, EveryLossFunctionAsAMetric) {
+	// One row: outputs (2, 0.5) against labels (1, 1).
+	const std::vector<float> out = {2.0f, 0.5f}, ones = {1, 1};
+	auto values = measure({metric("mape"), metric("msle"), metric("logcosh"), metric("poisson"), metric("hinge"),
+	                       metric("squared_hinge")},
+	                      "mse", 2, out, ones);
+	EXPECT_NEAR(value(values, "mape"), 100 * (1.0 + 0.5) / 2, 1e-5);
+	EXPECT_NEAR(value(values, "msle"), (std::pow(std::log(3.0 / 2), 2) + std::pow(std::log(1.5 / 2), 2)) / 2, 1e-7);
+	EXPECT_NEAR(value(values, "logcosh"), (std::log(std::cosh(1.0)) + std::log(std::cosh(0.5))) / 2, 1e-7);
+	EXPECT_NEAR(value(values, "poisson"), (2 - std::log(2.0) + 0.5 - std::log(0.5)) / 2, 1e-6);
+	EXPECT_NEAR(value(values, "hinge"), (0 + 0.5) / 2, 1e-7);
+	EXPECT_NEAR(value(values, "squared_hinge"), (0 + 0.25) / 2, 1e-7);
+	EXPECT_NEAR(one(metric("categorical_hinge"), "mse", 2, out, {0, 1}), 2 - 0.5 + 1, 1e-7);
+	EXPECT_NEAR(one(metric("kld"), "mse", 2, {0.5f, 0.5f}, {0.25f, 0.75f}), 0.25 * std::log(0.5) + 0.75 * std::log(1.5),
+	            1e-6);
+}
+
 TEST(Metrics, PrecisionRecallAndCountsAtThresholds) {
 	const std::vector<float> out = {0.9f, 0.6f, 0.4f, 0.2f, 0.7f}, labels = {1, 0, 1, 0, 1};
 	auto precision = metric("precision"), recall = metric("recall");

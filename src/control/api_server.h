@@ -54,6 +54,9 @@ struct ApiOptions {
 	ControlPublisher *publisher = nullptr; //!< optional: without it datasources/{id}/send answers 503
 	PredictionFeed *predictions = nullptr; //!< optional: without it the live predictions stream answers 404
 	ModelValidator validate_model;         //!< required
+	//! Optional: without them, models of framework "pytorch" are refused (501).
+	CompileValidator validate_compile;
+	ModuleValidator validate_module;
 	KwargsParser parse_kwargs = control::parse_kwargs;
 	InputValidator validate_input; //!< optional: without it input_config is stored unchecked
 	//! Optional: without it no warning says that replicas beyond the input

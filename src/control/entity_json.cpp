@@ -19,7 +19,8 @@ std::string restart_detail(int64_t restarts, const std::string &last_exit) {
 
 json to_json(const store::Model &m) {
 	return {{"id", m.id},     {"name", m.name},           {"description", m.description}, {"imports", m.imports},
-	        {"code", m.code}, {"framework", m.framework}, {"created_at", m.created_at}};
+	        {"code", m.code}, {"framework", m.framework}, {"created_at", m.created_at},
+	        {"module_size", m.module_size >= 0 ? json(m.module_size) : json(nullptr)}};
 }
 
 json to_json(const store::Configuration &c) {

@@ -24,6 +24,15 @@ public:
 //! Validates model code (Keras subset, Keras JSON, ...); throws ValidationError.
 using ModelValidator = std::function<void(std::string_view code)>;
 
+//! Validates the compile() arguments of a model that brings its own network
+//! (framework "pytorch"): "loss='mse', optimizer='adam'"; throws
+//! ValidationError.
+using CompileValidator = std::function<void(std::string_view arguments)>;
+
+//! Validates an uploaded TorchScript module (torch.jit.save bytes); throws
+//! ValidationError (line and column 0) saying what is wrong.
+using ModuleValidator = std::function<void(std::string_view bytes)>;
+
 //! Turns fit/evaluate kwargs text (the original's "epochs=5, shuffle=True"
 //! string or a JSON object's text) into a JSON object; throws ValidationError.
 using KwargsParser = std::function<nlohmann::json(std::string_view text)>;

@@ -5,6 +5,7 @@
 #include "ml/spec/parse.h"
 #ifdef KAFKAML_HAS_ML_ENGINE // set by kafkaml_ml; absent when built without libtorch
 #include "ml/engine_support.h"
+#include "ml/model.h"
 #endif
 
 namespace kafkaml::server {
@@ -25,6 +26,39 @@ control::ModelValidator model_validator() {
 		}
 #endif
 	};
+}
+
+control::CompileValidator compile_validator() {
+#ifdef KAFKAML_HAS_ML_ENGINE
+	return [](std::string_view arguments) {
+		ml::ModelSpec only_compile;
+		try {
+			only_compile.compile = ml::parse_compile_arguments(arguments);
+		} catch (const ml::ModelDefinitionError &e) {
+			throw control::ValidationError(e.location.line, e.location.column, e.what());
+		}
+		if (auto gaps = ml::engine_gaps(only_compile); !gaps.empty()) {
+			throw control::ValidationError(gaps.front().location.line, gaps.front().location.column,
+			                               ml::describe_gaps(gaps));
+		}
+	};
+#else
+	return {};
+#endif
+}
+
+control::ModuleValidator module_validator() {
+#ifdef KAFKAML_HAS_ML_ENGINE
+	return [](std::string_view bytes) {
+		try {
+			ml::Model::check_torchscript(bytes);
+		} catch (const std::invalid_argument &e) {
+			throw control::ValidationError(0, 0, e.what());
+		}
+	};
+#else
+	return {};
+#endif
 }
 
 control::KwargsParser kwargs_parser() {

@@ -10,6 +10,12 @@ namespace kafkaml::server {
 //! The API's model check: the real parser, its line:column kept.
 control::ModelValidator model_validator();
 
+//! The API's checks of a PyTorch model: its compile() arguments, parsed as
+//! the training job parses them, and its TorchScript module, loaded by the
+//! engine. Empty functions in a build without the engine.
+control::CompileValidator compile_validator();
+control::ModuleValidator module_validator();
+
 //! The API's kwargs parser: the original's "epochs=5, shuffle=True" string
 //! or a JSON object's text, checked by the same parser the training job
 //! uses, so a deployment the API accepted never fails on its kwargs later.

@@ -99,6 +99,8 @@ void ServerApp::start() {
 	options.publisher = publisher_.get();
 	options.predictions = predictions_.get();
 	options.validate_model = model_validator();
+	options.validate_compile = compile_validator();
+	options.validate_module = module_validator();
 	options.parse_kwargs = kwargs_parser();
 	options.validate_input = input_validator();
 	options.export_pytorch = pytorch_exporter();

@@ -210,7 +210,8 @@ void check_networks_uploaded(store::Store &db, int64_t configuration) {
 			throw ApiError(409,
 			               "model " + std::to_string(id) + " (\"" + model.name +
 			                   "\") has no TorchScript module yet; upload it (PUT /api/v1/models/" +
-			                   std::to_string(id) + "/module, or kafkaml models create --file model.pt) and deploy again",
+			                   std::to_string(id) +
+			                   "/module, or kafkaml models create --file model.pt) and deploy again",
 			               {{"model", id}});
 		}
 	}
@@ -240,7 +241,8 @@ void ApiServer::register_routes() {
 			}
 			options_.validate_model(m.code);
 		} catch (const ValidationError &e) {
-			std::string what = m.framework == "pytorch" ? "the compile arguments are invalid: " : "the model code is invalid: ";
+			std::string what =
+			    m.framework == "pytorch" ? "the compile arguments are invalid: " : "the model code is invalid: ";
 			throw ApiError(400, what + e.what(),
 			               {{"field", "code"}, {"line", e.line}, {"column", e.column}, {"message", e.what()}});
 		}
@@ -280,8 +282,7 @@ void ApiServer::register_routes() {
 		call.no_content();
 	});
 	// A PyTorch model's network: the bytes of torch.jit.save, uploaded as is.
-	add(
-	    "PUT", "/api/v1/models/{id}/module",
+	add("PUT", "/api/v1/models/{id}/module",
 	    [this, &db](Call &call) {
 		    auto model = db.get_model(call.id());
 		    if (model.framework != "pytorch") {
@@ -298,8 +299,8 @@ void ApiServer::register_routes() {
 		    try {
 			    options_.validate_module(call.request.body);
 		    } catch (const ValidationError &e) {
-			    throw ApiError(400, std::string("the upload is not a TorchScript module this system trains: ") +
-			                            e.what());
+			    throw ApiError(400,
+			                   std::string("the upload is not a TorchScript module this system trains: ") + e.what());
 		    }
 		    db.put_model_module(model.id, call.request.body);
 		    call.reply(200, to_json(db.get_model(model.id)));
@@ -309,8 +310,9 @@ void ApiServer::register_routes() {
 		int64_t id = call.id();
 		auto bytes = db.get_model_module(id);
 		if (!bytes) {
-			throw ApiError(404, "model " + std::to_string(id) + " has no TorchScript module; upload it with PUT "
-			                                                    "/api/v1/models/" +
+			throw ApiError(404, "model " + std::to_string(id) +
+			                        " has no TorchScript module; upload it with PUT "
+			                        "/api/v1/models/" +
 			                        std::to_string(id) + "/module");
 		}
 		call.response.headers.set("Content-Disposition",

@@ -258,9 +258,9 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 			spec = ml::parse_model_definition(assignment.model_code);
 		}
 	} catch (const ml::ModelDefinitionError &e) {
-		throw UserError(std::string(torchscript ? "the compile arguments are invalid: "
-		                                        : "the model definition is invalid: ") +
-		                e.what());
+		throw UserError(
+		    std::string(torchscript ? "the compile arguments are invalid: " : "the model definition is invalid: ") +
+		    e.what());
 	}
 	if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
 		throw UserError(ml::describe_gaps(gaps));

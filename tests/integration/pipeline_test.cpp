@@ -490,9 +490,7 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	                     "        return torch.softmax(self.out(torch.relu(self.hidden(x))), -1)\n"
 	                     "torch.jit.save(torch.jit.script(Net()), '" +
 	                     (dir / "net.pt").string() + "')\n";
-	{
-		std::ofstream(dir / "make_net.py") << script;
-	}
+	{ std::ofstream(dir / "make_net.py") << script; }
 	ASSERT_EQ(std::system(("/usr/bin/python3 " + (dir / "make_net.py").string()).c_str()), 0)
 	    << "python3-torch is needed to write the module";
 
@@ -507,8 +505,8 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	api->post("/api/v1/deployments", {{"configuration", configuration.at("id")}}, 409);
 	httplib::Client raw(url);
 	raw.set_bearer_token_auth(testing::read_text(dir / "server" / "admin-token").substr(0, 64).c_str());
-	auto garbage = raw.Put(("/api/v1/models/" + model_id + "/module").c_str(), "not a module",
-	                       "application/octet-stream");
+	auto garbage =
+	    raw.Put(("/api/v1/models/" + model_id + "/module").c_str(), "not a module", "application/octet-stream");
 	ASSERT_TRUE(garbage);
 	EXPECT_EQ(garbage->status, 400) << garbage->body;
 	auto uploaded = raw.Put(("/api/v1/models/" + model_id + "/module").c_str(), testing::read_text(dir / "net.pt"),
@@ -555,16 +553,16 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	    << testing::read_text(dir / "jit.out");
 
 	// Served like any model.
-	auto inference = api->post("/api/v1/inferences", {{"model_result", result.at("id")},
-	                                                  {"input_topic", "torch-in"},
-	                                                  {"output_topic", "torch-out"}});
+	auto inference =
+	    api->post("/api/v1/inferences",
+	              {{"model_result", result.at("id")}, {"input_topic", "torch-in"}, {"output_topic", "torch-out"}});
 	EXPECT_EQ(inference.value("input_format", ""), "RAW");
 	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
 	stream::KafkaSink producer(kafka);
 	for (int i = 0; i < 20; ++i) {
 		float row[3] = {1.0f, 0.01f * static_cast<float>(i), -0.5f};
-		producer.produce(stream::OutRecord{"torch-in", -1, std::nullopt,
-		                                   std::string_view(reinterpret_cast<const char *>(row), sizeof(row)), {}});
+		producer.produce(stream::OutRecord{
+		    "torch-in", -1, std::nullopt, std::string_view(reinterpret_cast<const char *>(row), sizeof(row)), {}});
 	}
 	producer.flush(30s);
 	stream::KafkaGroupSource reader(kafka, "torch-reader", {"torch-out"});

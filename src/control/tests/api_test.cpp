@@ -1121,15 +1121,15 @@ namespace kafkaml::control {
 namespace {
 
 TEST_F(ApiTest, APyTorchModelIsItsCompileArgumentsAndAnUploadedModule) {
-	auto [created_status, model] = call("POST", "/api/v1/models",
-	                                    {{"name", "net"}, {"framework", "pth"}, {"code", "loss='mse', optimizer='adam'"}});
+	auto [created_status, model] = call(
+	    "POST", "/api/v1/models", {{"name", "net"}, {"framework", "pth"}, {"code", "loss='mse', optimizer='adam'"}});
 	ASSERT_EQ(created_status, 201) << model;
 	EXPECT_EQ(model["framework"], "pytorch");
 	EXPECT_TRUE(model["module_size"].is_null());
 	std::string id = std::to_string(model["id"].get<int64_t>());
-	EXPECT_EQ(call("POST", "/api/v1/models", {{"name", "x"}, {"framework", "pytorch"}, {"code", "optimizer='adam'"}})
-	              .first,
-	          400);
+	EXPECT_EQ(
+	    call("POST", "/api/v1/models", {{"name", "x"}, {"framework", "pytorch"}, {"code", "optimizer='adam'"}}).first,
+	    400);
 	EXPECT_EQ(call("POST", "/api/v1/models", {{"name", "x"}, {"framework", "jax"}, {"code", MODEL_CODE}}).first, 400);
 
 	// Not deployable without its module.

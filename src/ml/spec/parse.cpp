@@ -59,9 +59,11 @@ void check_model_size(const ModelSpec &spec) {
 CompileSpec parse_compile_arguments(std::string_view text) {
 	auto first = text.find_first_not_of(" \t\r\n");
 	auto last = text.find_last_not_of(" \t\r\n");
-	std::string_view arguments = first == std::string_view::npos ? std::string_view() : text.substr(first, last - first + 1);
+	std::string_view arguments =
+	    first == std::string_view::npos ? std::string_view() : text.substr(first, last - first + 1);
 	// "model.compile(...)" as a whole: its arguments.
-	if (auto open = arguments.find(".compile("); open != std::string_view::npos && arguments.ends_with(")") &&
+	if (auto open = arguments.find(".compile(");
+	    open != std::string_view::npos && arguments.ends_with(")") &&
 	    arguments.substr(0, open).find_first_of("()=") == std::string_view::npos) {
 		arguments = arguments.substr(open + 9, arguments.size() - open - 10);
 	}

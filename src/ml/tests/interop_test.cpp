@@ -5,6 +5,7 @@
 #include "spec_builders.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -122,6 +123,61 @@ TEST_F(Interop, TorchScriptModuleFromPythonTrainsAndPredicts) {
 	EXPECT_NEAR(std::stod(out), model.predict(Array{{1, 3}, {val.x.data[0], val.x.data[1], val.x.data[2]}}).data[0],
 	            1e-4);
 	EXPECT_THROW(Model::from_torchscript("garbage", compiled, {3}), std::invalid_argument);
+}
+
+// .npy in and out of Python's numpy, as `kafkaml send` takes them: fit with
+// the labels in a file of their own, then predict a file, one JSON line per
+// row, the numbers the model gives.
+TEST_F(Interop, ModelFitAndPredictCommandsTakeNpyFiles) {
+	const char *bin = std::getenv("KAFKAML_BIN");
+	if (!bin || !std::filesystem::exists(bin)) {
+		GTEST_SKIP() << "KAFKAML_BIN not built";
+	}
+	python("import numpy as np\n"
+	       "rng = np.random.default_rng(3)\n"
+	       "x = rng.normal(size=(300, 2, 2)).astype('float32')\n"
+	       "y = (x[:, 0, 0] + x[:, 1, 1] > 0).astype('uint8')\n"
+	       "np.save('" +
+	       path("x.npy") +
+	       "', x)\n"
+	       "np.save('" +
+	       path("y.npy") + "', y)\n");
+	// No input shape: it is the files' row shape, (2, 2).
+	write(path("model.py"), "model = tf.keras.Sequential([\n"
+	                        "    tf.keras.layers.Flatten(),\n"
+	                        "    tf.keras.layers.Dense(8, activation='relu'),\n"
+	                        "    tf.keras.layers.Dense(2, activation='softmax')\n"
+	                        "])\n"
+	                        "model.compile('adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n");
+	std::string command = std::string(bin) + " model fit " + path("model.py") + " --data " + path("x.npy") +
+	                      " --labels " + path("y.npy") + " --kwargs 'epochs=40' --output " + path("model.kafkaml") +
+	                      " > " + path("fit.txt") + " 2>&1";
+	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("fit.txt"));
+	auto model = Model::load(read(path("model.kafkaml")));
+	EXPECT_EQ(model.input_shape(), (Shape{2, 2}));
+	command = std::string(bin) + " model predict " + path("model.kafkaml") + " --data " + path("x.npy") + " -o " +
+	          path("predictions.jsonl") + " > " + path("predict.txt") + " 2>&1";
+	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("predict.txt"));
+	std::istringstream lines(read(path("predictions.jsonl")));
+	std::vector<std::string> rows;
+	for (std::string line; std::getline(lines, line);) {
+		rows.push_back(line);
+	}
+	ASSERT_EQ(rows.size(), 300u);
+	// The first row's numbers are the model's own for that sample.
+	auto out = python("import numpy as np, json\n"
+	                  "x = np.load('" +
+	                  path("x.npy") +
+	                  "')\n"
+	                  "print(json.dumps([float(v) for v in x[0].ravel()]))\n");
+	auto first = nlohmann::json::parse(out);
+	Array sample{{1, 2, 2},
+	             {first[0].get<float>(), first[1].get<float>(), first[2].get<float>(), first[3].get<float>()}};
+	auto expected = model.predict(sample).data;
+	auto values = nlohmann::json::parse(rows[0]).at("values");
+	ASSERT_EQ(values.size(), 2u);
+	EXPECT_FLOAT_EQ(values[0].get<float>(), expected[0]);
+	EXPECT_FLOAT_EQ(values[1].get<float>(), expected[1]);
 }
 
 TEST_F(Interop, ModelFitCommandTrainsFromCsv) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 //! A definition the user must fix; line and column are 1-based (0: unknown).
 class ValidationError : public std::runtime_error {
@@ -47,4 +47,4 @@ using InputValidator = std::function<void(std::string_view format, const nlohman
 //! True/False/None, quoted strings). Thread: any.
 nlohmann::json parse_kwargs(std::string_view text);
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

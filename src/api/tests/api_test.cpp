@@ -2,7 +2,7 @@
 // free loopback port, a real SQLite store in a temporary directory, and
 // recording fakes for the orchestrator and the control publisher.
 
-#include "control/api_server.h"
+#include "api/api_server.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -18,7 +18,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 using nlohmann::json;
@@ -928,9 +928,9 @@ TEST_F(ApiTest, StaticFilesWithIndexFallbackAndNoEscape) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 std::string nested_arrays(size_t levels) {
@@ -1092,9 +1092,9 @@ TEST_F(ApiTest, RefusedControlMessagesAreListed) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
@@ -1115,9 +1115,9 @@ TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 TEST_F(ApiTest, APyTorchModelIsItsCompileArgumentsAndAnUploadedModule) {
@@ -1162,4 +1162,4 @@ TEST_F(ApiTest, APyTorchModelIsItsCompileArgumentsAndAnUploadedModule) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api

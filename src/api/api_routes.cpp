@@ -5,10 +5,10 @@
 // (so nothing keeps running under a "stopped" status) and the store first
 // on start (so a job that starts at once finds its record).
 
+#include "api/api_http.h"
+#include "api/api_server.h"
+#include "api/entity_json.h"
 #include "common/json_input.h"
-#include "control/api_http.h"
-#include "control/api_server.h"
-#include "control/entity_json.h"
 #include "http/stream_channel.h"
 
 #include <spdlog/spdlog.h>
@@ -16,7 +16,7 @@
 #include <algorithm>
 #include <charconv>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 using nlohmann::json;
@@ -830,4 +830,4 @@ void ApiServer::register_routes() {
 	});
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

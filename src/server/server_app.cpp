@@ -2,9 +2,9 @@
 
 #include "api/api_server.h"
 #include "common/private_files.h"
+#include "control/control_logger.h"
+#include "control/kafka_control_publisher.h"
 #include "orchestrator/local_executor.h"
-#include "server/control_logger.h"
-#include "server/kafka_control_publisher.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
 #include "server/model_export.h"
@@ -90,7 +90,7 @@ void ServerApp::start() {
 	executor_config.server_url =
 	    "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port);
 	executor_ = std::make_unique<orchestrator::LocalExecutor>(*store_, executor_config);
-	publisher_ = std::make_unique<KafkaControlPublisher>(kafka, config_.control_topic);
+	publisher_ = std::make_unique<control::KafkaControlPublisher>(kafka, config_.control_topic);
 	predictions_ = std::make_unique<KafkaPredictionFeed>(kafka);
 
 	api::ApiOptions options;
@@ -137,7 +137,7 @@ void ServerApp::start() {
 	if (port == 0) {
 		executor_->set_server_url(url());
 	}
-	logger_ = std::make_unique<ControlLogger>(kafka, config_.control_topic, "kafkaml-control-logger", *store_);
+	logger_ = std::make_unique<control::ControlLogger>(kafka, config_.control_topic, "kafkaml-control-logger", *store_);
 	logger_->start();
 	auto recovered = executor_->recover();
 	if (recovered > 0) {

@@ -12,6 +12,10 @@
 namespace kafkaml::api {
 class ApiServer;
 }
+namespace kafkaml::control {
+class ControlLogger;
+class KafkaControlPublisher;
+} // namespace kafkaml::control
 namespace kafkaml::orchestrator {
 class LocalExecutor;
 }
@@ -21,8 +25,6 @@ class Store;
 
 namespace kafkaml::server {
 
-class ControlLogger;
-class KafkaControlPublisher;
 class KafkaPredictionFeed;
 
 struct ServerConfig {
@@ -71,10 +73,10 @@ private:
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
 	std::unique_ptr<orchestrator::LocalExecutor> executor_;
-	std::unique_ptr<KafkaControlPublisher> publisher_;
+	std::unique_ptr<control::KafkaControlPublisher> publisher_;
 	std::unique_ptr<KafkaPredictionFeed> predictions_;
 	std::unique_ptr<api::ApiServer> api_;
-	std::unique_ptr<ControlLogger> logger_;
+	std::unique_ptr<control::ControlLogger> logger_;
 	std::string host_;
 	bool started_ = false;
 };

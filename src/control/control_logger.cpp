@@ -1,4 +1,4 @@
-#include "server/control_logger.h"
+#include "control/control_logger.h"
 
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
@@ -8,7 +8,7 @@
 
 #include <map>
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 ControlLogger::ControlLogger(stream::KafkaConfig kafka, std::string control_topic, std::string group_id,
                              store::Store &store)
@@ -86,4 +86,4 @@ void ControlLogger::run() {
 	}
 }
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

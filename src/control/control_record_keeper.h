@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 class ControlRecordKeeper {
 public:
@@ -55,4 +55,4 @@ private:
 //! recreated control topic's records at the same offsets are new.
 std::string control_position(const stream::Record &record);
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

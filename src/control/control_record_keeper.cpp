@@ -1,16 +1,16 @@
-#include "server/control_record_keeper.h"
+#include "control/control_record_keeper.h"
 
 #include "common/json_input.h"
+#include "control/datasource_mapping.h"
 #include "formats/control_message.h"
 #include "formats/format_error.h"
-#include "server/datasource_mapping.h"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <thread>
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 std::string control_position(const stream::Record &record) {
 	return record.topic + "/" + std::to_string(record.partition) + "@" + std::to_string(record.offset) + " t" +
@@ -72,4 +72,4 @@ ControlRecordKeeper::Outcome ControlRecordKeeper::refuse(const std::string &posi
 	return Outcome::refused;
 }
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/control_record_keeper.h"
+#include "control/control_record_keeper.h"
 #include "store/store.h"
 #include "stream/kafka_client.h"
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 //! Records every control message on the control topic as a datasource, so
 //! that users see the streams they sent and can reuse them.
@@ -51,4 +51,4 @@ private:
 	std::thread thread_;
 };
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

@@ -1,11 +1,11 @@
-#include "server/kafka_control_publisher.h"
+#include "control/kafka_control_publisher.h"
 
-#include "server/datasource_mapping.h"
+#include "control/datasource_mapping.h"
 #include "stream/kafka_sink.h"
 
 #include <stdexcept>
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 KafkaControlPublisher::KafkaControlPublisher(stream::KafkaConfig kafka, std::string control_topic)
     : kafka_(std::move(kafka)), control_topic_(std::move(control_topic)) {}
@@ -37,4 +37,4 @@ void KafkaControlPublisher::publish(int64_t deployment, const store::Datasource 
 	}
 }
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

@@ -7,10 +7,10 @@
 #include "formats/control_message.h"
 #include "store/store.h"
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 store::Datasource datasource_from(const formats::ControlMessage &message);
 //! Throws formats::FormatError when the stored range list is unreadable.
 formats::ControlMessage control_message_from(const store::Datasource &datasource, int64_t deployment);
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 //! Re-sends a recorded stream's control message for another deployment: the
 //! data stays where it is in the log; only this message (tens of bytes) is
@@ -22,4 +22,4 @@ private:
 	std::mutex mutex_;
 };
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

@@ -1,8 +1,8 @@
-#include "server/datasource_mapping.h"
+#include "control/datasource_mapping.h"
 
 #include "formats/range_list.h"
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 
 store::Datasource datasource_from(const formats::ControlMessage &message) {
 	store::Datasource datasource;
@@ -30,4 +30,4 @@ formats::ControlMessage control_message_from(const store::Datasource &datasource
 	return message;
 }
 
-} // namespace kafkaml::server
+} // namespace kafkaml::control

@@ -1,5 +1,5 @@
-#include "server/control_logger.h"
-#include "server/kafka_control_publisher.h"
+#include "control/control_logger.h"
+#include "control/kafka_control_publisher.h"
 #include "stream/kafka_sink.h"
 #include "stream/testing/test_cluster.h"
 
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <thread>
 
-namespace kafkaml::server {
+namespace kafkaml::control {
 namespace {
 
 using namespace std::chrono_literals;
@@ -153,4 +153,4 @@ TEST(ControlLoggerTest, HostileRecordsAreRefusedCommittedAndNeverReadAgain) {
 }
 
 } // namespace
-} // namespace kafkaml::server
+} // namespace kafkaml::control

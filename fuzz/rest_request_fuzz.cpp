@@ -23,7 +23,7 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-class QuietOrchestrator final : public api::Orchestrator {
+class QuietExecutor final : public executors::JobExecutor {
 public:
 	void start_training(const store::Result &) override {}
 	void start_inference(const store::Inference &) override {}
@@ -35,13 +35,13 @@ constexpr const char *kToken = "fuzz";
 
 struct Api {
 	std::unique_ptr<store::Store> db = store::open_store("sqlite::memory:");
-	QuietOrchestrator orchestrator;
+	QuietExecutor executor;
 	std::unique_ptr<api::ApiServer> api;
 
 	Api() {
 		api::ApiOptions options;
 		options.store = db.get();
-		options.orchestrator = &orchestrator;
+		options.executor = &executor;
 		options.validate_model = [](std::string_view code) {
 			try {
 				ml::parse_model_definition(code);

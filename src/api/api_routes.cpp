@@ -1,7 +1,7 @@
 // The resource handlers of the REST API (openapi.json). Each runs on an HTTP
 // worker thread; it reads and writes through the Store (atomic per call)
-// and asks the Orchestrator to start or stop processes. When the store and
-// the orchestrator must both change, the orchestrator goes first on stop
+// and asks the JobExecutor to start or stop processes. When the store and
+// the executor must both change, the executor goes first on stop
 // (so nothing keeps running under a "stopped" status) and the store first
 // on start (so a job that starts at once finds its record).
 
@@ -61,7 +61,7 @@ json parse_kwargs_field(const KwargsParser &parse, const json &value, const char
 }
 
 // A job that gets SIGTERM reports "stopped" itself before it ends, so by the
-// time the orchestrator returned the result may already be where the user
+// time the executor returned the result may already be where the user
 // wanted it (or finished or failed in the meantime): that is the answer, not
 // a conflict.
 store::Result mark_result_stopped(store::Store &db, int64_t id) {
@@ -226,7 +226,7 @@ std::string upper(std::string text) {
 
 void ApiServer::register_routes() {
 	store::Store &db = *options_.store;
-	Orchestrator &orchestrator = *options_.orchestrator;
+	executors::JobExecutor &executor = *options_.executor;
 
 	// A Keras model's code is its definition; a PyTorch model's code is the
 	// arguments of its compile() (its network is the uploaded module).
@@ -356,7 +356,7 @@ void ApiServer::register_routes() {
 		}
 		call.reply(200, out);
 	});
-	add("POST", "/api/v1/deployments", [this, &db, &orchestrator, deployment_json](Call &call) {
+	add("POST", "/api/v1/deployments", [this, &db, &executor, deployment_json](Call &call) {
 		json body = call.body();
 		store::Deployment d;
 		d.configuration = integer_field(body, "configuration");
@@ -376,7 +376,7 @@ void ApiServer::register_routes() {
 				// Deployed first: a fast job may report "running" before
 				// start_training returns, and must not be overwritten.
 				db.update_result_status(result.id, ResultStatus::Deployed);
-				orchestrator.start_training(result);
+				executor.start_training(result);
 			} catch (const store::StoreError &) {
 				throw;
 			} catch (const std::exception &e) {
@@ -392,7 +392,7 @@ void ApiServer::register_routes() {
 	});
 	add("GET", "/api/v1/deployments/{id}",
 	    [&db, deployment_json](Call &call) { call.reply(200, deployment_json(db.get_deployment(call.id()))); });
-	add("POST", "/api/v1/deployments/{id}/stop", [&db, &orchestrator, deployment_json](Call &call) {
+	add("POST", "/api/v1/deployments/{id}/stop", [&db, &executor, deployment_json](Call &call) {
 		store::Deployment d = db.get_deployment(call.id());
 		auto results = db.list_results(d.id);
 		bool any_active = std::any_of(results.begin(), results.end(),
@@ -408,7 +408,7 @@ void ApiServer::register_routes() {
 		}
 		for (const auto &result : results) {
 			if (!store::is_terminal(result.status)) {
-				orchestrator.stop(store::JobKind::Training, result.id);
+				executor.stop(store::JobKind::Training, result.id);
 				mark_result_stopped(db, result.id);
 			}
 		}
@@ -520,14 +520,14 @@ void ApiServer::register_routes() {
 		    call.no_content();
 	    },
 	    {.max_body = options_.max_model_bytes});
-	add("POST", "/api/v1/results/{id}/stop", [&db, &orchestrator](Call &call) {
+	add("POST", "/api/v1/results/{id}/stop", [&db, &executor](Call &call) {
 		int64_t id = call.id();
 		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
 		if (store::is_terminal(result.status)) {
 			throw ApiError(409, "result " + std::to_string(id) + " is already " +
 			                        std::string(store::to_string(result.status)) + "; there is nothing to stop");
 		}
-		orchestrator.stop(store::JobKind::Training, id);
+		executor.stop(store::JobKind::Training, id);
 		call.reply(200, to_json(mark_result_stopped(db, id)));
 	});
 	// One epoch ({"epoch", "metrics"}) or a batch ({"epochs": [...]}): a
@@ -612,7 +612,7 @@ void ApiServer::register_routes() {
 
 	// ---- inferences
 	add("GET", "/api/v1/inferences", [&db](Call &call) { call.reply(200, json_list(db.list_inferences())); });
-	add("POST", "/api/v1/inferences", [this, &db, &orchestrator](Call &call) {
+	add("POST", "/api/v1/inferences", [this, &db, &executor](Call &call) {
 		json body = call.body();
 		store::Inference i;
 		i.model_result = integer_field(body, "model_result");
@@ -693,7 +693,7 @@ void ApiServer::register_routes() {
 		}
 		store::Inference created = db.create_inference(i);
 		try {
-			orchestrator.start_inference(created);
+			executor.start_inference(created);
 		} catch (const std::exception &e) {
 			created = db.update_inference_status(created.id, store::InferenceStatus::Failed, e.what());
 			throw ApiError(503, std::string("the inference was recorded but its replicas could not start: ") + e.what(),
@@ -705,12 +705,12 @@ void ApiServer::register_routes() {
 		call.reply(201, answer);
 	});
 	add("GET", "/api/v1/inferences/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_inference(call.id()))); });
-	add("POST", "/api/v1/inferences/{id}/scale", [this, &db, &orchestrator](Call &call) {
+	add("POST", "/api/v1/inferences/{id}/scale", [this, &db, &executor](Call &call) {
 		json body = call.body();
 		int64_t replicas = integer_field(body, "replicas");
 		check_replicas(replicas, options_.max_replicas);
 		auto scaled = db.set_inference_replicas(call.id(), replicas);
-		orchestrator.scale(scaled.id, replicas);
+		executor.scale(scaled.id, replicas);
 		json answer = to_json(scaled);
 		answer["warnings"] = idle_replica_warnings(options_.partition_count, scaled);
 		call.reply(200, answer);
@@ -749,14 +749,14 @@ void ApiServer::register_routes() {
 		metrics_->report_replica(id, replica, throughput, lag);
 		call.reply(200, to_json(inference));
 	});
-	add("POST", "/api/v1/inferences/{id}/stop", [&db, &orchestrator](Call &call) {
+	add("POST", "/api/v1/inferences/{id}/stop", [&db, &executor](Call &call) {
 		int64_t id = call.id();
 		auto current = db.get_inference(id);
 		if (store::is_terminal(current.status)) {
 			throw ApiError(409, "inference " + std::to_string(id) + " is already " +
 			                        std::string(store::to_string(current.status)) + "; there is nothing to stop");
 		}
-		orchestrator.stop(store::JobKind::Inference, id);
+		executor.stop(store::JobKind::Inference, id);
 		call.reply(200, to_json(mark_inference_stopped(db, id)));
 	});
 	add("DELETE", "/api/v1/inferences/{id}", [&db](Call &call) {

@@ -63,8 +63,8 @@ bool read_whole(const std::filesystem::path &file, std::string &out) {
 
 ApiServer::ApiServer(ApiOptions options)
     : options_(std::move(options)), metrics_(std::make_unique<ApiMetrics>(options_.replica_stats_expiry)) {
-	if (!options_.store || !options_.orchestrator || !options_.validate_model || !options_.parse_kwargs) {
-		throw std::invalid_argument("ApiServer needs a store, an orchestrator, a model validator and a kwargs parser");
+	if (!options_.store || !options_.executor || !options_.validate_model || !options_.parse_kwargs) {
+		throw std::invalid_argument("ApiServer needs a store, an executor, a model validator and a kwargs parser");
 	}
 	register_routes();
 	add("GET", "/api/v1/openapi.json", [](Call &call) { call.send(openapi_document(), "application/json"); });

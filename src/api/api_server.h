@@ -6,7 +6,7 @@
 //
 // Threading: start() binds and runs the HTTP server (its I/O thread and
 // worker pool); handlers run on the workers concurrently and share only
-// the Store, the Orchestrator, the ControlPublisher, the PredictionFeed
+// the Store, the JobExecutor, the ControlPublisher, the PredictionFeed
 // (all thread-safe by contract) and ApiMetrics (atomic). The token check
 // runs on the I/O thread, before a body is read. stop() may be called from
 // any thread and returns once the server's threads have ended.
@@ -14,9 +14,9 @@
 #include "api/admin_token.h"
 #include "api/api_metrics.h"
 #include "api/control_publisher.h"
-#include "api/orchestrator.h"
 #include "api/prediction_feed.h"
 #include "api/validation.h"
+#include "executors/job_executor.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -49,11 +49,11 @@ using TopicCreator = std::function<bool(const std::string &topic, int32_t partit
 using PytorchExporter = std::function<std::string(std::string_view model_blob)>;
 
 struct ApiOptions {
-	store::Store *store = nullptr;         //!< required
-	Orchestrator *orchestrator = nullptr;  //!< required
-	ControlPublisher *publisher = nullptr; //!< optional: without it datasources/{id}/send answers 503
-	PredictionFeed *predictions = nullptr; //!< optional: without it the live predictions stream answers 404
-	ModelValidator validate_model;         //!< required
+	store::Store *store = nullptr;              //!< required
+	executors::JobExecutor *executor = nullptr; //!< required
+	ControlPublisher *publisher = nullptr;      //!< optional: without it datasources/{id}/send answers 503
+	PredictionFeed *predictions = nullptr;      //!< optional: without it the live predictions stream answers 404
+	ModelValidator validate_model;              //!< required
 	//! Optional: without them, models of framework "pytorch" are refused (501).
 	CompileValidator validate_compile;
 	ModuleValidator validate_module;

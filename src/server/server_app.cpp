@@ -4,7 +4,7 @@
 #include "common/private_files.h"
 #include "control/control_logger.h"
 #include "control/kafka_control_publisher.h"
-#include "orchestrator/local_executor.h"
+#include "executors/local_executor.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
 #include "server/model_export.h"
@@ -74,7 +74,7 @@ void ServerApp::start() {
 	token_ = api::ensure_admin_token(*store_, token_file(), config_.reset_admin_token);
 
 	stream::KafkaConfig kafka{config_.bootstrap_servers, {}};
-	orchestrator::LocalExecutorConfig executor_config;
+	executors::LocalExecutorConfig executor_config;
 	executor_config.kafkaml_binary =
 	    config_.kafkaml_binary.empty() ? self_executable().string() : config_.kafkaml_binary;
 	executor_config.token = token_;
@@ -89,13 +89,13 @@ void ServerApp::start() {
 	// Jobs call back on loopback when the API listens on every interface.
 	executor_config.server_url =
 	    "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port);
-	executor_ = std::make_unique<orchestrator::LocalExecutor>(*store_, executor_config);
+	executor_ = std::make_unique<executors::LocalExecutor>(*store_, executor_config);
 	publisher_ = std::make_unique<control::KafkaControlPublisher>(kafka, config_.control_topic);
 	predictions_ = std::make_unique<KafkaPredictionFeed>(kafka);
 
 	api::ApiOptions options;
 	options.store = store_.get();
-	options.orchestrator = executor_.get();
+	options.executor = executor_.get();
 	options.publisher = publisher_.get();
 	options.predictions = predictions_.get();
 	options.validate_model = model_validator();

@@ -16,7 +16,7 @@ namespace kafkaml::control {
 class ControlLogger;
 class KafkaControlPublisher;
 } // namespace kafkaml::control
-namespace kafkaml::orchestrator {
+namespace kafkaml::executors {
 class LocalExecutor;
 }
 namespace kafkaml::store {
@@ -72,7 +72,7 @@ private:
 	ServerConfig config_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
-	std::unique_ptr<orchestrator::LocalExecutor> executor_;
+	std::unique_ptr<executors::LocalExecutor> executor_;
 	std::unique_ptr<control::KafkaControlPublisher> publisher_;
 	std::unique_ptr<KafkaPredictionFeed> predictions_;
 	std::unique_ptr<api::ApiServer> api_;

@@ -28,7 +28,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-class NoOrchestrator final : public Orchestrator {
+class NoExecutor final : public executors::JobExecutor {
 public:
 	void start_training(const store::Result &) override {}
 	void start_inference(const store::Inference &) override {}
@@ -148,7 +148,7 @@ protected:
 		token_ = ensure_admin_token(*store_, dir_ + "/admin-token");
 		ApiOptions options;
 		options.store = store_.get();
-		options.orchestrator = &orchestrator_;
+		options.executor = &executor_;
 		options.predictions = &feed_;
 		options.validate_model = [](std::string_view) {};
 		options.admin_token = token_;
@@ -189,7 +189,7 @@ protected:
 	std::string dir_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
-	NoOrchestrator orchestrator_;
+	NoExecutor executor_;
 	TickingFeed feed_;
 	std::unique_ptr<ApiServer> server_;
 };

@@ -31,7 +31,7 @@ std::string temp_dir() {
 	return pattern;
 }
 
-class RecordingOrchestrator final : public Orchestrator {
+class RecordingExecutor final : public executors::JobExecutor {
 public:
 	void start_training(const store::Result &result) override {
 		record("start_training " + std::to_string(result.id));
@@ -105,7 +105,7 @@ protected:
 		token_ = ensure_admin_token(*store_, dir_ + "/admin-token");
 		ApiOptions options;
 		options.store = store_.get();
-		options.orchestrator = &orchestrator_;
+		options.executor = &executor_;
 		options.publisher = &publisher_;
 		options.validate_model = fake_validator;
 		options.validate_input = [](std::string_view format, const json &config) {
@@ -227,7 +227,7 @@ protected:
 	std::string dir_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
-	RecordingOrchestrator orchestrator_;
+	RecordingExecutor executor_;
 	RecordingPublisher publisher_;
 	std::vector<std::pair<std::string, int32_t>> created_topics_; //!< what create_input_topic made
 	std::unique_ptr<ApiServer> server_;
@@ -250,7 +250,7 @@ TEST_F(ApiTest, WholeFlowFromModelToInference) {
 		EXPECT_EQ(r["status"], "deployed");
 	}
 	int64_t r1 = deployment["results"][0]["id"], r2 = deployment["results"][1]["id"];
-	auto calls = orchestrator_.calls();
+	auto calls = executor_.calls();
 	ASSERT_EQ(calls.size(), 2u);
 	EXPECT_EQ(calls[0], "start_training " + std::to_string(r1));
 
@@ -315,7 +315,7 @@ TEST_F(ApiTest, WholeFlowFromModelToInference) {
 	EXPECT_EQ(s6, 200);
 	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r2)).second["status"], "stopped");
 	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r1)).second["status"], "finished");
-	calls = orchestrator_.calls();
+	calls = executor_.calls();
 	EXPECT_EQ(calls.back(), "stop training " + std::to_string(r2));
 	EXPECT_EQ(call("DELETE", d).first, 204);
 	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r1)).first, 404);
@@ -418,7 +418,7 @@ TEST_F(ApiTest, WrongStateGives409) {
 TEST_F(ApiTest, StoppingAJobThatReportsStoppedItselfSucceeds) {
 	// A training job told to stop says "stopped" before it exits, i.e.
 	// before the orchestrator's stop returns.
-	orchestrator_.on_stop = [this](store::JobKind kind, int64_t owner) {
+	executor_.on_stop = [this](store::JobKind kind, int64_t owner) {
 		if (kind == store::JobKind::Training) {
 			store_->update_result_status(owner, store::ResultStatus::Stopped, {.detail = "stopped by the user"});
 		} else {
@@ -452,7 +452,7 @@ TEST_F(ApiTest, StoppingAFinishedResultOrDeploymentGives409) {
 	EXPECT_EQ(s2, 409) << b2;
 	EXPECT_NE(b2["error"].get<std::string>().find("result " + std::to_string(r) + " is finished"), std::string::npos)
 	    << b2;
-	EXPECT_EQ(orchestrator_.calls().size(), 1u) << "nothing was asked to stop";
+	EXPECT_EQ(executor_.calls().size(), 1u) << "nothing was asked to stop";
 }
 
 TEST_F(ApiTest, UnknownIdsAndRoutesGive404Json) {
@@ -576,8 +576,8 @@ TEST_F(ApiTest, MutatingCallsNeedTheToken) {
 	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty()) << "the refused create stored nothing";
 }
 
-TEST_F(ApiTest, OrchestratorFailureGives503AndMarksResultsFailed) {
-	orchestrator_.fail = true;
+TEST_F(ApiTest, ExecutorFailureGives503AndMarksResultsFailed) {
+	executor_.fail = true;
 	int64_t m = create_model("m");
 	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
 	auto [status, body] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}});
@@ -590,7 +590,7 @@ TEST_F(ApiTest, OrchestratorFailureGives503AndMarksResultsFailed) {
 TEST_F(ApiTest, SendWithoutPublisherGives503) {
 	ApiOptions options;
 	options.store = store_.get();
-	options.orchestrator = &orchestrator_;
+	options.executor = &executor_;
 	options.validate_model = fake_validator;
 	options.admin_token = token_;
 	ApiServer bare(options);
@@ -697,7 +697,7 @@ TEST_F(ApiTest, RestartsShowInResultsInferencesAndMetrics) {
 }
 
 TEST_F(ApiTest, AJobReportingRunningBeforeStartReturnsIsNotOverwritten) {
-	orchestrator_.on_start_training = [this](const store::Result &result) {
+	executor_.on_start_training = [this](const store::Result &result) {
 		store_->update_result_status(result.id, store::ResultStatus::Running);
 	};
 	json deployment = deploy_two();
@@ -840,7 +840,7 @@ TEST_F(ApiTest, ReplicasAreLimitedAndIdleOnesAreWarnedAbout) {
 		EXPECT_NE(answer.value("error", "").find("between 1 and 8"), std::string::npos) << answer;
 	}
 	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty()) << "nothing was recorded";
-	EXPECT_EQ(orchestrator_.calls().size(), 2u) << "nothing was started";
+	EXPECT_EQ(executor_.calls().size(), 2u) << "nothing was started";
 
 	body["replicas"] = 2;
 	auto [s1, fits] = call("POST", "/api/v1/inferences", body);

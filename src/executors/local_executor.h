@@ -1,6 +1,6 @@
 #pragma once
 
-#include "api/orchestrator.h"
+#include "executors/job_executor.h"
 #include "store/store.h"
 #include "supervisor/supervisor.h"
 
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-namespace kafkaml::orchestrator {
+namespace kafkaml::executors {
 
 struct LocalExecutorConfig {
 	std::string kafkaml_binary;    //!< path of the `kafkaml` executable the jobs run
@@ -25,7 +25,7 @@ struct LocalExecutorConfig {
 };
 
 //! Runs jobs as supervised local processes. See README.md.
-class LocalExecutor final : public api::Orchestrator {
+class LocalExecutor final : public executors::JobExecutor {
 public:
 	LocalExecutor(store::Store &store, LocalExecutorConfig config);
 	//! Leaves the jobs running (a restarted server adopts them); call
@@ -77,4 +77,4 @@ private:
 	std::unique_ptr<supervisor::Supervisor> supervisor_;
 };
 
-} // namespace kafkaml::orchestrator
+} // namespace kafkaml::executors

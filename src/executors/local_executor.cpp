@@ -1,4 +1,4 @@
-#include "orchestrator/local_executor.h"
+#include "executors/local_executor.h"
 
 #include <spdlog/spdlog.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <unistd.h>
 
-namespace kafkaml::orchestrator {
+namespace kafkaml::executors {
 namespace {
 
 const char *job_prefix(store::JobKind kind) {
@@ -93,7 +93,7 @@ bool LocalExecutor::owner_is_final(store::JobKind kind, int64_t owner) {
 	} catch (const std::exception &e) {
 		// Unknown (or not stored): restarting is the safe side, as a job
 		// with nothing left to do ends again by itself.
-		spdlog::warn("orchestrator: cannot read the state of {} {}: {}", store::to_string(kind), owner, e.what());
+		spdlog::warn("executor: cannot read the state of {} {}: {}", store::to_string(kind), owner, e.what());
 		return false;
 	}
 }
@@ -228,23 +228,23 @@ size_t LocalExecutor::recover() {
 		}
 		auto spec = spec_for(record.kind, record.owner, record.replica);
 		if (record.pid && supervisor_->adopt(id, static_cast<pid_t>(*record.pid), spec)) {
-			spdlog::info("orchestrator: adopted {} (pid {})", id, *record.pid);
+			spdlog::info("executor: adopted {} (pid {})", id, *record.pid);
 			++running;
 			continue;
 		}
 		// Its job may have ended while no server watched it: a finished
 		// result's job must not train again.
 		if (owner_is_final(record.kind, record.owner)) {
-			spdlog::info("orchestrator: {} has ended; not brought back", id);
+			spdlog::info("executor: {} has ended; not brought back", id);
 			store_.delete_job(record.id);
 			continue;
 		}
 		try {
 			launch(record.kind, record.owner, record.replica);
-			spdlog::info("orchestrator: restarted {}", id);
+			spdlog::info("executor: restarted {}", id);
 			++running;
 		} catch (const std::exception &e) {
-			spdlog::error("orchestrator: cannot restart {}: {}", id, e.what());
+			spdlog::error("executor: cannot restart {}: {}", id, e.what());
 		}
 	}
 	return running;
@@ -275,7 +275,7 @@ void LocalExecutor::on_event(const supervisor::JobEvent &event) {
 		case supervisor::JobEventKind::crashed: {
 			if (event.kind == supervisor::JobEventKind::crashed) {
 				auto exit = supervisor::describe_exit(event.exit_status);
-				spdlog::warn("orchestrator: {} ended with {}; restart {} in {} ms", event.job_id, exit, event.restarts,
+				spdlog::warn("executor: {} ended with {}; restart {} in {} ms", event.job_id, exit, event.restarts,
 				             event.next_restart_in.count());
 				store_.record_restart(
 				    kind, owner,
@@ -292,7 +292,7 @@ void LocalExecutor::on_event(const supervisor::JobEvent &event) {
 			return;
 		}
 		case supervisor::JobEventKind::completed: {
-			spdlog::info("orchestrator: {} completed", event.job_id);
+			spdlog::info("executor: {} completed", event.job_id);
 			if (auto record = record_of(kind, owner, replica)) {
 				store_.delete_job(record->id);
 			}
@@ -307,7 +307,7 @@ void LocalExecutor::on_event(const supervisor::JobEvent &event) {
 		}
 	} catch (const std::exception &e) {
 		// The store may be gone at shutdown; the job itself is unaffected.
-		spdlog::warn("orchestrator: cannot record event of {}: {}", event.job_id, e.what());
+		spdlog::warn("executor: cannot record event of {}: {}", event.job_id, e.what());
 	}
 }
 
@@ -324,7 +324,7 @@ void LocalExecutor::give_up(store::JobKind kind, int64_t owner, int64_t replica,
 	if (!tail.empty()) {
 		reason += "; its log ends: " + tail;
 	}
-	spdlog::error("orchestrator: {}: {}", event.job_id, reason);
+	spdlog::error("executor: {}: {}", event.job_id, reason);
 	if (auto record = record_of(kind, owner, replica)) {
 		store_.delete_job(record->id);
 	}
@@ -340,4 +340,4 @@ void LocalExecutor::give_up(store::JobKind kind, int64_t owner, int64_t replica,
 	}
 }
 
-} // namespace kafkaml::orchestrator
+} // namespace kafkaml::executors

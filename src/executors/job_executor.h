@@ -1,8 +1,9 @@
 #pragma once
 
-// What the REST API asks of whoever runs the jobs. The local executor (child
-// processes, supervised) and a Kubernetes executor implement it; the API
-// only says what should run.
+// What the REST API asks of whoever runs the jobs: the local executor (child
+// processes, supervised, local_executor.h) implements it, and executors on
+// containers (Docker, Kubernetes) will sit beside it; the API only says what
+// should run.
 //
 // Threading: called from HTTP worker threads, possibly concurrently;
 // implementations synchronise themselves. Calls should return quickly
@@ -14,11 +15,11 @@
 
 #include <cstdint>
 
-namespace kafkaml::api {
+namespace kafkaml::executors {
 
-class Orchestrator {
+class JobExecutor {
 public:
-	virtual ~Orchestrator() = default;
+	virtual ~JobExecutor() = default;
 	//! Starts the training job of one result (status created at the call).
 	virtual void start_training(const store::Result &result) = 0;
 	//! Starts `inference.replicas` replicas of an inference.
@@ -29,4 +30,4 @@ public:
 	virtual void stop(store::JobKind kind, int64_t owner) = 0;
 };
 
-} // namespace kafkaml::api
+} // namespace kafkaml::executors

@@ -1,4 +1,4 @@
-#include "orchestrator/local_executor.h"
+#include "executors/local_executor.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <thread>
 
-namespace kafkaml::orchestrator {
+namespace kafkaml::executors {
 namespace {
 
 using namespace std::chrono_literals;
@@ -271,4 +271,4 @@ TEST_F(LocalExecutorTest, ACrashLoopMarksTheResultFailedWithTheEndOfItsLog) {
 }
 
 } // namespace
-} // namespace kafkaml::orchestrator
+} // namespace kafkaml::executors

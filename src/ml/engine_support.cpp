@@ -31,6 +31,39 @@ bool engine_builds(LayerKind kind) {
 	case LayerKind::LSTM:
 	case LayerKind::GRU:
 	case LayerKind::Embedding:
+	// plan_layers.cpp, torch_layers.cpp
+	case LayerKind::ReLU:
+	case LayerKind::LeakyReLU:
+	case LayerKind::PReLU:
+	case LayerKind::ELU:
+	case LayerKind::Softmax:
+	case LayerKind::Rescaling:
+	case LayerKind::Normalization:
+	case LayerKind::LayerNormalization:
+	case LayerKind::GaussianNoise:
+	case LayerKind::GaussianDropout:
+	case LayerKind::SpatialDropout1D:
+	case LayerKind::SpatialDropout2D:
+	case LayerKind::RepeatVector:
+	case LayerKind::Permute:
+	case LayerKind::ZeroPadding1D:
+	case LayerKind::ZeroPadding2D:
+	case LayerKind::Cropping1D:
+	case LayerKind::Cropping2D:
+	case LayerKind::UpSampling1D:
+	case LayerKind::UpSampling2D:
+	case LayerKind::SimpleRNN:
+	case LayerKind::Bidirectional:
+	case LayerKind::TimeDistributed:
+	case LayerKind::Conv3D:
+	case LayerKind::Conv2DTranspose:
+	case LayerKind::SeparableConv1D:
+	case LayerKind::SeparableConv2D:
+	case LayerKind::DepthwiseConv2D:
+	case LayerKind::MaxPooling3D:
+	case LayerKind::AveragePooling3D:
+	case LayerKind::GlobalAveragePooling3D:
+	case LayerKind::GlobalMaxPooling3D:
 		return true;
 	default:
 		return false;
@@ -75,11 +108,8 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 			break;
 		}
 	}
-	if (layer.dropout != 0.0 || layer.recurrent_dropout != 0.0) {
-		gaps.add(layer.location, which + "dropout and recurrent_dropout inside recurrent layers");
-	}
-	if (layer.padding == "causal") {
-		gaps.add(layer.location, which + "causal padding");
+	for (const auto &inner : layer.wrapped) { // Bidirectional's, TimeDistributed's
+		layer_gaps(inner, gaps);
 	}
 }
 

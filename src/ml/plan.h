@@ -33,6 +33,9 @@ struct LayerPlan {
 	std::vector<int> params; //!< indices into ModelPlan::params, in Keras' weight order
 	std::vector<int> states; //!< indices into ModelPlan::states
 	int64_t param_count = 0; //!< Keras' count (trainable and not)
+	//! Bidirectional: the forward and backward layer; TimeDistributed: the
+	//! wrapped layer (planned on one time step). Their slots are the wrapper's.
+	std::vector<LayerPlan> wrapped;
 };
 
 struct ModelPlan {

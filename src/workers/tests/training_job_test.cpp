@@ -14,6 +14,16 @@ namespace {
 
 using testing::FakeControlPlane;
 
+double metric_value(const ml::MetricValues &values, const std::string &name) {
+	for (const auto &[key, value] : values) {
+		if (key == name) {
+			return value;
+		}
+	}
+	ADD_FAILURE() << "no metric " << name;
+	return -1.0;
+}
+
 //! A log holding an HCOPD-like stream and its control message; the job's
 //! environment reads it through the in-memory fakes.
 class TrainingJobTest : public ::testing::Test {
@@ -67,16 +77,7 @@ TEST_F(TrainingJobTest, TrainsThePaperModelOnTheStreamAndUploadsIt) {
 	EXPECT_EQ(report.samples_validation, 23); // int(0.1 * 239)
 	EXPECT_EQ(report.samples_test, 0);
 	EXPECT_EQ(report.samples_train, 216);
-	auto metric = [](const ml::MetricValues &values, const std::string &name) {
-		for (const auto &[key, value] : values) {
-			if (key == name) {
-				return value;
-			}
-		}
-		ADD_FAILURE() << "no metric " << name;
-		return -1.0;
-	};
-	EXPECT_GT(metric(report.validation, "accuracy"), 0.75);
+	EXPECT_GT(metric_value(report.validation, "accuracy"), 0.75);
 	ASSERT_EQ(report.confusion_matrix.size(), 2u);
 	int64_t total = 0;
 	for (const auto &row : report.confusion_matrix) {
@@ -151,19 +152,41 @@ TEST_F(TrainingJobTest, AModelWithoutInputShapeTakesItFromTheStream) {
 	EXPECT_EQ(model.input_shape(), (ml::Shape{3}));
 }
 
+// Layers beyond the paper's train from a RAW stream reshaped for them: the
+// three features as a sequence of three steps.
+TEST_F(TrainingJobTest, TrainsSimpleRnnAndBidirectionalLayersOnTheStream) {
+	control.input_config["data_reshape"] = "3 1";
+	auto &assignment = plane.training[11];
+	assignment.model_code =
+	    "model = tf.keras.Sequential([\n"
+	    "    tf.keras.layers.Bidirectional(tf.keras.layers.SimpleRNN(8, return_sequences=True), input_shape=(3, 1)),\n"
+	    "    tf.keras.layers.LSTM(4, dropout=0.1, recurrent_dropout=0.1),\n"
+	    "    tf.keras.layers.Dense(2, activation='softmax')])\n"
+	    "model.compile(tf.keras.optimizers.Adam(0.01), loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n";
+	assignment.fit.epochs = 15;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
+	ASSERT_TRUE(plane.report);
+	EXPECT_GT(metric_value(plane.report->validation, "accuracy"), 0.75);
+	auto model = ml::Model::load(plane.model_blob);
+	// Bidirectional: 2 (8 (1 + 8) + 8); LSTM: 4 (4 (16 + 4) + 4); Dense: 4 2 + 2.
+	EXPECT_EQ(model.param_count(), 2 * (8 * 9 + 8) + 4 * (4 * 20 + 4) + 10);
+	EXPECT_EQ(model.input_shape(), (ml::Shape{3, 1}));
+}
+
 // What the engine does not train yet is said before the job waits for its
 // stream, once.
 TEST_F(TrainingJobTest, AModelTheEngineDoesNotTrainYetFailsAtOnceSayingWhat) {
-	plane.training[11].model_code = "import tensorflow as tf\n"
-	                                "model = tf.keras.Sequential([tf.keras.layers.SimpleRNN(4, input_shape=(3, 1)),\n"
-	                                "                             tf.keras.layers.Dense(2, activation='softmax')])\n"
-	                                "model.compile('adam', 'sparse_categorical_crossentropy')\n";
+	plane.training[11].model_code =
+	    "import tensorflow as tf\n"
+	    "model = tf.keras.Sequential([tf.keras.layers.Resizing(2, 2, 'bicubic', input_shape=(3, 1, 1)),\n"
+	    "                             tf.keras.layers.Flatten(), tf.keras.layers.Dense(2, activation='softmax')])\n"
+	    "model.compile('adam', 'sparse_categorical_crossentropy')\n";
 	env.wait_for_stream = [](int64_t) -> formats::ControlMessage {
 		ADD_FAILURE() << "the job waited for its stream";
 		return {};
 	};
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	EXPECT_NE(plane.statuses.back().find("SimpleRNN layers"), std::string::npos) << plane.statuses.back();
+	EXPECT_NE(plane.statuses.back().find("(Resizing): "), std::string::npos) << plane.statuses.back();
 }
 
 TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {

@@ -1,0 +1,296 @@
+// The layer kinds of plan_layers.cpp / torch_layers.cpp: shapes and
+// parameter counts equal to the spec's summary (Keras'), the random layers
+// (identity at inference, their statistics in training), and small models
+// of them training. Forward and gradients against PyTorch are in
+// layer_interop_test.cpp.
+
+#include "added_layer_cases.h"
+#include "ml/engine_support.h"
+#include "ml/executor.h"
+#include "ml/model.h"
+#include "ml/plan.h"
+#include "ml/spec/parse.h"
+#include "ml/spec/summary.h"
+#include "spec_builders.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace kafkaml::ml;
+using namespace kafkaml::ml::testing;
+
+namespace {
+
+ModelSpec parse(const std::string &text) {
+	return parse_model_definition(text);
+}
+
+//! A model of the one layer `call` on inputs of `input` shape.
+std::string one_layer(const Shape &input, const std::string &call) {
+	return "model = keras.Sequential([keras.Input(shape=" + shape_tuple(input) + "), layers." + call + "])\n";
+}
+
+Array uniform_array(Shape shape, uint64_t seed, float low = -1.0f, float high = 1.0f) {
+	Rng rng(seed);
+	Array a{std::move(shape), {}};
+	int64_t n = 1;
+	for (auto d : a.shape) {
+		n *= d;
+	}
+	for (int64_t i = 0; i < n; i++) {
+		a.data.push_back(rng.uniform(low, high));
+	}
+	return a;
+}
+
+//! One training-mode forward of the model's executor on `x` (draws from `seed`).
+std::vector<float> forward_train(const ModelSpec &spec, const Array &x, uint64_t seed) {
+	auto plan = plan_model(spec);
+	std::vector<float> params(static_cast<size_t>(plan.trainable_count)), states(static_cast<size_t>(plan.state_count));
+	Rng init(1);
+	initialize_parameters(plan, init, params.data(), states.data());
+	auto executor = make_torch_executor(plan, params.data(), states.data());
+	std::vector<float> out(static_cast<size_t>(x.rows() * plan.output_size()));
+	Rng rng(seed);
+	executor->forward_train(x.data.data(), x.rows(), rng, out.data());
+	return out;
+}
+
+} // namespace
+
+TEST(AddedLayers, ShapesAndCountsEqualTheSpecSummary) {
+	for (const auto &c : added_layer_cases()) {
+		SCOPED_TRACE(c.layers);
+		auto spec = parse(case_model(c));
+		EXPECT_TRUE(engine_gaps(spec).empty()) << describe_gaps(engine_gaps(spec));
+		auto summary = summarize(spec);
+		auto plan = plan_model(spec);
+		ASSERT_EQ(plan.layers.size(), summary.layers.size());
+		for (size_t i = 0; i < plan.layers.size(); i++) {
+			EXPECT_EQ(plan.layers[i].output_shape, summary.layers[i].output_shape) << plan.layers[i].spec.name;
+			EXPECT_EQ(plan.layers[i].param_count, summary.layers[i].params()) << plan.layers[i].spec.name;
+		}
+		EXPECT_EQ(plan.trainable_count, summary.trainable_params);
+		EXPECT_EQ(plan.state_count, summary.non_trainable_params);
+		auto model = Model::build(spec, 1);
+		Shape shape{2};
+		shape.insert(shape.end(), c.input.begin(), c.input.end());
+		auto y = model.predict(uniform_array(shape, 2));
+		EXPECT_EQ(y.shape, (Shape{2, 2}));
+		for (float v : y.data) {
+			EXPECT_TRUE(std::isfinite(v));
+		}
+	}
+}
+
+TEST(AddedLayers, ParameterCountsFollowKerasFormulas) {
+	auto count = [](const Shape &input, const std::string &call) {
+		return plan_model(parse(one_layer(input, call))).layers[0].param_count;
+	};
+	// PReLU: one alpha per input value, shared axes count once.
+	EXPECT_EQ(count({4, 3}, "PReLU()"), 12);
+	EXPECT_EQ(count({4, 3}, "PReLU(shared_axes=[1])"), 3);
+	// LayerNormalization: gamma and beta over the normalised axes.
+	EXPECT_EQ(count({4, 3}, "LayerNormalization(axis=[1, 2])"), 24);
+	// SimpleRNN: units (in + units) + units; Bidirectional twice its layer's.
+	EXPECT_EQ(count({6, 3}, "SimpleRNN(4)"), 32);
+	EXPECT_EQ(count({6, 3}, "Bidirectional(LSTM(4))"), 2 * 4 * (4 * (3 + 4) + 4));
+	EXPECT_EQ(count({6, 3}, "Bidirectional(GRU(4))"), 2 * 3 * (4 * (3 + 4) + 2 * 4));
+	EXPECT_EQ(count({5, 3}, "TimeDistributed(Dense(2))"), 8);
+	// Conv2DTranspose: k k filters in + filters; separable: k in m + in m filters + filters.
+	EXPECT_EQ(count({4, 4, 2}, "Conv2DTranspose(3, 3)"), 57);
+	EXPECT_EQ(count({7, 3}, "SeparableConv1D(4, 3, depth_multiplier=2)"), 46);
+	EXPECT_EQ(count({6, 6, 3}, "DepthwiseConv2D(3, depth_multiplier=2)"), 60);
+	EXPECT_EQ(count({5, 5, 5, 2}, "Conv3D(3, 2)"), 51);
+	auto plan = plan_model(parse(one_layer({6, 3}, "Bidirectional(LSTM(4), name='b')")));
+	EXPECT_EQ(plan.params[0].name, "b/forward_lstm/kernel");
+	EXPECT_EQ(plan.params[3].name, "b/backward_lstm/kernel");
+	EXPECT_EQ(plan.layers[0].output_shape, (Shape{8}));
+}
+
+TEST(AddedLayers, RandomLayersAreTheIdentityAtInference) {
+	for (const auto &[input, call] : std::vector<std::pair<Shape, std::string>>{
+	         {{10}, "GaussianNoise(0.5)"},
+	         {{10}, "GaussianDropout(0.4)"},
+	         {{6, 3}, "SpatialDropout1D(0.5)"},
+	         {{4, 4, 3}, "SpatialDropout2D(0.5)"},
+	     }) {
+		SCOPED_TRACE(call);
+		auto model = Model::build(parse(one_layer(input, call)), 1);
+		Shape shape{3};
+		shape.insert(shape.end(), input.begin(), input.end());
+		auto x = uniform_array(shape, 5);
+		EXPECT_EQ(model.predict(x).data, x.data);
+	}
+}
+
+TEST(AddedLayers, GaussianNoiseAddsNoiseOfItsStddev) {
+	auto x = uniform_array({200, 100}, 3);
+	auto y = forward_train(parse(one_layer({100}, "GaussianNoise(0.5)")), x, 9);
+	double sum = 0, squares = 0;
+	for (size_t i = 0; i < y.size(); i++) {
+		double noise = y[i] - x.data[i];
+		sum += noise;
+		squares += noise * noise;
+	}
+	double n = static_cast<double>(y.size());
+	EXPECT_NEAR(sum / n, 0.0, 0.02);                // 4 standard errors of 20,000 draws
+	EXPECT_NEAR(std::sqrt(squares / n), 0.5, 0.01); // relative error ~ 1/sqrt(2n)
+}
+
+TEST(AddedLayers, GaussianDropoutMultipliesByNoiseOfMeanOne) {
+	auto x = uniform_array({200, 100}, 3, 0.5f, 1.5f);
+	auto y = forward_train(parse(one_layer({100}, "GaussianDropout(0.2)")), x, 9);
+	double sum = 0, squares = 0;
+	for (size_t i = 0; i < y.size(); i++) {
+		double factor = y[i] / x.data[i];
+		sum += factor;
+		squares += (factor - 1) * (factor - 1);
+	}
+	double n = static_cast<double>(y.size());
+	EXPECT_NEAR(sum / n, 1.0, 0.01);
+	EXPECT_NEAR(squares / n, 0.2 / 0.8, 0.01); // Keras: variance rate / (1 - rate)
+}
+
+TEST(AddedLayers, SpatialDropoutDropsWholeChannels) {
+	for (const auto &[input, call] : std::vector<std::pair<Shape, std::string>>{
+	         {{5, 8}, "SpatialDropout1D(0.3)"},
+	         {{3, 4, 8}, "SpatialDropout2D(0.3)"},
+	     }) {
+		SCOPED_TRACE(call);
+		Shape shape{500};
+		shape.insert(shape.end(), input.begin(), input.end());
+		auto x = uniform_array(shape, 4, 0.5f, 1.5f);
+		auto y = forward_train(parse(one_layer(input, call)), x, 2);
+		const int64_t channels = input.back(), positions = shape_size(input) / channels;
+		int64_t dropped = 0;
+		for (int64_t b = 0; b < 500; b++) {
+			for (int64_t c = 0; c < channels; c++) {
+				// Every position of one sample's channel shares its mask value.
+				size_t first = static_cast<size_t>(b * positions * channels + c);
+				float factor = y[first] / x.data[first];
+				EXPECT_TRUE(factor == 0.0f || std::fabs(factor - 1.0f / 0.7f) < 1e-5f) << factor;
+				for (int64_t p = 1; p < positions; p++) {
+					size_t i = first + static_cast<size_t>(p * channels);
+					ASSERT_NEAR(y[i], x.data[i] * factor, 1e-5);
+				}
+				dropped += factor == 0.0f;
+			}
+		}
+		EXPECT_NEAR(static_cast<double>(dropped) / (500.0 * static_cast<double>(channels)), 0.3, 0.03);
+	}
+}
+
+TEST(AddedLayers, RecurrentDropoutIsOffAtInferenceAndDrawnInTraining) {
+	for (const std::string layer : {"LSTM", "GRU", "SimpleRNN"}) {
+		SCOPED_TRACE(layer);
+		auto with = parse(one_layer({5, 3}, layer + "(4, dropout=0.3, recurrent_dropout=0.4)"));
+		auto without = parse(one_layer({5, 3}, layer + "(4)"));
+		auto x = uniform_array({4, 5, 3}, 6);
+		EXPECT_EQ(Model::build(with, 1).predict(x).data, Model::build(without, 1).predict(x).data);
+		auto a = forward_train(with, x, 1), b = forward_train(with, x, 1), c = forward_train(with, x, 2);
+		EXPECT_EQ(a, b);
+		EXPECT_NE(a, c);
+		EXPECT_NE(a, forward_train(without, x, 1));
+	}
+}
+
+TEST(AddedLayers, BadInputsAreRejectedWithTheLayerName) {
+	auto expect_refused = [](LayerSpec l, Shape input) {
+		ModelSpec spec;
+		l.input_shape = input;
+		spec.layers.push_back(l);
+		try {
+			plan_model(spec);
+			ADD_FAILURE() << l.name;
+		} catch (const std::invalid_argument &e) {
+			EXPECT_NE(std::string(e.what()).find("layer '" + l.name + "'"), std::string::npos) << e.what();
+		}
+	};
+	auto crop = layer(LayerKind::Cropping1D, "crop");
+	crop.cropping = {{3, 3}};
+	expect_refused(crop, {6, 2});
+	auto permute = layer(LayerKind::Permute, "permute");
+	permute.dims = {1, 1};
+	expect_refused(permute, {2, 2});
+	auto rnn = layer(LayerKind::SimpleRNN, "rnn");
+	rnn.units = 4;
+	expect_refused(rnn, {6});
+	auto wrapper = layer(LayerKind::Bidirectional, "bi");
+	wrapper.wrapped = {dense("dense", 2)};
+	expect_refused(wrapper, {6, 3});
+}
+
+namespace {
+
+//! Trains `model_text` on a learnable toy target; the loss must drop, and
+//! the saved model predicts the same.
+void expect_learns(const std::string &model_text, Shape input) {
+	auto spec = parse(model_text);
+	Rng rng(1);
+	const int64_t rows = 64, width = shape_size(input);
+	Array x{{rows}, {}}, y{{rows}, {}};
+	x.shape.insert(x.shape.end(), input.begin(), input.end());
+	for (int64_t r = 0; r < rows; r++) {
+		float sum = 0;
+		for (int64_t i = 0; i < width; i++) {
+			float v = rng.uniform(-1, 1);
+			x.data.push_back(v);
+			sum += v;
+		}
+		y.data.push_back(sum > 0 ? 1.0f : 0.0f);
+	}
+	auto model = Model::build(spec, 3);
+	FitOptions o;
+	o.epochs = 15;
+	o.batch_size = 16;
+	o.verbose = 0;
+	auto history = model.fit(x, y, o).history;
+	EXPECT_LT(metric(history.back().train, "loss"), 0.8 * metric(history.front().train, "loss")) << model_text;
+	auto again = Model::load(model.save());
+	EXPECT_EQ(again.predict(x).data, model.predict(x).data);
+}
+
+const char *kCompile = "model.compile(optimizer=keras.optimizers.Adam(0.01), loss='sparse_categorical_crossentropy', "
+                       "metrics=['accuracy'])\n";
+
+} // namespace
+
+TEST(AddedLayers, RecurrentModelsTrain) {
+	expect_learns(std::string("model = keras.Sequential([keras.Input(shape=(5, 2)),\n"
+	                          "    layers.Bidirectional(layers.SimpleRNN(8, return_sequences=True)),\n"
+	                          "    layers.LayerNormalization(),\n"
+	                          "    layers.Bidirectional(layers.GRU(8, dropout=0.1, recurrent_dropout=0.1), "
+	                          "merge_mode='ave'),\n"
+	                          "    layers.Dense(2, activation='softmax')])\n") +
+	                  kCompile,
+	              {5, 2});
+	expect_learns(std::string("model = keras.Sequential([keras.Input(shape=(6,)),\n"
+	                          "    layers.RepeatVector(3), layers.TimeDistributed(layers.Dense(4)), layers.PReLU(),\n"
+	                          "    layers.LSTM(6, dropout=0.2), layers.Dense(2, activation='softmax')])\n") +
+	                  kCompile,
+	              {6});
+}
+
+TEST(AddedLayers, ConvolutionalModelsTrain) {
+	expect_learns(std::string("model = keras.Sequential([keras.Input(shape=(6, 6, 2)),\n"
+	                          "    layers.GaussianNoise(0.05), layers.SeparableConv2D(4, 3, padding='same'),\n"
+	                          "    layers.LeakyReLU(), layers.SpatialDropout2D(0.1), layers.DepthwiseConv2D(3),\n"
+	                          "    layers.Conv2DTranspose(2, 3, strides=2, padding='same'), layers.ZeroPadding2D(1),\n"
+	                          "    layers.Cropping2D(2), layers.UpSampling2D(interpolation='bilinear'),\n"
+	                          "    layers.GlobalAveragePooling2D(), layers.Dense(2, activation='softmax')])\n") +
+	                  kCompile,
+	              {6, 6, 2});
+	expect_learns(std::string("model = keras.Sequential([keras.Input(shape=(4, 4, 4, 1)),\n"
+	                          "    layers.Conv3D(4, 2, padding='same', activation='relu'), layers.MaxPooling3D(2),\n"
+	                          "    layers.GlobalAveragePooling3D(), layers.Dense(2, activation='softmax')])\n") +
+	                  kCompile,
+	              {4, 4, 4, 1});
+	expect_learns(std::string("model = keras.Sequential([keras.Input(shape=(8, 2)),\n"
+	                          "    layers.Conv1D(4, 3, padding='causal', dilation_rate=2, activation='relu'),\n"
+	                          "    layers.SeparableConv1D(4, 3), layers.GlobalMaxPooling1D(),\n"
+	                          "    layers.Dense(2, activation='softmax')])\n") +
+	                  kCompile,
+	              {8, 2});
+}

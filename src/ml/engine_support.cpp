@@ -97,15 +97,10 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 	    !known_activation(layer.recurrent_activation)) {
 		gaps.add(layer.location, which + "the recurrent activation '" + layer.recurrent_activation + "'");
 	}
-	if (!layer.trainable) {
-		gaps.add(layer.location, which + "frozen weights (trainable=False)");
-	}
-	for (const auto *regularizer :
-	     {&layer.kernel_regularizer, &layer.bias_regularizer, &layer.activity_regularizer, &layer.recurrent_regularizer,
-	      &layer.depthwise_regularizer, &layer.pointwise_regularizer}) {
-		if (regularizer->present()) {
-			gaps.add(layer.location, which + "weight regularizers (l1, l2)");
-			break;
+	for (const auto &inner : layer.wrapped) {
+		if (layer.kind == LayerKind::Bidirectional && inner.activity_regularizer.present()) {
+			gaps.add(layer.location, which + "an activity_regularizer on the layer Bidirectional wraps (put it on "
+			                                 "Bidirectional itself)");
 		}
 	}
 	for (const auto &inner : layer.wrapped) { // Bidirectional's, TimeDistributed's

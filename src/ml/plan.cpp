@@ -27,6 +27,10 @@ public:
 	explicit Planner(ModelPlan &plan) : plan_(plan) {}
 
 	void add_param(LayerPlan &layer, const std::string &name, Shape shape, std::string init) override {
+		if (!layer.spec.trainable) { // frozen: not updated, counted as non-trainable, as Keras
+			add_state(layer, name, std::move(shape), std::move(init));
+			return;
+		}
 		layer.params.push_back(static_cast<int>(plan_.params.size()));
 		plan_.params.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.trainable_count));
 		layer.param_count += plan_.params.back().size;
@@ -47,6 +51,7 @@ private:
 		s.shape = std::move(shape);
 		s.offset = cursor;
 		s.initializer = std::move(init);
+		s.regularizer = weight_regularizer(layer.spec, name);
 		cursor += s.size;
 		return s;
 	}

@@ -24,6 +24,8 @@ struct ParamSlot {
 	int64_t offset = 0;
 	int64_t size = 0;
 	std::string initializer;
+	//! Keras' l1/l2 penalty on this weight, added to the loss (none by default).
+	RegularizerSpec regularizer;
 };
 
 struct LayerPlan {

@@ -324,6 +324,26 @@ int64_t data_axis(const LayerSpec &layer, int64_t axis, size_t rank) {
 	return resolved - 1;
 }
 
+RegularizerSpec weight_regularizer(const LayerSpec &layer, const std::string &slot_name) {
+	std::string name = slot_name.substr(slot_name.rfind('/') + 1);
+	if (name == "kernel") {
+		return layer.kernel_regularizer;
+	}
+	if (name == "recurrent_kernel") {
+		return layer.recurrent_regularizer;
+	}
+	if (name == "depthwise_kernel") {
+		return layer.depthwise_regularizer;
+	}
+	if (name == "pointwise_kernel") {
+		return layer.pointwise_regularizer;
+	}
+	if (name == "bias") {
+		return layer.bias_regularizer;
+	}
+	return {};
+}
+
 int64_t window_output(const LayerSpec &layer, int64_t length, int64_t window, int64_t stride, int64_t dilation) {
 	if (stride <= 0 || window <= 0 || dilation <= 0) {
 		fail(layer, "kernel/pool sizes, strides and dilations must be positive");

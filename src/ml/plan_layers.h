@@ -35,6 +35,11 @@ public:
 //! not fit or the kind is not built by the engine.
 void plan_added_layer(SlotAllocator &slots, LayerPlan &layer);
 
+//! The regularizer of `layer` that applies to its weight `slot_name`
+//! ("kernel", "recurrent_kernel", "bias", ...; a name with a path, such as
+//! "query/kernel", by its last part).
+RegularizerSpec weight_regularizer(const LayerSpec &layer, const std::string &slot_name);
+
 //! Keras' output length of a window (convolution or pooling) along one axis
 //! for the layer's padding ("valid", "same", or Conv1D's "causal", whose
 //! length is the same as "same"). Throws when the window does not fit.

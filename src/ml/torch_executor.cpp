@@ -90,8 +90,13 @@ public:
 		for (auto &p : params_) {
 			p.mutable_grad().reset();
 		}
-		output_.backward(d);
+		if (penalty_.defined() && penalty_.requires_grad()) {
+			torch::autograd::backward({output_, penalty_}, {d, torch::ones_like(penalty_)});
+		} else {
+			output_.backward(d);
+		}
 		output_ = torch::Tensor();
+		penalty_ = torch::Tensor();
 		for (size_t i = 0; i < params_.size(); i++) {
 			const auto &slot = plan_.params[i];
 			float *dst = grads + slot.offset;
@@ -111,6 +116,8 @@ public:
 		auto y = forward(input, nullptr).contiguous();
 		std::memcpy(out, y.data_ptr<float>(), sizeof(float) * static_cast<size_t>(y.numel()));
 	}
+
+	double regularization() const override { return penalty_.defined() ? penalty_.item<double>() : 0.0; }
 
 private:
 	std::vector<int64_t> input_dims(int64_t batch) const {
@@ -139,7 +146,11 @@ private:
 		return out;
 	}
 
+	//! Weight i in Keras' order; a frozen layer's are states.
 	const torch::Tensor &param(const LayerPlan &layer, size_t i) const {
+		if (!layer.spec.trainable) {
+			return states_[static_cast<size_t>(layer.states[i])];
+		}
 		return params_[static_cast<size_t>(layer.params[i])];
 	}
 
@@ -166,6 +177,8 @@ private:
 	}
 
 	torch::Tensor forward(torch::Tensor x, Rng *rng) {
+		penalty_ = weight_penalty(plan_.params, params_);
+		add_penalty(penalty_, weight_penalty(plan_.states, states_)); // Keras 2 counts frozen weights' too
 		x = run_layers(x, rng, plan_.layers.data(), plan_.layers.data() + plan_.layers.size());
 		return x.reshape({x.size(0), plan_.output_size()});
 	}
@@ -203,7 +216,7 @@ private:
 				break;
 			}
 			case LayerKind::BatchNormalization:
-				x = batch_norm(x, l, rng != nullptr);
+				x = batch_norm(x, l, rng != nullptr && s.trainable); // frozen: inference mode, as Keras 2
 				break;
 			case LayerKind::Conv1D:
 			case LayerKind::Conv2D:
@@ -245,14 +258,16 @@ private:
 				break;
 			}
 			}
+			add_penalty(penalty_, activity_penalty(s, x));
 		}
 		return x;
 	}
 
 	torch::Tensor batch_norm(const torch::Tensor &x, const LayerPlan &l, bool training) {
 		const LayerSpec &s = l.spec;
-		auto &moving_mean = states_[static_cast<size_t>(l.states[0])];
-		auto &moving_var = states_[static_cast<size_t>(l.states[1])];
+		// The last two states (a frozen layer's gamma and beta come first).
+		auto &moving_mean = states_[static_cast<size_t>(l.states[l.states.size() - 2])];
+		auto &moving_var = states_[static_cast<size_t>(l.states.back())];
 		std::vector<int64_t> axes;
 		for (int64_t d = 0; d + 1 < x.dim(); d++) {
 			axes.push_back(d);
@@ -338,6 +353,7 @@ private:
 	std::unordered_map<const LayerPlan *, ActivationFn> activations_;
 	std::unordered_map<const LayerPlan *, std::vector<float>> masks_;
 	torch::Tensor output_;
+	torch::Tensor penalty_; //!< the regularizers' of the last forward; undefined without any
 };
 
 } // namespace

@@ -456,7 +456,38 @@ torch::Tensor pooling_3d(const LayerPlan &l, const torch::Tensor &x) {
 	return channels_last(sum / pool_once(pad_same(count, l.input_shape, pool, stride, ones, 0.0)));
 }
 
+//! Keras' L1L2 on `x`; undefined when both factors are 0.
+torch::Tensor penalty(const RegularizerSpec &r, const torch::Tensor &x) {
+	torch::Tensor p;
+	if (r.l1 != 0.0) {
+		p = r.l1 * x.abs().sum();
+	}
+	if (r.l2 != 0.0) {
+		add_penalty(p, r.l2 * x.square().sum());
+	}
+	return p;
+}
+
 } // namespace
+
+void add_penalty(torch::Tensor &total, const torch::Tensor &term) {
+	if (term.defined()) {
+		total = total.defined() ? total + term : term;
+	}
+}
+
+torch::Tensor weight_penalty(const std::vector<ParamSlot> &slots, const std::vector<torch::Tensor> &weights) {
+	torch::Tensor total;
+	for (size_t i = 0; i < slots.size(); i++) {
+		add_penalty(total, penalty(slots[i].regularizer, weights[i]));
+	}
+	return total;
+}
+
+torch::Tensor activity_penalty(const LayerSpec &layer, const torch::Tensor &y) {
+	auto p = penalty(layer.activity_regularizer, y);
+	return p.defined() ? p / y.size(0) : p;
+}
 
 torch::Tensor forward_added_layer(const LayerCall &c, const torch::Tensor &x) {
 	const LayerPlan &l = c.layer;

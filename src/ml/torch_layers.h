@@ -45,6 +45,17 @@ struct LayerCall {
 //! for a kind that is not built here.
 torch::Tensor forward_added_layer(const LayerCall &call, const torch::Tensor &input);
 
+//! total += term, where an undefined tensor is no penalty.
+void add_penalty(torch::Tensor &total, const torch::Tensor &term);
+
+//! The penalty of the regularizers of `slots` on `weights` (one tensor per
+//! slot): Keras' l1 sum |w| + l2 sum w^2 each. Undefined when none has one.
+torch::Tensor weight_penalty(const std::vector<ParamSlot> &slots, const std::vector<torch::Tensor> &weights);
+
+//! The layer's activity regularizer on its output `y`, per sample as
+//! Keras 2 adds it (divided by the batch size). Undefined without one.
+torch::Tensor activity_penalty(const LayerSpec &layer, const torch::Tensor &y);
+
 //! Keras activation `f` on libtorch (defined in torch_executor.cpp).
 torch::Tensor activate(const torch::Tensor &x, ActivationFn f);
 

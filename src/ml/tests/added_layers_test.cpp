@@ -294,3 +294,77 @@ TEST(AddedLayers, ConvolutionalModelsTrain) {
 	                  kCompile,
 	              {8, 2});
 }
+
+TEST(AddedLayers, FrozenLayersAreNotUpdatedAndCountAsNonTrainable) {
+	const std::string text = "model = keras.Sequential([keras.Input(shape=(3,)),\n"
+	                         "    layers.Dense(4, activation='relu', trainable=False),\n"
+	                         "    layers.BatchNormalization(trainable=False),\n"
+	                         "    layers.Dense(2, activation='softmax')])\n"
+	                         "model.compile('adam', 'sparse_categorical_crossentropy')\n";
+	auto spec = parse(text);
+	EXPECT_TRUE(engine_gaps(spec).empty());
+	auto summary = summarize(spec);
+	auto plan = plan_model(spec);
+	EXPECT_EQ(plan.trainable_count, summary.trainable_params);
+	EXPECT_EQ(plan.state_count, summary.non_trainable_params);
+	EXPECT_EQ(plan.trainable_count, 4 * 2 + 2);
+	EXPECT_EQ(plan.state_count, 3 * 4 + 4 + 4 * 4);
+	auto model = Model::build(spec, 2);
+	EXPECT_EQ(model.path(), ExecutionPath::General);
+	auto data = hcopd_like(64, 3);
+	auto frozen = [&] { // the states follow the parameters at the end of the file
+		auto blob = model.save();
+		return blob.substr(blob.size() - static_cast<size_t>(plan.state_count) * sizeof(float));
+	};
+	auto before = frozen();
+	auto trained_before = model.parameters();
+	FitOptions o;
+	o.epochs = 3;
+	o.batch_size = 16;
+	o.verbose = 0;
+	model.fit(data.x, data.y, o);
+	EXPECT_EQ(frozen(), before); // not even the frozen BatchNormalization's moving statistics
+	EXPECT_NE(model.parameters(), trained_before);
+	// A frozen BatchNormalization runs in inference mode in training too (Keras 2).
+	std::vector<float> g;
+	auto first = model.predict(data.x);
+	model.loss_and_gradients(data.x, data.y, g);
+	EXPECT_EQ(model.predict(data.x).data, first.data);
+}
+
+TEST(AddedLayers, WeightPenaltiesAreReportedInTheLoss) {
+	auto text = [](const std::string &regularizer) {
+		return "model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4, activation='tanh'" + regularizer +
+		       "), layers.Dense(2, activation='softmax')])\n"
+		       "model.compile('sgd', 'sparse_categorical_crossentropy')\n";
+	};
+	auto plain = Model::build(parse(text("")), 5);
+	auto regularized = Model::build(parse(text(", kernel_regularizer=regularizers.l2(0.1)")), 5);
+	EXPECT_EQ(plain.path(), ExecutionPath::Fused);
+	EXPECT_EQ(regularized.path(), ExecutionPath::General);
+	auto p = regularized.parameters();
+	ASSERT_EQ(p, plain.parameters()); // the regularizer draws nothing
+	double penalty = 0;
+	for (int i = 0; i < 3 * 4; i++) { // dense/kernel comes first
+		penalty += 0.1 * p[static_cast<size_t>(i)] * p[static_cast<size_t>(i)];
+	}
+	auto data = hcopd_like(40, 2);
+	EXPECT_NEAR(metric(regularized.evaluate(data.x, data.y), "loss"),
+	            metric(plain.evaluate(data.x, data.y), "loss") + penalty, 1e-5);
+	std::vector<float> g_plain, g_regularized;
+	double loss_plain = plain.loss_and_gradients(data.x, data.y, g_plain);
+	double loss_regularized = regularized.loss_and_gradients(data.x, data.y, g_regularized);
+	EXPECT_NEAR(loss_regularized, loss_plain + penalty, 1e-5);
+	for (size_t i = 0; i < g_plain.size(); i++) {
+		double expected = g_plain[i] + (i < 12 ? 2 * 0.1 * p[i] : 0.0); // d(l2 w^2)/dw = 2 l2 w
+		EXPECT_NEAR(g_regularized[i], expected, 1e-5) << i;
+	}
+	FitOptions o;
+	o.epochs = 1;
+	o.batch_size = 40;
+	o.shuffle = false;
+	o.verbose = 0;
+	auto copy = Model::build(parse(text(", kernel_regularizer=regularizers.l2(0.1)")), 5);
+	auto history = copy.fit(data.x, data.y, o).history;
+	EXPECT_NEAR(metric(history[0].train, "loss"), loss_regularized, 1e-5); // one batch: the step's loss
+}

@@ -91,6 +91,7 @@ std::string python_dims(int64_t batch, const Shape &shape) {
 struct EngineRun {
 	ModelPlan plan;
 	std::vector<float> out, grads;
+	double penalty = 0.0; //!< the regularizers'
 	std::string script;
 };
 
@@ -162,6 +163,7 @@ protected:
 		r.grads.resize(params.size());
 		Rng draws(seed + 1);
 		executor->forward_train(x.data(), batch, draws, r.out.data());
+		r.penalty = executor->regularization();
 		executor->backward(g.data(), r.grads.data());
 
 		std::string &s = r.script;
@@ -302,4 +304,42 @@ TEST_F(LayerInterop, RecurrentDropoutMasksAreKerasOnes) {
 		SCOPED_TRACE(cases[i].layer);
 		expect_equal(runs[i], results["out" + std::to_string(i)], results["grad" + std::to_string(i)]);
 	}
+}
+
+TEST_F(LayerInterop, RegularizersAddTheirPenaltiesToTheLossAndGradients) {
+	// Keras 2: l1 sum |w| + l2 sum w^2 per regularized weight; the activity
+	// regularizer on the layer's output, divided by the batch size.
+	const std::string text =
+	    "model = keras.Sequential([keras.Input(shape=(4, 3)),\n"
+	    "    layers.SimpleRNN(5, return_sequences=True, kernel_regularizer=regularizers.l1_l2(0.01, 0.02),\n"
+	    "                     recurrent_regularizer='l2', bias_regularizer=regularizers.l1(0.03), name='r'),\n"
+	    "    layers.Reshape((4, 5, 1)),\n"
+	    "    layers.SeparableConv2D(2, 2, depthwise_regularizer=regularizers.l2(0.05),\n"
+	    "                           pointwise_regularizer=regularizers.l1(0.04), name='s'),\n"
+	    "    layers.Flatten(),\n"
+	    "    layers.Dense(3, activity_regularizer=regularizers.l1_l2(0.1, 0.2), name='d')])\n";
+	auto run = run_engine(text, 4, 7);
+	std::string body =
+	    run.script +
+	    "h = rnn('rnn', x, 'r', True).reshape(-1, 4, 5, 1)\n"
+	    "h = cl(F.conv2d(F.conv2d(cf(h), depthwise('s'), groups=1), conv_weight('s/pointwise_kernel'), "
+	    "w['s/bias']))\n"
+	    "h = dense(h.flatten(1), 'd')\n"
+	    "penalty = 0.01 * w['r/kernel'].abs().sum() + 0.02 * w['r/kernel'].square().sum()\n"
+	    "penalty = penalty + 0.01 * w['r/recurrent_kernel'].square().sum() + 0.03 * w['r/bias'].abs().sum()\n"
+	    "penalty = penalty + 0.05 * w['s/depthwise_kernel'].square().sum()\n"
+	    "penalty = penalty + 0.04 * w['s/pointwise_kernel'].abs().sum()\n"
+	    "penalty = penalty + (0.1 * h.abs().sum() + 0.2 * h.square().sum()) / x.shape[0]\n"
+	    "report('penalty', [penalty])\n"
+	    "out = h.reshape(x.shape[0], -1)\n"
+	    "((out * g).sum() + penalty).backward()\n"
+	    "report('out', [out])\nreport('grad', [";
+	for (const auto &slot : run.plan.params) {
+		body += "w['" + slot.name + "'].grad, ";
+	}
+	auto results = python(as_function(body + "])\n", 0));
+	ASSERT_EQ(results["penalty"].size(), 1u);
+	EXPECT_GT(run.penalty, 0.1);
+	EXPECT_NEAR(run.penalty, results["penalty"][0], 1e-5 * std::max(1.0, run.penalty));
+	expect_equal(run, results["out"], results["grad"]);
 }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <thread>
 
@@ -171,6 +172,34 @@ TEST_F(TrainingJobTest, TrainsSimpleRnnAndBidirectionalLayersOnTheStream) {
 	// Bidirectional: 2 (8 (1 + 8) + 8); LSTM: 4 (4 (16 + 4) + 4); Dense: 4 2 + 2.
 	EXPECT_EQ(model.param_count(), 2 * (8 * 9 + 8) + 4 * (4 * 20 + 4) + 10);
 	EXPECT_EQ(model.input_shape(), (ml::Shape{3, 1}));
+}
+
+// A small CNN with weight regularizers, whose penalties Keras reports in
+// the loss: the job's reported loss is the engine's evaluation with them.
+TEST_F(TrainingJobTest, TrainsARegularizedCnnOnTheStream) {
+	control.input_config["data_reshape"] = "3 1";
+	auto &assignment = plane.training[11];
+	assignment.model_code =
+	    "model = tf.keras.Sequential([\n"
+	    "    tf.keras.layers.Conv1D(8, 2, padding='causal', activation='relu', input_shape=(3, 1),\n"
+	    "                           kernel_regularizer=tf.keras.regularizers.l2(0.001)),\n"
+	    "    tf.keras.layers.Conv1D(4, 2, activation='relu', kernel_regularizer='l1'),\n"
+	    "    tf.keras.layers.Flatten(),\n"
+	    "    tf.keras.layers.Dense(2, activation='softmax', bias_regularizer='l2')])\n"
+	    "model.compile(tf.keras.optimizers.Adam(0.01), loss='sparse_categorical_crossentropy',\n"
+	    "              metrics=['accuracy'])\n";
+	assignment.fit.epochs = 15;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
+	ASSERT_TRUE(plane.report);
+	EXPECT_GT(metric_value(plane.report->validation, "accuracy"), 0.75);
+	auto model = ml::Model::load(plane.model_blob);
+	EXPECT_EQ(model.param_count(), (2 * 8 + 8) + (2 * 8 * 4 + 4) + (2 * 4 * 2 + 2));
+	double penalty = 0; // the second convolution's l1 (0.01) alone is a lower bound
+	auto p = model.parameters();
+	for (size_t i = 24; i < 24 + 64; i++) {
+		penalty += 0.01 * std::fabs(p[i]);
+	}
+	EXPECT_GT(metric_value(plane.report->validation, "loss"), penalty);
 }
 
 // What the engine does not train yet is said before the job waits for its

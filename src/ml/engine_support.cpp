@@ -64,6 +64,14 @@ bool engine_builds(LayerKind kind) {
 	case LayerKind::AveragePooling3D:
 	case LayerKind::GlobalAveragePooling3D:
 	case LayerKind::GlobalMaxPooling3D:
+	case LayerKind::RandomFlip:
+	case LayerKind::RandomRotation:
+	case LayerKind::RandomZoom:
+	case LayerKind::RandomTranslation:
+	case LayerKind::RandomContrast:
+	case LayerKind::RandomCrop:
+	case LayerKind::CenterCrop:
+	case LayerKind::Resizing:
 		return true;
 	default:
 		return false;
@@ -96,6 +104,11 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 	if ((layer.kind == LayerKind::LSTM || layer.kind == LayerKind::GRU) &&
 	    !known_activation(layer.recurrent_activation)) {
 		gaps.add(layer.location, which + "the recurrent activation '" + layer.recurrent_activation + "'");
+	}
+	bool resamples = layer.kind == LayerKind::Resizing || layer.kind == LayerKind::RandomRotation ||
+	                 layer.kind == LayerKind::RandomZoom || layer.kind == LayerKind::RandomTranslation;
+	if (resamples && layer.interpolation != "bilinear" && layer.interpolation != "nearest") {
+		gaps.add(layer.location, which + "the '" + layer.interpolation + "' interpolation (bilinear and nearest are)");
 	}
 	for (const auto &inner : layer.wrapped) {
 		if (layer.kind == LayerKind::Bidirectional && inner.activity_regularizer.present()) {

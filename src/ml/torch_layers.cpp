@@ -456,6 +456,197 @@ torch::Tensor pooling_3d(const LayerPlan &l, const torch::Tensor &x) {
 	return channels_last(sum / pool_once(pad_same(count, l.input_shape, pool, stride, ones, 0.0)));
 }
 
+// ---- image preprocessing: [B, H, W, C] ----
+
+//! Resizes to (height, width) as tf.image.resize (half-pixel centres, no
+//! antialiasing): torch's bilinear without align_corners, and its
+//! "nearest-exact" (floor((out + 0.5) scale), TensorFlow's nearest).
+torch::Tensor resize(const torch::Tensor &x, int64_t height, int64_t width, const std::string &interpolation) {
+	auto options = F::InterpolateFuncOptions().size(Dims{height, width});
+	if (interpolation == "nearest") {
+		options.mode(torch::kNearestExact);
+	} else {
+		options.mode(torch::kBilinear).align_corners(false);
+	}
+	return channels_last(F::interpolate(channels_first(x), options));
+}
+
+//! Keras' smart_resize: the largest centred window of the target's aspect
+//! ratio, resized to (height, width).
+torch::Tensor smart_resize(const torch::Tensor &x, int64_t height, int64_t width, const std::string &interpolation) {
+	int64_t in_height = x.size(1), in_width = x.size(2);
+	auto crop_height = std::min(in_height, static_cast<int64_t>(static_cast<float>(in_width * height) / width));
+	auto crop_width = std::min(in_width, static_cast<int64_t>(static_cast<float>(in_height * width) / height));
+	auto window =
+	    x.narrow(1, (in_height - crop_height) / 2, crop_height).narrow(2, (in_width - crop_width) / 2, crop_width);
+	return resize(window, height, width, interpolation);
+}
+
+//! Where an output coordinate reads the input along an axis of `length`
+//! for Keras' fill modes (TensorFlow's ImageProjectiveTransform):
+//! reflect (d c b a | a b c d | d c b a), wrap, nearest (the edge);
+//! constant keeps it, the reads outside giving fill_value.
+torch::Tensor map_coordinate(const torch::Tensor &c, int64_t length, const std::string &mode) {
+	const double last = static_cast<double>(length - 1);
+	if (mode == "constant") {
+		return c;
+	}
+	if (length <= 1 || mode == "nearest") {
+		return c.clamp(0.0, last);
+	}
+	const double n = static_cast<double>(length);
+	torch::Tensor low, high;
+	if (mode == "wrap") {
+		low = c + n * (torch::trunc(-c / last) + 1);
+		high = c - n * torch::trunc(c / last);
+	} else { // reflect
+		const double period = 2 * n;
+		auto folded = c + period * torch::trunc(-c / period);
+		low = torch::where(folded < -n, folded + period, -folded - 1);
+		auto wrapped = c - period * torch::trunc(c / period);
+		high = torch::where(wrapped >= n, period - wrapped - 1, wrapped);
+	}
+	auto mapped = torch::where(c < 0, low, torch::where(c > last, high, c));
+	return mapped.clamp(0.0, last);
+}
+
+//! Samples every image at (rows, columns) ([B, H, W] input coordinates)
+//! with Keras' interpolation; reads outside the image give `fill`.
+torch::Tensor sample(const torch::Tensor &x, const torch::Tensor &rows, const torch::Tensor &columns,
+                     const LayerSpec &s) {
+	const int64_t batch = x.size(0), height = x.size(1), width = x.size(2), channels = x.size(3);
+	auto flat = x.reshape({batch, height * width, channels});
+	auto read = [&](const torch::Tensor &r, const torch::Tensor &c) {
+		auto inside = (r >= 0) & (r <= height - 1) & (c >= 0) & (c <= width - 1);
+		auto index = (r.clamp(0, height - 1) * width + c.clamp(0, width - 1)).to(torch::kLong).reshape({batch, -1, 1});
+		auto values = flat.gather(1, index.expand({batch, index.size(1), channels}));
+		values = values.reshape({batch, rows.size(1), rows.size(2), channels});
+		return torch::where(inside.unsqueeze(-1), values, torch::full({}, s.fill_value, x.options()));
+	};
+	auto r = map_coordinate(rows, height, s.fill_mode);
+	auto c = map_coordinate(columns, width, s.fill_mode);
+	if (s.interpolation == "nearest") {
+		// std::round: halves away from zero.
+		auto away = [](const torch::Tensor &t) { return torch::sign(t) * torch::floor(t.abs() + 0.5); };
+		return read(away(r), away(c));
+	}
+	auto r0 = r.floor(), c0 = c.floor();
+	auto wr = (r - r0).unsqueeze(-1), wc = (c - c0).unsqueeze(-1);
+	auto top = (1 - wc) * read(r0, c0) + wc * read(r0, c0 + 1);
+	auto bottom = (1 - wc) * read(r0 + 1, c0) + wc * read(r0 + 1, c0 + 1);
+	return (1 - wr) * top + wr * bottom;
+}
+
+//! Applies per-image affine maps `t` (6 values each: the input column is
+//! t0 x + t1 y + t2 and the input row t3 x + t4 y + t5 for output column x
+//! and row y), Keras' transform().
+torch::Tensor transform(const torch::Tensor &x, const std::vector<float> &t, const LayerSpec &s) {
+	const int64_t batch = x.size(0), height = x.size(1), width = x.size(2);
+	auto m = torch::tensor(t).reshape({batch, 6, 1, 1});
+	auto ys = torch::arange(height, torch::kFloat32).reshape({1, height, 1});
+	auto xs = torch::arange(width, torch::kFloat32).reshape({1, 1, width});
+	auto columns = m.select(1, 0) * xs + m.select(1, 1) * ys + m.select(1, 2);
+	auto rows = m.select(1, 3) * xs + m.select(1, 4) * ys + m.select(1, 5);
+	return sample(x, rows, columns, s);
+}
+
+//! Uniform draws in [range[0], range[1]] (`shift` added), one per image.
+std::vector<float> draw_uniform(Rng &rng, int64_t n, const std::vector<double> &range, double shift = 0.0) {
+	std::vector<float> out;
+	for (int64_t i = 0; i < n; i++) {
+		out.push_back(rng.uniform(static_cast<float>(range[0] + shift), static_cast<float>(range[1] + shift)));
+	}
+	return out;
+}
+
+//! RandomRotation, RandomZoom, RandomTranslation as Keras 2 draws and maps
+//! them (rotation about the centre, zoom about the centre, shift by a
+//! fraction of the size). Draw order: per image, heights before widths.
+torch::Tensor random_affine(const LayerSpec &s, const torch::Tensor &x, Rng &rng) {
+	const int64_t batch = x.size(0);
+	const float h = static_cast<float>(x.size(1) - 1), w = static_cast<float>(x.size(2) - 1);
+	std::vector<float> t;
+	if (s.kind == LayerKind::RandomRotation) {
+		const double turn = 2 * 3.14159265358979323846;
+		for (float angle : draw_uniform(rng, batch, {s.factor[0] * turn, s.factor[1] * turn})) {
+			float cos = std::cos(angle), sin = std::sin(angle);
+			t.insert(t.end(), {cos, -sin, (w - (cos * w - sin * h)) / 2, sin, cos, (h - (sin * w + cos * h)) / 2});
+		}
+	} else if (s.kind == LayerKind::RandomZoom) {
+		auto zoom_h = draw_uniform(rng, batch, s.factor, 1.0);
+		auto zoom_w = s.width_factor.empty() ? zoom_h : draw_uniform(rng, batch, s.width_factor, 1.0);
+		for (int64_t i = 0; i < batch; i++) {
+			float zx = zoom_w[static_cast<size_t>(i)], zy = zoom_h[static_cast<size_t>(i)];
+			t.insert(t.end(), {zx, 0.0f, w / 2 * (1 - zx), 0.0f, zy, h / 2 * (1 - zy)});
+		}
+	} else {
+		auto shift_h = draw_uniform(rng, batch, s.factor);
+		auto shift_w = draw_uniform(rng, batch, s.width_factor);
+		for (int64_t i = 0; i < batch; i++) {
+			float dx = shift_w[static_cast<size_t>(i)] * static_cast<float>(x.size(2));
+			float dy = shift_h[static_cast<size_t>(i)] * static_cast<float>(x.size(1));
+			t.insert(t.end(), {1.0f, 0.0f, -dx, 0.0f, 1.0f, -dy});
+		}
+	}
+	return transform(x, t, s);
+}
+
+//! The image layers; the Random* ones are the identity at inference (and
+//! RandomCrop then smart-resizes, as Keras).
+torch::Tensor image_layer(const LayerCall &c, const torch::Tensor &x) {
+	const LayerSpec &s = c.layer.spec;
+	const int64_t batch = x.size(0), height = x.size(1), width = x.size(2);
+	switch (s.kind) {
+	case LayerKind::Resizing:
+		return s.crop_to_aspect_ratio ? smart_resize(x, s.height, s.width, s.interpolation)
+		                              : resize(x, s.height, s.width, s.interpolation);
+	case LayerKind::CenterCrop:
+		if (height < s.height || width < s.width) {
+			return smart_resize(x, s.height, s.width, "bilinear");
+		}
+		return x.narrow(1, (height - s.height) / 2, s.height).narrow(2, (width - s.width) / 2, s.width);
+	case LayerKind::RandomCrop:
+		if (!c.training || height < s.height || width < s.width) {
+			return smart_resize(x, s.height, s.width, "bilinear");
+		} else {
+			// One window for the batch, as Keras draws it.
+			auto top = static_cast<int64_t>(c.rng->below(static_cast<uint64_t>(height - s.height + 1)));
+			auto left = static_cast<int64_t>(c.rng->below(static_cast<uint64_t>(width - s.width + 1)));
+			return x.narrow(1, top, s.height).narrow(2, left, s.width);
+		}
+	default:
+		break;
+	}
+	if (!c.training) {
+		return x;
+	}
+	Rng &rng = *c.rng;
+	if (s.kind == LayerKind::RandomFlip) {
+		// Each image flips with probability 1/2 per direction: left-right draws first.
+		auto y = x;
+		for (int64_t axis : {int64_t{2}, int64_t{1}}) {
+			if (s.mode != "horizontal_and_vertical" && s.mode != (axis == 2 ? "horizontal" : "vertical")) {
+				continue;
+			}
+			auto flips = drawn({batch, 1, 1, 1}, [&](float *v, int64_t n) {
+				for (int64_t i = 0; i < n; i++) {
+					v[i] = rng.uniform() < 0.5f ? 1.0f : 0.0f;
+				}
+			});
+			y = torch::where(flips > 0, y.flip(axis), y);
+		}
+		return y;
+	}
+	if (s.kind == LayerKind::RandomContrast) {
+		// Per image: (x - mean) factor + mean, the mean per channel, then
+		// Keras' clip to its value range [0, 255].
+		auto factors = torch::tensor(draw_uniform(rng, batch, {1.0 - s.factor[0], 1.0 + s.factor[1]}));
+		auto mean = x.mean({1, 2}, true);
+		return ((x - mean) * factors.reshape({batch, 1, 1, 1}) + mean).clamp(0.0, 255.0);
+	}
+	return random_affine(s, x, rng);
+}
+
 //! Keras' L1L2 on `x`; undefined when both factors are 0.
 torch::Tensor penalty(const RegularizerSpec &r, const torch::Tensor &x) {
 	torch::Tensor p;
@@ -547,6 +738,15 @@ torch::Tensor forward_added_layer(const LayerCall &c, const torch::Tensor &x) {
 		return x.mean({1, 2, 3});
 	case LayerKind::GlobalMaxPooling3D:
 		return x.amax({1, 2, 3});
+	case LayerKind::RandomFlip:
+	case LayerKind::RandomRotation:
+	case LayerKind::RandomZoom:
+	case LayerKind::RandomTranslation:
+	case LayerKind::RandomContrast:
+	case LayerKind::RandomCrop:
+	case LayerKind::CenterCrop:
+	case LayerKind::Resizing:
+		return image_layer(c, x);
 	default:
 		fail(s, std::string(layer_class_name(s.kind)) + " layers are not built by the engine yet");
 	}

@@ -144,6 +144,20 @@ inline std::vector<LayerCase> added_layer_cases() {
 	     "F.avg_pool3d(F.pad(torch.ones(1, 1, 5, 5, 5), (0, 1, 0, 1, 0, 1)), 2, divisor_override=1))"},
 	    {{3, 3, 3, 2}, "layers.GlobalAveragePooling3D(name='m')", "h = h.mean((1, 2, 3))"},
 	    {{3, 3, 3, 2}, "layers.GlobalMaxPooling3D(name='m')", "h = h.amax((1, 2, 3))"},
+	    // Image layers that are not random (tf.image.resize: half-pixel centres, no antialiasing).
+	    {{5, 6, 2},
+	     "layers.Resizing(3, 4, name='m')",
+	     "h = cl(F.interpolate(cf(h), size=(3, 4), mode='bilinear', align_corners=False))"},
+	    {{4, 4, 2},
+	     "layers.Resizing(6, 3, interpolation='nearest', name='m')",
+	     "h = cl(F.interpolate(cf(h), size=(6, 3), mode='nearest-exact'))"},
+	    {{6, 8, 2},
+	     "layers.Resizing(4, 4, crop_to_aspect_ratio=True, name='m')",
+	     "h = cl(F.interpolate(cf(h[:, :, 1:7]), size=(4, 4), mode='bilinear', align_corners=False))"},
+	    {{6, 7, 2}, "layers.CenterCrop(4, 4, name='m')", "h = h[:, 1:5, 1:5]"},
+	    {{3, 4, 2},
+	     "layers.CenterCrop(4, 4, name='m')",
+	     "h = cl(F.interpolate(cf(h[:, :, 0:3]), size=(4, 4), mode='bilinear', align_corners=False))"},
 	};
 }
 

@@ -15,7 +15,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 using namespace kafkaml::ml;
 using namespace kafkaml::ml::testing;
@@ -367,4 +369,168 @@ TEST(AddedLayers, WeightPenaltiesAreReportedInTheLoss) {
 	auto copy = Model::build(parse(text(", kernel_regularizer=regularizers.l2(0.1)")), 5);
 	auto history = copy.fit(data.x, data.y, o).history;
 	EXPECT_NEAR(metric(history[0].train, "loss"), loss_regularized, 1e-5); // one batch: the step's loss
+}
+
+namespace {
+
+//! Images whose value at row r, column c is 10 r + c: bilinear sampling of
+//! it is exact, so a pixel's value tells where it was read from.
+Array ramp(int64_t batch, int64_t height, int64_t width) {
+	Array a{{batch, height, width, 1}, {}};
+	for (int64_t b = 0; b < batch; b++) {
+		for (int64_t r = 0; r < height; r++) {
+			for (int64_t c = 0; c < width; c++) {
+				a.data.push_back(static_cast<float>(10 * r + c));
+			}
+		}
+	}
+	return a;
+}
+
+float at(const std::vector<float> &images, int64_t height, int64_t width, int64_t b, int64_t r, int64_t c) {
+	return images[static_cast<size_t>((b * height + r) * width + c)];
+}
+
+} // namespace
+
+TEST(AddedLayers, RandomImageLayersAreTheIdentityAtInference) {
+	for (const std::string call : {"RandomFlip()", "RandomRotation(0.2)", "RandomZoom(0.2, 0.3)",
+	                               "RandomTranslation(0.1, 0.2)", "RandomContrast(0.5)"}) {
+		SCOPED_TRACE(call);
+		auto model = Model::build(parse(one_layer({5, 6, 2}, call)), 1);
+		auto x = uniform_array({3, 5, 6, 2}, 5, 0.0f, 255.0f);
+		EXPECT_EQ(model.predict(x).data, x.data);
+	}
+}
+
+TEST(AddedLayers, RandomFlipFlipsHalfOfTheImages) {
+	auto x = ramp(400, 3, 4);
+	auto y = forward_train(parse(one_layer({3, 4, 1}, "RandomFlip('horizontal')")), x, 3);
+	int flipped = 0;
+	for (int64_t b = 0; b < 400; b++) {
+		bool flip = at(y, 3, 4, b, 0, 0) == 3.0f;
+		flipped += flip;
+		for (int64_t r = 0; r < 3; r++) {
+			for (int64_t c = 0; c < 4; c++) {
+				ASSERT_EQ(at(y, 3, 4, b, r, c), at(x.data, 3, 4, b, r, flip ? 3 - c : c));
+			}
+		}
+	}
+	EXPECT_NEAR(flipped / 400.0, 0.5, 0.1); // 4 standard deviations
+}
+
+TEST(AddedLayers, RandomRotationTurnsAboutTheCentre) {
+	// A fixed quarter turn, counter-clockwise as Keras: output (y, x) reads input (x, n - 1 - y).
+	auto x = ramp(2, 5, 5);
+	auto y = forward_train(parse(one_layer({5, 5, 1}, "RandomRotation((0.25, 0.25))")), x, 3);
+	for (int64_t r = 0; r < 5; r++) {
+		for (int64_t c = 0; c < 5; c++) {
+			EXPECT_NEAR(at(y, 5, 5, 1, r, c), at(x.data, 5, 5, 1, c, 4 - r), 1e-4) << r << "," << c;
+		}
+	}
+}
+
+TEST(AddedLayers, RandomZoomAndTranslationMapCoordinatesAsKeras) {
+	// Zoom 0.5 about the centre of a 9 x 9 image: input = 0.5 output + 2.
+	auto x = ramp(1, 9, 9);
+	auto zoomed = forward_train(parse(one_layer({9, 9, 1}, "RandomZoom((-0.5, -0.5))")), x, 3);
+	for (int64_t r = 0; r < 9; r++) {
+		for (int64_t c = 0; c < 9; c++) {
+			EXPECT_NEAR(at(zoomed, 9, 9, 0, r, c), 10 * (0.5 * r + 2) + 0.5 * c + 2, 1e-4);
+		}
+	}
+	// A shift of 2 rows and 2 columns (0.25 of 8); what comes in is filled per fill_mode.
+	x = ramp(1, 8, 8);
+	auto constant =
+	    forward_train(parse(one_layer({8, 8, 1}, "RandomTranslation((0.25, 0.25), (0.25, 0.25), fill_mode='constant', "
+	                                             "fill_value=-1.0)")),
+	                  x, 3);
+	auto reflected = forward_train(parse(one_layer({8, 8, 1}, "RandomTranslation((0.25, 0.25), (0.25, 0.25))")), x, 3);
+	auto wrapped =
+	    forward_train(parse(one_layer({8, 8, 1}, "RandomTranslation((0.25, 0.25), (0.25, 0.25), 'wrap')")), x, 3);
+	auto reflect = [](int64_t i) { return i < 0 ? -i - 1 : i; }; // d c b a | a b c d
+	for (int64_t r = 0; r < 8; r++) {
+		for (int64_t c = 0; c < 8; c++) {
+			bool inside = r >= 2 && c >= 2;
+			EXPECT_NEAR(at(constant, 8, 8, 0, r, c), inside ? 10 * (r - 2) + (c - 2) : -1.0, 1e-4);
+			EXPECT_NEAR(at(reflected, 8, 8, 0, r, c), 10 * reflect(r - 2) + reflect(c - 2), 1e-4);
+			EXPECT_NEAR(at(wrapped, 8, 8, 0, r, c), 10 * ((r + 6) % 8) + (c + 6) % 8, 1e-4);
+		}
+	}
+}
+
+TEST(AddedLayers, RandomTranslationDrawsShiftsUniformly) {
+	// Shifts in [-2, 2] rows: read back from the ramp at the centre.
+	auto x = ramp(2000, 9, 9);
+	auto y = forward_train(parse(one_layer({9, 9, 1}, "RandomTranslation((-2 / 9, 2 / 9), 0.0)")), x, 5);
+	double sum = 0, squares = 0, low = 10, high = -10;
+	for (int64_t b = 0; b < 2000; b++) {
+		double shift = 4 - (at(y, 9, 9, b, 4, 4) - 4) / 10; // value = 10 (4 - shift) + 4
+		sum += shift;
+		squares += shift * shift;
+		low = std::min(low, shift);
+		high = std::max(high, shift);
+	}
+	EXPECT_NEAR(sum / 2000, 0.0, 0.1);              // 4 standard errors
+	EXPECT_NEAR(squares / 2000, 16.0 / 12.0, 0.12); // uniform over a width of 4
+	EXPECT_GE(low, -2.0001);
+	EXPECT_LE(high, 2.0001);
+	EXPECT_LT(low, -1.9);
+	EXPECT_GT(high, 1.9);
+}
+
+TEST(AddedLayers, RandomContrastScalesAboutTheMeanPerImage) {
+	auto x = uniform_array({300, 4, 4, 2}, 8, 50.0f, 150.0f);
+	auto y = forward_train(parse(one_layer({4, 4, 2}, "RandomContrast((0.5, 0.2))")), x, 3);
+	double low = 10, high = 0;
+	for (int64_t b = 0; b < 300; b++) {
+		// factor = (y - mean) / (x - mean) for every value of the image and channel.
+		double factor = 0;
+		for (int64_t ch = 0; ch < 2; ch++) {
+			double mean = 0;
+			for (int64_t p = 0; p < 16; p++) {
+				mean += x.data[static_cast<size_t>((b * 16 + p) * 2 + ch)] / 16.0;
+			}
+			for (int64_t p = 0; p < 16; p++) {
+				size_t i = static_cast<size_t>((b * 16 + p) * 2 + ch);
+				double expected_factor = (y[i] - mean) / (x.data[i] - mean);
+				if (p == 0 && ch == 0) {
+					factor = expected_factor;
+				}
+				EXPECT_NEAR(y[i], std::clamp((x.data[i] - mean) * factor + mean, 0.0, 255.0), 1e-2);
+			}
+		}
+		low = std::min(low, factor);
+		high = std::max(high, factor);
+	}
+	EXPECT_GE(low, 0.5 - 1e-3);
+	EXPECT_LE(high, 1.2 + 1e-3);
+	EXPECT_LT(low, 0.55);
+	EXPECT_GT(high, 1.15);
+}
+
+TEST(AddedLayers, RandomCropTakesAWindowInTrainingAndResizesAtInference) {
+	auto x = ramp(50, 8, 8);
+	auto spec = parse(one_layer({8, 8, 1}, "RandomCrop(4, 4)"));
+	std::set<float> corners;
+	for (uint64_t seed = 0; seed < 30; seed++) {
+		auto y = forward_train(spec, x, seed);
+		float corner = at(y, 4, 4, 0, 0, 0);
+		corners.insert(corner);
+		for (int64_t b = 0; b < 50; b++) { // one window for the batch
+			for (int64_t r = 0; r < 4; r++) {
+				for (int64_t c = 0; c < 4; c++) {
+					ASSERT_EQ(at(y, 4, 4, b, r, c), corner + 10 * r + c);
+				}
+			}
+		}
+	}
+	EXPECT_GT(corners.size(), 5u); // of 25 windows
+	// Inference: the whole image resized (bilinear, half-pixel): output i reads input 2 i + 0.5.
+	auto y = Model::build(spec, 1).predict(x).data;
+	for (int64_t r = 0; r < 4; r++) {
+		for (int64_t c = 0; c < 4; c++) {
+			EXPECT_NEAR(at(y, 4, 4, 0, r, c), 10 * (2 * r + 0.5) + 2 * c + 0.5, 1e-4);
+		}
+	}
 }

@@ -5,6 +5,7 @@
 // layer_interop_test.cpp.
 
 #include "added_layer_cases.h"
+#include "expect_learns.h"
 #include "ml/engine_support.h"
 #include "ml/executor.h"
 #include "ml/model.h"
@@ -226,32 +227,10 @@ TEST(AddedLayers, BadInputsAreRejectedWithTheLayerName) {
 
 namespace {
 
-//! Trains `model_text` on a learnable toy target; the loss must drop, and
-//! the saved model predicts the same.
-void expect_learns(const std::string &model_text, Shape input) {
-	auto spec = parse(model_text);
-	Rng rng(1);
-	const int64_t rows = 64, width = shape_size(input);
-	Array x{{rows}, {}}, y{{rows}, {}};
-	x.shape.insert(x.shape.end(), input.begin(), input.end());
-	for (int64_t r = 0; r < rows; r++) {
-		float sum = 0;
-		for (int64_t i = 0; i < width; i++) {
-			float v = rng.uniform(-1, 1);
-			x.data.push_back(v);
-			sum += v;
-		}
-		y.data.push_back(sum > 0 ? 1.0f : 0.0f);
-	}
-	auto model = Model::build(spec, 3);
-	FitOptions o;
-	o.epochs = 15;
-	o.batch_size = 16;
-	o.verbose = 0;
-	auto history = model.fit(x, y, o).history;
-	EXPECT_LT(metric(history.back().train, "loss"), 0.8 * metric(history.front().train, "loss")) << model_text;
-	auto again = Model::load(model.save());
-	EXPECT_EQ(again.predict(x).data, model.predict(x).data);
+//! Trains `model_text` on a learnable toy target; the loss must drop.
+void expect_learns(const std::string &model_text, const Shape &input) {
+	SCOPED_TRACE(model_text);
+	expect_learns_toy_target(parse(model_text), input);
 }
 
 const char *kCompile = "model.compile(optimizer=keras.optimizers.Adam(0.01), loss='sparse_categorical_crossentropy', "

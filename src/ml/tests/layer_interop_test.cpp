@@ -10,16 +10,13 @@
 #include "ml/numerics.h"
 #include "ml/plan.h"
 #include "ml/spec/parse.h"
+#include "python_torch_test.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <map>
 #include <sstream>
-#include <unistd.h>
 
 using namespace kafkaml::ml;
 using namespace kafkaml::ml::testing;
@@ -95,43 +92,20 @@ struct EngineRun {
 	std::string script;
 };
 
-class LayerInterop : public ::testing::Test {
+class LayerInterop : public PythonTorchTest {
 protected:
-	void SetUp() override {
-		if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-			GTEST_SKIP() << "/usr/bin/python3 with torch is not available";
-		}
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-layers-XXXXXX").string();
-		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-		dir_ = pattern;
-	}
-	void TearDown() override {
-		if (!dir_.empty()) {
-			std::filesystem::remove_all(dir_);
-		}
-	}
-
-	//! Runs the Python script; returns its lines by label.
-	std::map<std::string, std::vector<double>> python(const std::string &script) {
-		auto file = (dir_ / "script.py").string(), output = (dir_ / "out.txt").string();
-		std::ofstream(file) << kPrelude << script;
-		std::string command = "/usr/bin/python3 " + file + " > " + output + " 2>&1";
-		int status = std::system(command.c_str());
-		std::ifstream in(output);
+	//! Runs the prelude and `script`; returns the numbers of each printed line by its label.
+	std::map<std::string, std::vector<double>> results(const std::string &script) {
+		std::istringstream out(python(kPrelude + script));
 		std::map<std::string, std::vector<double>> lines;
-		std::string line;
-		std::string all;
-		while (std::getline(in, line)) {
-			all += line + "\n";
+		for (std::string line; std::getline(out, line);) {
 			std::istringstream words(line);
 			std::string label;
 			words >> label;
-			double v = 0;
-			while (words >> v) {
+			for (double v = 0; words >> v;) {
 				lines[label].push_back(v);
 			}
 		}
-		EXPECT_EQ(status, 0) << all.substr(all.size() > 3000 ? all.size() - 3000 : 0);
 		return lines;
 	}
 
@@ -216,8 +190,6 @@ protected:
 		}
 		return out + name + "()\n";
 	}
-
-	std::filesystem::path dir_;
 };
 
 } // namespace
@@ -233,7 +205,7 @@ TEST_F(LayerInterop, ForwardAndGradientsEqualPyTorch) {
 		                   "\nh = dense(h.flatten(1), 'post')\n" + finish(runs.back().plan, std::to_string(i));
 		script += as_function(body, i);
 	}
-	auto results = python(script);
+	auto results = this->results(script);
 	for (size_t i = 0; i < cases.size(); i++) {
 		SCOPED_TRACE(cases[i].layers);
 		expect_equal(runs[i], results["out" + std::to_string(i)], results["grad" + std::to_string(i)]);
@@ -299,7 +271,7 @@ TEST_F(LayerInterop, RecurrentDropoutMasksAreKerasOnes) {
 		body += "    seq.append(h)\nh = torch.stack(seq, 1)\n" + finish(runs.back().plan, std::to_string(i));
 		script += as_function(body, i);
 	}
-	auto results = python(script);
+	auto results = this->results(script);
 	for (size_t i = 0; i < cases.size(); i++) {
 		SCOPED_TRACE(cases[i].layer);
 		expect_equal(runs[i], results["out" + std::to_string(i)], results["grad" + std::to_string(i)]);
@@ -337,7 +309,7 @@ TEST_F(LayerInterop, RegularizersAddTheirPenaltiesToTheLossAndGradients) {
 	for (const auto &slot : run.plan.params) {
 		body += "w['" + slot.name + "'].grad, ";
 	}
-	auto results = python(as_function(body + "])\n", 0));
+	auto results = this->results(as_function(body + "])\n", 0));
 	ASSERT_EQ(results["penalty"].size(), 1u);
 	EXPECT_GT(run.penalty, 0.1);
 	EXPECT_NEAR(run.penalty, results["penalty"][0], 1e-5 * std::max(1.0, run.penalty));

@@ -219,8 +219,9 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 	torch::Tensor bias = s.use_bias ? weights.at(2) : torch::Tensor();
 	auto x = backwards ? input.flip(1) : input;
 
-	const bool input_dropout = rng && s.dropout > 0.0;
-	const bool state_dropout = rng && s.recurrent_dropout > 0.0;
+	// Keras applies a rate only inside (0, 1): 1 means none.
+	const bool input_dropout = rng && s.dropout > 0.0 && s.dropout < 1.0;
+	const bool state_dropout = rng && s.recurrent_dropout > 0.0 && s.recurrent_dropout < 1.0;
 	std::vector<torch::Tensor> input_masks, state_masks;
 	if (input_dropout) {
 		for (int64_t g = 0; g < (state_dropout ? gates : 1); g++) {

@@ -79,12 +79,32 @@ TEST(AddedLayers, ShapesAndCountsEqualTheSpecSummary) {
 		auto model = Model::build(spec, 1);
 		Shape shape{2};
 		shape.insert(shape.end(), c.input.begin(), c.input.end());
-		auto y = model.predict(uniform_array(shape, 2));
+		auto x = uniform_array(shape, 2);
+		auto y = model.predict(x);
 		EXPECT_EQ(y.shape, (Shape{2, 2}));
 		for (float v : y.data) {
 			EXPECT_TRUE(std::isfinite(v));
 		}
+		// The model file keeps every field the layer needs.
+		EXPECT_EQ(Model::load(model.save()).predict(x).data, y.data);
 	}
+}
+
+TEST(AddedLayers, TheModelFileKeepsRegularizersAndFrozenLayers) {
+	auto spec = parse("model = keras.Sequential([keras.Input(shape=(6, 3)),\n"
+	                  "    layers.Bidirectional(layers.GRU(4, recurrent_regularizer='l2', dropout=0.25)),\n"
+	                  "    layers.Dense(2, kernel_regularizer=regularizers.l1_l2(0.5, 0.25), trainable=False,\n"
+	                  "                 activity_regularizer='l1')])\n");
+	auto loaded = Model::load(Model::build(spec, 1).save()).spec();
+	const auto &rnn = loaded.layers.at(0).wrapped.at(0);
+	EXPECT_EQ(rnn.kind, LayerKind::GRU);
+	EXPECT_EQ(rnn.recurrent_regularizer.l2, 0.01);
+	EXPECT_EQ(rnn.dropout, 0.25);
+	const auto &dense = loaded.layers.at(1);
+	EXPECT_FALSE(dense.trainable);
+	EXPECT_EQ(dense.kernel_regularizer.l1, 0.5);
+	EXPECT_EQ(dense.kernel_regularizer.l2, 0.25);
+	EXPECT_EQ(dense.activity_regularizer.l1, 0.01);
 }
 
 TEST(AddedLayers, ParameterCountsFollowKerasFormulas) {

@@ -459,16 +459,24 @@ torch::Tensor pooling_3d(const LayerPlan &l, const torch::Tensor &x) {
 
 // ---- image preprocessing: [B, H, W, C] ----
 
-//! Resizes to (height, width) as tf.image.resize (half-pixel centres, no
-//! antialiasing): torch's bilinear without align_corners, and its
-//! "nearest-exact" (floor((out + 0.5) scale), TensorFlow's nearest).
-torch::Tensor resize(const torch::Tensor &x, int64_t height, int64_t width, const std::string &interpolation) {
-	auto options = F::InterpolateFuncOptions().size(Dims{height, width});
-	if (interpolation == "nearest") {
-		options.mode(torch::kNearestExact);
-	} else {
-		options.mode(torch::kBilinear).align_corners(false);
+//! Output index i of a nearest resize from `in` to `out` values reads
+//! floor((i + 0.5) in / out), as TensorFlow's half-pixel nearest (in float).
+torch::Tensor nearest_indices(int64_t in, int64_t out) {
+	const float scale = static_cast<float>(in) / static_cast<float>(out);
+	std::vector<int64_t> index;
+	for (int64_t i = 0; i < out; i++) {
+		index.push_back(std::min(in - 1, static_cast<int64_t>(std::floor((static_cast<float>(i) + 0.5f) * scale))));
 	}
+	return torch::tensor(index, torch::kLong);
+}
+
+//! Resizes to (height, width) as tf.image.resize (half-pixel centres, no
+//! antialiasing): torch's bilinear without align_corners, or nearest.
+torch::Tensor resize(const torch::Tensor &x, int64_t height, int64_t width, const std::string &interpolation) {
+	if (interpolation == "nearest") {
+		return x.index_select(1, nearest_indices(x.size(1), height)).index_select(2, nearest_indices(x.size(2), width));
+	}
+	auto options = F::InterpolateFuncOptions().size(Dims{height, width}).mode(torch::kBilinear).align_corners(false);
 	return channels_last(F::interpolate(channels_first(x), options));
 }
 

@@ -110,12 +110,6 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 	if (resamples && layer.interpolation != "bilinear" && layer.interpolation != "nearest") {
 		gaps.add(layer.location, which + "the '" + layer.interpolation + "' interpolation (bilinear and nearest are)");
 	}
-	for (const auto &inner : layer.wrapped) {
-		if (layer.kind == LayerKind::Bidirectional && inner.activity_regularizer.present()) {
-			gaps.add(layer.location, which + "an activity_regularizer on the layer Bidirectional wraps (put it on "
-			                                 "Bidirectional itself)");
-		}
-	}
 	for (const auto &inner : layer.wrapped) { // Bidirectional's, TimeDistributed's
 		layer_gaps(inner, gaps);
 	}

@@ -254,11 +254,11 @@ private:
 				LayerRunner run = [this, rng](const LayerPlan &inner, const torch::Tensor &t) {
 					return run_layers(t, rng, &inner, &inner + 1);
 				};
-				x = forward_added_layer(LayerCall{l, weights(l), rng != nullptr, rng, &run}, x);
+				x = forward_added_layer(LayerCall{l, weights(l), rng != nullptr, rng, &run, &penalty_}, x);
 				break;
 			}
 			}
-			add_penalty(penalty_, activity_penalty(s, x));
+			add_activity_penalty(penalty_, s, x);
 		}
 		return x;
 	}

@@ -310,6 +310,10 @@ torch::Tensor bidirectional(const LayerCall &c, const torch::Tensor &x) {
 	std::vector<torch::Tensor> forward_weights(c.weights.begin(), split), backward_weights(split, c.weights.end());
 	auto y = recurrent(forward_layer, forward_weights, x, c.rng, false);
 	auto y_back = recurrent(backward_layer, backward_weights, x, c.rng, true);
+	if (c.penalty) {
+		add_activity_penalty(*c.penalty, forward_layer.spec, y);
+		add_activity_penalty(*c.penalty, backward_layer.spec, y_back);
+	}
 	const std::string &mode = c.layer.spec.merge_mode;
 	if (mode == "sum") {
 		return y + y_back;
@@ -684,9 +688,10 @@ torch::Tensor weight_penalty(const std::vector<ParamSlot> &slots, const std::vec
 	return total;
 }
 
-torch::Tensor activity_penalty(const LayerSpec &layer, const torch::Tensor &y) {
-	auto p = penalty(layer.activity_regularizer, y);
-	return p.defined() ? p / y.size(0) : p;
+void add_activity_penalty(torch::Tensor &total, const LayerSpec &layer, const torch::Tensor &y) {
+	if (auto p = penalty(layer.activity_regularizer, y); p.defined()) {
+		add_penalty(total, p / y.size(0));
+	}
 }
 
 torch::Tensor forward_added_layer(const LayerCall &c, const torch::Tensor &x) {

@@ -38,6 +38,9 @@ struct LayerCall {
 	bool training = false;
 	Rng *rng = nullptr;               //!< set exactly when training
 	const LayerRunner *run = nullptr; //!< for wrapped layers
+	//! The executor's regularization penalty, for wrapped layers' activity
+	//! regularizers (the executor adds the layer's own).
+	torch::Tensor *penalty = nullptr;
 };
 
 //! The layer's output for `input` ([batch, input_shape...]), shaped
@@ -48,13 +51,13 @@ torch::Tensor forward_added_layer(const LayerCall &call, const torch::Tensor &in
 //! total += term, where an undefined tensor is no penalty.
 void add_penalty(torch::Tensor &total, const torch::Tensor &term);
 
+//! Adds the layer's activity regularizer on its output `y` to `total`
+//! (per sample as Keras 2 adds it: divided by the batch size).
+void add_activity_penalty(torch::Tensor &total, const LayerSpec &layer, const torch::Tensor &y);
+
 //! The penalty of the regularizers of `slots` on `weights` (one tensor per
 //! slot): Keras' l1 sum |w| + l2 sum w^2 each. Undefined when none has one.
 torch::Tensor weight_penalty(const std::vector<ParamSlot> &slots, const std::vector<torch::Tensor> &weights);
-
-//! The layer's activity regularizer on its output `y`, per sample as
-//! Keras 2 adds it (divided by the batch size). Undefined without one.
-torch::Tensor activity_penalty(const LayerSpec &layer, const torch::Tensor &y);
 
 //! Keras activation `f` on libtorch (defined in torch_executor.cpp).
 torch::Tensor activate(const torch::Tensor &x, ActivationFn f);

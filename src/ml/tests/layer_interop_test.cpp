@@ -169,15 +169,26 @@ protected:
 		}
 	}
 
-	//! The Python lines that compute sum(out * g) from h = x, backpropagate,
-	//! and report "out<label>" and "grad<label>" (gradients in slot order).
-	static std::string finish(const ModelPlan &plan, const std::string &label) {
-		std::string s = "out = h.reshape(x.shape[0], -1)\n(out * g).sum().backward()\n";
+	//! The Python lines that compute sum(out * g) + `penalty` (a Python
+	//! expression) from h, backpropagate, and report "penalty<label>",
+	//! "out<label>" and "grad<label>" (gradients in slot order).
+	static std::string finish(const ModelPlan &plan, const std::string &label, const std::string &penalty = "0") {
+		std::string s = "penalty = torch.as_tensor(" + penalty + ")\nreport('penalty" + label + "', [penalty])\n";
+		s += "out = h.reshape(x.shape[0], -1)\n((out * g).sum() + penalty).backward()\n";
 		s += "report('out" + label + "', [out])\nreport('grad" + label + "', [";
 		for (const auto &slot : plan.params) {
 			s += "w['" + slot.name + "'].grad, ";
 		}
 		return s + "])\n";
+	}
+
+	//! Runs `python` (h from x) and the loss with `penalty` in Python; the
+	//! penalty, output and gradients must be the engine's.
+	void expect_penalized_equal(const EngineRun &run, const std::string &python, const std::string &penalty) {
+		auto results = this->results(as_function(run.script + python + finish(run.plan, "", penalty), 0));
+		ASSERT_EQ(results["penalty"].size(), 1u);
+		EXPECT_NEAR(run.penalty, results["penalty"][0], 1e-5 * std::max(1.0, run.penalty));
+		expect_equal(run, results["out"], results["grad"]);
 	}
 
 	//! `body` as a Python function of its own, called at once.
@@ -291,27 +302,29 @@ TEST_F(LayerInterop, RegularizersAddTheirPenaltiesToTheLossAndGradients) {
 	    "    layers.Flatten(),\n"
 	    "    layers.Dense(3, activity_regularizer=regularizers.l1_l2(0.1, 0.2), name='d')])\n";
 	auto run = run_engine(text, 4, 7);
-	std::string body =
-	    run.script +
+	EXPECT_GT(run.penalty, 0.1);
+	expect_penalized_equal(
+	    run,
 	    "h = rnn('rnn', x, 'r', True).reshape(-1, 4, 5, 1)\n"
 	    "h = cl(F.conv2d(F.conv2d(cf(h), depthwise('s'), groups=1), conv_weight('s/pointwise_kernel'), "
 	    "w['s/bias']))\n"
-	    "h = dense(h.flatten(1), 'd')\n"
-	    "penalty = 0.01 * w['r/kernel'].abs().sum() + 0.02 * w['r/kernel'].square().sum()\n"
-	    "penalty = penalty + 0.01 * w['r/recurrent_kernel'].square().sum() + 0.03 * w['r/bias'].abs().sum()\n"
-	    "penalty = penalty + 0.05 * w['s/depthwise_kernel'].square().sum()\n"
-	    "penalty = penalty + 0.04 * w['s/pointwise_kernel'].abs().sum()\n"
-	    "penalty = penalty + (0.1 * h.abs().sum() + 0.2 * h.square().sum()) / x.shape[0]\n"
-	    "report('penalty', [penalty])\n"
-	    "out = h.reshape(x.shape[0], -1)\n"
-	    "((out * g).sum() + penalty).backward()\n"
-	    "report('out', [out])\nreport('grad', [";
-	for (const auto &slot : run.plan.params) {
-		body += "w['" + slot.name + "'].grad, ";
-	}
-	auto results = this->results(as_function(body + "])\n", 0));
-	ASSERT_EQ(results["penalty"].size(), 1u);
-	EXPECT_GT(run.penalty, 0.1);
-	EXPECT_NEAR(run.penalty, results["penalty"][0], 1e-5 * std::max(1.0, run.penalty));
-	expect_equal(run, results["out"], results["grad"]);
+	    "h = dense(h.flatten(1), 'd')\n",
+	    "0.01 * w['r/kernel'].abs().sum() + 0.02 * w['r/kernel'].square().sum()"
+	    " + 0.01 * w['r/recurrent_kernel'].square().sum() + 0.03 * w['r/bias'].abs().sum()"
+	    " + 0.05 * w['s/depthwise_kernel'].square().sum() + 0.04 * w['s/pointwise_kernel'].abs().sum()"
+	    " + (0.1 * h.abs().sum() + 0.2 * h.square().sum()) / x.shape[0]");
+}
+
+TEST_F(LayerInterop, ActivityRegularizersOfWrappedLayersApplyToEachDirection) {
+	const std::string text =
+	    "model = keras.Sequential([keras.Input(shape=(5, 2)),\n"
+	    "    layers.Bidirectional(layers.SimpleRNN(3, activity_regularizer=regularizers.l2(0.3)),\n"
+	    "                         merge_mode='sum', name='b'),\n"
+	    "    layers.Dense(2, name='d')])\n";
+	auto run = run_engine(text, 4, 9);
+	expect_penalized_equal(run,
+	                       "f = rnn('rnn', x, 'b/forward_simple_rnn', False)\n"
+	                       "r = rnn('rnn', x, 'b/backward_simple_rnn', False, True)\n"
+	                       "h = dense(f + r, 'd')\n",
+	                       "0.3 * (f.square().sum() + r.square().sum()) / x.shape[0]");
 }

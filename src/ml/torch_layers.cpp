@@ -2,6 +2,7 @@
 
 #include "ml/plan_layers.h"
 #include "ml/spec/layer_kinds.h"
+#include "ml/torch_lstm.h"
 
 #include <cmath>
 #include <limits>
@@ -232,6 +233,12 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 		for (int64_t g = 0; g < gates; g++) {
 			state_masks.push_back(dropout_mask(*rng, {batch, units}, s.recurrent_dropout));
 		}
+	}
+	if (s.kind == LayerKind::LSTM && input_masks.empty() && state_masks.empty() &&
+	    activation.kind == ActivationKind::Tanh && recurrent_fn.kind == ActivationKind::Sigmoid) {
+		// Keras' default LSTM: one autograd node for the whole sequence (torch_lstm.cpp).
+		auto y = lstm_sequence(x, kernel, recurrent_kernel, bias, s.return_sequences);
+		return backwards && s.return_sequences ? y.flip(1) : y;
 	}
 	// The input projections of every step at once: [B, T, gates units].
 	torch::Tensor projected;

@@ -3,7 +3,8 @@
 // Inside libkafkaml_torch.so only: the forward computation, on libtorch
 // autograd, of the layer kinds planned by plan_layers.cpp (and of LSTM and
 // GRU, whose dropout and Bidirectional use share one recurrent loop with
-// SimpleRNN). The general executor (torch_executor.cpp) calls
+// SimpleRNN; an LSTM with Keras' default activations and no dropout runs
+// as torch_lstm.cpp's one node instead). The general executor (torch_executor.cpp) calls
 // forward_added_layer() from the `default:` case of its forward switch.
 //
 // Data is channels-last and batch-first as everywhere in the engine;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "control/orchestrator.h"
+#include "api/orchestrator.h"
 #include "store/store.h"
 #include "supervisor/supervisor.h"
 
@@ -25,7 +25,7 @@ struct LocalExecutorConfig {
 };
 
 //! Runs jobs as supervised local processes. See README.md.
-class LocalExecutor final : public control::Orchestrator {
+class LocalExecutor final : public api::Orchestrator {
 public:
 	LocalExecutor(store::Store &store, LocalExecutorConfig config);
 	//! Leaves the jobs running (a restarted server adopts them); call

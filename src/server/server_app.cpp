@@ -1,7 +1,7 @@
 #include "server/server_app.h"
 
+#include "api/api_server.h"
 #include "common/private_files.h"
-#include "control/api_server.h"
 #include "orchestrator/local_executor.h"
 #include "server/control_logger.h"
 #include "server/kafka_control_publisher.h"
@@ -71,7 +71,7 @@ void ServerApp::start() {
 		config_.store_url = "sqlite:" + (config_.data_dir / "kafkaml.db").string();
 	}
 	store_ = store::open_store(config_.store_url);
-	token_ = control::ensure_admin_token(*store_, token_file(), config_.reset_admin_token);
+	token_ = api::ensure_admin_token(*store_, token_file(), config_.reset_admin_token);
 
 	stream::KafkaConfig kafka{config_.bootstrap_servers, {}};
 	orchestrator::LocalExecutorConfig executor_config;
@@ -93,12 +93,14 @@ void ServerApp::start() {
 	publisher_ = std::make_unique<KafkaControlPublisher>(kafka, config_.control_topic);
 	predictions_ = std::make_unique<KafkaPredictionFeed>(kafka);
 
-	control::ApiOptions options;
+	api::ApiOptions options;
 	options.store = store_.get();
 	options.orchestrator = executor_.get();
 	options.publisher = publisher_.get();
 	options.predictions = predictions_.get();
 	options.validate_model = model_validator();
+	options.validate_compile = compile_validator();
+	options.validate_module = module_validator();
 	options.parse_kwargs = kwargs_parser();
 	options.validate_input = input_validator();
 	options.export_pytorch = pytorch_exporter();
@@ -130,7 +132,7 @@ void ServerApp::start() {
 	};
 	options.admin_token = token_;
 	options.web_root = config_.web_root.empty() ? find_web_root() : config_.web_root;
-	api_ = std::make_unique<control::ApiServer>(options);
+	api_ = std::make_unique<api::ApiServer>(options);
 	api_->start(host, port);
 	if (port == 0) {
 		executor_->set_server_url(url());

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 class ApiServer;
 }
 namespace kafkaml::orchestrator {
@@ -73,7 +73,7 @@ private:
 	std::unique_ptr<orchestrator::LocalExecutor> executor_;
 	std::unique_ptr<KafkaControlPublisher> publisher_;
 	std::unique_ptr<KafkaPredictionFeed> predictions_;
-	std::unique_ptr<control::ApiServer> api_;
+	std::unique_ptr<api::ApiServer> api_;
 	std::unique_ptr<ControlLogger> logger_;
 	std::string host_;
 	bool started_ = false;

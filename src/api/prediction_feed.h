@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 //! While it lives, its callback gets the topic's new messages. Destroying
 //! it waits for a callback in progress to return, and none runs after.
@@ -33,4 +33,4 @@ public:
 	virtual std::unique_ptr<PredictionSubscription> subscribe(const std::string &topic, Callback on_value) = 0;
 };
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

@@ -1,8 +1,8 @@
-#include "control/validation.h"
+#include "api/validation.h"
 
 #include <gtest/gtest.h>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 TEST(ParseKwargs, OriginalStringForm) {
 	auto parsed = parse_kwargs("epochs=1000, steps_per_epoch=22, shuffle=True, lr=1e-3, name='a, b', x=None");
@@ -40,4 +40,4 @@ TEST(ParseKwargs, ErrorsNameTheColumn) {
 	EXPECT_THROW(parse_kwargs("a b=3"), ValidationError);
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

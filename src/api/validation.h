@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 //! A definition the user must fix; line and column are 1-based (0: unknown).
 class ValidationError : public std::runtime_error {
@@ -23,6 +23,15 @@ public:
 
 //! Validates model code (Keras subset, Keras JSON, ...); throws ValidationError.
 using ModelValidator = std::function<void(std::string_view code)>;
+
+//! Validates the compile() arguments of a model that brings its own network
+//! (framework "pytorch"): "loss='mse', optimizer='adam'"; throws
+//! ValidationError.
+using CompileValidator = std::function<void(std::string_view arguments)>;
+
+//! Validates an uploaded TorchScript module (torch.jit.save bytes); throws
+//! ValidationError (line and column 0) saying what is wrong.
+using ModuleValidator = std::function<void(std::string_view bytes)>;
 
 //! Turns fit/evaluate kwargs text (the original's "epochs=5, shuffle=True"
 //! string or a JSON object's text) into a JSON object; throws ValidationError.
@@ -38,4 +47,4 @@ using InputValidator = std::function<void(std::string_view format, const nlohman
 //! True/False/None, quoted strings). Thread: any.
 nlohmann::json parse_kwargs(std::string_view text);
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 //! An error answer: HTTP status, `error` (what was wrong and what to do) and
 //! an optional structured `detail`.
@@ -53,4 +53,4 @@ int64_t integer_field(const nlohmann::json &body, const char *name, std::optiona
 std::vector<int64_t> id_list_field(const nlohmann::json &body, const char *name);
 nlohmann::json object_field(const nlohmann::json &body, const char *name, nlohmann::json fallback);
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

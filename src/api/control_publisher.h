@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 class ControlPublisher {
 public:
@@ -23,4 +23,4 @@ public:
 	virtual void publish(int64_t deployment, const store::Datasource &datasource) = 0;
 };
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

@@ -1,6 +1,6 @@
-#include "control/api_server.h"
+#include "api/api_server.h"
 
-#include "control/api_http.h"
+#include "api/api_http.h"
 
 #include "common/json_input.h"
 
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 using nlohmann::json;
@@ -198,4 +198,4 @@ http::ServerStats ApiServer::http_stats() const {
 	return http_ ? http_->stats() : http::ServerStats{};
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

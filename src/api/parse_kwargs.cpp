@@ -1,11 +1,11 @@
-#include "control/validation.h"
+#include "api/validation.h"
 
 #include "common/json_input.h"
 
 #include <cctype>
 #include <charconv>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 std::string_view trim(std::string_view text, size_t &offset) {
@@ -118,4 +118,4 @@ nlohmann::json parse_kwargs(std::string_view text) {
 	return out;
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

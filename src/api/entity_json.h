@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 nlohmann::json to_json(const store::Model &model);
 nlohmann::json to_json(const store::Configuration &configuration);
@@ -20,4 +20,4 @@ nlohmann::json to_json(const store::Inference &inference);
 nlohmann::json to_json(const store::Datasource &datasource);
 nlohmann::json to_json(const store::RefusedControlMessage &refused);
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

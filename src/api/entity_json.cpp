@@ -1,6 +1,6 @@
-#include "control/entity_json.h"
+#include "api/entity_json.h"
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 using nlohmann::json;
 
@@ -18,8 +18,14 @@ std::string restart_detail(int64_t restarts, const std::string &last_exit) {
 } // namespace
 
 json to_json(const store::Model &m) {
-	return {{"id", m.id},     {"name", m.name},           {"description", m.description}, {"imports", m.imports},
-	        {"code", m.code}, {"framework", m.framework}, {"created_at", m.created_at}};
+	return {{"id", m.id},
+	        {"name", m.name},
+	        {"description", m.description},
+	        {"imports", m.imports},
+	        {"code", m.code},
+	        {"framework", m.framework},
+	        {"created_at", m.created_at},
+	        {"module_size", m.module_size >= 0 ? json(m.module_size) : json(nullptr)}};
 }
 
 json to_json(const store::Configuration &c) {
@@ -116,4 +122,4 @@ json to_json(const store::RefusedControlMessage &r) {
 	        {"time", r.time}};
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

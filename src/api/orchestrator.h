@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 class Orchestrator {
 public:
@@ -29,4 +29,4 @@ public:
 	virtual void stop(store::JobKind kind, int64_t owner) = 0;
 };
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

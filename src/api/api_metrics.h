@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 class ApiMetrics {
 public:
@@ -81,4 +81,4 @@ private:
 	std::map<int64_t, std::pair<prometheus::Gauge *, prometheus::Gauge *>> exported_; //!< throughput, lag
 };
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

@@ -4,7 +4,7 @@
 // whose connections may be dropped. Real loopback TCP; the streams come
 // from several 127.0.0.x addresses, as from several machines.
 
-#include "control/api_server.h"
+#include "api/api_server.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -21,7 +21,7 @@
 #include <mutex>
 #include <thread>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 using namespace std::chrono_literals;
@@ -304,4 +304,4 @@ TEST_F(ApiLoadTest, FiftyClientsAtOnceAreAllServed) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api

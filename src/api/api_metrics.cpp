@@ -1,11 +1,11 @@
-#include "control/api_metrics.h"
+#include "api/api_metrics.h"
 
 #include <prometheus/text_serializer.h>
 
 #include <map>
 #include <set>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 ApiMetrics::ApiMetrics(std::chrono::milliseconds replica_expiry)
     : registry_(std::make_shared<prometheus::Registry>()),
@@ -195,4 +195,4 @@ std::string ApiMetrics::render(store::Store &store, const http::ServerStats &htt
 	return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

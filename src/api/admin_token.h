@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 //! SHA-256 of `token`, as 64 lowercase hex digits.
 std::string token_hash(std::string_view token);
@@ -37,4 +37,4 @@ bool token_matches(std::string_view presented, std::string_view hash);
 //! holds another token than the store's.
 std::string ensure_admin_token(store::Store &store, const std::filesystem::path &token_file, bool reset = false);
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

@@ -11,12 +11,12 @@
 // runs on the I/O thread, before a body is read. stop() may be called from
 // any thread and returns once the server's threads have ended.
 
-#include "control/admin_token.h"
-#include "control/api_metrics.h"
-#include "control/control_publisher.h"
-#include "control/orchestrator.h"
-#include "control/prediction_feed.h"
-#include "control/validation.h"
+#include "api/admin_token.h"
+#include "api/api_metrics.h"
+#include "api/control_publisher.h"
+#include "api/orchestrator.h"
+#include "api/prediction_feed.h"
+#include "api/validation.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 
 struct Call;
 
@@ -54,7 +54,10 @@ struct ApiOptions {
 	ControlPublisher *publisher = nullptr; //!< optional: without it datasources/{id}/send answers 503
 	PredictionFeed *predictions = nullptr; //!< optional: without it the live predictions stream answers 404
 	ModelValidator validate_model;         //!< required
-	KwargsParser parse_kwargs = control::parse_kwargs;
+	//! Optional: without them, models of framework "pytorch" are refused (501).
+	CompileValidator validate_compile;
+	ModuleValidator validate_module;
+	KwargsParser parse_kwargs = api::parse_kwargs;
 	InputValidator validate_input; //!< optional: without it input_config is stored unchecked
 	//! Optional: without it no warning says that replicas beyond the input
 	//! topic's partitions sit idle.
@@ -134,4 +137,4 @@ private:
 //! The OpenAPI 3 document describing every route (embedded at build time).
 const std::string &openapi_document();
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

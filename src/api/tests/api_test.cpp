@@ -2,7 +2,7 @@
 // free loopback port, a real SQLite store in a temporary directory, and
 // recording fakes for the orchestrator and the control publisher.
 
-#include "control/api_server.h"
+#include "api/api_server.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -18,7 +18,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 using nlohmann::json;
@@ -111,6 +111,16 @@ protected:
 		options.validate_input = [](std::string_view format, const json &config) {
 			if (format == "JSON" && config.contains("fields") && !config["fields"].is_array()) {
 				throw ValidationError(0, 0, "JSON input_config \"fields\" must be a list of names");
+			}
+		};
+		options.validate_compile = [](std::string_view arguments) {
+			if (arguments.find("loss") == std::string_view::npos) {
+				throw ValidationError(1, 1, "the compile arguments name no loss");
+			}
+		};
+		options.validate_module = [](std::string_view bytes) {
+			if (!bytes.starts_with("PK")) {
+				throw ValidationError(0, 0, "not a TorchScript module");
 			}
 		};
 		options.replica_stats_expiry = std::chrono::milliseconds(300);
@@ -918,9 +928,9 @@ TEST_F(ApiTest, StaticFilesWithIndexFallbackAndNoEscape) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 std::string nested_arrays(size_t levels) {
@@ -1082,9 +1092,9 @@ TEST_F(ApiTest, RefusedControlMessagesAreListed) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
@@ -1105,4 +1115,51 @@ TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
 }
 
 } // namespace
-} // namespace kafkaml::control
+} // namespace kafkaml::api
+
+namespace kafkaml::api {
+namespace {
+
+TEST_F(ApiTest, APyTorchModelIsItsCompileArgumentsAndAnUploadedModule) {
+	auto [created_status, model] = call(
+	    "POST", "/api/v1/models", {{"name", "net"}, {"framework", "pth"}, {"code", "loss='mse', optimizer='adam'"}});
+	ASSERT_EQ(created_status, 201) << model;
+	EXPECT_EQ(model["framework"], "pytorch");
+	EXPECT_TRUE(model["module_size"].is_null());
+	std::string id = std::to_string(model["id"].get<int64_t>());
+	EXPECT_EQ(
+	    call("POST", "/api/v1/models", {{"name", "x"}, {"framework", "pytorch"}, {"code", "optimizer='adam'"}}).first,
+	    400);
+	EXPECT_EQ(call("POST", "/api/v1/models", {{"name", "x"}, {"framework", "jax"}, {"code", MODEL_CODE}}).first, 400);
+
+	// Not deployable without its module.
+	auto configuration =
+	    call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({model["id"]})}}).second;
+	auto [refused, why] = call("POST", "/api/v1/deployments", {{"configuration", configuration["id"]}});
+	EXPECT_EQ(refused, 409) << why;
+	EXPECT_NE(why["error"].get<std::string>().find("no TorchScript module"), std::string::npos) << why;
+
+	auto junk = client_->Put(("/api/v1/models/" + id + "/module").c_str(), "junk", "application/octet-stream");
+	ASSERT_TRUE(junk);
+	EXPECT_EQ(junk->status, 400) << junk->body;
+	std::string module("PK\x03\x04 the module", 16);
+	auto uploaded = client_->Put(("/api/v1/models/" + id + "/module").c_str(), module, "application/octet-stream");
+	ASSERT_TRUE(uploaded);
+	ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+	EXPECT_EQ(json::parse(uploaded->body)["module_size"], 16);
+	auto downloaded = client_->Get(("/api/v1/models/" + id + "/module").c_str());
+	ASSERT_TRUE(downloaded);
+	EXPECT_EQ(downloaded->body, module);
+	EXPECT_EQ(call("POST", "/api/v1/deployments", {{"configuration", configuration["id"]}}).first, 201);
+
+	// A Keras model has no module.
+	auto keras = create_model("keras");
+	auto wrong = client_->Put(("/api/v1/models/" + std::to_string(keras) + "/module").c_str(), module,
+	                          "application/octet-stream");
+	ASSERT_TRUE(wrong);
+	EXPECT_EQ(wrong->status, 409);
+	EXPECT_EQ(call("GET", "/api/v1/models/" + std::to_string(keras) + "/module").first, 404);
+}
+
+} // namespace
+} // namespace kafkaml::api

@@ -1,10 +1,10 @@
-#include "control/api_http.h"
+#include "api/api_http.h"
 
 #include "common/json_input.h"
 
 #include <charconv>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 using nlohmann::json;
@@ -134,4 +134,4 @@ json object_field(const json &body, const char *name, json fallback) {
 	return *it;
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

@@ -1,4 +1,4 @@
-#include "control/admin_token.h"
+#include "api/admin_token.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <sys/stat.h>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 constexpr const char *kHashKey = "admin_token_sha256";
@@ -109,4 +109,4 @@ std::string ensure_admin_token(store::Store &store, const std::filesystem::path 
 	return token;
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

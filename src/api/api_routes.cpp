@@ -5,10 +5,10 @@
 // (so nothing keeps running under a "stopped" status) and the store first
 // on start (so a job that starts at once finds its record).
 
+#include "api/api_http.h"
+#include "api/api_server.h"
+#include "api/entity_json.h"
 #include "common/json_input.h"
-#include "control/api_http.h"
-#include "control/api_server.h"
-#include "control/entity_json.h"
 #include "http/stream_channel.h"
 
 #include <spdlog/spdlog.h>
@@ -16,7 +16,7 @@
 #include <algorithm>
 #include <charconv>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 namespace {
 
 using nlohmann::json;
@@ -174,6 +174,49 @@ std::string server_sent_event(std::string_view value) {
 	return event;
 }
 
+//! "keras" or "pytorch", from the names users and the original's API give
+//! them ("tf", "tensorflow", "pth", "torch").
+std::string framework_field(const json &body, const std::string &fallback) {
+	std::string text = text_field(body, "framework", fallback);
+	std::string lower;
+	for (char c : text) {
+		lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	}
+	if (lower == "keras" || lower == "tf" || lower == "tensorflow" || lower == "tf.keras") {
+		return "keras";
+	}
+	if (lower == "pytorch" || lower == "pth" || lower == "torch" || lower == "torchscript") {
+		return "pytorch";
+	}
+	throw ApiError(400,
+	               "field \"framework\" must be keras (code is the model's definition) or pytorch (code is its "
+	               "compile() arguments, the network an uploaded TorchScript module), not \"" +
+	                   printable(text) + "\"",
+	               {{"field", "framework"}});
+}
+
+//! A PyTorch model trains only once its module is there: said now, not by
+//! a failed job later. An unknown configuration is left to the store.
+void check_networks_uploaded(store::Store &db, int64_t configuration) {
+	std::vector<int64_t> models;
+	try {
+		models = db.get_configuration(configuration).ml_models;
+	} catch (const store::NotFound &) {
+		return;
+	}
+	for (auto id : models) {
+		auto model = db.get_model(id);
+		if (model.framework == "pytorch" && model.module_size < 0) {
+			throw ApiError(409,
+			               "model " + std::to_string(id) + " (\"" + model.name +
+			                   "\") has no TorchScript module yet; upload it (PUT /api/v1/models/" +
+			                   std::to_string(id) +
+			                   "/module, or kafkaml models create --file model.pt) and deploy again",
+			               {{"model", id}});
+		}
+	}
+}
+
 std::string upper(std::string text) {
 	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
 	return text;
@@ -185,11 +228,22 @@ void ApiServer::register_routes() {
 	store::Store &db = *options_.store;
 	Orchestrator &orchestrator = *options_.orchestrator;
 
-	auto validate = [this](const std::string &code) {
+	// A Keras model's code is its definition; a PyTorch model's code is the
+	// arguments of its compile() (its network is the uploaded module).
+	auto validate = [this](const store::Model &m) {
 		try {
-			options_.validate_model(code);
+			if (m.framework == "pytorch") {
+				if (!options_.validate_compile) {
+					throw ApiError(501, "this server has no model engine to take PyTorch models with");
+				}
+				options_.validate_compile(m.code);
+				return;
+			}
+			options_.validate_model(m.code);
 		} catch (const ValidationError &e) {
-			throw ApiError(400, std::string("the model code is invalid: ") + e.what(),
+			std::string what =
+			    m.framework == "pytorch" ? "the compile arguments are invalid: " : "the model code is invalid: ";
+			throw ApiError(400, what + e.what(),
 			               {{"field", "code"}, {"line", e.line}, {"column", e.column}, {"message", e.what()}});
 		}
 	};
@@ -204,8 +258,8 @@ void ApiServer::register_routes() {
 		    m.description = text_field(body, "description", "");
 		    m.imports = text_field(body, "imports", "");
 		    m.code = text_field(body, "code");
-		    m.framework = text_field(body, "framework", "keras");
-		    validate(m.code);
+		    m.framework = framework_field(body, "keras");
+		    validate(m);
 		    call.reply(201, to_json(db.create_model(m)));
 	    },
 	    {.max_body = kModelBodyLimit});
@@ -218,14 +272,52 @@ void ApiServer::register_routes() {
 		    m.description = text_field(body, "description", m.description);
 		    m.imports = text_field(body, "imports", m.imports);
 		    m.code = text_field(body, "code", m.code);
-		    m.framework = text_field(body, "framework", m.framework);
-		    validate(m.code);
+		    m.framework = framework_field(body, m.framework);
+		    validate(m);
 		    call.reply(200, to_json(db.update_model(m)));
 	    },
 	    {.max_body = kModelBodyLimit});
 	add("DELETE", "/api/v1/models/{id}", [&db](Call &call) {
 		db.delete_model(call.id());
 		call.no_content();
+	});
+	// A PyTorch model's network: the bytes of torch.jit.save, uploaded as is.
+	add("PUT", "/api/v1/models/{id}/module",
+	    [this, &db](Call &call) {
+		    auto model = db.get_model(call.id());
+		    if (model.framework != "pytorch") {
+			    throw ApiError(409, "model " + std::to_string(model.id) +
+			                            " is a Keras model, defined by its code; a TorchScript module belongs to a "
+			                            "model created with \"framework\": \"pytorch\"");
+		    }
+		    if (call.request.body.empty()) {
+			    throw ApiError(400, "the request body is empty; send the bytes torch.jit.save wrote");
+		    }
+		    if (!options_.validate_module) {
+			    throw ApiError(501, "this server has no model engine to take PyTorch models with");
+		    }
+		    try {
+			    options_.validate_module(call.request.body);
+		    } catch (const ValidationError &e) {
+			    throw ApiError(400,
+			                   std::string("the upload is not a TorchScript module this system trains: ") + e.what());
+		    }
+		    db.put_model_module(model.id, call.request.body);
+		    call.reply(200, to_json(db.get_model(model.id)));
+	    },
+	    {.max_body = options_.max_model_bytes});
+	add("GET", "/api/v1/models/{id}/module", [&db](Call &call) {
+		int64_t id = call.id();
+		auto bytes = db.get_model_module(id);
+		if (!bytes) {
+			throw ApiError(404, "model " + std::to_string(id) +
+			                        " has no TorchScript module; upload it with PUT "
+			                        "/api/v1/models/" +
+			                        std::to_string(id) + "/module");
+		}
+		call.response.headers.set("Content-Disposition",
+		                          "attachment; filename=\"model-" + std::to_string(id) + "-torchscript.pt\"");
+		call.send(std::move(*bytes), "application/octet-stream");
 	});
 
 	// ---- configurations
@@ -276,6 +368,7 @@ void ApiServer::register_routes() {
 		d.kwargs_val = body.value("kwargs_val", json(""));
 		d.kwargs_fit_parsed = parse_kwargs_field(options_.parse_kwargs, d.kwargs_fit, "kwargs_fit");
 		d.kwargs_val_parsed = parse_kwargs_field(options_.parse_kwargs, d.kwargs_val, "kwargs_val");
+		check_networks_uploaded(db, d.configuration);
 		auto [created, results] = db.create_deployment(d);
 		std::string failures;
 		for (const auto &result : results) {
@@ -396,7 +489,10 @@ void ApiServer::register_routes() {
 			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
 			                        std::string(store::to_string(status)) + "); download it once it is finished");
 		}
-		std::string file = "result-" + std::to_string(id) + "-model.bin";
+		// File names say what the file is: ours is no PyTorch file, and a
+		// PyTorch user tells torch.load's dict of weights from a module
+		// torch.jit.load runs.
+		std::string file = "result-" + std::to_string(id) + ".kafkaml";
 		if (format == "pytorch") {
 			if (!options_.export_pytorch) {
 				throw ApiError(501, "this server has no model engine to convert models with; download "
@@ -408,7 +504,9 @@ void ApiServer::register_routes() {
 				throw ApiError(500, "result " + std::to_string(id) +
 				                        "'s model could not be converted for PyTorch: " + e.what());
 			}
-			file = "result-" + std::to_string(id) + "-model.pt";
+			auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
+			bool module = db.get_model(result.model).framework == "pytorch";
+			file = "result-" + std::to_string(id) + (module ? "-torchscript.pt" : "-weights.pt");
 		}
 		call.response.headers.set("Content-Disposition", "attachment; filename=\"" + file + "\"");
 		call.send(std::move(*bytes), "application/octet-stream");
@@ -732,4 +830,4 @@ void ApiServer::register_routes() {
 	});
 }
 
-} // namespace kafkaml::control
+} // namespace kafkaml::api

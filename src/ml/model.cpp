@@ -153,7 +153,8 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 			}
 			cursor += b;
 			m.executor->forward_train(bx.data(), b, m.rng, out.data());
-			double batch_loss = loss_forward_backward(loss, out.data(), by.data(), b, out_width, dout.data());
+			double batch_loss = loss_forward_backward(loss, out.data(), by.data(), b, out_width, dout.data()) +
+			                    m.executor->regularization(); // Keras reports the penalties in the loss
 			m.executor->backward(dout.data(), m.grads.data());
 			optimizer->step(m.params.data(), m.grads.data(), m.plan.trainable_count);
 			metrics.update(out.data(), by.data(), b, batch_loss);
@@ -186,14 +187,15 @@ MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64
 	const int64_t label_width = check_data(m, x, &y);
 	const Loss loss = resolve_loss(m.spec.compile.loss);
 	MetricSet metrics(m.spec.compile.metrics, loss, m.plan.output_size());
-	Array predicted = predict(x, batch_size);
-	const int64_t batch = batch_size.value_or(32);
-	const int64_t out_width = m.plan.output_size();
+	const int64_t batch = std::max<int64_t>(1, batch_size.value_or(32));
+	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
+	std::vector<float> out(static_cast<size_t>(batch * out_width));
 	for (int64_t r = 0; r < x.rows(); r += batch) {
 		int64_t b = std::min(batch, x.rows() - r);
-		const float *o = predicted.data.data() + r * out_width;
+		m.executor->predict(x.data.data() + r * in_width, b, out.data());
 		const float *t = y.data.data() + r * label_width;
-		metrics.update(o, t, b, loss_forward_backward(loss, o, t, b, out_width, nullptr));
+		double penalty = m.executor->regularization(); // of this batch, as Keras' evaluate adds it
+		metrics.update(out.data(), t, b, loss_forward_backward(loss, out.data(), t, b, out_width, nullptr) + penalty);
 	}
 	return metrics.results();
 }
@@ -257,7 +259,8 @@ double Model::loss_and_gradients(const Array &x, const Array &y, std::vector<flo
 	const Loss loss = resolve_loss(m.spec.compile.loss);
 	std::vector<float> out(static_cast<size_t>(x.rows() * m.plan.output_size())), dout(out.size());
 	m.executor->forward_train(x.data.data(), x.rows(), m.rng, out.data());
-	double value = loss_forward_backward(loss, out.data(), y.data.data(), x.rows(), m.plan.output_size(), dout.data());
+	double value = loss_forward_backward(loss, out.data(), y.data.data(), x.rows(), m.plan.output_size(), dout.data()) +
+	               m.executor->regularization();
 	m.executor->backward(dout.data(), m.grads.data());
 	gradients = m.grads;
 	return value;

@@ -1,6 +1,7 @@
 #include "ml/model_impl.h"
 
 #include "common/json_input.h"
+#include "ml/layer_fields_json.h"
 #include "ml/spec/layer_kinds.h"
 
 #include <nlohmann/json.hpp>
@@ -60,6 +61,7 @@ nlohmann::json layer_to_json(const LayerSpec &l) {
 	if (l.input_shape) {
 		j["input_shape"] = *l.input_shape;
 	}
+	added_layer_fields_to_json(l, j, layer_to_json);
 	return j;
 }
 
@@ -95,6 +97,7 @@ LayerSpec layer_from_json(const nlohmann::json &j) {
 	if (j.contains("input_shape")) {
 		l.input_shape = j.at("input_shape").get<Shape>();
 	}
+	added_layer_fields_from_json(j, l, layer_from_json);
 	return l;
 }
 

@@ -1,6 +1,7 @@
 #include "ml/plan.h"
 
 #include "ml/engine_support.h"
+#include "ml/plan_layers.h"
 #include "ml/spec/layer_kinds.h"
 
 #include <cmath>
@@ -15,42 +16,31 @@ namespace {
 	throw std::invalid_argument("layer '" + layer.name + "': " + what);
 }
 
-//! Keras' conv/pool output length for one spatial dimension.
-int64_t window_output(const LayerSpec &layer, int64_t length, int64_t window, int64_t stride, int64_t dilation) {
-	if (stride <= 0 || window <= 0) {
-		fail(layer, "kernel/pool sizes and strides must be positive");
-	}
-	if (layer.padding == "same") {
-		return (length + stride - 1) / stride;
-	}
-	if (layer.padding != "valid") {
-		fail(layer, "padding must be 'valid' or 'same', got '" + layer.padding + "'");
-	}
-	int64_t span = dilation * (window - 1) + 1;
-	if (length < span) {
-		fail(layer, "input length " + std::to_string(length) + " is shorter than the window " + std::to_string(span));
-	}
-	return (length - span) / stride + 1;
-}
-
 int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
 	return i < v.size() ? v[i] : fallback;
 }
 
-class Planner {
+void plan_layer(SlotAllocator &planner, LayerPlan &layer);
+
+class Planner final : public SlotAllocator {
 public:
 	explicit Planner(ModelPlan &plan) : plan_(plan) {}
 
-	void add_param(LayerPlan &layer, const std::string &name, Shape shape, std::string init) {
+	void add_param(LayerPlan &layer, const std::string &name, Shape shape, std::string init) override {
+		if (!layer.spec.trainable) { // frozen: not updated, counted as non-trainable, as Keras
+			add_state(layer, name, std::move(shape), std::move(init));
+			return;
+		}
 		layer.params.push_back(static_cast<int>(plan_.params.size()));
 		plan_.params.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.trainable_count));
 		layer.param_count += plan_.params.back().size;
 	}
-	void add_state(LayerPlan &layer, const std::string &name, Shape shape, std::string init) {
+	void add_state(LayerPlan &layer, const std::string &name, Shape shape, std::string init) override {
 		layer.states.push_back(static_cast<int>(plan_.states.size()));
 		plan_.states.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.state_count));
 		layer.param_count += plan_.states.back().size;
 	}
+	void plan(LayerPlan &inner) override { plan_layer(*this, inner); }
 
 private:
 	static ParamSlot slot(const LayerPlan &layer, const std::string &name, Shape shape, std::string init,
@@ -61,13 +51,14 @@ private:
 		s.shape = std::move(shape);
 		s.offset = cursor;
 		s.initializer = std::move(init);
+		s.regularizer = weight_regularizer(layer.spec, name);
 		cursor += s.size;
 		return s;
 	}
 	ModelPlan &plan_;
 };
 
-void plan_layer(Planner &planner, LayerPlan &layer) {
+void plan_layer(SlotAllocator &planner, LayerPlan &layer) {
 	const LayerSpec &s = layer.spec;
 	const Shape &in = layer.input_shape;
 	for (auto d : in) {
@@ -208,8 +199,9 @@ void plan_layer(Planner &planner, LayerPlan &layer) {
 		planner.add_param(layer, "embeddings", {s.input_dim, s.output_dim},
 		                  s.kernel_initializer == "glorot_uniform" ? "uniform" : s.kernel_initializer);
 		break;
-	default: // engine_gaps() refused it before
-		fail(s, std::string(layer_class_name(s.kind)) + " layers are not built by the engine yet");
+	default:
+		plan_added_layer(planner, layer);
+		return;
 	}
 	layer.output_shape = out;
 }

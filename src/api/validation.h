@@ -1,7 +1,9 @@
 #pragma once
 
 // Checks the API runs on user text before storing it, injected at
-// construction so that the control module needs no model parser of its own.
+// construction so that the API needs no model parser of its own.
+
+#include "common/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,10 +15,10 @@
 namespace kafkaml::api {
 
 //! A definition the user must fix; line and column are 1-based (0: unknown).
-class ValidationError : public std::runtime_error {
+class ValidationError : public UserError {
 public:
 	ValidationError(int line_, int column_, const std::string &message)
-	    : std::runtime_error(message), line(line_), column(column_) {}
+	    : UserError(message), line(line_), column(column_) {}
 	int line;
 	int column;
 };

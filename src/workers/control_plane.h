@@ -22,8 +22,8 @@ struct TrainingAssignment {
 	int64_t deployment_id = 0;
 	std::string model_code; //!< the user's definition, as stored ("pytorch": its compile() arguments)
 	std::string framework = "keras";
-	std::string module; //!< "pytorch": the TorchScript module's bytes
-	int64_t batch = 10; //!< the deployment's batch size
+	std::string module;      //!< "pytorch": the TorchScript module's bytes
+	int64_t batch = 10;      //!< the deployment's batch size
 	ml::FitOptions fit;      //!< kwargs_fit
 	ml::FitOptions evaluate; //!< kwargs_val (batch_size/steps for evaluation)
 	uint64_t seed = 0;
@@ -70,8 +70,9 @@ struct InferenceAssignment {
 class ControlPlane {
 public:
 	virtual ~ControlPlane() = default;
-	//! Throws std::runtime_error when the server cannot be reached or the
-	//! result does not exist (the job exits and is restarted).
+	//! Throws RetriableError when the server cannot be reached or the
+	//! result does not exist (the job exits and is restarted; its
+	//! supervisor then finds a deleted result done).
 	virtual TrainingAssignment training_assignment(int64_t result_id) = 0;
 	virtual void training_started(int64_t result_id, const StreamInfo &stream) = 0;
 	//! What the running job does now ("waiting for records: ...", "training

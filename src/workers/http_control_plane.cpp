@@ -1,5 +1,6 @@
 #include "workers/http_control_plane.h"
 
+#include "common/error.h"
 #include "common/json_input.h"
 
 #include "ml/spec/parse.h"
@@ -28,6 +29,24 @@ ml::FitOptions fit_options(const json &deployment, const char *parsed_field, con
 }
 
 } // namespace
+
+void HttpControlPlane::answered(const std::string &method, const std::string &path, const Response &response) {
+	std::string message = method + " " + path + " answered " + std::to_string(response.status) + ": " + response.body;
+	switch (response.status) {
+	case 404:
+	case 409:
+		// The result or inference was deleted or ended meanwhile: the job
+		// exits, and its supervisor's done-check sees that it has nothing
+		// left to do.
+		throw RetriableError(message);
+	case 413:
+		throw UserError(message + "; the trained model is larger than the server accepts: make the model smaller");
+	default:
+		// The server refused what this job sent: a job and a server that
+		// disagree on the API; a restart would send the same.
+		throw FatalError(message);
+	}
+}
 
 json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 	json object = json::object();
@@ -83,7 +102,7 @@ HttpControlPlane::Response HttpControlPlane::call(const std::string &method, con
 		last_error = result ? "HTTP " + std::to_string(result->status) + ": " + result->body
 		                    : "cannot reach the server: " + httplib::to_string(result.error());
 		if (std::chrono::steady_clock::now() + pause > deadline) {
-			throw std::runtime_error(method + " " + path + " failed: " + last_error);
+			throw RetriableError(method + " " + path + " failed: " + last_error);
 		}
 		spdlog::warn("{} {}: {}; retrying", method, path, last_error);
 		std::this_thread::sleep_for(pause);
@@ -94,7 +113,7 @@ HttpControlPlane::Response HttpControlPlane::call(const std::string &method, con
 json HttpControlPlane::get_json(const std::string &path) {
 	auto response = call("GET", path);
 	if (response.status != 200) {
-		throw std::runtime_error("GET " + path + " answered " + std::to_string(response.status) + ": " + response.body);
+		answered("GET", path, response);
 	}
 	return parse_json(response.body);
 }
@@ -110,8 +129,7 @@ void HttpControlPlane::post_status(int64_t result_id, const json &body) {
 		return;
 	}
 	if (response.status >= 300) {
-		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
-		                         response.body);
+		answered("POST", path, response);
 	}
 }
 
@@ -128,8 +146,7 @@ TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
 		auto module_path = "/api/v1/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
 		auto module = call("GET", module_path);
 		if (module.status != 200) {
-			throw std::runtime_error("GET " + module_path + " answered " + std::to_string(module.status) + ": " +
-			                         module.body);
+			answered("GET", module_path, module);
 		}
 		assignment.module = std::move(module.body);
 	}
@@ -194,8 +211,7 @@ void HttpControlPlane::report_epochs() {
 			if (response.status == 404 || response.status == 409) {
 				stop_requested_ = true; // deleted or stopped meanwhile
 			} else if (response.status >= 300) {
-				throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
-				                         response.body);
+				answered("POST", path, response);
 			}
 		} catch (const std::exception &) {
 			error = std::current_exception();
@@ -232,7 +248,7 @@ void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport
 	auto path = "/api/v1/results/" + std::to_string(result_id) + "/model";
 	auto response = call("PUT", path, model_blob, "application/octet-stream");
 	if (response.status >= 300) {
-		throw std::runtime_error("PUT " + path + " answered " + std::to_string(response.status) + ": " + response.body);
+		answered("PUT", path, response);
 	}
 	auto val = metrics_json(report.validation);
 	if (!report.confusion_matrix.empty()) {
@@ -273,7 +289,7 @@ InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id)
 	auto model_path = "/api/v1/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
 	auto model = call("GET", model_path);
 	if (model.status != 200) {
-		throw std::runtime_error("GET " + model_path + " answered " + std::to_string(model.status) + ": " + model.body);
+		answered("GET", model_path, model);
 	}
 	assignment.model_blob = std::move(model.body);
 	return assignment;
@@ -291,8 +307,7 @@ bool HttpControlPlane::report_inference_stats(int64_t inference_id, const Replic
 		return false;
 	}
 	if (response.status >= 300) {
-		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
-		                         response.body);
+		answered("POST", path, response);
 	}
 	return true;
 }

@@ -30,8 +30,9 @@ struct ReplicaStats {
 
 //! The control plane over the server's REST API (`/api/v1`), authenticated
 //! with the admin bearer token. Transient failures (connection refused, 5xx)
-//! are retried for up to `retry_for`, then thrown as std::runtime_error, so a
-//! job outlives a server restart.
+//! are retried for up to `retry_for`, then thrown as RetriableError, so a
+//! job outlives a server restart; a 4xx answer throws the error it means
+//! (answered()).
 //!
 //! Epochs are reported by a reporter thread, not by the training thread:
 //! training_epoch() only queues the epoch and returns at once; the reporter
@@ -62,7 +63,7 @@ public:
 	void training_stopped(int64_t result_id) override;
 	InferenceAssignment inference_assignment(int64_t inference_id) override;
 	//! Returns false when the inference was stopped or deleted (the replica
-	//! should end). Throws std::runtime_error when the server stays unreachable.
+	//! should end). Throws RetriableError when the server stays unreachable.
 	bool report_inference_stats(int64_t inference_id, const ReplicaStats &stats);
 
 private:
@@ -73,6 +74,8 @@ private:
 	//! One call with retries on transport errors and 5xx. 4xx are returned.
 	Response call(const std::string &method, const std::string &path, const std::string &body = {},
 	              const std::string &content_type = "application/json");
+	//! Throws the error a 4xx answer means for the job (common/error.h).
+	[[noreturn]] static void answered(const std::string &method, const std::string &path, const Response &response);
 	nlohmann::json get_json(const std::string &path);
 	void post_status(int64_t result_id, const nlohmann::json &body);
 	//! Reporter thread: sends queued epochs in batches until quit_.

@@ -1,5 +1,6 @@
 #include "workers/training_job.h"
 
+#include "common/error.h"
 #include "formats/format_error.h"
 #include "formats/message_decoder.h"
 #include "formats/shape.h"
@@ -7,6 +8,7 @@
 #include "ml/engine_support.h"
 #include "ml/spec/parse.h"
 #include "stream/stream_error.h"
+#include "workers/failure_action.h"
 
 #include <spdlog/spdlog.h>
 
@@ -19,12 +21,6 @@
 
 namespace kafkaml::workers {
 namespace {
-
-//! A failure the user must fix; turned into `training_failed`.
-class UserError : public std::runtime_error {
-public:
-	using std::runtime_error::runtime_error;
-};
 
 //! Thrown out of the reading or fitting loop when the job was cancelled.
 struct Cancelled {};
@@ -422,14 +418,18 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env) {
 	try {
 		return train(result_id, env);
-	} catch (const UserError &e) {
-		spdlog::error("result {}: {}", result_id, e.what());
-		env.control_plane->training_failed(result_id, e.what());
-		return JobOutcome::failed;
 	} catch (const Cancelled &) {
 		spdlog::info("result {}: stopped on request", result_id);
 		env.control_plane->training_stopped(result_id);
 		return JobOutcome::stopped;
+	} catch (const std::exception &e) {
+		if (failure_action(e) == FailureAction::restart) {
+			spdlog::error("result {}: {}; exiting to be restarted", result_id, e.what());
+			throw;
+		}
+		spdlog::error("result {}: {}", result_id, e.what());
+		env.control_plane->training_failed(result_id, e.what());
+		return JobOutcome::failed;
 	}
 }
 

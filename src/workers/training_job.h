@@ -47,14 +47,14 @@ struct TrainingJobEnvironment {
 
 enum class JobOutcome {
 	finished, //!< trained and uploaded
-	failed,   //!< a problem the user must fix, reported to the control plane
+	failed,   //!< reported to the control plane: the user's to fix, or a fault a restart would repeat
 	stopped,  //!< stopped on request, reported
 };
 
-//! Runs the whole job on the calling thread. Errors the user must fix are
-//! reported through `training_failed` and return `failed`; infrastructure
-//! errors (server or Kafka unreachable) throw, so the process exits non-zero
-//! and its supervisor restarts it.
+//! Runs the whole job on the calling thread. What an error that ends it
+//! does is failure_action()'s choice: reported through `training_failed`
+//! (return `failed`), or, when retriable (server or Kafka unreachable),
+//! thrown, so the process exits non-zero and its supervisor restarts it.
 JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env);
 
 } // namespace kafkaml::workers

@@ -3,6 +3,7 @@
 // Entry points that turn a user's model definition text into a ModelSpec.
 // Torch-free: the REST API validates model code with these alone.
 
+#include "common/error.h"
 #include "ml/spec/model_spec.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -17,7 +18,7 @@ namespace kafkaml::ml {
 //! A definition the user must fix. `what()` is the full user-facing message,
 //! "line L, column C: <what was wrong and what was expected>"; `location` and
 //! `reason` hold its parts for UIs that mark the line.
-class ModelDefinitionError : public std::runtime_error {
+class ModelDefinitionError : public UserError {
 public:
 	ModelDefinitionError(SourceLocation location, std::string reason);
 	SourceLocation location;

@@ -34,8 +34,9 @@ public:
 	virtual void predict(const float *x, int64_t batch, float *out) = 0;
 };
 
-//! True when every layer is one the fused executor computes (Dense on rank-1
-//! input, Dropout, Activation, Flatten).
+//! True when the plan is a chain (not a graph) and every layer is one the
+//! fused executor computes (Dense on rank-1 input, Dropout, Activation,
+//! Flatten).
 bool fused_supported(const ModelPlan &plan);
 std::unique_ptr<Executor> make_fused_executor(const ModelPlan &plan, float *params);
 std::unique_ptr<Executor> make_torch_executor(const ModelPlan &plan, float *params, float *states);

@@ -1,18 +1,22 @@
 #include "ml/executor.h"
 #include "ml/numerics.h"
 #include "ml/torch_engine.h"
+#include "ml/torch_graph.h"
 
 #include <torch/torch.h>
 
 #include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 // The general executor: every layer on libtorch autograd. Parameters are
 // tensors that alias the model's flat buffers (torch::from_blob), so the
 // shared optimizer updates them in place and save/load need no conversion.
 // Layouts stay Keras' (channels-last data, [.., in, out] kernels); convolution
-// and pooling permute to torch's channels-first around the call.
+// and pooling permute to torch's channels-first around the call. A chain
+// runs its layers in order; a graph its nodes (torch_graph.h for the merge
+// layers and attention), each a LayerPlan of its own with its layer's slots.
 
 namespace kafkaml::ml {
 
@@ -68,9 +72,11 @@ public:
 			states_.push_back(torch::from_blob(states + slot.offset, as_shape(slot.shape)));
 		}
 		for (const auto &layer : plan.layers) {
-			activations_.push_back(resolve_activation(layer.spec.activation, layer.spec.alpha));
+			activations_[&layer] = resolve_activation(layer.spec.activation, layer.spec.alpha);
 		}
-		masks_.resize(plan.layers.size());
+		for (const auto &node : plan.nodes) {
+			activations_[&node.layer] = resolve_activation(node.layer.spec.activation, node.layer.spec.alpha);
+		}
 	}
 
 	void forward_train(const float *x, int64_t batch, Rng &rng, float *out) override {
@@ -118,6 +124,18 @@ private:
 		return params_[static_cast<size_t>(layer.params[i])];
 	}
 
+	//! A layer's slots as tensors: its params, then its states.
+	std::vector<torch::Tensor> weights(const LayerPlan &layer) const {
+		std::vector<torch::Tensor> out;
+		for (int i : layer.params) {
+			out.push_back(params_[static_cast<size_t>(i)]);
+		}
+		for (int i : layer.states) {
+			out.push_back(states_[static_cast<size_t>(i)]);
+		}
+		return out;
+	}
+
 	//! Channels-last [B, spatial..., C] -> channels-first and back.
 	static torch::Tensor to_channels_first(const torch::Tensor &x) {
 		return x.dim() == 3 ? x.permute({0, 2, 1}) : x.permute({0, 3, 1, 2});
@@ -141,9 +159,58 @@ private:
 	}
 
 	torch::Tensor forward(torch::Tensor x, Rng *rng) {
+		x = plan_.graph ? forward_graph(x, rng)
+		                : run_layers(x, rng, plan_.layers.data(), plan_.layers.data() + plan_.layers.size());
+		return x.reshape({x.size(0), plan_.output_size()});
+	}
+
+	//! The nodes in order; model inputs are slices of the flat features `x`
+	//! and the outputs are concatenated per sample, in the plan's order.
+	torch::Tensor forward_graph(const torch::Tensor &x, Rng *rng) {
 		const int64_t batch = x.size(0);
-		for (size_t li = 0; li < plan_.layers.size(); li++) {
-			const LayerPlan &l = plan_.layers[li];
+		auto flat = x.reshape({batch, -1});
+		std::vector<torch::Tensor> inputs;
+		int64_t offset = 0;
+		for (const auto &shape : plan_.inputs) {
+			std::vector<int64_t> dims{batch};
+			dims.insert(dims.end(), shape.begin(), shape.end());
+			inputs.push_back(flat.narrow(1, offset, shape_size(shape)).reshape(dims));
+			offset += shape_size(shape);
+		}
+		std::vector<torch::Tensor> values(plan_.nodes.size());
+		auto value = [&](const TensorRef &ref) -> const torch::Tensor & {
+			return ref.node < 0 ? inputs[static_cast<size_t>(ref.index)] : values[static_cast<size_t>(ref.node)];
+		};
+		for (size_t i = 0; i < plan_.nodes.size(); i++) {
+			const NodePlan &node = plan_.nodes[i];
+			// training=False: inference behaviour even while fitting (a frozen
+			// base); training=True: training behaviour even in predict.
+			Rng *node_rng = !node.training ? rng : !*node.training ? nullptr : rng ? rng : &inference_rng_;
+			const LayerPlan &l = node.layer;
+			if (!takes_several_inputs(l.spec.kind)) {
+				values[i] = run_layers(value(node.inputs[0]), node_rng, &l, &l + 1);
+				continue;
+			}
+			std::vector<torch::Tensor> in;
+			for (const auto &ref : node.inputs) {
+				in.push_back(value(ref));
+			}
+			values[i] = l.spec.kind == LayerKind::MultiHeadAttention
+			                ? forward_attention(l, weights(l), in, node_rng, masks_[&l])
+			                : forward_merge(l, in);
+		}
+		std::vector<torch::Tensor> outputs;
+		for (const auto &ref : plan_.output_tensors) {
+			outputs.push_back(value(ref).reshape({batch, -1}));
+		}
+		return outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 1);
+	}
+
+	//! Runs the layers [first, last) on `x`.
+	torch::Tensor run_layers(torch::Tensor x, Rng *rng, const LayerPlan *first, const LayerPlan *last) {
+		const int64_t batch = x.size(0);
+		for (const LayerPlan *layer = first; layer != last; ++layer) {
+			const LayerPlan &l = *layer;
 			const LayerSpec &s = l.spec;
 			switch (s.kind) {
 			case LayerKind::Dense:
@@ -151,18 +218,18 @@ private:
 				if (s.use_bias) {
 					x = x + param(l, 1);
 				}
-				x = activate(x, activations_[li]);
+				x = activate(x, activations_.at(&l));
 				break;
 			case LayerKind::Dropout:
 				if (rng && s.rate > 0.0) {
-					auto &mask = masks_[li];
+					auto &mask = masks_[&l];
 					mask.resize(static_cast<size_t>(x.numel()));
 					fill_dropout_mask(*rng, mask.data(), x.numel(), static_cast<float>(s.rate));
 					x = x * torch::from_blob(mask.data(), x.sizes());
 				}
 				break;
 			case LayerKind::Activation:
-				x = activate(x, activations_[li]);
+				x = activate(x, activations_.at(&l));
 				break;
 			case LayerKind::Flatten:
 			case LayerKind::Reshape: {
@@ -198,7 +265,7 @@ private:
 				break;
 			case LayerKind::LSTM:
 			case LayerKind::GRU:
-				x = recurrent(x, l, activations_[li]);
+				x = recurrent(x, l, activations_.at(&l));
 				break;
 			case LayerKind::Embedding: {
 				auto index = x.to(torch::kLong);
@@ -214,7 +281,7 @@ private:
 				throw std::invalid_argument("layer '" + s.name + "': its kind is not built by the engine yet");
 			}
 		}
-		return x.reshape({batch, plan_.output_size()});
+		return x;
 	}
 
 	torch::Tensor batch_norm(const torch::Tensor &x, const LayerPlan &l, bool training) {
@@ -265,7 +332,7 @@ private:
 		std::vector<int64_t> no_padding(spatial, 0);
 		auto y = spatial == 1 ? torch::conv1d(input, weight, bias, stride, no_padding, dilation)
 		                      : torch::conv2d(input, weight, bias, stride, no_padding, dilation);
-		return activate(to_channels_last(y), activations_[static_cast<size_t>(&l - plan_.layers.data())]);
+		return activate(to_channels_last(y), activations_.at(&l));
 	}
 
 	torch::Tensor pooling(const torch::Tensor &x, const LayerPlan &l) {
@@ -348,9 +415,11 @@ private:
 
 	const ModelPlan &plan_;
 	std::vector<torch::Tensor> params_, states_;
-	std::vector<ActivationFn> activations_;
-	std::vector<std::vector<float>> masks_;
+	std::unordered_map<const LayerPlan *, ActivationFn> activations_;
+	std::unordered_map<const LayerPlan *, std::vector<float>> masks_;
 	torch::Tensor output_;
+	//! Draws of a call with training=True at inference (Monte Carlo dropout).
+	Rng inference_rng_{0};
 };
 
 } // namespace

@@ -34,7 +34,8 @@ std::string error_message(int status, const std::string &body) {
 
 // Runs on the caller's thread; a fresh httplib::Client per call (cheap on
 // loopback, and no connection state to reason about).
-std::string ApiClient::request(const std::string &method, const std::string &path, const std::string *body) const {
+std::string ApiClient::request(const std::string &method, const std::string &path, const std::string *body,
+                               const char *content_type) const {
 	httplib::Client http(server_);
 	if (!http.is_valid()) {
 		throw ClientError("the server address '" + server_ +
@@ -47,10 +48,10 @@ std::string ApiClient::request(const std::string &method, const std::string &pat
 		headers.emplace("Authorization", "Bearer " + token_);
 	}
 	std::string full = "/api/v1" + path;
-	httplib::Result res = method == "GET" ? http.Get(full, headers)
-	                      : method == "POST"
-	                          ? http.Post(full, headers, body ? *body : std::string("{}"), "application/json")
-	                          : http.Delete(full, headers);
+	httplib::Result res = method == "GET"    ? http.Get(full, headers)
+	                      : method == "POST" ? http.Post(full, headers, body ? *body : std::string("{}"), content_type)
+	                      : method == "PUT"  ? http.Put(full, headers, body ? *body : std::string(), content_type)
+	                                         : http.Delete(full, headers);
 	if (!res) {
 		throw ClientError("cannot reach the Kafka-ML server at " + server_ + " (" + httplib::to_string(res.error()) +
 		                  "); start it with `kafkaml up` or point --server / KAFKAML_SERVER at it");
@@ -84,6 +85,10 @@ json ApiClient::get(const std::string &path) const {
 json ApiClient::post(const std::string &path, const json &body) const {
 	std::string text = body.dump();
 	return parse_body(request("POST", path, &text));
+}
+
+json ApiClient::put_bytes(const std::string &path, const std::string &bytes) const {
+	return parse_body(request("PUT", path, &bytes, "application/octet-stream"));
 }
 
 json ApiClient::del(const std::string &path) const {

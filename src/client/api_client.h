@@ -32,11 +32,14 @@ public:
 	nlohmann::json del(const std::string &path) const;
 	//! Raw body of a GET (model download).
 	std::string get_bytes(const std::string &path) const;
+	//! PUT of raw bytes (a TorchScript module); the JSON answer.
+	nlohmann::json put_bytes(const std::string &path, const std::string &bytes) const;
 
 	const std::string &server() const { return server_; }
 
 private:
-	std::string request(const std::string &method, const std::string &path, const std::string *body) const;
+	std::string request(const std::string &method, const std::string &path, const std::string *body,
+	                    const char *content_type = "application/json") const;
 
 	std::string server_;
 	std::string token_;

@@ -82,6 +82,10 @@ Model Model::build(const ModelSpec &spec, uint64_t seed, ExecutionPath path) {
 	return Model(std::move(m));
 }
 
+int64_t Model::check_torchscript(std::string_view module_bytes) {
+	return ml::check_torchscript(module_bytes);
+}
+
 Model Model::from_torchscript(std::string_view module_bytes, const CompileSpec &compile, Shape input_shape,
                               uint64_t seed) {
 	return Model(torchscript_impl(module_bytes, compile, std::move(input_shape), seed));

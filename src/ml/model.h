@@ -68,6 +68,11 @@ public:
 	//! `compile`'s loss/optimizer on inputs of `input_shape` (batch excluded).
 	static Model from_torchscript(std::string_view module_bytes, const CompileSpec &compile, Shape input_shape,
 	                              uint64_t seed = 0);
+	//! Checks that `module_bytes` are a TorchScript module this engine trains
+	//! (torch.jit.save of a module with a forward and float32 parameters);
+	//! returns its parameter count. Throws std::invalid_argument saying what
+	//! is wrong.
+	static int64_t check_torchscript(std::string_view module_bytes);
 	//! Loads what save() wrote. Throws std::invalid_argument when the bytes are
 	//! not a model file.
 	static Model load(std::string_view blob);

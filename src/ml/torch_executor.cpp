@@ -2,6 +2,7 @@
 #include "ml/numerics.h"
 #include "ml/torch_engine.h"
 #include "ml/torch_graph.h"
+#include "ml/torch_lstm.h"
 
 #include <torch/torch.h>
 
@@ -374,6 +375,10 @@ private:
 		const auto &kernel = param(l, 0);
 		const auto &recurrent_kernel = param(l, 1);
 		torch::Tensor bias = s.use_bias ? param(l, 2) : torch::Tensor();
+		if (s.kind == LayerKind::LSTM && activation.kind == ActivationKind::Tanh &&
+		    recurrent_fn.kind == ActivationKind::Sigmoid) {
+			return lstm_sequence(x, kernel, recurrent_kernel, bias, s.return_sequences); // one node for all steps
+		}
 		auto h = torch::zeros({batch, units});
 		auto c = torch::zeros({batch, units});
 		// One matmul for the input projections of every step.

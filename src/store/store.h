@@ -52,8 +52,10 @@ struct Model {
 	std::string description;
 	std::string imports;
 	std::string code;
-	std::string framework = "keras";
-	std::string created_at; //!< ISO 8601 UTC, set by the store
+	std::string framework = "keras"; //!< "keras" (code is the definition) or "pytorch" (code is compile()'s arguments)
+	std::string created_at;          //!< ISO 8601 UTC, set by the store
+	//! Bytes of its TorchScript module (framework "pytorch"); -1 when none was uploaded.
+	int64_t module_size = -1;
 };
 
 struct Configuration {
@@ -226,6 +228,11 @@ public:
 	virtual std::vector<Model> list_models() = 0;
 	virtual Model update_model(const Model &model) = 0;
 	virtual void delete_model(int64_t id) = 0;
+	//! The TorchScript module of a "pytorch" model (torch.jit.save bytes):
+	//! replaced on a second upload; Conflict once the model is deployed, as
+	//! for any edit of it.
+	virtual void put_model_module(int64_t id, std::string_view bytes) = 0;
+	virtual std::optional<std::string> get_model_module(int64_t id) = 0;
 
 	// Configurations. ml_models must name existing models (InvalidArgument).
 	// update/delete: Conflict while a deployment uses it.

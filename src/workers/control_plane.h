@@ -20,8 +20,10 @@ namespace kafkaml::workers {
 struct TrainingAssignment {
 	int64_t result_id = 0;
 	int64_t deployment_id = 0;
-	std::string model_code;  //!< the user's definition, as stored
-	int64_t batch = 10;      //!< the deployment's batch size
+	std::string model_code; //!< the user's definition, as stored ("pytorch": its compile() arguments)
+	std::string framework = "keras";
+	std::string module; //!< "pytorch": the TorchScript module's bytes
+	int64_t batch = 10; //!< the deployment's batch size
 	ml::FitOptions fit;      //!< kwargs_fit
 	ml::FitOptions evaluate; //!< kwargs_val (batch_size/steps for evaluation)
 	uint64_t seed = 0;

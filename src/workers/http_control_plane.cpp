@@ -123,6 +123,16 @@ TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
 	assignment.result_id = result_id;
 	assignment.deployment_id = deployment.at("id").get<int64_t>();
 	assignment.model_code = model.at("code").get<std::string>();
+	assignment.framework = model.value("framework", std::string("keras"));
+	if (assignment.framework == "pytorch") {
+		auto module_path = "/api/v1/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
+		auto module = call("GET", module_path);
+		if (module.status != 200) {
+			throw std::runtime_error("GET " + module_path + " answered " + std::to_string(module.status) + ": " +
+			                         module.body);
+		}
+		assignment.module = std::move(module.body);
+	}
 	assignment.batch = deployment.value("batch", int64_t{10});
 	assignment.fit = fit_options(deployment, "kwargs_fit_parsed", "kwargs_fit");
 	assignment.evaluate = fit_options(deployment, "kwargs_val_parsed", "kwargs_val");

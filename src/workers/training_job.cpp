@@ -251,14 +251,26 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	auto &control = *env.control_plane;
 	auto assignment = control.training_assignment(result_id);
 
+	// A Keras model is its definition; a PyTorch model is an uploaded
+	// TorchScript module trained with the compile() its code gives.
+	bool torchscript = assignment.framework == "pytorch";
 	ml::ModelSpec spec;
 	try {
-		spec = ml::parse_model_definition(assignment.model_code);
+		if (torchscript) {
+			spec.compile = ml::parse_compile_arguments(assignment.model_code);
+		} else {
+			spec = ml::parse_model_definition(assignment.model_code);
+		}
 	} catch (const ml::ModelDefinitionError &e) {
-		throw UserError(std::string("the model definition is invalid: ") + e.what());
+		throw UserError(
+		    std::string(torchscript ? "the compile arguments are invalid: " : "the model definition is invalid: ") +
+		    e.what());
 	}
 	if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
 		throw UserError(ml::describe_gaps(gaps));
+	}
+	if (torchscript && assignment.module.empty()) {
+		throw UserError("the model has no TorchScript module; upload it and deploy again");
 	}
 
 	spdlog::info("result {}: waiting for the control message of deployment {}", result_id, assignment.deployment_id);
@@ -296,7 +308,10 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 		throw UserError("the model has " + std::to_string(spec.inputs.size()) +
 		                " inputs, and a record's values cannot say where one ends: give each keras.Input its shape");
 	}
-	if (!spec.input_bound()) {
+	if (torchscript) {
+		// The module says nothing of its input: it takes the stream's records.
+		spec.inputs = {ml::InputSpec{"input", record_shape(stream_message, batch.feature_width), "float32"}};
+	} else if (!spec.input_bound()) {
 		// As Keras builds a model on its first batch: the input shape is the
 		// stream's record shape.
 		auto shape = record_shape(stream_message, batch.feature_width);
@@ -366,7 +381,9 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	fit.verbose = 0;
 	std::optional<ml::Model> model;
 	try {
-		model.emplace(ml::Model::build(spec, fit.seed.value_or(assignment.seed)));
+		auto seed = fit.seed.value_or(assignment.seed);
+		model.emplace(torchscript ? ml::Model::from_torchscript(assignment.module, spec.compile, input_shape, seed)
+		                          : ml::Model::build(spec, seed));
 	} catch (const std::invalid_argument &e) {
 		throw UserError(std::string("the model cannot be built: ") + e.what());
 	}

@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <set>
@@ -473,6 +474,110 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	}
 	EXPECT_EQ(predictions, 50u);
 	EXPECT_EQ(dead_letters, 1u) << ::testing::PrintToString(dead_letter_errors);
+}
+
+// A PyTorch user's model: a TorchScript module saved in Python, uploaded with
+// its compile() arguments, trained on a stream, served, and exported back
+// to Python as a module.
+TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
+	std::string script = "import torch\n"
+	                     "class Net(torch.nn.Module):\n"
+	                     "    def __init__(self):\n"
+	                     "        super().__init__()\n"
+	                     "        self.hidden = torch.nn.Linear(3, 8)\n"
+	                     "        self.out = torch.nn.Linear(8, 2)\n"
+	                     "    def forward(self, x):\n"
+	                     "        return torch.softmax(self.out(torch.relu(self.hidden(x))), -1)\n"
+	                     "torch.jit.save(torch.jit.script(Net()), '" +
+	                     (dir / "net.pt").string() + "')\n";
+	{ std::ofstream(dir / "make_net.py") << script; }
+	ASSERT_EQ(std::system(("/usr/bin/python3 " + (dir / "make_net.py").string()).c_str()), 0)
+	    << "python3-torch is needed to write the module";
+
+	auto model = api->post("/api/v1/models", {{"name", "from pytorch"},
+	                                          {"framework", "pytorch"},
+	                                          {"code", "optimizer='adam', loss='sparse_categorical_crossentropy', "
+	                                                   "metrics=['accuracy']"}});
+	auto model_id = std::to_string(model.at("id").get<int64_t>());
+	auto configuration =
+	    api->post("/api/v1/configurations", {{"name", "torchscript"}, {"ml_models", {model.at("id")}}});
+	// Not deployable before its module is there.
+	api->post("/api/v1/deployments", {{"configuration", configuration.at("id")}}, 409);
+	httplib::Client raw(url);
+	raw.set_bearer_token_auth(testing::read_text(dir / "server" / "admin-token").substr(0, 64).c_str());
+	auto garbage =
+	    raw.Put(("/api/v1/models/" + model_id + "/module").c_str(), "not a module", "application/octet-stream");
+	ASSERT_TRUE(garbage);
+	EXPECT_EQ(garbage->status, 400) << garbage->body;
+	auto uploaded = raw.Put(("/api/v1/models/" + model_id + "/module").c_str(), testing::read_text(dir / "net.pt"),
+	                        "application/octet-stream");
+	ASSERT_TRUE(uploaded);
+	ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+	EXPECT_GT(json::parse(uploaded->body).value("module_size", 0), 0);
+	// The CLI does both steps from the file itself.
+	KafkamlProcess create(dir, "create",
+	                      {"models", "create", "--name", "cli", "--file", (dir / "net.pt").string(), "--compile",
+	                       "loss='sparse_categorical_crossentropy'", "--server", url, "--data-dir",
+	                       (dir / "server").string(), "--json"});
+	ASSERT_EQ(create.wait(), 0) << create.log();
+	auto listed = api->get("/api/v1/models");
+	ASSERT_EQ(listed.size(), 2u);
+	EXPECT_EQ(listed[1].value("framework", ""), "pytorch");
+	EXPECT_EQ(listed[1].value("module_size", 0), json::parse(uploaded->body).value("module_size", -1));
+
+	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=20, steps_per_epoch=22, shuffle=True");
+	write_hcopd_like_csv(dir / "hcopd.csv", 239);
+	KafkamlProcess send(dir, "send",
+	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "torch-hcopd",
+	                     "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
+	                     "Diagnosis", "--validation-rate", "0.1", (dir / "hcopd.csv").string()});
+	ASSERT_EQ(send.wait(), 0) << send.log();
+	auto results = wait_for_results(deployment);
+	ASSERT_EQ(results.size(), 1u);
+	auto result = api->get("/api/v1/results/" + std::to_string(results[0].at("id").get<int64_t>()));
+	ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
+	EXPECT_EQ(result.at("epochs").size(), 20u);
+	EXPECT_TRUE(result.at("val_metrics").contains("accuracy")) << result.dump(2);
+
+	// Exported, it is a module again: Python's torch.jit.load runs it.
+	auto result_id = std::to_string(result.at("id").get<int64_t>());
+	KafkamlProcess download(dir, "download",
+	                        {"results", "download", result_id, "-o", (dir / "trained.pt").string(), "--format",
+	                         "pytorch", "--server", url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download.wait(), 0) << download.log();
+	std::string check = "/usr/bin/python3 -c \"import torch; m = torch.jit.load('" + (dir / "trained.pt").string() +
+	                    "'); print(m(torch.tensor([[1.0, 0.5, -0.5]])).shape)\" > " + (dir / "jit.out").string() +
+	                    " 2>&1";
+	EXPECT_EQ(std::system(check.c_str()), 0) << testing::read_text(dir / "jit.out");
+	EXPECT_NE(testing::read_text(dir / "jit.out").find("[1, 2]"), std::string::npos)
+	    << testing::read_text(dir / "jit.out");
+
+	// Served like any model.
+	auto inference =
+	    api->post("/api/v1/inferences",
+	              {{"model_result", result.at("id")}, {"input_topic", "torch-in"}, {"output_topic", "torch-out"}});
+	EXPECT_EQ(inference.value("input_format", ""), "RAW");
+	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
+	stream::KafkaSink producer(kafka);
+	for (int i = 0; i < 20; ++i) {
+		float row[3] = {1.0f, 0.01f * static_cast<float>(i), -0.5f};
+		producer.produce(stream::OutRecord{
+		    "torch-in", -1, std::nullopt, std::string_view(reinterpret_cast<const char *>(row), sizeof(row)), {}});
+	}
+	producer.flush(30s);
+	stream::KafkaGroupSource reader(kafka, "torch-reader", {"torch-out"});
+	size_t predictions = 0;
+	auto deadline = std::chrono::steady_clock::now() + 120s;
+	std::vector<stream::Record> records;
+	while (predictions < 20 && std::chrono::steady_clock::now() < deadline) {
+		records.clear();
+		reader.poll_batch(records, 100, 200ms);
+		for (const auto &record : records) {
+			EXPECT_EQ(json::parse(record.value).at("values").size(), 2u) << record.value;
+			predictions++;
+		}
+	}
+	EXPECT_EQ(predictions, 20u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Clusters, PipelineTest, ::testing::Values("embedded", "mock"),

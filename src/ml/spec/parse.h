@@ -48,6 +48,14 @@ void check_model_size(const ModelSpec &spec);
 //! Thread: any; no shared state.
 void bind_input_shape(ModelSpec &spec, const std::vector<Shape> &shapes);
 
+//! The compile() of a model that comes with its own network (a TorchScript
+//! upload): the arguments of Keras' model.compile() as users write them,
+//! e.g. "optimizer='adam', loss='sparse_categorical_crossentropy',
+//! metrics=['accuracy']", or the whole "model.compile(...)" line. A loss is
+//! required. Errors name line and column within `text`.
+//! Throws ModelDefinitionError. Thread: any; no shared state.
+CompileSpec parse_compile_arguments(std::string_view text);
+
 //! The original's fit/evaluate kwargs string, e.g.
 //! "epochs=5, steps_per_epoch=1000, shuffle=True", or a JSON object text.
 //! Throws ModelDefinitionError naming the column of the bad argument.

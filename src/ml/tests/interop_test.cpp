@@ -3,6 +3,7 @@
 
 #include "ml/model.h"
 #include "ml/spec/parse.h"
+#include "python_torch_test.h"
 #include "spec_builders.h"
 
 #include <gtest/gtest.h>
@@ -21,40 +22,7 @@ using namespace kafkaml::ml::testing;
 
 namespace {
 
-class Interop : public ::testing::Test {
-protected:
-	void SetUp() override {
-		if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-			GTEST_SKIP() << "/usr/bin/python3 with torch is not available";
-		}
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-ml-XXXXXX").string();
-		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-		dir_ = pattern;
-	}
-	void TearDown() override {
-		if (!dir_.empty()) {
-			std::filesystem::remove_all(dir_);
-		}
-	}
-	std::string path(const std::string &name) const { return (dir_ / name).string(); }
-	static void write(const std::string &file, const std::string &bytes) {
-		std::ofstream(file, std::ios::binary) << bytes;
-	}
-	static std::string read(const std::string &file) {
-		std::ifstream in(file, std::ios::binary);
-		std::stringstream s;
-		s << in.rdbuf();
-		return s.str();
-	}
-	//! Runs a Python script; returns its stdout.
-	std::string python(const std::string &script) {
-		write(path("script.py"), script);
-		std::string command = "/usr/bin/python3 " + path("script.py") + " > " + path("out.txt");
-		EXPECT_EQ(std::system(command.c_str()), 0) << script;
-		return read(path("out.txt"));
-	}
-	std::filesystem::path dir_;
-};
+using Interop = PythonTorchTest;
 
 } // namespace
 

@@ -66,7 +66,12 @@ ApiServer::ApiServer(ApiOptions options)
 	if (!options_.store || !options_.executor || !options_.validate_model || !options_.parse_kwargs) {
 		throw std::invalid_argument("ApiServer needs a store, an executor, a model validator and a kwargs parser");
 	}
-	register_routes();
+	register_model_routes();
+	register_configuration_routes();
+	register_deployment_routes();
+	register_result_routes();
+	register_inference_routes();
+	register_datasource_routes();
 	add("GET", "/api/v1/openapi.json", [](Call &call) { call.send(openapi_document(), "application/json"); });
 	add("GET", "/metrics", [this](Call &call) {
 		call.send(metrics_->render(*options_.store, http_stats()), "text/plain; version=0.0.4");

@@ -122,7 +122,13 @@ private:
 	//! body is read.
 	void add(const std::string &method, const std::string &path, std::function<void(Call &)> handler,
 	         RouteLimits limits = {});
-	void register_routes();
+	// One per resource, each in its <resource>_routes.cpp.
+	void register_model_routes();
+	void register_configuration_routes();
+	void register_deployment_routes();
+	void register_result_routes();
+	void register_inference_routes();
+	void register_datasource_routes();
 	void register_static_files();
 	std::optional<http::Response> check_token(const http::Request &head) const;
 

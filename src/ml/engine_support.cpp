@@ -32,6 +32,47 @@ bool engine_builds(LayerKind kind) {
 	case LayerKind::LSTM:
 	case LayerKind::GRU:
 	case LayerKind::Embedding:
+	// plan_layers.cpp, torch_layers.cpp
+	case LayerKind::ReLU:
+	case LayerKind::LeakyReLU:
+	case LayerKind::PReLU:
+	case LayerKind::ELU:
+	case LayerKind::Softmax:
+	case LayerKind::Rescaling:
+	case LayerKind::Normalization:
+	case LayerKind::LayerNormalization:
+	case LayerKind::GaussianNoise:
+	case LayerKind::GaussianDropout:
+	case LayerKind::SpatialDropout1D:
+	case LayerKind::SpatialDropout2D:
+	case LayerKind::RepeatVector:
+	case LayerKind::Permute:
+	case LayerKind::ZeroPadding1D:
+	case LayerKind::ZeroPadding2D:
+	case LayerKind::Cropping1D:
+	case LayerKind::Cropping2D:
+	case LayerKind::UpSampling1D:
+	case LayerKind::UpSampling2D:
+	case LayerKind::SimpleRNN:
+	case LayerKind::Bidirectional:
+	case LayerKind::TimeDistributed:
+	case LayerKind::Conv3D:
+	case LayerKind::Conv2DTranspose:
+	case LayerKind::SeparableConv1D:
+	case LayerKind::SeparableConv2D:
+	case LayerKind::DepthwiseConv2D:
+	case LayerKind::MaxPooling3D:
+	case LayerKind::AveragePooling3D:
+	case LayerKind::GlobalAveragePooling3D:
+	case LayerKind::GlobalMaxPooling3D:
+	case LayerKind::RandomFlip:
+	case LayerKind::RandomRotation:
+	case LayerKind::RandomZoom:
+	case LayerKind::RandomTranslation:
+	case LayerKind::RandomContrast:
+	case LayerKind::RandomCrop:
+	case LayerKind::CenterCrop:
+	case LayerKind::Resizing:
 		return true;
 	default:
 		return takes_several_inputs(kind); // merge layers and attention (plan.cpp, torch_graph.cpp)
@@ -65,22 +106,13 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 	    !known_activation(layer.recurrent_activation)) {
 		gaps.add(layer.location, which + "the recurrent activation '" + layer.recurrent_activation + "'");
 	}
-	if (!layer.trainable) {
-		gaps.add(layer.location, which + "frozen weights (trainable=False)");
+	bool resamples = layer.kind == LayerKind::Resizing || layer.kind == LayerKind::RandomRotation ||
+	                 layer.kind == LayerKind::RandomZoom || layer.kind == LayerKind::RandomTranslation;
+	if (resamples && layer.interpolation != "bilinear" && layer.interpolation != "nearest") {
+		gaps.add(layer.location, which + "the '" + layer.interpolation + "' interpolation (bilinear and nearest are)");
 	}
-	for (const auto *regularizer :
-	     {&layer.kernel_regularizer, &layer.bias_regularizer, &layer.activity_regularizer, &layer.recurrent_regularizer,
-	      &layer.depthwise_regularizer, &layer.pointwise_regularizer}) {
-		if (regularizer->present()) {
-			gaps.add(layer.location, which + "weight regularizers (l1, l2)");
-			break;
-		}
-	}
-	if (layer.dropout != 0.0 || layer.recurrent_dropout != 0.0) {
-		gaps.add(layer.location, which + "dropout and recurrent_dropout inside recurrent layers");
-	}
-	if (layer.padding == "causal") {
-		gaps.add(layer.location, which + "causal padding");
+	for (const auto &inner : layer.wrapped) { // Bidirectional's, TimeDistributed's
+		layer_gaps(inner, gaps);
 	}
 }
 

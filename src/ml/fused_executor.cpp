@@ -207,7 +207,15 @@ private:
 } // namespace
 
 bool fused_supported(const ModelPlan &plan) {
+	for (const auto &slot : plan.params) {
+		if (slot.regularizer.present()) {
+			return false;
+		}
+	}
 	for (const auto &l : plan.layers) {
+		if (!l.spec.trainable || l.spec.activity_regularizer.present()) {
+			return false; // frozen weights and penalties: the general executor's
+		}
 		switch (l.spec.kind) {
 		case LayerKind::Dense:
 			if (l.input_shape.size() != 1) {

@@ -151,7 +151,8 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 			}
 			cursor += b;
 			m.executor->forward_train(bx.data(), b, m.rng, out.data());
-			double batch_loss = losses.forward_backward(out.data(), by.data(), b, dout.data());
+			double batch_loss = losses.forward_backward(out.data(), by.data(), b, dout.data()) +
+			                    m.executor->regularization(); // Keras reports the penalties in the loss
 			m.executor->backward(dout.data(), m.grads.data());
 			optimizer->step(m.params.data(), m.grads.data(), m.plan.trainable_count);
 			losses.update_metrics(out.data(), by.data(), b, batch_loss);
@@ -183,14 +184,15 @@ MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64
 	Impl &m = *impl_;
 	OutputLosses losses(m.spec, m.plan.outputs);
 	const int64_t label_width = check_data(m, x, &y, &losses);
-	Array predicted = predict(x, batch_size);
-	const int64_t batch = batch_size.value_or(32);
-	const int64_t out_width = m.plan.output_size();
+	const int64_t batch = std::max<int64_t>(1, batch_size.value_or(32));
+	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
+	std::vector<float> out(static_cast<size_t>(batch * out_width));
 	for (int64_t r = 0; r < x.rows(); r += batch) {
 		int64_t b = std::min(batch, x.rows() - r);
-		const float *o = predicted.data.data() + r * out_width;
+		m.executor->predict(x.data.data() + r * in_width, b, out.data());
 		const float *t = y.data.data() + r * label_width;
-		losses.update_metrics(o, t, b, losses.forward_backward(o, t, b, nullptr));
+		double penalty = m.executor->regularization(); // of this batch, as Keras' evaluate adds it
+		losses.update_metrics(out.data(), t, b, losses.forward_backward(out.data(), t, b, nullptr) + penalty);
 	}
 	return losses.results();
 }
@@ -262,7 +264,8 @@ double Model::loss_and_gradients(const Array &x, const Array &y, std::vector<flo
 	check_data(m, x, &y, &losses);
 	std::vector<float> out(static_cast<size_t>(x.rows() * m.plan.output_size())), dout(out.size());
 	m.executor->forward_train(x.data.data(), x.rows(), m.rng, out.data());
-	double value = losses.forward_backward(out.data(), y.data.data(), x.rows(), dout.data());
+	double value =
+	    losses.forward_backward(out.data(), y.data.data(), x.rows(), dout.data()) + m.executor->regularization();
 	m.executor->backward(dout.data(), m.grads.data());
 	gradients = m.grads;
 	return value;

@@ -1,6 +1,7 @@
 #include "ml/model_impl.h"
 
 #include "common/json_input.h"
+#include "ml/layer_fields_json.h"
 #include "ml/spec/layer_kinds.h"
 
 #include <nlohmann/json.hpp>
@@ -69,15 +70,7 @@ nlohmann::json layer_to_json(const LayerSpec &l) {
 	if (l.input_shape) {
 		j["input_shape"] = *l.input_shape;
 	}
-	// The layers applied to several tensors (graphs): merge layers, attention.
-	j["axis"] = l.axis;
-	j["axes"] = l.axes;
-	j["normalize"] = l.normalize;
-	j["num_heads"] = l.num_heads;
-	j["key_dim"] = l.key_dim;
-	j["value_dim"] = l.value_dim;
-	j["output_shape"] = l.output_shape;
-	j["dropout"] = l.dropout;
+	added_layer_fields_to_json(l, j, layer_to_json);
 	return j;
 }
 
@@ -113,14 +106,7 @@ LayerSpec layer_from_json(const nlohmann::json &j) {
 	if (j.contains("input_shape")) {
 		l.input_shape = j.at("input_shape").get<Shape>();
 	}
-	read_optional(j, "axis", l.axis);
-	read_optional(j, "axes", l.axes);
-	read_optional(j, "normalize", l.normalize);
-	read_optional(j, "num_heads", l.num_heads);
-	read_optional(j, "key_dim", l.key_dim);
-	read_optional(j, "value_dim", l.value_dim);
-	read_optional(j, "output_shape", l.output_shape);
-	read_optional(j, "dropout", l.dropout);
+	added_layer_fields_from_json(j, l, layer_from_json);
 	return l;
 }
 

@@ -1,6 +1,7 @@
 #include "ml/plan.h"
 
 #include "ml/engine_support.h"
+#include "ml/plan_layers.h"
 #include "ml/spec/layer_kinds.h"
 #include "ml/spec/layer_shapes.h"
 #include "ml/spec/parse.h"
@@ -18,63 +19,54 @@ namespace {
 	throw std::invalid_argument("layer '" + layer.name + "': " + what);
 }
 
-//! Keras' conv/pool output length for one spatial dimension.
-int64_t window_output(const LayerSpec &layer, int64_t length, int64_t window, int64_t stride, int64_t dilation) {
-	if (stride <= 0 || window <= 0) {
-		fail(layer, "kernel/pool sizes and strides must be positive");
-	}
-	if (layer.padding == "same") {
-		return (length + stride - 1) / stride;
-	}
-	if (layer.padding != "valid") {
-		fail(layer, "padding must be 'valid' or 'same', got '" + layer.padding + "'");
-	}
-	int64_t span = dilation * (window - 1) + 1;
-	if (length < span) {
-		fail(layer, "input length " + std::to_string(length) + " is shorter than the window " + std::to_string(span));
-	}
-	return (length - span) / stride + 1;
-}
-
 int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
 	return i < v.size() ? v[i] : fallback;
 }
 
-class Planner {
+void plan_layer(SlotAllocator &planner, LayerPlan &layer);
+
+class Planner final : public SlotAllocator {
 public:
-	//! With `shared`, the layer is applied again: its slots are `shared`'s,
-	//! checked to have the same shapes, not allocated anew.
+	//! With `shared`, the layer is applied again: the slots it gets are
+	//! `shared`'s, in the order `shared` got them (a wrapper's inner layers
+	//! one after the other), checked to have the same shapes.
 	explicit Planner(ModelPlan &plan, const LayerPlan *shared = nullptr) : plan_(plan), shared_(shared) {}
 
-	void add_param(LayerPlan &layer, const std::string &name, Shape shape, std::string init) {
+	void add_param(LayerPlan &layer, const std::string &name, Shape shape, std::string init) override {
+		if (!layer.spec.trainable) { // frozen: not updated, counted as non-trainable, as Keras
+			add_state(layer, name, std::move(shape), std::move(init));
+			return;
+		}
 		if (shared_) {
-			reuse(layer, layer.params, shared_->params, plan_.params, shape);
+			layer.params.push_back(reuse(layer, shared_->params, next_param_, plan_.params, shape));
 			return;
 		}
 		layer.params.push_back(static_cast<int>(plan_.params.size()));
 		plan_.params.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.trainable_count));
 		layer.param_count += plan_.params.back().size;
 	}
-	void add_state(LayerPlan &layer, const std::string &name, Shape shape, std::string init) {
+	void add_state(LayerPlan &layer, const std::string &name, Shape shape, std::string init) override {
 		if (shared_) {
-			reuse(layer, layer.states, shared_->states, plan_.states, shape);
+			layer.states.push_back(reuse(layer, shared_->states, next_state_, plan_.states, shape));
 			return;
 		}
 		layer.states.push_back(static_cast<int>(plan_.states.size()));
 		plan_.states.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.state_count));
 		layer.param_count += plan_.states.back().size;
 	}
+	void plan(LayerPlan &inner) override { plan_layer(*this, inner); }
 
 private:
-	static void reuse(LayerPlan &layer, std::vector<int> &indices, const std::vector<int> &shared,
-	                  const std::vector<ParamSlot> &slots, const Shape &shape) {
-		size_t k = indices.size();
-		if (k >= shared.size() || slots[static_cast<size_t>(shared[k])].shape != shape) {
+	//! The next of `shared`'s slots, which must have `shape`.
+	static int reuse(LayerPlan &layer, const std::vector<int> &shared, size_t &next,
+	                 const std::vector<ParamSlot> &slots, const Shape &shape) {
+		if (next >= shared.size() || slots[static_cast<size_t>(shared[next])].shape != shape) {
 			fail(layer.spec, "is applied again to an input of another size, " + shape_to_string(layer.input_shape) +
 			                     "; its weights fit only its first input");
 		}
-		indices.push_back(shared[k]);
-		layer.param_count += slots[static_cast<size_t>(shared[k])].size;
+		int index = shared[next++];
+		layer.param_count += slots[static_cast<size_t>(index)].size;
+		return index;
 	}
 	static ParamSlot slot(const LayerPlan &layer, const std::string &name, Shape shape, std::string init,
 	                      int64_t &cursor) {
@@ -84,11 +76,13 @@ private:
 		s.shape = std::move(shape);
 		s.offset = cursor;
 		s.initializer = std::move(init);
+		s.regularizer = weight_regularizer(layer.spec, name);
 		cursor += s.size;
 		return s;
 	}
 	ModelPlan &plan_;
 	const LayerPlan *shared_;
+	size_t next_param_ = 0, next_state_ = 0;
 };
 
 void need_known(const LayerSpec &layer, const Shape &shape) {
@@ -99,7 +93,7 @@ void need_known(const LayerSpec &layer, const Shape &shape) {
 	}
 }
 
-void plan_layer(Planner &planner, LayerPlan &layer) {
+void plan_layer(SlotAllocator &planner, LayerPlan &layer) {
 	const LayerSpec &s = layer.spec;
 	const Shape &in = layer.input_shape;
 	need_known(s, in);
@@ -236,8 +230,9 @@ void plan_layer(Planner &planner, LayerPlan &layer) {
 		planner.add_param(layer, "embeddings", {s.input_dim, s.output_dim},
 		                  s.kernel_initializer == "glorot_uniform" ? "uniform" : s.kernel_initializer);
 		break;
-	default: // engine_gaps() refused it before
-		fail(s, std::string(layer_class_name(s.kind)) + " layers are not built by the engine yet");
+	default:
+		plan_added_layer(planner, layer);
+		return;
 	}
 	layer.output_shape = out;
 }

@@ -28,6 +28,8 @@ struct ParamSlot {
 	int64_t offset = 0;
 	int64_t size = 0;
 	std::string initializer;
+	//! Keras' l1/l2 penalty on this weight, added to the loss (none by default).
+	RegularizerSpec regularizer;
 };
 
 struct LayerPlan {
@@ -37,6 +39,9 @@ struct LayerPlan {
 	std::vector<int> params; //!< indices into ModelPlan::params, in Keras' weight order
 	std::vector<int> states; //!< indices into ModelPlan::states
 	int64_t param_count = 0; //!< Keras' count (trainable and not)
+	//! Bidirectional: the forward and backward layer; TimeDistributed: the
+	//! wrapped layer (planned on one time step). Their slots are the wrapper's.
+	std::vector<LayerPlan> wrapped;
 };
 
 //! One application of a layer in a graph (ModelSpec::nodes[i]).

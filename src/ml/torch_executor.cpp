@@ -2,7 +2,7 @@
 #include "ml/numerics.h"
 #include "ml/torch_engine.h"
 #include "ml/torch_graph.h"
-#include "ml/torch_lstm.h"
+#include "ml/torch_layers.h"
 
 #include <torch/torch.h>
 
@@ -24,6 +24,8 @@ namespace kafkaml::ml {
 namespace {
 
 namespace F = torch::nn::functional;
+
+} // namespace
 
 torch::Tensor activate(const torch::Tensor &x, ActivationFn f) {
 	switch (f.kind) {
@@ -51,6 +53,8 @@ torch::Tensor activate(const torch::Tensor &x, ActivationFn f) {
 	return x;
 }
 
+namespace {
+
 //! Keras' "same" padding splits the total unevenly (the extra one at the end).
 std::pair<int64_t, int64_t> same_padding(int64_t length, int64_t window, int64_t stride, int64_t dilation) {
 	int64_t out = (length + stride - 1) / stride;
@@ -73,10 +77,10 @@ public:
 			states_.push_back(torch::from_blob(states + slot.offset, as_shape(slot.shape)));
 		}
 		for (const auto &layer : plan.layers) {
-			activations_[&layer] = resolve_activation(layer.spec.activation, layer.spec.alpha);
+			add_activations(layer);
 		}
 		for (const auto &node : plan.nodes) {
-			activations_[&node.layer] = resolve_activation(node.layer.spec.activation, node.layer.spec.alpha);
+			add_activations(node.layer);
 		}
 	}
 
@@ -92,8 +96,13 @@ public:
 		for (auto &p : params_) {
 			p.mutable_grad().reset();
 		}
-		output_.backward(d);
+		if (penalty_.defined() && penalty_.requires_grad()) {
+			torch::autograd::backward({output_, penalty_}, {d, torch::ones_like(penalty_)});
+		} else {
+			output_.backward(d);
+		}
 		output_ = torch::Tensor();
+		penalty_ = torch::Tensor();
 		for (size_t i = 0; i < params_.size(); i++) {
 			const auto &slot = plan_.params[i];
 			float *dst = grads + slot.offset;
@@ -114,6 +123,8 @@ public:
 		std::memcpy(out, y.data_ptr<float>(), sizeof(float) * static_cast<size_t>(y.numel()));
 	}
 
+	double regularization() const override { return penalty_.defined() ? penalty_.item<double>() : 0.0; }
+
 private:
 	std::vector<int64_t> input_dims(int64_t batch) const {
 		std::vector<int64_t> dims{batch};
@@ -121,8 +132,12 @@ private:
 		return dims;
 	}
 
-	const torch::Tensor &param(const LayerPlan &layer, size_t i) const {
-		return params_[static_cast<size_t>(layer.params[i])];
+	//! Resolved once for every layer, wrapped ones too.
+	void add_activations(const LayerPlan &layer) {
+		activations_[&layer] = resolve_activation(layer.spec.activation, layer.spec.alpha);
+		for (const auto &inner : layer.wrapped) {
+			add_activations(inner);
+		}
 	}
 
 	//! A layer's slots as tensors: its params, then its states.
@@ -135,6 +150,14 @@ private:
 			out.push_back(states_[static_cast<size_t>(i)]);
 		}
 		return out;
+	}
+
+	//! Weight i in Keras' order; a frozen layer's are states.
+	const torch::Tensor &param(const LayerPlan &layer, size_t i) const {
+		if (!layer.spec.trainable) {
+			return states_[static_cast<size_t>(layer.states[i])];
+		}
+		return params_[static_cast<size_t>(layer.params[i])];
 	}
 
 	//! Channels-last [B, spatial..., C] -> channels-first and back.
@@ -160,6 +183,8 @@ private:
 	}
 
 	torch::Tensor forward(torch::Tensor x, Rng *rng) {
+		penalty_ = weight_penalty(plan_.params, params_);
+		add_penalty(penalty_, weight_penalty(plan_.states, states_)); // Keras 2 counts frozen weights' too
 		x = plan_.graph ? forward_graph(x, rng)
 		                : run_layers(x, rng, plan_.layers.data(), plan_.layers.data() + plan_.layers.size());
 		return x.reshape({x.size(0), plan_.output_size()});
@@ -199,6 +224,7 @@ private:
 			values[i] = l.spec.kind == LayerKind::MultiHeadAttention
 			                ? forward_attention(l, weights(l), in, node_rng, masks_[&l])
 			                : forward_merge(l, in);
+			add_activity_penalty(penalty_, l.spec, values[i]);
 		}
 		std::vector<torch::Tensor> outputs;
 		for (const auto &ref : plan_.output_tensors) {
@@ -207,7 +233,7 @@ private:
 		return outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 1);
 	}
 
-	//! Runs the layers [first, last) on `x`.
+	//! Runs the layers [first, last) on `x`; a wrapped layer comes back here.
 	torch::Tensor run_layers(torch::Tensor x, Rng *rng, const LayerPlan *first, const LayerPlan *last) {
 		const int64_t batch = x.size(0);
 		for (const LayerPlan *layer = first; layer != last; ++layer) {
@@ -240,7 +266,7 @@ private:
 				break;
 			}
 			case LayerKind::BatchNormalization:
-				x = batch_norm(x, l, rng != nullptr);
+				x = batch_norm(x, l, rng != nullptr && s.trainable); // frozen: inference mode, as Keras 2
 				break;
 			case LayerKind::Conv1D:
 			case LayerKind::Conv2D:
@@ -264,10 +290,6 @@ private:
 			case LayerKind::GlobalMaxPooling2D:
 				x = x.amax({1, 2});
 				break;
-			case LayerKind::LSTM:
-			case LayerKind::GRU:
-				x = recurrent(x, l, activations_.at(&l));
-				break;
 			case LayerKind::Embedding: {
 				auto index = x.to(torch::kLong);
 				if (index.numel() > 0 &&
@@ -278,17 +300,24 @@ private:
 				x = torch::embedding(param(l, 0), index);
 				break;
 			}
-			default: // plan_model() refused it before
-				throw std::invalid_argument("layer '" + s.name + "': its kind is not built by the engine yet");
+			default: {
+				LayerRunner run = [this, rng](const LayerPlan &inner, const torch::Tensor &t) {
+					return run_layers(t, rng, &inner, &inner + 1);
+				};
+				x = forward_added_layer(LayerCall{l, weights(l), rng != nullptr, rng, &run, &penalty_}, x);
+				break;
 			}
+			}
+			add_activity_penalty(penalty_, s, x);
 		}
 		return x;
 	}
 
 	torch::Tensor batch_norm(const torch::Tensor &x, const LayerPlan &l, bool training) {
 		const LayerSpec &s = l.spec;
-		auto &moving_mean = states_[static_cast<size_t>(l.states[0])];
-		auto &moving_var = states_[static_cast<size_t>(l.states[1])];
+		// The last two states (a frozen layer's gamma and beta come first).
+		auto &moving_mean = states_[static_cast<size_t>(l.states[l.states.size() - 2])];
+		auto &moving_var = states_[static_cast<size_t>(l.states.back())];
 		std::vector<int64_t> axes;
 		for (int64_t d = 0; d + 1 < x.dim(); d++) {
 			axes.push_back(d);
@@ -326,6 +355,8 @@ private:
 		auto input = to_channels_first(x);
 		if (s.padding == "same") {
 			input = pad_same(input, l, s.kernel_size, stride, dilation, 0.0);
+		} else if (s.padding == "causal") { // Conv1D: the past only, on the left
+			input = F::pad(input, F::PadFuncOptions({dilation[0] * (s.kernel_size[0] - 1), 0}));
 		}
 		// Keras kernel [k..., in, out] -> torch [out, in, k...].
 		auto weight = spatial == 1 ? param(l, 0).permute({2, 1, 0}) : param(l, 0).permute({3, 2, 0, 1});
@@ -367,62 +398,12 @@ private:
 		return to_channels_last(y);
 	}
 
-	//! Keras LSTM (gates i, f, c, o) and GRU with reset_after=True (gates z, r, h).
-	torch::Tensor recurrent(const torch::Tensor &x, const LayerPlan &l, ActivationFn activation) {
-		const LayerSpec &s = l.spec;
-		const int64_t batch = x.size(0), steps = x.size(1), units = s.units;
-		auto recurrent_fn = resolve_activation(s.recurrent_activation, s.alpha);
-		const auto &kernel = param(l, 0);
-		const auto &recurrent_kernel = param(l, 1);
-		torch::Tensor bias = s.use_bias ? param(l, 2) : torch::Tensor();
-		if (s.kind == LayerKind::LSTM && activation.kind == ActivationKind::Tanh &&
-		    recurrent_fn.kind == ActivationKind::Sigmoid) {
-			return lstm_sequence(x, kernel, recurrent_kernel, bias, s.return_sequences); // one node for all steps
-		}
-		auto h = torch::zeros({batch, units});
-		auto c = torch::zeros({batch, units});
-		// One matmul for the input projections of every step.
-		auto projected = torch::matmul(x, kernel);
-		std::vector<torch::Tensor> outputs;
-		for (int64_t t = 0; t < steps; t++) {
-			auto xt = projected.select(1, t);
-			if (s.kind == LayerKind::LSTM) {
-				auto z = xt + torch::matmul(h, recurrent_kernel);
-				if (bias.defined()) {
-					z = z + bias;
-				}
-				auto gates = z.chunk(4, 1);
-				auto i = activate(gates[0], recurrent_fn);
-				auto f = activate(gates[1], recurrent_fn);
-				auto g = activate(gates[2], activation);
-				auto o = activate(gates[3], recurrent_fn);
-				c = f * c + i * g;
-				h = o * activate(c, activation);
-			} else {
-				auto inner = torch::matmul(h, recurrent_kernel);
-				if (bias.defined()) {
-					xt = xt + bias[0];
-					inner = inner + bias[1];
-				}
-				auto xg = xt.chunk(3, 1);
-				auto ig = inner.chunk(3, 1);
-				auto z = activate(xg[0] + ig[0], recurrent_fn);
-				auto r = activate(xg[1] + ig[1], recurrent_fn);
-				auto hh = activate(xg[2] + r * ig[2], activation);
-				h = z * h + (1 - z) * hh;
-			}
-			if (s.return_sequences) {
-				outputs.push_back(h);
-			}
-		}
-		return s.return_sequences ? torch::stack(outputs, 1) : h;
-	}
-
 	const ModelPlan &plan_;
 	std::vector<torch::Tensor> params_, states_;
 	std::unordered_map<const LayerPlan *, ActivationFn> activations_;
 	std::unordered_map<const LayerPlan *, std::vector<float>> masks_;
 	torch::Tensor output_;
+	torch::Tensor penalty_; //!< the regularizers' of the last forward; undefined without any
 	//! Draws of a call with training=True at inference (Monte Carlo dropout).
 	Rng inference_rng_{0};
 };

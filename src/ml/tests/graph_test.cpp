@@ -1,6 +1,7 @@
 // Graph models on the engine: plans agree with the spec's summary (Keras'
-// parameter counts), several inputs and outputs in the data, per-output
-// losses and metrics, `training=` on calls, and the model file.
+// parameter counts; the corpus' graphs are engine_corpus_test's), several
+// inputs and outputs in the data, per-output losses and metrics,
+// `training=` on calls, and the model file.
 
 #include "graph_models.h"
 #include "ml/engine_support.h"
@@ -15,9 +16,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace kafkaml::ml;
 using namespace kafkaml::ml::testing;
@@ -126,30 +124,6 @@ model = keras.Model(x, layers.Dense(1)(layers.Flatten()(y)))
 	EXPECT_EQ(model.param_count(), 3 * (4 * 2 * 5) + 2 * 5 * 6 + (2 * 3 * 6 + 1));
 	auto y = model.predict(features(3, 24, 1));
 	EXPECT_EQ(y.shape, (Shape{3, 1}));
-}
-
-// Every graph of the spec's corpus the engine trains plans with Keras'
-// counts (and the chains still do).
-TEST(Graph, CorpusModelsTheEngineTrainsHaveKerasCounts) {
-	int graphs = 0;
-	for (const auto &entry : std::filesystem::directory_iterator(KAFKAML_SPEC_CORPUS)) {
-		auto extension = entry.path().extension();
-		if (extension != ".py" && extension != ".json") {
-			continue;
-		}
-		std::ifstream in(entry.path());
-		std::stringstream text;
-		text << in.rdbuf();
-		auto spec = parse_model_definition(text.str());
-		if (!spec.input_bound() || !engine_gaps(spec).empty()) {
-			continue;
-		}
-		expect_keras_counts(spec, entry.path().filename().string());
-		graphs += spec.is_chain() ? 0 : 1;
-	}
-	// functional_two_inputs, _two_outputs, _shared_encoder, _residual_dense,
-	// _dict_io, merge_functions, merge_layers_and_dot, cross_attention, ...
-	EXPECT_GE(graphs, 10);
 }
 
 TEST(Graph, TwoInputModelLearnsAndItsFileRoundTrips) {
@@ -289,6 +263,69 @@ model.compile(optimizer="sgd", loss="mse")
 	auto sampling = Model::build(parse_model_definition(code(", training=True")), 1);
 	EXPECT_NE(sampling.predict(x).data, sampling.predict(x).data);
 	EXPECT_EQ(plain.predict(x).data, plain.predict(x).data);
+}
+
+// Transfer learning as Keras' guide writes it: a frozen base called with
+// training=False under a new head. Only the head learns; the base's
+// weights and moving statistics stay as they were.
+TEST(Graph, AFrozenBaseCalledWithTrainingFalseStaysAsItIs) {
+	auto spec = parse_model_definition(R"(from tensorflow import keras
+from tensorflow.keras import layers
+base = keras.Sequential([layers.Dense(8, input_shape=(4,)), layers.BatchNormalization(), layers.Dropout(0.5)])
+base.trainable = False
+inputs = keras.Input(shape=(4,))
+x = base(inputs, training=False)
+model = keras.Model(inputs, layers.Dense(1, name="head")(x))
+model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+)");
+	expect_keras_counts(spec, "frozen base");
+	auto model = Model::build(spec, 1);
+	EXPECT_EQ(model.parameters().size(), 9u); // the head's
+	EXPECT_EQ(model.param_count(), 9 + (4 * 8 + 8) + 4 * 8);
+	auto x = features(64, 4, 8), y = features(64, 1, 9);
+	std::vector<float> g;
+	EXPECT_NEAR(model.loss_and_gradients(x, y, g), metric(model.evaluate(x, y, 64), "loss"), 1e-6);
+	auto base = states_of(model);
+	auto head = model.parameters();
+	auto history = model.fit(x, y, quiet(5)).history;
+	EXPECT_EQ(states_of(model), base);
+	EXPECT_NE(model.parameters(), head);
+	EXPECT_LT(metric(history.back().train, "loss"), metric(history.front().train, "loss"));
+}
+
+// A wrapper applied twice: the second call takes the same slots in the same
+// roles (the forward direction's as forward, the backward's as backward).
+TEST(Graph, ASharedBidirectionalLayerKeepsItsDirections) {
+	auto spec = parse_model_definition(R"(from tensorflow import keras
+from tensorflow.keras import layers
+a = keras.Input(shape=(3, 2))
+b = keras.Input(shape=(3, 2))
+both = layers.Bidirectional(layers.LSTM(4))
+model = keras.Model([a, b], layers.concatenate([both(a), both(b)]))
+)");
+	expect_keras_counts(spec, "shared Bidirectional");
+	auto plan = plan_model(spec);
+	ASSERT_EQ(plan.nodes[1].layer.wrapped.size(), 2u);
+	for (size_t i = 0; i < 2; i++) {
+		EXPECT_EQ(plan.nodes[1].layer.wrapped[i].params, plan.nodes[0].layer.wrapped[i].params);
+	}
+	EXPECT_NE(plan.nodes[1].layer.wrapped[0].params, plan.nodes[1].layer.wrapped[1].params);
+	// The same sequence on both inputs: both halves of the output agree.
+	auto model = Model::build(spec, 2);
+	auto half = features(2, 6, 4);
+	Array x{{2, 12}, {}};
+	for (int64_t r = 0; r < 2; r++) {
+		for (int copy = 0; copy < 2; copy++) {
+			x.data.insert(x.data.end(), half.data.begin() + r * 6, half.data.begin() + r * 6 + 6);
+		}
+	}
+	auto y = model.predict(x);
+	ASSERT_EQ(y.shape, (Shape{2, 16}));
+	for (int64_t r = 0; r < 2; r++) {
+		for (int64_t i = 0; i < 8; i++) {
+			EXPECT_FLOAT_EQ(y.data[static_cast<size_t>(r * 16 + i)], y.data[static_cast<size_t>(r * 16 + 8 + i)]);
+		}
+	}
 }
 
 TEST(Graph, ASharedLayerHasOneSetOfWeights) {

@@ -126,6 +126,29 @@ model = keras.Model(x, layers.Dense(1)(layers.Flatten()(y)))
 	EXPECT_EQ(y.shape, (Shape{3, 1}));
 }
 
+// Attention dropout: masks on the probabilities while training only.
+TEST(Graph, AttentionDropoutOnlyWhileTraining) {
+	auto code = [](const char *rate) {
+		return std::string(R"(from tensorflow import keras
+from tensorflow.keras import layers
+x = keras.Input(shape=(5, 4))
+y = layers.MultiHeadAttention(num_heads=2, key_dim=3, dropout=)") +
+		       rate + R"()(x, x)
+model = keras.Model(x, layers.Dense(1)(layers.Flatten()(y)))
+model.compile(optimizer="adam", loss="mse")
+)";
+	};
+	auto x = features(8, 20, 1), y = features(8, 1, 2);
+	auto with = Model::build(parse_model_definition(code("0.5")), 3);
+	auto without = Model::build(parse_model_definition(code("0.0")), 3);
+	ASSERT_EQ(with.parameters(), without.parameters());
+	std::vector<float> g;
+	EXPECT_NEAR(without.loss_and_gradients(x, y, g), metric(without.evaluate(x, y), "loss"), 1e-6);
+	double first = with.loss_and_gradients(x, y, g), second = with.loss_and_gradients(x, y, g);
+	EXPECT_NE(first, second); // new masks each step
+	EXPECT_EQ(with.predict(x).data, without.predict(x).data);
+}
+
 TEST(Graph, TwoInputModelLearnsAndItsFileRoundTrips) {
 	// Label: a0 + a1 - b0 > 0; a record's 5 values are a's 3 then b's 2.
 	auto x = features(256, 5, 3);

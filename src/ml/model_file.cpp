@@ -12,9 +12,9 @@
 
 // The model file (see README.md): magic "KAFKAML\x01", a little-endian u32
 // header length, the header JSON (format version, kind, full spec with its
-// graph, parameter and state slots), then the raw little-endian float32 parameters followed by
-// the states. TorchScript models carry the module bytes (torch.jit.save of
-// the trained module) instead of raw floats.
+// graph, parameter and state slots), then the raw little-endian float32
+// parameters followed by the states. TorchScript models carry the module
+// bytes (torch.jit.save of the trained module) instead of raw floats.
 
 namespace kafkaml::ml {
 

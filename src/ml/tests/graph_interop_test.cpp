@@ -128,23 +128,7 @@ Model perturbed(const Model &model, uint64_t seed) {
 	return Model::load(blob);
 }
 
-class GraphInterop : public PythonTorchTest {
-protected:
-	//! The numbers of each line Python printed, by its label.
-	std::map<std::string, std::vector<double>> run(const std::string &script) {
-		std::istringstream out(python(std::string(kPrelude) + script));
-		std::map<std::string, std::vector<double>> lines;
-		for (std::string line; std::getline(out, line);) {
-			std::istringstream words(line);
-			std::string label;
-			words >> label;
-			for (double v = 0; words >> v;) {
-				lines[label].push_back(v);
-			}
-		}
-		return lines;
-	}
-};
+using GraphInterop = PythonTorchTest;
 
 void expect_close(const std::vector<float> &engine, const std::vector<double> &python, const std::string &what) {
 	ASSERT_EQ(engine.size(), python.size()) << what;
@@ -198,9 +182,10 @@ TEST_F(GraphInterop, ForwardLossAndGradientsEqualPyTorch) {
 		double loss = model.loss_and_gradients(x, y, grads);
 
 		write(path("weights.pt"), model.export_pytorch());
-		auto lines = run(std::string(c.forward) + "\nw = {k: v.double().requires_grad_(True) for k, v in torch.load('" +
-		                 path("weights.pt") + "')['weights'].items()}\nX = " + tensor(x.data, rows) +
-		                 "\nY = " + tensor(y.data, rows) + R"(
+		auto lines =
+		    python_lines(std::string(kPrelude) + c.forward +
+		                 "\nw = {k: v.double().requires_grad_(True) for k, v in torch.load('" + path("weights.pt") +
+		                 "')['weights'].items()}\nX = " + tensor(x.data, rows) + "\nY = " + tensor(y.data, rows) + R"(
 inputs, at = [], 0
 for shape in [)" + shapes +
 		                 R"(]:

@@ -99,6 +99,17 @@ def forward(query, value, key):
     self_attention = attention('self_attention', query, query, query, 3, 2)
     return [dense(torch.cat([cross, self_attention], -1).flatten(1), 'out')]
 )"},
+    {"grid attention", kGridAttentionModel, R"(
+def forward(grid):
+    def project(part):
+        return torch.einsum('bxyd,dhk->bxyhk', grid, w['grid_attention/' + part + '/kernel'])
+    q = project('query') / math.sqrt(5)
+    scores = torch.einsum('buvhk,bxyhk->bhxyuv', project('key'), q)
+    probabilities = torch.softmax(scores.flatten(-2), -1).reshape(scores.shape)  # over both key axes
+    context = torch.einsum('bhxyuv,buvhk->bxyhk', probabilities, project('value'))
+    y = torch.einsum('bxyhk,hkmn->bxymn', context, w['grid_attention/attention_output/kernel'])
+    return [dense(y.flatten(1), 'out')]
+)"},
 };
 
 std::string tensor(const std::vector<float> &values, int64_t rows) {

@@ -93,4 +93,14 @@ model = keras.Model([query, value, key], out)
 model.compile(optimizer="adam", loss="mse")
 )";
 
+//! Self-attention over a grid (two attention axes, attended jointly), no
+//! biases, a shaped output.
+inline constexpr const char *kGridAttentionModel = R"(from tensorflow import keras
+from tensorflow.keras import layers
+grid = keras.Input(shape=(2, 3, 4), name="grid")
+y = layers.MultiHeadAttention(num_heads=2, key_dim=5, use_bias=False, output_shape=(2, 3), name="grid_attention")(grid, grid)
+model = keras.Model(grid, layers.Dense(1, name="out")(layers.Flatten()(y)))
+model.compile(optimizer="adam", loss="mse")
+)";
+
 } // namespace kafkaml::ml::testing

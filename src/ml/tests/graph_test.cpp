@@ -113,12 +113,7 @@ TEST(Graph, AttentionWeightsHaveKerasLayouts) {
 	                                                             {"cross/attention_output/bias", {5}}}));
 	// More forms: no biases, a shaped output, a query of rank 3 (attended
 	// over both axes).
-	auto spec = parse_model_definition(R"(from tensorflow import keras
-from tensorflow.keras import layers
-x = keras.Input(shape=(2, 3, 4))
-y = layers.MultiHeadAttention(num_heads=2, key_dim=5, use_bias=False, output_shape=(2, 3))(x, x)
-model = keras.Model(x, layers.Dense(1)(layers.Flatten()(y)))
-)");
+	auto spec = parse_model_definition(kGridAttentionModel);
 	expect_keras_counts(spec, "attention without biases");
 	auto model = Model::build(spec, 1);
 	EXPECT_EQ(model.param_count(), 3 * (4 * 2 * 5) + 2 * 5 * 6 + (2 * 3 * 6 + 1));

@@ -364,7 +364,6 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 		node_plan.layer_index = node.layer;
 		node_plan.layer = plan_application(sharing, spec.layers[node.layer], inputs);
 		node_plan.inputs = node.inputs;
-		node_plan.input_shapes = inputs;
 		node_plan.training = node.training;
 		plan.nodes.push_back(std::move(node_plan));
 		return plan.nodes.back().layer.output_shape;

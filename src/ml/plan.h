@@ -51,9 +51,8 @@ struct NodePlan {
 	//! ModelPlan::layers[layer_index]), this call's first input shape and
 	//! its output shape.
 	LayerPlan layer;
-	std::vector<TensorRef> inputs;   //!< NodeSpec::inputs
-	std::vector<Shape> input_shapes; //!< one per input, in call order
-	std::optional<bool> training;    //!< NodeSpec::training
+	std::vector<TensorRef> inputs; //!< NodeSpec::inputs
+	std::optional<bool> training;  //!< NodeSpec::training
 };
 
 struct ModelPlan {

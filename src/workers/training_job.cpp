@@ -178,7 +178,11 @@ ml::Array rows_of(const std::vector<float> &buffer, size_t width, int64_t begin,
 	return array;
 }
 
+//! A classifier with one output: its confusion matrix is reported.
 bool is_classifier(const ml::ModelSpec &spec) {
+	if (spec.outputs.size() > 1) {
+		return false;
+	}
 	const auto &loss = spec.compile.loss.name;
 	return loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy" ||
 	       loss == "binary_crossentropy";
@@ -296,6 +300,10 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (rows == 0) {
 		throw UserError("the training stream is empty: the control message's ranges hold no records");
 	}
+	if (!spec.input_bound() && spec.inputs.size() > 1) {
+		throw UserError("the model has " + std::to_string(spec.inputs.size()) +
+		                " inputs, and a record's values cannot say where one ends: give each keras.Input its shape");
+	}
 	if (torchscript) {
 		// The module says nothing of its input: it takes the stream's records.
 		spec.inputs = {ml::InputSpec{"input", record_shape(stream_message, batch.feature_width), "float32"}};
@@ -311,13 +319,30 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 		}
 		spdlog::info("result {}: the model takes its input shape {} from the stream", result_id, shape_text(shape));
 	}
-	auto input_shape = torchscript ? *spec.inputs.front().shape : *spec.layers.front().input_shape;
-	int64_t expected_width = std::accumulate(input_shape.begin(), input_shape.end(), int64_t{1}, std::multiplies<>());
+	// A record holds the model's inputs one after the other, in the order
+	// of its inputs (src/ml/README.md, "Data layout").
+	std::vector<ml::Shape> input_shapes;
+	if (spec.inputs.empty()) { // a spec without a graph: a chain
+		input_shapes.push_back(*spec.layers.front().input_shape);
+	}
+	for (const auto &input : spec.inputs) {
+		input_shapes.push_back(*input.shape);
+	}
+	int64_t expected_width = 0;
+	std::string inputs_text;
+	for (size_t i = 0; i < input_shapes.size(); ++i) {
+		const auto &shape = input_shapes[i];
+		expected_width += std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+		inputs_text += (i ? ", " : "") + (input_shapes.size() > 1 ? spec.inputs[i].name + " " : "") + shape_text(shape);
+	}
 	if (static_cast<int64_t>(batch.feature_width) != expected_width) {
 		throw UserError("each record of the stream has " + std::to_string(batch.feature_width) +
-		                " values but the model's input_shape " + shape_text(input_shape) + " takes " +
-		                std::to_string(expected_width) + "; fix input_shape or the stream's data_reshape");
+		                " values but the model's " + (input_shapes.size() > 1 ? "inputs " : "input_shape ") +
+		                inputs_text + " take" + (input_shapes.size() > 1 ? "" : "s") + " " +
+		                std::to_string(expected_width) + "; fix the input shapes or the stream's data_reshape");
 	}
+	// Several inputs travel as one flat row each.
+	ml::Shape input_shape = input_shapes.size() == 1 ? input_shapes[0] : ml::Shape{expected_width};
 
 	formats::Split split;
 	try {

@@ -4,9 +4,11 @@
 #include "workers/tests/fake_control_plane.h"
 #include "workers/tests/hcopd_like.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <thread>
 
@@ -319,6 +321,84 @@ TEST_F(TrainingJobTest, ARestartedJobReReadsTheLogAndGetsTheSameResult) {
 	env.control_plane = &again;
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
 	EXPECT_EQ(again.model_blob, first); // deterministic given the seed
+}
+
+// A functional model with two inputs: a record's three values are the
+// first input's one then the second's two (src/ml/README.md, "Data layout").
+TEST_F(TrainingJobTest, TrainsAFunctionalTwoInputModelOnARawStream) {
+	auto &assignment = plane.training[11];
+	assignment.model_code = R"(from tensorflow import keras
+from tensorflow.keras import layers
+gender = keras.Input(shape=(1,), name="gender")
+history = keras.Input(shape=(2,), name="history")
+x = layers.Dense(4, activation="relu")(history)
+y = layers.Dense(2, activation="relu")(gender)
+out = layers.Dense(2, activation="softmax")(layers.Concatenate()([x, y]))
+model = keras.Model([gender, history], out)
+model.compile(keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+)";
+	assignment.fit.epochs = 30;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
+	ASSERT_TRUE(plane.report);
+	EXPECT_THAT(plane.report->validation, ::testing::Contains(::testing::Pair("accuracy", ::testing::Gt(0.75))));
+	EXPECT_EQ(plane.report->confusion_matrix.size(), 2u);
+	auto model = ml::Model::load(plane.model_blob);
+	EXPECT_EQ(model.param_count(), (2 * 4 + 4) + (1 * 2 + 2) + (6 * 2 + 2));
+	EXPECT_EQ(model.input_shapes(), (std::vector<ml::Shape>{{1}, {2}}));
+	EXPECT_EQ(model.save(), plane.model_blob); // the graph round trips
+	// Swapping the inputs changes the predictions: the model reads them apart.
+	ml::Array x{{1, 3}, {1.0f, 0.9f, 0.7f}}, swapped{{1, 3}, {0.7f, 0.9f, 1.0f}};
+	EXPECT_NE(model.predict(x).data, model.predict(swapped).data);
+
+	// Another width than the inputs' together is the user's to fix.
+	FakeControlPlane again;
+	again.training = plane.training;
+	again.training[11].model_code.replace(again.training[11].model_code.find("shape=(2,)"), 10, "shape=(3,)");
+	env.control_plane = &again;
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(again.statuses.back().find("has 3 values but the model's inputs gender (1,), history (3,) take 4"),
+	          std::string::npos)
+	    << again.statuses.back();
+}
+
+// Two outputs, the record's key holding one label per output: Keras'
+// per-output metrics are reported.
+TEST_F(TrainingJobTest, TrainsATwoOutputModelWithALabelPerOutput) {
+	stream::MemoryLog two_labels;
+	auto first = testing::append_hcopd_like(two_labels, "hcopd", 0, 239, 7);
+	for (auto record : two_labels.read("hcopd", 0, first, 239)) {
+		float gender = 0;
+		std::memcpy(&gender, record.value.data(), sizeof gender);
+		record.key->push_back(gender > 0 ? '\1' : '\0');
+		log.append({"both", 0, -1, *record.key, record.value});
+	}
+	control.ranges = {{"both", 0, 0, 239}};
+	control.input_config["label_reshape"] = "2";
+	auto &assignment = plane.training[11];
+	assignment.model_code = R"(import tensorflow as tf
+x = tf.keras.Input(shape=(3,))
+h = tf.keras.layers.Dense(8, activation="relu")(x)
+ill = tf.keras.layers.Dense(2, activation="softmax", name="ill")(h)
+male = tf.keras.layers.Dense(1, activation="sigmoid", name="male")(h)
+model = tf.keras.Model(x, [ill, male])
+model.compile(tf.keras.optimizers.Adam(0.01), loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
+              loss_weights=[1.0, 0.5], metrics=["accuracy"])
+)";
+	assignment.fit.epochs = 30;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
+	ASSERT_TRUE(plane.report);
+	using ::testing::Contains;
+	using ::testing::Gt;
+	using ::testing::Key;
+	using ::testing::Pair;
+	const auto &validation = plane.report->validation;
+	EXPECT_THAT(validation, Contains(Key("loss")));
+	EXPECT_THAT(validation, Contains(Key("ill_loss")));
+	EXPECT_THAT(validation, Contains(Key("male_loss")));
+	EXPECT_THAT(validation, Contains(Pair("ill_accuracy", Gt(0.75))));
+	EXPECT_THAT(validation, Contains(Pair("male_accuracy", Gt(0.9))));
+	EXPECT_TRUE(plane.report->confusion_matrix.empty()); // one per output is not reported
+	EXPECT_EQ(ml::Model::load(plane.model_blob).output_shape(), (ml::Shape{3}));
 }
 
 } // namespace

@@ -160,7 +160,7 @@ void read_stream(int64_t result_id, const std::vector<formats::Range> &ranges, s
 			auto detail = "waiting for records: " + progress.missing() + " (fails after " +
 			              duration_text(env.records_timeout) + " without new records)";
 			if (detail != reported) {
-				env.control_plane->training_detail(result_id, detail);
+				env.coordinator->training_detail(result_id, detail);
 				reported = detail;
 			}
 		}
@@ -244,7 +244,7 @@ ml::Shape record_shape(const formats::ControlMessage &stream, size_t width) {
 }
 
 JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
-	auto &control = *env.control_plane;
+	auto &control = *env.coordinator;
 	auto assignment = control.training_assignment(result_id);
 
 	// A Keras model is its definition; a PyTorch model is an uploaded
@@ -445,7 +445,7 @@ JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env
 		return train(result_id, env);
 	} catch (const Cancelled &) {
 		spdlog::info("result {}: stopped on request", result_id);
-		env.control_plane->training_stopped(result_id);
+		env.coordinator->training_stopped(result_id);
 		return JobOutcome::stopped;
 	} catch (const std::exception &e) {
 		if (failure_action(e) == FailureAction::restart) {
@@ -453,7 +453,7 @@ JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env
 			throw;
 		}
 		spdlog::error("result {}: {}", result_id, e.what());
-		env.control_plane->training_failed(result_id, e.what());
+		env.coordinator->training_failed(result_id, e.what());
 		return JobOutcome::failed;
 	}
 }

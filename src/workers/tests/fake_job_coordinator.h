@@ -1,6 +1,6 @@
 #pragma once
 
-#include "workers/control_plane.h"
+#include "workers/job_coordinator.h"
 
 #include <map>
 #include <vector>
@@ -8,7 +8,7 @@
 namespace kafkaml::workers::testing {
 
 //! Records what a job reports; hands out assignments set by the test.
-class FakeControlPlane final : public ControlPlane {
+class FakeJobCoordinator final : public JobCoordinator {
 public:
 	std::map<int64_t, TrainingAssignment> training;
 	std::map<int64_t, InferenceAssignment> inference;

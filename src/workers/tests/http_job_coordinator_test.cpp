@@ -1,9 +1,9 @@
-// HttpControlPlane against a real HTTP server on a loopback port that plays
+// HttpJobCoordinator against a real HTTP server on a loopback port that plays
 // the REST API's part: epochs go in batches from the reporter thread, all of
 // them arrive before the result is finished, a stop answer reaches the job,
 // and an unreachable server ends the job with an error.
 
-#include "workers/http_control_plane.h"
+#include "workers/http_job_coordinator.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -89,15 +89,15 @@ ml::EpochLog epoch_log(int64_t n) {
 	return log;
 }
 
-TEST(HttpControlPlaneTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFinishes) {
+TEST(HttpJobCoordinatorTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFinishes) {
 	FakeApi api;
-	HttpControlPlane plane(api.url(), "token", 5s, 100ms);
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 100ms);
 	for (int64_t n = 1; n <= 1000; n++) {
-		ASSERT_TRUE(plane.training_epoch(7, epoch_log(n)));
+		ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(n)));
 	}
 	TrainingReport report;
 	report.epochs = 1000;
-	plane.training_finished(7, report, "model bytes");
+	coordinator.training_finished(7, report, "model bytes");
 	auto calls = api.locked([&] { return api.calls; });
 	auto epochs = api.locked([&] { return api.epochs; });
 	ASSERT_EQ(epochs.size(), 1000u);
@@ -112,25 +112,25 @@ TEST(HttpControlPlaneTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFinish
 	EXPECT_EQ(calls.back(), "status finished");
 }
 
-TEST(HttpControlPlaneTest, AStoppedResultStopsTheJobWithinOneRound) {
+TEST(HttpJobCoordinatorTest, AStoppedResultStopsTheJobWithinOneRound) {
 	FakeApi api;
 	api.epoch_delay = 1ms;
-	HttpControlPlane plane(api.url(), "token", 5s, 20ms);
-	ASSERT_TRUE(plane.training_epoch(7, epoch_log(1)));
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(1)));
 	api.stopped = true;
 	bool stopped = false;
 	int64_t n = 2;
 	for (; n < 500 && !stopped; n++) {
-		stopped = !plane.training_epoch(7, epoch_log(n));
+		stopped = !coordinator.training_epoch(7, epoch_log(n));
 		std::this_thread::sleep_for(5ms);
 	}
 	EXPECT_TRUE(stopped) << "the 409 never reached the job";
-	plane.training_stopped(7);
+	coordinator.training_stopped(7);
 	auto calls = api.locked([&] { return api.calls; });
 	EXPECT_EQ(calls.back(), "status stopped");
 }
 
-TEST(HttpControlPlaneTest, AnUnreachableServerEndsTheJobWithAnError) {
+TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {
 	// A port nobody listens on: bound to learn a free number, then closed.
 	// (httplib's bind_to_any_port also listens and never closes.)
 	int port = 0;
@@ -146,11 +146,11 @@ TEST(HttpControlPlaneTest, AnUnreachableServerEndsTheJobWithAnError) {
 		port = ntohs(address.sin_port);
 		::close(fd);
 	}
-	HttpControlPlane plane("http://127.0.0.1:" + std::to_string(port), "token", 200ms, 10ms);
+	HttpJobCoordinator coordinator("http://127.0.0.1:" + std::to_string(port), "token", 200ms, 10ms);
 	bool thrown = false;
 	for (int64_t n = 1; n < 300 && !thrown; n++) {
 		try {
-			plane.training_epoch(7, epoch_log(n));
+			coordinator.training_epoch(7, epoch_log(n));
 		} catch (const std::runtime_error &e) {
 			thrown = true;
 			EXPECT_NE(std::string(e.what()).find("cannot reach the server"), std::string::npos) << e.what();
@@ -158,7 +158,7 @@ TEST(HttpControlPlaneTest, AnUnreachableServerEndsTheJobWithAnError) {
 		std::this_thread::sleep_for(10ms);
 	}
 	EXPECT_TRUE(thrown);
-	EXPECT_THROW(plane.training_failed(7, "x"), std::runtime_error);
+	EXPECT_THROW(coordinator.training_failed(7, "x"), std::runtime_error);
 }
 
 } // namespace

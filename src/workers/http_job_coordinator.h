@@ -1,6 +1,6 @@
 #pragma once
 
-#include "workers/control_plane.h"
+#include "workers/job_coordinator.h"
 
 #include <atomic>
 #include <chrono>
@@ -28,7 +28,7 @@ struct ReplicaStats {
 	bool consuming = false; //!< in the group with partitions assigned
 };
 
-//! The control plane over the server's REST API (`/api/v1`), authenticated
+//! The coordinator over the server's REST API (`/api/v1`), authenticated
 //! with the admin bearer token. Transient failures (connection refused, 5xx)
 //! are retried for up to `retry_for`, then thrown as RetriableError, so a
 //! job outlives a server restart; a 4xx answer throws the error it means
@@ -43,16 +43,16 @@ struct ReplicaStats {
 //! failure after the retries is rethrown by the next call on the job's
 //! thread. training_finished/failed/stopped send what is queued first.
 //!
-//! Thread: the job's main thread calls the ControlPlane methods (one at a
+//! Thread: the job's main thread calls the JobCoordinator methods (one at a
 //! time); the reporter thread is internal; HTTP calls from either are
 //! serialised by `http_mutex_`. report_inference_stats may be called from
 //! another thread.
-class HttpControlPlane final : public ControlPlane {
+class HttpJobCoordinator final : public JobCoordinator {
 public:
-	HttpControlPlane(const std::string &server_url, std::string token,
-	                 std::chrono::milliseconds retry_for = std::chrono::seconds(60),
-	                 std::chrono::milliseconds epoch_interval = std::chrono::milliseconds(150));
-	~HttpControlPlane() override;
+	HttpJobCoordinator(const std::string &server_url, std::string token,
+	                   std::chrono::milliseconds retry_for = std::chrono::seconds(60),
+	                   std::chrono::milliseconds epoch_interval = std::chrono::milliseconds(150));
+	~HttpJobCoordinator() override;
 
 	TrainingAssignment training_assignment(int64_t result_id) override;
 	void training_started(int64_t result_id, const StreamInfo &stream) override;

@@ -1,4 +1,4 @@
-#include "workers/http_control_plane.h"
+#include "workers/http_job_coordinator.h"
 
 #include "common/error.h"
 #include "common/json_input.h"
@@ -30,7 +30,7 @@ ml::FitOptions fit_options(const json &deployment, const char *parsed_field, con
 
 } // namespace
 
-void HttpControlPlane::answered(const std::string &method, const std::string &path, const Response &response) {
+void HttpJobCoordinator::answered(const std::string &method, const std::string &path, const Response &response) {
 	std::string message = method + " " + path + " answered " + std::to_string(response.status) + ": " + response.body;
 	switch (response.status) {
 	case 404:
@@ -56,8 +56,8 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 	return object;
 }
 
-HttpControlPlane::HttpControlPlane(const std::string &server_url, std::string token,
-                                   std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
+HttpJobCoordinator::HttpJobCoordinator(const std::string &server_url, std::string token,
+                                       std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
     : client_(std::make_unique<httplib::Client>(server_url)), token_(std::move(token)), retry_for_(retry_for),
       epoch_interval_(epoch_interval) {
 	client_->set_connection_timeout(5);
@@ -68,7 +68,7 @@ HttpControlPlane::HttpControlPlane(const std::string &server_url, std::string to
 	}
 }
 
-HttpControlPlane::~HttpControlPlane() {
+HttpJobCoordinator::~HttpJobCoordinator() {
 	{
 		std::lock_guard lock(epochs_mutex_);
 		quit_ = true;
@@ -79,8 +79,8 @@ HttpControlPlane::~HttpControlPlane() {
 	}
 }
 
-HttpControlPlane::Response HttpControlPlane::call(const std::string &method, const std::string &path,
-                                                  const std::string &body, const std::string &content_type) {
+HttpJobCoordinator::Response HttpJobCoordinator::call(const std::string &method, const std::string &path,
+                                                      const std::string &body, const std::string &content_type) {
 	auto deadline = std::chrono::steady_clock::now() + retry_for_;
 	auto pause = std::chrono::milliseconds(100);
 	std::string last_error;
@@ -110,7 +110,7 @@ HttpControlPlane::Response HttpControlPlane::call(const std::string &method, con
 	}
 }
 
-json HttpControlPlane::get_json(const std::string &path) {
+json HttpJobCoordinator::get_json(const std::string &path) {
 	auto response = call("GET", path);
 	if (response.status != 200) {
 		answered("GET", path, response);
@@ -118,7 +118,7 @@ json HttpControlPlane::get_json(const std::string &path) {
 	return parse_json(response.body);
 }
 
-void HttpControlPlane::post_status(int64_t result_id, const json &body) {
+void HttpJobCoordinator::post_status(int64_t result_id, const json &body) {
 	auto path = "/api/v1/results/" + std::to_string(result_id) + "/status";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 409) {
@@ -133,7 +133,7 @@ void HttpControlPlane::post_status(int64_t result_id, const json &body) {
 	}
 }
 
-TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
+TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 	auto result = get_json("/api/v1/results/" + std::to_string(result_id) + "?epochs=none");
 	auto deployment = get_json("/api/v1/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
 	auto model = get_json("/api/v1/models/" + std::to_string(result.at("model").get<int64_t>()));
@@ -157,7 +157,7 @@ TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
 	return assignment;
 }
 
-void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &stream) {
+void HttpJobCoordinator::training_started(int64_t result_id, const StreamInfo &stream) {
 	// A restarted job trains again from its first epoch: the server drops
 	// what an earlier run of it reported, so that curves show one run.
 	// The stream's format goes with it: an inference of this result takes
@@ -171,11 +171,11 @@ void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &str
 	             {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}});
 }
 
-void HttpControlPlane::training_detail(int64_t result_id, const std::string &detail) {
+void HttpJobCoordinator::training_detail(int64_t result_id, const std::string &detail) {
 	post_status(result_id, {{"status", "running"}, {"detail", detail}});
 }
 
-bool HttpControlPlane::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {
+bool HttpJobCoordinator::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {
 	auto metrics = metrics_json(epoch.train);
 	metrics.update(metrics_json(epoch.validation, "val_"));
 	{
@@ -193,7 +193,7 @@ bool HttpControlPlane::training_epoch(int64_t result_id, const ml::EpochLog &epo
 	return !stop_requested_.load();
 }
 
-void HttpControlPlane::report_epochs() {
+void HttpJobCoordinator::report_epochs() {
 	std::unique_lock lock(epochs_mutex_);
 	for (;;) {
 		epochs_changed_.wait(lock, [this] { return quit_ || !queued_epochs_.empty(); });
@@ -228,7 +228,7 @@ void HttpControlPlane::report_epochs() {
 	}
 }
 
-void HttpControlPlane::flush_epochs() {
+void HttpJobCoordinator::flush_epochs() {
 	std::unique_lock lock(epochs_mutex_);
 	if (!reporter_.joinable()) {
 		return;
@@ -242,8 +242,8 @@ void HttpControlPlane::flush_epochs() {
 	}
 }
 
-void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport &report,
-                                         const std::string &model_blob) {
+void HttpJobCoordinator::training_finished(int64_t result_id, const TrainingReport &report,
+                                           const std::string &model_blob) {
 	flush_epochs();
 	auto path = "/api/v1/results/" + std::to_string(result_id) + "/model";
 	auto response = call("PUT", path, model_blob, "application/octet-stream");
@@ -263,17 +263,17 @@ void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport
 	                                       std::to_string(report.samples_train) + " records"}});
 }
 
-void HttpControlPlane::training_failed(int64_t result_id, const std::string &reason) {
+void HttpJobCoordinator::training_failed(int64_t result_id, const std::string &reason) {
 	flush_epochs();
 	post_status(result_id, {{"status", "failed"}, {"detail", reason}});
 }
 
-void HttpControlPlane::training_stopped(int64_t result_id) {
+void HttpJobCoordinator::training_stopped(int64_t result_id) {
 	flush_epochs();
 	post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
 }
 
-InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id) {
+InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_id) {
 	auto inference = get_json("/api/v1/inferences/" + std::to_string(inference_id));
 	InferenceAssignment assignment;
 	assignment.inference_id = inference_id;
@@ -295,7 +295,7 @@ InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id)
 	return assignment;
 }
 
-bool HttpControlPlane::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
+bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
 	json body = {{"replica", stats.replica},
 	             {"predictions_total", stats.predictions_total},
 	             {"predictions_per_second", stats.predictions_per_second},

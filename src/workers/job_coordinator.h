@@ -2,7 +2,7 @@
 
 // What a training or inference job needs from the server, as an interface:
 // the jobs are tested against an in-memory fake and run against the REST
-// API (http_control_plane.h). Mirrors the paper's Algorithms 1 and 2: a job
+// API (http_job_coordinator.h). Mirrors the paper's Algorithms 1 and 2: a job
 // fetches its assignment, reports progress, and uploads its outcome.
 
 #include "ml/model.h"
@@ -67,9 +67,9 @@ struct InferenceAssignment {
 };
 
 //! Thread: called from the job's main thread only.
-class ControlPlane {
+class JobCoordinator {
 public:
-	virtual ~ControlPlane() = default;
+	virtual ~JobCoordinator() = default;
 	//! Throws RetriableError when the server cannot be reached or the
 	//! result does not exist (the job exits and is restarted; its
 	//! supervisor then finds a deleted result done).

@@ -63,7 +63,7 @@ bool read_whole(const std::filesystem::path &file, std::string &out) {
 
 ApiServer::ApiServer(ApiOptions options)
     : options_(std::move(options)), metrics_(std::make_unique<ApiMetrics>(options_.replica_stats_expiry)) {
-	if (!options_.store || !options_.executor || !options_.validate_model || !options_.parse_kwargs) {
+	if (!options_.store || !options_.executor || !options_.validate_model) {
 		throw std::invalid_argument("ApiServer needs a store, an executor, a model validator and a kwargs parser");
 	}
 	register_model_routes();

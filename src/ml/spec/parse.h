@@ -60,7 +60,14 @@ CompileSpec parse_compile_arguments(std::string_view text);
 //! The original's fit/evaluate kwargs string, e.g.
 //! "epochs=5, steps_per_epoch=1000, shuffle=True", or a JSON object text.
 //! Throws ModelDefinitionError naming the column of the bad argument.
+//! The one parser of these arguments: the API checks a deployment's with
+//! it, the CLI checks `--kwargs-fit` with it, and the training job reads
+//! them with it, so what was accepted once is never refused later.
 FitOptions parse_fit_kwargs(std::string_view text);
 FitOptions fit_options_from_json(const nlohmann::json &object);
+
+//! FitOptions as the JSON object the API stores in `kwargs_*_parsed`: the
+//! arguments as they will be used, defaults filled in.
+nlohmann::json fit_options_to_json(const FitOptions &options);
 
 } // namespace kafkaml::ml

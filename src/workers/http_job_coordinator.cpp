@@ -5,7 +5,6 @@
 
 #include "ml/spec/parse.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -58,15 +57,7 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 
 HttpJobCoordinator::HttpJobCoordinator(const std::string &server_url, std::string token,
                                        std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
-    : client_(std::make_unique<httplib::Client>(server_url)), token_(std::move(token)), retry_for_(retry_for),
-      epoch_interval_(epoch_interval) {
-	client_->set_connection_timeout(5);
-	client_->set_read_timeout(60);
-	client_->set_write_timeout(60);
-	if (!token_.empty()) {
-		client_->set_bearer_token_auth(token_.c_str());
-	}
-}
+    : client_(server_url, std::move(token), client::RetryPolicy{retry_for}), epoch_interval_(epoch_interval) {}
 
 HttpJobCoordinator::~HttpJobCoordinator() {
 	{
@@ -81,33 +72,18 @@ HttpJobCoordinator::~HttpJobCoordinator() {
 
 HttpJobCoordinator::Response HttpJobCoordinator::call(const std::string &method, const std::string &path,
                                                       const std::string &body, const std::string &content_type) {
-	auto deadline = std::chrono::steady_clock::now() + retry_for_;
-	auto pause = std::chrono::milliseconds(100);
-	std::string last_error;
 	std::lock_guard lock(http_mutex_);
-	for (;;) {
-		httplib::Result result{nullptr, httplib::Error::Unknown};
-		if (method == "GET") {
-			result = client_->Get(path.c_str());
-		} else if (method == "POST") {
-			result = client_->Post(path.c_str(), body, content_type.c_str());
-		} else if (method == "PUT") {
-			result = client_->Put(path.c_str(), body, content_type.c_str());
-		} else {
-			throw std::logic_error("unsupported method " + method);
-		}
-		if (result && result->status < 500) {
-			return Response{result->status, result->body};
-		}
-		last_error = result ? "HTTP " + std::to_string(result->status) + ": " + result->body
-		                    : "cannot reach the server: " + httplib::to_string(result.error());
-		if (std::chrono::steady_clock::now() + pause > deadline) {
-			throw RetriableError(method + " " + path + " failed: " + last_error);
-		}
-		spdlog::warn("{} {}: {}; retrying", method, path, last_error);
-		std::this_thread::sleep_for(pause);
-		pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+	Response response;
+	try {
+		response = client_.call(method, path, body, content_type);
+	} catch (const client::ClientError &e) {
+		throw RetriableError(method + " " + path + " failed: " + e.what());
 	}
+	if (response.status >= 500) {
+		throw RetriableError(method + " " + path + " failed: HTTP " + std::to_string(response.status) + ": " +
+		                     response.body);
+	}
+	return response;
 }
 
 json HttpJobCoordinator::get_json(const std::string &path) {
@@ -119,7 +95,7 @@ json HttpJobCoordinator::get_json(const std::string &path) {
 }
 
 void HttpJobCoordinator::post_status(int64_t result_id, const json &body) {
-	auto path = "/api/v1/results/" + std::to_string(result_id) + "/status";
+	auto path = "/results/" + std::to_string(result_id) + "/status";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 409) {
 		// The result reached a terminal state meanwhile (stopped by the
@@ -134,16 +110,16 @@ void HttpJobCoordinator::post_status(int64_t result_id, const json &body) {
 }
 
 TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
-	auto result = get_json("/api/v1/results/" + std::to_string(result_id) + "?epochs=none");
-	auto deployment = get_json("/api/v1/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
-	auto model = get_json("/api/v1/models/" + std::to_string(result.at("model").get<int64_t>()));
+	auto result = get_json("/results/" + std::to_string(result_id) + "?epochs=none");
+	auto deployment = get_json("/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
+	auto model = get_json("/models/" + std::to_string(result.at("model").get<int64_t>()));
 	TrainingAssignment assignment;
 	assignment.result_id = result_id;
 	assignment.deployment_id = deployment.at("id").get<int64_t>();
 	assignment.model_code = model.at("code").get<std::string>();
 	assignment.framework = model.value("framework", std::string("keras"));
 	if (assignment.framework == "pytorch") {
-		auto module_path = "/api/v1/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
+		auto module_path = "/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
 		auto module = call("GET", module_path);
 		if (module.status != 200) {
 			answered("GET", module_path, module);
@@ -202,7 +178,7 @@ void HttpJobCoordinator::report_epochs() {
 		}
 		json body = {{"epochs", std::move(queued_epochs_)}};
 		queued_epochs_.clear();
-		auto path = "/api/v1/results/" + std::to_string(epochs_result_) + "/epochs";
+		auto path = "/results/" + std::to_string(epochs_result_) + "/epochs";
 		sending_ = true;
 		lock.unlock();
 		std::exception_ptr error;
@@ -245,7 +221,7 @@ void HttpJobCoordinator::flush_epochs() {
 void HttpJobCoordinator::training_finished(int64_t result_id, const TrainingReport &report,
                                            const std::string &model_blob) {
 	flush_epochs();
-	auto path = "/api/v1/results/" + std::to_string(result_id) + "/model";
+	auto path = "/results/" + std::to_string(result_id) + "/model";
 	auto response = call("PUT", path, model_blob, "application/octet-stream");
 	if (response.status >= 300) {
 		answered("PUT", path, response);
@@ -274,7 +250,7 @@ void HttpJobCoordinator::training_stopped(int64_t result_id) {
 }
 
 InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_id) {
-	auto inference = get_json("/api/v1/inferences/" + std::to_string(inference_id));
+	auto inference = get_json("/inferences/" + std::to_string(inference_id));
 	InferenceAssignment assignment;
 	assignment.inference_id = inference_id;
 	assignment.input_format = inference.at("input_format").get<std::string>();
@@ -286,7 +262,7 @@ InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_i
 	assignment.output_topic = inference.at("output_topic").get<std::string>();
 	assignment.dead_letter_topic = inference.value("dead_letter_topic", assignment.input_topic + ".dead-letter");
 	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
-	auto model_path = "/api/v1/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
+	auto model_path = "/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
 	auto model = call("GET", model_path);
 	if (model.status != 200) {
 		answered("GET", model_path, model);
@@ -301,7 +277,7 @@ bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const Repl
 	             {"predictions_per_second", stats.predictions_per_second},
 	             {"consumer_lag", stats.consumer_lag ? json(*stats.consumer_lag) : json(nullptr)},
 	             {"consuming", stats.consuming}};
-	auto path = "/api/v1/inferences/" + std::to_string(inference_id) + "/stats";
+	auto path = "/inferences/" + std::to_string(inference_id) + "/stats";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 404 || response.status == 409) {
 		return false;

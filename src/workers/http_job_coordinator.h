@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/api_client.h"
 #include "workers/job_coordinator.h"
 
 #include <atomic>
@@ -13,10 +14,6 @@
 #include <thread>
 #include <vector>
 
-namespace httplib {
-class Client;
-}
-
 namespace kafkaml::workers {
 
 //! One inference replica's figures, as POSTed to inferences/{id}/stats.
@@ -28,9 +25,10 @@ struct ReplicaStats {
 	bool consuming = false; //!< in the group with partitions assigned
 };
 
-//! The coordinator over the server's REST API (`/api/v1`), authenticated
-//! with the admin bearer token. Transient failures (connection refused, 5xx)
-//! are retried for up to `retry_for`, then thrown as RetriableError, so a
+//! The coordinator over the server's REST API (`/api/v1`, through
+//! client::ApiClient), authenticated with the admin bearer token. Transient
+//! failures (connection refused, 5xx) are retried for up to `retry_for`,
+//! then thrown as RetriableError, so a
 //! job outlives a server restart; a 4xx answer throws the error it means
 //! (answered()).
 //!
@@ -67,11 +65,9 @@ public:
 	bool report_inference_stats(int64_t inference_id, const ReplicaStats &stats);
 
 private:
-	struct Response {
-		int status = 0;
-		std::string body;
-	};
-	//! One call with retries on transport errors and 5xx. 4xx are returned.
+	using Response = client::ApiClient::Response;
+	//! One call with retries on transport errors and 5xx; a 4xx is
+	//! returned, for the caller to say what it means.
 	Response call(const std::string &method, const std::string &path, const std::string &body = {},
 	              const std::string &content_type = "application/json");
 	//! Throws the error a 4xx answer means for the job (common/error.h).
@@ -83,10 +79,10 @@ private:
 	//! Waits until every queued epoch was sent; rethrows a reporter failure.
 	void flush_epochs();
 
-	std::mutex http_mutex_; //!< guards client_
-	std::unique_ptr<httplib::Client> client_;
-	std::string token_;
-	std::chrono::milliseconds retry_for_;
+	//! One call at a time: the reporter's epochs and the job's own calls
+	//! reach the server one after the other, not interleaved.
+	std::mutex http_mutex_;
+	const client::ApiClient client_; //!< immutable; thread-safe
 	std::chrono::milliseconds epoch_interval_;
 
 	std::mutex epochs_mutex_; //!< guards the fields below

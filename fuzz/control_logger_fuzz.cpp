@@ -1,12 +1,12 @@
-// fuzz-libs: kafkaml_control_records kafkaml_control
+// fuzz-libs: kafkaml_control_records kafkaml_api
 // One record of the control topic through what the control logger does
 // with it: kept as a datasource or as a refusal, never a crash, never "the
 // store is away" (the store here always is there), and whatever was kept
 // can be shown by the API. Input: the first byte is the key length (0 = no
 // key, up to 9), then the key, then the value.
+#include "api/entity_json.h"
 #include "common/json_input.h"
-#include "control/entity_json.h"
-#include "server/control_record_keeper.h"
+#include "control/control_record_keeper.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -39,23 +39,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	}
 	record.value.assign(reinterpret_cast<const char *>(data + 1 + key_size), size - 1 - key_size);
 
-	server::ControlRecordKeeper keeper(*db);
+	control::ControlRecordKeeper keeper(*db);
 	switch (keeper.take(record)) {
-	case server::ControlRecordKeeper::Outcome::recorded: {
-		auto shown = dump_json(control::to_json(db->list_datasources().back()));
+	case control::ControlRecordKeeper::Outcome::recorded: {
+		auto shown = dump_json(api::to_json(db->list_datasources().back()));
 		if (!parse_json(shown).is_object()) {
 			std::abort();
 		}
 		break;
 	}
-	case server::ControlRecordKeeper::Outcome::refused: {
+	case control::ControlRecordKeeper::Outcome::refused: {
 		auto refused = db->list_refused_control_messages(1);
-		if (refused.empty() || !parse_json(dump_json(control::to_json(refused.front()))).is_object()) {
+		if (refused.empty() || !parse_json(dump_json(api::to_json(refused.front()))).is_object()) {
 			std::abort();
 		}
 		break;
 	}
-	case server::ControlRecordKeeper::Outcome::store_unavailable:
+	case control::ControlRecordKeeper::Outcome::store_unavailable:
 		std::abort();
 	}
 	return 0;

@@ -1,12 +1,12 @@
-// fuzz-libs: kafkaml_control kafkaml_ml_spec
+// fuzz-libs: kafkaml_api kafkaml_ml_spec
 // Raw bytes as an HTTP request to the REST API: parsed as the server
 // parses them, routed, token-checked and handled against a real (in-memory)
 // store, with the real model parser as validator. No input may crash the
 // process or be answered as an internal error (500), and every answer of
 // the API is a JSON document.
+#include "api/api_server.h"
+#include "api/validation.h"
 #include "common/json_input.h"
-#include "control/api_server.h"
-#include "control/validation.h"
 #include "http/beast_request.h"
 #include "ml/spec/parse.h"
 
@@ -23,7 +23,7 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-class QuietOrchestrator final : public control::Orchestrator {
+class QuietExecutor final : public executors::JobExecutor {
 public:
 	void start_training(const store::Result &) override {}
 	void start_inference(const store::Inference &) override {}
@@ -35,22 +35,22 @@ constexpr const char *kToken = "fuzz";
 
 struct Api {
 	std::unique_ptr<store::Store> db = store::open_store("sqlite::memory:");
-	QuietOrchestrator orchestrator;
-	std::unique_ptr<control::ApiServer> api;
+	QuietExecutor executor;
+	std::unique_ptr<api::ApiServer> api;
 
 	Api() {
-		control::ApiOptions options;
+		api::ApiOptions options;
 		options.store = db.get();
-		options.orchestrator = &orchestrator;
+		options.executor = &executor;
 		options.validate_model = [](std::string_view code) {
 			try {
 				ml::parse_model_definition(code);
 			} catch (const ml::ModelDefinitionError &e) {
-				throw control::ValidationError(e.location.line, e.location.column, e.reason);
+				throw api::ValidationError(e.location.line, e.location.column, e.reason);
 			}
 		};
 		options.admin_token = kToken;
-		api = std::make_unique<control::ApiServer>(options);
+		api = std::make_unique<api::ApiServer>(options);
 	}
 };
 

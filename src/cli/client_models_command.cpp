@@ -54,22 +54,49 @@ void add_models_command(CLI::App &root) {
 	});
 
 	struct CreateArgs {
-		std::string name, file, description, imports;
+		std::string name, file, description, imports, compile;
 	};
 	auto args = std::make_shared<CreateArgs>();
 	CLI::App *create = models->add_subcommand(
-	    "create", "Create a model from a definition file (Keras-style Python, Keras JSON or a JSON spec); the server "
-	              "validates it and names line:column on error");
+	    "create", "Create a model from a definition file (Keras-style Python, Keras JSON or a JSON spec), or from a "
+	              "PyTorch TorchScript file (torch.jit.save) with --compile; the server validates it and names "
+	              "line:column on error");
 	create->add_option("--name", args->name, "model name")->required();
-	create->add_option("--file", args->file, "definition file")->required();
+	create->add_option("--file", args->file, "definition file, or a TorchScript .pt file")->required();
+	create->add_option("--compile", args->compile,
+	                   "for a TorchScript file: Keras compile() arguments, e.g. \"optimizer='adam', "
+	                   "loss='sparse_categorical_crossentropy', metrics=['accuracy']\"");
 	create->add_option("--description", args->description, "free text");
 	create->add_option("--imports", args->imports, "imports line of the original Kafka-ML form (kept as text)");
 	create->callback([conn, args] {
-		std::string code = read_file(args->file);
+		std::string content = read_file(args->file);
+		// torch.jit.save writes a zip archive; a definition is text.
+		bool torchscript = content.starts_with(std::string("PK\x03\x04", 4));
+		if (torchscript && args->compile.empty()) {
+			client::usage_error("'" + args->file +
+			                    "' is a TorchScript module: give its loss and optimizer with --compile, e.g. "
+			                    "--compile \"optimizer='adam', loss='sparse_categorical_crossentropy', "
+			                    "metrics=['accuracy']\"");
+		}
+		if (!torchscript && !args->compile.empty()) {
+			client::usage_error("--compile is for TorchScript files; a Keras definition has its own compile()");
+		}
 		client::run_command([&] {
-			json body = {
-			    {"name", args->name}, {"description", args->description}, {"imports", args->imports}, {"code", code}};
+			json body = {{"name", args->name},
+			             {"description", args->description},
+			             {"imports", args->imports},
+			             {"framework", torchscript ? "pytorch" : "keras"},
+			             {"code", torchscript ? args->compile : content}};
 			json created = conn->client().post("/models", body);
+			if (torchscript) {
+				auto model_id = created.value("id", json(0)).dump();
+				try {
+					created = conn->client().put_bytes("/models/" + model_id + "/module", content);
+				} catch (const client::ClientError &) {
+					conn->client().del("/models/" + model_id); // no half-made model is left behind
+					throw;
+				}
+			}
 			if (conn->json_output) {
 				return client::print_object(*conn, created);
 			}

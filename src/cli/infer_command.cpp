@@ -4,7 +4,7 @@
 #include "formats/message_decoder.h"
 #include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
-#include "workers/http_control_plane.h"
+#include "workers/http_job_coordinator.h"
 #include "workers/inference_job.h"
 #include "workers/replica_stats_reporter.h"
 
@@ -35,8 +35,8 @@ void add_infer_command(CLI::App &root) {
 	    ->check(CLI::Range(1000, 300000));
 	command->callback([options, inference_id, max_batch, replica, session_timeout_ms] {
 		ShutdownSignal::install();
-		workers::HttpControlPlane plane(options->server, WorkerOptions::token());
-		auto assignment = plane.inference_assignment(*inference_id);
+		workers::HttpJobCoordinator coordinator(options->server, WorkerOptions::token());
+		auto assignment = coordinator.inference_assignment(*inference_id);
 		auto model = ml::Model::load(assignment.model_blob);
 		auto decoder = formats::MessageDecoder::from_config(assignment.input_format, assignment.input_config);
 		// A replica that died holds its partitions for the session timeout:
@@ -71,7 +71,7 @@ void add_infer_command(CLI::App &root) {
 		             assignment.output_topic, assignment.group_id);
 		// Figures go over their own connection with short retries: they are
 		// advisory, and a server that is gone must not hold the replica up.
-		workers::HttpControlPlane stats_plane(options->server, WorkerOptions::token(), std::chrono::seconds(1));
+		workers::HttpJobCoordinator stats_coordinator(options->server, WorkerOptions::token(), std::chrono::seconds(1));
 		std::string name = *replica;
 		if (name.empty()) {
 			char host[256] = {};
@@ -84,8 +84,8 @@ void add_infer_command(CLI::App &root) {
 			    auto lag = source.lag();
 			    return workers::ConsumerPosition{lag.partitions > 0, lag.lag};
 		    },
-		    [&stats_plane, id = *inference_id](const workers::ReplicaStats &stats) {
-			    return stats_plane.report_inference_stats(id, stats);
+		    [&stats_coordinator, id = *inference_id](const workers::ReplicaStats &stats) {
+			    return stats_coordinator.report_inference_stats(id, stats);
 		    });
 		job.run([&reporter] { return ShutdownSignal::requested() || reporter.ended(); });
 	});

@@ -1,4 +1,5 @@
 #include "cli/command_registry.h"
+#include "common/allocator.h"
 #include "common/logging.h"
 
 #include <cstdio>
@@ -6,6 +7,7 @@
 #include <string>
 
 int main(int argc, char **argv) {
+	kafkaml::tune_allocator();
 	CLI::App app{"kafkaml: machine-learning pipelines over Kafka data streams.\n"
 	             "Start everything on embedded defaults with `kafkaml up`."};
 	app.require_subcommand(1);

@@ -5,10 +5,13 @@
 //                        (exit 0), or the error with line:column (exit 1);
 //                        a valid definition the engine does not train yet
 //                        is printed, then refused saying what (exit 1).
-//   model fit FILE --data CSV --label-column C ...
+//   model fit FILE --data CSV|NPY (--label-column C | --labels Y) ...
 //                        train without Kafka (the paper's "normal" run) with
 //                        the libtorch engine; per-epoch metrics, the final
 //                        validation metrics and the wall time.
+//   model predict MODEL --data CSV|NPY [-o FILE]
+//                        one {"values": [...]} line per row, as an
+//                        inference writes them.
 // Runs on the main thread; reads the file once.
 
 #include "cli/command_registry.h"
@@ -17,9 +20,11 @@
 #include "ml/spec/parse.h"
 #include "ml/spec/summary.h"
 #ifdef KAFKAML_HAS_ML_ENGINE // set by kafkaml_ml; absent when built without libtorch
+#include "formats/json_codec.h"
 #include "ml/csv_data.h"
 #include "ml/engine_support.h"
 #include "ml/model.h"
+#include "ml/plan.h"
 #endif
 
 #include <chrono>
@@ -81,7 +86,7 @@ void add_check(CLI::App &model) {
 
 #ifdef KAFKAML_HAS_ML_ENGINE
 struct FitArguments {
-	std::string file, data, label_column, kwargs, output, export_path;
+	std::string file, data, labels, label_column, kwargs, output, export_path;
 	std::optional<int64_t> batch;
 	double validation_rate = 0.1;
 	bool standardize = false;
@@ -122,7 +127,13 @@ void run_fit(const FitArguments &args) {
 	if (args.validation_rate < 0.0 || args.validation_rate >= 1.0) {
 		throw std::invalid_argument("--validation-rate must be in [0, 1)");
 	}
-	ml::LabeledData data = ml::read_labeled_csv(read_definition(args.data), args.label_column);
+	if (args.labels.empty() == args.label_column.empty()) {
+		throw std::invalid_argument("give either --label-column (the label is a column of --data) or --labels FILE "
+		                            "(the labels in a file of their own, e.g. y.npy)");
+	}
+	ml::LabeledData data = args.labels.empty()
+	                           ? ml::read_labeled_csv(read_definition(args.data), args.label_column)
+	                           : ml::read_labeled_arrays(read_definition(args.data), read_definition(args.labels));
 	if (args.standardize) {
 		ml::standardize(data.features);
 	}
@@ -132,6 +143,15 @@ void run_fit(const FitArguments &args) {
 	auto [train, validation] = ml::split_tail(data, args.validation_rate);
 	bool has_validation = validation.features.rows() > 0;
 	ml::set_engine_threads(args.threads);
+	if (!spec.input_bound()) {
+		// As the training job does: the input shape is the data's row shape.
+		ml::Shape row(data.features.shape.begin() + 1, data.features.shape.end());
+		try {
+			ml::bind_input_shape(spec, {row});
+		} catch (const ml::ModelDefinitionError &error) {
+			throw std::invalid_argument(std::string("the model cannot take the data's rows: ") + error.what());
+		}
+	}
 	auto model = ml::Model::build(spec, args.seed);
 	std::printf("training on %lld samples, validating on %lld (%s path)\n",
 	            static_cast<long long>(train.features.rows()), static_cast<long long>(validation.features.rows()),
@@ -165,12 +185,15 @@ void run_fit(const FitArguments &args) {
 
 void add_fit(CLI::App &model) {
 	auto args = std::make_shared<FitArguments>();
-	CLI::App *fit = model.add_subcommand("fit", "Train a model definition on a CSV file without Kafka and print "
-	                                            "per-epoch metrics, the validation metrics and the wall time");
+	CLI::App *fit = model.add_subcommand("fit", "Train a model definition on a CSV or .npy file without Kafka and "
+	                                            "print per-epoch metrics, the validation metrics and the wall time");
 	fit->add_option("file", args->file, "the definition file, or - for stdin")->required();
-	fit->add_option("--data", args->data, "CSV file with a header row; every column but the label is a feature")
+	fit->add_option("--data", args->data,
+	                "CSV file with a header row (every column but the label is a feature), or .npy (a first-axis "
+	                "slice per sample)")
 	    ->required();
-	fit->add_option("--label-column", args->label_column, "name of the label column")->required();
+	fit->add_option("--label-column", args->label_column, "name (or number) of the label column of --data");
+	fit->add_option("--labels", args->labels, "the labels in a file of their own (.npy or CSV), row for row");
 	fit->add_option("--batch", args->batch, "batch size (overrides batch_size in --kwargs; default 32)");
 	fit->add_option("--kwargs", args->kwargs, "fit kwargs, e.g. \"epochs=1000, steps_per_epoch=22, shuffle=True\"");
 	fit->add_option("--validation-rate", args->validation_rate, "share of rows (the last ones) used for validation")
@@ -191,6 +214,73 @@ void add_fit(CLI::App &model) {
 	});
 }
 
+struct PredictArguments {
+	std::string model, data, skip_column, output;
+	int64_t batch = 1024;
+};
+
+//! One JSON line per sample: {"values": [...]}, as an inference writes to
+//! its output topic.
+void run_predict(const PredictArguments &args) {
+	auto model = ml::Model::load(read_definition(args.model));
+	auto features = ml::read_features(read_definition(args.data), args.skip_column);
+	ml::Shape expected = model.input_shape();
+	ml::Shape got(features.shape.begin() + 1, features.shape.end());
+	if (ml::shape_size(got) != ml::shape_size(expected)) {
+		throw std::invalid_argument("each row of the data has " + std::to_string(ml::shape_size(got)) +
+		                            " values; the model takes " + std::to_string(ml::shape_size(expected)) +
+		                            " (input shape " + ml::shape_to_string(expected) +
+		                            "); pass --skip-column for a label column the file still has");
+	}
+	features.shape = {features.shape[0]};
+	features.shape.insert(features.shape.end(), expected.begin(), expected.end());
+	auto predictions = model.predict(features, args.batch);
+	std::ofstream file;
+	if (!args.output.empty()) {
+		file.open(args.output, std::ios::binary | std::ios::trunc);
+		if (!file) {
+			throw std::invalid_argument("cannot write '" + args.output +
+			                            "'; check the directory exists and is writable");
+		}
+	}
+	std::ostream &out = args.output.empty() ? std::cout : file;
+	std::string line;
+	auto width = static_cast<size_t>(predictions.row_size());
+	for (int64_t row = 0; row < predictions.rows(); row++) {
+		line.clear();
+		formats::encode_json_values(std::span<const float>(&predictions.data[static_cast<size_t>(row) * width], width),
+		                            line);
+		out << line << '\n';
+	}
+	out.flush();
+	if (!args.output.empty()) {
+		std::fprintf(stderr, "wrote %lld predictions to %s\n", static_cast<long long>(predictions.rows()),
+		             args.output.c_str());
+	}
+}
+
+void add_predict(CLI::App &model) {
+	auto args = std::make_shared<PredictArguments>();
+	CLI::App *predict = model.add_subcommand(
+	    "predict", "Predict every row of a CSV or .npy file with a trained model file (kafkaml model fit --output, "
+	               "or kafkaml results download) and write one {\"values\": [...]} line per row");
+	predict->add_option("model", args->model, "the trained model file")->required();
+	predict->add_option("--data", args->data, "CSV (header row) or .npy file of samples, or - for stdin")->required();
+	predict->add_option("--skip-column", args->skip_column, "a column of --data that is not a feature (a label)");
+	predict->add_option("-o,--output", args->output, "file to write (default: standard output)");
+	predict->add_option("--batch", args->batch, "samples per model call")
+	    ->capture_default_str()
+	    ->check(CLI::PositiveNumber);
+	predict->callback([args] {
+		try {
+			run_predict(*args);
+		} catch (const std::invalid_argument &error) {
+			std::fprintf(stderr, "error: %s\n", error.what());
+			throw CLI::RuntimeError(1);
+		}
+	});
+}
+
 #endif
 
 void add_model_command(CLI::App &root) {
@@ -199,6 +289,7 @@ void add_model_command(CLI::App &root) {
 	add_check(*model);
 #ifdef KAFKAML_HAS_ML_ENGINE
 	add_fit(*model);
+	add_predict(*model);
 #endif
 }
 

@@ -1,80 +1,132 @@
 #include "ml/csv_data.h"
+
+#include "formats/format_error.h"
+#include "formats/table.h"
 #include "ml/rng.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 namespace kafkaml::ml {
 
 namespace {
 
-std::vector<std::string> split_line(const std::string &line) {
-	std::vector<std::string> cells;
-	std::string cell;
-	std::istringstream in(line);
-	while (std::getline(in, cell, ',')) {
-		while (!cell.empty() && (cell.back() == '\r' || cell.back() == ' ' || cell.back() == '"')) {
-			cell.pop_back();
+formats::Table read_table(const std::string &bytes, const std::string &what) {
+	try {
+		return formats::is_npy(bytes) ? formats::read_npy(bytes) : formats::read_csv(bytes);
+	} catch (const formats::FormatError &e) {
+		throw std::invalid_argument(what + ": " + e.what());
+	}
+}
+
+//! The row `r` of `table` without the column `skip` (npos: none) appended to
+//! `out`; a missing value is an error naming where it is.
+void append_row(const formats::Table &table, size_t r, size_t skip, std::vector<float> &out) {
+	for (size_t c = 0; c < table.width(); c++) {
+		if (c == skip) {
+			continue;
 		}
-		size_t start = cell.find_first_not_of(" \"");
-		cells.push_back(start == std::string::npos ? std::string() : cell.substr(start));
+		float v = table.at(r, c);
+		if (std::isnan(v)) {
+			std::string where =
+			    table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(table.lines[r]);
+			throw std::invalid_argument(where + ", column '" + table.columns[c] +
+			                            "' has no value; fill or drop the rows with missing values");
+		}
+		out.push_back(v);
 	}
-	if (!line.empty() && line.back() == ',') {
-		cells.emplace_back();
+}
+
+//! The feature shape of one row: a .npy's own row shape, else its width.
+std::vector<int64_t> row_shape(const formats::Table &table, size_t skipped) {
+	if (!table.row_shape.empty()) {
+		return table.row_shape;
 	}
-	return cells;
+	return {static_cast<int64_t>(table.width() - skipped)};
+}
+
+//! Every row of `table` but its column `skip` (npos: none), shaped
+//! [N, F] or [N, row shape...].
+Array features_from(const formats::Table &table, size_t skip) {
+	Array features;
+	features.data.reserve(table.rows * table.width());
+	for (size_t r = 0; r < table.rows; r++) {
+		append_row(table, r, skip, features.data);
+	}
+	features.shape = {static_cast<int64_t>(table.rows)};
+	auto shape = row_shape(table, skip == std::string::npos ? 0 : 1);
+	features.shape.insert(features.shape.end(), shape.begin(), shape.end());
+	return features;
 }
 
 } // namespace
 
 LabeledData read_labeled_csv(const std::string &text, const std::string &label_column) {
-	std::istringstream in(text);
-	std::string line;
-	if (!std::getline(in, line)) {
-		throw std::invalid_argument("the CSV file is empty; expected a header row");
+	auto table = read_table(text, "the data file");
+	size_t label = 0;
+	try {
+		label = table.column_index(label_column);
+	} catch (const formats::FormatError &e) {
+		throw std::invalid_argument(e.what());
 	}
-	auto header = split_line(line);
-	int64_t label_index = -1;
 	LabeledData data;
-	for (size_t i = 0; i < header.size(); i++) {
-		if (header[i] == label_column) {
-			label_index = static_cast<int64_t>(i);
-		} else {
-			data.feature_names.push_back(header[i]);
+	for (size_t c = 0; c < table.width(); c++) {
+		if (c != label) {
+			data.feature_names.push_back(table.columns[c]);
 		}
 	}
-	if (label_index < 0) {
-		throw std::invalid_argument("the CSV header has no column '" + label_column + "' (columns: " + line + ")");
+	data.features.data.reserve(table.rows * (table.width() - 1));
+	data.labels.data.reserve(table.rows);
+	for (size_t r = 0; r < table.rows; r++) {
+		append_row(table, r, label, data.features.data);
+		float y = table.at(r, label);
+		if (std::isnan(y)) {
+			throw std::invalid_argument(
+			    "the label of " +
+			    (table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(table.lines[r])) +
+			    " is missing");
+		}
+		data.labels.data.push_back(y);
 	}
-	int64_t rows = 0, line_number = 1;
-	while (std::getline(in, line)) {
-		line_number++;
-		if (line.empty() || line == "\r") {
-			continue;
-		}
-		auto cells = split_line(line);
-		if (cells.size() != header.size()) {
-			throw std::invalid_argument("CSV line " + std::to_string(line_number) + " has " +
-			                            std::to_string(cells.size()) + " values, the header " +
-			                            std::to_string(header.size()));
-		}
-		for (size_t i = 0; i < cells.size(); i++) {
-			float v = 0.0f;
-			auto [end, ec] = std::from_chars(cells[i].data(), cells[i].data() + cells[i].size(), v);
-			if (ec != std::errc() || end != cells[i].data() + cells[i].size()) {
-				throw std::invalid_argument("CSV line " + std::to_string(line_number) + ", column '" + header[i] +
-				                            "': '" + cells[i] + "' is not a number");
-			}
-			(static_cast<int64_t>(i) == label_index ? data.labels.data : data.features.data).push_back(v);
-		}
-		rows++;
-	}
-	data.features.shape = {rows, static_cast<int64_t>(data.feature_names.size())};
-	data.labels.shape = {rows};
+	data.features.shape = {static_cast<int64_t>(table.rows), static_cast<int64_t>(table.width() - 1)};
+	data.labels.shape = {static_cast<int64_t>(table.rows)};
 	return data;
+}
+
+LabeledData read_labeled_arrays(const std::string &features_bytes, const std::string &labels_bytes) {
+	auto x = read_table(features_bytes, "the features file");
+	auto y = read_table(labels_bytes, "the labels file");
+	if (x.rows != y.rows) {
+		throw std::invalid_argument("the features file has " + std::to_string(x.rows) + " rows but the labels file " +
+		                            std::to_string(y.rows));
+	}
+	LabeledData data;
+	data.features = features_from(x, std::string::npos);
+	for (size_t r = 0; r < y.rows; r++) {
+		append_row(y, r, std::string::npos, data.labels.data);
+	}
+	data.labels.shape = {static_cast<int64_t>(y.rows)};
+	if (y.width() > 1) {
+		data.labels.shape.push_back(static_cast<int64_t>(y.width()));
+	}
+	for (const auto &name : x.columns) {
+		data.feature_names.push_back(name);
+	}
+	return data;
+}
+
+Array read_features(const std::string &bytes, const std::string &skip_column) {
+	auto table = read_table(bytes, "the data file");
+	size_t skip = std::string::npos;
+	if (!skip_column.empty()) {
+		try {
+			skip = table.column_index(skip_column);
+		} catch (const formats::FormatError &e) {
+			throw std::invalid_argument(e.what());
+		}
+	}
+	return features_from(table, skip);
 }
 
 void standardize(Array &features) {

@@ -2,6 +2,7 @@
 
 #include "ml/metric_names.h"
 #include "ml/numerics.h"
+#include "ml/plan.h"
 #include "ml/spec/layer_kinds.h"
 
 #include <algorithm>
@@ -32,9 +33,50 @@ bool engine_builds(LayerKind kind) {
 	case LayerKind::LSTM:
 	case LayerKind::GRU:
 	case LayerKind::Embedding:
+	// plan_layers.cpp, torch_layers.cpp
+	case LayerKind::ReLU:
+	case LayerKind::LeakyReLU:
+	case LayerKind::PReLU:
+	case LayerKind::ELU:
+	case LayerKind::Softmax:
+	case LayerKind::Rescaling:
+	case LayerKind::Normalization:
+	case LayerKind::LayerNormalization:
+	case LayerKind::GaussianNoise:
+	case LayerKind::GaussianDropout:
+	case LayerKind::SpatialDropout1D:
+	case LayerKind::SpatialDropout2D:
+	case LayerKind::RepeatVector:
+	case LayerKind::Permute:
+	case LayerKind::ZeroPadding1D:
+	case LayerKind::ZeroPadding2D:
+	case LayerKind::Cropping1D:
+	case LayerKind::Cropping2D:
+	case LayerKind::UpSampling1D:
+	case LayerKind::UpSampling2D:
+	case LayerKind::SimpleRNN:
+	case LayerKind::Bidirectional:
+	case LayerKind::TimeDistributed:
+	case LayerKind::Conv3D:
+	case LayerKind::Conv2DTranspose:
+	case LayerKind::SeparableConv1D:
+	case LayerKind::SeparableConv2D:
+	case LayerKind::DepthwiseConv2D:
+	case LayerKind::MaxPooling3D:
+	case LayerKind::AveragePooling3D:
+	case LayerKind::GlobalAveragePooling3D:
+	case LayerKind::GlobalMaxPooling3D:
+	case LayerKind::RandomFlip:
+	case LayerKind::RandomRotation:
+	case LayerKind::RandomZoom:
+	case LayerKind::RandomTranslation:
+	case LayerKind::RandomContrast:
+	case LayerKind::RandomCrop:
+	case LayerKind::CenterCrop:
+	case LayerKind::Resizing:
 		return true;
 	default:
-		return false;
+		return takes_several_inputs(kind); // merge layers and attention (plan.cpp, torch_graph.cpp)
 	}
 }
 
@@ -49,7 +91,16 @@ bool known_activation(const std::string &name) {
 
 struct Gaps {
 	std::vector<EngineGap> list;
-	void add(SourceLocation where, std::string what) { list.push_back({where, std::move(what)}); }
+	//! Once per place and reason: a loss or metric given for every output
+	//! stands in each output's list.
+	void add(SourceLocation where, std::string what) {
+		auto same = [&](const EngineGap &gap) {
+			return gap.what == what && gap.location.line == where.line && gap.location.column == where.column;
+		};
+		if (std::none_of(list.begin(), list.end(), same)) {
+			list.push_back({where, std::move(what)});
+		}
+	}
 };
 
 void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
@@ -65,22 +116,13 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 	    !known_activation(layer.recurrent_activation)) {
 		gaps.add(layer.location, which + "the recurrent activation '" + layer.recurrent_activation + "'");
 	}
-	if (!layer.trainable) {
-		gaps.add(layer.location, which + "frozen weights (trainable=False)");
+	bool resamples = layer.kind == LayerKind::Resizing || layer.kind == LayerKind::RandomRotation ||
+	                 layer.kind == LayerKind::RandomZoom || layer.kind == LayerKind::RandomTranslation;
+	if (resamples && layer.interpolation != "bilinear" && layer.interpolation != "nearest") {
+		gaps.add(layer.location, which + "the '" + layer.interpolation + "' interpolation (bilinear and nearest are)");
 	}
-	for (const auto *regularizer :
-	     {&layer.kernel_regularizer, &layer.bias_regularizer, &layer.activity_regularizer, &layer.recurrent_regularizer,
-	      &layer.depthwise_regularizer, &layer.pointwise_regularizer}) {
-		if (regularizer->present()) {
-			gaps.add(layer.location, which + "weight regularizers (l1, l2)");
-			break;
-		}
-	}
-	if (layer.dropout != 0.0 || layer.recurrent_dropout != 0.0) {
-		gaps.add(layer.location, which + "dropout and recurrent_dropout inside recurrent layers");
-	}
-	if (layer.padding == "causal") {
-		gaps.add(layer.location, which + "causal padding");
+	for (const auto &inner : layer.wrapped) { // Bidirectional's, TimeDistributed's
+		layer_gaps(inner, gaps);
 	}
 }
 
@@ -147,27 +189,26 @@ void metric_gaps(const MetricSpec &m, const LossSpec &loss, Gaps &gaps) {
 
 std::vector<EngineGap> engine_gaps(const ModelSpec &spec) {
 	Gaps gaps;
-	// A spec built in code (tests, a model file) may carry only its layers:
-	// a chain of them, as summarize() reads it.
-	if (!spec.nodes.empty() && !spec.is_chain()) {
-		gaps.add({}, "graph models (several inputs or outputs, merge layers, layers used twice)");
-	}
 	for (const auto &layer : spec.layers) {
 		layer_gaps(layer, gaps);
 	}
-	for (const auto &node : spec.nodes) {
-		if (node.training) {
-			gaps.add(node.location, "a layer called with training=");
-			break;
+	const CompileSpec &c = spec.compile;
+	optimizer_gaps(c.optimizer, gaps);
+	loss_gaps(c.loss, gaps);
+	for (const auto &loss : c.losses) {
+		loss_gaps(loss, gaps);
+	}
+	// Each output's metrics read the labels of that output's loss.
+	auto loss_of = [&c](size_t output) -> const LossSpec & {
+		return output < c.losses.size() ? c.losses[output] : c.loss;
+	};
+	for (const auto &metric : c.metric_specs) {
+		metric_gaps(metric, c.loss, gaps);
+	}
+	for (size_t o = 0; o < c.output_metrics.size(); o++) {
+		for (const auto &metric : c.output_metrics[o]) {
+			metric_gaps(metric, loss_of(o), gaps);
 		}
-	}
-	optimizer_gaps(spec.compile.optimizer, gaps);
-	if (spec.compile.losses.size() > 1) {
-		gaps.add({}, "a loss per output");
-	}
-	loss_gaps(spec.compile.loss, gaps);
-	for (const auto &metric : spec.compile.metric_specs) {
-		metric_gaps(metric, spec.compile.loss, gaps);
 	}
 	for (const auto &name : spec.compile.metrics) {
 		if (spec.compile.metric_specs.empty() && !find_metric(name)) {

@@ -19,7 +19,7 @@ namespace kafkaml::ml {
 
 struct EngineGap {
 	SourceLocation location; //!< of the layer, optimizer, loss or metric; 0 when none
-	std::string what;        //!< e.g. "layer 'rnn' (SimpleRNN): SimpleRNN layers"
+	std::string what;        //!< e.g. "layer 'resizing' (Resizing): the 'bicubic' interpolation ..."
 };
 
 //! Everything in `spec` the engine does not train yet, in definition order.

@@ -32,10 +32,15 @@ public:
 	virtual void backward(const float *dout, float *grads) = 0;
 	//! Inference-mode forward (dropout off, moving statistics).
 	virtual void predict(const float *x, int64_t batch, float *out) = 0;
+	//! The regularizers' penalty of the last forward (weights, and the
+	//! activity of that batch), which Keras adds to the loss; backward()
+	//! includes its gradients.
+	virtual double regularization() const { return 0.0; }
 };
 
-//! True when every layer is one the fused executor computes (Dense on rank-1
-//! input, Dropout, Activation, Flatten).
+//! True when the plan is a chain (not a graph) and every layer is one the
+//! fused executor computes (Dense on rank-1 input, Dropout, Activation,
+//! Flatten).
 bool fused_supported(const ModelPlan &plan);
 std::unique_ptr<Executor> make_fused_executor(const ModelPlan &plan, float *params);
 std::unique_ptr<Executor> make_torch_executor(const ModelPlan &plan, float *params, float *states);

@@ -207,7 +207,15 @@ private:
 } // namespace
 
 bool fused_supported(const ModelPlan &plan) {
+	for (const auto &slot : plan.params) {
+		if (slot.regularizer.present()) {
+			return false;
+		}
+	}
 	for (const auto &l : plan.layers) {
+		if (!l.spec.trainable || l.spec.activity_regularizer.present()) {
+			return false; // frozen weights and penalties: the general executor's
+		}
 		switch (l.spec.kind) {
 		case LayerKind::Dense:
 			if (l.input_shape.size() != 1) {
@@ -231,7 +239,7 @@ bool fused_supported(const ModelPlan &plan) {
 			return false;
 		}
 	}
-	return true;
+	return !plan.graph; // several inputs or outputs, shared layers: the general executor
 }
 
 std::unique_ptr<Executor> make_fused_executor(const ModelPlan &plan, float *params) {

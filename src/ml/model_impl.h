@@ -30,6 +30,8 @@ std::unique_ptr<Model::Impl> torchscript_impl(std::string_view module_bytes, con
                                               Shape input_shape, uint64_t seed);
 //! torch.load()-able bytes of {"format", "spec", "weights"} (torchscript.cpp).
 std::string pickle_weights(const Model::Impl &impl, const std::string &spec_json);
+//! Through the torch backend: see Model::check_torchscript.
+int64_t check_torchscript(std::string_view module_bytes);
 
 std::string spec_to_json_text(const ModelSpec &spec);
 

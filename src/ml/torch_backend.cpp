@@ -110,4 +110,8 @@ std::string pickle_weights(const Model::Impl &impl, const std::string &spec_json
 	return torch_backend().pickle_weights(impl, spec_json);
 }
 
+int64_t check_torchscript(std::string_view module_bytes) {
+	return torch_backend().check_torchscript(module_bytes);
+}
+
 } // namespace kafkaml::ml

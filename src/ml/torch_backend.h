@@ -27,7 +27,7 @@
 namespace kafkaml::ml {
 
 struct TorchBackend {
-	static constexpr uint32_t kAbiVersion = 1;
+	static constexpr uint32_t kAbiVersion = 2;
 	uint32_t abi_version = kAbiVersion;
 	size_t impl_size = 0; //!< sizeof(Model::Impl) as the library was built
 	std::unique_ptr<Executor> (*make_executor)(const ModelPlan &plan, float *params, float *states) = nullptr;
@@ -35,6 +35,7 @@ struct TorchBackend {
 	std::unique_ptr<Model::Impl> (*load_torchscript)(std::string_view module_bytes, const CompileSpec &compile,
 	                                                 Shape input_shape, uint64_t seed) = nullptr;
 	std::string (*pickle_weights)(const Model::Impl &impl, const std::string &spec_json) = nullptr;
+	int64_t (*check_torchscript)(std::string_view module_bytes) = nullptr;
 };
 
 //! The loaded backend. Throws std::runtime_error saying which files were

@@ -13,5 +13,6 @@ void set_threads(int threads);
 std::unique_ptr<Model::Impl> load_torchscript(std::string_view module_bytes, const CompileSpec &compile,
                                               Shape input_shape, uint64_t seed);
 std::string pickle_weights(const Model::Impl &impl, const std::string &spec_json);
+int64_t check_torchscript(std::string_view module_bytes);
 
 } // namespace kafkaml::ml::torch_engine

@@ -1,24 +1,31 @@
 #include "ml/executor.h"
 #include "ml/numerics.h"
 #include "ml/torch_engine.h"
+#include "ml/torch_graph.h"
+#include "ml/torch_layers.h"
 
 #include <torch/torch.h>
 
 #include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 // The general executor: every layer on libtorch autograd. Parameters are
 // tensors that alias the model's flat buffers (torch::from_blob), so the
 // shared optimizer updates them in place and save/load need no conversion.
 // Layouts stay Keras' (channels-last data, [.., in, out] kernels); convolution
-// and pooling permute to torch's channels-first around the call.
+// and pooling permute to torch's channels-first around the call. A chain
+// runs its layers in order; a graph its nodes (torch_graph.h for the merge
+// layers and attention), each a LayerPlan of its own with its layer's slots.
 
 namespace kafkaml::ml {
 
 namespace {
 
 namespace F = torch::nn::functional;
+
+} // namespace
 
 torch::Tensor activate(const torch::Tensor &x, ActivationFn f) {
 	switch (f.kind) {
@@ -46,6 +53,8 @@ torch::Tensor activate(const torch::Tensor &x, ActivationFn f) {
 	return x;
 }
 
+namespace {
+
 //! Keras' "same" padding splits the total unevenly (the extra one at the end).
 std::pair<int64_t, int64_t> same_padding(int64_t length, int64_t window, int64_t stride, int64_t dilation) {
 	int64_t out = (length + stride - 1) / stride;
@@ -68,9 +77,11 @@ public:
 			states_.push_back(torch::from_blob(states + slot.offset, as_shape(slot.shape)));
 		}
 		for (const auto &layer : plan.layers) {
-			activations_.push_back(resolve_activation(layer.spec.activation, layer.spec.alpha));
+			add_activations(layer);
 		}
-		masks_.resize(plan.layers.size());
+		for (const auto &node : plan.nodes) {
+			add_activations(node.layer);
+		}
 	}
 
 	void forward_train(const float *x, int64_t batch, Rng &rng, float *out) override {
@@ -85,8 +96,13 @@ public:
 		for (auto &p : params_) {
 			p.mutable_grad().reset();
 		}
-		output_.backward(d);
+		if (penalty_.defined() && penalty_.requires_grad()) {
+			torch::autograd::backward({output_, penalty_}, {d, torch::ones_like(penalty_)});
+		} else {
+			output_.backward(d);
+		}
 		output_ = torch::Tensor();
+		penalty_ = torch::Tensor();
 		for (size_t i = 0; i < params_.size(); i++) {
 			const auto &slot = plan_.params[i];
 			float *dst = grads + slot.offset;
@@ -107,6 +123,8 @@ public:
 		std::memcpy(out, y.data_ptr<float>(), sizeof(float) * static_cast<size_t>(y.numel()));
 	}
 
+	double regularization() const override { return penalty_.defined() ? penalty_.item<double>() : 0.0; }
+
 private:
 	std::vector<int64_t> input_dims(int64_t batch) const {
 		std::vector<int64_t> dims{batch};
@@ -114,7 +132,31 @@ private:
 		return dims;
 	}
 
+	//! Resolved once for every layer, wrapped ones too.
+	void add_activations(const LayerPlan &layer) {
+		activations_[&layer] = resolve_activation(layer.spec.activation, layer.spec.alpha);
+		for (const auto &inner : layer.wrapped) {
+			add_activations(inner);
+		}
+	}
+
+	//! A layer's slots as tensors: its params, then its states.
+	std::vector<torch::Tensor> weights(const LayerPlan &layer) const {
+		std::vector<torch::Tensor> out;
+		for (int i : layer.params) {
+			out.push_back(params_[static_cast<size_t>(i)]);
+		}
+		for (int i : layer.states) {
+			out.push_back(states_[static_cast<size_t>(i)]);
+		}
+		return out;
+	}
+
+	//! Weight i in Keras' order; a frozen layer's are states.
 	const torch::Tensor &param(const LayerPlan &layer, size_t i) const {
+		if (!layer.spec.trainable) {
+			return states_[static_cast<size_t>(layer.states[i])];
+		}
 		return params_[static_cast<size_t>(layer.params[i])];
 	}
 
@@ -141,9 +183,61 @@ private:
 	}
 
 	torch::Tensor forward(torch::Tensor x, Rng *rng) {
+		penalty_ = weight_penalty(plan_.params, params_);
+		add_penalty(penalty_, weight_penalty(plan_.states, states_)); // Keras 2 counts frozen weights' too
+		x = plan_.graph ? forward_graph(x, rng)
+		                : run_layers(x, rng, plan_.layers.data(), plan_.layers.data() + plan_.layers.size());
+		return x.reshape({x.size(0), plan_.output_size()});
+	}
+
+	//! The nodes in order; model inputs are slices of the flat features `x`
+	//! and the outputs are concatenated per sample, in the plan's order.
+	torch::Tensor forward_graph(const torch::Tensor &x, Rng *rng) {
 		const int64_t batch = x.size(0);
-		for (size_t li = 0; li < plan_.layers.size(); li++) {
-			const LayerPlan &l = plan_.layers[li];
+		auto flat = x.reshape({batch, -1});
+		std::vector<torch::Tensor> inputs;
+		int64_t offset = 0;
+		for (const auto &shape : plan_.inputs) {
+			std::vector<int64_t> dims{batch};
+			dims.insert(dims.end(), shape.begin(), shape.end());
+			inputs.push_back(flat.narrow(1, offset, shape_size(shape)).reshape(dims));
+			offset += shape_size(shape);
+		}
+		std::vector<torch::Tensor> values(plan_.nodes.size());
+		auto value = [&](const TensorRef &ref) -> const torch::Tensor & {
+			return ref.node < 0 ? inputs[static_cast<size_t>(ref.index)] : values[static_cast<size_t>(ref.node)];
+		};
+		for (size_t i = 0; i < plan_.nodes.size(); i++) {
+			const NodePlan &node = plan_.nodes[i];
+			// training=False: inference behaviour even while fitting (a frozen
+			// base); training=True: training behaviour even in predict.
+			Rng *node_rng = !node.training ? rng : !*node.training ? nullptr : rng ? rng : &inference_rng_;
+			const LayerPlan &l = node.layer;
+			if (!takes_several_inputs(l.spec.kind)) {
+				values[i] = run_layers(value(node.inputs[0]), node_rng, &l, &l + 1);
+				continue;
+			}
+			std::vector<torch::Tensor> in;
+			for (const auto &ref : node.inputs) {
+				in.push_back(value(ref));
+			}
+			values[i] = l.spec.kind == LayerKind::MultiHeadAttention
+			                ? forward_attention(l, weights(l), in, node_rng, masks_[&l])
+			                : forward_merge(l, in);
+			add_activity_penalty(penalty_, l.spec, values[i]);
+		}
+		std::vector<torch::Tensor> outputs;
+		for (const auto &ref : plan_.output_tensors) {
+			outputs.push_back(value(ref).reshape({batch, -1}));
+		}
+		return outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 1);
+	}
+
+	//! Runs the layers [first, last) on `x`; a wrapped layer comes back here.
+	torch::Tensor run_layers(torch::Tensor x, Rng *rng, const LayerPlan *first, const LayerPlan *last) {
+		const int64_t batch = x.size(0);
+		for (const LayerPlan *layer = first; layer != last; ++layer) {
+			const LayerPlan &l = *layer;
 			const LayerSpec &s = l.spec;
 			switch (s.kind) {
 			case LayerKind::Dense:
@@ -151,18 +245,18 @@ private:
 				if (s.use_bias) {
 					x = x + param(l, 1);
 				}
-				x = activate(x, activations_[li]);
+				x = activate(x, activations_.at(&l));
 				break;
 			case LayerKind::Dropout:
 				if (rng && s.rate > 0.0) {
-					auto &mask = masks_[li];
+					auto &mask = masks_[&l];
 					mask.resize(static_cast<size_t>(x.numel()));
 					fill_dropout_mask(*rng, mask.data(), x.numel(), static_cast<float>(s.rate));
 					x = x * torch::from_blob(mask.data(), x.sizes());
 				}
 				break;
 			case LayerKind::Activation:
-				x = activate(x, activations_[li]);
+				x = activate(x, activations_.at(&l));
 				break;
 			case LayerKind::Flatten:
 			case LayerKind::Reshape: {
@@ -172,7 +266,7 @@ private:
 				break;
 			}
 			case LayerKind::BatchNormalization:
-				x = batch_norm(x, l, rng != nullptr);
+				x = batch_norm(x, l, rng != nullptr && s.trainable); // frozen: inference mode, as Keras 2
 				break;
 			case LayerKind::Conv1D:
 			case LayerKind::Conv2D:
@@ -196,10 +290,6 @@ private:
 			case LayerKind::GlobalMaxPooling2D:
 				x = x.amax({1, 2});
 				break;
-			case LayerKind::LSTM:
-			case LayerKind::GRU:
-				x = recurrent(x, l, activations_[li]);
-				break;
 			case LayerKind::Embedding: {
 				auto index = x.to(torch::kLong);
 				if (index.numel() > 0 &&
@@ -210,17 +300,24 @@ private:
 				x = torch::embedding(param(l, 0), index);
 				break;
 			}
-			default: // plan_model() refused it before
-				throw std::invalid_argument("layer '" + s.name + "': its kind is not built by the engine yet");
+			default: {
+				LayerRunner run = [this, rng](const LayerPlan &inner, const torch::Tensor &t) {
+					return run_layers(t, rng, &inner, &inner + 1);
+				};
+				x = forward_added_layer(LayerCall{l, weights(l), rng != nullptr, rng, &run, &penalty_}, x);
+				break;
 			}
+			}
+			add_activity_penalty(penalty_, s, x);
 		}
-		return x.reshape({batch, plan_.output_size()});
+		return x;
 	}
 
 	torch::Tensor batch_norm(const torch::Tensor &x, const LayerPlan &l, bool training) {
 		const LayerSpec &s = l.spec;
-		auto &moving_mean = states_[static_cast<size_t>(l.states[0])];
-		auto &moving_var = states_[static_cast<size_t>(l.states[1])];
+		// The last two states (a frozen layer's gamma and beta come first).
+		auto &moving_mean = states_[static_cast<size_t>(l.states[l.states.size() - 2])];
+		auto &moving_var = states_[static_cast<size_t>(l.states.back())];
 		std::vector<int64_t> axes;
 		for (int64_t d = 0; d + 1 < x.dim(); d++) {
 			axes.push_back(d);
@@ -258,6 +355,8 @@ private:
 		auto input = to_channels_first(x);
 		if (s.padding == "same") {
 			input = pad_same(input, l, s.kernel_size, stride, dilation, 0.0);
+		} else if (s.padding == "causal") { // Conv1D: the past only, on the left
+			input = F::pad(input, F::PadFuncOptions({dilation[0] * (s.kernel_size[0] - 1), 0}));
 		}
 		// Keras kernel [k..., in, out] -> torch [out, in, k...].
 		auto weight = spatial == 1 ? param(l, 0).permute({2, 1, 0}) : param(l, 0).permute({3, 2, 0, 1});
@@ -265,7 +364,7 @@ private:
 		std::vector<int64_t> no_padding(spatial, 0);
 		auto y = spatial == 1 ? torch::conv1d(input, weight, bias, stride, no_padding, dilation)
 		                      : torch::conv2d(input, weight, bias, stride, no_padding, dilation);
-		return activate(to_channels_last(y), activations_[static_cast<size_t>(&l - plan_.layers.data())]);
+		return activate(to_channels_last(y), activations_.at(&l));
 	}
 
 	torch::Tensor pooling(const torch::Tensor &x, const LayerPlan &l) {
@@ -299,58 +398,14 @@ private:
 		return to_channels_last(y);
 	}
 
-	//! Keras LSTM (gates i, f, c, o) and GRU with reset_after=True (gates z, r, h).
-	torch::Tensor recurrent(const torch::Tensor &x, const LayerPlan &l, ActivationFn activation) {
-		const LayerSpec &s = l.spec;
-		const int64_t batch = x.size(0), steps = x.size(1), units = s.units;
-		auto recurrent_fn = resolve_activation(s.recurrent_activation, s.alpha);
-		const auto &kernel = param(l, 0);
-		const auto &recurrent_kernel = param(l, 1);
-		torch::Tensor bias = s.use_bias ? param(l, 2) : torch::Tensor();
-		auto h = torch::zeros({batch, units});
-		auto c = torch::zeros({batch, units});
-		// One matmul for the input projections of every step.
-		auto projected = torch::matmul(x, kernel);
-		std::vector<torch::Tensor> outputs;
-		for (int64_t t = 0; t < steps; t++) {
-			auto xt = projected.select(1, t);
-			if (s.kind == LayerKind::LSTM) {
-				auto z = xt + torch::matmul(h, recurrent_kernel);
-				if (bias.defined()) {
-					z = z + bias;
-				}
-				auto gates = z.chunk(4, 1);
-				auto i = activate(gates[0], recurrent_fn);
-				auto f = activate(gates[1], recurrent_fn);
-				auto g = activate(gates[2], activation);
-				auto o = activate(gates[3], recurrent_fn);
-				c = f * c + i * g;
-				h = o * activate(c, activation);
-			} else {
-				auto inner = torch::matmul(h, recurrent_kernel);
-				if (bias.defined()) {
-					xt = xt + bias[0];
-					inner = inner + bias[1];
-				}
-				auto xg = xt.chunk(3, 1);
-				auto ig = inner.chunk(3, 1);
-				auto z = activate(xg[0] + ig[0], recurrent_fn);
-				auto r = activate(xg[1] + ig[1], recurrent_fn);
-				auto hh = activate(xg[2] + r * ig[2], activation);
-				h = z * h + (1 - z) * hh;
-			}
-			if (s.return_sequences) {
-				outputs.push_back(h);
-			}
-		}
-		return s.return_sequences ? torch::stack(outputs, 1) : h;
-	}
-
 	const ModelPlan &plan_;
 	std::vector<torch::Tensor> params_, states_;
-	std::vector<ActivationFn> activations_;
-	std::vector<std::vector<float>> masks_;
+	std::unordered_map<const LayerPlan *, ActivationFn> activations_;
+	std::unordered_map<const LayerPlan *, std::vector<float>> masks_;
 	torch::Tensor output_;
+	torch::Tensor penalty_; //!< the regularizers' of the last forward; undefined without any
+	//! Draws of a call with training=True at inference (Monte Carlo dropout).
+	Rng inference_rng_{0};
 };
 
 } // namespace

@@ -13,6 +13,7 @@ const kafkaml::ml::TorchBackend kBackend = [] {
 	backend.set_threads = &torch_engine::set_threads;
 	backend.load_torchscript = &torch_engine::load_torchscript;
 	backend.pickle_weights = &torch_engine::pickle_weights;
+	backend.check_torchscript = &torch_engine::check_torchscript;
 	return backend;
 }();
 

@@ -92,16 +92,39 @@ private:
 
 } // namespace
 
-std::unique_ptr<Model::Impl> torch_engine::load_torchscript(std::string_view module_bytes, const CompileSpec &compile,
-                                                            Shape input_shape, uint64_t seed) {
-	torch::jit::Module module;
+namespace {
+
+torch::jit::Module load_module(std::string_view module_bytes) {
 	try {
 		std::istringstream in{std::string(module_bytes)};
-		module = torch::jit::load(in);
+		return torch::jit::load(in);
 	} catch (const c10::Error &e) {
 		throw std::invalid_argument(std::string("not a TorchScript module (expected the bytes of torch.jit.save): ") +
 		                            e.what_without_backtrace());
 	}
+}
+
+} // namespace
+
+int64_t torch_engine::check_torchscript(std::string_view module_bytes) {
+	auto module = load_module(module_bytes);
+	if (!module.find_method("forward")) {
+		throw std::invalid_argument("the TorchScript module has no forward method");
+	}
+	int64_t count = 0;
+	for (const auto &p : module.parameters(true)) {
+		if (p.scalar_type() != torch::kFloat32) {
+			throw std::invalid_argument("the TorchScript module's parameters must be float32 (found " +
+			                            std::string(c10::toString(p.scalar_type())) + "); save it after model.float()");
+		}
+		count += p.numel();
+	}
+	return count;
+}
+
+std::unique_ptr<Model::Impl> torch_engine::load_torchscript(std::string_view module_bytes, const CompileSpec &compile,
+                                                            Shape input_shape, uint64_t seed) {
+	torch::jit::Module module = load_module(module_bytes);
 	torch::manual_seed(seed);
 	torch_engine::set_threads(1);
 	auto m = std::make_unique<Model::Impl>();
@@ -110,6 +133,7 @@ std::unique_ptr<Model::Impl> torch_engine::load_torchscript(std::string_view mod
 	m->spec.compile = compile;
 	m->spec.compile.present = true;
 	m->plan.input_shape = input_shape;
+	m->plan.inputs = {input_shape};
 	for (const auto &p : module.named_parameters(true)) {
 		ParamSlot slot;
 		slot.name = p.name;
@@ -130,6 +154,7 @@ std::unique_ptr<Model::Impl> torch_engine::load_torchscript(std::string_view mod
 		try {
 			auto y = executor->run(zero.data(), 1);
 			m->plan.output_shape = {y.size(1)};
+			m->plan.outputs = {m->plan.output_shape};
 		} catch (const c10::Error &e) {
 			throw std::invalid_argument("the TorchScript module does not accept inputs of shape " +
 			                            shape_to_string(input_shape) + ": " + e.what_without_backtrace());

@@ -133,7 +133,7 @@ private:
 
 namespace {
 
-class FollowerSubscription final : public control::PredictionSubscription {
+class FollowerSubscription final : public api::PredictionSubscription {
 public:
 	FollowerSubscription(std::shared_ptr<KafkaPredictionFeed::Follower> follower, uint64_t id)
 	    : follower_(std::move(follower)), id_(id) {}
@@ -161,8 +161,8 @@ KafkaPredictionFeed::~KafkaPredictionFeed() {
 	// still alive keeps its Follower until it goes.
 }
 
-std::unique_ptr<control::PredictionSubscription> KafkaPredictionFeed::subscribe(const std::string &topic,
-                                                                                Callback on_value) {
+std::unique_ptr<api::PredictionSubscription> KafkaPredictionFeed::subscribe(const std::string &topic,
+                                                                            Callback on_value) {
 	std::lock_guard lock(mutex_);
 	reap();
 	auto id = next_subscriber.fetch_add(1);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "control/prediction_feed.h"
+#include "api/prediction_feed.h"
 #include "stream/kafka_client.h"
 
 #include <chrono>
@@ -22,7 +22,7 @@ namespace kafkaml::server {
 //! Thread: `subscribe` from any thread; each follower calls its
 //! subscribers' callbacks on its thread, under its lock; the destructor
 //! stops and joins every follower.
-class KafkaPredictionFeed final : public control::PredictionFeed {
+class KafkaPredictionFeed final : public api::PredictionFeed {
 public:
 	explicit KafkaPredictionFeed(stream::KafkaConfig kafka,
 	                             std::chrono::milliseconds linger = std::chrono::seconds(10));
@@ -30,7 +30,7 @@ public:
 	KafkaPredictionFeed(const KafkaPredictionFeed &) = delete;
 	KafkaPredictionFeed &operator=(const KafkaPredictionFeed &) = delete;
 
-	std::unique_ptr<control::PredictionSubscription> subscribe(const std::string &topic, Callback on_value) override;
+	std::unique_ptr<api::PredictionSubscription> subscribe(const std::string &topic, Callback on_value) override;
 	//! Topics followed right now (for tests and metrics).
 	size_t followers() const;
 

@@ -5,65 +5,72 @@
 #include "ml/spec/parse.h"
 #ifdef KAFKAML_HAS_ML_ENGINE // set by kafkaml_ml; absent when built without libtorch
 #include "ml/engine_support.h"
+#include "ml/model.h"
 #endif
 
 namespace kafkaml::server {
 
-control::ModelValidator model_validator() {
+api::ModelValidator model_validator() {
 	return [](std::string_view code) {
 		ml::ModelSpec spec;
 		try {
 			spec = ml::parse_model_definition(code);
 		} catch (const ml::ModelDefinitionError &e) {
-			throw control::ValidationError(e.location.line, e.location.column, e.what());
+			throw api::ValidationError(e.location.line, e.location.column, e.what());
 		}
 #ifdef KAFKAML_HAS_ML_ENGINE
 		// Refused now rather than by the training job later.
 		if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
-			throw control::ValidationError(gaps.front().location.line, gaps.front().location.column,
-			                               ml::describe_gaps(gaps));
+			throw api::ValidationError(gaps.front().location.line, gaps.front().location.column,
+			                           ml::describe_gaps(gaps));
 		}
 #endif
 	};
 }
 
-control::KwargsParser kwargs_parser() {
-	return [](std::string_view text) {
+api::CompileValidator compile_validator() {
+#ifdef KAFKAML_HAS_ML_ENGINE
+	return [](std::string_view arguments) {
+		ml::ModelSpec only_compile;
 		try {
-			return fit_options_to_json(ml::parse_fit_kwargs(text));
+			only_compile.compile = ml::parse_compile_arguments(arguments);
 		} catch (const ml::ModelDefinitionError &e) {
-			throw control::ValidationError(e.location.line, e.location.column, e.what());
+			throw api::ValidationError(e.location.line, e.location.column, e.what());
+		}
+		if (auto gaps = ml::engine_gaps(only_compile); !gaps.empty()) {
+			throw api::ValidationError(gaps.front().location.line, gaps.front().location.column,
+			                           ml::describe_gaps(gaps));
 		}
 	};
+#else
+	return {};
+#endif
 }
 
-control::InputValidator input_validator() {
+api::ModuleValidator module_validator() {
+#ifdef KAFKAML_HAS_ML_ENGINE
+	return [](std::string_view bytes) {
+		try {
+			ml::Model::check_torchscript(bytes);
+		} catch (const std::invalid_argument &e) {
+			throw api::ValidationError(0, 0, e.what());
+		}
+	};
+#else
+	return {};
+#endif
+}
+
+api::InputValidator input_validator() {
 	return [](std::string_view format, const nlohmann::json &config) {
 		try {
 			formats::MessageDecoder::from_config(format, config);
 		} catch (const formats::FormatError &e) {
-			throw control::ValidationError(0, 0, e.what());
+			throw api::ValidationError(0, 0, e.what());
 		} catch (const nlohmann::json::exception &e) {
-			throw control::ValidationError(0, 0, std::string("a schema in it is not valid JSON: ") + e.what());
+			throw api::ValidationError(0, 0, std::string("a schema in it is not valid JSON: ") + e.what());
 		}
 	};
-}
-
-nlohmann::json fit_options_to_json(const ml::FitOptions &options) {
-	nlohmann::json object = {{"epochs", options.epochs}, {"shuffle", options.shuffle}, {"verbose", options.verbose}};
-	if (options.batch_size) {
-		object["batch_size"] = *options.batch_size;
-	}
-	if (options.steps_per_epoch) {
-		object["steps_per_epoch"] = *options.steps_per_epoch;
-	}
-	if (options.validation_steps) {
-		object["validation_steps"] = *options.validation_steps;
-	}
-	if (options.seed) {
-		object["seed"] = *options.seed;
-	}
-	return object;
 }
 
 } // namespace kafkaml::server

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "control/validation.h"
+#include "api/validation.h"
 #include "ml/spec/model_spec.h"
 
 #include <nlohmann/json.hpp>
@@ -8,18 +8,16 @@
 namespace kafkaml::server {
 
 //! The API's model check: the real parser, its line:column kept.
-control::ModelValidator model_validator();
+api::ModelValidator model_validator();
 
-//! The API's kwargs parser: the original's "epochs=5, shuffle=True" string
-//! or a JSON object's text, checked by the same parser the training job
-//! uses, so a deployment the API accepted never fails on its kwargs later.
-control::KwargsParser kwargs_parser();
+//! The API's checks of a PyTorch model: its compile() arguments, parsed as
+//! the training job parses them, and its TorchScript module, loaded by the
+//! engine. Empty functions in a build without the engine.
+api::CompileValidator compile_validator();
+api::ModuleValidator module_validator();
 
 //! The API's inference input check: the decoder the replicas will build
 //! from the same format and config, so a config the API accepted decodes.
-control::InputValidator input_validator();
-
-//! FitOptions as the JSON object stored in `kwargs_*_parsed`.
-nlohmann::json fit_options_to_json(const ml::FitOptions &options);
+api::InputValidator input_validator();
 
 } // namespace kafkaml::server

@@ -6,7 +6,7 @@
 
 namespace kafkaml::server {
 
-control::PytorchExporter pytorch_exporter() {
+api::PytorchExporter pytorch_exporter() {
 #ifdef KAFKAML_HAS_ML_ENGINE
 	return [](std::string_view blob) { return ml::Model::load(blob).export_pytorch(); };
 #else

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "control/api_server.h"
+#include "api/api_server.h"
 
 namespace kafkaml::server {
 
 //! The API's PyTorch export: the model file a training job uploaded, loaded
 //! and written as `kafkaml model fit --export` writes it. Empty when this
 //! build has no model engine.
-control::PytorchExporter pytorch_exporter();
+api::PytorchExporter pytorch_exporter();
 
 } // namespace kafkaml::server

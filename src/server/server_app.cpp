@@ -1,10 +1,10 @@
 #include "server/server_app.h"
 
+#include "api/api_server.h"
 #include "common/private_files.h"
-#include "control/api_server.h"
-#include "orchestrator/local_executor.h"
-#include "server/control_logger.h"
-#include "server/kafka_control_publisher.h"
+#include "control/control_logger.h"
+#include "control/kafka_control_publisher.h"
+#include "executors/local_executor.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
 #include "server/model_export.h"
@@ -71,10 +71,10 @@ void ServerApp::start() {
 		config_.store_url = "sqlite:" + (config_.data_dir / "kafkaml.db").string();
 	}
 	store_ = store::open_store(config_.store_url);
-	token_ = control::ensure_admin_token(*store_, token_file(), config_.reset_admin_token);
+	token_ = api::ensure_admin_token(*store_, token_file(), config_.reset_admin_token);
 
 	stream::KafkaConfig kafka{config_.bootstrap_servers, {}};
-	orchestrator::LocalExecutorConfig executor_config;
+	executors::LocalExecutorConfig executor_config;
 	executor_config.kafkaml_binary =
 	    config_.kafkaml_binary.empty() ? self_executable().string() : config_.kafkaml_binary;
 	executor_config.token = token_;
@@ -89,17 +89,18 @@ void ServerApp::start() {
 	// Jobs call back on loopback when the API listens on every interface.
 	executor_config.server_url =
 	    "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port);
-	executor_ = std::make_unique<orchestrator::LocalExecutor>(*store_, executor_config);
-	publisher_ = std::make_unique<KafkaControlPublisher>(kafka, config_.control_topic);
+	executor_ = std::make_unique<executors::LocalExecutor>(*store_, executor_config);
+	publisher_ = std::make_unique<control::KafkaControlPublisher>(kafka, config_.control_topic);
 	predictions_ = std::make_unique<KafkaPredictionFeed>(kafka);
 
-	control::ApiOptions options;
+	api::ApiOptions options;
 	options.store = store_.get();
-	options.orchestrator = executor_.get();
+	options.executor = executor_.get();
 	options.publisher = publisher_.get();
 	options.predictions = predictions_.get();
 	options.validate_model = model_validator();
-	options.parse_kwargs = kwargs_parser();
+	options.validate_compile = compile_validator();
+	options.validate_module = module_validator();
 	options.validate_input = input_validator();
 	options.export_pytorch = pytorch_exporter();
 	options.max_replicas = config_.max_replicas;
@@ -130,12 +131,12 @@ void ServerApp::start() {
 	};
 	options.admin_token = token_;
 	options.web_root = config_.web_root.empty() ? find_web_root() : config_.web_root;
-	api_ = std::make_unique<control::ApiServer>(options);
+	api_ = std::make_unique<api::ApiServer>(options);
 	api_->start(host, port);
 	if (port == 0) {
 		executor_->set_server_url(url());
 	}
-	logger_ = std::make_unique<ControlLogger>(kafka, config_.control_topic, "kafkaml-control-logger", *store_);
+	logger_ = std::make_unique<control::ControlLogger>(kafka, config_.control_topic, "kafkaml-control-logger", *store_);
 	logger_->start();
 	auto recovered = executor_->recover();
 	if (recovered > 0) {

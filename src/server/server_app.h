@@ -9,10 +9,14 @@
 #include <memory>
 #include <string>
 
-namespace kafkaml::control {
+namespace kafkaml::api {
 class ApiServer;
 }
-namespace kafkaml::orchestrator {
+namespace kafkaml::control {
+class ControlLogger;
+class KafkaControlPublisher;
+} // namespace kafkaml::control
+namespace kafkaml::executors {
 class LocalExecutor;
 }
 namespace kafkaml::store {
@@ -21,8 +25,6 @@ class Store;
 
 namespace kafkaml::server {
 
-class ControlLogger;
-class KafkaControlPublisher;
 class KafkaPredictionFeed;
 
 struct ServerConfig {
@@ -70,11 +72,11 @@ private:
 	ServerConfig config_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
-	std::unique_ptr<orchestrator::LocalExecutor> executor_;
-	std::unique_ptr<KafkaControlPublisher> publisher_;
+	std::unique_ptr<executors::LocalExecutor> executor_;
+	std::unique_ptr<control::KafkaControlPublisher> publisher_;
 	std::unique_ptr<KafkaPredictionFeed> predictions_;
-	std::unique_ptr<control::ApiServer> api_;
-	std::unique_ptr<ControlLogger> logger_;
+	std::unique_ptr<api::ApiServer> api_;
+	std::unique_ptr<control::ControlLogger> logger_;
 	std::string host_;
 	bool started_ = false;
 };

@@ -152,6 +152,11 @@ CREATE TABLE refused_control_messages (
 );
 )sql";
 
+// The TorchScript module of a model users bring from PyTorch.
+const char *const MIGRATION_6 = R"sql(
+ALTER TABLE models ADD COLUMN module {blob};
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -183,6 +188,7 @@ const std::vector<Migration> &migrations() {
 	    {3, "datasources keyed by the control message they came from", MIGRATION_3},
 	    {4, "restarts and last exit of the jobs of results and inferences", MIGRATION_4},
 	    {5, "the input format a result trained on; refused control messages", MIGRATION_5},
+	    {6, "TorchScript modules of models", MIGRATION_6},
 	};
 	return all;
 }

@@ -45,7 +45,8 @@ private:
 	bool done_ = false;
 };
 
-constexpr const char *MODEL_COLUMNS = "id, name, description, imports, code, framework, created_at";
+constexpr const char *MODEL_COLUMNS =
+    "id, name, description, imports, code, framework, created_at, COALESCE(length(module), -1)";
 constexpr const char *DEPLOYMENT_COLUMNS = "id, configuration_id, batch, kwargs_fit, kwargs_val, kwargs_fit_parsed, "
                                            "kwargs_val_parsed, created_at";
 constexpr const char *RESULT_COLUMNS =
@@ -67,7 +68,7 @@ constexpr const char *JOB_COLUMNS = "id, kind, owner_id, replica, desired_state,
 
 Model model_from(const SqlRow &row) {
 	return {to_int(row[0]),  to_text(row[1]), to_text(row[2]), to_text(row[3]),
-	        to_text(row[4]), to_text(row[5]), to_text(row[6])};
+	        to_text(row[4]), to_text(row[5]), to_text(row[6]), to_int(row[7])};
 }
 
 Deployment deployment_from(const SqlRow &row) {
@@ -205,21 +206,25 @@ public:
 		return select_all<Model>(MODEL_COLUMNS, "models", model_from);
 	}
 
-	Model update_model(const Model &model) override {
-		std::lock_guard lock(mutex_);
-		Transaction tx(*db_);
-		model_locked(model.id);
-		// A deployed model's results were trained on the code as it was:
-		// changing it would make them lie about what they are.
+	//! A deployed model's results were trained on the model as it was:
+	//! changing it would make them lie about what they are. Holds mutex_.
+	void check_not_deployed(int64_t model) {
 		auto deployments = ids("SELECT DISTINCT d.id FROM deployments d JOIN configuration_models c "
 		                       "ON c.configuration_id = d.configuration_id WHERE c.model_id = ? ORDER BY d.id",
-		                       {model.id});
+		                       {model});
 		if (!deployments.empty()) {
-			throw Conflict("model " + std::to_string(model.id) + " is in a deployed configuration (deployment(s) " +
+			throw Conflict("model " + std::to_string(model) + " is in a deployed configuration (deployment(s) " +
 			               join(deployments) +
 			               "); create a new model with the changes instead (POST models), or delete those "
 			               "deployments first");
 		}
+	}
+
+	Model update_model(const Model &model) override {
+		std::lock_guard lock(mutex_);
+		Transaction tx(*db_);
+		model_locked(model.id);
+		check_not_deployed(model.id);
 		auto rows = q(std::string("UPDATE models SET name = ?, description = ?, imports = ?, code = ?, framework = ? "
 		                          "WHERE id = ? RETURNING ") +
 		                  MODEL_COLUMNS,
@@ -227,6 +232,25 @@ public:
 		Model out = model_from(rows.at(0));
 		tx.commit();
 		return out;
+	}
+
+	void put_model_module(int64_t id, std::string_view bytes) override {
+		std::lock_guard lock(mutex_);
+		Transaction tx(*db_);
+		model_locked(id);
+		check_not_deployed(id);
+		q("UPDATE models SET module = ? WHERE id = ?", {SqlBlob{bytes}, id});
+		tx.commit();
+	}
+
+	std::optional<std::string> get_model_module(int64_t id) override {
+		std::lock_guard lock(mutex_);
+		model_locked(id);
+		auto rows = q("SELECT module FROM models WHERE id = ?", {id});
+		if (rows.empty() || !rows[0][0]) {
+			return std::nullopt;
+		}
+		return to_text(rows[0][0]);
 	}
 
 	void delete_model(int64_t id) override {

@@ -15,6 +15,8 @@
 // Thread-safety: every implementation is safe to call from any thread; calls
 // are serialised on one connection (see sql_store.h).
 
+#include "common/error.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -29,21 +31,27 @@
 
 namespace kafkaml::store {
 
-class StoreError : public std::runtime_error {
+//! The database cannot be opened, reached or migrated: retriable (a
+//! PostgreSQL server that is down may be back), unless a subclass says the
+//! request itself is wrong.
+class StoreError : public Error {
 public:
-	using std::runtime_error::runtime_error;
+	explicit StoreError(const std::string &message, ErrorKind kind = ErrorKind::retriable) : Error(kind, message) {}
 };
+//! No such entity (404).
 class NotFound : public StoreError {
 public:
-	using StoreError::StoreError;
+	explicit NotFound(const std::string &message) : StoreError(message, ErrorKind::user) {}
 };
+//! The entity is not in a state that allows the change (409).
 class Conflict : public StoreError {
 public:
-	using StoreError::StoreError;
+	explicit Conflict(const std::string &message) : StoreError(message, ErrorKind::user) {}
 };
+//! A value the store refuses (400).
 class InvalidArgument : public StoreError {
 public:
-	using StoreError::StoreError;
+	explicit InvalidArgument(const std::string &message) : StoreError(message, ErrorKind::user) {}
 };
 
 struct Model {
@@ -52,8 +60,10 @@ struct Model {
 	std::string description;
 	std::string imports;
 	std::string code;
-	std::string framework = "keras";
-	std::string created_at; //!< ISO 8601 UTC, set by the store
+	std::string framework = "keras"; //!< "keras" (code is the definition) or "pytorch" (code is compile()'s arguments)
+	std::string created_at;          //!< ISO 8601 UTC, set by the store
+	//! Bytes of its TorchScript module (framework "pytorch"); -1 when none was uploaded.
+	int64_t module_size = -1;
 };
 
 struct Configuration {
@@ -226,6 +236,11 @@ public:
 	virtual std::vector<Model> list_models() = 0;
 	virtual Model update_model(const Model &model) = 0;
 	virtual void delete_model(int64_t id) = 0;
+	//! The TorchScript module of a "pytorch" model (torch.jit.save bytes):
+	//! replaced on a second upload; Conflict once the model is deployed, as
+	//! for any edit of it.
+	virtual void put_model_module(int64_t id, std::string_view bytes) = 0;
+	virtual std::optional<std::string> get_model_module(int64_t id) = 0;
 
 	// Configurations. ml_models must name existing models (InvalidArgument).
 	// update/delete: Conflict while a deployment uses it.

@@ -191,6 +191,27 @@ export async function runFlow({
     await shot("models");
   });
 
+  await step("a PyTorch model from a TorchScript file", async () => {
+    const file = hooks.makeTorchScript();
+    await go("/models/new");
+    await page.fill("input[name=name]", "from-pytorch");
+    await page.check("input[name=framework] >> nth=1");
+    await page.waitForSelector("input#module");
+    await page.setInputFiles("input#module", file);
+    await page.click("button[type=submit]");
+    await page.waitForSelector('.ok:has-text("Saved")', { timeout: 15000 });
+    await page.waitForURL(/\/models\/\d+$/);
+    const hint = await page.textContent("input#module ~ .field-hint");
+    assert.match(
+      hint,
+      /Uploaded: \d+ bytes/,
+      "the page says the module is uploaded",
+    );
+    await shot("model-pytorch");
+    await go("/models");
+    await page.waitForSelector('.badge:has-text("PyTorch")');
+  });
+
   await step("configuration", async () => {
     await requireRoute(baseUrl, "/configurations", "configurations API");
     await go("/configurations");

@@ -113,6 +113,29 @@ function killReplica(server, inference) {
   process.kill(pids[0], "SIGKILL");
 }
 
+/** A small TorchScript module written by Debian's python3-torch; its path. */
+function makeTorchScript(scratch) {
+  const file = path.join(scratch, "net.pt");
+  const script = path.join(scratch, "make_net.py");
+  // A file, not -c: torch.jit.script reads the class's source.
+  writeFileSync(
+    script,
+    [
+      "import torch, sys",
+      "class Net(torch.nn.Module):",
+      "    def __init__(self):",
+      "        super().__init__()",
+      "        self.layer = torch.nn.Linear(3, 2)",
+      "    def forward(self, x):",
+      "        return torch.softmax(self.layer(x), -1)",
+      "torch.jit.save(torch.jit.script(Net()), sys.argv[1])",
+      "",
+    ].join("\n"),
+  );
+  run("/usr/bin/python3", [script, file]);
+  return file;
+}
+
 /** Produces 50 HCOPD feature rows to the inference's input topic, in its format, with Debian's Python Kafka client. */
 function sendInference(server, inference) {
   if (!server.bootstrap)
@@ -217,6 +240,7 @@ async function main() {
         sendTraining: (id) => sendTraining(server, scratch, id),
         sendInference: (inf) => sendInference(server, inf),
         killReplica: (inf) => killReplica(server, inf),
+        makeTorchScript: () => makeTorchScript(scratch),
         sendToControlTopic: (value) =>
           run(
             "kcat",

@@ -16,8 +16,11 @@ export interface Model {
 	description: string;
 	imports: string;
 	code: string;
-	framework?: string;
+	/** keras: `code` is the definition; pytorch: `code` is compile()'s arguments, the network an uploaded module. */
+	framework?: 'keras' | 'pytorch';
 	created_at?: string;
+	/** Bytes of the uploaded TorchScript module (pytorch); null when none. */
+	module_size?: number | null;
 }
 
 export interface Configuration {
@@ -170,14 +173,20 @@ export function setToken(token: string | null): void {
 	window.dispatchEvent(new Event('kafkaml-token'));
 }
 
+/** A body sent as is (a file), not as JSON. */
+export class RawBody {
+	constructor(readonly data: Blob) {}
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
 	const headers: Record<string, string> = { Accept: 'application/json' };
 	const token = getToken();
 	if (token) headers.Authorization = `Bearer ${token}`;
-	if (body !== undefined) headers['Content-Type'] = 'application/json';
+	if (body !== undefined) headers['Content-Type'] = body instanceof RawBody ? 'application/octet-stream' : 'application/json';
+	const payload = body === undefined ? undefined : body instanceof RawBody ? body.data : JSON.stringify(body);
 	let response: Response;
 	try {
-		response = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		response = await fetch(BASE + path, { method, headers, body: payload });
 	} catch (e) {
 		throw new ApiError(0, 'The server cannot be reached', `${e instanceof Error ? e.message : String(e)}. Check that kafkaml is running.`);
 	}
@@ -211,6 +220,7 @@ function list<T>(path: string, key: string): Promise<T[]> {
 
 export const api = {
 	models: () => list<Model>('/models', 'models'),
+	uploadModule: (id: number, file: Blob) => request<Model>('PUT', `/models/${id}/module`, new RawBody(file)),
 	model: (id: number) => request<Model>('GET', `/models/${id}`),
 	createModel: (m: Omit<Model, 'id'>) => request<Model>('POST', '/models', m),
 	updateModel: (id: number, m: Omit<Model, 'id'>) => request<Model>('PUT', `/models/${id}`, m),
@@ -235,7 +245,7 @@ export const api = {
 		request<Result>('GET', epoch === 'none' ? `/results/${id}?epochs=none` : `/results/${id}?since_epoch=${epoch}`),
 	stopResult: (id: number) => request<void>('POST', `/results/${id}/stop`),
 	deleteResult: (id: number) => request<void>('DELETE', `/results/${id}`),
-	modelDownloadUrl: (id: number) => `${BASE}/results/${id}/model`,
+	modelDownloadUrl: (id: number, format: 'kafkaml' | 'pytorch' = 'kafkaml') => `${BASE}/results/${id}/model?format=${format}`,
 
 	inferences: () => list<Inference>('/inferences', 'inferences'),
 	inference: (id: number) => request<Inference>('GET', `/inferences/${id}`),

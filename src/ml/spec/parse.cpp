@@ -24,7 +24,7 @@ std::string full_message(SourceLocation location, const std::string &reason) {
 } // namespace
 
 ModelDefinitionError::ModelDefinitionError(SourceLocation where, std::string why)
-    : std::runtime_error(full_message(where, why)), location(where), reason(std::move(why)) {}
+    : UserError(full_message(where, why)), location(where), reason(std::move(why)) {}
 
 ModelSpec parse_model_definition(std::string_view text) {
 	if (text.size() > spec::kMaxTextBytes) {
@@ -54,6 +54,52 @@ void check_model_size(const ModelSpec &spec) {
 		            " a model may have here (4 GB of weights; training needs about four times that in memory); "
 		            "make its layers smaller");
 	}
+}
+
+CompileSpec parse_compile_arguments(std::string_view text) {
+	auto first = text.find_first_not_of(" \t\r\n");
+	auto last = text.find_last_not_of(" \t\r\n");
+	std::string_view arguments =
+	    first == std::string_view::npos ? std::string_view() : text.substr(first, last - first + 1);
+	// "model.compile(...)" as a whole: its arguments.
+	if (auto open = arguments.find(".compile(");
+	    open != std::string_view::npos && arguments.ends_with(")") &&
+	    arguments.substr(0, open).find_first_of("()=") == std::string_view::npos) {
+		arguments = arguments.substr(open + 9, arguments.size() - open - 10);
+	}
+	if (arguments.empty()) {
+		throw ModelDefinitionError({1, 1}, "the compile arguments are empty; give at least the loss, e.g. "
+		                                   "loss='sparse_categorical_crossentropy', optimizer='adam', "
+		                                   "metrics=['accuracy']");
+	}
+	// Evaluated as the compile() of a stand-in model, so that every form
+	// model code accepts (optimizer objects, schedules, loss classes) is
+	// accepted here too; errors are moved back to the user's text.
+	constexpr int kLinesBefore = 2;
+	const std::string call = "model.compile(";
+	std::string program = "from tensorflow import keras\n"
+	                      "model = keras.Sequential([keras.layers.Dense(1, input_shape=(1,))])\n" +
+	                      call + std::string(arguments) + ")\n";
+	ModelSpec spec;
+	try {
+		spec = spec::parse_python_model(program);
+	} catch (const ModelDefinitionError &e) {
+		SourceLocation where = e.location;
+		if (where.line > kLinesBefore) {
+			where.line -= kLinesBefore;
+			if (where.line == 1) {
+				where.column = std::max(1, where.column - static_cast<int>(call.size()));
+			}
+		} else {
+			where = {1, 1};
+		}
+		throw ModelDefinitionError(where, e.reason);
+	}
+	if (spec.compile.loss.name.empty()) {
+		throw ModelDefinitionError({1, 1}, "the compile arguments name no loss; add e.g. loss='mse' or "
+		                                   "loss='sparse_categorical_crossentropy'");
+	}
+	return spec.compile;
 }
 
 void bind_input_shape(ModelSpec &spec, const std::vector<Shape> &shapes) {

@@ -2,10 +2,14 @@
 // the export loads with torch.load, and a module scripted in Python trains here.
 
 #include "ml/model.h"
+#include "ml/spec/parse.h"
+#include "python_torch_test.h"
 #include "spec_builders.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,40 +22,7 @@ using namespace kafkaml::ml::testing;
 
 namespace {
 
-class Interop : public ::testing::Test {
-protected:
-	void SetUp() override {
-		if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-			GTEST_SKIP() << "/usr/bin/python3 with torch is not available";
-		}
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-ml-XXXXXX").string();
-		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-		dir_ = pattern;
-	}
-	void TearDown() override {
-		if (!dir_.empty()) {
-			std::filesystem::remove_all(dir_);
-		}
-	}
-	std::string path(const std::string &name) const { return (dir_ / name).string(); }
-	static void write(const std::string &file, const std::string &bytes) {
-		std::ofstream(file, std::ios::binary) << bytes;
-	}
-	static std::string read(const std::string &file) {
-		std::ifstream in(file, std::ios::binary);
-		std::stringstream s;
-		s << in.rdbuf();
-		return s.str();
-	}
-	//! Runs a Python script; returns its stdout.
-	std::string python(const std::string &script) {
-		write(path("script.py"), script);
-		std::string command = "/usr/bin/python3 " + path("script.py") + " > " + path("out.txt");
-		EXPECT_EQ(std::system(command.c_str()), 0) << script;
-		return read(path("out.txt"));
-	}
-	std::filesystem::path dir_;
-};
+using Interop = PythonTorchTest;
 
 } // namespace
 
@@ -82,6 +53,75 @@ TEST_F(Interop, ExportLoadsInPythonAndPredictsTheSame) {
 		float v = 0;
 		ASSERT_TRUE(values >> v) << out;
 		EXPECT_NEAR(v, e, 1e-5);
+	}
+}
+
+// The LSTM's one-node path (forward and backward through time by hand)
+// against the Keras formulas written out in PyTorch ops and differentiated
+// by PyTorch's autograd, on the exported weights: the loss and every
+// gradient, with and without return_sequences.
+TEST_F(Interop, TheLstmPathGivesKerasLossAndGradients) {
+	for (bool sequences : {false, true}) {
+		SCOPED_TRACE(sequences ? "return_sequences=True" : "return_sequences=False");
+		std::string code = "model = keras.Sequential([\n"
+		                   "    layers.LSTM(6, input_shape=(5, 3), return_sequences=" +
+		                   std::string(sequences ? "True" : "False") + "),\n" +
+		                   (sequences ? "    layers.GlobalAveragePooling1D(),\n" : "") +
+		                   "    layers.Dense(2, activation='softmax'),\n"
+		                   "])\n"
+		                   "model.compile('adam', 'sparse_categorical_crossentropy')\n";
+		auto model = Model::build(parse_model_definition(code), 11);
+		Array x{{4, 5, 3}, {}}, y{{4}, {0, 1, 1, 0}};
+		for (int i = 0; i < 60; i++) {
+			x.data.push_back(std::sin(0.37f * static_cast<float>(i)));
+		}
+		std::vector<float> gradients;
+		double loss = model.loss_and_gradients(x, y, gradients);
+		write(path("lstm.pt"), model.export_pytorch());
+		std::string xs;
+		for (float v : x.data) {
+			xs += std::to_string(v) + ",";
+		}
+		auto out =
+		    python("import torch\n"
+		           "d = torch.load('" +
+		           path("lstm.pt") +
+		           "')\n"
+		           "w = {k: v.clone().requires_grad_(True) for k, v in d['weights'].items()}\n"
+		           "names = [k for k in d['weights']]\n"
+		           "x = torch.tensor([" +
+		           xs +
+		           "]).reshape(4, 5, 3)\n"
+		           "y = torch.tensor([0, 1, 1, 0])\n"
+		           "lstm = [k for k in names if k.endswith('/kernel') and not k.startswith('dense')][0][:-7]\n"
+		           "W, R, b = w[lstm + '/kernel'], w[lstm + '/recurrent_kernel'], w[lstm + '/bias']\n"
+		           "u = R.shape[0]\n"
+		           "h = torch.zeros(4, u); c = torch.zeros(4, u); hs = []\n"
+		           "for t in range(5):\n"
+		           "    z = x[:, t] @ W + h @ R + b\n"
+		           "    i, f, g, o = torch.sigmoid(z[:, :u]), torch.sigmoid(z[:, u:2*u]), torch.tanh(z[:, 2*u:3*u]), "
+		           "torch.sigmoid(z[:, 3*u:])\n"
+		           "    c = f * c + i * g; h = o * torch.tanh(c); hs.append(h)\n"
+		           "feat = torch.stack(hs, 1).mean(1) if " +
+		           std::string(sequences ? "True" : "False") +
+		           " else h\n"
+		           "p = torch.softmax(feat @ w['dense/kernel'] + w['dense/bias'], -1)\n"
+		           "loss = torch.nn.functional.nll_loss(torch.log(p.clamp(1e-7, 1 - 1e-7)), y)\n"
+		           "loss.backward()\n"
+		           "print('%.8f' % loss.item())\n"
+		           "print(' '.join('%.8f' % v for k in names for v in w[k].grad.flatten().tolist()))\n");
+		std::istringstream lines(out);
+		double expected_loss = 0;
+		lines >> expected_loss;
+		std::vector<float> expected;
+		for (float v; lines >> v;) {
+			expected.push_back(v);
+		}
+		EXPECT_NEAR(loss, expected_loss, 1e-5);
+		ASSERT_EQ(expected.size(), gradients.size());
+		for (size_t k = 0; k < gradients.size(); k++) {
+			EXPECT_NEAR(gradients[k], expected[k], 1e-5) << "gradient " << k;
+		}
 	}
 }
 
@@ -122,6 +162,61 @@ TEST_F(Interop, TorchScriptModuleFromPythonTrainsAndPredicts) {
 	EXPECT_NEAR(std::stod(out), model.predict(Array{{1, 3}, {val.x.data[0], val.x.data[1], val.x.data[2]}}).data[0],
 	            1e-4);
 	EXPECT_THROW(Model::from_torchscript("garbage", compiled, {3}), std::invalid_argument);
+}
+
+// .npy in and out of Python's numpy, as `kafkaml send` takes them: fit with
+// the labels in a file of their own, then predict a file, one JSON line per
+// row, the numbers the model gives.
+TEST_F(Interop, ModelFitAndPredictCommandsTakeNpyFiles) {
+	const char *bin = std::getenv("KAFKAML_BIN");
+	if (!bin || !std::filesystem::exists(bin)) {
+		GTEST_SKIP() << "KAFKAML_BIN not built";
+	}
+	python("import numpy as np\n"
+	       "rng = np.random.default_rng(3)\n"
+	       "x = rng.normal(size=(300, 2, 2)).astype('float32')\n"
+	       "y = (x[:, 0, 0] + x[:, 1, 1] > 0).astype('uint8')\n"
+	       "np.save('" +
+	       path("x.npy") +
+	       "', x)\n"
+	       "np.save('" +
+	       path("y.npy") + "', y)\n");
+	// No input shape: it is the files' row shape, (2, 2).
+	write(path("model.py"), "model = tf.keras.Sequential([\n"
+	                        "    tf.keras.layers.Flatten(),\n"
+	                        "    tf.keras.layers.Dense(8, activation='relu'),\n"
+	                        "    tf.keras.layers.Dense(2, activation='softmax')\n"
+	                        "])\n"
+	                        "model.compile('adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n");
+	std::string command = std::string(bin) + " model fit " + path("model.py") + " --data " + path("x.npy") +
+	                      " --labels " + path("y.npy") + " --kwargs 'epochs=40' --output " + path("model.kafkaml") +
+	                      " > " + path("fit.txt") + " 2>&1";
+	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("fit.txt"));
+	auto model = Model::load(read(path("model.kafkaml")));
+	EXPECT_EQ(model.input_shape(), (Shape{2, 2}));
+	command = std::string(bin) + " model predict " + path("model.kafkaml") + " --data " + path("x.npy") + " -o " +
+	          path("predictions.jsonl") + " > " + path("predict.txt") + " 2>&1";
+	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("predict.txt"));
+	std::istringstream lines(read(path("predictions.jsonl")));
+	std::vector<std::string> rows;
+	for (std::string line; std::getline(lines, line);) {
+		rows.push_back(line);
+	}
+	ASSERT_EQ(rows.size(), 300u);
+	// The first row's numbers are the model's own for that sample.
+	auto out = python("import numpy as np, json\n"
+	                  "x = np.load('" +
+	                  path("x.npy") +
+	                  "')\n"
+	                  "print(json.dumps([float(v) for v in x[0].ravel()]))\n");
+	auto first = nlohmann::json::parse(out);
+	Array sample{{1, 2, 2},
+	             {first[0].get<float>(), first[1].get<float>(), first[2].get<float>(), first[3].get<float>()}};
+	auto expected = model.predict(sample).data;
+	auto values = nlohmann::json::parse(rows[0]).at("values");
+	ASSERT_EQ(values.size(), 2u);
+	EXPECT_FLOAT_EQ(values[0].get<float>(), expected[0]);
+	EXPECT_FLOAT_EQ(values[1].get<float>(), expected[1]);
 }
 
 TEST_F(Interop, ModelFitCommandTrainsFromCsv) {

@@ -147,3 +147,109 @@ TEST(TrainingModel, SequenceOutputsAreLossRowsOfTheLastAxis) {
 	EXPECT_NEAR(metric(categorical.evaluate(x, one_hot), "loss"), loss / 24, 1e-6);
 	EXPECT_GT(model.fit(x, y, epochs(2)).steps, 0);
 }
+
+namespace {
+
+//! Two outputs with their own loss options, weights and metric objects; the
+//! second a sequence of two class rows.
+constexpr const char *kTwoHeads = R"(import tensorflow as tf
+features = tf.keras.Input(shape=(4,), name="features")
+trunk = tf.keras.layers.Dense(8, activation="tanh", name="trunk")(features)
+flag = tf.keras.layers.Dense(1, activation="sigmoid", name="flag")(trunk)
+steps = tf.keras.layers.Reshape((2, 3))(tf.keras.layers.Dense(6, name="steps")(trunk))
+tags = tf.keras.layers.Softmax(name="tags")(steps)
+model = tf.keras.Model(inputs=features, outputs=[flag, tags])
+model.compile(
+    optimizer=tf.keras.optimizers.Nadam(learning_rate=0.02, clipnorm=1.0),
+    loss={"flag": tf.keras.losses.BinaryCrossentropy(label_smoothing=0.2),
+          "tags": tf.keras.losses.SparseCategoricalCrossentropy(ignore_class=-1)},
+    loss_weights={"flag": 2.0, "tags": 1.0},
+    metrics={"flag": [tf.keras.metrics.BinaryAccuracy(threshold=0.3), tf.keras.metrics.TruePositives()],
+             "tags": [tf.keras.metrics.SparseTopKCategoricalAccuracy(k=2, name="top2"), "accuracy"]},
+)
+)";
+
+} // namespace
+
+TEST(TrainingModel, EachOutputHasItsLossOptionsAndMetricObjects) {
+	EXPECT_EQ(gaps_of(parse_model_definition(kTwoHeads)), "");
+	// A sparse metric is refused on the output whose loss takes one-hot
+	// labels only.
+	std::string one_hot_flag = kTwoHeads;
+	one_hot_flag.replace(one_hot_flag.find("tf.keras.metrics.TruePositives()"), 32, "'sparse_categorical_accuracy'");
+	EXPECT_NE(
+	    gaps_of(parse_model_definition(one_hot_flag)).find("sparse_categorical_accuracy metric with one-hot labels"),
+	    std::string::npos);
+
+	// Labels per sample: the flag, then a class for each of the two rows.
+	const int64_t n = 64;
+	Rng rng(7);
+	Array x{{n, 4}, {}}, y{{n, 3}, {}};
+	for (int64_t r = 0; r < n; r++) {
+		float v[4];
+		for (float &f : v) {
+			f = rng.uniform(-1.0f, 1.0f);
+		}
+		x.data.insert(x.data.end(), v, v + 4);
+		y.data.insert(y.data.end(), {v[0] > 0 ? 1.0f : 0.0f,
+		                             v[1] < -0.3f  ? 0.0f
+		                             : v[1] < 0.3f ? 1.0f
+		                                           : 2.0f,
+		                             v[2] > 0 ? 2.0f : 0.0f});
+	}
+	y.data[2] = -1; // the first sample's second row counts for nothing in the loss
+	auto model = Model::build(parse_model_definition(kTwoHeads), 3);
+	ASSERT_EQ(model.output_shapes(), (std::vector<Shape>{{1}, {2, 3}}));
+
+	auto p = model.predict(x);
+	double flag_loss = 0.0, tags_loss = 0.0, above = 0.0, true_positives = 0.0, top2 = 0.0, correct = 0.0;
+	int64_t labelled = 0;
+	for (int64_t r = 0; r < n; r++) {
+		const float *o = p.data.data() + r * 7, *t = y.data.data() + r * 3;
+		double smoothed = t[0] * 0.8 + 0.1;
+		flag_loss -= smoothed * std::log(o[0]) + (1 - smoothed) * std::log(1 - o[0]);
+		above += (o[0] > 0.3f ? 1.0f : 0.0f) == t[0];
+		true_positives += o[0] > 0.5f && t[0] == 1.0f;
+		for (int64_t row = 0; row < 2; row++) {
+			const float *q = o + 1 + row * 3;
+			const auto cls = static_cast<int64_t>(t[1 + row]);
+			const int64_t best = std::max_element(q, q + 3) - q;
+			correct += best == cls;
+			if (cls < 0) {
+				continue;
+			}
+			tags_loss -= std::log(q[cls]);
+			labelled++;
+			top2 += *std::min_element(q, q + 3) != q[cls];
+		}
+	}
+	flag_loss /= n;
+	tags_loss /= static_cast<double>(labelled);
+	auto values = model.evaluate(x, y, n); // one batch: the ignored row leaves one mean over 127 rows
+	std::vector<std::string> names;
+	for (const auto &[name, value] : values) {
+		names.push_back(name);
+	}
+	EXPECT_EQ(names, (std::vector<std::string>{"loss", "flag_loss", "tags_loss", "flag_binary_accuracy",
+	                                           "flag_true_positives", "tags_top2", "tags_accuracy"}));
+	EXPECT_NEAR(metric(values, "flag_loss"), flag_loss, 1e-5);
+	EXPECT_NEAR(metric(values, "tags_loss"), tags_loss, 1e-5);
+	EXPECT_NEAR(metric(values, "loss"), 2 * flag_loss + tags_loss, 1e-5);
+	EXPECT_DOUBLE_EQ(metric(values, "flag_binary_accuracy"), above / n);
+	EXPECT_DOUBLE_EQ(metric(values, "flag_true_positives"), true_positives);
+	EXPECT_DOUBLE_EQ(metric(values, "tags_top2"), top2 / (2 * n));
+	EXPECT_DOUBLE_EQ(metric(values, "tags_accuracy"), correct / (2 * n));
+	try {
+		model.evaluate(x, Array{{n, 2}, std::vector<float>(static_cast<size_t>(2 * n))});
+		FAIL();
+	} catch (const std::invalid_argument &e) {
+		EXPECT_NE(std::string(e.what()).find("flag: 1 for loss 'binary_crossentropy', tags: 2 for loss "
+		                                     "'sparse_categorical_crossentropy'"),
+		          std::string::npos)
+		    << e.what();
+	}
+
+	auto history = model.fit(x, y, epochs(30)).history;
+	EXPECT_LT(metric(history.back().train, "loss"), 0.8 * metric(history.front().train, "loss"));
+	EXPECT_GT(metric(history.back().train, "tags_accuracy"), 0.7);
+}

@@ -118,6 +118,24 @@ TEST_P(StoreTest, ADeployedModelCannotChange) {
 	EXPECT_THROW(store_->update_model(free), NotFound);
 }
 
+TEST_P(StoreTest, AModelsTorchScriptModuleIsKeptAndFrozenOnceDeployed) {
+	auto model = make_model("from pytorch");
+	model.framework = "pytorch";
+	model.code = "loss='mse'";
+	auto created = store_->create_model(model);
+	EXPECT_EQ(created.module_size, -1);
+	EXPECT_FALSE(store_->get_model_module(created.id));
+	std::string bytes("PK\x03\x04\0binary", 12);
+	store_->put_model_module(created.id, bytes);
+	EXPECT_EQ(store_->get_model_module(created.id), bytes);
+	EXPECT_EQ(store_->get_model(created.id).module_size, 12);
+	EXPECT_EQ(store_->list_models().back().module_size, 12);
+	EXPECT_THROW(store_->put_model_module(999, bytes), NotFound);
+
+	auto [deployment, results] = deploy_two(*store_);
+	EXPECT_THROW(store_->put_model_module(results[0].model, bytes), Conflict);
+}
+
 TEST_P(StoreTest, ResultStatusMachine) {
 	auto [deployment, results] = deploy_two(*store_);
 	int64_t id = results[0].id;

@@ -1,6 +1,7 @@
 // Models: the list, and the editor page that creates or updates one. The
 // server validates the code on save; a 400 carries the line and column,
-// which the editor marks.
+// which the editor marks. A model is Keras code, or a PyTorch TorchScript
+// file (torch.jit.save) with the arguments of its compile().
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorPosition, type Model } from '../api';
 import { CodeEditor, type CodeError } from '../components/code_editor';
@@ -18,6 +19,9 @@ export const EXAMPLE_MODEL = `model = tf.keras.Sequential([
 model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossentropy', metrics=['accuracy'])
 `;
 
+export const EXAMPLE_COMPILE = `optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy']
+`;
+
 export function ModelsPage() {
 	const models = usePoll(api.models, [], 0);
 	const removal = useRemoval(
@@ -28,7 +32,7 @@ export function ModelsPage() {
 	return (
 		<ListPage
 			title="Models"
-			subtitle="Keras-style model definitions, validated as you save them."
+			subtitle="Keras-style model definitions, or PyTorch TorchScript files, validated as you save them."
 			action={['/models/new', 'New model']}
 			load={models}
 			acting={removal}
@@ -46,6 +50,7 @@ export function ModelsPage() {
 						<td class="num">{m.id}</td>
 						<td>
 							<Link href={`/models/${m.id}`}>{m.name}</Link>
+							{m.framework === 'pytorch' && <span class="badge small">PyTorch</span>}
 						</td>
 						<td class="hide-sm muted">{m.description}</td>
 						<td class="hide-sm muted">{formatTime(m.created_at)}</td>
@@ -66,8 +71,11 @@ export function ModelEditPage(props: { id: number | null }) {
 	const [name, setName] = useState('');
 	const [description, setDescription] = useState('');
 	const [imports, setImports] = useState('');
+	const [framework, setFramework] = useState<'keras' | 'pytorch'>('keras');
 	const [code, setCode] = useState(props.id === null ? EXAMPLE_MODEL : '');
 	const [loadedCode, setLoadedCode] = useState(code);
+	const [module, setModule] = useState<File | null>(null);
+	const [moduleSize, setModuleSize] = useState<number | null>(null);
 	const [codeError, setCodeError] = useState<CodeError | null>(null);
 	const [saved, setSaved] = useState(false);
 	const load = useAction();
@@ -82,6 +90,8 @@ export function ModelEditPage(props: { id: number | null }) {
 				setName(m.name);
 				setDescription(m.description ?? '');
 				setImports(m.imports ?? '');
+				setFramework(m.framework === 'pytorch' ? 'pytorch' : 'keras');
+				setModuleSize(m.module_size ?? null);
 				setCode(m.code ?? '');
 				setLoadedCode(m.code ?? '');
 			});
@@ -91,9 +101,15 @@ export function ModelEditPage(props: { id: number | null }) {
 	const submit = async () => {
 		setSaved(false);
 		setCodeError(null);
-		const body = { name, description, imports, code };
-		const m = await save.run(() => (props.id === null ? api.createModel(body) : api.updateModel(props.id, body)));
+		const body = { name, description, imports, code, framework };
+		const m = await save.run(async () => {
+			let stored = props.id === null ? await api.createModel(body) : await api.updateModel(props.id, body);
+			if (framework === 'pytorch' && module) stored = await api.uploadModule(stored.id, module);
+			return stored;
+		});
 		if (!m) return;
+		setModuleSize(m.module_size ?? null);
+		setModule(null);
 		setSaved(true);
 		if (props.id === null) navigate(`/models/${m.id}`, true);
 	};
@@ -104,6 +120,18 @@ export function ModelEditPage(props: { id: number | null }) {
 		const pos = errorPosition(e.detail);
 		if (pos) setCodeError(pos);
 	}, [save.error]);
+
+	const chooseFramework = (next: 'keras' | 'pytorch') => {
+		setFramework(next);
+		setSaved(false);
+		setCodeError(null);
+		// The example of the other kind, unless the user wrote something of their own.
+		if (code === EXAMPLE_MODEL || code === EXAMPLE_COMPILE || code === '') {
+			const example = next === 'pytorch' ? EXAMPLE_COMPILE : EXAMPLE_MODEL;
+			setCode(example);
+			setLoadedCode(example);
+		}
+	};
 
 	return (
 		<>
@@ -136,10 +164,40 @@ export function ModelEditPage(props: { id: number | null }) {
 					onValue={setImports}
 					class="mono"
 				/>
+				<fieldset class="field field-wide framework">
+					<legend class="field-label">Framework</legend>
+					<label>
+						<input type="radio" name="framework" checked={framework === 'keras'} onChange={() => chooseFramework('keras')} /> Keras code
+					</label>
+					<label>
+						<input type="radio" name="framework" checked={framework === 'pytorch'} onChange={() => chooseFramework('pytorch')} /> PyTorch (TorchScript file)
+					</label>
+				</fieldset>
+				{framework === 'pytorch' && (
+					<div class="field field-wide">
+						<label class="field-label" for="module">
+							TorchScript module
+						</label>
+						<input
+							id="module"
+							name="module"
+							type="file"
+							accept=".pt,.pth,.zip"
+							onChange={(e) => {
+								setModule(e.currentTarget.files?.[0] ?? null);
+								setSaved(false);
+							}}
+						/>
+						<span class="field-hint">
+							The file <code>torch.jit.save(torch.jit.script(model), 'model.pt')</code> writes.
+							{moduleSize !== null ? ` Uploaded: ${moduleSize} bytes; choose a file to replace it.` : ' Not uploaded yet.'}
+						</span>
+					</div>
+				)}
 				<div class="field field-wide">
-					<span class="field-label">Model code</span>
+					<span class="field-label">{framework === 'pytorch' ? 'compile() arguments' : 'Model code'}</span>
 					<CodeEditor
-						label="Model code"
+						label={framework === 'pytorch' ? 'compile() arguments' : 'Model code'}
 						initial={loadedCode}
 						onChange={(v) => {
 							setCode(v);
@@ -148,10 +206,16 @@ export function ModelEditPage(props: { id: number | null }) {
 						error={codeError}
 						minLines={12}
 					/>
-					<span class="field-hint">
-						A Keras subset: <code>tf.keras.Sequential([...])</code> with layers, then <code>model.compile(optimizer, loss=..., metrics=[...])</code>. Keras JSON
-						(<code>model.to_json()</code>) is accepted too.
-					</span>
+					{framework === 'pytorch' ? (
+						<span class="field-hint">
+							The loss, optimizer and metrics to train the module with, as Keras' <code>model.compile()</code> takes them.
+						</span>
+					) : (
+						<span class="field-hint">
+							Keras code as you write it: <code>tf.keras.Sequential([...])</code> or the functional API, then{' '}
+							<code>model.compile(optimizer, loss=..., metrics=[...])</code>. Keras JSON (<code>model.to_json()</code>) is accepted too.
+						</span>
+					)}
 				</div>
 				{codeError && (
 					<p class="code-error" role="alert" data-line={codeError.line}>

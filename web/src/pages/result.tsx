@@ -58,8 +58,16 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 						<Link href={`/inferences/new?result=${r.id}`} class={`button primary ${cls}`}>
 							{props.compact ? 'Inference' : 'Deploy for inference'}
 						</Link>
-						<a href={api.modelDownloadUrl(r.id)} class={`button ${cls}`} download={`model-${r.id}.pt`}>
+						<a href={api.modelDownloadUrl(r.id)} class={`button ${cls}`} download title="This system's model file (kafkaml infer, the API)">
 							Download
+						</a>
+						<a
+							href={api.modelDownloadUrl(r.id, 'pytorch')}
+							class={`button ${cls}`}
+							download
+							title="A .pt file: torch.load gives its weights by Keras name; a PyTorch model's is its TorchScript module for torch.jit.load"
+						>
+							For PyTorch
 						</a>
 					</>
 				)}

@@ -328,3 +328,30 @@ TEST(Parse, AModelOfAbsurdSizeIsRefusedAtOnce) {
 
 } // namespace
 } // namespace kafkaml::ml
+
+namespace kafkaml::ml {
+namespace {
+
+TEST(Parse, CompileArgumentsAloneAsForATorchScriptUpload) {
+	auto compile = parse_compile_arguments(
+	    "optimizer=keras.optimizers.Adam(learning_rate=0.01), loss='sparse_categorical_crossentropy', "
+	    "metrics=['accuracy']");
+	EXPECT_TRUE(compile.present);
+	EXPECT_EQ(compile.optimizer.name, "adam");
+	EXPECT_DOUBLE_EQ(compile.optimizer.learning_rate, 0.01);
+	EXPECT_EQ(compile.loss.name, "sparse_categorical_crossentropy");
+	EXPECT_EQ(compile.metrics, (std::vector<std::string>{"accuracy"}));
+	EXPECT_EQ(parse_compile_arguments("  model.compile(loss='mse')\n").loss.name, "mse");
+	EXPECT_THROW(parse_compile_arguments(""), ModelDefinitionError);
+	EXPECT_THROW(parse_compile_arguments("optimizer='adam'"), ModelDefinitionError);
+	try {
+		parse_compile_arguments("loss='mse', optimizer='adamm'");
+		FAIL();
+	} catch (const ModelDefinitionError &e) {
+		EXPECT_EQ(e.location.line, 1);
+		EXPECT_EQ(e.location.column, 23) << e.what();
+	}
+}
+
+} // namespace
+} // namespace kafkaml::ml

@@ -1,0 +1,125 @@
+#include "api/entity_json.h"
+
+namespace kafkaml::api {
+
+using nlohmann::json;
+
+namespace {
+
+// "restarted 3 times; last exit: killed by signal 9 (SIGKILL)": a crash loop at a glance.
+std::string restart_detail(int64_t restarts, const std::string &last_exit) {
+	if (restarts == 0) {
+		return "";
+	}
+	return "restarted " + std::to_string(restarts) + (restarts == 1 ? " time" : " times") +
+	       (last_exit.empty() ? "" : "; last exit: " + last_exit);
+}
+
+} // namespace
+
+json to_json(const store::Model &m) {
+	return {{"id", m.id},
+	        {"name", m.name},
+	        {"description", m.description},
+	        {"imports", m.imports},
+	        {"code", m.code},
+	        {"framework", m.framework},
+	        {"created_at", m.created_at},
+	        {"module_size", m.module_size >= 0 ? json(m.module_size) : json(nullptr)}};
+}
+
+json to_json(const store::Configuration &c) {
+	return {{"id", c.id},
+	        {"name", c.name},
+	        {"description", c.description},
+	        {"ml_models", c.ml_models},
+	        {"created_at", c.created_at}};
+}
+
+json to_json(const store::Deployment &d, const std::vector<store::Result> &results) {
+	json out = {{"id", d.id},
+	            {"configuration", d.configuration},
+	            {"batch", d.batch},
+	            {"kwargs_fit", d.kwargs_fit},
+	            {"kwargs_val", d.kwargs_val},
+	            {"kwargs_fit_parsed", d.kwargs_fit_parsed},
+	            {"kwargs_val_parsed", d.kwargs_val_parsed},
+	            {"created_at", d.created_at},
+	            {"results", json::array()}};
+	for (const auto &r : results) {
+		out["results"].push_back(to_json(r));
+	}
+	return out;
+}
+
+json to_json(const store::EpochMetrics &e) {
+	return {{"epoch", e.epoch}, {"metrics", e.metrics}, {"time", e.time}};
+}
+
+json to_json(const store::Result &r) {
+	json epochs = json::array();
+	for (const auto &e : r.epochs) {
+		epochs.push_back(to_json(e));
+	}
+	bool has_model = r.trained_model_size >= 0;
+	return {{"id", r.id},
+	        {"deployment", r.deployment},
+	        {"model", r.model},
+	        {"status", store::to_string(r.status)},
+	        {"status_changed", r.status_changed},
+	        {"status_detail", r.status_detail},
+	        {"train_metrics", r.train_metrics},
+	        {"val_metrics", r.val_metrics},
+	        {"test_metrics", r.test_metrics},
+	        {"training_time", r.training_time ? json(*r.training_time) : json(nullptr)},
+	        {"epochs", epochs},
+	        {"epoch_count", r.epoch_count},
+	        {"last_epoch", r.last_epoch ? to_json(*r.last_epoch) : json(nullptr)},
+	        {"trained_model", has_model ? json("/api/v1/results/" + std::to_string(r.id) + "/model") : json(nullptr)},
+	        {"trained_model_size", has_model ? json(r.trained_model_size) : json(nullptr)},
+	        {"restarts", r.restarts},
+	        {"restart_detail", restart_detail(r.restarts, r.last_exit)},
+	        {"input_format", r.input_format.empty() ? json(nullptr) : json(r.input_format)},
+	        {"input_config", r.input_config},
+	        {"created_at", r.created_at}};
+}
+
+json to_json(const store::Inference &i) {
+	return {{"id", i.id},
+	        {"model_result", i.model_result},
+	        {"replicas", i.replicas},
+	        {"input_format", i.input_format},
+	        {"input_config", i.input_config},
+	        {"input_topic", i.input_topic},
+	        {"output_topic", i.output_topic},
+	        {"dead_letter_topic", i.dead_letter_topic},
+	        {"status", store::to_string(i.status)},
+	        {"status_changed", i.status_changed},
+	        {"status_detail", i.status_detail},
+	        {"restarts", i.restarts},
+	        {"restart_detail", restart_detail(i.restarts, i.last_exit)},
+	        {"created_at", i.created_at}};
+}
+
+json to_json(const store::Datasource &d) {
+	return {{"id", d.id},
+	        {"deployment", d.deployment},
+	        {"topic", d.topic},
+	        {"input_format", d.input_format},
+	        {"input_config", d.input_config},
+	        {"description", d.description},
+	        {"validation_rate", d.validation_rate},
+	        {"test_rate", d.test_rate},
+	        {"total_msg", d.total_msg},
+	        {"time", d.time}};
+}
+
+json to_json(const store::RefusedControlMessage &r) {
+	return {{"id", r.id},
+	        {"control_message", r.control_message},
+	        {"deployment", r.deployment ? json(*r.deployment) : json(nullptr)},
+	        {"reason", r.reason},
+	        {"time", r.time}};
+}
+
+} // namespace kafkaml::api

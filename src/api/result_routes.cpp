@@ -1,0 +1,219 @@
+// Results: one model's training, its metrics as the job reports them, and
+// the trained model to download.
+
+#include "api/api_http.h"
+#include "api/api_server.h"
+#include "api/entity_json.h"
+#include "api/route_support.h"
+#include "common/json_input.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace kafkaml::api {
+namespace {
+
+using nlohmann::json;
+
+//! A job reports the epochs that ended since its last report; after a long
+//! wait for the server that may be thousands.
+constexpr size_t kEpochsBodyLimit = size_t{16} << 20;
+
+} // namespace
+
+void ApiServer::register_result_routes() {
+	store::Store &db = *options_.store;
+	executors::JobExecutor &executor = *options_.executor;
+
+	add("GET", "/api/v1/results", [&db](Call &call) {
+		std::optional<int64_t> deployment;
+		if (call.request.has_param("deployment")) {
+			auto text = call.param("deployment");
+			int64_t id = 0;
+			auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+			if (error != std::errc() || end != text.data() + text.size()) {
+				throw ApiError(
+				    400, "query parameter \"deployment\" must be a deployment id, not \"" + printable(text) + "\"",
+				    {{"parameter", "deployment"}});
+			}
+			deployment = id;
+		}
+		call.reply(200, json_list(db.list_results(deployment)));
+	});
+	// ?epochs=all (the default) | last | none and ?since_epoch=N: a client
+	// that polls asks only for what it has not seen.
+	add("GET", "/api/v1/results/{id}", [&db](Call &call) {
+		store::EpochQuery epochs;
+		if (call.request.has_param("epochs")) {
+			auto which = call.param("epochs");
+			if (which == "last") {
+				epochs.which = store::EpochQuery::Which::last;
+			} else if (which == "none") {
+				epochs.which = store::EpochQuery::Which::none;
+			} else if (which != "all") {
+				throw ApiError(400,
+				               "query parameter \"epochs\" must be all, last or none, not \"" + printable(which) + "\"",
+				               {{"parameter", "epochs"}});
+			}
+		}
+		if (call.request.has_param("since_epoch")) {
+			auto text = call.param("since_epoch");
+			size_t used = 0;
+			try {
+				epochs.after = std::stoll(text, &used);
+			} catch (const std::exception &) {
+				used = 0;
+			}
+			if (used == 0 || used != text.size()) {
+				throw ApiError(
+				    400, "query parameter \"since_epoch\" must be an epoch number, not \"" + printable(text) + "\"",
+				    {{"parameter", "since_epoch"}});
+			}
+		}
+		call.reply(200, to_json(db.get_result(call.id(), epochs)));
+	});
+	add("DELETE", "/api/v1/results/{id}", [&db](Call &call) {
+		db.delete_result(call.id());
+		call.no_content();
+	});
+	// ?format=kafkaml (the default: what `kafkaml infer` loads) or pytorch
+	// (a file torch.load reads, the export of `kafkaml model fit --export`).
+	add("GET", "/api/v1/results/{id}/model", [this, &db](Call &call) {
+		int64_t id = call.id();
+		std::string format = call.request.has_param("format") ? call.param("format") : "kafkaml";
+		if (format != "kafkaml" && format != "pytorch") {
+			throw ApiError(400,
+			               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
+			               "file torch.load reads), not \"" +
+			                   printable(format) + "\"",
+			               {{"parameter", "format"}});
+		}
+		auto bytes = db.get_trained_model(id);
+		if (!bytes) {
+			auto status = db.get_result(id, {.which = store::EpochQuery::Which::none}).status;
+			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
+			                        std::string(store::to_string(status)) + "); download it once it is finished");
+		}
+		// File names say what the file is: ours is no PyTorch file, and a
+		// PyTorch user tells torch.load's dict of weights from a module
+		// torch.jit.load runs.
+		std::string file = "result-" + std::to_string(id) + ".kafkaml";
+		if (format == "pytorch") {
+			if (!options_.export_pytorch) {
+				throw ApiError(501, "this server has no model engine to convert models with; download "
+				                    "format=kafkaml instead");
+			}
+			try {
+				*bytes = options_.export_pytorch(*bytes);
+			} catch (const std::exception &e) {
+				throw ApiError(500, "result " + std::to_string(id) +
+				                        "'s model could not be converted for PyTorch: " + e.what());
+			}
+			auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
+			bool module = db.get_model(result.model).framework == "pytorch";
+			file = "result-" + std::to_string(id) + (module ? "-torchscript.pt" : "-weights.pt");
+		}
+		call.response.headers.set("Content-Disposition", "attachment; filename=\"" + file + "\"");
+		call.send(std::move(*bytes), "application/octet-stream");
+	});
+	add("PUT", "/api/v1/results/{id}/model",
+	    [&db](Call &call) {
+		    if (call.request.body.empty()) {
+			    throw ApiError(400, "the request body is empty; send the trained model's bytes");
+		    }
+		    db.put_trained_model(call.id(), call.request.body);
+		    call.no_content();
+	    },
+	    {.max_body = options_.max_model_bytes});
+	add("POST", "/api/v1/results/{id}/stop", [&db, &executor](Call &call) {
+		int64_t id = call.id();
+		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
+		if (store::is_terminal(result.status)) {
+			throw ApiError(409, "result " + std::to_string(id) + " is already " +
+			                        std::string(store::to_string(result.status)) + "; there is nothing to stop");
+		}
+		executor.stop(store::JobKind::Training, id);
+		call.reply(200, to_json(mark_result_stopped(db, id)));
+	});
+	// One epoch ({"epoch", "metrics"}) or a batch ({"epochs": [...]}): a
+	// job reports the epochs that ended since its last report in one call.
+	add("POST", "/api/v1/results/{id}/epochs",
+	    [this, &db](Call &call) {
+		    json body = call.body();
+		    int64_t id = call.id();
+		    std::vector<store::EpochMetrics> epochs;
+		    auto read_epoch = [](const json &item) {
+			    store::EpochMetrics epoch;
+			    epoch.epoch = integer_field(item, "epoch");
+			    epoch.metrics = object_field(item, "metrics", json::object());
+			    return epoch;
+		    };
+		    if (body.contains("epochs")) {
+			    if (!body["epochs"].is_array()) {
+				    throw ApiError(400,
+				                   "field \"epochs\" must be an array of {\"epoch\": N, \"metrics\": {...}} objects",
+				                   {{"field", "epochs"}});
+			    }
+			    for (const auto &item : body["epochs"]) {
+				    if (!item.is_object()) {
+					    throw ApiError(400,
+					                   "each item of \"epochs\" must be an object {\"epoch\": N, \"metrics\": {...}}",
+					                   {{"field", "epochs"}});
+				    }
+				    epochs.push_back(read_epoch(item));
+			    }
+		    } else {
+			    epochs.push_back(read_epoch(body));
+		    }
+		    if (epochs.empty()) {
+			    call.no_content();
+			    return;
+		    }
+		    db.append_epochs(id, epochs);
+		    int64_t last = 0;
+		    for (const auto &epoch : epochs) {
+			    last = std::max(last, epoch.epoch);
+		    }
+		    auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
+		    auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
+		    if (planned.is_number() && planned.get<double>() > 0) {
+			    metrics_->training_progress(id).Set(std::min(1.0, double(last) / planned.get<double>()));
+		    }
+		    call.no_content();
+	    },
+	    {.max_body = kEpochsBodyLimit});
+	add("POST", "/api/v1/results/{id}/status", [&db](Call &call) {
+		json body = call.body();
+		store::ResultReport report;
+		auto to = store::result_status_from_string(text_field(body, "status"));
+		if (body.contains("detail")) {
+			report.detail = text_field(body, "detail");
+		}
+		for (auto [name, slot] :
+		     {std::pair{"train_metrics", &report.train_metrics}, std::pair{"val_metrics", &report.val_metrics},
+		      std::pair{"test_metrics", &report.test_metrics}}) {
+			if (body.contains(name)) {
+				*slot = object_field(body, name, json::object());
+			}
+		}
+		if (body.contains("training_time")) {
+			if (!body["training_time"].is_number()) {
+				throw ApiError(400, "field \"training_time\" must be a number of seconds");
+			}
+			report.training_time = body["training_time"].get<double>();
+		}
+		if (body.contains("new_run")) {
+			if (!body["new_run"].is_boolean()) {
+				throw ApiError(400, "field \"new_run\" must be true or false", {{"field", "new_run"}});
+			}
+			report.new_run = body["new_run"].get<bool>();
+		}
+		if (body.contains("input_format")) {
+			report.input_format = upper(text_field(body, "input_format"));
+			report.input_config = object_field(body, "input_config", json::object());
+		}
+		call.reply(200, to_json(db.update_result_status(call.id(), to, report)));
+	});
+}
+
+} // namespace kafkaml::api

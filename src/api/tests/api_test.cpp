@@ -1,0 +1,1165 @@
+// The REST API over real HTTP: an httplib client against the server on a
+// free loopback port, a real SQLite store in a temporary directory, and
+// recording fakes for the orchestrator and the control publisher.
+
+#include "api/api_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <arpa/inet.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <netinet/in.h>
+#include <set>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace kafkaml::api {
+namespace {
+
+using nlohmann::json;
+
+std::string temp_dir() {
+	std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-api-XXXXXX").string();
+	if (!::mkdtemp(pattern.data())) {
+		throw std::runtime_error("cannot create a temporary directory");
+	}
+	return pattern;
+}
+
+class RecordingExecutor final : public executors::JobExecutor {
+public:
+	void start_training(const store::Result &result) override {
+		record("start_training " + std::to_string(result.id));
+		if (on_start_training) {
+			on_start_training(result);
+		}
+		if (fail) {
+			throw std::runtime_error("no worker slots left");
+		}
+	}
+	void start_inference(const store::Inference &inference) override {
+		record("start_inference " + std::to_string(inference.id) + " x" + std::to_string(inference.replicas));
+	}
+	void scale(int64_t inference, int64_t replicas) override {
+		record("scale " + std::to_string(inference) + " x" + std::to_string(replicas));
+	}
+	void stop(store::JobKind kind, int64_t owner) override {
+		record("stop " + std::string(store::to_string(kind)) + " " + std::to_string(owner));
+		if (on_stop) {
+			on_stop(kind, owner);
+		}
+	}
+	std::vector<std::string> calls() {
+		std::lock_guard lock(mutex);
+		return log;
+	}
+	bool fail = false;
+	//! Plays a job that starts at once and reports before start_training returns.
+	std::function<void(const store::Result &)> on_start_training;
+	//! Plays a job that reports its own end while it is being stopped.
+	std::function<void(store::JobKind, int64_t)> on_stop;
+
+private:
+	void record(std::string call) {
+		std::lock_guard lock(mutex);
+		log.push_back(std::move(call));
+	}
+	std::mutex mutex;
+	std::vector<std::string> log;
+};
+
+class RecordingPublisher final : public ControlPublisher {
+public:
+	void publish(int64_t deployment, const store::Datasource &datasource) override {
+		std::lock_guard lock(mutex);
+		sent.emplace_back(deployment, datasource.topic);
+	}
+	std::mutex mutex;
+	std::vector<std::pair<int64_t, std::string>> sent;
+};
+
+// Rejects code containing "syntax error" at line 2, column 5, as the real
+// parser would report a location.
+void fake_validator(std::string_view code) {
+	if (code.find("syntax error") != std::string_view::npos) {
+		throw ValidationError(2, 5, "line 2, column 5: expected ')' to close the call");
+	}
+}
+
+const char *MODEL_CODE = "model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])";
+
+class ApiTest : public ::testing::Test {
+protected:
+	void SetUp() override {
+		dir_ = temp_dir();
+		std::filesystem::create_directories(dir_ + "/web/assets");
+		std::ofstream(dir_ + "/web/index.html") << "<html>kafka-ml</html>";
+		std::ofstream(dir_ + "/web/assets/app.js") << "console.log(1)";
+		std::ofstream(dir_ + "/secret.txt") << "outside the web root";
+		store_ = store::open_store("sqlite:" + dir_ + "/kafkaml.db");
+		token_ = ensure_admin_token(*store_, dir_ + "/admin-token");
+		ApiOptions options;
+		options.store = store_.get();
+		options.executor = &executor_;
+		options.publisher = &publisher_;
+		options.validate_model = fake_validator;
+		options.validate_input = [](std::string_view format, const json &config) {
+			if (format == "JSON" && config.contains("fields") && !config["fields"].is_array()) {
+				throw ValidationError(0, 0, "JSON input_config \"fields\" must be a list of names");
+			}
+		};
+		options.validate_compile = [](std::string_view arguments) {
+			if (arguments.find("loss") == std::string_view::npos) {
+				throw ValidationError(1, 1, "the compile arguments name no loss");
+			}
+		};
+		options.validate_module = [](std::string_view bytes) {
+			if (!bytes.starts_with("PK")) {
+				throw ValidationError(0, 0, "not a TorchScript module");
+			}
+		};
+		options.replica_stats_expiry = std::chrono::milliseconds(300);
+		options.partition_count = [](const std::string &topic) -> std::optional<int32_t> {
+			if (topic == "two-partitions") {
+				return 2;
+			}
+			return std::nullopt;
+		};
+		// Like the server's: topics other than these do not exist yet.
+		options.create_input_topic = [this](const std::string &topic, int32_t partitions) {
+			if (topic == "two-partitions" || topic == "in") {
+				return false;
+			}
+			created_topics_.emplace_back(topic, partitions);
+			return true;
+		};
+		options.max_replicas = 8;
+		options.export_pytorch = [](std::string_view blob) {
+			if (blob == "not a model") {
+				throw std::invalid_argument("not a kafkaml model file");
+			}
+			return "pytorch:" + std::string(blob);
+		};
+		options.admin_token = token_;
+		options.web_root = dir_ + "/web";
+		server_ = std::make_unique<ApiServer>(options);
+		server_->start("127.0.0.1", 0);
+		client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+		client_->set_bearer_token_auth(token_.c_str());
+	}
+	void TearDown() override {
+		server_->stop();
+		std::filesystem::remove_all(dir_);
+	}
+
+	// Sends a request and returns {status, parsed body (null when empty or not JSON)}.
+	std::pair<int, json> call(const std::string &method, const std::string &path, const json &body = nullptr) {
+		httplib::Result r = method == "GET"      ? client_->Get(path.c_str())
+		                    : method == "DELETE" ? client_->Delete(path.c_str())
+		                    : method == "PUT"
+		                        ? client_->Put(path.c_str(), body.dump(), "application/json")
+		                        : client_->Post(path.c_str(), body.is_null() ? "" : body.dump(), "application/json");
+		if (!r) {
+			ADD_FAILURE() << method << " " << path << ": no answer";
+			return {0, nullptr};
+		}
+		return {r->status, json::parse(r->body, nullptr, false)};
+	}
+
+	int64_t create_model(const std::string &name) {
+		auto [status, body] = call("POST", "/api/v1/models", {{"name", name}, {"code", MODEL_CODE}});
+		EXPECT_EQ(status, 201) << body;
+		return body["id"].get<int64_t>();
+	}
+
+	// Model + configuration of two + deployment; returns the deployment JSON.
+	json deploy_two() {
+		int64_t a = create_model("a"), b = create_model("b");
+		auto [s1, configuration] =
+		    call("POST", "/api/v1/configurations", {{"name", "pair"}, {"ml_models", json::array({a, b})}});
+		EXPECT_EQ(s1, 201) << configuration;
+		auto [s2, deployment] = call("POST", "/api/v1/deployments",
+		                             {{"configuration", configuration["id"]},
+		                              {"batch", 10},
+		                              {"kwargs_fit", "epochs=4, steps_per_epoch=22, shuffle=True"},
+		                              {"kwargs_val", json{{"steps", 2}}}});
+		EXPECT_EQ(s2, 201) << deployment;
+		return deployment;
+	}
+
+	// A deployment of one new model; returns the deployment JSON.
+	json deploy_one() {
+		int64_t m = create_model("m");
+		auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+		return call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}}).second;
+	}
+
+	// An inference's create body on a finished result, JSON inputs.
+	json inference_body(const std::string &input_topic) {
+		int64_t result = deploy_two()["results"][0]["id"];
+		finish(result);
+		return {
+		    {"model_result", result}, {"input_format", "JSON"}, {"input_topic", input_topic}, {"output_topic", "out"}};
+	}
+
+	// Drives a result to finished the way a training job does.
+	void finish(int64_t result) {
+		std::string base = "/api/v1/results/" + std::to_string(result);
+		EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+		for (int epoch = 1; epoch <= 4; epoch++) {
+			EXPECT_EQ(call("POST", base + "/epochs", {{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}}).first,
+			          204);
+		}
+		auto [status, body] = call("POST", base + "/status",
+		                           {{"status", "finished"},
+		                            {"train_metrics", {{"loss", 0.25}, {"accuracy", 0.9}}},
+		                            {"val_metrics", {{"loss", 0.3}}},
+		                            {"test_metrics", {{"loss", 0.35}}},
+		                            {"training_time", 1.5}});
+		EXPECT_EQ(status, 200) << body;
+	}
+
+	std::string dir_;
+	std::string token_;
+	std::unique_ptr<store::Store> store_;
+	RecordingExecutor executor_;
+	RecordingPublisher publisher_;
+	std::vector<std::pair<std::string, int32_t>> created_topics_; //!< what create_input_topic made
+	std::unique_ptr<ApiServer> server_;
+	std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ApiTest, TokenIsStoredHexOfAtLeast32Bytes) {
+	EXPECT_GE(token_.size(), 64u);
+	EXPECT_EQ(token_.find_first_not_of("0123456789abcdef"), std::string::npos);
+	EXPECT_EQ(ensure_admin_token(*store_, dir_ + "/admin-token"), token_) << "the token is made once and kept";
+}
+
+TEST_F(ApiTest, WholeFlowFromModelToInference) {
+	json deployment = deploy_two();
+	ASSERT_EQ(deployment["results"].size(), 2u);
+	EXPECT_EQ(deployment["kwargs_fit"], "epochs=4, steps_per_epoch=22, shuffle=True");
+	EXPECT_EQ(deployment["kwargs_fit_parsed"]["steps_per_epoch"], 22);
+	EXPECT_EQ(deployment["kwargs_val_parsed"]["steps"], 2);
+	for (const auto &r : deployment["results"]) {
+		EXPECT_EQ(r["status"], "deployed");
+	}
+	int64_t r1 = deployment["results"][0]["id"], r2 = deployment["results"][1]["id"];
+	auto calls = executor_.calls();
+	ASSERT_EQ(calls.size(), 2u);
+	EXPECT_EQ(calls[0], "start_training " + std::to_string(r1));
+
+	finish(r1);
+	std::string bytes("model\0bytes\xff", 12);
+	auto put =
+	    client_->Put(("/api/v1/results/" + std::to_string(r1) + "/model").c_str(), bytes, "application/octet-stream");
+	ASSERT_TRUE(put);
+	EXPECT_EQ(put->status, 204);
+	auto [status, result] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(status, 200);
+	EXPECT_EQ(result["status"], "finished");
+	EXPECT_EQ(result["epochs"].size(), 4u);
+	EXPECT_EQ(result["epochs"][3]["metrics"]["loss"], 0.25);
+	EXPECT_EQ(result["train_metrics"]["accuracy"], 0.9);
+	EXPECT_EQ(result["test_metrics"]["loss"], 0.35);
+	EXPECT_EQ(result["training_time"], 1.5);
+	EXPECT_EQ(result["trained_model_size"], 12);
+	auto download = client_->Get(result["trained_model"].get<std::string>().c_str());
+	ASSERT_TRUE(download);
+	EXPECT_EQ(download->status, 200);
+	EXPECT_EQ(download->body, bytes);
+	EXPECT_EQ(call("GET", "/api/v1/results?deployment=" + deployment["id"].dump()).second.size(), 2u);
+
+	// The control logger would record this from the control topic.
+	store::Datasource source;
+	source.deployment = deployment["id"];
+	source.topic = "hcopd:0:0:239";
+	source.input_format = "AVRO";
+	source.input_config = {{"data_scheme", "{\"type\": \"record\"}"}};
+	source.total_msg = 239;
+	auto recorded = store_->add_datasource(source);
+
+	auto [s3, inference] =
+	    call("POST", "/api/v1/inferences",
+	         {{"model_result", r1}, {"replicas", 2}, {"input_topic", "in"}, {"output_topic", "out"}});
+	ASSERT_EQ(s3, 201) << inference;
+	EXPECT_EQ(inference["input_format"], "AVRO") << "pre-filled from the stream it trained on";
+	EXPECT_EQ(inference["input_config"], source.input_config);
+	EXPECT_EQ(inference["dead_letter_topic"], "in-dead-letter");
+	EXPECT_EQ(inference["status"], "deployed");
+	std::string base = "/api/v1/inferences/" + inference["id"].dump();
+	auto [s4, scaled] = call("POST", base + "/scale", {{"replicas", 3}});
+	EXPECT_EQ(s4, 200) << scaled;
+	EXPECT_EQ(scaled["replicas"], 3);
+	EXPECT_EQ(call("DELETE", base).first, 409) << "still deployed";
+	EXPECT_EQ(call("POST", base + "/stop").second["status"], "stopped");
+	EXPECT_EQ(call("POST", base + "/stop").first, 409);
+	EXPECT_EQ(call("DELETE", base).first, 204);
+
+	// Reuse the stream for the deployment again: only the control message goes.
+	auto [s5, sent] = call("POST", "/api/v1/datasources/" + std::to_string(recorded.id) + "/send",
+	                       {{"deployment", deployment["id"]}});
+	EXPECT_EQ(s5, 202) << sent;
+	ASSERT_EQ(publisher_.sent.size(), 1u);
+	EXPECT_EQ(publisher_.sent[0], std::make_pair(deployment["id"].get<int64_t>(), std::string("hcopd:0:0:239")));
+	EXPECT_EQ(call("GET", "/api/v1/datasources").second.size(), 1u);
+
+	std::string d = "/api/v1/deployments/" + deployment["id"].dump();
+	EXPECT_EQ(call("DELETE", d).first, 409) << "result 2 is still deployed";
+	auto [s6, stopped] = call("POST", d + "/stop");
+	EXPECT_EQ(s6, 200);
+	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r2)).second["status"], "stopped");
+	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r1)).second["status"], "finished");
+	calls = executor_.calls();
+	EXPECT_EQ(calls.back(), "stop training " + std::to_string(r2));
+	EXPECT_EQ(call("DELETE", d).first, 204);
+	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r1)).first, 404);
+	EXPECT_EQ(call("DELETE", "/api/v1/configurations/" + deployment["configuration"].dump()).first, 204);
+	for (const auto &m : call("GET", "/api/v1/models").second) {
+		EXPECT_EQ(call("DELETE", "/api/v1/models/" + m["id"].dump()).first, 204);
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty());
+}
+
+TEST_F(ApiTest, TrainedModelsDownloadAsUploadedOrForPyTorch) {
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	std::string path = "/api/v1/results/" + std::to_string(r1) + "/model";
+	EXPECT_EQ(call("GET", path + "?format=pytorch").first, 404) << "no model yet";
+	finish(r1);
+	ASSERT_EQ(client_->Put(path.c_str(), "weights", "application/octet-stream")->status, 204);
+	auto as_uploaded = client_->Get(path.c_str());
+	EXPECT_EQ(as_uploaded->body, "weights");
+	EXPECT_EQ(client_->Get((path + "?format=kafkaml").c_str())->body, "weights");
+	auto for_pytorch = client_->Get((path + "?format=pytorch").c_str());
+	ASSERT_EQ(for_pytorch->status, 200);
+	EXPECT_EQ(for_pytorch->body, "pytorch:weights");
+	EXPECT_NE(for_pytorch->get_header_value("Content-Disposition").find(".pt\""), std::string::npos);
+	auto [s1, b1] = call("GET", path + "?format=onnx");
+	EXPECT_EQ(s1, 400);
+	EXPECT_NE(b1.value("error", "").find("kafkaml"), std::string::npos) << b1;
+	ASSERT_EQ(client_->Put(path.c_str(), "not a model", "application/octet-stream")->status, 204);
+	auto [s2, b2] = call("GET", path + "?format=pytorch");
+	EXPECT_EQ(s2, 500);
+	EXPECT_NE(b2.value("error", "").find("not a kafkaml model file"), std::string::npos) << b2;
+}
+
+TEST_F(ApiTest, ModelCodeErrorsGive400WithLineAndColumn) {
+	auto [status, body] = call("POST", "/api/v1/models", {{"name", "bad"}, {"code", "model = (\n    syntax error"}});
+	EXPECT_EQ(status, 400);
+	EXPECT_EQ(body["detail"]["line"], 2);
+	EXPECT_EQ(body["detail"]["column"], 5);
+	EXPECT_NE(body["error"].get<std::string>().find("line 2, column 5"), std::string::npos) << body;
+	int64_t id = create_model("good");
+	auto [s2, b2] = call("PUT", "/api/v1/models/" + std::to_string(id), {{"code", "syntax error"}});
+	EXPECT_EQ(s2, 400) << b2;
+	EXPECT_EQ(call("GET", "/api/v1/models/" + std::to_string(id)).second["code"], MODEL_CODE);
+	auto [s3, b3] = call("PUT", "/api/v1/models/" + std::to_string(id), {{"description", "better"}});
+	EXPECT_EQ(s3, 200);
+	EXPECT_EQ(b3["description"], "better");
+}
+
+TEST_F(ApiTest, FieldTypeAndKwargsErrorsGive400NamingTheField) {
+	auto [s1, b1] = call("POST", "/api/v1/models", {{"name", 5}, {"code", MODEL_CODE}});
+	EXPECT_EQ(s1, 400);
+	EXPECT_EQ(b1["detail"]["field"], "name");
+	auto [s2, b2] = call("POST", "/api/v1/models", {{"name", "x"}});
+	EXPECT_EQ(s2, 400);
+	EXPECT_NE(b2["error"].get<std::string>().find("\"code\" is required"), std::string::npos) << b2;
+	int64_t m = create_model("m");
+	auto [s3, b3] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, "x"})}});
+	EXPECT_EQ(s3, 400) << b3;
+	auto [s4, b4] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, 999})}});
+	EXPECT_EQ(s4, 400) << b4;
+	EXPECT_NE(b4["error"].get<std::string>().find("999"), std::string::npos);
+	auto [s6, b6] = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m, m})}});
+	EXPECT_EQ(s6, 400) << b6;
+	EXPECT_NE(b6.value("error", "").find("twice"), std::string::npos) << b6;
+	EXPECT_EQ(b6["detail"]["field"], "ml_models");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	EXPECT_EQ(call("PUT", "/api/v1/configurations/" + conf["id"].dump(), {{"ml_models", json::array({m, m})}}).first,
+	          400);
+	auto [s5, b5] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"kwargs_fit", "epochs=5, x"}});
+	EXPECT_EQ(s5, 400) << b5;
+	EXPECT_EQ(b5["detail"]["field"], "kwargs_fit");
+	EXPECT_EQ(b5["detail"]["column"], 11);
+	EXPECT_TRUE(call("GET", "/api/v1/deployments").second.empty()) << "a rejected deployment leaves nothing";
+}
+
+TEST_F(ApiTest, WrongStateGives409) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	std::string result = "/api/v1/results/" + std::to_string(r1);
+	auto [s1, b1] = call("POST", result + "/status", {{"status", "finished"}});
+	EXPECT_EQ(s1, 409) << "deployed cannot jump to finished";
+	EXPECT_NE(b1["error"].get<std::string>().find("deployed"), std::string::npos) << b1;
+	auto [s2, b2] = call("POST", "/api/v1/inferences",
+	                     {{"model_result", r1}, {"input_format", "RAW"}, {"input_topic", "i"}, {"output_topic", "o"}});
+	EXPECT_EQ(s2, 409) << "only finished results serve inference: " << b2;
+	EXPECT_EQ(call("DELETE", "/api/v1/configurations/" + deployment["configuration"].dump()).first, 409);
+	EXPECT_EQ(call("PUT", "/api/v1/configurations/" + deployment["configuration"].dump(), {{"name", "x"}}).first, 409);
+	EXPECT_EQ(call("DELETE", "/api/v1/models/" + deployment["results"][0]["model"].dump()).first, 409);
+	auto [s4, b4] = call("PUT", "/api/v1/models/" + deployment["results"][0]["model"].dump(), {{"code", MODEL_CODE}});
+	EXPECT_EQ(s4, 409) << "its results were trained on the code as it is: " << b4;
+	EXPECT_NE(b4.value("error", "").find("create a new model"), std::string::npos) << b4;
+	EXPECT_EQ(call("DELETE", result).first, 409);
+	EXPECT_EQ(call("POST", result + "/stop").first, 200);
+	EXPECT_EQ(call("POST", result + "/stop").first, 409);
+	EXPECT_EQ(call("POST", result + "/epochs", {{"epoch", 1}, {"metrics", json::object()}}).first, 409);
+	EXPECT_EQ(call("POST", result + "/status", {{"status", "running"}}).first, 409);
+	auto [s3, b3] = call("POST", result + "/status", {{"status", "done"}});
+	EXPECT_EQ(s3, 400) << b3;
+}
+
+TEST_F(ApiTest, StoppingAJobThatReportsStoppedItselfSucceeds) {
+	// A training job told to stop says "stopped" before it exits, i.e.
+	// before the orchestrator's stop returns.
+	executor_.on_stop = [this](store::JobKind kind, int64_t owner) {
+		if (kind == store::JobKind::Training) {
+			store_->update_result_status(owner, store::ResultStatus::Stopped, {.detail = "stopped by the user"});
+		} else {
+			store_->update_inference_status(owner, store::InferenceStatus::Stopped, "stopped by the user");
+		}
+	};
+	json deployment = deploy_two();
+	std::string r1 = deployment["results"][0]["id"].dump();
+	call("POST", "/api/v1/results/" + r1 + "/status", {{"status", "running"}});
+	auto [s1, b1] = call("POST", "/api/v1/results/" + r1 + "/stop");
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "stopped");
+	auto [s2, b2] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s2, 200) << b2;
+	for (const auto &r : b2["results"]) {
+		EXPECT_EQ(r["status"], "stopped") << b2;
+	}
+	auto [s3, b3] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s3, 409) << "nothing left to stop: " << b3;
+	EXPECT_NE(b3["error"].get<std::string>().find("nothing to stop"), std::string::npos) << b3;
+}
+
+TEST_F(ApiTest, StoppingAFinishedResultOrDeploymentGives409) {
+	auto deployment = deploy_one();
+	int64_t r = deployment["results"][0]["id"];
+	finish(r);
+	auto [s1, b1] = call("POST", "/api/v1/results/" + std::to_string(r) + "/stop");
+	EXPECT_EQ(s1, 409) << b1;
+	EXPECT_NE(b1["error"].get<std::string>().find("finished"), std::string::npos) << b1;
+	auto [s2, b2] = call("POST", "/api/v1/deployments/" + deployment["id"].dump() + "/stop");
+	EXPECT_EQ(s2, 409) << b2;
+	EXPECT_NE(b2["error"].get<std::string>().find("result " + std::to_string(r) + " is finished"), std::string::npos)
+	    << b2;
+	EXPECT_EQ(executor_.calls().size(), 1u) << "nothing was asked to stop";
+}
+
+TEST_F(ApiTest, UnknownIdsAndRoutesGive404Json) {
+	for (const char *path :
+	     {"/api/v1/models/42", "/api/v1/configurations/42", "/api/v1/deployments/42", "/api/v1/results/42",
+	      "/api/v1/results/42/model", "/api/v1/inferences/42", "/api/v1/datasources/42", "/api/v1/nothing-here"}) {
+		auto [status, body] = call("GET", path);
+		EXPECT_EQ(status, 404) << path;
+		EXPECT_TRUE(body.is_object() && body["error"].is_string()) << path << ": " << body;
+	}
+	EXPECT_NE(call("GET", "/api/v1/models/42").second["error"].get<std::string>().find("model 42"), std::string::npos);
+	EXPECT_EQ(call("DELETE", "/api/v1/models/42").first, 404);
+	EXPECT_EQ(call("POST", "/api/v1/results/42/stop").first, 404);
+	EXPECT_EQ(call("POST", "/api/v1/datasources/42/send", {{"deployment", 1}}).first, 404);
+}
+
+TEST_F(ApiTest, BadJsonGives400WithPosition) {
+	auto r = client_->Post("/api/v1/models", "{\"name\": \"x\",\n \"code\": }", "application/json");
+	ASSERT_TRUE(r);
+	EXPECT_EQ(r->status, 400);
+	auto body = json::parse(r->body);
+	EXPECT_EQ(body["detail"]["line"], 2);
+	EXPECT_EQ(body["detail"]["column"], 10);
+	EXPECT_EQ(body["detail"]["position"], 23);
+	EXPECT_NE(body["error"].get<std::string>().find("not valid JSON"), std::string::npos);
+	EXPECT_EQ(call("POST", "/api/v1/models", json::array({1})).first, 400);
+	EXPECT_EQ(client_->Post("/api/v1/models", "", "application/json")->status, 400);
+}
+
+// What `curl -X POST URL` sends: no body and no Content-Length.
+std::pair<int, json> bodiless(int port, const std::string &method, const std::string &path, const std::string &token) {
+	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+	sockaddr_in address{};
+	address.sin_family = AF_INET;
+	address.sin_port = htons(static_cast<uint16_t>(port));
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0) {
+		::close(fd);
+		ADD_FAILURE() << "cannot connect";
+		return {0, nullptr};
+	}
+	std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+	                      "\r\nConnection: close\r\n\r\n";
+	EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+	std::string answer;
+	char buffer[4096];
+	for (ssize_t n; (n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
+		answer.append(buffer, static_cast<size_t>(n));
+	}
+	::close(fd);
+	int status = answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0;
+	auto body = answer.find("\r\n\r\n");
+	return {status, json::parse(body == std::string::npos ? "" : answer.substr(body + 4), nullptr, false)};
+}
+
+TEST_F(ApiTest, CallsWithoutABodyGetJsonErrorsAndStopNeedsNone) {
+	json deployment = deploy_two();
+	std::string r1 = deployment["results"][0]["id"].dump();
+	auto [s1, b1] = bodiless(server_->port(), "POST", "/api/v1/results/" + r1 + "/stop", token_);
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "stopped") << b1;
+	for (auto [method, path] : {std::pair{"POST", "/api/v1/models"}, std::pair{"PUT", "/api/v1/models/1"},
+	                            std::pair{"POST", "/api/v1/deployments"}}) {
+		auto [status, body] = bodiless(server_->port(), method, path, token_);
+		EXPECT_EQ(status, 400) << method << " " << path;
+		EXPECT_NE(body.value("error", "").find("body is empty"), std::string::npos) << method << " " << path << body;
+	}
+	auto [s2, b2] = bodiless(server_->port(), "PATCH", "/api/v1/models/1", token_);
+	EXPECT_EQ(s2, 404);
+	EXPECT_NE(b2.value("error", "").find("no route PATCH"), std::string::npos) << b2;
+	auto [s3, b3] = bodiless(server_->port(), "POST", "/api/v1/results/" + r1 + "/stop", "wrong");
+	EXPECT_EQ(s3, 401) << "the token is still needed: " << b3;
+}
+
+TEST_F(ApiTest, InferenceTopicsMustBeValidAndDistinct) {
+	json good = inference_body("in.put_1-x");
+	for (auto [field, topic] : std::vector<std::pair<std::string, std::string>>{{"input_topic", ""},
+	                                                                            {"input_topic", "has space"},
+	                                                                            {"output_topic", "a/b"},
+	                                                                            {"output_topic", ".."},
+	                                                                            {"dead_letter_topic", "ü"},
+	                                                                            {"output_topic", std::string(250, 'x')},
+	                                                                            {"output_topic", "in.put_1-x"},
+	                                                                            {"dead_letter_topic", "in.put_1-x"}}) {
+		json body = good;
+		body[field] = topic;
+		auto [status, answer] = call("POST", "/api/v1/inferences", body);
+		EXPECT_EQ(status, 400) << field << "=" << topic << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], field) << answer;
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty());
+	good["output_topic"] = std::string(249, 'x');
+	EXPECT_EQ(call("POST", "/api/v1/inferences", good).first, 201);
+}
+
+TEST_F(ApiTest, ResendingAStreamToADeploymentWhoseResultsAreFinalIs409) {
+	auto deployment = deploy_one();
+	finish(deployment["results"][0]["id"]);
+	store::Datasource source;
+	source.deployment = deployment["id"];
+	source.topic = "hcopd:0:0:239";
+	auto recorded = store_->add_datasource(source);
+	auto [status, body] = call("POST", "/api/v1/datasources/" + std::to_string(recorded.id) + "/send",
+	                           {{"deployment", deployment["id"]}});
+	EXPECT_EQ(status, 409) << body;
+	EXPECT_NE(body.value("error", "").find("deploy the configuration again"), std::string::npos) << body;
+	EXPECT_TRUE(publisher_.sent.empty()) << "nothing was sent";
+}
+
+TEST_F(ApiTest, MutatingCallsNeedTheToken) {
+	httplib::Client anonymous("127.0.0.1", server_->port());
+	auto r = anonymous.Post("/api/v1/models", json{{"name", "x"}, {"code", MODEL_CODE}}.dump(), "application/json");
+	ASSERT_TRUE(r);
+	EXPECT_EQ(r->status, 401);
+	EXPECT_NE(json::parse(r->body)["error"].get<std::string>().find("Authorization: Bearer"), std::string::npos);
+	EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+	anonymous.set_bearer_token_auth("0123");
+	EXPECT_EQ(anonymous.Delete("/api/v1/models/1")->status, 401);
+	EXPECT_EQ(anonymous.Put("/api/v1/results/1/model", "x", "application/octet-stream")->status, 401);
+	EXPECT_EQ(anonymous.Get("/api/v1/models")->status, 200) << "reading needs no token";
+	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty()) << "the refused create stored nothing";
+}
+
+TEST_F(ApiTest, ExecutorFailureGives503AndMarksResultsFailed) {
+	executor_.fail = true;
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto [status, body] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}});
+	EXPECT_EQ(status, 503);
+	EXPECT_NE(body["error"].get<std::string>().find("no worker slots left"), std::string::npos) << body;
+	EXPECT_EQ(body["detail"]["results"][0]["status"], "failed");
+	EXPECT_EQ(body["detail"]["results"][0]["status_detail"], "no worker slots left");
+}
+
+TEST_F(ApiTest, SendWithoutPublisherGives503) {
+	ApiOptions options;
+	options.store = store_.get();
+	options.executor = &executor_;
+	options.validate_model = fake_validator;
+	options.admin_token = token_;
+	ApiServer bare(options);
+	bare.start("127.0.0.1", 0);
+	httplib::Client client("127.0.0.1", bare.port());
+	client.set_bearer_token_auth(token_.c_str());
+	json deployment = deploy_two();
+	store::Datasource source;
+	source.deployment = deployment["id"];
+	source.topic = "t:0:0:1";
+	auto recorded = store_->add_datasource(source);
+	auto r = client.Post(("/api/v1/datasources/" + std::to_string(recorded.id) + "/send").c_str(),
+	                     json{{"deployment", deployment["id"]}}.dump(), "application/json");
+	ASSERT_TRUE(r);
+	EXPECT_EQ(r->status, 503);
+	EXPECT_NE(r->body.find("--bootstrap-servers"), std::string::npos) << r->body;
+	auto page = client.Get("/");
+	EXPECT_EQ(page->status, 404) << "no web root configured";
+}
+
+TEST_F(ApiTest, OpenApiDocumentDescribesExactlyTheServedRoutes) {
+	auto [status, document] = call("GET", "/api/v1/openapi.json");
+	ASSERT_EQ(status, 200);
+	EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");
+	std::set<std::pair<std::string, std::string>> documented, served;
+	for (const auto &[path, item] : document["paths"].items()) {
+		for (const auto &[method, operation] : item.items()) {
+			std::string upper = method;
+			for (auto &c : upper) {
+				c = char(std::toupper(static_cast<unsigned char>(c)));
+			}
+			documented.insert({upper, path});
+			EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+			// Mutating operations declare the bearer token.
+			EXPECT_EQ(operation.contains("security"), upper != "GET") << method << " " << path;
+		}
+	}
+	for (const auto &route : server_->routes()) {
+		served.insert({route.method, route.path});
+	}
+	for (const auto &route : served) {
+		EXPECT_TRUE(documented.count(route)) << "served but not documented: " << route.first << " " << route.second;
+	}
+	for (const auto &route : documented) {
+		EXPECT_TRUE(served.count(route)) << "documented but not served: " << route.first << " " << route.second;
+	}
+	EXPECT_GE(served.size(), 30u);
+}
+
+TEST_F(ApiTest, MetricsEndpointCountsRequestsAndJobsByState) {
+	deploy_two();
+	call("GET", "/api/v1/models/9999");
+	// httplib counts a request in its logger, after the answer went out:
+	// wait (briefly) until the 404 above is counted.
+	std::string text;
+	for (int i = 0; i < 100 && text.find("code=\"404\"") == std::string::npos; i++) {
+		if (i > 0) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		}
+		auto r = client_->Get("/metrics");
+		ASSERT_TRUE(r);
+		EXPECT_EQ(r->status, 200);
+		text = r->body;
+	}
+	EXPECT_NE(text.find("kafkaml_jobs{kind=\"training\",state=\"deployed\"} 2"), std::string::npos) << text;
+	EXPECT_NE(text.find("kafkaml_jobs{kind=\"inference\",state=\"running\"} 0"), std::string::npos);
+	EXPECT_NE(text.find("kafkaml_http_requests_total{code=\"404\",method=\"GET\"} 1"), std::string::npos) << text;
+}
+
+TEST_F(ApiTest, RestartsShowInResultsInferencesAndMetrics) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	auto [s0, fresh] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(fresh["restarts"], 0);
+	EXPECT_EQ(fresh["restart_detail"], "");
+	for (const char *exit : {"exit status 1", "exit status 1", "signal 9"}) {
+		store_->record_restart(store::JobKind::Training, r1, exit);
+	}
+	auto [s1, result] = call("GET", "/api/v1/results/" + std::to_string(r1));
+	EXPECT_EQ(result["restarts"], 3);
+	EXPECT_EQ(result["restart_detail"], "restarted 3 times; last exit: signal 9");
+	EXPECT_EQ(call("GET", "/api/v1/results").second[0]["restarts"], 3) << "lists show it too";
+	finish(r1);
+	auto [s2, inference] =
+	    call("POST", "/api/v1/inferences",
+	         {{"model_result", r1}, {"input_format", "JSON"}, {"input_topic", "in"}, {"output_topic", "out"}});
+	ASSERT_EQ(s2, 201) << inference;
+	store_->record_restart(store::JobKind::Inference, inference["id"], "replica 1: signal 9");
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + inference["id"].dump()).second["restart_detail"],
+	          "restarted 1 time; last exit: replica 1: signal 9");
+	auto text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_job_restarts_total{kind=\"training\",result=\"" + std::to_string(r1) + "\"} 3"),
+	          std::string::npos)
+	    << text;
+	EXPECT_NE(
+	    text.find("kafkaml_job_restarts_total{inference=\"" + inference["id"].dump() + "\",kind=\"inference\"} 1"),
+	    std::string::npos)
+	    << text;
+	store_->record_restart(store::JobKind::Training, r1, "signal 9");
+	text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_job_restarts_total{kind=\"training\",result=\"" + std::to_string(r1) + "\"} 4"),
+	          std::string::npos)
+	    << text;
+}
+
+TEST_F(ApiTest, AJobReportingRunningBeforeStartReturnsIsNotOverwritten) {
+	executor_.on_start_training = [this](const store::Result &result) {
+		store_->update_result_status(result.id, store::ResultStatus::Running);
+	};
+	json deployment = deploy_two();
+	for (const auto &r : deployment["results"]) {
+		EXPECT_EQ(r["status"], "running") << deployment;
+		auto [status, stored] = call("GET", "/api/v1/results/" + r["id"].dump());
+		EXPECT_EQ(stored["status"], "running");
+	}
+}
+
+TEST_F(ApiTest, EpochBatchesAreRecordedTogether) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(r1);
+	call("POST", base + "/status", {{"status", "running"}});
+	json batch = json::array();
+	for (int epoch = 1; epoch <= 3; epoch++) {
+		batch.push_back({{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}});
+	}
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 204);
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epoch", 4}, {"metrics", {{"loss", 0.2}}}}).first, 204)
+	    << "the single-epoch body still works";
+	auto [s1, b1] = call("POST", base + "/epochs", {{"epochs", json::array({{{"epoch", 5}}, 7})}});
+	EXPECT_EQ(s1, 400) << b1;
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", "5"}}).first, 400);
+	auto result = call("GET", base).second;
+	ASSERT_EQ(result["epochs"].size(), 4u) << "a rejected batch records nothing";
+	EXPECT_EQ(result["epochs"][2]["metrics"]["loss"], 1.0 / 3);
+	auto body = client_->Get("/metrics")->body;
+	EXPECT_NE(body.find("kafkaml_training_progress{result=\"" + std::to_string(r1) + "\"} 1"), std::string::npos)
+	    << body;
+	call("POST", base + "/stop");
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 409) << "a stopped job learns it here";
+}
+
+TEST_F(ApiTest, ARestartedJobsNewRunDropsTheEpochsOfTheEarlierOne) {
+	// A job killed at epoch 3 and restarted trains from epoch 1 again: its
+	// curve must not mix the two runs.
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(r1);
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"new_run", true}}).first, 200);
+	json batch = json::array();
+	for (int epoch = 1; epoch <= 3; epoch++) {
+		batch.push_back({{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}});
+	}
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epochs", batch}}).first, 204);
+	// Progress reports of the same run keep them.
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"detail", "epoch 3"}}).first, 200);
+	EXPECT_EQ(call("GET", base).second["epoch_count"], 3);
+	auto [status, restarted] = call("POST", base + "/status", {{"status", "running"}, {"new_run", true}});
+	EXPECT_EQ(status, 200) << restarted;
+	EXPECT_EQ(restarted["epoch_count"], 0) << restarted;
+	EXPECT_EQ(call("POST", base + "/epochs", {{"epoch", 1}, {"metrics", {{"loss", 0.9}}}}).first, 204);
+	auto result = call("GET", base).second;
+	ASSERT_EQ(result["epochs"].size(), 1u) << result;
+	EXPECT_EQ(result["epochs"][0]["metrics"]["loss"], 0.9);
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"new_run", "yes"}}).first, 400);
+}
+
+TEST_F(ApiTest, AResultsEpochsComeAllTheLastOrThoseSinceOne) {
+	int64_t r1 = deploy_two()["results"][0]["id"];
+	finish(r1); // epochs 1..4
+	std::string base = "/api/v1/results/" + std::to_string(r1);
+	auto epochs_of = [](const json &result) {
+		std::vector<int64_t> numbers;
+		for (const auto &e : result["epochs"]) {
+			numbers.push_back(e["epoch"]);
+		}
+		return numbers;
+	};
+	auto [s1, all] = call("GET", base);
+	EXPECT_EQ(epochs_of(all), (std::vector<int64_t>{1, 2, 3, 4})) << "all by default, as the web UI reads them";
+	EXPECT_EQ(all["epoch_count"], 4);
+	EXPECT_EQ(all["last_epoch"]["epoch"], 4);
+	EXPECT_EQ(all["last_epoch"]["metrics"]["loss"], 0.25);
+	EXPECT_EQ(epochs_of(call("GET", base + "?epochs=last").second), (std::vector<int64_t>{4}));
+	auto none = call("GET", base + "?epochs=none").second;
+	EXPECT_TRUE(none["epochs"].empty());
+	EXPECT_EQ(none["epoch_count"], 4);
+	EXPECT_EQ(epochs_of(call("GET", base + "?since_epoch=2").second), (std::vector<int64_t>{3, 4}));
+	EXPECT_TRUE(epochs_of(call("GET", base + "?since_epoch=4").second).empty());
+	EXPECT_TRUE(epochs_of(call("GET", base + "?epochs=last&since_epoch=4").second).empty());
+	for (const char *query : {"?epochs=some", "?since_epoch=two", "?since_epoch=2x"}) {
+		auto [status, body] = call("GET", base + query);
+		EXPECT_EQ(status, 400) << query << ": " << body;
+	}
+	auto listed = call("GET", "/api/v1/results").second;
+	EXPECT_TRUE(listed[0]["epochs"].empty()) << "lists stay small";
+	EXPECT_EQ(listed[0]["epoch_count"], 4);
+	EXPECT_EQ(listed[0]["last_epoch"]["epoch"], 4);
+	EXPECT_EQ(listed[1]["epoch_count"], 0);
+	EXPECT_TRUE(listed[1]["last_epoch"].is_null());
+}
+
+TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	finish(r1);
+	auto [s0, inference] = call("POST", "/api/v1/inferences",
+	                            {{"model_result", r1},
+	                             {"replicas", 2},
+	                             {"input_format", "json"},
+	                             {"input_topic", "in"},
+	                             {"output_topic", "out"}});
+	ASSERT_EQ(s0, 201) << inference;
+	EXPECT_EQ(inference["input_format"], "JSON");
+	std::string id = inference["id"].dump();
+	std::string stats = "/api/v1/inferences/" + id + "/stats";
+	auto [s1, b1] = call("POST", stats, {{"replica", "0"}, {"predictions_per_second", 10.5}, {"consuming", false}});
+	EXPECT_EQ(s1, 200) << b1;
+	EXPECT_EQ(b1["status"], "deployed") << "not consuming yet";
+	auto [s2, b2] = call(
+	    "POST", stats, {{"replica", "0"}, {"predictions_per_second", 10.5}, {"consumer_lag", 7}, {"consuming", true}});
+	EXPECT_EQ(b2["status"], "running");
+	call("POST", stats, {{"replica", "1"}, {"predictions_per_second", 4.5}, {"consumer_lag", 3}, {"consuming", true}});
+	EXPECT_EQ(call("GET", "/api/v1/inferences").second[0]["status"], "running") << "the list shows it";
+	auto text = client_->Get("/metrics")->body;
+	EXPECT_NE(text.find("kafkaml_inference_throughput{inference=\"" + id + "\"} 15"), std::string::npos) << text;
+	EXPECT_NE(text.find("kafkaml_inference_consumer_lag{inference=\"" + id + "\"} 10"), std::string::npos) << text;
+	EXPECT_EQ(call("POST", stats, {{"replica", "1"}, {"predictions_per_second", -1}}).first, 400);
+	EXPECT_EQ(call("POST", stats, {{"predictions_per_second", 1}}).first, 400) << "replica is required";
+	// Replicas that stop reporting stop counting.
+	std::this_thread::sleep_for(std::chrono::milliseconds(400));
+	text = client_->Get("/metrics")->body;
+	EXPECT_EQ(text.find("kafkaml_inference_throughput{inference=\"" + id + "\"}"), std::string::npos) << text;
+	EXPECT_EQ(text.find("kafkaml_inference_consumer_lag{inference=\"" + id + "\"}"), std::string::npos) << text;
+	call("POST", "/api/v1/inferences/" + id + "/stop");
+	EXPECT_EQ(call("POST", stats, {{"replica", "0"}, {"consuming", true}}).first, 409)
+	    << "a replica left behind learns the inference ended";
+	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
+}
+
+TEST_F(ApiTest, ReplicasAreLimitedAndIdleOnesAreWarnedAbout) {
+	json body = inference_body("two-partitions");
+	for (int replicas : {0, 9, 1000}) {
+		body["replicas"] = replicas;
+		auto [status, answer] = call("POST", "/api/v1/inferences", body);
+		EXPECT_EQ(status, 400) << replicas << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], "replicas") << answer;
+		EXPECT_NE(answer.value("error", "").find("between 1 and 8"), std::string::npos) << answer;
+	}
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty()) << "nothing was recorded";
+	EXPECT_EQ(executor_.calls().size(), 2u) << "nothing was started";
+
+	body["replicas"] = 2;
+	auto [s1, fits] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s1, 201) << fits;
+	EXPECT_EQ(fits["warnings"], json::array());
+	std::string scale = "/api/v1/inferences/" + fits["id"].dump() + "/scale";
+	auto [s2, idle] = call("POST", scale, {{"replicas", 3}});
+	ASSERT_EQ(s2, 200) << idle;
+	ASSERT_EQ(idle["warnings"].size(), 1u) << idle;
+	EXPECT_NE(idle["warnings"][0].get<std::string>().find("1 replica(s) sit idle"), std::string::npos) << idle;
+	EXPECT_NE(idle["warnings"][0].get<std::string>().find("--partitions 3"), std::string::npos) << idle;
+	EXPECT_EQ(call("POST", scale, {{"replicas", 9}}).first, 400);
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + fits["id"].dump()).second["replicas"], 3);
+
+	body["replicas"] = 4;
+	auto [s3, created] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s3, 201) << created;
+	EXPECT_EQ(created["warnings"].size(), 1u) << "accepted, with a warning: " << created;
+}
+
+TEST_F(ApiTest, AnInputTopicNotThereYetIsCreatedWithAPartitionPerReplica) {
+	json body = inference_body("fresh");
+	body["replicas"] = 3;
+	auto [status, created] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(status, 201) << created;
+	ASSERT_EQ(created_topics_.size(), 1u);
+	EXPECT_EQ(created_topics_[0], (std::pair<std::string, int32_t>{"fresh", 3}));
+	EXPECT_EQ(created["notes"],
+	          json::array({"created the input topic \"fresh\" with 3 partition(s), one per replica"}));
+	// An existing topic is left as it is.
+	auto [again, existing] = call("POST", "/api/v1/inferences", inference_body("two-partitions"));
+	ASSERT_EQ(again, 201) << existing;
+	EXPECT_EQ(existing["notes"], json::array());
+	EXPECT_EQ(created_topics_.size(), 1u);
+}
+
+TEST_F(ApiTest, InferenceInputFormatIsCheckedWithItsConfig) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	finish(r1);
+	json body = {{"model_result", r1}, {"input_topic", "in"}, {"output_topic", "out"}};
+	body["input_format"] = "XML";
+	auto [s1, b1] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s1, 400);
+	EXPECT_NE(b1["error"].get<std::string>().find("RAW, AVRO or JSON"), std::string::npos) << b1;
+	body["input_format"] = "JSON";
+	body["input_config"] = {{"fields", "Age"}};
+	auto [s2, b2] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s2, 400);
+	EXPECT_EQ(b2["detail"]["field"], "input_config") << b2;
+	EXPECT_NE(b2["error"].get<std::string>().find("must be a list"), std::string::npos) << b2;
+	EXPECT_TRUE(call("GET", "/api/v1/inferences").second.empty());
+	body["input_config"] = {{"fields", {"Gender", "Age", "Smoking"}}};
+	EXPECT_EQ(call("POST", "/api/v1/inferences", body).first, 201);
+}
+
+TEST_F(ApiTest, TrainingProgressGaugeFollowsEpochs) {
+	json deployment = deploy_two();
+	int64_t r1 = deployment["results"][0]["id"];
+	call("POST", "/api/v1/results/" + std::to_string(r1) + "/status", {{"status", "running"}});
+	call("POST", "/api/v1/results/" + std::to_string(r1) + "/epochs", {{"epoch", 1}, {"metrics", {{"loss", 1}}}});
+	auto body = client_->Get("/metrics")->body;
+	EXPECT_NE(body.find("kafkaml_training_progress{result=\"" + std::to_string(r1) + "\"} 0.25"), std::string::npos)
+	    << body;
+}
+
+TEST_F(ApiTest, StaticFilesWithIndexFallbackAndNoEscape) {
+	auto app = client_->Get("/assets/app.js");
+	ASSERT_TRUE(app);
+	EXPECT_EQ(app->status, 200);
+	EXPECT_EQ(app->body, "console.log(1)");
+	EXPECT_EQ(app->get_header_value("Content-Type"), "text/javascript");
+	for (const char *route : {"/", "/models/3", "/deployments"}) {
+		auto page = client_->Get(route);
+		ASSERT_TRUE(page);
+		EXPECT_EQ(page->status, 200) << route;
+		EXPECT_EQ(page->body, "<html>kafka-ml</html>") << route;
+	}
+	auto escape = client_->Get("/../secret.txt");
+	ASSERT_TRUE(escape);
+	EXPECT_EQ(escape->body.find("outside"), std::string::npos);
+	auto escape2 = client_->Get("/assets/%2e%2e/%2e%2e/secret.txt");
+	ASSERT_TRUE(escape2);
+	EXPECT_EQ(escape2->body.find("outside"), std::string::npos);
+}
+
+} // namespace
+} // namespace kafkaml::api
+
+namespace kafkaml::api {
+namespace {
+
+std::string nested_arrays(size_t levels) {
+	return std::string(levels, '[') + std::string(levels, ']');
+}
+
+//! A route of the OpenAPI document that takes a JSON body, "{id}" filled in,
+//! and the fields its schema names: the hostile-input tests reach every one
+//! without a list of our own that could miss one.
+struct JsonRoute {
+	std::string method;
+	std::string path;
+	std::vector<std::string> fields;
+};
+
+std::vector<JsonRoute> json_body_routes(int64_t id) {
+	auto document = json::parse(openapi_document());
+	const json &schemas = document["components"]["schemas"];
+	std::vector<JsonRoute> routes;
+	for (const auto &[path, operations] : document["paths"].items()) {
+		for (const auto &[method, operation] : operations.items()) {
+			if (!operation.is_object() || !operation.contains("requestBody") ||
+			    !operation["requestBody"]["content"].contains("application/json")) {
+				continue;
+			}
+			JsonRoute route;
+			for (char c : method) {
+				route.method += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+			}
+			route.path = path;
+			if (auto at = route.path.find("{id}"); at != std::string::npos) {
+				route.path.replace(at, 4, std::to_string(id));
+			}
+			json schema = operation["requestBody"]["content"]["application/json"]["schema"];
+			std::vector<json> candidates = {schema};
+			if (schema.contains("oneOf")) {
+				candidates = schema["oneOf"].get<std::vector<json>>();
+			}
+			for (json candidate : candidates) {
+				if (candidate.contains("$ref")) {
+					auto ref = candidate["$ref"].get<std::string>();
+					candidate = schemas[ref.substr(ref.rfind('/') + 1)];
+				}
+				json properties = candidate.contains("properties") ? candidate["properties"] : json::object();
+				for (auto it = properties.begin(); it != properties.end(); ++it) {
+					route.fields.push_back(it.key());
+				}
+			}
+			route.fields.push_back("unknown_field");
+			routes.push_back(std::move(route));
+		}
+	}
+	return routes;
+}
+
+TEST_F(ApiTest, DeepJsonAtEveryEntryPointIsA400AndTheServerLives) {
+	// 100,000 levels once overflowed the stack of a dump() and ended the
+	// whole process: in any field of any body (kwargs, metrics, input_config).
+	json deployment = deploy_two();
+	int64_t id = deployment["results"][0]["id"];
+	auto deep = nested_arrays(100000);
+	size_t checked = 0;
+	for (const auto &route : json_body_routes(id)) {
+		for (const auto &field : route.fields) {
+			std::string body = "{\"" + field + "\": " + deep + "}";
+			auto r = route.method == "PUT" ? client_->Put(route.path.c_str(), body, "application/json")
+			                               : client_->Post(route.path.c_str(), body, "application/json");
+			std::string what = route.method + " " + route.path + " field " + field;
+			ASSERT_TRUE(r) << what << ": the server did not answer";
+			EXPECT_EQ(r->status, 400) << what << ": " << r->body;
+			auto answer = json::parse(r->body, nullptr, false);
+			ASSERT_TRUE(answer.is_object()) << r->body;
+			EXPECT_NE(answer["error"].get<std::string>().find("deeper than 64 levels"), std::string::npos)
+			    << answer["error"];
+			checked++;
+		}
+	}
+	EXPECT_GE(checked, 20u) << "the OpenAPI document lists the JSON bodies";
+	EXPECT_EQ(call("GET", "/api/v1/models").first, 200);
+}
+
+TEST_F(ApiTest, InvalidUtf8InABodyIsA400WhoseAnswerIsJson) {
+	for (std::string body : {std::string("{\"name\": \"a\xff\xfe\", \"code\": \"x\"}"), std::string("\xff{}"),
+	                         std::string("{\"name\": \"\xed\xa0\x80\"}")}) {
+		auto r = client_->Post("/api/v1/models", body, "application/json");
+		ASSERT_TRUE(r);
+		EXPECT_EQ(r->status, 400) << r->body;
+		auto answer = json::parse(r->body, nullptr, false);
+		ASSERT_TRUE(answer.is_object()) << "the error answer must itself be valid JSON: " << r->body;
+		EXPECT_NE(answer["error"].get<std::string>().find("not valid JSON"), std::string::npos) << answer;
+	}
+}
+
+TEST_F(ApiTest, IdsBeyondInt64AreNotFoundNot500) {
+	for (const char *id :
+	     {"9223372036854775807", "9223372036854775808", "9999999999999999999", "99999999999999999999999"}) {
+		for (const std::string path : {"/api/v1/models/", "/api/v1/results/", "/api/v1/inferences/"}) {
+			auto [status, body] = call("GET", path + id);
+			EXPECT_EQ(status, 404) << path << id << ": " << body;
+			EXPECT_TRUE(body.is_object() && body.contains("error")) << body;
+		}
+		EXPECT_EQ(call("POST", std::string("/api/v1/results/") + id + "/stop").first, 404);
+	}
+	EXPECT_EQ(call("GET", "/api/v1/results?deployment=99999999999999999999").first, 400);
+}
+
+TEST_F(ApiTest, ABodyIsRefusedBeforeItIsReadWhenTooLargeOrUnauthenticated) {
+	// Once the server read a 50 MB body before its 401.
+	httplib::Client anonymous("127.0.0.1", server_->port());
+	std::string big(50 << 20, ' ');
+	big[0] = '{';
+	big.back() = '}';
+	auto refused = anonymous.Post("/api/v1/models", big, "application/json");
+	ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+	EXPECT_EQ(refused->status, 401);
+	auto too_large = client_->Post("/api/v1/models", big, "application/json");
+	ASSERT_TRUE(too_large) << httplib::to_string(too_large.error());
+	EXPECT_EQ(too_large->status, 413) << too_large->body;
+	EXPECT_NE(json::parse(too_large->body)["error"].get<std::string>().find("accepts at most"), std::string::npos);
+	EXPECT_GE(server_->http_stats().refused_too_large, 1u);
+	EXPECT_EQ(call("GET", "/api/v1/models").first, 200);
+}
+
+TEST_F(ApiTest, AnInferenceTakesItsInputFormatFromTheResultEvenBeforeTheStreamIsRecorded) {
+	// The control logger records a stream after its group join, a training
+	// job may have read it long before: right after a short training the
+	// inference once found no format to take.
+	int64_t result = deploy_one()["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(result);
+	json config = {{"data_type", "float32"}, {"data_reshape", "3"}};
+	ASSERT_EQ(call("POST", base + "/status",
+	               {{"status", "running"}, {"new_run", true}, {"input_format", "raw"}, {"input_config", config}})
+	              .first,
+	          200);
+	ASSERT_EQ(call("POST", base + "/status", {{"status", "finished"}}).first, 200);
+	auto [got, shown] = call("GET", base);
+	EXPECT_EQ(shown["input_format"], "RAW");
+	EXPECT_EQ(shown["input_config"], config);
+	ASSERT_TRUE(store_->list_datasources().empty());
+	auto [status, inference] =
+	    call("POST", "/api/v1/inferences", {{"model_result", result}, {"input_topic", "in"}, {"output_topic", "out"}});
+	ASSERT_EQ(status, 201) << inference;
+	EXPECT_EQ(inference["input_format"], "RAW");
+	EXPECT_EQ(inference["input_config"], config);
+}
+
+TEST_F(ApiTest, RefusedControlMessagesAreListed) {
+	store::RefusedControlMessage refused;
+	refused.control_message = "control/0@4 t1";
+	refused.deployment = 3;
+	refused.reason = "control message value is not JSON";
+	store_->add_refused_control_message(refused);
+	auto [status, list] = call("GET", "/api/v1/datasources/refused");
+	ASSERT_EQ(status, 200) << list;
+	ASSERT_EQ(list.size(), 1u);
+	EXPECT_EQ(list[0]["control_message"], "control/0@4 t1");
+	EXPECT_EQ(list[0]["deployment"], 3);
+	EXPECT_EQ(list[0]["reason"], "control message value is not JSON");
+}
+
+} // namespace
+} // namespace kafkaml::api
+
+namespace kafkaml::api {
+namespace {
+
+TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
+	std::string dir = temp_dir();
+	auto db = store::open_store("sqlite:" + dir + "/kafkaml.db");
+	std::string legacy(64, 'a');
+	db->put_setting("admin_token", legacy); // as versions before the hash kept it
+	EXPECT_EQ(ensure_admin_token(*db, dir + "/admin-token"), legacy);
+	EXPECT_FALSE(db->get_setting("admin_token"));
+	EXPECT_EQ(db->get_setting("admin_token_sha256"), token_hash(legacy));
+	EXPECT_TRUE(token_matches(legacy, *db->get_setting("admin_token_sha256")));
+	EXPECT_FALSE(token_matches(std::string(64, 'b'), *db->get_setting("admin_token_sha256")));
+	// Later starts read the file.
+	EXPECT_EQ(ensure_admin_token(*db, dir + "/admin-token"), legacy);
+	std::ofstream(dir + "/admin-token") << std::string(64, 'c');
+	EXPECT_THROW(ensure_admin_token(*db, dir + "/admin-token"), std::runtime_error);
+	std::filesystem::remove_all(dir);
+}
+
+} // namespace
+} // namespace kafkaml::api
+
+namespace kafkaml::api {
+namespace {
+
+TEST_F(ApiTest, APyTorchModelIsItsCompileArgumentsAndAnUploadedModule) {
+	auto [created_status, model] = call(
+	    "POST", "/api/v1/models", {{"name", "net"}, {"framework", "pth"}, {"code", "loss='mse', optimizer='adam'"}});
+	ASSERT_EQ(created_status, 201) << model;
+	EXPECT_EQ(model["framework"], "pytorch");
+	EXPECT_TRUE(model["module_size"].is_null());
+	std::string id = std::to_string(model["id"].get<int64_t>());
+	EXPECT_EQ(
+	    call("POST", "/api/v1/models", {{"name", "x"}, {"framework", "pytorch"}, {"code", "optimizer='adam'"}}).first,
+	    400);
+	EXPECT_EQ(call("POST", "/api/v1/models", {{"name", "x"}, {"framework", "jax"}, {"code", MODEL_CODE}}).first, 400);
+
+	// Not deployable without its module.
+	auto configuration =
+	    call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({model["id"]})}}).second;
+	auto [refused, why] = call("POST", "/api/v1/deployments", {{"configuration", configuration["id"]}});
+	EXPECT_EQ(refused, 409) << why;
+	EXPECT_NE(why["error"].get<std::string>().find("no TorchScript module"), std::string::npos) << why;
+
+	auto junk = client_->Put(("/api/v1/models/" + id + "/module").c_str(), "junk", "application/octet-stream");
+	ASSERT_TRUE(junk);
+	EXPECT_EQ(junk->status, 400) << junk->body;
+	std::string module("PK\x03\x04 the module", 16);
+	auto uploaded = client_->Put(("/api/v1/models/" + id + "/module").c_str(), module, "application/octet-stream");
+	ASSERT_TRUE(uploaded);
+	ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+	EXPECT_EQ(json::parse(uploaded->body)["module_size"], 16);
+	auto downloaded = client_->Get(("/api/v1/models/" + id + "/module").c_str());
+	ASSERT_TRUE(downloaded);
+	EXPECT_EQ(downloaded->body, module);
+	EXPECT_EQ(call("POST", "/api/v1/deployments", {{"configuration", configuration["id"]}}).first, 201);
+
+	// A Keras model has no module.
+	auto keras = create_model("keras");
+	auto wrong = client_->Put(("/api/v1/models/" + std::to_string(keras) + "/module").c_str(), module,
+	                          "application/octet-stream");
+	ASSERT_TRUE(wrong);
+	EXPECT_EQ(wrong->status, 409);
+	EXPECT_EQ(call("GET", "/api/v1/models/" + std::to_string(keras) + "/module").first, 404);
+}
+
+} // namespace
+} // namespace kafkaml::api

@@ -1,0 +1,43 @@
+#pragma once
+
+// Checks the API runs on user text before storing it, injected at
+// construction so that the API needs no model parser of its own.
+
+#include "common/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace kafkaml::api {
+
+//! A definition the user must fix; line and column are 1-based (0: unknown).
+class ValidationError : public UserError {
+public:
+	ValidationError(int line_, int column_, const std::string &message)
+	    : UserError(message), line(line_), column(column_) {}
+	int line;
+	int column;
+};
+
+//! Validates model code (Keras subset, Keras JSON, ...); throws ValidationError.
+using ModelValidator = std::function<void(std::string_view code)>;
+
+//! Validates the compile() arguments of a model that brings its own network
+//! (framework "pytorch"): "loss='mse', optimizer='adam'"; throws
+//! ValidationError.
+using CompileValidator = std::function<void(std::string_view arguments)>;
+
+//! Validates an uploaded TorchScript module (torch.jit.save bytes); throws
+//! ValidationError (line and column 0) saying what is wrong.
+using ModuleValidator = std::function<void(std::string_view bytes)>;
+
+//! Checks an inference's input_format ("RAW", "AVRO" or "JSON", upper case)
+//! and input_config can decode messages; throws ValidationError (line and
+//! column 0) saying what is missing or wrong.
+using InputValidator = std::function<void(std::string_view format, const nlohmann::json &config)>;
+
+} // namespace kafkaml::api

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "executors/job_executor.h"
+#include "store/store.h"
+#include "supervisor/supervisor.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace kafkaml::executors {
+
+struct LocalExecutorConfig {
+	std::string kafkaml_binary;    //!< path of the `kafkaml` executable the jobs run
+	std::string server_url;        //!< the REST API the jobs report to
+	std::string token;             //!< passed to jobs in KAFKAML_TOKEN
+	std::string bootstrap_servers; //!< Kafka, for the jobs
+	std::string control_topic = "control";
+	std::string log_dir; //!< one log file per job
+	//! With a crash_loop_limit, a job given up marks its result or inference failed.
+	supervisor::RestartPolicy restart_policy;
+	std::vector<std::string> extra_args;    //!< appended to each job's command line (e.g. --log-level)
+	std::vector<std::string> training_args; //!< appended to `kafkaml train` (e.g. --records-timeout)
+};
+
+//! Runs jobs as supervised local processes. See README.md.
+class LocalExecutor final : public executors::JobExecutor {
+public:
+	LocalExecutor(store::Store &store, LocalExecutorConfig config);
+	//! Leaves the jobs running (a restarted server adopts them); call
+	//! `stop_all()` first for a clean shutdown.
+	~LocalExecutor() override;
+
+	void start_training(const store::Result &result) override;
+	void start_inference(const store::Inference &inference) override;
+	void scale(int64_t inference, int64_t replicas) override;
+	void stop(store::JobKind kind, int64_t owner) override;
+
+	//! After a server start: adopt or restart every job whose desired state
+	//! is running. Returns how many jobs are running afterwards.
+	size_t recover();
+	//! Stops every job, keeping their desired state so that `recover()` on
+	//! the next start brings them back.
+	void stop_all();
+
+	//! Where jobs find the REST API, once the server knows its port.
+	void set_server_url(std::string url) {
+		std::lock_guard lock(mutex_);
+		config_.server_url = std::move(url);
+	}
+
+	//! Supervised job ids, e.g. "train-3", "infer-2-0". For tests and metrics.
+	std::vector<std::string> running_jobs() const;
+	std::optional<pid_t> pid_of(const std::string &job_id) const;
+
+private:
+	static std::string job_id(store::JobKind kind, int64_t owner, int64_t replica);
+	supervisor::ProcessSpec spec_for(store::JobKind kind, int64_t owner, int64_t replica) const;
+	void launch(store::JobKind kind, int64_t owner, int64_t replica);
+	void on_event(const supervisor::JobEvent &event);
+	//! Marks the owner of a crash-looping job failed, with the reason and
+	//! the end of the job's log. Monitor thread.
+	void give_up(store::JobKind kind, int64_t owner, int64_t replica, const supervisor::JobEvent &event);
+	std::string log_path(store::JobKind kind, int64_t owner, int64_t replica) const;
+	//! Whether the job's result or inference has ended (the job reported it,
+	//! or it was stopped): then nothing is left for a process to do, whatever
+	//! its exit status said. Thread: any (reads the store).
+	bool owner_is_final(store::JobKind kind, int64_t owner);
+	//! Replicas of `owner` the supervisor runs now. Lock held.
+	std::vector<int64_t> replicas_of(store::JobKind kind, int64_t owner) const;
+	std::optional<store::Job> record_of(store::JobKind kind, int64_t owner, int64_t replica);
+
+	store::Store &store_;
+	LocalExecutorConfig config_;
+	std::mutex mutex_;
+	std::unique_ptr<supervisor::Supervisor> supervisor_;
+};
+
+} // namespace kafkaml::executors

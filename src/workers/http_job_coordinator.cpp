@@ -1,0 +1,291 @@
+#include "workers/http_job_coordinator.h"
+
+#include "common/error.h"
+#include "common/json_input.h"
+
+#include "ml/spec/parse.h"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace kafkaml::workers {
+namespace {
+
+using nlohmann::json;
+
+//! kwargs as stored: the parsed object, or the user's text when only that exists.
+ml::FitOptions fit_options(const json &deployment, const char *parsed_field, const char *raw_field) {
+	if (deployment.contains(parsed_field) && deployment[parsed_field].is_object()) {
+		return ml::fit_options_from_json(deployment[parsed_field]);
+	}
+	const auto &raw = deployment.value(raw_field, json::object());
+	if (raw.is_string()) {
+		return ml::parse_fit_kwargs(raw.get<std::string>());
+	}
+	return ml::fit_options_from_json(raw);
+}
+
+} // namespace
+
+void HttpJobCoordinator::answered(const std::string &method, const std::string &path, const Response &response) {
+	std::string message = method + " " + path + " answered " + std::to_string(response.status) + ": " + response.body;
+	switch (response.status) {
+	case 404:
+	case 409:
+		// The result or inference was deleted or ended meanwhile: the job
+		// exits, and its supervisor's done-check sees that it has nothing
+		// left to do.
+		throw RetriableError(message);
+	case 413:
+		throw UserError(message + "; the trained model is larger than the server accepts: make the model smaller");
+	default:
+		// The server refused what this job sent: a job and a server that
+		// disagree on the API; a restart would send the same.
+		throw FatalError(message);
+	}
+}
+
+json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
+	json object = json::object();
+	for (const auto &[name, value] : values) {
+		object[prefix + name] = value;
+	}
+	return object;
+}
+
+HttpJobCoordinator::HttpJobCoordinator(const std::string &server_url, std::string token,
+                                       std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
+    : client_(server_url, std::move(token), client::RetryPolicy{retry_for}), epoch_interval_(epoch_interval) {}
+
+HttpJobCoordinator::~HttpJobCoordinator() {
+	{
+		std::lock_guard lock(epochs_mutex_);
+		quit_ = true;
+	}
+	epochs_changed_.notify_all();
+	if (reporter_.joinable()) {
+		reporter_.join();
+	}
+}
+
+HttpJobCoordinator::Response HttpJobCoordinator::call(const std::string &method, const std::string &path,
+                                                      const std::string &body, const std::string &content_type) {
+	std::lock_guard lock(http_mutex_);
+	Response response;
+	try {
+		response = client_.call(method, path, body, content_type);
+	} catch (const client::ClientError &e) {
+		throw RetriableError(method + " " + path + " failed: " + e.what());
+	}
+	if (response.status >= 500) {
+		throw RetriableError(method + " " + path + " failed: HTTP " + std::to_string(response.status) + ": " +
+		                     response.body);
+	}
+	return response;
+}
+
+json HttpJobCoordinator::get_json(const std::string &path) {
+	auto response = call("GET", path);
+	if (response.status != 200) {
+		answered("GET", path, response);
+	}
+	return parse_json(response.body);
+}
+
+void HttpJobCoordinator::post_status(int64_t result_id, const json &body) {
+	auto path = "/results/" + std::to_string(result_id) + "/status";
+	auto response = call("POST", path, body.dump());
+	if (response.status == 409) {
+		// The result reached a terminal state meanwhile (stopped by the
+		// user): nothing left to report, and nothing to retry.
+		spdlog::warn("result {}: the server refused status '{}': {}", result_id, body.value("status", ""),
+		             response.body);
+		return;
+	}
+	if (response.status >= 300) {
+		answered("POST", path, response);
+	}
+}
+
+TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
+	auto result = get_json("/results/" + std::to_string(result_id) + "?epochs=none");
+	auto deployment = get_json("/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
+	auto model = get_json("/models/" + std::to_string(result.at("model").get<int64_t>()));
+	TrainingAssignment assignment;
+	assignment.result_id = result_id;
+	assignment.deployment_id = deployment.at("id").get<int64_t>();
+	assignment.model_code = model.at("code").get<std::string>();
+	assignment.framework = model.value("framework", std::string("keras"));
+	if (assignment.framework == "pytorch") {
+		auto module_path = "/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
+		auto module = call("GET", module_path);
+		if (module.status != 200) {
+			answered("GET", module_path, module);
+		}
+		assignment.module = std::move(module.body);
+	}
+	assignment.batch = deployment.value("batch", int64_t{10});
+	assignment.fit = fit_options(deployment, "kwargs_fit_parsed", "kwargs_fit");
+	assignment.evaluate = fit_options(deployment, "kwargs_val_parsed", "kwargs_val");
+	assignment.seed = static_cast<uint64_t>(result_id);
+	return assignment;
+}
+
+void HttpJobCoordinator::training_started(int64_t result_id, const StreamInfo &stream) {
+	// A restarted job trains again from its first epoch: the server drops
+	// what an earlier run of it reported, so that curves show one run.
+	// The stream's format goes with it: an inference of this result takes
+	// it as its default, whether or not the control logger has recorded
+	// the stream yet.
+	post_status(result_id,
+	            {{"status", "running"},
+	             {"new_run", true},
+	             {"detail", "reading " + std::to_string(stream.total_msg) + " records of " + stream.topic_ranges},
+	             {"input_format", stream.input_format},
+	             {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}});
+}
+
+void HttpJobCoordinator::training_detail(int64_t result_id, const std::string &detail) {
+	post_status(result_id, {{"status", "running"}, {"detail", detail}});
+}
+
+bool HttpJobCoordinator::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {
+	auto metrics = metrics_json(epoch.train);
+	metrics.update(metrics_json(epoch.validation, "val_"));
+	{
+		std::lock_guard lock(epochs_mutex_);
+		if (reporter_error_) {
+			std::rethrow_exception(reporter_error_);
+		}
+		epochs_result_ = result_id;
+		queued_epochs_.push_back({{"epoch", epoch.epoch}, {"metrics", std::move(metrics)}});
+		if (!reporter_.joinable()) {
+			reporter_ = std::thread([this] { report_epochs(); });
+		}
+	}
+	epochs_changed_.notify_all();
+	return !stop_requested_.load();
+}
+
+void HttpJobCoordinator::report_epochs() {
+	std::unique_lock lock(epochs_mutex_);
+	for (;;) {
+		epochs_changed_.wait(lock, [this] { return quit_ || !queued_epochs_.empty(); });
+		if (quit_) {
+			return;
+		}
+		json body = {{"epochs", std::move(queued_epochs_)}};
+		queued_epochs_.clear();
+		auto path = "/results/" + std::to_string(epochs_result_) + "/epochs";
+		sending_ = true;
+		lock.unlock();
+		std::exception_ptr error;
+		try {
+			auto response = call("POST", path, body.dump());
+			if (response.status == 404 || response.status == 409) {
+				stop_requested_ = true; // deleted or stopped meanwhile
+			} else if (response.status >= 300) {
+				answered("POST", path, response);
+			}
+		} catch (const std::exception &) {
+			error = std::current_exception();
+		}
+		lock.lock();
+		sending_ = false;
+		epochs_changed_.notify_all();
+		if (error) {
+			reporter_error_ = error;
+			return;
+		}
+		// Pace the batches; a flush or the end cuts the pause short.
+		epochs_changed_.wait_for(lock, epoch_interval_, [this] { return quit_ || flushing_; });
+	}
+}
+
+void HttpJobCoordinator::flush_epochs() {
+	std::unique_lock lock(epochs_mutex_);
+	if (!reporter_.joinable()) {
+		return;
+	}
+	flushing_ = true;
+	epochs_changed_.notify_all();
+	epochs_changed_.wait(lock, [this] { return reporter_error_ || (queued_epochs_.empty() && !sending_); });
+	flushing_ = false;
+	if (reporter_error_) {
+		std::rethrow_exception(reporter_error_);
+	}
+}
+
+void HttpJobCoordinator::training_finished(int64_t result_id, const TrainingReport &report,
+                                           const std::string &model_blob) {
+	flush_epochs();
+	auto path = "/results/" + std::to_string(result_id) + "/model";
+	auto response = call("PUT", path, model_blob, "application/octet-stream");
+	if (response.status >= 300) {
+		answered("PUT", path, response);
+	}
+	auto val = metrics_json(report.validation);
+	if (!report.confusion_matrix.empty()) {
+		val["confusion_matrix"] = report.confusion_matrix;
+	}
+	post_status(result_id, {{"status", "finished"},
+	                        {"train_metrics", metrics_json(report.train)},
+	                        {"val_metrics", val},
+	                        {"test_metrics", metrics_json(report.test)},
+	                        {"training_time", report.training_seconds},
+	                        {"detail", std::to_string(report.epochs) + " epochs on " +
+	                                       std::to_string(report.samples_train) + " records"}});
+}
+
+void HttpJobCoordinator::training_failed(int64_t result_id, const std::string &reason) {
+	flush_epochs();
+	post_status(result_id, {{"status", "failed"}, {"detail", reason}});
+}
+
+void HttpJobCoordinator::training_stopped(int64_t result_id) {
+	flush_epochs();
+	post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
+}
+
+InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_id) {
+	auto inference = get_json("/inferences/" + std::to_string(inference_id));
+	InferenceAssignment assignment;
+	assignment.inference_id = inference_id;
+	assignment.input_format = inference.at("input_format").get<std::string>();
+	assignment.input_config = inference.value("input_config", json::object());
+	if (assignment.input_config.is_string()) {
+		assignment.input_config = parse_json(assignment.input_config.get<std::string>());
+	}
+	assignment.input_topic = inference.at("input_topic").get<std::string>();
+	assignment.output_topic = inference.at("output_topic").get<std::string>();
+	assignment.dead_letter_topic = inference.value("dead_letter_topic", assignment.input_topic + ".dead-letter");
+	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
+	auto model_path = "/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
+	auto model = call("GET", model_path);
+	if (model.status != 200) {
+		answered("GET", model_path, model);
+	}
+	assignment.model_blob = std::move(model.body);
+	return assignment;
+}
+
+bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
+	json body = {{"replica", stats.replica},
+	             {"predictions_total", stats.predictions_total},
+	             {"predictions_per_second", stats.predictions_per_second},
+	             {"consumer_lag", stats.consumer_lag ? json(*stats.consumer_lag) : json(nullptr)},
+	             {"consuming", stats.consuming}};
+	auto path = "/inferences/" + std::to_string(inference_id) + "/stats";
+	auto response = call("POST", path, body.dump());
+	if (response.status == 404 || response.status == 409) {
+		return false;
+	}
+	if (response.status >= 300) {
+		answered("POST", path, response);
+	}
+	return true;
+}
+
+} // namespace kafkaml::workers

@@ -1,0 +1,92 @@
+#pragma once
+
+// What a training or inference job needs from the server, as an interface:
+// the jobs are tested against an in-memory fake and run against the REST
+// API (http_job_coordinator.h). Mirrors the paper's Algorithms 1 and 2: a job
+// fetches its assignment, reports progress, and uploads its outcome.
+
+#include "ml/model.h"
+#include "ml/spec/model_spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace kafkaml::workers {
+
+//! One model of a deployed configuration, to train (one result).
+struct TrainingAssignment {
+	int64_t result_id = 0;
+	int64_t deployment_id = 0;
+	std::string model_code; //!< the user's definition, as stored ("pytorch": its compile() arguments)
+	std::string framework = "keras";
+	std::string module;      //!< "pytorch": the TorchScript module's bytes
+	int64_t batch = 10;      //!< the deployment's batch size
+	ml::FitOptions fit;      //!< kwargs_fit
+	ml::FitOptions evaluate; //!< kwargs_val (batch_size/steps for evaluation)
+	uint64_t seed = 0;
+};
+
+//! Where the stream came from, reported when training starts so that an
+//! inference of this result can pre-fill its input format.
+struct StreamInfo {
+	std::string topic_ranges; //!< the control message's "topic"
+	std::string input_format;
+	nlohmann::json input_config;
+	int64_t total_msg = 0;
+	double validation_rate = 0;
+	double test_rate = 0;
+};
+
+struct TrainingReport {
+	ml::MetricValues train;      //!< last epoch's training metrics
+	ml::MetricValues validation; //!< evaluate() on the validation share
+	ml::MetricValues test;       //!< evaluate() on the test share
+	double training_seconds = 0; //!< fit() wall time
+	int64_t epochs = 0;
+	int64_t samples_train = 0;
+	int64_t samples_validation = 0;
+	int64_t samples_test = 0;
+	//! Rows of the confusion matrix on the validation share (else test, else
+	//! train) for classifiers; empty for regressors.
+	std::vector<std::vector<int64_t>> confusion_matrix;
+};
+
+//! An inference to serve: the trained model and its topics.
+struct InferenceAssignment {
+	int64_t inference_id = 0;
+	std::string model_blob; //!< ml::Model::save() bytes
+	std::string input_format;
+	nlohmann::json input_config;
+	std::string input_topic;
+	std::string output_topic;
+	std::string dead_letter_topic;
+	std::string group_id; //!< the inference's own consumer group
+};
+
+//! Thread: called from the job's main thread only.
+class JobCoordinator {
+public:
+	virtual ~JobCoordinator() = default;
+	//! Throws RetriableError when the server cannot be reached or the
+	//! result does not exist (the job exits and is restarted; its
+	//! supervisor then finds a deleted result done).
+	virtual TrainingAssignment training_assignment(int64_t result_id) = 0;
+	virtual void training_started(int64_t result_id, const StreamInfo &stream) = 0;
+	//! What the running job does now ("waiting for records: ...", "training
+	//! on ..."), shown as the result's detail.
+	virtual void training_detail(int64_t result_id, const std::string &detail) = 0;
+	//! Returns false when the user asked the training to stop.
+	virtual bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) = 0;
+	virtual void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) = 0;
+	//! A failure the user must fix (bad model code, undecodable stream):
+	//! the job reports it and ends without being restarted.
+	virtual void training_failed(int64_t result_id, const std::string &reason) = 0;
+	virtual void training_stopped(int64_t result_id) = 0;
+
+	virtual InferenceAssignment inference_assignment(int64_t inference_id) = 0;
+};
+
+} // namespace kafkaml::workers

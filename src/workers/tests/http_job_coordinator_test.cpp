@@ -1,0 +1,165 @@
+// HttpJobCoordinator against a real HTTP server on a loopback port that plays
+// the REST API's part: epochs go in batches from the reporter thread, all of
+// them arrive before the result is finished, a stop answer reaches the job,
+// and an unreachable server ends the job with an error.
+
+#include "workers/http_job_coordinator.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace kafkaml::workers {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+//! Records the calls a training job makes; answers epochs slowly, as a
+//! server writing to its database would.
+class FakeApi {
+public:
+	FakeApi() {
+		server_.Post(R"(/api/v1/results/(\d+)/epochs)",
+		             [this](const httplib::Request &request, httplib::Response &response) {
+			             std::this_thread::sleep_for(epoch_delay);
+			             std::lock_guard lock(mutex_);
+			             calls.push_back("epochs");
+			             auto body = json::parse(request.body);
+			             for (const auto &epoch : body.at("epochs")) {
+				             epochs.push_back(epoch.at("epoch").get<int64_t>());
+			             }
+			             response.status = stopped ? 409 : 204;
+		             });
+		server_.Post(R"(/api/v1/results/(\d+)/status)",
+		             [this](const httplib::Request &request, httplib::Response &response) {
+			             std::lock_guard lock(mutex_);
+			             calls.push_back("status " + json::parse(request.body).value("status", ""));
+			             response.status = 200;
+			             response.set_content("{}", "application/json");
+		             });
+		server_.Put(R"(/api/v1/results/(\d+)/model)", [this](const httplib::Request &, httplib::Response &response) {
+			std::lock_guard lock(mutex_);
+			calls.push_back("model");
+			response.status = 204;
+		});
+		port_ = server_.bind_to_any_port("127.0.0.1");
+		thread_ = std::thread([this] { server_.listen_after_bind(); });
+		while (!server_.is_running()) {
+			std::this_thread::sleep_for(1ms);
+		}
+	}
+	~FakeApi() {
+		server_.stop();
+		thread_.join();
+	}
+	std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+	template <typename F>
+	auto locked(F f) {
+		std::lock_guard lock(mutex_);
+		return f();
+	}
+
+	std::chrono::milliseconds epoch_delay{30};
+	std::atomic<bool> stopped{false};
+	std::vector<std::string> calls;
+	std::vector<int64_t> epochs;
+
+private:
+	std::mutex mutex_;
+	httplib::Server server_;
+	int port_ = 0;
+	std::thread thread_;
+};
+
+ml::EpochLog epoch_log(int64_t n) {
+	ml::EpochLog log;
+	log.epoch = n;
+	log.train = {{"loss", 1.0 / double(n)}, {"accuracy", 0.5}};
+	log.validation = {{"loss", 2.0 / double(n)}};
+	return log;
+}
+
+TEST(HttpJobCoordinatorTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFinishes) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 100ms);
+	for (int64_t n = 1; n <= 1000; n++) {
+		ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(n)));
+	}
+	TrainingReport report;
+	report.epochs = 1000;
+	coordinator.training_finished(7, report, "model bytes");
+	auto calls = api.locked([&] { return api.calls; });
+	auto epochs = api.locked([&] { return api.epochs; });
+	ASSERT_EQ(epochs.size(), 1000u);
+	for (size_t i = 0; i < epochs.size(); i++) {
+		ASSERT_EQ(epochs[i], int64_t(i + 1)) << "in order, each once";
+	}
+	auto batches = std::count(calls.begin(), calls.end(), "epochs");
+	// Queued far faster than one call takes: a handful of calls, not 1000.
+	EXPECT_LE(batches, 10) << "epochs were not coalesced";
+	ASSERT_GE(calls.size(), 2u);
+	EXPECT_EQ(calls[calls.size() - 2], "model");
+	EXPECT_EQ(calls.back(), "status finished");
+}
+
+TEST(HttpJobCoordinatorTest, AStoppedResultStopsTheJobWithinOneRound) {
+	FakeApi api;
+	api.epoch_delay = 1ms;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(1)));
+	api.stopped = true;
+	bool stopped = false;
+	int64_t n = 2;
+	for (; n < 500 && !stopped; n++) {
+		stopped = !coordinator.training_epoch(7, epoch_log(n));
+		std::this_thread::sleep_for(5ms);
+	}
+	EXPECT_TRUE(stopped) << "the 409 never reached the job";
+	coordinator.training_stopped(7);
+	auto calls = api.locked([&] { return api.calls; });
+	EXPECT_EQ(calls.back(), "status stopped");
+}
+
+TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {
+	// A port nobody listens on: bound to learn a free number, then closed.
+	// (httplib's bind_to_any_port also listens and never closes.)
+	int port = 0;
+	{
+		int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+		ASSERT_GE(fd, 0);
+		sockaddr_in address{};
+		address.sin_family = AF_INET;
+		address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		socklen_t length = sizeof address;
+		ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+		ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length), 0);
+		port = ntohs(address.sin_port);
+		::close(fd);
+	}
+	HttpJobCoordinator coordinator("http://127.0.0.1:" + std::to_string(port), "token", 200ms, 10ms);
+	bool thrown = false;
+	for (int64_t n = 1; n < 300 && !thrown; n++) {
+		try {
+			coordinator.training_epoch(7, epoch_log(n));
+		} catch (const std::runtime_error &e) {
+			thrown = true;
+			EXPECT_NE(std::string(e.what()).find("cannot reach the server"), std::string::npos) << e.what();
+		}
+		std::this_thread::sleep_for(10ms);
+	}
+	EXPECT_TRUE(thrown);
+	EXPECT_THROW(coordinator.training_failed(7, "x"), std::runtime_error);
+}
+
+} // namespace
+} // namespace kafkaml::workers

@@ -23,14 +23,14 @@
 //                       [--seconds S] [--records N] [--peer-records N]
 //                       [--epochs N] [--peer-client confluent-kafka|kafka-python]
 //
-// bench-libs: kafkaml_stream kafkaml_supervisor PkgConfig::HTTPLIB PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
+// bench-libs: kafkaml_api_client kafkaml_stream kafkaml_supervisor PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
 
+#include "client/api_client.h"
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
 #include "tests/integration/kafkaml_process.h"
 
-#include <httplib.h>
 #include <librdkafka/rdkafka.h>
 #include <nlohmann/json.hpp>
 
@@ -83,32 +83,6 @@ double percentile(std::vector<double> values, double p) {
 double unix_seconds() {
 	return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-//! The REST API with the admin token; a failed call ends the bench.
-//! Thread: main only.
-class Api {
-public:
-	Api(const std::string &url, const std::string &token) : client_(url) {
-		client_.set_read_timeout(60);
-		client_.set_bearer_token_auth(token.c_str());
-	}
-	json get(const std::string &path) { return check("GET " + path, client_.Get(path.c_str())); }
-	json post(const std::string &path, const json &body) {
-		return check("POST " + path, client_.Post(path.c_str(), body.dump(), "application/json"));
-	}
-
-private:
-	static json check(const std::string &what, const httplib::Result &result) {
-		if (!result) {
-			throw std::runtime_error(what + ": " + httplib::to_string(result.error()));
-		}
-		if (result->status >= 300) {
-			throw std::runtime_error(what + " answered " + std::to_string(result->status) + ": " + result->body);
-		}
-		return result->body.empty() ? json() : json::parse(result->body);
-	}
-	httplib::Client client_;
-};
 
 //! A `/usr/bin/python3 bench/pipeline_peer.py ...` child; its stdout lines
 //! are read from a file. Thread: main only.
@@ -375,9 +349,9 @@ public:
 		auto url = server_->first_line();
 		api_.emplace(url, testing::read_text(dir_ / "server" / "admin-token").substr(0, 64));
 		auto code = testing::read_text(options_.source_dir + "/examples/hcopd/model.py");
-		auto model = api_->post("/api/v1/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
-		auto configuration = api_->post("/api/v1/configurations",
-		                                {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
+		auto model = api_->post("/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
+		auto configuration =
+		    api_->post("/configurations", {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
 		configuration_ = configuration.at("id").get<int64_t>();
 		supervisor::ProcessSpec make_data;
 		make_data.argv = {"/usr/bin/python3", options_.source_dir + "/examples/hcopd/make_data.py", "--rows", "239"};
@@ -401,14 +375,13 @@ public:
 
 	//! Seconds from `kafkaml send` to the result finished; returns the result id too.
 	std::pair<double, int64_t> train_ours(int run) {
-		auto deployment = api_->post(
-		    "/api/v1/deployments",
-		    {{"configuration", configuration_},
-		     {"batch", 10},
-		     {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) + ", steps_per_epoch=22, shuffle=True"},
-		     {"kwargs_val", ""}});
+		auto deployment = api_->post("/deployments", {{"configuration", configuration_},
+		                                              {"batch", 10},
+		                                              {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) +
+		                                                                 ", steps_per_epoch=22, shuffle=True"},
+		                                              {"kwargs_val", ""}});
 		auto id = deployment.at("id").get<int64_t>();
-		auto results_path = "/api/v1/results?deployment=" + std::to_string(id);
+		auto results_path = "/results?deployment=" + std::to_string(id);
 		// The job is a process of its own: let it start and wait for its
 		// control message, as the peer does before its clock starts.
 		while (api_->get(results_path).at(0).value("status", "") == "created") {
@@ -454,13 +427,11 @@ public:
 
 	int64_t start_inference(int64_t result, const std::string &input, const std::string &output) {
 		auto inference =
-		    api_->post("/api/v1/inferences",
+		    api_->post("/inferences",
 		               {{"model_result", result}, {"replicas", 1}, {"input_topic", input}, {"output_topic", output}});
 		return inference.at("id").get<int64_t>();
 	}
-	void stop_inference(int64_t id) {
-		api_->post("/api/v1/inferences/" + std::to_string(id) + "/stop", json::object());
-	}
+	void stop_inference(int64_t id) { api_->post("/inferences/" + std::to_string(id) + "/stop", json::object()); }
 
 	std::unique_ptr<PeerProcess> start_peer_inference(const std::string &name, const std::filesystem::path &model,
 	                                                  const std::string &input, const std::string &output) {
@@ -516,7 +487,7 @@ private:
 	std::optional<KafkamlProcess> broker_;
 	std::optional<KafkamlProcess> server_;
 	std::string bootstrap_;
-	std::optional<Api> api_;
+	std::optional<client::ApiClient> api_; //!< a failed call ends the bench
 	int64_t configuration_ = 0;
 };
 

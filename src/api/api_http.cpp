@@ -1,6 +1,10 @@
 #include "api/api_http.h"
 
+#include "api/validation.h"
 #include "common/json_input.h"
+#include "store/store.h"
+
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 
@@ -132,6 +136,32 @@ json object_field(const json &body, const char *name, json fallback) {
 		wrong_type(name, "an object", *it);
 	}
 	return *it;
+}
+
+http::Response error_answer(const std::exception &error, const http::Request &request) {
+	if (const auto *answer = dynamic_cast<const ApiError *>(&error)) {
+		return error_response(answer->status, answer->what(), answer->detail);
+	}
+	if (const auto *invalid = dynamic_cast<const ValidationError *>(&error)) {
+		return error_response(400, invalid->what(), {{"line", invalid->line}, {"column", invalid->column}});
+	}
+	if (dynamic_cast<const store::NotFound *>(&error)) {
+		return error_response(404, error.what());
+	}
+	if (dynamic_cast<const store::Conflict *>(&error)) {
+		return error_response(409, error.what());
+	}
+	switch (error_kind(error)) {
+	case ErrorKind::user:
+		return error_response(400, error.what());
+	case ErrorKind::retriable:
+		spdlog::warn("{} {}: {}", request.method, request.path, error.what());
+		return error_response(503, error.what());
+	case ErrorKind::fatal:
+		break;
+	}
+	spdlog::error("{} {} failed: {}", request.method, request.path, error.what());
+	return error_response(500, std::string("internal error: ") + error.what());
 }
 
 } // namespace kafkaml::api

@@ -4,6 +4,7 @@
 // handlers receive, and the checks that turn a JSON body into typed fields
 // with messages that name the field and what it should be.
 
+#include "common/error.h"
 #include "http/message.h"
 
 #include <nlohmann/json.hpp>
@@ -17,11 +18,18 @@
 namespace kafkaml::api {
 
 //! An error answer: HTTP status, `error` (what was wrong and what to do) and
-//! an optional structured `detail`.
-class ApiError : public std::runtime_error {
+//! an optional structured `detail`. Its kind follows the status: 4xx the
+//! caller's, 503 retriable, any other 5xx fatal.
+class ApiError : public Error {
 public:
 	ApiError(int status_, const std::string &error, nlohmann::json detail_ = nullptr)
-	    : std::runtime_error(error), status(status_), detail(std::move(detail_)) {}
+	    : Error(kind_of_status(status_), error), status(status_), detail(std::move(detail_)) {}
+	static ErrorKind kind_of_status(int status) {
+		if (status < 500) {
+			return ErrorKind::user;
+		}
+		return status == 503 ? ErrorKind::retriable : ErrorKind::fatal;
+	}
 	int status;
 	nlohmann::json detail;
 };
@@ -46,6 +54,13 @@ struct Call {
 
 //! The error answer every failure gets: {"error": ..., "detail": ...}.
 http::Response error_response(int status, const std::string &error, const nlohmann::json &detail = nullptr);
+
+//! The answer to a handler's exception, by its kind (common/error.h): an
+//! ApiError's own status; a ValidationError 400 with its line and column;
+//! the store's NotFound 404 and Conflict 409; any other user error 400;
+//! retriable 503; fatal (and exceptions no module classified) 500, logged.
+//! The one place the API turns errors into statuses.
+http::Response error_answer(const std::exception &error, const http::Request &request);
 
 //! Field readers: `fallback` unset means the field is required.
 std::string text_field(const nlohmann::json &body, const char *name, std::optional<std::string> fallback = {});

@@ -63,7 +63,7 @@ bool read_whole(const std::filesystem::path &file, std::string &out) {
 
 ApiServer::ApiServer(ApiOptions options)
     : options_(std::move(options)), metrics_(std::make_unique<ApiMetrics>(options_.replica_stats_expiry)) {
-	if (!options_.store || !options_.executor || !options_.validate_model || !options_.parse_kwargs) {
+	if (!options_.store || !options_.executor || !options_.validate_model) {
 		throw std::invalid_argument("ApiServer needs a store, an executor, a model validator and a kwargs parser");
 	}
 	register_model_routes();
@@ -117,23 +117,16 @@ void ApiServer::add(const std::string &method, const std::string &path, std::fun
 		    Call call{request, response};
 		    try {
 			    handler(call);
-		    } catch (const ApiError &e) {
-			    auto headers = std::move(response.headers);
-			    response = error_response(e.status, e.what(), e.detail);
-			    for (const auto &[name, value] : headers.fields()) {
-				    response.headers.set(name, value);
-			    }
-		    } catch (const ValidationError &e) {
-			    response = error_response(400, e.what(), {{"line", e.line}, {"column", e.column}});
-		    } catch (const store::NotFound &e) {
-			    response = error_response(404, e.what());
-		    } catch (const store::Conflict &e) {
-			    response = error_response(409, e.what());
-		    } catch (const store::InvalidArgument &e) {
-			    response = error_response(400, e.what());
 		    } catch (const std::exception &e) {
-			    spdlog::error("{} {} failed: {}", request.method, request.path, e.what());
-			    response = error_response(500, std::string("internal error: ") + e.what());
+			    // Headers a handler set before it threw an answer of its
+			    // own stay; the body is the error's.
+			    auto headers = std::move(response.headers);
+			    response = error_answer(e, request);
+			    if (dynamic_cast<const ApiError *>(&e)) {
+				    for (const auto &[name, value] : headers.fields()) {
+					    response.headers.set(name, value);
+				    }
+			    }
 		    }
 		    return response;
 	    },

@@ -57,7 +57,6 @@ struct ApiOptions {
 	//! Optional: without them, models of framework "pytorch" are refused (501).
 	CompileValidator validate_compile;
 	ModuleValidator validate_module;
-	KwargsParser parse_kwargs = api::parse_kwargs;
 	InputValidator validate_input; //!< optional: without it input_config is stored unchecked
 	//! Optional: without it no warning says that replicas beyond the input
 	//! topic's partitions sit idle.

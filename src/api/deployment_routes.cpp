@@ -5,6 +5,7 @@
 #include "api/api_server.h"
 #include "api/entity_json.h"
 #include "api/route_support.h"
+#include "ml/spec/parse.h"
 
 #include <algorithm>
 
@@ -14,8 +15,10 @@ namespace {
 using nlohmann::json;
 using store::ResultStatus;
 
-// kwargs_fit / kwargs_val: an object or the original's "epochs=5, ..." text.
-json parse_kwargs_field(const KwargsParser &parse, const json &value, const char *name) {
+// kwargs_fit / kwargs_val: an object or the original's "epochs=5, ..." text,
+// read by the parser the training job uses, so a deployment accepted here
+// never fails on its kwargs later; stored with the defaults filled in.
+json parse_kwargs_field(const json &value, const char *name) {
 	if (value.is_null()) {
 		return json::object();
 	}
@@ -27,12 +30,11 @@ json parse_kwargs_field(const KwargsParser &parse, const json &value, const char
 		                   value.type_name(),
 		               {{"field", name}});
 	}
-	std::string text = value.is_string() ? value.get<std::string>() : value.dump();
 	try {
-		return parse(text);
-	} catch (const ValidationError &e) {
+		return ml::fit_options_to_json(ml::fit_options_from_json(value));
+	} catch (const ml::ModelDefinitionError &e) {
 		throw ApiError(400, std::string("field \"") + name + "\" is invalid: " + e.what(),
-		               {{"field", name}, {"line", e.line}, {"column", e.column}});
+		               {{"field", name}, {"line", e.location.line}, {"column", e.location.column}});
 	}
 }
 
@@ -82,8 +84,8 @@ void ApiServer::register_deployment_routes() {
 		}
 		d.kwargs_fit = body.value("kwargs_fit", json(""));
 		d.kwargs_val = body.value("kwargs_val", json(""));
-		d.kwargs_fit_parsed = parse_kwargs_field(options_.parse_kwargs, d.kwargs_fit, "kwargs_fit");
-		d.kwargs_val_parsed = parse_kwargs_field(options_.parse_kwargs, d.kwargs_val, "kwargs_val");
+		d.kwargs_fit_parsed = parse_kwargs_field(d.kwargs_fit, "kwargs_fit");
+		d.kwargs_val_parsed = parse_kwargs_field(d.kwargs_val, "kwargs_val");
 		check_networks_uploaded(db, d.configuration);
 		auto [created, results] = db.create_deployment(d);
 		std::string failures;

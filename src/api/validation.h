@@ -1,7 +1,9 @@
 #pragma once
 
 // Checks the API runs on user text before storing it, injected at
-// construction so that the control module needs no model parser of its own.
+// construction so that the API needs no model parser of its own.
+
+#include "common/error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,10 +15,10 @@
 namespace kafkaml::api {
 
 //! A definition the user must fix; line and column are 1-based (0: unknown).
-class ValidationError : public std::runtime_error {
+class ValidationError : public UserError {
 public:
 	ValidationError(int line_, int column_, const std::string &message)
-	    : std::runtime_error(message), line(line_), column(column_) {}
+	    : UserError(message), line(line_), column(column_) {}
 	int line;
 	int column;
 };
@@ -33,18 +35,9 @@ using CompileValidator = std::function<void(std::string_view arguments)>;
 //! ValidationError (line and column 0) saying what is wrong.
 using ModuleValidator = std::function<void(std::string_view bytes)>;
 
-//! Turns fit/evaluate kwargs text (the original's "epochs=5, shuffle=True"
-//! string or a JSON object's text) into a JSON object; throws ValidationError.
-using KwargsParser = std::function<nlohmann::json(std::string_view text)>;
-
 //! Checks an inference's input_format ("RAW", "AVRO" or "JSON", upper case)
 //! and input_config can decode messages; throws ValidationError (line and
 //! column 0) saying what is missing or wrong.
 using InputValidator = std::function<void(std::string_view format, const nlohmann::json &config)>;
-
-//! The default KwargsParser: a JSON object as is, or comma-separated
-//! `name=value` pairs whose values are Python literals (ints, floats,
-//! True/False/None, quoted strings). Thread: any.
-nlohmann::json parse_kwargs(std::string_view text);
 
 } // namespace kafkaml::api

@@ -4,7 +4,7 @@
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"
-#include "client/kwargs.h"
+#include "ml/spec/parse.h"
 
 namespace kafkaml::cli {
 
@@ -12,12 +12,15 @@ namespace {
 
 using nlohmann::json;
 
+// Checked here by the parser the server and the training job use, so a
+// mistake is a usage error before anything is sent; sent as written.
 json checked_kwargs(const std::string &option, const std::string &text) {
 	try {
-		return client::parse_kwargs(text);
-	} catch (const client::KwargsError &e) {
+		ml::parse_fit_kwargs(text);
+	} catch (const ml::ModelDefinitionError &e) {
 		client::usage_error(option + ": " + e.what());
 	}
+	return text.empty() ? json::object() : json(text);
 }
 
 void add_deploy_command(CLI::App &root) {

@@ -3,7 +3,7 @@
 #include "common/signals.h"
 #include "stream/control_wait.h"
 #include "stream/kafka_range_reader.h"
-#include "workers/http_control_plane.h"
+#include "workers/http_job_coordinator.h"
 #include "workers/training_job.h"
 
 #include <memory>
@@ -26,10 +26,10 @@ void add_train_command(CLI::App &root) {
 	    ->check(CLI::PositiveNumber);
 	command->callback([options, result_id, records_timeout] {
 		ShutdownSignal::install();
-		workers::HttpControlPlane plane(options->server, WorkerOptions::token());
+		workers::HttpJobCoordinator coordinator(options->server, WorkerOptions::token());
 		stream::KafkaConfig kafka{options->bootstrap_servers, {}};
 		workers::TrainingJobEnvironment env;
-		env.control_plane = &plane;
+		env.coordinator = &coordinator;
 		env.cancelled = [] { return ShutdownSignal::requested(); };
 		env.records_timeout = std::chrono::seconds(*records_timeout);
 		env.wait_for_stream = [&](int64_t deployment_id) {

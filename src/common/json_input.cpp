@@ -76,7 +76,7 @@ std::string_view reason_of(std::string_view message) {
 } // namespace
 
 JsonInputError::JsonInputError(const std::string &reason_, size_t byte_, size_t line_, size_t column_)
-    : std::runtime_error(fmt::format("line {}, column {}: {}", line_, column_, reason_)), reason(reason_), byte(byte_),
+    : UserError(fmt::format("line {}, column {}: {}", line_, column_, reason_)), reason(reason_), byte(byte_),
       line(line_), column(column_) {}
 
 size_t find_excess_depth(std::string_view text, size_t max_depth) {

@@ -16,6 +16,8 @@
 //
 // Thread-safety: pure functions.
 
+#include "common/error.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -39,7 +41,7 @@ struct JsonLimits {
 
 //! JSON that could not be read within the limits. `what()` reads
 //! "line L, column C: <reason>" and is valid UTF-8 whatever the input was.
-class JsonInputError : public std::runtime_error {
+class JsonInputError : public UserError {
 public:
 	JsonInputError(const std::string &reason, size_t byte_, size_t line_, size_t column_);
 	std::string reason; //!< the message without the position

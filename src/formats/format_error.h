@@ -1,15 +1,16 @@
 #pragma once
 
-#include <stdexcept>
+#include "common/error.h"
+
 #include <string>
 
 namespace kafkaml::formats {
 
 //! A message, schema or config that cannot be decoded. The text says what was
 //! wrong; batch decoding prefixes it with the record's offset.
-class FormatError : public std::runtime_error {
+class FormatError : public UserError {
 public:
-	using std::runtime_error::runtime_error;
+	using UserError::UserError;
 };
 
 } // namespace kafkaml::formats

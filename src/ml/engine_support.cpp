@@ -1,6 +1,7 @@
 #include "ml/engine_support.h"
 
 #include "ml/numerics.h"
+#include "ml/plan.h"
 #include "ml/spec/layer_kinds.h"
 
 #include <algorithm>
@@ -74,7 +75,7 @@ bool engine_builds(LayerKind kind) {
 	case LayerKind::Resizing:
 		return true;
 	default:
-		return false;
+		return takes_several_inputs(kind); // merge layers and attention (plan.cpp, torch_graph.cpp)
 	}
 }
 
@@ -186,31 +187,49 @@ void metric_gaps(const MetricSpec &m, Gaps &gaps) {
 	}
 }
 
+//! `items` without repeats (same name, same place): a loss or metric given
+//! for every output stands in each output's list.
+template <class Spec>
+std::vector<const Spec *> once(const std::vector<const Spec *> &items) {
+	std::vector<const Spec *> out;
+	for (const Spec *item : items) {
+		auto same = [item](const Spec *seen) {
+			return seen->name == item->name && seen->location.line == item->location.line &&
+			       seen->location.column == item->location.column;
+		};
+		if (std::none_of(out.begin(), out.end(), same)) {
+			out.push_back(item);
+		}
+	}
+	return out;
+}
+
 } // namespace
 
 std::vector<EngineGap> engine_gaps(const ModelSpec &spec) {
 	Gaps gaps;
-	// A spec built in code (tests, a model file) may carry only its layers:
-	// a chain of them, as summarize() reads it.
-	if (!spec.nodes.empty() && !spec.is_chain()) {
-		gaps.add({}, "graph models (several inputs or outputs, merge layers, layers used twice)");
-	}
 	for (const auto &layer : spec.layers) {
 		layer_gaps(layer, gaps);
 	}
-	for (const auto &node : spec.nodes) {
-		if (node.training) {
-			gaps.add(node.location, "a layer called with training=");
-			break;
+	optimizer_gaps(spec.compile.optimizer, gaps);
+	std::vector<const LossSpec *> losses{&spec.compile.loss};
+	for (const auto &loss : spec.compile.losses) {
+		losses.push_back(&loss);
+	}
+	for (const auto *loss : once(losses)) {
+		loss_gaps(*loss, gaps);
+	}
+	std::vector<const MetricSpec *> metrics;
+	for (const auto &metric : spec.compile.metric_specs) {
+		metrics.push_back(&metric);
+	}
+	for (const auto &list : spec.compile.output_metrics) {
+		for (const auto &metric : list) {
+			metrics.push_back(&metric);
 		}
 	}
-	optimizer_gaps(spec.compile.optimizer, gaps);
-	if (spec.compile.losses.size() > 1) {
-		gaps.add({}, "a loss per output");
-	}
-	loss_gaps(spec.compile.loss, gaps);
-	for (const auto &metric : spec.compile.metric_specs) {
-		metric_gaps(metric, gaps);
+	for (const auto *metric : once(metrics)) {
+		metric_gaps(*metric, gaps);
 	}
 	for (const auto &name : spec.compile.metrics) {
 		if (spec.compile.metric_specs.empty() && !kMetrics.contains(name) && name != "acc") {

@@ -38,8 +38,9 @@ public:
 	virtual double regularization() const { return 0.0; }
 };
 
-//! True when every layer is one the fused executor computes (Dense on rank-1
-//! input, Dropout, Activation, Flatten).
+//! True when the plan is a chain (not a graph) and every layer is one the
+//! fused executor computes (Dense on rank-1 input, Dropout, Activation,
+//! Flatten).
 bool fused_supported(const ModelPlan &plan);
 std::unique_ptr<Executor> make_fused_executor(const ModelPlan &plan, float *params);
 std::unique_ptr<Executor> make_torch_executor(const ModelPlan &plan, float *params, float *states);

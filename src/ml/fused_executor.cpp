@@ -239,7 +239,7 @@ bool fused_supported(const ModelPlan &plan) {
 			return false;
 		}
 	}
-	return true;
+	return !plan.graph; // several inputs or outputs, shared layers: the general executor
 }
 
 std::unique_ptr<Executor> make_fused_executor(const ModelPlan &plan, float *params) {

@@ -27,6 +27,11 @@ void visit_fields(Layer &l, Visit &&visit) {
 	visit("dims", l.dims);
 	visit("axis", l.axis);
 	visit("axes", l.axes);
+	visit("normalize", l.normalize);
+	visit("num_heads", l.num_heads);
+	visit("key_dim", l.key_dim);
+	visit("value_dim", l.value_dim);
+	visit("output_shape", l.output_shape);
 	visit("stddev", l.stddev);
 	visit("max_value", l.max_value);
 	visit("negative_slope", l.negative_slope);

@@ -2,8 +2,8 @@
 
 // Internal to the model file (model_file.cpp): the LayerSpec fields of the
 // layer kinds added after the file format's first version (activation and
-// normalisation layers, wrappers, convolutions, image layers, regularizers,
-// trainable). Kept apart from the original fields so a file written before
+// normalisation layers, wrappers, convolutions, image layers, merge layers
+// and attention, regularizers, trainable). Kept apart from the original fields so a file written before
 // them still loads: every one is optional on reading, with the spec's
 // default.
 //

@@ -1,6 +1,7 @@
 #include "ml/model.h"
 #include "ml/metrics.h"
 #include "ml/model_impl.h"
+#include "ml/output_losses.h"
 #include "ml/spec/layer_kinds.h"
 
 #include <fmt/format.h>
@@ -19,8 +20,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 	return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-//! Checks x/y against the model and returns labels per row.
-int64_t check_data(const Model::Impl &m, const Array &x, const Array *y) {
+//! Checks x (and y against `losses`) against the model; returns labels per row.
+int64_t check_data(const Model::Impl &m, const Array &x, const Array *y, const OutputLosses *losses = nullptr) {
 	if (!x.shape.empty() && static_cast<int64_t>(x.data.size()) != x.rows() * x.row_size()) {
 		throw std::invalid_argument(std::to_string(x.data.size()) + " feature values do not make " +
 		                            std::to_string(x.rows()) + " samples of shape " +
@@ -34,13 +35,11 @@ int64_t check_data(const Model::Impl &m, const Array &x, const Array *y) {
 	if (!y) {
 		return 0;
 	}
-	Loss loss = resolve_loss(m.spec.compile.loss);
-	int64_t expected = loss.sparse() ? 1 : m.plan.output_size();
+	int64_t expected = losses->label_width();
 	if (y->rows() != x.rows() || y->row_size() != expected ||
 	    static_cast<int64_t>(y->data.size()) != y->rows() * expected) {
-		throw std::invalid_argument(fmt::format(
-		    "labels must be {} value(s) per sample for loss '{}' and {} rows like the features, got {} rows of {}",
-		    expected, m.spec.compile.loss.name, x.rows(), y->rows(), y->row_size()));
+		throw std::invalid_argument(fmt::format("labels must be {} and {} rows like the features, got {} rows of {}",
+		                                        losses->describe_labels(), x.rows(), y->rows(), y->row_size()));
 	}
 	return expected;
 }
@@ -66,8 +65,8 @@ Model Model::build(const ModelSpec &spec, uint64_t seed, ExecutionPath path) {
 	if (m->spec.compile.loss.name.empty()) {
 		m->spec.compile.loss.name = "mse"; // predict-only models; fit() asks for compile()
 	}
-	resolve_loss(m->spec.compile.loss); // reject unknown names at build time
 	m->plan = plan_model(m->spec);
+	(void)OutputLosses(m->spec, m->plan.outputs); // rejects unknown losses and metrics at build time
 	m->params.resize(static_cast<size_t>(m->plan.trainable_count));
 	m->states.resize(static_cast<size_t>(m->plan.state_count));
 	m->grads.resize(m->params.size());
@@ -98,12 +97,13 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 	if (!m.spec.compile.present && !m.torchscript) {
 		throw std::invalid_argument("the model has no compile(...): add an optimizer and a loss to train it");
 	}
-	const int64_t label_width = check_data(m, x, &y);
+	OutputLosses losses(m.spec, m.plan.outputs);
+	const int64_t label_width = check_data(m, x, &y, &losses);
 	if ((validation_x == nullptr) != (validation_y == nullptr)) {
 		throw std::invalid_argument("validation data needs both features and labels");
 	}
 	if (validation_x) {
-		check_data(m, *validation_x, validation_y);
+		check_data(m, *validation_x, validation_y, &losses);
 	}
 	const int64_t n = x.rows();
 	if (n == 0) {
@@ -116,9 +116,7 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 	if (options.seed) {
 		m.rng = Rng(*options.seed);
 	}
-	const Loss loss = resolve_loss(m.spec.compile.loss);
 	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.trainable_count);
-	MetricSet metrics(m.spec.compile.metrics, loss, m.plan.output_size());
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
 	const int64_t steps = options.steps_per_epoch.value_or((n + batch - 1) / batch);
 
@@ -131,7 +129,7 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 	auto start = std::chrono::steady_clock::now();
 	for (int64_t epoch = 1; epoch <= options.epochs; epoch++) {
 		auto epoch_start = std::chrono::steady_clock::now();
-		metrics.reset();
+		losses.reset_metrics();
 		if (!options.steps_per_epoch) {
 			cursor = n; // Keras: each epoch is one pass over the data
 		}
@@ -153,16 +151,16 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 			}
 			cursor += b;
 			m.executor->forward_train(bx.data(), b, m.rng, out.data());
-			double batch_loss = loss_forward_backward(loss, out.data(), by.data(), b, out_width, dout.data()) +
+			double batch_loss = losses.forward_backward(out.data(), by.data(), b, dout.data()) +
 			                    m.executor->regularization(); // Keras reports the penalties in the loss
 			m.executor->backward(dout.data(), m.grads.data());
 			optimizer->step(m.params.data(), m.grads.data(), m.plan.trainable_count);
-			metrics.update(out.data(), by.data(), b, batch_loss);
+			losses.update_metrics(out.data(), by.data(), b, batch_loss);
 			result.steps++;
 		}
 		EpochLog log;
 		log.epoch = epoch;
-		log.train = metrics.results();
+		log.train = losses.results();
 		if (validation_x) {
 			log.validation = evaluate(*validation_x, *validation_y, batch);
 		}
@@ -184,9 +182,8 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 
 MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64_t> batch_size) {
 	Impl &m = *impl_;
-	const int64_t label_width = check_data(m, x, &y);
-	const Loss loss = resolve_loss(m.spec.compile.loss);
-	MetricSet metrics(m.spec.compile.metrics, loss, m.plan.output_size());
+	OutputLosses losses(m.spec, m.plan.outputs);
+	const int64_t label_width = check_data(m, x, &y, &losses);
 	const int64_t batch = std::max<int64_t>(1, batch_size.value_or(32));
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
 	std::vector<float> out(static_cast<size_t>(batch * out_width));
@@ -195,9 +192,9 @@ MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64
 		m.executor->predict(x.data.data() + r * in_width, b, out.data());
 		const float *t = y.data.data() + r * label_width;
 		double penalty = m.executor->regularization(); // of this batch, as Keras' evaluate adds it
-		metrics.update(out.data(), t, b, loss_forward_backward(loss, out.data(), t, b, out_width, nullptr) + penalty);
+		losses.update_metrics(out.data(), t, b, losses.forward_backward(out.data(), t, b, nullptr) + penalty);
 	}
-	return metrics.results();
+	return losses.results();
 }
 
 Array Model::predict(const Array &x, std::optional<int64_t> batch_size) {
@@ -249,18 +246,26 @@ Shape Model::output_shape() const {
 	return impl_->plan.output_shape;
 }
 
+std::vector<Shape> Model::input_shapes() const {
+	return impl_->plan.inputs;
+}
+
+std::vector<Shape> Model::output_shapes() const {
+	return impl_->plan.outputs;
+}
+
 std::vector<float> Model::parameters() const {
 	return impl_->params;
 }
 
 double Model::loss_and_gradients(const Array &x, const Array &y, std::vector<float> &gradients) {
 	Impl &m = *impl_;
-	check_data(m, x, &y);
-	const Loss loss = resolve_loss(m.spec.compile.loss);
+	OutputLosses losses(m.spec, m.plan.outputs);
+	check_data(m, x, &y, &losses);
 	std::vector<float> out(static_cast<size_t>(x.rows() * m.plan.output_size())), dout(out.size());
 	m.executor->forward_train(x.data.data(), x.rows(), m.rng, out.data());
-	double value = loss_forward_backward(loss, out.data(), y.data.data(), x.rows(), m.plan.output_size(), dout.data()) +
-	               m.executor->regularization();
+	double value =
+	    losses.forward_backward(out.data(), y.data.data(), x.rows(), dout.data()) + m.executor->regularization();
 	m.executor->backward(dout.data(), m.grads.data());
 	gradients = m.grads;
 	return value;

@@ -26,6 +26,11 @@
 namespace kafkaml::ml {
 
 //! A dense row-major float array; shape[0] is the number of samples.
+//! A model with several inputs takes one row per sample holding the inputs'
+//! values concatenated in ModelSpec::inputs order, each flattened row-major;
+//! with several outputs its predictions and labels are laid out likewise in
+//! ModelSpec::outputs order (labels: one value per output for a sparse
+//! loss, else as many as the output has).
 struct Array {
 	Shape shape;
 	std::vector<float> data;
@@ -77,6 +82,9 @@ public:
 	~Model();
 
 	//! Keras' fit(): `y` is [N] (class indices or one target) or [N, k].
+	//! With several outputs, each output's loss is weighted by compile's
+	//! loss_weights and the metrics are Keras': "loss", "<output>_loss",
+	//! "<output>_<metric>".
 	//! With steps_per_epoch the data iterator continues across epochs and
 	//! restarts (reshuffled) when exhausted. `verbose` > 0 prints one line
 	//! per epoch to stderr.
@@ -96,8 +104,13 @@ public:
 	int64_t param_count() const;
 	ExecutionPath path() const;
 	const ModelSpec &spec() const;
+	//! One sample's features and predictions; with several inputs (outputs)
+	//! their values concatenated, {total}.
 	Shape input_shape() const;
 	Shape output_shape() const;
+	//! Each input's (output's) shape, in ModelSpec order.
+	std::vector<Shape> input_shapes() const;
+	std::vector<Shape> output_shapes() const;
 
 	//! For tests and benchmarks: flat trainable parameters and one training
 	//! step's loss and gradients (no update) on a batch.

@@ -11,10 +11,10 @@
 #include <stdexcept>
 
 // The model file (see README.md): magic "KAFKAML\x01", a little-endian u32
-// header length, the header JSON (format version, kind, full spec, parameter
-// and state slots), then the raw little-endian float32 parameters followed by
-// the states. TorchScript models carry the module bytes (torch.jit.save of
-// the trained module) instead of raw floats.
+// header length, the header JSON (format version, kind, full spec with its
+// graph, parameter and state slots), then the raw little-endian float32
+// parameters followed by the states. TorchScript models carry the module
+// bytes (torch.jit.save of the trained module) instead of raw floats.
 
 namespace kafkaml::ml {
 
@@ -22,6 +22,15 @@ namespace {
 
 constexpr char k_magic[8] = {'K', 'A', 'F', 'K', 'A', 'M', 'L', '\x01'};
 constexpr int k_format_version = 1;
+
+//! Reads a key added after the format's first version: files written
+//! before it lack it, and the spec's default stands.
+template <class T>
+void read_optional(const nlohmann::json &j, const char *key, T &value) {
+	if (j.contains(key)) {
+		j.at(key).get_to(value);
+	}
+}
 
 LayerKind kind_from_name(const std::string &name) {
 	if (auto kind = layer_kind_from_class_name(name)) {
@@ -101,11 +110,101 @@ LayerSpec layer_from_json(const nlohmann::json &j) {
 	return l;
 }
 
+nlohmann::json loss_to_json(const LossSpec &l) {
+	return {{"name", l.name}, {"from_logits", l.from_logits}, {"delta", l.delta}};
+}
+
+LossSpec loss_from_json(const nlohmann::json &j) {
+	LossSpec l;
+	j.at("name").get_to(l.name);
+	j.at("from_logits").get_to(l.from_logits);
+	j.at("delta").get_to(l.delta);
+	return l;
+}
+
+nlohmann::json tensor_to_json(const TensorRef &t) {
+	return {t.node, t.index};
+}
+
+TensorRef tensor_from_json(const nlohmann::json &j) {
+	return {j.at(0).get<int64_t>(), j.at(1).get<int64_t>()};
+}
+
+//! The model graph: inputs, nodes (layer applications) and outputs.
+void graph_to_json(const ModelSpec &spec, nlohmann::json &j) {
+	j["class_name"] = spec.class_name;
+	nlohmann::json inputs = nlohmann::json::array(), nodes = nlohmann::json::array(), outputs = nlohmann::json::array();
+	for (const auto &input : spec.inputs) {
+		inputs.push_back({{"name", input.name},
+		                  {"shape", input.shape ? nlohmann::json(*input.shape) : nlohmann::json(nullptr)},
+		                  {"dtype", input.dtype}});
+	}
+	for (const auto &node : spec.nodes) {
+		nlohmann::json refs = nlohmann::json::array();
+		for (const auto &ref : node.inputs) {
+			refs.push_back(tensor_to_json(ref));
+		}
+		nodes.push_back({{"layer", node.layer},
+		                 {"inputs", refs},
+		                 {"training", node.training ? nlohmann::json(*node.training) : nlohmann::json(nullptr)}});
+	}
+	for (const auto &output : spec.outputs) {
+		outputs.push_back({{"name", output.name}, {"tensor", tensor_to_json(output.tensor)}});
+	}
+	j["inputs"] = inputs;
+	j["nodes"] = nodes;
+	j["outputs"] = outputs;
+}
+
+void graph_from_json(const nlohmann::json &j, ModelSpec &spec) {
+	read_optional(j, "class_name", spec.class_name);
+	if (!j.contains("nodes")) {
+		return; // written before graphs: a chain of its layers
+	}
+	for (const auto &input : j.at("inputs")) {
+		InputSpec in;
+		input.at("name").get_to(in.name);
+		if (!input.at("shape").is_null()) {
+			in.shape = input.at("shape").get<Shape>();
+		}
+		input.at("dtype").get_to(in.dtype);
+		spec.inputs.push_back(std::move(in));
+	}
+	for (const auto &node : j.at("nodes")) {
+		NodeSpec n;
+		node.at("layer").get_to(n.layer);
+		for (const auto &ref : node.at("inputs")) {
+			n.inputs.push_back(tensor_from_json(ref));
+		}
+		if (!node.at("training").is_null()) {
+			n.training = node.at("training").get<bool>();
+		}
+		spec.nodes.push_back(std::move(n));
+	}
+	for (const auto &output : j.at("outputs")) {
+		spec.outputs.push_back({output.at("name").get<std::string>(), tensor_from_json(output.at("tensor"))});
+	}
+}
+
 nlohmann::json compile_to_json(const CompileSpec &c) {
 	const auto &o = c.optimizer;
+	nlohmann::json losses = nlohmann::json::array(), output_metrics = nlohmann::json::array();
+	for (const auto &loss : c.losses) {
+		losses.push_back(loss_to_json(loss));
+	}
+	for (const auto &metrics : c.output_metrics) {
+		nlohmann::json list = nlohmann::json::array();
+		for (const auto &metric : metrics) {
+			list.push_back({{"name", metric.name}, {"display_name", metric.display_name}});
+		}
+		output_metrics.push_back(list);
+	}
 	return {{"present", c.present},
 	        {"metrics", c.metrics},
-	        {"loss", {{"name", c.loss.name}, {"from_logits", c.loss.from_logits}, {"delta", c.loss.delta}}},
+	        {"loss", loss_to_json(c.loss)},
+	        {"losses", losses},
+	        {"loss_weights", c.loss_weights},
+	        {"output_metrics", output_metrics},
 	        {"optimizer",
 	         {{"name", o.name},
 	          {"learning_rate", o.learning_rate},
@@ -123,10 +222,24 @@ CompileSpec compile_from_json(const nlohmann::json &j) {
 	CompileSpec c;
 	j.at("present").get_to(c.present);
 	j.at("metrics").get_to(c.metrics);
-	const auto &l = j.at("loss");
-	l.at("name").get_to(c.loss.name);
-	l.at("from_logits").get_to(c.loss.from_logits);
-	l.at("delta").get_to(c.loss.delta);
+	c.loss = loss_from_json(j.at("loss"));
+	if (j.contains("losses")) {
+		for (const auto &loss : j.at("losses")) {
+			c.losses.push_back(loss_from_json(loss));
+		}
+	}
+	read_optional(j, "loss_weights", c.loss_weights);
+	if (j.contains("output_metrics")) {
+		for (const auto &list : j.at("output_metrics")) {
+			auto &metrics = c.output_metrics.emplace_back();
+			for (const auto &metric : list) {
+				MetricSpec m;
+				metric.at("name").get_to(m.name);
+				metric.at("display_name").get_to(m.display_name);
+				metrics.push_back(std::move(m));
+			}
+		}
+	}
 	const auto &o = j.at("optimizer");
 	auto &opt = c.optimizer;
 	o.at("name").get_to(opt.name);
@@ -147,7 +260,9 @@ nlohmann::json spec_to_json(const ModelSpec &spec) {
 	for (const auto &l : spec.layers) {
 		layers.push_back(layer_to_json(l));
 	}
-	return {{"name", spec.name}, {"layers", layers}, {"compile", compile_to_json(spec.compile)}};
+	nlohmann::json j = {{"name", spec.name}, {"layers", layers}, {"compile", compile_to_json(spec.compile)}};
+	graph_to_json(spec, j);
+	return j;
 }
 
 ModelSpec spec_from_json(const nlohmann::json &j) {
@@ -157,6 +272,7 @@ ModelSpec spec_from_json(const nlohmann::json &j) {
 		spec.layers.push_back(layer_from_json(l));
 	}
 	spec.compile = compile_from_json(j.at("compile"));
+	graph_from_json(j, spec);
 	return spec;
 }
 

@@ -3,7 +3,10 @@
 #include "ml/engine_support.h"
 #include "ml/plan_layers.h"
 #include "ml/spec/layer_kinds.h"
+#include "ml/spec/layer_shapes.h"
+#include "ml/spec/parse.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -24,11 +27,18 @@ void plan_layer(SlotAllocator &planner, LayerPlan &layer);
 
 class Planner final : public SlotAllocator {
 public:
-	explicit Planner(ModelPlan &plan) : plan_(plan) {}
+	//! With `shared`, the layer is applied again: the slots it gets are
+	//! `shared`'s, in the order `shared` got them (a wrapper's inner layers
+	//! one after the other), checked to have the same shapes.
+	explicit Planner(ModelPlan &plan, const LayerPlan *shared = nullptr) : plan_(plan), shared_(shared) {}
 
 	void add_param(LayerPlan &layer, const std::string &name, Shape shape, std::string init) override {
 		if (!layer.spec.trainable) { // frozen: not updated, counted as non-trainable, as Keras
 			add_state(layer, name, std::move(shape), std::move(init));
+			return;
+		}
+		if (shared_) {
+			layer.params.push_back(reuse(layer, shared_->params, next_param_, plan_.params, shape));
 			return;
 		}
 		layer.params.push_back(static_cast<int>(plan_.params.size()));
@@ -36,6 +46,10 @@ public:
 		layer.param_count += plan_.params.back().size;
 	}
 	void add_state(LayerPlan &layer, const std::string &name, Shape shape, std::string init) override {
+		if (shared_) {
+			layer.states.push_back(reuse(layer, shared_->states, next_state_, plan_.states, shape));
+			return;
+		}
 		layer.states.push_back(static_cast<int>(plan_.states.size()));
 		plan_.states.push_back(slot(layer, name, std::move(shape), std::move(init), plan_.state_count));
 		layer.param_count += plan_.states.back().size;
@@ -43,6 +57,17 @@ public:
 	void plan(LayerPlan &inner) override { plan_layer(*this, inner); }
 
 private:
+	//! The next of `shared`'s slots, which must have `shape`.
+	static int reuse(LayerPlan &layer, const std::vector<int> &shared, size_t &next,
+	                 const std::vector<ParamSlot> &slots, const Shape &shape) {
+		if (next >= shared.size() || slots[static_cast<size_t>(shared[next])].shape != shape) {
+			fail(layer.spec, "is applied again to an input of another size, " + shape_to_string(layer.input_shape) +
+			                     "; its weights fit only its first input");
+		}
+		int index = shared[next++];
+		layer.param_count += slots[static_cast<size_t>(index)].size;
+		return index;
+	}
 	static ParamSlot slot(const LayerPlan &layer, const std::string &name, Shape shape, std::string init,
 	                      int64_t &cursor) {
 		ParamSlot s;
@@ -56,16 +81,22 @@ private:
 		return s;
 	}
 	ModelPlan &plan_;
+	const LayerPlan *shared_;
+	size_t next_param_ = 0, next_state_ = 0;
 };
+
+void need_known(const LayerSpec &layer, const Shape &shape) {
+	for (auto d : shape) {
+		if (d <= 0) {
+			fail(layer, "every input dimension must be known and positive, got " + shape_to_string(shape));
+		}
+	}
+}
 
 void plan_layer(SlotAllocator &planner, LayerPlan &layer) {
 	const LayerSpec &s = layer.spec;
 	const Shape &in = layer.input_shape;
-	for (auto d : in) {
-		if (d <= 0) {
-			fail(s, "every input dimension must be known and positive, got " + shape_to_string(in));
-		}
-	}
+	need_known(s, in);
 	auto need_rank = [&](size_t rank) {
 		if (in.size() != rank) {
 			fail(s,
@@ -206,6 +237,165 @@ void plan_layer(SlotAllocator &planner, LayerPlan &layer) {
 	layer.output_shape = out;
 }
 
+//! MultiHeadAttention's weights, Keras' EinsumDense layouts in Keras' order:
+//! query, key and value kernels [dim, heads, key_dim or value_dim] with
+//! biases [heads, ...], then the output kernel [heads, value_dim, out...]
+//! with its bias [out...].
+void plan_attention(Planner &planner, LayerPlan &layer, const std::vector<Shape> &inputs) {
+	const LayerSpec &s = layer.spec;
+	const Shape &query = inputs[0];
+	const Shape &value = inputs[1];
+	const Shape &key = inputs.size() > 2 ? inputs[2] : value;
+	if (s.num_heads <= 0 || s.key_dim <= 0 || s.value_dim < 0) {
+		fail(s, "num_heads and key_dim must be > 0");
+	}
+	if (shape_size(Shape(key.begin(), key.end() - 1)) != shape_size(Shape(value.begin(), value.end() - 1))) {
+		fail(s, "the key " + shape_to_string(key) + " and the value " + shape_to_string(value) +
+		            " must have the same sequence length");
+	}
+	const int64_t heads = s.num_heads, value_dim = s.value_dim > 0 ? s.value_dim : s.key_dim;
+	Shape out = s.output_shape.empty() ? Shape{query.back()} : s.output_shape;
+	auto projection = [&](const std::string &name, int64_t in, int64_t per_head) {
+		planner.add_param(layer, name + "/kernel", {in, heads, per_head}, s.kernel_initializer);
+		if (s.use_bias) {
+			planner.add_param(layer, name + "/bias", {heads, per_head}, s.bias_initializer);
+		}
+	};
+	projection("query", query.back(), s.key_dim);
+	projection("key", key.back(), s.key_dim);
+	projection("value", value.back(), value_dim);
+	Shape kernel{heads, value_dim};
+	kernel.insert(kernel.end(), out.begin(), out.end());
+	planner.add_param(layer, "attention_output/kernel", kernel, s.kernel_initializer);
+	if (s.use_bias) {
+		planner.add_param(layer, "attention_output/bias", out, s.bias_initializer);
+	}
+}
+
+//! A layer applied to `inputs` (shapes in call order): the single-input
+//! kinds through plan_layer(), the merge kinds and attention here. Output
+//! shapes of the latter are the spec's own inference (what the summary says).
+LayerPlan plan_application(Planner &planner, const LayerSpec &spec, const std::vector<Shape> &inputs) {
+	LayerPlan layer;
+	layer.spec = spec;
+	layer.input_shape = inputs.at(0);
+	if (!takes_several_inputs(spec.kind)) {
+		if (inputs.size() != 1) {
+			fail(spec, "takes one input, got " + std::to_string(inputs.size()));
+		}
+		plan_layer(planner, layer);
+		return layer;
+	}
+	for (const auto &shape : inputs) {
+		need_known(spec, shape);
+	}
+	try {
+		spec::check_arity(spec, inputs.size());
+		layer.output_shape = spec::infer_layer(spec, inputs).output_shape;
+	} catch (const ModelDefinitionError &e) {
+		fail(spec, e.reason);
+	}
+	if (spec.kind == LayerKind::MultiHeadAttention) {
+		plan_attention(planner, layer, inputs);
+	}
+	return layer;
+}
+
+//! A graph: every node's shapes, and each layer's slots once, allocated in
+//! ModelSpec::layers order (Keras' weight order) at the shapes of the
+//! layer's first application; later applications share them.
+void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
+	plan.graph = true;
+	for (const auto &input : spec.inputs) {
+		if (!input.shape) {
+			throw std::invalid_argument(
+			    "input '" + input.name +
+			    "' has no shape: give it one (keras.Input(shape=...)) so the model can be built");
+		}
+		plan.inputs.push_back(*input.shape);
+	}
+	// Pass 1, on throwaway slots: the input shapes of each layer's first application.
+	std::vector<std::optional<std::vector<Shape>>> first_inputs(spec.layers.size());
+	auto walk = [&](auto &&plan_node) {
+		std::vector<Shape> outputs;
+		auto shape_of = [&](const TensorRef &ref, size_t node) -> const Shape & {
+			bool valid = ref.node < 0 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
+			                          : static_cast<size_t>(ref.node) < node;
+			if (!valid) {
+				throw std::invalid_argument("node " + std::to_string(node) +
+				                            " of the model graph reads a tensor "
+				                            "that does not come before it");
+			}
+			return ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)] : outputs[static_cast<size_t>(ref.node)];
+		};
+		for (size_t i = 0; i < spec.nodes.size(); i++) {
+			const NodeSpec &node = spec.nodes[i];
+			if (node.layer >= spec.layers.size() || node.inputs.empty()) {
+				throw std::invalid_argument("node " + std::to_string(i) + " of the model graph is malformed");
+			}
+			std::vector<Shape> inputs;
+			for (const auto &ref : node.inputs) {
+				inputs.push_back(shape_of(ref, i));
+			}
+			outputs.push_back(plan_node(node, inputs));
+		}
+		return outputs;
+	};
+	ModelPlan scratch;
+	walk([&](const NodeSpec &node, const std::vector<Shape> &inputs) {
+		Planner planner(scratch);
+		if (!first_inputs[node.layer]) {
+			first_inputs[node.layer] = inputs;
+		}
+		return plan_application(planner, spec.layers[node.layer], inputs).output_shape;
+	});
+	// Pass 2: the slots, layer by layer.
+	Planner planner(plan);
+	for (size_t i = 0; i < spec.layers.size(); i++) {
+		if (!first_inputs[i]) {
+			throw std::invalid_argument("layer '" + spec.layers[i].name + "' is not applied in the model graph");
+		}
+		plan.layers.push_back(plan_application(planner, spec.layers[i], *first_inputs[i]));
+	}
+	// Pass 3: each node on its layer's slots.
+	auto outputs = walk([&](const NodeSpec &node, const std::vector<Shape> &inputs) {
+		Planner sharing(plan, &plan.layers[node.layer]);
+		NodePlan node_plan;
+		node_plan.layer_index = node.layer;
+		node_plan.layer = plan_application(sharing, spec.layers[node.layer], inputs);
+		node_plan.inputs = node.inputs;
+		node_plan.training = node.training;
+		plan.nodes.push_back(std::move(node_plan));
+		return plan.nodes.back().layer.output_shape;
+	});
+	if (spec.outputs.empty()) {
+		throw std::invalid_argument("the model graph has no outputs");
+	}
+	for (const auto &output : spec.outputs) {
+		const TensorRef &ref = output.tensor;
+		bool valid = ref.node < 0 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
+		                          : static_cast<size_t>(ref.node) < outputs.size();
+		if (!valid) {
+			throw std::invalid_argument("output '" + output.name + "' names a tensor that is not in the model graph");
+		}
+		plan.output_tensors.push_back(ref);
+		plan.outputs.push_back(ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)]
+		                                    : outputs[static_cast<size_t>(ref.node)]);
+	}
+}
+
+//! One shape for several: their values concatenated.
+Shape joined_shape(const std::vector<Shape> &shapes) {
+	if (shapes.size() == 1) {
+		return shapes.front();
+	}
+	int64_t total = 0;
+	for (const auto &shape : shapes) {
+		total += shape_size(shape);
+	}
+	return {total};
+}
+
 //! Fills `values` with an orthogonal matrix of `rows` x `cols` (Keras'
 //! Orthogonal: QR of a normal matrix; here modified Gram-Schmidt on the
 //! longer side).
@@ -328,6 +518,23 @@ int64_t ModelPlan::output_size() const {
 	return shape_size(output_shape);
 }
 
+bool takes_several_inputs(LayerKind kind) {
+	switch (kind) {
+	case LayerKind::Add:
+	case LayerKind::Subtract:
+	case LayerKind::Multiply:
+	case LayerKind::Average:
+	case LayerKind::Maximum:
+	case LayerKind::Minimum:
+	case LayerKind::Concatenate:
+	case LayerKind::Dot:
+	case LayerKind::MultiHeadAttention:
+		return true;
+	default:
+		return false;
+	}
+}
+
 ModelPlan plan_model(const ModelSpec &spec) {
 	if (spec.layers.empty()) {
 		throw std::invalid_argument("the model has no layers; add at least one layer");
@@ -335,11 +542,20 @@ ModelPlan plan_model(const ModelSpec &spec) {
 	if (auto gaps = engine_gaps(spec); !gaps.empty()) {
 		throw std::invalid_argument(describe_gaps(gaps));
 	}
+	ModelPlan plan;
+	// A chain with `training=` on a call runs as a graph: only nodes carry it.
+	bool chain = spec.nodes.empty() || (spec.is_chain() && std::none_of(spec.nodes.begin(), spec.nodes.end(),
+	                                                                    [](const NodeSpec &n) { return n.training; }));
+	if (!chain) {
+		plan_graph(spec, plan);
+		plan.input_shape = joined_shape(plan.inputs);
+		plan.output_shape = joined_shape(plan.outputs);
+		return plan;
+	}
 	if (!spec.layers.front().input_shape) {
 		throw std::invalid_argument("the first layer '" + spec.layers.front().name +
 		                            "' needs input_shape=(...) so the model can be built");
 	}
-	ModelPlan plan;
 	plan.input_shape = *spec.layers.front().input_shape;
 	Planner planner(plan);
 	Shape current = plan.input_shape;
@@ -352,6 +568,8 @@ ModelPlan plan_model(const ModelSpec &spec) {
 		plan.layers.push_back(std::move(layer));
 	}
 	plan.output_shape = current;
+	plan.inputs = {plan.input_shape};
+	plan.outputs = {plan.output_shape};
 	return plan;
 }
 

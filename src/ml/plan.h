@@ -2,7 +2,10 @@
 
 // A ModelSpec resolved for execution: each layer's input and output shape
 // (batch excluded, channels-last as in Keras) and where its parameters live
-// in the model's flat buffers. Trainable parameters share one buffer (the
+// in the model's flat buffers. A chain runs its layers in order; a graph
+// (several inputs or outputs, merge layers, shared layers, `training=` on a
+// call) runs its nodes in order, each node one application of a layer, and
+// every application of a shared layer uses that layer's one set of slots. Trainable parameters share one buffer (the
 // optimizer's), non-trainable state (BatchNormalization's moving statistics)
 // another. Parameter layouts are Keras' (Dense kernel [in, units], Conv2D
 // kernel [kh, kw, in, filters], LSTM kernel [in, 4 units] with gates i, f,
@@ -13,6 +16,7 @@
 #include "ml/rng.h"
 #include "ml/spec/model_spec.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,9 +44,26 @@ struct LayerPlan {
 	std::vector<LayerPlan> wrapped;
 };
 
+//! One application of a layer in a graph (ModelSpec::nodes[i]).
+struct NodePlan {
+	size_t layer_index = 0; //!< into ModelPlan::layers (= ModelSpec::layers)
+	//! The layer as this call applies it: its spec and slots (those of
+	//! ModelPlan::layers[layer_index]), this call's first input shape and
+	//! its output shape.
+	LayerPlan layer;
+	std::vector<TensorRef> inputs; //!< NodeSpec::inputs
+	std::optional<bool> training;  //!< NodeSpec::training
+};
+
 struct ModelPlan {
+	//! One sample's features as the model takes them: the input's shape, or
+	//! with several inputs their values concatenated, {total}. Likewise the
+	//! output with several outputs.
 	Shape input_shape;
 	Shape output_shape;
+	//! One per ModelSpec layer, in its order (a graph's shared layer once,
+	//! with the shapes of its first application): slots are allocated in this
+	//! order, so parameter counts and weight order are Keras'.
 	std::vector<LayerPlan> layers;
 	std::vector<ParamSlot> params;
 	std::vector<ParamSlot> states;
@@ -50,7 +71,19 @@ struct ModelPlan {
 	int64_t state_count = 0;
 	int64_t input_size() const;  //!< values per sample
 	int64_t output_size() const; //!< values per sample
+
+	std::vector<Shape> inputs;  //!< each model input's shape (a chain's one)
+	std::vector<Shape> outputs; //!< each model output's shape (a chain's one)
+	//! False: a chain, `layers` run in order. True: `nodes` run in order and
+	//! `output_tensors` are the outputs.
+	bool graph = false;
+	std::vector<NodePlan> nodes;
+	std::vector<TensorRef> output_tensors;
 };
+
+//! Merge layers (Add, ..., Concatenate, Dot) and MultiHeadAttention: the
+//! kinds applied to several tensors, only in graphs.
+bool takes_several_inputs(LayerKind kind);
 
 //! Resolves shapes and parameter slots. Throws std::invalid_argument with a
 //! message naming the layer when the spec cannot be executed.

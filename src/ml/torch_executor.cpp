@@ -1,6 +1,7 @@
 #include "ml/executor.h"
 #include "ml/numerics.h"
 #include "ml/torch_engine.h"
+#include "ml/torch_graph.h"
 #include "ml/torch_layers.h"
 
 #include <torch/torch.h>
@@ -14,7 +15,9 @@
 // tensors that alias the model's flat buffers (torch::from_blob), so the
 // shared optimizer updates them in place and save/load need no conversion.
 // Layouts stay Keras' (channels-last data, [.., in, out] kernels); convolution
-// and pooling permute to torch's channels-first around the call.
+// and pooling permute to torch's channels-first around the call. A chain
+// runs its layers in order; a graph its nodes (torch_graph.h for the merge
+// layers and attention), each a LayerPlan of its own with its layer's slots.
 
 namespace kafkaml::ml {
 
@@ -75,6 +78,9 @@ public:
 		}
 		for (const auto &layer : plan.layers) {
 			add_activations(layer);
+		}
+		for (const auto &node : plan.nodes) {
+			add_activations(node.layer);
 		}
 	}
 
@@ -179,8 +185,52 @@ private:
 	torch::Tensor forward(torch::Tensor x, Rng *rng) {
 		penalty_ = weight_penalty(plan_.params, params_);
 		add_penalty(penalty_, weight_penalty(plan_.states, states_)); // Keras 2 counts frozen weights' too
-		x = run_layers(x, rng, plan_.layers.data(), plan_.layers.data() + plan_.layers.size());
+		x = plan_.graph ? forward_graph(x, rng)
+		                : run_layers(x, rng, plan_.layers.data(), plan_.layers.data() + plan_.layers.size());
 		return x.reshape({x.size(0), plan_.output_size()});
+	}
+
+	//! The nodes in order; model inputs are slices of the flat features `x`
+	//! and the outputs are concatenated per sample, in the plan's order.
+	torch::Tensor forward_graph(const torch::Tensor &x, Rng *rng) {
+		const int64_t batch = x.size(0);
+		auto flat = x.reshape({batch, -1});
+		std::vector<torch::Tensor> inputs;
+		int64_t offset = 0;
+		for (const auto &shape : plan_.inputs) {
+			std::vector<int64_t> dims{batch};
+			dims.insert(dims.end(), shape.begin(), shape.end());
+			inputs.push_back(flat.narrow(1, offset, shape_size(shape)).reshape(dims));
+			offset += shape_size(shape);
+		}
+		std::vector<torch::Tensor> values(plan_.nodes.size());
+		auto value = [&](const TensorRef &ref) -> const torch::Tensor & {
+			return ref.node < 0 ? inputs[static_cast<size_t>(ref.index)] : values[static_cast<size_t>(ref.node)];
+		};
+		for (size_t i = 0; i < plan_.nodes.size(); i++) {
+			const NodePlan &node = plan_.nodes[i];
+			// training=False: inference behaviour even while fitting (a frozen
+			// base); training=True: training behaviour even in predict.
+			Rng *node_rng = !node.training ? rng : !*node.training ? nullptr : rng ? rng : &inference_rng_;
+			const LayerPlan &l = node.layer;
+			if (!takes_several_inputs(l.spec.kind)) {
+				values[i] = run_layers(value(node.inputs[0]), node_rng, &l, &l + 1);
+				continue;
+			}
+			std::vector<torch::Tensor> in;
+			for (const auto &ref : node.inputs) {
+				in.push_back(value(ref));
+			}
+			values[i] = l.spec.kind == LayerKind::MultiHeadAttention
+			                ? forward_attention(l, weights(l), in, node_rng, masks_[&l])
+			                : forward_merge(l, in);
+			add_activity_penalty(penalty_, l.spec, values[i]);
+		}
+		std::vector<torch::Tensor> outputs;
+		for (const auto &ref : plan_.output_tensors) {
+			outputs.push_back(value(ref).reshape({batch, -1}));
+		}
+		return outputs.size() == 1 ? outputs[0] : torch::cat(outputs, 1);
 	}
 
 	//! Runs the layers [first, last) on `x`; a wrapped layer comes back here.
@@ -354,6 +404,8 @@ private:
 	std::unordered_map<const LayerPlan *, std::vector<float>> masks_;
 	torch::Tensor output_;
 	torch::Tensor penalty_; //!< the regularizers' of the last forward; undefined without any
+	//! Draws of a call with training=True at inference (Monte Carlo dropout).
+	Rng inference_rng_{0};
 };
 
 } // namespace

@@ -133,6 +133,7 @@ std::unique_ptr<Model::Impl> torch_engine::load_torchscript(std::string_view mod
 	m->spec.compile = compile;
 	m->spec.compile.present = true;
 	m->plan.input_shape = input_shape;
+	m->plan.inputs = {input_shape};
 	for (const auto &p : module.named_parameters(true)) {
 		ParamSlot slot;
 		slot.name = p.name;
@@ -153,6 +154,7 @@ std::unique_ptr<Model::Impl> torch_engine::load_torchscript(std::string_view mod
 		try {
 			auto y = executor->run(zero.data(), 1);
 			m->plan.output_shape = {y.size(1)};
+			m->plan.outputs = {m->plan.output_shape};
 		} catch (const c10::Error &e) {
 			throw std::invalid_argument("the TorchScript module does not accept inputs of shape " +
 			                            shape_to_string(input_shape) + ": " + e.what_without_backtrace());

@@ -61,16 +61,6 @@ api::ModuleValidator module_validator() {
 #endif
 }
 
-api::KwargsParser kwargs_parser() {
-	return [](std::string_view text) {
-		try {
-			return fit_options_to_json(ml::parse_fit_kwargs(text));
-		} catch (const ml::ModelDefinitionError &e) {
-			throw api::ValidationError(e.location.line, e.location.column, e.what());
-		}
-	};
-}
-
 api::InputValidator input_validator() {
 	return [](std::string_view format, const nlohmann::json &config) {
 		try {
@@ -81,23 +71,6 @@ api::InputValidator input_validator() {
 			throw api::ValidationError(0, 0, std::string("a schema in it is not valid JSON: ") + e.what());
 		}
 	};
-}
-
-nlohmann::json fit_options_to_json(const ml::FitOptions &options) {
-	nlohmann::json object = {{"epochs", options.epochs}, {"shuffle", options.shuffle}, {"verbose", options.verbose}};
-	if (options.batch_size) {
-		object["batch_size"] = *options.batch_size;
-	}
-	if (options.steps_per_epoch) {
-		object["steps_per_epoch"] = *options.steps_per_epoch;
-	}
-	if (options.validation_steps) {
-		object["validation_steps"] = *options.validation_steps;
-	}
-	if (options.seed) {
-		object["seed"] = *options.seed;
-	}
-	return object;
 }
 
 } // namespace kafkaml::server

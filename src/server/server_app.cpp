@@ -101,7 +101,6 @@ void ServerApp::start() {
 	options.validate_model = model_validator();
 	options.validate_compile = compile_validator();
 	options.validate_module = module_validator();
-	options.parse_kwargs = kwargs_parser();
 	options.validate_input = input_validator();
 	options.export_pytorch = pytorch_exporter();
 	options.max_replicas = config_.max_replicas;

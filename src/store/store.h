@@ -15,6 +15,8 @@
 // Thread-safety: every implementation is safe to call from any thread; calls
 // are serialised on one connection (see sql_store.h).
 
+#include "common/error.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -29,21 +31,27 @@
 
 namespace kafkaml::store {
 
-class StoreError : public std::runtime_error {
+//! The database cannot be opened, reached or migrated: retriable (a
+//! PostgreSQL server that is down may be back), unless a subclass says the
+//! request itself is wrong.
+class StoreError : public Error {
 public:
-	using std::runtime_error::runtime_error;
+	explicit StoreError(const std::string &message, ErrorKind kind = ErrorKind::retriable) : Error(kind, message) {}
 };
+//! No such entity (404).
 class NotFound : public StoreError {
 public:
-	using StoreError::StoreError;
+	explicit NotFound(const std::string &message) : StoreError(message, ErrorKind::user) {}
 };
+//! The entity is not in a state that allows the change (409).
 class Conflict : public StoreError {
 public:
-	using StoreError::StoreError;
+	explicit Conflict(const std::string &message) : StoreError(message, ErrorKind::user) {}
 };
+//! A value the store refuses (400).
 class InvalidArgument : public StoreError {
 public:
-	using StoreError::StoreError;
+	explicit InvalidArgument(const std::string &message) : StoreError(message, ErrorKind::user) {}
 };
 
 struct Model {

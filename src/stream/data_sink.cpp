@@ -20,7 +20,7 @@ DataSink::DataSink(DataSinkOptions options, std::string input_format, nlohmann::
                  : std::make_unique<KafkaSink>(options_.kafka,
                                                std::vector<std::string>{options_.topic, options_.control_topic})) {
 	if (options_.topic.empty()) {
-		throw StreamError("no data topic given");
+		throw StreamError("no data topic given", ErrorKind::user);
 	}
 	if (options_.partitions.empty()) {
 		options_.partitions.push_back(0);
@@ -147,9 +147,10 @@ void check_count(const char *what, const formats::Shape &reshape, size_t count) 
 		return;
 	}
 	throw StreamError(std::string("RawSink: a ") + what + " of " + std::to_string(count) +
-	                  " values does not match its " + what + "_reshape '" + reshape.to_string() + "' (" +
-	                  std::to_string(reshape.elements()) +
-	                  " values); send rows of that size or declare another reshape");
+	                      " values does not match its " + what + "_reshape '" + reshape.to_string() + "' (" +
+	                      std::to_string(reshape.elements()) +
+	                      " values); send rows of that size or declare another reshape",
+	                  ErrorKind::user);
 }
 
 } // namespace
@@ -187,7 +188,7 @@ void AvroSink::encode_data(std::span<const float> data, std::string &out) const 
 
 void AvroSink::encode_label(std::span<const float> label, std::string &out) const {
 	if (!label_scheme_) {
-		throw StreamError("this AvroSink has no label scheme; send rows without a label");
+		throw StreamError("this AvroSink has no label scheme; send rows without a label", ErrorKind::user);
 	}
 	formats::encode_avro(*label_scheme_, label, out);
 }

@@ -21,12 +21,12 @@ KafkaHandle make_client(rd_kafka_type_t type, const KafkaConfig &config,
 	auto set = [&](const std::string &name, const std::string &value) {
 		if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
 			rd_kafka_conf_destroy(conf);
-			throw StreamError("Kafka client property " + name + "=" + value + " is invalid: " + error);
+			throw StreamError("Kafka client property " + name + "=" + value + " is invalid: " + error, ErrorKind::user);
 		}
 	};
 	if (config.bootstrap_servers.empty() && !config.properties.contains("bootstrap.servers")) {
 		rd_kafka_conf_destroy(conf);
-		throw StreamError("no Kafka bootstrap servers given (--bootstrap-servers host:port)");
+		throw StreamError("no Kafka bootstrap servers given (--bootstrap-servers host:port)", ErrorKind::user);
 	}
 	set("bootstrap.servers", config.bootstrap_servers);
 	set("log.connection.close", "false");

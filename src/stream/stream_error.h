@@ -1,20 +1,23 @@
 #pragma once
 
-#include <stdexcept>
+#include "common/error.h"
+
+#include <string>
 
 namespace kafkaml::stream {
 
-//! A Kafka operation that cannot go on (bad config, unreachable cluster,
-//! range beyond the log end, delivery failure); the text says what to do.
-class StreamError : public std::runtime_error {
+//! A Kafka operation that cannot go on; the text says what to do.
+//! Retriable (an unreachable cluster, a failed delivery) unless the caller
+//! says the request is wrong (a bad client property, no topic given).
+class StreamError : public Error {
 public:
-	using std::runtime_error::runtime_error;
+	explicit StreamError(const std::string &message, ErrorKind kind = ErrorKind::retriable) : Error(kind, message) {}
 };
 
 //! A record larger than the producer sends: produce it smaller or not at all.
 class RecordTooLarge : public StreamError {
 public:
-	using StreamError::StreamError;
+	explicit RecordTooLarge(const std::string &message) : StreamError(message, ErrorKind::user) {}
 };
 
 //! The records a range list names are not in the log (the topic or
@@ -22,7 +25,7 @@ public:
 //! reading again will not help, unlike a cluster that is down.
 class RangeError : public StreamError {
 public:
-	using StreamError::StreamError;
+	explicit RangeError(const std::string &message) : StreamError(message, ErrorKind::user) {}
 };
 
 } // namespace kafkaml::stream

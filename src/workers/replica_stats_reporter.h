@@ -5,7 +5,7 @@
 // own, so the replica's polling loop never waits on the server. The server
 // sums the replicas of an inference and forgets one that stops reporting.
 
-#include "workers/http_control_plane.h"
+#include "workers/http_job_coordinator.h"
 #include "workers/inference_job.h"
 
 #include <atomic>

@@ -1,5 +1,6 @@
 #include "workers/training_job.h"
 
+#include "common/error.h"
 #include "formats/format_error.h"
 #include "formats/message_decoder.h"
 #include "formats/shape.h"
@@ -7,6 +8,7 @@
 #include "ml/engine_support.h"
 #include "ml/spec/parse.h"
 #include "stream/stream_error.h"
+#include "workers/failure_action.h"
 
 #include <spdlog/spdlog.h>
 
@@ -19,12 +21,6 @@
 
 namespace kafkaml::workers {
 namespace {
-
-//! A failure the user must fix; turned into `training_failed`.
-class UserError : public std::runtime_error {
-public:
-	using std::runtime_error::runtime_error;
-};
 
 //! Thrown out of the reading or fitting loop when the job was cancelled.
 struct Cancelled {};
@@ -164,7 +160,7 @@ void read_stream(int64_t result_id, const std::vector<formats::Range> &ranges, s
 			auto detail = "waiting for records: " + progress.missing() + " (fails after " +
 			              duration_text(env.records_timeout) + " without new records)";
 			if (detail != reported) {
-				env.control_plane->training_detail(result_id, detail);
+				env.coordinator->training_detail(result_id, detail);
 				reported = detail;
 			}
 		}
@@ -182,7 +178,11 @@ ml::Array rows_of(const std::vector<float> &buffer, size_t width, int64_t begin,
 	return array;
 }
 
+//! A classifier with one output: its confusion matrix is reported.
 bool is_classifier(const ml::ModelSpec &spec) {
+	if (spec.outputs.size() > 1) {
+		return false;
+	}
 	const auto &loss = spec.compile.loss.name;
 	return loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy" ||
 	       loss == "binary_crossentropy";
@@ -244,7 +244,7 @@ ml::Shape record_shape(const formats::ControlMessage &stream, size_t width) {
 }
 
 JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
-	auto &control = *env.control_plane;
+	auto &control = *env.coordinator;
 	auto assignment = control.training_assignment(result_id);
 
 	// A Keras model is its definition; a PyTorch model is an uploaded
@@ -300,6 +300,10 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (rows == 0) {
 		throw UserError("the training stream is empty: the control message's ranges hold no records");
 	}
+	if (!spec.input_bound() && spec.inputs.size() > 1) {
+		throw UserError("the model has " + std::to_string(spec.inputs.size()) +
+		                " inputs, and a record's values cannot say where one ends: give each keras.Input its shape");
+	}
 	if (torchscript) {
 		// The module says nothing of its input: it takes the stream's records.
 		spec.inputs = {ml::InputSpec{"input", record_shape(stream_message, batch.feature_width), "float32"}};
@@ -315,13 +319,30 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 		}
 		spdlog::info("result {}: the model takes its input shape {} from the stream", result_id, shape_text(shape));
 	}
-	auto input_shape = torchscript ? *spec.inputs.front().shape : *spec.layers.front().input_shape;
-	int64_t expected_width = std::accumulate(input_shape.begin(), input_shape.end(), int64_t{1}, std::multiplies<>());
+	// A record holds the model's inputs one after the other, in the order
+	// of its inputs (src/ml/README.md, "Data layout").
+	std::vector<ml::Shape> input_shapes;
+	if (spec.inputs.empty()) { // a spec without a graph: a chain
+		input_shapes.push_back(*spec.layers.front().input_shape);
+	}
+	for (const auto &input : spec.inputs) {
+		input_shapes.push_back(*input.shape);
+	}
+	int64_t expected_width = 0;
+	std::string inputs_text;
+	for (size_t i = 0; i < input_shapes.size(); ++i) {
+		const auto &shape = input_shapes[i];
+		expected_width += std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+		inputs_text += (i ? ", " : "") + (input_shapes.size() > 1 ? spec.inputs[i].name + " " : "") + shape_text(shape);
+	}
 	if (static_cast<int64_t>(batch.feature_width) != expected_width) {
 		throw UserError("each record of the stream has " + std::to_string(batch.feature_width) +
-		                " values but the model's input_shape " + shape_text(input_shape) + " takes " +
-		                std::to_string(expected_width) + "; fix input_shape or the stream's data_reshape");
+		                " values but the model's " + (input_shapes.size() > 1 ? "inputs " : "input_shape ") +
+		                inputs_text + " take" + (input_shapes.size() > 1 ? "" : "s") + " " +
+		                std::to_string(expected_width) + "; fix the input shapes or the stream's data_reshape");
 	}
+	// Several inputs travel as one flat row each.
+	ml::Shape input_shape = input_shapes.size() == 1 ? input_shapes[0] : ml::Shape{expected_width};
 
 	formats::Split split;
 	try {
@@ -422,14 +443,18 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env) {
 	try {
 		return train(result_id, env);
-	} catch (const UserError &e) {
-		spdlog::error("result {}: {}", result_id, e.what());
-		env.control_plane->training_failed(result_id, e.what());
-		return JobOutcome::failed;
 	} catch (const Cancelled &) {
 		spdlog::info("result {}: stopped on request", result_id);
-		env.control_plane->training_stopped(result_id);
+		env.coordinator->training_stopped(result_id);
 		return JobOutcome::stopped;
+	} catch (const std::exception &e) {
+		if (failure_action(e) == FailureAction::restart) {
+			spdlog::error("result {}: {}; exiting to be restarted", result_id, e.what());
+			throw;
+		}
+		spdlog::error("result {}: {}", result_id, e.what());
+		env.coordinator->training_failed(result_id, e.what());
+		return JobOutcome::failed;
 	}
 }
 

@@ -4,22 +4,22 @@
 // pipeline over injected parts, so it runs against Kafka in `kafkaml train`
 // and against in-memory fakes in tests:
 //
-//   assignment  <- control plane (model code, batch, kwargs)
+//   assignment  <- coordinator (model code, batch, kwargs)
 //   stream      <- wait for the deployment's control message (one sent
 //                  before the job started counts)
 //   records     <- read exactly the control message's ranges
 //   rows        <- decode (RAW/AVRO/JSON) into one feature and one label buffer
 //   split       -> [train | test | validation] in stream order
-//   fit         -> per-epoch metrics to the control plane, live
+//   fit         -> per-epoch metrics to the coordinator, live
 //   evaluate    -> validation and test metrics, confusion matrix
-//   upload      -> metrics + model file to the control plane
+//   upload      -> metrics + model file to the coordinator
 //
 // Re-running the job re-reads the same ranges from the log, so a job killed
 // anywhere restarts from scratch and ends with the same one result.
 
 #include "formats/control_message.h"
 #include "stream/io.h"
-#include "workers/control_plane.h"
+#include "workers/job_coordinator.h"
 
 #include <chrono>
 #include <functional>
@@ -29,7 +29,7 @@
 namespace kafkaml::workers {
 
 struct TrainingJobEnvironment {
-	ControlPlane *control_plane = nullptr;
+	JobCoordinator *coordinator = nullptr;
 	//! Blocks until the deployment's control message is in the log.
 	std::function<formats::ControlMessage(int64_t deployment_id)> wait_for_stream;
 	//! A source reading exactly `ranges`, in order.
@@ -47,14 +47,14 @@ struct TrainingJobEnvironment {
 
 enum class JobOutcome {
 	finished, //!< trained and uploaded
-	failed,   //!< a problem the user must fix, reported to the control plane
+	failed,   //!< reported to the coordinator: the user's to fix, or a fault a restart would repeat
 	stopped,  //!< stopped on request, reported
 };
 
-//! Runs the whole job on the calling thread. Errors the user must fix are
-//! reported through `training_failed` and return `failed`; infrastructure
-//! errors (server or Kafka unreachable) throw, so the process exits non-zero
-//! and its supervisor restarts it.
+//! Runs the whole job on the calling thread. What an error that ends it
+//! does is failure_action()'s choice: reported through `training_failed`
+//! (return `failed`), or, when retriable (server or Kafka unreachable),
+//! thrown, so the process exits non-zero and its supervisor restarts it.
 JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env);
 
 } // namespace kafkaml::workers

@@ -11,6 +11,7 @@
 // steps_per_epoch=22); the log shows how long training took end to end,
 // from the first record sent to the result finished.
 
+#include "client/api_client.h"
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
@@ -70,29 +71,34 @@ void write_hcopd_like_csv(const std::filesystem::path &path, int rows) {
 	}
 }
 
-//! The REST API as the test uses it: JSON in, JSON out, errors fail the test.
+//! The REST API as the test uses it (paths under /api/v1): JSON in, JSON
+//! out, an answer other than the expected status fails the test.
 class Api {
 public:
-	Api(const std::string &url, std::string token) : client_(url), token_(std::move(token)) {
-		client_.set_read_timeout(60);
-		client_.set_bearer_token_auth(token_.c_str());
-	}
-	json get(const std::string &path) { return check("GET " + path, client_.Get(path.c_str()), 200); }
+	Api(const std::string &url, std::string token) : client_(url, std::move(token)) {}
+	json get(const std::string &path) { return check("GET", path, {}, 200); }
 	json post(const std::string &path, const json &body, int expected = 201) {
-		return check("POST " + path, client_.Post(path.c_str(), body.dump(), "application/json"), expected);
+		return check("POST", path, body.dump(), expected);
+	}
+	//! PUT of raw bytes (a TorchScript module).
+	json put_bytes(const std::string &path, const std::string &bytes, int expected) {
+		return check("PUT", path, bytes, expected, "application/octet-stream");
 	}
 
 private:
-	static json check(const std::string &what, const httplib::Result &result, int expected) {
-		if (!result) {
-			ADD_FAILURE() << what << ": " << httplib::to_string(result.error());
+	json check(const std::string &method, const std::string &path, const std::string &body, int expected,
+	           const std::string &content_type = "application/json") {
+		client::ApiClient::Response response;
+		try {
+			response = client_.call(method, path, body, content_type);
+		} catch (const client::ClientError &e) {
+			ADD_FAILURE() << method << " " << path << ": " << e.what();
 			return {};
 		}
-		EXPECT_EQ(result->status, expected) << what << ": " << result->body;
-		return result->body.empty() ? json() : json::parse(result->body);
+		EXPECT_EQ(response.status, expected) << method << " " << path << ": " << response.body;
+		return response.body.empty() ? json() : json::parse(response.body);
 	}
-	httplib::Client client_;
-	std::string token_;
+	client::ApiClient client_;
 };
 
 //! The store's "2026-01-02T03:04:05.678Z" as a time point.
@@ -216,7 +222,7 @@ protected:
 		auto deadline = std::chrono::steady_clock::now() + timeout;
 		json results;
 		while (std::chrono::steady_clock::now() < deadline) {
-			results = api->get("/api/v1/results?deployment=" + std::to_string(deployment));
+			results = api->get("/results?deployment=" + std::to_string(deployment));
 			bool done = !results.empty();
 			for (const auto &result : results) {
 				auto status = result.value("status", "");
@@ -234,7 +240,7 @@ protected:
 	int64_t deploy(int64_t configuration,
 	               const std::string &kwargs_fit = "epochs=30, steps_per_epoch=22, shuffle=True") {
 		auto deployment = api->post(
-		    "/api/v1/deployments",
+		    "/deployments",
 		    {{"configuration", configuration}, {"batch", 10}, {"kwargs_fit", kwargs_fit}, {"kwargs_val", ""}});
 		return deployment.at("id").get<int64_t>();
 	}
@@ -256,9 +262,9 @@ protected:
 
 TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	// 1. Two models, one configuration, one deployment.
-	auto m1 = api->post("/api/v1/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", kHcopdModel}});
-	auto m2 = api->post("/api/v1/models", {{"name", "relu"}, {"description", ""}, {"code", kReluModel}});
-	auto configuration = api->post("/api/v1/configurations",
+	auto m1 = api->post("/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", kHcopdModel}});
+	auto m2 = api->post("/models", {{"name", "relu"}, {"description", ""}, {"code", kReluModel}});
+	auto configuration = api->post("/configurations",
 	                               {{"name", "two models"}, {"description", ""}, {"ml_models", {m1["id"], m2["id"]}}});
 	auto d1 = deploy(configuration.at("id").get<int64_t>(), "epochs=1000, steps_per_epoch=22, shuffle=True");
 
@@ -275,7 +281,7 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	auto results = wait_for_results(d1);
 	ASSERT_EQ(results.size(), 2u);
 	for (const auto &summary : results) {
-		auto result = api->get("/api/v1/results/" + std::to_string(summary.at("id").get<int64_t>()));
+		auto result = api->get("/results/" + std::to_string(summary.at("id").get<int64_t>()));
 		ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
 		EXPECT_EQ(result.at("epochs").size(), 1000u);
 		EXPECT_TRUE(result.at("val_metrics").contains("accuracy")) << result.dump(2);
@@ -311,7 +317,7 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	// The control logger records the stream on its own thread; give it a moment.
 	json datasources;
 	for (int attempt = 0; attempt < 100; ++attempt) {
-		datasources = api->get("/api/v1/datasources");
+		datasources = api->get("/datasources");
 		if (!datasources.empty()) {
 			break;
 		}
@@ -319,8 +325,8 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	}
 	ASSERT_EQ(datasources.size(), 1u) << datasources.dump(2);
 	auto d2 = deploy(configuration.at("id").get<int64_t>());
-	api->post("/api/v1/datasources/" + std::to_string(datasources[0].at("id").get<int64_t>()) + "/send",
-	          {{"deployment", d2}}, 202);
+	api->post("/datasources/" + std::to_string(datasources[0].at("id").get<int64_t>()) + "/send", {{"deployment", d2}},
+	          202);
 	for (const auto &result : wait_for_results(d2)) {
 		EXPECT_EQ(result.value("status", ""), "finished") << result.dump(2);
 	}
@@ -330,10 +336,10 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	if (!cluster->is_mock()) {
 		ASSERT_TRUE(stream::create_topic(stream::KafkaConfig{cluster->bootstrap(), {}}, "hcopd-in", 2));
 	}
-	auto inference = api->post("/api/v1/inferences", {{"model_result", results[0].at("id")},
-	                                                  {"replicas", 2},
-	                                                  {"input_topic", "hcopd-in"},
-	                                                  {"output_topic", "hcopd-out"}});
+	auto inference = api->post("/inferences", {{"model_result", results[0].at("id")},
+	                                           {"replicas", 2},
+	                                           {"input_topic", "hcopd-in"},
+	                                           {"output_topic", "hcopd-out"}});
 	EXPECT_EQ(inference.value("input_format", ""), "RAW");
 	auto inference_id = std::to_string(inference.at("id").get<int64_t>());
 
@@ -392,7 +398,7 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	std::string status;
 	for (int attempt = 0; attempt < 100 && (status != "running" || !throughput || !lag); ++attempt) {
 		std::this_thread::sleep_for(100ms);
-		status = api->get("/api/v1/inferences/" + inference_id).value("status", "");
+		status = api->get("/inferences/" + inference_id).value("status", "");
 		throughput = metric("kafkaml_inference_throughput");
 		lag = metric("kafkaml_inference_consumer_lag");
 	}
@@ -419,7 +425,7 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 
 	// 6. JSON inputs: named fields picked in the model's order; the config
 	//    is checked when the inference is created.
-	auto rejected = api->post("/api/v1/inferences",
+	auto rejected = api->post("/inferences",
 	                          {{"model_result", results[0].at("id")},
 	                           {"input_topic", "json-in"},
 	                           {"output_topic", "json-out"},
@@ -434,12 +440,12 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 		// made later only at its next metadata refresh (minutes).
 		ASSERT_TRUE(stream::create_topic(kafka, "json-out", 1));
 	}
-	auto json_inference = api->post("/api/v1/inferences",
-	                                {{"model_result", results[0].at("id")},
-	                                 {"input_topic", "json-in"},
-	                                 {"output_topic", "json-out"},
-	                                 {"input_format", "JSON"},
-	                                 {"input_config", {{"fields", {"Gender", "Age", "Smoking"}}, {"labeled", false}}}});
+	auto json_inference =
+	    api->post("/inferences", {{"model_result", results[0].at("id")},
+	                              {"input_topic", "json-in"},
+	                              {"output_topic", "json-out"},
+	                              {"input_format", "JSON"},
+	                              {"input_config", {{"fields", {"Gender", "Age", "Smoking"}}, {"labeled", false}}}});
 	EXPECT_EQ(json_inference.value("input_format", ""), "JSON");
 	for (int i = 0; i < 50; ++i) {
 		std::string value = json{{"Smoking", -0.5}, {"Age", 0.01 * i}, {"Gender", 1}, {"Note", "ignored"}}.dump();
@@ -494,36 +500,28 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	ASSERT_EQ(std::system(("/usr/bin/python3 " + (dir / "make_net.py").string()).c_str()), 0)
 	    << "python3-torch is needed to write the module";
 
-	auto model = api->post("/api/v1/models", {{"name", "from pytorch"},
-	                                          {"framework", "pytorch"},
-	                                          {"code", "optimizer='adam', loss='sparse_categorical_crossentropy', "
-	                                                   "metrics=['accuracy']"}});
+	auto model = api->post("/models", {{"name", "from pytorch"},
+	                                   {"framework", "pytorch"},
+	                                   {"code", "optimizer='adam', loss='sparse_categorical_crossentropy', "
+	                                            "metrics=['accuracy']"}});
 	auto model_id = std::to_string(model.at("id").get<int64_t>());
-	auto configuration =
-	    api->post("/api/v1/configurations", {{"name", "torchscript"}, {"ml_models", {model.at("id")}}});
+	auto configuration = api->post("/configurations", {{"name", "torchscript"}, {"ml_models", {model.at("id")}}});
 	// Not deployable before its module is there.
-	api->post("/api/v1/deployments", {{"configuration", configuration.at("id")}}, 409);
-	httplib::Client raw(url);
-	raw.set_bearer_token_auth(testing::read_text(dir / "server" / "admin-token").substr(0, 64).c_str());
-	auto garbage =
-	    raw.Put(("/api/v1/models/" + model_id + "/module").c_str(), "not a module", "application/octet-stream");
-	ASSERT_TRUE(garbage);
-	EXPECT_EQ(garbage->status, 400) << garbage->body;
-	auto uploaded = raw.Put(("/api/v1/models/" + model_id + "/module").c_str(), testing::read_text(dir / "net.pt"),
-	                        "application/octet-stream");
-	ASSERT_TRUE(uploaded);
-	ASSERT_EQ(uploaded->status, 200) << uploaded->body;
-	EXPECT_GT(json::parse(uploaded->body).value("module_size", 0), 0);
+	api->post("/deployments", {{"configuration", configuration.at("id")}}, 409);
+	api->put_bytes("/models/" + model_id + "/module", "not a module", 400);
+	auto uploaded = api->put_bytes("/models/" + model_id + "/module", testing::read_text(dir / "net.pt"), 200);
+	ASSERT_FALSE(::testing::Test::HasFailure()) << uploaded.dump();
+	EXPECT_GT(uploaded.value("module_size", 0), 0);
 	// The CLI does both steps from the file itself.
 	KafkamlProcess create(dir, "create",
 	                      {"models", "create", "--name", "cli", "--file", (dir / "net.pt").string(), "--compile",
 	                       "loss='sparse_categorical_crossentropy'", "--server", url, "--data-dir",
 	                       (dir / "server").string(), "--json"});
 	ASSERT_EQ(create.wait(), 0) << create.log();
-	auto listed = api->get("/api/v1/models");
+	auto listed = api->get("/models");
 	ASSERT_EQ(listed.size(), 2u);
 	EXPECT_EQ(listed[1].value("framework", ""), "pytorch");
-	EXPECT_EQ(listed[1].value("module_size", 0), json::parse(uploaded->body).value("module_size", -1));
+	EXPECT_EQ(listed[1].value("module_size", 0), uploaded.value("module_size", -1));
 
 	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=20, steps_per_epoch=22, shuffle=True");
 	write_hcopd_like_csv(dir / "hcopd.csv", 239);
@@ -534,7 +532,7 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	ASSERT_EQ(send.wait(), 0) << send.log();
 	auto results = wait_for_results(deployment);
 	ASSERT_EQ(results.size(), 1u);
-	auto result = api->get("/api/v1/results/" + std::to_string(results[0].at("id").get<int64_t>()));
+	auto result = api->get("/results/" + std::to_string(results[0].at("id").get<int64_t>()));
 	ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
 	EXPECT_EQ(result.at("epochs").size(), 20u);
 	EXPECT_TRUE(result.at("val_metrics").contains("accuracy")) << result.dump(2);
@@ -553,9 +551,8 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	    << testing::read_text(dir / "jit.out");
 
 	// Served like any model.
-	auto inference =
-	    api->post("/api/v1/inferences",
-	              {{"model_result", result.at("id")}, {"input_topic", "torch-in"}, {"output_topic", "torch-out"}});
+	auto inference = api->post(
+	    "/inferences", {{"model_result", result.at("id")}, {"input_topic", "torch-in"}, {"output_topic", "torch-out"}});
 	EXPECT_EQ(inference.value("input_format", ""), "RAW");
 	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
 	stream::KafkaSink producer(kafka);

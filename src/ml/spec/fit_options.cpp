@@ -131,6 +131,26 @@ FitOptions parse_fit_kwargs(std::string_view text) {
 	return fit_from_dict(parse_keyword_list(text));
 }
 
+nlohmann::json fit_options_to_json(const FitOptions &options) {
+	nlohmann::json object = {{"epochs", options.epochs}, {"shuffle", options.shuffle}, {"verbose", options.verbose}};
+	if (options.batch_size) {
+		object["batch_size"] = *options.batch_size;
+	}
+	if (options.steps_per_epoch) {
+		object["steps_per_epoch"] = *options.steps_per_epoch;
+	}
+	if (options.validation_steps) {
+		object["validation_steps"] = *options.validation_steps;
+	}
+	if (options.steps) {
+		object["steps"] = *options.steps;
+	}
+	if (options.seed) {
+		object["seed"] = *options.seed;
+	}
+	return object;
+}
+
 FitOptions fit_options_from_json(const nlohmann::json &object) {
 	if (object.is_null()) {
 		return FitOptions{};

@@ -24,7 +24,7 @@ std::string full_message(SourceLocation location, const std::string &reason) {
 } // namespace
 
 ModelDefinitionError::ModelDefinitionError(SourceLocation where, std::string why)
-    : std::runtime_error(full_message(where, why)), location(where), reason(std::move(why)) {}
+    : UserError(full_message(where, why)), location(where), reason(std::move(why)) {}
 
 ModelSpec parse_model_definition(std::string_view text) {
 	if (text.size() > spec::kMaxTextBytes) {

@@ -3,6 +3,7 @@
 // Entry points that turn a user's model definition text into a ModelSpec.
 // Torch-free: the REST API validates model code with these alone.
 
+#include "common/error.h"
 #include "ml/spec/model_spec.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -17,7 +18,7 @@ namespace kafkaml::ml {
 //! A definition the user must fix. `what()` is the full user-facing message,
 //! "line L, column C: <what was wrong and what was expected>"; `location` and
 //! `reason` hold its parts for UIs that mark the line.
-class ModelDefinitionError : public std::runtime_error {
+class ModelDefinitionError : public UserError {
 public:
 	ModelDefinitionError(SourceLocation location, std::string reason);
 	SourceLocation location;
@@ -59,7 +60,14 @@ CompileSpec parse_compile_arguments(std::string_view text);
 //! The original's fit/evaluate kwargs string, e.g.
 //! "epochs=5, steps_per_epoch=1000, shuffle=True", or a JSON object text.
 //! Throws ModelDefinitionError naming the column of the bad argument.
+//! The one parser of these arguments: the API checks a deployment's with
+//! it, the CLI checks `--kwargs-fit` with it, and the training job reads
+//! them with it, so what was accepted once is never refused later.
 FitOptions parse_fit_kwargs(std::string_view text);
 FitOptions fit_options_from_json(const nlohmann::json &object);
+
+//! FitOptions as the JSON object the API stores in `kwargs_*_parsed`: the
+//! arguments as they will be used, defaults filled in.
+nlohmann::json fit_options_to_json(const FitOptions &options);
 
 } // namespace kafkaml::ml

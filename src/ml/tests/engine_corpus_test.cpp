@@ -1,7 +1,7 @@
 // The spec's corpus of model definitions as tutorials and users write them
 // (src/ml/spec/tests/corpus, with Keras' parameter counts in its MANIFEST)
-// through the engine: the layers of every chain must be built, plan to
-// Keras' trainable and non-trainable counts and run a forward pass.
+// through the engine: the layers of every chain and graph must be built,
+// plan to Keras' trainable and non-trainable counts and run a forward pass.
 
 #include "ml/engine_support.h"
 #include "ml/model.h"
@@ -60,25 +60,20 @@ Shape stream_shape(const std::string &text) {
 
 } // namespace
 
-TEST(EngineCorpus, ChainsTheEngineAcceptsPlanToKerasCountsAndRun) {
+TEST(EngineCorpus, ModelsTheEngineAcceptsPlanToKerasCountsAndRun) {
 	std::set<std::string> planned;
 	for (const auto &e : manifest()) {
-		if (e.form != "chain") {
-			continue; // graphs: the graph executor's
-		}
 		SCOPED_TRACE(e.file);
 		auto spec = parse_model_definition(read(std::string(KAFKAML_SPEC_CORPUS) + "/" + e.file));
 		if (e.stream != "-") {
 			bind_input_shape(spec, {stream_shape(e.stream)});
 		}
-		// Only the layers count here: an optimizer, loss, metric or training=
-		// flag the engine does not train yet is another part's.
+		// Only the layers count here: an optimizer, loss or metric the
+		// engine does not train yet is another part's.
 		spec.compile = CompileSpec{};
-		for (auto &node : spec.nodes) {
-			node.training.reset();
-		}
-		const Shape &input = *spec.layers.front().input_shape;
-		if (std::find(input.begin(), input.end(), -1) != input.end()) {
+		if (std::any_of(spec.inputs.begin(), spec.inputs.end(), [](const InputSpec &input) {
+			    return std::find(input.shape->begin(), input.shape->end(), -1) != input.shape->end();
+		    })) {
 			continue; // sequences of any length: the engine needs them known
 		}
 		EXPECT_TRUE(engine_gaps(spec).empty()) << describe_gaps(engine_gaps(spec));
@@ -87,7 +82,7 @@ TEST(EngineCorpus, ChainsTheEngineAcceptsPlanToKerasCountsAndRun) {
 		EXPECT_EQ(plan.state_count, e.non_trainable);
 		planned.insert(e.file);
 		if (e.total > 2'000'000) {
-			continue; // VGG: planning is the point, not 500 MB of weights
+			continue; // VGG, ResNet: planning is the point, not 500 MB of weights
 		}
 		auto model = Model::build(spec, 1);
 		Array x{{2}, std::vector<float>(static_cast<size_t>(2 * plan.input_size()), 1.0f)};
@@ -97,12 +92,19 @@ TEST(EngineCorpus, ChainsTheEngineAcceptsPlanToKerasCountsAndRun) {
 		}
 	}
 	// The corpus files of the layers added to the engine are among them (a
-	// frozen VGG16 base too).
+	// frozen VGG16 base too), and the graphs: merges, attention, shared
+	// layers, several inputs and outputs, ResNet50 and MobileNetV2.
 	for (const char *file :
-	     {"activation_layers.py", "augmentation_pipeline.py", "bilstm_time_distributed.py", "conv1d_causal_dilated.py",
-	      "noise_dropouts_1d.py", "padding_cropping_1d.py", "padding_cropping_2d.py", "prelu_spatial_dropout_2d.py",
-	      "preprocessing_normalization.py", "preprocessing_rescaling.py", "regularizers_all.py", "repeat_permute.py",
-	      "separable_conv1d.py", "separable_depthwise_2d.py", "simple_rnn_stack.py", "app_vgg16_transfer.py"}) {
+	     {"activation_layers.py",         "augmentation_pipeline.py",     "bilstm_time_distributed.py",
+	      "conv1d_causal_dilated.py",     "noise_dropouts_1d.py",         "padding_cropping_1d.py",
+	      "padding_cropping_2d.py",       "prelu_spatial_dropout_2d.py",  "preprocessing_normalization.py",
+	      "preprocessing_rescaling.py",   "regularizers_all.py",          "repeat_permute.py",
+	      "separable_conv1d.py",          "separable_depthwise_2d.py",    "simple_rnn_stack.py",
+	      "app_vgg16_transfer.py",        "functional_two_inputs.py",     "functional_two_outputs.py",
+	      "functional_shared_encoder.py", "functional_residual_dense.py", "functional_residual_cnn.py",
+	      "functional_dict_io.py",        "merge_functions.py",           "merge_layers_and_dot.py",
+	      "cross_attention.py",           "transformer_encoder.py",       "app_resnet50.py",
+	      "app_mobilenetv2.py",           "app_mobilenetv2_frozen.py"}) {
 		EXPECT_TRUE(planned.count(file)) << file << " is not built";
 	}
 }

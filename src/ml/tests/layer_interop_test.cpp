@@ -96,17 +96,7 @@ class LayerInterop : public PythonTorchTest {
 protected:
 	//! Runs the prelude and `script`; returns the numbers of each printed line by its label.
 	std::map<std::string, std::vector<double>> results(const std::string &script) {
-		std::istringstream out(python(kPrelude + script));
-		std::map<std::string, std::vector<double>> lines;
-		for (std::string line; std::getline(out, line);) {
-			std::istringstream words(line);
-			std::string label;
-			words >> label;
-			for (double v = 0; words >> v;) {
-				lines[label].push_back(v);
-			}
-		}
-		return lines;
+		return python_lines(kPrelude + script);
 	}
 
 	//! The engine's training-mode forward and gradients of sum(out * g) for

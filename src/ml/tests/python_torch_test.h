@@ -10,9 +10,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace kafkaml::ml::testing {
 
@@ -49,6 +51,21 @@ protected:
 		std::string errors = std::system(command.c_str()) == 0 ? "" : read(path("err.txt"));
 		EXPECT_EQ(errors, "") << script.substr(0, 2000);
 		return read(path("out.txt"));
+	}
+	//! Runs a Python script that prints lines of a label and numbers; returns
+	//! the numbers of each line by its label.
+	std::map<std::string, std::vector<double>> python_lines(const std::string &script) {
+		std::istringstream out(python(script));
+		std::map<std::string, std::vector<double>> lines;
+		for (std::string line; std::getline(out, line);) {
+			std::istringstream words(line);
+			std::string label;
+			words >> label;
+			for (double v = 0; words >> v;) {
+				lines[label].push_back(v);
+			}
+		}
+		return lines;
 	}
 	std::filesystem::path dir_;
 };

@@ -253,6 +253,35 @@ TEST_F(InferenceJobTest, InputsAreCommittedAsTheirOutputsAreAcknowledged) {
 	EXPECT_LT(*committed_after, c.commit_interval + std::chrono::milliseconds(50));
 }
 
+// A graph with two inputs and two outputs: an input record holds the
+// inputs' values one after the other, its prediction the outputs'.
+TEST_F(InferenceJobTest, AGraphModelTakesItsInputsFromOneRecordAndAnswersAllItsOutputs) {
+	auto graph = ml::Model::build(ml::parse_model_definition(R"(from tensorflow import keras
+from tensorflow.keras import layers
+a = keras.Input(shape=(1,))
+b = keras.Input(shape=(2,))
+h = layers.Concatenate()([layers.Dense(3)(a), layers.Dense(3)(b)])
+model = keras.Model([a, b], [layers.Dense(2, activation="softmax")(h), layers.Dense(1)(h)])
+)"),
+	                              1);
+	send_inputs(5);
+	stream::MemoryTopicSource source(log, "in", {0});
+	stream::MemorySink sink(log);
+	InferenceJob job(graph, decoder, source, sink, config());
+	int polls = 0;
+	job.run([&] { return ++polls > 5; });
+	auto outputs = log.read("out", 0, 0, 100);
+	ASSERT_EQ(outputs.size(), 5u);
+	for (size_t i = 0; i < outputs.size(); ++i) {
+		auto expected = graph.predict(ml::Array{{1, 3}, {1.0f, 0.1f * static_cast<float>(i), -0.5f}});
+		auto values = nlohmann::json::parse(outputs[i].value)["values"];
+		ASSERT_EQ(values.size(), 3u);
+		for (size_t v = 0; v < 3; ++v) {
+			EXPECT_FLOAT_EQ(values[v].get<float>(), expected.data[v]);
+		}
+	}
+}
+
 TEST(FormatPrediction, ShortestExactFloatsAndNullForNonFinite) {
 	std::string out;
 	float values[] = {0.25f, 1.0f / 3.0f, std::numeric_limits<float>::quiet_NaN()};

@@ -1,19 +1,21 @@
 #include "workers/training_job.h"
 
 #include "stream/memory_log.h"
-#include "workers/tests/fake_control_plane.h"
+#include "workers/tests/fake_job_coordinator.h"
 #include "workers/tests/hcopd_like.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <thread>
 
 namespace kafkaml::workers {
 namespace {
 
-using testing::FakeControlPlane;
+using testing::FakeJobCoordinator;
 
 double metric_value(const ml::MetricValues &values, const std::string &name) {
 	for (const auto &[key, value] : values) {
@@ -48,9 +50,9 @@ protected:
 		assignment.fit.steps_per_epoch = 22;
 		assignment.fit.shuffle = true;
 		assignment.seed = 42;
-		plane.training[11] = assignment;
+		coordinator.training[11] = assignment;
 
-		env.control_plane = &plane;
+		env.coordinator = &coordinator;
 		env.wait_for_stream = [this](int64_t deployment) {
 			EXPECT_EQ(deployment, 3);
 			return control;
@@ -62,19 +64,19 @@ protected:
 
 	stream::MemoryLog log;
 	formats::ControlMessage control;
-	FakeControlPlane plane;
+	FakeJobCoordinator coordinator;
 	TrainingJobEnvironment env;
 };
 
 TEST_F(TrainingJobTest, TrainsThePaperModelOnTheStreamAndUploadsIt) {
-	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
-	ASSERT_EQ(plane.statuses, (std::vector<std::string>{"running", "finished"}));
-	ASSERT_TRUE(plane.stream);
-	EXPECT_EQ(plane.stream->topic_ranges, formats::format_range_list(control.ranges));
-	EXPECT_EQ(plane.stream->input_format, "RAW");
-	EXPECT_EQ(plane.epochs.size(), 1000u);
-	ASSERT_TRUE(plane.report);
-	const auto &report = *plane.report;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+	ASSERT_EQ(coordinator.statuses, (std::vector<std::string>{"running", "finished"}));
+	ASSERT_TRUE(coordinator.stream);
+	EXPECT_EQ(coordinator.stream->topic_ranges, formats::format_range_list(control.ranges));
+	EXPECT_EQ(coordinator.stream->input_format, "RAW");
+	EXPECT_EQ(coordinator.epochs.size(), 1000u);
+	ASSERT_TRUE(coordinator.report);
+	const auto &report = *coordinator.report;
 	EXPECT_EQ(report.samples_validation, 23); // int(0.1 * 239)
 	EXPECT_EQ(report.samples_test, 0);
 	EXPECT_EQ(report.samples_train, 216);
@@ -87,68 +89,68 @@ TEST_F(TrainingJobTest, TrainsThePaperModelOnTheStreamAndUploadsIt) {
 		}
 	}
 	EXPECT_EQ(total, 23);
-	auto model = ml::Model::load(plane.model_blob);
+	auto model = ml::Model::load(coordinator.model_blob);
 	EXPECT_EQ(model.param_count(), 26);
 }
 
 TEST_F(TrainingJobTest, SplitsTrainTestValidationInStreamOrder) {
 	control.test_rate = 0.2;
-	plane.training[11].fit.epochs = 2;
-	plane.training[11].fit.steps_per_epoch.reset();
+	coordinator.training[11].fit.epochs = 2;
+	coordinator.training[11].fit.steps_per_epoch.reset();
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
-	EXPECT_EQ(plane.report->samples_test, 47);       // int(0.2 * 239)
-	EXPECT_EQ(plane.report->samples_validation, 23); // int(0.1 * 239)
-	EXPECT_EQ(plane.report->samples_train, 239 - 47 - 23);
-	EXPECT_FALSE(plane.report->test.empty());
+	EXPECT_EQ(coordinator.report->samples_test, 47);       // int(0.2 * 239)
+	EXPECT_EQ(coordinator.report->samples_validation, 23); // int(0.1 * 239)
+	EXPECT_EQ(coordinator.report->samples_train, 239 - 47 - 23);
+	EXPECT_FALSE(coordinator.report->test.empty());
 }
 
 TEST_F(TrainingJobTest, InvalidModelCodeFailsWithTheParserMessage) {
-	plane.training[11].model_code = "model = tf.keras.Sequential([\n  tf.keras.layers.Dense2(4)\n])\n";
+	coordinator.training[11].model_code = "model = tf.keras.Sequential([\n  tf.keras.layers.Dense2(4)\n])\n";
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	ASSERT_EQ(plane.statuses.size(), 1u);
-	EXPECT_NE(plane.statuses[0].find("line 2"), std::string::npos) << plane.statuses[0];
+	ASSERT_EQ(coordinator.statuses.size(), 1u);
+	EXPECT_NE(coordinator.statuses[0].find("line 2"), std::string::npos) << coordinator.statuses[0];
 }
 
 TEST_F(TrainingJobTest, StreamWithoutLabelsFailsSayingWhatIsMissing) {
 	control.input_config.erase("label_type");
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	EXPECT_NE(plane.statuses.back().find("label_type"), std::string::npos) << plane.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find("label_type"), std::string::npos) << coordinator.statuses.back();
 }
 
 TEST_F(TrainingJobTest, RowWidthNotMatchingTheModelFails) {
 	control.input_config["data_reshape"] = "";
-	plane.training[11].model_code = std::string(testing::kHcopdModel);
-	auto at = plane.training[11].model_code.find("(3,)");
-	plane.training[11].model_code.replace(at, 4, "(5,)");
+	coordinator.training[11].model_code = std::string(testing::kHcopdModel);
+	auto at = coordinator.training[11].model_code.find("(3,)");
+	coordinator.training[11].model_code.replace(at, 4, "(5,)");
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	EXPECT_NE(plane.statuses.back().find("has 3 values"), std::string::npos) << plane.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find("has 3 values"), std::string::npos) << coordinator.statuses.back();
 }
 
 // Labels that do not fit the loss once escaped the job's user errors: the
 // job exited 1 and was restarted five times, re-reading the stream each
 // time, before its result was marked failed.
 TEST_F(TrainingJobTest, LabelsThatDoNotFitTheLossFailOnceWithTheReason) {
-	auto &code = plane.training[11].model_code;
+	auto &code = coordinator.training[11].model_code;
 	code = std::string(testing::kHcopdModel);
 	auto at = code.find("sparse_categorical_crossentropy");
 	ASSERT_NE(at, std::string::npos);
 	code.replace(at, std::string("sparse_categorical_crossentropy").size(), "categorical_crossentropy");
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	EXPECT_NE(plane.statuses.back().find("does not fit its training stream"), std::string::npos)
-	    << plane.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find("does not fit its training stream"), std::string::npos)
+	    << coordinator.statuses.back();
 }
 
 // Keras builds a model without an input shape on its first batch: so does
 // the job, from the stream's records.
 TEST_F(TrainingJobTest, AModelWithoutInputShapeTakesItFromTheStream) {
-	auto &code = plane.training[11].model_code;
+	auto &code = coordinator.training[11].model_code;
 	code = std::string(testing::kHcopdModel);
 	auto at = code.find(", input_shape=(3,)");
 	ASSERT_NE(at, std::string::npos);
 	code.erase(at, std::string(", input_shape=(3,)").size());
-	plane.training[11].fit.epochs = 3;
-	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
-	auto model = ml::Model::load(plane.model_blob);
+	coordinator.training[11].fit.epochs = 3;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+	auto model = ml::Model::load(coordinator.model_blob);
 	EXPECT_EQ(model.param_count(), 26);
 	EXPECT_EQ(model.input_shape(), (ml::Shape{3}));
 }
@@ -157,7 +159,7 @@ TEST_F(TrainingJobTest, AModelWithoutInputShapeTakesItFromTheStream) {
 // three features as a sequence of three steps.
 TEST_F(TrainingJobTest, TrainsSimpleRnnAndBidirectionalLayersOnTheStream) {
 	control.input_config["data_reshape"] = "3 1";
-	auto &assignment = plane.training[11];
+	auto &assignment = coordinator.training[11];
 	assignment.model_code =
 	    "model = tf.keras.Sequential([\n"
 	    "    tf.keras.layers.Bidirectional(tf.keras.layers.SimpleRNN(8, return_sequences=True), input_shape=(3, 1)),\n"
@@ -165,10 +167,10 @@ TEST_F(TrainingJobTest, TrainsSimpleRnnAndBidirectionalLayersOnTheStream) {
 	    "    tf.keras.layers.Dense(2, activation='softmax')])\n"
 	    "model.compile(tf.keras.optimizers.Adam(0.01), loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n";
 	assignment.fit.epochs = 15;
-	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
-	ASSERT_TRUE(plane.report);
-	EXPECT_GT(metric_value(plane.report->validation, "accuracy"), 0.75);
-	auto model = ml::Model::load(plane.model_blob);
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+	ASSERT_TRUE(coordinator.report);
+	EXPECT_GT(metric_value(coordinator.report->validation, "accuracy"), 0.75);
+	auto model = ml::Model::load(coordinator.model_blob);
 	// Bidirectional: 2 (8 (1 + 8) + 8); LSTM: 4 (4 (16 + 4) + 4); Dense: 4 2 + 2.
 	EXPECT_EQ(model.param_count(), 2 * (8 * 9 + 8) + 4 * (4 * 20 + 4) + 10);
 	EXPECT_EQ(model.input_shape(), (ml::Shape{3, 1}));
@@ -178,7 +180,7 @@ TEST_F(TrainingJobTest, TrainsSimpleRnnAndBidirectionalLayersOnTheStream) {
 // the loss: the job's reported loss is the engine's evaluation with them.
 TEST_F(TrainingJobTest, TrainsARegularizedCnnOnTheStream) {
 	control.input_config["data_reshape"] = "3 1";
-	auto &assignment = plane.training[11];
+	auto &assignment = coordinator.training[11];
 	assignment.model_code =
 	    "model = tf.keras.Sequential([\n"
 	    "    tf.keras.layers.Conv1D(8, 2, padding='causal', activation='relu', input_shape=(3, 1),\n"
@@ -189,23 +191,23 @@ TEST_F(TrainingJobTest, TrainsARegularizedCnnOnTheStream) {
 	    "model.compile(tf.keras.optimizers.Adam(0.01), loss='sparse_categorical_crossentropy',\n"
 	    "              metrics=['accuracy'])\n";
 	assignment.fit.epochs = 15;
-	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(plane.statuses);
-	ASSERT_TRUE(plane.report);
-	EXPECT_GT(metric_value(plane.report->validation, "accuracy"), 0.75);
-	auto model = ml::Model::load(plane.model_blob);
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+	ASSERT_TRUE(coordinator.report);
+	EXPECT_GT(metric_value(coordinator.report->validation, "accuracy"), 0.75);
+	auto model = ml::Model::load(coordinator.model_blob);
 	EXPECT_EQ(model.param_count(), (2 * 8 + 8) + (2 * 8 * 4 + 4) + (2 * 4 * 2 + 2));
 	double penalty = 0; // the second convolution's l1 (0.01) alone is a lower bound
 	auto p = model.parameters();
 	for (size_t i = 24; i < 24 + 64; i++) {
 		penalty += 0.01 * std::fabs(p[i]);
 	}
-	EXPECT_GT(metric_value(plane.report->validation, "loss"), penalty);
+	EXPECT_GT(metric_value(coordinator.report->validation, "loss"), penalty);
 }
 
 // What the engine does not train yet is said before the job waits for its
 // stream, once.
 TEST_F(TrainingJobTest, AModelTheEngineDoesNotTrainYetFailsAtOnceSayingWhat) {
-	plane.training[11].model_code =
+	coordinator.training[11].model_code =
 	    "import tensorflow as tf\n"
 	    "model = tf.keras.Sequential([tf.keras.layers.Resizing(2, 2, 'bicubic', input_shape=(3, 1, 1)),\n"
 	    "                             tf.keras.layers.Flatten(), tf.keras.layers.Dense(2, activation='softmax')])\n"
@@ -215,7 +217,7 @@ TEST_F(TrainingJobTest, AModelTheEngineDoesNotTrainYetFailsAtOnceSayingWhat) {
 		return {};
 	};
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	EXPECT_NE(plane.statuses.back().find("(Resizing): "), std::string::npos) << plane.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find("(Resizing): "), std::string::npos) << coordinator.statuses.back();
 }
 
 TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {
@@ -224,7 +226,8 @@ TEST_F(TrainingJobTest, CorruptRecordFailsNamingItsOffset) {
 	control.ranges[0].end = offset + 1;
 	control.total_msg = 240;
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	EXPECT_NE(plane.statuses.back().find(std::to_string(offset)), std::string::npos) << plane.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find(std::to_string(offset)), std::string::npos)
+	    << coordinator.statuses.back();
 }
 
 TEST_F(TrainingJobTest, MissingValuesFailCountingThemAndNamingTheFirst) {
@@ -236,13 +239,13 @@ TEST_F(TrainingJobTest, MissingValuesFailCountingThemAndNamingTheFirst) {
 	control.ranges[0].end = first + 2;
 	control.total_msg = 241;
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	const auto &status = plane.statuses.back();
+	const auto &status = coordinator.statuses.back();
 	EXPECT_NE(status.find("2 of 241 records of the training stream have a missing (null or NaN) or infinite value, "
 	                      "the first at hcopd partition 0 offset " +
 	                      std::to_string(first) + ", in its features"),
 	          std::string::npos)
 	    << status;
-	EXPECT_TRUE(plane.model_blob.empty()) << "a model was uploaded from a stream it could not train on";
+	EXPECT_TRUE(coordinator.model_blob.empty()) << "a model was uploaded from a stream it could not train on";
 }
 
 TEST_F(TrainingJobTest, RangesNotInTheLogFailNamingThemRatherThanRestart) {
@@ -250,9 +253,9 @@ TEST_F(TrainingJobTest, RangesNotInTheLogFailNamingThemRatherThanRestart) {
 	// to see, as for a topic or partition that does not exist.
 	control.ranges = {{"nosuch", 4, 0, 239}};
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	ASSERT_FALSE(plane.statuses.empty());
-	EXPECT_NE(plane.statuses.back().find("nosuch:4:0:239"), std::string::npos) << plane.statuses.back();
-	EXPECT_NE(plane.statuses.back().find("cannot be read"), std::string::npos) << plane.statuses.back();
+	ASSERT_FALSE(coordinator.statuses.empty());
+	EXPECT_NE(coordinator.statuses.back().find("nosuch:4:0:239"), std::string::npos) << coordinator.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find("cannot be read"), std::string::npos) << coordinator.statuses.back();
 }
 
 //! The first `available` records of `inner`, then nothing: a control
@@ -285,40 +288,120 @@ TEST_F(TrainingJobTest, RecordsMissingFromTheLogAreWaitedForVisiblyThenFail) {
 	env.records_timeout = std::chrono::milliseconds(300);
 	env.waiting_report_after = std::chrono::milliseconds(50);
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
-	ASSERT_FALSE(plane.details.empty());
-	EXPECT_EQ(plane.details[0], "waiting for records: hcopd:0 has 100 of 239 (fails after 300 ms without new records)");
-	ASSERT_FALSE(plane.statuses.empty());
-	EXPECT_NE(plane.statuses.back().find("hcopd:0 has 100 of 239"), std::string::npos) << plane.statuses.back();
-	EXPECT_NE(plane.statuses.back().find("waited 300 ms"), std::string::npos) << plane.statuses.back();
-	EXPECT_TRUE(plane.epochs.empty());
+	ASSERT_FALSE(coordinator.details.empty());
+	EXPECT_EQ(coordinator.details[0],
+	          "waiting for records: hcopd:0 has 100 of 239 (fails after 300 ms without new records)");
+	ASSERT_FALSE(coordinator.statuses.empty());
+	EXPECT_NE(coordinator.statuses.back().find("hcopd:0 has 100 of 239"), std::string::npos)
+	    << coordinator.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find("waited 300 ms"), std::string::npos) << coordinator.statuses.back();
+	EXPECT_TRUE(coordinator.epochs.empty());
 }
 
 TEST_F(TrainingJobTest, TheDetailSaysWhatItTrainsOn) {
-	plane.training[11].fit.epochs = 2;
+	coordinator.training[11].fit.epochs = 2;
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
-	ASSERT_EQ(plane.details.size(), 1u) << ::testing::PrintToString(plane.details);
-	EXPECT_EQ(plane.details[0], "training on 216 records, validating on 23, testing on 0 (of hcopd:0:" +
-	                                std::to_string(control.ranges[0].start) + ":" +
-	                                std::to_string(control.ranges[0].end) + ")");
+	ASSERT_EQ(coordinator.details.size(), 1u) << ::testing::PrintToString(coordinator.details);
+	EXPECT_EQ(coordinator.details[0], "training on 216 records, validating on 23, testing on 0 (of hcopd:0:" +
+	                                      std::to_string(control.ranges[0].start) + ":" +
+	                                      std::to_string(control.ranges[0].end) + ")");
 }
 
 TEST_F(TrainingJobTest, StopRequestedDuringFitEndsAsStopped) {
-	plane.stop_after_epochs = 5;
+	coordinator.stop_after_epochs = 5;
 	EXPECT_EQ(run_training_job(11, env), JobOutcome::stopped);
-	EXPECT_EQ(plane.epochs.size(), 5u);
-	EXPECT_EQ(plane.statuses.back(), "stopped");
-	EXPECT_FALSE(plane.report);
+	EXPECT_EQ(coordinator.epochs.size(), 5u);
+	EXPECT_EQ(coordinator.statuses.back(), "stopped");
+	EXPECT_FALSE(coordinator.report);
 }
 
 TEST_F(TrainingJobTest, ARestartedJobReReadsTheLogAndGetsTheSameResult) {
-	plane.training[11].fit.epochs = 20;
+	coordinator.training[11].fit.epochs = 20;
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
-	auto first = plane.model_blob;
-	FakeControlPlane again;
-	again.training = plane.training;
-	env.control_plane = &again;
+	auto first = coordinator.model_blob;
+	FakeJobCoordinator again;
+	again.training = coordinator.training;
+	env.coordinator = &again;
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
 	EXPECT_EQ(again.model_blob, first); // deterministic given the seed
+}
+
+// A functional model with two inputs: a record's three values are the
+// first input's one then the second's two (src/ml/README.md, "Data layout").
+TEST_F(TrainingJobTest, TrainsAFunctionalTwoInputModelOnARawStream) {
+	auto &assignment = coordinator.training[11];
+	assignment.model_code = R"(from tensorflow import keras
+from tensorflow.keras import layers
+gender = keras.Input(shape=(1,), name="gender")
+history = keras.Input(shape=(2,), name="history")
+x = layers.Dense(4, activation="relu")(history)
+y = layers.Dense(2, activation="relu")(gender)
+out = layers.Dense(2, activation="softmax")(layers.Concatenate()([x, y]))
+model = keras.Model([gender, history], out)
+model.compile(keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+)";
+	assignment.fit.epochs = 30;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+	ASSERT_TRUE(coordinator.report);
+	EXPECT_THAT(coordinator.report->validation, ::testing::Contains(::testing::Pair("accuracy", ::testing::Gt(0.75))));
+	EXPECT_EQ(coordinator.report->confusion_matrix.size(), 2u);
+	auto model = ml::Model::load(coordinator.model_blob);
+	EXPECT_EQ(model.param_count(), (2 * 4 + 4) + (1 * 2 + 2) + (6 * 2 + 2));
+	EXPECT_EQ(model.input_shapes(), (std::vector<ml::Shape>{{1}, {2}}));
+	EXPECT_EQ(model.save(), coordinator.model_blob); // the graph round trips
+	// Swapping the inputs changes the predictions: the model reads them apart.
+	ml::Array x{{1, 3}, {1.0f, 0.9f, 0.7f}}, swapped{{1, 3}, {0.7f, 0.9f, 1.0f}};
+	EXPECT_NE(model.predict(x).data, model.predict(swapped).data);
+
+	// Another width than the inputs' together is the user's to fix.
+	FakeJobCoordinator again;
+	again.training = coordinator.training;
+	again.training[11].model_code.replace(again.training[11].model_code.find("shape=(2,)"), 10, "shape=(3,)");
+	env.coordinator = &again;
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(again.statuses.back().find("has 3 values but the model's inputs gender (1,), history (3,) take 4"),
+	          std::string::npos)
+	    << again.statuses.back();
+}
+
+// Two outputs, the record's key holding one label per output: Keras'
+// per-output metrics are reported.
+TEST_F(TrainingJobTest, TrainsATwoOutputModelWithALabelPerOutput) {
+	stream::MemoryLog two_labels;
+	auto first = testing::append_hcopd_like(two_labels, "hcopd", 0, 239, 7);
+	for (auto record : two_labels.read("hcopd", 0, first, 239)) {
+		float gender = 0;
+		std::memcpy(&gender, record.value.data(), sizeof gender);
+		record.key->push_back(gender > 0 ? '\1' : '\0');
+		log.append({"both", 0, -1, *record.key, record.value});
+	}
+	control.ranges = {{"both", 0, 0, 239}};
+	control.input_config["label_reshape"] = "2";
+	auto &assignment = coordinator.training[11];
+	assignment.model_code = R"(import tensorflow as tf
+x = tf.keras.Input(shape=(3,))
+h = tf.keras.layers.Dense(8, activation="relu")(x)
+ill = tf.keras.layers.Dense(2, activation="softmax", name="ill")(h)
+male = tf.keras.layers.Dense(1, activation="sigmoid", name="male")(h)
+model = tf.keras.Model(x, [ill, male])
+model.compile(tf.keras.optimizers.Adam(0.01), loss=["sparse_categorical_crossentropy", "binary_crossentropy"],
+              loss_weights=[1.0, 0.5], metrics=["accuracy"])
+)";
+	assignment.fit.epochs = 30;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+	ASSERT_TRUE(coordinator.report);
+	using ::testing::Contains;
+	using ::testing::Gt;
+	using ::testing::Key;
+	using ::testing::Pair;
+	const auto &validation = coordinator.report->validation;
+	EXPECT_THAT(validation, Contains(Key("loss")));
+	EXPECT_THAT(validation, Contains(Key("ill_loss")));
+	EXPECT_THAT(validation, Contains(Key("male_loss")));
+	EXPECT_THAT(validation, Contains(Pair("ill_accuracy", Gt(0.75))));
+	EXPECT_THAT(validation, Contains(Pair("male_accuracy", Gt(0.9))));
+	EXPECT_TRUE(coordinator.report->confusion_matrix.empty()); // one per output is not reported
+	EXPECT_EQ(ml::Model::load(coordinator.model_blob).output_shape(), (ml::Shape{3}));
 }
 
 } // namespace

@@ -66,5 +66,32 @@ TEST(FitOptions, ErrorsNameTheArgument) {
 	EXPECT_THROW(fit_options_from_json(nlohmann::json::array()), ModelDefinitionError);
 }
 
+TEST(FitOptions, MalformedTextIsRefusedWithItsColumn) {
+	EXPECT_EQ(parse_fit_kwargs("epochs=3,").epochs, 3);
+	EXPECT_EQ(parse_fit_kwargs("  ").epochs, 1);
+	for (const char *bad : {"epochs", "=3", "epochs=", "a='x", "{epochs", "a b=3", R"({"epochs": })"}) {
+		EXPECT_THROW(parse_fit_kwargs(bad), ModelDefinitionError) << bad;
+	}
+	try {
+		parse_fit_kwargs("epochs=5, steps");
+		FAIL();
+	} catch (const ModelDefinitionError &error) {
+		EXPECT_EQ(error.location.column, 11);
+	}
+}
+
+TEST(FitOptions, AsStoredJsonWithDefaultsFilledIn) {
+	EXPECT_EQ(fit_options_to_json(parse_fit_kwargs("epochs=1000, steps_per_epoch=22, shuffle=True")),
+	          (nlohmann::json{{"epochs", 1000}, {"steps_per_epoch", 22}, {"shuffle", true}, {"verbose", 1}}));
+	EXPECT_EQ(fit_options_to_json(parse_fit_kwargs("steps=2, batch_size=8, seed=7, validation_steps=3, verbose=0")),
+	          (nlohmann::json{{"epochs", 1},
+	                          {"shuffle", true},
+	                          {"verbose", 0},
+	                          {"steps", 2},
+	                          {"batch_size", 8},
+	                          {"seed", 7},
+	                          {"validation_steps", 3}}));
+}
+
 } // namespace
 } // namespace kafkaml::ml

@@ -2,7 +2,7 @@
 
 // What a training or inference job needs from the server, as an interface:
 // the jobs are tested against an in-memory fake and run against the REST
-// API (http_control_plane.h). Mirrors the paper's Algorithms 1 and 2: a job
+// API (http_job_coordinator.h). Mirrors the paper's Algorithms 1 and 2: a job
 // fetches its assignment, reports progress, and uploads its outcome.
 
 #include "ml/model.h"
@@ -22,8 +22,8 @@ struct TrainingAssignment {
 	int64_t deployment_id = 0;
 	std::string model_code; //!< the user's definition, as stored ("pytorch": its compile() arguments)
 	std::string framework = "keras";
-	std::string module; //!< "pytorch": the TorchScript module's bytes
-	int64_t batch = 10; //!< the deployment's batch size
+	std::string module;      //!< "pytorch": the TorchScript module's bytes
+	int64_t batch = 10;      //!< the deployment's batch size
 	ml::FitOptions fit;      //!< kwargs_fit
 	ml::FitOptions evaluate; //!< kwargs_val (batch_size/steps for evaluation)
 	uint64_t seed = 0;
@@ -67,11 +67,12 @@ struct InferenceAssignment {
 };
 
 //! Thread: called from the job's main thread only.
-class ControlPlane {
+class JobCoordinator {
 public:
-	virtual ~ControlPlane() = default;
-	//! Throws std::runtime_error when the server cannot be reached or the
-	//! result does not exist (the job exits and is restarted).
+	virtual ~JobCoordinator() = default;
+	//! Throws RetriableError when the server cannot be reached or the
+	//! result does not exist (the job exits and is restarted; its
+	//! supervisor then finds a deleted result done).
 	virtual TrainingAssignment training_assignment(int64_t result_id) = 0;
 	virtual void training_started(int64_t result_id, const StreamInfo &stream) = 0;
 	//! What the running job does now ("waiting for records: ...", "training
@@ -86,6 +87,11 @@ public:
 	virtual void training_stopped(int64_t result_id) = 0;
 
 	virtual InferenceAssignment inference_assignment(int64_t inference_id) = 0;
+	//! A replica's error that a restart would repeat (failure_action.h):
+	//! the inference is marked failed with it, so the replica ends once
+	//! instead of crash-looping, and its siblings end on their next report.
+	//! An inference that ended meanwhile keeps its state.
+	virtual void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) = 0;
 };
 
 } // namespace kafkaml::workers

@@ -1,9 +1,9 @@
-// HttpControlPlane against a real HTTP server on a loopback port that plays
+// HttpJobCoordinator against a real HTTP server on a loopback port that plays
 // the REST API's part: epochs go in batches from the reporter thread, all of
 // them arrive before the result is finished, a stop answer reaches the job,
 // and an unreachable server ends the job with an error.
 
-#include "workers/http_control_plane.h"
+#include "workers/http_job_coordinator.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -52,6 +52,31 @@ public:
 			calls.push_back("model");
 			response.status = 204;
 		});
+		// Inference 5 serves result 9, whose model is gone (deleted).
+		server_.Get("/api/v1/inferences/5", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content(json{{"id", 5},
+			                          {"model_result", 9},
+			                          {"input_format", "RAW"},
+			                          {"input_config", json::object()},
+			                          {"input_topic", "in"},
+			                          {"output_topic", "out"}}
+			                         .dump(),
+			                     "application/json");
+		});
+		server_.Get("/api/v1/results/9/model", [](const httplib::Request &, httplib::Response &response) {
+			response.status = 404;
+			response.set_content(R"({"error":"result 9 not found"})", "application/json");
+		});
+		server_.Post("/api/v1/inferences/5/status",
+		             [this](const httplib::Request &request, httplib::Response &response) {
+			             std::lock_guard lock(mutex_);
+			             auto body = json::parse(request.body);
+			             calls.push_back("inference " + body.value("status", "") + " by " + body.value("replica", "") +
+			                             ": " + body.value("detail", ""));
+			             response.status = failure_taken ? 200 : 409;
+			             failure_taken = false;
+			             response.set_content("{}", "application/json");
+		             });
 		port_ = server_.bind_to_any_port("127.0.0.1");
 		thread_ = std::thread([this] { server_.listen_after_bind(); });
 		while (!server_.is_running()) {
@@ -71,6 +96,7 @@ public:
 
 	std::chrono::milliseconds epoch_delay{30};
 	std::atomic<bool> stopped{false};
+	bool failure_taken = true; //!< the first failure report is taken, later ones answer 409
 	std::vector<std::string> calls;
 	std::vector<int64_t> epochs;
 
@@ -89,15 +115,15 @@ ml::EpochLog epoch_log(int64_t n) {
 	return log;
 }
 
-TEST(HttpControlPlaneTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFinishes) {
+TEST(HttpJobCoordinatorTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFinishes) {
 	FakeApi api;
-	HttpControlPlane plane(api.url(), "token", 5s, 100ms);
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 100ms);
 	for (int64_t n = 1; n <= 1000; n++) {
-		ASSERT_TRUE(plane.training_epoch(7, epoch_log(n)));
+		ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(n)));
 	}
 	TrainingReport report;
 	report.epochs = 1000;
-	plane.training_finished(7, report, "model bytes");
+	coordinator.training_finished(7, report, "model bytes");
 	auto calls = api.locked([&] { return api.calls; });
 	auto epochs = api.locked([&] { return api.epochs; });
 	ASSERT_EQ(epochs.size(), 1000u);
@@ -112,25 +138,25 @@ TEST(HttpControlPlaneTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFinish
 	EXPECT_EQ(calls.back(), "status finished");
 }
 
-TEST(HttpControlPlaneTest, AStoppedResultStopsTheJobWithinOneRound) {
+TEST(HttpJobCoordinatorTest, AStoppedResultStopsTheJobWithinOneRound) {
 	FakeApi api;
 	api.epoch_delay = 1ms;
-	HttpControlPlane plane(api.url(), "token", 5s, 20ms);
-	ASSERT_TRUE(plane.training_epoch(7, epoch_log(1)));
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(1)));
 	api.stopped = true;
 	bool stopped = false;
 	int64_t n = 2;
 	for (; n < 500 && !stopped; n++) {
-		stopped = !plane.training_epoch(7, epoch_log(n));
+		stopped = !coordinator.training_epoch(7, epoch_log(n));
 		std::this_thread::sleep_for(5ms);
 	}
 	EXPECT_TRUE(stopped) << "the 409 never reached the job";
-	plane.training_stopped(7);
+	coordinator.training_stopped(7);
 	auto calls = api.locked([&] { return api.calls; });
 	EXPECT_EQ(calls.back(), "status stopped");
 }
 
-TEST(HttpControlPlaneTest, AnUnreachableServerEndsTheJobWithAnError) {
+TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {
 	// A port nobody listens on: bound to learn a free number, then closed.
 	// (httplib's bind_to_any_port also listens and never closes.)
 	int port = 0;
@@ -146,11 +172,11 @@ TEST(HttpControlPlaneTest, AnUnreachableServerEndsTheJobWithAnError) {
 		port = ntohs(address.sin_port);
 		::close(fd);
 	}
-	HttpControlPlane plane("http://127.0.0.1:" + std::to_string(port), "token", 200ms, 10ms);
+	HttpJobCoordinator coordinator("http://127.0.0.1:" + std::to_string(port), "token", 200ms, 10ms);
 	bool thrown = false;
 	for (int64_t n = 1; n < 300 && !thrown; n++) {
 		try {
-			plane.training_epoch(7, epoch_log(n));
+			coordinator.training_epoch(7, epoch_log(n));
 		} catch (const std::runtime_error &e) {
 			thrown = true;
 			EXPECT_NE(std::string(e.what()).find("cannot reach the server"), std::string::npos) << e.what();
@@ -158,7 +184,25 @@ TEST(HttpControlPlaneTest, AnUnreachableServerEndsTheJobWithAnError) {
 		std::this_thread::sleep_for(10ms);
 	}
 	EXPECT_TRUE(thrown);
-	EXPECT_THROW(plane.training_failed(7, "x"), std::runtime_error);
+	EXPECT_THROW(coordinator.training_failed(7, "x"), std::runtime_error);
+}
+
+TEST(HttpJobCoordinatorTest, AReplicaWhoseModelIsGoneFailsTheInferenceOnce) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s);
+	try {
+		coordinator.inference_assignment(5);
+		FAIL() << "a model that is not there must throw";
+	} catch (const Error &e) {
+		// No restart brings the model back: the user's to fix, not retried.
+		EXPECT_EQ(e.kind(), ErrorKind::user) << e.what();
+		EXPECT_NE(std::string(e.what()).find("result 9 not found"), std::string::npos) << e.what();
+	}
+	coordinator.inference_failed(5, "host:1", "no model");
+	coordinator.inference_failed(5, "host:2", "no model either"); // 409: ended meanwhile, that stands
+	auto calls = api.locked([&] { return api.calls; });
+	EXPECT_EQ(calls, (std::vector<std::string>{"inference failed by host:1: no model",
+	                                           "inference failed by host:2: no model either"}));
 }
 
 } // namespace

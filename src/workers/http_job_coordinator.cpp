@@ -1,10 +1,10 @@
-#include "workers/http_control_plane.h"
+#include "workers/http_job_coordinator.h"
 
+#include "common/error.h"
 #include "common/json_input.h"
 
 #include "ml/spec/parse.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -29,6 +29,24 @@ ml::FitOptions fit_options(const json &deployment, const char *parsed_field, con
 
 } // namespace
 
+void HttpJobCoordinator::answered(const std::string &method, const std::string &path, const Response &response) {
+	std::string message = method + " " + path + " answered " + std::to_string(response.status) + ": " + response.body;
+	switch (response.status) {
+	case 404:
+	case 409:
+		// The result or inference was deleted or ended meanwhile: the job
+		// exits, and its supervisor's done-check sees that it has nothing
+		// left to do.
+		throw RetriableError(message);
+	case 413:
+		throw UserError(message + "; the trained model is larger than the server accepts: make the model smaller");
+	default:
+		// The server refused what this job sent: a job and a server that
+		// disagree on the API; a restart would send the same.
+		throw FatalError(message);
+	}
+}
+
 json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 	json object = json::object();
 	for (const auto &[name, value] : values) {
@@ -37,19 +55,11 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 	return object;
 }
 
-HttpControlPlane::HttpControlPlane(const std::string &server_url, std::string token,
-                                   std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
-    : client_(std::make_unique<httplib::Client>(server_url)), token_(std::move(token)), retry_for_(retry_for),
-      epoch_interval_(epoch_interval) {
-	client_->set_connection_timeout(5);
-	client_->set_read_timeout(60);
-	client_->set_write_timeout(60);
-	if (!token_.empty()) {
-		client_->set_bearer_token_auth(token_.c_str());
-	}
-}
+HttpJobCoordinator::HttpJobCoordinator(const std::string &server_url, std::string token,
+                                       std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
+    : client_(server_url, std::move(token), client::RetryPolicy{retry_for}), epoch_interval_(epoch_interval) {}
 
-HttpControlPlane::~HttpControlPlane() {
+HttpJobCoordinator::~HttpJobCoordinator() {
 	{
 		std::lock_guard lock(epochs_mutex_);
 		quit_ = true;
@@ -60,47 +70,32 @@ HttpControlPlane::~HttpControlPlane() {
 	}
 }
 
-HttpControlPlane::Response HttpControlPlane::call(const std::string &method, const std::string &path,
-                                                  const std::string &body, const std::string &content_type) {
-	auto deadline = std::chrono::steady_clock::now() + retry_for_;
-	auto pause = std::chrono::milliseconds(100);
-	std::string last_error;
+HttpJobCoordinator::Response HttpJobCoordinator::call(const std::string &method, const std::string &path,
+                                                      const std::string &body, const std::string &content_type) {
 	std::lock_guard lock(http_mutex_);
-	for (;;) {
-		httplib::Result result{nullptr, httplib::Error::Unknown};
-		if (method == "GET") {
-			result = client_->Get(path.c_str());
-		} else if (method == "POST") {
-			result = client_->Post(path.c_str(), body, content_type.c_str());
-		} else if (method == "PUT") {
-			result = client_->Put(path.c_str(), body, content_type.c_str());
-		} else {
-			throw std::logic_error("unsupported method " + method);
-		}
-		if (result && result->status < 500) {
-			return Response{result->status, result->body};
-		}
-		last_error = result ? "HTTP " + std::to_string(result->status) + ": " + result->body
-		                    : "cannot reach the server: " + httplib::to_string(result.error());
-		if (std::chrono::steady_clock::now() + pause > deadline) {
-			throw std::runtime_error(method + " " + path + " failed: " + last_error);
-		}
-		spdlog::warn("{} {}: {}; retrying", method, path, last_error);
-		std::this_thread::sleep_for(pause);
-		pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+	Response response;
+	try {
+		response = client_.call(method, path, body, content_type);
+	} catch (const client::ClientError &e) {
+		throw RetriableError(method + " " + path + " failed: " + e.what());
 	}
+	if (response.status >= 500) {
+		throw RetriableError(method + " " + path + " failed: HTTP " + std::to_string(response.status) + ": " +
+		                     response.body);
+	}
+	return response;
 }
 
-json HttpControlPlane::get_json(const std::string &path) {
+json HttpJobCoordinator::get_json(const std::string &path) {
 	auto response = call("GET", path);
 	if (response.status != 200) {
-		throw std::runtime_error("GET " + path + " answered " + std::to_string(response.status) + ": " + response.body);
+		answered("GET", path, response);
 	}
 	return parse_json(response.body);
 }
 
-void HttpControlPlane::post_status(int64_t result_id, const json &body) {
-	auto path = "/api/v1/results/" + std::to_string(result_id) + "/status";
+void HttpJobCoordinator::post_status(int64_t result_id, const json &body) {
+	auto path = "/results/" + std::to_string(result_id) + "/status";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 409) {
 		// The result reached a terminal state meanwhile (stopped by the
@@ -110,26 +105,24 @@ void HttpControlPlane::post_status(int64_t result_id, const json &body) {
 		return;
 	}
 	if (response.status >= 300) {
-		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
-		                         response.body);
+		answered("POST", path, response);
 	}
 }
 
-TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
-	auto result = get_json("/api/v1/results/" + std::to_string(result_id) + "?epochs=none");
-	auto deployment = get_json("/api/v1/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
-	auto model = get_json("/api/v1/models/" + std::to_string(result.at("model").get<int64_t>()));
+TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
+	auto result = get_json("/results/" + std::to_string(result_id) + "?epochs=none");
+	auto deployment = get_json("/deployments/" + std::to_string(result.at("deployment").get<int64_t>()));
+	auto model = get_json("/models/" + std::to_string(result.at("model").get<int64_t>()));
 	TrainingAssignment assignment;
 	assignment.result_id = result_id;
 	assignment.deployment_id = deployment.at("id").get<int64_t>();
 	assignment.model_code = model.at("code").get<std::string>();
 	assignment.framework = model.value("framework", std::string("keras"));
 	if (assignment.framework == "pytorch") {
-		auto module_path = "/api/v1/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
+		auto module_path = "/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
 		auto module = call("GET", module_path);
 		if (module.status != 200) {
-			throw std::runtime_error("GET " + module_path + " answered " + std::to_string(module.status) + ": " +
-			                         module.body);
+			answered("GET", module_path, module);
 		}
 		assignment.module = std::move(module.body);
 	}
@@ -140,7 +133,7 @@ TrainingAssignment HttpControlPlane::training_assignment(int64_t result_id) {
 	return assignment;
 }
 
-void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &stream) {
+void HttpJobCoordinator::training_started(int64_t result_id, const StreamInfo &stream) {
 	// A restarted job trains again from its first epoch: the server drops
 	// what an earlier run of it reported, so that curves show one run.
 	// The stream's format goes with it: an inference of this result takes
@@ -154,11 +147,11 @@ void HttpControlPlane::training_started(int64_t result_id, const StreamInfo &str
 	             {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}});
 }
 
-void HttpControlPlane::training_detail(int64_t result_id, const std::string &detail) {
+void HttpJobCoordinator::training_detail(int64_t result_id, const std::string &detail) {
 	post_status(result_id, {{"status", "running"}, {"detail", detail}});
 }
 
-bool HttpControlPlane::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {
+bool HttpJobCoordinator::training_epoch(int64_t result_id, const ml::EpochLog &epoch) {
 	auto metrics = metrics_json(epoch.train);
 	metrics.update(metrics_json(epoch.validation, "val_"));
 	{
@@ -176,7 +169,7 @@ bool HttpControlPlane::training_epoch(int64_t result_id, const ml::EpochLog &epo
 	return !stop_requested_.load();
 }
 
-void HttpControlPlane::report_epochs() {
+void HttpJobCoordinator::report_epochs() {
 	std::unique_lock lock(epochs_mutex_);
 	for (;;) {
 		epochs_changed_.wait(lock, [this] { return quit_ || !queued_epochs_.empty(); });
@@ -185,7 +178,7 @@ void HttpControlPlane::report_epochs() {
 		}
 		json body = {{"epochs", std::move(queued_epochs_)}};
 		queued_epochs_.clear();
-		auto path = "/api/v1/results/" + std::to_string(epochs_result_) + "/epochs";
+		auto path = "/results/" + std::to_string(epochs_result_) + "/epochs";
 		sending_ = true;
 		lock.unlock();
 		std::exception_ptr error;
@@ -194,8 +187,7 @@ void HttpControlPlane::report_epochs() {
 			if (response.status == 404 || response.status == 409) {
 				stop_requested_ = true; // deleted or stopped meanwhile
 			} else if (response.status >= 300) {
-				throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
-				                         response.body);
+				answered("POST", path, response);
 			}
 		} catch (const std::exception &) {
 			error = std::current_exception();
@@ -212,7 +204,7 @@ void HttpControlPlane::report_epochs() {
 	}
 }
 
-void HttpControlPlane::flush_epochs() {
+void HttpJobCoordinator::flush_epochs() {
 	std::unique_lock lock(epochs_mutex_);
 	if (!reporter_.joinable()) {
 		return;
@@ -226,13 +218,13 @@ void HttpControlPlane::flush_epochs() {
 	}
 }
 
-void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport &report,
-                                         const std::string &model_blob) {
+void HttpJobCoordinator::training_finished(int64_t result_id, const TrainingReport &report,
+                                           const std::string &model_blob) {
 	flush_epochs();
-	auto path = "/api/v1/results/" + std::to_string(result_id) + "/model";
+	auto path = "/results/" + std::to_string(result_id) + "/model";
 	auto response = call("PUT", path, model_blob, "application/octet-stream");
 	if (response.status >= 300) {
-		throw std::runtime_error("PUT " + path + " answered " + std::to_string(response.status) + ": " + response.body);
+		answered("PUT", path, response);
 	}
 	auto val = metrics_json(report.validation);
 	if (!report.confusion_matrix.empty()) {
@@ -247,18 +239,18 @@ void HttpControlPlane::training_finished(int64_t result_id, const TrainingReport
 	                                       std::to_string(report.samples_train) + " records"}});
 }
 
-void HttpControlPlane::training_failed(int64_t result_id, const std::string &reason) {
+void HttpJobCoordinator::training_failed(int64_t result_id, const std::string &reason) {
 	flush_epochs();
 	post_status(result_id, {{"status", "failed"}, {"detail", reason}});
 }
 
-void HttpControlPlane::training_stopped(int64_t result_id) {
+void HttpJobCoordinator::training_stopped(int64_t result_id) {
 	flush_epochs();
 	post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
 }
 
-InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id) {
-	auto inference = get_json("/api/v1/inferences/" + std::to_string(inference_id));
+InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_id) {
+	auto inference = get_json("/inferences/" + std::to_string(inference_id));
 	InferenceAssignment assignment;
 	assignment.inference_id = inference_id;
 	assignment.input_format = inference.at("input_format").get<std::string>();
@@ -270,29 +262,48 @@ InferenceAssignment HttpControlPlane::inference_assignment(int64_t inference_id)
 	assignment.output_topic = inference.at("output_topic").get<std::string>();
 	assignment.dead_letter_topic = inference.value("dead_letter_topic", assignment.input_topic + ".dead-letter");
 	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
-	auto model_path = "/api/v1/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
+	auto model_path = "/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
 	auto model = call("GET", model_path);
+	if (model.status == 404) {
+		// The result has no trained model (not finished, failed, or
+		// deleted): no restart brings one, so the inference fails with why.
+		throw UserError("cannot serve inference " + std::to_string(inference_id) + ": " +
+		                client::error_message(model.status, model.body) +
+		                "; create the inference from a finished result");
+	}
 	if (model.status != 200) {
-		throw std::runtime_error("GET " + model_path + " answered " + std::to_string(model.status) + ": " + model.body);
+		answered("GET", model_path, model);
 	}
 	assignment.model_blob = std::move(model.body);
 	return assignment;
 }
 
-bool HttpControlPlane::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
+void HttpJobCoordinator::inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) {
+	auto path = "/inferences/" + std::to_string(inference_id) + "/status";
+	auto response = call("POST", path, json{{"status", "failed"}, {"replica", replica}, {"detail", reason}}.dump());
+	if (response.status == 404 || response.status == 409) {
+		// Deleted or ended meanwhile: that stands.
+		spdlog::warn("inference {}: the server did not take the failure: {}", inference_id, response.body);
+		return;
+	}
+	if (response.status >= 300) {
+		answered("POST", path, response);
+	}
+}
+
+bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
 	json body = {{"replica", stats.replica},
 	             {"predictions_total", stats.predictions_total},
 	             {"predictions_per_second", stats.predictions_per_second},
 	             {"consumer_lag", stats.consumer_lag ? json(*stats.consumer_lag) : json(nullptr)},
 	             {"consuming", stats.consuming}};
-	auto path = "/api/v1/inferences/" + std::to_string(inference_id) + "/stats";
+	auto path = "/inferences/" + std::to_string(inference_id) + "/stats";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 404 || response.status == 409) {
 		return false;
 	}
 	if (response.status >= 300) {
-		throw std::runtime_error("POST " + path + " answered " + std::to_string(response.status) + ": " +
-		                         response.body);
+		answered("POST", path, response);
 	}
 	return true;
 }

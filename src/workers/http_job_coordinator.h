@@ -1,6 +1,7 @@
 #pragma once
 
-#include "workers/control_plane.h"
+#include "client/api_client.h"
+#include "workers/job_coordinator.h"
 
 #include <atomic>
 #include <chrono>
@@ -13,10 +14,6 @@
 #include <thread>
 #include <vector>
 
-namespace httplib {
-class Client;
-}
-
 namespace kafkaml::workers {
 
 //! One inference replica's figures, as POSTed to inferences/{id}/stats.
@@ -28,10 +25,12 @@ struct ReplicaStats {
 	bool consuming = false; //!< in the group with partitions assigned
 };
 
-//! The control plane over the server's REST API (`/api/v1`), authenticated
-//! with the admin bearer token. Transient failures (connection refused, 5xx)
-//! are retried for up to `retry_for`, then thrown as std::runtime_error, so a
-//! job outlives a server restart.
+//! The coordinator over the server's REST API (`/api/v1`, through
+//! client::ApiClient), authenticated with the admin bearer token. Transient
+//! failures (connection refused, 5xx) are retried for up to `retry_for`,
+//! then thrown as RetriableError, so a
+//! job outlives a server restart; a 4xx answer throws the error it means
+//! (answered()).
 //!
 //! Epochs are reported by a reporter thread, not by the training thread:
 //! training_epoch() only queues the epoch and returns at once; the reporter
@@ -42,16 +41,16 @@ struct ReplicaStats {
 //! failure after the retries is rethrown by the next call on the job's
 //! thread. training_finished/failed/stopped send what is queued first.
 //!
-//! Thread: the job's main thread calls the ControlPlane methods (one at a
+//! Thread: the job's main thread calls the JobCoordinator methods (one at a
 //! time); the reporter thread is internal; HTTP calls from either are
 //! serialised by `http_mutex_`. report_inference_stats may be called from
 //! another thread.
-class HttpControlPlane final : public ControlPlane {
+class HttpJobCoordinator final : public JobCoordinator {
 public:
-	HttpControlPlane(const std::string &server_url, std::string token,
-	                 std::chrono::milliseconds retry_for = std::chrono::seconds(60),
-	                 std::chrono::milliseconds epoch_interval = std::chrono::milliseconds(150));
-	~HttpControlPlane() override;
+	HttpJobCoordinator(const std::string &server_url, std::string token,
+	                   std::chrono::milliseconds retry_for = std::chrono::seconds(60),
+	                   std::chrono::milliseconds epoch_interval = std::chrono::milliseconds(150));
+	~HttpJobCoordinator() override;
 
 	TrainingAssignment training_assignment(int64_t result_id) override;
 	void training_started(int64_t result_id, const StreamInfo &stream) override;
@@ -61,18 +60,19 @@ public:
 	void training_failed(int64_t result_id, const std::string &reason) override;
 	void training_stopped(int64_t result_id) override;
 	InferenceAssignment inference_assignment(int64_t inference_id) override;
+	void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) override;
 	//! Returns false when the inference was stopped or deleted (the replica
-	//! should end). Throws std::runtime_error when the server stays unreachable.
+	//! should end). Throws RetriableError when the server stays unreachable.
 	bool report_inference_stats(int64_t inference_id, const ReplicaStats &stats);
 
 private:
-	struct Response {
-		int status = 0;
-		std::string body;
-	};
-	//! One call with retries on transport errors and 5xx. 4xx are returned.
+	using Response = client::ApiClient::Response;
+	//! One call with retries on transport errors and 5xx; a 4xx is
+	//! returned, for the caller to say what it means.
 	Response call(const std::string &method, const std::string &path, const std::string &body = {},
 	              const std::string &content_type = "application/json");
+	//! Throws the error a 4xx answer means for the job (common/error.h).
+	[[noreturn]] static void answered(const std::string &method, const std::string &path, const Response &response);
 	nlohmann::json get_json(const std::string &path);
 	void post_status(int64_t result_id, const nlohmann::json &body);
 	//! Reporter thread: sends queued epochs in batches until quit_.
@@ -80,10 +80,10 @@ private:
 	//! Waits until every queued epoch was sent; rethrows a reporter failure.
 	void flush_epochs();
 
-	std::mutex http_mutex_; //!< guards client_
-	std::unique_ptr<httplib::Client> client_;
-	std::string token_;
-	std::chrono::milliseconds retry_for_;
+	//! One call at a time: the reporter's epochs and the job's own calls
+	//! reach the server one after the other, not interleaved.
+	std::mutex http_mutex_;
+	const client::ApiClient client_; //!< immutable; thread-safe
 	std::chrono::milliseconds epoch_interval_;
 
 	std::mutex epochs_mutex_; //!< guards the fields below

@@ -33,14 +33,16 @@ function(kafkaml_target target)
 endfunction()
 
 # kafkaml_test(<name> SOURCES ... LIBS ... [LABELS ...]):
-# a GTest executable registered with CTest. Label `unit` tests need nothing
-# but the process itself and run under the sanitizers in CI; tests that start
-# brokers, databases, Python or browsers are labelled `integration`.
+# a GTest executable registered with CTest, linked with kafkaml_test_support
+# (tests/support: child processes, temporary directories, ports). Label
+# `unit` tests need nothing but the process itself and run under the
+# sanitizers in CI; tests that start brokers, databases, Python or browsers
+# are labelled `integration`.
 function(kafkaml_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/test_process_setup.cpp)
   kafkaml_target(${name})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} kafkaml_test_support GTest::gtest GTest::gtest_main GTest::gmock)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()

@@ -1,5 +1,7 @@
 #include "supervisor/child_process.h"
 
+#include "common/process_exec.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -16,26 +18,6 @@ extern char **environ;
 
 namespace kafkaml::supervisor {
 namespace {
-
-int decode_wait_status(int status) {
-	if (WIFEXITED(status)) {
-		return WEXITSTATUS(status);
-	}
-	if (WIFSIGNALED(status)) {
-		return 128 + WTERMSIG(status);
-	}
-	return 255;
-}
-
-std::vector<char *> as_c_strings(std::vector<std::string> &strings) {
-	std::vector<char *> pointers;
-	pointers.reserve(strings.size() + 1);
-	for (auto &s : strings) {
-		pointers.push_back(s.data());
-	}
-	pointers.push_back(nullptr);
-	return pointers;
-}
 
 std::string base_name(const std::string &path) {
 	auto slash = path.rfind('/');

@@ -1,5 +1,7 @@
 #include "support/temp_dir.h"
 
+#include "support/files.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +20,12 @@ TempDir::TempDir(const std::string &name) {
 TempDir::~TempDir() {
 	std::error_code ignored;
 	std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::write(const std::string &name, const std::string &bytes) const {
+	auto path = path_ / name;
+	write_file(path, bytes);
+	return path.string();
 }
 
 } // namespace kafkaml::testing

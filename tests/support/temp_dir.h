@@ -23,6 +23,9 @@ public:
 	const std::filesystem::path &path() const { return path_; }
 	std::string string() const { return path_.string(); }
 	std::filesystem::path operator/(const std::filesystem::path &child) const { return path_ / child; }
+	//! Writes `bytes` to the file `name` here (write_file); returns its path,
+	//! ready for options that take a path as a string.
+	std::string write(const std::string &name, const std::string &bytes) const;
 
 private:
 	std::filesystem::path path_;

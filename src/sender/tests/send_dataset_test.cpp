@@ -5,7 +5,7 @@
 #include "formats/range_list.h"
 #include "formats/testing/npy_file.h"
 #include "memory_cluster.h"
-#include "scratch_dir.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -15,8 +15,8 @@
 namespace kafkaml::sender {
 namespace {
 
+using kafkaml::testing::TempDir;
 using testing::MemoryCluster;
-using testing::ScratchDir;
 
 class SendDatasetTest : public ::testing::Test {
 protected:
@@ -46,7 +46,7 @@ protected:
 		return batch;
 	}
 
-	ScratchDir dir_;
+	TempDir dir_;
 	SendOptions options_;
 	MemoryCluster cluster_;
 };

@@ -1,8 +1,8 @@
 #include "sender/send_plan.h"
 
 #include "formats/testing/npy_file.h"
-#include "scratch_dir.h"
 #include "sender/dataset_file.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 namespace kafkaml::sender {
 namespace {
 
-using testing::ScratchDir;
+using kafkaml::testing::TempDir;
 
 class SendPlanTest : public ::testing::Test {
 protected:
@@ -31,7 +31,7 @@ protected:
 		}
 		return "";
 	}
-	ScratchDir dir_;
+	TempDir dir_;
 	SendOptions options_;
 };
 
@@ -140,7 +140,7 @@ TEST_F(SendPlanTest, AnNDArrayGoesAsRawSlicesWithLabelsOfTheirOwn) {
 }
 
 TEST_F(SendPlanTest, StandardizationIsComputedSavedAndReused) {
-	options_.save_standardization = dir_.path("stats.json");
+	options_.save_standardization = (dir_ / "stats.json").string();
 	EXPECT_EQ(refusal(), "--save-standardization writes the statistics of --standardize: add it");
 	EXPECT_FALSE(std::filesystem::exists(options_.save_standardization));
 
@@ -168,8 +168,8 @@ TEST_F(SendPlanTest, AMissingValueIsRefusedBeforeAnythingIsSent) {
 }
 
 TEST(DatasetFile, ErrorsNameTheFile) {
-	ScratchDir dir;
-	auto missing = dir.path("missing.csv");
+	TempDir dir;
+	auto missing = (dir / "missing.csv").string();
 	try {
 		load_table(missing);
 		ADD_FAILURE() << "a missing file loaded";
@@ -195,7 +195,7 @@ TEST(DatasetFile, ErrorsNameTheFile) {
 }
 
 TEST(DatasetFile, ANpyIsKnownByItsMagicWhateverItsName) {
-	ScratchDir dir;
+	TempDir dir;
 	const float values[2] = {1.5f, 2.5f};
 	auto table = load_table(dir.write("values.bin", formats::testing::npy_file("<f4", "(2,)", values, sizeof(values))));
 	EXPECT_EQ(table.rows, 2u);

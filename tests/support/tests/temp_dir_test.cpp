@@ -34,6 +34,14 @@ TEST(TempDir, GoesWithEverythingInIt) {
 	EXPECT_FALSE(fs::exists(kept));
 }
 
+TEST(TempDir, WriteReturnsThePathItWrote) {
+	TempDir dir;
+	auto path = dir.write("rows.csv", "a,b\n");
+	EXPECT_EQ(path, (dir / "rows.csv").string());
+	EXPECT_EQ(read_file(path), "a,b\n");
+	EXPECT_THROW(dir.write("no-such-dir/file", "x"), std::runtime_error);
+}
+
 TEST(Files, AMissingFileReadsEmpty) {
 	TempDir dir;
 	EXPECT_EQ(read_file(dir / "missing"), "");

@@ -1,7 +1,7 @@
 // The group state machine driven with a fake clock: no sockets, no threads.
 
 #include "broker/group/coordinator.h"
-#include "broker/group/tests/test_dir.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@ namespace kafkaml::broker::group {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::TestDir;
+using kafkaml::testing::TempDir;
 
 Bytes bytes_of(const std::string &s) {
 	return Bytes(s.begin(), s.end());
@@ -114,7 +114,7 @@ protected:
 
 	std::string leader_of() { return coordinator.find_group("g")->leader_id; }
 
-	TestDir dir;
+	TempDir dir;
 	OffsetStore store;
 	Coordinator coordinator;
 	Clock::time_point now{std::chrono::seconds(1000)};

@@ -2,9 +2,9 @@
 // parked responses, and malformed input.
 
 #include "broker/group/group_api.h"
-#include "broker/group/tests/test_dir.h"
 #include "broker/protocol/reader.h"
 #include "broker/protocol/writer.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -14,9 +14,9 @@ namespace kafkaml::broker::group {
 namespace {
 
 using namespace std::chrono_literals;
+using kafkaml::testing::TempDir;
 using protocol::Reader;
 using protocol::Writer;
-using testing::TestDir;
 
 class GroupApiTest : public ::testing::Test {
 protected:
@@ -56,7 +56,7 @@ protected:
 		return w;
 	}
 
-	TestDir dir;
+	TempDir dir;
 	std::chrono::steady_clock::time_point now{std::chrono::seconds(50)};
 	GroupApi api;
 };

@@ -4,8 +4,8 @@
 // cluster to check our expectations against a second implementation.
 
 #include "broker/group/tests/child_process.h"
-#include "broker/group/tests/test_dir.h"
 #include "broker/tests/cluster.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -26,8 +26,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using kafkaml::broker::testing::BrokerProcess;
+using kafkaml::testing::TempDir;
 using testing::ChildProcess;
-using testing::TestDir;
 
 using Consumed = std::set<std::pair<int32_t, int64_t>>;
 
@@ -259,7 +259,7 @@ void resume_scenario(const GroupTarget &target, const std::string &group, const 
 }
 
 TEST(GroupIntegrationTest, KilledMemberIsReplacedAndOffsetsResumeAcrossConsumerAndBrokerRestarts) {
-	TestDir dir;
+	TempDir dir;
 	const std::string topic = "orders";
 	auto broker = std::make_unique<BrokerProcess>(dir.path(), std::vector<std::string>{"--num-partitions", "6"});
 	kill_one_member_scenario({broker->address()}, "g1", topic);
@@ -294,7 +294,7 @@ TEST(GroupIntegrationTest, SameScenarioAgainstLibrdkafkaMockCluster) {
 }
 
 TEST(GroupIntegrationTest, KcatBalancedConsumerCommitsAndResumes) {
-	TestDir dir;
+	TempDir dir;
 	BrokerProcess broker(dir.path(), {"--num-partitions", "1"});
 	produce(broker.address(), "kc", 30, 1);
 	auto kcat = [&](int count) {
@@ -336,13 +336,13 @@ void run_python(const std::string &script, const std::string &bootstrap) {
 }
 
 TEST(GroupIntegrationTest, KafkaPythonConsumerGroup) {
-	TestDir dir;
+	TempDir dir;
 	BrokerProcess broker(dir.path(), {"--num-partitions", "4"});
 	run_python("kafka_python_group.py", broker.address());
 }
 
 TEST(GroupIntegrationTest, ConfluentKafkaConsumerGroup) {
-	TestDir dir;
+	TempDir dir;
 	BrokerProcess broker(dir.path(), {"--num-partitions", "4"});
 	run_python("confluent_kafka_group.py", broker.address());
 }

@@ -1,7 +1,7 @@
 // The offsets file: persistence across reopen, torn tails, compaction.
 
 #include "broker/group/offset_store.h"
-#include "broker/group/tests/test_dir.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 namespace kafkaml::broker::group {
 namespace {
 
-using testing::TestDir;
+using kafkaml::testing::TempDir;
 
 OffsetEntry entry(const std::string &group, const std::string &topic, int32_t partition, int64_t offset,
                   std::optional<std::string> metadata = std::nullopt) {
@@ -18,7 +18,7 @@ OffsetEntry entry(const std::string &group, const std::string &topic, int32_t pa
 }
 
 TEST(OffsetStoreTest, OffsetsSurviveReopen) {
-	TestDir dir;
+	TempDir dir;
 	{
 		OffsetStore store(dir.path(), true);
 		store.commit({entry("g", "t", 0, 10, "meta"), entry("g", "t", 1, 20)});
@@ -41,7 +41,7 @@ TEST(OffsetStoreTest, OffsetsSurviveReopen) {
 
 // A deleted topic's offsets go for every group, on disk too; other topics' stay.
 TEST(OffsetStoreTest, ForgettingATopicDropsItsOffsetsOfEveryGroup) {
-	TestDir dir;
+	TempDir dir;
 	{
 		OffsetStore store(dir.path(), true);
 		store.commit({entry("g", "gone", 0, 10), entry("g", "kept", 0, 20), entry("h", "gone", 3, 30)});
@@ -59,7 +59,7 @@ TEST(OffsetStoreTest, ForgettingATopicDropsItsOffsetsOfEveryGroup) {
 // A commit cut short by a crash (torn tail) or damaged on disk is dropped on
 // reopen; every earlier commit stays, and later commits append cleanly.
 TEST(OffsetStoreTest, TornTailIsDroppedOnReopen) {
-	TestDir dir;
+	TempDir dir;
 	std::filesystem::path file;
 	uintmax_t good_size = 0;
 	{
@@ -90,7 +90,7 @@ TEST(OffsetStoreTest, TornTailIsDroppedOnReopen) {
 }
 
 TEST(OffsetStoreTest, CompactionKeepsTheFileProportionalToLiveEntries) {
-	TestDir dir;
+	TempDir dir;
 	std::filesystem::path file;
 	{
 		OffsetStore store(dir.path(), false);
@@ -108,7 +108,7 @@ TEST(OffsetStoreTest, CompactionKeepsTheFileProportionalToLiveEntries) {
 }
 
 TEST(OffsetStoreTest, UnwritableDirectoryIsAClearError) {
-	TestDir dir;
+	TempDir dir;
 	auto blocker = dir.path() / "file";
 	std::ofstream(blocker) << "x";
 	try {

@@ -1,7 +1,7 @@
 #include "api/api_http.h"
 
-#include "api/validation.h"
 #include "common/json_input.h"
+#include "operations/validation.h"
 #include "store/store.h"
 
 #include <spdlog/spdlog.h>
@@ -142,7 +142,7 @@ http::Response error_answer(const std::exception &error, const http::Request &re
 	if (const auto *answer = dynamic_cast<const ApiError *>(&error)) {
 		return error_response(answer->status, answer->what(), answer->detail);
 	}
-	if (const auto *invalid = dynamic_cast<const ValidationError *>(&error)) {
+	if (const auto *invalid = dynamic_cast<const operations::ValidationError *>(&error)) {
 		return error_response(400, invalid->what(), {{"line", invalid->line}, {"column", invalid->column}});
 	}
 	if (dynamic_cast<const store::NotFound *>(&error)) {

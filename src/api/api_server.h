@@ -13,11 +13,11 @@
 
 #include "api/admin_token.h"
 #include "api/api_metrics.h"
-#include "api/control_publisher.h"
 #include "api/prediction_feed.h"
-#include "api/validation.h"
 #include "executors/job_executor.h"
 #include "http/server.h"
+#include "operations/control_publisher.h"
+#include "operations/validation.h"
 #include "store/store.h"
 
 #include <atomic>
@@ -51,13 +51,14 @@ using PytorchExporter = std::function<std::string(std::string_view model_blob)>;
 struct ApiOptions {
 	store::Store *store = nullptr;              //!< required
 	executors::JobExecutor *executor = nullptr; //!< required
-	ControlPublisher *publisher = nullptr;      //!< optional: without it datasources/{id}/send answers 503
-	PredictionFeed *predictions = nullptr;      //!< optional: without it the live predictions stream answers 404
-	ModelValidator validate_model;              //!< required
+	//! Optional: without it datasources/{id}/send answers 503.
+	operations::ControlPublisher *publisher = nullptr;
+	PredictionFeed *predictions = nullptr;     //!< optional: without it the live predictions stream answers 404
+	operations::ModelValidator validate_model; //!< required
 	//! Optional: without them, models of framework "pytorch" are refused (501).
-	CompileValidator validate_compile;
-	ModuleValidator validate_module;
-	InputValidator validate_input; //!< optional: without it input_config is stored unchecked
+	operations::CompileValidator validate_compile;
+	operations::ModuleValidator validate_module;
+	operations::InputValidator validate_input; //!< optional: without it input_config is stored unchecked
 	//! Optional: without it no warning says that replicas beyond the input
 	//! topic's partitions sit idle.
 	PartitionCounter partition_count;

@@ -166,7 +166,7 @@ void ApiServer::register_inference_routes() {
 		if (options_.validate_input) {
 			try {
 				options_.validate_input(i.input_format, i.input_config);
-			} catch (const ValidationError &e) {
+			} catch (const operations::ValidationError &e) {
 				throw ApiError(400,
 				               std::string("field \"input_config\" does not fit input_format ") + i.input_format +
 				                   ": " + e.what(),

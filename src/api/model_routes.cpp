@@ -54,7 +54,7 @@ void ApiServer::register_model_routes() {
 				return;
 			}
 			options_.validate_model(m.code);
-		} catch (const ValidationError &e) {
+		} catch (const operations::ValidationError &e) {
 			std::string what =
 			    m.framework == "pytorch" ? "the compile arguments are invalid: " : "the model code is invalid: ";
 			throw ApiError(400, what + e.what(),
@@ -111,7 +111,7 @@ void ApiServer::register_model_routes() {
 		    }
 		    try {
 			    options_.validate_module(call.request.body);
-		    } catch (const ValidationError &e) {
+		    } catch (const operations::ValidationError &e) {
 			    throw ApiError(400,
 			                   std::string("the upload is not a TorchScript module this system trains: ") + e.what());
 		    }

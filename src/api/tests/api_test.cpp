@@ -73,7 +73,7 @@ private:
 	std::vector<std::string> log;
 };
 
-class RecordingPublisher final : public ControlPublisher {
+class RecordingPublisher final : public operations::ControlPublisher {
 public:
 	void publish(int64_t deployment, const store::Datasource &datasource) override {
 		std::lock_guard lock(mutex);
@@ -87,7 +87,7 @@ public:
 // parser would report a location.
 void fake_validator(std::string_view code) {
 	if (code.find("syntax error") != std::string_view::npos) {
-		throw ValidationError(2, 5, "line 2, column 5: expected ')' to close the call");
+		throw operations::ValidationError(2, 5, "line 2, column 5: expected ')' to close the call");
 	}
 }
 
@@ -110,17 +110,17 @@ protected:
 		options.validate_model = fake_validator;
 		options.validate_input = [](std::string_view format, const json &config) {
 			if (format == "JSON" && config.contains("fields") && !config["fields"].is_array()) {
-				throw ValidationError(0, 0, "JSON input_config \"fields\" must be a list of names");
+				throw operations::ValidationError(0, 0, "JSON input_config \"fields\" must be a list of names");
 			}
 		};
 		options.validate_compile = [](std::string_view arguments) {
 			if (arguments.find("loss") == std::string_view::npos) {
-				throw ValidationError(1, 1, "the compile arguments name no loss");
+				throw operations::ValidationError(1, 1, "the compile arguments name no loss");
 			}
 		};
 		options.validate_module = [](std::string_view bytes) {
 			if (!bytes.starts_with("PK")) {
-				throw ValidationError(0, 0, "not a TorchScript module");
+				throw operations::ValidationError(0, 0, "not a TorchScript module");
 			}
 		};
 		options.replica_stats_expiry = std::chrono::milliseconds(300);

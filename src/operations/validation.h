@@ -1,7 +1,8 @@
 #pragma once
 
-// Checks the API runs on user text before storing it, injected at
-// construction so that the API needs no model parser of its own.
+// Checks run on user text before it is stored (the API's model checks, the
+// inference input check of create_inference), injected so that neither the
+// API nor the use cases need a model parser or the codecs of their own.
 
 #include "common/error.h"
 
@@ -12,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace kafkaml::api {
+namespace kafkaml::operations {
 
 //! A definition the user must fix; line and column are 1-based (0: unknown).
 class ValidationError : public UserError {
@@ -40,4 +41,4 @@ using ModuleValidator = std::function<void(std::string_view bytes)>;
 //! column 0) saying what is missing or wrong.
 using InputValidator = std::function<void(std::string_view format, const nlohmann::json &config)>;
 
-} // namespace kafkaml::api
+} // namespace kafkaml::operations

@@ -1,6 +1,9 @@
 #include "api/api_http.h"
 
+#include "api/entity_json.h"
 #include "common/json_input.h"
+#include "operations/deployment_operations.h"
+#include "operations/operation_errors.h"
 #include "operations/validation.h"
 #include "store/store.h"
 
@@ -145,8 +148,29 @@ http::Response error_answer(const std::exception &error, const http::Request &re
 	if (const auto *invalid = dynamic_cast<const operations::ValidationError *>(&error)) {
 		return error_response(400, invalid->what(), {{"line", invalid->line}, {"column", invalid->column}});
 	}
+	if (const auto *field = dynamic_cast<const operations::InvalidField *>(&error)) {
+		json detail = field->detail.is_object() ? field->detail : json::object();
+		detail["field"] = field->field;
+		return error_response(400, field->what(), detail);
+	}
+	// Recorded but not started: the answer carries the entity as recorded,
+	// so the caller sees which jobs failed and why.
+	if (const auto *deployment =
+	        dynamic_cast<const operations::NotStarted<operations::DeploymentAndResults> *>(&error)) {
+		return error_response(503, deployment->what(),
+		                      to_json(deployment->created.deployment, deployment->created.results));
+	}
+	if (const auto *inference = dynamic_cast<const operations::NotStarted<store::Inference> *>(&error)) {
+		return error_response(503, inference->what(), to_json(inference->created));
+	}
+	if (dynamic_cast<const operations::Unavailable *>(&error)) {
+		return error_response(503, error.what());
+	}
 	if (dynamic_cast<const store::NotFound *>(&error)) {
 		return error_response(404, error.what());
+	}
+	if (const auto *conflict = dynamic_cast<const operations::StateConflict *>(&error)) {
+		return error_response(409, conflict->what(), conflict->detail);
 	}
 	if (dynamic_cast<const store::Conflict *>(&error)) {
 		return error_response(409, error.what());

@@ -1,6 +1,7 @@
 #pragma once
 
-// A JobExecutor for tests of what calls one (the REST API): it starts nothing, records each call as a line
+// A JobExecutor for tests of what calls one (the REST API, the use cases of
+// src/operations): it starts nothing, records each call as a line
 // ("start_training 3", "start_inference 1 x2", "scale 1 x4",
 // "stop training 3") and fails on request as a real executor would.
 //
@@ -30,6 +31,9 @@ public:
 	}
 	void start_inference(const store::Inference &inference) override {
 		record("start_inference " + std::to_string(inference.id) + " x" + std::to_string(inference.replicas));
+		if (fail_inference) {
+			throw std::runtime_error("no worker slots left");
+		}
 	}
 	void scale(int64_t inference, int64_t replicas) override {
 		record("scale " + std::to_string(inference) + " x" + std::to_string(replicas));
@@ -46,6 +50,8 @@ public:
 	}
 	//! start_training throws, as an executor out of slots does.
 	bool fail = false;
+	//! start_inference throws.
+	bool fail_inference = false;
 	//! Plays a job that starts at once and reports before start_training returns.
 	std::function<void(const store::Result &)> on_start_training;
 	//! Plays a job that reports its own end while it is being stopped.

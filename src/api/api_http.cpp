@@ -90,6 +90,14 @@ std::string text_field(const json &body, const char *name, std::optional<std::st
 	return it->get<std::string>();
 }
 
+std::optional<std::string> optional_text_field(const json &body, const char *name) {
+	auto it = body.find(name);
+	if (it == body.end() || it->is_null()) {
+		return std::nullopt;
+	}
+	return text_field(body, name);
+}
+
 int64_t integer_field(const json &body, const char *name, std::optional<int64_t> fallback) {
 	auto it = body.find(name);
 	if (it == body.end() || it->is_null()) {
@@ -165,6 +173,9 @@ http::Response error_answer(const std::exception &error, const http::Request &re
 	}
 	if (dynamic_cast<const operations::Unavailable *>(&error)) {
 		return error_response(503, error.what());
+	}
+	if (dynamic_cast<const operations::NotSupported *>(&error)) {
+		return error_response(501, error.what());
 	}
 	if (dynamic_cast<const store::NotFound *>(&error)) {
 		return error_response(404, error.what());

@@ -43,9 +43,7 @@ void ApiServer::register_inference_routes() {
 		request.replicas = integer_field(body, "replicas", 1);
 		request.input_topic = text_field(body, "input_topic");
 		request.output_topic = text_field(body, "output_topic");
-		if (body.contains("dead_letter_topic") && !body["dead_letter_topic"].is_null()) {
-			request.dead_letter_topic = text_field(body, "dead_letter_topic");
-		}
+		request.dead_letter_topic = optional_text_field(body, "dead_letter_topic");
 		request.input_format = text_field(body, "input_format", "");
 		request.input_config = object_field(body, "input_config", nullptr);
 		auto created = operations::create_inference(db, executor, request, inference_environment_);

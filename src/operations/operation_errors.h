@@ -43,6 +43,13 @@ public:
 	explicit Unavailable(const std::string &message) : RetriableError(message) {}
 };
 
+//! This server was built or started without what the request needs (no
+//! model engine for PyTorch models): a retry would repeat it.
+class NotSupported : public FatalError {
+public:
+	explicit NotSupported(const std::string &message) : FatalError(message) {}
+};
+
 //! The request was recorded but its jobs could not start: `created` is the
 //! entity as the store now holds it, its jobs marked failed. Retriable: the
 //! same request may work once the executor can start processes again.

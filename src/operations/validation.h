@@ -1,8 +1,9 @@
 #pragma once
 
-// Checks run on user text before it is stored (the API's model checks, the
-// inference input check of create_inference), injected so that neither the
-// API nor the use cases need a model parser or the codecs of their own.
+// Checks run on user text before it is stored (the model checks of
+// create_model, update_model and upload_module, the input check of
+// create_inference), injected by the server so that the use cases need no
+// model parser or codecs of their own.
 
 #include "common/error.h"
 

@@ -12,7 +12,7 @@ class DeploymentOperationsTest : public OperationsTest {
 protected:
 	DeploymentRequest request_for(const std::vector<int64_t> &models) {
 		DeploymentRequest request;
-		request.configuration = create_configuration(models);
+		request.configuration = stored_configuration(models);
 		request.batch = 10;
 		request.kwargs_fit = "epochs=4, steps_per_epoch=22, shuffle=True";
 		request.kwargs_val = json{{"steps", 2}};
@@ -21,7 +21,7 @@ protected:
 };
 
 TEST_F(DeploymentOperationsTest, DeployRecordsTheResultsDeployedAndStartsOneJobEach) {
-	auto deployed = deploy(*db, executor, request_for({create_model("a"), create_model("b")}));
+	auto deployed = deploy(*db, executor, request_for({stored_model("a"), stored_model("b")}));
 	EXPECT_EQ(deployed.deployment.batch, 10);
 	EXPECT_EQ(deployed.deployment.kwargs_fit, "epochs=4, steps_per_epoch=22, shuffle=True") << "kept as sent";
 	EXPECT_EQ(deployed.deployment.kwargs_fit_parsed["epochs"], 4);
@@ -39,13 +39,13 @@ TEST_F(DeploymentOperationsTest, AJobThatReportsRunningBeforeItsStartReturnsStay
 	executor.on_start_training = [this](const store::Result &result) {
 		db->update_result_status(result.id, ResultStatus::Running);
 	};
-	auto deployed = deploy(*db, executor, request_for({create_model("a")}));
+	auto deployed = deploy(*db, executor, request_for({stored_model("a")}));
 	EXPECT_EQ(deployed.results.at(0).status, ResultStatus::Running);
 }
 
 TEST_F(DeploymentOperationsTest, AJobThatCannotStartMarksItsResultFailedAndTheAnswerCarriesIt) {
 	executor.fail = true;
-	auto request = request_for({create_model("a"), create_model("b")});
+	auto request = request_for({stored_model("a"), stored_model("b")});
 	try {
 		deploy(*db, executor, request);
 		FAIL() << "the executor failed";
@@ -65,7 +65,7 @@ TEST_F(DeploymentOperationsTest, AJobThatCannotStartMarksItsResultFailedAndTheAn
 }
 
 TEST_F(DeploymentOperationsTest, ABadBatchOrKwargsIsRefusedBeforeAnythingIsRecorded) {
-	auto request = request_for({create_model("a")});
+	auto request = request_for({stored_model("a")});
 	auto refusal = [&] { return invalid_field([&] { deploy(*db, executor, request); }); };
 	request.batch = 0;
 	auto batch = refusal();
@@ -88,7 +88,7 @@ TEST_F(DeploymentOperationsTest, ABadBatchOrKwargsIsRefusedBeforeAnythingIsRecor
 }
 
 TEST_F(DeploymentOperationsTest, NoKwargsTrainWithTheDefaults) {
-	auto request = request_for({create_model("a")});
+	auto request = request_for({stored_model("a")});
 	request.kwargs_fit = nullptr;
 	request.kwargs_val = "";
 	auto deployed = deploy(*db, executor, request);
@@ -97,8 +97,8 @@ TEST_F(DeploymentOperationsTest, NoKwargsTrainWithTheDefaults) {
 }
 
 TEST_F(DeploymentOperationsTest, APyTorchModelWithoutItsModuleIsAConflictNamingIt) {
-	int64_t keras = create_model("a");
-	int64_t pytorch = create_model("p", "pytorch");
+	int64_t keras = stored_model("a");
+	int64_t pytorch = stored_model("p", "pytorch");
 	try {
 		deploy(*db, executor, request_for({keras, pytorch}));
 		FAIL() << "the PyTorch model has no module";

@@ -45,7 +45,7 @@ protected:
 		std::filesystem::remove_all(dir);
 	}
 
-	int64_t create_model(const std::string &name, const std::string &framework = "keras") {
+	int64_t stored_model(const std::string &name, const std::string &framework = "keras") {
 		store::Model model;
 		model.name = name;
 		model.code = framework == "keras" ? "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])"
@@ -54,7 +54,7 @@ protected:
 		return db->create_model(model).id;
 	}
 
-	int64_t create_configuration(const std::vector<int64_t> &models) {
+	int64_t stored_configuration(const std::vector<int64_t> &models) {
 		store::Configuration configuration;
 		configuration.name = "c";
 		configuration.ml_models = models;
@@ -66,10 +66,10 @@ protected:
 	std::pair<store::Deployment, std::vector<store::Result>> recorded_deployment(int models) {
 		std::vector<int64_t> ids;
 		for (int i = 0; i < models; i++) {
-			ids.push_back(create_model("m" + std::to_string(i)));
+			ids.push_back(stored_model("m" + std::to_string(i)));
 		}
 		store::Deployment deployment;
-		deployment.configuration = create_configuration(ids);
+		deployment.configuration = stored_configuration(ids);
 		return db->create_deployment(deployment);
 	}
 

@@ -95,6 +95,29 @@ void ApiServer::register_inference_routes() {
 		metrics_->report_replica(id, replica, throughput, lag);
 		call.reply(200, to_json(inference));
 	});
+	// A replica's error that no restart would mend (a model it cannot load,
+	// an input config it cannot decode): the inference fails with it at
+	// once, instead of after the crash-loop limit, and the other replicas
+	// end on their next report (409).
+	add("POST", "/api/v1/inferences/{id}/status", [&db](Call &call) {
+		json body = call.body();
+		std::string status = text_field(body, "status");
+		if (status != "failed") {
+			throw ApiError(400,
+			               "field \"status\" must be \"failed\": replicas report only their failure; to end an "
+			               "inference use POST /api/v1/inferences/{id}/stop",
+			               {{"field", "status"}});
+		}
+		std::string replica = text_field(body, "replica", "");
+		std::string detail = text_field(body, "detail", "");
+		auto current = db.get_inference(call.id());
+		if (store::is_terminal(current.status)) {
+			throw ApiError(409, "inference " + std::to_string(current.id) + " is already " +
+			                        std::string(store::to_string(current.status)) + "; its replicas should end");
+		}
+		std::string reason = (replica.empty() ? std::string("a replica") : "replica " + replica) + " failed: " + detail;
+		call.reply(200, to_json(db.update_inference_status(call.id(), store::InferenceStatus::Failed, reason)));
+	});
 	add("POST", "/api/v1/inferences/{id}/stop", [&db, &executor](Call &call) {
 		call.reply(200, to_json(operations::stop_inference(db, executor, call.id())));
 	});

@@ -4,6 +4,7 @@
 #include "formats/message_decoder.h"
 #include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
+#include "workers/failure_action.h"
 #include "workers/http_job_coordinator.h"
 #include "workers/inference_job.h"
 #include "workers/replica_stats_reporter.h"
@@ -36,58 +37,67 @@ void add_infer_command(CLI::App &root) {
 	command->callback([options, inference_id, max_batch, replica, session_timeout_ms] {
 		ShutdownSignal::install();
 		workers::HttpJobCoordinator coordinator(options->server, WorkerOptions::token());
-		auto assignment = coordinator.inference_assignment(*inference_id);
-		auto model = ml::Model::load(assignment.model_blob);
-		auto decoder = formats::MessageDecoder::from_config(assignment.input_format, assignment.input_config);
-		// A replica that died holds its partitions for the session timeout:
-		// librdkafka's 45 s default would stall them that long.
-		stream::KafkaConfig kafka{options->bootstrap_servers, {}};
-		stream::KafkaConfig consumer = kafka;
-		consumer.properties = {{"session.timeout.ms", std::to_string(*session_timeout_ms)},
-		                       {"heartbeat.interval.ms", std::to_string(std::max(100, *session_timeout_ms / 3))}};
-		// A prediction is awaited by someone: send it at once. Batches still
-		// form under load from what queues while a request is in flight.
-		stream::KafkaConfig producer = kafka;
-		producer.properties = {{"linger.ms", "0"}};
-		std::vector<std::string> outputs{assignment.output_topic};
-		if (!assignment.dead_letter_topic.empty()) {
-			outputs.push_back(assignment.dead_letter_topic);
-		}
-		stream::KafkaSink sink(producer, outputs);
-		workers::InferenceJob *job_ptr = nullptr;
-		stream::KafkaGroupSource source(consumer, assignment.group_id, {assignment.input_topic},
-		                                [&job_ptr](const std::string &topic, int32_t partition) {
-			                                if (job_ptr) {
-				                                job_ptr->forget_partition(topic, partition);
-			                                }
-		                                });
-		workers::InferenceJobConfig config;
-		config.output_topic = assignment.output_topic;
-		config.dead_letter_topic = assignment.dead_letter_topic;
-		config.max_batch = *max_batch;
-		workers::InferenceJob job(model, decoder, source, sink, config);
-		job_ptr = &job;
-		spdlog::info("inference {}: serving {} -> {} in group {}", *inference_id, assignment.input_topic,
-		             assignment.output_topic, assignment.group_id);
-		// Figures go over their own connection with short retries: they are
-		// advisory, and a server that is gone must not hold the replica up.
-		workers::HttpJobCoordinator stats_coordinator(options->server, WorkerOptions::token(), std::chrono::seconds(1));
 		std::string name = *replica;
 		if (name.empty()) {
 			char host[256] = {};
 			::gethostname(host, sizeof(host) - 1);
 			name = std::string(host) + ":" + std::to_string(::getpid());
 		}
-		workers::ReplicaStatsReporter reporter(
-		    name, job.counters(),
-		    [&source] {
-			    auto lag = source.lag();
-			    return workers::ConsumerPosition{lag.partitions > 0, lag.lag};
+		// A model that does not load or an input it cannot decode fails
+		// the same way after any restart: reported once, the inference
+		// fails with the reason, and this replica ends (exit status 0).
+		workers::run_or_report(
+		    [&] {
+			    auto assignment = coordinator.inference_assignment(*inference_id);
+			    auto model = ml::Model::load(assignment.model_blob);
+			    auto decoder = formats::MessageDecoder::from_config(assignment.input_format, assignment.input_config);
+			    // A replica that died holds its partitions for the session timeout:
+			    // librdkafka's 45 s default would stall them that long.
+			    stream::KafkaConfig kafka{options->bootstrap_servers, {}};
+			    stream::KafkaConfig consumer = kafka;
+			    consumer.properties = {
+			        {"session.timeout.ms", std::to_string(*session_timeout_ms)},
+			        {"heartbeat.interval.ms", std::to_string(std::max(100, *session_timeout_ms / 3))}};
+			    // A prediction is awaited by someone: send it at once. Batches still
+			    // form under load from what queues while a request is in flight.
+			    stream::KafkaConfig producer = kafka;
+			    producer.properties = {{"linger.ms", "0"}};
+			    std::vector<std::string> outputs{assignment.output_topic};
+			    if (!assignment.dead_letter_topic.empty()) {
+				    outputs.push_back(assignment.dead_letter_topic);
+			    }
+			    stream::KafkaSink sink(producer, outputs);
+			    workers::InferenceJob *job_ptr = nullptr;
+			    stream::KafkaGroupSource source(consumer, assignment.group_id, {assignment.input_topic},
+			                                    [&job_ptr](const std::string &topic, int32_t partition) {
+				                                    if (job_ptr) {
+					                                    job_ptr->forget_partition(topic, partition);
+				                                    }
+			                                    });
+			    workers::InferenceJobConfig config;
+			    config.output_topic = assignment.output_topic;
+			    config.dead_letter_topic = assignment.dead_letter_topic;
+			    config.max_batch = *max_batch;
+			    workers::InferenceJob job(model, decoder, source, sink, config);
+			    job_ptr = &job;
+			    spdlog::info("inference {}: serving {} -> {} in group {}", *inference_id, assignment.input_topic,
+			                 assignment.output_topic, assignment.group_id);
+			    // Figures go over their own connection with short retries: they are
+			    // advisory, and a server that is gone must not hold the replica up.
+			    workers::HttpJobCoordinator stats_coordinator(options->server, WorkerOptions::token(),
+			                                                  std::chrono::seconds(1));
+			    workers::ReplicaStatsReporter reporter(
+			        name, job.counters(),
+			        [&source] {
+				        auto lag = source.lag();
+				        return workers::ConsumerPosition{lag.partitions > 0, lag.lag};
+			        },
+			        [&stats_coordinator, id = *inference_id](const workers::ReplicaStats &stats) {
+				        return stats_coordinator.report_inference_stats(id, stats);
+			        });
+			    job.run([&reporter] { return ShutdownSignal::requested() || reporter.ended(); });
 		    },
-		    [&stats_coordinator, id = *inference_id](const workers::ReplicaStats &stats) {
-			    return stats_coordinator.report_inference_stats(id, stats);
-		    });
-		job.run([&reporter] { return ShutdownSignal::requested() || reporter.ended(); });
+		    [&](const std::string &reason) { coordinator.inference_failed(*inference_id, name, reason); });
 	});
 }
 

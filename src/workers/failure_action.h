@@ -9,6 +9,7 @@
 // until the crash-loop limit, repeating the same failure each time.
 
 #include <exception>
+#include <functional>
 #include <string>
 
 namespace kafkaml::workers {
@@ -21,5 +22,13 @@ enum class FailureAction {
 //! user and fatal errors (and exceptions no module classified): report;
 //! retriable ones: restart. Pure; any thread.
 FailureAction failure_action(const std::exception &error) noexcept;
+
+//! Runs `work` on the calling thread. An exception whose action is `report`
+//! goes to `report` with its message and ends here (returns false); one
+//! whose action is `restart`, and a failure of `report` itself, propagate,
+//! so the process exits non-zero and is restarted. True when `work`
+//! returned. The inference replica's top level; the training job has its
+//! own (run_training_job), which also knows cancellation.
+bool run_or_report(const std::function<void()> &work, const std::function<void(const std::string &)> &report);
 
 } // namespace kafkaml::workers

@@ -264,11 +264,31 @@ InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_i
 	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
 	auto model_path = "/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
 	auto model = call("GET", model_path);
+	if (model.status == 404) {
+		// The result has no trained model (not finished, failed, or
+		// deleted): no restart brings one, so the inference fails with why.
+		throw UserError("cannot serve inference " + std::to_string(inference_id) + ": " +
+		                client::error_message(model.status, model.body) +
+		                "; create the inference from a finished result");
+	}
 	if (model.status != 200) {
 		answered("GET", model_path, model);
 	}
 	assignment.model_blob = std::move(model.body);
 	return assignment;
+}
+
+void HttpJobCoordinator::inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) {
+	auto path = "/inferences/" + std::to_string(inference_id) + "/status";
+	auto response = call("POST", path, json{{"status", "failed"}, {"replica", replica}, {"detail", reason}}.dump());
+	if (response.status == 404 || response.status == 409) {
+		// Deleted or ended meanwhile: that stands.
+		spdlog::warn("inference {}: the server did not take the failure: {}", inference_id, response.body);
+		return;
+	}
+	if (response.status >= 300) {
+		answered("POST", path, response);
+	}
 }
 
 bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {

@@ -60,6 +60,7 @@ public:
 	void training_failed(int64_t result_id, const std::string &reason) override;
 	void training_stopped(int64_t result_id) override;
 	InferenceAssignment inference_assignment(int64_t inference_id) override;
+	void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) override;
 	//! Returns false when the inference was stopped or deleted (the replica
 	//! should end). Throws RetriableError when the server stays unreachable.
 	bool report_inference_stats(int64_t inference_id, const ReplicaStats &stats);

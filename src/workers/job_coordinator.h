@@ -87,6 +87,11 @@ public:
 	virtual void training_stopped(int64_t result_id) = 0;
 
 	virtual InferenceAssignment inference_assignment(int64_t inference_id) = 0;
+	//! A replica's error that a restart would repeat (failure_action.h):
+	//! the inference is marked failed with it, so the replica ends once
+	//! instead of crash-looping, and its siblings end on their next report.
+	//! An inference that ended meanwhile keeps its state.
+	virtual void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) = 0;
 };
 
 } // namespace kafkaml::workers

@@ -790,6 +790,25 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
 }
 
+TEST_F(ApiTest, AReplicasFailureFailsTheInferenceOnceAndTheOthersLearnIt) {
+	json body = inference_body("in");
+	body["replicas"] = 2;
+	auto [s0, inference] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s0, 201) << inference;
+	std::string path = "/api/v1/inferences/" + inference["id"].dump();
+	EXPECT_EQ(call("POST", path + "/status", {{"status", "running"}}).first, 400) << "replicas report only failures";
+	auto [s1, failed] = call("POST", path + "/status",
+	                         {{"status", "failed"}, {"replica", "host:7"}, {"detail", "the model does not load"}});
+	ASSERT_EQ(s1, 200) << failed;
+	EXPECT_EQ(failed["status"], "failed");
+	EXPECT_NE(failed.dump().find("replica host:7 failed: the model does not load"), std::string::npos) << failed;
+	EXPECT_EQ(call("POST", path + "/stats", {{"replica", "0"}, {"consuming", true}}).first, 409)
+	    << "the other replica ends on its next report";
+	EXPECT_EQ(call("POST", path + "/status", {{"status", "failed"}, {"detail", "again"}}).first, 409)
+	    << "the first failure stands";
+	EXPECT_EQ(call("POST", "/api/v1/inferences/999/status", {{"status", "failed"}}).first, 404);
+}
+
 TEST_F(ApiTest, ReplicasAreLimitedAndIdleOnesAreWarnedAbout) {
 	json body = inference_body("two-partitions");
 	for (int replicas : {0, 9, 1000}) {

@@ -7,6 +7,7 @@
 #include "operations/validation.h"
 #include "store/store.h"
 #include "stream/stream_error.h"
+#include "workers/tests/fake_job_coordinator.h"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,22 @@ TEST(FailureAction, UnclassifiedExceptionsAreReportedNotCrashLooped) {
 
 TEST(FailureAction, AStreamErrorMayBeTheUsers) {
 	EXPECT_EQ(failure_action(stream::StreamError("bad property", ErrorKind::user)), FailureAction::report);
+}
+
+// A replica whose model or input cannot work reports it once and ends; one
+// that cannot reach Kafka exits to be restarted, reporting nothing.
+TEST(FailureAction, AReplicaReportsWhatARestartWouldRepeat) {
+	testing::FakeJobCoordinator coordinator;
+	auto report = [&](const std::string &reason) { coordinator.inference_failed(4, "host:12", reason); };
+	EXPECT_TRUE(run_or_report([] {}, report));
+	EXPECT_FALSE(run_or_report([] { throw formats::FormatError("input_config: no field \"Age\""); }, report));
+	EXPECT_EQ(coordinator.inference_failures, (std::vector<std::string>{"4 host:12: input_config: no field \"Age\""}));
+	EXPECT_THROW(run_or_report([] { throw stream::StreamError("cannot reach Kafka"); }, report), stream::StreamError);
+	EXPECT_EQ(coordinator.inference_failures.size(), 1u);
+	// A report that cannot be made leaves the decision to a restart.
+	EXPECT_THROW(run_or_report([] { throw std::invalid_argument("shape"); },
+	                           [](const std::string &) { throw RetriableError("server unreachable"); }),
+	             RetriableError);
 }
 
 } // namespace

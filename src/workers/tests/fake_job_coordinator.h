@@ -12,6 +12,7 @@ class FakeJobCoordinator final : public JobCoordinator {
 public:
 	std::map<int64_t, TrainingAssignment> training;
 	std::map<int64_t, InferenceAssignment> inference;
+	std::vector<std::string> inference_failures; //!< "id replica: reason"
 
 	std::vector<std::string> statuses; //!< "running", "finished", "failed: ...", "stopped"
 	std::vector<std::string> details;  //!< training_detail reports, in order
@@ -39,6 +40,9 @@ public:
 	void training_failed(int64_t, const std::string &reason) override { statuses.push_back("failed: " + reason); }
 	void training_stopped(int64_t) override { statuses.push_back("stopped"); }
 	InferenceAssignment inference_assignment(int64_t inference_id) override { return inference.at(inference_id); }
+	void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) override {
+		inference_failures.push_back(std::to_string(inference_id) + " " + replica + ": " + reason);
+	}
 };
 
 } // namespace kafkaml::workers::testing

@@ -52,6 +52,31 @@ public:
 			calls.push_back("model");
 			response.status = 204;
 		});
+		// Inference 5 serves result 9, whose model is gone (deleted).
+		server_.Get("/api/v1/inferences/5", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content(json{{"id", 5},
+			                          {"model_result", 9},
+			                          {"input_format", "RAW"},
+			                          {"input_config", json::object()},
+			                          {"input_topic", "in"},
+			                          {"output_topic", "out"}}
+			                         .dump(),
+			                     "application/json");
+		});
+		server_.Get("/api/v1/results/9/model", [](const httplib::Request &, httplib::Response &response) {
+			response.status = 404;
+			response.set_content(R"({"error":"result 9 not found"})", "application/json");
+		});
+		server_.Post("/api/v1/inferences/5/status",
+		             [this](const httplib::Request &request, httplib::Response &response) {
+			             std::lock_guard lock(mutex_);
+			             auto body = json::parse(request.body);
+			             calls.push_back("inference " + body.value("status", "") + " by " + body.value("replica", "") +
+			                             ": " + body.value("detail", ""));
+			             response.status = failure_taken ? 200 : 409;
+			             failure_taken = false;
+			             response.set_content("{}", "application/json");
+		             });
 		port_ = server_.bind_to_any_port("127.0.0.1");
 		thread_ = std::thread([this] { server_.listen_after_bind(); });
 		while (!server_.is_running()) {
@@ -71,6 +96,7 @@ public:
 
 	std::chrono::milliseconds epoch_delay{30};
 	std::atomic<bool> stopped{false};
+	bool failure_taken = true; //!< the first failure report is taken, later ones answer 409
 	std::vector<std::string> calls;
 	std::vector<int64_t> epochs;
 
@@ -159,6 +185,24 @@ TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {
 	}
 	EXPECT_TRUE(thrown);
 	EXPECT_THROW(coordinator.training_failed(7, "x"), std::runtime_error);
+}
+
+TEST(HttpJobCoordinatorTest, AReplicaWhoseModelIsGoneFailsTheInferenceOnce) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s);
+	try {
+		coordinator.inference_assignment(5);
+		FAIL() << "a model that is not there must throw";
+	} catch (const Error &e) {
+		// No restart brings the model back: the user's to fix, not retried.
+		EXPECT_EQ(e.kind(), ErrorKind::user) << e.what();
+		EXPECT_NE(std::string(e.what()).find("result 9 not found"), std::string::npos) << e.what();
+	}
+	coordinator.inference_failed(5, "host:1", "no model");
+	coordinator.inference_failed(5, "host:2", "no model either"); // 409: ended meanwhile, that stands
+	auto calls = api.locked([&] { return api.calls; });
+	EXPECT_EQ(calls, (std::vector<std::string>{"inference failed by host:1: no model",
+	                                           "inference failed by host:2: no model either"}));
 }
 
 } // namespace

@@ -1,0 +1,135 @@
+// SqlStore's inferences: deployed from a finished result; their status and replicas.
+
+#include "store/sql_store.h"
+
+#include "store/sql_cells.h"
+#include "store/sql_transaction.h"
+#include "store/time_text.h"
+
+namespace kafkaml::store {
+namespace {
+
+constexpr const char *INFERENCE_COLUMNS =
+    "id, model_result_id, replicas, input_format, input_config, input_topic, output_topic, dead_letter_topic, "
+    "status, status_changed, status_detail, created_at, restarts, last_exit";
+
+Inference inference_from(const SqlRow &row) {
+	Inference i;
+	i.id = to_int(row[0]);
+	i.model_result = to_int(row[1]);
+	i.replicas = to_int(row[2]);
+	i.input_format = to_text(row[3]);
+	i.input_config = to_json(row[4]);
+	i.input_topic = to_text(row[5]);
+	i.output_topic = to_text(row[6]);
+	i.dead_letter_topic = to_text(row[7]);
+	i.status = inference_status_from_string(to_text(row[8]));
+	i.status_changed = to_text(row[9]);
+	i.status_detail = to_text(row[10]);
+	i.created_at = to_text(row[11]);
+	i.restarts = to_int(row[12]);
+	i.last_exit = to_text(row[13]);
+	return i;
+}
+
+} // namespace
+
+Inference SqlStore::create_inference(const Inference &inference) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	Result result;
+	try {
+		result = result_locked(inference.model_result);
+	} catch (const NotFound &e) {
+		throw InvalidArgument(std::string(e.what()) + "; pick a finished one from GET results");
+	}
+	if (result.status != ResultStatus::Finished) {
+		throw Conflict("result " + std::to_string(result.id) + " is " + std::string(to_string(result.status)) +
+		               "; only a finished result can be deployed for inference");
+	}
+	if (inference.replicas < 1) {
+		throw InvalidArgument("replicas must be at least 1");
+	}
+	std::string now = now_text();
+	std::string config = inference.input_config.dump();
+	auto rows = q(std::string("INSERT INTO inferences (model_result_id, replicas, input_format, input_config, "
+	                          "input_topic, output_topic, dead_letter_topic, status, status_changed, "
+	                          "status_detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'deployed', ?, '', ?) "
+	                          "RETURNING ") +
+	                  INFERENCE_COLUMNS,
+	              {inference.model_result, inference.replicas, inference.input_format, sv(config),
+	               inference.input_topic, inference.output_topic, inference.dead_letter_topic, sv(now), sv(now)});
+	tx.commit();
+	return inference_from(rows.at(0));
+}
+
+Inference SqlStore::get_inference(int64_t id) {
+	std::lock_guard lock(mutex_);
+	return inference_locked(id);
+}
+
+std::vector<Inference> SqlStore::list_inferences() {
+	std::lock_guard lock(mutex_);
+	return select_all<Inference>(INFERENCE_COLUMNS, "inferences", inference_from);
+}
+
+Inference SqlStore::update_inference_status(int64_t id, InferenceStatus to, std::string_view detail) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	Inference current = inference_locked(id, true);
+	if (is_terminal(current.status) && current.status != to) {
+		throw Conflict("inference " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
+		               " and cannot become " + std::string(to_string(to)) + "; create a new inference instead");
+	}
+	if (to == InferenceStatus::Deployed && current.status != to) {
+		throw Conflict("inference " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
+		               " and cannot go back to deployed");
+	}
+	std::string now = now_text();
+	std::string status(to_string(to));
+	q("UPDATE inferences SET status = ?, status_changed = ?, status_detail = ? WHERE id = ?",
+	  {sv(status), current.status == to ? sv(current.status_changed) : sv(now), detail, id});
+	Inference out = inference_locked(id);
+	tx.commit();
+	return out;
+}
+
+Inference SqlStore::set_inference_replicas(int64_t id, int64_t replicas) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	Inference current = inference_locked(id, true);
+	if (is_terminal(current.status)) {
+		throw Conflict("inference " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
+		               "; only a deployed or running inference can be scaled");
+	}
+	if (replicas < 1) {
+		throw InvalidArgument("replicas must be at least 1 (stop the inference to run none)");
+	}
+	q("UPDATE inferences SET replicas = ? WHERE id = ?", {replicas, id});
+	Inference out = inference_locked(id);
+	tx.commit();
+	return out;
+}
+
+void SqlStore::delete_inference(int64_t id) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	Inference current = inference_locked(id);
+	if (!is_terminal(current.status)) {
+		throw Conflict("inference " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
+		               "; stop it first (POST inferences/" + std::to_string(id) + "/stop)");
+	}
+	q("DELETE FROM inferences WHERE id = ?", {id});
+	tx.commit();
+}
+
+Inference SqlStore::inference_locked(int64_t id, bool lock_row) {
+	std::string lock = lock_row && db_->dialect() == SqlDialect::PostgreSQL ? " FOR UPDATE" : "";
+	auto rows = q(std::string("SELECT ") + INFERENCE_COLUMNS + " FROM inferences WHERE id = ?" + lock, {id});
+	if (rows.empty()) {
+		throw NotFound(not_found("inference", id));
+	}
+	return inference_from(rows[0]);
+}
+
+} // namespace kafkaml::store

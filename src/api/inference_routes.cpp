@@ -110,13 +110,7 @@ void ApiServer::register_inference_routes() {
 		}
 		std::string replica = text_field(body, "replica", "");
 		std::string detail = text_field(body, "detail", "");
-		auto current = db.get_inference(call.id());
-		if (store::is_terminal(current.status)) {
-			throw ApiError(409, "inference " + std::to_string(current.id) + " is already " +
-			                        std::string(store::to_string(current.status)) + "; its replicas should end");
-		}
-		std::string reason = (replica.empty() ? std::string("a replica") : "replica " + replica) + " failed: " + detail;
-		call.reply(200, to_json(db.update_inference_status(call.id(), store::InferenceStatus::Failed, reason)));
+		call.reply(200, to_json(operations::fail_inference(db, call.id(), replica, detail)));
 	});
 	add("POST", "/api/v1/inferences/{id}/stop", [&db, &executor](Call &call) {
 		call.reply(200, to_json(operations::stop_inference(db, executor, call.id())));

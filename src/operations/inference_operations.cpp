@@ -189,6 +189,17 @@ store::Inference stop_inference(store::Store &store, executors::JobExecutor &exe
 	return mark_inference_stopped(store, id);
 }
 
+store::Inference fail_inference(store::Store &store, int64_t id, const std::string &replica,
+                                const std::string &detail) {
+	auto current = store.get_inference(id);
+	if (store::is_terminal(current.status)) {
+		throw store::Conflict("inference " + std::to_string(current.id) + " is already " +
+		                      std::string(store::to_string(current.status)) + "; its replicas should end");
+	}
+	std::string reason = (replica.empty() ? std::string("a replica") : "replica " + replica) + " failed: " + detail;
+	return store.update_inference_status(id, store::InferenceStatus::Failed, reason);
+}
+
 std::string format_name(std::string text) {
 	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
 	return text;

@@ -92,6 +92,13 @@ InferenceOutcome scale_inference(store::Store &store, executors::JobExecutor &ex
 //! NotFound for an unknown id; store::Conflict when it already ended.
 store::Inference stop_inference(store::Store &store, executors::JobExecutor &executor, int64_t id);
 
+//! A replica's report of an error no restart would mend (a model it cannot
+//! load, an input config it cannot decode): the inference fails at once
+//! with "replica R failed: detail" ("a replica" when `replica` is empty),
+//! instead of after the crash-loop limit. NotFound for an unknown id;
+//! store::Conflict once it ended (its replicas should end).
+store::Inference fail_inference(store::Store &store, int64_t id, const std::string &replica, const std::string &detail);
+
 //! A data format's name as stored and compared: ASCII upper case ("raw" ->
 //! "RAW").
 std::string format_name(std::string text);

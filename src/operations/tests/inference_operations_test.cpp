@@ -206,5 +206,17 @@ TEST_F(InferenceOperationsTest, AnInferenceThatFailsWhileStoppedIsNoConflict) {
 	EXPECT_EQ(stop_inference(*db, executor, id).status, InferenceStatus::Failed);
 }
 
+TEST_F(InferenceOperationsTest, AReplicasFailureFailsTheInferenceOnceWithItsReason) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	int64_t id = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	auto failed = fail_inference(*db, id, "host:12", "input_config: no field \"Age\"");
+	EXPECT_EQ(failed.status, InferenceStatus::Failed);
+	EXPECT_EQ(failed.status_detail, "replica host:12 failed: input_config: no field \"Age\"");
+	EXPECT_THROW(fail_inference(*db, id, "", "again"), store::Conflict) << "the other replicas learn it ended";
+	EXPECT_EQ(db->get_inference(id).status_detail, failed.status_detail) << "the first reason stays";
+	int64_t other = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	EXPECT_EQ(fail_inference(*db, other, "", "gone").status_detail, "a replica failed: gone");
+}
+
 } // namespace
 } // namespace kafkaml::operations

@@ -91,7 +91,7 @@ void breakdown(int64_t epochs, const Array &x, const Array &y) {
 	Rng rng(7);
 	initialize_parameters(plan, rng, params.data(), nullptr);
 	auto executor = make_fused_executor(plan, params.data());
-	auto optimizer = make_optimizer(spec.compile.optimizer, plan.trainable_count);
+	auto optimizer = make_optimizer(spec.compile.optimizer, plan.params);
 	Loss loss = resolve_loss(spec.compile.loss);
 	std::vector<float> bx(k_batch * 3), by(k_batch), out(k_batch * 2), dout(out.size());
 	std::vector<int64_t> order(k_rows);

@@ -1,5 +1,6 @@
 #include "ml/engine_support.h"
 
+#include "ml/metric_names.h"
 #include "ml/numerics.h"
 #include "ml/plan.h"
 #include "ml/spec/layer_kinds.h"
@@ -90,7 +91,16 @@ bool known_activation(const std::string &name) {
 
 struct Gaps {
 	std::vector<EngineGap> list;
-	void add(SourceLocation where, std::string what) { list.push_back({where, std::move(what)}); }
+	//! Once per place and reason: a loss or metric given for every output
+	//! stands in each output's list.
+	void add(SourceLocation where, std::string what) {
+		auto same = [&](const EngineGap &gap) {
+			return gap.what == what && gap.location.line == where.line && gap.location.column == where.column;
+		};
+		if (std::none_of(list.begin(), list.end(), same)) {
+			list.push_back({where, std::move(what)});
+		}
+	}
 };
 
 void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
@@ -116,92 +126,63 @@ void layer_gaps(const LayerSpec &layer, Gaps &gaps) {
 	}
 }
 
-const std::set<std::string> kOptimizers = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
-const std::set<std::string> kLosses = {
-    "mse", "mae", "huber", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"};
-const std::set<std::string> kMetrics = {"accuracy",
-                                        "binary_accuracy",
-                                        "sparse_categorical_accuracy",
-                                        "categorical_accuracy",
-                                        "mae",
-                                        "mse",
-                                        "rmse",
-                                        "precision",
-                                        "recall",
-                                        "auc"};
+const std::set<std::string> kOptimizers = {"sgd",      "adam",   "adamw", "rmsprop", "adagrad",
+                                           "adadelta", "adamax", "nadam", "ftrl"};
+
+bool known_loss(const std::string &name) {
+	try {
+		resolve_loss(LossSpec{name});
+		return true;
+	} catch (const std::invalid_argument &) {
+		return false;
+	}
+}
 
 void optimizer_gaps(const OptimizerSpec &o, Gaps &gaps) {
 	if (!kOptimizers.contains(o.name)) {
 		gaps.add(o.location, "the " + o.name + " optimizer");
 		return;
 	}
-	auto feature = [&](bool used, const char *what) {
-		if (used) {
-			gaps.add(o.location, "the optimizer's " + std::string(what));
-		}
-	};
-	feature(o.amsgrad, "amsgrad");
-	feature(o.centered, "centered (RMSprop)");
-	feature(o.decay != 0.0, "decay");
-	feature(o.clipnorm.has_value(), "clipnorm");
-	feature(o.clipvalue.has_value(), "clipvalue");
-	feature(o.global_clipnorm.has_value(), "global_clipnorm");
-	feature(o.schedule.has_value(), "learning-rate schedule");
+	// Keras 3 refuses two kinds of clipping; Keras 2 applied both, in an
+	// order the engine does not reproduce.
+	if (o.clipvalue && (o.clipnorm || o.global_clipnorm)) {
+		gaps.add(o.location, "the optimizer's clipvalue together with clipnorm or global_clipnorm");
+	}
 }
 
 void loss_gaps(const LossSpec &l, Gaps &gaps) {
 	if (l.name.empty()) {
 		return; // no compile(): the engine's default loss
 	}
-	if (!kLosses.contains(l.name)) {
+	if (!known_loss(l.name)) {
 		gaps.add(l.location, "the " + l.name + " loss");
 		return;
 	}
-	if (l.label_smoothing != 0.0) {
-		gaps.add(l.location, "the loss's label_smoothing");
-	}
-	if (l.ignore_class) {
-		gaps.add(l.location, "the loss's ignore_class");
-	}
 	if (l.axis != -1) {
-		gaps.add(l.location, "the loss's axis");
+		gaps.add(l.location, "the loss's axis (losses are computed over the last axis)");
 	}
-	if (l.reduction != "auto" && l.reduction != "sum_over_batch_size") {
-		gaps.add(l.location, "the loss's reduction '" + l.reduction + "'");
+	if (l.reduction == "none") {
+		gaps.add(l.location, "the loss's reduction 'none'");
 	}
 }
 
-void metric_gaps(const MetricSpec &m, Gaps &gaps) {
-	if (!kMetrics.contains(m.name)) {
+bool sparse_metric(const std::string &name) {
+	return name.starts_with("sparse_");
+}
+
+void metric_gaps(const MetricSpec &m, const LossSpec &loss, Gaps &gaps) {
+	if (!find_metric(m.name)) {
 		gaps.add(m.location, "the " + m.name + " metric");
 		return;
 	}
-	// The engine computes these metrics at Keras' defaults only.
-	MetricSpec plain;
-	bool defaults = m.threshold == plain.threshold && m.thresholds.empty() && !m.top_k && !m.class_id &&
-	                m.num_thresholds == plain.num_thresholds && m.curve == plain.curve &&
-	                m.summation_method == plain.summation_method && !m.multi_label && !m.num_labels && !m.from_logits &&
-	                m.label_smoothing == 0.0;
-	if (!defaults) {
-		gaps.add(m.location, "the " + m.name + " metric with other arguments than its defaults");
+	if (m.axis != -1 && m.name != "mean_iou") { // MeanIoU reads class ids: its axis never applies
+		gaps.add(m.location, "the " + m.name + " metric's axis (metrics are computed over the last axis)");
 	}
-}
-
-//! `items` without repeats (same name, same place): a loss or metric given
-//! for every output stands in each output's list.
-template <class Spec>
-std::vector<const Spec *> once(const std::vector<const Spec *> &items) {
-	std::vector<const Spec *> out;
-	for (const Spec *item : items) {
-		auto same = [item](const Spec *seen) {
-			return seen->name == item->name && seen->location.line == item->location.line &&
-			       seen->location.column == item->location.column;
-		};
-		if (std::none_of(out.begin(), out.end(), same)) {
-			out.push_back(item);
-		}
+	if (sparse_metric(m.name) && loss.name != "sparse_categorical_crossentropy") {
+		gaps.add(m.location, "the " + m.name +
+		                         " metric with one-hot labels (it reads class indices, the labels of a "
+		                         "sparse_categorical_crossentropy loss)");
 	}
-	return out;
 }
 
 } // namespace
@@ -211,28 +192,26 @@ std::vector<EngineGap> engine_gaps(const ModelSpec &spec) {
 	for (const auto &layer : spec.layers) {
 		layer_gaps(layer, gaps);
 	}
-	optimizer_gaps(spec.compile.optimizer, gaps);
-	std::vector<const LossSpec *> losses{&spec.compile.loss};
-	for (const auto &loss : spec.compile.losses) {
-		losses.push_back(&loss);
+	const CompileSpec &c = spec.compile;
+	optimizer_gaps(c.optimizer, gaps);
+	loss_gaps(c.loss, gaps);
+	for (const auto &loss : c.losses) {
+		loss_gaps(loss, gaps);
 	}
-	for (const auto *loss : once(losses)) {
-		loss_gaps(*loss, gaps);
+	// Each output's metrics read the labels of that output's loss.
+	auto loss_of = [&c](size_t output) -> const LossSpec & {
+		return output < c.losses.size() ? c.losses[output] : c.loss;
+	};
+	for (const auto &metric : c.metric_specs) {
+		metric_gaps(metric, c.loss, gaps);
 	}
-	std::vector<const MetricSpec *> metrics;
-	for (const auto &metric : spec.compile.metric_specs) {
-		metrics.push_back(&metric);
-	}
-	for (const auto &list : spec.compile.output_metrics) {
-		for (const auto &metric : list) {
-			metrics.push_back(&metric);
+	for (size_t o = 0; o < c.output_metrics.size(); o++) {
+		for (const auto &metric : c.output_metrics[o]) {
+			metric_gaps(metric, loss_of(o), gaps);
 		}
 	}
-	for (const auto *metric : once(metrics)) {
-		metric_gaps(*metric, gaps);
-	}
 	for (const auto &name : spec.compile.metrics) {
-		if (spec.compile.metric_specs.empty() && !kMetrics.contains(name) && name != "acc") {
+		if (spec.compile.metric_specs.empty() && !find_metric(name)) {
 			gaps.add({}, "the " + name + " metric");
 		}
 	}

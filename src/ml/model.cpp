@@ -116,7 +116,7 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 	if (options.seed) {
 		m.rng = Rng(*options.seed);
 	}
-	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.trainable_count);
+	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.params);
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
 	const int64_t steps = options.steps_per_epoch.value_or((n + batch - 1) / batch);
 

@@ -29,8 +29,8 @@ namespace kafkaml::ml {
 //! A model with several inputs takes one row per sample holding the inputs'
 //! values concatenated in ModelSpec::inputs order, each flattened row-major;
 //! with several outputs its predictions and labels are laid out likewise in
-//! ModelSpec::outputs order (labels: one value per output for a sparse
-//! loss, else as many as the output has).
+//! ModelSpec::outputs order (labels: for a sparse loss one class index per
+//! row of the output's last axis, else as many as the output has).
 struct Array {
 	Shape shape;
 	std::vector<float> data;

@@ -14,27 +14,23 @@ OutputLosses::OutputLosses(const ModelSpec &spec, const std::vector<Shape> &outp
 	for (size_t o = 0; o < n; o++) {
 		// A spec written in code may give one loss for all; compile() fills one per output.
 		const LossSpec &loss_spec = c.losses.size() == n ? c.losses[o] : c.loss;
-		std::vector<std::string> metric_names = c.metrics;
-		if (n > 1 && c.output_metrics.size() == n) {
-			metric_names.clear();
-			for (const auto &metric : c.output_metrics[o]) {
-				metric_names.push_back(metric.name);
-			}
-		}
+		// Several outputs: each its own list (a plain list is repeated for every output).
+		const std::vector<MetricSpec> metrics =
+		    n > 1 && c.output_metrics.size() == n ? c.output_metrics[o] : compiled_metrics(c);
 		const Loss loss = resolve_loss(loss_spec);
-		const int64_t width = shape_size(outputs[o]);
-		const int64_t labels = loss.sparse() ? 1 : width;
-		Head &head = heads_.emplace_back(MetricSet(metric_names, loss, width));
+		const OutputRows rows = output_rows(outputs[o]); // losses and metrics read the last axis
+		Head &head = heads_.emplace_back(MetricSet(metrics, loss, rows.width));
 		head.name = o < spec.outputs.size() ? spec.outputs[o].name : "output_" + std::to_string(o + 1);
 		head.loss = loss;
 		head.loss_name = loss_spec.name;
 		head.weight = c.loss_weights.size() == n ? c.loss_weights[o] : 1.0;
-		head.width = width;
+		head.rows = rows;
+		head.width = shape_size(outputs[o]);
 		head.offset = width_;
-		head.label_width = labels;
+		head.label_width = rows.labels(loss);
 		head.label_offset = label_width_;
-		width_ += width;
-		label_width_ += labels;
+		width_ += head.width;
+		label_width_ += head.label_width;
 	}
 }
 
@@ -63,7 +59,7 @@ void OutputLosses::gather(Head &head, const float *out, const float *labels, int
 double OutputLosses::forward_backward(const float *out, const float *labels, int64_t rows, float *dout) {
 	if (heads_.size() == 1) { // the buffers are the head's own: no copies
 		Head &head = heads_[0];
-		head.last_loss = loss_forward_backward(head.loss, out, labels, rows, head.width, dout);
+		head.last_loss = loss_forward_backward(head.loss, out, labels, rows * head.rows.rows, head.rows.width, dout);
 		if (dout && head.weight != 1.0) {
 			std::for_each(dout, dout + rows * head.width, [&](float &d) { d *= static_cast<float>(head.weight); });
 		}
@@ -73,8 +69,8 @@ double OutputLosses::forward_backward(const float *out, const float *labels, int
 	for (auto &head : heads_) {
 		gather(head, out, labels, rows);
 		head.dout.resize(head.out.size());
-		head.last_loss = loss_forward_backward(head.loss, head.out.data(), head.labels.data(), rows, head.width,
-		                                       dout ? head.dout.data() : nullptr);
+		head.last_loss = loss_forward_backward(head.loss, head.out.data(), head.labels.data(), rows * head.rows.rows,
+		                                       head.rows.width, dout ? head.dout.data() : nullptr);
 		total += head.weight * head.last_loss;
 		if (!dout) {
 			continue;
@@ -98,14 +94,14 @@ void OutputLosses::reset_metrics() {
 
 void OutputLosses::update_metrics(const float *out, const float *labels, int64_t rows, double batch_loss) {
 	if (heads_.size() == 1) {
-		heads_[0].metrics.update(out, labels, rows, batch_loss);
+		heads_[0].metrics.update(out, labels, rows * heads_[0].rows.rows, batch_loss);
 		return;
 	}
 	loss_sum_ += batch_loss * static_cast<double>(rows);
 	seen_ += static_cast<double>(rows);
 	for (auto &head : heads_) {
 		gather(head, out, labels, rows);
-		head.metrics.update(head.out.data(), head.labels.data(), rows, head.last_loss);
+		head.metrics.update(head.out.data(), head.labels.data(), rows * head.rows.rows, head.last_loss);
 	}
 }
 

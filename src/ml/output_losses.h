@@ -3,12 +3,15 @@
 // The losses and metrics of a model's outputs, over the flat buffers fit()
 // and evaluate() use: a sample's outputs are concatenated in
 // ModelSpec::outputs order, each flattened row-major, and its labels
-// likewise per output (one value, the class index, for a sparse loss; else
-// as many as the output has values). As Keras: each output has its loss and
-// weight (compile's `loss` and `loss_weights`), the loss trained on and
-// reported is sum(weight * loss), and the metrics are named "loss" and the
-// metric names with one output, or "loss", then "<output>_loss" for each
-// output, then "<output>_<metric>" with several.
+// likewise per output (for a sparse loss one class index per row of the
+// output's last axis, e.g. one for an output (C,), T for (T, C); else as
+// many as the output has values). As Keras: each output has its loss with
+// its options and weight (compile's `loss` and `loss_weights`) and its
+// metrics with their arguments, losses and metrics read the output's last
+// axis (losses.h), the loss trained on and reported is sum(weight * loss),
+// and the metrics are named "loss" and the metrics' display names with one
+// output, or "loss", then "<output>_loss" for each output, then
+// "<output>_<metric>" with several.
 //
 // Thread-safety: none; one per fit/evaluate call.
 
@@ -25,7 +28,8 @@ namespace kafkaml::ml {
 class OutputLosses {
 public:
 	//! `outputs` are the model's output shapes (ModelPlan::outputs). Throws
-	//! std::invalid_argument for an unknown loss or metric.
+	//! std::invalid_argument for an unknown loss or metric, or metric arguments
+	//! that do not fit the output (MetricSet).
 	OutputLosses(const ModelSpec &spec, const std::vector<Shape> &outputs);
 
 	//! Label values per sample.
@@ -51,6 +55,7 @@ private:
 		Loss loss;
 		std::string loss_name;
 		double weight = 1.0;
+		OutputRows rows;                           //!< how its loss and metrics read a sample
 		int64_t width = 0, offset = 0;             //!< its values in an output row
 		int64_t label_width = 0, label_offset = 0; //!< and in a label row
 		MetricSet metrics;

@@ -1,5 +1,6 @@
 #include "formats/format_error.h"
 #include "formats/table.h"
+#include "formats/testing/npy_file.h"
 
 #include <gtest/gtest.h>
 
@@ -63,21 +64,7 @@ TEST(Csv, QuotedCellsAsRfc4180AndAByteOrderMark) {
 	}
 }
 
-namespace {
-
-std::string npy_file(const std::string &descr, const std::string &shape, const void *data, size_t size) {
-	std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-	header.append(128 - 10 - header.size() - 1, ' ');
-	header += '\n';
-	std::string file = std::string("\x93NUMPY\x01\x00", 8);
-	file += static_cast<char>(header.size());
-	file += '\0';
-	file += header;
-	file.append(static_cast<const char *>(data), size);
-	return file;
-}
-
-} // namespace
+using kafkaml::formats::testing::npy_file;
 
 TEST(Npy, KeepsItsDtypeAndBytesAndSlicesNDArraysIntoRows) {
 	const int64_t big[3] = {1, (int64_t(1) << 53) + 1, -7};

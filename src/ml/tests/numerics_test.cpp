@@ -58,7 +58,7 @@ TEST(Numerics, KerasLossValues) {
 	// Huber with delta 1 on errors 0.5 and 2: (0.125 + 1.5) / 2.
 	std::vector<float> out = {0.5f, 2.0f}, target = {0.0f, 0.0f};
 	EXPECT_NEAR(loss_forward_backward(resolve_loss({"huber"}), out.data(), target.data(), 1, 2, nullptr), 0.8125, 1e-6);
-	EXPECT_THROW(resolve_loss({"hinge"}), std::invalid_argument);
+	EXPECT_THROW(resolve_loss({"hinge_loss"}), std::invalid_argument);
 }
 
 TEST(Numerics, ActivationDerivativesMatchFiniteDifferences) {
@@ -89,7 +89,7 @@ TEST(Numerics, AdamFollowsKerasFormula) {
 	OptimizerSpec spec;
 	spec.name = "adam";
 	spec.learning_rate = 0.1;
-	auto adam = make_optimizer(spec, 1);
+	auto adam = make_optimizer(spec, {ParamSlot{"w", {1}, 0, 1, ""}});
 	float p = 1.0f, g = 0.5f;
 	adam->step(&p, &g, 1);
 	// t=1: m = 0.05, v = 0.00025, lr_t = 0.1 * sqrt(0.001) / 0.1.
@@ -98,16 +98,18 @@ TEST(Numerics, AdamFollowsKerasFormula) {
 	spec.name = "sgd";
 	spec.momentum = 0.9;
 	spec.nesterov = true;
-	auto sgd = make_optimizer(spec, 1);
+	auto sgd = make_optimizer(spec, {ParamSlot{"w", {1}, 0, 1, ""}});
 	p = 1.0f;
 	sgd->step(&p, &g, 1); // v = -0.05; p += 0.9 * v - 0.05
 	EXPECT_NEAR(p, 1.0 - 0.045 - 0.05, 1e-6);
 	spec.name = "nadam-ish";
-	EXPECT_THROW(make_optimizer(spec, 1), std::invalid_argument);
+	EXPECT_THROW(make_optimizer(spec, {ParamSlot{"w", {1}, 0, 1, ""}}), std::invalid_argument);
 }
 
 TEST(Numerics, MetricsAccumulateOverTheEpoch) {
-	MetricSet set({"accuracy", "precision", "recall", "auc", "mae", "rmse"}, resolve_loss({"binary_crossentropy"}), 1);
+	CompileSpec compile;
+	compile.metrics = {"accuracy", "precision", "recall", "auc", "mae", "rmse"};
+	MetricSet set(compiled_metrics(compile), resolve_loss({"binary_crossentropy"}), 1);
 	std::vector<float> out = {0.9f, 0.2f, 0.7f, 0.4f}, labels = {1, 0, 0, 1};
 	set.update(out.data(), labels.data(), 2, 1.0);
 	set.update(out.data() + 2, labels.data() + 2, 2, 3.0);

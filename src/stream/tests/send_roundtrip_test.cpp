@@ -3,6 +3,7 @@
 // back exactly the rows.
 
 #include "formats/message_decoder.h"
+#include "formats/testing/npy_file.h"
 #include "stream/control_wait.h"
 #include "stream/kafka_range_reader.h"
 #include "stream/kafka_sink.h"
@@ -72,15 +73,7 @@ protected:
 	//! Writes a .npy (format 1.0) of `descr` and `shape` holding `data`.
 	std::filesystem::path write_npy(const std::string &name, const std::string &descr, const std::string &shape,
 	                                const void *data, size_t size) {
-		std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-		dict.resize(((dict.size() + 11) / 64 + 1) * 64 - 11, ' '); // magic + header end on a 64-byte boundary
-		dict += '\n';
-		std::string bytes("\x93NUMPY\x01\x00", 8);
-		bytes.push_back(static_cast<char>(dict.size() & 0xff));
-		bytes.push_back(static_cast<char>(dict.size() >> 8));
-		bytes += dict;
-		bytes.append(static_cast<const char *>(data), size);
-		return write_file(name, bytes);
+		return write_file(name, formats::testing::npy_file(descr, shape, data, size));
 	}
 
 	std::vector<Record> read_records(const std::vector<formats::Range> &ranges) {

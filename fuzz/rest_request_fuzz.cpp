@@ -5,10 +5,10 @@
 // process or be answered as an internal error (500), and every answer of
 // the API is a JSON document.
 #include "api/api_server.h"
-#include "api/validation.h"
 #include "common/json_input.h"
 #include "http/beast_request.h"
 #include "ml/spec/parse.h"
+#include "operations/validation.h"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -46,7 +46,7 @@ struct Api {
 			try {
 				ml::parse_model_definition(code);
 			} catch (const ml::ModelDefinitionError &e) {
-				throw api::ValidationError(e.location.line, e.location.column, e.reason);
+				throw operations::ValidationError(e.location.line, e.location.column, e.reason);
 			}
 		};
 		options.admin_token = kToken;

@@ -1,7 +1,10 @@
 #include "api/api_http.h"
 
-#include "api/validation.h"
+#include "api/entity_json.h"
 #include "common/json_input.h"
+#include "operations/deployment_operations.h"
+#include "operations/operation_errors.h"
+#include "operations/validation.h"
 #include "store/store.h"
 
 #include <spdlog/spdlog.h>
@@ -87,6 +90,14 @@ std::string text_field(const json &body, const char *name, std::optional<std::st
 	return it->get<std::string>();
 }
 
+std::optional<std::string> optional_text_field(const json &body, const char *name) {
+	auto it = body.find(name);
+	if (it == body.end() || it->is_null()) {
+		return std::nullopt;
+	}
+	return text_field(body, name);
+}
+
 int64_t integer_field(const json &body, const char *name, std::optional<int64_t> fallback) {
 	auto it = body.find(name);
 	if (it == body.end() || it->is_null()) {
@@ -142,11 +153,35 @@ http::Response error_answer(const std::exception &error, const http::Request &re
 	if (const auto *answer = dynamic_cast<const ApiError *>(&error)) {
 		return error_response(answer->status, answer->what(), answer->detail);
 	}
-	if (const auto *invalid = dynamic_cast<const ValidationError *>(&error)) {
+	if (const auto *invalid = dynamic_cast<const operations::ValidationError *>(&error)) {
 		return error_response(400, invalid->what(), {{"line", invalid->line}, {"column", invalid->column}});
+	}
+	if (const auto *field = dynamic_cast<const operations::InvalidField *>(&error)) {
+		json detail = field->detail.is_object() ? field->detail : json::object();
+		detail["field"] = field->field;
+		return error_response(400, field->what(), detail);
+	}
+	// Recorded but not started: the answer carries the entity as recorded,
+	// so the caller sees which jobs failed and why.
+	if (const auto *deployment =
+	        dynamic_cast<const operations::NotStarted<operations::DeploymentAndResults> *>(&error)) {
+		return error_response(503, deployment->what(),
+		                      to_json(deployment->created.deployment, deployment->created.results));
+	}
+	if (const auto *inference = dynamic_cast<const operations::NotStarted<store::Inference> *>(&error)) {
+		return error_response(503, inference->what(), to_json(inference->created));
+	}
+	if (dynamic_cast<const operations::Unavailable *>(&error)) {
+		return error_response(503, error.what());
+	}
+	if (dynamic_cast<const operations::NotSupported *>(&error)) {
+		return error_response(501, error.what());
 	}
 	if (dynamic_cast<const store::NotFound *>(&error)) {
 		return error_response(404, error.what());
+	}
+	if (const auto *conflict = dynamic_cast<const operations::StateConflict *>(&error)) {
+		return error_response(409, conflict->what(), conflict->detail);
 	}
 	if (dynamic_cast<const store::Conflict *>(&error)) {
 		return error_response(409, error.what());

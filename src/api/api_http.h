@@ -57,13 +57,18 @@ http::Response error_response(int status, const std::string &error, const nlohma
 
 //! The answer to a handler's exception, by its kind (common/error.h): an
 //! ApiError's own status; a ValidationError 400 with its line and column;
-//! the store's NotFound 404 and Conflict 409; any other user error 400;
-//! retriable 503; fatal (and exceptions no module classified) 500, logged.
-//! The one place the API turns errors into statuses.
+//! the use cases' InvalidField 400 naming the field, NotStarted 503 with the
+//! entity as recorded, Unavailable 503, NotSupported 501; the store's NotFound 404 and
+//! Conflict 409 (a StateConflict with its ids); any other user error 400;
+//! other retriable errors 503, logged; fatal (and exceptions no module
+//! classified) 500, logged. The one place the API turns errors into
+//! statuses.
 http::Response error_answer(const std::exception &error, const http::Request &request);
 
 //! Field readers: `fallback` unset means the field is required.
 std::string text_field(const nlohmann::json &body, const char *name, std::optional<std::string> fallback = {});
+//! The field's text; nullopt when it is absent or null (a change left out).
+std::optional<std::string> optional_text_field(const nlohmann::json &body, const char *name);
 int64_t integer_field(const nlohmann::json &body, const char *name, std::optional<int64_t> fallback = {});
 std::vector<int64_t> id_list_field(const nlohmann::json &body, const char *name);
 nlohmann::json object_field(const nlohmann::json &body, const char *name, nlohmann::json fallback);

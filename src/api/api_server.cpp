@@ -66,6 +66,10 @@ ApiServer::ApiServer(ApiOptions options)
 	if (!options_.store || !options_.executor || !options_.validate_model) {
 		throw std::invalid_argument("ApiServer needs a store, an executor, a model validator and a kwargs parser");
 	}
+	inference_environment_ = {.max_replicas = options_.max_replicas,
+	                          .validate_input = options_.validate_input,
+	                          .create_input_topic = options_.create_input_topic,
+	                          .partition_count = options_.partition_count};
 	register_model_routes();
 	register_configuration_routes();
 	register_deployment_routes();

@@ -13,11 +13,12 @@
 
 #include "api/admin_token.h"
 #include "api/api_metrics.h"
-#include "api/control_publisher.h"
 #include "api/prediction_feed.h"
-#include "api/validation.h"
 #include "executors/job_executor.h"
 #include "http/server.h"
+#include "operations/control_publisher.h"
+#include "operations/inference_operations.h"
+#include "operations/validation.h"
 #include "store/store.h"
 
 #include <atomic>
@@ -33,16 +34,6 @@ namespace kafkaml::api {
 
 struct Call;
 
-//! How many partitions a topic has; nullopt when that is not known (no such
-//! topic yet, Kafka unreachable). Thread: any HTTP worker.
-using PartitionCounter = std::function<std::optional<int32_t>(const std::string &topic)>;
-
-//! Creates `topic` with `partitions` partitions when it does not exist;
-//! returns whether it did. Errors (Kafka unreachable) are logged and give
-//! false: the topic is then left to the cluster's auto-creation.
-//! Thread: any HTTP worker.
-using TopicCreator = std::function<bool(const std::string &topic, int32_t partitions)>;
-
 //! A trained model's bytes (as a training job uploaded them) as a file
 //! PyTorch reads with torch.load; throws std::exception when they cannot be
 //! converted. Thread: any HTTP worker.
@@ -51,20 +42,21 @@ using PytorchExporter = std::function<std::string(std::string_view model_blob)>;
 struct ApiOptions {
 	store::Store *store = nullptr;              //!< required
 	executors::JobExecutor *executor = nullptr; //!< required
-	ControlPublisher *publisher = nullptr;      //!< optional: without it datasources/{id}/send answers 503
-	PredictionFeed *predictions = nullptr;      //!< optional: without it the live predictions stream answers 404
-	ModelValidator validate_model;              //!< required
+	//! Optional: without it datasources/{id}/send answers 503.
+	operations::ControlPublisher *publisher = nullptr;
+	PredictionFeed *predictions = nullptr;     //!< optional: without it the live predictions stream answers 404
+	operations::ModelValidator validate_model; //!< required
 	//! Optional: without them, models of framework "pytorch" are refused (501).
-	CompileValidator validate_compile;
-	ModuleValidator validate_module;
-	InputValidator validate_input; //!< optional: without it input_config is stored unchecked
+	operations::CompileValidator validate_compile;
+	operations::ModuleValidator validate_module;
+	operations::InputValidator validate_input; //!< optional: without it input_config is stored unchecked
 	//! Optional: without it no warning says that replicas beyond the input
 	//! topic's partitions sit idle.
-	PartitionCounter partition_count;
+	operations::PartitionCounter partition_count;
 	//! Optional: an inference whose input topic does not exist yet gets it
 	//! with one partition per replica, so that none sits idle; without it the
 	//! topic is left to the cluster's auto-creation (often one partition).
-	TopicCreator create_input_topic;
+	operations::TopicCreator create_input_topic;
 	//! Optional: without it `GET results/{id}/model?format=pytorch` answers 501.
 	PytorchExporter export_pytorch;
 	//! Most replicas one inference may have: each is a process on this machine.
@@ -132,6 +124,8 @@ private:
 	std::optional<http::Response> check_token(const http::Request &head) const;
 
 	ApiOptions options_;
+	//! The inference use cases' part of options_, made once.
+	operations::InferenceEnvironment inference_environment_;
 	std::unique_ptr<ApiMetrics> metrics_;
 	http::Router router_; //!< filled by the constructor, moved into the server by start()
 	std::unique_ptr<http::Server> http_;

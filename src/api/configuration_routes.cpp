@@ -4,34 +4,12 @@
 #include "api/api_server.h"
 #include "api/entity_json.h"
 #include "api/route_support.h"
-
-#include <algorithm>
+#include "operations/configuration_operations.h"
 
 namespace kafkaml::api {
 namespace {
 
 using nlohmann::json;
-
-// A configuration trains each of its models once, in parallel on the same
-// stream: the same model twice would train twice for nothing.
-std::vector<int64_t> model_ids_field(const json &body) {
-	auto ids = id_list_field(body, "ml_models");
-	if (ids.empty()) {
-		throw ApiError(400, "field \"ml_models\" is empty; list the ids of the models to train together",
-		               {{"field", "ml_models"}});
-	}
-	for (size_t i = 0; i < ids.size(); i++) {
-		if (std::find(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i), ids[i]) !=
-		    ids.begin() + static_cast<std::ptrdiff_t>(i)) {
-			throw ApiError(400,
-			               "field \"ml_models\" names model " + std::to_string(ids[i]) +
-			                   " twice; a model appears once in a configuration (create a copy of the model to "
-			                   "train it twice)",
-			               {{"field", "ml_models"}});
-		}
-	}
-	return ids;
-}
 
 } // namespace
 
@@ -41,23 +19,23 @@ void ApiServer::register_configuration_routes() {
 	add("GET", "/api/v1/configurations", [&db](Call &call) { call.reply(200, json_list(db.list_configurations())); });
 	add("POST", "/api/v1/configurations", [&db](Call &call) {
 		json body = call.body();
-		store::Configuration c;
+		operations::ConfigurationChanges c;
 		c.name = text_field(body, "name");
 		c.description = text_field(body, "description", "");
-		c.ml_models = model_ids_field(body);
-		call.reply(201, to_json(db.create_configuration(c)));
+		c.ml_models = id_list_field(body, "ml_models");
+		call.reply(201, to_json(operations::create_configuration(db, c)));
 	});
 	add("GET", "/api/v1/configurations/{id}",
 	    [&db](Call &call) { call.reply(200, to_json(db.get_configuration(call.id()))); });
 	add("PUT", "/api/v1/configurations/{id}", [&db](Call &call) {
 		json body = call.body();
-		store::Configuration c = db.get_configuration(call.id());
-		c.name = text_field(body, "name", c.name);
-		c.description = text_field(body, "description", c.description);
+		operations::ConfigurationChanges changes;
+		changes.name = optional_text_field(body, "name");
+		changes.description = optional_text_field(body, "description");
 		if (body.contains("ml_models")) {
-			c.ml_models = model_ids_field(body);
+			changes.ml_models = id_list_field(body, "ml_models");
 		}
-		call.reply(200, to_json(db.update_configuration(c)));
+		call.reply(200, to_json(operations::update_configuration(db, call.id(), changes)));
 	});
 	add("DELETE", "/api/v1/configurations/{id}", [&db](Call &call) {
 		db.delete_configuration(call.id());

@@ -6,6 +6,8 @@
 #include "api/entity_json.h"
 #include "api/route_support.h"
 #include "common/json_input.h"
+#include "operations/inference_operations.h"
+#include "operations/result_operations.h"
 
 #include <algorithm>
 #include <charconv>
@@ -125,16 +127,8 @@ void ApiServer::register_result_routes() {
 		    call.no_content();
 	    },
 	    {.max_body = options_.max_model_bytes});
-	add("POST", "/api/v1/results/{id}/stop", [&db, &executor](Call &call) {
-		int64_t id = call.id();
-		auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
-		if (store::is_terminal(result.status)) {
-			throw ApiError(409, "result " + std::to_string(id) + " is already " +
-			                        std::string(store::to_string(result.status)) + "; there is nothing to stop");
-		}
-		executor.stop(store::JobKind::Training, id);
-		call.reply(200, to_json(mark_result_stopped(db, id)));
-	});
+	add("POST", "/api/v1/results/{id}/stop",
+	    [&db, &executor](Call &call) { call.reply(200, to_json(operations::stop_result(db, executor, call.id()))); });
 	// One epoch ({"epoch", "metrics"}) or a batch ({"epochs": [...]}): a
 	// job reports the epochs that ended since its last report in one call.
 	add("POST", "/api/v1/results/{id}/epochs",
@@ -209,7 +203,7 @@ void ApiServer::register_result_routes() {
 			report.new_run = body["new_run"].get<bool>();
 		}
 		if (body.contains("input_format")) {
-			report.input_format = upper(text_field(body, "input_format"));
+			report.input_format = operations::format_name(text_field(body, "input_format"));
 			report.input_config = object_field(body, "input_config", json::object());
 		}
 		call.reply(200, to_json(db.update_result_status(call.id(), to, report)));

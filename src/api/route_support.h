@@ -1,10 +1,8 @@
 // What the resource handlers of the REST API (openapi.json) share. Each
-// handler runs on an HTTP worker thread; it reads and writes through the
-// Store (atomic per call) and asks the JobExecutor to start or stop
-// processes. When the store and the executor must both change, the executor
-// goes first on stop (so nothing keeps running under a "stopped" status)
-// and the store first on start (so a job that starts at once finds its
-// record). One file per resource: model_routes.cpp, configuration_routes.cpp,
+// handler runs on an HTTP worker thread; it parses the request, reads
+// through the Store (atomic per call) or calls the use case of
+// src/operations that starts, scales or stops jobs, and renders the answer.
+// One file per resource: model_routes.cpp, configuration_routes.cpp,
 // deployment_routes.cpp, result_routes.cpp, inference_routes.cpp,
 // datasource_routes.cpp.
 
@@ -29,15 +27,5 @@ nlohmann::json json_list(const std::vector<T> &items) {
 	}
 	return out;
 }
-
-// A job that gets SIGTERM reports "stopped" itself before it ends, so by the
-// time the executor returned the result may already be where the user
-// wanted it (or finished or failed in the meantime): that is the answer, not
-// a conflict.
-//! Thread: any (one store call, or two on a conflict).
-store::Result mark_result_stopped(store::Store &db, int64_t id);
-
-//! ASCII upper case, for format names ("raw" -> "RAW").
-std::string upper(std::string text);
 
 } // namespace kafkaml::api

@@ -19,8 +19,9 @@
 //              a retry would repeat it
 //
 // The job's decision is workers::failure_action(); the API's is its status
-// mapping in api_server.cpp. An exception that is not an Error (libtorch's,
-// the standard library's) counts as fatal: reported once, never a crash loop.
+// mapping in api_http.cpp (error_answer). An exception that is not an Error
+// (libtorch's, the standard library's) counts as fatal: reported once,
+// never a crash loop.
 
 #include <cstdint>
 #include <exception>

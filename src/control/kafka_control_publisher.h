@@ -1,6 +1,6 @@
 #pragma once
 
-#include "api/control_publisher.h"
+#include "operations/control_publisher.h"
 #include "stream/kafka_client.h"
 
 #include <mutex>
@@ -11,7 +11,7 @@ namespace kafkaml::control {
 //! Re-sends a recorded stream's control message for another deployment: the
 //! data stays where it is in the log; only this message (tens of bytes) is
 //! produced. Thread: any; calls are serialised.
-class KafkaControlPublisher final : public api::ControlPublisher {
+class KafkaControlPublisher final : public operations::ControlPublisher {
 public:
 	KafkaControlPublisher(stream::KafkaConfig kafka, std::string control_topic);
 	void publish(int64_t deployment, const store::Datasource &datasource) override;

@@ -10,36 +10,36 @@
 
 namespace kafkaml::server {
 
-api::ModelValidator model_validator() {
+operations::ModelValidator model_validator() {
 	return [](std::string_view code) {
 		ml::ModelSpec spec;
 		try {
 			spec = ml::parse_model_definition(code);
 		} catch (const ml::ModelDefinitionError &e) {
-			throw api::ValidationError(e.location.line, e.location.column, e.what());
+			throw operations::ValidationError(e.location.line, e.location.column, e.what());
 		}
 #ifdef KAFKAML_HAS_ML_ENGINE
 		// Refused now rather than by the training job later.
 		if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
-			throw api::ValidationError(gaps.front().location.line, gaps.front().location.column,
-			                           ml::describe_gaps(gaps));
+			throw operations::ValidationError(gaps.front().location.line, gaps.front().location.column,
+			                                  ml::describe_gaps(gaps));
 		}
 #endif
 	};
 }
 
-api::CompileValidator compile_validator() {
+operations::CompileValidator compile_validator() {
 #ifdef KAFKAML_HAS_ML_ENGINE
 	return [](std::string_view arguments) {
 		ml::ModelSpec only_compile;
 		try {
 			only_compile.compile = ml::parse_compile_arguments(arguments);
 		} catch (const ml::ModelDefinitionError &e) {
-			throw api::ValidationError(e.location.line, e.location.column, e.what());
+			throw operations::ValidationError(e.location.line, e.location.column, e.what());
 		}
 		if (auto gaps = ml::engine_gaps(only_compile); !gaps.empty()) {
-			throw api::ValidationError(gaps.front().location.line, gaps.front().location.column,
-			                           ml::describe_gaps(gaps));
+			throw operations::ValidationError(gaps.front().location.line, gaps.front().location.column,
+			                                  ml::describe_gaps(gaps));
 		}
 	};
 #else
@@ -47,13 +47,13 @@ api::CompileValidator compile_validator() {
 #endif
 }
 
-api::ModuleValidator module_validator() {
+operations::ModuleValidator module_validator() {
 #ifdef KAFKAML_HAS_ML_ENGINE
 	return [](std::string_view bytes) {
 		try {
 			ml::Model::check_torchscript(bytes);
 		} catch (const std::invalid_argument &e) {
-			throw api::ValidationError(0, 0, e.what());
+			throw operations::ValidationError(0, 0, e.what());
 		}
 	};
 #else
@@ -61,14 +61,14 @@ api::ModuleValidator module_validator() {
 #endif
 }
 
-api::InputValidator input_validator() {
+operations::InputValidator input_validator() {
 	return [](std::string_view format, const nlohmann::json &config) {
 		try {
 			formats::MessageDecoder::from_config(format, config);
 		} catch (const formats::FormatError &e) {
-			throw api::ValidationError(0, 0, e.what());
+			throw operations::ValidationError(0, 0, e.what());
 		} catch (const nlohmann::json::exception &e) {
-			throw api::ValidationError(0, 0, std::string("a schema in it is not valid JSON: ") + e.what());
+			throw operations::ValidationError(0, 0, std::string("a schema in it is not valid JSON: ") + e.what());
 		}
 	};
 }

@@ -1,23 +1,23 @@
 #pragma once
 
-#include "api/validation.h"
 #include "ml/spec/model_spec.h"
+#include "operations/validation.h"
 
 #include <nlohmann/json.hpp>
 
 namespace kafkaml::server {
 
 //! The API's model check: the real parser, its line:column kept.
-api::ModelValidator model_validator();
+operations::ModelValidator model_validator();
 
 //! The API's checks of a PyTorch model: its compile() arguments, parsed as
 //! the training job parses them, and its TorchScript module, loaded by the
 //! engine. Empty functions in a build without the engine.
-api::CompileValidator compile_validator();
-api::ModuleValidator module_validator();
+operations::CompileValidator compile_validator();
+operations::ModuleValidator module_validator();
 
 //! The API's inference input check: the decoder the replicas will build
 //! from the same format and config, so a config the API accepted decodes.
-api::InputValidator input_validator();
+operations::InputValidator input_validator();
 
 } // namespace kafkaml::server

@@ -3,6 +3,7 @@
 // recording fakes for the orchestrator and the control publisher.
 
 #include "api/api_server.h"
+#include "executors/tests/recording_executor.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -21,6 +22,7 @@
 namespace kafkaml::api {
 namespace {
 
+using executors::RecordingExecutor;
 using nlohmann::json;
 
 std::string temp_dir() {
@@ -31,49 +33,7 @@ std::string temp_dir() {
 	return pattern;
 }
 
-class RecordingExecutor final : public executors::JobExecutor {
-public:
-	void start_training(const store::Result &result) override {
-		record("start_training " + std::to_string(result.id));
-		if (on_start_training) {
-			on_start_training(result);
-		}
-		if (fail) {
-			throw std::runtime_error("no worker slots left");
-		}
-	}
-	void start_inference(const store::Inference &inference) override {
-		record("start_inference " + std::to_string(inference.id) + " x" + std::to_string(inference.replicas));
-	}
-	void scale(int64_t inference, int64_t replicas) override {
-		record("scale " + std::to_string(inference) + " x" + std::to_string(replicas));
-	}
-	void stop(store::JobKind kind, int64_t owner) override {
-		record("stop " + std::string(store::to_string(kind)) + " " + std::to_string(owner));
-		if (on_stop) {
-			on_stop(kind, owner);
-		}
-	}
-	std::vector<std::string> calls() {
-		std::lock_guard lock(mutex);
-		return log;
-	}
-	bool fail = false;
-	//! Plays a job that starts at once and reports before start_training returns.
-	std::function<void(const store::Result &)> on_start_training;
-	//! Plays a job that reports its own end while it is being stopped.
-	std::function<void(store::JobKind, int64_t)> on_stop;
-
-private:
-	void record(std::string call) {
-		std::lock_guard lock(mutex);
-		log.push_back(std::move(call));
-	}
-	std::mutex mutex;
-	std::vector<std::string> log;
-};
-
-class RecordingPublisher final : public ControlPublisher {
+class RecordingPublisher final : public operations::ControlPublisher {
 public:
 	void publish(int64_t deployment, const store::Datasource &datasource) override {
 		std::lock_guard lock(mutex);
@@ -87,7 +47,7 @@ public:
 // parser would report a location.
 void fake_validator(std::string_view code) {
 	if (code.find("syntax error") != std::string_view::npos) {
-		throw ValidationError(2, 5, "line 2, column 5: expected ')' to close the call");
+		throw operations::ValidationError(2, 5, "line 2, column 5: expected ')' to close the call");
 	}
 }
 
@@ -110,17 +70,17 @@ protected:
 		options.validate_model = fake_validator;
 		options.validate_input = [](std::string_view format, const json &config) {
 			if (format == "JSON" && config.contains("fields") && !config["fields"].is_array()) {
-				throw ValidationError(0, 0, "JSON input_config \"fields\" must be a list of names");
+				throw operations::ValidationError(0, 0, "JSON input_config \"fields\" must be a list of names");
 			}
 		};
 		options.validate_compile = [](std::string_view arguments) {
 			if (arguments.find("loss") == std::string_view::npos) {
-				throw ValidationError(1, 1, "the compile arguments name no loss");
+				throw operations::ValidationError(1, 1, "the compile arguments name no loss");
 			}
 		};
 		options.validate_module = [](std::string_view bytes) {
 			if (!bytes.starts_with("PK")) {
-				throw ValidationError(0, 0, "not a TorchScript module");
+				throw operations::ValidationError(0, 0, "not a TorchScript module");
 			}
 		};
 		options.replica_stats_expiry = std::chrono::milliseconds(300);

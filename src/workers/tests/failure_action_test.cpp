@@ -1,10 +1,10 @@
 #include "workers/failure_action.h"
 
-#include "api/validation.h"
 #include "common/error.h"
 #include "common/json_input.h"
 #include "formats/format_error.h"
 #include "ml/spec/parse.h"
+#include "operations/validation.h"
 #include "store/store.h"
 #include "stream/stream_error.h"
 #include "workers/tests/fake_job_coordinator.h"

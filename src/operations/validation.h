@@ -1,7 +1,9 @@
 #pragma once
 
-// Checks the API runs on user text before storing it, injected at
-// construction so that the API needs no model parser of its own.
+// Checks run on user text before it is stored (the model checks of
+// create_model, update_model and upload_module, the input check of
+// create_inference), injected by the server so that the use cases need no
+// model parser or codecs of their own.
 
 #include "common/error.h"
 
@@ -12,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace kafkaml::api {
+namespace kafkaml::operations {
 
 //! A definition the user must fix; line and column are 1-based (0: unknown).
 class ValidationError : public UserError {
@@ -40,4 +42,4 @@ using ModuleValidator = std::function<void(std::string_view bytes)>;
 //! column 0) saying what is missing or wrong.
 using InputValidator = std::function<void(std::string_view format, const nlohmann::json &config)>;
 
-} // namespace kafkaml::api
+} // namespace kafkaml::operations

@@ -2,8 +2,8 @@
 
 // Sends a control message (docs/wire-format.md) so that a deployment trains on a
 // stream already in the log: `POST datasources/{id}/send` uses it to reuse a
-// stream without re-sending its data. The Kafka implementation lives with
-// the stream module; tests use a fake.
+// stream without re-sending its data. The Kafka implementation is
+// control::KafkaControlPublisher (src/control); tests use a fake.
 //
 // Threading: called from HTTP worker threads; implementations synchronise.
 // Throws std::runtime_error with a user-facing message when the message
@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-namespace kafkaml::api {
+namespace kafkaml::operations {
 
 class ControlPublisher {
 public:
@@ -23,4 +23,4 @@ public:
 	virtual void publish(int64_t deployment, const store::Datasource &datasource) = 0;
 };
 
-} // namespace kafkaml::api
+} // namespace kafkaml::operations

@@ -1,0 +1,48 @@
+#pragma once
+
+// Deployments: a configuration sent to train (one result and one training
+// job per model) and stopping every job of one. Thread: any (an HTTP
+// worker); the store and the executor synchronise themselves.
+
+#include "executors/job_executor.h"
+#include "store/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace kafkaml::operations {
+
+struct DeploymentRequest {
+	int64_t configuration = 0;
+	int64_t batch = 1;
+	//! Each an object or the original's "epochs=5, steps_per_epoch=1000"
+	//! text (null or "": none), stored as given beside the parsed object.
+	nlohmann::json kwargs_fit = "";
+	nlohmann::json kwargs_val = "";
+};
+
+//! A deployment with its results as the store holds them after the call.
+struct DeploymentAndResults {
+	store::Deployment deployment;
+	std::vector<store::Result> results;
+};
+
+//! Records the deployment and its results, then starts one training job per
+//! result: each result is marked deployed before its job starts, so a fast
+//! job's "running" is never overwritten. Refused before anything is
+//! recorded: a batch below 1 or kwargs the training job's parser rejects
+//! (InvalidField, with line and column for kwargs), a PyTorch model of the
+//! configuration without its module (StateConflict naming the model); an
+//! unknown configuration is the store's to refuse. A job that cannot start
+//! marks its result failed (with why) and, after the others were started,
+//! NotStarted<DeploymentAndResults> says which failed.
+DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executor, const DeploymentRequest &request);
+
+//! Stops the training job of each result that is still active and marks it
+//! stopped. NotFound for an unknown id; store::Conflict when no result is
+//! active (every one finished, failed or stopped: deploy again).
+DeploymentAndResults stop_deployment(store::Store &store, executors::JobExecutor &executor, int64_t id);
+
+} // namespace kafkaml::operations

@@ -1,0 +1,208 @@
+#include "operations/inference_operations.h"
+
+#include "operations/operation_errors.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace kafkaml::operations {
+namespace {
+
+using nlohmann::json;
+
+void check_replicas(int64_t replicas, int64_t max_replicas) {
+	if (replicas < 1 || replicas > max_replicas) {
+		throw InvalidField("replicas",
+		                   "field \"replicas\" must be between 1 and " + std::to_string(max_replicas) +
+		                       " (each replica is a process; the server's --max-replicas sets the limit), not " +
+		                       std::to_string(replicas),
+		                   {{"max", max_replicas}});
+	}
+}
+
+// A partition is read by one member of a consumer group, so replicas beyond
+// the partition count get nothing to do. Allowed (partitions may be added
+// later), but said.
+std::vector<std::string> idle_replica_warnings(const PartitionCounter &partition_count,
+                                               const store::Inference &inference) {
+	if (!partition_count) {
+		return {};
+	}
+	auto partitions = partition_count(inference.input_topic);
+	if (!partitions || *partitions >= inference.replicas) {
+		return {};
+	}
+	int64_t idle = inference.replicas - *partitions;
+	std::string text = "inference " + std::to_string(inference.id) + " has " + std::to_string(inference.replicas) +
+	                   " replicas but its input topic \"" + inference.input_topic + "\" has " +
+	                   std::to_string(*partitions) + " partition(s): " + std::to_string(idle) +
+	                   " replica(s) sit idle, as each partition is read by one replica. Add partitions (Kafka: "
+	                   "kafka-topics.sh --alter --topic " +
+	                   inference.input_topic + " --partitions " + std::to_string(inference.replicas) +
+	                   ") or scale down to " + std::to_string(*partitions);
+	spdlog::warn("{}", text);
+	return {text};
+}
+
+// Kafka's rule for topic names: a bad one would only fail later, in every
+// replica.
+void check_topic_name(const char *field, const std::string &topic) {
+	bool valid = !topic.empty() && topic.size() <= 249 && topic != "." && topic != ".." &&
+	             std::all_of(topic.begin(), topic.end(),
+	                         [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+	if (!valid) {
+		throw InvalidField(field, std::string("field \"") + field + "\" is not a valid Kafka topic name: \"" + topic +
+		                              "\"; use 1 to 249 of the characters a-z A-Z 0-9 . _ - (but not \".\" or \"..\")");
+	}
+}
+
+void check_topics(const store::Inference &i) {
+	for (auto [field, topic] : {std::pair{"input_topic", &i.input_topic}, std::pair{"output_topic", &i.output_topic},
+	                            std::pair{"dead_letter_topic", &i.dead_letter_topic}}) {
+		check_topic_name(field, *topic);
+	}
+	if (i.output_topic == i.input_topic || i.dead_letter_topic == i.input_topic) {
+		const char *field = i.output_topic == i.input_topic ? "output_topic" : "dead_letter_topic";
+		throw InvalidField(field, std::string("field \"") + field +
+		                              "\" is the input topic: the replicas would read what they write; name another "
+		                              "topic");
+	}
+}
+
+// The input's format, when not given, is that of the stream the model
+// trained on: as its training job read it, or else as the control logger
+// recorded it.
+void fill_input_format(store::Store &store, const store::Result &result, store::Inference &i) {
+	if ((i.input_format.empty() || i.input_config.is_null()) && !result.input_format.empty()) {
+		if (i.input_format.empty()) {
+			i.input_format = result.input_format;
+		}
+		if (i.input_config.is_null()) {
+			i.input_config = result.input_config;
+		}
+	}
+	if (i.input_format.empty() || i.input_config.is_null()) {
+		if (auto source = store.latest_datasource(result.deployment)) {
+			if (i.input_format.empty()) {
+				i.input_format = format_name(source->input_format);
+			}
+			if (i.input_config.is_null()) {
+				i.input_config = source->input_config;
+			}
+		}
+	}
+	if (i.input_format.empty()) {
+		throw UserError("field \"input_format\" is required (RAW, AVRO or JSON): no data stream was recorded for "
+		                "deployment " +
+		                std::to_string(result.deployment) + " to take it from");
+	}
+	if (i.input_format != "RAW" && i.input_format != "AVRO" && i.input_format != "JSON") {
+		throw InvalidField("input_format", "field \"input_format\" must be RAW, AVRO or JSON, not " + i.input_format);
+	}
+	if (i.input_config.is_null()) {
+		i.input_config = json::object();
+	}
+}
+
+store::Inference mark_inference_stopped(store::Store &store, int64_t id) {
+	try {
+		return store.update_inference_status(id, store::InferenceStatus::Stopped, "stopped by the user");
+	} catch (const store::Conflict &) {
+		auto current = store.get_inference(id);
+		if (store::is_terminal(current.status)) {
+			return current;
+		}
+		throw;
+	}
+}
+
+} // namespace
+
+InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &executor,
+                                  const InferenceRequest &request, const InferenceEnvironment &environment) {
+	store::Inference i;
+	i.model_result = request.model_result;
+	i.replicas = request.replicas;
+	check_replicas(i.replicas, environment.max_replicas);
+	i.input_topic = request.input_topic;
+	i.output_topic = request.output_topic;
+	i.dead_letter_topic = request.dead_letter_topic.value_or(i.input_topic + "-dead-letter");
+	check_topics(i);
+	i.input_format = format_name(request.input_format);
+	i.input_config = request.input_config;
+	store::Result result;
+	try {
+		result = store.get_result(i.model_result, {.which = store::EpochQuery::Which::none});
+	} catch (const store::NotFound &e) {
+		throw store::InvalidArgument(std::string(e.what()) + "; pick a finished result from GET /api/v1/results");
+	}
+	fill_input_format(store, result, i);
+	if (environment.validate_input) {
+		try {
+			environment.validate_input(i.input_format, i.input_config);
+		} catch (const ValidationError &e) {
+			throw InvalidField("input_config", std::string("field \"input_config\" does not fit input_format ") +
+			                                       i.input_format + ": " + e.what());
+		}
+	}
+	InferenceOutcome outcome;
+	if (environment.create_input_topic &&
+	    environment.create_input_topic(i.input_topic, static_cast<int32_t>(i.replicas))) {
+		outcome.notes.push_back("created the input topic \"" + i.input_topic + "\" with " + std::to_string(i.replicas) +
+		                        " partition(s), one per replica");
+	}
+	store::Inference created = store.create_inference(i);
+	try {
+		executor.start_inference(created);
+	} catch (const std::exception &e) {
+		created = store.update_inference_status(created.id, store::InferenceStatus::Failed, e.what());
+		throw NotStarted<store::Inference>(
+		    std::string("the inference was recorded but its replicas could not start: ") + e.what(),
+		    std::move(created));
+	}
+	outcome.warnings = idle_replica_warnings(environment.partition_count, created);
+	outcome.inference = std::move(created);
+	return outcome;
+}
+
+InferenceOutcome scale_inference(store::Store &store, executors::JobExecutor &executor, int64_t id, int64_t replicas,
+                                 const InferenceEnvironment &environment) {
+	check_replicas(replicas, environment.max_replicas);
+	auto scaled = store.set_inference_replicas(id, replicas);
+	executor.scale(scaled.id, replicas);
+	InferenceOutcome outcome;
+	outcome.warnings = idle_replica_warnings(environment.partition_count, scaled);
+	outcome.inference = std::move(scaled);
+	return outcome;
+}
+
+store::Inference stop_inference(store::Store &store, executors::JobExecutor &executor, int64_t id) {
+	auto current = store.get_inference(id);
+	if (store::is_terminal(current.status)) {
+		throw store::Conflict("inference " + std::to_string(id) + " is already " +
+		                      std::string(store::to_string(current.status)) + "; there is nothing to stop");
+	}
+	executor.stop(store::JobKind::Inference, id);
+	return mark_inference_stopped(store, id);
+}
+
+store::Inference fail_inference(store::Store &store, int64_t id, const std::string &replica,
+                                const std::string &detail) {
+	auto current = store.get_inference(id);
+	if (store::is_terminal(current.status)) {
+		throw store::Conflict("inference " + std::to_string(current.id) + " is already " +
+		                      std::string(store::to_string(current.status)) + "; its replicas should end");
+	}
+	std::string reason = (replica.empty() ? std::string("a replica") : "replica " + replica) + " failed: " + detail;
+	return store.update_inference_status(id, store::InferenceStatus::Failed, reason);
+}
+
+std::string format_name(std::string text) {
+	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+	return text;
+}
+
+} // namespace kafkaml::operations

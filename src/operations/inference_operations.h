@@ -1,0 +1,106 @@
+#pragma once
+
+// Inferences: a finished result deployed with N replicas between an input
+// and an output topic, scaled and stopped. Thread: any (an HTTP worker);
+// the store, the executor and the environment's functions synchronise
+// themselves.
+
+#include "executors/job_executor.h"
+#include "operations/validation.h"
+#include "store/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kafkaml::operations {
+
+//! How many partitions a topic has; nullopt when that is not known (no such
+//! topic yet, Kafka unreachable).
+using PartitionCounter = std::function<std::optional<int32_t>(const std::string &topic)>;
+
+//! Creates `topic` with `partitions` partitions when it does not exist;
+//! returns whether it did. Errors (Kafka unreachable) are logged and give
+//! false: the topic is then left to the cluster's auto-creation.
+using TopicCreator = std::function<bool(const std::string &topic, int32_t partitions)>;
+
+struct InferenceRequest {
+	int64_t model_result = 0;
+	int64_t replicas = 1;
+	std::string input_topic;
+	std::string output_topic;
+	//! Unset: "<input_topic>-dead-letter".
+	std::optional<std::string> dead_letter_topic;
+	//! RAW, AVRO or JSON in any case; empty: the format of the stream the
+	//! result trained on.
+	std::string input_format;
+	//! Null: the config of the stream the result trained on, or {}.
+	nlohmann::json input_config;
+};
+
+//! What the inference use cases need of the server beside the store and
+//! the executor; each function may be empty (that check or step is left
+//! out).
+struct InferenceEnvironment {
+	//! Most replicas one inference may have: each is a process on this machine.
+	int64_t max_replicas = 64;
+	//! Without it input_config is stored unchecked.
+	InputValidator validate_input;
+	//! Without it an input topic that does not exist yet is left to the
+	//! cluster's auto-creation (often one partition).
+	TopicCreator create_input_topic;
+	//! Without it no warning says that replicas beyond the input topic's
+	//! partitions sit idle.
+	PartitionCounter partition_count;
+};
+
+//! An inference as the store holds it after the call, with what the caller
+//! should be told: `notes` (what was done on its behalf, a topic created)
+//! and `warnings` (accepted but probably not meant: idle replicas).
+struct InferenceOutcome {
+	store::Inference inference;
+	std::vector<std::string> notes;
+	std::vector<std::string> warnings;
+};
+
+//! Records the inference and starts its replicas. Topics must be valid
+//! Kafka topic names, the output and dead-letter topics not the input
+//! topic, replicas 1..max_replicas (InvalidField). The input format and
+//! config default to those of the stream the result trained on: as its
+//! training job reported them, or else as the deployment's newest
+//! datasource recorded them (a UserError when there is neither); the
+//! format must be RAW, AVRO or JSON and the config fit it (InvalidField).
+//! An unknown result is store::InvalidArgument, one that is not finished
+//! the store's Conflict. An input topic that does not exist yet is created
+//! with one partition per replica (a note). Replicas the executor cannot
+//! start mark the inference failed: NotStarted<store::Inference>.
+InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &executor,
+                                  const InferenceRequest &request, const InferenceEnvironment &environment);
+
+//! Sets the number of replicas of inference `id` (1..max_replicas,
+//! InvalidField otherwise) in the store, then has the executor run that
+//! many. NotFound for an unknown id, Conflict once it ended.
+InferenceOutcome scale_inference(store::Store &store, executors::JobExecutor &executor, int64_t id, int64_t replicas,
+                                 const InferenceEnvironment &environment);
+
+//! Stops inference `id`'s replicas, then marks it stopped ("stopped by the
+//! user"); a replica that reported its own end meanwhile is no conflict.
+//! NotFound for an unknown id; store::Conflict when it already ended.
+store::Inference stop_inference(store::Store &store, executors::JobExecutor &executor, int64_t id);
+
+//! A replica's report of an error no restart would mend (a model it cannot
+//! load, an input config it cannot decode): the inference fails at once
+//! with "replica R failed: detail" ("a replica" when `replica` is empty),
+//! instead of after the crash-loop limit. NotFound for an unknown id;
+//! store::Conflict once it ended (its replicas should end).
+store::Inference fail_inference(store::Store &store, int64_t id, const std::string &replica, const std::string &detail);
+
+//! A data format's name as stored and compared: ASCII upper case ("raw" ->
+//! "RAW").
+std::string format_name(std::string text);
+
+} // namespace kafkaml::operations

@@ -1,0 +1,222 @@
+#include "operations/inference_operations.h"
+#include "operations/operation_errors.h"
+#include "operations/tests/operations_test_support.h"
+
+#include <functional>
+
+namespace kafkaml::operations {
+namespace {
+
+using nlohmann::json;
+using store::InferenceStatus;
+
+class InferenceOperationsTest : public OperationsTest {
+protected:
+	InferenceRequest request_for(int64_t result) {
+		InferenceRequest request;
+		request.model_result = result;
+		request.input_topic = "in";
+		request.output_topic = "out";
+		return request;
+	}
+	//! The field an InvalidField from create_inference names; "" when it
+	//! throws nothing.
+	std::string refused_field(const InferenceRequest &request) {
+		auto refused = invalid_field([&] { create_inference(*db, executor, request, environment); });
+		return refused ? refused->field : "";
+	}
+	InferenceEnvironment environment{.max_replicas = 8};
+};
+
+TEST_F(InferenceOperationsTest, TheInputFormatComesFromTheStreamTheResultTrainedOn) {
+	json config = {{"data_type", "float32"}, {"data_reshape", "3"}};
+	auto result = finished_result({.input_format = "RAW", .input_config = config});
+	auto created = create_inference(*db, executor, request_for(result.id), environment);
+	EXPECT_EQ(created.inference.input_format, "RAW");
+	EXPECT_EQ(created.inference.input_config, config);
+	EXPECT_EQ(created.inference.dead_letter_topic, "in-dead-letter");
+	EXPECT_EQ(db->get_inference(created.inference.id).input_format, "RAW") << "stored as answered";
+	EXPECT_EQ(executor.calls(),
+	          std::vector<std::string>{"start_inference " + std::to_string(created.inference.id) + " x1"});
+}
+
+TEST_F(InferenceOperationsTest, ElseFromTheDeploymentsNewestDatasource) {
+	auto result = finished_result();
+	store::Datasource older;
+	older.deployment = result.deployment;
+	older.topic = "old:0:0:9";
+	older.input_format = "avro";
+	older.control_message = "control/0@1 t1";
+	db->add_datasource(older);
+	store::Datasource newer = older;
+	newer.topic = "new:0:0:9";
+	newer.input_format = "raw";
+	newer.input_config = {{"data_type", "uint8"}};
+	newer.control_message = "control/0@2 t2";
+	db->add_datasource(newer);
+	auto created = create_inference(*db, executor, request_for(result.id), environment);
+	EXPECT_EQ(created.inference.input_format, "RAW") << "upper case, as compared";
+	EXPECT_EQ(created.inference.input_config, newer.input_config);
+}
+
+TEST_F(InferenceOperationsTest, WhatTheRequestGivesIsKept) {
+	auto result = finished_result({.input_format = "AVRO", .input_config = json{{"data_scheme", "x"}}});
+	auto request = request_for(result.id);
+	request.input_format = "json";
+	request.input_config = json{{"fields", json::array({"a"})}};
+	request.dead_letter_topic = "errors";
+	auto created = create_inference(*db, executor, request, environment);
+	EXPECT_EQ(created.inference.input_format, "JSON");
+	EXPECT_EQ(created.inference.input_config, request.input_config);
+	EXPECT_EQ(created.inference.dead_letter_topic, "errors");
+}
+
+TEST_F(InferenceOperationsTest, WithoutARecordedStreamTheFormatMustBeGiven) {
+	auto result = finished_result();
+	try {
+		create_inference(*db, executor, request_for(result.id), environment);
+		FAIL() << "no format anywhere";
+	} catch (const InvalidField &e) {
+		FAIL() << "not a refused field but a missing one: " << e.what();
+	} catch (const UserError &e) {
+		EXPECT_NE(std::string(e.what()).find("input_format"), std::string::npos) << e.what();
+	}
+	auto request = request_for(result.id);
+	request.input_format = "CSV";
+	EXPECT_EQ(refused_field(request), "input_format");
+	request.input_format = "raw";
+	auto created = create_inference(*db, executor, request, environment);
+	EXPECT_EQ(created.inference.input_config, json::object());
+}
+
+TEST_F(InferenceOperationsTest, TopicsMustBeKafkaNamesAndNotTheInputTopic) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	struct Case {
+		std::function<void(InferenceRequest &)> change;
+		std::string refused;
+	};
+	std::vector<Case> cases = {
+	    {[](InferenceRequest &r) { r.input_topic = "a topic"; }, "input_topic"},
+	    {[](InferenceRequest &r) { r.output_topic = ".."; }, "output_topic"},
+	    {[](InferenceRequest &r) { r.output_topic = "in"; }, "output_topic"},
+	    {[](InferenceRequest &r) { r.dead_letter_topic = "in"; }, "dead_letter_topic"},
+	};
+	for (const auto &c : cases) {
+		auto request = request_for(result.id);
+		c.change(request);
+		EXPECT_EQ(refused_field(request), c.refused);
+	}
+	auto request = request_for(result.id);
+	request.replicas = 9;
+	auto refused = invalid_field([&] { create_inference(*db, executor, request, environment); });
+	ASSERT_TRUE(refused) << "beyond max_replicas";
+	EXPECT_EQ(refused->field, "replicas");
+	EXPECT_EQ(refused->detail["max"], 8);
+	EXPECT_TRUE(db->list_inferences().empty());
+	EXPECT_TRUE(executor.calls().empty());
+}
+
+TEST_F(InferenceOperationsTest, AConfigTheValidatorRefusesIsAnInputConfigError) {
+	auto result = finished_result({.input_format = "JSON", .input_config = json{{"fields", "a"}}});
+	environment.validate_input = [](std::string_view format, const json &config) {
+		if (format == "JSON" && !config.value("fields", json::array()).is_array()) {
+			throw ValidationError(0, 0, "\"fields\" must be a list of names");
+		}
+	};
+	EXPECT_EQ(refused_field(request_for(result.id)), "input_config");
+	EXPECT_TRUE(db->list_inferences().empty());
+}
+
+TEST_F(InferenceOperationsTest, AnUnknownOrUnfinishedResultIsRefused) {
+	EXPECT_THROW(create_inference(*db, executor, request_for(42), environment), store::InvalidArgument);
+	auto [deployment, results] = recorded_deployment(1);
+	auto request = request_for(results[0].id);
+	request.input_format = "RAW";
+	EXPECT_THROW(create_inference(*db, executor, request, environment), store::Conflict);
+}
+
+TEST_F(InferenceOperationsTest, ReplicasThatCannotStartMarkTheInferenceFailed) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	executor.fail_inference = true;
+	try {
+		create_inference(*db, executor, request_for(result.id), environment);
+		FAIL() << "the executor failed";
+	} catch (const NotStarted<store::Inference> &e) {
+		EXPECT_TRUE(e.is_retriable());
+		EXPECT_EQ(e.created.status, InferenceStatus::Failed);
+		EXPECT_EQ(e.created.status_detail, "no worker slots left");
+		EXPECT_EQ(db->get_inference(e.created.id).status, InferenceStatus::Failed);
+	}
+}
+
+TEST_F(InferenceOperationsTest, ANewInputTopicIsNotedAndIdleReplicasWarned) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	std::vector<std::pair<std::string, int32_t>> created_topics;
+	environment.create_input_topic = [&](const std::string &topic, int32_t partitions) {
+		created_topics.emplace_back(topic, partitions);
+		return true;
+	};
+	environment.partition_count = [](const std::string &) -> std::optional<int32_t> { return 2; };
+	auto request = request_for(result.id);
+	request.replicas = 3;
+	auto created = create_inference(*db, executor, request, environment);
+	EXPECT_EQ(created_topics, (std::vector<std::pair<std::string, int32_t>>{{"in", 3}}));
+	ASSERT_EQ(created.notes.size(), 1u);
+	EXPECT_NE(created.notes[0].find("created the input topic \"in\" with 3 partition(s)"), std::string::npos);
+	ASSERT_EQ(created.warnings.size(), 1u);
+	EXPECT_NE(created.warnings[0].find("1 replica(s) sit idle"), std::string::npos) << created.warnings[0];
+
+	auto scaled = scale_inference(*db, executor, created.inference.id, 2, environment);
+	EXPECT_EQ(scaled.inference.replicas, 2);
+	EXPECT_TRUE(scaled.warnings.empty()) << "two partitions, two replicas";
+	EXPECT_EQ(executor.calls().back(), "scale " + std::to_string(created.inference.id) + " x2");
+}
+
+TEST_F(InferenceOperationsTest, ScaleChecksTheLimitBeforeAskingTheExecutor) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	auto created = create_inference(*db, executor, request_for(result.id), environment);
+	for (int64_t replicas : {0, 9}) {
+		auto refused =
+		    invalid_field([&] { scale_inference(*db, executor, created.inference.id, replicas, environment); });
+		ASSERT_TRUE(refused) << replicas << " replicas";
+		EXPECT_EQ(refused->field, "replicas");
+	}
+	EXPECT_EQ(db->get_inference(created.inference.id).replicas, 1);
+	EXPECT_EQ(executor.calls().size(), 1u) << "only the start";
+}
+
+TEST_F(InferenceOperationsTest, StopEndsTheReplicasAndAnEndedInferenceIsAConflict) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	int64_t id = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	auto stopped = stop_inference(*db, executor, id);
+	EXPECT_EQ(stopped.status, InferenceStatus::Stopped);
+	EXPECT_EQ(stopped.status_detail, "stopped by the user");
+	EXPECT_EQ(executor.calls().back(), "stop inference " + std::to_string(id));
+	EXPECT_THROW(stop_inference(*db, executor, id), store::Conflict);
+	EXPECT_THROW(scale_inference(*db, executor, id, 2, environment), store::Conflict);
+	EXPECT_EQ(executor.calls().size(), 2u) << "nothing asked of the executor after the stop";
+}
+
+TEST_F(InferenceOperationsTest, AnInferenceThatFailsWhileStoppedIsNoConflict) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	int64_t id = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	executor.on_stop = [this](store::JobKind, int64_t owner) {
+		db->update_inference_status(owner, InferenceStatus::Failed, "replica 0 crashed");
+	};
+	EXPECT_EQ(stop_inference(*db, executor, id).status, InferenceStatus::Failed);
+}
+
+TEST_F(InferenceOperationsTest, AReplicasFailureFailsTheInferenceOnceWithItsReason) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	int64_t id = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	auto failed = fail_inference(*db, id, "host:12", "input_config: no field \"Age\"");
+	EXPECT_EQ(failed.status, InferenceStatus::Failed);
+	EXPECT_EQ(failed.status_detail, "replica host:12 failed: input_config: no field \"Age\"");
+	EXPECT_THROW(fail_inference(*db, id, "", "again"), store::Conflict) << "the other replicas learn it ended";
+	EXPECT_EQ(db->get_inference(id).status_detail, failed.status_detail) << "the first reason stays";
+	int64_t other = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	EXPECT_EQ(fail_inference(*db, other, "", "gone").status_detail, "a replica failed: gone");
+}
+
+} // namespace
+} // namespace kafkaml::operations

@@ -3,10 +3,36 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace kafkaml::store {
 namespace {
+
+constexpr std::chrono::milliseconds kBusyTimeout{5000};
+
+// Switching a new database to WAL takes its exclusive lock. Servers opening
+// one new file at once can meet in a lock upgrade, which SQLite answers with
+// SQLITE_BUSY at once instead of calling the busy handler (waiting there
+// would deadlock), so the switch is retried here until the busy timeout.
+void enable_wal(SQLite::Database &db) {
+	const auto deadline = std::chrono::steady_clock::now() + kBusyTimeout;
+	for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, std::chrono::milliseconds(100))) {
+		try {
+			db.exec("PRAGMA journal_mode=WAL");
+			return;
+		} catch (const SQLite::Exception &e) {
+			if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() + pause > deadline) {
+				throw;
+			}
+		}
+		std::this_thread::sleep_for(pause);
+	}
+}
 
 // One SQLite connection in WAL mode: readers in other processes (a second
 // server, sqlite3 shell) never block our writes for long, and a busy timeout
@@ -14,8 +40,9 @@ namespace {
 class SqliteConnection final : public SqlConnection {
 public:
 	explicit SqliteConnection(const std::string &path)
-	    : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX, 5000) {
-		db_.exec("PRAGMA journal_mode=WAL");
+	    : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
+	          static_cast<int>(kBusyTimeout.count())) {
+		enable_wal(db_);
 		db_.exec("PRAGMA synchronous=NORMAL");
 		db_.exec("PRAGMA foreign_keys=ON");
 		// What is deleted is overwritten, not left in free pages: a secret

@@ -7,6 +7,7 @@
 #include "ml/engine_support.h"
 #include "ml/spec/parse.h"
 #include "stream/stream_error.h"
+#include "workers/continual_training.h"
 #include "workers/failure_action.h"
 #include "workers/training_model.h"
 
@@ -253,6 +254,20 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (!decoder->has_label()) {
 		throw UserError("the training stream has no labels: its input_config needs a label_type (RAW) or "
 		                "label_scheme (AVRO)");
+	}
+	if (assignment.continual.mode != TrainingMode::batch) {
+		auto outcome =
+		    train_continually(result_id, env, {assignment, std::move(spec), torchscript, stream_message, *decoder});
+		if (outcome == JobOutcome::stopped) {
+			throw Cancelled{};
+		}
+		return outcome;
+	}
+	if (stream_message.online()) {
+		throw UserError("the stream is the online stream of topic " + stream_message.online_topic +
+		                ", which has no end, and this deployment trains in mode batch, on a bounded stream: deploy "
+		                "again with mode incremental or indefinite (kafkaml deploy --mode incremental), or send a "
+		                "bounded stream (kafkaml send without --online)");
 	}
 	spdlog::info("result {}: reading {} records from {}", result_id, stream_message.total_msg, info.topic_ranges);
 	formats::Batch batch;

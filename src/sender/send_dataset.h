@@ -35,6 +35,8 @@ using SendProgress = std::function<void(int64_t done, int64_t total)>;
 //! finds where it goes (sink_options), then queues every row as a RAW or
 //! AVRO record and ends with the control message naming the acknowledged
 //! offsets (training) or with every record acknowledged (inference input).
+//! With `online`, the online control message goes first and the records
+//! after it (the original's online stream).
 //! A .npy goes in its own dtype unless z-scored; CSV values as float32; the
 //! Avro schemas the user gives none of are derived from the columns.
 //! Throws std::runtime_error for what the user can change, StreamError when

@@ -75,6 +75,31 @@ TEST_F(SendDatasetTest, ATrainingStreamEndsWithTheControlMessageOfWhatWasAcknowl
 	EXPECT_EQ(rows.labels, (std::vector<float>{0, 1, 2}));
 }
 
+TEST_F(SendDatasetTest, AnOnlineStreamIsTheOriginalsOnlineControlMessageThenTheRecords) {
+	options_.online = true;
+	auto report = send_dataset(options_, cluster_);
+	EXPECT_EQ(report.delivered, 3);
+	EXPECT_EQ(report.summary(), "sent the online control message of deployment 5 to control, then 3 records to data");
+
+	auto records = cluster_.log.read(options_.control_topic, 0, 0, 100);
+	ASSERT_EQ(records.size(), 1u);
+	EXPECT_EQ(records[0].key, std::string("\x05", 1)) << "the original's bytes([id])";
+	auto value = nlohmann::json::parse(records[0].value);
+	EXPECT_EQ(value["topic"], "data") << "a bare topic: the stream has no end";
+	EXPECT_TRUE(value["total_msg"].is_null());
+	EXPECT_EQ(value["incremental"], true);
+	EXPECT_EQ(value["input_format"], "RAW");
+	auto message = formats::decode_control_message(records[0].key, records[0].value);
+	EXPECT_EQ(message.online_topic, "data");
+
+	auto rows = read_back(message.input_format, message.input_config, true);
+	EXPECT_EQ(rows.features, (std::vector<float>{1, 2, 3, 4, 5, 6}));
+	EXPECT_EQ(rows.labels, (std::vector<float>{0, 1, 2}));
+
+	options_.inference = true;
+	EXPECT_THROW(send_dataset(options_, cluster_), std::runtime_error);
+}
+
 TEST_F(SendDatasetTest, InferenceInputIsValuesOnlySpreadOverThePartitionsWithoutAControlMessage) {
 	options_.deployment_id = -1;
 	options_.inference = true;

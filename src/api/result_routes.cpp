@@ -196,12 +196,7 @@ void ApiServer::register_result_routes() {
 			}
 			report.training_time = body["training_time"].get<double>();
 		}
-		if (body.contains("new_run")) {
-			if (!body["new_run"].is_boolean()) {
-				throw ApiError(400, "field \"new_run\" must be true or false", {{"field", "new_run"}});
-			}
-			report.new_run = body["new_run"].get<bool>();
-		}
+		report.new_run = boolean_field(body, "new_run", false);
 		if (body.contains("input_format")) {
 			report.input_format = operations::format_name(text_field(body, "input_format"));
 			report.input_config = object_field(body, "input_config", json::object());

@@ -81,18 +81,7 @@ void ApiServer::register_inference_routes() {
 			lag = integer_field(body, "consumer_lag");
 		}
 		bool consuming = boolean_field(body, "consuming", false);
-		auto inference = db.get_inference(id);
-		if (store::is_terminal(inference.status)) {
-			throw ApiError(409, "inference " + std::to_string(id) + " is " +
-			                        std::string(store::to_string(inference.status)) + "; its replicas should end");
-		}
-		if (inference.status == store::InferenceStatus::Deployed && consuming) {
-			try {
-				inference = db.update_inference_status(id, store::InferenceStatus::Running, "");
-			} catch (const store::Conflict &) {
-				// Stopped meanwhile: the next report answers 409.
-			}
-		}
+		auto inference = operations::accept_replica_report(db, id, consuming);
 		metrics_->report_replica(id, replica, throughput, lag);
 		call.reply(200, to_json(inference));
 	});

@@ -118,9 +118,6 @@ void ApiServer::register_result_routes() {
 	});
 	add("PUT", "/api/v1/results/{id}/model",
 	    [&db](Call &call) {
-		    if (call.request.body.empty()) {
-			    throw ApiError(400, "the request body is empty; send the trained model's bytes");
-		    }
 		    operations::upload_trained_model(db, call.id(), call.request.body);
 		    call.no_content();
 	    },

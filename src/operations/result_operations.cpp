@@ -55,6 +55,11 @@ std::optional<double> record_epochs(store::Store &store, int64_t id, const std::
 }
 
 void upload_trained_model(store::Store &store, int64_t id, std::string_view bytes) {
+	// A model of no bytes would read as one to download, and fail only in
+	// whoever loads it.
+	if (bytes.empty()) {
+		throw UserError("the request body is empty; send the trained model's bytes");
+	}
 	store.put_trained_model(id, bytes);
 }
 

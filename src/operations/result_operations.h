@@ -43,7 +43,8 @@ store::Result report_result_status(store::Store &store, int64_t id, store::Resul
 std::optional<double> record_epochs(store::Store &store, int64_t id, const std::vector<store::EpochMetrics> &epochs);
 
 //! A training job's trained model, stored for download in place of an
-//! earlier one. NotFound for an unknown id.
+//! earlier one. Empty bytes are a UserError (nothing is stored, the store
+//! is not asked); NotFound for an unknown id.
 void upload_trained_model(store::Store &store, int64_t id, std::string_view bytes);
 
 } // namespace kafkaml::operations

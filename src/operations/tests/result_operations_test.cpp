@@ -94,6 +94,15 @@ TEST_F(ResultOperationsTest, ATrainedModelIsStoredForDownload) {
 	upload_trained_model(*db, id, "model bytes");
 	EXPECT_EQ(db->get_trained_model(id), "model bytes");
 	EXPECT_THROW(upload_trained_model(*db, id + 100, "model bytes"), store::NotFound);
+	try {
+		upload_trained_model(*db, id, "");
+		FAIL() << "no bytes, no model";
+	} catch (const store::StoreError &e) {
+		FAIL() << "refused before the store: " << e.what();
+	} catch (const UserError &e) {
+		EXPECT_NE(std::string(e.what()).find("empty"), std::string::npos) << e.what();
+	}
+	EXPECT_EQ(db->get_trained_model(id), "model bytes") << "the earlier model stays";
 }
 
 } // namespace

@@ -17,8 +17,9 @@ public:
 		const int64_t batch = x.size(0), steps = x.size(1), inputs = x.size(2);
 		const int64_t units = recurrent_kernel.size(0), width = 4 * units;
 		auto xc = x.contiguous();
-		// Every step's input projection in one product: [batch * steps, 4 units].
-		auto projected = torch::mm(xc.reshape({batch * steps, inputs}), kernel).contiguous();
+		// Every step's input projection, bias included, in one product:
+		// [batch * steps, 4 units].
+		auto projected = torch::addmm(bias, xc.reshape({batch * steps, inputs}), kernel).contiguous();
 		auto gates = torch::empty({steps, batch, width});
 		auto cells = torch::zeros({steps + 1, batch, units});
 		auto hidden = torch::zeros({steps + 1, batch, units});
@@ -29,8 +30,9 @@ public:
 		// most of the work and run on libtorch's SIMD kernels.
 		for (int64_t t = 0; t < steps; t++) {
 			auto z = gates[t];
-			torch::mm_out(z, hidden[t], recurrent_kernel);
-			z.add_(projected3.select(1, t)).add_(bias);
+			// z = projected_t + h_{t-1} R: BLAS accumulates onto the copied
+			// projection instead of two more passes over the gates.
+			torch::addmm_out(z, projected3.select(1, t), hidden[t], recurrent_kernel);
 			auto i = z.narrow(1, 0, units);
 			auto f = z.narrow(1, units, units);
 			auto cand = z.narrow(1, 2 * units, units);
@@ -124,11 +126,51 @@ public:
 	}
 };
 
+//! Forward alone, for prediction: nothing is kept for backward, so the
+//! gates and states of one step live in small buffers that stay in cache
+//! instead of the [steps, batch, 4 units] history training needs.
+torch::Tensor lstm_forward_only(const torch::Tensor &x, const torch::Tensor &kernel,
+                                const torch::Tensor &recurrent_kernel, const torch::Tensor &bias,
+                                bool return_sequences) {
+	const int64_t batch = x.size(0), steps = x.size(1), inputs = x.size(2);
+	const int64_t units = recurrent_kernel.size(0), width = 4 * units;
+	auto projected =
+	    torch::addmm(bias, x.contiguous().reshape({batch * steps, inputs}), kernel).view({batch, steps, width});
+	auto z = torch::empty({batch, width});
+	auto cell = torch::zeros({batch, units});
+	auto hidden = torch::zeros({batch, units});
+	auto t_cell = torch::empty({batch, units});
+	torch::Tensor sequence;
+	if (return_sequences) {
+		sequence = torch::empty({batch, steps, units});
+	}
+	for (int64_t t = 0; t < steps; t++) {
+		torch::addmm_out(z, projected.select(1, t), hidden, recurrent_kernel);
+		auto i = z.narrow(1, 0, units);
+		auto f = z.narrow(1, units, units);
+		auto cand = z.narrow(1, 2 * units, units);
+		auto o = z.narrow(1, 3 * units, units);
+		z.narrow(1, 0, 2 * units).sigmoid_();
+		cand.tanh_();
+		o.sigmoid_();
+		cell.mul_(f).addcmul_(i, cand);
+		torch::tanh_out(t_cell, cell);
+		torch::mul_out(hidden, o, t_cell);
+		if (return_sequences) {
+			sequence.select(1, t).copy_(hidden);
+		}
+	}
+	return return_sequences ? sequence : hidden;
+}
+
 } // namespace
 
 torch::Tensor lstm_sequence(const torch::Tensor &x, const torch::Tensor &kernel, const torch::Tensor &recurrent_kernel,
                             const torch::Tensor &bias, bool return_sequences) {
 	auto b = bias.defined() ? bias : torch::zeros({kernel.size(1)});
+	if (!torch::GradMode::is_enabled()) {
+		return lstm_forward_only(x, kernel, recurrent_kernel, b, return_sequences);
+	}
 	return LstmFunction::apply(x, kernel, recurrent_kernel, b, return_sequences)[0];
 }
 

@@ -6,6 +6,31 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+//! One time step on preallocated buffers: gates `z` [batch, 4 units] get
+//! projected_t + h_prev R, activated in place; then the new cell and hidden
+//! states and tanh of the cell. `cell` may be `cell_prev` and `h` may be
+//! `h_prev` (each is read before it is written), which is how prediction
+//! keeps one step's state only.
+void lstm_step(const torch::Tensor &projected_t, const torch::Tensor &recurrent_kernel, const torch::Tensor &h_prev,
+               const torch::Tensor &cell_prev, torch::Tensor &z, torch::Tensor &cell, torch::Tensor &t_cell,
+               torch::Tensor &h) {
+	const int64_t units = recurrent_kernel.size(0);
+	// BLAS accumulates onto the copied projection instead of two more
+	// passes over the gates.
+	torch::addmm_out(z, projected_t, h_prev, recurrent_kernel);
+	auto i = z.narrow(1, 0, units);
+	auto f = z.narrow(1, units, units);
+	auto cand = z.narrow(1, 2 * units, units);
+	auto o = z.narrow(1, 3 * units, units);
+	z.narrow(1, 0, 2 * units).sigmoid_();
+	cand.tanh_();
+	o.sigmoid_();
+	torch::mul_out(cell, f, cell_prev);
+	cell.addcmul_(i, cand);
+	torch::tanh_out(t_cell, cell);
+	torch::mul_out(h, o, t_cell);
+}
+
 //! Forward keeps, per step, the activated gates [steps, batch, 4 units],
 //! the cell states and hidden states [steps + 1, batch, units] (index 0 is
 //! the zero initial state) and tanh of each cell state.
@@ -30,23 +55,10 @@ public:
 		// most of the work and run on libtorch's SIMD kernels.
 		for (int64_t t = 0; t < steps; t++) {
 			auto z = gates[t];
-			// z = projected_t + h_{t-1} R: BLAS accumulates onto the copied
-			// projection instead of two more passes over the gates.
-			torch::addmm_out(z, projected3.select(1, t), hidden[t], recurrent_kernel);
-			auto i = z.narrow(1, 0, units);
-			auto f = z.narrow(1, units, units);
-			auto cand = z.narrow(1, 2 * units, units);
-			auto o = z.narrow(1, 3 * units, units);
-			z.narrow(1, 0, 2 * units).sigmoid_();
-			cand.tanh_();
-			o.sigmoid_();
 			auto cell = cells[t + 1];
-			torch::mul_out(cell, f, cells[t]);
-			cell.addcmul_(i, cand);
 			auto t_cell = tanh_cells[t];
-			torch::tanh_out(t_cell, cell);
 			auto h = hidden[t + 1];
-			torch::mul_out(h, o, t_cell);
+			lstm_step(projected3.select(1, t), recurrent_kernel, hidden[t], cells[t], z, cell, t_cell, h);
 		}
 		ctx->save_for_backward({xc, kernel, recurrent_kernel});
 		ctx->saved_data["gates"] = gates;
@@ -145,17 +157,7 @@ torch::Tensor lstm_forward_only(const torch::Tensor &x, const torch::Tensor &ker
 		sequence = torch::empty({batch, steps, units});
 	}
 	for (int64_t t = 0; t < steps; t++) {
-		torch::addmm_out(z, projected.select(1, t), hidden, recurrent_kernel);
-		auto i = z.narrow(1, 0, units);
-		auto f = z.narrow(1, units, units);
-		auto cand = z.narrow(1, 2 * units, units);
-		auto o = z.narrow(1, 3 * units, units);
-		z.narrow(1, 0, 2 * units).sigmoid_();
-		cand.tanh_();
-		o.sigmoid_();
-		cell.mul_(f).addcmul_(i, cand);
-		torch::tanh_out(t_cell, cell);
-		torch::mul_out(hidden, o, t_cell);
+		lstm_step(projected.select(1, t), recurrent_kernel, hidden, cell, z, cell, t_cell, hidden);
 		if (return_sequences) {
 			sequence.select(1, t).copy_(hidden);
 		}

@@ -2,13 +2,13 @@
 
 #include "dataset/column_choice.h"
 #include "formats/range_list.h"
+#include "sender/send_error.h"
 #include "sender/send_plan.h"
 #include "sender/sink_options.h"
 #include "stream/data_sink.h"
 
 #include <memory>
 #include <optional>
-#include <stdexcept>
 
 namespace kafkaml::sender {
 namespace {
@@ -41,8 +41,8 @@ std::string SendReport::summary() const {
 
 SendReport send_dataset(const SendOptions &options, Cluster &cluster, const SendProgress &progress) {
 	if (options.online && options.inference) {
-		throw std::runtime_error("--online sends a labelled training stream, --inference inputs without labels: "
-		                         "give one of them");
+		throw SendError("--online sends a labelled training stream, --inference inputs without labels: "
+		                "give one of them");
 	}
 	auto plan = plan_send(options);
 	const auto &table = plan.table;

@@ -5,6 +5,7 @@
 #include "formats/range_list.h"
 #include "formats/testing/npy_file.h"
 #include "memory_cluster.h"
+#include "sender/send_error.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -97,7 +98,7 @@ TEST_F(SendDatasetTest, AnOnlineStreamIsTheOriginalsOnlineControlMessageThenTheR
 	EXPECT_EQ(rows.labels, (std::vector<float>{0, 1, 2}));
 
 	options_.inference = true;
-	EXPECT_THROW(send_dataset(options_, cluster_), std::runtime_error);
+	EXPECT_THROW(send_dataset(options_, cluster_), SendError);
 }
 
 TEST_F(SendDatasetTest, InferenceInputIsValuesOnlySpreadOverThePartitionsWithoutAControlMessage) {

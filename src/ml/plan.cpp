@@ -15,14 +15,6 @@ namespace kafkaml::ml {
 
 namespace {
 
-[[noreturn]] void fail(const LayerSpec &layer, const std::string &what) {
-	throw std::invalid_argument("layer '" + layer.name + "': " + what);
-}
-
-int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
-	return i < v.size() ? v[i] : fallback;
-}
-
 void plan_layer(SlotAllocator &planner, LayerPlan &layer);
 
 class Planner final : public SlotAllocator {
@@ -493,6 +485,14 @@ void initialize_slot(const ParamSlot &slot, Rng &rng, float *values) {
 }
 
 } // namespace
+
+void fail(const LayerSpec &layer, const std::string &what) {
+	throw std::invalid_argument("layer '" + layer.name + "': " + what);
+}
+
+int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
+	return i < v.size() ? v[i] : fallback;
+}
 
 int64_t shape_size(const Shape &shape) {
 	int64_t n = 1;

@@ -62,10 +62,6 @@ std::pair<int64_t, int64_t> same_padding(int64_t length, int64_t window, int64_t
 	return {total / 2, total - total / 2};
 }
 
-int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
-	return i < v.size() ? v[i] : fallback;
-}
-
 class TorchExecutor final : public Executor {
 public:
 	TorchExecutor(const ModelPlan &plan, float *params, float *states) : plan_(plan) {

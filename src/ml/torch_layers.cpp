@@ -15,14 +15,6 @@ namespace {
 namespace F = torch::nn::functional;
 using Dims = std::vector<int64_t>;
 
-[[noreturn]] void fail(const LayerSpec &layer, const std::string &what) {
-	throw std::invalid_argument("layer '" + layer.name + "': " + what);
-}
-
-int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
-	return i < v.size() ? v[i] : fallback;
-}
-
 //! A tensor of `sizes` filled by `fill(data, count)` on the host; the
 //! tensor owns its values, so autograd may keep it past this call.
 template <class Fill>

@@ -204,12 +204,10 @@ void plan_layer(SlotAllocator &planner, LayerPlan &layer) {
 		planner.add_param(layer, "recurrent_kernel", {s.units, gates * s.units}, s.recurrent_initializer);
 		if (s.use_bias) {
 			bool lstm_forget = s.kind == LayerKind::LSTM && s.unit_forget_bias;
+			// GRU reset_after=True has an input and a recurrent bias; Keras' GRU v1 (False) one.
 			Shape bias =
 			    (s.kind == LayerKind::GRU && s.reset_after) ? Shape{2, gates * s.units} : Shape{gates * s.units};
 			planner.add_param(layer, "bias", bias, lstm_forget ? "lstm_forget_bias" : s.bias_initializer);
-		}
-		if (s.kind == LayerKind::GRU && !s.reset_after) {
-			fail(s, "only reset_after=True (Keras 2 default, cuDNN-compatible) is supported for GRU");
 		}
 		break;
 	}

@@ -270,8 +270,15 @@ LayerPlan plan_application(Planner &planner, const LayerSpec &spec, const std::v
 	layer.spec = spec;
 	layer.input_shape = inputs.at(0);
 	if (!takes_several_inputs(spec.kind)) {
-		if (inputs.size() != 1) {
+		const size_t states = spec::recurrent_state_count(spec);
+		if (inputs.size() != 1 && (states == 0 || inputs.size() != 1 + states)) {
 			fail(spec, "takes one input, got " + std::to_string(inputs.size()));
+		}
+		for (size_t i = 1; i < inputs.size(); i++) { // a recurrent layer's initial_state
+			if (inputs[i] != Shape{spec.units}) {
+				fail(spec, "its initial state " + std::to_string(i) + " is " + shape_to_string(inputs[i]) +
+				               ", not (None, " + std::to_string(spec.units) + ")");
+			}
 		}
 		plan_layer(planner, layer);
 		return layer;
@@ -291,6 +298,16 @@ LayerPlan plan_application(Planner &planner, const LayerSpec &spec, const std::v
 	return layer;
 }
 
+//! A node's output shapes: the layer's output, then the states a recurrent
+//! layer with return_state returns, (units,) each.
+std::vector<Shape> node_outputs(const LayerPlan &layer) {
+	std::vector<Shape> shapes{layer.output_shape};
+	if (layer.spec.return_state) {
+		shapes.resize(1 + spec::recurrent_state_count(layer.spec), Shape{layer.spec.units});
+	}
+	return shapes;
+}
+
 //! A graph: every node's shapes, and each layer's slots once, allocated in
 //! ModelSpec::layers order (Keras' weight order) at the shapes of the
 //! layer's first application; later applications share them.
@@ -307,16 +324,19 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 	// Pass 1, on throwaway slots: the input shapes of each layer's first application.
 	std::vector<std::optional<std::vector<Shape>>> first_inputs(spec.layers.size());
 	auto walk = [&](auto &&plan_node) {
-		std::vector<Shape> outputs;
+		std::vector<std::vector<Shape>> outputs; // per node: its output, then its returned states
 		auto shape_of = [&](const TensorRef &ref, size_t node) -> const Shape & {
-			bool valid = ref.node < 0 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
-			                          : static_cast<size_t>(ref.node) < node;
+			bool valid = ref.node < 0
+			                 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
+			                 : static_cast<size_t>(ref.node) < node && ref.index >= 0 &&
+			                       static_cast<size_t>(ref.index) < outputs[static_cast<size_t>(ref.node)].size();
 			if (!valid) {
 				throw std::invalid_argument("node " + std::to_string(node) +
 				                            " of the model graph reads a tensor "
 				                            "that does not come before it");
 			}
-			return ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)] : outputs[static_cast<size_t>(ref.node)];
+			return ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)]
+			                    : outputs[static_cast<size_t>(ref.node)][static_cast<size_t>(ref.index)];
 		};
 		for (size_t i = 0; i < spec.nodes.size(); i++) {
 			const NodeSpec &node = spec.nodes[i];
@@ -337,7 +357,7 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 		if (!first_inputs[node.layer]) {
 			first_inputs[node.layer] = inputs;
 		}
-		return plan_application(planner, spec.layers[node.layer], inputs).output_shape;
+		return node_outputs(plan_application(planner, spec.layers[node.layer], inputs));
 	});
 	// Pass 2: the slots, layer by layer.
 	Planner planner(plan);
@@ -356,7 +376,7 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 		node_plan.inputs = node.inputs;
 		node_plan.training = node.training;
 		plan.nodes.push_back(std::move(node_plan));
-		return plan.nodes.back().layer.output_shape;
+		return node_outputs(plan.nodes.back().layer);
 	});
 	if (spec.outputs.empty()) {
 		throw std::invalid_argument("the model graph has no outputs");
@@ -364,13 +384,14 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 	for (const auto &output : spec.outputs) {
 		const TensorRef &ref = output.tensor;
 		bool valid = ref.node < 0 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
-		                          : static_cast<size_t>(ref.node) < outputs.size();
+		                          : static_cast<size_t>(ref.node) < outputs.size() && ref.index >= 0 &&
+		                                static_cast<size_t>(ref.index) < outputs[static_cast<size_t>(ref.node)].size();
 		if (!valid) {
 			throw std::invalid_argument("output '" + output.name + "' names a tensor that is not in the model graph");
 		}
 		plan.output_tensors.push_back(ref);
 		plan.outputs.push_back(ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)]
-		                                    : outputs[static_cast<size_t>(ref.node)]);
+		                                    : outputs[static_cast<size_t>(ref.node)][static_cast<size_t>(ref.index)]);
 	}
 }
 

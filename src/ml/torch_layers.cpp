@@ -200,9 +200,12 @@ torch::Tensor permute(const LayerSpec &s, const torch::Tensor &x) {
 //! (Keras' implementation 1, which Keras uses whenever recurrent_dropout is set); with dropout alone one input mask
 //! serves every gate. Draw order: input masks, then recurrent masks.
 //! `backwards` runs the sequence from its end (Bidirectional's backward
-//! layer); its sequence output is put back in time order.
+//! layer); its sequence output is put back in time order. `initial`, when
+//! not empty, holds the states to start from (h, LSTM's c); `states`, when
+//! given, gets the final ones.
 torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &weights, const torch::Tensor &input,
-                        Rng *rng, bool backwards) {
+                        Rng *rng, bool backwards, const std::vector<torch::Tensor> &initial = {},
+                        std::vector<torch::Tensor> *states = nullptr) {
 	const LayerSpec &s = l.spec;
 	const int64_t batch = input.size(0), steps = input.size(1), features = input.size(2), units = s.units;
 	const int64_t gates = s.kind == LayerKind::LSTM ? 4 : s.kind == LayerKind::GRU ? 3 : 1;
@@ -227,9 +230,10 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 			state_masks.push_back(dropout_mask(*rng, {batch, units}, s.recurrent_dropout));
 		}
 	}
-	if (s.kind == LayerKind::LSTM && input_masks.empty() && state_masks.empty() &&
+	if (s.kind == LayerKind::LSTM && input_masks.empty() && state_masks.empty() && initial.empty() && !states &&
 	    activation.kind == ActivationKind::Tanh && recurrent_fn.kind == ActivationKind::Sigmoid) {
-		// Keras' default LSTM: one autograd node for the whole sequence (torch_lstm.cpp).
+		// Keras' default LSTM: one autograd node for the whole sequence
+		// (torch_lstm.cpp), which starts from zeros and keeps c to itself.
 		auto y = lstm_sequence(x, kernel, recurrent_kernel, bias, s.return_sequences);
 		return backwards && s.return_sequences ? y.flip(1) : y;
 	}
@@ -270,8 +274,8 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 	};
 	const bool gru_v1 = s.kind == LayerKind::GRU && !s.reset_after;
 
-	auto h = torch::zeros({batch, units});
-	auto c = torch::zeros({batch, units});
+	auto h = initial.empty() ? torch::zeros({batch, units}) : initial.at(0);
+	auto c = initial.size() < 2 ? torch::zeros({batch, units}) : initial.at(1);
 	std::vector<torch::Tensor> outputs;
 	for (int64_t t = 0; t < steps; t++) {
 		auto xt = projected.select(1, t);
@@ -305,6 +309,9 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 		if (s.return_sequences) {
 			outputs.push_back(h);
 		}
+	}
+	if (states) {
+		*states = s.kind == LayerKind::LSTM ? std::vector<torch::Tensor>{h, c} : std::vector<torch::Tensor>{h};
 	}
 	if (!s.return_sequences) {
 		return h;
@@ -703,6 +710,16 @@ void add_activity_penalty(torch::Tensor &total, const LayerSpec &layer, const to
 	if (auto p = penalty(layer.activity_regularizer, y); p.defined()) {
 		add_penalty(total, p / y.size(0));
 	}
+}
+
+std::vector<torch::Tensor> forward_recurrent_node(const LayerCall &call, const torch::Tensor &input,
+                                                  const std::vector<torch::Tensor> &initial) {
+	std::vector<torch::Tensor> states;
+	auto y = recurrent(call.layer, call.weights, input, call.rng, false, initial,
+	                   call.layer.spec.return_state ? &states : nullptr);
+	std::vector<torch::Tensor> outputs{y};
+	outputs.insert(outputs.end(), states.begin(), states.end());
+	return outputs;
 }
 
 torch::Tensor forward_added_layer(const LayerCall &c, const torch::Tensor &x) {

@@ -6,6 +6,31 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+//! One time step on preallocated buffers: gates `z` [batch, 4 units] get
+//! projected_t + h_prev R, activated in place; then the new cell and hidden
+//! states and tanh of the cell. `cell` may be `cell_prev` and `h` may be
+//! `h_prev` (each is read before it is written), which is how prediction
+//! keeps one step's state only.
+void lstm_step(const torch::Tensor &projected_t, const torch::Tensor &recurrent_kernel, const torch::Tensor &h_prev,
+               const torch::Tensor &cell_prev, torch::Tensor &z, torch::Tensor &cell, torch::Tensor &t_cell,
+               torch::Tensor &h) {
+	const int64_t units = recurrent_kernel.size(0);
+	// BLAS accumulates onto the copied projection instead of two more
+	// passes over the gates.
+	torch::addmm_out(z, projected_t, h_prev, recurrent_kernel);
+	auto i = z.narrow(1, 0, units);
+	auto f = z.narrow(1, units, units);
+	auto cand = z.narrow(1, 2 * units, units);
+	auto o = z.narrow(1, 3 * units, units);
+	z.narrow(1, 0, 2 * units).sigmoid_();
+	cand.tanh_();
+	o.sigmoid_();
+	torch::mul_out(cell, f, cell_prev);
+	cell.addcmul_(i, cand);
+	torch::tanh_out(t_cell, cell);
+	torch::mul_out(h, o, t_cell);
+}
+
 //! Forward keeps, per step, the activated gates [steps, batch, 4 units],
 //! the cell states and hidden states [steps + 1, batch, units] (index 0 is
 //! the zero initial state) and tanh of each cell state.
@@ -17,8 +42,9 @@ public:
 		const int64_t batch = x.size(0), steps = x.size(1), inputs = x.size(2);
 		const int64_t units = recurrent_kernel.size(0), width = 4 * units;
 		auto xc = x.contiguous();
-		// Every step's input projection in one product: [batch * steps, 4 units].
-		auto projected = torch::mm(xc.reshape({batch * steps, inputs}), kernel).contiguous();
+		// Every step's input projection, bias included, in one product:
+		// [batch * steps, 4 units].
+		auto projected = torch::addmm(bias, xc.reshape({batch * steps, inputs}), kernel).contiguous();
 		auto gates = torch::empty({steps, batch, width});
 		auto cells = torch::zeros({steps + 1, batch, units});
 		auto hidden = torch::zeros({steps + 1, batch, units});
@@ -29,22 +55,10 @@ public:
 		// most of the work and run on libtorch's SIMD kernels.
 		for (int64_t t = 0; t < steps; t++) {
 			auto z = gates[t];
-			torch::mm_out(z, hidden[t], recurrent_kernel);
-			z.add_(projected3.select(1, t)).add_(bias);
-			auto i = z.narrow(1, 0, units);
-			auto f = z.narrow(1, units, units);
-			auto cand = z.narrow(1, 2 * units, units);
-			auto o = z.narrow(1, 3 * units, units);
-			z.narrow(1, 0, 2 * units).sigmoid_();
-			cand.tanh_();
-			o.sigmoid_();
 			auto cell = cells[t + 1];
-			torch::mul_out(cell, f, cells[t]);
-			cell.addcmul_(i, cand);
 			auto t_cell = tanh_cells[t];
-			torch::tanh_out(t_cell, cell);
 			auto h = hidden[t + 1];
-			torch::mul_out(h, o, t_cell);
+			lstm_step(projected3.select(1, t), recurrent_kernel, hidden[t], cells[t], z, cell, t_cell, h);
 		}
 		ctx->save_for_backward({xc, kernel, recurrent_kernel});
 		ctx->saved_data["gates"] = gates;
@@ -124,11 +138,41 @@ public:
 	}
 };
 
+//! Forward alone, for prediction: nothing is kept for backward, so the
+//! gates and states of one step live in small buffers that stay in cache
+//! instead of the [steps, batch, 4 units] history training needs.
+torch::Tensor lstm_forward_only(const torch::Tensor &x, const torch::Tensor &kernel,
+                                const torch::Tensor &recurrent_kernel, const torch::Tensor &bias,
+                                bool return_sequences) {
+	const int64_t batch = x.size(0), steps = x.size(1), inputs = x.size(2);
+	const int64_t units = recurrent_kernel.size(0), width = 4 * units;
+	auto projected =
+	    torch::addmm(bias, x.contiguous().reshape({batch * steps, inputs}), kernel).view({batch, steps, width});
+	auto z = torch::empty({batch, width});
+	auto cell = torch::zeros({batch, units});
+	auto hidden = torch::zeros({batch, units});
+	auto t_cell = torch::empty({batch, units});
+	torch::Tensor sequence;
+	if (return_sequences) {
+		sequence = torch::empty({batch, steps, units});
+	}
+	for (int64_t t = 0; t < steps; t++) {
+		lstm_step(projected.select(1, t), recurrent_kernel, hidden, cell, z, cell, t_cell, hidden);
+		if (return_sequences) {
+			sequence.select(1, t).copy_(hidden);
+		}
+	}
+	return return_sequences ? sequence : hidden;
+}
+
 } // namespace
 
 torch::Tensor lstm_sequence(const torch::Tensor &x, const torch::Tensor &kernel, const torch::Tensor &recurrent_kernel,
                             const torch::Tensor &bias, bool return_sequences) {
 	auto b = bias.defined() ? bias : torch::zeros({kernel.size(1)});
+	if (!torch::GradMode::is_enabled()) {
+		return lstm_forward_only(x, kernel, recurrent_kernel, b, return_sequences);
+	}
 	return LstmFunction::apply(x, kernel, recurrent_kernel, b, return_sequences)[0];
 }
 

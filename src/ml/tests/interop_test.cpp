@@ -109,7 +109,8 @@ TEST_F(Interop, TheLstmPathGivesKerasLossAndGradients) {
 		           "loss = torch.nn.functional.nll_loss(torch.log(p.clamp(1e-7, 1 - 1e-7)), y)\n"
 		           "loss.backward()\n"
 		           "print('%.8f' % loss.item())\n"
-		           "print(' '.join('%.8f' % v for k in names for v in w[k].grad.flatten().tolist()))\n");
+		           "print(' '.join('%.8f' % v for k in names for v in w[k].grad.flatten().tolist()))\n"
+		           "print(' '.join('%.8f' % v for v in p.flatten().tolist()))\n");
 		std::istringstream lines(out);
 		double expected_loss = 0;
 		lines >> expected_loss;
@@ -118,9 +119,15 @@ TEST_F(Interop, TheLstmPathGivesKerasLossAndGradients) {
 			expected.push_back(v);
 		}
 		EXPECT_NEAR(loss, expected_loss, 1e-5);
-		ASSERT_EQ(expected.size(), gradients.size());
+		// The last line is the predictions, which prediction (no gradients,
+		// a forward of its own that keeps nothing) must give as well.
+		auto predicted = model.predict(x);
+		ASSERT_EQ(expected.size(), gradients.size() + predicted.data.size());
 		for (size_t k = 0; k < gradients.size(); k++) {
 			EXPECT_NEAR(gradients[k], expected[k], 1e-5) << "gradient " << k;
+		}
+		for (size_t k = 0; k < predicted.data.size(); k++) {
+			EXPECT_NEAR(predicted.data[k], expected[gradients.size() + k], 1e-5) << "prediction " << k;
 		}
 	}
 }

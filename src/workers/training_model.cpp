@@ -46,16 +46,17 @@ ml::Shape record_shape(const formats::ControlMessage &stream, size_t width) {
 
 ml::Shape bind_model_input(ml::ModelSpec &spec, bool torchscript, const formats::ControlMessage &stream,
                            size_t feature_width, int64_t result_id) {
-	if (!spec.input_bound() && spec.inputs.size() > 1) {
+	if (!ml::input_shape_complete(spec) && spec.inputs.size() > 1) {
 		throw UserError("the model has " + std::to_string(spec.inputs.size()) +
-		                " inputs, and a record's values cannot say where one ends: give each keras.Input its shape");
+		                " inputs, and a record's values cannot say where one ends: give each keras.Input its full "
+		                "shape (no None)");
 	}
 	if (torchscript) {
 		// The module says nothing of its input: it takes the stream's records.
 		spec.inputs = {ml::InputSpec{"input", record_shape(stream, feature_width), "float32"}};
-	} else if (!spec.input_bound()) {
-		// As Keras builds a model on its first batch: the input shape is the
-		// stream's record shape.
+	} else if (!ml::input_shape_complete(spec)) {
+		// As Keras builds a model on its first batch: the input shape, or its
+		// None dimensions, are the stream's record shape.
 		auto shape = record_shape(stream, feature_width);
 		try {
 			ml::bind_input_shape(spec, {shape});

@@ -40,6 +40,12 @@ endfunction()
 # are labelled `integration`.
 function(kafkaml_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT KAFKAML_TESTS)
+    # Declared, so that a module may still set the test's properties, but
+    # never built or registered: GoogleTest need not be installed.
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+    return()
+  endif()
   add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/test_process_setup.cpp)
   kafkaml_target(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} kafkaml_test_support GTest::gtest GTest::gtest_main GTest::gmock)

@@ -1,5 +1,7 @@
 #include "ml/layer_fields_json.h"
 
+#include "ml/json_fields.h"
+
 namespace kafkaml::ml {
 
 namespace {
@@ -59,32 +61,16 @@ void visit_fields(Layer &l, Visit &&visit) {
 	visit("pointwise_regularizer", l.pointwise_regularizer);
 }
 
-template <class T>
-void write(nlohmann::json &j, const char *key, const T &value) {
-	j[key] = value;
-}
+using json_fields::read;
+using json_fields::write;
+
 void write(nlohmann::json &j, const char *key, const RegularizerSpec &value) {
 	j[key] = regularizer_to_json(value);
-}
-void write(nlohmann::json &j, const char *key, const std::optional<double> &value) {
-	j[key] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-template <class T>
-void read(const nlohmann::json &j, const char *key, T &value) {
-	if (j.contains(key)) {
-		j.at(key).get_to(value);
-	}
 }
 void read(const nlohmann::json &j, const char *key, RegularizerSpec &value) {
 	if (j.contains(key)) {
 		j.at(key).at("l1").get_to(value.l1);
 		j.at(key).at("l2").get_to(value.l2);
-	}
-}
-void read(const nlohmann::json &j, const char *key, std::optional<double> &value) {
-	if (j.contains(key) && !j.at(key).is_null()) {
-		value = j.at(key).get<double>();
 	}
 }
 

@@ -1,6 +1,7 @@
 #include "ml/model_impl.h"
 
 #include "common/json_input.h"
+#include "ml/compile_fields_json.h"
 #include "ml/layer_fields_json.h"
 #include "ml/spec/layer_kinds.h"
 
@@ -110,18 +111,6 @@ LayerSpec layer_from_json(const nlohmann::json &j) {
 	return l;
 }
 
-nlohmann::json loss_to_json(const LossSpec &l) {
-	return {{"name", l.name}, {"from_logits", l.from_logits}, {"delta", l.delta}};
-}
-
-LossSpec loss_from_json(const nlohmann::json &j) {
-	LossSpec l;
-	j.at("name").get_to(l.name);
-	j.at("from_logits").get_to(l.from_logits);
-	j.at("delta").get_to(l.delta);
-	return l;
-}
-
 nlohmann::json tensor_to_json(const TensorRef &t) {
 	return {t.node, t.index};
 }
@@ -186,6 +175,22 @@ void graph_from_json(const nlohmann::json &j, ModelSpec &spec) {
 	}
 }
 
+nlohmann::json metrics_to_json(const std::vector<MetricSpec> &metrics) {
+	nlohmann::json list = nlohmann::json::array();
+	for (const auto &metric : metrics) {
+		list.push_back(metric_to_json(metric));
+	}
+	return list;
+}
+
+std::vector<MetricSpec> metrics_from_json(const nlohmann::json &list) {
+	std::vector<MetricSpec> metrics;
+	for (const auto &metric : list) {
+		metrics.push_back(metric_from_json(metric));
+	}
+	return metrics;
+}
+
 nlohmann::json compile_to_json(const CompileSpec &c) {
 	const auto &o = c.optimizer;
 	nlohmann::json losses = nlohmann::json::array(), output_metrics = nlohmann::json::array();
@@ -193,14 +198,11 @@ nlohmann::json compile_to_json(const CompileSpec &c) {
 		losses.push_back(loss_to_json(loss));
 	}
 	for (const auto &metrics : c.output_metrics) {
-		nlohmann::json list = nlohmann::json::array();
-		for (const auto &metric : metrics) {
-			list.push_back({{"name", metric.name}, {"display_name", metric.display_name}});
-		}
-		output_metrics.push_back(list);
+		output_metrics.push_back(metrics_to_json(metrics));
 	}
 	return {{"present", c.present},
 	        {"metrics", c.metrics},
+	        {"metric_specs", metrics_to_json(c.metric_specs)},
 	        {"loss", loss_to_json(c.loss)},
 	        {"losses", losses},
 	        {"loss_weights", c.loss_weights},
@@ -229,15 +231,12 @@ CompileSpec compile_from_json(const nlohmann::json &j) {
 		}
 	}
 	read_optional(j, "loss_weights", c.loss_weights);
+	if (j.contains("metric_specs")) {
+		c.metric_specs = metrics_from_json(j.at("metric_specs"));
+	}
 	if (j.contains("output_metrics")) {
 		for (const auto &list : j.at("output_metrics")) {
-			auto &metrics = c.output_metrics.emplace_back();
-			for (const auto &metric : list) {
-				MetricSpec m;
-				metric.at("name").get_to(m.name);
-				metric.at("display_name").get_to(m.display_name);
-				metrics.push_back(std::move(m));
-			}
+			c.output_metrics.push_back(metrics_from_json(list));
 		}
 	}
 	const auto &o = j.at("optimizer");

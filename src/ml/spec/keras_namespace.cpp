@@ -8,6 +8,7 @@
 #include "ml/spec/keras_applications.h"
 #include "ml/spec/keras_models.h"
 #include "ml/spec/keras_objects.h"
+#include "ml/spec/lambda_layer.h"
 #include "ml/spec/layer_kinds.h"
 #include "ml/spec/layer_shapes.h"
 #include "ml/spec/summary.h"
@@ -150,7 +151,7 @@ bool is_modelled(const std::string &path, SourceLocation location) {
 			return true;
 		}
 		if (leaf == "Lambda") {
-			fail(location, "layers.Lambda runs user code, which a model definition cannot; use the built-in layers");
+			return true; // lowered to a built-in layer when its body allows (lambda_layer.h)
 		}
 		fail(location, "unknown layer '" + leaf + "'; expected one of " + supported_layer_names());
 	}
@@ -374,6 +375,43 @@ Object new_layer(Evaluator &evaluator, const std::string &path, CallArgs &args) 
 	}
 	int64_t id = evaluator.graph().add_layer(std::move(item.layer), std::move(call));
 	return make_layer(id, args.location);
+}
+
+//! `keras.layers.Lambda(function, ...)`: the built-in layer its function
+//! computes (lambda_layer.h). output_shape= is a hint the lowered layer's own
+//! shape makes needless.
+Object lambda_layer(Evaluator &evaluator, CallArgs &args) {
+	const Object *function = args.argument(0, "function");
+	if (!function) {
+		fail(args.location, "layers.Lambda needs a function, such as Lambda(lambda x: x / 255.0)");
+	}
+	LambdaLowering lowered = lower_lambda(*function, args.argument_location(0, "function"));
+	CallArgs constructor;
+	constructor.location = args.location;
+	constructor.callee_at = args.callee_at;
+	for (auto &[key, value] : lowered.keywords) {
+		constructor.keywords.emplace_back(key, value);
+		constructor.keyword_at.push_back(args.location);
+		constructor.keyword_value_at.push_back(args.location);
+	}
+	if (args.positional.size() > 1) {
+		fail(args.positional_at[1],
+		     "layers.Lambda takes one positional argument, its function; leave output_shape out, the built-in "
+		     "layer it becomes has its own");
+	}
+	for (size_t i = 0; i < args.keywords.size(); i++) {
+		const std::string &key = args.keywords[i].first;
+		if (key == "function" || key == "output_shape") {
+			continue;
+		}
+		if (key == "mask" || key == "arguments") {
+			fail(args.keyword_at[i], "Lambda's " + key + "= is not supported; remove it");
+		}
+		constructor.keywords.push_back(args.keywords[i]);
+		constructor.keyword_at.push_back(args.keyword_at[i]);
+		constructor.keyword_value_at.push_back(args.keyword_value_at[i]);
+	}
+	return new_layer(evaluator, lowered.layer, constructor);
 }
 
 //! A call's `training=`: absent or None, True or False. `mask=` and
@@ -801,6 +839,9 @@ Object call_namespace(Evaluator &evaluator, const std::string &path, CallArgs &a
 		}
 		if (leaf == "Layer") {
 			fail(at, "keras.layers.Layer is a base class: derive a class from it");
+		}
+		if (leaf == "Lambda") {
+			return lambda_layer(evaluator, args);
 		}
 		return new_layer(evaluator, path, args);
 	}

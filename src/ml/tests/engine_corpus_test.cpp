@@ -113,4 +113,5 @@ TEST(EngineCorpus, ModelsTheEngineAcceptsPlanToKerasCountsAndRun) {
 	      "gru_state_heads.py",           "lstm_any_length.py",           "gru_v1_forecaster.py"}) {
 		EXPECT_TRUE(planned.count(file)) << file << " is not built";
 	}
+	EXPECT_TRUE(planned.count("lambda_layers.py")) << "Lambdas lowered to built-in layers are not built";
 }

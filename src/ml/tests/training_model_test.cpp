@@ -8,6 +8,7 @@
 #include "spec_builders.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -18,13 +19,58 @@ using namespace kafkaml::ml::testing;
 
 namespace {
 
-ModelSpec model_with(const std::string &compile) {
+ModelSpec model_with(const std::string &compile, int64_t classes = 2) {
 	return parse_model_definition("import tensorflow as tf\n"
 	                              "model = tf.keras.Sequential([\n"
 	                              "    tf.keras.layers.Dense(8, activation='relu', input_shape=(3,)),\n"
-	                              "    tf.keras.layers.Dense(2, activation='softmax')])\n"
+	                              "    tf.keras.layers.Dense(" +
+	                              std::to_string(classes) +
+	                              ", activation='softmax')])\n"
 	                              "model.compile(" +
 	                              compile + ")\n");
+}
+
+//! The model file as written before it kept the losses' and metrics'
+//! arguments: a loss's name, from_logits and delta, a metric's name and
+//! display_name, and no metric_specs.
+std::string in_the_form_before_arguments(const std::string &blob) {
+	const size_t head = 12;
+	uint32_t size = 0;
+	for (int i = 0; i < 4; i++) {
+		size |= static_cast<uint32_t>(static_cast<unsigned char>(blob[8 + i])) << (8 * i);
+	}
+	auto header = nlohmann::json::parse(blob.substr(head, size));
+	auto &compile = header["spec"]["compile"];
+	auto keep = [](nlohmann::json &j, std::initializer_list<const char *> keys) {
+		nlohmann::json kept;
+		for (const char *key : keys) {
+			kept[key] = j.at(key);
+		}
+		j = kept;
+	};
+	compile.erase("metric_specs");
+	keep(compile["loss"], {"name", "from_logits", "delta"});
+	for (auto &loss : compile["losses"]) {
+		keep(loss, {"name", "from_logits", "delta"});
+	}
+	for (auto &list : compile["output_metrics"]) {
+		for (auto &metric : list) {
+			keep(metric, {"name", "display_name"});
+		}
+	}
+	std::string text = header.dump(), out = blob.substr(0, 8);
+	for (int i = 0; i < 4; i++) {
+		out.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
+	}
+	return out + text + blob.substr(head + size);
+}
+
+std::vector<std::string> names_of(const MetricValues &values) {
+	std::vector<std::string> names;
+	for (const auto &[name, value] : values) {
+		names.push_back(name);
+	}
+	return names;
 }
 
 FitOptions epochs(int64_t n) {
@@ -85,6 +131,50 @@ TEST(TrainingModel, OneHotLabelsWithCurvesAndScores) {
 	EXPECT_GT(metric(last.validation, "pr_auc"), 0.85);
 	EXPECT_GT(metric(last.validation, "categorical_accuracy"), 0.8);
 	EXPECT_GT(metric(last.validation, "precision@0.7"), metric(last.validation, "precision@0.3"));
+}
+
+TEST(TrainingModel, ALoadedModelEvaluatesAsCompiled) {
+	auto data = hcopd_like(100, 5);
+	Array one_hot;
+	one_hot.shape = {100, 2};
+	for (float label : data.y.data) {
+		one_hot.data.insert(one_hot.data.end(), {1.0f - label, label});
+	}
+	auto smoothed = Model::build(
+	    model_with(
+	        "'adam', loss=tf.keras.losses.CategoricalCrossentropy(label_smoothing=0.1),\n"
+	        "    metrics=[tf.keras.metrics.BinaryAccuracy(threshold=0.7), tf.keras.metrics.Precision(thresholds=[0.3, "
+	        "0.6]),\n"
+	        "             tf.keras.metrics.AUC(curve='PR', num_thresholds=50, name='pr')]"),
+	    3);
+	auto compiled = smoothed.evaluate(data.x, one_hot);
+	EXPECT_EQ(names_of(compiled),
+	          (std::vector<std::string>{"loss", "binary_accuracy", "precision@0.3", "precision@0.6", "pr"}));
+	auto blob = smoothed.save();
+	EXPECT_EQ(Model::load(blob).evaluate(data.x, one_hot), compiled);
+
+	// Five classes: the default k=5 would count every prediction.
+	auto top3 = Model::build(model_with("'adam', loss='sparse_categorical_crossentropy', "
+	                                    "metrics=[tf.keras.metrics.SparseTopKCategoricalAccuracy(k=3, name='top3')]",
+	                                    5),
+	                         4);
+	Array classes = data.y;
+	for (size_t i = 0; i < classes.data.size(); i++) {
+		classes.data[i] = static_cast<float>(i % 5);
+	}
+	auto top3_compiled = top3.evaluate(data.x, classes);
+	EXPECT_EQ(names_of(top3_compiled), (std::vector<std::string>{"loss", "top3"}));
+	EXPECT_LT(metric(top3_compiled, "top3"), 1.0);
+	EXPECT_EQ(Model::load(top3.save()).evaluate(data.x, classes), top3_compiled);
+
+	// A file written before the arguments were kept still loads, and
+	// evaluates at the defaults of its losses and metrics.
+	auto old = Model::load(in_the_form_before_arguments(blob)).evaluate(data.x, one_hot);
+	EXPECT_EQ(names_of(old), (std::vector<std::string>{"loss", "binary_accuracy", "precision", "auc"}));
+	EXPECT_NE(metric(old, "loss"), metric(compiled, "loss"));
+	auto old_top3 = Model::load(in_the_form_before_arguments(top3.save())).evaluate(data.x, classes);
+	EXPECT_EQ(names_of(old_top3), (std::vector<std::string>{"loss", "sparse_top_k_categorical_accuracy"}));
+	EXPECT_DOUBLE_EQ(metric(old_top3, "sparse_top_k_categorical_accuracy"), 1.0);
 }
 
 TEST(TrainingModel, TheRestIsRefusedSayingWhat) {
@@ -239,6 +329,16 @@ TEST(TrainingModel, EachOutputHasItsLossOptionsAndMetricObjects) {
 	EXPECT_DOUBLE_EQ(metric(values, "flag_true_positives"), true_positives);
 	EXPECT_DOUBLE_EQ(metric(values, "tags_top2"), top2 / (2 * n));
 	EXPECT_DOUBLE_EQ(metric(values, "tags_accuracy"), correct / (2 * n));
+	// Each output's loss options and metric arguments survive the model file.
+	EXPECT_EQ(Model::load(model.save()).evaluate(x, y, n), values);
+	// A file of the form before loses ignore_class and label_smoothing.
+	auto before = Model::load(in_the_form_before_arguments(model.save()));
+	EXPECT_THROW(before.evaluate(x, y, n), std::invalid_argument);
+	Array all_labelled = y;
+	all_labelled.data[2] = 0;
+	auto old = before.evaluate(x, all_labelled, n);
+	EXPECT_EQ(names_of(old), names);
+	EXPECT_NE(metric(old, "flag_loss"), metric(values, "flag_loss"));
 	try {
 		model.evaluate(x, Array{{n, 2}, std::vector<float>(static_cast<size_t>(2 * n))});
 		FAIL();

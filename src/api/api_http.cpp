@@ -112,6 +112,17 @@ int64_t integer_field(const json &body, const char *name, std::optional<int64_t>
 	return it->get<int64_t>();
 }
 
+bool boolean_field(const json &body, const char *name, bool fallback) {
+	auto it = body.find(name);
+	if (it == body.end()) {
+		return fallback;
+	}
+	if (!it->is_boolean()) {
+		throw ApiError(400, std::string("field \"") + name + "\" must be true or false", {{"field", name}});
+	}
+	return it->get<bool>();
+}
+
 std::vector<int64_t> id_list_field(const json &body, const char *name) {
 	auto it = body.find(name);
 	if (it == body.end()) {

@@ -70,6 +70,8 @@ std::string text_field(const nlohmann::json &body, const char *name, std::option
 //! The field's text; nullopt when it is absent or null (a change left out).
 std::optional<std::string> optional_text_field(const nlohmann::json &body, const char *name);
 int64_t integer_field(const nlohmann::json &body, const char *name, std::optional<int64_t> fallback = {});
+//! The field's true or false; `fallback` when it is absent.
+bool boolean_field(const nlohmann::json &body, const char *name, bool fallback);
 std::vector<int64_t> id_list_field(const nlohmann::json &body, const char *name);
 nlohmann::json object_field(const nlohmann::json &body, const char *name, nlohmann::json fallback);
 

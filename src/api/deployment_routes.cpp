@@ -33,6 +33,12 @@ void ApiServer::register_deployment_routes() {
 		request.batch = integer_field(body, "batch", 1);
 		request.kwargs_fit = body.value("kwargs_fit", json(""));
 		request.kwargs_val = body.value("kwargs_val", json(""));
+		for (const char *field : {"mode", "incremental", "indefinite", "stream_timeout", "window_size",
+		                          "monitoring_metric", "change", "improvement"}) {
+			if (body.contains(field)) {
+				request.training[field] = body[field];
+			}
+		}
 		auto created = operations::deploy(db, executor, request);
 		call.reply(201, to_json(created.deployment, created.results));
 	});

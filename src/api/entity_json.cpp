@@ -45,6 +45,12 @@ json to_json(const store::Deployment &d, const std::vector<store::Result> &resul
 	            {"kwargs_fit_parsed", d.kwargs_fit_parsed},
 	            {"kwargs_val_parsed", d.kwargs_val_parsed},
 	            {"created_at", d.created_at},
+	            {"mode", d.mode},
+	            {"stream_timeout", d.stream_timeout},
+	            {"window_size", d.window_size},
+	            {"monitoring_metric", d.monitoring_metric},
+	            {"change", d.change},
+	            {"improvement", d.improvement},
 	            {"results", json::array()}};
 	for (const auto &r : results) {
 		out["results"].push_back(to_json(r));

@@ -80,18 +80,8 @@ void ApiServer::register_inference_routes() {
 		if (body.contains("consumer_lag") && !body["consumer_lag"].is_null()) {
 			lag = integer_field(body, "consumer_lag");
 		}
-		auto inference = db.get_inference(id);
-		if (store::is_terminal(inference.status)) {
-			throw ApiError(409, "inference " + std::to_string(id) + " is " +
-			                        std::string(store::to_string(inference.status)) + "; its replicas should end");
-		}
-		if (inference.status == store::InferenceStatus::Deployed && body.value("consuming", false)) {
-			try {
-				inference = db.update_inference_status(id, store::InferenceStatus::Running, "");
-			} catch (const store::Conflict &) {
-				// Stopped meanwhile: the next report answers 409.
-			}
-		}
+		bool consuming = boolean_field(body, "consuming", false);
+		auto inference = operations::accept_replica_report(db, id, consuming);
 		metrics_->report_replica(id, replica, throughput, lag);
 		call.reply(200, to_json(inference));
 	});

@@ -6,10 +6,8 @@
 #include "api/entity_json.h"
 #include "api/route_support.h"
 #include "common/json_input.h"
-#include "operations/inference_operations.h"
 #include "operations/result_operations.h"
 
-#include <algorithm>
 #include <charconv>
 
 namespace kafkaml::api {
@@ -120,10 +118,7 @@ void ApiServer::register_result_routes() {
 	});
 	add("PUT", "/api/v1/results/{id}/model",
 	    [&db](Call &call) {
-		    if (call.request.body.empty()) {
-			    throw ApiError(400, "the request body is empty; send the trained model's bytes");
-		    }
-		    db.put_trained_model(call.id(), call.request.body);
+		    operations::upload_trained_model(db, call.id(), call.request.body);
 		    call.no_content();
 	    },
 	    {.max_body = options_.max_model_bytes});
@@ -159,19 +154,8 @@ void ApiServer::register_result_routes() {
 		    } else {
 			    epochs.push_back(read_epoch(body));
 		    }
-		    if (epochs.empty()) {
-			    call.no_content();
-			    return;
-		    }
-		    db.append_epochs(id, epochs);
-		    int64_t last = 0;
-		    for (const auto &epoch : epochs) {
-			    last = std::max(last, epoch.epoch);
-		    }
-		    auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
-		    auto planned = db.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", json(1));
-		    if (planned.is_number() && planned.get<double>() > 0) {
-			    metrics_->training_progress(id).Set(std::min(1.0, double(last) / planned.get<double>()));
+		    if (auto progress = operations::record_epochs(db, id, epochs)) {
+			    metrics_->training_progress(id).Set(*progress);
 		    }
 		    call.no_content();
 	    },
@@ -196,17 +180,12 @@ void ApiServer::register_result_routes() {
 			}
 			report.training_time = body["training_time"].get<double>();
 		}
-		if (body.contains("new_run")) {
-			if (!body["new_run"].is_boolean()) {
-				throw ApiError(400, "field \"new_run\" must be true or false", {{"field", "new_run"}});
-			}
-			report.new_run = body["new_run"].get<bool>();
-		}
+		report.new_run = boolean_field(body, "new_run", false);
 		if (body.contains("input_format")) {
-			report.input_format = operations::format_name(text_field(body, "input_format"));
+			report.input_format = text_field(body, "input_format");
 			report.input_config = object_field(body, "input_config", json::object());
 		}
-		call.reply(200, to_json(db.update_result_status(call.id(), to, report)));
+		call.reply(200, to_json(operations::report_result_status(db, call.id(), to, report)));
 	});
 }
 

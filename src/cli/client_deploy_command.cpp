@@ -1,10 +1,13 @@
-// `kafkaml deploy CONFIGURATION --batch 10 --kwargs-fit "epochs=..." [--kwargs-val ...]`:
+// `kafkaml deploy CONFIGURATION --batch 10 --kwargs-fit "epochs=..." [--kwargs-val ...]
+// [--mode incremental --stream-timeout 60000 --window-size 1000 ...]`:
 // deploys a configuration for training (one result per model) and prints the
 // results' ids; `kafkaml deployments list|get|stop|delete` follow it. Main thread.
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"
 #include "ml/spec/parse.h"
+
+#include <optional>
 
 namespace kafkaml::cli {
 
@@ -28,6 +31,10 @@ void add_deploy_command(CLI::App &root) {
 		int64_t configuration = 0;
 		int64_t batch = 1;
 		std::string kwargs_fit, kwargs_val;
+		std::string mode;
+		std::optional<int64_t> stream_timeout, window_size;
+		std::optional<std::string> monitoring_metric, change;
+		std::optional<double> improvement;
 	};
 	auto args = std::make_shared<Args>();
 	CLI::App *deploy = root.add_subcommand("deploy", "Deploy a configuration for training: one job per model waits "
@@ -38,11 +45,40 @@ void add_deploy_command(CLI::App &root) {
 	deploy->add_option("--kwargs-fit", args->kwargs_fit,
 	                   "fit arguments, e.g. \"epochs=1000, steps_per_epoch=22, shuffle=True\" or a JSON object");
 	deploy->add_option("--kwargs-val", args->kwargs_val, "evaluate arguments, same form");
+	deploy
+	    ->add_option("--mode", args->mode,
+	                 "batch: train once on the stream's ranges (default); incremental: learn from the stream as it "
+	                 "arrives, each window scored then trained on, until --stream-timeout passes without a record; "
+	                 "indefinite: the same until stopped")
+	    ->check(CLI::IsMember({"batch", "incremental", "indefinite"}));
+	deploy->add_option("--stream-timeout", args->stream_timeout,
+	                   "ms without a record that end an incremental training (default 60000)");
+	deploy->add_option("--window-size", args->window_size, "records scored then trained on at a time (default 1000)");
+	deploy->add_option("--monitoring-metric", args->monitoring_metric,
+	                   "the metric whose improvement marks a better model (default loss)");
+	deploy->add_option("--change", args->change, "the direction in which the monitoring metric improves")
+	    ->check(CLI::IsMember({"up", "down"}));
+	deploy->add_option("--improvement", args->improvement,
+	                   "how much the monitoring metric must improve (default 0.05)");
 	deploy->callback([conn, args] {
 		json body = {{"configuration", args->configuration},
 		             {"batch", args->batch},
 		             {"kwargs_fit", checked_kwargs("--kwargs-fit", args->kwargs_fit)},
 		             {"kwargs_val", checked_kwargs("--kwargs-val", args->kwargs_val)}};
+		// Absent options are left to the server's defaults.
+		if (!args->mode.empty()) {
+			body["mode"] = args->mode;
+		}
+		auto put = [&body](const char *name, const auto &option) {
+			if (option) {
+				body[name] = *option;
+			}
+		};
+		put("stream_timeout", args->stream_timeout);
+		put("window_size", args->window_size);
+		put("monitoring_metric", args->monitoring_metric);
+		put("change", args->change);
+		put("improvement", args->improvement);
 		client::run_command([&] {
 			json created = conn->client().post("/deployments", body);
 			if (conn->json_output) {
@@ -76,6 +112,7 @@ void add_deploy_command(CLI::App &root) {
 			                   {{"ID", "id"},
 			                    {"CONFIGURATION", "configuration"},
 			                    {"BATCH", "batch"},
+			                    {"MODE", "mode"},
 			                    {"RESULTS", "result_ids"},
 			                    {"KWARGS_FIT", "kwargs_fit_parsed"}},
 			                   list);

@@ -143,8 +143,8 @@ void run_fit(const FitArguments &args) {
 	auto [train, validation] = ml::split_tail(data, args.validation_rate);
 	bool has_validation = validation.features.rows() > 0;
 	ml::set_engine_threads(args.threads);
-	if (!spec.input_bound()) {
-		// As the training job does: the input shape is the data's row shape.
+	if (!ml::input_shape_complete(spec)) {
+		// As the training job does: the input shape (or its None dimensions) is the data's row shape.
 		ml::Shape row(data.features.shape.begin() + 1, data.features.shape.end());
 		try {
 			ml::bind_input_shape(spec, {row});

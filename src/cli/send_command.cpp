@@ -51,6 +51,9 @@ void add_send_command(CLI::App &root) {
 	                "z-score with the mean and std a training send saved (--save-standardization), e.g. for "
 	                "inference inputs");
 	cmd->add_flag("--inference", options->inference, "send values only (no labels, no control message)");
+	cmd->add_flag("--online", options->online,
+	              "send the original's online stream: its control message (the bare topic) first, then the "
+	              "records, for a deployment in mode incremental or indefinite");
 	cmd->add_option("--control-topic", options->control_topic, "control topic")->capture_default_str();
 	cmd->add_option("--partitions", options->partitions,
 	                "partitions to spread rows over: 0,1,2 or all (default: 0 for a training stream, all of the "

@@ -3,6 +3,7 @@
 #include "common/signals.h"
 #include "stream/control_wait.h"
 #include "stream/kafka_range_reader.h"
+#include "stream/kafka_topic_source.h"
 #include "workers/http_job_coordinator.h"
 #include "workers/training_job.h"
 
@@ -40,6 +41,9 @@ void add_train_command(CLI::App &root) {
 			// The job's own wait, which says what is missing, ends first.
 			return std::make_unique<stream::KafkaRangeReader>(kafka, ranges,
 			                                                  env.records_timeout + std::chrono::minutes(1));
+		};
+		env.open_online = [&](const std::string &topic, int64_t from_timestamp_ms) -> std::unique_ptr<stream::Source> {
+			return std::make_unique<stream::KafkaTopicSource>(kafka, topic, from_timestamp_ms);
 		};
 		workers::run_training_job(*result_id, env);
 	});

@@ -7,7 +7,7 @@ namespace kafkaml::control {
 store::Datasource datasource_from(const formats::ControlMessage &message) {
 	store::Datasource datasource;
 	datasource.deployment = message.deployment_id;
-	datasource.topic = formats::format_range_list(message.ranges);
+	datasource.topic = message.topic_field();
 	datasource.input_format = message.input_format;
 	datasource.input_config = message.input_config;
 	datasource.description = message.description;
@@ -20,7 +20,7 @@ store::Datasource datasource_from(const formats::ControlMessage &message) {
 formats::ControlMessage control_message_from(const store::Datasource &datasource, int64_t deployment) {
 	formats::ControlMessage message;
 	message.deployment_id = deployment;
-	message.ranges = formats::parse_range_list(datasource.topic);
+	message.set_topic_field(datasource.topic);
 	message.input_format = datasource.input_format;
 	message.input_config = datasource.input_config;
 	message.description = datasource.description;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
 #include <strings.h>
 
 namespace kafkaml::dataset {
@@ -26,8 +25,8 @@ std::vector<size_t> columns_of_schema(const formats::AvroSchema &schema, const f
 			}
 		}
 		if (found == table.width()) {
-			throw std::runtime_error(std::string("the ") + which + " scheme's field '" + field +
-			                         "' matches no column of the file");
+			throw DatasetError(std::string("the ") + which + " scheme's field '" + field +
+			                   "' matches no column of the file");
 		}
 		columns.push_back(found);
 	}
@@ -99,22 +98,22 @@ Columns choose_columns(const ColumnRequest &request, const formats::Table &table
 		out.features = columns_of_schema(*data_scheme, table, "data");
 		for (auto column : labels ? std::vector<size_t>{} : out.labels) {
 			if (has(out.features, column)) {
-				throw std::runtime_error("column '" + table.columns[column] +
-				                         "' is a field of the data scheme, so it cannot also be the label; name the "
-				                         "label with --label-column");
+				throw DatasetError("column '" + table.columns[column] +
+				                   "' is a field of the data scheme, so it cannot also be the label; name the "
+				                   "label with --label-column");
 			}
 		}
 		auto rest = left();
 		if (needs_label && rest.size() == 1) {
 			out.labels = rest;
 		} else if (needs_label && rest.empty()) {
-			throw std::runtime_error("every column of " + request.file +
-			                         " is a field of the data scheme, so none is left for the label; add the label "
-			                         "column to the file, or name one with --label-column");
+			throw DatasetError("every column of " + request.file +
+			                   " is a field of the data scheme, so none is left for the label; add the label "
+			                   "column to the file, or name one with --label-column");
 		} else if (needs_label) {
-			throw std::runtime_error("the data scheme leaves the columns " + column_list(table, rest) +
-			                         "; say which is the label with --label-column (and leave the others out with "
-			                         "--ignore-columns)");
+			throw DatasetError("the data scheme leaves the columns " + column_list(table, rest) +
+			                   "; say which is the label with --label-column (and leave the others out with "
+			                   "--ignore-columns)");
 		}
 	} else {
 		auto rest = left();
@@ -124,19 +123,18 @@ Columns choose_columns(const ColumnRequest &request, const formats::Table &table
 		out.features = left();
 	}
 	if (auto rest = left(); !rest.empty()) {
-		throw std::runtime_error((rest.size() == 1 ? "the column " + column_list(table, rest) + " is"
-		                                           : "the columns " + column_list(table, rest) + " are") +
-		                         " neither a field of the data scheme nor the label; name it in the scheme, or "
-		                         "leave it out with --ignore-columns");
+		throw DatasetError((rest.size() == 1 ? "the column " + column_list(table, rest) + " is"
+		                                     : "the columns " + column_list(table, rest) + " are") +
+		                   " neither a field of the data scheme nor the label; name it in the scheme, or "
+		                   "leave it out with --ignore-columns");
 	}
 	if (out.features.empty() && !request.inference) {
-		throw std::runtime_error(request.file +
-		                         (table.width() == 1 ? " has a single column" : " has no feature column") +
-		                         ": training needs feature columns besides the label column; use --inference to "
-		                         "send values only");
+		throw DatasetError(request.file + (table.width() == 1 ? " has a single column" : " has no feature column") +
+		                   ": training needs feature columns besides the label column; use --inference to "
+		                   "send values only");
 	}
 	if (out.features.empty()) {
-		throw std::runtime_error("no column of " + request.file + " is left to send");
+		throw DatasetError("no column of " + request.file + " is left to send");
 	}
 	return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dataset/dataset_error.h"
 #include "formats/avro_schema.h"
 #include "formats/table.h"
 
@@ -38,7 +39,7 @@ struct Columns {
 //! label_column, else the label scheme's fields; else, with a data scheme,
 //! the one column it does not name, and without one, the last column
 //! (training only: the original's CSVs end with their label). Features: the
-//! data scheme's fields, else every other column. Throws std::runtime_error
+//! data scheme's fields, else every other column. Throws DatasetError
 //! saying which option settles an ambiguity. Thread: any (pure).
 Columns choose_columns(const ColumnRequest &request, const formats::Table &table,
                        const formats::AvroSchema *data_scheme, const formats::AvroSchema *label_scheme,

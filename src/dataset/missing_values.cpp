@@ -1,7 +1,6 @@
 #include "dataset/missing_values.h"
 
 #include <cmath>
-#include <stdexcept>
 
 namespace kafkaml::dataset {
 
@@ -11,8 +10,8 @@ void refuse_missing_values(const formats::Table &table, const std::vector<size_t
 	auto refuse = [&](const formats::Table &where_table, size_t r, size_t c, const std::string &what) {
 		std::string where =
 		    where_table.lines.empty() ? "row " + std::to_string(r) : "line " + std::to_string(where_table.lines[r]);
-		throw std::runtime_error(file + ": " + where + ", column '" + where_table.columns[c] + "' (index " +
-		                         std::to_string(c) + ") has no value (empty or NaN); " + what);
+		throw DatasetError(file + ": " + where + ", column '" + where_table.columns[c] + "' (index " +
+		                   std::to_string(c) + ") has no value (empty or NaN); " + what);
 	};
 	for (size_t r = 0; r < table.rows; r++) {
 		for (size_t i = 0; i < features.size(); i++) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dataset/dataset_error.h"
 #include "formats/table.h"
 
 #include <cstddef>
@@ -8,7 +9,7 @@
 
 namespace kafkaml::dataset {
 
-//! Throws std::runtime_error naming the line (CSV) or row (.npy) and the
+//! Throws DatasetError naming the line (CSV) or row (.npy) and the
 //! column of the first cell without a value (empty, or NaN) among the
 //! `features` of `table`, unless `nullable[i]` says feature i's field takes
 //! null, or among the `label_columns` of `label_table`. A model trains on

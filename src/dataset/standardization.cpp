@@ -8,7 +8,6 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 #include <strings.h>
 
 namespace kafkaml::dataset {
@@ -28,7 +27,7 @@ Standardization Standardization::of(const formats::Table &table, const std::vect
 			count++;
 		}
 		if (count == 0) {
-			throw std::runtime_error("column '" + table.columns[c] + "' has no value to standardize");
+			throw DatasetError("column '" + table.columns[c] + "' has no value to standardize");
 		}
 		out.mean[c] = sum / static_cast<double>(count);
 		double variance = sum_sq / static_cast<double>(count) - out.mean[c] * out.mean[c];
@@ -46,7 +45,7 @@ void Standardization::save(const std::string &path, const formats::Table &table,
 	std::ofstream out(path);
 	out << nlohmann::json{{"columns", columns}}.dump(2) << "\n";
 	if (!out) {
-		throw std::runtime_error("cannot write " + path + " (--save-standardization): check the path");
+		throw DatasetError("cannot write " + path + " (--save-standardization): check the path");
 	}
 }
 
@@ -54,7 +53,7 @@ Standardization Standardization::load(const std::string &path, const formats::Ta
                                       const std::vector<size_t> &features) {
 	std::ifstream in(path, std::ios::binary);
 	if (!in) {
-		throw std::runtime_error("cannot open " + path + " (--standardize-from): check the path");
+		throw DatasetError("cannot open " + path + " (--standardize-from): check the path");
 	}
 	std::ostringstream text;
 	text << in.rdbuf();
@@ -62,9 +61,9 @@ Standardization Standardization::load(const std::string &path, const formats::Ta
 	try {
 		saved = parse_json(text.str()).at("columns");
 	} catch (const JsonInputError &e) {
-		throw std::runtime_error(path + " (--standardize-from) is not what --save-standardization writes: " + e.what());
+		throw DatasetError(path + " (--standardize-from) is not what --save-standardization writes: " + e.what());
 	} catch (const nlohmann::json::exception &e) {
-		throw std::runtime_error(path + " (--standardize-from) is not what --save-standardization writes: " + e.what());
+		throw DatasetError(path + " (--standardize-from) is not what --save-standardization writes: " + e.what());
 	}
 	Standardization out{std::vector<double>(table.width(), 0.0), std::vector<double>(table.width(), 1.0)};
 	for (auto c : features) {
@@ -72,14 +71,14 @@ Standardization Standardization::load(const std::string &path, const formats::Ta
 			return strcasecmp(item.key().c_str(), table.columns[c].c_str()) == 0;
 		});
 		if (column == saved.items().end()) {
-			throw std::runtime_error(path + " (--standardize-from) has no statistics of column '" + table.columns[c] +
-			                         "'; save them from a file with the same feature columns");
+			throw DatasetError(path + " (--standardize-from) has no statistics of column '" + table.columns[c] +
+			                   "'; save them from a file with the same feature columns");
 		}
 		const auto &stats = column.value();
 		if (!stats.contains("mean") || !stats["mean"].is_number() || !stats.contains("std") ||
 		    !stats["std"].is_number() || !(stats["std"].get<double>() > 0)) {
-			throw std::runtime_error(path + " (--standardize-from): column '" + column.key() +
-			                         "' needs a number \"mean\" and a positive \"std\"");
+			throw DatasetError(path + " (--standardize-from): column '" + column.key() +
+			                   "' needs a number \"mean\" and a positive \"std\"");
 		}
 		out.mean[c] = stats["mean"].get<double>();
 		out.scale[c] = stats["std"].get<double>();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dataset/dataset_error.h"
 #include "formats/table.h"
 
 #include <cstddef>
@@ -19,12 +20,12 @@ struct Standardization {
 
 	float apply(size_t column, float value) const { return static_cast<float>((value - mean[column]) / scale[column]); }
 
-	//! The statistics of `features` in `table`; throws when a column has no value.
+	//! The statistics of `features` in `table`; DatasetError when a column has no value.
 	static Standardization of(const formats::Table &table, const std::vector<size_t> &features);
 	//! Writes {"columns": {"age": {"mean": 56.1, "std": 15.2}, ...}} to `path`.
 	void save(const std::string &path, const formats::Table &table, const std::vector<size_t> &features) const;
 	//! Reads what save() wrote, matching columns by name (case-insensitive);
-	//! throws naming the file and what is wrong or missing in it.
+	//! DatasetError naming the file and what is wrong or missing in it.
 	static Standardization load(const std::string &path, const formats::Table &table,
 	                            const std::vector<size_t> &features);
 };

@@ -5,6 +5,8 @@
 #include "formats/format_error.h"
 #include "formats/split.h"
 
+#include <algorithm>
+
 namespace kafkaml::formats {
 namespace {
 
@@ -57,7 +59,37 @@ int64_t integer_field(const nlohmann::json &field, const char *name) {
 	throw FormatError(std::string("control message ") + name + " must be an integer");
 }
 
+//! Kafka's rule for topic names: 1..249 of [a-zA-Z0-9._-].
+bool is_topic_name(std::string_view text) {
+	if (text.empty() || text.size() > 249 || text == "." || text == "..") {
+		return false;
+	}
+	return std::all_of(text.begin(), text.end(), [](char c) {
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		       c == '-';
+	});
+}
+
 } // namespace
+
+std::string ControlMessage::topic_field() const {
+	return online() ? online_topic : format_range_list(ranges);
+}
+
+void ControlMessage::set_topic_field(std::string_view text) {
+	ranges.clear();
+	online_topic.clear();
+	if (text.find(':') != std::string_view::npos || text.empty()) {
+		ranges = parse_range_list(text);
+		return;
+	}
+	if (!is_topic_name(text)) {
+		throw FormatError("control message topic '" + std::string(text) +
+		                  "' is neither a range list like \"data:0:0:239\" nor a topic name (letters, digits, '.', "
+		                  "'_', '-') of an online stream");
+	}
+	online_topic = std::string(text);
+}
 
 int64_t decode_deployment_key(std::string_view key) {
 	if (key.empty() || key.size() > 8) {
@@ -86,15 +118,18 @@ std::string ControlMessage::encode_key() const {
 
 std::string ControlMessage::encode_value() const {
 	nlohmann::json value = {
-	    {"topic", format_range_list(ranges)},
+	    {"topic", topic_field()},
 	    {"input_format", input_format},
 	    {"input_config", input_config},
 	    {"description", description},
 	    {"validation_rate", validation_rate},
 	    {"test_rate", test_rate},
-	    {"total_msg", total_msg},
+	    {"total_msg", online() ? nlohmann::json(nullptr) : nlohmann::json(total_msg)},
 	    {"deployment_id", deployment_id},
 	};
+	if (online()) {
+		value["incremental"] = true; // as the original's online sources mark it
+	}
 	return value.dump();
 }
 
@@ -120,9 +155,10 @@ ControlMessage decode_control_message(std::optional<std::string_view> key, std::
 		throw FormatError("control message deployment_id must not be negative");
 	}
 	if (!value.contains("topic") || !value["topic"].is_string()) {
-		throw FormatError("control message needs \"topic\": a range list like \"data:0:0:239\"");
+		throw FormatError("control message needs \"topic\": a range list like \"data:0:0:239\", or the topic "
+		                  "of an online stream");
 	}
-	message.ranges = parse_range_list(value["topic"].get<std::string>());
+	message.set_topic_field(value["topic"].get<std::string>());
 	if (value.contains("input_format") && value["input_format"].is_string()) {
 		message.input_format = value["input_format"].get<std::string>();
 	} else if (value.contains("input_format") && !value["input_format"].is_null()) {
@@ -153,7 +189,13 @@ ControlMessage decode_control_message(std::optional<std::string_view> key, std::
 	message.validation_rate = rate_field(value, "validation_rate");
 	message.test_rate = rate_field(value, "test_rate");
 	int64_t in_ranges = total_messages(message.ranges);
-	if (value.contains("total_msg") && !value["total_msg"].is_null()) {
+	bool has_total = value.contains("total_msg") && !value["total_msg"].is_null();
+	if (message.online() && has_total) {
+		throw FormatError("control message names the online stream of topic '" + message.online_topic +
+		                  "' but gives total_msg: an online stream has no end, so its total_msg is null; a bounded "
+		                  "stream names its ranges (topic:partition:start:end)");
+	}
+	if (has_total) {
 		message.total_msg = integer_field(value["total_msg"], "total_msg");
 		if (message.total_msg != in_ranges) {
 			throw FormatError("control message total_msg is " + std::to_string(message.total_msg) +

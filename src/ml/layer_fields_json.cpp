@@ -14,6 +14,7 @@ void visit_fields(Layer &l, Visit &&visit) {
 	visit("trainable", l.trainable);
 	visit("dropout", l.dropout);
 	visit("recurrent_dropout", l.recurrent_dropout);
+	visit("return_state", l.return_state);
 	visit("merge_mode", l.merge_mode);
 	visit("depth_multiplier", l.depth_multiplier);
 	visit("depthwise_initializer", l.depthwise_initializer);

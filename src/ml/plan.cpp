@@ -15,14 +15,6 @@ namespace kafkaml::ml {
 
 namespace {
 
-[[noreturn]] void fail(const LayerSpec &layer, const std::string &what) {
-	throw std::invalid_argument("layer '" + layer.name + "': " + what);
-}
-
-int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
-	return i < v.size() ? v[i] : fallback;
-}
-
 void plan_layer(SlotAllocator &planner, LayerPlan &layer);
 
 class Planner final : public SlotAllocator {
@@ -212,12 +204,10 @@ void plan_layer(SlotAllocator &planner, LayerPlan &layer) {
 		planner.add_param(layer, "recurrent_kernel", {s.units, gates * s.units}, s.recurrent_initializer);
 		if (s.use_bias) {
 			bool lstm_forget = s.kind == LayerKind::LSTM && s.unit_forget_bias;
+			// GRU reset_after=True has an input and a recurrent bias; Keras' GRU v1 (False) one.
 			Shape bias =
 			    (s.kind == LayerKind::GRU && s.reset_after) ? Shape{2, gates * s.units} : Shape{gates * s.units};
 			planner.add_param(layer, "bias", bias, lstm_forget ? "lstm_forget_bias" : s.bias_initializer);
-		}
-		if (s.kind == LayerKind::GRU && !s.reset_after) {
-			fail(s, "only reset_after=True (Keras 2 default, cuDNN-compatible) is supported for GRU");
 		}
 		break;
 	}
@@ -280,8 +270,15 @@ LayerPlan plan_application(Planner &planner, const LayerSpec &spec, const std::v
 	layer.spec = spec;
 	layer.input_shape = inputs.at(0);
 	if (!takes_several_inputs(spec.kind)) {
-		if (inputs.size() != 1) {
+		const size_t states = spec::recurrent_state_count(spec);
+		if (inputs.size() != 1 && (states == 0 || inputs.size() != 1 + states)) {
 			fail(spec, "takes one input, got " + std::to_string(inputs.size()));
+		}
+		for (size_t i = 1; i < inputs.size(); i++) { // a recurrent layer's initial_state
+			if (inputs[i] != Shape{spec.units}) {
+				fail(spec, "its initial state " + std::to_string(i) + " is " + shape_to_string(inputs[i]) +
+				               ", not (None, " + std::to_string(spec.units) + ")");
+			}
 		}
 		plan_layer(planner, layer);
 		return layer;
@@ -301,6 +298,16 @@ LayerPlan plan_application(Planner &planner, const LayerSpec &spec, const std::v
 	return layer;
 }
 
+//! A node's output shapes: the layer's output, then the states a recurrent
+//! layer with return_state returns, (units,) each.
+std::vector<Shape> node_outputs(const LayerPlan &layer) {
+	std::vector<Shape> shapes{layer.output_shape};
+	if (layer.spec.return_state) {
+		shapes.resize(1 + spec::recurrent_state_count(layer.spec), Shape{layer.spec.units});
+	}
+	return shapes;
+}
+
 //! A graph: every node's shapes, and each layer's slots once, allocated in
 //! ModelSpec::layers order (Keras' weight order) at the shapes of the
 //! layer's first application; later applications share them.
@@ -317,16 +324,19 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 	// Pass 1, on throwaway slots: the input shapes of each layer's first application.
 	std::vector<std::optional<std::vector<Shape>>> first_inputs(spec.layers.size());
 	auto walk = [&](auto &&plan_node) {
-		std::vector<Shape> outputs;
+		std::vector<std::vector<Shape>> outputs; // per node: its output, then its returned states
 		auto shape_of = [&](const TensorRef &ref, size_t node) -> const Shape & {
-			bool valid = ref.node < 0 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
-			                          : static_cast<size_t>(ref.node) < node;
+			bool valid = ref.node < 0
+			                 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
+			                 : static_cast<size_t>(ref.node) < node && ref.index >= 0 &&
+			                       static_cast<size_t>(ref.index) < outputs[static_cast<size_t>(ref.node)].size();
 			if (!valid) {
 				throw std::invalid_argument("node " + std::to_string(node) +
 				                            " of the model graph reads a tensor "
 				                            "that does not come before it");
 			}
-			return ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)] : outputs[static_cast<size_t>(ref.node)];
+			return ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)]
+			                    : outputs[static_cast<size_t>(ref.node)][static_cast<size_t>(ref.index)];
 		};
 		for (size_t i = 0; i < spec.nodes.size(); i++) {
 			const NodeSpec &node = spec.nodes[i];
@@ -347,7 +357,7 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 		if (!first_inputs[node.layer]) {
 			first_inputs[node.layer] = inputs;
 		}
-		return plan_application(planner, spec.layers[node.layer], inputs).output_shape;
+		return node_outputs(plan_application(planner, spec.layers[node.layer], inputs));
 	});
 	// Pass 2: the slots, layer by layer.
 	Planner planner(plan);
@@ -366,7 +376,7 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 		node_plan.inputs = node.inputs;
 		node_plan.training = node.training;
 		plan.nodes.push_back(std::move(node_plan));
-		return plan.nodes.back().layer.output_shape;
+		return node_outputs(plan.nodes.back().layer);
 	});
 	if (spec.outputs.empty()) {
 		throw std::invalid_argument("the model graph has no outputs");
@@ -374,13 +384,14 @@ void plan_graph(const ModelSpec &spec, ModelPlan &plan) {
 	for (const auto &output : spec.outputs) {
 		const TensorRef &ref = output.tensor;
 		bool valid = ref.node < 0 ? ref.index >= 0 && static_cast<size_t>(ref.index) < plan.inputs.size()
-		                          : static_cast<size_t>(ref.node) < outputs.size();
+		                          : static_cast<size_t>(ref.node) < outputs.size() && ref.index >= 0 &&
+		                                static_cast<size_t>(ref.index) < outputs[static_cast<size_t>(ref.node)].size();
 		if (!valid) {
 			throw std::invalid_argument("output '" + output.name + "' names a tensor that is not in the model graph");
 		}
 		plan.output_tensors.push_back(ref);
 		plan.outputs.push_back(ref.node < 0 ? plan.inputs[static_cast<size_t>(ref.index)]
-		                                    : outputs[static_cast<size_t>(ref.node)]);
+		                                    : outputs[static_cast<size_t>(ref.node)][static_cast<size_t>(ref.index)]);
 	}
 }
 
@@ -493,6 +504,14 @@ void initialize_slot(const ParamSlot &slot, Rng &rng, float *values) {
 }
 
 } // namespace
+
+void fail(const LayerSpec &layer, const std::string &what) {
+	throw std::invalid_argument("layer '" + layer.name + "': " + what);
+}
+
+int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
+	return i < v.size() ? v[i] : fallback;
+}
 
 int64_t shape_size(const Shape &shape) {
 	int64_t n = 1;

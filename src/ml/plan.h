@@ -95,6 +95,11 @@ ModelPlan plan_model(const ModelSpec &spec);
 void initialize_parameters(const ModelPlan &plan, Rng &rng, float *params, float *states);
 
 int64_t shape_size(const Shape &shape);
+//! The planner's and executors' error for a layer they cannot run: throws
+//! std::invalid_argument "layer '<name>': <what>".
+[[noreturn]] void fail(const LayerSpec &layer, const std::string &what);
+//! v[i], or `fallback` past its end (Keras' per-axis arguments given for fewer axes).
+int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback);
 std::string shape_to_string(const Shape &shape); //!< Keras style: "(None, 4)"
 
 } // namespace kafkaml::ml

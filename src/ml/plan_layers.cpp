@@ -9,14 +9,6 @@ namespace kafkaml::ml {
 
 namespace {
 
-[[noreturn]] void fail(const LayerSpec &layer, const std::string &what) {
-	throw std::invalid_argument("layer '" + layer.name + "': " + what);
-}
-
-int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
-	return i < v.size() ? v[i] : fallback;
-}
-
 void need_rank(const LayerPlan &layer, size_t rank) {
 	if (layer.input_shape.size() != rank) {
 		fail(layer.spec, "expects an input of rank " + std::to_string(rank) + " (batch excluded), got " +

@@ -62,10 +62,6 @@ std::pair<int64_t, int64_t> same_padding(int64_t length, int64_t window, int64_t
 	return {total / 2, total - total / 2};
 }
 
-int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
-	return i < v.size() ? v[i] : fallback;
-}
-
 class TorchExecutor final : public Executor {
 public:
 	TorchExecutor(const ModelPlan &plan, float *params, float *states) : plan_(plan) {
@@ -203,9 +199,11 @@ private:
 			inputs.push_back(flat.narrow(1, offset, shape_size(shape)).reshape(dims));
 			offset += shape_size(shape);
 		}
-		std::vector<torch::Tensor> values(plan_.nodes.size());
+		// Each node's outputs: its layer's, then a recurrent layer's returned states.
+		std::vector<std::vector<torch::Tensor>> values(plan_.nodes.size());
 		auto value = [&](const TensorRef &ref) -> const torch::Tensor & {
-			return ref.node < 0 ? inputs[static_cast<size_t>(ref.index)] : values[static_cast<size_t>(ref.node)];
+			return ref.node < 0 ? inputs[static_cast<size_t>(ref.index)]
+			                    : values[static_cast<size_t>(ref.node)].at(static_cast<size_t>(ref.index));
 		};
 		for (size_t i = 0; i < plan_.nodes.size(); i++) {
 			const NodePlan &node = plan_.nodes[i];
@@ -213,18 +211,23 @@ private:
 			// base); training=True: training behaviour even in predict.
 			Rng *node_rng = !node.training ? rng : !*node.training ? nullptr : rng ? rng : &inference_rng_;
 			const LayerPlan &l = node.layer;
-			if (!takes_several_inputs(l.spec.kind)) {
-				values[i] = run_layers(value(node.inputs[0]), node_rng, &l, &l + 1);
-				continue;
-			}
 			std::vector<torch::Tensor> in;
 			for (const auto &ref : node.inputs) {
 				in.push_back(value(ref));
 			}
-			values[i] = l.spec.kind == LayerKind::MultiHeadAttention
-			                ? forward_attention(l, weights(l), in, node_rng, masks_[&l])
-			                : forward_merge(l, in);
-			add_activity_penalty(penalty_, l.spec, values[i]);
+			if (l.spec.return_state || (in.size() > 1 && !takes_several_inputs(l.spec.kind))) {
+				// A recurrent layer started from given states or returning its own.
+				values[i] = forward_recurrent_node(LayerCall{l, weights(l), node_rng != nullptr, node_rng}, in[0],
+				                                   std::vector<torch::Tensor>(in.begin() + 1, in.end()));
+			} else if (!takes_several_inputs(l.spec.kind)) {
+				values[i] = {run_layers(in[0], node_rng, &l, &l + 1)};
+				continue;
+			} else {
+				values[i] = {l.spec.kind == LayerKind::MultiHeadAttention
+				                 ? forward_attention(l, weights(l), in, node_rng, masks_[&l])
+				                 : forward_merge(l, in)};
+			}
+			add_activity_penalty(penalty_, l.spec, values[i][0]);
 		}
 		std::vector<torch::Tensor> outputs;
 		for (const auto &ref : plan_.output_tensors) {

@@ -15,14 +15,6 @@ namespace {
 namespace F = torch::nn::functional;
 using Dims = std::vector<int64_t>;
 
-[[noreturn]] void fail(const LayerSpec &layer, const std::string &what) {
-	throw std::invalid_argument("layer '" + layer.name + "': " + what);
-}
-
-int64_t at_or(const std::vector<int64_t> &v, size_t i, int64_t fallback) {
-	return i < v.size() ? v[i] : fallback;
-}
-
 //! A tensor of `sizes` filled by `fill(data, count)` on the host; the
 //! tensor owns its values, so autograd may keep it past this call.
 template <class Fill>
@@ -199,17 +191,21 @@ torch::Tensor permute(const LayerSpec &s, const torch::Tensor &x) {
 
 // ---- recurrent layers ----
 
-//! Keras' SimpleRNN, LSTM (gates i, f, c, o) and GRU with reset_after
-//! (gates z, r, h) over [B, T, F]; `weights` are kernel, recurrent_kernel
-//! and bias. Dropout follows Keras 2: masks drawn once per call and kept
-//! over the time steps; with recurrent_dropout each gate has its own input
-//! mask and its own mask on h (Keras' implementation 1, which Keras uses
-//! whenever recurrent_dropout is set); with dropout alone one input mask
+//! Keras' SimpleRNN, LSTM (gates i, f, c, o) and GRU (gates z, r, h) over
+//! [B, T, F]; `weights` are kernel, recurrent_kernel and bias. GRU's
+//! reset_after=True (Keras 2's default) scales the candidate's recurrent
+//! product by r and has a bias for each side; reset_after=False (GRU v1)
+//! scales h by r before that product and has the input side's bias only. Dropout follows Keras 2: masks drawn once per
+//! call and kept over the time steps; with recurrent_dropout each gate has its own input mask and its own mask on h
+//! (Keras' implementation 1, which Keras uses whenever recurrent_dropout is set); with dropout alone one input mask
 //! serves every gate. Draw order: input masks, then recurrent masks.
 //! `backwards` runs the sequence from its end (Bidirectional's backward
-//! layer); its sequence output is put back in time order.
+//! layer); its sequence output is put back in time order. `initial`, when
+//! not empty, holds the states to start from (h, LSTM's c); `states`, when
+//! given, gets the final ones.
 torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &weights, const torch::Tensor &input,
-                        Rng *rng, bool backwards) {
+                        Rng *rng, bool backwards, const std::vector<torch::Tensor> &initial = {},
+                        std::vector<torch::Tensor> *states = nullptr) {
 	const LayerSpec &s = l.spec;
 	const int64_t batch = input.size(0), steps = input.size(1), features = input.size(2), units = s.units;
 	const int64_t gates = s.kind == LayerKind::LSTM ? 4 : s.kind == LayerKind::GRU ? 3 : 1;
@@ -234,9 +230,10 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 			state_masks.push_back(dropout_mask(*rng, {batch, units}, s.recurrent_dropout));
 		}
 	}
-	if (s.kind == LayerKind::LSTM && input_masks.empty() && state_masks.empty() &&
+	if (s.kind == LayerKind::LSTM && input_masks.empty() && state_masks.empty() && initial.empty() && !states &&
 	    activation.kind == ActivationKind::Tanh && recurrent_fn.kind == ActivationKind::Sigmoid) {
-		// Keras' default LSTM: one autograd node for the whole sequence (torch_lstm.cpp).
+		// Keras' default LSTM: one autograd node for the whole sequence
+		// (torch_lstm.cpp), which starts from zeros and keeps c to itself.
 		auto y = lstm_sequence(x, kernel, recurrent_kernel, bias, s.return_sequences);
 		return backwards && s.return_sequences ? y.flip(1) : y;
 	}
@@ -252,20 +249,22 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 		projected = torch::matmul(input_masks.empty() ? x : x * input_masks[0], kernel);
 	}
 	torch::Tensor input_bias = bias, state_bias;
-	if (bias.defined() && s.kind == LayerKind::GRU) {
+	if (bias.defined() && s.kind == LayerKind::GRU && s.reset_after) {
 		input_bias = bias[0];
 		state_bias = bias[1];
 	}
 	if (input_bias.defined()) {
 		projected = projected + input_bias;
 	}
-	auto from_state = [&](const torch::Tensor &h) {
+	// h times the recurrent kernel of the first `count` gates, each gate's
+	// h under its own recurrent dropout mask.
+	auto from_state = [&](const torch::Tensor &h, int64_t count) {
 		torch::Tensor r;
 		if (state_masks.empty()) {
-			r = torch::matmul(h, recurrent_kernel);
+			r = torch::matmul(h, count == gates ? recurrent_kernel : recurrent_kernel.narrow(1, 0, count * units));
 		} else {
 			std::vector<torch::Tensor> parts;
-			for (int64_t g = 0; g < gates; g++) {
+			for (int64_t g = 0; g < count; g++) {
 				parts.push_back(torch::matmul(h * state_masks[static_cast<size_t>(g)],
 				                              recurrent_kernel.narrow(1, g * units, units)));
 			}
@@ -273,15 +272,24 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 		}
 		return state_bias.defined() ? r + state_bias : r;
 	};
+	const bool gru_v1 = s.kind == LayerKind::GRU && !s.reset_after;
 
-	auto h = torch::zeros({batch, units});
-	auto c = torch::zeros({batch, units});
+	auto h = initial.empty() ? torch::zeros({batch, units}) : initial.at(0);
+	auto c = initial.size() < 2 ? torch::zeros({batch, units}) : initial.at(1);
 	std::vector<torch::Tensor> outputs;
 	for (int64_t t = 0; t < steps; t++) {
 		auto xt = projected.select(1, t);
-		auto rt = from_state(h);
-		if (s.kind == LayerKind::LSTM) {
-			auto z = (xt + rt).chunk(4, 1);
+		if (gru_v1) {
+			auto xg = xt.chunk(3, 1);
+			auto rg = from_state(h, 2).chunk(2, 1);
+			auto z = activate(xg[0] + rg[0], recurrent_fn);
+			auto r = activate(xg[1] + rg[1], recurrent_fn);
+			auto h_masked = state_masks.empty() ? h : h * state_masks[2];
+			auto candidate =
+			    activate(xg[2] + torch::matmul(r * h_masked, recurrent_kernel.narrow(1, 2 * units, units)), activation);
+			h = z * h + (1 - z) * candidate;
+		} else if (s.kind == LayerKind::LSTM) {
+			auto z = (xt + from_state(h, gates)).chunk(4, 1);
 			auto i = activate(z[0], recurrent_fn);
 			auto f = activate(z[1], recurrent_fn);
 			auto g = activate(z[2], activation);
@@ -290,17 +298,20 @@ torch::Tensor recurrent(const LayerPlan &l, const std::vector<torch::Tensor> &we
 			h = o * activate(c, activation);
 		} else if (s.kind == LayerKind::GRU) {
 			auto xg = xt.chunk(3, 1);
-			auto rg = rt.chunk(3, 1);
+			auto rg = from_state(h, gates).chunk(3, 1);
 			auto z = activate(xg[0] + rg[0], recurrent_fn);
 			auto r = activate(xg[1] + rg[1], recurrent_fn);
 			auto candidate = activate(xg[2] + r * rg[2], activation);
 			h = z * h + (1 - z) * candidate;
 		} else {
-			h = activate(xt + rt, activation);
+			h = activate(xt + from_state(h, gates), activation);
 		}
 		if (s.return_sequences) {
 			outputs.push_back(h);
 		}
+	}
+	if (states) {
+		*states = s.kind == LayerKind::LSTM ? std::vector<torch::Tensor>{h, c} : std::vector<torch::Tensor>{h};
 	}
 	if (!s.return_sequences) {
 		return h;
@@ -699,6 +710,16 @@ void add_activity_penalty(torch::Tensor &total, const LayerSpec &layer, const to
 	if (auto p = penalty(layer.activity_regularizer, y); p.defined()) {
 		add_penalty(total, p / y.size(0));
 	}
+}
+
+std::vector<torch::Tensor> forward_recurrent_node(const LayerCall &call, const torch::Tensor &input,
+                                                  const std::vector<torch::Tensor> &initial) {
+	std::vector<torch::Tensor> states;
+	auto y = recurrent(call.layer, call.weights, input, call.rng, false, initial,
+	                   call.layer.spec.return_state ? &states : nullptr);
+	std::vector<torch::Tensor> outputs{y};
+	outputs.insert(outputs.end(), states.begin(), states.end());
+	return outputs;
 }
 
 torch::Tensor forward_added_layer(const LayerCall &c, const torch::Tensor &x) {

@@ -49,6 +49,13 @@ struct LayerCall {
 //! for a kind that is not built here.
 torch::Tensor forward_added_layer(const LayerCall &call, const torch::Tensor &input);
 
+//! A recurrent layer (LSTM, GRU, SimpleRNN) of a graph node started from
+//! `initial` states ([batch, units] each: h, and LSTM's c; none: zeros),
+//! returning its output and then, with return_state, its final states:
+//! {output, h} or LSTM's {output, h, c}, as Keras' call returns them.
+std::vector<torch::Tensor> forward_recurrent_node(const LayerCall &call, const torch::Tensor &input,
+                                                  const std::vector<torch::Tensor> &initial);
+
 //! total += term, where an undefined tensor is no penalty.
 void add_penalty(torch::Tensor &total, const torch::Tensor &term);
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 namespace kafkaml::operations {
 namespace {
@@ -54,6 +55,73 @@ void check_networks_uploaded(store::Store &store, int64_t configuration) {
 	}
 }
 
+bool is_true(const json &fields, const char *name) {
+	return fields.contains(name) && fields[name].is_boolean() && fields[name].get<bool>();
+}
+
+//! A field of the training mode, or `fallback` when absent or null.
+template <typename T>
+T training_field(const json &fields, const char *name, T fallback, const char *expected) {
+	if (!fields.contains(name) || fields[name].is_null()) {
+		return fallback;
+	}
+	const auto &field = fields[name];
+	bool fits = false;
+	if constexpr (std::is_same_v<T, std::string>) {
+		fits = field.is_string();
+	} else if constexpr (std::is_same_v<T, int64_t>) {
+		fits = field.is_number_integer();
+	} else {
+		fits = field.is_number();
+	}
+	if (!fits) {
+		throw InvalidField(name, std::string("field \"") + name + "\" must be " + expected);
+	}
+	return field.get<T>();
+}
+
+//! The deployment's training mode and its parameters, checked.
+void apply_training_mode(store::Deployment &d, const json &fields) {
+	std::string fallback_mode = is_true(fields, "indefinite")    ? "indefinite"
+	                            : is_true(fields, "incremental") ? "incremental"
+	                                                             : "batch";
+	const char *modes = "one of \"batch\", \"incremental\", \"indefinite\"";
+	d.mode = training_field<std::string>(fields, "mode", fallback_mode, modes);
+	if (d.mode != "batch" && d.mode != "incremental" && d.mode != "indefinite") {
+		throw InvalidField("mode", std::string("field \"mode\" must be ") + modes + ", not \"" + d.mode + "\"");
+	}
+	d.stream_timeout = training_field<int64_t>(fields, "stream_timeout", d.stream_timeout, "an integer (ms)");
+	// The original marks an indefinite training with a stream_timeout of -1.
+	if (d.stream_timeout < 1 && !(d.mode == "indefinite" && d.stream_timeout == -1)) {
+		throw InvalidField("stream_timeout",
+		                   "field \"stream_timeout\" must be at least 1 ms: how long an incremental training waits "
+		                   "for a record before it ends");
+	}
+	d.window_size = training_field<int64_t>(fields, "window_size", d.window_size, "an integer (records)");
+	if (d.window_size < 1 || d.window_size > 1'000'000) {
+		throw InvalidField("window_size", "field \"window_size\" must be between 1 and 1000000 records");
+	}
+	d.monitoring_metric =
+	    training_field<std::string>(fields, "monitoring_metric", d.monitoring_metric, "a metric name like \"loss\"");
+	if (d.monitoring_metric.empty()) {
+		throw InvalidField("monitoring_metric", "field \"monitoring_metric\" must name a metric, like \"loss\"");
+	}
+	auto ends_with = [&](std::string_view suffix) {
+		return d.monitoring_metric.size() >= suffix.size() &&
+		       d.monitoring_metric.compare(d.monitoring_metric.size() - suffix.size(), suffix.size(), suffix) == 0;
+	};
+	std::string lower_is_better = ends_with("loss") || ends_with("error") ? "down" : "up";
+	d.change = training_field<std::string>(fields, "change", lower_is_better, "\"up\" or \"down\"");
+	if (d.change != "up" && d.change != "down") {
+		throw InvalidField("change", "field \"change\" must be \"up\" or \"down\": the direction in which "
+		                             "monitoring_metric improves");
+	}
+	d.improvement = training_field<double>(fields, "improvement", d.improvement, "a number");
+	if (!(d.improvement >= 0)) {
+		throw InvalidField("improvement", "field \"improvement\" must be a number of at least 0");
+	}
+}
+
 } // namespace
 
 DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executor, const DeploymentRequest &request) {
@@ -67,6 +135,7 @@ DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executo
 	d.kwargs_val = request.kwargs_val;
 	d.kwargs_fit_parsed = parse_kwargs(d.kwargs_fit, "kwargs_fit");
 	d.kwargs_val_parsed = parse_kwargs(d.kwargs_val, "kwargs_val");
+	apply_training_mode(d, request.training);
 	check_networks_uploaded(store, d.configuration);
 	auto [created, results] = store.create_deployment(d);
 	std::string failures;

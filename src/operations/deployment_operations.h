@@ -21,6 +21,14 @@ struct DeploymentRequest {
 	//! text (null or "": none), stored as given beside the parsed object.
 	nlohmann::json kwargs_fit = "";
 	nlohmann::json kwargs_val = "";
+	//! The training mode's fields as the body gives them (absent: default):
+	//! "mode" ("batch", "incremental", "indefinite"; without it the
+	//! original's booleans "incremental" and "indefinite" say which),
+	//! "stream_timeout" (ms, default 60000), "window_size" (records, default
+	//! 1000), "monitoring_metric" (default "loss"), "change" ("up"/"down",
+	//! default "down" for a loss or error, else "up"), "improvement"
+	//! (default 0.05).
+	nlohmann::json training = nlohmann::json::object();
 };
 
 //! A deployment with its results as the store holds them after the call.
@@ -32,8 +40,9 @@ struct DeploymentAndResults {
 //! Records the deployment and its results, then starts one training job per
 //! result: each result is marked deployed before its job starts, so a fast
 //! job's "running" is never overwritten. Refused before anything is
-//! recorded: a batch below 1 or kwargs the training job's parser rejects
-//! (InvalidField, with line and column for kwargs), a PyTorch model of the
+//! recorded: a batch below 1, kwargs the training job's parser rejects
+//! (InvalidField, with line and column for kwargs), a training mode field
+//! out of its domain (InvalidField naming it), a PyTorch model of the
 //! configuration without its module (StateConflict naming the model); an
 //! unknown configuration is the store's to refuse. A job that cannot start
 //! marks its result failed (with why) and, after the others were started,

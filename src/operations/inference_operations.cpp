@@ -200,6 +200,22 @@ store::Inference fail_inference(store::Store &store, int64_t id, const std::stri
 	return store.update_inference_status(id, store::InferenceStatus::Failed, reason);
 }
 
+store::Inference accept_replica_report(store::Store &store, int64_t id, bool consuming) {
+	auto inference = store.get_inference(id);
+	if (store::is_terminal(inference.status)) {
+		throw store::Conflict("inference " + std::to_string(id) + " is " +
+		                      std::string(store::to_string(inference.status)) + "; its replicas should end");
+	}
+	if (inference.status == store::InferenceStatus::Deployed && consuming) {
+		try {
+			inference = store.update_inference_status(id, store::InferenceStatus::Running, "");
+		} catch (const store::Conflict &) {
+			// Stopped meanwhile: the next report is refused.
+		}
+	}
+	return inference;
+}
+
 std::string format_name(std::string text) {
 	std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
 	return text;

@@ -99,6 +99,13 @@ store::Inference stop_inference(store::Store &store, executors::JobExecutor &exe
 //! store::Conflict once it ended (its replicas should end).
 store::Inference fail_inference(store::Store &store, int64_t id, const std::string &replica, const std::string &detail);
 
+//! A replica's periodic report (its figures are the caller's to keep):
+//! the first report of a replica that consumes marks a deployed inference
+//! running. Returns the inference as it now is. store::Conflict once it
+//! ended, so that a replica left behind learns to end; NotFound for an
+//! unknown id.
+store::Inference accept_replica_report(store::Store &store, int64_t id, bool consuming);
+
 //! A data format's name as stored and compared: ASCII upper case ("raw" ->
 //! "RAW").
 std::string format_name(std::string text);

@@ -1,5 +1,8 @@
 #include "operations/result_operations.h"
 
+#include "operations/inference_operations.h"
+
+#include <algorithm>
 #include <string>
 
 namespace kafkaml::operations {
@@ -24,6 +27,40 @@ store::Result mark_result_stopped(store::Store &store, int64_t id) {
 		}
 		throw;
 	}
+}
+
+store::Result report_result_status(store::Store &store, int64_t id, store::ResultStatus to,
+                                   store::ResultReport report) {
+	if (report.input_format) {
+		report.input_format = format_name(*report.input_format);
+	}
+	return store.update_result_status(id, to, report);
+}
+
+std::optional<double> record_epochs(store::Store &store, int64_t id, const std::vector<store::EpochMetrics> &epochs) {
+	if (epochs.empty()) {
+		return std::nullopt;
+	}
+	store.append_epochs(id, epochs);
+	int64_t last = 0;
+	for (const auto &epoch : epochs) {
+		last = std::max(last, epoch.epoch);
+	}
+	auto result = store.get_result(id, {.which = store::EpochQuery::Which::none});
+	auto planned = store.get_deployment(result.deployment).kwargs_fit_parsed.value("epochs", nlohmann::json(1));
+	if (!planned.is_number() || planned.get<double>() <= 0) {
+		return std::nullopt;
+	}
+	return std::min(1.0, double(last) / planned.get<double>());
+}
+
+void upload_trained_model(store::Store &store, int64_t id, std::string_view bytes) {
+	// A model of no bytes would read as one to download, and fail only in
+	// whoever loads it.
+	if (bytes.empty()) {
+		throw UserError("the request body is empty; send the trained model's bytes");
+	}
+	store.put_trained_model(id, bytes);
 }
 
 } // namespace kafkaml::operations

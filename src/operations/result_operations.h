@@ -1,12 +1,16 @@
 #pragma once
 
-// Results: stopping a training job. Thread: any (an HTTP worker); the store
-// and the executor synchronise themselves.
+// Results: stopping a training job, and what the job reports of itself
+// (its status, its epochs, its trained model). Thread: any (an HTTP
+// worker); the store and the executor synchronise themselves.
 
 #include "executors/job_executor.h"
 #include "store/store.h"
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 namespace kafkaml::operations {
 
@@ -22,5 +26,25 @@ store::Result stop_result(store::Store &store, executors::JobExecutor &executor,
 //! finished or failed in the meantime): then it is returned as it is, not a
 //! conflict. One store call, or two on a conflict.
 store::Result mark_result_stopped(store::Store &store, int64_t id);
+
+//! A training job's report of its status, with what it reports alongside
+//! (metrics, the stream's format and config with "running"), as the store's
+//! state machine allows: Conflict for a step it refuses (any once
+//! terminal), NotFound for an unknown id. The input format is stored by its
+//! name (format_name: "raw" -> "RAW").
+store::Result report_result_status(store::Store &store, int64_t id, store::ResultStatus to, store::ResultReport report);
+
+//! A training job's report of the epochs that ended since its last one,
+//! recorded together (all or none; Conflict once terminal). Returns how far
+//! the training got: the highest epoch reported over the epochs the
+//! deployment planned (its fit kwargs' "epochs", 1 when unset), at most 1;
+//! nullopt when `epochs` is empty (then the store is not asked, not even
+//! whether `id` exists) or the plan has no positive number of epochs.
+std::optional<double> record_epochs(store::Store &store, int64_t id, const std::vector<store::EpochMetrics> &epochs);
+
+//! A training job's trained model, stored for download in place of an
+//! earlier one. Empty bytes are a UserError (nothing is stored, the store
+//! is not asked); NotFound for an unknown id.
+void upload_trained_model(store::Store &store, int64_t id, std::string_view bytes);
 
 } // namespace kafkaml::operations

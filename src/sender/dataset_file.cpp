@@ -6,7 +6,6 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
-#include <stdexcept>
 
 namespace kafkaml::sender {
 namespace {
@@ -23,7 +22,7 @@ std::string read_input(const std::string &path) {
 	}
 	std::ifstream in(path, std::ios::binary);
 	if (!in) {
-		throw std::runtime_error("cannot open " + path + ": check the path");
+		throw SendError("cannot open " + path + ": check the path");
 	}
 	std::ostringstream buffer;
 	buffer << in.rdbuf();
@@ -41,11 +40,11 @@ formats::Table load_table(const std::string &path) {
 		auto table =
 		    formats::is_npy(bytes) || ends_with(path, ".npy") ? formats::read_npy(bytes) : formats::read_csv(bytes);
 		if (table.rows == 0) {
-			throw std::runtime_error(name + " holds no rows");
+			throw SendError(name + " holds no rows");
 		}
 		return table;
 	} catch (const formats::FormatError &e) {
-		throw std::runtime_error(name + ": " + e.what());
+		throw SendError(name + ": " + e.what());
 	}
 }
 
@@ -53,8 +52,7 @@ formats::AvroSchema read_scheme(const std::string &path, const char *which) {
 	try {
 		return formats::AvroSchema::parse(read_input(path));
 	} catch (const formats::FormatError &e) {
-		throw std::runtime_error(std::string("the ") + which + " scheme " + path + " (--" + which +
-		                         "-scheme): " + e.what());
+		throw SendError(std::string("the ") + which + " scheme " + path + " (--" + which + "-scheme): " + e.what());
 	}
 }
 

@@ -2,13 +2,14 @@
 
 #include "formats/avro_schema.h"
 #include "formats/table.h"
+#include "sender/send_error.h"
 
 #include <string>
 
 namespace kafkaml::sender {
 
 //! The bytes of the file `path`, or of stdin for "-". Throws
-//! std::runtime_error when it cannot be opened.
+//! SendError when it cannot be opened.
 //! Thread: any; stdin only from one thread.
 std::string read_input(const std::string &path);
 
@@ -16,7 +17,7 @@ std::string read_input(const std::string &path);
 std::string display_name(const std::string &path);
 
 //! The dataset: a .npy by its magic (also on stdin) or name, else CSV with a
-//! header. Throws std::runtime_error naming the file when it cannot be read
+//! header. Throws SendError naming the file when it cannot be read
 //! or parsed, or holds no rows. Thread: as read_input.
 formats::Table load_table(const std::string &path);
 

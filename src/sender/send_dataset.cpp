@@ -2,6 +2,7 @@
 
 #include "dataset/column_choice.h"
 #include "formats/range_list.h"
+#include "sender/send_error.h"
 #include "sender/send_plan.h"
 #include "sender/sink_options.h"
 #include "stream/data_sink.h"
@@ -30,11 +31,19 @@ std::string SendReport::summary() const {
 		return "sent " + std::to_string(delivered) + " inference records to " + topic + " (" + input_format + " " +
 		       input_config.dump() + ")";
 	}
+	if (control.online()) {
+		return "sent the online control message of deployment " + std::to_string(control.deployment_id) + " to " +
+		       control_topic + ", then " + std::to_string(delivered) + " records to " + topic;
+	}
 	return "sent " + std::to_string(control.total_msg) + " records (" + formats::format_range_list(control.ranges) +
 	       ") and the control message of deployment " + std::to_string(control.deployment_id) + " to " + control_topic;
 }
 
 SendReport send_dataset(const SendOptions &options, Cluster &cluster, const SendProgress &progress) {
+	if (options.online && options.inference) {
+		throw SendError("--online sends a labelled training stream, --inference inputs without labels: "
+		                "give one of them");
+	}
 	auto plan = plan_send(options);
 	const auto &table = plan.table;
 	const auto &features = plan.features;
@@ -73,6 +82,10 @@ SendReport send_dataset(const SendOptions &options, Cluster &cluster, const Send
 	if (options.inference) {
 		label_columns.clear();
 	}
+	std::optional<formats::ControlMessage> online_control;
+	if (options.online) {
+		online_control = sink->send_online_control();
+	}
 
 	auto total = static_cast<int64_t>(table.rows);
 	std::vector<float> row(features.size());
@@ -102,7 +115,10 @@ SendReport send_dataset(const SendOptions &options, Cluster &cluster, const Send
 	report.inference = options.inference;
 	report.topic = options.topic;
 	report.control_topic = options.control_topic;
-	if (options.inference) {
+	if (online_control) {
+		sink->flush();
+		report.control = std::move(*online_control);
+	} else if (options.inference) {
 		sink->flush();
 	} else {
 		report.control = sink->send_control();

@@ -2,6 +2,7 @@
 
 #include "formats/control_message.h"
 #include "sender/cluster.h"
+#include "sender/send_error.h"
 #include "sender/send_options.h"
 
 #include <nlohmann/json.hpp>
@@ -35,10 +36,13 @@ using SendProgress = std::function<void(int64_t done, int64_t total)>;
 //! finds where it goes (sink_options), then queues every row as a RAW or
 //! AVRO record and ends with the control message naming the acknowledged
 //! offsets (training) or with every record acknowledged (inference input).
+//! With `online`, the online control message goes first and the records
+//! after it (the original's online stream).
 //! A .npy goes in its own dtype unless z-scored; CSV values as float32; the
 //! Avro schemas the user gives none of are derived from the columns.
-//! Throws std::runtime_error for what the user can change, StreamError when
-//! the cluster fails the stream; no control message is sent then.
+//! Throws a UserError for what the user can change (SendError,
+//! dataset::DatasetError, formats::FormatError), StreamError (retriable)
+//! when the cluster fails the stream; no control message is sent then.
 //! Thread: the caller's (one thread); `progress` runs on it.
 SendReport send_dataset(const SendOptions &options, Cluster &cluster, const SendProgress &progress = {});
 

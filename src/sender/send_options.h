@@ -26,6 +26,10 @@ struct SendOptions {
 	std::string standardize_from;
 	std::string save_standardization;
 	bool inference = false; //!< values only: no labels, no control message
+	//! The original's online stream: its control message (the bare topic)
+	//! first, then the labelled records, for an incremental or indefinite
+	//! deployment.
+	bool online = false;
 	std::string control_topic = "control";
 	std::string partitions;              //!< "0,1,2", "all", or empty for the default
 	int64_t timeout_ms = 10000;          //!< for the cluster to answer at the start

@@ -6,8 +6,6 @@
 #include "formats/split.h"
 #include "sender/dataset_file.h"
 
-#include <stdexcept>
-
 namespace kafkaml::sender {
 
 SendPlan plan_send(const SendOptions &options) {
@@ -15,8 +13,8 @@ SendPlan plan_send(const SendOptions &options) {
 	plan.table = load_table(options.file);
 	const auto &table = plan.table;
 	if (!options.inference && options.deployment_id < 0) {
-		throw std::runtime_error("--deployment-id is required (the deployment that trains on this stream); "
-		                         "use --inference to send inference input without a control message");
+		throw SendError("--deployment-id is required (the deployment that trains on this stream); "
+		                "use --inference to send inference input without a control message");
 	}
 	if (!options.inference) {
 		// Every consumer rejects a control message with unusable rates: say so
@@ -24,42 +22,41 @@ SendPlan plan_send(const SendOptions &options) {
 		try {
 			formats::compute_split(static_cast<int64_t>(table.rows), options.validation_rate, options.test_rate);
 		} catch (const formats::FormatError &e) {
-			throw std::runtime_error(std::string("--validation-rate and --test-rate: ") + e.what());
+			throw SendError(std::string("--validation-rate and --test-rate: ") + e.what());
 		}
 	}
 
 	plan.avro = options.format == "avro" || options.format == "AVRO";
 	if (!plan.avro && options.format != "raw" && options.format != "RAW") {
-		throw std::runtime_error("--format must be raw or avro, got '" + options.format + "'");
+		throw SendError("--format must be raw or avro, got '" + options.format + "'");
 	}
 	if (!plan.avro && (!options.data_scheme.empty() || !options.label_scheme.empty())) {
-		throw std::runtime_error("--data-scheme and --label-scheme are Avro schemas: add --format avro");
+		throw SendError("--data-scheme and --label-scheme are Avro schemas: add --format avro");
 	}
 	// Labels of their own file (x.npy and y.npy as numpy users keep them):
 	// every column of it is the label, every column of the data a feature.
 	if (!options.labels_file.empty()) {
 		if (plan.avro || !options.label_column.empty() || options.inference) {
-			throw std::runtime_error("--labels goes with --format raw, without --label-column and --inference");
+			throw SendError("--labels goes with --format raw, without --label-column and --inference");
 		}
 		plan.labels = load_table(options.labels_file);
 		if (plan.labels->rows != table.rows || !plan.labels->row_shape.empty()) {
-			throw std::runtime_error(options.labels_file +
-			                         " must hold one label row (1-D, or 2-D rows x columns) per row of " +
-			                         options.file + ": it has " + std::to_string(plan.labels->rows) + " rows for " +
-			                         std::to_string(table.rows));
+			throw SendError(options.labels_file + " must hold one label row (1-D, or 2-D rows x columns) per row of " +
+			                options.file + ": it has " + std::to_string(plan.labels->rows) + " rows for " +
+			                std::to_string(table.rows));
 		}
 	}
 	if (!table.row_shape.empty()) {
 		// Rows of N-D slices have no column to take a label from.
 		if (plan.avro || (!options.inference && !plan.labels)) {
-			throw std::runtime_error(
+			throw SendError(
 			    "a .npy of " + std::to_string(table.row_shape.size() + 1) +
 			    " dimensions is sent as RAW, one record per first-axis slice, its labels from their own file: "
 			    "add --format raw and --labels LABELS.npy (or --inference for values only)");
 		}
 		if (!options.label_column.empty()) {
-			throw std::runtime_error("--label-column picks a column of a 2-D table; a .npy of " +
-			                         std::to_string(table.row_shape.size() + 1) + " dimensions has none");
+			throw SendError("--label-column picks a column of a 2-D table; a .npy of " +
+			                std::to_string(table.row_shape.size() + 1) + " dimensions has none");
 		}
 	}
 	if (plan.avro && !options.data_scheme.empty()) {
@@ -77,7 +74,7 @@ SendPlan plan_send(const SendOptions &options) {
 
 	plan.standardize = options.standardize || !options.standardize_from.empty();
 	if (!options.save_standardization.empty() && !plan.standardize) {
-		throw std::runtime_error("--save-standardization writes the statistics of --standardize: add it");
+		throw SendError("--save-standardization writes the statistics of --standardize: add it");
 	}
 	std::vector<bool> nullable(plan.features.size(), false);
 	if (plan.data_scheme) {

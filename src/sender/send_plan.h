@@ -3,6 +3,7 @@
 #include "dataset/standardization.h"
 #include "formats/avro_schema.h"
 #include "formats/table.h"
+#include "sender/send_error.h"
 #include "sender/send_options.h"
 
 #include <cstddef>
@@ -32,8 +33,8 @@ struct SendPlan {
 //! name, and checks the options against each other and against the files
 //! (the rates against the row count, a format's options against the format,
 //! the columns through dataset/). With --save-standardization, writes the
-//! statistics. Throws std::runtime_error naming the option or the file to
-//! change; nothing has been sent then. Thread: as read_input.
+//! statistics. Throws SendError or dataset::DatasetError (both UserErrors)
+//! naming the option or the file to change; nothing has been sent then. Thread: as read_input.
 SendPlan plan_send(const SendOptions &options);
 
 } // namespace kafkaml::sender

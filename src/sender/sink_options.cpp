@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <sstream>
-#include <stdexcept>
 
 namespace kafkaml::sender {
 
@@ -13,7 +12,7 @@ stream::DataSinkOptions sink_options(const SendOptions &options, Cluster &cluste
 	for (const auto &property : options.properties) {
 		auto eq = property.find('=');
 		if (eq == std::string::npos) {
-			throw std::runtime_error("--kafka-property wants name=value, got '" + property + "'");
+			throw SendError("--kafka-property wants name=value, got '" + property + "'");
 		}
 		sink_options.kafka.properties[property.substr(0, eq)] = property.substr(eq + 1);
 	}
@@ -35,7 +34,7 @@ stream::DataSinkOptions sink_options(const SendOptions &options, Cluster &cluste
 	} else if (options.partitions == "all") {
 		sink_options.partitions = cluster.list_partitions(sink_options.kafka, options.topic, timeout);
 		if (sink_options.partitions.empty()) {
-			throw std::runtime_error("topic " + options.topic + " does not exist; create it or name --partitions");
+			throw SendError("topic " + options.topic + " does not exist; create it or name --partitions");
 		}
 	} else if (!options.partitions.empty()) {
 		std::stringstream list(options.partitions);
@@ -44,8 +43,7 @@ stream::DataSinkOptions sink_options(const SendOptions &options, Cluster &cluste
 			int32_t partition = -1;
 			auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), partition);
 			if (ec != std::errc() || end != item.data() + item.size() || partition < 0) {
-				throw std::runtime_error("--partitions wants partition numbers like 0,1,2 or 'all', got '" + item +
-				                         "'");
+				throw SendError("--partitions wants partition numbers like 0,1,2 or 'all', got '" + item + "'");
 			}
 			sink_options.partitions.push_back(partition);
 		}

@@ -157,6 +157,17 @@ const char *const MIGRATION_6 = R"sql(
 ALTER TABLE models ADD COLUMN module {blob};
 )sql";
 
+// Training modes: a deployment trains once on a bounded stream (batch, every
+// deployment made before) or continually on a stream as it arrives.
+const char *const MIGRATION_7 = R"sql(
+ALTER TABLE deployments ADD COLUMN mode TEXT NOT NULL DEFAULT 'batch';
+ALTER TABLE deployments ADD COLUMN stream_timeout BIGINT NOT NULL DEFAULT 60000;
+ALTER TABLE deployments ADD COLUMN window_size BIGINT NOT NULL DEFAULT 1000;
+ALTER TABLE deployments ADD COLUMN monitoring_metric TEXT NOT NULL DEFAULT 'loss';
+ALTER TABLE deployments ADD COLUMN monitoring_change TEXT NOT NULL DEFAULT 'down';
+ALTER TABLE deployments ADD COLUMN improvement {real} NOT NULL DEFAULT 0.05;
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -189,6 +200,7 @@ const std::vector<Migration> &migrations() {
 	    {4, "restarts and last exit of the jobs of results and inferences", MIGRATION_4},
 	    {5, "the input format a result trained on; refused control messages", MIGRATION_5},
 	    {6, "TorchScript modules of models", MIGRATION_6},
+	    {7, "training modes of deployments", MIGRATION_7},
 	};
 	return all;
 }

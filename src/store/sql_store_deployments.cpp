@@ -12,8 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char *DEPLOYMENT_COLUMNS = "id, configuration_id, batch, kwargs_fit, kwargs_val, kwargs_fit_parsed, "
-                                           "kwargs_val_parsed, created_at";
+constexpr const char *DEPLOYMENT_COLUMNS =
+    "id, configuration_id, batch, kwargs_fit, kwargs_val, kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, "
+    "stream_timeout, window_size, monitoring_metric, monitoring_change, improvement";
 
 Deployment deployment_from(const SqlRow &row) {
 	Deployment d;
@@ -25,6 +26,12 @@ Deployment deployment_from(const SqlRow &row) {
 	d.kwargs_fit_parsed = to_json(row[5]);
 	d.kwargs_val_parsed = to_json(row[6]);
 	d.created_at = to_text(row[7]);
+	d.mode = to_text(row[8]);
+	d.stream_timeout = to_int(row[9]);
+	d.window_size = to_int(row[10]);
+	d.monitoring_metric = to_text(row[11]);
+	d.change = to_text(row[12]);
+	d.improvement = std::stod(to_text(row[13]));
 	return d;
 }
 
@@ -48,10 +55,13 @@ std::pair<Deployment, std::vector<Result>> SqlStore::create_deployment(const Dep
 	std::string fit_parsed = deployment.kwargs_fit_parsed.dump(), val_parsed = deployment.kwargs_val_parsed.dump();
 	auto rows =
 	    q(std::string("INSERT INTO deployments (configuration_id, batch, kwargs_fit, kwargs_val, "
-	                  "kwargs_fit_parsed, kwargs_val_parsed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-	                  "RETURNING ") +
+	                  "kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, stream_timeout, window_size, "
+	                  "monitoring_metric, monitoring_change, improvement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	                  "?) RETURNING ") +
 	          DEPLOYMENT_COLUMNS,
-	      {deployment.configuration, deployment.batch, sv(fit), sv(val), sv(fit_parsed), sv(val_parsed), sv(now)});
+	      {deployment.configuration, deployment.batch, sv(fit), sv(val), sv(fit_parsed), sv(val_parsed), sv(now),
+	       sv(deployment.mode), deployment.stream_timeout, deployment.window_size, sv(deployment.monitoring_metric),
+	       sv(deployment.change), deployment.improvement});
 	Deployment created = deployment_from(rows.at(0));
 	std::vector<Result> results;
 	for (int64_t model : configuration.ml_models) {

@@ -86,6 +86,15 @@ struct Deployment {
 	nlohmann::json kwargs_fit_parsed = nlohmann::json::object();
 	nlohmann::json kwargs_val_parsed = nlohmann::json::object();
 	std::string created_at;
+	//! "batch" (train once on a bounded stream), "incremental" (learn from
+	//! the stream as it arrives until stream_timeout passes without a
+	//! record) or "indefinite" (until stopped). The rest serve the last two.
+	std::string mode = "batch";
+	int64_t stream_timeout = 60000; //!< ms
+	int64_t window_size = 1000;     //!< records scored then trained on at a time
+	std::string monitoring_metric = "loss";
+	std::string change = "down"; //!< "up" | "down": the direction in which monitoring_metric improves
+	double improvement = 0.05;
 };
 
 //! created -> deployed -> running -> finished | stopped | failed

@@ -76,6 +76,8 @@ formats::ControlMessage wait_for_control_message(const KafkaConfig &config, cons
 			try {
 				auto control = formats::decode_control_message(key, value);
 				if (control.deployment_id == deployment_id) {
+					rd_kafka_timestamp_type_t type;
+					control.timestamp_ms = rd_kafka_message_timestamp(message, &type);
 					return control;
 				}
 			} catch (const formats::FormatError &e) {

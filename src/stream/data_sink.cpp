@@ -114,6 +114,28 @@ formats::ControlMessage DataSink::send_control(std::chrono::milliseconds timeout
 		                  std::to_string(control.total_msg) + " offsets for " + std::to_string(delivered_) +
 		                  " records); send to a topic of its own");
 	}
+	produce_control(control, timeout);
+	return control;
+}
+
+formats::ControlMessage DataSink::send_online_control(std::chrono::milliseconds timeout) {
+	if (queued_ > 0) {
+		throw StreamError("the online control message goes before the stream's records; " + std::to_string(queued_) +
+		                  " were sent already");
+	}
+	formats::ControlMessage control;
+	control.deployment_id = options_.deployment_id;
+	control.online_topic = options_.topic;
+	control.input_format = input_format_;
+	control.input_config = input_config_;
+	control.description = options_.description;
+	control.validation_rate = options_.validation_rate;
+	control.test_rate = options_.test_rate;
+	produce_control(control, timeout);
+	return control;
+}
+
+void DataSink::produce_control(const formats::ControlMessage &control, std::chrono::milliseconds timeout) {
 	auto key = control.encode_key();
 	auto value = control.encode_value();
 	OutRecord record;
@@ -124,7 +146,6 @@ formats::ControlMessage DataSink::send_control(std::chrono::milliseconds timeout
 	record.tag = kControlTag;
 	sink_->produce(record);
 	flush(timeout);
-	return control;
 }
 
 RawSink::RawSink(DataSinkOptions options, formats::DType data_type, formats::Shape data_reshape,

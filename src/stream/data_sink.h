@@ -45,6 +45,12 @@ public:
 	//! Waits for every delivery, then sends the control message on the
 	//! control topic and waits for it. Returns what was sent.
 	formats::ControlMessage send_control(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+	//! The original's online stream: sends the control message naming the
+	//! bare topic ("total_msg": null, "incremental": true) and waits for it,
+	//! before any row, so that every row sent afterwards is of the stream
+	//! (the training job reads the topic from the control message's time
+	//! on). Then `send` rows and `flush`, for as long as the source runs.
+	formats::ControlMessage send_online_control(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 	//! Waits for every delivery (no control message: for inference input).
 	void flush(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
@@ -64,6 +70,8 @@ protected:
 
 private:
 	void on_delivery(const Delivery &delivery);
+	//! Produces `control` on the control topic and waits for every delivery.
+	void produce_control(const formats::ControlMessage &control, std::chrono::milliseconds timeout);
 	void check_failure() const;
 
 	DataSinkOptions options_;

@@ -65,32 +65,7 @@ void KafkaGroupSource::on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 bool KafkaGroupSource::poll_batch(std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) {
-	auto deadline = std::chrono::steady_clock::now() + timeout;
-	size_t added = 0;
-	while (added < max) {
-		int wait = added > 0 ? 0 : remaining_ms(deadline);
-		rd_kafka_message_t *message = rd_kafka_consumer_poll(rk_.get(), wait);
-		if (!message) {
-			if (wait == 0 || remaining_ms(deadline) == 0) {
-				break;
-			}
-			continue;
-		}
-		std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t *)> guard(message, rd_kafka_message_destroy);
-		if (message->err) {
-			if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-				continue;
-			}
-			char reason[256];
-			if (rd_kafka_fatal_error(rk_.get(), reason, sizeof(reason))) {
-				throw StreamError(std::string("Kafka consumer failed: ") + reason);
-			}
-			spdlog::warn("consumer: {}", rd_kafka_message_errstr(message));
-			continue;
-		}
-		out.push_back(to_record(message));
-		added++;
-	}
+	consume_ready(rk_.get(), out, max, timeout);
 	return true;
 }
 

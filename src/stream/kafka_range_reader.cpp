@@ -3,6 +3,8 @@
 #include "stream/admin.h"
 #include "stream/stream_error.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace kafkaml::stream {
@@ -35,6 +37,37 @@ Record to_record(const rd_kafka_message_t *message) {
 		}
 	}
 	return record;
+}
+
+size_t consume_ready(rd_kafka_t *rk, std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) {
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	size_t added = 0;
+	while (added < max) {
+		// Once we have something, hand it over rather than wait for more.
+		int wait = added > 0 ? 0 : remaining_ms(deadline);
+		rd_kafka_message_t *message = rd_kafka_consumer_poll(rk, wait);
+		if (!message) {
+			if (wait == 0 || remaining_ms(deadline) == 0) {
+				break;
+			}
+			continue;
+		}
+		std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t *)> guard(message, rd_kafka_message_destroy);
+		if (message->err) {
+			if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+				continue;
+			}
+			char reason[256];
+			if (rd_kafka_fatal_error(rk, reason, sizeof(reason))) {
+				throw StreamError(std::string("Kafka consumer failed: ") + reason);
+			}
+			spdlog::warn("consumer: {}", rd_kafka_message_errstr(message));
+			continue;
+		}
+		out.push_back(to_record(message));
+		added++;
+	}
+	return added;
 }
 
 KafkaRangeReader::KafkaRangeReader(const KafkaConfig &config, std::vector<formats::Range> ranges,

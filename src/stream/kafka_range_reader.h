@@ -46,4 +46,10 @@ private:
 //! Copies a consumed librdkafka message into a Record.
 Record to_record(const rd_kafka_message_t *message);
 
+//! Polls a consumer for up to `max` records into `out`: waits up to
+//! `timeout` for the first, then takes only what is ready. Partition-end
+//! events and passing errors (logged) are skipped; a fatal error throws
+//! StreamError. Returns how many were added.
+size_t consume_ready(rd_kafka_t *rk, std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout);
+
 } // namespace kafkaml::stream

@@ -130,6 +130,17 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 	assignment.fit = fit_options(deployment, "kwargs_fit_parsed", "kwargs_fit");
 	assignment.evaluate = fit_options(deployment, "kwargs_val_parsed", "kwargs_val");
 	assignment.seed = static_cast<uint64_t>(result_id);
+	// A server from before training modes sends none: batch.
+	auto mode = deployment.value("mode", std::string("batch"));
+	auto &continual = assignment.continual;
+	continual.mode = mode == "indefinite"    ? TrainingMode::indefinite
+	                 : mode == "incremental" ? TrainingMode::incremental
+	                                         : TrainingMode::batch;
+	continual.stream_timeout = std::chrono::milliseconds(deployment.value("stream_timeout", int64_t{60000}));
+	continual.window_size = deployment.value("window_size", int64_t{1000});
+	continual.monitoring_metric = deployment.value("monitoring_metric", std::string("loss"));
+	continual.change = deployment.value("change", std::string("down"));
+	continual.improvement = deployment.value("improvement", 0.05);
 	return assignment;
 }
 
@@ -139,12 +150,13 @@ void HttpJobCoordinator::training_started(int64_t result_id, const StreamInfo &s
 	// The stream's format goes with it: an inference of this result takes
 	// it as its default, whether or not the control logger has recorded
 	// the stream yet.
-	post_status(result_id,
-	            {{"status", "running"},
-	             {"new_run", true},
-	             {"detail", "reading " + std::to_string(stream.total_msg) + " records of " + stream.topic_ranges},
-	             {"input_format", stream.input_format},
-	             {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}});
+	post_status(result_id, {{"status", "running"},
+	                        {"new_run", true},
+	                        {"detail", stream.online ? "reading the online stream of topic " + stream.topic_ranges
+	                                                 : "reading " + std::to_string(stream.total_msg) + " records of " +
+	                                                       stream.topic_ranges},
+	                        {"input_format", stream.input_format},
+	                        {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}});
 }
 
 void HttpJobCoordinator::training_detail(int64_t result_id, const std::string &detail) {
@@ -230,13 +242,15 @@ void HttpJobCoordinator::training_finished(int64_t result_id, const TrainingRepo
 	if (!report.confusion_matrix.empty()) {
 		val["confusion_matrix"] = report.confusion_matrix;
 	}
-	post_status(result_id, {{"status", "finished"},
-	                        {"train_metrics", metrics_json(report.train)},
-	                        {"val_metrics", val},
-	                        {"test_metrics", metrics_json(report.test)},
-	                        {"training_time", report.training_seconds},
-	                        {"detail", std::to_string(report.epochs) + " epochs on " +
-	                                       std::to_string(report.samples_train) + " records"}});
+	post_status(result_id,
+	            {{"status", "finished"},
+	             {"train_metrics", metrics_json(report.train)},
+	             {"val_metrics", val},
+	             {"test_metrics", metrics_json(report.test)},
+	             {"training_time", report.training_seconds},
+	             {"detail", !report.detail.empty() ? report.detail
+	                                               : std::to_string(report.epochs) + " epochs on " +
+	                                                     std::to_string(report.samples_train) + " records"}});
 }
 
 void HttpJobCoordinator::training_failed(int64_t result_id, const std::string &reason) {

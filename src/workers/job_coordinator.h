@@ -10,11 +10,30 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace kafkaml::workers {
+
+//! How a deployment trains (store::Deployment::mode).
+enum class TrainingMode {
+	batch,       //!< once, on the bounded stream of the control message
+	incremental, //!< on the stream as it arrives, until stream_timeout passes without a record
+	indefinite,  //!< on the stream as it arrives, until stopped
+};
+
+//! The parameters of a continual training (modes other than batch), under
+//! the original's names where it has them.
+struct ContinualOptions {
+	TrainingMode mode = TrainingMode::batch;
+	std::chrono::milliseconds stream_timeout{60000};
+	int64_t window_size = 1000; //!< records scored, then trained on, at a time
+	std::string monitoring_metric = "loss";
+	std::string change = "down"; //!< "up" | "down"
+	double improvement = 0.05;
+};
 
 //! One model of a deployed configuration, to train (one result).
 struct TrainingAssignment {
@@ -27,12 +46,14 @@ struct TrainingAssignment {
 	ml::FitOptions fit;      //!< kwargs_fit
 	ml::FitOptions evaluate; //!< kwargs_val (batch_size/steps for evaluation)
 	uint64_t seed = 0;
+	ContinualOptions continual;
 };
 
 //! Where the stream came from, reported when training starts so that an
 //! inference of this result can pre-fill its input format.
 struct StreamInfo {
 	std::string topic_ranges; //!< the control message's "topic"
+	bool online = false;      //!< topic_ranges is the topic of an online stream
 	std::string input_format;
 	nlohmann::json input_config;
 	int64_t total_msg = 0;
@@ -52,6 +73,8 @@ struct TrainingReport {
 	//! Rows of the confusion matrix on the validation share (else test, else
 	//! train) for classifiers; empty for regressors.
 	std::vector<std::vector<int64_t>> confusion_matrix;
+	//! The result's detail when set, instead of "N epochs on M records".
+	std::string detail;
 };
 
 //! An inference to serve: the trained model and its topics.

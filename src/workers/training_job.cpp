@@ -3,12 +3,13 @@
 #include "common/error.h"
 #include "formats/format_error.h"
 #include "formats/message_decoder.h"
-#include "formats/shape.h"
 #include "formats/split.h"
 #include "ml/engine_support.h"
 #include "ml/spec/parse.h"
 #include "stream/stream_error.h"
+#include "workers/continual_training.h"
 #include "workers/failure_action.h"
+#include "workers/training_model.h"
 
 #include <spdlog/spdlog.h>
 
@@ -16,7 +17,6 @@
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <numeric>
 #include <stdexcept>
 
 namespace kafkaml::workers {
@@ -24,14 +24,6 @@ namespace {
 
 //! Thrown out of the reading or fitting loop when the job was cancelled.
 struct Cancelled {};
-
-std::string shape_text(const ml::Shape &shape) {
-	std::string text = "(";
-	for (size_t i = 0; i < shape.size(); ++i) {
-		text += (i ? ", " : "") + (shape[i] < 0 ? std::string("None") : std::to_string(shape[i]));
-	}
-	return text + (shape.size() == 1 ? ",)" : ")");
-}
 
 std::string duration_text(std::chrono::milliseconds duration) {
 	auto ms = duration.count();
@@ -168,16 +160,6 @@ void read_stream(int64_t result_id, const std::vector<formats::Range> &ranges, s
 	unusable.throw_if_any(batch.rows);
 }
 
-//! Rows [begin, begin + count) of a row-major buffer as an Array of `shape`.
-ml::Array rows_of(const std::vector<float> &buffer, size_t width, int64_t begin, int64_t count, ml::Shape row_shape) {
-	ml::Array array;
-	array.shape.push_back(count);
-	array.shape.insert(array.shape.end(), row_shape.begin(), row_shape.end());
-	auto first = buffer.begin() + static_cast<std::ptrdiff_t>(begin * static_cast<int64_t>(width));
-	array.data.assign(first, first + static_cast<std::ptrdiff_t>(count * static_cast<int64_t>(width)));
-	return array;
-}
-
 //! A classifier with one output: its confusion matrix is reported.
 bool is_classifier(const ml::ModelSpec &spec) {
 	if (spec.outputs.size() > 1) {
@@ -227,22 +209,6 @@ std::vector<std::vector<int64_t>> confusion_matrix(ml::Model &model, const ml::A
 	return matrix;
 }
 
-//! The shape of one record's features: a RAW stream's data_reshape, else
-//! the number of values a record holds.
-ml::Shape record_shape(const formats::ControlMessage &stream, size_t width) {
-	if (stream.input_format == "RAW" || stream.input_format == "raw") {
-		auto reshape = stream.input_config.value("data_reshape", std::string());
-		if (reshape.find_first_not_of(' ') != std::string::npos) {
-			try {
-				return formats::parse_shape(reshape).dims;
-			} catch (const formats::FormatError &) {
-				// Reported by the decoder already; the width below stands.
-			}
-		}
-	}
-	return {static_cast<int64_t>(width)};
-}
-
 JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	auto &control = *env.coordinator;
 	auto assignment = control.training_assignment(result_id);
@@ -274,11 +240,8 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (env.cancelled && env.cancelled()) {
 		throw Cancelled{};
 	}
-	StreamInfo info{formats::format_range_list(stream_message.ranges),
-	                stream_message.input_format,
-	                stream_message.input_config,
-	                stream_message.total_msg,
-	                stream_message.validation_rate,
+	StreamInfo info{stream_message.topic_field(), stream_message.online(),  stream_message.input_format,
+	                stream_message.input_config,  stream_message.total_msg, stream_message.validation_rate,
 	                stream_message.test_rate};
 	control.training_started(result_id, info);
 
@@ -292,6 +255,20 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 		throw UserError("the training stream has no labels: its input_config needs a label_type (RAW) or "
 		                "label_scheme (AVRO)");
 	}
+	if (assignment.continual.mode != TrainingMode::batch) {
+		auto outcome =
+		    train_continually(result_id, env, {assignment, std::move(spec), torchscript, stream_message, *decoder});
+		if (outcome == JobOutcome::stopped) {
+			throw Cancelled{};
+		}
+		return outcome;
+	}
+	if (stream_message.online()) {
+		throw UserError("the stream is the online stream of topic " + stream_message.online_topic +
+		                ", which has no end, and this deployment trains in mode batch, on a bounded stream: deploy "
+		                "again with mode incremental or indefinite (kafkaml deploy --mode incremental), or send a "
+		                "bounded stream (kafkaml send without --online)");
+	}
 	spdlog::info("result {}: reading {} records from {}", result_id, stream_message.total_msg, info.topic_ranges);
 	formats::Batch batch;
 	auto source = env.open_ranges(stream_message.ranges);
@@ -300,49 +277,7 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (rows == 0) {
 		throw UserError("the training stream is empty: the control message's ranges hold no records");
 	}
-	if (!spec.input_bound() && spec.inputs.size() > 1) {
-		throw UserError("the model has " + std::to_string(spec.inputs.size()) +
-		                " inputs, and a record's values cannot say where one ends: give each keras.Input its shape");
-	}
-	if (torchscript) {
-		// The module says nothing of its input: it takes the stream's records.
-		spec.inputs = {ml::InputSpec{"input", record_shape(stream_message, batch.feature_width), "float32"}};
-	} else if (!spec.input_bound()) {
-		// As Keras builds a model on its first batch: the input shape is the
-		// stream's record shape.
-		auto shape = record_shape(stream_message, batch.feature_width);
-		try {
-			ml::bind_input_shape(spec, {shape});
-		} catch (const ml::ModelDefinitionError &e) {
-			throw UserError("the model cannot take the stream's records of shape " + shape_text(shape) + ": " +
-			                e.what());
-		}
-		spdlog::info("result {}: the model takes its input shape {} from the stream", result_id, shape_text(shape));
-	}
-	// A record holds the model's inputs one after the other, in the order
-	// of its inputs (src/ml/README.md, "Data layout").
-	std::vector<ml::Shape> input_shapes;
-	if (spec.inputs.empty()) { // a spec without a graph: a chain
-		input_shapes.push_back(*spec.layers.front().input_shape);
-	}
-	for (const auto &input : spec.inputs) {
-		input_shapes.push_back(*input.shape);
-	}
-	int64_t expected_width = 0;
-	std::string inputs_text;
-	for (size_t i = 0; i < input_shapes.size(); ++i) {
-		const auto &shape = input_shapes[i];
-		expected_width += std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-		inputs_text += (i ? ", " : "") + (input_shapes.size() > 1 ? spec.inputs[i].name + " " : "") + shape_text(shape);
-	}
-	if (static_cast<int64_t>(batch.feature_width) != expected_width) {
-		throw UserError("each record of the stream has " + std::to_string(batch.feature_width) +
-		                " values but the model's " + (input_shapes.size() > 1 ? "inputs " : "input_shape ") +
-		                inputs_text + " take" + (input_shapes.size() > 1 ? "" : "s") + " " +
-		                std::to_string(expected_width) + "; fix the input shapes or the stream's data_reshape");
-	}
-	// Several inputs travel as one flat row each.
-	ml::Shape input_shape = input_shapes.size() == 1 ? input_shapes[0] : ml::Shape{expected_width};
+	auto input_shape = bind_model_input(spec, torchscript, stream_message, batch.feature_width, result_id);
 
 	formats::Split split;
 	try {
@@ -375,14 +310,7 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 		fit.batch_size = assignment.batch;
 	}
 	fit.verbose = 0;
-	std::optional<ml::Model> model;
-	try {
-		auto seed = fit.seed.value_or(assignment.seed);
-		model.emplace(torchscript ? ml::Model::from_torchscript(assignment.module, spec.compile, input_shape, seed)
-		                          : ml::Model::build(spec, seed));
-	} catch (const std::invalid_argument &e) {
-		throw UserError(std::string("the model cannot be built: ") + e.what());
-	}
+	auto model = build_training_model(spec, assignment, fit, torchscript, input_shape);
 	bool stop_requested = false;
 	auto on_epoch = [&](const ml::EpochLog &epoch) {
 		bool keep_going = control.training_epoch(result_id, epoch);
@@ -399,8 +327,8 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	// five times, re-reading the stream each time.
 	ml::FitResult history;
 	try {
-		history = model->fit(train_x, train_y, fit, split.validation ? &val_x : nullptr,
-		                     split.validation ? &val_y : nullptr, on_epoch);
+		history = model.fit(train_x, train_y, fit, split.validation ? &val_x : nullptr,
+		                    split.validation ? &val_y : nullptr, on_epoch);
 	} catch (const std::invalid_argument &e) {
 		throw UserError(std::string("the model does not fit its training stream: ") + e.what());
 	}
@@ -419,21 +347,21 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	report.samples_test = split.test;
 	auto eval_batch = assignment.evaluate.batch_size.value_or(*fit.batch_size);
 	if (split.validation > 0) {
-		report.validation = model->evaluate(val_x, val_y, eval_batch);
+		report.validation = model.evaluate(val_x, val_y, eval_batch);
 	}
 	if (split.test > 0) {
-		report.test = model->evaluate(test_x, test_y, eval_batch);
+		report.test = model.evaluate(test_x, test_y, eval_batch);
 	}
 	if (is_classifier(spec)) {
 		if (split.validation > 0) {
-			report.confusion_matrix = confusion_matrix(*model, val_x, val_y, eval_batch);
+			report.confusion_matrix = confusion_matrix(model, val_x, val_y, eval_batch);
 		} else if (split.test > 0) {
-			report.confusion_matrix = confusion_matrix(*model, test_x, test_y, eval_batch);
+			report.confusion_matrix = confusion_matrix(model, test_x, test_y, eval_batch);
 		} else {
-			report.confusion_matrix = confusion_matrix(*model, train_x, train_y, eval_batch);
+			report.confusion_matrix = confusion_matrix(model, train_x, train_y, eval_batch);
 		}
 	}
-	control.training_finished(result_id, report, model->save());
+	control.training_finished(result_id, report, model.save());
 	spdlog::info("result {}: finished in {:.2f} s of training", result_id, report.training_seconds);
 	return JobOutcome::finished;
 }

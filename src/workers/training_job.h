@@ -16,6 +16,9 @@
 //
 // Re-running the job re-reads the same ranges from the log, so a job killed
 // anywhere restarts from scratch and ends with the same one result.
+//
+// A deployment in mode incremental or indefinite trains continually
+// instead, once the stream is known (continual_training.h).
 
 #include "formats/control_message.h"
 #include "stream/io.h"
@@ -34,7 +37,11 @@ struct TrainingJobEnvironment {
 	std::function<formats::ControlMessage(int64_t deployment_id)> wait_for_stream;
 	//! A source reading exactly `ranges`, in order.
 	std::function<std::unique_ptr<stream::Source>(const std::vector<formats::Range> &ranges)> open_ranges;
-	//! Polled between epochs and while reading: true ends the job as stopped.
+	//! A source of an online stream: every partition of `topic` from its
+	//! first record at or after `from_timestamp_ms` on, without end.
+	std::function<std::unique_ptr<stream::Source>(const std::string &topic, int64_t from_timestamp_ms)> open_online;
+	//! Polled between epochs, windows and while reading: true ends the job
+	//! as stopped.
 	std::function<bool()> cancelled;
 	//! How long the job waits for the next record of its ranges before it
 	//! fails, naming what is missing: a control message may name records

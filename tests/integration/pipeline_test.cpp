@@ -577,6 +577,119 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	EXPECT_EQ(predictions, 20u);
 }
 
+// The original's online stream, byte for byte as its online RAW source
+// sends it: the control message naming a bare topic first, then RAW
+// records keyed by their label. An incremental deployment learns from it
+// window by window, scoring each window before training on it, and ends
+// with its result once no record came for stream_timeout. A second
+// deployment learns from `kafkaml send --online`.
+TEST_P(PipelineTest, AnOnlineStreamTrainsAnIncrementalDeploymentUntilItsStreamTimeout) {
+	if (cluster->is_mock()) {
+		GTEST_SKIP() << "against our broker: the stream starts at its control message's time (ListOffsets by "
+		                "timestamp), and its topic is created by its first record";
+	}
+	constexpr const char *kQuickModel = R"(model = tf.keras.Sequential([
+    tf.keras.layers.Dense(8, activation='relu', input_shape=(3,)),
+    tf.keras.layers.Dense(2, activation='softmax')
+])
+model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+)";
+	auto model = api->post("/models", {{"name", "online"}, {"code", kQuickModel}});
+	auto configuration = api->post("/configurations", {{"name", "online"}, {"ml_models", {model.at("id")}}});
+	auto incremental = [&] {
+		auto deployment = api->post("/deployments", {{"configuration", configuration.at("id")},
+		                                             {"batch", 20},
+		                                             {"kwargs_fit", "epochs=5"},
+		                                             {"mode", "incremental"},
+		                                             {"stream_timeout", 3000},
+		                                             {"window_size", 100}});
+		EXPECT_EQ(deployment.value("mode", ""), "incremental") << deployment.dump(2);
+		EXPECT_EQ(deployment.value("stream_timeout", 0), 3000);
+		return deployment.at("id").get<int64_t>();
+	};
+	// Records already on the topic before the control message are not of the stream.
+	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
+	stream::KafkaSink producer(kafka);
+	std::mt19937 rng(11);
+	std::normal_distribution<float> noise(0.0f, 1.0f);
+	std::bernoulli_distribution coin(0.5);
+	auto produce_rows = [&](int rows) {
+		for (int i = 0; i < rows; ++i) {
+			bool ill = coin(rng);
+			float row[3] = {coin(rng) ? 1.0f : -1.0f, (ill ? 0.9f : -0.9f) + 0.6f * noise(rng),
+			                (ill ? 0.7f : -0.7f) + 0.7f * noise(rng)};
+			std::string label(1, static_cast<char>(ill ? 1 : 0)); // the original's bytes([label])
+			stream::OutRecord record;
+			record.topic = "online-hcopd";
+			record.key = std::string_view(label);
+			record.value = std::string_view(reinterpret_cast<const char *>(row), sizeof(row));
+			producer.produce(record);
+		}
+		producer.flush(30s);
+	};
+	produce_rows(50);
+
+	auto d1 = incremental();
+	std::string control = R"({"topic": "online-hcopd", "unsupervised_topic": null, "input_format": "RAW",
+	    "description": "online", "input_config": {"data_type": "float32", "label_type": "uint8",
+	    "data_reshape": "3", "label_reshape": ""}, "validation_rate": 0, "test_rate": 0, "total_msg": null,
+	    "dataset_restrictions": "{}", "incremental": true})";
+	std::string key(1, static_cast<char>(d1)); // bytes([deployment_id])
+	stream::OutRecord message;
+	message.topic = "control";
+	message.key = std::string_view(key);
+	message.value = control;
+	producer.produce(message);
+	producer.flush(30s);
+	std::this_thread::sleep_for(20ms); // the records' timestamps come after the message's
+	produce_rows(300);
+	std::this_thread::sleep_for(1s); // a pause: the stream goes on after it
+	produce_rows(300);
+
+	auto check = [&](int64_t deployment, int64_t records) {
+		auto results = wait_for_results(deployment);
+		ASSERT_EQ(results.size(), 1u);
+		auto result = api->get("/results/" + std::to_string(results[0].at("id").get<int64_t>()));
+		ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
+		EXPECT_NE(result.value("status_detail", "").find(std::to_string(records) + " records"), std::string::npos)
+		    << result.value("status_detail", "");
+		EXPECT_NE(result.value("status_detail", "").find("stream_timeout"), std::string::npos)
+		    << result.value("status_detail", "");
+		// The epochs are the windows: records so far, prequential and training metrics.
+		const auto &windows = result.at("epochs");
+		ASSERT_GE(windows.size(), static_cast<size_t>(records / 100)) << result.dump(2);
+		EXPECT_EQ(windows.back().at("metrics").value("records", 0.0), static_cast<double>(records));
+		EXPECT_TRUE(windows.front().at("metrics").contains("prequential_accuracy")) << windows.front().dump();
+		EXPECT_TRUE(windows.front().at("metrics").contains("accuracy")) << windows.front().dump();
+		EXPECT_GT(windows.back().at("metrics").value("prequential_accuracy", 0.0), 0.75) << windows.dump();
+		EXPECT_TRUE(result.at("train_metrics").contains("prequential_accuracy")) << result.dump(2);
+		EXPECT_GT(result.value("trained_model_size", 0), 0);
+		EXPECT_EQ(result.value("input_format", ""), "RAW");
+	};
+	check(d1, 600);
+
+	// The datasource is recorded as the online stream it is.
+	json datasources;
+	for (int attempt = 0; attempt < 100 && datasources.empty(); ++attempt) {
+		datasources = api->get("/datasources");
+		std::this_thread::sleep_for(100ms);
+	}
+	ASSERT_EQ(datasources.size(), 1u);
+	EXPECT_EQ(datasources[0].value("topic", ""), "online-hcopd");
+	EXPECT_TRUE(api->get("/datasources/refused").empty());
+
+	// 2. `kafkaml send --online`: the same message layout from a file.
+	auto d2 = incremental();
+	write_hcopd_like_csv(dir / "online.csv", 400);
+	KafkamlProcess send(dir, "send",
+	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "online-file",
+	                     "--deployment-id", std::to_string(d2), "--label-column", "Diagnosis", "--online",
+	                     (dir / "online.csv").string()});
+	ASSERT_EQ(send.wait(), 0) << send.log();
+	EXPECT_NE(send.log().find("online control message"), std::string::npos) << send.log();
+	check(d2, 400);
+}
+
 INSTANTIATE_TEST_SUITE_P(Clusters, PipelineTest, ::testing::Values("embedded", "mock"),
                          [](const ::testing::TestParamInfo<std::string> &cluster_kind) { return cluster_kind.param; });
 

@@ -790,6 +790,19 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
 }
 
+TEST_F(ApiTest, AReplicaReportsConsumingAsTrueOrFalse) {
+	auto [s0, inference] = call("POST", "/api/v1/inferences", inference_body("in"));
+	ASSERT_EQ(s0, 201) << inference;
+	std::string stats = "/api/v1/inferences/" + inference["id"].dump() + "/stats";
+	for (json consuming : {json("yes"), json(1), json(nullptr)}) {
+		auto [status, answer] = call("POST", stats, {{"replica", "0"}, {"consuming", consuming}});
+		EXPECT_EQ(status, 400) << consuming << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], "consuming") << answer;
+	}
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + inference["id"].dump()).second["status"], "deployed");
+	EXPECT_EQ(call("POST", stats, {{"replica", "0"}, {"consuming", true}}).second["status"], "running");
+}
+
 TEST_F(ApiTest, AReplicasFailureFailsTheInferenceOnceAndTheOthersLearnIt) {
 	json body = inference_body("in");
 	body["replicas"] = 2;

@@ -144,5 +144,44 @@ TEST(ControlLoggerTest, HostileRecordsAreRefusedCommittedAndNeverReadAgain) {
 	EXPECT_EQ(store.store->list_datasources().size(), 2u);
 }
 
+TEST(ControlLoggerTest, AnOnlineStreamIsRecordedAndCanBeAnnouncedAgain) {
+	// The original's online sources name a bare topic, without a total.
+	stream::TestCluster cluster;
+	auto topic = cluster.create_topic("control", 1);
+	TempStore store;
+	{
+		stream::KafkaSink sink(cluster.config(), {topic});
+		stream::OutRecord online;
+		online.topic = topic;
+		online.key = std::string_view("\x04", 1);
+		online.value = R"({"topic": "mnist", "input_format": "RAW", "description": "camera", "input_config":
+		  {"data_type": "uint8", "label_type": "uint8"}, "validation_rate": 0, "test_rate": 0, "total_msg": null,
+		  "incremental": true})";
+		sink.produce(online);
+		sink.flush(10s);
+	}
+	ControlLogger logger(cluster.config(), topic, "logger-online", *store.store);
+	logger.start();
+	ASSERT_TRUE(wait_until([&] { return logger.recorded() >= 1; }, 60s));
+	auto recorded = store.store->list_datasources();
+	ASSERT_EQ(recorded.size(), 1u);
+	EXPECT_EQ(recorded[0].deployment, 4);
+	EXPECT_EQ(recorded[0].topic, "mnist");
+	EXPECT_EQ(recorded[0].total_msg, 0);
+
+	// Announced to another deployment, it is the same online stream.
+	KafkaControlPublisher publisher(cluster.config(), topic);
+	publisher.publish(9, recorded[0]);
+	ASSERT_TRUE(wait_until([&] { return logger.recorded() >= 2; }, 60s));
+	logger.stop();
+	EXPECT_EQ(logger.refused(), 0u);
+	auto again = store.store->list_datasources();
+	ASSERT_EQ(again.size(), 2u);
+	auto republished = again[0].deployment == 9 ? again[0] : again[1];
+	EXPECT_EQ(republished.deployment, 9);
+	EXPECT_EQ(republished.topic, "mnist");
+	EXPECT_EQ(republished.description, "camera");
+}
+
 } // namespace
 } // namespace kafkaml::control

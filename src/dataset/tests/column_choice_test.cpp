@@ -85,5 +85,17 @@ TEST(ColumnChoice, FloatRecordSchemaNamesFieldsAsAvroAllows) {
 	EXPECT_EQ(schema.field_names(), (std::vector<std::string>{"f_1st", "a_b", "ok"}));
 }
 
+TEST(ColumnChoice, ARefusalIsTheUsersToFix) {
+	auto scheme = formats::AvroSchema::parse(R"({"type": "record", "name": "d", "fields": [
+	  {"name": "z", "type": "float"}]})");
+	try {
+		choose_columns({"", {}, false, "d.csv"}, csv("a,y\n1,2\n"), &scheme, nullptr, nullptr);
+		FAIL() << "the scheme names a column the file does not have";
+	} catch (const DatasetError &e) {
+		EXPECT_EQ(e.kind(), ErrorKind::user);
+		EXPECT_EQ(std::string(e.what()), "the data scheme's field 'z' matches no column of the file");
+	}
+}
+
 } // namespace
 } // namespace kafkaml::dataset

@@ -33,5 +33,15 @@ TEST(MissingValues, ANullableFieldMayBeEmptyButALabelMayNot) {
 	EXPECT_EQ(refusal(table, {1}, {true}, {}), "");
 }
 
+TEST(MissingValues, AMissingValueIsTheUsersToFix) {
+	auto table = formats::read_csv("a,y\n,0\n");
+	try {
+		refuse_missing_values(table, {0}, {false}, table, {1}, "d.csv");
+		FAIL() << "line 2 has no value";
+	} catch (const DatasetError &e) {
+		EXPECT_EQ(e.kind(), ErrorKind::user) << e.what();
+	}
+}
+
 } // namespace
 } // namespace kafkaml::dataset

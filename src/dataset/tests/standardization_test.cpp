@@ -63,5 +63,17 @@ TEST_F(StandardizationTest, AFileItCannotUseIsNamedWithWhatIsWrong) {
 	EXPECT_THROW(Standardization::load((dir_ / "absent.json").string(), table, {0}), std::runtime_error);
 }
 
+TEST_F(StandardizationTest, AFileItCannotOpenOrUseIsTheUsersToFix) {
+	auto table = formats::read_csv("age\n1\n");
+	for (const auto &path : {(dir_ / "absent.json").string(), dir_.write("bad.json", "not json")}) {
+		try {
+			Standardization::load(path, table, {0});
+			FAIL() << path << " loaded";
+		} catch (const DatasetError &e) {
+			EXPECT_EQ(e.kind(), ErrorKind::user) << e.what();
+		}
+	}
+}
+
 } // namespace
 } // namespace kafkaml::dataset

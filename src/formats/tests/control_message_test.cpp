@@ -143,3 +143,51 @@ TEST(ControlMessage, DeepOrHugeValuesAreFormatErrors) {
 	std::string as_text = R"({"topic": "t:0:0:1", "input_config": ")" + std::string(1000, '[') + "\"}";
 	EXPECT_THROW(decode_control_message(std::string(1, '\x01'), as_text), FormatError);
 }
+
+TEST(ControlMessage, TheOriginalsOnlineMessageNamesAStreamWithoutEnd) {
+	// As the original's online RAW source sends it before its first record:
+	// a bare topic, no total, marked incremental.
+	std::string value = R"({"topic": "mnist", "unsupervised_topic": null, "input_format": "RAW", "description": "",
+	  "input_config": {"data_type": "uint8", "label_type": "uint8", "data_reshape": "28 28", "label_reshape": ""},
+	  "validation_rate": 0, "test_rate": 0, "total_msg": null, "dataset_restrictions": "{}", "incremental": true})";
+	auto message = decode_control_message(std::string_view("\x07", 1), value);
+	EXPECT_EQ(message.deployment_id, 7);
+	EXPECT_TRUE(message.online());
+	EXPECT_EQ(message.online_topic, "mnist");
+	EXPECT_TRUE(message.ranges.empty());
+	EXPECT_EQ(message.total_msg, 0);
+	EXPECT_EQ(message.topic_field(), "mnist");
+	EXPECT_EQ(message.input_config["data_reshape"], "28 28");
+
+	// Its first releases sent only the topic, format, description and config.
+	auto older = decode_control_message(std::string_view("\x07", 1), R"({"topic": "sensors.v2_a-b",
+	  "input_format": "RAW", "description": "", "input_config": {"data_type": "float32"}})");
+	EXPECT_EQ(older.online_topic, "sensors.v2_a-b");
+
+	auto back = decode_control_message(std::nullopt, message.encode_value());
+	EXPECT_EQ(back.online_topic, "mnist");
+	EXPECT_EQ(back.deployment_id, 7);
+	auto encoded = nlohmann::json::parse(message.encode_value());
+	EXPECT_TRUE(encoded["total_msg"].is_null());
+	EXPECT_EQ(encoded["incremental"], true);
+	EXPECT_FALSE(nlohmann::json::parse(
+	                 decode_control_message(std::nullopt, R"({"topic": "t:0:0:2", "deployment_id": 1})").encode_value())
+	                 .contains("incremental"));
+}
+
+TEST(ControlMessage, AnOnlineStreamWithATotalOrABadTopicNameIsRefused) {
+	auto reason = [](std::string_view value) {
+		try {
+			decode_control_message(std::string_view("\x01", 1), value);
+		} catch (const FormatError &e) {
+			return std::string(e.what());
+		}
+		return std::string("accepted");
+	};
+	EXPECT_NE(reason(R"({"topic": "mnist", "total_msg": 5})").find("online stream"), std::string::npos);
+	EXPECT_NE(reason(R"({"topic": "two words"})").find("neither a range list"), std::string::npos);
+	EXPECT_NE(reason(R"({"topic": "a/b"})").find("neither a range list"), std::string::npos);
+	EXPECT_NE(reason(R"({"topic": ".."})").find("neither a range list"), std::string::npos);
+	EXPECT_NE(reason(R"({"topic": ""})").find("range"), std::string::npos);
+	EXPECT_NE(reason(R"({"topic": "mnist", "validation_rate": 1.5})").find("validation_rate"), std::string::npos);
+}

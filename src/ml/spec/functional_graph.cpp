@@ -87,6 +87,17 @@ int64_t GraphBuilder::apply(int64_t layer_id, std::vector<int64_t> inputs, Sourc
 	node.output = static_cast<int64_t>(tensors_.size());
 	output.node = static_cast<int64_t>(nodes_.size());
 	tensors_.push_back(std::move(output));
+	if (target.spec.return_state) { // each state is (units,) whatever the input
+		for (size_t i = 0; i < recurrent_state_count(target.spec); i++) {
+			GraphTensor state;
+			state.node = static_cast<int64_t>(nodes_.size());
+			state.index = static_cast<int64_t>(i) + 1;
+			state.shape = Shape{target.spec.units};
+			state.location = location;
+			node.states.push_back(static_cast<int64_t>(tensors_.size()));
+			tensors_.push_back(std::move(state));
+		}
+	}
 	nodes_.push_back(std::move(node));
 	target.nodes.push_back(static_cast<int64_t>(nodes_.size()) - 1);
 	return nodes_.back().output;
@@ -185,6 +196,9 @@ ModelSpec GraphBuilder::extract(const std::vector<int64_t> &input_tensors, const
 			spec_node.inputs.push_back(refs.at(in));
 		}
 		refs[n.output] = TensorRef{static_cast<int64_t>(model.nodes.size()), 0};
+		for (size_t k = 0; k < n.states.size(); k++) {
+			refs[n.states[k]] = TensorRef{static_cast<int64_t>(model.nodes.size()), static_cast<int64_t>(k) + 1};
+		}
 		model.nodes.push_back(std::move(spec_node));
 	}
 	for (const auto &output : outputs) {

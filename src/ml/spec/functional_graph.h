@@ -31,6 +31,7 @@ struct GraphLayer {
 
 struct GraphTensor {
 	int64_t node = -1;          //!< producing node; -1 for a model input
+	int64_t index = 0;          //!< which of the node's outputs (TensorRef::index)
 	int64_t input = -1;         //!< GraphBuilder input index when node is -1
 	std::optional<Shape> shape; //!< known when every shape it depends on is
 	SourceLocation location;
@@ -48,6 +49,7 @@ struct GraphNode {
 	int64_t layer = -1;
 	std::vector<int64_t> inputs; //!< tensor ids
 	int64_t output = -1;         //!< tensor id
+	std::vector<int64_t> states; //!< return_state: the returned states' tensor ids (outputs 1, 2)
 	SourceLocation location;
 	std::optional<bool> training; //!< the call's training= (NodeSpec::training)
 };
@@ -72,6 +74,8 @@ public:
 	int64_t add_input(std::optional<Shape> shape, std::string dtype, std::string name, SourceLocation location);
 	//! Applies layer `layer` to `inputs` (tensor ids); infers the output
 	//! shape when the inputs' are known (throws when it cannot flow).
+	//! Returns the output's id; a recurrent layer's returned states are the
+	//! node's `states`.
 	int64_t apply(int64_t layer, std::vector<int64_t> inputs, SourceLocation location,
 	              std::optional<bool> training = std::nullopt);
 

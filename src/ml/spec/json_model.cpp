@@ -140,6 +140,11 @@ ModelSpec from_functional(const Value &document) {
 		if (item.is_input) {
 			fail(entry.location, "unexpected input layer");
 		}
+		if (item.layer.return_state) { // its inbound nodes would name the states by tensor index
+			fail(entry.location, "layer '" + item.layer.name +
+			                         "' has return_state=True, which is read from Python definitions only, "
+			                         "not from Keras JSON");
+		}
 		std::string name = item.layer.name;
 		int64_t layer = graph.add_layer(std::move(item.layer), call);
 		const Value *inbound = entry.find("inbound_nodes");

@@ -78,6 +78,7 @@ void materialize_sequential(Evaluator &evaluator, int64_t id, SourceLocation loc
 				                         "' disagrees with the output of the layer before it, (" +
 				                         format_dims(*flowing) + "); input_shape belongs on the first layer only");
 			}
+			need_one_output(layer, layer.location);
 			tensor = graph.apply(entry.id, {tensor}, layer.location);
 			continue;
 		}
@@ -143,6 +144,7 @@ std::vector<int64_t> apply_model(Evaluator &evaluator, int64_t id, const std::ve
 		std::vector<Object> entries = model.entries;
 		for (const auto &entry : entries) {
 			if (entry.kind == ObjectKind::Layer) {
+				need_one_output(graph.layer(entry.id).spec, location);
 				tensor = graph.apply(entry.id, {tensor}, location, training);
 			} else {
 				tensor = apply_model(evaluator, model_of(entry), {tensor}, location, training).at(0);
@@ -170,8 +172,13 @@ std::vector<int64_t> apply_model(Evaluator &evaluator, int64_t id, const std::ve
 			for (int64_t in : node.inputs) {
 				replayed.push_back(mapped.at(in));
 			}
-			mapped[node.output] =
+			int64_t output =
 			    graph.apply(node.layer, std::move(replayed), location, training ? training : node.training);
+			mapped[node.output] = output;
+			const GraphNode &applied = graph.node(graph.tensor(output).node);
+			for (size_t k = 0; k < node.states.size(); k++) {
+				mapped[node.states[k]] = applied.states.at(k);
+			}
 		}
 		std::vector<int64_t> result;
 		for (int64_t output : outputs) {

@@ -419,13 +419,28 @@ std::vector<int64_t> layer_call_inputs(const LayerSpec &layer, CallArgs &args) {
 			fail(args.positional_at[1],
 			     "layer '" + layer.name + "' takes its inputs as one argument (a list to merge)");
 		}
+		if (const Object *states = args.keyword("initial_state"); states && states->kind != ObjectKind::None) {
+			size_t count = recurrent_state_count(layer);
+			if (count == 0) {
+				fail(args.keyword_location("initial_state"),
+				     "initial_state= is for recurrent layers (LSTM, GRU, SimpleRNN), not layer '" + layer.name + "'");
+			}
+			auto given = tensors_of(*states, args.keyword_location("initial_state"), "initial_state");
+			if (given.size() != count) {
+				fail(args.keyword_location("initial_state"),
+				     "layer '" + layer.name + "' starts from " +
+				         (count == 2 ? "2 states, initial_state=[h, c]" : "1 state, initial_state=[h]") + ", got " +
+				         std::to_string(given.size()));
+			}
+			inputs.insert(inputs.end(), given.begin(), given.end());
+		}
 	}
 	for (size_t i = 0; i < args.keywords.size(); i++) {
 		const std::string &name = args.keywords[i].first;
 		bool attention_part =
 		    layer.kind == LayerKind::MultiHeadAttention && (name == "query" || name == "value" || name == "key");
 		if (name == "inputs" || name == "training" || name == "mask" || attention_part || name == "attention_mask" ||
-		    name == "use_causal_mask") {
+		    name == "use_causal_mask" || name == "initial_state") {
 			continue;
 		}
 		fail(args.keyword_at[i], "unknown argument '" + name + "' when calling layer '" + layer.name +
@@ -987,8 +1002,16 @@ Object call_keras_object(Evaluator &evaluator, const Object &callee, CallArgs &a
 	if (callee.kind == ObjectKind::Layer) {
 		const LayerSpec &layer = evaluator.graph().layer(callee.id).spec;
 		std::vector<int64_t> inputs = layer_call_inputs(layer, args);
-		return make_tensor(evaluator.graph().apply(callee.id, std::move(inputs), args.location, call_flags(args)),
-		                   args.location);
+		int64_t output = evaluator.graph().apply(callee.id, std::move(inputs), args.location, call_flags(args));
+		const GraphNode &node = evaluator.graph().node(evaluator.graph().tensor(output).node);
+		if (node.states.empty()) {
+			return make_tensor(output, args.location);
+		}
+		std::vector<Object> returned{make_tensor(output, args.location)}; // Keras: [output, h(, c)]
+		for (int64_t state : node.states) {
+			returned.push_back(make_tensor(state, args.location));
+		}
+		return evaluator.new_list(std::move(returned), args.location);
 	}
 	if (callee.kind == ObjectKind::Instance && callee.instance->model < 0) {
 		return call_instance(evaluator, callee, args);

@@ -239,7 +239,7 @@ void recurrent_arguments(CallArguments &args, LayerSpec &layer) {
 	layer.dropout = args.number_in("dropout", 0.0, 0.0, 1.0);
 	layer.recurrent_dropout = args.number_in("recurrent_dropout", 0.0, 0.0, 1.0);
 	layer.return_sequences = args.boolean("return_sequences", false);
-	args.only_bool("return_state", false);
+	layer.return_state = args.boolean("return_state", false);
 	args.only_bool("go_backwards", false);
 	args.only_bool("stateful", false);
 	args.only_bool("unroll", false);
@@ -312,6 +312,10 @@ LayerSpec wrapped_layer(CallArguments &args) {
 	LayerItem item = layer_from_call(*inner);
 	if (item.is_input) {
 		fail(inner->location, args.callee() + " cannot wrap an Input");
+	}
+	if (item.layer.return_state) {
+		fail(inner->location, args.callee() + " of a layer with return_state=True is not supported; "
+		                                      "remove return_state or use the recurrent layer alone");
 	}
 	return item.layer;
 }
@@ -1171,9 +1175,19 @@ LayerItem layer_from_call(const Value &call) {
 	return item;
 }
 
+void need_one_output(const LayerSpec &layer, SourceLocation location) {
+	if (layer.return_state) {
+		fail(location, "layer '" + layer.name +
+		                   "' has return_state=True: it returns its output and its states, and a Sequential "
+		                   "model's layers return one tensor; build the model with the functional API, e.g. "
+		                   "out, h = layers.GRU(32, return_state=True)(x)");
+	}
+}
+
 void add_layer(ModelSpec &model, std::optional<Shape> &input_shape, const Value &call) {
 	LayerItem item = layer_from_call(call);
 	if (!item.is_input) {
+		need_one_output(item.layer, call.location);
 		model.layers.push_back(std::move(item.layer));
 		return;
 	}

@@ -28,6 +28,10 @@ struct LayerItem {
 //! `call` is a Call value (Python call or a JSON {"class_name", "config"}).
 LayerItem layer_from_call(const Value &call);
 
+//! Throws at `location` when `layer` returns several tensors (return_state),
+//! which a Sequential model's layer cannot.
+void need_one_output(const LayerSpec &layer, SourceLocation location);
+
 Activation activation_from_value(const Value &value, std::string_view what);
 //! 'l2', regularizers.l2(0.01), regularizers.L1L2(l1=..., l2=...), None.
 RegularizerSpec regularizer_from_value(const Value &value, const std::string &what);

@@ -329,11 +329,32 @@ void check_arity(const LayerSpec &layer, size_t count) {
 			fail(layer.location, label(layer) + " is called as layer(query, value) or layer(query, value, key)");
 		}
 		return;
+	case LayerKind::LSTM:
+	case LayerKind::GRU:
+	case LayerKind::SimpleRNN:
+		if (count != 1 && count != 1 + recurrent_state_count(layer)) {
+			fail(layer.location, label(layer) + " takes one input tensor and optionally its initial state" +
+			                         (layer.kind == LayerKind::LSTM ? "s [h, c]" : " [h]") + ", got " +
+			                         std::to_string(count) + " tensors");
+		}
+		return;
 	default:
 		if (count != 1) {
 			fail(layer.location, label(layer) + " takes one input tensor, got " + std::to_string(count) +
 			                         "; to merge tensors use a merge layer such as layers.Concatenate()");
 		}
+	}
+}
+
+size_t recurrent_state_count(const LayerSpec &layer) {
+	switch (layer.kind) {
+	case LayerKind::LSTM:
+		return 2;
+	case LayerKind::GRU:
+	case LayerKind::SimpleRNN:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -495,6 +516,16 @@ LayerSummary infer_layer(const LayerSpec &layer, const std::vector<Shape> &input
 	case LayerKind::GRU:
 	case LayerKind::SimpleRNN:
 		recurrent(layer, input, out, shape);
+		for (size_t i = 1; i < inputs.size(); i++) { // initial_state
+			if (inputs[i].size() != 1 || (inputs[i][0] >= 0 && inputs[i][0] != layer.units)) {
+				fail(layer.location, label(layer) + "'s initial state " + std::to_string(i) + " must have shape (" +
+				                         std::to_string(layer.units) + ",), its units, not (" + format_dims(inputs[i]) +
+				                         ")");
+			}
+		}
+		if (layer.return_state) {
+			out.state_shapes.assign(recurrent_state_count(layer), Shape{layer.units});
+		}
 		break;
 	case LayerKind::Bidirectional: {
 		LayerSummary inner = infer_layer(layer.wrapped.at(0), {input});

@@ -18,8 +18,14 @@ namespace kafkaml::ml::spec {
 LayerSummary infer_layer(const LayerSpec &layer, const std::vector<Shape> &inputs);
 
 //! Throws unless the layer takes `count` inputs (merge layers two or more,
-//! attention two or three, every other layer one).
+//! attention two or three, a recurrent layer one or one and its initial
+//! states, every other layer one).
 void check_arity(const LayerSpec &layer, size_t count);
+
+//! The states of a recurrent layer (LSTM h and c, GRU and SimpleRNN h),
+//! each of shape (units,): what return_state returns and initial_state
+//! takes. 0 for other kinds.
+size_t recurrent_state_count(const LayerSpec &layer);
 
 //! "None, 26, 26, 32": dimensions for messages (-1 is None).
 std::string format_dims(const Shape &shape);

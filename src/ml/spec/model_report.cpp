@@ -2,6 +2,7 @@
 
 #include "ml/spec/summary.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace kafkaml::ml {
@@ -83,6 +84,13 @@ std::string format_model_check(const ModelSpec &spec) {
 		for (size_t i = 0; i < spec.outputs.size(); i++) {
 			out += "Output " + spec.outputs[i].name +
 			       (summary.bound ? ": " + format_shape(summary.output_shapes.at(i)) : std::string()) + "\n";
+		}
+	}
+	for (const auto &input : spec.inputs) {
+		if (input.shape && std::find(input.shape->begin(), input.shape->end(), -1) != input.shape->end()) {
+			out += "Input " + input.name + " " + format_shape(*input.shape) +
+			       ": its None dimensions come from the training stream's records (their data_reshape, or "
+			       "their width for one None)\n";
 		}
 	}
 	out += describe_compile(spec.compile, spec.outputs);

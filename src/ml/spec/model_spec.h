@@ -158,6 +158,10 @@ struct LayerSpec {
 	// LSTM / GRU
 	Activation recurrent_activation = "sigmoid";
 	bool return_sequences = false;
+	//! LSTM, GRU, SimpleRNN (functional API): a call also returns the final
+	//! state, h (LSTM: h and c), as the node's outputs 1 and 2; a call may
+	//! start from given states (initial_state=[h, c]: the node's inputs 1, 2).
+	bool return_state = false;
 	bool reset_after = true; //!< GRU, Keras 2 default
 	std::string recurrent_initializer = "orthogonal";
 	bool unit_forget_bias = true; //!< LSTM
@@ -377,7 +381,8 @@ struct CompileSpec {
 };
 
 //! A tensor of the model graph: model input `index` when `node` is -1,
-//! else the output of node `node` (every layer application has one output).
+//! else output `index` of node `node`: 0, the layer's output, for every
+//! node; 1 and 2 the states a recurrent layer with return_state returns.
 struct TensorRef {
 	int64_t node = -1;
 	int64_t index = 0;

@@ -102,6 +102,52 @@ CompileSpec parse_compile_arguments(std::string_view text) {
 	return spec.compile;
 }
 
+namespace {
+
+//! The definition's shape of `input`, its None dimensions taken from the
+//! stream's record shape `stream` (bind_input_shape() in parse.h).
+Shape complete_shape(const InputSpec &input, const Shape &stream) {
+	const Shape &declared = *input.shape;
+	const auto unknown = std::count(declared.begin(), declared.end(), -1);
+	if (declared.size() == stream.size() && std::equal(declared.begin(), declared.end(), stream.begin(),
+	                                                   [](int64_t d, int64_t s) { return d == -1 || d == s; })) {
+		return stream;
+	}
+	int64_t known = 1;
+	for (int64_t d : declared) {
+		known *= d == -1 ? 1 : d;
+	}
+	if (unknown == 1 && stream.size() == 1 && declared.size() > 1 && stream[0] % known == 0) {
+		Shape filled = declared; // a flat record: the width gives the one None
+		*std::find(filled.begin(), filled.end(), -1) = stream[0] / known;
+		return filled;
+	}
+	std::string message = "input '" + input.name + "' has the shape (" + spec::format_dims(declared) +
+	                      ") in the definition, but the stream gives (" + spec::format_dims(stream) + ")";
+	if (unknown > 0) {
+		// An example of the full shape: the None dimensions as 50 steps.
+		auto example = [&](const char *separator) {
+			std::string text;
+			for (size_t d = 0; d < declared.size(); d++) {
+				text += (d ? separator : "") + std::to_string(declared[d] == -1 ? 50 : declared[d]);
+			}
+			return text;
+		};
+		message += "; the stream's records must give its None dimension" + std::string(unknown > 1 ? "s" : "") +
+		           ": set the stream's data_reshape to the records' full shape, e.g. '" + example(" ") +
+		           "', or write it in the definition, e.g. keras.Input(shape=(" + example(", ") + "))";
+	}
+	throw ModelDefinitionError({}, message);
+}
+
+} // namespace
+
+bool input_shape_complete(const ModelSpec &spec) {
+	return spec.input_bound() && std::none_of(spec.inputs.begin(), spec.inputs.end(), [](const InputSpec &input) {
+		       return std::find(input.shape->begin(), input.shape->end(), -1) != input.shape->end();
+	       });
+}
+
 void bind_input_shape(ModelSpec &spec, const std::vector<Shape> &shapes) {
 	if (shapes.size() != spec.inputs.size()) {
 		throw ModelDefinitionError({}, "the model has " + std::to_string(spec.inputs.size()) + " inputs but " +
@@ -116,14 +162,7 @@ void bind_input_shape(ModelSpec &spec, const std::vector<Shape> &shapes) {
 			                                   "None), got (" +
 			                                   spec::format_dims(shape) + ")");
 		}
-		if (input.shape && *input.shape != shape) {
-			throw ModelDefinitionError({}, "input '" + input.name + "' has the shape (" +
-			                                   spec::format_dims(*input.shape) +
-			                                   ") in the definition, but the stream "
-			                                   "gives (" +
-			                                   spec::format_dims(shape) + ")");
-		}
-		input.shape = shape;
+		input.shape = input.shape ? complete_shape(input, shape) : shape;
 	}
 	if (spec.is_chain()) {
 		spec.layers.front().input_shape = spec.inputs.front().shape;

@@ -47,7 +47,18 @@ void check_model_size(const ModelSpec &spec);
 //! does. A bound model is accepted when the shapes are equal. Throws
 //! ModelDefinitionError (with the layer's location) when they cannot flow.
 //! Thread: any; no shared state.
+//! A definition's shape may also leave dimensions to the stream: a None
+//! (-1), such as a sequence's length in keras.Input(shape=(None, 8)), takes
+//! the stream's value there when the record shape has the same rank, or,
+//! for a flat record (its width alone) and one None, the width divided by
+//! the known dimensions. Anything else is an error saying what to write.
 void bind_input_shape(ModelSpec &spec, const std::vector<Shape> &shapes);
+
+//! True when every input's shape is known in full: no input waits for the
+//! stream's shape, wholly (input_bound() false) or in a None dimension.
+//! The engine can build only such a model; the others go through
+//! bind_input_shape() with the stream's record shape first.
+bool input_shape_complete(const ModelSpec &spec);
 
 //! The compile() of a model that comes with its own network (a TorchScript
 //! upload): the arguments of Keras' model.compile() as users write them,

@@ -74,20 +74,28 @@ ModelSummary summarize(const ModelSpec &spec) {
 		LayerSummary &row = summary.layers[layer_row[node.layer]];
 		row.applications++;
 		for (const auto &ref : node.inputs) {
-			std::string source = ref.node < 0
-			                         ? model.inputs.at(static_cast<size_t>(ref.index)).name + "[0][0]"
-			                         : model.layers[model.nodes[static_cast<size_t>(ref.node)].layer].name + "[" +
-			                               std::to_string(node_ordinal[static_cast<size_t>(ref.node)]) + "][0]";
+			std::string source = ref.node < 0 ? model.inputs.at(static_cast<size_t>(ref.index)).name + "[0][0]"
+			                                  : model.layers[model.nodes[static_cast<size_t>(ref.node)].layer].name +
+			                                        "[" + std::to_string(node_ordinal[static_cast<size_t>(ref.node)]) +
+			                                        "][" + std::to_string(ref.index) + "]";
 			row.connected_to.push_back(std::move(source));
 		}
 	}
 	if (!summary.bound) {
 		return summary;
 	}
-	std::vector<Shape> node_shapes(model.nodes.size());
+	std::vector<std::vector<Shape>> node_shapes(model.nodes.size()); // output, then returned states
 	auto shape_of = [&](const TensorRef &ref) -> const Shape & {
-		return ref.node < 0 ? *model.inputs.at(static_cast<size_t>(ref.index)).shape
-		                    : node_shapes.at(static_cast<size_t>(ref.node));
+		if (ref.node < 0) {
+			return *model.inputs.at(static_cast<size_t>(ref.index)).shape;
+		}
+		const auto &outputs = node_shapes.at(static_cast<size_t>(ref.node));
+		if (ref.index < 0 || static_cast<size_t>(ref.index) >= outputs.size()) {
+			fail(model.nodes[static_cast<size_t>(ref.node)].location,
+			     "the model reads output " + std::to_string(ref.index) + " of a layer that returns " +
+			         std::to_string(outputs.size()));
+		}
+		return outputs[static_cast<size_t>(ref.index)];
 	};
 	for (const auto &input : model.inputs) {
 		summary.input_shapes.push_back(*input.shape);
@@ -106,7 +114,8 @@ ModelSummary summarize(const ModelSpec &spec) {
 			                         spec::format_dims(inputs[0]) + "); input_shape belongs on the first layer only");
 		}
 		LayerSummary inferred = spec::infer_layer(layer, inputs);
-		node_shapes[i] = inferred.output_shape;
+		node_shapes[i] = {inferred.output_shape};
+		node_shapes[i].insert(node_shapes[i].end(), inferred.state_shapes.begin(), inferred.state_shapes.end());
 		LayerSummary &row = summary.layers[layer_row[node.layer]];
 		if (counted[node.layer]) {
 			if (inferred.params() != row.params()) {

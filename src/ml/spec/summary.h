@@ -17,6 +17,9 @@ struct LayerSummary {
 	std::string type; //!< Keras class name
 	Shape input_shape;
 	Shape output_shape; //!< without the batch; -1 for None
+	//! A recurrent layer with return_state: the shapes of its returned states
+	//! (h, and LSTM's c), the node's outputs 1, 2.
+	std::vector<Shape> state_shapes;
 	int64_t trainable_params = 0;
 	int64_t non_trainable_params = 0;
 	int64_t params() const { return trainable_params + non_trainable_params; }

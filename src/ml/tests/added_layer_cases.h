@@ -85,6 +85,8 @@ inline std::vector<LayerCase> added_layer_cases() {
 	     "h = rnn('rnn', h, 'm', True, nonlinearity='relu')"},
 	    {{6, 3}, "layers.LSTM(4, return_sequences=True, name='m')", "h = rnn('lstm', h, 'm', True)"},
 	    {{6, 3}, "layers.GRU(4, name='m')", "h = rnn('gru', h, 'm', False)"},
+	    {{6, 3}, "layers.GRU(4, reset_after=False, name='m')", "h = gru_v1(h, 'm', False)"},
+	    {{6, 3}, "layers.GRU(4, reset_after=False, return_sequences=True, name='m')", "h = gru_v1(h, 'm', True)"},
 	    {{6, 3},
 	     "layers.Bidirectional(layers.LSTM(4, return_sequences=True), name='m')",
 	     "h = torch.cat([rnn('lstm', h, 'm/forward_lstm', True), rnn('lstm', h, 'm/backward_lstm', True, True)], -1)"},

@@ -120,6 +120,8 @@ TEST(AddedLayers, ParameterCountsFollowKerasFormulas) {
 	EXPECT_EQ(count({6, 3}, "SimpleRNN(4)"), 32);
 	EXPECT_EQ(count({6, 3}, "Bidirectional(LSTM(4))"), 2 * 4 * (4 * (3 + 4) + 4));
 	EXPECT_EQ(count({6, 3}, "Bidirectional(GRU(4))"), 2 * 3 * (4 * (3 + 4) + 2 * 4));
+	// GRU v1 (reset_after=False): one bias vector, 3 (units (in + units) + units).
+	EXPECT_EQ(count({6, 3}, "GRU(4, reset_after=False)"), 3 * (4 * (3 + 4) + 4));
 	EXPECT_EQ(count({5, 3}, "TimeDistributed(Dense(2))"), 8);
 	// Conv2DTranspose: k k filters in + filters; separable: k in m + in m filters + filters.
 	EXPECT_EQ(count({4, 4, 2}, "Conv2DTranspose(3, 3)"), 57);

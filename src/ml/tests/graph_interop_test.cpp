@@ -52,6 +52,26 @@ def keras_loss(name, out, target):
     p = (out / out.sum(-1, keepdim=True)).clamp(EPS, 1 - EPS)  # sparse_categorical_crossentropy
     return -p.gather(1, target.long()).log().mean()
 
+def recurrent(kind, x, name, h, c=None):
+    # Keras' LSTM (gates i, f, c, o), GRU (reset_after) and SimpleRNN cells
+    # from given states; returns the sequence and the final states.
+    k, u, b = w[name + '/kernel'], w[name + '/recurrent_kernel'], w[name + '/bias']
+    n, seq = u.shape[0], []
+    for t in range(x.shape[1]):
+        if kind == 'lstm':
+            i, f, g, o = (x[:, t] @ k + h @ u + b).chunk(4, -1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+        elif kind == 'gru':
+            xz, hz = x[:, t] @ k + b[0], h @ u + b[1]
+            z = torch.sigmoid(xz[:, :n] + hz[:, :n])
+            r = torch.sigmoid(xz[:, n:2 * n] + hz[:, n:2 * n])
+            h = z * h + (1 - z) * torch.tanh(xz[:, 2 * n:] + r * hz[:, 2 * n:])
+        else:
+            h = torch.tanh(x[:, t] @ k + h @ u + b)
+        seq.append(h)
+    return torch.stack(seq, 1), h, c
+
 def report(label, t):
     print(label, ' '.join('%.12e' % v for v in t.detach().flatten().tolist()))
 )";
@@ -109,6 +129,15 @@ def forward(grid):
     context = torch.einsum('bhxyuv,buvhk->bxyhk', probabilities, project('value'))
     y = torch.einsum('bxyhk,hkmn->bxymn', context, w['grid_attention/attention_output/kernel'])
     return [dense(y.flatten(1), 'out')]
+)"},
+    {"recurrent states", kRecurrentStatesModel, R"(
+def forward(source, target):
+    zeros = lambda units: torch.zeros(source.shape[0], units, dtype=torch.float64)
+    _, h, c = recurrent('lstm', source, 'encoder', zeros(4), zeros(4))
+    sequence, _, c_out = recurrent('lstm', target, 'decoder', h, c)
+    _, g, _ = recurrent('gru', sequence, 'gru', zeros(3))
+    _, tail, _ = recurrent('rnn', sequence, 'tail', g)
+    return [torch.softmax(dense(torch.cat([tail, g], -1), 'words'), -1), c_out]
 )"},
 };
 

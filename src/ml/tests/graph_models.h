@@ -103,4 +103,20 @@ model = keras.Model(grid, layers.Dense(1, name="out")(layers.Flatten()(y)))
 model.compile(optimizer="adam", loss="mse")
 )";
 
+//! Recurrent states between layers, as encoder-decoder tutorials pass them:
+//! return_state on LSTM, GRU and SimpleRNN, initial_state on the next
+//! layer, a returned state as a model output.
+inline constexpr const char *kRecurrentStatesModel = R"(from tensorflow import keras
+from tensorflow.keras import layers
+source = keras.Input(shape=(5, 3), name="source")
+target = keras.Input(shape=(4, 2), name="target")
+_, h, c = layers.LSTM(4, return_state=True, name="encoder")(source)
+sequence, _, c_out = layers.LSTM(4, return_sequences=True, return_state=True, name="decoder")(target, initial_state=[h, c])
+summary, g = layers.GRU(3, return_state=True, name="gru")(sequence)
+tail = layers.SimpleRNN(3, name="tail")(sequence, initial_state=[g])
+words = layers.Dense(6, activation="softmax", name="words")(layers.concatenate([tail, summary]))
+model = keras.Model([source, target], [words, c_out])
+model.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"])
+)";
+
 } // namespace kafkaml::ml::testing

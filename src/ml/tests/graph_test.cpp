@@ -86,6 +86,8 @@ TEST(Graph, PlansHaveKerasParameterCounts) {
 	    // cross: query 6x2x3 + 2x3, key 2x2x3 + 2x3, value 3x2x4 + 2x4, output 2x4x5 + 5;
 	    // self: 3 x (6x3x2 + 3x2), output 3x2x6 + 6; out: 4 x 11 + 1.
 	    {kAttentionModel, (42 + 18 + 32 + 45) + (3 * 42 + 42) + (44 + 1)},
+	    // LSTM 4 (u (in + u) + u) twice, GRU 3 (u (in + u) + 2 u), SimpleRNN u (in + u) + u, Dense.
+	    {kRecurrentStatesModel, 4 * (4 * 7 + 4) + 4 * (4 * 6 + 4) + 3 * (3 * 7 + 6) + (3 * 7 + 3) + (6 * 6 + 6)},
 	};
 	for (const auto &[code, total] : models) {
 		auto spec = parse_model_definition(code);

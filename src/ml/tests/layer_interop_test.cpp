@@ -61,6 +61,21 @@ def rnn(kind, h, prefix, sequences, backwards=False, nonlinearity='tanh'):
         return out[:, -1]
     return out.flip(1) if backwards else out
 
+def gru_v1(h, prefix, sequences):
+    # Keras' GRU with reset_after=False, step by step from its formula.
+    k, u, b = w[prefix + '/kernel'], w[prefix + '/recurrent_kernel'], w[prefix + '/bias']
+    n = u.shape[0]
+    s = torch.zeros(h.shape[0], n)
+    out = []
+    for t in range(h.shape[1]):
+        x = h[:, t] @ k + b
+        z = torch.sigmoid(x[:, :n] + s @ u[:, :n])
+        r = torch.sigmoid(x[:, n:2 * n] + s @ u[:, n:2 * n])
+        c = torch.tanh(x[:, 2 * n:] + (r * s) @ u[:, 2 * n:])
+        s = z * s + (1 - z) * c
+        out.append(s)
+    return torch.stack(out, 1) if sequences else s
+
 def report(label, tensors):
     print(label, ' '.join('%.9e' % v for t in tensors for v in t.detach().flatten().tolist()))
 )";
@@ -222,28 +237,34 @@ TEST_F(LayerInterop, RecurrentDropoutMasksAreKerasOnes) {
 	// computes Keras' cell by hand.
 	struct Case {
 		std::string layer;
+		std::string arguments; // besides units, dropouts, return_sequences and name
 		int64_t gates;
 		std::string cell; // one step: xs/hs are the masked inputs/states per gate
 	};
 	const std::vector<Case> cases = {
-	    {"LSTM", 4,
+	    {"LSTM", "", 4,
 	     "z = [xs[j] @ k[:, j*u:(j+1)*u] + b[j*u:(j+1)*u] + hs[j] @ r[:, j*u:(j+1)*u] for j in range(4)]\n"
 	     "c = torch.sigmoid(z[1]) * c + torch.sigmoid(z[0]) * torch.tanh(z[2])\n"
 	     "h = torch.sigmoid(z[3]) * torch.tanh(c)\n"},
-	    {"GRU", 3,
+	    {"GRU", "", 3,
 	     "xz = [xs[j] @ k[:, j*u:(j+1)*u] + b[0][j*u:(j+1)*u] for j in range(3)]\n"
 	     "hz = [hs[j] @ r[:, j*u:(j+1)*u] + b[1][j*u:(j+1)*u] for j in range(3)]\n"
 	     "zg = torch.sigmoid(xz[0] + hz[0]); rg = torch.sigmoid(xz[1] + hz[1])\n"
 	     "h = zg * h + (1 - zg) * torch.tanh(xz[2] + rg * hz[2])\n"},
-	    {"SimpleRNN", 1, "h = torch.tanh(xs[0] @ k + b + hs[0] @ r)\n"},
+	    {"SimpleRNN", "", 1, "h = torch.tanh(xs[0] @ k + b + hs[0] @ r)\n"},
+	    // GRU v1: h's mask of the candidate applies before r scales it.
+	    {"GRU", "reset_after=False, ", 3,
+	     "xz = [xs[j] @ k[:, j*u:(j+1)*u] + b[j*u:(j+1)*u] for j in range(3)]\n"
+	     "zg = torch.sigmoid(xz[0] + hs[0] @ r[:, :u]); rg = torch.sigmoid(xz[1] + hs[1] @ r[:, u:2*u])\n"
+	     "h = zg * h + (1 - zg) * torch.tanh(xz[2] + (rg * hs[2]) @ r[:, 2*u:])\n"},
 	};
 	const int64_t batch = 3, steps = 4, features = 3, units = 5;
 	std::string script;
 	std::vector<EngineRun> runs;
 	for (size_t i = 0; i < cases.size(); i++) {
 		const auto &c = cases[i];
-		std::string text = "model = keras.Sequential([keras.Input(shape=(4, 3)), layers." + c.layer +
-		                   "(5, dropout=0.3, recurrent_dropout=0.4, return_sequences=True, name='m')])\n";
+		std::string text = "model = keras.Sequential([keras.Input(shape=(4, 3)), layers." + c.layer + "(5, " +
+		                   c.arguments + "dropout=0.3, recurrent_dropout=0.4, return_sequences=True, name='m')])\n";
 		const uint64_t seed = 40 + i;
 		runs.push_back(run_engine(text, batch, seed));
 		// The engine's draws: the Rng of forward_train (seed + 1), masks in the documented order.

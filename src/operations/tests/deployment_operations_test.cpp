@@ -96,6 +96,50 @@ TEST_F(DeploymentOperationsTest, NoKwargsTrainWithTheDefaults) {
 	EXPECT_TRUE(deployed.deployment.kwargs_val_parsed.is_object());
 }
 
+TEST_F(DeploymentOperationsTest, ATrainingModeIsKeptWithItsParametersAndTheOriginalsDefaults) {
+	auto batch = deploy(*db, executor, request_for({stored_model("a")})).deployment;
+	EXPECT_EQ(batch.mode, "batch") << "without a mode, a deployment trains as it always did";
+	EXPECT_EQ(batch.stream_timeout, 60000);
+	EXPECT_EQ(batch.monitoring_metric, "loss");
+	EXPECT_EQ(batch.change, "down");
+	EXPECT_DOUBLE_EQ(batch.improvement, 0.05);
+
+	auto request = request_for({stored_model("b")});
+	request.training = {
+	    {"mode", "incremental"}, {"stream_timeout", 2000}, {"window_size", 50}, {"monitoring_metric", "accuracy"}};
+	auto incremental = deploy(*db, executor, request).deployment;
+	EXPECT_EQ(incremental.mode, "incremental");
+	EXPECT_EQ(incremental.stream_timeout, 2000);
+	EXPECT_EQ(incremental.window_size, 50);
+	EXPECT_EQ(incremental.change, "up") << "accuracy improves upwards";
+	EXPECT_EQ(db->get_deployment(incremental.id).window_size, 50);
+
+	// The original's body says it with booleans, and -1 for no timeout.
+	request.training = {{"incremental", true}, {"indefinite", true}, {"stream_timeout", -1}};
+	EXPECT_EQ(deploy(*db, executor, request).deployment.mode, "indefinite");
+	request.training = {{"incremental", true}};
+	EXPECT_EQ(deploy(*db, executor, request).deployment.mode, "incremental");
+}
+
+TEST_F(DeploymentOperationsTest, ATrainingModeFieldOutOfItsDomainIsRefusedNamingIt) {
+	auto request = request_for({stored_model("a")});
+	auto field_refused = [&](json training) {
+		request.training = std::move(training);
+		auto refused = invalid_field([&] { deploy(*db, executor, request); });
+		return refused ? refused->field : std::string("accepted");
+	};
+	EXPECT_EQ(field_refused({{"mode", "online"}}), "mode");
+	EXPECT_EQ(field_refused({{"mode", 3}}), "mode");
+	EXPECT_EQ(field_refused({{"mode", "incremental"}, {"stream_timeout", 0}}), "stream_timeout");
+	EXPECT_EQ(field_refused({{"mode", "incremental"}, {"stream_timeout", -1}}), "stream_timeout");
+	EXPECT_EQ(field_refused({{"stream_timeout", "60s"}}), "stream_timeout");
+	EXPECT_EQ(field_refused({{"window_size", 0}}), "window_size");
+	EXPECT_EQ(field_refused({{"monitoring_metric", ""}}), "monitoring_metric");
+	EXPECT_EQ(field_refused({{"change", "sideways"}}), "change");
+	EXPECT_EQ(field_refused({{"improvement", -0.1}}), "improvement");
+	EXPECT_TRUE(db->list_deployments().empty());
+}
+
 TEST_F(DeploymentOperationsTest, APyTorchModelWithoutItsModuleIsAConflictNamingIt) {
 	int64_t keras = stored_model("a");
 	int64_t pytorch = stored_model("p", "pytorch");

@@ -218,5 +218,28 @@ TEST_F(InferenceOperationsTest, AReplicasFailureFailsTheInferenceOnceWithItsReas
 	EXPECT_EQ(fail_inference(*db, other, "", "gone").status_detail, "a replica failed: gone");
 }
 
+TEST_F(InferenceOperationsTest, TheFirstReportOfAConsumingReplicaMarksTheInferenceRunning) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	int64_t id = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	EXPECT_EQ(accept_replica_report(*db, id, false).status, InferenceStatus::Deployed) << "not consuming yet";
+	EXPECT_EQ(accept_replica_report(*db, id, true).status, InferenceStatus::Running);
+	EXPECT_EQ(accept_replica_report(*db, id, false).status, InferenceStatus::Running) << "no step back";
+	EXPECT_EQ(db->get_inference(id).status, InferenceStatus::Running);
+	EXPECT_THROW(accept_replica_report(*db, id + 100, true), store::NotFound);
+}
+
+TEST_F(InferenceOperationsTest, AReplicaOfAnEndedInferenceLearnsItShouldEnd) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	int64_t id = create_inference(*db, executor, request_for(result.id), environment).inference.id;
+	stop_inference(*db, executor, id);
+	try {
+		accept_replica_report(*db, id, true);
+		FAIL() << "the inference was stopped";
+	} catch (const store::Conflict &e) {
+		EXPECT_EQ(std::string(e.what()), "inference " + std::to_string(id) + " is stopped; its replicas should end");
+	}
+	EXPECT_EQ(db->get_inference(id).status, InferenceStatus::Stopped);
+}
+
 } // namespace
 } // namespace kafkaml::operations

@@ -4,8 +4,28 @@
 namespace kafkaml::operations {
 namespace {
 
+using nlohmann::json;
 using store::ResultStatus;
-using ResultOperationsTest = OperationsTest;
+
+class ResultOperationsTest : public OperationsTest {
+protected:
+	//! A running result of a deployment whose fit kwargs are `kwargs_fit`,
+	//! as the deployment's own parser fills them in.
+	int64_t running_result(const json &kwargs_fit_parsed) {
+		store::Deployment deployment;
+		deployment.configuration = stored_configuration({stored_model("m")});
+		deployment.kwargs_fit_parsed = kwargs_fit_parsed;
+		auto results = db->create_deployment(deployment).second;
+		return advance(results.at(0).id, ResultStatus::Running).id;
+	}
+	static std::vector<store::EpochMetrics> epochs(std::initializer_list<int64_t> numbers) {
+		std::vector<store::EpochMetrics> out;
+		for (auto number : numbers) {
+			out.push_back({.epoch = number, .metrics = {{"loss", 1.0 / double(number)}}});
+		}
+		return out;
+	}
+};
 
 TEST_F(ResultOperationsTest, StopEndsTheJobFirstThenMarksTheResultStopped) {
 	auto [deployment, results] = recorded_deployment(1);
@@ -34,6 +54,55 @@ TEST_F(ResultOperationsTest, StoppingAResultThatEndedIsAConflictAndStopsNothing)
 	EXPECT_THROW(stop_result(*db, executor, id), store::Conflict);
 	EXPECT_TRUE(executor.calls().empty());
 	EXPECT_THROW(stop_result(*db, executor, id + 100), store::NotFound);
+}
+
+TEST_F(ResultOperationsTest, AStatusReportIsRecordedWithTheFormatByItsName) {
+	auto [deployment, results] = recorded_deployment(1);
+	int64_t id = advance(results[0].id, ResultStatus::Deployed).id;
+	auto running = report_result_status(*db, id, ResultStatus::Running,
+	                                    {.detail = "epoch 1", .input_format = "avro", .input_config = json::object()});
+	EXPECT_EQ(running.status, ResultStatus::Running);
+	EXPECT_EQ(running.status_detail, "epoch 1");
+	EXPECT_EQ(running.input_format, "AVRO") << "as inferences compare it";
+	auto finished = report_result_status(*db, id, ResultStatus::Finished,
+	                                     {.train_metrics = json{{"loss", 0.5}}, .training_time = 2});
+	EXPECT_EQ(finished.train_metrics, (json{{"loss", 0.5}}));
+	EXPECT_EQ(finished.input_format, "AVRO") << "kept when a report leaves it out";
+	EXPECT_THROW(report_result_status(*db, id, ResultStatus::Running, {}), store::Conflict) << "no step back";
+	EXPECT_THROW(report_result_status(*db, id + 100, ResultStatus::Running, {}), store::NotFound);
+}
+
+TEST_F(ResultOperationsTest, EpochsAreRecordedAndSayHowFarTheTrainingGot) {
+	int64_t id = running_result({{"epochs", 8}});
+	EXPECT_EQ(record_epochs(*db, id, epochs({2, 1})), 0.25) << "the highest epoch counts";
+	EXPECT_EQ(record_epochs(*db, id, epochs({12})), 1.0) << "never beyond done";
+	EXPECT_EQ(db->get_result(id, {}).epochs.size(), 3u);
+	EXPECT_EQ(record_epochs(*db, id + 100, {}), std::nullopt) << "nothing reported asks nothing";
+	EXPECT_EQ(record_epochs(*db, running_result(json::object()), epochs({1})), 1.0) << "one epoch by default";
+	EXPECT_EQ(record_epochs(*db, running_result({{"epochs", 0}}), epochs({1})), std::nullopt);
+	EXPECT_EQ(record_epochs(*db, running_result({{"epochs", "many"}}), epochs({1})), std::nullopt);
+}
+
+TEST_F(ResultOperationsTest, EpochsOfAnEndedResultAreAConflictAndRecordNothing) {
+	int64_t id = finished_result().id;
+	EXPECT_THROW(record_epochs(*db, id, epochs({1})), store::Conflict);
+	EXPECT_TRUE(db->get_result(id, {}).epochs.empty());
+}
+
+TEST_F(ResultOperationsTest, ATrainedModelIsStoredForDownload) {
+	int64_t id = finished_result().id;
+	upload_trained_model(*db, id, "model bytes");
+	EXPECT_EQ(db->get_trained_model(id), "model bytes");
+	EXPECT_THROW(upload_trained_model(*db, id + 100, "model bytes"), store::NotFound);
+	try {
+		upload_trained_model(*db, id, "");
+		FAIL() << "no bytes, no model";
+	} catch (const store::StoreError &e) {
+		FAIL() << "refused before the store: " << e.what();
+	} catch (const UserError &e) {
+		EXPECT_NE(std::string(e.what()).find("empty"), std::string::npos) << e.what();
+	}
+	EXPECT_EQ(db->get_trained_model(id), "model bytes") << "the earlier model stays";
 }
 
 } // namespace

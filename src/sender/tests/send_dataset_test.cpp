@@ -5,6 +5,7 @@
 #include "formats/range_list.h"
 #include "formats/testing/npy_file.h"
 #include "memory_cluster.h"
+#include "sender/send_error.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -73,6 +74,31 @@ TEST_F(SendDatasetTest, ATrainingStreamEndsWithTheControlMessageOfWhatWasAcknowl
 	auto rows = read_back(messages[0].input_format, messages[0].input_config, true);
 	EXPECT_EQ(rows.features, (std::vector<float>{1, 2, 3, 4, 5, 6}));
 	EXPECT_EQ(rows.labels, (std::vector<float>{0, 1, 2}));
+}
+
+TEST_F(SendDatasetTest, AnOnlineStreamIsTheOriginalsOnlineControlMessageThenTheRecords) {
+	options_.online = true;
+	auto report = send_dataset(options_, cluster_);
+	EXPECT_EQ(report.delivered, 3);
+	EXPECT_EQ(report.summary(), "sent the online control message of deployment 5 to control, then 3 records to data");
+
+	auto records = cluster_.log.read(options_.control_topic, 0, 0, 100);
+	ASSERT_EQ(records.size(), 1u);
+	EXPECT_EQ(records[0].key, std::string("\x05", 1)) << "the original's bytes([id])";
+	auto value = nlohmann::json::parse(records[0].value);
+	EXPECT_EQ(value["topic"], "data") << "a bare topic: the stream has no end";
+	EXPECT_TRUE(value["total_msg"].is_null());
+	EXPECT_EQ(value["incremental"], true);
+	EXPECT_EQ(value["input_format"], "RAW");
+	auto message = formats::decode_control_message(records[0].key, records[0].value);
+	EXPECT_EQ(message.online_topic, "data");
+
+	auto rows = read_back(message.input_format, message.input_config, true);
+	EXPECT_EQ(rows.features, (std::vector<float>{1, 2, 3, 4, 5, 6}));
+	EXPECT_EQ(rows.labels, (std::vector<float>{0, 1, 2}));
+
+	options_.inference = true;
+	EXPECT_THROW(send_dataset(options_, cluster_), SendError);
 }
 
 TEST_F(SendDatasetTest, InferenceInputIsValuesOnlySpreadOverThePartitionsWithoutAControlMessage) {

@@ -105,6 +105,31 @@ TEST_P(StoreTest, DeploymentCreatesOneResultPerModel) {
 	EXPECT_THROW(store_->create_deployment(bad), InvalidArgument);
 }
 
+TEST_P(StoreTest, ADeploymentKeepsItsTrainingModeAndItsParameters) {
+	auto batch = deploy_two(*store_).first;
+	EXPECT_EQ(batch.mode, "batch");
+	EXPECT_EQ(batch.stream_timeout, 60000);
+	auto model = store_->create_model(make_model("online"));
+	auto configuration = store_->create_configuration({0, "o", "", {model.id}, ""});
+	Deployment d;
+	d.configuration = configuration.id;
+	d.mode = "indefinite";
+	d.stream_timeout = 1500;
+	d.window_size = 64;
+	d.monitoring_metric = "accuracy";
+	d.change = "up";
+	d.improvement = 0.125;
+	auto created = store_->create_deployment(d).first;
+	auto read = store_->get_deployment(created.id);
+	EXPECT_EQ(read.mode, "indefinite");
+	EXPECT_EQ(read.stream_timeout, 1500);
+	EXPECT_EQ(read.window_size, 64);
+	EXPECT_EQ(read.monitoring_metric, "accuracy");
+	EXPECT_EQ(read.change, "up");
+	EXPECT_DOUBLE_EQ(read.improvement, 0.125);
+	EXPECT_EQ(store_->get_deployment(batch.id).mode, "batch");
+}
+
 TEST_P(StoreTest, ADeployedModelCannotChange) {
 	auto [deployment, results] = deploy_two(*store_);
 	auto model = store_->get_model(results[0].model);

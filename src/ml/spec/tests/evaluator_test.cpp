@@ -335,5 +335,45 @@ TEST(Evaluator, AnInputShapeMayComeFromTheStream) {
 	EXPECT_THROW(bind_input_shape(bound, {{4}}), ModelDefinitionError);
 }
 
+TEST(Evaluator, ANoneDimensionIsTakenFromTheStream) {
+	const std::string text = "from tensorflow import keras\nmodel = keras.Sequential([keras.Input(shape=(None, 8)), "
+	                         "keras.layers.LSTM(4), keras.layers.Dense(1)])";
+	ModelSpec spec = parse_model_definition(text);
+	EXPECT_TRUE(spec.input_bound()); // its counts are known: the summary has them
+	EXPECT_FALSE(input_shape_complete(spec));
+	EXPECT_EQ(summarize(spec).total_params, 4 * (4 * 12 + 4) + 5);
+	bind_input_shape(spec, {{50, 8}}); // the stream's data_reshape
+	EXPECT_TRUE(input_shape_complete(spec));
+	EXPECT_EQ(spec.inputs[0].shape, (Shape{50, 8}));
+	EXPECT_EQ(spec.layers.front().input_shape, (Shape{50, 8}));
+	ModelSpec flat = parse_model_definition(text);
+	bind_input_shape(flat, {{400}}); // only the record width: one None is 400 / 8
+	EXPECT_EQ(flat.inputs[0].shape, (Shape{50, 8}));
+	auto reason_of = [&](const std::string &definition, const Shape &stream) -> std::string {
+		ModelSpec s = parse_model_definition(definition);
+		try {
+			bind_input_shape(s, {stream});
+		} catch (const ModelDefinitionError &error) {
+			return error.reason;
+		}
+		return "no error";
+	};
+	EXPECT_EQ(reason_of(text, {401}),
+	          "input 'input_1' has the shape (None, 8) in the definition, but the stream gives (401); the stream's "
+	          "records must give its None dimension: set the stream's data_reshape to the records' full shape, e.g. "
+	          "'50 8', or write it in the definition, e.g. keras.Input(shape=(50, 8))");
+	EXPECT_EQ(reason_of(text, {50, 7}).substr(0, 78),
+	          "input 'input_1' has the shape (None, 8) in the definition, but the stream give");
+	EXPECT_THAT(reason_of("from tensorflow import keras\nx = keras.Input(shape=(None, None, 3))\n"
+	                      "model = keras.Model(x, keras.layers.GlobalAveragePooling2D()(x))",
+	                      {300}),
+	            HasSubstr("must give its None dimensions: set the stream's data_reshape to the records' full shape, "
+	                      "e.g. '50 50 3'"));
+	EXPECT_EQ(reason_of("from tensorflow import keras\nx = keras.Input(shape=(None, None, 3))\n"
+	                    "model = keras.Model(x, keras.layers.GlobalAveragePooling2D()(x))",
+	                    {10, 10, 3}),
+	          "no error");
+}
+
 } // namespace
 } // namespace kafkaml::ml

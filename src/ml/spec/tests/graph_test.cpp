@@ -286,6 +286,50 @@ model = keras.Model(inputs, keras.layers.Dense(1)(x))
 	}
 }
 
+TEST(Graph, RecurrentLayersReturnTheirStatesAndStartFromGivenOnes) {
+	ModelSpec spec = parse_model_definition(R"(
+from tensorflow import keras
+encoder_inputs = keras.Input(shape=(7, 5))
+encoder_outputs, state_h, state_c = keras.layers.LSTM(8, return_state=True)(encoder_inputs)
+decoder_inputs = keras.Input(shape=(6, 3))
+decoder_lstm = keras.layers.LSTM(8, return_sequences=True, return_state=True)
+decoder_outputs, _, _ = decoder_lstm(decoder_inputs, initial_state=[state_h, state_c])
+out, h = keras.layers.GRU(4, return_state=True)(decoder_outputs)
+model = keras.Model([encoder_inputs, decoder_inputs], [keras.layers.Dense(2)(out), h])
+)");
+	ASSERT_EQ(spec.nodes.size(), 4u);
+	EXPECT_TRUE(spec.layers[0].return_state);
+	// The decoder starts from the encoder's outputs 1 (h) and 2 (c).
+	EXPECT_EQ(spec.nodes[1].inputs, (std::vector<TensorRef>{{-1, 1}, {0, 1}, {0, 2}}));
+	EXPECT_EQ(spec.outputs[1].tensor, (TensorRef{2, 1}));
+	ModelSummary summary = summarize(spec);
+	EXPECT_EQ(summary.output_shapes[1], Shape{4});
+	// LSTM 4 (u (in + u) + u) twice, GRU 3 (u (in + u) + 2 u), Dense.
+	EXPECT_EQ(summary.total_params, 4 * (8 * 13 + 8) + 4 * (8 * 11 + 8) + 3 * (4 * 12 + 8) + 10);
+	EXPECT_THAT(format_summary(summary), HasSubstr("['input_2[0][0]', 'lstm[0][1]',\n"));
+	EXPECT_THAT(format_summary(summary), HasSubstr("'lstm[0][2]']\n"));
+
+	auto reason_of = [](const std::string &text) -> std::string {
+		try {
+			parse_model_definition("from tensorflow import keras\nx = keras.Input(shape=(5, 3))\n" + text);
+		} catch (const ModelDefinitionError &error) {
+			return error.what();
+		}
+		return "no error";
+	};
+	EXPECT_THAT(reason_of("model = keras.Sequential([keras.Input(shape=(5, 3)), keras.layers.GRU(4, "
+	                      "return_state=True)])"),
+	            HasSubstr("a Sequential model's layers return one tensor; build the model with the functional API"));
+	EXPECT_THAT(reason_of("y = keras.layers.LSTM(4)(x, initial_state=[keras.Input(shape=(4,))])"),
+	            HasSubstr("starts from 2 states, initial_state=[h, c], got 1"));
+	EXPECT_THAT(reason_of("y = keras.layers.GRU(4)(x, initial_state=[keras.Input(shape=(3,))])"),
+	            HasSubstr("initial state 1 must have shape (4,)"));
+	EXPECT_THAT(reason_of("y = keras.layers.Bidirectional(keras.layers.GRU(4, return_state=True))(x)"),
+	            HasSubstr("Bidirectional of a layer with return_state=True is not supported"));
+	EXPECT_THAT(reason_of("y = keras.layers.Dense(4)(x, initial_state=[x])"),
+	            HasSubstr("initial_state= is for recurrent layers"));
+}
+
 TEST(Graph, FrozenLayersCountAsNonTrainable) {
 	ModelSpec spec = parse_model_definition(R"(
 from tensorflow import keras

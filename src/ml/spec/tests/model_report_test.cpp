@@ -62,6 +62,9 @@ TEST(ModelReport, UnboundInputComesFromTheStream) {
 	EXPECT_THAT(report, HasSubstr("Compile: optimizer adam (learning_rate 0.001), loss mse\n"));
 	EXPECT_THAT(format_model_check(parse_model_definition("model = Sequential([Dense(1, input_shape=(2,))])")),
 	            HasSubstr("Compile: none in the definition\n"));
+	EXPECT_THAT(format_model_check(parse_model_definition("model = Sequential([LSTM(3, input_shape=(None, 2))])")),
+	            HasSubstr("Input input_1 (None, None, 2): its None dimensions come from the training stream's "
+	                      "records (their data_reshape, or their width for one None)\n"));
 }
 
 } // namespace

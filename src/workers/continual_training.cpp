@@ -1,0 +1,267 @@
+#include "workers/continual_training.h"
+
+#include "common/error.h"
+#include "formats/format_error.h"
+#include "stream/stream_error.h"
+#include "workers/training_model.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+
+namespace kafkaml::workers {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+//! How long a poll waits for records; a window with records in it is
+//! learned from once a poll comes back empty (the stream paused).
+constexpr auto kPollWait = std::chrono::milliseconds(200);
+
+//! Metrics weighted by the records they were measured on, over every
+//! window so far: the prequential metrics of the whole stream.
+class PrequentialTotals {
+public:
+	void add(const ml::MetricValues &values, int64_t records) {
+		for (const auto &[name, value] : values) {
+			auto found = std::find_if(sums_.begin(), sums_.end(), [&](const auto &sum) { return sum.first == name; });
+			if (found == sums_.end()) {
+				sums_.emplace_back(name, 0.0);
+				found = sums_.end() - 1;
+			}
+			found->second += value * static_cast<double>(records);
+		}
+		records_ += records;
+	}
+	ml::MetricValues means() const {
+		ml::MetricValues out;
+		for (const auto &[name, sum] : sums_) {
+			out.emplace_back(name, records_ ? sum / static_cast<double>(records_) : 0.0);
+		}
+		return out;
+	}
+	int64_t records() const { return records_; }
+
+private:
+	ml::MetricValues sums_;
+	int64_t records_ = 0;
+};
+
+void append(ml::MetricValues &to, const ml::MetricValues &values, const std::string &prefix = "") {
+	for (const auto &[name, value] : values) {
+		to.emplace_back(prefix + name, value);
+	}
+}
+
+//! The window loop. Later stages (model versions cut by the monitored
+//! metric, a drift detector on the prequential error, offsets committed
+//! once a version holds what they led to) plug in after learn().
+class ContinualTraining {
+public:
+	ContinualTraining(int64_t result_id, const TrainingJobEnvironment &env, ContinualStart start)
+	    : result_id_(result_id), env_(env), start_(std::move(start)), options_(start_.assignment.continual) {
+		fit_ = start_.assignment.fit;
+		if (!fit_.batch_size) {
+			fit_.batch_size = start_.assignment.batch;
+		}
+		fit_.verbose = 0;
+		eval_batch_ = start_.assignment.evaluate.batch_size.value_or(*fit_.batch_size);
+	}
+
+	JobOutcome run() {
+		const auto &stream = start_.stream;
+		source_ = stream.online() ? env_.open_online(stream.online_topic, stream.timestamp_ms)
+		                          : env_.open_ranges(stream.ranges);
+		env_.coordinator->training_detail(result_id_, plan());
+		spdlog::info("result {}: {}", result_id_, plan());
+		auto window_size = static_cast<size_t>(std::max<int64_t>(1, options_.window_size));
+		auto last_record = Clock::now();
+		std::vector<stream::Record> records;
+		for (;;) {
+			if (cancelled()) {
+				return JobOutcome::stopped;
+			}
+			records.clear();
+			bool more = true;
+			try {
+				more = source_->poll_batch(records, window_size - window_.rows, kPollWait);
+			} catch (const stream::RangeError &e) {
+				throw UserError(std::string("the training stream cannot be read: ") + e.what());
+			}
+			for (const auto &record : records) {
+				take(record);
+			}
+			if (skipped_ != skipped_reported_) {
+				env_.coordinator->training_detail(result_id_, plan());
+				skipped_reported_ = skipped_;
+			}
+			auto now = Clock::now();
+			if (!records.empty()) {
+				last_record = now;
+			}
+			bool due = window_.rows >= window_size || (window_.rows > 0 && (records.empty() || !more));
+			if (due && !learn()) {
+				return JobOutcome::stopped;
+			}
+			if (!more) {
+				return finish("the stream's ranges ended");
+			}
+			if (options_.mode == TrainingMode::incremental && records.empty() &&
+			    now - last_record >= options_.stream_timeout) {
+				return finish("no record came for " + std::to_string(options_.stream_timeout.count()) +
+				              " ms (stream_timeout)");
+			}
+		}
+	}
+
+private:
+	bool cancelled() const { return env_.cancelled && env_.cancelled(); }
+
+	std::string stream_text() const {
+		return start_.stream.online() ? "the online stream of topic " + start_.stream.online_topic
+		                              : "the ranges " + start_.stream.topic_field();
+	}
+
+	//! The result's detail while it learns.
+	std::string plan() const {
+		std::string text = "learning from " + stream_text() + " in windows of " + std::to_string(options_.window_size) +
+		                   " records, each scored then trained on";
+		text += options_.mode == TrainingMode::incremental
+		            ? "; ends after " + std::to_string(options_.stream_timeout.count()) + " ms without a record"
+		            : "; runs until stopped";
+		if (skipped_ > 0) {
+			text += "; " + std::to_string(skipped_) + " records skipped, the first " + first_skipped_;
+		}
+		return text;
+	}
+
+	//! Decodes a record into the window. One that cannot be decoded, does
+	//! not have the model's width or holds a missing or infinite value is
+	//! skipped: a live stream goes on past one bad record.
+	void take(const stream::Record &record) {
+		size_t features = window_.features.size(), labels = window_.labels.size(), rows = window_.rows;
+		std::string problem;
+		try {
+			start_.decoder.decode(record.view(), window_, true);
+		} catch (const formats::FormatError &e) {
+			problem = e.what();
+		}
+		auto finite = [](const std::vector<float> &values, size_t from) {
+			return std::all_of(values.begin() + static_cast<std::ptrdiff_t>(from), values.end(),
+			                   [](float v) { return std::isfinite(v); });
+		};
+		if (problem.empty() && (!finite(window_.features, features) || !finite(window_.labels, labels))) {
+			problem = "a missing (null or NaN) or infinite value";
+			window_.features.resize(features);
+			window_.labels.resize(labels);
+			window_.rows = rows;
+		}
+		if (problem.empty()) {
+			return;
+		}
+		if (skipped_++ == 0) {
+			first_skipped_ = "at " + record.topic + " partition " + std::to_string(record.partition) + " offset " +
+			                 std::to_string(record.offset) + ": " + problem;
+		}
+	}
+
+	//! The first window's records give the model its input shape.
+	void prepare_model() {
+		input_shape_ =
+		    bind_model_input(start_.spec, start_.torchscript, start_.stream, window_.feature_width, result_id_);
+		if (window_.label_width > 1) {
+			label_shape_ = {static_cast<int64_t>(window_.label_width)};
+		}
+		model_.emplace(build_training_model(start_.spec, start_.assignment, fit_, start_.torchscript, input_shape_));
+		// Later records of another width are skipped rather than fail a window.
+		window_.required_feature_width = window_.feature_width;
+	}
+
+	//! Test-then-train on the window, reported as one entry of the epoch
+	//! series. Returns false when a stop was asked.
+	bool learn() {
+		if (!model_) {
+			prepare_model();
+		}
+		auto rows = static_cast<int64_t>(window_.rows);
+		auto x = rows_of(window_.features, window_.feature_width, 0, rows, input_shape_);
+		auto y = rows_of(window_.labels, window_.label_width, 0, rows, label_shape_);
+		ml::MetricValues scores;
+		ml::FitResult fitted;
+		try {
+			scores = model_->evaluate(x, y, eval_batch_);
+			fitted = model_->fit(x, y, fit_, nullptr, nullptr, [this](const ml::EpochLog &) { return !cancelled(); });
+		} catch (const std::invalid_argument &e) {
+			throw UserError(std::string("the model does not fit its training stream: ") + e.what());
+		}
+		if (cancelled()) {
+			return false;
+		}
+		windows_++;
+		training_seconds_ += fitted.seconds;
+		prequential_.add(scores, rows);
+		last_train_ = fitted.history.empty() ? ml::MetricValues{} : fitted.history.back().train;
+		window_.clear();
+
+		ml::EpochLog entry;
+		entry.epoch = windows_;
+		entry.train = {{"records", static_cast<double>(prequential_.records())}};
+		append(entry.train, scores, "prequential_");
+		append(entry.train, last_train_);
+		entry.seconds = fitted.seconds;
+		return env_.coordinator->training_epoch(result_id_, entry);
+	}
+
+	JobOutcome finish(const std::string &why) {
+		if (windows_ == 0) {
+			throw UserError(skipped_ > 0 ? "no usable record came from " + stream_text() + ": " +
+			                                   std::to_string(skipped_) + " skipped, the first " + first_skipped_
+			                             : "no record came from " + stream_text() + ": " + why +
+			                                   ". Send the stream after its control message (kafkaml send --online) "
+			                                   "and deploy again");
+		}
+		TrainingReport report;
+		report.train = last_train_;
+		append(report.train, prequential_.means(), "prequential_");
+		report.training_seconds = training_seconds_;
+		report.epochs = windows_;
+		report.samples_train = prequential_.records();
+		report.detail = "learned from " + std::to_string(prequential_.records()) + " records in " +
+		                std::to_string(windows_) + " windows (prequential " + ml::format_metrics(prequential_.means()) +
+		                "); ended as " + why;
+		env_.coordinator->training_finished(result_id_, report, model_->save());
+		spdlog::info("result {}: {}", result_id_, report.detail);
+		return JobOutcome::finished;
+	}
+
+	int64_t result_id_;
+	const TrainingJobEnvironment &env_;
+	ContinualStart start_;
+	const ContinualOptions &options_;
+	ml::FitOptions fit_;
+	int64_t eval_batch_ = 32;
+	std::unique_ptr<stream::Source> source_;
+	formats::Batch window_;
+	std::optional<ml::Model> model_;
+	ml::Shape input_shape_, label_shape_;
+	int64_t windows_ = 0;
+	PrequentialTotals prequential_;
+	ml::MetricValues last_train_;
+	double training_seconds_ = 0;
+	int64_t skipped_ = 0;
+	int64_t skipped_reported_ = 0;
+	std::string first_skipped_;
+};
+
+} // namespace
+
+JobOutcome train_continually(int64_t result_id, const TrainingJobEnvironment &env, ContinualStart start) {
+	ContinualTraining training(result_id, env, std::move(start));
+	return training.run();
+}
+
+} // namespace kafkaml::workers

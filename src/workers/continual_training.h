@@ -1,0 +1,46 @@
+#pragma once
+
+// Continual training (deployment modes incremental and indefinite): the
+// training job's path once its stream and decoder are known. A pipeline
+// over windows of the stream:
+//
+//   records  <- the online stream from its control message on (or the
+//               control message's ranges, which end)
+//   window   <- window_size decoded records, fewer when the stream pauses;
+//               records that cannot be decoded or hold a missing value are
+//               skipped, counted and the first named in the detail
+//   score    -> the model predicts the window before learning from it:
+//               prequential (test-then-train) metrics
+//   train    -> fit on the window (kwargs_fit: epochs, batch_size, ...)
+//   report   -> one entry of the result's epoch series per window:
+//               records seen so far, prequential_<metric>s, training metrics
+//
+// Incremental ends once no record came for stream_timeout (or the ranges
+// ended) and uploads the model with the prequential metrics over every
+// record; indefinite runs until stopped.
+//
+// Thread: the job's.
+
+#include "formats/control_message.h"
+#include "formats/message_decoder.h"
+#include "ml/spec/model_spec.h"
+#include "workers/job_coordinator.h"
+#include "workers/training_job.h"
+
+namespace kafkaml::workers {
+
+//! What the training job knows when it hands over to continual training.
+struct ContinualStart {
+	const TrainingAssignment &assignment;
+	ml::ModelSpec spec; //!< parsed, its input not bound yet
+	bool torchscript = false;
+	const formats::ControlMessage &stream;
+	const formats::MessageDecoder &decoder;
+};
+
+//! Runs the window loop; returns finished (reported with the model) or
+//! stopped (not reported: the caller does). Throws UserError when no
+//! record came at all, or the model cannot take the stream's records.
+JobOutcome train_continually(int64_t result_id, const TrainingJobEnvironment &env, ContinualStart start);
+
+} // namespace kafkaml::workers

@@ -2,6 +2,7 @@
 // acknowledged record; a torn tail is cut; retention deletes old segments;
 // a second broker on the same data directory is refused; SIGTERM exits cleanly.
 #include "broker/tests/cluster.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafkacpp.h>
@@ -71,11 +72,11 @@ std::map<std::pair<int, int64_t>, std::string> read_everything(const std::string
 } // namespace
 
 TEST(BrokerPersistence, KillNineKeepsEveryAcknowledgedRecordAndTornTailIsCut) {
-	TempDir dir;
+	kafkaml::testing::TempDir dir;
 	const std::string topic = "durable";
 	Acked acked;
 	{
-		BrokerProcess broker(dir.path, {"--fsync", "never"});
+		BrokerProcess broker(dir.path(), {"--fsync", "never"});
 		ASSERT_EQ(admin_create_topic(broker.address(), topic, 3), "");
 		auto conf = conf_for(broker.address());
 		std::string err;
@@ -114,12 +115,12 @@ TEST(BrokerPersistence, KillNineKeepsEveryAcknowledgedRecordAndTornTailIsCut) {
 
 	// Simulate a torn write on top: half a batch header at the end of partition 0.
 	{
-		std::ofstream out(dir.path / "durable-0" / "00000000000000000000.log", std::ios::app | std::ios::binary);
+		std::ofstream out(dir.path() / "durable-0" / "00000000000000000000.log", std::ios::app | std::ios::binary);
 		const char junk[37] = {0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 1, 0, 'x'};
 		out.write(junk, sizeof(junk));
 	}
 
-	BrokerProcess restarted(dir.path);
+	BrokerProcess restarted(dir.path());
 	auto stored = read_everything(restarted.address(), topic, 3, acked.records.size());
 	size_t missing = 0;
 	for (const auto &[key, value] : acked.records) {
@@ -133,8 +134,8 @@ TEST(BrokerPersistence, KillNineKeepsEveryAcknowledgedRecordAndTornTailIsCut) {
 }
 
 TEST(BrokerPersistence, RetentionDeletesOldSegments) {
-	TempDir dir;
-	BrokerProcess broker(dir.path, {"--retention-check-ms", "100"});
+	kafkaml::testing::TempDir dir;
+	BrokerProcess broker(dir.path(), {"--retention-check-ms", "100"});
 	const std::string topic = "short";
 	ASSERT_EQ(admin_create_topic(broker.address(), topic, 1, {{"segment.bytes", "2048"}, {"retention.bytes", "4096"}}),
 	          "");
@@ -157,7 +158,7 @@ TEST(BrokerPersistence, RetentionDeletesOldSegments) {
 		ASSERT_EQ(producer->query_watermark_offsets(topic, 0, &low, &high, 5000), RdKafka::ERR_NO_ERROR);
 		bytes = 0;
 		segments = 0;
-		for (const auto &e : fs::directory_iterator(dir.path / "short-0")) {
+		for (const auto &e : fs::directory_iterator(dir.path() / "short-0")) {
 			if (e.path().extension() == ".log") {
 				bytes += fs::file_size(e.path());
 				segments++;
@@ -177,8 +178,8 @@ TEST(BrokerPersistence, RetentionDeletesOldSegments) {
 // retention.ms applies to the active segment too: a topic far smaller than
 // one segment (the default segment.bytes is 1 GiB) still expires.
 TEST(BrokerPersistence, TimeRetentionExpiresATopicSmallerThanOneSegment) {
-	TempDir dir;
-	BrokerProcess broker(dir.path, {"--retention-check-ms", "100"});
+	kafkaml::testing::TempDir dir;
+	BrokerProcess broker(dir.path(), {"--retention-check-ms", "100"});
 	const std::string topic = "brief";
 	ASSERT_EQ(admin_create_topic(broker.address(), topic, 1, {{"retention.ms", "1000"}}), "");
 	auto conf = conf_for(broker.address());
@@ -213,20 +214,20 @@ TEST(BrokerPersistence, TimeRetentionExpiresATopicSmallerThanOneSegment) {
 // A second broker started on a data directory in use would recover and
 // rewrite files the first is appending to: it must stop before touching them.
 TEST(BrokerPersistence, SecondBrokerOnTheSameDataDirectoryIsRefused) {
-	TempDir dir;
-	BrokerProcess broker(dir.path);
+	kafkaml::testing::TempDir dir;
+	BrokerProcess broker(dir.path());
 	ASSERT_EQ(admin_create_topic(broker.address(), "kept", 1), "");
 	// The offsets file is rewritten (a new inode) when a broker opens it.
 	auto inode_of = [](const fs::path &path) {
 		struct stat st {};
 		return ::stat(path.c_str(), &st) == 0 ? st.st_ino : ino_t{0};
 	};
-	auto offsets_file = dir.path / "__group_offsets" / "offsets.log";
+	auto offsets_file = dir.path() / "__group_offsets" / "offsets.log";
 	auto inode_before = inode_of(offsets_file);
 	ASSERT_NE(inode_before, ino_t{0});
 	std::string output;
 	int status = run_command(std::string(std::getenv("KAFKAML_BIN")) + " broker --listen 127.0.0.1:0 --data-dir " +
-	                             dir.path.string() + " 2>&1",
+	                             dir.path().string() + " 2>&1",
 	                         &output);
 	EXPECT_NE(status, 0);
 	EXPECT_NE(output.find("another broker is using the data directory"), std::string::npos) << output;
@@ -235,6 +236,6 @@ TEST(BrokerPersistence, SecondBrokerOnTheSameDataDirectoryIsRefused) {
 	EXPECT_EQ(admin_create_topic(broker.address(), "still-serving", 1), "");
 	EXPECT_EQ(broker.terminate(), 0);
 	// Once it stopped, the directory is free again.
-	BrokerProcess next(dir.path);
+	BrokerProcess next(dir.path());
 	EXPECT_FALSE(next.address().empty());
 }

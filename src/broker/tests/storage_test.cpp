@@ -4,31 +4,20 @@
 #include "broker/storage/partition_log.h"
 #include "broker/storage/record_batch.h"
 #include "broker/storage/segment.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <unistd.h>
 
 using namespace kafkaml::broker::storage;
 namespace fs = std::filesystem;
 
-namespace {
+using kafkaml::testing::TempDir;
 
-struct TempDir {
-	fs::path path;
-	TempDir() {
-		std::string tmpl = (fs::temp_directory_path() / "kafkaml-storage-XXXXXX").string();
-		path = ::mkdtemp(tmpl.data());
-	}
-	~TempDir() {
-		std::error_code ec;
-		fs::remove_all(path, ec);
-	}
-};
+namespace {
 
 std::vector<uint8_t> batch_of(int count, int64_t timestamp, const std::string &tag = "v") {
 	std::vector<NewRecord> records;
@@ -135,7 +124,7 @@ TEST(BrokerStorage, BatchRoundTripAndCrcCheck) {
 // the log end by offsets no record has: refused, and nothing is appended.
 TEST(BrokerStorage, ProducedBatchMustSpanExactlyItsRecordCount) {
 	TempDir dir;
-	PartitionLog log(dir.path / "t-0", LogConfig{});
+	PartitionLog log(dir.path() / "t-0", LogConfig{});
 	auto b = batch_of(1, 1000);
 	kafkaml::broker::protocol::store_be32(b.data() + batch::kLastOffsetDelta, 0x7fffffff);
 	kafkaml::broker::protocol::store_be32(b.data() + batch::kCrc,
@@ -165,7 +154,7 @@ void claim_records(std::vector<uint8_t> &b, int32_t count) {
 // records. Refused as Kafka refuses it, and nothing is appended.
 TEST(BrokerStorage, ABatchMustHoldTheRecordsItsHeaderClaims) {
 	TempDir dir;
-	PartitionLog log(dir.path / "t-0", LogConfig{});
+	PartitionLog log(dir.path() / "t-0", LogConfig{});
 	auto lying = batch_of(1, 1000);
 	claim_records(lying, 0x7fffffff);
 	EXPECT_EQ(validate_batch(lying), "") << "well-formed but for the count";
@@ -193,12 +182,12 @@ TEST(BrokerStorage, ASegmentRollsBeforeItsRelativeOffsetsOverflow) {
 	TempDir dir;
 	auto lying = batch_of(1, 1000);
 	claim_records(lying, 0x7fffffff);
-	fs::create_directories(dir.path / "t-0");
+	fs::create_directories(dir.path() / "t-0");
 	{
-		std::ofstream out(dir.path / "t-0" / "00000000000000000000.log", std::ios::binary);
+		std::ofstream out(dir.path() / "t-0" / "00000000000000000000.log", std::ios::binary);
 		out.write(reinterpret_cast<const char *>(lying.data()), static_cast<std::streamsize>(lying.size()));
 	}
-	PartitionLog log(dir.path / "t-0", LogConfig{});
+	PartitionLog log(dir.path() / "t-0", LogConfig{});
 	ASSERT_EQ(log.log_end_offset(), 0x7fffffff) << "recovery keeps what an earlier version accepted";
 	auto first = batch_of(1, 2000, "first");
 	ASSERT_EQ(log.append(first).error, 0); // offset 2^31 - 1: relative 2^31 - 1 still fits
@@ -221,7 +210,7 @@ TEST(BrokerStorage, AppendAssignsOffsetsAndReadsBackAcrossSegments) {
 	TempDir dir;
 	LogConfig config;
 	config.segment_bytes = 4096;
-	PartitionLog log(dir.path / "t-0", config);
+	PartitionLog log(dir.path() / "t-0", config);
 	for (int i = 0; i < 50; i++) {
 		auto b = batch_of(5, 1000 + i * 10, "b" + std::to_string(i));
 		auto res = log.append(b);
@@ -270,7 +259,7 @@ TEST(BrokerStorage, SliceSendsTheSameWholeBatchesAsRead) {
 	TempDir dir;
 	LogConfig config;
 	config.segment_bytes = 64 * 1024;
-	PartitionLog log(dir.path / "t-0", config);
+	PartitionLog log(dir.path() / "t-0", config);
 	// Small batches (so the last whole one is found through the index and a
 	// walk of headers) and a few larger than a fetch limit.
 	for (int i = 0; i < 400; i++) {
@@ -303,7 +292,7 @@ TEST(BrokerStorage, SliceStaysReadableAfterRetentionDeletesItsSegment) {
 	LogConfig config;
 	config.segment_bytes = 2048;
 	config.retention_bytes = 2048;
-	PartitionLog log(dir.path / "t-0", config);
+	PartitionLog log(dir.path() / "t-0", config);
 	for (int i = 0; i < 40; i++) {
 		auto b = batch_of(4, 1000);
 		ASSERT_EQ(log.append(b).error, 0);
@@ -322,23 +311,23 @@ TEST(BrokerStorage, ReopenRecoversAndTruncatesTornTail) {
 	LogConfig config;
 	uint64_t good_size = 0;
 	{
-		PartitionLog log(dir.path / "t-0", config);
+		PartitionLog log(dir.path() / "t-0", config);
 		for (int i = 0; i < 10; i++) {
 			auto b = batch_of(3, 1000);
 			ASSERT_EQ(log.append(b).error, 0);
 		}
 		good_size = log.size_bytes();
 	}
-	auto log_file = dir.path / "t-0" / "00000000000000000000.log";
+	auto log_file = dir.path() / "t-0" / "00000000000000000000.log";
 	// A torn write: half a batch at the end.
 	{
 		auto b = batch_of(3, 2000);
 		std::ofstream out(log_file, std::ios::app | std::ios::binary);
 		out.write(reinterpret_cast<const char *>(b.data()), static_cast<std::streamsize>(b.size() / 2));
 	}
-	fs::remove(dir.path / "t-0" / "00000000000000000000.index");
+	fs::remove(dir.path() / "t-0" / "00000000000000000000.index");
 	{
-		PartitionLog log(dir.path / "t-0", config);
+		PartitionLog log(dir.path() / "t-0", config);
 		EXPECT_EQ(log.log_end_offset(), 30);
 		EXPECT_EQ(log.size_bytes(), good_size);
 		EXPECT_EQ(fs::file_size(log_file), good_size);
@@ -353,7 +342,7 @@ TEST(BrokerStorage, ReopenRecoversAndTruncatesTornTail) {
 		f.seekp(static_cast<std::streamoff>(good_size + 70));
 		f.put('\x7f');
 	}
-	PartitionLog log(dir.path / "t-0", config);
+	PartitionLog log(dir.path() / "t-0", config);
 	EXPECT_EQ(log.log_end_offset(), 30);
 }
 
@@ -362,7 +351,7 @@ TEST(BrokerStorage, RetentionDeletesWholeOldSegments) {
 	LogConfig config;
 	config.segment_bytes = 2048;
 	config.retention_bytes = 4096;
-	PartitionLog log(dir.path / "t-0", config);
+	PartitionLog log(dir.path() / "t-0", config);
 	for (int i = 0; i < 40; i++) {
 		auto b = batch_of(4, 1000);
 		ASSERT_EQ(log.append(b).error, 0);
@@ -393,7 +382,7 @@ TEST(BrokerStorage, TimeRetentionExpiresATopicSmallerThanOneSegment) {
 	LogConfig config; // default segment.bytes: 1 GiB, never rolled by size here
 	config.retention_ms = 1000;
 	{
-		PartitionLog log(dir.path / "t-0", config);
+		PartitionLog log(dir.path() / "t-0", config);
 		auto b = batch_of(5, 1000);
 		ASSERT_EQ(log.append(b).error, 0);
 		EXPECT_EQ(log.enforce_retention(1500), 0) << "records not yet older than retention.ms";
@@ -402,14 +391,14 @@ TEST(BrokerStorage, TimeRetentionExpiresATopicSmallerThanOneSegment) {
 		auto next = batch_of(2, 5000);
 		EXPECT_EQ(log.append(next).base_offset, 5);
 	}
-	PartitionLog reopened(dir.path / "t-0", config);
+	PartitionLog reopened(dir.path() / "t-0", config);
 	EXPECT_EQ(reopened.log_start_offset(), 5);
 	EXPECT_EQ(reopened.log_end_offset(), 7);
 }
 
 TEST(BrokerStorage, IdempotentRetryIsNotAppendedTwice) {
 	TempDir dir;
-	PartitionLog log(dir.path / "t-0", LogConfig{});
+	PartitionLog log(dir.path() / "t-0", LogConfig{});
 	std::vector<NewRecord> recs(3);
 	for (auto &r : recs) {
 		r.value = "v";
@@ -441,7 +430,7 @@ TEST(BrokerStorage, IdempotentStateSurvivesReopen) {
 		// Small segments: the producer's batches end up in different files.
 		LogConfig config;
 		config.segment_bytes = 200;
-		PartitionLog log(dir.path / "t-0", config);
+		PartitionLog log(dir.path() / "t-0", config);
 		auto a = first;
 		auto b = other;
 		auto c = second;
@@ -450,7 +439,7 @@ TEST(BrokerStorage, IdempotentStateSurvivesReopen) {
 		ASSERT_EQ(log.append(c).base_offset, 6);
 		ASSERT_GE(log.segment_count(), 2u);
 	}
-	PartitionLog log(dir.path / "t-0", LogConfig{});
+	PartitionLog log(dir.path() / "t-0", LogConfig{});
 	// Retries of batches acknowledged before the restart: original offsets, nothing appended.
 	auto retry_second = second;
 	auto again = log.append(retry_second);
@@ -474,7 +463,7 @@ TEST(BrokerStorage, IdempotentStateSurvivesReopen) {
 TEST(BrokerStorage, TopicsPersistWithConfigs) {
 	TempDir dir;
 	{
-		LogManager logs(dir.path, LogConfig{});
+		LogManager logs(dir.path(), LogConfig{});
 		int16_t error = 0;
 		EXPECT_EQ(logs.create("orders", 3, {{"retention.ms", "5000"}, {"segment.bytes", "4096"}}, error), "");
 		EXPECT_EQ(error, 0);
@@ -494,7 +483,7 @@ TEST(BrokerStorage, TopicsPersistWithConfigs) {
 		auto b = batch_of(2, 1);
 		ASSERT_EQ(logs.partition("orders", 2)->append(b).error, 0);
 	}
-	LogManager logs(dir.path, LogConfig{});
+	LogManager logs(dir.path(), LogConfig{});
 	auto *t = logs.find("orders");
 	ASSERT_NE(t, nullptr);
 	EXPECT_EQ(t->partitions.size(), 3u);
@@ -505,6 +494,6 @@ TEST(BrokerStorage, TopicsPersistWithConfigs) {
 	EXPECT_EQ(kept["max.message.bytes"], "2097152") << "a config Kafka knows is kept and described";
 	EXPECT_EQ(kept["cleanup.policy"], "delete");
 	EXPECT_TRUE(logs.remove("orders"));
-	EXPECT_FALSE(fs::exists(dir.path / "orders-0"));
+	EXPECT_FALSE(fs::exists(dir.path() / "orders-0"));
 	EXPECT_EQ(logs.find("orders"), nullptr);
 }

@@ -1,6 +1,7 @@
 // Topic administration over TCP with librdkafka's Admin API and consumer:
 // the configs CreateTopics takes, and what DeleteTopics leaves behind.
 #include "broker/tests/cluster.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafkacpp.h>
@@ -34,8 +35,8 @@ int64_t committed_offset(RdKafka::KafkaConsumer &consumer, const std::string &to
 // Configs Kafka knows are taken (those a single node has no use for are kept
 // and described); compaction and unknown names are refused with the reason.
 TEST(BrokerTopicAdmin, CreateTopicsTakesKafkasConfigsAndRefusesWhatItCannotHonour) {
-	TempDir dir;
-	BrokerProcess broker(dir.path);
+	kafkaml::testing::TempDir dir;
+	BrokerProcess broker(dir.path());
 	EXPECT_EQ(
 	    admin_create_topic(broker.address(), "plain", 1,
 	                       {{"cleanup.policy", "delete"}, {"min.insync.replicas", "1"}, {"retention.ms", "60000"}}),
@@ -52,8 +53,8 @@ TEST(BrokerTopicAdmin, CreateTopicsTakesKafkasConfigsAndRefusesWhatItCannotHonou
 // A topic deleted and created again under its name starts without the old
 // topic's committed offsets: a group must not skip the new topic's records.
 TEST(BrokerTopicAdmin, DeletingATopicDropsItsCommittedOffsets) {
-	TempDir dir;
-	BrokerProcess broker(dir.path);
+	kafkaml::testing::TempDir dir;
+	BrokerProcess broker(dir.path());
 	const std::string topic = "again";
 	ASSERT_EQ(admin_create_topic(broker.address(), topic, 1), "");
 	auto consumer = consumer_of(broker.address(), "g");

@@ -2,12 +2,11 @@
 #include "control/kafka_control_publisher.h"
 #include "stream/kafka_sink.h"
 #include "stream/testing/test_cluster.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <thread>
 
 namespace kafkaml::control {
@@ -15,18 +14,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A SQLite store in its own directory; members go in reverse order, so the
+// store is closed before its directory is removed.
 struct TempStore {
-	std::filesystem::path dir;
-	std::unique_ptr<store::Store> store;
-	TempStore() {
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-logger-XXXXXX").string();
-		dir = ::mkdtemp(pattern.data());
-		store = store::open_store("sqlite:" + (dir / "kafkaml.db").string());
-	}
-	~TempStore() {
-		store.reset();
-		std::filesystem::remove_all(dir);
-	}
+	kafkaml::testing::TempDir dir{"logger"};
+	std::unique_ptr<store::Store> store = store::open_store("sqlite:" + (dir / "kafkaml.db").string());
 };
 
 bool wait_until(const std::function<bool()> &done, std::chrono::seconds timeout) {

@@ -1,39 +1,26 @@
 #include "dataset/standardization.h"
 
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace kafkaml::dataset {
 namespace {
 
 class StandardizationTest : public ::testing::Test {
 protected:
-	void SetUp() override {
-		char pattern[] = "/tmp/kafkaml-standardization-XXXXXX";
-		ASSERT_NE(::mkdtemp(pattern), nullptr);
-		dir_ = pattern;
-	}
-	void TearDown() override { std::filesystem::remove_all(dir_); }
-	std::string write(const std::string &name, const std::string &text) {
-		auto path = (dir_ / name).string();
-		std::ofstream(path) << text;
-		return path;
-	}
 	std::string load_error(const std::string &text, const formats::Table &table) {
 		try {
-			Standardization::load(write("stats.json", text), table, {0});
+			Standardization::load(dir_.write("stats.json", text), table, {0});
 		} catch (const std::runtime_error &e) {
 			return e.what();
 		}
 		return "";
 	}
-	std::filesystem::path dir_;
+	kafkaml::testing::TempDir dir_{"standardization"};
 };
 
 TEST_F(StandardizationTest, PopulationStdOverTheValuesThereAre) {
@@ -78,7 +65,7 @@ TEST_F(StandardizationTest, AFileItCannotUseIsNamedWithWhatIsWrong) {
 
 TEST_F(StandardizationTest, AFileItCannotOpenOrUseIsTheUsersToFix) {
 	auto table = formats::read_csv("age\n1\n");
-	for (const auto &path : {(dir_ / "absent.json").string(), write("bad.json", "not json")}) {
+	for (const auto &path : {(dir_ / "absent.json").string(), dir_.write("bad.json", "not json")}) {
 		try {
 			Standardization::load(path, table, {0});
 			FAIL() << path << " loaded";

@@ -1,5 +1,7 @@
 #include "executors/local_executor.h"
 
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -18,14 +20,12 @@ using namespace std::chrono_literals;
 class LocalExecutorTest : public ::testing::Test {
 protected:
 	void SetUp() override {
-		auto pattern = (std::filesystem::temp_directory_path() / "kafkaml-executor-XXXXXX").string();
-		dir = ::mkdtemp(pattern.data());
-		db = store::open_store("sqlite:" + dir + "/kafkaml.db");
+		db = store::open_store("sqlite:" + dir.string() + "/kafkaml.db");
 		config.kafkaml_binary = "/bin/sh";
 		config.extra_args = {"-c", "while :; do sleep 0.2; done", "sh"};
 		config.server_url = "http://127.0.0.1:1";
 		config.bootstrap_servers = "127.0.0.1:1";
-		config.log_dir = dir + "/logs";
+		config.log_dir = dir.string() + "/logs";
 		config.restart_policy.initial_backoff = 20ms;
 		config.restart_policy.poll_interval = 5ms;
 	}
@@ -33,7 +33,6 @@ protected:
 		if (executor) {
 			executor->stop_all();
 		}
-		std::filesystem::remove_all(dir);
 	}
 
 	std::vector<store::Job> jobs() { return db->list_jobs(); }
@@ -71,7 +70,8 @@ protected:
 		return false;
 	}
 
-	std::string dir;
+	// First, so that it is removed after the executor and the store are gone.
+	kafkaml::testing::TempDir dir{"executor"};
 	std::unique_ptr<store::Store> db;
 	LocalExecutorConfig config;
 	std::unique_ptr<LocalExecutor> executor;
@@ -195,8 +195,9 @@ TEST_F(LocalExecutorTest, AServerRestartedOnOtherAddressesReplacesItsJobsInstead
 TEST_F(LocalExecutorTest, AnAdoptedJobEndingAfterItsResultFinishedIsNotRestarted) {
 	// A job that lives until told to end, as a training job ends after it
 	// reported its result.
-	config.extra_args = {"-c", "echo $$ >> " + dir + "/starts; while [ ! -e " + dir + "/end ]; do sleep 0.05; done",
-	                     "sh"};
+	config.extra_args = {
+	    "-c", "echo $$ >> " + dir.string() + "/starts; while [ ! -e " + dir.string() + "/end ]; do sleep 0.05; done",
+	    "sh"};
 	auto result = stored_result(store::ResultStatus::Running);
 	executor = std::make_unique<LocalExecutor>(*db, config);
 	executor->start_training(result);
@@ -207,12 +208,12 @@ TEST_F(LocalExecutorTest, AnAdoptedJobEndingAfterItsResultFinishedIsNotRestarted
 	ASSERT_EQ(executor->recover(), 1u);
 	ASSERT_EQ(executor->pid_of("train-" + std::to_string(result.id)), pid) << "adopted";
 	db->update_result_status(result.id, store::ResultStatus::Finished);
-	std::ofstream(dir + "/end") << "";
+	dir.write("end", "");
 	// Exited 0, but not our child: the supervisor cannot tell how it ended.
 	ASSERT_TRUE(eventually([&] { return jobs().empty(); })) << "its record is dropped once it ended";
 	std::this_thread::sleep_for(200ms);
 	EXPECT_FALSE(executor->pid_of("train-" + std::to_string(result.id)));
-	std::ifstream starts(dir + "/starts");
+	std::ifstream starts(dir / "starts");
 	std::string line;
 	int started = 0;
 	while (std::getline(starts, line)) {

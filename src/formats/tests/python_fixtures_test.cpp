@@ -2,6 +2,8 @@
 // them (see make_fixtures.py) must decode to the values Python meant.
 
 #include "formats/message_decoder.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -9,22 +11,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace kafkaml::formats;
+using kafkaml::testing::read_file;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string slurp(const fs::path &path) {
-	std::ifstream in(path, std::ios::binary);
-	std::ostringstream buffer;
-	buffer << in.rdbuf();
-	return buffer.str();
-}
-
-} // namespace
 
 TEST(PythonFixtures, DecodeToWhatPythonEncoded) {
 	// CTest runs tests in the source tree; KAFKAML_SOURCE_DIR says so explicitly.
@@ -34,20 +24,18 @@ TEST(PythonFixtures, DecodeToWhatPythonEncoded) {
 	}
 	ASSERT_TRUE(fs::exists(fs::path(source) / "src/formats/tests/make_fixtures.py"))
 	    << "set KAFKAML_SOURCE_DIR to the source tree";
-	std::string pattern = (fs::temp_directory_path() / "kafkaml-fixtures-XXXXXX").string();
-	ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-	fs::path dir = pattern;
+	kafkaml::testing::TempDir dir("fixtures");
 	std::string command = "/usr/bin/python3 -W ignore " +
 	                      (fs::path(source) / "src/formats/tests/make_fixtures.py").string() + " " + dir.string();
 	ASSERT_EQ(std::system(command.c_str()), 0) << command;
-	auto manifest = nlohmann::json::parse(slurp(dir / "manifest.json"));
+	auto manifest = nlohmann::json::parse(read_file(dir / "manifest.json"));
 	ASSERT_GE(manifest.size(), 14u);
 	for (const auto &c : manifest) {
 		std::string name = c["name"];
 		SCOPED_TRACE(name);
 		auto decoder = MessageDecoder::from_config(c["format"].get<std::string>(), c["input_config"]);
-		std::string value = slurp(dir / (name + ".value"));
-		std::string key = c["has_key"] ? slurp(dir / (name + ".key")) : std::string();
+		std::string value = read_file(dir / (name + ".value"));
+		std::string key = c["has_key"] ? read_file(dir / (name + ".key")) : std::string();
 		MessageView message{0, value, std::nullopt};
 		if (c["has_key"]) {
 			message.key = std::string_view(key);
@@ -66,5 +54,4 @@ TEST(PythonFixtures, DecodeToWhatPythonEncoded) {
 		std::vector<float> labels = c["labels"];
 		EXPECT_EQ(batch.labels, labels);
 	}
-	fs::remove_all(dir);
 }

@@ -221,7 +221,7 @@ TEST_F(GraphInterop, ForwardLossAndGradientsEqualPyTorch) {
 		std::vector<float> grads;
 		double loss = model.loss_and_gradients(x, y, grads);
 
-		write(path("weights.pt"), model.export_pytorch());
+		dir_.write("weights.pt", model.export_pytorch());
 		auto lines =
 		    python_lines(std::string(kPrelude) + c.forward +
 		                 "\nw = {k: v.double().requires_grad_(True) for k, v in torch.load('" + path("weights.pt") +

@@ -19,6 +19,7 @@
 
 using namespace kafkaml::ml;
 using namespace kafkaml::ml::testing;
+using kafkaml::testing::read_file;
 
 namespace {
 
@@ -29,7 +30,7 @@ using Interop = PythonTorchTest;
 TEST_F(Interop, ExportLoadsInPythonAndPredictsTheSame) {
 	auto data = hcopd_like(4, 1);
 	auto model = Model::build(hcopd_spec(), 5);
-	write(path("model.pt"), model.export_pytorch());
+	dir_.write("model.pt", model.export_pytorch());
 	auto expected = model.predict(data.x);
 	std::ostringstream rows;
 	for (size_t i = 0; i < data.x.data.size(); i += 3) {
@@ -77,7 +78,7 @@ TEST_F(Interop, TheLstmPathGivesKerasLossAndGradients) {
 		}
 		std::vector<float> gradients;
 		double loss = model.loss_and_gradients(x, y, gradients);
-		write(path("lstm.pt"), model.export_pytorch());
+		dir_.write("lstm.pt", model.export_pytorch());
 		std::string xs;
 		for (float v : x.data) {
 			xs += std::to_string(v) + ",";
@@ -146,7 +147,7 @@ TEST_F(Interop, TorchScriptModuleFromPythonTrainsAndPredicts) {
 	       path("net.pt") + "')\n");
 	auto train = hcopd_like(200, 1), val = hcopd_like(100, 2);
 	auto compiled = compile("adam", 0.01, "sparse_categorical_crossentropy", {"accuracy"});
-	auto model = Model::from_torchscript(read(path("net.pt")), compiled, {3}, 1);
+	auto model = Model::from_torchscript(read_file(path("net.pt")), compiled, {3}, 1);
 	EXPECT_EQ(model.param_count(), 3 * 8 + 8 + 8 * 2 + 2);
 	EXPECT_EQ(model.output_shape(), (Shape{2}));
 	FitOptions o;
@@ -158,7 +159,7 @@ TEST_F(Interop, TorchScriptModuleFromPythonTrainsAndPredicts) {
 	auto loaded = Model::load(model.save());
 	EXPECT_EQ(loaded.predict(val.x).data, model.predict(val.x).data);
 	// The trained module is what the export gives back; Python runs it.
-	write(path("trained.pt"), model.export_pytorch());
+	dir_.write("trained.pt", model.export_pytorch());
 	auto out = python("import torch\n"
 	                  "m = torch.jit.load('" +
 	                  path("trained.pt") +
@@ -189,22 +190,22 @@ TEST_F(Interop, ModelFitAndPredictCommandsTakeNpyFiles) {
 	       "np.save('" +
 	       path("y.npy") + "', y)\n");
 	// No input shape: it is the files' row shape, (2, 2).
-	write(path("model.py"), "model = tf.keras.Sequential([\n"
-	                        "    tf.keras.layers.Flatten(),\n"
-	                        "    tf.keras.layers.Dense(8, activation='relu'),\n"
-	                        "    tf.keras.layers.Dense(2, activation='softmax')\n"
-	                        "])\n"
-	                        "model.compile('adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n");
+	dir_.write("model.py", "model = tf.keras.Sequential([\n"
+	                       "    tf.keras.layers.Flatten(),\n"
+	                       "    tf.keras.layers.Dense(8, activation='relu'),\n"
+	                       "    tf.keras.layers.Dense(2, activation='softmax')\n"
+	                       "])\n"
+	                       "model.compile('adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n");
 	std::string command = std::string(bin) + " model fit " + path("model.py") + " --data " + path("x.npy") +
 	                      " --labels " + path("y.npy") + " --kwargs 'epochs=40' --output " + path("model.kafkaml") +
 	                      " > " + path("fit.txt") + " 2>&1";
-	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("fit.txt"));
-	auto model = Model::load(read(path("model.kafkaml")));
+	ASSERT_EQ(std::system(command.c_str()), 0) << read_file(path("fit.txt"));
+	auto model = Model::load(read_file(path("model.kafkaml")));
 	EXPECT_EQ(model.input_shape(), (Shape{2, 2}));
 	command = std::string(bin) + " model predict " + path("model.kafkaml") + " --data " + path("x.npy") + " -o " +
 	          path("predictions.jsonl") + " > " + path("predict.txt") + " 2>&1";
-	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("predict.txt"));
-	std::istringstream lines(read(path("predictions.jsonl")));
+	ASSERT_EQ(std::system(command.c_str()), 0) << read_file(path("predict.txt"));
+	std::istringstream lines(read_file(path("predictions.jsonl")));
 	std::vector<std::string> rows;
 	for (std::string line; std::getline(lines, line);) {
 		rows.push_back(line);
@@ -239,31 +240,31 @@ TEST_F(Interop, ModelFitCommandTrainsFromCsv) {
 		    << data.x.data[static_cast<size_t>(r * 3 + 1)] << "," << data.x.data[static_cast<size_t>(r * 3 + 2)]
 		    << "\n";
 	}
-	write(path("data.csv"), csv.str());
-	write(path("model.py"), "model = tf.keras.Sequential([\n"
-	                        "    tf.keras.layers.Dropout(0.2, input_shape=(3,)),\n"
-	                        "    tf.keras.layers.Dense(4, activation='sigmoid'),\n"
-	                        "    tf.keras.layers.Dense(2, activation='softmax')\n"
-	                        "])\n"
-	                        "model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossentropy', "
-	                        "metrics=['accuracy'])\n");
+	dir_.write("data.csv", csv.str());
+	dir_.write("model.py", "model = tf.keras.Sequential([\n"
+	                       "    tf.keras.layers.Dropout(0.2, input_shape=(3,)),\n"
+	                       "    tf.keras.layers.Dense(4, activation='sigmoid'),\n"
+	                       "    tf.keras.layers.Dense(2, activation='softmax')\n"
+	                       "])\n"
+	                       "model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossentropy', "
+	                       "metrics=['accuracy'])\n");
 	std::string command = std::string(bin) + " model fit " + path("model.py") + " --data " + path("data.csv") +
 	                      " --label-column Diagnosis --batch 10 --kwargs 'epochs=300, steps_per_epoch=22, "
 	                      "shuffle=True' --validation-rate 0.1 --standardize --output " +
 	                      path("model.bin") + " > " + path("fit.txt") + " 2>&1";
-	ASSERT_EQ(std::system(command.c_str()), 0) << read(path("fit.txt"));
-	auto out = read(path("fit.txt"));
+	ASSERT_EQ(std::system(command.c_str()), 0) << read_file(path("fit.txt"));
+	auto out = read_file(path("fit.txt"));
 	EXPECT_NE(out.find("epoch 300/300 loss="), std::string::npos) << out;
 	EXPECT_NE(out.find("val_accuracy="), std::string::npos) << out;
 	EXPECT_NE(out.find("trained 6600 steps in"), std::string::npos) << out;
 	auto accuracy = std::stod(out.substr(out.find("validation: ") + 12)
 	                              .substr(out.substr(out.find("validation: ") + 12).find("accuracy=") + 9));
 	EXPECT_GT(accuracy, 0.75) << out;
-	auto model = Model::load(read(path("model.bin")));
+	auto model = Model::load(read_file(path("model.bin")));
 	EXPECT_EQ(model.param_count(), 26);
 	// A wrong column is a clear error with exit status 1.
 	command = std::string(bin) + " model fit " + path("model.py") + " --data " + path("data.csv") +
 	          " --label-column Nope > " + path("fit.txt") + " 2>&1";
 	EXPECT_NE(std::system(command.c_str()), 0);
-	EXPECT_NE(read(path("fit.txt")).find("no column 'Nope'"), std::string::npos) << read(path("fit.txt"));
+	EXPECT_NE(read_file(path("fit.txt")).find("no column 'Nope'"), std::string::npos) << read_file(path("fit.txt"));
 }

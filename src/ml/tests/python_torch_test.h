@@ -5,15 +5,15 @@
 // test is skipped where it cannot import torch, and gets a private
 // temporary directory for the files it exchanges with Python.
 
+#include "support/files.h"
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace kafkaml::ml::testing {
@@ -24,33 +24,16 @@ protected:
 		if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
 			GTEST_SKIP() << "/usr/bin/python3 with torch is not available";
 		}
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-ml-XXXXXX").string();
-		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-		dir_ = pattern;
-	}
-	void TearDown() override {
-		if (!dir_.empty()) {
-			std::filesystem::remove_all(dir_);
-		}
 	}
 	std::string path(const std::string &name) const { return (dir_ / name).string(); }
-	static void write(const std::string &file, const std::string &bytes) {
-		std::ofstream(file, std::ios::binary) << bytes;
-	}
-	static std::string read(const std::string &file) {
-		std::ifstream in(file, std::ios::binary);
-		std::stringstream s;
-		s << in.rdbuf();
-		return s.str();
-	}
 	//! Runs a Python script; returns its stdout. A failure shows the end of its stderr.
 	std::string python(const std::string &script) {
-		write(path("script.py"), script);
+		dir_.write("script.py", script);
 		std::string command =
 		    "/usr/bin/python3 " + path("script.py") + " > " + path("out.txt") + " 2> " + path("err.txt");
-		std::string errors = std::system(command.c_str()) == 0 ? "" : read(path("err.txt"));
+		std::string errors = std::system(command.c_str()) == 0 ? "" : kafkaml::testing::read_file(path("err.txt"));
 		EXPECT_EQ(errors, "") << script.substr(0, 2000);
-		return read(path("out.txt"));
+		return kafkaml::testing::read_file(path("out.txt"));
 	}
 	//! Runs a Python script that prints lines of a label and numbers; returns
 	//! the numbers of each line by its label.
@@ -67,7 +50,7 @@ protected:
 		}
 		return lines;
 	}
-	std::filesystem::path dir_;
+	kafkaml::testing::TempDir dir_{"ml"};
 };
 
 } // namespace kafkaml::ml::testing

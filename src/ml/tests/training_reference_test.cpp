@@ -8,17 +8,16 @@
 #include "ml/learning_rate.h"
 #include "ml/losses.h"
 #include "ml/optimizer.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 using namespace kafkaml::ml;
 using json = nlohmann::json;
@@ -143,26 +142,16 @@ protected:
 		if (std::system("/usr/bin/python3 -c 'import numpy, torch' >/dev/null 2>&1") != 0) {
 			GTEST_SKIP() << "/usr/bin/python3 with numpy and torch is not available";
 		}
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-training-XXXXXX").string();
-		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-		dir_ = pattern;
-	}
-	void TearDown() override {
-		if (!dir_.empty()) {
-			std::filesystem::remove_all(dir_);
-		}
 	}
 	//! Runs training_reference.py on `cases`; returns its results.
 	json reference(const json &cases) {
 		const auto script = std::filesystem::path(__FILE__).parent_path() / "training_reference.py";
-		std::ofstream(dir_ / "cases.json") << cases.dump();
-		std::string command = "/usr/bin/python3 " + script.string() + " " + (dir_ / "cases.json").string() + " > " +
-		                      (dir_ / "out.json").string();
+		std::string command = "/usr/bin/python3 " + script.string() + " " + dir_.write("cases.json", cases.dump()) +
+		                      " > " + (dir_ / "out.json").string();
 		EXPECT_EQ(std::system(command.c_str()), 0) << command;
-		std::ifstream in(dir_ / "out.json");
-		return json::parse(in);
+		return json::parse(kafkaml::testing::read_file(dir_ / "out.json"));
 	}
-	std::filesystem::path dir_;
+	kafkaml::testing::TempDir dir_{"training"};
 };
 
 } // namespace

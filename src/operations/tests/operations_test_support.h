@@ -7,10 +7,10 @@
 #include "executors/tests/recording_executor.h"
 #include "operations/operation_errors.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -32,18 +32,7 @@ std::optional<InvalidField> invalid_field(Call &&call) {
 
 class OperationsTest : public ::testing::Test {
 protected:
-	void SetUp() override {
-		auto pattern = (std::filesystem::temp_directory_path() / "kafkaml-operations-XXXXXX").string();
-		if (!::mkdtemp(pattern.data())) {
-			FAIL() << "cannot create a temporary directory";
-		}
-		dir = pattern;
-		db = store::open_store("sqlite:" + dir + "/kafkaml.db");
-	}
-	void TearDown() override {
-		db.reset();
-		std::filesystem::remove_all(dir);
-	}
+	void SetUp() override { db = store::open_store("sqlite:" + dir.string() + "/kafkaml.db"); }
 
 	int64_t stored_model(const std::string &name, const std::string &framework = "keras") {
 		store::Model model;
@@ -93,7 +82,8 @@ protected:
 		return advance(results.at(0).id, store::ResultStatus::Finished, running);
 	}
 
-	std::string dir;
+	// First, so that it is removed after the store is closed.
+	kafkaml::testing::TempDir dir{"operations"};
 	std::unique_ptr<store::Store> db;
 	executors::RecordingExecutor executor;
 };

@@ -1,22 +1,15 @@
 #include "store_test.h"
 
-#include <cstdlib>
-#include <filesystem>
+#include "support/temp_dir.h"
 
 namespace kafkaml::store {
 namespace {
 
 // One temporary directory per test process, a new database file per test.
 std::string fresh_sqlite_url() {
-	static std::string dir = [] {
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-store-XXXXXX").string();
-		if (!::mkdtemp(pattern.data())) {
-			throw std::runtime_error("cannot create a temporary directory");
-		}
-		return pattern;
-	}();
+	static kafkaml::testing::TempDir dir("store");
 	static int counter = 0;
-	return "sqlite:" + dir + "/store-" + std::to_string(++counter) + "/kafkaml.db";
+	return "sqlite:" + dir.string() + "/store-" + std::to_string(++counter) + "/kafkaml.db";
 }
 
 } // namespace

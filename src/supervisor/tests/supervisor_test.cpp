@@ -1,14 +1,13 @@
 #include "supervisor/supervisor.h"
 
+#include "support/files.h"
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <csignal>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -60,12 +59,7 @@ ProcessSpec shell(const std::string &script, const std::string &log = "") {
 	return ProcessSpec{{"/bin/sh", "-c", script}, {}, log};
 }
 
-std::string read_file(const std::string &path) {
-	std::ifstream file(path);
-	std::stringstream text;
-	text << file.rdbuf();
-	return text.str();
-}
+using kafkaml::testing::read_file;
 
 bool wait_for_text(const std::string &path, const std::string &needle) {
 	auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -76,12 +70,6 @@ bool wait_for_text(const std::string &path, const std::string &needle) {
 		std::this_thread::sleep_for(5ms);
 	}
 	return false;
-}
-
-std::string temp_dir() {
-	auto base = std::filesystem::temp_directory_path() / "kafkaml-supervisor-XXXXXX";
-	std::string pattern = base.string();
-	return ::mkdtemp(pattern.data());
 }
 
 TEST(Supervisor, JobExitingZeroCompletesAndIsNotRestarted) {
@@ -150,8 +138,8 @@ TEST(Supervisor, StopTerminatesPromptlyAndPreventsRestart) {
 }
 
 TEST(Supervisor, KilledJobIsRestartedAndOutputIsLogged) {
-	auto dir = temp_dir();
-	auto log_path = dir + "/job.log";
+	kafkaml::testing::TempDir dir("supervisor");
+	auto log_path = dir.string() + "/job.log";
 	EventLog log;
 	Supervisor supervisor(fast_policy(), std::ref(log));
 	supervisor.start("worker", shell("echo run-$$; exec sleep 30", log_path));
@@ -165,7 +153,6 @@ TEST(Supervisor, KilledJobIsRestartedAndOutputIsLogged) {
 	EXPECT_NE(*first, *second);
 	EXPECT_TRUE(wait_for_text(log_path, "run-" + std::to_string(*second))) << read_file(log_path);
 	supervisor.stop_all(1s);
-	std::filesystem::remove_all(dir);
 }
 
 TEST(Supervisor, AdoptsALiveProcessAndRestartsItWhenItDies) {

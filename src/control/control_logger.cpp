@@ -6,9 +6,35 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 namespace kafkaml::control {
+
+namespace {
+
+//! stream::list_partitions with its 10 s, asked in rounds of 1 s: stop()
+//! joins the thread that waits here, and must not wait out a cluster that
+//! is away.
+std::vector<int32_t> list_partitions_unless_stopped(const stream::KafkaConfig &kafka, const std::string &topic,
+                                                    const std::atomic<bool> &stopping) {
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+	for (;;) {
+		auto round_end = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+		try {
+			return stream::list_partitions(kafka, topic, std::chrono::seconds(1));
+		} catch (const stream::StreamError &) {
+			if (stopping || std::chrono::steady_clock::now() >= deadline) {
+				throw;
+			}
+			// An error that comes at once is not retried more than once a second.
+			std::this_thread::sleep_until(round_end);
+		}
+	}
+}
+
+} // namespace
 
 ControlLogger::ControlLogger(stream::KafkaConfig kafka, std::string control_topic, std::string group_id,
                              store::Store &store)
@@ -40,7 +66,7 @@ void ControlLogger::run() {
 			// miss the first streams users send. Mock clusters have no
 			// CreateTopics; there the topic is made beforehand.
 			try {
-				if (stream::list_partitions(kafka_, control_topic_).empty()) {
+				if (list_partitions_unless_stopped(kafka_, control_topic_, stopping_).empty()) {
 					stream::create_topic(kafka_, control_topic_, 1);
 				}
 			} catch (const stream::StreamError &e) {

@@ -1,4 +1,4 @@
-// bench-libs: kafkaml_broker_testing
+// bench-libs: kafkaml_broker_testing kafkaml_test_support
 //
 // Broker throughput and latency with librdkafka, against `kafkaml broker`
 // (child process, so its peak RSS can be read) and librdkafka's in-memory
@@ -15,6 +15,7 @@
 // keeps only ~5 MB per partition, so its consume run uses a topic sized to fit).
 // Latency: 10k msgs/s for 3 s, linger.ms=0, produce-to-consume time.
 #include "broker/tests/cluster.h"
+#include "support/temp_dir.h"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
@@ -289,8 +290,8 @@ int main(int argc, char **argv) {
 	// The mock keeps ~5 MB per partition: its consume run reads what fits.
 	const int mock_consume = std::min(messages, kPartitions * 30000);
 
-	TempDir dir;
-	BrokerProcess broker(dir.path);
+	kafkaml::testing::TempDir dir("bench");
+	BrokerProcess broker(dir.path());
 	auto mock = make_cluster("mock");
 	std::vector<double> ours_p, ours_c, mock_p, mock_c, ours_p50, ours_p99, mock_p50, mock_p99, produce_ratio;
 	std::vector<PhaseCpu> ours_cpu, mock_cpu;

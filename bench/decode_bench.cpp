@@ -6,6 +6,8 @@
 
 #include "formats/avro_codec.h"
 #include "formats/message_decoder.h"
+#include "support/child_process.h"
+#include "support/temp_dir.h"
 
 #include <avro.h>
 #include <nlohmann/json.hpp>
@@ -129,27 +131,23 @@ int main() {
 	avro_value_iface_decref(iface);
 	avro_schema_decref(c_schema);
 
-	std::string dir_pattern = (fs::temp_directory_path() / "kafkaml-bench-XXXXXX").string();
-	if (!mkdtemp(dir_pattern.data())) {
-		return 1;
-	}
-	fs::path dir = dir_pattern;
+	kafkaml::testing::TempDir temp("bench");
+	const fs::path &dir = temp.path();
 	write_messages(dir / "raw.bin", images);
 	write_messages(dir / "avro.bin", points);
 	const char *source = std::getenv("KAFKAML_SOURCE_DIR");
 	fs::path script = fs::path(source ? source : KAFKAML_SOURCE_DIR_DEFAULT) / "bench/decode_peer.py";
-	std::string command = "/usr/bin/python3 " + script.string() + " " + (dir / "raw.bin").string() + " " +
-	                      (dir / "avro.bin").string() + " '" + kAvroSchema + "' > " + (dir / "peer.json").string();
+	auto run = kafkaml::testing::run({.argv = {"/usr/bin/python3", script.string(), (dir / "raw.bin").string(),
+	                                           (dir / "avro.bin").string(), kAvroSchema}},
+	                                 std::chrono::hours(1));
 	double peer_raw = 0, peer_avro = 0;
-	if (std::system(command.c_str()) == 0) {
-		std::ifstream in(dir / "peer.json");
-		auto peer = nlohmann::json::parse(in);
+	if (run.status == 0) {
+		auto peer = nlohmann::json::parse(run.out);
 		peer_raw = peer["raw"];
 		peer_avro = peer["avro"];
 	} else {
 		std::fprintf(stderr, "peer failed (needs /usr/bin/python3 with numpy and python3-avro)\n");
 	}
-	fs::remove_all(dir);
 
 	std::printf("%-34s %14s %10s %12s\n", "decode (median of 5)", "msgs/s", "MB/s", "vs python");
 	auto line = [](const char *name, double rate, double bytes, double peer) {

@@ -16,6 +16,7 @@
 #include "ml/numerics.h"
 #include "ml/optimizer.h"
 #include "ml/plan.h"
+#include "support/child_process.h"
 
 #include <algorithm>
 #include <chrono>
@@ -138,18 +139,14 @@ void breakdown(int64_t epochs, const Array &x, const Array &y) {
 }
 
 double run_peer(int64_t epochs) {
-	std::string command =
-	    std::string("/usr/bin/python3 ") + KAFKAML_SOURCE_DIR + "/bench/ml_train_peer.py " + std::to_string(epochs);
-	FILE *pipe = popen(command.c_str(), "r");
-	if (!pipe) {
-		return -1;
-	}
+	auto peer = kafkaml::testing::run(
+	    {.argv = {"/usr/bin/python3", KAFKAML_SOURCE_DIR "/bench/ml_train_peer.py", std::to_string(epochs)}},
+	    std::chrono::hours(1));
 	double seconds = -1;
 	long long steps = 0;
-	if (std::fscanf(pipe, "seconds=%lf steps=%lld", &seconds, &steps) != 2) {
+	if (std::sscanf(peer.out.c_str(), "seconds=%lf steps=%lld", &seconds, &steps) != 2) {
 		seconds = -1;
 	}
-	pclose(pipe);
 	return seconds;
 }
 

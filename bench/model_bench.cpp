@@ -1,4 +1,4 @@
-// bench-libs: kafkaml_ml kafkaml_common
+// bench-libs: kafkaml_ml kafkaml_common kafkaml_test_support
 // Training and prediction speed beyond the paper's model, against the same
 // model in PyTorch (bench/model_peer.py under /usr/bin/python3), one thread
 // each, in one run, as the training and inference jobs run: the engine
@@ -17,6 +17,7 @@
 #include "ml/model.h"
 #include "ml/rng.h"
 #include "ml/spec/parse.h"
+#include "support/child_process.h"
 
 #include <algorithm>
 #include <chrono>
@@ -108,17 +109,13 @@ Timing run_ours(const Workload &w, int64_t steps, int64_t predictions) {
 }
 
 Timing run_peer(const Workload &w, int64_t steps, int64_t predictions) {
-	std::string command = std::string("/usr/bin/python3 ") + KAFKAML_SOURCE_DIR + "/bench/model_peer.py " + w.name +
-	                      " " + std::to_string(steps) + " " + std::to_string(predictions);
+	auto peer = kafkaml::testing::run({.argv = {"/usr/bin/python3", KAFKAML_SOURCE_DIR "/bench/model_peer.py", w.name,
+	                                            std::to_string(steps), std::to_string(predictions)}},
+	                                  std::chrono::hours(1));
 	Timing t{-1, -1};
-	FILE *pipe = popen(command.c_str(), "r");
-	if (!pipe) {
-		return t;
-	}
-	if (std::fscanf(pipe, "train_seconds=%lf predict_seconds=%lf", &t.train, &t.predict) != 2) {
+	if (std::sscanf(peer.out.c_str(), "train_seconds=%lf predict_seconds=%lf", &t.train, &t.predict) != 2) {
 		t = {-1, -1};
 	}
-	pclose(pipe);
 	return t;
 }
 

@@ -23,13 +23,16 @@
 //                       [--seconds S] [--records N] [--peer-records N]
 //                       [--epochs N] [--peer-client confluent-kafka|kafka-python]
 //
-// bench-libs: kafkaml_api_client kafkaml_stream kafkaml_supervisor PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
+// bench-libs: kafkaml_api_client kafkaml_stream kafkaml_test_support PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
 
 #include "client/api_client.h"
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
-#include "tests/integration/kafkaml_process.h"
+#include "support/build_tree.h"
+#include "support/child_process.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 #include <librdkafka/rdkafka.h>
 #include <nlohmann/json.hpp>
@@ -49,7 +52,17 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using testing::KafkamlProcess;
+using testing::ChildProcess;
+using testing::Output;
+
+//! `program args...` with its stdout in dir/NAME.out and its stderr (its log)
+//! in dir/NAME.log.
+testing::ProcessOptions logged(testing::ProcessOptions options, const std::filesystem::path &dir,
+                               const std::string &name) {
+	options.out = Output::file(dir / (name + ".out"));
+	options.err = Output::file(dir / (name + ".log"));
+	return options;
+}
 
 struct Options {
 	int runs = 3;
@@ -89,39 +102,37 @@ double unix_seconds() {
 class PeerProcess {
 public:
 	PeerProcess(const std::filesystem::path &dir, const std::string &name, std::vector<std::string> args)
-	    : stdout_path_(dir / (name + ".out")), log_path_(dir / (name + ".log")) {
-		supervisor::ProcessSpec spec;
-		spec.argv = {"/usr/bin/python3"};
-		spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-		spec.log_path = log_path_.string();
-		spec.stdout_path = stdout_path_.string();
-		process_.emplace(supervisor::ChildProcess::spawn(spec));
-	}
-	~PeerProcess() { process_->terminate(2s); }
+	    : process_(logged({.argv = python(std::move(args))}, dir, name)) {}
+	~PeerProcess() { process_.terminate(2s); }
 	//! The first stdout line starting with `prefix`; throws with the log if
 	//! the peer exits or prints none in time.
 	std::string line(const std::string &prefix, std::chrono::seconds timeout) {
-		auto deadline = Clock::now() + timeout;
-		while (Clock::now() < deadline) {
-			std::istringstream text(testing::read_text(stdout_path_));
-			for (std::string line; std::getline(text, line);) {
-				if (line.rfind(prefix, 0) == 0 && text.good()) {
-					return line;
+		std::string found;
+		auto seen = [&](const std::vector<std::string> &lines) {
+			for (const auto &line : lines) {
+				if (line.rfind(prefix, 0) == 0) {
+					found = line;
+					return true;
 				}
 			}
-			if (process_->try_wait()) {
-				throw std::runtime_error("the peer exited; its log:\n" + testing::read_text(log_path_));
-			}
-			std::this_thread::sleep_for(5ms);
+			return false;
+		};
+		if (process_.wait_for_lines(seen, timeout)) {
+			return found;
 		}
-		throw std::runtime_error("the peer printed no '" + prefix + "' in time; its log:\n" +
-		                         testing::read_text(log_path_));
+		if (process_.try_wait()) {
+			throw std::runtime_error("the peer exited; its log:\n" + process_.err());
+		}
+		throw std::runtime_error("the peer printed no '" + prefix + "' in time; its log:\n" + process_.err());
 	}
 
 private:
-	std::filesystem::path stdout_path_;
-	std::filesystem::path log_path_;
-	std::optional<supervisor::ChildProcess> process_;
+	static std::vector<std::string> python(std::vector<std::string> args) {
+		args.insert(args.begin(), "/usr/bin/python3");
+		return args;
+	}
+
+	ChildProcess process_;
 };
 
 rd_kafka_conf_t *kafka_conf(const std::string &bootstrap,
@@ -337,40 +348,37 @@ double measure_throughput(const std::string &bootstrap, const std::string &input
 //! Thread: main only.
 class Bench {
 public:
-	explicit Bench(Options options) : options_(std::move(options)), dir_(testing::make_temp_dir("pipeline-bench")) {
+	explicit Bench(Options options) : options_(std::move(options)) {
 		::setenv("KAFKAML_BIN", options_.kafkaml.c_str(), 1);
-		broker_.emplace(
-		    dir_, "broker",
-		    std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir_ / "broker").string()});
-		bootstrap_ = broker_->first_line();
-		server_.emplace(dir_, "server",
-		                std::vector<std::string>{"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", bootstrap_,
-		                                         "--data-dir", (dir_ / "server").string()});
-		auto url = server_->first_line();
-		api_.emplace(url, testing::read_text(dir_ / "server" / "admin-token").substr(0, 64));
-		auto code = testing::read_text(options_.source_dir + "/examples/hcopd/model.py");
+		broker_ = std::make_unique<ChildProcess>(logged(
+		    testing::kafkaml_command({"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir_ / "broker").string()}),
+		    dir_, "broker"));
+		bootstrap_ = broker_->required_first_line();
+		server_ = std::make_unique<ChildProcess>(
+		    logged(testing::kafkaml_command({"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", bootstrap_,
+		                                     "--data-dir", (dir_ / "server").string()}),
+		           dir_, "server"));
+		auto url = server_->required_first_line();
+		api_.emplace(url, testing::read_file(dir_ / "server" / "admin-token").substr(0, 64));
+		auto code = testing::read_file(options_.source_dir + "/examples/hcopd/model.py");
 		auto model = api_->post("/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
 		auto configuration =
 		    api_->post("/configurations", {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
 		configuration_ = configuration.at("id").get<int64_t>();
-		supervisor::ProcessSpec make_data;
-		make_data.argv = {"/usr/bin/python3", options_.source_dir + "/examples/hcopd/make_data.py", "--rows", "239"};
-		make_data.stdout_path = (dir_ / "hcopd.csv").string();
-		make_data.log_path = (dir_ / "make_data.log").string();
-		auto maker = supervisor::ChildProcess::spawn(make_data);
-		std::optional<int> status;
-		while (!(status = maker.try_wait())) {
-			std::this_thread::sleep_for(10ms);
-		}
-		if (*status != 0) {
-			throw std::runtime_error("make_data.py failed: " + testing::read_text(dir_ / "make_data.log"));
+		auto make_data = testing::run(
+		    {.argv = {"/usr/bin/python3", options_.source_dir + "/examples/hcopd/make_data.py", "--rows", "239"},
+		     .out = Output::file(dir_ / "hcopd.csv"),
+		     .err = Output::file(dir_ / "make_data.log")});
+		if (make_data.status != 0) {
+			throw std::runtime_error("make_data.py failed: " + testing::read_file(dir_ / "make_data.log"));
 		}
 		stream::create_topic(kafka(), "peer-control", 1);
 	}
 	~Bench() {
-		server_.reset();
-		broker_.reset();
-		std::filesystem::remove_all(dir_);
+		// SIGTERM first: the server stops the jobs it started, which live in
+		// sessions of their own.
+		server_->terminate(15s);
+		broker_->terminate(15s);
 	}
 
 	//! Seconds from `kafkaml send` to the result finished; returns the result id too.
@@ -402,8 +410,8 @@ public:
 			std::this_thread::sleep_for(10ms);
 		}
 		auto seconds = std::chrono::duration<double>(Clock::now() - start).count();
-		if (send.wait() != 0) {
-			throw std::runtime_error("kafkaml send failed: " + send.log());
+		if (send->wait(120s) != 0) {
+			throw std::runtime_error("kafkaml send failed: " + send->err());
 		}
 		return {seconds, result.at("id").get<int64_t>()};
 	}
@@ -419,8 +427,8 @@ public:
 		auto start = unix_seconds();
 		auto send = send_stream("peer-hcopd-" + std::to_string(run), deployment, "peer-control");
 		auto finished = peer.line("finished=", 300s);
-		if (send.wait() != 0) {
-			throw std::runtime_error("kafkaml send failed: " + send.log());
+		if (send->wait(120s) != 0) {
+			throw std::runtime_error("kafkaml send failed: " + send->err());
 		}
 		return std::stod(finished.substr(std::strlen("finished="))) - start;
 	}
@@ -456,36 +464,38 @@ public:
 private:
 	stream::KafkaConfig kafka() const { return {bootstrap_, {}}; }
 	std::string peer_script() const { return options_.source_dir + "/bench/pipeline_peer.py"; }
-	KafkamlProcess send_stream(const std::string &topic, int64_t deployment, const std::string &control_topic) {
+	std::unique_ptr<ChildProcess> send_stream(const std::string &topic, int64_t deployment,
+	                                          const std::string &control_topic) {
 		auto hcopd = options_.source_dir + "/examples/hcopd/";
-		return KafkamlProcess(dir_, "send-" + topic,
-		                      {"send",
-		                       "--bootstrap-servers",
-		                       bootstrap_,
-		                       "--topic",
-		                       topic,
-		                       "--deployment-id",
-		                       std::to_string(deployment),
-		                       "--control-topic",
-		                       control_topic,
-		                       "--format",
-		                       "avro",
-		                       "--data-scheme",
-		                       hcopd + "data_scheme.avsc",
-		                       "--label-scheme",
-		                       hcopd + "label_scheme.avsc",
-		                       "--label-column",
-		                       "diagnosis",
-		                       "--standardize",
-		                       "--validation-rate",
-		                       "0.1",
-		                       (dir_ / "hcopd.csv").string()});
+		return std::make_unique<ChildProcess>(logged(testing::kafkaml_command({"send",
+		                                                                       "--bootstrap-servers",
+		                                                                       bootstrap_,
+		                                                                       "--topic",
+		                                                                       topic,
+		                                                                       "--deployment-id",
+		                                                                       std::to_string(deployment),
+		                                                                       "--control-topic",
+		                                                                       control_topic,
+		                                                                       "--format",
+		                                                                       "avro",
+		                                                                       "--data-scheme",
+		                                                                       hcopd + "data_scheme.avsc",
+		                                                                       "--label-scheme",
+		                                                                       hcopd + "label_scheme.avsc",
+		                                                                       "--label-column",
+		                                                                       "diagnosis",
+		                                                                       "--standardize",
+		                                                                       "--validation-rate",
+		                                                                       "0.1",
+		                                                                       (dir_ / "hcopd.csv").string()}),
+		                                             dir_, "send-" + topic));
 	}
 
 	Options options_;
-	std::filesystem::path dir_;
-	std::optional<KafkamlProcess> broker_;
-	std::optional<KafkamlProcess> server_;
+	testing::TempDir temp_{"pipeline-bench"};
+	std::filesystem::path dir_ = temp_.path();
+	std::unique_ptr<ChildProcess> broker_;
+	std::unique_ptr<ChildProcess> server_;
 	std::string bootstrap_;
 	std::optional<client::ApiClient> api_; //!< a failed call ends the bench
 	int64_t configuration_ = 0;

@@ -1,4 +1,4 @@
-// bench-libs: kafkaml_broker_testing
+// bench-libs: kafkaml_broker_testing kafkaml_test_support
 //
 // `kafkaml send` of the NO2 dataset (71,994 rows, issue target: <= 1 s)
 // against Python data sources doing the same (bench/send_peer.py with
@@ -11,6 +11,8 @@
 //
 // Prints the median wall time of each and the ratio peer / ours.
 #include "broker/tests/cluster.h"
+#include "support/child_process.h"
+#include "support/temp_dir.h"
 
 #include <algorithm>
 #include <chrono>
@@ -33,11 +35,10 @@ double median(std::vector<double> values) {
 //! Wall seconds of one command; exits the bench if it fails.
 double timed(const std::string &command) {
 	auto start = Clock::now();
-	std::string output;
-	int status = run_command(command + " 2>&1", &output);
+	auto run = kafkaml::testing::run_shell(command + " 2>&1", std::chrono::hours(1));
 	double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-	if (status != 0) {
-		std::fprintf(stderr, "failed (%d): %s\n%s\n", status, command.c_str(), output.c_str());
+	if (run.status != 0) {
+		std::fprintf(stderr, "failed (%d): %s\n%s\n", run.status, command.c_str(), run.out.c_str());
 		std::exit(1);
 	}
 	return seconds;
@@ -63,8 +64,8 @@ int main(int argc, char **argv) {
 	}
 	std::string kafkaml = std::string(KAFKAML_BINARY_DIR) + "/kafkaml";
 	::setenv("KAFKAML_BIN", kafkaml.c_str(), 0);
-	TempDir dir;
-	BrokerProcess broker(dir.path);
+	kafkaml::testing::TempDir dir("bench");
+	BrokerProcess broker(dir.path());
 	std::string peer =
 	    "/usr/bin/python3 " + std::string(KAFKAML_SOURCE_DIR) + "/bench/send_peer.py --bootstrap " + broker.address();
 

@@ -1,4 +1,4 @@
-// fuzz-libs: kafkaml_broker
+// fuzz-libs: kafkaml_broker kafkaml_test_support
 //
 // Feeds the broker's request path (frame header decoding, every core API's
 // body decoder and handler, the group module's codec) with a stream of
@@ -9,10 +9,10 @@
 #include "broker/protocol/reader.h"
 #include "broker/server/request_handler.h"
 #include "broker/storage/log_manager.h"
+#include "support/temp_dir.h"
 
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -24,8 +24,6 @@ namespace {
 struct Harness {
 	Harness() {
 		spdlog::set_level(spdlog::level::off);
-		std::string tmpl = (std::filesystem::temp_directory_path() / "kafkaml-fuzz-XXXXXX").string();
-		dir = ::mkdtemp(tmpl.data());
 		config.data_dir = dir;
 		config.auto_create_topics = false;
 		logs = std::make_unique<storage::LogManager>(dir, config.log);
@@ -37,14 +35,10 @@ struct Harness {
 		groups = std::make_unique<group::GroupApi>(gc);
 		handler = std::make_unique<server::RequestHandler>(config, *logs, groups.get());
 	}
-	~Harness() {
-		handler.reset();
-		groups.reset();
-		logs.reset();
-		std::error_code ec;
-		std::filesystem::remove_all(dir, ec);
-	}
-	std::filesystem::path dir;
+	// Destroyed in reverse order: the handler before what it uses, the
+	// directory last.
+	kafkaml::testing::TempDir temp{"fuzz"};
+	std::filesystem::path dir = temp.path();
 	BrokerConfig config;
 	std::unique_ptr<storage::LogManager> logs;
 	std::unique_ptr<group::GroupApi> groups;

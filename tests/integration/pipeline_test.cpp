@@ -15,7 +15,10 @@
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
-#include "tests/integration/kafkaml_process.h"
+#include "support/build_tree.h"
+#include "support/child_process.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -25,10 +28,10 @@
 
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -39,7 +42,21 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-using testing::KafkamlProcess;
+using testing::ChildProcess;
+
+//! `kafkaml args...` with its stdout in dir/NAME.out and its stderr (its log,
+//! what a failing test shows) in dir/NAME.log.
+std::unique_ptr<ChildProcess> start_kafkaml(const std::filesystem::path &dir, const std::string &name,
+                                            const std::vector<std::string> &args) {
+	auto options = testing::kafkaml_command(args);
+	options.out = testing::Output::file(dir / (name + ".out"));
+	options.err = testing::Output::file(dir / (name + ".log"));
+	return std::make_unique<ChildProcess>(std::move(options));
+}
+
+//! How long a `kafkaml` daemon has to stop on SIGTERM: the server stops the
+//! jobs it started, which live in sessions of their own.
+constexpr auto kStopGrace = 15s;
 
 constexpr const char *kHcopdModel = R"(model = tf.keras.Sequential([
     tf.keras.layers.Dropout(0.2, input_shape=(3,)),
@@ -117,7 +134,7 @@ std::chrono::system_clock::time_point parse_utc(const std::string &text) {
 
 //! Parent pid of `pid` (field 4 of /proc/PID/stat, after the command name).
 pid_t parent_of(const std::string &pid) {
-	auto stat = testing::read_text(std::filesystem::path("/proc") / pid / "stat");
+	auto stat = testing::read_file(std::filesystem::path("/proc") / pid / "stat");
 	auto close = stat.rfind(')');
 	if (close == std::string::npos) {
 		return -1;
@@ -137,7 +154,7 @@ std::vector<pid_t> find_processes(pid_t parent, const std::vector<std::string> &
 		if (name.find_first_not_of("0123456789") != std::string::npos) {
 			continue;
 		}
-		auto cmdline = testing::read_text(entry.path() / "cmdline");
+		auto cmdline = testing::read_file(entry.path() / "cmdline");
 		std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
 		bool all = !cmdline.empty() && parent_of(name) == parent;
 		for (const auto &needle : needles) {
@@ -155,10 +172,9 @@ class Cluster {
 public:
 	Cluster(const std::string &kind, const std::filesystem::path &dir) {
 		if (kind == "embedded") {
-			broker_.emplace(
-			    dir, "broker",
-			    std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir / "broker").string()});
-			bootstrap_ = broker_->first_line();
+			broker_ = start_kafkaml(dir, "broker",
+			                        {"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir / "broker").string()});
+			bootstrap_ = broker_->required_first_line();
 			return;
 		}
 		char error[256];
@@ -180,6 +196,9 @@ public:
 		}
 	}
 	~Cluster() {
+		if (broker_) {
+			broker_->terminate(kStopGrace);
+		}
 		if (mock_handle_) {
 			rd_kafka_destroy(mock_handle_);
 		}
@@ -188,7 +207,7 @@ public:
 	bool is_mock() const { return mock_ != nullptr; }
 
 private:
-	std::optional<KafkamlProcess> broker_;
+	std::unique_ptr<ChildProcess> broker_;
 	rd_kafka_t *mock_handle_ = nullptr;
 	rd_kafka_mock_cluster_t *mock_ = nullptr;
 	std::string bootstrap_;
@@ -197,24 +216,25 @@ private:
 class PipelineTest : public ::testing::TestWithParam<std::string> {
 protected:
 	void SetUp() override {
-		dir = testing::make_temp_dir("pipeline");
 		cluster.emplace(GetParam(), dir);
-		server.emplace(dir, "server",
-		               std::vector<std::string>{"server", "--listen", "127.0.0.1:0", "--bootstrap-servers",
-		                                        cluster->bootstrap(), "--data-dir", (dir / "server").string()});
-		url = server->first_line();
-		api.emplace(url, testing::read_text(dir / "server" / "admin-token").substr(0, 64));
+		server = start_kafkaml(dir, "server",
+		                       {"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", cluster->bootstrap(),
+		                        "--data-dir", (dir / "server").string()});
+		url = server->required_first_line();
+		api.emplace(url, testing::read_file(dir / "server" / "admin-token").substr(0, 64));
 	}
 	void TearDown() override {
 		if (HasFailure() && server) {
-			std::cerr << "---- server log\n" << server->log() << "\n";
+			std::cerr << "---- server log\n" << server->err() << "\n";
 			for (const auto &entry : std::filesystem::directory_iterator(dir / "server" / "jobs")) {
-				std::cerr << "---- " << entry.path().filename() << "\n" << testing::read_text(entry.path()) << "\n";
+				std::cerr << "---- " << entry.path().filename() << "\n" << testing::read_file(entry.path()) << "\n";
 			}
+		}
+		if (server) {
+			server->terminate(kStopGrace);
 		}
 		server.reset();
 		cluster.reset();
-		std::filesystem::remove_all(dir);
 	}
 
 	//! Results of a deployment once none is still created/deployed/running.
@@ -253,9 +273,10 @@ protected:
 		return high;
 	}
 
-	std::filesystem::path dir;
+	testing::TempDir temp{"pipeline"};
+	std::filesystem::path dir = temp.path();
 	std::optional<Cluster> cluster;
-	std::optional<KafkamlProcess> server;
+	std::unique_ptr<ChildProcess> server;
 	std::string url;
 	std::optional<Api> api;
 };
@@ -271,11 +292,11 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 	// 2. The stream, then its control message, by `kafkaml send`.
 	write_hcopd_like_csv(dir / "hcopd.csv", 239);
 	auto send_started = std::chrono::system_clock::now();
-	KafkamlProcess send(dir, "send",
-	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "hcopd", "--deployment-id",
-	                     std::to_string(d1), "--format", "raw", "--label-column", "Diagnosis", "--validation-rate",
-	                     "0.1", (dir / "hcopd.csv").string()});
-	ASSERT_EQ(send.wait(), 0) << send.log();
+	auto send = start_kafkaml(dir, "send",
+	                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "hcopd",
+	                           "--deployment-id", std::to_string(d1), "--format", "raw", "--label-column", "Diagnosis",
+	                           "--validation-rate", "0.1", (dir / "hcopd.csv").string()});
+	ASSERT_EQ(send->wait(120s), 0) << send->err();
 
 	// 3. Both models train on it and report metrics.
 	auto results = wait_for_results(d1);
@@ -294,18 +315,18 @@ TEST_P(PipelineTest, TrainReuseAndInferWithAReplicaKilled) {
 
 	// The trained model, downloaded for PyTorch, loads in Python.
 	auto model_id = std::to_string(results[0].at("id").get<int64_t>());
-	KafkamlProcess download(dir, "download",
-	                        {"results", "download", model_id, "-o", (dir / "model.pt").string(), "--format", "pytorch",
-	                         "--server", url, "--data-dir", (dir / "server").string()});
-	ASSERT_EQ(download.wait(), 0) << download.log();
-	if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
+	auto download = start_kafkaml(dir, "download",
+	                              {"results", "download", model_id, "-o", (dir / "model.pt").string(), "--format",
+	                               "pytorch", "--server", url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download->wait(120s), 0) << download->err();
+	if (testing::run_shell("/usr/bin/python3 -c 'import torch'").status == 0) {
 		std::string check = "/usr/bin/python3 -c \"import torch, json; d = torch.load('" + (dir / "model.pt").string() +
 		                    "'); assert d['format'] == 'kafkaml-keras-weights-v1', d['format']; "
 		                    "assert json.loads(d['spec'])['layers']; print(sorted(d['weights']))\" > " +
 		                    (dir / "torch.out").string() + " 2>&1";
-		EXPECT_EQ(std::system(check.c_str()), 0) << testing::read_text(dir / "torch.out");
-		EXPECT_NE(testing::read_text(dir / "torch.out").find("dense/kernel"), std::string::npos)
-		    << testing::read_text(dir / "torch.out");
+		EXPECT_EQ(testing::run_shell(check).status, 0) << testing::read_file(dir / "torch.out");
+		EXPECT_NE(testing::read_file(dir / "torch.out").find("dense/kernel"), std::string::npos)
+		    << testing::read_file(dir / "torch.out");
 	} else {
 		std::cerr << "/usr/bin/python3 with torch is not available: the PyTorch export is not loaded\n";
 	}
@@ -497,8 +518,8 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	                     "torch.jit.save(torch.jit.script(Net()), '" +
 	                     (dir / "net.pt").string() + "')\n";
 	{ std::ofstream(dir / "make_net.py") << script; }
-	ASSERT_EQ(std::system(("/usr/bin/python3 " + (dir / "make_net.py").string()).c_str()), 0)
-	    << "python3-torch is needed to write the module";
+	auto make_net = testing::run_shell("/usr/bin/python3 " + (dir / "make_net.py").string());
+	ASSERT_EQ(make_net.status, 0) << "python3-torch is needed to write the module: " << make_net.err;
 
 	auto model = api->post("/models", {{"name", "from pytorch"},
 	                                   {"framework", "pytorch"},
@@ -509,15 +530,15 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 	// Not deployable before its module is there.
 	api->post("/deployments", {{"configuration", configuration.at("id")}}, 409);
 	api->put_bytes("/models/" + model_id + "/module", "not a module", 400);
-	auto uploaded = api->put_bytes("/models/" + model_id + "/module", testing::read_text(dir / "net.pt"), 200);
+	auto uploaded = api->put_bytes("/models/" + model_id + "/module", testing::read_file(dir / "net.pt"), 200);
 	ASSERT_FALSE(::testing::Test::HasFailure()) << uploaded.dump();
 	EXPECT_GT(uploaded.value("module_size", 0), 0);
 	// The CLI does both steps from the file itself.
-	KafkamlProcess create(dir, "create",
-	                      {"models", "create", "--name", "cli", "--file", (dir / "net.pt").string(), "--compile",
-	                       "loss='sparse_categorical_crossentropy'", "--server", url, "--data-dir",
-	                       (dir / "server").string(), "--json"});
-	ASSERT_EQ(create.wait(), 0) << create.log();
+	auto create = start_kafkaml(dir, "create",
+	                            {"models", "create", "--name", "cli", "--file", (dir / "net.pt").string(), "--compile",
+	                             "loss='sparse_categorical_crossentropy'", "--server", url, "--data-dir",
+	                             (dir / "server").string(), "--json"});
+	ASSERT_EQ(create->wait(120s), 0) << create->err();
 	auto listed = api->get("/models");
 	ASSERT_EQ(listed.size(), 2u);
 	EXPECT_EQ(listed[1].value("framework", ""), "pytorch");
@@ -525,11 +546,11 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 
 	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=20, steps_per_epoch=22, shuffle=True");
 	write_hcopd_like_csv(dir / "hcopd.csv", 239);
-	KafkamlProcess send(dir, "send",
-	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "torch-hcopd",
-	                     "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
-	                     "Diagnosis", "--validation-rate", "0.1", (dir / "hcopd.csv").string()});
-	ASSERT_EQ(send.wait(), 0) << send.log();
+	auto send = start_kafkaml(dir, "send",
+	                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "torch-hcopd",
+	                           "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
+	                           "Diagnosis", "--validation-rate", "0.1", (dir / "hcopd.csv").string()});
+	ASSERT_EQ(send->wait(120s), 0) << send->err();
 	auto results = wait_for_results(deployment);
 	ASSERT_EQ(results.size(), 1u);
 	auto result = api->get("/results/" + std::to_string(results[0].at("id").get<int64_t>()));
@@ -539,16 +560,16 @@ TEST_P(PipelineTest, AnUploadedTorchScriptModelTrainsServesAndExports) {
 
 	// Exported, it is a module again: Python's torch.jit.load runs it.
 	auto result_id = std::to_string(result.at("id").get<int64_t>());
-	KafkamlProcess download(dir, "download",
-	                        {"results", "download", result_id, "-o", (dir / "trained.pt").string(), "--format",
-	                         "pytorch", "--server", url, "--data-dir", (dir / "server").string()});
-	ASSERT_EQ(download.wait(), 0) << download.log();
+	auto download = start_kafkaml(dir, "download",
+	                              {"results", "download", result_id, "-o", (dir / "trained.pt").string(), "--format",
+	                               "pytorch", "--server", url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download->wait(120s), 0) << download->err();
 	std::string check = "/usr/bin/python3 -c \"import torch; m = torch.jit.load('" + (dir / "trained.pt").string() +
 	                    "'); print(m(torch.tensor([[1.0, 0.5, -0.5]])).shape)\" > " + (dir / "jit.out").string() +
 	                    " 2>&1";
-	EXPECT_EQ(std::system(check.c_str()), 0) << testing::read_text(dir / "jit.out");
-	EXPECT_NE(testing::read_text(dir / "jit.out").find("[1, 2]"), std::string::npos)
-	    << testing::read_text(dir / "jit.out");
+	EXPECT_EQ(testing::run_shell(check).status, 0) << testing::read_file(dir / "jit.out");
+	EXPECT_NE(testing::read_file(dir / "jit.out").find("[1, 2]"), std::string::npos)
+	    << testing::read_file(dir / "jit.out");
 
 	// Served like any model.
 	auto inference = api->post(
@@ -681,12 +702,12 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 	// 2. `kafkaml send --online`: the same message layout from a file.
 	auto d2 = incremental();
 	write_hcopd_like_csv(dir / "online.csv", 400);
-	KafkamlProcess send(dir, "send",
-	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "online-file",
-	                     "--deployment-id", std::to_string(d2), "--label-column", "Diagnosis", "--online",
-	                     (dir / "online.csv").string()});
-	ASSERT_EQ(send.wait(), 0) << send.log();
-	EXPECT_NE(send.log().find("online control message"), std::string::npos) << send.log();
+	auto send =
+	    start_kafkaml(dir, "send",
+	                  {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "online-file", "--deployment-id",
+	                   std::to_string(d2), "--label-column", "Diagnosis", "--online", (dir / "online.csv").string()});
+	ASSERT_EQ(send->wait(120s), 0) << send->err();
+	EXPECT_NE(send->err().find("online control message"), std::string::npos) << send->err();
 	check(d2, 400);
 }
 

@@ -124,6 +124,7 @@ ChildProcess::ChildProcess(ProcessOptions options)
 	if (options.argv.empty()) {
 		throw std::invalid_argument("ChildProcess: empty argv");
 	}
+	program_ = options.argv[0];
 	SpawnSetup setup;
 	posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	try {
@@ -399,6 +400,18 @@ std::optional<std::string> ChildProcess::first_line(std::chrono::milliseconds ti
 	    },
 	    timeout);
 	return line;
+}
+
+std::string ChildProcess::required_first_line(std::chrono::milliseconds timeout) {
+	if (auto line = first_line(timeout)) {
+		return *line;
+	}
+	// Output that ended means the process is ending: give it a moment to be reaped.
+	auto status = wait(std::chrono::seconds(1));
+	std::string what = status ? "ended with status " + std::to_string(*status) + " before printing a line"
+	                          : "printed no line in " + std::to_string(timeout.count()) + " ms";
+	auto said = err();
+	throw std::runtime_error(program_ + " " + what + (said.empty() ? "" : "; its stderr:\n" + said));
 }
 
 RunResult run(ProcessOptions options, std::chrono::milliseconds timeout) {

@@ -98,6 +98,10 @@ public:
 	//! stdout's first line (daemons print their address there): nullopt when
 	//! the process ended, or `timeout` passed, before printing one.
 	std::optional<std::string> first_line(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+	//! first_line() for daemons a test cannot go on without: throws
+	//! std::runtime_error naming the program, saying whether it ended, and
+	//! with its stderr when that is captured or in a file.
+	std::string required_first_line(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 private:
 	struct Stream;
@@ -108,6 +112,7 @@ private:
 	std::string text_of(const Stream &stream) const;
 	bool stream_ended(const Stream &stream) const;
 
+	std::string program_;
 	pid_t pid_ = -1;
 	mutable std::mutex mutex_;
 	std::condition_variable changed_;

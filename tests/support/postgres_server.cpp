@@ -1,24 +1,18 @@
 #include "postgres_server.h"
 
+#include "child_process.h"
+#include "files.h"
+#include "network.h"
+
 #include <pqxx/pqxx>
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <cstdlib>
-#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <glob.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <spawn.h>
-#include <sstream>
 #include <stdexcept>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 namespace kafkaml::testing {
 namespace {
@@ -49,36 +43,11 @@ std::string find_bin_dir() {
 	return dirs.back();
 }
 
-int free_port() {
-	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-	sockaddr_in addr{};
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof(addr);
-	if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&addr), len) != 0 ||
-	    ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0) {
-		throw std::runtime_error("cannot pick a free port for PostgreSQL");
-	}
-	::close(fd);
-	return ntohs(addr.sin_port);
-}
-
-std::string read_file(const std::string &path) {
-	std::ifstream in(path);
-	std::stringstream text;
-	text << in.rdbuf();
-	return text.str();
-}
-
 } // namespace
 
 PostgresServer::PostgresServer() {
 	bin_dir_ = find_bin_dir();
-	std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-pg-XXXXXX").string();
-	if (!::mkdtemp(pattern.data())) {
-		throw std::runtime_error("cannot create a temporary directory for PostgreSQL");
-	}
-	dir_ = pattern;
+	dir_ = dir_holder_.string();
 	data_dir_ = dir_ + "/data";
 	as_postgres_user_ = ::geteuid() == 0;
 	if (as_postgres_user_) {
@@ -97,7 +66,6 @@ PostgresServer::PostgresServer() {
 		run("pg_ctl", {"-D", data_dir_, "-o", options, "-l", dir_ + "/server.log", "-w", "-t", "60", "start"}, true);
 	} catch (const std::exception &e) {
 		std::string log = read_file(dir_ + "/server.log");
-		std::filesystem::remove_all(dir_);
 		throw std::runtime_error(std::string(e.what()) + "\nserver log:\n" + log);
 	}
 	started_ = true;
@@ -111,8 +79,6 @@ PostgresServer::~PostgresServer() {
 			// Best effort: the directory goes anyway.
 		}
 	}
-	std::error_code ec;
-	std::filesystem::remove_all(dir_, ec);
 }
 
 std::string PostgresServer::url(const std::string &name) const {
@@ -133,26 +99,11 @@ void PostgresServer::run(const std::string &program, const std::vector<std::stri
 	}
 	argv.push_back(bin_dir_ + "/" + program);
 	argv.insert(argv.end(), args.begin(), args.end());
-	std::vector<char *> c_argv;
-	for (auto &arg : argv) {
-		c_argv.push_back(arg.data());
-	}
-	c_argv.push_back(nullptr);
-	posix_spawn_file_actions_t actions;
-	posix_spawn_file_actions_init(&actions);
-	if (quiet) {
-		posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-	}
-	pid_t pid = 0;
-	int rc = ::posix_spawnp(&pid, c_argv[0], &actions, nullptr, c_argv.data(), environ);
-	posix_spawn_file_actions_destroy(&actions);
-	if (rc != 0) {
-		throw std::runtime_error("cannot start " + argv[0]);
-	}
-	int status = 0;
-	::waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		throw std::runtime_error(program + " failed (status " + std::to_string(status) + ")");
+	ProcessOptions options{.argv = argv};
+	options.out = quiet ? Output::discard() : Output::inherit();
+	auto result = testing::run(std::move(options));
+	if (result.status != 0) {
+		throw std::runtime_error(program + " failed (status " + std::to_string(result.status) + ")");
 	}
 }
 

@@ -10,6 +10,8 @@
 //
 // Thread: construct and destroy on one thread; url()/create_database() from any.
 
+#include "temp_dir.h"
+
 #include <string>
 #include <vector>
 
@@ -32,6 +34,7 @@ private:
 	void run(const std::string &program, const std::vector<std::string> &args, bool quiet);
 
 	std::string bin_dir_;
+	TempDir dir_holder_{"pg"};
 	std::string dir_;
 	std::string data_dir_;
 	int port_ = 0;

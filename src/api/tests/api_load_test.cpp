@@ -5,6 +5,7 @@
 // from several 127.0.0.x addresses, as from several machines.
 
 #include "api/api_server.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -17,7 +18,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -142,8 +142,7 @@ double percentile(std::vector<double> values, double p) {
 class ApiLoadTest : public ::testing::Test {
 protected:
 	void SetUp() override {
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-load-XXXXXX").string();
-		dir_ = ::mkdtemp(pattern.data());
+		dir_ = temp_.string();
 		store_ = store::open_store("sqlite:" + dir_ + "/kafkaml.db");
 		token_ = ensure_admin_token(*store_, dir_ + "/admin-token");
 		ApiOptions options;
@@ -155,10 +154,7 @@ protected:
 		server_ = std::make_unique<ApiServer>(options);
 		server_->start("127.0.0.1", 0);
 	}
-	void TearDown() override {
-		server_->stop();
-		std::filesystem::remove_all(dir_);
-	}
+	void TearDown() override { server_->stop(); }
 	httplib::Client client() {
 		httplib::Client http("127.0.0.1", server_->port());
 		http.set_bearer_token_auth(token_.c_str());
@@ -186,6 +182,7 @@ protected:
 		return inference["id"];
 	}
 
+	kafkaml::testing::TempDir temp_{"load"};
 	std::string dir_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;

@@ -4,6 +4,7 @@
 
 #include "api/api_server.h"
 #include "executors/tests/recording_executor.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -23,15 +24,8 @@ namespace kafkaml::api {
 namespace {
 
 using executors::RecordingExecutor;
+using kafkaml::testing::TempDir;
 using nlohmann::json;
-
-std::string temp_dir() {
-	std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-api-XXXXXX").string();
-	if (!::mkdtemp(pattern.data())) {
-		throw std::runtime_error("cannot create a temporary directory");
-	}
-	return pattern;
-}
 
 class RecordingPublisher final : public operations::ControlPublisher {
 public:
@@ -56,7 +50,7 @@ const char *MODEL_CODE = "model = tf.keras.Sequential([tf.keras.layers.Dense(2, 
 class ApiTest : public ::testing::Test {
 protected:
 	void SetUp() override {
-		dir_ = temp_dir();
+		dir_ = temp_.string();
 		std::filesystem::create_directories(dir_ + "/web/assets");
 		std::ofstream(dir_ + "/web/index.html") << "<html>kafka-ml</html>";
 		std::ofstream(dir_ + "/web/assets/app.js") << "console.log(1)";
@@ -112,10 +106,7 @@ protected:
 		client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
 		client_->set_bearer_token_auth(token_.c_str());
 	}
-	void TearDown() override {
-		server_->stop();
-		std::filesystem::remove_all(dir_);
-	}
+	void TearDown() override { server_->stop(); }
 
 	// Sends a request and returns {status, parsed body (null when empty or not JSON)}.
 	std::pair<int, json> call(const std::string &method, const std::string &path, const json &body = nullptr) {
@@ -184,6 +175,7 @@ protected:
 		EXPECT_EQ(status, 200) << body;
 	}
 
+	TempDir temp_{"api"};
 	std::string dir_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
@@ -1090,7 +1082,8 @@ namespace kafkaml::api {
 namespace {
 
 TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
-	std::string dir = temp_dir();
+	TempDir temp("api");
+	std::string dir = temp.string();
 	auto db = store::open_store("sqlite:" + dir + "/kafkaml.db");
 	std::string legacy(64, 'a');
 	db->put_setting("admin_token", legacy); // as versions before the hash kept it
@@ -1103,7 +1096,6 @@ TEST(AdminToken, AStoreHoldingThePlainTokenGetsItsHashInstead) {
 	EXPECT_EQ(ensure_admin_token(*db, dir + "/admin-token"), legacy);
 	std::ofstream(dir + "/admin-token") << std::string(64, 'c');
 	EXPECT_THROW(ensure_admin_token(*db, dir + "/admin-token"), std::runtime_error);
-	std::filesystem::remove_all(dir);
 }
 
 } // namespace

@@ -1,35 +1,17 @@
 #include "broker/tests/cluster.h"
 
 #include "broker/broker.h"
+#include "support/build_tree.h"
+#include "support/temp_dir.h"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include <array>
-#include <cerrno>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace kafkaml::broker::testing {
 
 namespace fs = std::filesystem;
-
-TempDir::TempDir() {
-	std::string tmpl = (fs::temp_directory_path() / "kafkaml-test-XXXXXX").string();
-	if (!::mkdtemp(tmpl.data())) {
-		throw std::runtime_error("mkdtemp failed");
-	}
-	path = tmpl;
-}
-
-TempDir::~TempDir() {
-	std::error_code ec;
-	fs::remove_all(path, ec);
-}
 
 namespace {
 
@@ -38,7 +20,7 @@ public:
 	EmbeddedCluster() {
 		BrokerConfig config;
 		config.listen = "127.0.0.1:0";
-		config.data_dir = dir_.path;
+		config.data_dir = dir_.path();
 		config.num_partitions = 1;
 		broker_ = std::make_unique<Broker>(config);
 		address_ = broker_->start();
@@ -53,7 +35,7 @@ public:
 	bool is_mock() const override { return false; }
 
 private:
-	TempDir dir_;
+	kafkaml::testing::TempDir dir_;
 	std::unique_ptr<Broker> broker_;
 	std::string address_;
 };
@@ -176,83 +158,27 @@ std::string admin_delete_topic(const std::string &bootstrap, const std::string &
 }
 
 BrokerProcess::BrokerProcess(const fs::path &data_dir, const std::vector<std::string> &extra) {
-	const char *bin = std::getenv("KAFKAML_BIN");
-	if (!bin) {
-		throw std::runtime_error("KAFKAML_BIN is not set (run the test through ctest)");
-	}
-	int out[2];
-	if (::pipe(out) != 0) {
-		throw std::runtime_error("pipe failed");
-	}
-	std::vector<std::string> args = {bin, "broker", "--listen", "127.0.0.1:0", "--data-dir", data_dir.string()};
+	std::vector<std::string> args = {"broker", "--listen", "127.0.0.1:0", "--data-dir", data_dir.string()};
 	args.insert(args.end(), extra.begin(), extra.end());
-	pid_ = ::fork();
-	if (pid_ == 0) {
-		::dup2(out[1], STDOUT_FILENO);
-		::close(out[0]);
-		::close(out[1]);
-		std::vector<char *> argv;
-		for (auto &a : args) {
-			argv.push_back(a.data());
-		}
-		argv.push_back(nullptr);
-		::execv(argv[0], argv.data());
-		::_exit(127);
-	}
-	::close(out[1]);
-	FILE *f = ::fdopen(out[0], "r");
-	std::array<char, 256> line{};
-	if (!std::fgets(line.data(), line.size(), f)) {
-		std::fclose(f);
-		throw std::runtime_error("kafkaml broker printed no address");
-	}
-	std::fclose(f);
-	address_ = line.data();
-	while (!address_.empty() && (address_.back() == '\n' || address_.back() == '\r')) {
-		address_.pop_back();
-	}
-}
-
-BrokerProcess::~BrokerProcess() {
-	if (pid_ > 0) {
-		kill9();
-	}
+	process_ = std::make_unique<kafkaml::testing::ChildProcess>(kafkaml::testing::kafkaml_command(args));
+	address_ = process_->required_first_line();
 }
 
 void BrokerProcess::kill9() {
-	if (pid_ <= 0) {
-		return;
-	}
-	::kill(pid_, SIGKILL);
-	::waitpid(pid_, nullptr, 0);
-	pid_ = -1;
+	process_->kill();
 }
 
 int BrokerProcess::terminate() {
-	if (pid_ <= 0) {
-		return -1;
-	}
-	::kill(pid_, SIGTERM);
-	int status = 0;
-	::waitpid(pid_, &status, 0);
-	pid_ = -1;
-	return status;
+	// No grace limit: the test asserts on how the broker ends.
+	return process_->terminate(std::chrono::hours(1));
 }
 
 int run_command(const std::string &command, std::string *output) {
-	FILE *p = ::popen(command.c_str(), "r");
-	if (!p) {
-		return -1;
+	auto run = kafkaml::testing::run({.argv = {"/bin/sh", "-c", command}});
+	if (output) {
+		output->append(run.out);
 	}
-	std::array<char, 4096> buf{};
-	size_t n;
-	while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) {
-		if (output) {
-			output->append(buf.data(), n);
-		}
-	}
-	int status = ::pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run.status;
 }
 
 } // namespace kafkaml::broker::testing

@@ -4,6 +4,8 @@
 // project's broker (in-process, over TCP) or librdkafka's mock cluster, so
 // every expectation is checked against a second Kafka implementation.
 
+#include "support/child_process.h"
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -11,15 +13,6 @@
 #include <vector>
 
 namespace kafkaml::broker::testing {
-
-//! A fresh directory under $TMPDIR, removed on destruction.
-struct TempDir {
-	TempDir();
-	~TempDir();
-	TempDir(const TempDir &) = delete;
-	TempDir &operator=(const TempDir &) = delete;
-	std::filesystem::path path;
-};
 
 class TestCluster {
 public:
@@ -39,25 +32,28 @@ std::string admin_create_topic(const std::string &bootstrap, const std::string &
 //! DeleteTopics through librdkafka's Admin API; returns the error text or "".
 std::string admin_delete_topic(const std::string &bootstrap, const std::string &name);
 
-//! `kafkaml broker` as a child process (for kill -9 tests).
+//! `kafkaml broker` as a child process (for kill -9 tests); its stderr goes
+//! to the test's log.
 class BrokerProcess {
 public:
 	//! Starts `$KAFKAML_BIN broker --listen 127.0.0.1:0 --data-dir DIR extra...`
 	//! and reads the address from its first stdout line.
 	BrokerProcess(const std::filesystem::path &data_dir, const std::vector<std::string> &extra = {});
-	~BrokerProcess();
 	const std::string &address() const { return address_; }
-	int pid() const { return pid_; }
+	int pid() const { return process_->pid(); }
+	//! SIGKILL (to the broker's process group), reaped.
 	void kill9();
 	//! SIGTERM and wait; returns the exit status.
 	int terminate();
 
 private:
-	int pid_ = -1;
+	std::unique_ptr<kafkaml::testing::ChildProcess> process_;
 	std::string address_;
 };
 
-//! Runs a shell command, returns its exit status and captures stdout.
+//! Runs a shell command (stderr to the test's log), returns its exit status
+//! and appends its stdout to `output`: kafkaml::testing::run_shell for tests
+//! written against this older signature.
 int run_command(const std::string &command, std::string *output = nullptr);
 
 } // namespace kafkaml::broker::testing

@@ -1,27 +1,21 @@
 // Debian's kafka-python and confluent-kafka (through /usr/bin/python3) against the broker.
 #include "broker/tests/cluster.h"
+#include "support/build_tree.h"
+#include "support/child_process.h"
 
 #include <gtest/gtest.h>
-
-#include <cstdlib>
 
 using namespace kafkaml::broker::testing;
 
 namespace {
 
 void run_script(const std::string &name) {
-	// ctest's ENVIRONMENT list may carry only KAFKAML_BIN; the build knows the source dir too.
-	const char *source = std::getenv("KAFKAML_SOURCE_DIR");
-	if (!source) {
-		source = BROKER_TEST_SOURCE_DIR;
-	}
 	auto cluster = make_cluster("embedded");
-	std::string out;
-	int status = run_command("/usr/bin/python3 " + std::string(source) + "/src/broker/tests/python/" + name + " " +
-	                             cluster->bootstrap() + " 2>&1",
-	                         &out);
-	EXPECT_EQ(status, 0) << out;
-	EXPECT_NE(out.find("ok"), std::string::npos) << out;
+	auto script = kafkaml::testing::source_dir() / "src/broker/tests/python" / name;
+	auto run = kafkaml::testing::run({.argv = {"/usr/bin/python3", script.string(), cluster->bootstrap()},
+	                                  .err = kafkaml::testing::Output::to_stdout()});
+	EXPECT_EQ(run.status, 0) << run.out;
+	EXPECT_NE(run.out.find("ok"), std::string::npos) << run.out;
 }
 
 } // namespace

@@ -3,102 +3,39 @@
 // process with its stdout, stderr and exit status checked.
 
 #include "client/api_client.h"
+#include "support/build_tree.h"
+#include "support/child_process.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <csignal>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace {
 
+using kafkaml::testing::ChildProcess;
+using kafkaml::testing::kafkaml_command;
+using kafkaml::testing::Output;
+using kafkaml::testing::RunResult;
 using nlohmann::json;
 
-const char *binary() {
-	const char *bin = std::getenv("KAFKAML_BIN");
-	if (!bin) {
-		throw std::runtime_error("KAFKAML_BIN is not set (run through ctest)");
-	}
-	return bin;
-}
-
-//! Replaces the (child) process with `kafkaml args...`.
-[[noreturn]] void exec_kafkaml(std::vector<std::string> args) {
-	args.insert(args.begin(), binary());
-	std::vector<char *> argv;
-	for (auto &a : args) {
-		argv.push_back(a.data());
-	}
-	argv.push_back(nullptr);
-	::execv(argv[0], argv.data());
-	::_exit(127);
-}
-
-//! A long-running child (broker or server) whose first stdout line is its address.
+//! A long-running `kafkaml` child (broker or server) whose first stdout line is its
+//! address; SIGTERM when the test ends.
 struct Daemon {
-	pid_t pid = -1;
-	FILE *out = nullptr;
+	ChildProcess process;
 	std::string first_line;
 
-	Daemon(std::vector<std::string> args) {
-		int fds[2];
-		if (::pipe(fds) != 0) {
-			throw std::runtime_error("pipe failed");
-		}
-		pid = ::fork();
-		if (pid == 0) {
-			::dup2(fds[1], 1);
-			::close(fds[0]);
-			::close(fds[1]);
-			exec_kafkaml(std::move(args));
-		}
-		::close(fds[1]);
-		out = ::fdopen(fds[0], "r");
-		char line[512] = {};
-		if (std::fgets(line, sizeof line, out)) {
-			first_line = line;
-			first_line = first_line.substr(0, first_line.find('\n'));
-		}
+	explicit Daemon(const std::vector<std::string> &args) : process(kafkaml_command(args)) {
+		first_line = process.first_line().value_or("");
 	}
-	~Daemon() {
-		::kill(pid, SIGTERM);
-		for (int i = 0; i < 100; i++) {
-			if (::waitpid(pid, nullptr, WNOHANG) == pid) {
-				std::fclose(out);
-				return;
-			}
-			::usleep(100000);
-		}
-		::kill(pid, SIGKILL);
-		::waitpid(pid, nullptr, 0);
-		std::fclose(out);
-	}
+	~Daemon() { process.terminate(std::chrono::seconds(10)); }
 };
-
-struct CliRun {
-	int status = -1;
-	std::string out, err;
-};
-
-std::string slurp(const std::string &path) {
-	std::ifstream file(path);
-	std::ostringstream content;
-	content << file.rdbuf();
-	return content.str();
-}
 
 class ClientCli : public ::testing::Test {
 protected:
 	void SetUp() override {
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-client-XXXXXX").string();
-		ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-		dir = pattern;
 		broker = std::make_unique<Daemon>(
 		    std::vector<std::string>{"broker", "--listen", "127.0.0.1:0", "--data-dir", dir + "/broker"});
 		ASSERT_FALSE(broker->first_line.empty()) << "kafkaml broker printed no address";
@@ -112,40 +49,23 @@ protected:
 	void TearDown() override {
 		server.reset();
 		broker.reset();
-		std::filesystem::remove_all(dir);
 	}
 
 	//! Runs `kafkaml args...` in `dir` (so kafkaml-data/admin-token is found),
 	//! or in `in`, with KAFKAML_SERVER set and KAFKAML_TOKEN unset.
-	CliRun cli(std::vector<std::string> args, bool with_server = true, std::string in = {}) {
-		pid_t pid = ::fork();
-		if (pid == 0) {
-			if (::chdir((in.empty() ? dir : in).c_str()) != 0) {
-				::_exit(126);
-			}
-			std::freopen((dir + "/stdout.txt").c_str(), "w", stdout);
-			std::freopen((dir + "/stderr.txt").c_str(), "w", stderr);
-			::unsetenv("KAFKAML_TOKEN");
-			if (with_server) {
-				::setenv("KAFKAML_SERVER", url.c_str(), 1);
-			}
-			exec_kafkaml(std::move(args));
+	RunResult cli(const std::vector<std::string> &args, bool with_server = true, std::string in = {}) {
+		auto options = kafkaml_command(args);
+		options.working_dir = in.empty() ? dir : in;
+		options.err = Output::capture();
+		options.unset_env = {"KAFKAML_TOKEN"};
+		if (with_server) {
+			options.set_env = {{"KAFKAML_SERVER", url}};
 		}
-		int status = 0;
-		::waitpid(pid, &status, 0);
-		CliRun run;
-		run.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		run.out = slurp(dir + "/stdout.txt");
-		run.err = slurp(dir + "/stderr.txt");
-		return run;
+		return kafkaml::testing::run(std::move(options));
 	}
 
-	std::string write(const std::string &name, const std::string &text) {
-		std::ofstream(dir + "/" + name) << text;
-		return dir + "/" + name;
-	}
-
-	std::string dir, url;
+	kafkaml::testing::TempDir temp{"client"};
+	std::string dir = temp.string(), url;
 	std::unique_ptr<Daemon> broker, server;
 };
 
@@ -158,27 +78,27 @@ model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossent
 )";
 
 TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
-	std::string model = write("model.py", hcopd_model);
-	CliRun created = cli({"models", "create", "--name", "hcopd", "--file", model, "--description", "paper"});
+	std::string model = temp.write("model.py", hcopd_model);
+	RunResult created = cli({"models", "create", "--name", "hcopd", "--file", model, "--description", "paper"});
 	ASSERT_EQ(created.status, 0) << created.err;
 	EXPECT_EQ(created.out, "created model 1 (hcopd)\n");
 	ASSERT_EQ(cli({"models", "create", "--name", "second", "--file", model}).status, 0);
 
-	CliRun list = cli({"models", "list"});
+	RunResult list = cli({"models", "list"});
 	ASSERT_EQ(list.status, 0) << list.err;
 	EXPECT_TRUE(list.out.starts_with("ID  NAME    CREATED")) << list.out;
 	EXPECT_NE(list.out.find("1   hcopd"), std::string::npos) << list.out;
 	EXPECT_NE(list.out.find("2   second"), std::string::npos) << list.out;
 
-	CliRun as_json = cli({"models", "get", "1", "--json"});
+	RunResult as_json = cli({"models", "get", "1", "--json"});
 	ASSERT_EQ(as_json.status, 0) << as_json.err;
 	EXPECT_EQ(json::parse(as_json.out)["code"], hcopd_model);
 
-	CliRun config = cli({"configurations", "create", "--name", "both", "--models", "1,2"});
+	RunResult config = cli({"configurations", "create", "--name", "both", "--models", "1,2"});
 	ASSERT_EQ(config.status, 0) << config.err;
 	EXPECT_EQ(config.out, "created configuration 1 (both)\n");
 
-	CliRun deploy = cli(
+	RunResult deploy = cli(
 	    {"deploy", "1", "--batch", "10", "--kwargs-fit", "epochs=1000, steps_per_epoch=22, shuffle=True", "--json"});
 	ASSERT_EQ(deploy.status, 0) << deploy.err;
 	json deployment = json::parse(deploy.out);
@@ -189,69 +109,69 @@ TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 
 	// The first result trains three epochs, as its job would report them.
 	std::string id = deployment["results"][0]["id"].dump();
-	kafkaml::client::ApiClient job(url, slurp(dir + "/kafkaml-data/admin-token").substr(0, 64));
+	kafkaml::client::ApiClient job(url, kafkaml::testing::read_file(dir + "/kafkaml-data/admin-token").substr(0, 64));
 	job.post("/results/" + id + "/status", {{"status", "running"}});
 	for (int epoch = 1; epoch <= 3; epoch++) {
 		job.post("/results/" + id + "/epochs", {{"epoch", epoch}, {"metrics", {{"loss", 1.0 / epoch}}}});
 	}
 
-	CliRun results = cli({"results", "list", "--deployment", "1"});
+	RunResult results = cli({"results", "list", "--deployment", "1"});
 	ASSERT_EQ(results.status, 0) << results.err;
 	EXPECT_TRUE(results.out.starts_with("ID  DEPLOYMENT  MODEL  STATUS    EPOCH")) << results.out;
 	EXPECT_NE(results.out.find("running   3 "), std::string::npos) << "the last epoch: " << results.out;
 	EXPECT_EQ(std::count(results.out.begin(), results.out.end(), '\n'), 3) << results.out;
-	CliRun summary = cli({"results", "get", id});
+	RunResult summary = cli({"results", "get", id});
 	ASSERT_EQ(summary.status, 0) << summary.err;
 	EXPECT_NE(summary.out.find("epochs run: 3\n"), std::string::npos) << summary.out;
 	EXPECT_NE(summary.out.find("\n3      0.3333\n"), std::string::npos) << summary.out;
 
-	CliRun result = cli({"results", "get", id, "--json"});
+	RunResult result = cli({"results", "get", id, "--json"});
 	ASSERT_EQ(result.status, 0) << result.err;
 	EXPECT_EQ(json::parse(result.out)["deployment"], 1);
 
-	CliRun stop = cli({"results", "stop", id});
+	RunResult stop = cli({"results", "stop", id});
 	ASSERT_EQ(stop.status, 0) << stop.err;
 	EXPECT_EQ(stop.out, "result " + id + " is stopped\n");
 	// Watching a stopped result ends at once with status 1 (not finished).
-	CliRun watch = cli({"results", "watch", id});
+	RunResult watch = cli({"results", "watch", id});
 	EXPECT_EQ(watch.status, 1) << watch.err;
 	EXPECT_NE(watch.out.find("result " + id + "  stopped"), std::string::npos) << watch.out;
 
-	CliRun deleted = cli({"results", "delete", id});
+	RunResult deleted = cli({"results", "delete", id});
 	ASSERT_EQ(deleted.status, 0) << deleted.err;
 	EXPECT_EQ(deleted.out, "deleted result " + id + "\n");
-	CliRun active = cli({"deployments", "delete", "1"});
+	RunResult active = cli({"deployments", "delete", "1"});
 	EXPECT_EQ(active.status, 1);
 	EXPECT_NE(active.err.find("stop the deployment first"), std::string::npos) << active.err;
 	ASSERT_EQ(cli({"deployments", "stop", "1"}).status, 0);
-	CliRun gone = cli({"deployments", "delete", "1"});
+	RunResult gone = cli({"deployments", "delete", "1"});
 	ASSERT_EQ(gone.status, 0) << gone.err;
 	EXPECT_EQ(gone.out, "deleted deployment 1\n");
-	CliRun no_inference = cli({"inferences", "delete", "7"});
+	RunResult no_inference = cli({"inferences", "delete", "7"});
 	EXPECT_EQ(no_inference.status, 1);
 	EXPECT_NE(no_inference.err.find("inference 7 does not exist"), std::string::npos) << no_inference.err;
 }
 
 TEST_F(ClientCli, DeployTellsHowToSendItsStreamAndAModelAppearsOnce) {
-	std::string model = write("model.py", hcopd_model);
+	std::string model = temp.write("model.py", hcopd_model);
 	ASSERT_EQ(cli({"models", "create", "--name", "hcopd", "--file", model}).status, 0);
-	CliRun twice = cli({"configurations", "create", "--name", "twice", "--models", "1,1"});
+	RunResult twice = cli({"configurations", "create", "--name", "twice", "--models", "1,1"});
 	EXPECT_EQ(twice.status, 1);
 	EXPECT_NE(twice.err.find("names model 1 twice"), std::string::npos) << twice.err;
 	ASSERT_EQ(cli({"configurations", "create", "--name", "once", "--models", "1"}).status, 0);
-	CliRun deploy = cli({"deploy", "1"});
+	RunResult deploy = cli({"deploy", "1"});
 	ASSERT_EQ(deploy.status, 0) << deploy.err;
 	EXPECT_NE(deploy.out.find("kafkaml send ... --deployment-id 1`"), std::string::npos) << deploy.out;
 	// From a directory below the one holding kafkaml-data, as in examples/hcopd.
 	std::filesystem::create_directories(dir + "/examples/hcopd");
 	std::string below = dir + "/examples/hcopd";
-	CliRun from_below = cli({"deployments", "stop", "1"}, true, below);
+	RunResult from_below = cli({"deployments", "stop", "1"}, true, below);
 	EXPECT_EQ(from_below.status, 0) << "the admin token is found in a parent directory: " << from_below.err;
 }
 
 TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {
-	std::string model = write("bad.py", "model = tf.keras.Sequential([\n    tf.keras.layers.Dense(4,, )\n])\n");
-	CliRun run = cli({"models", "create", "--name", "bad", "--file", model});
+	std::string model = temp.write("bad.py", "model = tf.keras.Sequential([\n    tf.keras.layers.Dense(4,, )\n])\n");
+	RunResult run = cli({"models", "create", "--name", "bad", "--file", model});
 	EXPECT_EQ(run.status, 1);
 	EXPECT_TRUE(run.err.starts_with("error: ")) << run.err;
 	EXPECT_NE(run.err.find("line 2"), std::string::npos) << run.err;
@@ -260,25 +180,25 @@ TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {
 }
 
 TEST_F(ClientCli, ErrorPaths) {
-	CliRun unknown = cli({"models", "get", "42"});
+	RunResult unknown = cli({"models", "get", "42"});
 	EXPECT_EQ(unknown.status, 1);
 	EXPECT_NE(unknown.err.find("42"), std::string::npos) << unknown.err;
 
-	CliRun too_many = cli({"inferences", "create", "--result", "1", "--replicas", "1000", "--input-topic", "in",
-	                       "--output-topic", "out"});
+	RunResult too_many = cli({"inferences", "create", "--result", "1", "--replicas", "1000", "--input-topic", "in",
+	                          "--output-topic", "out"});
 	EXPECT_EQ(too_many.status, 1);
 	EXPECT_NE(too_many.err.find("between 1 and 64"), std::string::npos) << too_many.err;
 
 	std::filesystem::remove(dir + "/kafkaml-data/admin-token");
-	CliRun no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});
+	RunResult no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});
 	EXPECT_EQ(no_token.status, 1);
 	EXPECT_NE(no_token.err.find("KAFKAML_TOKEN"), std::string::npos) << no_token.err;
 
-	CliRun bad_kwargs = cli({"deploy", "1", "--kwargs-fit", "epochs"});
+	RunResult bad_kwargs = cli({"deploy", "1", "--kwargs-fit", "epochs"});
 	EXPECT_EQ(bad_kwargs.status, 2);
 	EXPECT_NE(bad_kwargs.err.find("--kwargs-fit"), std::string::npos) << bad_kwargs.err;
 
-	CliRun unreachable = cli({"models", "list", "--server", "http://127.0.0.1:1"});
+	RunResult unreachable = cli({"models", "list", "--server", "http://127.0.0.1:1"});
 	EXPECT_EQ(unreachable.status, 1);
 	EXPECT_NE(unreachable.err.find("cannot reach"), std::string::npos) << unreachable.err;
 }

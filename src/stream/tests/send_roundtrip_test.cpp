@@ -8,12 +8,14 @@
 #include "stream/kafka_range_reader.h"
 #include "stream/kafka_sink.h"
 #include "stream/testing/test_cluster.h"
+#include "support/build_tree.h"
+#include "support/child_process.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -25,14 +27,11 @@ namespace {
 class SendRoundTrip : public ::testing::Test {
 protected:
 	void SetUp() override {
-		const char *bin = std::getenv("KAFKAML_BIN");
-		if (!bin || !std::filesystem::exists(bin)) {
-			GTEST_SKIP() << "KAFKAML_BIN is not set to the built kafkaml executable";
+		try {
+			binary_ = kafkaml::testing::kafkaml_binary();
+		} catch (const std::runtime_error &unbuilt) {
+			GTEST_SKIP() << unbuilt.what();
 		}
-		binary_ = bin;
-		std::string pattern = (std::filesystem::temp_directory_path() / "kafkaml-send-XXXXXX").string();
-		ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-		dir_ = pattern;
 		csv_ = dir_ / "rows.csv";
 		std::ofstream out(csv_);
 		out << "a,b,label\n";
@@ -40,21 +39,13 @@ protected:
 			out << i << "," << i * 0.5 << "," << (i % 3) << "\n";
 		}
 	}
-	void TearDown() override {
-		if (!dir_.empty()) {
-			std::filesystem::remove_all(dir_);
-		}
-	}
-
 	int send(const std::string &arguments) { return run("send -b " + cluster_.bootstrap() + " " + arguments); }
 
-	//! `kafkaml` with `arguments`; its stderr goes to stderr_.
+	//! `kafkaml` with `arguments` (a shell command line: they may redirect stdin); its stderr goes to stderr_.
 	int run(const std::string &arguments) {
-		std::string command = binary_ + " " + arguments + " 2>" + (dir_ / "stderr.txt").string();
-		int status = std::system(command.c_str());
-		std::ifstream err(dir_ / "stderr.txt");
-		stderr_.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-		return status;
+		auto result = kafkaml::testing::run_shell(binary_ + " " + arguments);
+		stderr_ = result.err;
+		return result.status;
 	}
 
 	//! `kafkaml send` with `arguments` fails, saying `message`.
@@ -65,9 +56,7 @@ protected:
 
 	//! Writes `text` to the file `name` of the test's directory.
 	std::filesystem::path write_file(const std::string &name, const std::string &text) {
-		auto path = dir_ / name;
-		std::ofstream(path, std::ios::binary) << text;
-		return path;
+		return temp_.write(name, text);
 	}
 
 	//! Writes a .npy (format 1.0) of `descr` and `shape` holding `data`.
@@ -113,7 +102,8 @@ protected:
 
 	TestCluster cluster_;
 	std::string binary_;
-	std::filesystem::path dir_;
+	kafkaml::testing::TempDir temp_{"send"};
+	std::filesystem::path dir_ = temp_.path();
 	std::filesystem::path csv_;
 	std::string stderr_;
 };

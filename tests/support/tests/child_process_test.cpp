@@ -218,6 +218,25 @@ TEST(ChildProcess, FirstLineIsEmptyWhenTheProcessEndsWithoutOne) {
 	EXPECT_EQ(silent.first_line(100ms), std::nullopt) << "the timeout ends the wait too";
 }
 
+TEST(ChildProcess, RequiredFirstLineThrowsWithWhatTheProcessSaid) {
+	auto options = shell("echo cannot listen >&2; exit 2");
+	options.err = Output::capture();
+	ChildProcess failing(options);
+	try {
+		failing.required_first_line(30s);
+		ADD_FAILURE() << "no exception";
+	} catch (const std::runtime_error &error) {
+		std::string message = error.what();
+		EXPECT_NE(message.find("/bin/sh ended with status 2"), std::string::npos) << message;
+		EXPECT_NE(message.find("cannot listen"), std::string::npos) << message;
+	}
+
+	ChildProcess silent(shell("exec sleep 30"));
+	EXPECT_THROW(silent.required_first_line(100ms), std::runtime_error);
+	ChildProcess daemon(shell("echo 127.0.0.1:9092; exec sleep 30"));
+	EXPECT_EQ(daemon.required_first_line(30s), "127.0.0.1:9092");
+}
+
 TEST(ChildProcess, ReadingFromAnotherThreadWhileWaiting) {
 	ChildProcess process(shell("for i in 1 2 3 4 5; do echo $i; sleep 0.02; done"));
 	std::thread reader([&] { EXPECT_TRUE(process.wait_for_lines([](const auto &l) { return l.size() == 5; }, 30s)); });

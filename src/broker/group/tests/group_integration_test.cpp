@@ -3,8 +3,9 @@
 // confluent-kafka; the librdkafka scenario also runs against librdkafka's mock
 // cluster to check our expectations against a second implementation.
 
-#include "broker/group/tests/child_process.h"
 #include "broker/tests/cluster.h"
+#include "support/build_tree.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -26,8 +27,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using kafkaml::broker::testing::BrokerProcess;
+using kafkaml::testing::ChildProcess;
 using kafkaml::testing::TempDir;
-using testing::ChildProcess;
 
 using Consumed = std::set<std::pair<int32_t, int64_t>>;
 
@@ -74,8 +75,11 @@ GroupTarget mock_target(std::string bootstrap) {
 	return {std::move(bootstrap), 6000, false, false};
 }
 
-std::vector<std::string> member_argv(const GroupTarget &target, const std::string &group, const std::string &topic) {
-	return {GROUP_MEMBER_BIN, target.bootstrap, group, topic, std::to_string(target.session_timeout_ms)};
+//! A group_member child: its stdout (one line per event) captured, its stderr in the test's log.
+std::unique_ptr<ChildProcess> start_member(const GroupTarget &target, const std::string &group,
+                                           const std::string &topic) {
+	return std::make_unique<ChildProcess>(kafkaml::testing::ProcessOptions{
+	    .argv = {GROUP_MEMBER_BIN, target.bootstrap, group, topic, std::to_string(target.session_timeout_ms)}});
 }
 
 //! Stops members one after the other with SIGTERM (each commits and leaves the group).
@@ -87,13 +91,13 @@ void stop_members(const GroupTarget &target, std::vector<std::unique_ptr<ChildPr
 	}
 	for (size_t i = first; i < members.size(); i++) {
 		members[i]->signal(SIGTERM);
-		EXPECT_EQ(members[i]->wait(), 0);
+		EXPECT_EQ(members[i]->wait(30s), 0);
 	}
 }
 
 Consumed consumed_by(ChildProcess &member) {
 	Consumed out;
-	for (auto &line : member.lines()) {
+	for (auto &line : member.out_lines()) {
 		std::istringstream in(line);
 		std::string kind;
 		int32_t partition;
@@ -108,7 +112,7 @@ Consumed consumed_by(ChildProcess &member) {
 //! Partitions of the member's latest assignment.
 std::set<int32_t> assignment_of(ChildProcess &member) {
 	std::set<int32_t> out;
-	for (auto &line : member.lines()) {
+	for (auto &line : member.out_lines()) {
 		if (line.rfind("A ", 0) != 0) {
 			continue;
 		}
@@ -163,7 +167,7 @@ std::string describe(std::vector<std::unique_ptr<ChildProcess>> &members) {
 	for (auto &m : members) {
 		out << "member " << m->pid() << ":";
 		std::map<int32_t, int> per_partition_count;
-		for (auto &line : m->lines()) {
+		for (auto &line : m->out_lines()) {
 			if (line.rfind("A ", 0) == 0) {
 				out << " [" << line << "]";
 			}
@@ -190,7 +194,7 @@ void kill_one_member_scenario(const GroupTarget &target, const std::string &grou
 	produce(target.bootstrap, topic, partitions * per_partition / 2, partitions);
 	std::vector<std::unique_ptr<ChildProcess>> members;
 	for (int i = 0; i < 3; i++) {
-		members.push_back(std::make_unique<ChildProcess>(member_argv(target, group, topic)));
+		members.push_back(start_member(target, group, topic));
 	}
 	// All three end up with two partitions each in one generation.
 	auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -208,7 +212,7 @@ void kill_one_member_scenario(const GroupTarget &target, const std::string &grou
 	}
 	if (!balanced) {
 		for (auto &m : members) {
-			auto lines = m->lines();
+			auto lines = m->out_lines();
 			std::string assigned;
 			for (auto &l : lines) {
 				if (l[0] == 'A') {
@@ -223,11 +227,10 @@ void kill_one_member_scenario(const GroupTarget &target, const std::string &grou
 	std::rotate(members.begin(),
 	            std::find_if(members.begin(), members.end(), [](auto &m) { return !assignment_of(*m).empty(); }),
 	            members.end());
-	ASSERT_TRUE(members[0]->wait_lines(
+	ASSERT_TRUE(members[0]->wait_for_lines(
 	    [](auto &lines) { return std::count_if(lines.begin(), lines.end(), [](auto &l) { return l[0] == 'M'; }) > 10; },
 	    30s));
-	members[0]->signal(SIGKILL);
-	members[0]->wait();
+	members[0]->kill();
 
 	produce(target.bootstrap, topic, partitions * per_partition / 2, partitions);
 	ASSERT_TRUE(wait_all_consumed(members, per_partition, partitions, 0, 60s))
@@ -248,7 +251,7 @@ void resume_scenario(const GroupTarget &target, const std::string &group, const 
 	produce(target.bootstrap, topic, partitions * extra, partitions);
 	std::vector<std::unique_ptr<ChildProcess>> members;
 	for (int i = 0; i < 2; i++) {
-		members.push_back(std::make_unique<ChildProcess>(member_argv(target, group, topic)));
+		members.push_back(start_member(target, group, topic));
 	}
 	ASSERT_TRUE(wait_all_consumed(members, extra, partitions, committed_end, 60s));
 	std::this_thread::sleep_for(500ms);
@@ -298,11 +301,11 @@ TEST(GroupIntegrationTest, KcatBalancedConsumerCommitsAndResumes) {
 	BrokerProcess broker(dir.path(), {"--num-partitions", "1"});
 	produce(broker.address(), "kc", 30, 1);
 	auto kcat = [&](int count) {
-		ChildProcess p({"kcat", "-b", broker.address(), "-G", "kcat-group", "-X", "auto.offset.reset=earliest", "-c",
-		                std::to_string(count), "-q", "-f", "%p %o\\n", "kc"});
+		ChildProcess p({.argv = {"kcat", "-b", broker.address(), "-G", "kcat-group", "-X", "auto.offset.reset=earliest",
+		                         "-c", std::to_string(count), "-q", "-f", "%p %o\\n", "kc"}});
 		EXPECT_EQ(p.wait(60s), 0);
 		std::set<int64_t> offsets;
-		for (auto &line : p.lines()) {
+		for (auto &line : p.out_lines()) {
 			std::istringstream in(line);
 			int32_t partition;
 			int64_t offset;
@@ -322,17 +325,10 @@ TEST(GroupIntegrationTest, KcatBalancedConsumerCommitsAndResumes) {
 }
 
 void run_python(const std::string &script, const std::string &bootstrap) {
-	// ctest runs tests in the source directory; KAFKAML_SOURCE_DIR, when set, wins.
-	const char *source = std::getenv("KAFKAML_SOURCE_DIR");
-	auto path = std::filesystem::path(source ? source : ".") / "src/broker/group/tests/python" / script;
+	auto path = kafkaml::testing::source_dir() / "src/broker/group/tests/python" / script;
 	ASSERT_TRUE(std::filesystem::exists(path)) << path << " not found: run through ctest or set KAFKAML_SOURCE_DIR";
-	ChildProcess p({"/usr/bin/python3", path.string(), bootstrap});
-	int status = p.wait(120s);
-	std::string out;
-	for (auto &l : p.lines()) {
-		out += l + "\n";
-	}
-	EXPECT_EQ(status, 0) << script << " output:\n" << out;
+	auto run = kafkaml::testing::run({.argv = {"/usr/bin/python3", path.string(), bootstrap}}, 120s);
+	EXPECT_EQ(run.status, 0) << script << " output:\n" << run.out;
 }
 
 TEST(GroupIntegrationTest, KafkaPythonConsumerGroup) {

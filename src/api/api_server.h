@@ -18,6 +18,7 @@
 #include "http/server.h"
 #include "operations/control_publisher.h"
 #include "operations/inference_operations.h"
+#include "operations/result_operations.h"
 #include "operations/validation.h"
 #include "store/store.h"
 
@@ -35,9 +36,8 @@ namespace kafkaml::api {
 struct Call;
 
 //! A trained model's bytes (as a training job uploaded them) as a file
-//! PyTorch reads with torch.load; throws std::exception when they cannot be
-//! converted. Thread: any HTTP worker.
-using PytorchExporter = std::function<std::string(std::string_view model_blob)>;
+//! PyTorch reads with torch.load. Thread: any HTTP worker.
+using PytorchExporter = operations::PytorchExporter;
 
 struct ApiOptions {
 	store::Store *store = nullptr;              //!< required

@@ -88,33 +88,10 @@ void ApiServer::register_result_routes() {
 			                   printable(format) + "\"",
 			               {{"parameter", "format"}});
 		}
-		auto bytes = db.get_trained_model(id);
-		if (!bytes) {
-			auto status = db.get_result(id, {.which = store::EpochQuery::Which::none}).status;
-			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
-			                        std::string(store::to_string(status)) + "); download it once it is finished");
-		}
-		// File names say what the file is: ours is no PyTorch file, and a
-		// PyTorch user tells torch.load's dict of weights from a module
-		// torch.jit.load runs.
-		std::string file = "result-" + std::to_string(id) + ".kafkaml";
-		if (format == "pytorch") {
-			if (!options_.export_pytorch) {
-				throw ApiError(501, "this server has no model engine to convert models with; download "
-				                    "format=kafkaml instead");
-			}
-			try {
-				*bytes = options_.export_pytorch(*bytes);
-			} catch (const std::exception &e) {
-				throw ApiError(500, "result " + std::to_string(id) +
-				                        "'s model could not be converted for PyTorch: " + e.what());
-			}
-			auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
-			bool module = db.get_model(result.model).framework == "pytorch";
-			file = "result-" + std::to_string(id) + (module ? "-torchscript.pt" : "-weights.pt");
-		}
-		call.response.headers.set("Content-Disposition", "attachment; filename=\"" + file + "\"");
-		call.send(std::move(*bytes), "application/octet-stream");
+		auto format_wanted = format == "pytorch" ? operations::ModelFormat::pytorch : operations::ModelFormat::kafkaml;
+		auto download = operations::download_trained_model(db, id, format_wanted, options_.export_pytorch);
+		call.response.headers.set("Content-Disposition", "attachment; filename=\"" + download.file_name + "\"");
+		call.send(std::move(download.bytes), "application/octet-stream");
 	});
 	add("PUT", "/api/v1/results/{id}/model",
 	    [&db](Call &call) {

@@ -1,6 +1,7 @@
 #include "operations/result_operations.h"
 
 #include "operations/inference_operations.h"
+#include "operations/operation_errors.h"
 
 #include <algorithm>
 #include <string>
@@ -61,6 +62,33 @@ void upload_trained_model(store::Store &store, int64_t id, std::string_view byte
 		throw UserError("the request body is empty; send the trained model's bytes");
 	}
 	store.put_trained_model(id, bytes);
+}
+
+ModelDownload download_trained_model(store::Store &store, int64_t id, ModelFormat format,
+                                     const PytorchExporter &export_pytorch) {
+	auto bytes = store.get_trained_model(id);
+	auto result_of = [&] { return store.get_result(id, {.which = store::EpochQuery::Which::none}); };
+	if (!bytes) {
+		throw store::NotFound("result " + std::to_string(id) + " has no trained model yet (it is " +
+		                      std::string(store::to_string(result_of().status)) + "); download it once it is finished");
+	}
+	// File names say what the file is: ours is no PyTorch file, and a
+	// PyTorch user tells torch.load's dict of weights from a module
+	// torch.jit.load runs.
+	if (format == ModelFormat::kafkaml) {
+		return {std::move(*bytes), "result-" + std::to_string(id) + ".kafkaml"};
+	}
+	if (!export_pytorch) {
+		throw NotSupported("this server has no model engine to convert models with; download format=kafkaml instead");
+	}
+	std::string converted;
+	try {
+		converted = export_pytorch(*bytes);
+	} catch (const std::exception &e) {
+		throw FatalError("result " + std::to_string(id) + "'s model could not be converted for PyTorch: " + e.what());
+	}
+	bool module = store.get_model(result_of().model).framework == "pytorch";
+	return {std::move(converted), "result-" + std::to_string(id) + (module ? "-torchscript.pt" : "-weights.pt")};
 }
 
 } // namespace kafkaml::operations

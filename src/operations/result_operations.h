@@ -1,14 +1,16 @@
 #pragma once
 
-// Results: stopping a training job, and what the job reports of itself
-// (its status, its epochs, its trained model). Thread: any (an HTTP
+// Results: stopping a training job, what the job reports of itself (its
+// status, its epochs, its trained model), and the trained model's download. Thread: any (an HTTP
 // worker); the store and the executor synchronise themselves.
 
 #include "executors/job_executor.h"
 #include "store/store.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -46,5 +48,26 @@ std::optional<double> record_epochs(store::Store &store, int64_t id, const std::
 //! earlier one. Empty bytes are a UserError (nothing is stored, the store
 //! is not asked); NotFound for an unknown id.
 void upload_trained_model(store::Store &store, int64_t id, std::string_view bytes);
+
+//! The forms a trained model downloads in: the project's own file (what
+//! `kafkaml infer` loads), or a file PyTorch reads (torch.load's dict of
+//! weights, or a TorchScript module for models uploaded as one).
+enum class ModelFormat { kafkaml, pytorch };
+
+//! Turns the project's model file into the file PyTorch reads; throws
+//! std::exception when it cannot. Empty in a server without a model engine.
+using PytorchExporter = std::function<std::string(std::string_view model_blob)>;
+
+//! A trained model ready to download, with the file name that says what it is.
+struct ModelDownload {
+	std::string bytes;
+	std::string file_name;
+};
+
+//! Result `id`'s trained model in `format`. NotFound for an unknown id or a
+//! result with no model yet (saying its status); NotSupported for pytorch
+//! without an exporter; FatalError when the conversion fails.
+ModelDownload download_trained_model(store::Store &store, int64_t id, ModelFormat format,
+                                     const PytorchExporter &export_pytorch);
 
 } // namespace kafkaml::operations

@@ -105,5 +105,53 @@ TEST_F(ResultOperationsTest, ATrainedModelIsStoredForDownload) {
 	EXPECT_EQ(db->get_trained_model(id), "model bytes") << "the earlier model stays";
 }
 
+TEST_F(ResultOperationsTest, ATrainedModelDownloadsUnderANameThatSaysWhatItIs) {
+	int64_t id = finished_result().id;
+	upload_trained_model(*db, id, "model bytes");
+	auto own = download_trained_model(*db, id, ModelFormat::kafkaml, {});
+	EXPECT_EQ(own.bytes, "model bytes");
+	EXPECT_EQ(own.file_name, "result-" + std::to_string(id) + ".kafkaml");
+
+	std::string seen;
+	auto exporter = [&seen](std::string_view blob) {
+		seen = blob;
+		return std::string("pytorch bytes");
+	};
+	auto weights = download_trained_model(*db, id, ModelFormat::pytorch, exporter);
+	EXPECT_EQ(seen, "model bytes") << "the exporter converts the stored model";
+	EXPECT_EQ(weights.bytes, "pytorch bytes");
+	EXPECT_EQ(weights.file_name, "result-" + std::to_string(id) + "-weights.pt") << "a Keras model exports weights";
+
+	EXPECT_THROW(download_trained_model(*db, id, ModelFormat::pytorch, {}), NotSupported);
+	auto failing = [](std::string_view) -> std::string { throw std::runtime_error("unknown layer"); };
+	try {
+		download_trained_model(*db, id, ModelFormat::pytorch, failing);
+		FAIL() << "a failed conversion downloads nothing";
+	} catch (const FatalError &e) {
+		EXPECT_NE(std::string(e.what()).find("unknown layer"), std::string::npos) << e.what();
+	}
+}
+
+TEST_F(ResultOperationsTest, ATorchScriptModelDownloadsAsAModule) {
+	store::Deployment deployment;
+	deployment.configuration = stored_configuration({stored_model("script", "pytorch")});
+	int64_t id = advance(db->create_deployment(deployment).second.at(0).id, ResultStatus::Finished).id;
+	upload_trained_model(*db, id, "model bytes");
+	auto module =
+	    download_trained_model(*db, id, ModelFormat::pytorch, [](std::string_view) { return std::string("module"); });
+	EXPECT_EQ(module.file_name, "result-" + std::to_string(id) + "-torchscript.pt");
+}
+
+TEST_F(ResultOperationsTest, NoModelYetIsNotFoundAndSaysWhereTheResultIs) {
+	int64_t id = running_result(json::object());
+	try {
+		download_trained_model(*db, id, ModelFormat::kafkaml, {});
+		FAIL() << "nothing to download yet";
+	} catch (const store::NotFound &e) {
+		EXPECT_NE(std::string(e.what()).find("it is running"), std::string::npos) << e.what();
+	}
+	EXPECT_THROW(download_trained_model(*db, id + 100, ModelFormat::kafkaml, {}), store::NotFound);
+}
+
 } // namespace
 } // namespace kafkaml::operations

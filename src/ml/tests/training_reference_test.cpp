@@ -8,6 +8,7 @@
 #include "ml/learning_rate.h"
 #include "ml/losses.h"
 #include "ml/optimizer.h"
+#include "support/build_tree.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
 
@@ -145,7 +146,7 @@ protected:
 	}
 	//! Runs training_reference.py on `cases`; returns its results.
 	json reference(const json &cases) {
-		const auto script = std::filesystem::path(__FILE__).parent_path() / "training_reference.py";
+		const auto script = kafkaml::testing::source_dir() / "src/ml/tests/training_reference.py";
 		std::string command = "/usr/bin/python3 " + script.string() + " " + dir_.write("cases.json", cases.dump()) +
 		                      " > " + (dir_ / "out.json").string();
 		EXPECT_EQ(std::system(command.c_str()), 0) << command;

@@ -5,13 +5,10 @@
 
 #include "workers/http_job_coordinator.h"
 
+#include "support/network.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -157,21 +154,9 @@ TEST(HttpJobCoordinatorTest, AStoppedResultStopsTheJobWithinOneRound) {
 }
 
 TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {
-	// A port nobody listens on: bound to learn a free number, then closed.
-	// (httplib's bind_to_any_port also listens and never closes.)
-	int port = 0;
-	{
-		int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-		ASSERT_GE(fd, 0);
-		sockaddr_in address{};
-		address.sin_family = AF_INET;
-		address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		socklen_t length = sizeof address;
-		ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
-		ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length), 0);
-		port = ntohs(address.sin_port);
-		::close(fd);
-	}
+	// A port nobody listens on. (httplib's bind_to_any_port also listens
+	// and never closes.)
+	int port = kafkaml::testing::free_port();
 	HttpJobCoordinator coordinator("http://127.0.0.1:" + std::to_string(port), "token", 200ms, 10ms);
 	bool thrown = false;
 	for (int64_t n = 1; n < 300 && !thrown; n++) {

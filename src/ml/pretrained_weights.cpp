@@ -167,11 +167,13 @@ std::string Model::load_pretrained_weights(std::string_view hdf5_bytes) {
 		for (size_t w = 0; w < weights.size(); w++) {
 			const ParamSlot &slot = *weights[w].slot;
 			if (values[w]->shape != slot.shape) {
-				throw std::invalid_argument("layer '" + layer.spec.name + "': its " + weights[w].short_name + " is " +
-				                            dims_text(slot.shape) + " and the weights file's '" + sources[i]->name +
-				                            "/" + values[w]->name + "' is " + dims_text(values[w]->shape) +
-				                            "; the file was saved from another architecture or other arguments "
-				                            "(input channels, alpha, classes)");
+				throw std::invalid_argument(
+				    "layer '" + layer.spec.name + "': its " + weights[w].short_name + " is " + dims_text(slot.shape) +
+				    " and the weights file's '" + values[w]->name + "'" +
+				    (sources[i]->name == layer.spec.name ? "" : " (layer '" + sources[i]->name + "')") + " is " +
+				    dims_text(values[w]->shape) +
+				    "; the file was saved from another architecture or other arguments "
+				    "(input channels, alpha, classes)");
 			}
 		}
 		for (size_t w = 0; w < weights.size(); w++) {

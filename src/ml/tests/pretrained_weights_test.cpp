@@ -165,7 +165,7 @@ TEST(PretrainedWeights, WhatDoesNotFitIsNamed) {
 		FAIL() << "a kernel of another shape was loaded";
 	} catch (const std::invalid_argument &e) {
 		EXPECT_THAT(e.what(), HasSubstr("layer 'out': its kernel is (27, 2) and the weights file's "
-		                                "'out/out/kernel:0' is (26, 2)"));
+		                                "'out/kernel:0' is (26, 2)"));
 	}
 	auto fewer = file;
 	ASSERT_EQ(fewer[1].name, "bn");

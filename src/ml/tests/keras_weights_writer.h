@@ -139,6 +139,23 @@ inline std::string write_keras_weights(const std::vector<KerasLayerWeights> &lay
 	return bytes;
 }
 
+//! Transfer learning as tutorials write it: a small MobileNetV2 base (32x32
+//! images) with weights='imagenet', frozen, under a classifier of the user's.
+inline std::string transfer_definition(const std::string &alpha = "0.35", int classes = 2) {
+	return "import tensorflow as tf\n"
+	       "base = tf.keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=" +
+	       alpha +
+	       ", include_top=False,\n"
+	       "                                         weights='imagenet')\n"
+	       "base.trainable = False\n"
+	       "x = tf.keras.layers.GlobalAveragePooling2D()(base.output)\n"
+	       "outputs = tf.keras.layers.Dense(" +
+	       std::to_string(classes) +
+	       ", activation='softmax')(x)\n"
+	       "model = tf.keras.Model(base.input, outputs)\n"
+	       "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n";
+}
+
 //! A weight of `shape` drawn uniformly from [low, high).
 inline KerasWeight random_weight(std::string name, Shape shape, Rng &rng, float low = -1, float high = 1) {
 	KerasWeight w{std::move(name), std::move(shape), {}};

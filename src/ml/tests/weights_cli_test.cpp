@@ -26,19 +26,8 @@ RunResult kafkaml(const std::vector<std::string> &args) {
 	return kafkaml::testing::run(options);
 }
 
-//! A small MobileNetV2 base with a classifier of the user's, as transfer
-//! learning tutorials write it.
 std::string transfer_model(const std::string &alpha) {
-	return "import tensorflow as tf\n"
-	       "base = tf.keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=" +
-	       alpha +
-	       ", include_top=False,\n"
-	       "                                         weights='imagenet')\n"
-	       "base.trainable = False\n"
-	       "x = tf.keras.layers.GlobalAveragePooling2D()(base.output)\n"
-	       "outputs = tf.keras.layers.Dense(2, activation='softmax')(x)\n"
-	       "model = tf.keras.Model(base.input, outputs)\n"
-	       "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n";
+	return kafkaml::ml::testing::transfer_definition(alpha);
 }
 
 //! Keras' weights file of the base `definition` builds, with numbers of our own.

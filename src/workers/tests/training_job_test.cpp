@@ -208,15 +208,7 @@ TEST_F(TrainingJobTest, TrainsARegularizedCnnOnTheStream) {
 	EXPECT_GT(metric_value(coordinator.report->validation, "loss"), penalty);
 }
 
-constexpr const char *kTransferModel = R"(import tensorflow as tf
-base = tf.keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, include_top=False,
-                                         weights='imagenet')
-base.trainable = False
-x = tf.keras.layers.GlobalAveragePooling2D()(base.output)
-outputs = tf.keras.layers.Dense(3, activation='softmax', name='classes')(x)
-model = tf.keras.Model(base.input, outputs)
-model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
-)";
+const std::string kTransferModel = ml::testing::transfer_definition("0.35", 3);
 
 // A keras.applications base takes the weights file uploaded with the model
 // (the assignment's, as the coordinator fetched it) before training.

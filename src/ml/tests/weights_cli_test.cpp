@@ -63,6 +63,18 @@ TEST_F(WeightsCli, CheckSaysWhatToUploadThenLoadsTheFile) {
 	EXPECT_THAT(wrong.out, HasSubstr("layer 'block_1_project': its kernel is (1, 1, 48, 8) and the weights file's "
 	                                 "'block_1_project/kernel:0' is (1, 1, 48, 16)"));
 
+	// Without an input shape the model is built on the stream's: the file
+	// is read now, loaded then.
+	std::string open_shape = dir_.write("open.py", "import tensorflow as tf\nmodel = tf.keras.applications.VGG16("
+	                                               "include_top=False, weights='imagenet')\n");
+	RunResult later = kafkaml({"model", "check", open_shape, "--weights", weights});
+	EXPECT_EQ(later.status, 0) << later.out;
+	EXPECT_THAT(later.out, HasSubstr(weights + " is a Keras weights file; it is loaded when the model is built"));
+	std::string junk = dir_.write("junk.h5", "not HDF5 at all");
+	RunResult not_hdf5 = kafkaml({"model", "check", open_shape, "--weights", junk});
+	EXPECT_EQ(not_hdf5.status, 1) << not_hdf5.out;
+	EXPECT_THAT(not_hdf5.out, HasSubstr(junk + ": the weights file is not an HDF5 file"));
+
 	std::string plain = dir_.write("plain.py", "import tensorflow as tf\nmodel = tf.keras.Sequential("
 	                                           "[tf.keras.layers.Dense(1, input_shape=(3,))])\n");
 	RunResult takes_none = kafkaml({"model", "check", plain, "--weights", weights});

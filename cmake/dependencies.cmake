@@ -8,6 +8,8 @@ pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
 pkg_check_modules(AVRO REQUIRED IMPORTED_TARGET avro-c)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+# Keras weights files (.h5) for keras.applications bases (src/ml/keras_weights.h).
+pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(SQLiteCpp REQUIRED)
 find_package(CLI11 REQUIRED)

@@ -50,6 +50,9 @@ struct ApiOptions {
 	operations::CompileValidator validate_compile;
 	operations::ModuleValidator validate_module;
 	operations::InputValidator validate_input; //!< optional: without it input_config is stored unchecked
+	//! Optional: without it a weights file is taken for any Keras model and
+	//! deployments do not check that one was uploaded.
+	operations::WeightsRequirement weights_needed;
 	//! Optional: without it no warning says that replicas beyond the input
 	//! topic's partitions sit idle.
 	operations::PartitionCounter partition_count;

@@ -26,7 +26,7 @@ void ApiServer::register_deployment_routes() {
 		}
 		call.reply(200, out);
 	});
-	add("POST", "/api/v1/deployments", [&db, &executor](Call &call) {
+	add("POST", "/api/v1/deployments", [&db, &executor, weights_needed = options_.weights_needed](Call &call) {
 		json body = call.body();
 		operations::DeploymentRequest request;
 		request.configuration = integer_field(body, "configuration");
@@ -39,7 +39,7 @@ void ApiServer::register_deployment_routes() {
 				request.training[field] = body[field];
 			}
 		}
-		auto created = operations::deploy(db, executor, request);
+		auto created = operations::deploy(db, executor, request, weights_needed);
 		call.reply(201, to_json(created.deployment, created.results));
 	});
 	add("GET", "/api/v1/deployments/{id}",

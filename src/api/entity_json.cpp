@@ -25,7 +25,8 @@ json to_json(const store::Model &m) {
 	        {"code", m.code},
 	        {"framework", m.framework},
 	        {"created_at", m.created_at},
-	        {"module_size", m.module_size >= 0 ? json(m.module_size) : json(nullptr)}};
+	        {"module_size", m.module_size >= 0 ? json(m.module_size) : json(nullptr)},
+	        {"weights_size", m.weights_size >= 0 ? json(m.weights_size) : json(nullptr)}};
 }
 
 json to_json(const store::Configuration &c) {

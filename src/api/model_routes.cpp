@@ -1,11 +1,15 @@
 // Models: a Keras model's definition (its code) or a PyTorch model's compile()
-// arguments with its TorchScript module, uploaded separately.
+// arguments with its TorchScript module, uploaded separately; a Keras model's
+// weights file (.h5) for its keras.applications base, uploaded likewise.
 
 #include "api/api_http.h"
 #include "api/api_server.h"
 #include "api/entity_json.h"
 #include "api/route_support.h"
 #include "operations/model_operations.h"
+
+#include <optional>
+#include <string>
 
 namespace kafkaml::api {
 namespace {
@@ -16,12 +20,26 @@ using nlohmann::json;
 //! a few times that.
 constexpr size_t kModelBodyLimit = size_t{8} << 20;
 
+//! A model's uploaded file as stored, saved as model-<id>-<file_suffix>; 404
+//! saying how to upload it when there is none.
+void send_model_file(Call &call, std::optional<std::string> bytes, const std::string &what, const std::string &route,
+                     const std::string &file_suffix) {
+	std::string id = std::to_string(call.id());
+	if (!bytes) {
+		throw ApiError(404,
+		               "model " + id + " has no " + what + "; upload it with PUT /api/v1/models/" + id + "/" + route);
+	}
+	call.response.headers.set("Content-Disposition", "attachment; filename=\"model-" + id + "-" + file_suffix + "\"");
+	call.send(std::move(*bytes), "application/octet-stream");
+}
+
 } // namespace
 
 void ApiServer::register_model_routes() {
 	store::Store &db = *options_.store;
 
-	operations::ModelChecks checks{options_.validate_model, options_.validate_compile, options_.validate_module};
+	operations::ModelChecks checks{options_.validate_model, options_.validate_compile, options_.validate_module,
+	                               options_.weights_needed};
 
 	add("GET", "/api/v1/models", [&db](Call &call) { call.reply(200, json_list(db.list_models())); });
 	add("POST", "/api/v1/models",
@@ -60,17 +78,16 @@ void ApiServer::register_model_routes() {
 	    },
 	    {.max_body = options_.max_model_bytes});
 	add("GET", "/api/v1/models/{id}/module", [&db](Call &call) {
-		int64_t id = call.id();
-		auto bytes = db.get_model_module(id);
-		if (!bytes) {
-			throw ApiError(404, "model " + std::to_string(id) +
-			                        " has no TorchScript module; upload it with PUT "
-			                        "/api/v1/models/" +
-			                        std::to_string(id) + "/module");
-		}
-		call.response.headers.set("Content-Disposition",
-		                          "attachment; filename=\"model-" + std::to_string(id) + "-torchscript.pt\"");
-		call.send(std::move(*bytes), "application/octet-stream");
+		send_model_file(call, db.get_model_module(call.id()), "TorchScript module", "module", "torchscript.pt");
+	});
+	// A Keras model's pretrained base: the Keras weights file (.h5), uploaded as is.
+	add("PUT", "/api/v1/models/{id}/weights",
+	    [&db, checks](Call &call) {
+		    call.reply(200, to_json(operations::upload_weights(db, checks, call.id(), call.request.body)));
+	    },
+	    {.max_body = options_.max_model_bytes});
+	add("GET", "/api/v1/models/{id}/weights", [&db](Call &call) {
+		send_model_file(call, db.get_model_weights(call.id()), "weights file", "weights", "weights.h5");
 	});
 }
 

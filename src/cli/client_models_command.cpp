@@ -1,5 +1,7 @@
-// `kafkaml models list|get ID|create --name N --file F|delete ID`: model
-// definitions on a Kafka-ML server (REST API). Main thread.
+// `kafkaml models list|get ID|create --name N --file F [--weights H5]|
+// weights ID H5|delete ID`: model definitions on a Kafka-ML server (REST
+// API), with the Keras weights file of a keras.applications base built with
+// weights='imagenet'. Main thread.
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"
@@ -25,7 +27,7 @@ std::string read_file(const std::string &path) {
 }
 
 void add_models_command(CLI::App &root) {
-	CLI::App *models = root.add_subcommand("models", "Models on the server: list, get, create, delete");
+	CLI::App *models = root.add_subcommand("models", "Models on the server: list, get, create, upload weights, delete");
 	models->require_subcommand(1);
 	auto conn = client::add_connection_options(*models);
 
@@ -54,7 +56,7 @@ void add_models_command(CLI::App &root) {
 	});
 
 	struct CreateArgs {
-		std::string name, file, description, imports, compile;
+		std::string name, file, description, imports, compile, weights;
 	};
 	auto args = std::make_shared<CreateArgs>();
 	CLI::App *create = models->add_subcommand(
@@ -66,6 +68,9 @@ void add_models_command(CLI::App &root) {
 	create->add_option("--compile", args->compile,
 	                   "for a TorchScript file: Keras compile() arguments, e.g. \"optimizer='adam', "
 	                   "loss='sparse_categorical_crossentropy', metrics=['accuracy']\"");
+	create->add_option("--weights", args->weights,
+	                   "the Keras weights file (.h5) of a keras.applications base the definition builds with "
+	                   "weights='imagenet' or weights='<file>.h5'");
 	create->add_option("--description", args->description, "free text");
 	create->add_option("--imports", args->imports, "imports line of the original Kafka-ML form (kept as text)");
 	create->callback([conn, args] {
@@ -81,6 +86,10 @@ void add_models_command(CLI::App &root) {
 		if (!torchscript && !args->compile.empty()) {
 			client::usage_error("--compile is for TorchScript files; a Keras definition has its own compile()");
 		}
+		if (torchscript && !args->weights.empty()) {
+			client::usage_error("--weights is for Keras definitions; a TorchScript module holds its own weights");
+		}
+		std::string weights = args->weights.empty() ? std::string() : read_file(args->weights);
 		client::run_command([&] {
 			json body = {{"name", args->name},
 			             {"description", args->description},
@@ -88,10 +97,11 @@ void add_models_command(CLI::App &root) {
 			             {"framework", torchscript ? "pytorch" : "keras"},
 			             {"code", torchscript ? args->compile : content}};
 			json created = conn->client().post("/models", body);
-			if (torchscript) {
+			if (torchscript || !weights.empty()) {
 				auto model_id = created.value("id", json(0)).dump();
 				try {
-					created = conn->client().put_bytes("/models/" + model_id + "/module", content);
+					created = conn->client().put_bytes("/models/" + model_id + (torchscript ? "/module" : "/weights"),
+					                                   torchscript ? content : weights);
 				} catch (const client::ClientError &) {
 					conn->client().del("/models/" + model_id); // no half-made model is left behind
 					throw;
@@ -102,6 +112,28 @@ void add_models_command(CLI::App &root) {
 			}
 			std::printf("created model %s (%s)\n", created.value("id", json(0)).dump().c_str(),
 			            created.value("name", std::string()).c_str());
+		});
+	});
+
+	auto weights_id = std::make_shared<int64_t>();
+	auto weights_file = std::make_shared<std::string>();
+	CLI::App *weights = models->add_subcommand(
+	    "weights", "Upload the Keras weights file (.h5) of a model whose keras.applications base is built with "
+	               "weights='imagenet' or weights='<file>.h5' (replaces an earlier upload)");
+	weights->add_option("id", *weights_id, "model id")->required();
+	weights
+	    ->add_option("file", *weights_file, "the weights file, e.g. vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
+	    ->required();
+	weights->callback([conn, weights_id, weights_file] {
+		std::string content = read_file(*weights_file);
+		client::run_command([&] {
+			json updated = conn->client().put_bytes("/models/" + std::to_string(*weights_id) + "/weights", content);
+			if (conn->json_output) {
+				return client::print_object(*conn, updated);
+			}
+			std::printf("uploaded %s bytes of weights to model %s (%s)\n",
+			            updated.value("weights_size", json(0)).dump().c_str(),
+			            updated.value("id", json(0)).dump().c_str(), updated.value("name", std::string()).c_str());
 		});
 	});
 

@@ -1,11 +1,14 @@
 // `kafkaml model`: work with model definitions without a cluster.
-//   model check FILE|-   validate a definition; print its Keras-style summary
+//   model check FILE|- [--weights H5]
+//                        validate a definition; print its Keras-style summary
 //                        (the graph's, with "Connected to"), inputs and
 //                        outputs, compile() and the statements it ignored
 //                        (exit 0), or the error with line:column (exit 1);
 //                        a valid definition the engine does not train yet
-//                        is printed, then refused saying what (exit 1).
-//   model fit FILE --data CSV|NPY (--label-column C | --labels Y) ...
+//                        is printed, then refused saying what (exit 1), as
+//                        is a keras.applications base with weights='imagenet'
+//                        without --weights, the Keras weights file it takes.
+//   model fit FILE --data CSV|NPY (--label-column C | --labels Y) [--weights H5] ...
 //                        train without Kafka (the paper's "normal" run) with
 //                        the libtorch engine; per-epoch metrics, the final
 //                        validation metrics and the wall time.
@@ -23,6 +26,7 @@
 #include "formats/json_codec.h"
 #include "ml/csv_data.h"
 #include "ml/engine_support.h"
+#include "ml/keras_weights.h"
 #include "ml/model.h"
 #include "ml/plan.h"
 #endif
@@ -43,13 +47,13 @@ namespace {
 
 //! The whole file, or stdin for "-". Throws CLI::RuntimeError(1) after
 //! printing why when it cannot be read.
-std::string read_definition(const std::string &path) {
+std::string read_definition(const std::string &path, const char *what = "model definition") {
 	if (path == "-") {
 		return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 	}
 	std::ifstream file(path, std::ios::binary);
 	if (!file) {
-		std::fprintf(stderr, "error: cannot read model definition '%s'; check the path\n", path.c_str());
+		std::fprintf(stderr, "error: cannot read %s '%s'; check the path\n", what, path.c_str());
 		throw CLI::RuntimeError(1);
 	}
 	std::ostringstream content;
@@ -57,24 +61,72 @@ std::string read_definition(const std::string &path) {
 	return content.str();
 }
 
+//! A --weights file for a definition: refused when the model takes none,
+//! required when it does (ModelSpec::pretrained). Throws
+//! ModelDefinitionError for the diagnostic.
+void check_weights_given(const ml::ModelSpec &spec, const std::string &weights) {
+	if (spec.pretrained && weights.empty()) {
+		throw ml::missing_weights_error(spec);
+	}
+	if (!spec.pretrained && !weights.empty()) {
+		throw std::invalid_argument("--weights: this model takes no weights file; only a keras.applications base "
+		                            "built with weights='imagenet' or weights='<file>.h5' does");
+	}
+}
+
+#ifdef KAFKAML_HAS_ML_ENGINE
+//! Loads the --weights file into a built model and says what went where.
+void load_weights(ml::Model &model, const std::string &path) {
+	if (!model.spec().pretrained) {
+		return;
+	}
+	try {
+		std::printf("%s\n", model.load_pretrained_weights(read_definition(path, "weights file")).c_str());
+	} catch (const std::invalid_argument &error) {
+		throw std::invalid_argument(path + ": " + error.what());
+	}
+}
+#endif
+
 void add_check(CLI::App &model) {
 	auto path = std::make_shared<std::string>();
+	auto weights = std::make_shared<std::string>();
 	CLI::App *check = model.add_subcommand(
 	    "check", "Validate a model definition (Keras-subset Python, Keras JSON or plain JSON spec) and print its "
 	             "summary: each layer's output shape and parameter count");
 	check->add_option("file", *path, "the definition file, or - for stdin")->required();
-	check->callback([path] {
+	check->add_option("--weights", *weights,
+	                  "the Keras weights file (.h5) of a keras.applications base built with weights='imagenet' or "
+	                  "weights='<file>.h5': checked against the model");
+	check->callback([path, weights] {
 		std::string text = read_definition(*path);
 		std::string source = *path == "-" ? "<stdin>" : *path;
 		try {
 			ml::ModelSpec spec = ml::parse_model_definition(text);
 			std::fputs(ml::format_model_check(spec).c_str(), stdout);
+			check_weights_given(spec, *weights);
 #ifdef KAFKAML_HAS_ML_ENGINE
 			// Valid Keras that this system cannot train yet is refused by the
 			// server too: say so here, where the user checks.
 			if (auto gaps = ml::engine_gaps(spec); !gaps.empty()) {
 				std::fprintf(stderr, "%s: %s\n", source.c_str(), ml::describe_gaps(gaps).c_str());
 				throw CLI::RuntimeError(1);
+			}
+			if (!weights->empty()) {
+				if (ml::input_shape_complete(spec)) {
+					ml::Model built = ml::Model::build(spec);
+					load_weights(built, *weights);
+				} else {
+					// The weights' shapes depend on the input's, which the stream fixes.
+					try {
+						ml::read_keras_weights(read_definition(*weights, "weights file"), ml::kMaxModelParameters);
+					} catch (const std::invalid_argument &error) {
+						throw std::invalid_argument(*weights + ": " + error.what());
+					}
+					std::printf("%s is a Keras weights file; it is loaded when the model is built on the "
+					            "stream's input shape\n",
+					            weights->c_str());
+				}
 			}
 #endif
 		} catch (const ml::ModelDefinitionError &error) {
@@ -86,7 +138,7 @@ void add_check(CLI::App &model) {
 
 #ifdef KAFKAML_HAS_ML_ENGINE
 struct FitArguments {
-	std::string file, data, labels, label_column, kwargs, output, export_path;
+	std::string file, data, labels, label_column, kwargs, output, export_path, weights;
 	std::optional<int64_t> batch;
 	double validation_rate = 0.1;
 	bool standardize = false;
@@ -110,6 +162,7 @@ void run_fit(const FitArguments &args) {
 	ml::FitOptions options;
 	try {
 		spec = ml::parse_model_definition(text);
+		check_weights_given(spec, args.weights);
 	} catch (const ml::ModelDefinitionError &error) {
 		std::fputs(ml::format_diagnostic(args.file, text, error).c_str(), stderr);
 		throw CLI::RuntimeError(1);
@@ -153,6 +206,7 @@ void run_fit(const FitArguments &args) {
 		}
 	}
 	auto model = ml::Model::build(spec, args.seed);
+	load_weights(model, args.weights);
 	std::printf("training on %lld samples, validating on %lld (%s path)\n",
 	            static_cast<long long>(train.features.rows()), static_cast<long long>(validation.features.rows()),
 	            model.path() == ml::ExecutionPath::Fused ? "fused" : "libtorch");
@@ -194,6 +248,9 @@ void add_fit(CLI::App &model) {
 	    ->required();
 	fit->add_option("--label-column", args->label_column, "name (or number) of the label column of --data");
 	fit->add_option("--labels", args->labels, "the labels in a file of their own (.npy or CSV), row for row");
+	fit->add_option("--weights", args->weights,
+	                "the Keras weights file (.h5) of a keras.applications base built with weights='imagenet' or "
+	                "weights='<file>.h5', loaded before training");
 	fit->add_option("--batch", args->batch, "batch size (overrides batch_size in --kwargs; default 32)");
 	fit->add_option("--kwargs", args->kwargs, "fit kwargs, e.g. \"epochs=1000, steps_per_epoch=22, shuffle=True\"");
 	fit->add_option("--validation-rate", args->validation_rate, "share of rows (the last ones) used for validation")

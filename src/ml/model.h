@@ -73,6 +73,16 @@ public:
 	//! returns its parameter count. Throws std::invalid_argument saying what
 	//! is wrong.
 	static int64_t check_torchscript(std::string_view module_bytes);
+	//! Fills the layers of the model's keras.applications base built with
+	//! weights='imagenet' or '<file>.h5' (`spec().pretrained`) from a Keras
+	//! weights file (keras_weights.h): layer by layer by name when every
+	//! such layer is in the file (a file's extra layers, such as the top of
+	//! an include_top=True file, are left out), else in order, as Keras'
+	//! load_weights(); each weight by its name within the layer, else in
+	//! order; shapes must be equal. Returns what was loaded, for the log.
+	//! Throws std::invalid_argument naming the layer, the weight and both
+	//! shapes that do not fit, or saying the model takes no weights file.
+	std::string load_pretrained_weights(std::string_view hdf5_bytes);
 	//! Loads what save() wrote. Throws std::invalid_argument when the bytes are
 	//! not a model file.
 	static Model load(std::string_view blob);

@@ -114,4 +114,8 @@ int64_t check_torchscript(std::string_view module_bytes) {
 	return torch_backend().check_torchscript(module_bytes);
 }
 
+KerasWeightsFile read_keras_weights(std::string_view bytes, int64_t max_values) {
+	return torch_backend().read_keras_weights(bytes, max_values);
+}
+
 } // namespace kafkaml::ml

@@ -17,6 +17,7 @@
 // pointers to code inside it.
 
 #include "ml/executor.h"
+#include "ml/keras_weights.h"
 #include "ml/model.h"
 
 #include <cstdint>
@@ -27,7 +28,7 @@
 namespace kafkaml::ml {
 
 struct TorchBackend {
-	static constexpr uint32_t kAbiVersion = 2;
+	static constexpr uint32_t kAbiVersion = 3;
 	uint32_t abi_version = kAbiVersion;
 	size_t impl_size = 0; //!< sizeof(Model::Impl) as the library was built
 	std::unique_ptr<Executor> (*make_executor)(const ModelPlan &plan, float *params, float *states) = nullptr;
@@ -36,6 +37,8 @@ struct TorchBackend {
 	                                                 Shape input_shape, uint64_t seed) = nullptr;
 	std::string (*pickle_weights)(const Model::Impl &impl, const std::string &spec_json) = nullptr;
 	int64_t (*check_torchscript)(std::string_view module_bytes) = nullptr;
+	//! Keras weights files (HDF5) are read on this side too (keras_weights.h).
+	KerasWeightsFile (*read_keras_weights)(std::string_view bytes, int64_t max_values) = nullptr;
 };
 
 //! The loaded backend. Throws std::runtime_error saying which files were

@@ -4,6 +4,7 @@
 // TorchBackend table points at. The rest of the engine reaches them through
 // torch_backend(), never by name.
 
+#include "ml/keras_weights.h"
 #include "ml/model_impl.h"
 
 namespace kafkaml::ml::torch_engine {
@@ -14,5 +15,7 @@ std::unique_ptr<Model::Impl> load_torchscript(std::string_view module_bytes, con
                                               Shape input_shape, uint64_t seed);
 std::string pickle_weights(const Model::Impl &impl, const std::string &spec_json);
 int64_t check_torchscript(std::string_view module_bytes);
+//! keras_weights_hdf5.cpp: see read_keras_weights in keras_weights.h.
+KerasWeightsFile read_keras_weights(std::string_view bytes, int64_t max_values);
 
 } // namespace kafkaml::ml::torch_engine

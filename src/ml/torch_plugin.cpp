@@ -14,6 +14,7 @@ const kafkaml::ml::TorchBackend kBackend = [] {
 	backend.load_torchscript = &torch_engine::load_torchscript;
 	backend.pickle_weights = &torch_engine::pickle_weights;
 	backend.check_torchscript = &torch_engine::check_torchscript;
+	backend.read_keras_weights = &torch_engine::read_keras_weights;
 	return backend;
 }();
 

@@ -5,6 +5,7 @@
 #include "operations/result_operations.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -34,9 +35,10 @@ json parse_kwargs(const json &value, const char *field) {
 	}
 }
 
-//! A PyTorch model trains only once its module is there: said now, not by
-//! a failed job later. An unknown configuration is left to the store.
-void check_networks_uploaded(store::Store &store, int64_t configuration) {
+//! A PyTorch model trains only once its module is there, a Keras model with
+//! a pretrained base once its weights file is: said now, not by a failed
+//! job later. An unknown configuration is left to the store.
+void check_networks_uploaded(store::Store &store, int64_t configuration, const WeightsRequirement &weights_needed) {
 	std::vector<int64_t> models;
 	try {
 		models = store.get_configuration(configuration).ml_models;
@@ -51,6 +53,19 @@ void check_networks_uploaded(store::Store &store, int64_t configuration) {
 			                        std::to_string(id) +
 			                        "/module, or kafkaml models create --file model.pt) and deploy again",
 			                    {{"model", id}});
+		}
+		if (model.framework == "keras" && model.weights_size < 0 && weights_needed) {
+			std::optional<std::string> needed;
+			try {
+				needed = weights_needed(model.code);
+			} catch (const ValidationError &) {
+				continue; // the job says why the stored code no longer parses
+			}
+			if (needed) {
+				throw StateConflict("model " + std::to_string(id) + " (\"" + model.name +
+				                        "\") has no weights file yet: " + *needed,
+				                    {{"model", id}});
+			}
 		}
 	}
 }
@@ -124,7 +139,8 @@ void apply_training_mode(store::Deployment &d, const json &fields) {
 
 } // namespace
 
-DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executor, const DeploymentRequest &request) {
+DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executor, const DeploymentRequest &request,
+                            const WeightsRequirement &weights_needed) {
 	store::Deployment d;
 	d.configuration = request.configuration;
 	d.batch = request.batch;
@@ -136,7 +152,7 @@ DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executo
 	d.kwargs_fit_parsed = parse_kwargs(d.kwargs_fit, "kwargs_fit");
 	d.kwargs_val_parsed = parse_kwargs(d.kwargs_val, "kwargs_val");
 	apply_training_mode(d, request.training);
-	check_networks_uploaded(store, d.configuration);
+	check_networks_uploaded(store, d.configuration, weights_needed);
 	auto [created, results] = store.create_deployment(d);
 	std::string failures;
 	for (const auto &result : results) {

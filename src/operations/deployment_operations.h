@@ -5,6 +5,7 @@
 // worker); the store and the executor synchronise themselves.
 
 #include "executors/job_executor.h"
+#include "operations/validation.h"
 #include "store/store.h"
 
 #include <nlohmann/json.hpp>
@@ -43,11 +44,14 @@ struct DeploymentAndResults {
 //! recorded: a batch below 1, kwargs the training job's parser rejects
 //! (InvalidField, with line and column for kwargs), a training mode field
 //! out of its domain (InvalidField naming it), a PyTorch model of the
-//! configuration without its module (StateConflict naming the model); an
+//! configuration without its module, a Keras model whose code takes a
+//! weights file (`weights_needed`, when given) without one (StateConflict
+//! naming the model); an
 //! unknown configuration is the store's to refuse. A job that cannot start
 //! marks its result failed (with why) and, after the others were started,
 //! NotStarted<DeploymentAndResults> says which failed.
-DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executor, const DeploymentRequest &request);
+DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executor, const DeploymentRequest &request,
+                            const WeightsRequirement &weights_needed = {});
 
 //! Stops the training job of each result that is still active and marks it
 //! stopped. NotFound for an unknown id; store::Conflict when no result is

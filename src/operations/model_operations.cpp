@@ -4,6 +4,7 @@
 #include "operations/operation_errors.h"
 
 #include <cctype>
+#include <string_view>
 
 namespace kafkaml::operations {
 namespace {
@@ -88,6 +89,44 @@ store::Model upload_module(store::Store &store, const ModelChecks &checks, int64
 		throw UserError(std::string("the upload is not a TorchScript module this system trains: ") + e.what());
 	}
 	store.put_model_module(model.id, bytes);
+	return store.get_model(model.id);
+}
+
+store::Model upload_weights(store::Store &store, const ModelChecks &checks, int64_t id, std::string_view bytes) {
+	auto model = store.get_model(id);
+	if (model.framework != "keras") {
+		throw store::Conflict("model " + std::to_string(model.id) +
+		                      " is a PyTorch model; its weights are its TorchScript module's (PUT /api/v1/models/" +
+		                      std::to_string(model.id) + "/module)");
+	}
+	if (checks.weights_needed) {
+		bool takes_weights = true; // stored code that no longer parses: the job will say why
+		try {
+			takes_weights = checks.weights_needed(model.code).has_value();
+		} catch (const ValidationError &) {
+		}
+		if (!takes_weights) {
+			throw store::Conflict("model " + std::to_string(model.id) +
+			                      "'s code takes no weights file: only a keras.applications base built with "
+			                      "weights='imagenet' or weights='<file>.h5' does (e.g. "
+			                      "tf.keras.applications.VGG16(include_top=False, weights='imagenet'))");
+		}
+	}
+	if (bytes.empty()) {
+		throw UserError("the request body is empty; send the bytes of the Keras weights file (.h5)");
+	}
+	// HDF5's signature, at the start or after a user block of 512, 1024 or 2048 bytes.
+	constexpr std::string_view kSignature("\x89HDF\r\n\x1a\n", 8);
+	bool hdf5 = false;
+	for (size_t offset : {size_t{0}, size_t{512}, size_t{1024}, size_t{2048}}) {
+		hdf5 = hdf5 ||
+		       (bytes.size() >= offset + kSignature.size() && bytes.substr(offset, kSignature.size()) == kSignature);
+	}
+	if (!hdf5) {
+		throw UserError("the upload is not an HDF5 file; send the .h5 file Keras' model.save_weights('x.h5') "
+		                "writes, or the one keras.applications downloads");
+	}
+	store.put_model_weights(model.id, bytes);
 	return store.get_model(model.id);
 }
 

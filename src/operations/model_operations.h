@@ -17,11 +17,13 @@ namespace kafkaml::operations {
 
 //! The server's checks of what users write; validate_model is required,
 //! the other two may be empty (a build without the model engine: PyTorch
-//! models are then NotSupported).
+//! models are then NotSupported). weights_needed may be empty (weights
+//! files are then taken for any Keras model).
 struct ModelChecks {
 	ModelValidator validate_model;
 	CompileValidator validate_compile;
 	ModuleValidator validate_module;
+	WeightsRequirement weights_needed;
 };
 
 //! A model's fields as a request gives them: unset ones keep their value
@@ -54,5 +56,17 @@ store::Model update_model(store::Store &store, const ModelChecks &checks, int64_
 //! store::Conflict for a Keras model; a UserError for no bytes or bytes
 //! that are no module; NotSupported without the engine.
 store::Model upload_module(store::Store &store, const ModelChecks &checks, int64_t id, std::string_view bytes);
+
+//! Stores `bytes` as Keras model `id`'s weights file: the Keras HDF5 file
+//! (model.save_weights('x.h5'), or keras.applications' published file) of
+//! the keras.applications base its code builds with weights='imagenet' or
+//! weights='<file>.h5'. Only the HDF5 signature is checked here; the
+//! training job reads the file and says which layer or shape does not fit
+//! (parsing untrusted HDF5 stays out of the server process, and Debian's
+//! HDF5 library is not thread-safe). NotFound for an unknown id;
+//! store::Conflict for a PyTorch model, for a model whose code takes no
+//! weights file, and once deployed; a UserError for no bytes or bytes that
+//! are not HDF5.
+store::Model upload_weights(store::Store &store, const ModelChecks &checks, int64_t id, std::string_view bytes);
 
 } // namespace kafkaml::operations

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,6 +37,12 @@ using CompileValidator = std::function<void(std::string_view arguments)>;
 //! Validates an uploaded TorchScript module (torch.jit.save bytes); throws
 //! ValidationError (line and column 0) saying what is wrong.
 using ModuleValidator = std::function<void(std::string_view bytes)>;
+
+//! Whether a Keras model's code takes an uploaded weights file (a
+//! keras.applications base built with weights='imagenet' or
+//! weights='<file>.h5'): the message saying which file to upload and how,
+//! or nullopt when it takes none. Throws ValidationError for invalid code.
+using WeightsRequirement = std::function<std::optional<std::string>(std::string_view code)>;
 
 //! Checks an inference's input_format ("RAW", "AVRO" or "JSON", upper case)
 //! and input_config can decode messages; throws ValidationError (line and

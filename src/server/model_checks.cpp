@@ -28,6 +28,21 @@ operations::ModelValidator model_validator() {
 	};
 }
 
+operations::WeightsRequirement weights_requirement() {
+	return [](std::string_view code) -> std::optional<std::string> {
+		ml::ModelSpec spec;
+		try {
+			spec = ml::parse_model_definition(code);
+		} catch (const ml::ModelDefinitionError &e) {
+			throw operations::ValidationError(e.location.line, e.location.column, e.what());
+		}
+		if (!spec.pretrained) {
+			return std::nullopt;
+		}
+		return std::string(ml::missing_weights_error(spec).what());
+	};
+}
+
 operations::CompileValidator compile_validator() {
 #ifdef KAFKAML_HAS_ML_ENGINE
 	return [](std::string_view arguments) {

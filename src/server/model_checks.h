@@ -16,6 +16,10 @@ operations::ModelValidator model_validator();
 operations::CompileValidator compile_validator();
 operations::ModuleValidator module_validator();
 
+//! Whether a Keras model's code takes an uploaded weights file, by the
+//! real parser (ModelSpec::pretrained), with the parser's message.
+operations::WeightsRequirement weights_requirement();
+
 //! The API's inference input check: the decoder the replicas will build
 //! from the same format and config, so a config the API accepted decodes.
 operations::InputValidator input_validator();

@@ -101,6 +101,7 @@ void ServerApp::start() {
 	options.validate_model = model_validator();
 	options.validate_compile = compile_validator();
 	options.validate_module = module_validator();
+	options.weights_needed = weights_requirement();
 	options.validate_input = input_validator();
 	options.export_pytorch = pytorch_exporter();
 	options.max_replicas = config_.max_replicas;

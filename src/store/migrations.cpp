@@ -168,6 +168,12 @@ ALTER TABLE deployments ADD COLUMN monitoring_change TEXT NOT NULL DEFAULT 'down
 ALTER TABLE deployments ADD COLUMN improvement {real} NOT NULL DEFAULT 0.05;
 )sql";
 
+// The Keras weights file (.h5) uploaded with a model whose keras.applications
+// base is built with weights='imagenet'.
+const char *const MIGRATION_8 = R"sql(
+ALTER TABLE models ADD COLUMN weights {blob};
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -201,6 +207,7 @@ const std::vector<Migration> &migrations() {
 	    {5, "the input format a result trained on; refused control messages", MIGRATION_5},
 	    {6, "TorchScript modules of models", MIGRATION_6},
 	    {7, "training modes of deployments", MIGRATION_7},
+	    {8, "weights files of models", MIGRATION_8},
 	};
 	return all;
 }

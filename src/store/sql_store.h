@@ -33,6 +33,8 @@ public:
 	Model update_model(const Model &model) override;
 	void put_model_module(int64_t id, std::string_view bytes) override;
 	std::optional<std::string> get_model_module(int64_t id) override;
+	void put_model_weights(int64_t id, std::string_view bytes) override;
+	std::optional<std::string> get_model_weights(int64_t id) override;
 	void delete_model(int64_t id) override;
 
 	// Configurations (sql_store_configurations.cpp).
@@ -119,6 +121,9 @@ private:
 	//! A deployed model's results were trained on the model as it was:
 	//! changing it would make them lie about what they are.
 	void check_not_deployed(int64_t model);
+	//! A model's file column (module, weights): replaced while not deployed; read whole.
+	void put_model_file(int64_t id, const char *column, std::string_view bytes);
+	std::optional<std::string> get_model_file(int64_t id, const char *column);
 
 	// Configurations.
 	Configuration configuration_locked(int64_t id);

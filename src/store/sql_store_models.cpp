@@ -1,4 +1,4 @@
-// SqlStore's models: their rows, their TorchScript module, and the checks that keep a
+// SqlStore's models: their rows, their TorchScript module or weights file, and the checks that keep a
 // deployed model unchanged.
 
 #include "store/sql_store.h"
@@ -11,11 +11,12 @@ namespace kafkaml::store {
 namespace {
 
 constexpr const char *MODEL_COLUMNS =
-    "id, name, description, imports, code, framework, created_at, COALESCE(length(module), -1)";
+    "id, name, description, imports, code, framework, created_at, COALESCE(length(module), -1), "
+    "COALESCE(length(weights), -1)";
 
 Model model_from(const SqlRow &row) {
-	return {to_int(row[0]),  to_text(row[1]), to_text(row[2]), to_text(row[3]),
-	        to_text(row[4]), to_text(row[5]), to_text(row[6]), to_int(row[7])};
+	return {to_int(row[0]),  to_text(row[1]), to_text(row[2]), to_text(row[3]), to_text(row[4]),
+	        to_text(row[5]), to_text(row[6]), to_int(row[7]),  to_int(row[8])};
 }
 
 } // namespace
@@ -66,23 +67,39 @@ Model SqlStore::update_model(const Model &model) {
 	return out;
 }
 
-void SqlStore::put_model_module(int64_t id, std::string_view bytes) {
+void SqlStore::put_model_file(int64_t id, const char *column, std::string_view bytes) {
 	std::lock_guard lock(mutex_);
 	Transaction tx(*db_);
 	model_locked(id);
 	check_not_deployed(id);
-	q("UPDATE models SET module = ? WHERE id = ?", {SqlBlob{bytes}, id});
+	q(std::string("UPDATE models SET ") + column + " = ? WHERE id = ?", {SqlBlob{bytes}, id});
 	tx.commit();
 }
 
-std::optional<std::string> SqlStore::get_model_module(int64_t id) {
+std::optional<std::string> SqlStore::get_model_file(int64_t id, const char *column) {
 	std::lock_guard lock(mutex_);
 	model_locked(id);
-	auto rows = q("SELECT module FROM models WHERE id = ?", {id});
+	auto rows = q(std::string("SELECT ") + column + " FROM models WHERE id = ?", {id});
 	if (rows.empty() || !rows[0][0]) {
 		return std::nullopt;
 	}
 	return to_text(rows[0][0]);
+}
+
+void SqlStore::put_model_module(int64_t id, std::string_view bytes) {
+	put_model_file(id, "module", bytes);
+}
+
+std::optional<std::string> SqlStore::get_model_module(int64_t id) {
+	return get_model_file(id, "module");
+}
+
+void SqlStore::put_model_weights(int64_t id, std::string_view bytes) {
+	put_model_file(id, "weights", bytes);
+}
+
+std::optional<std::string> SqlStore::get_model_weights(int64_t id) {
+	return get_model_file(id, "weights");
 }
 
 void SqlStore::delete_model(int64_t id) {

@@ -64,6 +64,9 @@ struct Model {
 	std::string created_at;          //!< ISO 8601 UTC, set by the store
 	//! Bytes of its TorchScript module (framework "pytorch"); -1 when none was uploaded.
 	int64_t module_size = -1;
+	//! Bytes of the Keras weights file (.h5) uploaded for its
+	//! keras.applications base (weights='imagenet'); -1 when none was.
+	int64_t weights_size = -1;
 };
 
 struct Configuration {
@@ -250,6 +253,10 @@ public:
 	//! for any edit of it.
 	virtual void put_model_module(int64_t id, std::string_view bytes) = 0;
 	virtual std::optional<std::string> get_model_module(int64_t id) = 0;
+	//! The Keras weights file of a "keras" model's pretrained base: replaced
+	//! on a second upload; Conflict once the model is deployed.
+	virtual void put_model_weights(int64_t id, std::string_view bytes) = 0;
+	virtual std::optional<std::string> get_model_weights(int64_t id) = 0;
 
 	// Configurations. ml_models must name existing models (InvalidArgument).
 	// update/delete: Conflict while a deployment uses it.

@@ -126,6 +126,14 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 		}
 		assignment.module = std::move(module.body);
 	}
+	if (assignment.framework == "keras" && model.contains("weights_size") && !model["weights_size"].is_null()) {
+		auto weights_path = "/models/" + std::to_string(model.at("id").get<int64_t>()) + "/weights";
+		auto weights = call("GET", weights_path);
+		if (weights.status != 200) {
+			answered("GET", weights_path, weights);
+		}
+		assignment.weights = std::move(weights.body);
+	}
 	assignment.batch = deployment.value("batch", int64_t{10});
 	assignment.fit = fit_options(deployment, "kwargs_fit_parsed", "kwargs_fit");
 	assignment.evaluate = fit_options(deployment, "kwargs_val_parsed", "kwargs_val");

@@ -41,7 +41,10 @@ struct TrainingAssignment {
 	int64_t deployment_id = 0;
 	std::string model_code; //!< the user's definition, as stored ("pytorch": its compile() arguments)
 	std::string framework = "keras";
-	std::string module;      //!< "pytorch": the TorchScript module's bytes
+	std::string module; //!< "pytorch": the TorchScript module's bytes
+	//! A Keras model with a keras.applications base built with
+	//! weights='imagenet' (ModelSpec::pretrained): the uploaded weights file.
+	std::string weights;
 	int64_t batch = 10;      //!< the deployment's batch size
 	ml::FitOptions fit;      //!< kwargs_fit
 	ml::FitOptions evaluate; //!< kwargs_val (batch_size/steps for evaluation)

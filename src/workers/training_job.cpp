@@ -234,6 +234,9 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (torchscript && assignment.module.empty()) {
 		throw UserError("the model has no TorchScript module; upload it and deploy again");
 	}
+	if (!torchscript && spec.pretrained && assignment.weights.empty()) {
+		throw UserError(ml::missing_weights_error(spec).what());
+	}
 
 	spdlog::info("result {}: waiting for the control message of deployment {}", result_id, assignment.deployment_id);
 	auto stream_message = env.wait_for_stream(assignment.deployment_id);

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 namespace kafkaml::workers {
@@ -94,13 +95,25 @@ ml::Shape bind_model_input(ml::ModelSpec &spec, bool torchscript, const formats:
 
 ml::Model build_training_model(const ml::ModelSpec &spec, const TrainingAssignment &assignment,
                                const ml::FitOptions &fit, bool torchscript, const ml::Shape &input_shape) {
+	if (!torchscript && spec.pretrained && assignment.weights.empty()) {
+		throw UserError(ml::missing_weights_error(spec).what());
+	}
+	auto seed = fit.seed.value_or(assignment.seed);
+	std::optional<ml::Model> model;
 	try {
-		auto seed = fit.seed.value_or(assignment.seed);
-		return torchscript ? ml::Model::from_torchscript(assignment.module, spec.compile, input_shape, seed)
-		                   : ml::Model::build(spec, seed);
+		model.emplace(torchscript ? ml::Model::from_torchscript(assignment.module, spec.compile, input_shape, seed)
+		                          : ml::Model::build(spec, seed));
 	} catch (const std::invalid_argument &e) {
 		throw UserError(std::string("the model cannot be built: ") + e.what());
 	}
+	if (!torchscript && spec.pretrained) {
+		try {
+			spdlog::info("result {}: {}", assignment.result_id, model->load_pretrained_weights(assignment.weights));
+		} catch (const std::invalid_argument &e) {
+			throw UserError(std::string("the uploaded weights file does not fit the model: ") + e.what());
+		}
+	}
+	return std::move(*model);
 }
 
 } // namespace kafkaml::workers

@@ -12,6 +12,9 @@
 // from the first record sent to the result finished.
 
 #include "client/api_client.h"
+#include "ml/plan.h"
+#include "ml/spec/parse.h"
+#include "ml/tests/keras_weights_writer.h"
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
@@ -191,7 +194,8 @@ public:
 		                                                                          {"hcopd-in-dead-letter", 1},
 		                                                                          {"json-in", 1},
 		                                                                          {"json-out", 1},
-		                                                                          {"json-in-dead-letter", 1}}) {
+		                                                                          {"json-in-dead-letter", 1},
+		                                                                          {"images", 1}}) {
 			rd_kafka_mock_topic_create(mock_, topic, partitions, 1);
 		}
 	}
@@ -709,6 +713,68 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 	ASSERT_EQ(send->wait(120s), 0) << send->err();
 	EXPECT_NE(send->err().find("online control message"), std::string::npos) << send->err();
 	check(d2, 400);
+}
+
+// Transfer learning as tutorials write it: a keras.applications base with
+// weights='imagenet', frozen, under a classifier of the user's. Its Keras
+// weights file is uploaded over REST, and the trained model's base holds
+// the file's numbers.
+TEST_P(PipelineTest, AnUploadedWeightsFileIsWhatThePretrainedBaseTrainsFrom) {
+	const std::string definition = ml::testing::transfer_definition();
+	auto model = api->post("/models", {{"name", "transfer"}, {"code", definition}});
+	auto model_id = std::to_string(model.at("id").get<int64_t>());
+	auto configuration = api->post("/configurations", {{"name", "transfer"}, {"ml_models", {model.at("id")}}});
+	// Not deployable before its weights file is there.
+	api->post("/deployments", {{"configuration", configuration.at("id")}}, 409);
+
+	ml::ModelPlan plan = ml::plan_model(ml::parse_model_definition(definition));
+	auto file = ml::testing::weights_for(plan, 23, "out_relu");
+	auto uploaded = api->put_bytes("/models/" + model_id + "/weights", ml::testing::write_keras_weights(file), 200);
+	ASSERT_FALSE(::testing::Test::HasFailure()) << uploaded.dump();
+	EXPECT_GT(uploaded.value("weights_size", 0), 0);
+
+	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=2");
+	std::ofstream csv(dir / "images.csv");
+	for (int i = 0; i < 32 * 32 * 3; i++) {
+		csv << "p" << i << ",";
+	}
+	csv << "label\n";
+	std::mt19937 rng(9);
+	std::uniform_real_distribution<float> pixel(0.0f, 1.0f);
+	for (int row = 0; row < 30; row++) {
+		for (int i = 0; i < 32 * 32 * 3; i++) {
+			csv << pixel(rng) << ",";
+		}
+		csv << row % 2 << "\n";
+	}
+	csv.close();
+	KafkamlProcess send(dir, "send",
+	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "images", "--deployment-id",
+	                     std::to_string(deployment), "--format", "raw", "--label-column", "label", "--validation-rate",
+	                     "0.1", (dir / "images.csv").string()});
+	ASSERT_EQ(send.wait(), 0) << send.log();
+	auto results = wait_for_results(deployment);
+	ASSERT_EQ(results.size(), 1u);
+	auto result_id = std::to_string(results[0].at("id").get<int64_t>());
+	auto result = api->get("/results/" + result_id);
+	ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
+
+	KafkamlProcess download(dir, "download",
+	                        {"results", "download", result_id, "-o", (dir / "trained.kafkaml").string(), "--server",
+	                         url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download.wait(), 0) << download.log();
+	auto trained = ml::testing::weights_by_name(plan, testing::read_text(dir / "trained.kafkaml"));
+	int64_t kernels = 0;
+	for (const auto &layer : file) {
+		for (const auto &weight : layer.weights) {
+			if (weight.name.find("kernel") != std::string::npos) {
+				std::string name = weight.name.substr(0, weight.name.rfind(':'));
+				ASSERT_EQ(trained[name], weight.values) << name << " is not the uploaded file's";
+				kernels++;
+			}
+		}
+	}
+	EXPECT_EQ(kernels, 52);
 }
 
 INSTANTIATE_TEST_SUITE_P(Clusters, PipelineTest, ::testing::Values("embedded", "mock"),

@@ -212,6 +212,35 @@ export async function runFlow({
     await page.waitForSelector('.badge:has-text("PyTorch")');
   });
 
+  await step(
+    "a Keras model with a pretrained base and its weights file",
+    async () => {
+      const file = hooks.makeWeightsFile();
+      await go("/models/new");
+      await page.fill("input[name=name]", "transfer");
+      await replaceEditorText(
+        page,
+        "import tensorflow as tf\n" +
+          "base = tf.keras.applications.VGG16(include_top=False, weights='imagenet', input_shape=(32, 32, 3))\n" +
+          "x = tf.keras.layers.Flatten()(base.output)\n" +
+          "model = tf.keras.Model(base.input, tf.keras.layers.Dense(2, activation='softmax')(x))\n" +
+          "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n",
+      );
+      await page.waitForSelector("input#weights");
+      await page.setInputFiles("input#weights", file);
+      await page.click("button[type=submit]");
+      await page.waitForSelector('.ok:has-text("Saved")', { timeout: 15000 });
+      await page.waitForURL(/\/models\/\d+$/);
+      const hint = await page.textContent("input#weights ~ .field-hint");
+      assert.match(
+        hint,
+        /Uploaded: 15 bytes/,
+        "the page says the weights file is uploaded",
+      );
+      await shot("model-weights");
+    },
+  );
+
   await step("configuration", async () => {
     await requireRoute(baseUrl, "/configurations", "configurations API");
     await go("/configurations");

@@ -136,6 +136,22 @@ function makeTorchScript(scratch) {
   return file;
 }
 
+/**
+ * A stand-in for a Keras weights file: the server checks only the HDF5
+ * signature (the training job reads the rest); its path.
+ */
+function makeWeightsFile(scratch) {
+  const file = path.join(scratch, "base.h5");
+  writeFileSync(
+    file,
+    Buffer.concat([
+      Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from("weights"),
+    ]),
+  );
+  return file;
+}
+
 /** Produces 50 HCOPD feature rows to the inference's input topic, in its format, with Debian's Python Kafka client. */
 function sendInference(server, inference) {
   if (!server.bootstrap)
@@ -241,6 +257,7 @@ async function main() {
         sendInference: (inf) => sendInference(server, inf),
         killReplica: (inf) => killReplica(server, inf),
         makeTorchScript: () => makeTorchScript(scratch),
+        makeWeightsFile: () => makeWeightsFile(scratch),
         sendToControlTopic: (value) =>
           run(
             "kcat",

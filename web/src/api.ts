@@ -21,6 +21,8 @@ export interface Model {
 	created_at?: string;
 	/** Bytes of the uploaded TorchScript module (pytorch); null when none. */
 	module_size?: number | null;
+	/** Bytes of the uploaded Keras weights file of a keras.applications base (keras); null when none. */
+	weights_size?: number | null;
 }
 
 export interface Configuration {
@@ -221,6 +223,7 @@ function list<T>(path: string, key: string): Promise<T[]> {
 export const api = {
 	models: () => list<Model>('/models', 'models'),
 	uploadModule: (id: number, file: Blob) => request<Model>('PUT', `/models/${id}/module`, new RawBody(file)),
+	uploadWeights: (id: number, file: Blob) => request<Model>('PUT', `/models/${id}/weights`, new RawBody(file)),
 	model: (id: number) => request<Model>('GET', `/models/${id}`),
 	createModel: (m: Omit<Model, 'id'>) => request<Model>('POST', '/models', m),
 	updateModel: (id: number, m: Omit<Model, 'id'>) => request<Model>('PUT', `/models/${id}`, m),

@@ -77,6 +77,12 @@ protected:
 				throw operations::ValidationError(0, 0, "not a TorchScript module");
 			}
 		};
+		options.weights_needed = [](std::string_view code) -> std::optional<std::string> {
+			if (code.find("imagenet") == std::string_view::npos) {
+				return std::nullopt;
+			}
+			return "VGG16: weights='imagenet' needs its weights file uploaded with the model";
+		};
 		options.replica_stats_expiry = std::chrono::milliseconds(300);
 		options.partition_count = [](const std::string &topic) -> std::optional<int32_t> {
 			if (topic == "two-partitions") {
@@ -1143,6 +1149,48 @@ TEST_F(ApiTest, APyTorchModelIsItsCompileArgumentsAndAnUploadedModule) {
 	ASSERT_TRUE(wrong);
 	EXPECT_EQ(wrong->status, 409);
 	EXPECT_EQ(call("GET", "/api/v1/models/" + std::to_string(keras) + "/module").first, 404);
+}
+
+TEST_F(ApiTest, AKerasModelsPretrainedBaseTakesAnUploadedWeightsFile) {
+	auto [created_status, model] =
+	    call("POST", "/api/v1/models",
+	         {{"name", "transfer"}, {"code", "base = tf.keras.applications.VGG16(weights='imagenet')"}});
+	ASSERT_EQ(created_status, 201) << model;
+	EXPECT_TRUE(model["weights_size"].is_null());
+	std::string id = std::to_string(model["id"].get<int64_t>());
+
+	// Not deployable without its weights file, and the refusal says how.
+	auto configuration =
+	    call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({model["id"]})}}).second;
+	auto [refused, why] = call("POST", "/api/v1/deployments", {{"configuration", configuration["id"]}});
+	EXPECT_EQ(refused, 409) << why;
+	EXPECT_NE(why["error"].get<std::string>().find("has no weights file yet"), std::string::npos) << why;
+	EXPECT_EQ(call("GET", "/api/v1/models/" + id + "/weights").first, 404);
+
+	auto junk = client_->Put(("/api/v1/models/" + id + "/weights").c_str(), "junk", "application/octet-stream");
+	ASSERT_TRUE(junk);
+	EXPECT_EQ(junk->status, 400) << junk->body;
+	std::string weights("\x89HDF\r\n\x1a\n the weights", 20);
+	auto uploaded = client_->Put(("/api/v1/models/" + id + "/weights").c_str(), weights, "application/octet-stream");
+	ASSERT_TRUE(uploaded);
+	ASSERT_EQ(uploaded->status, 200) << uploaded->body;
+	EXPECT_EQ(json::parse(uploaded->body)["weights_size"], 20);
+	auto downloaded = client_->Get(("/api/v1/models/" + id + "/weights").c_str());
+	ASSERT_TRUE(downloaded);
+	EXPECT_EQ(downloaded->body, weights);
+	EXPECT_EQ(call("GET", "/api/v1/models/" + id).second["weights_size"], 20);
+	EXPECT_EQ(call("POST", "/api/v1/deployments", {{"configuration", configuration["id"]}}).first, 201);
+	// Deployed: its weights are what its results trained on.
+	auto again = client_->Put(("/api/v1/models/" + id + "/weights").c_str(), weights, "application/octet-stream");
+	ASSERT_TRUE(again);
+	EXPECT_EQ(again->status, 409) << again->body;
+
+	// A model whose code takes no weights file refuses one.
+	auto plain = create_model("plain");
+	auto wrong = client_->Put(("/api/v1/models/" + std::to_string(plain) + "/weights").c_str(), weights,
+	                          "application/octet-stream");
+	ASSERT_TRUE(wrong);
+	EXPECT_EQ(wrong->status, 409) << wrong->body;
 }
 
 } // namespace

@@ -71,6 +71,14 @@ struct ModelData {
 	std::optional<bool> trainable; //!< model.trainable = ... (applied to its layers)
 };
 
+//! A keras.applications call that takes its weights from the uploaded
+//! file: the layers it added to the graph are [first_layer, end_layer).
+struct PretrainedBase {
+	PretrainedSpec spec; //!< without its layers, which the chosen model decides
+	int64_t first_layer = 0;
+	int64_t end_layer = 0;
+};
+
 class Evaluator {
 public:
 	explicit Evaluator(std::string_view source);
@@ -112,6 +120,7 @@ public:
 	std::vector<ModelData> &models() { return models_; }
 	ModelData &model(int64_t id) { return models_.at(static_cast<size_t>(id)); }
 	const std::vector<IgnoredStatement> &ignored() const { return ignored_; }
+	std::vector<PretrainedBase> &pretrained() { return pretrained_; }
 	//! The value a module-level name holds, if any.
 	const Object *global(const std::string &name) const;
 	int call_depth() const { return call_depth_; }
@@ -166,6 +175,7 @@ private:
 	GraphBuilder graph_;
 	std::vector<ModelData> models_;
 	std::vector<IgnoredStatement> ignored_;
+	std::vector<PretrainedBase> pretrained_;
 	const Stmt *current_statement_ = nullptr;
 	int64_t steps_ = 0;
 	int64_t allocated_ = 0;

@@ -84,6 +84,7 @@ public:
 	const GraphNode &node(int64_t id) const { return nodes_.at(static_cast<size_t>(id)); }
 	const GraphInput &input(int64_t id) const { return inputs_.at(static_cast<size_t>(id)); }
 	size_t node_count() const { return nodes_.size(); }
+	size_t layer_count() const { return layers_.size(); }
 
 	//! The nodes between `inputs` and `outputs` (tensor ids), in creation
 	//! (= topological) order. Throws when an output depends on a model input

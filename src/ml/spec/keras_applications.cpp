@@ -175,6 +175,40 @@ const std::map<std::string, Application, std::less<>> &applications() {
 	return kApplications;
 }
 
+//! 'imagenet', or what names a weights file ('vgg16_notop.h5',
+//! 'weights/base.hdf5'): the file uploaded with the model either way.
+bool is_weights_file_name(const Object &weights) {
+	if (weights.kind != ObjectKind::Str) {
+		return false;
+	}
+	const std::string &text = weights.text;
+	auto ends_with = [&](std::string_view suffix) {
+		return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+	};
+	return text == "imagenet" || ends_with(".h5") || ends_with(".hdf5");
+}
+
+//! The file name Keras downloads for these arguments (its published names).
+std::string keras_weights_file(const std::string &name, bool include_top, double alpha, const Object &input_shape) {
+	if (name == "MobileNetV2") {
+		int64_t rows = 224;
+		if (input_shape.kind == ObjectKind::Tuple && (*input_shape.items)[0].kind == ObjectKind::Int) {
+			rows = (*input_shape.items)[0].integer;
+		}
+		// Keras writes str(float(alpha)): 0.35, 0.5, 1.0, ...
+		char alpha_text[16];
+		std::snprintf(alpha_text, sizeof alpha_text, "%g", alpha);
+		std::string alpha_name = alpha_text;
+		if (alpha_name.find('.') == std::string::npos) {
+			alpha_name += ".0";
+		}
+		return "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_" + alpha_name + "_" + std::to_string(rows) +
+		       (include_top ? "" : "_no_top") + ".h5";
+	}
+	std::string base = name == "VGG16" ? "vgg16" : name == "VGG19" ? "vgg19" : "resnet50";
+	return base + "_weights_tf_dim_ordering_tf_kernels" + (include_top ? "" : "_notop") + ".h5";
+}
+
 } // namespace
 
 bool is_application(const std::string &name) {
@@ -212,11 +246,11 @@ Object build_application(Evaluator &evaluator, const std::string &name, CallArgs
 	auto get = [&](const std::string &key, Object fallback) { return given.count(key) ? given[key] : fallback; };
 	auto at = [&](const std::string &key) { return where.count(key) ? where[key] : args.location; };
 	Object weights = get("weights", make_str("imagenet"));
-	if (weights.kind != ObjectKind::None) {
-		fail(at("weights"), name + ": weights=" + repr(weights) +
-		                        " cannot be used: pretrained weights would have to be downloaded, which a model "
-		                        "definition cannot do here; pass weights=None to train the architecture from scratch" +
-		                        (given.count("weights") ? "" : " (Keras' default is weights='imagenet')"));
+	if (weights.kind != ObjectKind::None && !is_weights_file_name(weights)) {
+		fail(at("weights"), name +
+		                        ": weights must be None (untrained), 'imagenet' or the name of a Keras .h5 "
+		                        "weights file, got " +
+		                        repr(weights));
 	}
 	Object include_top = get("include_top", make_bool(true));
 	if (include_top.kind != ObjectKind::Bool) {
@@ -239,6 +273,11 @@ Object build_application(Evaluator &evaluator, const std::string &name, CallArgs
 		    std::find(std::begin(kAlphas), std::end(kAlphas), alpha.as_double()) == std::end(kAlphas)) {
 			fail(at("alpha"), "MobileNetV2: alpha must be one of 0.35, 0.5, 0.75, 1.0, 1.3, 1.4");
 		}
+	}
+	if (weights.kind == ObjectKind::Str && weights.text == "imagenet" && include_top.boolean &&
+	    classes.integer != 1000) {
+		fail(at("classes"), name + ": with weights='imagenet' and include_top=True, classes must be 1000 (the "
+		                           "ImageNet classifier's); use include_top=False and a classifier of your own");
 	}
 	Object input_tensor = get("input_tensor", make_none());
 	Object input_shape = get("input_shape", make_none());
@@ -305,7 +344,21 @@ Object build_application(Evaluator &evaluator, const std::string &name, CallArgs
 	};
 	std::string source = std::string(kCommon) + std::string(application.source);
 	try {
-		return evaluator.run_embedded(source, "model", std::move(bindings));
+		int64_t first_layer = static_cast<int64_t>(evaluator.graph().layer_count());
+		Object model = evaluator.run_embedded(source, "model", std::move(bindings));
+		if (weights.kind == ObjectKind::Str) {
+			PretrainedBase base;
+			base.spec.application = name;
+			base.spec.weights = weights.text;
+			base.spec.weights_given = given.count("weights") > 0;
+			base.spec.include_top = include_top.boolean;
+			base.spec.keras_file = keras_weights_file(name, include_top.boolean, alpha.as_double(), input_shape);
+			base.spec.location = given.count("weights") ? at("weights") : args.location;
+			base.first_layer = first_layer;
+			base.end_layer = static_cast<int64_t>(evaluator.graph().layer_count());
+			evaluator.pretrained().push_back(std::move(base));
+		}
+		return model;
 	} catch (const ModelDefinitionError &error) {
 		// The architecture's own text is not the user's: report at the call.
 		fail(args.location, name + "(...) cannot be built with these arguments: " + error.reason);

@@ -418,6 +418,23 @@ struct IgnoredStatement {
 	std::string text; //!< its first line, trimmed
 };
 
+//! A keras.applications base built with weights='imagenet' or
+//! weights='<file>.h5': its weights are the Keras HDF5 file uploaded with
+//! the model (nothing is downloaded here). The engine loads them after
+//! building the model (Model::load_pretrained_weights).
+struct PretrainedSpec {
+	std::string application;   //!< VGG16, VGG19, ResNet50, MobileNetV2
+	std::string weights;       //!< as written: imagenet or a file name
+	bool weights_given = true; //!< false: Keras' default weights='imagenet'
+	bool include_top = true;
+	//! The file Keras would download for this call (for messages).
+	std::string keras_file;
+	//! The application's layers (names in ModelSpec::layers), in Keras'
+	//! model.layers order: the layers the file's weights go to.
+	std::vector<std::string> layers;
+	SourceLocation location;
+};
+
 struct ModelSpec {
 	std::string name = "sequential";
 	//! Unique layers in Keras' `model.layers` order (a shared layer once).
@@ -432,6 +449,8 @@ struct ModelSpec {
 	std::vector<NodeSpec> nodes; //!< topological order: a node's inputs come before it
 	std::vector<OutputSpec> outputs;
 	std::vector<IgnoredStatement> ignored;
+	//! Set when part of the model takes its weights from an uploaded file.
+	std::optional<PretrainedSpec> pretrained;
 
 	//! The engine's current form: one input, one output, and node i applies
 	//! layer i to node i-1's output (node 0 to the input), each layer once.

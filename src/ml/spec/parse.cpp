@@ -45,6 +45,22 @@ ModelSpec parse_model_definition(std::string_view text) {
 	return spec;
 }
 
+ModelDefinitionError missing_weights_error(const ModelSpec &spec) {
+	const PretrainedSpec &p = *spec.pretrained;
+	std::string written = p.weights_given ? "weights='" + p.weights + "'" : "Keras' default weights='imagenet'";
+	std::string source = p.weights == "imagenet" ? "the file Keras would download for this call, " + p.keras_file
+	                                             : "'" + p.weights + "'";
+	return ModelDefinitionError(
+	    p.location, p.application + ": " + written +
+	                    " needs its weights file uploaded with the model, since nothing can be downloaded here: "
+	                    "upload " +
+	                    source +
+	                    " (a Keras HDF5 weights file; model.save_weights('x.h5') writes one) with `kafkaml models "
+	                    "weights ID FILE`, `kafkaml models create ... --weights FILE` or PUT /api/v1/models/{id}/"
+	                    "weights; check it locally with `kafkaml model check DEFINITION --weights FILE`. Or pass "
+	                    "weights=None to train the architecture from scratch");
+}
+
 void check_model_size(const ModelSpec &spec) {
 	auto parameters = summarize(spec).total_params;
 	if (parameters > kMaxModelParameters) {

@@ -31,6 +31,12 @@ public:
 //! Throws ModelDefinitionError. Thread: any; no shared state.
 ModelSpec parse_model_definition(std::string_view text);
 
+//! The error for a model that needs its pretrained weights file
+//! (`spec.pretrained` set) where none was given: the reason (nothing is
+//! downloaded here), the file Keras would use, and the ways to upload it.
+//! Thread: any.
+ModelDefinitionError missing_weights_error(const ModelSpec &spec);
+
 //! Most parameters a model may have: a billion float32 weights are 4 GB,
 //! and training (gradients, optimizer state) takes about four times that.
 inline constexpr int64_t kMaxModelParameters = 1'000'000'000;

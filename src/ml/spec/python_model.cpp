@@ -9,6 +9,8 @@
 #include "ml/spec/keras_objects.h"
 #include "ml/spec/python_parser.h"
 
+#include <algorithm>
+
 namespace kafkaml::ml::spec {
 
 namespace {
@@ -44,6 +46,34 @@ int64_t chosen_model(Evaluator &evaluator) {
 	return static_cast<int64_t>(models.size()) - 1;
 }
 
+//! The chosen model's part that takes the uploaded weights file: the
+//! layers of the one application called with weights that the model
+//! holds. One file per model, so one such base.
+std::optional<PretrainedSpec> pretrained_part(Evaluator &evaluator, const ModelSpec &spec) {
+	std::optional<PretrainedSpec> found;
+	for (const auto &base : evaluator.pretrained()) {
+		PretrainedSpec part = base.spec;
+		for (int64_t id = base.first_layer; id < base.end_layer; id++) {
+			const std::string &name = evaluator.graph().layer(id).spec.name;
+			bool held = std::any_of(spec.layers.begin(), spec.layers.end(),
+			                        [&](const LayerSpec &layer) { return layer.name == name; });
+			if (held) {
+				part.layers.push_back(name);
+			}
+		}
+		if (part.layers.empty()) {
+			continue;
+		}
+		if (found) {
+			fail(part.location, part.application + ": the model already takes " + found->application +
+			                        "'s weights from its weights file, and a model has one weights file; pass "
+			                        "weights=None here");
+		}
+		found = std::move(part);
+	}
+	return found;
+}
+
 } // namespace
 
 ModelSpec parse_python_model(std::string_view text) {
@@ -52,6 +82,7 @@ ModelSpec parse_python_model(std::string_view text) {
 	evaluator.run(program);
 	ModelSpec spec = model_spec(evaluator, chosen_model(evaluator));
 	spec.ignored = evaluator.ignored();
+	spec.pretrained = pretrained_part(evaluator, spec);
 	normalize_model(spec);
 	return spec;
 }

@@ -154,6 +154,31 @@ TEST_F(DeploymentOperationsTest, APyTorchModelWithoutItsModuleIsAConflictNamingI
 	EXPECT_EQ(deploy(*db, executor, request_for({keras, pytorch})).results.size(), 2u);
 }
 
+TEST_F(DeploymentOperationsTest, AKerasModelWhoseBaseTakesAWeightsFileWithoutOneIsAConflictNamingIt) {
+	int64_t plain = stored_model("a");
+	int64_t pretrained = stored_model("b");
+	auto base = db->get_model(pretrained);
+	base.code = "model = tf.keras.applications.VGG16(weights='imagenet')";
+	db->update_model(base);
+	WeightsRequirement needed = [](std::string_view code) -> std::optional<std::string> {
+		if (code.find("imagenet") == std::string_view::npos) {
+			return std::nullopt;
+		}
+		return "VGG16: weights='imagenet' needs its weights file";
+	};
+	try {
+		deploy(*db, executor, request_for({plain, pretrained}), needed);
+		FAIL() << "the model's weights file is missing";
+	} catch (const StateConflict &e) {
+		EXPECT_EQ(e.detail, json({{"model", pretrained}}));
+		EXPECT_NE(std::string(e.what()).find("has no weights file yet: VGG16: weights='imagenet'"), std::string::npos)
+		    << e.what();
+	}
+	EXPECT_TRUE(db->list_deployments().empty());
+	db->put_model_weights(pretrained, "\x89HDF\r\n\x1a\n");
+	EXPECT_EQ(deploy(*db, executor, request_for({plain, pretrained}), needed).results.size(), 2u);
+}
+
 TEST_F(DeploymentOperationsTest, AnUnknownConfigurationIsTheStoresToRefuse) {
 	DeploymentRequest request;
 	request.configuration = 42;

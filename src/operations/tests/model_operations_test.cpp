@@ -85,5 +85,28 @@ TEST_F(ModelOperationsTest, AModuleBelongsToAPyTorchModelAndMustLoad) {
 	EXPECT_THROW(upload_module(*db, checks, pytorch, "PK module"), NotSupported);
 }
 
+TEST_F(ModelOperationsTest, AWeightsFileBelongsToAKerasModelWhoseBaseTakesOne) {
+	checks.weights_needed = [](std::string_view code) -> std::optional<std::string> {
+		if (code.find("imagenet") == std::string_view::npos) {
+			return std::nullopt;
+		}
+		return "upload the weights file";
+	};
+	int64_t plain = create_model(*db, checks, keras_model()).id;
+	int64_t pretrained = create_model(*db, checks, {.name = "base", .code = "model = VGG16(weights='imagenet')"}).id;
+	int64_t pytorch = create_model(*db, checks, {.name = "p", .code = "loss='mse'", .framework = "pytorch"}).id;
+	std::string hdf5("\x89HDF\r\n\x1a\n\0\0weights", 17);
+	EXPECT_THROW(upload_weights(*db, checks, plain, hdf5), store::Conflict);
+	EXPECT_THROW(upload_weights(*db, checks, pytorch, hdf5), store::Conflict);
+	EXPECT_THROW(upload_weights(*db, checks, pretrained, ""), UserError);
+	EXPECT_THROW(upload_weights(*db, checks, pretrained, "PK not hdf5"), UserError);
+	EXPECT_EQ(db->get_model(pretrained).weights_size, -1) << "nothing stored";
+	EXPECT_EQ(upload_weights(*db, checks, pretrained, hdf5).weights_size, 17);
+	std::string after_user_block = std::string(512, ' ') + hdf5;
+	EXPECT_EQ(upload_weights(*db, checks, pretrained, after_user_block).weights_size, 529);
+	EXPECT_EQ(db->get_model_weights(pretrained), after_user_block);
+	EXPECT_THROW(upload_weights(*db, checks, pretrained + 100, hdf5), store::NotFound);
+}
+
 } // namespace
 } // namespace kafkaml::operations

@@ -161,6 +161,26 @@ TEST_P(StoreTest, AModelsTorchScriptModuleIsKeptAndFrozenOnceDeployed) {
 	EXPECT_THROW(store_->put_model_module(results[0].model, bytes), Conflict);
 }
 
+TEST_P(StoreTest, AModelsWeightsFileIsKeptAndFrozenOnceDeployed) {
+	auto created = store_->create_model(make_model("with a pretrained base"));
+	EXPECT_EQ(created.weights_size, -1);
+	EXPECT_FALSE(store_->get_model_weights(created.id));
+	std::string bytes("\x89HDF\r\n\x1a\n\0weights", 16);
+	store_->put_model_weights(created.id, bytes);
+	EXPECT_EQ(store_->get_model_weights(created.id), bytes);
+	EXPECT_EQ(store_->get_model(created.id).weights_size, 16);
+	EXPECT_EQ(store_->list_models().back().weights_size, 16);
+	EXPECT_EQ(store_->get_model(created.id).module_size, -1) << "a weights file is no module";
+	std::string replaced("\x89HDF\r\n\x1a\nother", 13);
+	store_->put_model_weights(created.id, replaced);
+	EXPECT_EQ(store_->get_model_weights(created.id), replaced);
+	EXPECT_THROW(store_->put_model_weights(999, bytes), NotFound);
+	EXPECT_THROW(store_->get_model_weights(999), NotFound);
+
+	auto [deployment, results] = deploy_two(*store_);
+	EXPECT_THROW(store_->put_model_weights(results[0].model, bytes), Conflict);
+}
+
 TEST_P(StoreTest, ResultStatusMachine) {
 	auto [deployment, results] = deploy_two(*store_);
 	int64_t id = results[0].id;

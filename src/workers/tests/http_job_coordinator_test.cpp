@@ -64,6 +64,25 @@ public:
 			response.status = 404;
 			response.set_content(R"({"error":"result 9 not found"})", "application/json");
 		});
+		// Result 12 trains model 4, whose pretrained base has its weights file.
+		server_.Get("/api/v1/results/12", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content(json{{"id", 12}, {"deployment", 3}, {"model", 4}}.dump(), "application/json");
+		});
+		server_.Get("/api/v1/deployments/3", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content(json{{"id", 3}, {"batch", 8}}.dump(), "application/json");
+		});
+		server_.Get("/api/v1/models/4", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content(json{{"id", 4},
+			                          {"code", "model = VGG16(weights='imagenet')"},
+			                          {"framework", "keras"},
+			                          {"module_size", nullptr},
+			                          {"weights_size", 12}}
+			                         .dump(),
+			                     "application/json");
+		});
+		server_.Get("/api/v1/models/4/weights", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content(std::string("\x89HDF\r\n\x1a\n\0\0\0\x01", 12), "application/octet-stream");
+		});
 		server_.Post("/api/v1/inferences/5/status",
 		             [this](const httplib::Request &request, httplib::Response &response) {
 			             std::lock_guard lock(mutex_);
@@ -133,6 +152,16 @@ TEST(HttpJobCoordinatorTest, EpochsGoInFewBatchesAndAllArriveBeforeTheResultFini
 	ASSERT_GE(calls.size(), 2u);
 	EXPECT_EQ(calls[calls.size() - 2], "model");
 	EXPECT_EQ(calls.back(), "status finished");
+}
+
+TEST(HttpJobCoordinatorTest, AKerasModelsWeightsFileComesWithItsAssignment) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 100ms);
+	TrainingAssignment assignment = coordinator.training_assignment(12);
+	EXPECT_EQ(assignment.model_code, "model = VGG16(weights='imagenet')");
+	EXPECT_EQ(assignment.batch, 8);
+	EXPECT_EQ(assignment.weights, std::string("\x89HDF\r\n\x1a\n\0\0\0\x01", 12)) << "the bytes as uploaded";
+	EXPECT_TRUE(assignment.module.empty());
 }
 
 TEST(HttpJobCoordinatorTest, AStoppedResultStopsTheJobWithinOneRound) {

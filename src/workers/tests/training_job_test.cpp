@@ -1,5 +1,8 @@
 #include "workers/training_job.h"
 
+#include "ml/plan.h"
+#include "ml/spec/parse.h"
+#include "ml/tests/keras_weights_writer.h"
 #include "stream/memory_log.h"
 #include "workers/tests/fake_job_coordinator.h"
 #include "workers/tests/hcopd_like.h"
@@ -10,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <thread>
 
 namespace kafkaml::workers {
@@ -202,6 +206,73 @@ TEST_F(TrainingJobTest, TrainsARegularizedCnnOnTheStream) {
 		penalty += 0.01 * std::fabs(p[i]);
 	}
 	EXPECT_GT(metric_value(coordinator.report->validation, "loss"), penalty);
+}
+
+const std::string kTransferModel = ml::testing::transfer_definition("0.35", 3);
+
+// A keras.applications base takes the weights file uploaded with the model
+// (the assignment's, as the coordinator fetched it) before training.
+TEST_F(TrainingJobTest, APretrainedBaseTrainsFromTheUploadedWeightsFile) {
+	stream::MemoryLog images;
+	std::mt19937 rng(5);
+	std::uniform_real_distribution<float> pixel(0.0f, 1.0f);
+	int64_t first = -1;
+	for (int i = 0; i < 24; i++) {
+		std::vector<float> values(32 * 32 * 3);
+		for (auto &v : values) {
+			v = pixel(rng);
+		}
+		stream::Record record;
+		record.topic = "images";
+		record.key = std::string(1, static_cast<char>(i % 3));
+		record.value.assign(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(float));
+		auto offset = images.append(std::move(record));
+		first = first < 0 ? offset : first;
+	}
+	control.ranges = {{"images", 0, first, first + 24}};
+	control.input_config["data_reshape"] = "32 32 3";
+	control.total_msg = 24;
+	env.open_ranges = [&images](const std::vector<formats::Range> &ranges) -> std::unique_ptr<stream::Source> {
+		return std::make_unique<stream::MemoryRangeReader>(images, ranges);
+	};
+	auto &assignment = coordinator.training[11];
+	assignment.model_code = kTransferModel;
+	assignment.fit.epochs = 1;
+	assignment.fit.steps_per_epoch.reset();
+
+	ml::ModelSpec spec = ml::parse_model_definition(kTransferModel);
+	ml::ModelPlan plan = ml::plan_model(spec);
+	auto file = ml::testing::weights_for(plan, 17, "out_relu");
+	assignment.weights = ml::testing::write_keras_weights(file);
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+
+	// The frozen base holds the file's numbers after training.
+	auto trained = ml::testing::weights_by_name(plan, coordinator.model_blob);
+	int64_t checked = 0;
+	for (const auto &layer : file) {
+		for (const auto &weight : layer.weights) {
+			if (weight.name.find("kernel") == std::string::npos) {
+				continue; // BatchNormalization's moving statistics may move with the data
+			}
+			std::string name = weight.name.substr(0, weight.name.rfind(':'));
+			ASSERT_EQ(trained[name], weight.values) << name;
+			checked++;
+		}
+	}
+	EXPECT_GT(checked, 30);
+}
+
+TEST_F(TrainingJobTest, APretrainedBaseWithoutItsWeightsFileFailsAtOnceSayingWhatToUpload) {
+	coordinator.training[11].model_code = kTransferModel;
+	env.wait_for_stream = [](int64_t) -> formats::ControlMessage {
+		ADD_FAILURE() << "the job waited for its stream";
+		return {};
+	};
+	EXPECT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_NE(coordinator.statuses.back().find("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_32_no_top.h5"),
+	          std::string::npos)
+	    << coordinator.statuses.back();
+	EXPECT_NE(coordinator.statuses.back().find("PUT /api/v1/models/{id}/weights"), std::string::npos);
 }
 
 // What the engine does not train yet is said before the job waits for its

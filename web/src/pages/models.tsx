@@ -76,6 +76,8 @@ export function ModelEditPage(props: { id: number | null }) {
 	const [loadedCode, setLoadedCode] = useState(code);
 	const [module, setModule] = useState<File | null>(null);
 	const [moduleSize, setModuleSize] = useState<number | null>(null);
+	const [weights, setWeights] = useState<File | null>(null);
+	const [weightsSize, setWeightsSize] = useState<number | null>(null);
 	const [codeError, setCodeError] = useState<CodeError | null>(null);
 	const [saved, setSaved] = useState(false);
 	const load = useAction();
@@ -92,6 +94,7 @@ export function ModelEditPage(props: { id: number | null }) {
 				setImports(m.imports ?? '');
 				setFramework(m.framework === 'pytorch' ? 'pytorch' : 'keras');
 				setModuleSize(m.module_size ?? null);
+				setWeightsSize(m.weights_size ?? null);
 				setCode(m.code ?? '');
 				setLoadedCode(m.code ?? '');
 			});
@@ -105,11 +108,14 @@ export function ModelEditPage(props: { id: number | null }) {
 		const m = await save.run(async () => {
 			let stored = props.id === null ? await api.createModel(body) : await api.updateModel(props.id, body);
 			if (framework === 'pytorch' && module) stored = await api.uploadModule(stored.id, module);
+			if (framework === 'keras' && weights) stored = await api.uploadWeights(stored.id, weights);
 			return stored;
 		});
 		if (!m) return;
 		setModuleSize(m.module_size ?? null);
 		setModule(null);
+		setWeightsSize(m.weights_size ?? null);
+		setWeights(null);
 		setSaved(true);
 		if (props.id === null) navigate(`/models/${m.id}`, true);
 	};
@@ -221,6 +227,28 @@ export function ModelEditPage(props: { id: number | null }) {
 					<p class="code-error" role="alert" data-line={codeError.line}>
 						Marked in the editor: line {codeError.line}, column {codeError.column}.
 					</p>
+				)}
+				{framework === 'keras' && (/applications/.test(code) || weightsSize !== null) && (
+					<div class="field field-wide">
+						<label class="field-label" for="weights">
+							Weights file
+						</label>
+						<input
+							id="weights"
+							name="weights"
+							type="file"
+							accept=".h5,.hdf5"
+							onChange={(e) => {
+								setWeights(e.currentTarget.files?.[0] ?? null);
+								setSaved(false);
+							}}
+						/>
+						<span class="field-hint">
+							For a <code>keras.applications</code> base built with <code>weights='imagenet'</code>: nothing is downloaded here, so upload the Keras weights
+							file (e.g. <code>vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5</code>, or one <code>model.save_weights('x.h5')</code> wrote).
+							{weightsSize !== null ? ` Uploaded: ${weightsSize} bytes; choose a file to replace it.` : ' Not uploaded yet.'}
+						</span>
+					</div>
 				)}
 			</Form>
 		</>

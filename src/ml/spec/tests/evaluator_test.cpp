@@ -98,13 +98,48 @@ TEST(Evaluator, OnlyModelledNamesExist) {
 	EXPECT_THAT(error_of("import os\nos.system('rm -rf /')").reason, HasSubstr("'os.system' is not available"));
 }
 
-TEST(Evaluator, PretrainedWeightsAreRefusedWithTheReason) {
-	EXPECT_THAT(error_of("import tensorflow as tf\nbase = tf.keras.applications.VGG16(weights='imagenet')").what(),
-	            HasSubstr("line 2, column 36: VGG16: weights='imagenet' cannot be used: pretrained weights would have "
-	                      "to be downloaded"));
-	EXPECT_THAT(
-	    error_of("from tensorflow.keras.applications import ResNet50\nbase = ResNet50(include_top=False)").reason,
-	    HasSubstr("(Keras' default is weights='imagenet')"));
+TEST(Evaluator, PretrainedWeightsComeFromTheUploadedFile) {
+	ModelSpec spec = parse_model_definition(
+	    "import tensorflow as tf\nbase = tf.keras.applications.VGG16(weights='imagenet', include_top=False, "
+	    "input_shape=(64, 64, 3))\nx = tf.keras.layers.Flatten()(base.output)\n"
+	    "model = tf.keras.Model(base.input, tf.keras.layers.Dense(2)(x))");
+	ASSERT_TRUE(spec.pretrained);
+	EXPECT_EQ(spec.pretrained->application, "VGG16");
+	EXPECT_EQ(spec.pretrained->weights, "imagenet");
+	EXPECT_EQ(spec.pretrained->keras_file, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5");
+	EXPECT_EQ(spec.pretrained->layers.front(), "block1_conv1");
+	EXPECT_EQ(spec.pretrained->layers.back(), "block5_pool");
+	// Where there is no file, the refusal says why and what to upload.
+	std::string missing = missing_weights_error(spec).what();
+	EXPECT_THAT(missing, HasSubstr("line 2, column 36: VGG16: weights='imagenet' needs its weights file uploaded "
+	                               "with the model, since nothing can be downloaded here"));
+	EXPECT_THAT(missing, HasSubstr("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"));
+	EXPECT_THAT(missing, HasSubstr("kafkaml models weights ID FILE"));
+	EXPECT_THAT(missing, HasSubstr("PUT /api/v1/models/{id}/weights"));
+	EXPECT_THAT(missing, HasSubstr("weights=None"));
+
+	ModelSpec named = parse_model_definition(
+	    "from tensorflow.keras.applications import ResNet50\nmodel = ResNet50(include_top=False, "
+	    "input_shape=(64, 64, 3))");
+	ASSERT_TRUE(named.pretrained);
+	EXPECT_THAT(missing_weights_error(named).reason, HasSubstr("Keras' default weights='imagenet'"));
+	ModelSpec file = parse_model_definition("import keras\nmodel = keras.applications.MobileNetV2(alpha=0.5, "
+	                                        "weights='mine/mobilenet.h5')");
+	ASSERT_TRUE(file.pretrained);
+	EXPECT_THAT(missing_weights_error(file).reason, HasSubstr("upload 'mine/mobilenet.h5'"));
+	EXPECT_FALSE(parse_model_definition("import keras\nmodel = keras.applications.VGG19(weights=None)").pretrained);
+
+	EXPECT_THAT(error_of("import keras\nmodel = keras.applications.VGG19(weights='https://x/w.bin')").reason,
+	            HasSubstr("weights must be None (untrained), 'imagenet' or the name of a Keras .h5 weights file"));
+	EXPECT_THAT(error_of("import keras\nmodel = keras.applications.VGG19(classes=10)").reason,
+	            HasSubstr("with weights='imagenet' and include_top=True, classes must be 1000"));
+	ModelDefinitionError two =
+	    error_of("import keras\na = keras.applications.VGG16(include_top=False, input_shape=(32, 32, 3))\n"
+	             "b = keras.applications.ResNet50(include_top=False, input_shape=(32, 32, 3))\n"
+	             "x = keras.layers.concatenate([keras.layers.Flatten()(a.output), keras.layers.Flatten()(b.output)])\n"
+	             "model = keras.Model([a.input, b.input], x)");
+	EXPECT_EQ(two.location.line, 3);
+	EXPECT_THAT(two.reason, HasSubstr("ResNet50: the model already takes VGG16's weights from its weights file"));
 	EXPECT_THAT(error_of("from tensorflow import keras\nm = keras.applications.MobileNetV2(weights=None, "
 	                     "input_shape=(16, 16, 3), include_top=False)")
 	                .reason,

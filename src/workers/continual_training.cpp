@@ -83,7 +83,7 @@ public:
 		std::vector<stream::Record> records;
 		for (;;) {
 			if (cancelled()) {
-				return JobOutcome::stopped;
+				return stop();
 			}
 			records.clear();
 			bool more = true;
@@ -105,7 +105,7 @@ public:
 			}
 			bool due = window_.rows >= window_size || (window_.rows > 0 && (records.empty() || !more));
 			if (due && !learn()) {
-				return JobOutcome::stopped;
+				return stop();
 			}
 			if (!more) {
 				return finish("the stream's ranges ended");
@@ -224,6 +224,29 @@ private:
 			                                   ". Send the stream after its control message (kafkaml send --online) "
 			                                   "and deploy again");
 		}
+		auto learned = report();
+		learned.detail += "; ended as " + why;
+		env_.coordinator->training_finished(result_id_, learned, model_->save());
+		spdlog::info("result {}: {}", result_id_, learned.detail);
+		return JobOutcome::finished;
+	}
+
+	//! A stopped continual training keeps what it learned, downloadable
+	//! like a finished one's model (also an indefinite one's only way to
+	//! end).
+	JobOutcome stop() {
+		std::optional<LearnedModel> learned;
+		if (windows_ > 0) {
+			learned = LearnedModel{report(), model_->save()};
+		}
+		spdlog::info("result {}: stopped on request{}", result_id_, learned ? "; " + learned->report.detail : "");
+		env_.coordinator->training_stopped(result_id_, learned);
+		return JobOutcome::stopped;
+	}
+
+	//! The result's metrics: the last window's training metrics and the
+	//! prequential ones over every record.
+	TrainingReport report() const {
 		TrainingReport report;
 		report.train = last_train_;
 		append(report.train, prequential_.means(), "prequential_");
@@ -232,10 +255,8 @@ private:
 		report.samples_train = prequential_.records();
 		report.detail = "learned from " + std::to_string(prequential_.records()) + " records in " +
 		                std::to_string(windows_) + " windows (prequential " + ml::format_metrics(prequential_.means()) +
-		                "); ended as " + why;
-		env_.coordinator->training_finished(result_id_, report, model_->save());
-		spdlog::info("result {}: {}", result_id_, report.detail);
-		return JobOutcome::finished;
+		                ")";
+		return report;
 	}
 
 	int64_t result_id_;

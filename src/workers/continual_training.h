@@ -17,7 +17,11 @@
 //
 // Incremental ends once no record came for stream_timeout (or the ranges
 // ended) and uploads the model with the prequential metrics over every
-// record; indefinite runs until stopped.
+// record; indefinite runs until stopped. A stop keeps the same: the model
+// and metrics learned until then stay with the stopped result.
+//
+// The model's optimizer carries on from window to window (ml::Model::fit
+// continues it): the stream is one optimization, not one per window.
 //
 // Thread: the job's.
 
@@ -38,9 +42,10 @@ struct ContinualStart {
 	const formats::MessageDecoder &decoder;
 };
 
-//! Runs the window loop; returns finished (reported with the model) or
-//! stopped (not reported: the caller does). Throws UserError when no
-//! record came at all, or the model cannot take the stream's records.
+//! Runs the window loop; returns finished or stopped, either reported with
+//! the model learned so far (a stop before the first window: without).
+//! Throws UserError when no record came at all, or the model cannot take
+//! the stream's records.
 JobOutcome train_continually(int64_t result_id, const TrainingJobEnvironment &env, ContinualStart start);
 
 } // namespace kafkaml::workers

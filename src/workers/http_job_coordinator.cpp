@@ -258,9 +258,34 @@ void HttpJobCoordinator::training_failed(int64_t result_id, const std::string &r
 	post_status(result_id, {{"status", "failed"}, {"detail", reason}});
 }
 
-void HttpJobCoordinator::training_stopped(int64_t result_id) {
+bool HttpJobCoordinator::put_model(int64_t result_id, const std::string &model_blob) {
+	auto path = "/results/" + std::to_string(result_id) + "/model";
+	auto response = call("PUT", path, model_blob, "application/octet-stream");
+	if (response.status == 404) {
+		return false;
+	}
+	if (response.status >= 300) {
+		answered("PUT", path, response);
+	}
+	return true;
+}
+
+void HttpJobCoordinator::training_stopped(int64_t result_id, const std::optional<LearnedModel> &learned) {
 	flush_epochs();
-	post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
+	if (!learned) {
+		post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
+		return;
+	}
+	// The model first: a result that says it kept a model has one.
+	if (!put_model(result_id, learned->model_blob)) {
+		spdlog::warn("result {}: deleted before its learned model was kept", result_id);
+		return;
+	}
+	const auto &report = learned->report;
+	post_status(result_id, {{"status", "stopped"},
+	                        {"train_metrics", metrics_json(report.train)},
+	                        {"training_time", report.training_seconds},
+	                        {"detail", "stopped by the user; " + report.detail}});
 }
 
 InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_id) {

@@ -77,6 +77,13 @@ struct TrainingReport {
 	std::string detail;
 };
 
+//! What a continual training learned before it was stopped: kept with the
+//! stopped result, its model downloadable as a finished result's.
+struct LearnedModel {
+	TrainingReport report;
+	std::string model_blob; //!< ml::Model::save() bytes
+};
+
 //! An inference to serve: the trained model and its topics.
 struct InferenceAssignment {
 	int64_t inference_id = 0;
@@ -107,7 +114,9 @@ public:
 	//! A failure the user must fix (bad model code, undecodable stream):
 	//! the job reports it and ends without being restarted.
 	virtual void training_failed(int64_t result_id, const std::string &reason) = 0;
-	virtual void training_stopped(int64_t result_id) = 0;
+	//! Stopped on request. `learned` is what a continual training learned
+	//! until then; a batch training, stopped before its end, has nothing.
+	virtual void training_stopped(int64_t result_id, const std::optional<LearnedModel> &learned) = 0;
 
 	virtual InferenceAssignment inference_assignment(int64_t inference_id) = 0;
 	//! A replica's error that a restart would repeat (failure_action.h):

@@ -151,7 +151,11 @@ TEST_F(ContinualTrainingTest, IndefiniteOutlivesTheStreamTimeoutUntilStopped) {
 	EXPECT_GE(std::chrono::steady_clock::now(), stop_at);
 	EXPECT_EQ(coordinator.statuses, (std::vector<std::string>{"running", "stopped"}));
 	EXPECT_EQ(coordinator.epochs.size(), 6u) << "every record was learned from before the stop";
-	EXPECT_FALSE(coordinator.report);
+	// What it learned stays with the stopped result, as a finished one's.
+	ASSERT_TRUE(coordinator.report);
+	EXPECT_EQ(coordinator.report->samples_train, 1200);
+	EXPECT_TRUE(metric(coordinator.report->train, "prequential_accuracy"));
+	EXPECT_EQ(ml::Model::load(coordinator.model_blob).param_count(), 26);
 }
 
 TEST_F(ContinualTrainingTest, AStopAnsweredToAWindowReportEndsTheJob) {
@@ -159,6 +163,17 @@ TEST_F(ContinualTrainingTest, AStopAnsweredToAWindowReportEndsTheJob) {
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::stopped);
 	EXPECT_EQ(coordinator.epochs.size(), 2u);
 	EXPECT_EQ(coordinator.statuses.back(), "stopped");
+	ASSERT_TRUE(coordinator.report);
+	EXPECT_EQ(coordinator.report->samples_train, 400) << "the two windows learned before the stop";
+	EXPECT_FALSE(coordinator.model_blob.empty());
+}
+
+TEST_F(ContinualTrainingTest, AStopBeforeAnyWindowKeepsNoModel) {
+	env.cancelled = [] { return true; };
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::stopped);
+	EXPECT_EQ(coordinator.statuses.back(), "stopped");
+	EXPECT_FALSE(coordinator.report);
+	EXPECT_TRUE(coordinator.model_blob.empty());
 }
 
 TEST_F(ContinualTrainingTest, UnusableRecordsAreSkippedCountedAndTheFirstNamed) {

@@ -38,7 +38,13 @@ public:
 		statuses.push_back("finished");
 	}
 	void training_failed(int64_t, const std::string &reason) override { statuses.push_back("failed: " + reason); }
-	void training_stopped(int64_t) override { statuses.push_back("stopped"); }
+	void training_stopped(int64_t, const std::optional<LearnedModel> &learned) override {
+		if (learned) {
+			report = learned->report;
+			model_blob = learned->model_blob;
+		}
+		statuses.push_back("stopped");
+	}
 	InferenceAssignment inference_assignment(int64_t inference_id) override { return inference.at(inference_id); }
 	void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) override {
 		inference_failures.push_back(std::to_string(inference_id) + " " + replica + ": " + reason);

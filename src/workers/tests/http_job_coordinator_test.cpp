@@ -151,8 +151,24 @@ TEST(HttpJobCoordinatorTest, AStoppedResultStopsTheJobWithinOneRound) {
 		std::this_thread::sleep_for(5ms);
 	}
 	EXPECT_TRUE(stopped) << "the 409 never reached the job";
-	coordinator.training_stopped(7);
+	coordinator.training_stopped(7, std::nullopt);
 	auto calls = api.locked([&] { return api.calls; });
+	EXPECT_EQ(calls.back(), "status stopped");
+}
+
+TEST(HttpJobCoordinatorTest, AStopWithALearnedModelKeepsTheModelBeforeSayingStopped) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(1)));
+	LearnedModel learned;
+	learned.report.train = {{"prequential_loss", 0.5}};
+	learned.report.detail = "learned from 200 records in 1 windows";
+	learned.model_blob = "model bytes";
+	coordinator.training_stopped(7, learned);
+	auto calls = api.locked([&] { return api.calls; });
+	ASSERT_GE(calls.size(), 3u);
+	EXPECT_EQ(calls[calls.size() - 3], "epochs") << "what was queued goes first";
+	EXPECT_EQ(calls[calls.size() - 2], "model");
 	EXPECT_EQ(calls.back(), "status stopped");
 }
 

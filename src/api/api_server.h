@@ -122,6 +122,10 @@ private:
 	void register_datasource_routes();
 	void register_static_files();
 	std::optional<http::Response> check_token(const http::Request &head) const;
+	//! Answers with a model file of result `result` named `name`: the bytes
+	//! as stored (format kafkaml) or converted for torch.load (pytorch).
+	void send_model_file(Call &call, std::string bytes, const std::string &format, int64_t result,
+	                     const std::string &name);
 
 	ApiOptions options_;
 	//! The inference use cases' part of options_, made once.

@@ -7,6 +7,7 @@
 #include "api/route_support.h"
 #include "common/json_input.h"
 #include "operations/result_operations.h"
+#include "operations/result_version_operations.h"
 
 #include <charconv>
 
@@ -19,7 +20,72 @@ using nlohmann::json;
 //! wait for the server that may be thousands.
 constexpr size_t kEpochsBodyLimit = size_t{16} << 20;
 
+//! ?format=kafkaml (the default: what `kafkaml infer` loads) or pytorch (a
+//! file torch.load reads, the export of `kafkaml model fit --export`).
+std::string model_format(const Call &call) {
+	std::string format = call.request.has_param("format") ? call.param("format") : "kafkaml";
+	if (format != "kafkaml" && format != "pytorch") {
+		throw ApiError(400,
+		               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
+		               "file torch.load reads), not \"" +
+		                   printable(format) + "\"",
+		               {{"parameter", "format"}});
+	}
+	return format;
+}
+
+//! The version number of a route's second path segment; 404 for what no
+//! version is called (versions are 1 and up).
+int64_t version_of(const Call &call) {
+	const std::string &text = call.request.path_params.at(1);
+	int64_t version = 0;
+	auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), version);
+	if (error != std::errc() || end != text.data() + text.size() || version < 1) {
+		throw ApiError(404, "no version is called \"" + printable(text) + "\"; versions are numbered 1 and up",
+		               {{"version", printable(text)}});
+	}
+	return version;
+}
+
+//! A query parameter holding an integer, 400 naming it otherwise.
+int64_t integer_param(const Call &call, const char *name) {
+	auto text = call.param(name);
+	int64_t value = 0;
+	auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+	if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+		throw ApiError(
+		    400, std::string("query parameter \"") + name + "\" must be an integer, not \"" + printable(text) + "\"",
+		    {{"parameter", name}});
+	}
+	return value;
+}
+
 } // namespace
+
+void ApiServer::send_model_file(Call &call, std::string bytes, const std::string &format, int64_t result,
+                                const std::string &name) {
+	// File names say what the file is: ours is no PyTorch file, and a
+	// PyTorch user tells torch.load's dict of weights from a module
+	// torch.jit.load runs.
+	std::string file = name + ".kafkaml";
+	if (format == "pytorch") {
+		if (!options_.export_pytorch) {
+			throw ApiError(501, "this server has no model engine to convert models with; download "
+			                    "format=kafkaml instead");
+		}
+		try {
+			bytes = options_.export_pytorch(bytes);
+		} catch (const std::exception &e) {
+			throw ApiError(500, "result " + std::to_string(result) +
+			                        "'s model could not be converted for PyTorch: " + e.what());
+		}
+		auto owner = options_.store->get_result(result, {.which = store::EpochQuery::Which::none});
+		bool module = options_.store->get_model(owner.model).framework == "pytorch";
+		file = name + (module ? "-torchscript.pt" : "-weights.pt");
+	}
+	call.response.headers.set("Content-Disposition", "attachment; filename=\"" + file + "\"");
+	call.send(std::move(bytes), "application/octet-stream");
+}
 
 void ApiServer::register_result_routes() {
 	store::Store &db = *options_.store;
@@ -76,46 +142,48 @@ void ApiServer::register_result_routes() {
 		db.delete_result(call.id());
 		call.no_content();
 	});
-	// ?format=kafkaml (the default: what `kafkaml infer` loads) or pytorch
-	// (a file torch.load reads, the export of `kafkaml model fit --export`).
 	add("GET", "/api/v1/results/{id}/model", [this, &db](Call &call) {
 		int64_t id = call.id();
-		std::string format = call.request.has_param("format") ? call.param("format") : "kafkaml";
-		if (format != "kafkaml" && format != "pytorch") {
-			throw ApiError(400,
-			               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
-			               "file torch.load reads), not \"" +
-			                   printable(format) + "\"",
-			               {{"parameter", "format"}});
-		}
+		std::string format = model_format(call);
 		auto bytes = db.get_trained_model(id);
 		if (!bytes) {
 			auto status = db.get_result(id, {.which = store::EpochQuery::Which::none}).status;
 			throw ApiError(404, "result " + std::to_string(id) + " has no trained model yet (it is " +
 			                        std::string(store::to_string(status)) + "); download it once it is finished");
 		}
-		// File names say what the file is: ours is no PyTorch file, and a
-		// PyTorch user tells torch.load's dict of weights from a module
-		// torch.jit.load runs.
-		std::string file = "result-" + std::to_string(id) + ".kafkaml";
-		if (format == "pytorch") {
-			if (!options_.export_pytorch) {
-				throw ApiError(501, "this server has no model engine to convert models with; download "
-				                    "format=kafkaml instead");
-			}
-			try {
-				*bytes = options_.export_pytorch(*bytes);
-			} catch (const std::exception &e) {
-				throw ApiError(500, "result " + std::to_string(id) +
-				                        "'s model could not be converted for PyTorch: " + e.what());
-			}
-			auto result = db.get_result(id, {.which = store::EpochQuery::Which::none});
-			bool module = db.get_model(result.model).framework == "pytorch";
-			file = "result-" + std::to_string(id) + (module ? "-torchscript.pt" : "-weights.pt");
-		}
-		call.response.headers.set("Content-Disposition", "attachment; filename=\"" + file + "\"");
-		call.send(std::move(*bytes), "application/octet-stream");
+		send_model_file(call, std::move(*bytes), format, id, "result-" + std::to_string(id));
 	});
+	// Model versions of a continual training (incremental, indefinite).
+	add("GET", "/api/v1/results/{id}/versions",
+	    [&db](Call &call) { call.reply(200, json_list(operations::list_result_versions(db, call.id()))); });
+	add("GET", "/api/v1/results/{id}/versions/{version}/model", [this, &db](Call &call) {
+		int64_t id = call.id(), version = version_of(call);
+		std::string format = model_format(call);
+		send_model_file(call, operations::result_version_model(db, id, version), format, id,
+		                "result-" + std::to_string(id) + "-v" + std::to_string(version));
+	});
+	// The job's upload of a version it cut: the model's bytes as the body
+	// (as PUT results/{id}/model), what it says of them in the query.
+	add("PUT", "/api/v1/results/{id}/versions/{version}",
+	    [&db](Call &call) {
+		    operations::VersionUpload upload;
+		    int64_t id = call.id();
+		    upload.version = version_of(call);
+		    upload.records = integer_param(call, "records");
+		    if (call.request.has_param("metrics")) {
+			    try {
+				    upload.metrics = parse_json(call.param("metrics"));
+			    } catch (const JsonInputError &e) {
+				    throw ApiError(400,
+				                   std::string("query parameter \"metrics\" is not valid JSON: ") + e.reason +
+				                       "; send a JSON object of numbers",
+				                   {{"parameter", "metrics"}});
+			    }
+		    }
+		    auto [version, created] = operations::add_result_version(db, id, upload, call.request.body);
+		    call.reply(created ? 201 : 200, to_json(version));
+	    },
+	    {.max_body = options_.max_model_bytes});
 	add("PUT", "/api/v1/results/{id}/model",
 	    [&db](Call &call) {
 		    operations::upload_trained_model(db, call.id(), call.request.body);

@@ -14,6 +14,9 @@
 //   train    -> fit on the window (kwargs_fit: epochs, batch_size, ...)
 //   report   -> one entry of the result's epoch series per window:
 //               records seen so far, prequential_<metric>s, training metrics
+//   version  -> the model as a new version when the rule of
+//               version_rule.h says so (the first window's, then on an
+//               improvement of monitoring_metric or the records cadence)
 //
 // Incremental ends once no record came for stream_timeout (or the ranges
 // ended) and uploads the model with the prequential metrics over every

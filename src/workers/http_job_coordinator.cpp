@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <thread>
 
@@ -25,6 +27,20 @@ ml::FitOptions fit_options(const json &deployment, const char *parsed_field, con
 		return ml::parse_fit_kwargs(raw.get<std::string>());
 	}
 	return ml::fit_options_from_json(raw);
+}
+
+//! `text` for a URL's query: every byte but the unreserved ones as %XX.
+std::string query_encoded(const std::string &text) {
+	static constexpr char hex[] = "0123456789ABCDEF";
+	std::string out;
+	for (unsigned char c : text) {
+		if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			out.push_back(static_cast<char>(c));
+		} else {
+			out += {'%', hex[c >> 4], hex[c & 15]};
+		}
+	}
+	return out;
 }
 
 } // namespace
@@ -141,6 +157,15 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 	continual.monitoring_metric = deployment.value("monitoring_metric", std::string("loss"));
 	continual.change = deployment.value("change", std::string("down"));
 	continual.improvement = deployment.value("improvement", 0.05);
+	if (deployment.contains("version_every_records") && deployment["version_every_records"].is_number_integer()) {
+		continual.version_every_records = deployment["version_every_records"].get<int64_t>();
+	}
+	if (continual.mode != TrainingMode::batch) {
+		// A restarted job's versions follow the ones its earlier runs stored.
+		for (const auto &version : get_json("/results/" + std::to_string(result_id) + "/versions")) {
+			continual.next_version = std::max(continual.next_version, version.at("version").get<int64_t>() + 1);
+		}
+	}
 	return assignment;
 }
 
@@ -178,6 +203,23 @@ bool HttpJobCoordinator::training_epoch(int64_t result_id, const ml::EpochLog &e
 		}
 	}
 	epochs_changed_.notify_all();
+	return !stop_requested_.load();
+}
+
+bool HttpJobCoordinator::training_version(int64_t result_id, const ModelVersion &version) {
+	auto path = "/results/" + std::to_string(result_id) + "/versions/" + std::to_string(version.version) +
+	            "?records=" + std::to_string(version.records) +
+	            "&metrics=" + query_encoded(metrics_json(version.metrics).dump());
+	// Retried on a lost answer like every call: the server keeps the
+	// version it stored first, so a retry adds none.
+	auto response = call("PUT", path, version.model_blob, "application/octet-stream");
+	if (response.status == 404 || response.status == 409) {
+		stop_requested_ = true; // deleted or stopped meanwhile
+		return false;
+	}
+	if (response.status >= 300) {
+		answered("PUT", path, response);
+	}
 	return !stop_requested_.load();
 }
 

@@ -56,6 +56,7 @@ public:
 	void training_started(int64_t result_id, const StreamInfo &stream) override;
 	void training_detail(int64_t result_id, const std::string &detail) override;
 	bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) override;
+	bool training_version(int64_t result_id, const ModelVersion &version) override;
 	void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) override;
 	void training_failed(int64_t result_id, const std::string &reason) override;
 	void training_stopped(int64_t result_id, const std::optional<LearnedModel> &learned) override;

@@ -33,6 +33,11 @@ struct ContinualOptions {
 	std::string monitoring_metric = "loss";
 	std::string change = "down"; //!< "up" | "down"
 	double improvement = 0.05;
+	//! A version also once this many records were learned since the last.
+	std::optional<int64_t> version_every_records;
+	//! The number the run's first version takes: one past the versions an
+	//! earlier run of this result stored (a restarted job), 1 otherwise.
+	int64_t next_version = 1;
 };
 
 //! One model of a deployed configuration, to train (one result).
@@ -77,6 +82,14 @@ struct TrainingReport {
 	std::string detail;
 };
 
+//! A model version a continual training cut (version_rule.h).
+struct ModelVersion {
+	int64_t version = 0;
+	int64_t records = 0;      //!< learned from so far
+	ml::MetricValues metrics; //!< the window's prequential scores, "prequential_<name>"
+	std::string model_blob;   //!< ml::Model::save() bytes
+};
+
 //! What a continual training learned before it was stopped: kept with the
 //! stopped result, its model downloadable as a finished result's.
 struct LearnedModel {
@@ -110,6 +123,10 @@ public:
 	virtual void training_detail(int64_t result_id, const std::string &detail) = 0;
 	//! Returns false when the user asked the training to stop.
 	virtual bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) = 0;
+	//! Stores a model version; returns false when the user asked the
+	//! training to stop (the result ended or is gone). Sending the same
+	//! version again stores nothing new.
+	virtual bool training_version(int64_t result_id, const ModelVersion &version) = 0;
 	virtual void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) = 0;
 	//! A failure the user must fix (bad model code, undecodable stream):
 	//! the job reports it and ends without being restarted.

@@ -20,6 +20,7 @@ public:
 	std::vector<ml::EpochLog> epochs;
 	std::optional<TrainingReport> report;
 	std::string model_blob;
+	std::vector<ModelVersion> versions;
 	int64_t stop_after_epochs = -1; //!< training_epoch returns false from this epoch on
 
 	TrainingAssignment training_assignment(int64_t result_id) override { return training.at(result_id); }
@@ -31,6 +32,10 @@ public:
 	bool training_epoch(int64_t, const ml::EpochLog &epoch) override {
 		epochs.push_back(epoch);
 		return stop_after_epochs < 0 || static_cast<int64_t>(epochs.size()) < stop_after_epochs;
+	}
+	bool training_version(int64_t, const ModelVersion &version) override {
+		versions.push_back(version);
+		return true;
 	}
 	void training_finished(int64_t, const TrainingReport &r, const std::string &blob) override {
 		report = r;

@@ -52,6 +52,15 @@ public:
 			calls.push_back("model");
 			response.status = 204;
 		});
+		server_.Put(R"(/api/v1/results/(\d+)/versions/(\d+))",
+		            [this](const httplib::Request &request, httplib::Response &response) {
+			            std::lock_guard lock(mutex_);
+			            calls.push_back("version " + std::string(request.matches[2]) + " records " +
+			                            request.get_param_value("records") + " metrics " +
+			                            request.get_param_value("metrics") + " model " + request.body);
+			            response.status = stopped ? 409 : 201;
+			            response.set_content("{}", "application/json");
+		            });
 		// Inference 5 serves result 9, whose model is gone (deleted).
 		server_.Get("/api/v1/inferences/5", [](const httplib::Request &, httplib::Response &response) {
 			response.set_content(json{{"id", 5},
@@ -170,6 +179,24 @@ TEST(HttpJobCoordinatorTest, AStopWithALearnedModelKeepsTheModelBeforeSayingStop
 	EXPECT_EQ(calls[calls.size() - 3], "epochs") << "what was queued goes first";
 	EXPECT_EQ(calls[calls.size() - 2], "model");
 	EXPECT_EQ(calls.back(), "status stopped");
+}
+
+TEST(HttpJobCoordinatorTest, AVersionGoesWithItsRecordsAndMetricsAndAStoppedResultRefusesIt) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	ModelVersion version;
+	version.version = 3;
+	version.records = 1200;
+	version.metrics = {{"prequential_loss", 0.25}, {"prequential_accuracy", 0.5}};
+	version.model_blob = "model bytes";
+	EXPECT_TRUE(coordinator.training_version(7, version));
+	auto calls = api.locked([&] { return api.calls; });
+	ASSERT_EQ(calls.size(), 1u);
+	EXPECT_EQ(calls[0], R"(version 3 records 1200 metrics {"prequential_accuracy":0.5,"prequential_loss":0.25} )"
+	                    "model model bytes");
+	api.stopped = true;
+	EXPECT_FALSE(coordinator.training_version(7, version)) << "a 409 stops the job";
+	EXPECT_FALSE(coordinator.training_epoch(7, epoch_log(1)));
 }
 
 TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {

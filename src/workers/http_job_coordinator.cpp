@@ -162,7 +162,13 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 	}
 	if (continual.mode != TrainingMode::batch) {
 		// A restarted job's versions follow the ones its earlier runs stored.
-		for (const auto &version : get_json("/results/" + std::to_string(result_id) + "/versions")) {
+		auto path = "/results/" + std::to_string(result_id) + "/versions";
+		auto versions = call("GET", path);
+		if (versions.status != 200 && versions.status != 404) {
+			answered("GET", path, versions);
+		}
+		// 404 (the result was just read): a server from before versions.
+		for (const auto &version : versions.status == 200 ? parse_json(versions.body) : json::array()) {
 			continual.next_version = std::max(continual.next_version, version.at("version").get<int64_t>() + 1);
 		}
 	}

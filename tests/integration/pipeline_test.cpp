@@ -717,7 +717,9 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 	check(d2, 400);
 
 	// 3. An indefinite deployment ends only when stopped, and keeps what it
-	//    learned: its model downloads like a finished result's.
+	//    learned: its model downloads like a finished result's. Its job,
+	//    killed with SIGKILL, is restarted and learns the stream again; its
+	//    versions number on after the stored ones, none twice.
 	auto d3 = incremental("indefinite");
 	KafkamlProcess send_more(dir, "send-indefinite",
 	                         {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "online-indefinite",
@@ -734,6 +736,20 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 		std::this_thread::sleep_for(100ms);
 	}
 	ASSERT_TRUE(learned()) << api->get(path).dump(2);
+	auto before = api->get(path + "/versions").size();
+	auto jobs = find_processes(server->pid(), {"train", "--result-id " + id});
+	ASSERT_EQ(jobs.size(), 1u);
+	::kill(jobs[0], SIGKILL);
+	auto relearned = [&] { return api->get(path + "/versions").size() > before && learned(); };
+	for (int attempt = 0; attempt < 600 && !relearned(); ++attempt) {
+		std::this_thread::sleep_for(100ms);
+	}
+	ASSERT_TRUE(relearned()) << api->get(path).dump(2);
+	EXPECT_GE(api->get(path + "?epochs=none").value("restarts", 0), 1);
+	auto versions = api->get(path + "/versions");
+	for (size_t i = 0; i < versions.size(); i++) {
+		EXPECT_EQ(versions[i].value("version", 0), static_cast<int64_t>(i + 1)) << versions.dump(2);
+	}
 	api->post("/deployments/" + std::to_string(d3) + "/stop", json::object(), 200);
 	auto stopped = api->get(path + "?epochs=none");
 	EXPECT_EQ(stopped.value("status", ""), "stopped") << stopped.dump(2);

@@ -61,6 +61,25 @@ public:
 			            response.status = stopped ? 409 : 201;
 			            response.set_content("{}", "application/json");
 		            });
+		// Result 7 of deployment 2 (indefinite) trains model 3; an earlier
+		// run of its job stored versions 1 and 2.
+		auto answer = [](json body) {
+			return [body](const httplib::Request &, httplib::Response &response) {
+				response.set_content(body.dump(), "application/json");
+			};
+		};
+		server_.Get("/api/v1/results/7", answer({{"id", 7}, {"deployment", 2}, {"model", 3}}));
+		server_.Get("/api/v1/deployments/2", answer({{"id", 2},
+		                                             {"batch", 16},
+		                                             {"kwargs_fit_parsed", {{"epochs", 2}}},
+		                                             {"mode", "indefinite"},
+		                                             {"window_size", 64},
+		                                             {"monitoring_metric", "accuracy"},
+		                                             {"change", "up"},
+		                                             {"improvement", 0.1},
+		                                             {"version_every_records", 500}}));
+		server_.Get("/api/v1/models/3", answer({{"id", 3}, {"code", "model = ..."}, {"framework", "keras"}}));
+		server_.Get("/api/v1/results/7/versions", answer(json::array({{{"version", 1}}, {{"version", 2}}})));
 		// Inference 5 serves result 9, whose model is gone (deleted).
 		server_.Get("/api/v1/inferences/5", [](const httplib::Request &, httplib::Response &response) {
 			response.set_content(json{{"id", 5},
@@ -197,6 +216,20 @@ TEST(HttpJobCoordinatorTest, AVersionGoesWithItsRecordsAndMetricsAndAStoppedResu
 	api.stopped = true;
 	EXPECT_FALSE(coordinator.training_version(7, version)) << "a 409 stops the job";
 	EXPECT_FALSE(coordinator.training_epoch(7, epoch_log(1)));
+}
+
+TEST(HttpJobCoordinatorTest, AContinualAssignmentCarriesTheVersionRuleAndNumbersAfterStoredVersions) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	auto assignment = coordinator.training_assignment(7);
+	const auto &continual = assignment.continual;
+	EXPECT_EQ(continual.mode, TrainingMode::indefinite);
+	EXPECT_EQ(continual.window_size, 64);
+	EXPECT_EQ(continual.monitoring_metric, "accuracy");
+	EXPECT_EQ(continual.change, "up");
+	EXPECT_DOUBLE_EQ(continual.improvement, 0.1);
+	EXPECT_EQ(continual.version_every_records, 500);
+	EXPECT_EQ(continual.next_version, 3) << "a restarted job numbers on after the versions stored";
 }
 
 TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {

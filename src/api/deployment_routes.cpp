@@ -34,7 +34,7 @@ void ApiServer::register_deployment_routes() {
 		request.kwargs_fit = body.value("kwargs_fit", json(""));
 		request.kwargs_val = body.value("kwargs_val", json(""));
 		for (const char *field : {"mode", "incremental", "indefinite", "stream_timeout", "window_size",
-		                          "monitoring_metric", "change", "improvement"}) {
+		                          "monitoring_metric", "change", "improvement", "version_every_records"}) {
 			if (body.contains(field)) {
 				request.training[field] = body[field];
 			}

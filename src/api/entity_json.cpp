@@ -52,6 +52,7 @@ json to_json(const store::Deployment &d, const std::vector<store::Result> &resul
 	            {"monitoring_metric", d.monitoring_metric},
 	            {"change", d.change},
 	            {"improvement", d.improvement},
+	            {"version_every_records", d.version_every_records ? json(*d.version_every_records) : json(nullptr)},
 	            {"results", json::array()}};
 	for (const auto &r : results) {
 		out["results"].push_back(to_json(r));
@@ -61,6 +62,11 @@ json to_json(const store::Deployment &d, const std::vector<store::Result> &resul
 
 json to_json(const store::EpochMetrics &e) {
 	return {{"epoch", e.epoch}, {"metrics", e.metrics}, {"time", e.time}};
+}
+
+json to_json(const store::ResultVersion &v) {
+	return {{"result", v.result},   {"version", v.version}, {"created_at", v.created_at},
+	        {"records", v.records}, {"metrics", v.metrics}, {"size", v.size}};
 }
 
 json to_json(const store::Result &r) {

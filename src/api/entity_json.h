@@ -16,6 +16,8 @@ nlohmann::json to_json(const store::EpochMetrics &epoch);
 //! `epochs` holds what the store was asked for; `epoch_count` and
 //! `last_epoch` are always there.
 nlohmann::json to_json(const store::Result &result);
+//! Without the model's bytes (their size only).
+nlohmann::json to_json(const store::ResultVersion &version);
 nlohmann::json to_json(const store::Inference &inference);
 nlohmann::json to_json(const store::Datasource &datasource);
 nlohmann::json to_json(const store::RefusedControlMessage &refused);

@@ -7,6 +7,7 @@
 #include "api/route_support.h"
 #include "common/json_input.h"
 #include "operations/result_operations.h"
+#include "operations/result_version_operations.h"
 
 #include <charconv>
 
@@ -18,6 +19,52 @@ using nlohmann::json;
 //! A job reports the epochs that ended since its last report; after a long
 //! wait for the server that may be thousands.
 constexpr size_t kEpochsBodyLimit = size_t{16} << 20;
+
+//! ?format=kafkaml (the default: what `kafkaml infer` loads) or pytorch (a
+//! file torch.load reads, the export of `kafkaml model fit --export`).
+operations::ModelFormat model_format(const Call &call) {
+	std::string format = call.request.has_param("format") ? call.param("format") : "kafkaml";
+	if (format != "kafkaml" && format != "pytorch") {
+		throw ApiError(400,
+		               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
+		               "file torch.load reads), not \"" +
+		                   printable(format) + "\"",
+		               {{"parameter", "format"}});
+	}
+	return format == "pytorch" ? operations::ModelFormat::pytorch : operations::ModelFormat::kafkaml;
+}
+
+//! Answers with a model file, under the name that says what it is.
+void send_model_file(Call &call, operations::ModelDownload download) {
+	call.response.headers.set("Content-Disposition", "attachment; filename=\"" + download.file_name + "\"");
+	call.send(std::move(download.bytes), "application/octet-stream");
+}
+
+//! The version number of a route's second path segment; 404 for what no
+//! version is called (versions are 1 and up).
+int64_t version_of(const Call &call) {
+	const std::string &text = call.request.path_params.at(1);
+	int64_t version = 0;
+	auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), version);
+	if (error != std::errc() || end != text.data() + text.size() || version < 1) {
+		throw ApiError(404, "no version is called \"" + printable(text) + "\"; versions are numbered 1 and up",
+		               {{"version", printable(text)}});
+	}
+	return version;
+}
+
+//! A query parameter holding an integer, 400 naming it otherwise.
+int64_t integer_param(const Call &call, const char *name) {
+	auto text = call.param(name);
+	int64_t value = 0;
+	auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+	if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+		throw ApiError(
+		    400, std::string("query parameter \"") + name + "\" must be an integer, not \"" + printable(text) + "\"",
+		    {{"parameter", name}});
+	}
+	return value;
+}
 
 } // namespace
 
@@ -76,23 +123,40 @@ void ApiServer::register_result_routes() {
 		db.delete_result(call.id());
 		call.no_content();
 	});
-	// ?format=kafkaml (the default: what `kafkaml infer` loads) or pytorch
-	// (a file torch.load reads, the export of `kafkaml model fit --export`).
 	add("GET", "/api/v1/results/{id}/model", [this, &db](Call &call) {
 		int64_t id = call.id();
-		std::string format = call.request.has_param("format") ? call.param("format") : "kafkaml";
-		if (format != "kafkaml" && format != "pytorch") {
-			throw ApiError(400,
-			               "query parameter \"format\" must be kafkaml (the file kafkaml infer loads) or pytorch (a "
-			               "file torch.load reads), not \"" +
-			                   printable(format) + "\"",
-			               {{"parameter", "format"}});
-		}
-		auto format_wanted = format == "pytorch" ? operations::ModelFormat::pytorch : operations::ModelFormat::kafkaml;
-		auto download = operations::download_trained_model(db, id, format_wanted, options_.export_pytorch);
-		call.response.headers.set("Content-Disposition", "attachment; filename=\"" + download.file_name + "\"");
-		call.send(std::move(download.bytes), "application/octet-stream");
+		send_model_file(call, operations::download_trained_model(db, id, model_format(call), options_.export_pytorch));
 	});
+	// Model versions of a continual training (incremental, indefinite).
+	add("GET", "/api/v1/results/{id}/versions",
+	    [&db](Call &call) { call.reply(200, json_list(operations::list_result_versions(db, call.id()))); });
+	add("GET", "/api/v1/results/{id}/versions/{version}/model", [this, &db](Call &call) {
+		int64_t id = call.id(), version = version_of(call);
+		send_model_file(
+		    call, operations::download_result_version(db, id, version, model_format(call), options_.export_pytorch));
+	});
+	// The job's upload of a version it cut: the model's bytes as the body
+	// (as PUT results/{id}/model), what it says of them in the query.
+	add("PUT", "/api/v1/results/{id}/versions/{version}",
+	    [&db](Call &call) {
+		    operations::VersionUpload upload;
+		    int64_t id = call.id();
+		    upload.version = version_of(call);
+		    upload.records = integer_param(call, "records");
+		    if (call.request.has_param("metrics")) {
+			    try {
+				    upload.metrics = parse_json(call.param("metrics"));
+			    } catch (const JsonInputError &e) {
+				    throw ApiError(400,
+				                   std::string("query parameter \"metrics\" is not valid JSON: ") + e.reason +
+				                       "; send a JSON object of numbers",
+				                   {{"parameter", "metrics"}});
+			    }
+		    }
+		    auto [version, created] = operations::add_result_version(db, id, upload, call.request.body);
+		    call.reply(created ? 201 : 200, to_json(version));
+	    },
+	    {.max_body = options_.max_model_bytes});
 	add("PUT", "/api/v1/results/{id}/model",
 	    [&db](Call &call) {
 		    operations::upload_trained_model(db, call.id(), call.request.body);

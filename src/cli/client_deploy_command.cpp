@@ -35,6 +35,7 @@ void add_deploy_command(CLI::App &root) {
 		std::optional<int64_t> stream_timeout, window_size;
 		std::optional<std::string> monitoring_metric, change;
 		std::optional<double> improvement;
+		std::optional<int64_t> version_every_records;
 	};
 	auto args = std::make_shared<Args>();
 	CLI::App *deploy = root.add_subcommand("deploy", "Deploy a configuration for training: one job per model waits "
@@ -59,7 +60,13 @@ void add_deploy_command(CLI::App &root) {
 	deploy->add_option("--change", args->change, "the direction in which the monitoring metric improves")
 	    ->check(CLI::IsMember({"up", "down"}));
 	deploy->add_option("--improvement", args->improvement,
-	                   "how much the monitoring metric must improve (default 0.05)");
+	                   "how much the monitoring metric must improve, relative to the last model version's, for a new "
+	                   "version (default 0.05)");
+	deploy
+	    ->add_option("--version-every-records", args->version_every_records,
+	                 "also cut a model version once this many records were learned since the last (default: only "
+	                 "when the monitoring metric improves)")
+	    ->check(CLI::PositiveNumber);
 	deploy->callback([conn, args] {
 		json body = {{"configuration", args->configuration},
 		             {"batch", args->batch},
@@ -79,6 +86,7 @@ void add_deploy_command(CLI::App &root) {
 		put("monitoring_metric", args->monitoring_metric);
 		put("change", args->change);
 		put("improvement", args->improvement);
+		put("version_every_records", args->version_every_records);
 		client::run_command([&] {
 			json created = conn->client().post("/deployments", body);
 			if (conn->json_output) {

@@ -1,5 +1,5 @@
-// `kafkaml results list [--deployment D]|get ID [--epochs]|download ID -o FILE [--format pytorch]|stop ID|
-// delete ID|watch ID...`.
+// `kafkaml results list [--deployment D]|get ID [--epochs]|versions ID|download ID -o FILE [--version V]
+// [--format pytorch]|stop ID|delete ID|watch ID...`.
 // `watch` polls the server once a second (main thread, no other threads): on
 // a terminal it redraws one progress bar per result in place; otherwise it
 // prints a line whenever a result's line changes. It returns when every
@@ -145,21 +145,47 @@ void add_results_command(CLI::App &root) {
 		});
 	});
 
+	auto versions_id = std::make_shared<int64_t>();
+	CLI::App *versions = group->add_subcommand(
+	    "versions", "List the model versions of an incremental or indefinite result: when each was cut, the records "
+	                "it had learned from and its prequential metrics (download one with download --version)");
+	versions->add_option("id", *versions_id, "result id")->required();
+	versions->callback([conn, versions_id] {
+		client::run_command([&] {
+			json rows = conn->client().get("/results/" + std::to_string(*versions_id) + "/versions");
+			client::print_list(*conn,
+			                   {{"VERSION", "version"},
+			                    {"CREATED_AT", "created_at"},
+			                    {"RECORDS", "records"},
+			                    {"BYTES", "size"},
+			                    {"METRICS", "metrics"}},
+			                   rows);
+		});
+	});
+
 	auto download_id = std::make_shared<int64_t>();
 	auto output = std::make_shared<std::string>();
 	auto format = std::make_shared<std::string>("kafkaml");
-	CLI::App *download = group->add_subcommand("download", "Download a finished result's trained model");
+	auto version = std::make_shared<std::optional<int64_t>>();
+	CLI::App *download = group->add_subcommand(
+	    "download",
+	    "Download a result's trained model (finished, or stopped after it learned), or one of its versions");
 	download->add_option("id", *download_id, "result id")->required();
+	download->add_option("--version", *version, "this model version instead (see results versions)")
+	    ->check(CLI::PositiveNumber);
 	download->add_option("-o,--output", *output, "file to write")->required();
 	download
 	    ->add_option("--format", *format,
 	                 "kafkaml (the file kafkaml infer loads) or pytorch (a file Python's torch.load reads)")
 	    ->capture_default_str()
 	    ->check(CLI::IsMember({"kafkaml", "pytorch"}));
-	download->callback([conn, download_id, output, format] {
+	download->callback([conn, download_id, output, format, version] {
 		client::run_command([&] {
-			std::string bytes =
-			    conn->client().get_bytes("/results/" + std::to_string(*download_id) + "/model?format=" + *format);
+			std::string path = "/results/" + std::to_string(*download_id);
+			if (*version) {
+				path += "/versions/" + std::to_string(**version);
+			}
+			std::string bytes = conn->client().get_bytes(path + "/model?format=" + *format);
 			std::ofstream file(*output, std::ios::binary);
 			if (!file.write(bytes.data(), std::streamsize(bytes.size()))) {
 				throw client::ClientError("cannot write '" + *output + "'; check the directory and free space");

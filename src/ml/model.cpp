@@ -116,7 +116,10 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 	if (options.seed) {
 		m.rng = Rng(*options.seed);
 	}
-	auto optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.params);
+	if (!m.optimizer) {
+		m.optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.params);
+	}
+	Optimizer &optimizer = *m.optimizer;
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
 	const int64_t steps = options.steps_per_epoch.value_or((n + batch - 1) / batch);
 
@@ -154,7 +157,7 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 			double batch_loss = losses.forward_backward(out.data(), by.data(), b, dout.data()) +
 			                    m.executor->regularization(); // Keras reports the penalties in the loss
 			m.executor->backward(dout.data(), m.grads.data());
-			optimizer->step(m.params.data(), m.grads.data(), m.plan.trainable_count);
+			optimizer.step(m.params.data(), m.grads.data(), m.plan.trainable_count);
 			losses.update_metrics(out.data(), by.data(), b, batch_loss);
 			result.steps++;
 		}

@@ -97,7 +97,8 @@ public:
 	//! "<output>_<metric>".
 	//! With steps_per_epoch the data iterator continues across epochs and
 	//! restarts (reshuffled) when exhausted. `verbose` > 0 prints one line
-	//! per epoch to stderr.
+	//! per epoch to stderr. A later fit continues the optimizer of the one
+	//! before (moments, step count), as Keras' fit does.
 	FitResult fit(const Array &x, const Array &y, const FitOptions &options, const Array *validation_x = nullptr,
 	              const Array *validation_y = nullptr, const EpochCallback &callback = {});
 	MetricValues evaluate(const Array &x, const Array &y, std::optional<int64_t> batch_size = std::nullopt);

@@ -19,6 +19,10 @@ struct Model::Impl {
 	std::unique_ptr<Executor> executor;
 	ExecutionPath path = ExecutionPath::General;
 	Rng rng;
+	//! Made by the first fit() and kept, as Keras keeps model.optimizer: a
+	//! later fit() continues its moments and step count (learning-rate
+	//! schedules included) instead of starting over. Not saved.
+	std::unique_ptr<Optimizer> optimizer;
 	//! Non-empty for models defined by an uploaded TorchScript module.
 	bool torchscript = false;
 	//! TorchScript only: writes the module with its current weights.

@@ -135,6 +135,16 @@ void apply_training_mode(store::Deployment &d, const json &fields) {
 	if (!(d.improvement >= 0)) {
 		throw InvalidField("improvement", "field \"improvement\" must be a number of at least 0");
 	}
+	// Null or absent: a version only when the monitored metric improves.
+	if (fields.contains("version_every_records") && !fields["version_every_records"].is_null()) {
+		auto every = training_field<int64_t>(fields, "version_every_records", 0, "an integer (records) or null");
+		if (every < 1) {
+			throw InvalidField("version_every_records",
+			                   "field \"version_every_records\" must be at least 1 record, or null for versions only "
+			                   "when monitoring_metric improves");
+		}
+		d.version_every_records = every;
+	}
 }
 
 } // namespace

@@ -28,7 +28,8 @@ struct DeploymentRequest {
 	//! "stream_timeout" (ms, default 60000), "window_size" (records, default
 	//! 1000), "monitoring_metric" (default "loss"), "change" ("up"/"down",
 	//! default "down" for a loss or error, else "up"), "improvement"
-	//! (default 0.05).
+	//! (default 0.05), "version_every_records" (a model version every that
+	//! many records besides on improvement; default null: only then).
 	nlohmann::json training = nlohmann::json::object();
 };
 

@@ -64,31 +64,37 @@ void upload_trained_model(store::Store &store, int64_t id, std::string_view byte
 	store.put_trained_model(id, bytes);
 }
 
-ModelDownload download_trained_model(store::Store &store, int64_t id, ModelFormat format,
-                                     const PytorchExporter &export_pytorch) {
-	auto bytes = store.get_trained_model(id);
-	auto result_of = [&] { return store.get_result(id, {.which = store::EpochQuery::Which::none}); };
-	if (!bytes) {
-		throw store::NotFound("result " + std::to_string(id) + " has no trained model yet (it is " +
-		                      std::string(store::to_string(result_of().status)) + "); download it once it is finished");
-	}
+ModelDownload model_download(store::Store &store, int64_t id, std::string bytes, ModelFormat format,
+                             const PytorchExporter &export_pytorch, const std::string &name) {
 	// File names say what the file is: ours is no PyTorch file, and a
 	// PyTorch user tells torch.load's dict of weights from a module
 	// torch.jit.load runs.
 	if (format == ModelFormat::kafkaml) {
-		return {std::move(*bytes), "result-" + std::to_string(id) + ".kafkaml"};
+		return {std::move(bytes), name + ".kafkaml"};
 	}
 	if (!export_pytorch) {
 		throw NotSupported("this server has no model engine to convert models with; download format=kafkaml instead");
 	}
 	std::string converted;
 	try {
-		converted = export_pytorch(*bytes);
+		converted = export_pytorch(bytes);
 	} catch (const std::exception &e) {
 		throw FatalError("result " + std::to_string(id) + "'s model could not be converted for PyTorch: " + e.what());
 	}
-	bool module = store.get_model(result_of().model).framework == "pytorch";
-	return {std::move(converted), "result-" + std::to_string(id) + (module ? "-torchscript.pt" : "-weights.pt")};
+	auto result = store.get_result(id, {.which = store::EpochQuery::Which::none});
+	bool module = store.get_model(result.model).framework == "pytorch";
+	return {std::move(converted), name + (module ? "-torchscript.pt" : "-weights.pt")};
+}
+
+ModelDownload download_trained_model(store::Store &store, int64_t id, ModelFormat format,
+                                     const PytorchExporter &export_pytorch) {
+	auto bytes = store.get_trained_model(id);
+	if (!bytes) {
+		auto status = store.get_result(id, {.which = store::EpochQuery::Which::none}).status;
+		throw store::NotFound("result " + std::to_string(id) + " has no trained model yet (it is " +
+		                      std::string(store::to_string(status)) + "); download it once it is finished");
+	}
+	return model_download(store, id, std::move(*bytes), format, export_pytorch, "result-" + std::to_string(id));
 }
 
 } // namespace kafkaml::operations

@@ -64,9 +64,16 @@ struct ModelDownload {
 	std::string file_name;
 };
 
-//! Result `id`'s trained model in `format`. NotFound for an unknown id or a
-//! result with no model yet (saying its status); NotSupported for pytorch
+//! `bytes`, a model file of result `id`, as a download in `format` whose
+//! file name starts with `name` ("result-7"; the format adds what it is:
+//! ".kafkaml", "-weights.pt", "-torchscript.pt"). NotSupported for pytorch
 //! without an exporter; FatalError when the conversion fails.
+ModelDownload model_download(store::Store &store, int64_t id, std::string bytes, ModelFormat format,
+                             const PytorchExporter &export_pytorch, const std::string &name);
+
+//! Result `id`'s trained model in `format`, as model_download() says.
+//! NotFound for an unknown id or a result with no model yet (saying its
+//! status).
 ModelDownload download_trained_model(store::Store &store, int64_t id, ModelFormat format,
                                      const PytorchExporter &export_pytorch);
 

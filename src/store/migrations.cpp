@@ -174,6 +174,23 @@ const char *const MIGRATION_8 = R"sql(
 ALTER TABLE models ADD COLUMN weights {blob};
 )sql";
 
+// Model versions of continual trainings: each version the job cut, with the
+// records it had learned from, its prequential metrics and its model; and
+// the deployment's cadence of versions besides improvements.
+const char *const MIGRATION_9 = R"sql(
+ALTER TABLE deployments ADD COLUMN version_every_records BIGINT;
+CREATE TABLE result_versions (
+	result_id BIGINT NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+	version BIGINT NOT NULL,
+	created_at TEXT NOT NULL,
+	records BIGINT NOT NULL,
+	metrics TEXT NOT NULL,
+	data {blob} NOT NULL,
+	size BIGINT NOT NULL,
+	PRIMARY KEY (result_id, version)
+);
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -208,6 +225,7 @@ const std::vector<Migration> &migrations() {
 	    {6, "TorchScript modules of models", MIGRATION_6},
 	    {7, "training modes of deployments", MIGRATION_7},
 	    {8, "weights files of models", MIGRATION_8},
+	    {9, "model versions of results; the deployment's version cadence", MIGRATION_9},
 	};
 	return all;
 }

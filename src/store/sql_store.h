@@ -59,6 +59,12 @@ public:
 	std::optional<std::string> get_trained_model(int64_t id) override;
 	void delete_result(int64_t id) override;
 
+	// Result versions (sql_store_versions.cpp).
+	std::pair<ResultVersion, bool> add_result_version(int64_t id, const ResultVersion &version,
+	                                                  std::string_view bytes) override;
+	std::vector<ResultVersion> list_result_versions(int64_t id) override;
+	std::optional<std::string> get_result_version_model(int64_t id, int64_t version) override;
+
 	// Inferences (sql_store_inferences.cpp).
 	Inference create_inference(const Inference &inference) override;
 	Inference get_inference(int64_t id) override;

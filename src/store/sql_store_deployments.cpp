@@ -14,7 +14,7 @@ using nlohmann::json;
 
 constexpr const char *DEPLOYMENT_COLUMNS =
     "id, configuration_id, batch, kwargs_fit, kwargs_val, kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, "
-    "stream_timeout, window_size, monitoring_metric, monitoring_change, improvement";
+    "stream_timeout, window_size, monitoring_metric, monitoring_change, improvement, version_every_records";
 
 Deployment deployment_from(const SqlRow &row) {
 	Deployment d;
@@ -32,6 +32,9 @@ Deployment deployment_from(const SqlRow &row) {
 	d.monitoring_metric = to_text(row[11]);
 	d.change = to_text(row[12]);
 	d.improvement = std::stod(to_text(row[13]));
+	if (row[14]) {
+		d.version_every_records = to_int(row[14]);
+	}
 	return d;
 }
 
@@ -54,14 +57,16 @@ std::pair<Deployment, std::vector<Result>> SqlStore::create_deployment(const Dep
 	std::string fit = deployment.kwargs_fit.dump(), val = deployment.kwargs_val.dump();
 	std::string fit_parsed = deployment.kwargs_fit_parsed.dump(), val_parsed = deployment.kwargs_val_parsed.dump();
 	auto rows =
-	    q(std::string("INSERT INTO deployments (configuration_id, batch, kwargs_fit, kwargs_val, "
-	                  "kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, stream_timeout, window_size, "
-	                  "monitoring_metric, monitoring_change, improvement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	                  "?) RETURNING ") +
+	    q(std::string(
+	          "INSERT INTO deployments (configuration_id, batch, kwargs_fit, kwargs_val, "
+	          "kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, stream_timeout, window_size, "
+	          "monitoring_metric, monitoring_change, improvement, version_every_records) VALUES (?, ?, ?, ?, ?, ?, "
+	          "?, ?, ?, ?, ?, ?, ?, ?) RETURNING ") +
 	          DEPLOYMENT_COLUMNS,
 	      {deployment.configuration, deployment.batch, sv(fit), sv(val), sv(fit_parsed), sv(val_parsed), sv(now),
 	       sv(deployment.mode), deployment.stream_timeout, deployment.window_size, sv(deployment.monitoring_metric),
-	       sv(deployment.change), deployment.improvement});
+	       sv(deployment.change), deployment.improvement,
+	       deployment.version_every_records ? SqlValue(*deployment.version_every_records) : SqlValue(nullptr)});
 	Deployment created = deployment_from(rows.at(0));
 	std::vector<Result> results;
 	for (int64_t model : configuration.ml_models) {

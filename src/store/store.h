@@ -98,6 +98,9 @@ struct Deployment {
 	std::string monitoring_metric = "loss";
 	std::string change = "down"; //!< "up" | "down": the direction in which monitoring_metric improves
 	double improvement = 0.05;
+	//! A model version is cut once this many records were learned from
+	//! since the last one, besides on an improvement; null: only then.
+	std::optional<int64_t> version_every_records;
 };
 
 //! created -> deployed -> running -> finished | stopped | failed
@@ -117,6 +120,17 @@ struct EpochMetrics {
 	int64_t epoch = 0;
 	nlohmann::json metrics = nlohmann::json::object(); //!< e.g. {"loss": 0.3, "accuracy": 0.9, "val_loss": ...}
 	std::string time;
+};
+
+//! A model version of a continual training's result: the model as it was
+//! after `records` records, with the prequential metrics it had then.
+struct ResultVersion {
+	int64_t result = 0;
+	int64_t version = 0; //!< 1, 2, ... within the result
+	std::string created_at;
+	int64_t records = 0;
+	nlohmann::json metrics = nlohmann::json::object();
+	int64_t size = 0; //!< the model's bytes
 };
 
 //! One training result: one model of a deployed configuration.
@@ -292,6 +306,20 @@ public:
 	virtual std::optional<std::string> get_trained_model(int64_t id) = 0;
 	//! Conflict while not terminal or an inference uses it.
 	virtual void delete_result(int64_t id) = 0;
+
+	//! Stores `version` of result `id` (its result field is ignored, its
+	//! created_at and size set here) with the model's bytes, unless that
+	//! version number is stored already: then the stored one stays and is
+	//! returned, with false (a job re-sending a version whose answer it
+	//! lost). Conflict once the result is terminal; NotFound for an
+	//! unknown result.
+	virtual std::pair<ResultVersion, bool> add_result_version(int64_t id, const ResultVersion &version,
+	                                                          std::string_view bytes) = 0;
+	//! Oldest first, without their bytes. NotFound for an unknown result.
+	virtual std::vector<ResultVersion> list_result_versions(int64_t id) = 0;
+	//! The version's model bytes; nullopt when the result has no such
+	//! version. NotFound for an unknown result.
+	virtual std::optional<std::string> get_result_version_model(int64_t id, int64_t version) = 0;
 
 	//! Conflict unless the result is finished.
 	virtual Inference create_inference(const Inference &inference) = 0;

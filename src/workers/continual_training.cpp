@@ -4,6 +4,7 @@
 #include "formats/format_error.h"
 #include "stream/stream_error.h"
 #include "workers/training_model.h"
+#include "workers/version_rule.h"
 
 #include <spdlog/spdlog.h>
 
@@ -57,9 +58,10 @@ void append(ml::MetricValues &to, const ml::MetricValues &values, const std::str
 	}
 }
 
-//! The window loop. Later stages (model versions cut by the monitored
-//! metric, a drift detector on the prequential error, offsets committed
-//! once a version holds what they led to) plug in after learn().
+//! The window loop. Model versions are cut after each window's report
+//! (cut_version); later stages (a drift detector on the prequential error,
+//! offsets committed once a version holds what they led to) plug in there
+//! too.
 class ContinualTraining {
 public:
 	ContinualTraining(int64_t result_id, const TrainingJobEnvironment &env, ContinualStart start)
@@ -70,6 +72,11 @@ public:
 		}
 		fit_.verbose = 0;
 		eval_batch_ = start_.assignment.evaluate.batch_size.value_or(*fit_.batch_size);
+		rule_.metric = options_.monitoring_metric;
+		rule_.higher_is_better = options_.change == "up";
+		rule_.improvement = options_.improvement;
+		rule_.every_records = options_.version_every_records;
+		next_version_ = options_.next_version;
 	}
 
 	JobOutcome run() {
@@ -83,7 +90,7 @@ public:
 		std::vector<stream::Record> records;
 		for (;;) {
 			if (cancelled()) {
-				return JobOutcome::stopped;
+				return stop();
 			}
 			records.clear();
 			bool more = true;
@@ -105,7 +112,7 @@ public:
 			}
 			bool due = window_.rows >= window_size || (window_.rows > 0 && (records.empty() || !more));
 			if (due && !learn()) {
-				return JobOutcome::stopped;
+				return stop();
 			}
 			if (!more) {
 				return finish("the stream's ranges ended");
@@ -213,7 +220,34 @@ private:
 		append(entry.train, scores, "prequential_");
 		append(entry.train, last_train_);
 		entry.seconds = fitted.seconds;
-		return env_.coordinator->training_epoch(result_id_, entry);
+		return env_.coordinator->training_epoch(result_id_, entry) && cut_version(scores);
+	}
+
+	//! After a window was learned from: a new model version when the rule
+	//! (version_rule.h) says so. Returns false when a stop was asked.
+	bool cut_version(const ml::MetricValues &scores) {
+		auto value = monitored_value(scores, rule_.metric);
+		if (!value) {
+			std::string names;
+			for (const auto &[name, score] : scores) {
+				names += (names.empty() ? "" : ", ") + name;
+			}
+			throw UserError("monitoring_metric \"" + rule_.metric + "\" is not a metric of this model, which reports " +
+			                names + "; deploy again monitoring one of them");
+		}
+		auto records = prequential_.records();
+		auto cut = version_cut(rule_, last_version_, *value, records);
+		if (cut == VersionCut::none) {
+			return true;
+		}
+		ModelVersion version{next_version_, records, {}, model_->save()};
+		append(version.metrics, scores, "prequential_");
+		bool keep_going = env_.coordinator->training_version(result_id_, version);
+		spdlog::info("result {}: version {} ({}) after {} records, {} {}", result_id_, next_version_, to_string(cut),
+		             records, rule_.metric, *value);
+		last_version_ = VersionMark{*value, records};
+		next_version_++;
+		return keep_going;
 	}
 
 	JobOutcome finish(const std::string &why) {
@@ -224,6 +258,29 @@ private:
 			                                   ". Send the stream after its control message (kafkaml send --online) "
 			                                   "and deploy again");
 		}
+		auto learned = report();
+		learned.detail += "; ended as " + why;
+		env_.coordinator->training_finished(result_id_, learned, model_->save());
+		spdlog::info("result {}: {}", result_id_, learned.detail);
+		return JobOutcome::finished;
+	}
+
+	//! A stopped continual training keeps what it learned, downloadable
+	//! like a finished one's model (also an indefinite one's only way to
+	//! end).
+	JobOutcome stop() {
+		std::optional<LearnedModel> learned;
+		if (windows_ > 0) {
+			learned = LearnedModel{report(), model_->save()};
+		}
+		spdlog::info("result {}: stopped on request{}", result_id_, learned ? "; " + learned->report.detail : "");
+		env_.coordinator->training_stopped(result_id_, learned);
+		return JobOutcome::stopped;
+	}
+
+	//! The result's metrics: the last window's training metrics and the
+	//! prequential ones over every record.
+	TrainingReport report() const {
 		TrainingReport report;
 		report.train = last_train_;
 		append(report.train, prequential_.means(), "prequential_");
@@ -232,10 +289,8 @@ private:
 		report.samples_train = prequential_.records();
 		report.detail = "learned from " + std::to_string(prequential_.records()) + " records in " +
 		                std::to_string(windows_) + " windows (prequential " + ml::format_metrics(prequential_.means()) +
-		                "); ended as " + why;
-		env_.coordinator->training_finished(result_id_, report, model_->save());
-		spdlog::info("result {}: {}", result_id_, report.detail);
-		return JobOutcome::finished;
+		                ")";
+		return report;
 	}
 
 	int64_t result_id_;
@@ -250,6 +305,9 @@ private:
 	ml::Shape input_shape_, label_shape_;
 	int64_t windows_ = 0;
 	PrequentialTotals prequential_;
+	VersionRule rule_;
+	std::optional<VersionMark> last_version_; //!< of this run
+	int64_t next_version_ = 1;
 	ml::MetricValues last_train_;
 	double training_seconds_ = 0;
 	int64_t skipped_ = 0;

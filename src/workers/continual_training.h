@@ -14,10 +14,17 @@
 //   train    -> fit on the window (kwargs_fit: epochs, batch_size, ...)
 //   report   -> one entry of the result's epoch series per window:
 //               records seen so far, prequential_<metric>s, training metrics
+//   version  -> the model as a new version when the rule of
+//               version_rule.h says so (the first window's, then on an
+//               improvement of monitoring_metric or the records cadence)
 //
 // Incremental ends once no record came for stream_timeout (or the ranges
 // ended) and uploads the model with the prequential metrics over every
-// record; indefinite runs until stopped.
+// record; indefinite runs until stopped. A stop keeps the same: the model
+// and metrics learned until then stay with the stopped result.
+//
+// The model's optimizer carries on from window to window (ml::Model::fit
+// continues it): the stream is one optimization, not one per window.
 //
 // Thread: the job's.
 
@@ -38,9 +45,10 @@ struct ContinualStart {
 	const formats::MessageDecoder &decoder;
 };
 
-//! Runs the window loop; returns finished (reported with the model) or
-//! stopped (not reported: the caller does). Throws UserError when no
-//! record came at all, or the model cannot take the stream's records.
+//! Runs the window loop; returns finished or stopped, either reported with
+//! the model learned so far (a stop before the first window: without).
+//! Throws UserError when no record came at all, or the model cannot take
+//! the stream's records.
 JobOutcome train_continually(int64_t result_id, const TrainingJobEnvironment &env, ContinualStart start);
 
 } // namespace kafkaml::workers

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <thread>
 
@@ -25,6 +27,20 @@ ml::FitOptions fit_options(const json &deployment, const char *parsed_field, con
 		return ml::parse_fit_kwargs(raw.get<std::string>());
 	}
 	return ml::fit_options_from_json(raw);
+}
+
+//! `text` for a URL's query: every byte but the unreserved ones as %XX.
+std::string query_encoded(const std::string &text) {
+	static constexpr char hex[] = "0123456789ABCDEF";
+	std::string out;
+	for (unsigned char c : text) {
+		if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			out.push_back(static_cast<char>(c));
+		} else {
+			out += {'%', hex[c >> 4], hex[c & 15]};
+		}
+	}
+	return out;
 }
 
 } // namespace
@@ -149,6 +165,21 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 	continual.monitoring_metric = deployment.value("monitoring_metric", std::string("loss"));
 	continual.change = deployment.value("change", std::string("down"));
 	continual.improvement = deployment.value("improvement", 0.05);
+	if (deployment.contains("version_every_records") && deployment["version_every_records"].is_number_integer()) {
+		continual.version_every_records = deployment["version_every_records"].get<int64_t>();
+	}
+	if (continual.mode != TrainingMode::batch) {
+		// A restarted job's versions follow the ones its earlier runs stored.
+		auto path = "/results/" + std::to_string(result_id) + "/versions";
+		auto versions = call("GET", path);
+		if (versions.status != 200 && versions.status != 404) {
+			answered("GET", path, versions);
+		}
+		// 404 (the result was just read): a server from before versions.
+		for (const auto &version : versions.status == 200 ? parse_json(versions.body) : json::array()) {
+			continual.next_version = std::max(continual.next_version, version.at("version").get<int64_t>() + 1);
+		}
+	}
 	return assignment;
 }
 
@@ -186,6 +217,23 @@ bool HttpJobCoordinator::training_epoch(int64_t result_id, const ml::EpochLog &e
 		}
 	}
 	epochs_changed_.notify_all();
+	return !stop_requested_.load();
+}
+
+bool HttpJobCoordinator::training_version(int64_t result_id, const ModelVersion &version) {
+	auto path = "/results/" + std::to_string(result_id) + "/versions/" + std::to_string(version.version) +
+	            "?records=" + std::to_string(version.records) +
+	            "&metrics=" + query_encoded(metrics_json(version.metrics).dump());
+	// Retried on a lost answer like every call: the server keeps the
+	// version it stored first, so a retry adds none.
+	auto response = call("PUT", path, version.model_blob, "application/octet-stream");
+	if (response.status == 404 || response.status == 409) {
+		stop_requested_ = true; // deleted or stopped meanwhile
+		return false;
+	}
+	if (response.status >= 300) {
+		answered("PUT", path, response);
+	}
 	return !stop_requested_.load();
 }
 
@@ -266,9 +314,34 @@ void HttpJobCoordinator::training_failed(int64_t result_id, const std::string &r
 	post_status(result_id, {{"status", "failed"}, {"detail", reason}});
 }
 
-void HttpJobCoordinator::training_stopped(int64_t result_id) {
+bool HttpJobCoordinator::put_model(int64_t result_id, const std::string &model_blob) {
+	auto path = "/results/" + std::to_string(result_id) + "/model";
+	auto response = call("PUT", path, model_blob, "application/octet-stream");
+	if (response.status == 404) {
+		return false;
+	}
+	if (response.status >= 300) {
+		answered("PUT", path, response);
+	}
+	return true;
+}
+
+void HttpJobCoordinator::training_stopped(int64_t result_id, const std::optional<LearnedModel> &learned) {
 	flush_epochs();
-	post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
+	if (!learned) {
+		post_status(result_id, {{"status", "stopped"}, {"detail", "stopped by the user"}});
+		return;
+	}
+	// The model first: a result that says it kept a model has one.
+	if (!put_model(result_id, learned->model_blob)) {
+		spdlog::warn("result {}: deleted before its learned model was kept", result_id);
+		return;
+	}
+	const auto &report = learned->report;
+	post_status(result_id, {{"status", "stopped"},
+	                        {"train_metrics", metrics_json(report.train)},
+	                        {"training_time", report.training_seconds},
+	                        {"detail", "stopped by the user; " + report.detail}});
 }
 
 InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_id) {

@@ -56,9 +56,10 @@ public:
 	void training_started(int64_t result_id, const StreamInfo &stream) override;
 	void training_detail(int64_t result_id, const std::string &detail) override;
 	bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) override;
+	bool training_version(int64_t result_id, const ModelVersion &version) override;
 	void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) override;
 	void training_failed(int64_t result_id, const std::string &reason) override;
-	void training_stopped(int64_t result_id) override;
+	void training_stopped(int64_t result_id, const std::optional<LearnedModel> &learned) override;
 	InferenceAssignment inference_assignment(int64_t inference_id) override;
 	void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) override;
 	//! Returns false when the inference was stopped or deleted (the replica
@@ -75,6 +76,8 @@ private:
 	[[noreturn]] static void answered(const std::string &method, const std::string &path, const Response &response);
 	nlohmann::json get_json(const std::string &path);
 	void post_status(int64_t result_id, const nlohmann::json &body);
+	//! PUT results/{id}/model. Returns false when the result is gone (404).
+	bool put_model(int64_t result_id, const std::string &model_blob);
 	//! Reporter thread: sends queued epochs in batches until quit_.
 	void report_epochs();
 	//! Waits until every queued epoch was sent; rethrows a reporter failure.

@@ -33,6 +33,11 @@ struct ContinualOptions {
 	std::string monitoring_metric = "loss";
 	std::string change = "down"; //!< "up" | "down"
 	double improvement = 0.05;
+	//! A version also once this many records were learned since the last.
+	std::optional<int64_t> version_every_records;
+	//! The number the run's first version takes: one past the versions an
+	//! earlier run of this result stored (a restarted job), 1 otherwise.
+	int64_t next_version = 1;
 };
 
 //! One model of a deployed configuration, to train (one result).
@@ -80,6 +85,21 @@ struct TrainingReport {
 	std::string detail;
 };
 
+//! A model version a continual training cut (version_rule.h).
+struct ModelVersion {
+	int64_t version = 0;
+	int64_t records = 0;      //!< learned from so far
+	ml::MetricValues metrics; //!< the window's prequential scores, "prequential_<name>"
+	std::string model_blob;   //!< ml::Model::save() bytes
+};
+
+//! What a continual training learned before it was stopped: kept with the
+//! stopped result, its model downloadable as a finished result's.
+struct LearnedModel {
+	TrainingReport report;
+	std::string model_blob; //!< ml::Model::save() bytes
+};
+
 //! An inference to serve: the trained model and its topics.
 struct InferenceAssignment {
 	int64_t inference_id = 0;
@@ -106,11 +126,17 @@ public:
 	virtual void training_detail(int64_t result_id, const std::string &detail) = 0;
 	//! Returns false when the user asked the training to stop.
 	virtual bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) = 0;
+	//! Stores a model version; returns false when the user asked the
+	//! training to stop (the result ended or is gone). Sending the same
+	//! version again stores nothing new.
+	virtual bool training_version(int64_t result_id, const ModelVersion &version) = 0;
 	virtual void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) = 0;
 	//! A failure the user must fix (bad model code, undecodable stream):
 	//! the job reports it and ends without being restarted.
 	virtual void training_failed(int64_t result_id, const std::string &reason) = 0;
-	virtual void training_stopped(int64_t result_id) = 0;
+	//! Stopped on request. `learned` is what a continual training learned
+	//! until then; a batch training, stopped before its end, has nothing.
+	virtual void training_stopped(int64_t result_id, const std::optional<LearnedModel> &learned) = 0;
 
 	virtual InferenceAssignment inference_assignment(int64_t inference_id) = 0;
 	//! A replica's error that a restart would repeat (failure_action.h):

@@ -261,10 +261,7 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	if (assignment.continual.mode != TrainingMode::batch) {
 		auto outcome =
 		    train_continually(result_id, env, {assignment, std::move(spec), torchscript, stream_message, *decoder});
-		if (outcome == JobOutcome::stopped) {
-			throw Cancelled{};
-		}
-		return outcome;
+		return outcome; // reported, a stop with what was learned
 	}
 	if (stream_message.online()) {
 		throw UserError("the stream is the online stream of topic " + stream_message.online_topic +
@@ -376,7 +373,7 @@ JobOutcome run_training_job(int64_t result_id, const TrainingJobEnvironment &env
 		return train(result_id, env);
 	} catch (const Cancelled &) {
 		spdlog::info("result {}: stopped on request", result_id);
-		env.coordinator->training_stopped(result_id);
+		env.coordinator->training_stopped(result_id, std::nullopt);
 		return JobOutcome::stopped;
 	} catch (const std::exception &e) {
 		if (failure_action(e) == FailureAction::restart) {

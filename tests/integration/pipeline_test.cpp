@@ -621,14 +621,14 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 )";
 	auto model = api->post("/models", {{"name", "online"}, {"code", kQuickModel}});
 	auto configuration = api->post("/configurations", {{"name", "online"}, {"ml_models", {model.at("id")}}});
-	auto incremental = [&] {
+	auto incremental = [&](const std::string &mode = "incremental") {
 		auto deployment = api->post("/deployments", {{"configuration", configuration.at("id")},
 		                                             {"batch", 20},
 		                                             {"kwargs_fit", "epochs=5"},
-		                                             {"mode", "incremental"},
+		                                             {"mode", mode},
 		                                             {"stream_timeout", 3000},
 		                                             {"window_size", 100}});
-		EXPECT_EQ(deployment.value("mode", ""), "incremental") << deployment.dump(2);
+		EXPECT_EQ(deployment.value("mode", ""), mode) << deployment.dump(2);
 		EXPECT_EQ(deployment.value("stream_timeout", 0), 3000);
 		return deployment.at("id").get<int64_t>();
 	};
@@ -690,6 +690,34 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 		EXPECT_TRUE(result.at("train_metrics").contains("prequential_accuracy")) << result.dump(2);
 		EXPECT_GT(result.value("trained_model_size", 0), 0);
 		EXPECT_EQ(result.value("input_format", ""), "RAW");
+
+		// Model versions: the first window's model is version 1, each with
+		// the records it had learned from and its prequential metrics; the
+		// last one downloads (kafkaml results download --version) as a model
+		// file that loads and predicts.
+		auto id = std::to_string(result.at("id").get<int64_t>());
+		auto versions = api->get("/results/" + id + "/versions");
+		ASSERT_GE(versions.size(), 1u) << result.dump(2);
+		EXPECT_EQ(versions[0].value("version", 0), 1);
+		EXPECT_GT(versions[0].value("records", 0), 0);
+		EXPECT_LE(versions.back().value("records", 0), records);
+		EXPECT_TRUE(versions[0].at("metrics").contains("prequential_loss")) << versions.dump(2);
+		auto last = std::to_string(versions.back().value("version", 0));
+		auto listed =
+		    start_kafkaml(dir, "versions-" + id,
+		                  {"results", "versions", id, "--server", url, "--data-dir", (dir / "server").string()});
+		ASSERT_EQ(listed->wait(120s), 0) << listed->err();
+		EXPECT_NE(listed->out().find("RECORDS"), std::string::npos) << listed->out();
+		auto file = (dir / ("result-" + id + "-v" + last + ".kafkaml")).string();
+		auto download = start_kafkaml(dir, "download-" + id,
+		                              {"results", "download", id, "--version", last, "-o", file, "--server", url,
+		                               "--data-dir", (dir / "server").string()});
+		ASSERT_EQ(download->wait(120s), 0) << download->err();
+		std::ofstream(dir / "samples.csv") << "Gender,Age,Smoking\n1,0.9,0.7\n-1,-0.9,-0.7\n";
+		auto predict =
+		    start_kafkaml(dir, "predict-" + id, {"model", "predict", file, "--data", (dir / "samples.csv").string()});
+		ASSERT_EQ(predict->wait(120s), 0) << predict->err();
+		EXPECT_FALSE(predict->out().empty()) << predict->err();
 	};
 	check(d1, 600);
 
@@ -713,6 +741,57 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 	ASSERT_EQ(send->wait(120s), 0) << send->err();
 	EXPECT_NE(send->err().find("online control message"), std::string::npos) << send->err();
 	check(d2, 400);
+
+	// 3. An indefinite deployment ends only when stopped, and keeps what it
+	//    learned: its model downloads like a finished result's. Its job,
+	//    killed with SIGKILL, is restarted and learns the stream again; its
+	//    versions number on after the stored ones, none twice.
+	auto d3 = incremental("indefinite");
+	auto send_more = start_kafkaml(dir, "send-indefinite",
+	                               {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "online-indefinite",
+	                                "--deployment-id", std::to_string(d3), "--label-column", "Diagnosis", "--online",
+	                                (dir / "online.csv").string()});
+	ASSERT_EQ(send_more->wait(120s), 0) << send_more->err();
+	auto id = std::to_string(api->get("/results?deployment=" + std::to_string(d3)).at(0).at("id").get<int64_t>());
+	auto path = "/results/" + id;
+	auto learned = [&] {
+		const auto &last = api->get(path + "?epochs=last").value("last_epoch", json());
+		return last.is_object() && last.at("metrics").value("records", 0.0) >= 400;
+	};
+	for (int attempt = 0; attempt < 600 && !learned(); ++attempt) {
+		std::this_thread::sleep_for(100ms);
+	}
+	ASSERT_TRUE(learned()) << api->get(path).dump(2);
+	auto before = api->get(path + "/versions").size();
+	auto jobs = find_processes(server->pid(), {"train", "--result-id " + id});
+	ASSERT_EQ(jobs.size(), 1u);
+	::kill(jobs[0], SIGKILL);
+	auto relearned = [&] { return api->get(path + "/versions").size() > before && learned(); };
+	for (int attempt = 0; attempt < 600 && !relearned(); ++attempt) {
+		std::this_thread::sleep_for(100ms);
+	}
+	ASSERT_TRUE(relearned()) << api->get(path).dump(2);
+	EXPECT_GE(api->get(path + "?epochs=none").value("restarts", 0), 1);
+	auto versions = api->get(path + "/versions");
+	for (size_t i = 0; i < versions.size(); i++) {
+		EXPECT_EQ(versions[i].value("version", 0), static_cast<int64_t>(i + 1)) << versions.dump(2);
+	}
+	api->post("/deployments/" + std::to_string(d3) + "/stop", json::object(), 200);
+	auto stopped = api->get(path + "?epochs=none");
+	EXPECT_EQ(stopped.value("status", ""), "stopped") << stopped.dump(2);
+	EXPECT_NE(stopped.value("status_detail", "").find("learned from 400 records"), std::string::npos)
+	    << stopped.dump(2);
+	EXPECT_TRUE(stopped.at("train_metrics").contains("prequential_accuracy")) << stopped.dump(2);
+	EXPECT_GT(stopped.value("trained_model_size", 0), 0) << stopped.dump(2);
+	EXPECT_GE(api->get(path + "/versions").size(), 1u);
+	auto file = (dir / "stopped.kafkaml").string();
+	auto download = start_kafkaml(
+	    dir, "download-stopped",
+	    {"results", "download", id, "-o", file, "--server", url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download->wait(120s), 0) << download->err();
+	auto predict =
+	    start_kafkaml(dir, "predict-stopped", {"model", "predict", file, "--data", (dir / "samples.csv").string()});
+	ASSERT_EQ(predict->wait(120s), 0) << predict->err();
 }
 
 // Transfer learning as tutorials write it: a keras.applications base with
@@ -748,22 +827,22 @@ TEST_P(PipelineTest, AnUploadedWeightsFileIsWhatThePretrainedBaseTrainsFrom) {
 		csv << row % 2 << "\n";
 	}
 	csv.close();
-	KafkamlProcess send(dir, "send",
-	                    {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "images", "--deployment-id",
-	                     std::to_string(deployment), "--format", "raw", "--label-column", "label", "--validation-rate",
-	                     "0.1", (dir / "images.csv").string()});
-	ASSERT_EQ(send.wait(), 0) << send.log();
+	auto send = start_kafkaml(dir, "send",
+	                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "images",
+	                           "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
+	                           "label", "--validation-rate", "0.1", (dir / "images.csv").string()});
+	ASSERT_EQ(send->wait(120s), 0) << send->err();
 	auto results = wait_for_results(deployment);
 	ASSERT_EQ(results.size(), 1u);
 	auto result_id = std::to_string(results[0].at("id").get<int64_t>());
 	auto result = api->get("/results/" + result_id);
 	ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
 
-	KafkamlProcess download(dir, "download",
-	                        {"results", "download", result_id, "-o", (dir / "trained.kafkaml").string(), "--server",
-	                         url, "--data-dir", (dir / "server").string()});
-	ASSERT_EQ(download.wait(), 0) << download.log();
-	auto trained = ml::testing::weights_by_name(plan, testing::read_text(dir / "trained.kafkaml"));
+	auto download = start_kafkaml(dir, "download",
+	                              {"results", "download", result_id, "-o", (dir / "trained.kafkaml").string(),
+	                               "--server", url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download->wait(120s), 0) << download->err();
+	auto trained = ml::testing::weights_by_name(plan, testing::read_file(dir / "trained.kafkaml"));
 	int64_t kernels = 0;
 	for (const auto &layer : file) {
 		for (const auto &weight : layer.weights) {

@@ -306,6 +306,67 @@ TEST_F(ApiTest, TrainedModelsDownloadAsUploadedOrForPyTorch) {
 	EXPECT_NE(b2.value("error", "").find("not a kafkaml model file"), std::string::npos) << b2;
 }
 
+TEST_F(ApiTest, ModelVersionsAreStoredOnceListedAndDownloadedLikeTheModel) {
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto [s0, deployment] =
+	    call("POST", "/api/v1/deployments",
+	         {{"configuration", conf["id"]}, {"mode", "indefinite"}, {"version_every_records", 500}});
+	ASSERT_EQ(s0, 201) << deployment;
+	EXPECT_EQ(deployment["version_every_records"], 500);
+	int64_t id = deployment["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(id);
+	ASSERT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+	EXPECT_EQ(call("GET", base + "/versions").second, json::array());
+
+	// {"prequential_loss": 0.5}, as a query parameter
+	std::string metrics = "%7B%22prequential_loss%22%3A0.5%7D";
+	auto put = [&](const std::string &version, const std::string &query, const std::string &bytes) {
+		auto r = client_->Put((base + "/versions/" + version + query).c_str(), bytes, "application/octet-stream");
+		return r ? r->status : 0;
+	};
+	EXPECT_EQ(put("1", "?records=200&metrics=" + metrics, "weights one"), 201);
+	EXPECT_EQ(put("1", "?records=200&metrics=" + metrics, "weights one"), 200) << "sent again: the same version";
+	EXPECT_EQ(put("2", "?records=700", "weights two"), 201);
+	auto [s1, versions] = call("GET", base + "/versions");
+	ASSERT_EQ(s1, 200);
+	ASSERT_EQ(versions.size(), 2u) << versions;
+	EXPECT_EQ(versions[0]["version"], 1);
+	EXPECT_EQ(versions[0]["records"], 200);
+	EXPECT_EQ(versions[0]["metrics"]["prequential_loss"], 0.5);
+	EXPECT_EQ(versions[0]["size"], 11);
+	EXPECT_FALSE(versions[0].contains("data")) << "a list does not carry the models";
+	EXPECT_EQ(versions[1]["metrics"], json::object());
+
+	auto one = client_->Get((base + "/versions/1/model").c_str());
+	ASSERT_EQ(one->status, 200);
+	EXPECT_EQ(one->body, "weights one");
+	EXPECT_NE(one->get_header_value("Content-Disposition").find("-v1.kafkaml\""), std::string::npos);
+	auto for_pytorch = client_->Get((base + "/versions/2/model?format=pytorch").c_str());
+	ASSERT_EQ(for_pytorch->status, 200);
+	EXPECT_EQ(for_pytorch->body, "pytorch:weights two");
+	EXPECT_EQ(call("GET", base + "/versions/2/model?format=onnx").first, 400);
+	EXPECT_EQ(call("GET", base + "/versions/3/model").first, 404);
+	for (const char *version : {"0", "-1", "one", "99999999999999999999"}) {
+		EXPECT_EQ(call("GET", base + "/versions/" + version + "/model").first, 404) << version;
+		EXPECT_EQ(put(version, "?records=1", "w"), 404) << version;
+	}
+	EXPECT_EQ(put("3", "", "w"), 400) << "no records";
+	EXPECT_EQ(put("3", "?records=many", "w"), 400);
+	EXPECT_EQ(put("3", "?records=1&metrics=%7B", "w"), 400) << "metrics not JSON";
+	EXPECT_EQ(put("3", "?records=1&metrics=%5B%5D", "w"), 400) << "metrics not an object";
+	EXPECT_EQ(put("3", "?records=1", ""), 400) << "no model";
+	EXPECT_EQ(call("GET", "/api/v1/results/999/versions").first, 404);
+
+	// A batch result has no versions.
+	int64_t batch = deploy_one()["results"][0]["id"];
+	auto refused = client_->Put(("/api/v1/results/" + std::to_string(batch) + "/versions/1?records=1").c_str(), "w",
+	                            "application/octet-stream");
+	ASSERT_TRUE(refused);
+	EXPECT_EQ(refused->status, 409) << refused->body;
+	EXPECT_NE(refused->body.find("mode batch"), std::string::npos) << refused->body;
+}
+
 TEST_F(ApiTest, ModelCodeErrorsGive400WithLineAndColumn) {
 	auto [status, body] = call("POST", "/api/v1/models", {{"name", "bad"}, {"code", "model = (\n    syntax error"}});
 	EXPECT_EQ(status, 400);

@@ -180,34 +180,34 @@ TEST_F(ClientCli, ModelWithSyntaxErrorNamesLineAndColumn) {
 }
 
 TEST_F(ClientCli, APretrainedBasesWeightsFileIsUploadedWithTheModelOrAfter) {
-	std::string transfer = write("transfer.py", "import tensorflow as tf\n"
-	                                            "base = tf.keras.applications.VGG16(include_top=False, "
-	                                            "weights='imagenet', input_shape=(32, 32, 3))\n"
-	                                            "x = tf.keras.layers.Flatten()(base.output)\n"
-	                                            "model = tf.keras.Model(base.input, tf.keras.layers.Dense(2)(x))\n"
-	                                            "model.compile(optimizer='adam', loss='mse')\n");
+	std::string transfer = temp.write("transfer.py", "import tensorflow as tf\n"
+	                                                 "base = tf.keras.applications.VGG16(include_top=False, "
+	                                                 "weights='imagenet', input_shape=(32, 32, 3))\n"
+	                                                 "x = tf.keras.layers.Flatten()(base.output)\n"
+	                                                 "model = tf.keras.Model(base.input, tf.keras.layers.Dense(2)(x))\n"
+	                                                 "model.compile(optimizer='adam', loss='mse')\n");
 	// The server checks the HDF5 signature only; the training job reads the rest.
-	std::string weights = write("base.h5", std::string("\x89HDF\r\n\x1a\n", 8) + "the weights.");
+	std::string weights = temp.write("base.h5", std::string("\x89HDF\r\n\x1a\n", 8) + "the weights.");
 	ASSERT_EQ(cli({"models", "create", "--name", "transfer", "--file", transfer}).status, 0);
 	ASSERT_EQ(cli({"configurations", "create", "--name", "c", "--models", "1"}).status, 0);
-	CliRun refused = cli({"deploy", "1"});
+	RunResult refused = cli({"deploy", "1"});
 	EXPECT_EQ(refused.status, 1);
 	EXPECT_NE(refused.err.find("has no weights file yet"), std::string::npos) << refused.err;
 	EXPECT_NE(refused.err.find("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"), std::string::npos) << refused.err;
 	EXPECT_NE(refused.err.find("kafkaml models weights ID FILE"), std::string::npos) << refused.err;
 
-	CliRun uploaded = cli({"models", "weights", "1", weights});
+	RunResult uploaded = cli({"models", "weights", "1", weights});
 	EXPECT_EQ(uploaded.status, 0) << uploaded.err;
 	EXPECT_EQ(uploaded.out, "uploaded 20 bytes of weights to model 1 (transfer)\n");
 
-	CliRun with_weights = cli({"models", "create", "--name", "at once", "--file", transfer, "--weights", weights});
+	RunResult with_weights = cli({"models", "create", "--name", "at once", "--file", transfer, "--weights", weights});
 	EXPECT_EQ(with_weights.status, 0) << with_weights.err;
 	EXPECT_EQ(json::parse(cli({"models", "get", "2", "--json"}).out)["weights_size"], 20);
 
 	// A model that takes no weights file refuses one, and is not left behind.
 	std::string plain =
-	    write("plain.py", "model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])\n");
-	CliRun takes_none = cli({"models", "create", "--name", "plain", "--file", plain, "--weights", weights});
+	    temp.write("plain.py", "model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])\n");
+	RunResult takes_none = cli({"models", "create", "--name", "plain", "--file", plain, "--weights", weights});
 	EXPECT_EQ(takes_none.status, 1);
 	EXPECT_NE(takes_none.err.find("takes no weights file"), std::string::npos) << takes_none.err;
 	EXPECT_EQ(json::parse(cli({"models", "list", "--json"}).out).size(), 2u);

@@ -135,6 +135,26 @@ TEST(Model, DeterministicGivenSeed) {
 	EXPECT_EQ(run(), run());
 }
 
+TEST(Model, ALaterFitContinuesTheOptimizer) {
+	// Continual training fits window after window: Keras keeps the model's
+	// optimizer, so two fits of one epoch are one fit of two epochs. A fresh
+	// Adam per fit would restart its moments and bias correction.
+	auto data = hcopd_like(40, 6);
+	auto options = paper_options(2);
+	options.steps_per_epoch.reset();
+	options.shuffle = false;
+	for (auto path : {ExecutionPath::Fused, ExecutionPath::General}) {
+		auto once = Model::build(hcopd_spec(), 5, path);
+		once.fit(data.x, data.y, options);
+		auto twice = Model::build(hcopd_spec(), 5, path);
+		auto one_epoch = options;
+		one_epoch.epochs = 1;
+		twice.fit(data.x, data.y, one_epoch);
+		twice.fit(data.x, data.y, one_epoch);
+		EXPECT_EQ(once.parameters(), twice.parameters()) << (path == ExecutionPath::Fused ? "fused" : "general");
+	}
+}
+
 TEST(Model, CallbackSeesEveryMetricAndCanStop) {
 	auto train = hcopd_like(40, 1), val = hcopd_like(20, 2);
 	auto model = Model::build(hcopd_spec(), 1);

@@ -119,6 +119,12 @@ TEST_F(DeploymentOperationsTest, ATrainingModeIsKeptWithItsParametersAndTheOrigi
 	EXPECT_EQ(deploy(*db, executor, request).deployment.mode, "indefinite");
 	request.training = {{"incremental", true}};
 	EXPECT_EQ(deploy(*db, executor, request).deployment.mode, "incremental");
+	EXPECT_FALSE(incremental.version_every_records) << "by default a version only on improvement";
+	request.training = {{"mode", "indefinite"}, {"version_every_records", 5000}};
+	auto cadenced = deploy(*db, executor, request).deployment;
+	EXPECT_EQ(db->get_deployment(cadenced.id).version_every_records, 5000);
+	request.training = {{"mode", "indefinite"}, {"version_every_records", nullptr}};
+	EXPECT_FALSE(deploy(*db, executor, request).deployment.version_every_records);
 }
 
 TEST_F(DeploymentOperationsTest, ATrainingModeFieldOutOfItsDomainIsRefusedNamingIt) {
@@ -137,6 +143,8 @@ TEST_F(DeploymentOperationsTest, ATrainingModeFieldOutOfItsDomainIsRefusedNaming
 	EXPECT_EQ(field_refused({{"monitoring_metric", ""}}), "monitoring_metric");
 	EXPECT_EQ(field_refused({{"change", "sideways"}}), "change");
 	EXPECT_EQ(field_refused({{"improvement", -0.1}}), "improvement");
+	EXPECT_EQ(field_refused({{"version_every_records", 0}}), "version_every_records");
+	EXPECT_EQ(field_refused({{"version_every_records", "often"}}), "version_every_records");
 	EXPECT_TRUE(db->list_deployments().empty());
 }
 

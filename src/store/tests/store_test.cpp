@@ -127,7 +127,10 @@ TEST_P(StoreTest, ADeploymentKeepsItsTrainingModeAndItsParameters) {
 	EXPECT_EQ(read.monitoring_metric, "accuracy");
 	EXPECT_EQ(read.change, "up");
 	EXPECT_DOUBLE_EQ(read.improvement, 0.125);
+	EXPECT_FALSE(read.version_every_records) << "unset: versions only on improvement";
 	EXPECT_EQ(store_->get_deployment(batch.id).mode, "batch");
+	d.version_every_records = 5000;
+	EXPECT_EQ(store_->get_deployment(store_->create_deployment(d).first.id).version_every_records, 5000);
 }
 
 TEST_P(StoreTest, ADeployedModelCannotChange) {
@@ -278,6 +281,65 @@ TEST_P(StoreTest, TrainedModelBlobRoundTripsEveryByte) {
 	store_->put_trained_model(id, std::string("\0\x01", 2));
 	EXPECT_EQ(store_->get_trained_model(id), std::string("\0\x01", 2));
 	EXPECT_THROW(store_->put_trained_model(5555, "x"), NotFound);
+}
+
+TEST_P(StoreTest, ResultVersionsKeepTheirModelAndARepeatedVersionIsNotAddedTwice) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	EXPECT_TRUE(store_->list_result_versions(id).empty());
+	std::string bytes;
+	for (int i = 0; i < 5000; i++) {
+		bytes.push_back(char(i * 13 % 256));
+	}
+	ResultVersion first;
+	first.version = 1;
+	first.records = 200;
+	first.metrics = {{"prequential_loss", 0.75}};
+	auto [stored, created] = store_->add_result_version(id, first, bytes);
+	EXPECT_TRUE(created);
+	EXPECT_EQ(stored.result, id);
+	EXPECT_EQ(stored.version, 1);
+	EXPECT_EQ(stored.records, 200);
+	EXPECT_EQ(stored.size, 5000);
+	EXPECT_FALSE(stored.created_at.empty());
+
+	// A job that lost the answer sends version 1 again: still one version 1,
+	// as first stored.
+	ResultVersion again = first;
+	again.records = 999;
+	auto [kept, created_again] = store_->add_result_version(id, again, "other bytes");
+	EXPECT_FALSE(created_again);
+	EXPECT_EQ(kept.records, 200);
+	ResultVersion second;
+	second.version = 2;
+	second.records = 1200;
+	second.metrics = {{"prequential_loss", 0.5}, {"prequential_accuracy", 0.8}};
+	store_->add_result_version(id, second, std::string("\0\x02", 2));
+
+	auto listed = store_->list_result_versions(id);
+	ASSERT_EQ(listed.size(), 2u);
+	EXPECT_EQ(listed[0].version, 1);
+	EXPECT_EQ(listed[0].records, 200);
+	EXPECT_EQ(listed[1].version, 2);
+	EXPECT_EQ(listed[1].metrics, second.metrics);
+	EXPECT_EQ(listed[1].size, 2);
+	EXPECT_EQ(store_->get_result_version_model(id, 1), bytes);
+	EXPECT_EQ(store_->get_result_version_model(id, 2), std::string("\0\x02", 2));
+	EXPECT_FALSE(store_->get_result_version_model(id, 3));
+	EXPECT_TRUE(store_->list_result_versions(results[1].id).empty()) << "versions belong to their result";
+	EXPECT_THROW(store_->list_result_versions(5555), NotFound);
+	EXPECT_THROW(store_->get_result_version_model(5555, 1), NotFound);
+	EXPECT_THROW(store_->add_result_version(5555, first, "x"), NotFound);
+
+	// Versions come while it trains; once ended it has all it will have,
+	// and they go with it.
+	store_->update_result_status(id, ResultStatus::Stopped);
+	ResultVersion late = second;
+	late.version = 3;
+	EXPECT_THROW(store_->add_result_version(id, late, "x"), Conflict);
+	EXPECT_EQ(store_->list_result_versions(id).size(), 2u);
+	store_->delete_result(id);
+	EXPECT_THROW(store_->list_result_versions(id), NotFound);
 }
 
 TEST_P(StoreTest, InferenceOnlyFromFinishedResultAndItsLifecycle) {

@@ -135,6 +135,64 @@ TEST_F(ContinualTrainingTest, IncrementalScoresThenTrainsEachWindowAndEndsAfterT
 	EXPECT_EQ(ml::Model::load(coordinator.model_blob).param_count(), 26);
 }
 
+TEST_F(ContinualTrainingTest, VersionsAreCutOnTheFirstWindowAndWhenTheMonitoredMetricImproves) {
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
+	const auto &versions = coordinator.versions;
+	ASSERT_GE(versions.size(), 2u) << "the model improves over its first windows";
+	EXPECT_LT(versions.size(), coordinator.epochs.size()) << "not every window improves by 5%";
+	EXPECT_EQ(versions[0].version, 1);
+	EXPECT_EQ(versions[0].records, 200) << "the first window's model";
+	// Each later one: numbered on, its window's prequential loss at least 5%
+	// below the version before's.
+	for (size_t i = 1; i < versions.size(); i++) {
+		EXPECT_EQ(versions[i].version, static_cast<int64_t>(i + 1));
+		EXPECT_GT(versions[i].records, versions[i - 1].records);
+		auto loss = *metric(versions[i].metrics, "prequential_loss");
+		EXPECT_LE(loss, 0.95 * *metric(versions[i - 1].metrics, "prequential_loss"));
+	}
+	// And each window that was no version did not improve enough.
+	size_t next = 0;
+	double reference = 0;
+	for (const auto &window : coordinator.epochs) {
+		auto records = static_cast<int64_t>(*metric(window.train, "records"));
+		auto loss = *metric(window.train, "prequential_loss");
+		bool cut = next < versions.size() && versions[next].records == records;
+		if (cut) {
+			EXPECT_EQ(*metric(versions[next].metrics, "prequential_loss"), loss);
+			reference = loss;
+			next++;
+		} else {
+			EXPECT_GT(loss, 0.95 * reference) << "at " << records << " records";
+		}
+	}
+	EXPECT_EQ(next, versions.size());
+	for (const auto &version : versions) {
+		EXPECT_EQ(ml::Model::load(version.model_blob).param_count(), 26);
+	}
+	EXPECT_TRUE(metric(versions[0].metrics, "prequential_accuracy"));
+}
+
+TEST_F(ContinualTrainingTest, ACadenceCutsVersionsWithoutImprovementAndARestartNumbersOn) {
+	auto &options = coordinator.training[11].continual;
+	options.improvement = 1e9; // no improvement is ever enough
+	options.version_every_records = 400;
+	options.next_version = 4; // three stored by an earlier run
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
+	std::vector<std::pair<int64_t, int64_t>> cut;
+	for (const auto &version : coordinator.versions) {
+		cut.emplace_back(version.version, version.records);
+	}
+	EXPECT_EQ(cut, (std::vector<std::pair<int64_t, int64_t>>{{4, 200}, {5, 600}, {6, 1000}}));
+}
+
+TEST_F(ContinualTrainingTest, AMonitoringMetricTheModelDoesNotReportFailsNamingThoseItDoes) {
+	coordinator.training[11].continual.monitoring_metric = "auc";
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::failed);
+	EXPECT_THAT(coordinator.statuses.back(), ::testing::HasSubstr("\"auc\" is not a metric of this model"));
+	EXPECT_THAT(coordinator.statuses.back(), ::testing::HasSubstr("loss, accuracy"));
+	EXPECT_TRUE(coordinator.versions.empty());
+}
+
 TEST_F(ContinualTrainingTest, AWindowIsCutShortWhenTheStreamPauses) {
 	coordinator.training[11].continual.window_size = 500;
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished);
@@ -151,7 +209,11 @@ TEST_F(ContinualTrainingTest, IndefiniteOutlivesTheStreamTimeoutUntilStopped) {
 	EXPECT_GE(std::chrono::steady_clock::now(), stop_at);
 	EXPECT_EQ(coordinator.statuses, (std::vector<std::string>{"running", "stopped"}));
 	EXPECT_EQ(coordinator.epochs.size(), 6u) << "every record was learned from before the stop";
-	EXPECT_FALSE(coordinator.report);
+	// What it learned stays with the stopped result, as a finished one's.
+	ASSERT_TRUE(coordinator.report);
+	EXPECT_EQ(coordinator.report->samples_train, 1200);
+	EXPECT_TRUE(metric(coordinator.report->train, "prequential_accuracy"));
+	EXPECT_EQ(ml::Model::load(coordinator.model_blob).param_count(), 26);
 }
 
 TEST_F(ContinualTrainingTest, AStopAnsweredToAWindowReportEndsTheJob) {
@@ -159,6 +221,17 @@ TEST_F(ContinualTrainingTest, AStopAnsweredToAWindowReportEndsTheJob) {
 	ASSERT_EQ(run_training_job(11, env), JobOutcome::stopped);
 	EXPECT_EQ(coordinator.epochs.size(), 2u);
 	EXPECT_EQ(coordinator.statuses.back(), "stopped");
+	ASSERT_TRUE(coordinator.report);
+	EXPECT_EQ(coordinator.report->samples_train, 400) << "the two windows learned before the stop";
+	EXPECT_FALSE(coordinator.model_blob.empty());
+}
+
+TEST_F(ContinualTrainingTest, AStopBeforeAnyWindowKeepsNoModel) {
+	env.cancelled = [] { return true; };
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::stopped);
+	EXPECT_EQ(coordinator.statuses.back(), "stopped");
+	EXPECT_FALSE(coordinator.report);
+	EXPECT_TRUE(coordinator.model_blob.empty());
 }
 
 TEST_F(ContinualTrainingTest, UnusableRecordsAreSkippedCountedAndTheFirstNamed) {

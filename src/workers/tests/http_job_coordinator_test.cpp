@@ -49,6 +49,34 @@ public:
 			calls.push_back("model");
 			response.status = 204;
 		});
+		server_.Put(R"(/api/v1/results/(\d+)/versions/(\d+))",
+		            [this](const httplib::Request &request, httplib::Response &response) {
+			            std::lock_guard lock(mutex_);
+			            calls.push_back("version " + std::string(request.matches[2]) + " records " +
+			                            request.get_param_value("records") + " metrics " +
+			                            request.get_param_value("metrics") + " model " + request.body);
+			            response.status = stopped ? 409 : 201;
+			            response.set_content("{}", "application/json");
+		            });
+		// Result 7 of deployment 2 (indefinite) trains model 3; an earlier
+		// run of its job stored versions 1 and 2.
+		auto answer = [](json body) {
+			return [body](const httplib::Request &, httplib::Response &response) {
+				response.set_content(body.dump(), "application/json");
+			};
+		};
+		server_.Get("/api/v1/results/7", answer({{"id", 7}, {"deployment", 2}, {"model", 3}}));
+		server_.Get("/api/v1/deployments/2", answer({{"id", 2},
+		                                             {"batch", 16},
+		                                             {"kwargs_fit_parsed", {{"epochs", 2}}},
+		                                             {"mode", "indefinite"},
+		                                             {"window_size", 64},
+		                                             {"monitoring_metric", "accuracy"},
+		                                             {"change", "up"},
+		                                             {"improvement", 0.1},
+		                                             {"version_every_records", 500}}));
+		server_.Get("/api/v1/models/3", answer({{"id", 3}, {"code", "model = ..."}, {"framework", "keras"}}));
+		server_.Get("/api/v1/results/7/versions", answer(json::array({{{"version", 1}}, {{"version", 2}}})));
 		// Inference 5 serves result 9, whose model is gone (deleted).
 		server_.Get("/api/v1/inferences/5", [](const httplib::Request &, httplib::Response &response) {
 			response.set_content(json{{"id", 5},
@@ -177,9 +205,57 @@ TEST(HttpJobCoordinatorTest, AStoppedResultStopsTheJobWithinOneRound) {
 		std::this_thread::sleep_for(5ms);
 	}
 	EXPECT_TRUE(stopped) << "the 409 never reached the job";
-	coordinator.training_stopped(7);
+	coordinator.training_stopped(7, std::nullopt);
 	auto calls = api.locked([&] { return api.calls; });
 	EXPECT_EQ(calls.back(), "status stopped");
+}
+
+TEST(HttpJobCoordinatorTest, AStopWithALearnedModelKeepsTheModelBeforeSayingStopped) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	ASSERT_TRUE(coordinator.training_epoch(7, epoch_log(1)));
+	LearnedModel learned;
+	learned.report.train = {{"prequential_loss", 0.5}};
+	learned.report.detail = "learned from 200 records in 1 windows";
+	learned.model_blob = "model bytes";
+	coordinator.training_stopped(7, learned);
+	auto calls = api.locked([&] { return api.calls; });
+	ASSERT_GE(calls.size(), 3u);
+	EXPECT_EQ(calls[calls.size() - 3], "epochs") << "what was queued goes first";
+	EXPECT_EQ(calls[calls.size() - 2], "model");
+	EXPECT_EQ(calls.back(), "status stopped");
+}
+
+TEST(HttpJobCoordinatorTest, AVersionGoesWithItsRecordsAndMetricsAndAStoppedResultRefusesIt) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	ModelVersion version;
+	version.version = 3;
+	version.records = 1200;
+	version.metrics = {{"prequential_loss", 0.25}, {"prequential_accuracy", 0.5}};
+	version.model_blob = "model bytes";
+	EXPECT_TRUE(coordinator.training_version(7, version));
+	auto calls = api.locked([&] { return api.calls; });
+	ASSERT_EQ(calls.size(), 1u);
+	EXPECT_EQ(calls[0], R"(version 3 records 1200 metrics {"prequential_accuracy":0.5,"prequential_loss":0.25} )"
+	                    "model model bytes");
+	api.stopped = true;
+	EXPECT_FALSE(coordinator.training_version(7, version)) << "a 409 stops the job";
+	EXPECT_FALSE(coordinator.training_epoch(7, epoch_log(1)));
+}
+
+TEST(HttpJobCoordinatorTest, AContinualAssignmentCarriesTheVersionRuleAndNumbersAfterStoredVersions) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	auto assignment = coordinator.training_assignment(7);
+	const auto &continual = assignment.continual;
+	EXPECT_EQ(continual.mode, TrainingMode::indefinite);
+	EXPECT_EQ(continual.window_size, 64);
+	EXPECT_EQ(continual.monitoring_metric, "accuracy");
+	EXPECT_EQ(continual.change, "up");
+	EXPECT_DOUBLE_EQ(continual.improvement, 0.1);
+	EXPECT_EQ(continual.version_every_records, 500);
+	EXPECT_EQ(continual.next_version, 3) << "a restarted job numbers on after the versions stored";
 }
 
 TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {

@@ -43,9 +43,15 @@ Inference SqlStore::create_inference(const Inference &inference) {
 	} catch (const NotFound &e) {
 		throw InvalidArgument(std::string(e.what()) + "; pick a finished one from GET results");
 	}
-	if (result.status != ResultStatus::Finished) {
+	// A stopped result serves when it kept a model: an indefinite training
+	// ends only by being stopped, and uploads what it learned first.
+	bool servable = result.status == ResultStatus::Finished ||
+	                (result.status == ResultStatus::Stopped && result.trained_model_size > 0);
+	if (!servable) {
 		throw Conflict("result " + std::to_string(result.id) + " is " + std::string(to_string(result.status)) +
-		               "; only a finished result can be deployed for inference");
+		               (result.status == ResultStatus::Stopped ? " without a trained model" : "") +
+		               "; only a finished result, or a stopped one that kept its trained model (as a stopped "
+		               "incremental or indefinite training does), can be deployed for inference");
 	}
 	if (inference.replicas < 1) {
 		throw InvalidArgument("replicas must be at least 1");

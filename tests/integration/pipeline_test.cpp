@@ -792,6 +792,12 @@ model.compile(keras.optimizers.Adam(lr=.05), loss='sparse_categorical_crossentro
 	auto predict =
 	    start_kafkaml(dir, "predict-stopped", {"model", "predict", file, "--data", (dir / "samples.csv").string()});
 	ASSERT_EQ(predict->wait(120s), 0) << predict->err();
+	// It serves what it learned, too: indefinite training ends only by a stop.
+	auto served = api->post("/inferences", {{"model_result", std::stoll(id)},
+	                                        {"input_topic", "online-indefinite-in"},
+	                                        {"output_topic", "online-indefinite-out"}});
+	EXPECT_EQ(served.value("status", ""), "deployed") << served.dump(2);
+	api->post("/inferences/" + std::to_string(served.at("id").get<int64_t>()) + "/stop", json::object(), 200);
 }
 
 // Transfer learning as tutorials write it: a keras.applications base with

@@ -342,6 +342,35 @@ TEST_P(StoreTest, ResultVersionsKeepTheirModelAndARepeatedVersionIsNotAddedTwice
 	EXPECT_THROW(store_->list_result_versions(id), NotFound);
 }
 
+TEST_P(StoreTest, AStoppedResultServesOnlyWhenItKeptItsModel) {
+	auto [deployment, results] = deploy_two(*store_);
+	Inference i;
+	i.replicas = 1;
+	i.input_format = "RAW";
+	i.input_config = {{"data_type", "float32"}};
+	i.input_topic = "in";
+	i.output_topic = "out";
+	i.dead_letter_topic = "in-dlq";
+	for (const auto &result : results) {
+		store_->update_result_status(result.id, ResultStatus::Deployed);
+		store_->update_result_status(result.id, ResultStatus::Running);
+	}
+	// A continual training uploads what it learned, then reports stopped.
+	store_->put_trained_model(results[0].id, "model");
+	store_->update_result_status(results[0].id, ResultStatus::Stopped);
+	store_->update_result_status(results[1].id, ResultStatus::Stopped);
+
+	i.model_result = results[1].id;
+	try {
+		store_->create_inference(i);
+		FAIL() << "a stopped result without a model has nothing to serve";
+	} catch (const Conflict &e) {
+		EXPECT_NE(std::string(e.what()).find("stopped without a trained model"), std::string::npos) << e.what();
+	}
+	i.model_result = results[0].id;
+	EXPECT_EQ(store_->create_inference(i).status, InferenceStatus::Deployed);
+}
+
 TEST_P(StoreTest, InferenceOnlyFromFinishedResultAndItsLifecycle) {
 	auto [deployment, results] = deploy_two(*store_);
 	Inference i;

@@ -48,7 +48,9 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 			else props.onChange();
 		}
 	};
-	const hasModel = r.status === 'finished' && (Boolean(r.trained_model) || (typeof r.trained_model_size === 'number' && r.trained_model_size >= 0));
+	// A stopped continual training keeps what it learned: it downloads and serves too.
+	const uploaded = Boolean(r.trained_model) || (typeof r.trained_model_size === 'number' && r.trained_model_size > 0);
+	const hasModel = (r.status === 'finished' || r.status === 'stopped') && uploaded;
 	return (
 		<>
 			{!props.compact && <ErrorBox error={action.error} onClose={action.clear} />}

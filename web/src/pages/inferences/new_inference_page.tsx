@@ -8,7 +8,11 @@ import { navigate } from '../../router';
 import { remarks } from './remarks';
 
 export function NewInferencePage(props: { result: string | null }) {
-	const candidates = usePoll(async () => (await api.results()).filter((r) => r.status === 'finished'), [], 0);
+	const candidates = usePoll(
+		async () => (await api.results()).filter((r) => r.status === 'finished' || (r.status === 'stopped' && (r.trained_model_size ?? -1) > 0)),
+		[],
+		0,
+	);
 	const [result, setResult] = useState(props.result ?? '');
 	const [replicas, setReplicas] = useState('1');
 	const [format, setFormat] = useState('AVRO');

@@ -18,8 +18,14 @@ int main(int argc, char **argv) {
 	kafkaml::cli::add_registered_commands(app);
 	try {
 		app.parse(argc, argv);
+	} catch (const CLI::RuntimeError &e) {
+		return app.exit(e); // a command's own status
 	} catch (const CLI::ParseError &e) {
-		return app.exit(e);
+		// CLI11 numbers its refusals 101-120 (105 for a value not allowed);
+		// scripts expect a usage error to be 2, as the commands' own checks
+		// of their options already say.
+		int code = app.exit(e);
+		return code == 0 ? 0 : 2;
 	} catch (const std::exception &e) {
 		std::fprintf(stderr, "error: %s\n", e.what());
 		return 1;

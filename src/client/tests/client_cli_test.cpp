@@ -237,4 +237,42 @@ TEST_F(ClientCli, ErrorPaths) {
 	EXPECT_NE(unreachable.err.find("cannot reach"), std::string::npos) << unreachable.err;
 }
 
+TEST_F(ClientCli, DeployTakesTheTrainingModeAndItsParameters) {
+	std::string model = temp.write("model.py", hcopd_model);
+	ASSERT_EQ(cli({"models", "create", "--name", "hcopd", "--file", model}).status, 0);
+	ASSERT_EQ(cli({"configurations", "create", "--name", "c", "--models", "1"}).status, 0);
+
+	RunResult batch = cli({"deploy", "1", "--json"});
+	ASSERT_EQ(batch.status, 0) << batch.err;
+	json defaults = json::parse(batch.out);
+	EXPECT_EQ(defaults["mode"], "batch");
+	EXPECT_EQ(defaults["stream_timeout"], 60000) << "the original's default";
+	EXPECT_EQ(defaults["improvement"], 0.05);
+	EXPECT_TRUE(defaults["version_every_records"].is_null());
+
+	RunResult indefinite = cli({"deploy", "1", "--mode", "indefinite", "--stream-timeout", "5000", "--window-size",
+	                            "64", "--monitoring-metric", "accuracy", "--change", "up", "--improvement", "0.1",
+	                            "--version-every-records", "500", "--json"});
+	ASSERT_EQ(indefinite.status, 0) << indefinite.err;
+	json created = json::parse(indefinite.out);
+	RunResult stored = cli({"deployments", "get", created["id"].dump(), "--json"});
+	ASSERT_EQ(stored.status, 0) << stored.err;
+	json deployment = json::parse(stored.out);
+	EXPECT_EQ(deployment["mode"], "indefinite");
+	EXPECT_EQ(deployment["stream_timeout"], 5000);
+	EXPECT_EQ(deployment["window_size"], 64);
+	EXPECT_EQ(deployment["monitoring_metric"], "accuracy");
+	EXPECT_EQ(deployment["change"], "up");
+	EXPECT_EQ(deployment["improvement"], 0.1);
+	EXPECT_EQ(deployment["version_every_records"], 500);
+
+	// Refused by the options before any call, and by the server with its reason.
+	RunResult unknown_mode = cli({"deploy", "1", "--mode", "nightly"});
+	EXPECT_EQ(unknown_mode.status, 2);
+	EXPECT_NE(unknown_mode.err.find("--mode"), std::string::npos) << unknown_mode.err;
+	RunResult no_window = cli({"deploy", "1", "--mode", "incremental", "--window-size", "0"});
+	EXPECT_EQ(no_window.status, 1);
+	EXPECT_NE(no_window.err.find("window_size"), std::string::npos) << no_window.err;
+}
+
 } // namespace

@@ -444,4 +444,36 @@ export async function runFlow({
       await shot("inference-restarted");
     },
   );
+
+  await step("an indefinite deployment through the form", async () => {
+    await go("/deployments/new");
+    await page.waitForSelector("select[name=mode]");
+    assert.equal(
+      await page.$("input[name=window_size]"),
+      null,
+      "a batch deployment shows no continual parameters",
+    );
+    await page.selectOption("select[name=mode]", "indefinite");
+    await page.waitForSelector("input[name=window_size]");
+    assert.equal(
+      await page.$("input[name=stream_timeout]"),
+      null,
+      "an indefinite training has no stream timeout",
+    );
+    await page.fill("input[name=window_size]", "50");
+    await page.fill("input[name=version_every_records]", "200");
+    await shot("deploy-form-indefinite");
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/deployments\/\d+/);
+    const id = idFromUrl(page, "/deployments");
+    await page.waitForSelector(".mode");
+    const stored = await (
+      await fetch(`${baseUrl}/api/v1/deployments/${id}`)
+    ).json();
+    assert.equal(stored.mode, "indefinite");
+    assert.equal(stored.window_size, 50);
+    assert.equal(stored.version_every_records, 200);
+    assert.equal(stored.improvement, 0.05, "the default, sent as shown");
+    assert.equal(stored.change, "down", "a loss improves going down");
+  });
 }

@@ -63,12 +63,25 @@ export interface Result {
 	created_at?: string;
 }
 
-export interface Deployment {
+export type TrainingMode = 'batch' | 'incremental' | 'indefinite';
+
+/** How an incremental or indefinite deployment learns and cuts model versions. */
+export interface ContinualParameters {
+	stream_timeout?: number;
+	window_size?: number;
+	monitoring_metric?: string;
+	change?: 'up' | 'down';
+	improvement?: number;
+	version_every_records?: number | null;
+}
+
+export interface Deployment extends ContinualParameters {
 	id: number;
 	configuration: number;
 	batch: number;
 	kwargs_fit: Json;
 	kwargs_val: Json;
+	mode?: TrainingMode;
 	created_at?: string;
 	results?: Result[];
 }
@@ -236,8 +249,17 @@ export const api = {
 
 	deployments: () => list<Deployment>('/deployments', 'deployments'),
 	deployment: (id: number) => request<Deployment>('GET', `/deployments/${id}`),
-	createDeployment: (d: { configuration: number; batch: number; kwargs_fit: Json; kwargs_val: Json; validation_rate?: number; test_rate?: number }) =>
-		request<Deployment>('POST', '/deployments', d),
+	createDeployment: (
+		d: {
+			configuration: number;
+			batch: number;
+			kwargs_fit: Json;
+			kwargs_val: Json;
+			validation_rate?: number;
+			test_rate?: number;
+			mode?: TrainingMode;
+		} & ContinualParameters,
+	) => request<Deployment>('POST', '/deployments', d),
 	stopDeployment: (id: number) => request<void>('POST', `/deployments/${id}/stop`),
 	deleteDeployment: (id: number) => request<void>('DELETE', `/deployments/${id}`),
 

@@ -2,7 +2,7 @@
 // and one deployment's page comparing its models on one chart. Pages with
 // running jobs poll every 1.5 s.
 import { useState } from 'preact/hooks';
-import { api, ApiError, type Deployment, type Json, type Result } from '../api';
+import { api, ApiError, type ContinualParameters, type Deployment, type Json, type Result, type TrainingMode } from '../api';
 import { Form, TextField } from '../components/form';
 import { LineChart, PALETTE } from '../components/line_chart';
 import { ListPage } from '../components/list_page';
@@ -72,6 +72,12 @@ export function DeploymentsPage() {
 /** A share of the stream, 0 to 1. */
 const RATE = { type: 'number', min: '0', max: '1', step: '0.01' } as const;
 
+const MODE_HINTS: Record<TrainingMode, string> = {
+	batch: 'Train once on the data you send.',
+	incremental: 'Learn from the stream as it arrives, window by window, until it goes quiet.',
+	indefinite: 'Learn from the stream as it arrives until you stop it.',
+};
+
 export function NewDeploymentPage(props: { configuration: string | null }) {
 	const configurations = usePoll(api.configurations, [], 0);
 	const [configuration, setConfiguration] = useState(props.configuration ?? '');
@@ -80,13 +86,34 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 	const [kwargsVal, setKwargsVal] = useState('');
 	const [validationRate, setValidationRate] = useState('0.1');
 	const [testRate, setTestRate] = useState('0');
+	const [mode, setMode] = useState<TrainingMode>('batch');
+	const [streamTimeout, setStreamTimeout] = useState('60000');
+	const [windowSize, setWindowSize] = useState('1000');
+	const [monitoringMetric, setMonitoringMetric] = useState('loss');
+	const [change, setChange] = useState<'' | 'up' | 'down'>('');
+	const [improvement, setImprovement] = useState('0.05');
+	const [versionEvery, setVersionEvery] = useState('');
 	const save = useAction();
+	// The server's defaults are the original Kafka-ML's; only a continual
+	// deployment sends its parameters.
+	const continual: ContinualParameters & { mode?: TrainingMode } =
+		mode === 'batch'
+			? {}
+			: {
+					mode,
+					stream_timeout: Number(streamTimeout),
+					window_size: Number(windowSize),
+					monitoring_metric: monitoringMetric,
+					...(change ? { change } : {}),
+					improvement: Number(improvement),
+					version_every_records: versionEvery === '' ? null : Number(versionEvery),
+				};
 	const chosen = configuration || (configurations.data?.length ? String(configurations.data[configurations.data.length - 1].id) : '');
 	const submit = async () => {
 		// A 503 still recorded the deployment (its jobs could not start); its
 		// page shows the results' failure details, so go there too.
 		const d = await save.run(() =>
-			api.createDeployment({ configuration: Number(chosen), batch: Number(batch), kwargs_fit: kwargsFit, kwargs_val: kwargsVal }).catch((e) => {
+			api.createDeployment({ configuration: Number(chosen), batch: Number(batch), kwargs_fit: kwargsFit, kwargs_val: kwargsVal, ...continual }).catch((e) => {
 				const detail = e instanceof ApiError && e.status === 503 ? e.detail : undefined;
 				const recorded = detail && typeof detail === 'object' && !Array.isArray(detail) ? detail.id : undefined;
 				if (typeof recorded === 'number') return { id: recorded } as Deployment;
@@ -118,7 +145,74 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 							</select>
 						</Field>
 						<TextField label="Batch size" name="batch" type="number" min="1" step="1" value={batch} required onValue={setBatch} />
+						<Field label="Training mode" hint={MODE_HINTS[mode]}>
+							<select name="mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as TrainingMode)}>
+								<option value="batch">batch</option>
+								<option value="incremental">incremental</option>
+								<option value="indefinite">indefinite</option>
+							</select>
+						</Field>
 					</div>
+					{mode !== 'batch' && (
+						<div class="form-grid">
+							{mode === 'incremental' && (
+								<TextField
+									label="Stream timeout (ms)"
+									hint="Training ends, with its result, once no record came for this long."
+									name="stream_timeout"
+									type="number"
+									min="1"
+									step="1"
+									value={streamTimeout}
+									onValue={setStreamTimeout}
+								/>
+							)}
+							<TextField
+								label="Window size (records)"
+								hint="Each window is first scored, then trained on."
+								name="window_size"
+								type="number"
+								min="1"
+								step="1"
+								value={windowSize}
+								onValue={setWindowSize}
+							/>
+							<TextField
+								label="Monitored metric"
+								hint="A better value of it cuts a new model version."
+								name="monitoring_metric"
+								value={monitoringMetric}
+								onValue={setMonitoringMetric}
+							/>
+							<Field label="Better when it goes" hint="By default from its name: down for a loss or an error, else up.">
+								<select name="change" value={change} onChange={(e) => setChange(e.currentTarget.value as '' | 'up' | 'down')}>
+									<option value="">as its name says</option>
+									<option value="down">down</option>
+									<option value="up">up</option>
+								</select>
+							</Field>
+							<TextField
+								label="Improvement"
+								hint="Relative to the last version's value, e.g. 0.05 for 5%."
+								name="improvement"
+								type="number"
+								min="0"
+								step="any"
+								value={improvement}
+								onValue={setImprovement}
+							/>
+							<TextField
+								label="A version every (records)"
+								hint="Optional: also cut a version on this cadence."
+								name="version_every_records"
+								type="number"
+								min="1"
+								step="1"
+								value={versionEvery}
+								onValue={setVersionEvery}
+							/>
+						</div>
+					)}
 					<TextField
 						label="Training parameters (fit)"
 						hint={
@@ -218,6 +312,12 @@ export function DeploymentPage(props: { id: number }) {
 								{' '}
 								· {d.configurations.find((c) => c.id === d.deployment.configuration)?.name ?? `configuration ${d.deployment.configuration}`} · batch{' '}
 								{d.deployment.batch} · <span class="mono">{kwargsText(d.deployment.kwargs_fit)}</span>
+								{d.deployment.mode && d.deployment.mode !== 'batch' && (
+									<>
+										{' '}
+										· <span class="mode">{d.deployment.mode}</span>, window {d.deployment.window_size}
+									</>
+								)}
 							</span>
 						)}
 					</>

@@ -67,7 +67,8 @@ async function postModel(baseUrl, token, body) {
 
 /**
  * Runs the steps; `chunks` are the build's chunks (chunks.mjs) and
- * `fetched` the assets the page fetched so far; `hooks.sendTraining(deploymentId)` and
+ * `fetched` the assets the page fetched so far; `hooks.sendTraining(deploymentId)`,
+ * `hooks.sendOnline(deploymentId)` (the original's online stream) and
  * `hooks.sendInference(inference)` put data on Kafka, and
  * `hooks.killReplica(inference)` kills its replica process with SIGKILL. Returns the names of
  * the steps done in `done` and checks it could not make in `skips`; throws
@@ -475,5 +476,26 @@ export async function runFlow({
     assert.equal(stored.version_every_records, 200);
     assert.equal(stored.improvement, 0.05, "the default, sent as shown");
     assert.equal(stored.change, "down", "a loss improves going down");
+
+    // Its stream, the original's online one: the result page lists the
+    // model versions it cuts, each one downloadable.
+    hooks.sendOnline(id);
+    const results = await (
+      await fetch(`${baseUrl}/api/v1/results?deployment=${id}`)
+    ).json();
+    const result = (Array.isArray(results) ? results : results.results)[0];
+    await go(`/results/${result.id}`);
+    await page.waitForSelector(".versions tbody tr", { timeout: 120000 });
+    await shot("result-versions");
+    const href = await page.getAttribute(
+      ".versions tbody tr a[download]",
+      "href",
+    );
+    const download = await fetch(new URL(href, baseUrl));
+    assert.equal(download.status, 200, `GET ${href}`);
+    assert.ok(
+      (await download.arrayBuffer()).byteLength > 0,
+      "the version's model has bytes",
+    );
   });
 }

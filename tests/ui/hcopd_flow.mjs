@@ -97,6 +97,25 @@ function sendTraining(server, scratch, deploymentId) {
   run(kafkamlBin(), args);
 }
 
+/** Sends the HCOPD rows as the original's online stream for a continual deployment. */
+function sendOnline(server, scratch, deploymentId) {
+  const csv = path.join(scratch, "hcopd-online.csv");
+  writeFileSync(csv, hcopdCsv());
+  run(kafkamlBin(), [
+    "send",
+    "--deployment-id",
+    String(deploymentId),
+    "--bootstrap-servers",
+    server.bootstrap,
+    "--topic",
+    `hcopd-online-${deploymentId}`,
+    "--label-column",
+    "Diagnosis",
+    "--online",
+    csv,
+  ]);
+}
+
 /**
  * SIGKILLs replica 0 of the inference: the `kafkaml infer` process this
  * server started for it (its command line names the server's URL; other
@@ -254,6 +273,7 @@ async function main() {
       fetched,
       hooks: {
         sendTraining: (id) => sendTraining(server, scratch, id),
+        sendOnline: (id) => sendOnline(server, scratch, id),
         sendInference: (inf) => sendInference(server, inf),
         killReplica: (inf) => killReplica(server, inf),
         makeTorchScript: () => makeTorchScript(scratch),

@@ -63,6 +63,16 @@ export interface Result {
 	created_at?: string;
 }
 
+/** A model version a continual training cut (GET results/{id}/versions). */
+export interface ResultVersion {
+	result: number;
+	version: number;
+	created_at: string;
+	records: number;
+	metrics: Record<string, Json>;
+	size: number;
+}
+
 export type TrainingMode = 'batch' | 'incremental' | 'indefinite';
 
 /** How an incremental or indefinite deployment learns and cuts model versions. */
@@ -271,6 +281,9 @@ export const api = {
 	stopResult: (id: number) => request<void>('POST', `/results/${id}/stop`),
 	deleteResult: (id: number) => request<void>('DELETE', `/results/${id}`),
 	modelDownloadUrl: (id: number, format: 'kafkaml' | 'pytorch' = 'kafkaml') => `${BASE}/results/${id}/model?format=${format}`,
+	resultVersions: (id: number) => list<ResultVersion>(`/results/${id}/versions`, 'versions'),
+	versionDownloadUrl: (id: number, version: number, format: 'kafkaml' | 'pytorch' = 'kafkaml') =>
+		`${BASE}/results/${id}/versions/${version}/model?format=${format}`,
 
 	inferences: () => list<Inference>('/inferences', 'inferences'),
 	inference: (id: number) => request<Inference>('GET', `/inferences/${id}`),

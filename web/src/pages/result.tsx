@@ -1,7 +1,7 @@
 // One training result: status, final metrics, live learning curves (train
 // solid, validation dashed), confusion matrix, and its actions.
 import { useRef } from 'preact/hooks';
-import { api, type Result } from '../api';
+import { api, type Deployment, type Result, type ResultVersion } from '../api';
 import { ConfusionMatrix, findConfusion } from '../components/confusion_matrix';
 import { LineChart, PALETTE } from '../components/line_chart';
 import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, PageHeader, scalarMetrics, StatusBadge, WhenLoaded } from '../components/ui';
@@ -90,6 +90,46 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 				</div>
 			)}
 		</>
+	);
+}
+
+/** The model versions of a continual training, each downloadable in both formats. */
+function Versions(props: { result: Result; versions: ResultVersion[]; metric: string }) {
+	const { result, versions, metric } = props;
+	if (versions.length === 0) return <p class="muted">The first version is cut after the first window.</p>;
+	const key = `prequential_${metric}`;
+	return (
+		<div class="table-scroll">
+			<table class="list versions">
+				<thead>
+					<tr>
+						<th>Version</th>
+						<th class="hide-sm">Cut</th>
+						<th class="num">Records</th>
+						<th class="num">{key}</th>
+						<th />
+					</tr>
+				</thead>
+				<tbody>
+					{versions.map((v) => (
+						<tr key={v.version}>
+							<td>{v.version}</td>
+							<td class="hide-sm">{formatTime(v.created_at)}</td>
+							<td class="num">{v.records}</td>
+							<td class="num">{formatNumber(v.metrics[key] ?? v.metrics[metric])}</td>
+							<td class="actions">
+								<a href={api.versionDownloadUrl(result.id, v.version)} download class="button small">
+									Download
+								</a>
+								<a href={api.versionDownloadUrl(result.id, v.version, 'pytorch')} download class="button small">
+									For PyTorch
+								</a>
+							</td>
+						</tr>
+					))}
+				</tbody>
+			</table>
+		</div>
 	);
 }
 
@@ -189,11 +229,16 @@ async function resultWithEpochs(id: number, held: Result | undefined): Promise<R
 
 export function ResultPage(props: { id: number }) {
 	const held = useRef<Result | undefined>(undefined);
+	const deployment = useRef<Deployment | null | undefined>(undefined);
 	const data = usePoll(async () => {
 		const result = await resultWithEpochs(props.id, held.current);
 		held.current = result;
 		const model = await api.model(result.model).catch(() => null);
-		return { result, model };
+		// Only a continual training has versions; its mode never changes.
+		if (deployment.current === undefined) deployment.current = await api.deployment(result.deployment).catch(() => null);
+		const continual = deployment.current?.mode === 'incremental' || deployment.current?.mode === 'indefinite';
+		const versions = continual ? await api.resultVersions(props.id) : null;
+		return { result, model, versions };
 	}, [props.id]);
 	const r = data.data?.result;
 	return (
@@ -210,7 +255,7 @@ export function ResultPage(props: { id: number }) {
 				}
 			/>
 			<WhenLoaded load={data}>
-				{({ result: r }) => (
+				{({ result: r, versions }) => (
 					<>
 						<div class="card summary">
 							<dl class="facts">
@@ -230,6 +275,12 @@ export function ResultPage(props: { id: number }) {
 							<h2>Learning curves</h2>
 							<LearningCurves result={r} />
 						</div>
+						{versions && (
+							<div class="card">
+								<h2>Model versions</h2>
+								<Versions result={r} versions={versions} metric={deployment.current?.monitoring_metric ?? 'loss'} />
+							</div>
+						)}
 						<div class="card">
 							<h2>Final metrics</h2>
 							<MetricsTable result={r} />

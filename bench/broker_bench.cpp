@@ -4,7 +4,7 @@
 // (child process, so its peak RSS can be read) and librdkafka's in-memory
 // mock cluster in the same run. Not a test: prints figures and ratios.
 //
-//   broker_bench [--runs N] [--messages N]
+//   broker_bench [--runs N] [--messages N] [--tls-only]
 //
 // Produce: N messages of 100 bytes, acks=all, linger.ms=5, over 4 partitions,
 // timed from the first produce call (the topic's metadata already known) to
@@ -14,6 +14,10 @@
 // Consume: the same messages from the beginning, taken in batches (the mock
 // keeps only ~5 MB per partition, so its consume run uses a topic sized to fit).
 // Latency: 10k msgs/s for 3 s, linger.ms=0, produce-to-consume time.
+// TLS: a second `kafkaml broker` with one SSL listener (certificate made
+// with the openssl command line); per run the same produce and consume over
+// TLS and over plaintext (the first broker), taking turns going first, and
+// the medians' ratios.
 #include "broker/tests/cluster.h"
 #include "support/temp_dir.h"
 
@@ -136,8 +140,12 @@ PhaseCpu phase_cpu(const CpuSample &before, const CpuSample &after, double wall)
 }
 
 //! Returns msgs/s.
-double produce(const std::string &bootstrap, const std::string &topic, int count, int broker_pid, PhaseCpu &cpu) {
-	auto conf = conf_for(bootstrap, {{"acks", "all"}, {"linger.ms", "5"}, {"queue.buffering.max.messages", "1000000"}});
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+double produce(const std::string &bootstrap, const std::string &topic, int count, int broker_pid, PhaseCpu &cpu,
+               Settings extra = {}) {
+	extra.insert(extra.end(), {{"acks", "all"}, {"linger.ms", "5"}, {"queue.buffering.max.messages", "1000000"}});
+	auto conf = conf_for(bootstrap, extra);
 	std::string err;
 	std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), err));
 	std::string payload(kPayload, 'x');
@@ -165,8 +173,9 @@ double produce(const std::string &bootstrap, const std::string &topic, int count
 }
 
 //! Returns msgs/s.
-double consume(const std::string &bootstrap, const std::string &topic, int count) {
-	auto conf = conf_for(bootstrap, {{"group.id", "bench"}, {"enable.auto.commit", "false"}});
+double consume(const std::string &bootstrap, const std::string &topic, int count, Settings extra = {}) {
+	extra.insert(extra.end(), {{"group.id", "bench"}, {"enable.auto.commit", "false"}});
+	auto conf = conf_for(bootstrap, extra);
 	std::string err;
 	std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
 	std::vector<RdKafka::TopicPartition *> parts;
@@ -274,10 +283,67 @@ double median(std::vector<double> v) {
 
 } // namespace
 
+//! Produce and consume over TLS (a second broker, SSL listener) against
+//! plaintext (`plain`), `runs` times each, and prints medians and ratios.
+void tls_against_plaintext(BrokerProcess &plain, const std::filesystem::path &dir, int runs, int messages) {
+	auto d = dir.string();
+	if (run_command("cd " + d +
+	                " && openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.pem -days 1 "
+	                "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null") != 0) {
+		std::fprintf(stderr, "openssl failed: no TLS figures\n");
+		return;
+	}
+	// Its topics are made on first use (the admin helper speaks plaintext).
+	BrokerProcess tls(dir / "tls-data",
+	                  {"--listeners", "SSL://127.0.0.1:0", "--ssl-cert-file", d + "/tls.pem", "--ssl-key-file",
+	                   d + "/tls.key", "--num-partitions", std::to_string(kPartitions)});
+	std::string tls_address = tls.address().substr(tls.address().find("://") + 3);
+	Settings ssl = {{"security.protocol", "SSL"}, {"ssl.ca.location", d + "/tls.pem"}};
+	std::vector<double> plain_p, plain_c, tls_p, tls_c;
+	for (int r = 0; r < runs; r++) {
+		std::string topic = "tls-bench-" + std::to_string(r);
+		admin_create_topic(plain.address(), topic, kPartitions);
+		PhaseCpu unused;
+		auto run_plain = [&] {
+			plain_p.push_back(produce(plain.address(), topic, messages, plain.pid(), unused));
+			plain_c.push_back(consume(plain.address(), topic, messages));
+		};
+		auto run_tls = [&] {
+			tls_p.push_back(produce(tls_address, topic, messages, tls.pid(), unused, ssl));
+			tls_c.push_back(consume(tls_address, topic, messages, ssl));
+		};
+		if (r % 2 == 0) {
+			run_plain();
+			run_tls();
+		} else {
+			run_tls();
+			run_plain();
+		}
+		std::printf("tls run %d: plaintext produce %.0f/s consume %.0f/s, TLS produce %.0f/s consume %.0f/s\n", r + 1,
+		            plain_p.back(), plain_c.back(), tls_p.back(), tls_c.back());
+		std::fflush(stdout);
+	}
+	std::printf("\nTLS against plaintext, medians of %d runs (%s):\n", runs, "same messages, one SSL listener");
+	std::printf("produce  plaintext %9.0f msgs/s | TLS %9.0f msgs/s | TLS/plaintext %.2fx\n", median(plain_p),
+	            median(tls_p), median(tls_p) / median(plain_p));
+	std::printf("consume  plaintext %9.0f msgs/s | TLS %9.0f msgs/s | TLS/plaintext %.2fx\n", median(plain_c),
+	            median(tls_c), median(tls_c) / median(plain_c));
+}
+
 int main(int argc, char **argv) {
 	int runs = 3;
 	int messages = 1000000;
+	bool tls_only = false;
+	for (int i = 1; i < argc; i++) {
+		if (std::strcmp(argv[i], "--tls-only") == 0) {
+			tls_only = true;
+		}
+	}
 	for (int i = 1; i + 1 < argc; i += 2) {
+		if (std::strcmp(argv[i], "--tls-only") == 0) {
+			i--;
+			continue;
+		}
 		if (std::strcmp(argv[i], "--runs") == 0) {
 			runs = std::atoi(argv[i + 1]);
 		} else if (std::strcmp(argv[i], "--messages") == 0) {
@@ -292,6 +358,10 @@ int main(int argc, char **argv) {
 
 	kafkaml::testing::TempDir dir("bench");
 	BrokerProcess broker(dir.path());
+	if (tls_only) {
+		tls_against_plaintext(broker, dir.path(), runs, messages);
+		return 0;
+	}
 	auto mock = make_cluster("mock");
 	std::vector<double> ours_p, ours_c, mock_p, mock_c, ours_p50, ours_p99, mock_p50, mock_p99, produce_ratio;
 	std::vector<PhaseCpu> ours_cpu, mock_cpu;
@@ -377,5 +447,6 @@ int main(int argc, char **argv) {
 		std::printf(" %ld kB", kb);
 	}
 	std::printf("\n");
+	tls_against_plaintext(broker, dir.path(), runs, messages);
 	return 0;
 }

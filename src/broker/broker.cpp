@@ -63,6 +63,19 @@ void raise_open_file_limit() {
 	}
 }
 
+//! "host:port" of --listen / --advertised-listener as a PLAINTEXT listener.
+ListenerConfig parse_listen(const std::string &text) {
+	auto colon = text.rfind(':');
+	if (colon == std::string::npos) {
+		throw std::runtime_error("listen address '" + text + "' must be host:port, e.g. 127.0.0.1:9092");
+	}
+	try {
+		return parse_listeners("PLAINTEXT://" + text, "listen address").front();
+	} catch (const std::invalid_argument &e) {
+		throw std::runtime_error(e.what());
+	}
+}
+
 } // namespace
 
 Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
@@ -87,27 +100,50 @@ std::string Broker::start() {
 		group_config.fsync_interval = std::chrono::milliseconds(0);
 	}
 	groups_ = std::make_unique<group::GroupApi>(group_config);
+	if (config_.listeners.empty()) {
+		config_.listeners.push_back(parse_listen(config_.listen));
+		if (!config_.advertised_listener.empty() && config_.advertised_listeners.empty()) {
+			auto advertised = parse_listen(config_.advertised_listener);
+			if (advertised.port == 0) {
+				throw std::runtime_error("--advertised-listener must be host:port with a port (got '" +
+				                         config_.advertised_listener + "')");
+			}
+			config_.advertised_listeners.push_back(advertised);
+		}
+	}
+	for (const auto &l : config_.listeners) {
+		if (uses_sasl(l.protocol) && config_.sasl_mechanisms.empty()) {
+			throw std::runtime_error("a SASL listener needs at least one mechanism (--sasl-enabled-mechanisms)");
+		}
+	}
 	handler_ = std::make_unique<server::RequestHandler>(config_, *logs_, groups_.get());
 	loop_ = std::make_unique<server::NetworkLoop>(config_, *handler_, *logs_, groups_.get());
-	int32_t port = loop_->bind(config_.listen);
-
-	std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
-	if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") {
-		host = "127.0.0.1";
-	}
-	listen_address_ = host + ":" + std::to_string(port);
-	if (!config_.advertised_listener.empty()) {
-		auto colon = config_.advertised_listener.rfind(':');
-		if (colon == std::string::npos) {
-			throw std::runtime_error("--advertised-listener must be host:port (got '" + config_.advertised_listener +
-			                         "')");
+	bound_.clear();
+	for (size_t i = 0; i < config_.listeners.size(); i++) {
+		const auto &l = config_.listeners[i];
+		int32_t port = loop_->bind(l);
+		std::string host = l.host;
+		if (host.empty() || host == "0.0.0.0" || host == "::") {
+			host = "127.0.0.1";
 		}
-		host = config_.advertised_listener.substr(0, colon);
-		port = std::stoi(config_.advertised_listener.substr(colon + 1));
+		BoundListener bound;
+		bound.protocol = l.protocol;
+		bound.listen_address = ListenerConfig{l.protocol, host, port}.address();
+		for (const auto &a : config_.advertised_listeners) {
+			if (a.protocol == l.protocol) {
+				host = a.host;
+				port = a.port;
+			}
+		}
+		bound.advertised_address = ListenerConfig{l.protocol, host, port}.address();
+		handler_->set_advertised(i, host, port);
+		if (i == 0) {
+			groups_->set_coordinator_address(config_.node_id, host, port);
+		}
+		bound_.push_back(bound);
 	}
-	handler_->set_advertised(host, port);
-	groups_->set_coordinator_address(config_.node_id, host, port);
-	address_ = host + ":" + std::to_string(port);
+	listen_address_ = bound_.front().listen_address;
+	address_ = bound_.front().advertised_address;
 	thread_ = std::thread([this] {
 		try {
 			loop_->run();
@@ -115,11 +151,14 @@ std::string Broker::start() {
 			spdlog::critical("broker network loop stopped: {}", e.what());
 		}
 	});
-	if (address_ == listen_address_) {
-		spdlog::info("broker listening on {} (data in {})", address_, config_.data_dir.string());
-	} else {
-		spdlog::info("broker listening on {}, advertised as {} (data in {})", listen_address_, address_,
-		             config_.data_dir.string());
+	for (const auto &b : bound_) {
+		if (b.advertised_address == b.listen_address) {
+			spdlog::info("broker listening on {}://{} (data in {})", protocol_name(b.protocol), b.listen_address,
+			             config_.data_dir.string());
+		} else {
+			spdlog::info("broker listening on {}://{}, advertised as {} (data in {})", protocol_name(b.protocol),
+			             b.listen_address, b.advertised_address, config_.data_dir.string());
+		}
 	}
 	return address_;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace kafkaml::broker {
 
@@ -19,6 +20,13 @@ namespace server {
 class RequestHandler;
 class NetworkLoop;
 } // namespace server
+
+//! One bound listener: where it listens and what it advertises.
+struct BoundListener {
+	SecurityProtocol protocol = SecurityProtocol::Plaintext;
+	std::string listen_address;     //!< "host:port" bound (the port chosen for ":0")
+	std::string advertised_address; //!< "host:port" told to its clients
+};
 
 //! The embedded Kafka-compatible broker as a library object: `kafkaml broker`
 //! runs one, `kafkaml up` and tests embed one in-process.
@@ -45,11 +53,14 @@ public:
 	const std::string &address() const { return address_; }
 	//! "host:port" the listener is bound to (the port chosen for ":0").
 	const std::string &listen_address() const { return listen_address_; }
+	//! Every listener in configuration order (the first is address()'s).
+	const std::vector<BoundListener> &listeners() const { return bound_; }
 
 private:
 	BrokerConfig config_;
 	std::string address_;
 	std::string listen_address_;
+	std::vector<BoundListener> bound_;
 	//! flock()ed `.lock` in the data directory, held from start() to stop().
 	storage::File data_dir_lock_;
 	std::unique_ptr<storage::LogManager> logs_;

@@ -117,8 +117,8 @@ void GroupApi::handle(const GroupRequestContext &ctx, std::span<const uint8_t> b
 			resp.error_message = kNoTransactions;
 		} else {
 			resp.node_id = service_->config.node_id;
-			resp.host = service_->config.advertised_host;
-			resp.port = service_->config.advertised_port;
+			resp.host = ctx.advertised_port >= 0 ? ctx.advertised_host : service_->config.advertised_host;
+			resp.port = ctx.advertised_port >= 0 ? ctx.advertised_port : service_->config.advertised_port;
 		}
 		respond(codec::encode_find_coordinator(resp, version));
 		return;

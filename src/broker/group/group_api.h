@@ -33,6 +33,10 @@ struct GroupRequestContext {
 	std::string client_id;
 	//! Peer address as "host" (no port), reported by DescribeGroups.
 	std::string client_host;
+	//! Endpoint of the listener the client came through, told by
+	//! FindCoordinator; port -1 = the one of set_coordinator_address.
+	std::string advertised_host;
+	int32_t advertised_port = -1;
 };
 
 //! Receives the response body: everything after the response header

@@ -23,8 +23,10 @@ enum class ApiKey : int16_t {
 	ApiVersions = 18,
 	CreateTopics = 19,
 	DeleteTopics = 20,
+	DeleteRecords = 21,
 	InitProducerId = 22,
 	DescribeConfigs = 32,
+	SaslAuthenticate = 36,
 };
 
 //! Supported version range of one API, as advertised in ApiVersions.
@@ -69,6 +71,9 @@ enum class ErrorCode : int16_t {
 	TransactionalIdAuthorizationFailed = 53,
 	InvalidConfig = 40,
 	KafkaStorageError = 56,
+	UnsupportedSaslMechanism = 33,
+	IllegalSaslState = 34,
+	SaslAuthenticationFailed = 58,
 	UnknownServerError = -1,
 	InvalidRecord = 87,
 };

@@ -1,3 +1,28 @@
+// The network loop. Each connection goes through these states:
+//
+//   accepted ──(TLS listener)──> TLS handshake ──> SASL handshake ──> open
+//       │                            (SSL_do_handshake,     │
+//       └──(plaintext listener)──────────────┬──── WANT_READ/WRITE) │
+//                                            │                      │
+//                      (non-SASL listener) ──┴──────────────────────┘
+//
+// - TLS handshake: driven by whichever socket event OpenSSL asked for. A
+//   failure (a plaintext client, garbage, an untrusted or missing client
+//   certificate) closes that connection with a log line.
+// - SASL handshake (SaslGate): ApiVersions is served, SaslHandshake picks a
+//   mechanism, then SaslAuthenticate requests (handshake v1) or bare tokens
+//   (handshake v0, kafka-python) carry the exchange. Any other API closes
+//   the connection; a failed exchange is answered (SASL_AUTHENTICATION_FAILED
+//   with Kafka's message) and then closed.
+// - open: requests go to RequestHandler. Over TLS every byte goes through
+//   SSL_read/SSL_write: fetched log data is pread into a bounded per-
+//   connection buffer instead of sendfile'd. Plaintext connections keep the
+//   sendfile/writev path untouched.
+//
+// TLS 1.3 may need to write while reading (and the reverse); read_wants_write
+// and write_wants_read retry the operation on the other event. OpenSSL may
+// hold decrypted bytes epoll does not report: such connections are read again
+// in the same iteration (note_tls_pending).
 #include "broker/server/network_loop.h"
 
 #include "broker/group/group_api.h"
@@ -23,13 +48,16 @@ namespace kafkaml::broker::server {
 
 namespace {
 
-constexpr uint64_t kListenTag = 0;
+//! Listener i is polled under tag kListenTag + i; connection ids count from 1.
+constexpr uint64_t kListenTag = 1ull << 62;
 constexpr uint64_t kWakeTag = ~0ull;
 //! Stop reading from a muted connection beyond this much buffered input.
 constexpr size_t kMaxBufferedIn = 8u << 20;
 //! Stop decoding new requests while this much output is unsent.
 constexpr size_t kMaxBufferedOut = 64u << 20;
 constexpr size_t kReadChunk = 256u << 10;
+//! Fetched log data goes through SSL_write in pieces of this size.
+constexpr size_t kTlsFileChunk = 256u << 10;
 
 int64_t wall_ms() {
 	return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -50,7 +78,12 @@ std::string peer_host(const sockaddr_storage &addr) {
 
 NetworkLoop::NetworkLoop(const BrokerConfig &config, RequestHandler &handler, storage::LogManager &logs,
                          group::GroupApi *groups)
-    : config_(config), handler_(handler), logs_(logs), groups_(groups) {
+    : config_(config), handler_(handler), logs_(logs), groups_(groups), users_(config.data_dir) {
+	for (const auto &l : config_.listeners) {
+		if (uses_tls(l.protocol) && !tls_) {
+			tls_ = std::make_unique<TlsContext>(config_.tls);
+		}
+	}
 	epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
 	wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (epoll_fd_ < 0 || wake_fd_ < 0) {
@@ -66,23 +99,21 @@ NetworkLoop::~NetworkLoop() {
 	for (auto &[id, c] : connections_) {
 		::close(c->fd);
 	}
-	for (int fd : {listen_fd_, wake_fd_, epoll_fd_}) {
+	for (auto &l : listeners_) {
+		::close(l.fd);
+	}
+	for (int fd : {wake_fd_, epoll_fd_}) {
 		if (fd >= 0) {
 			::close(fd);
 		}
 	}
 }
 
-int32_t NetworkLoop::bind(const std::string &listen) {
-	auto colon = listen.rfind(':');
-	if (colon == std::string::npos) {
-		throw std::runtime_error("listen address '" + listen + "' must be host:port, e.g. 127.0.0.1:9092");
-	}
-	std::string host = listen.substr(0, colon);
-	std::string port = listen.substr(colon + 1);
-	if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-		host = host.substr(1, host.size() - 2);
-	}
+int32_t NetworkLoop::bind(const ListenerConfig &listener) {
+	std::string listen = std::string(protocol_name(listener.protocol)) + "://" + listener.address();
+	const std::string &host = listener.host;
+	std::string port = std::to_string(listener.port);
+	int listen_fd = -1;
 	addrinfo hints{};
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -100,26 +131,27 @@ int32_t NetworkLoop::bind(const std::string &listen) {
 		int one = 1;
 		::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 512) == 0) {
-			listen_fd_ = fd;
+			listen_fd = fd;
 			break;
 		}
 		error = std::strerror(errno);
 		::close(fd);
 	}
 	::freeaddrinfo(res);
-	if (listen_fd_ < 0) {
+	if (listen_fd < 0) {
 		throw std::runtime_error("cannot listen on " + listen + ": " + error +
 		                         " (is another broker using this port? use port 0 for a free one)");
 	}
 	sockaddr_storage bound{};
 	socklen_t len = sizeof(bound);
-	::getsockname(listen_fd_, reinterpret_cast<sockaddr *>(&bound), &len);
+	::getsockname(listen_fd, reinterpret_cast<sockaddr *>(&bound), &len);
 	int32_t bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6 &>(bound).sin6_port)
 	                                                 : ntohs(reinterpret_cast<sockaddr_in &>(bound).sin_port);
 	epoll_event ev{};
 	ev.events = EPOLLIN;
-	ev.data.u64 = kListenTag;
-	::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+	ev.data.u64 = kListenTag + listeners_.size();
+	::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &ev);
+	listeners_.push_back({listen_fd, listener});
 	return bound_port;
 }
 
@@ -152,8 +184,8 @@ void NetworkLoop::run() {
 				stopping = true;
 				continue;
 			}
-			if (tag == kListenTag) {
-				accept_all();
+			if (tag >= kListenTag && tag < kListenTag + listeners_.size()) {
+				accept_all(tag - kListenTag);
 				continue;
 			}
 			auto it = connections_.find(tag);
@@ -162,26 +194,50 @@ void NetworkLoop::run() {
 			}
 			auto &c = *it->second;
 			if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+				if (c.tls && !c.tls->handshake_done() && (events[i].events & EPOLLIN)) {
+					on_readable(c); // what it sent before hanging up says why (logged)
+				}
 				c.dead = true;
 				continue;
 			}
+			if (c.tls && !c.tls->handshake_done()) {
+				on_readable(c);
+				continue;
+			}
 			if (events[i].events & EPOLLOUT) {
+				if (c.read_wants_write) {
+					c.read_wants_write = false;
+					on_readable(c);
+				}
 				flush(c);
 			}
 			if (events[i].events & EPOLLIN) {
+				if (c.write_wants_read) {
+					c.write_wants_read = false;
+					flush(c);
+				}
 				on_readable(c);
 			}
 		}
 		now = std::chrono::steady_clock::now();
 		handler_.poll(now);
 		periodic(now);
-		// Connections whose pending request was answered decode their next one.
-		while (!ready_.empty()) {
+		// Connections whose pending request was answered decode their next
+		// one; TLS connections with decrypted input waiting read it.
+		while (!ready_.empty() || !tls_pending_.empty()) {
 			auto ready = std::move(ready_);
 			ready_.clear();
 			for (uint64_t id : ready) {
 				if (auto it = connections_.find(id); it != connections_.end()) {
 					process_frames(*it->second);
+					note_tls_pending(*it->second);
+				}
+			}
+			auto pending = std::move(tls_pending_);
+			tls_pending_.clear();
+			for (uint64_t id : pending) {
+				if (auto it = connections_.find(id); it != connections_.end()) {
+					on_readable(*it->second);
 				}
 			}
 		}
@@ -217,11 +273,12 @@ void NetworkLoop::periodic(std::chrono::steady_clock::time_point now) {
 	}
 }
 
-void NetworkLoop::accept_all() {
+void NetworkLoop::accept_all(size_t listener) {
+	const auto &l = listeners_[listener];
 	while (true) {
 		sockaddr_storage addr{};
 		socklen_t len = sizeof(addr);
-		int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr *>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = ::accept4(l.fd, reinterpret_cast<sockaddr *>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				spdlog::warn("accept failed: {}", std::strerror(errno));
@@ -234,7 +291,18 @@ void NetworkLoop::accept_all() {
 		c->fd = fd;
 		c->id = next_id_++;
 		c->host = peer_host(addr);
+		c->listener = listener;
 		c->events = EPOLLIN;
+		try {
+			if (uses_tls(l.config.protocol)) {
+				c->tls = std::make_unique<TlsSession>(*tls_, fd);
+			}
+		} catch (const std::exception &e) {
+			spdlog::error("closing connection from {}: {}", c->host, e.what());
+			::close(fd);
+			continue;
+		}
+		c->sasl = std::make_unique<SaslGate>(uses_sasl(l.config.protocol), config_.sasl_mechanisms, users_, c->host);
 		epoll_event ev{};
 		ev.events = c->events;
 		ev.data.u64 = c->id;
@@ -244,7 +312,77 @@ void NetworkLoop::accept_all() {
 	}
 }
 
+bool NetworkLoop::tls_handshake(Connection &c) {
+	switch (c.tls->handshake()) {
+	case TlsIo::Ok:
+		spdlog::debug("connection {} from {}: {} established{}", c.id, c.host, c.tls->version(),
+		              c.tls->peer_subject().empty() ? "" : ", client certificate " + c.tls->peer_subject());
+		c.handshake_wants = 0;
+		return true;
+	case TlsIo::WantRead:
+		c.handshake_wants = EPOLLIN;
+		break;
+	case TlsIo::WantWrite:
+		c.handshake_wants = EPOLLOUT;
+		break;
+	case TlsIo::Closed:
+	case TlsIo::Failed:
+		spdlog::warn("closing connection from {} on {} listener: TLS handshake failed: {}", c.host,
+		             protocol_name(listeners_[c.listener].config.protocol), c.tls->error());
+		c.dead = true;
+		return false;
+	}
+	update_interest(c);
+	return false;
+}
+
+bool NetworkLoop::read_some(Connection &c, size_t &n) {
+	size_t room = c.in.tail_room();
+	n = 0;
+	if (!c.tls) {
+		ssize_t got = ::read(c.fd, c.in.tail(), room);
+		if (got <= 0) {
+			if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+				c.dead = true; // peer closed, or failed
+			}
+			return false;
+		}
+		n = static_cast<size_t>(got);
+		c.in.commit(n);
+		// A short read drained the socket.
+		return n == room;
+	}
+	switch (c.tls->read(c.in.tail(), room, n)) {
+	case TlsIo::Ok:
+		c.in.commit(n);
+		return true; // one TLS record at a time: read until WANT_READ
+	case TlsIo::WantRead:
+		return false;
+	case TlsIo::WantWrite:
+		c.read_wants_write = true;
+		return false;
+	case TlsIo::Closed:
+		c.dead = true;
+		return false;
+	case TlsIo::Failed:
+		spdlog::warn("closing connection from {}: TLS read failed: {}", c.host, c.tls->error());
+		c.dead = true;
+		return false;
+	}
+	return false;
+}
+
+void NetworkLoop::note_tls_pending(Connection &c) {
+	if (c.tls && !c.dead && !c.waiting && c.in.size() < kMaxBufferedIn && c.tls->handshake_done() &&
+	    c.tls->has_pending()) {
+		tls_pending_.push_back(c.id);
+	}
+}
+
 void NetworkLoop::on_readable(Connection &c) {
+	if (c.tls && !c.tls->handshake_done() && !tls_handshake(c)) {
+		return;
+	}
 	while (!c.dead) {
 		// Size of the frame at the head, when its size is in (and sane).
 		size_t head_frame = 0;
@@ -269,31 +407,50 @@ void NetworkLoop::on_readable(Connection &c) {
 			want = std::max(want, head_frame - c.in.size());
 		}
 		c.in.reserve_tail(want);
-		size_t room = c.in.tail_room();
-		ssize_t n = ::read(c.fd, c.in.tail(), room);
-		if (n <= 0) {
-			if (n == 0) {
-				c.dead = true; // peer closed
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-				c.dead = true;
-			}
-			break;
-		}
-		c.in.commit(static_cast<size_t>(n));
-		if (static_cast<size_t>(n) < room) {
+		size_t n = 0;
+		if (!read_some(c, n)) {
 			break;
 		}
 	}
 	process_frames(c);
+	note_tls_pending(c);
+}
+
+void NetworkLoop::send_now(Connection &c, OutFrame frame) {
+	for (auto &chunk : frame.chunks()) {
+		c.out_bytes += chunk_size(chunk);
+		c.out.push_back(std::move(chunk));
+	}
+	flush(c);
 }
 
 void NetworkLoop::process_frames(Connection &c) {
-	while (!c.dead && !c.waiting && c.out_bytes < kMaxBufferedOut) {
+	while (!c.dead && !c.waiting && !c.close_when_sent && c.out_bytes < kMaxBufferedOut) {
 		size_t avail = c.in.size();
 		if (avail < 4) {
 			break;
 		}
 		auto size = static_cast<int32_t>(protocol::load_be32(c.in.head()));
+		if (c.sasl->raw_tokens() && size >= 0 && static_cast<size_t>(size) <= config_.max_frame_bytes) {
+			// After SaslHandshake v0: a bare token, no request header.
+			if (avail < 4 + static_cast<size_t>(size)) {
+				break;
+			}
+			OutFrame out;
+			auto verdict = SaslGate::Verdict::Close;
+			try {
+				verdict = c.sasl->on_raw_token(std::span<const uint8_t>(c.in.head() + 4, size), out);
+			} catch (const std::exception &e) {
+				spdlog::error("closing connection from {}: SASL exchange failed: {}", c.host, e.what());
+			}
+			c.in.consume(4 + static_cast<size_t>(size));
+			if (verdict == SaslGate::Verdict::Close) {
+				c.dead = true;
+				break;
+			}
+			send_now(c, std::move(out));
+			continue;
+		}
 		if (size < 8 || static_cast<size_t>(size) > config_.max_frame_bytes) {
 			spdlog::warn("closing connection from {}: request frame of {} bytes (limit {})", c.host, size,
 			             config_.max_frame_bytes);
@@ -309,6 +466,17 @@ void NetworkLoop::process_frames(Connection &c) {
 		Request request;
 		try {
 			request = decode_request(frame, c.host);
+			request.listener = c.listener;
+			OutFrame answer;
+			auto verdict = c.sasl->on_request(request, answer);
+			if (verdict != SaslGate::Verdict::Pass) {
+				c.in.consume(4 + static_cast<size_t>(size));
+				if (verdict == SaslGate::Verdict::Close) {
+					c.close_when_sent = true;
+				}
+				send_now(c, std::move(answer));
+				continue;
+			}
 			c.waiting = true;
 			uint64_t id = c.id;
 			handler_.handle(request, [this, id](OutFrame out) { on_reply(id, std::move(out)); });
@@ -368,7 +536,79 @@ bool NetworkLoop::send_file_chunk(Connection &c) {
 	return true;
 }
 
+void NetworkLoop::flush_tls(Connection &c) {
+	while (!c.out.empty() && !c.dead) {
+		auto &head = c.out.front();
+		const uint8_t *data = nullptr;
+		size_t len = 0;
+		auto *range = std::get_if<storage::FileRange>(&head);
+		if (range) {
+			if (c.stage_sent == c.stage_len) {
+				if (!c.file_stage) {
+					c.file_stage = std::make_unique<uint8_t[]>(kTlsFileChunk);
+				}
+				size_t want = std::min(kTlsFileChunk, range->length() - c.out_start);
+				ssize_t n =
+				    ::pread(range->fd(), c.file_stage.get(), want, static_cast<off_t>(range->position() + c.out_start));
+				if (n <= 0) {
+					if (n < 0 && errno == EINTR) {
+						continue;
+					}
+					spdlog::error("closing connection from {}: reading log data failed: {}", c.host,
+					              n == 0 ? "the file ended early" : std::strerror(errno));
+					c.dead = true;
+					break;
+				}
+				c.stage_len = static_cast<size_t>(n);
+				c.stage_sent = 0;
+			}
+			data = c.file_stage.get() + c.stage_sent;
+			len = c.stage_len - c.stage_sent;
+		} else {
+			auto &bytes = std::get<std::vector<uint8_t>>(head);
+			data = bytes.data() + c.out_start;
+			len = bytes.size() - c.out_start;
+		}
+		size_t sent = 0;
+		auto io = c.tls->write(data, len, sent);
+		if (io == TlsIo::WantWrite) {
+			break;
+		}
+		if (io == TlsIo::WantRead) {
+			c.write_wants_read = true;
+			break;
+		}
+		if (io != TlsIo::Ok) {
+			if (io == TlsIo::Failed) {
+				spdlog::warn("closing connection from {}: TLS write failed: {}", c.host, c.tls->error());
+			}
+			c.dead = true;
+			break;
+		}
+		c.out_bytes -= sent;
+		c.out_start += sent;
+		if (range) {
+			c.stage_sent += sent;
+		}
+		if (c.out_start == chunk_size(head)) {
+			c.out.pop_front();
+			c.out_start = 0;
+			c.stage_len = c.stage_sent = 0;
+		}
+	}
+}
+
 void NetworkLoop::flush(Connection &c) {
+	if (c.tls) {
+		if (c.tls->handshake_done()) {
+			flush_tls(c);
+		}
+		if (c.out.empty() && c.close_when_sent) {
+			c.dead = true;
+		}
+		update_interest(c);
+		return;
+	}
 	while (!c.out.empty() && !c.dead) {
 		if (std::holds_alternative<storage::FileRange>(c.out.front())) {
 			if (!send_file_chunk(c)) {
@@ -415,6 +655,9 @@ void NetworkLoop::flush(Connection &c) {
 			}
 		}
 	}
+	if (c.out.empty() && c.close_when_sent) {
+		c.dead = true;
+	}
 	update_interest(c);
 }
 
@@ -423,11 +666,15 @@ void NetworkLoop::update_interest(Connection &c) {
 		return;
 	}
 	uint32_t want = 0;
-	if (!(c.waiting && c.in.size() >= kMaxBufferedIn)) {
-		want |= EPOLLIN;
-	}
-	if (!c.out.empty()) {
-		want |= EPOLLOUT;
+	if (c.tls && !c.tls->handshake_done()) {
+		want = c.handshake_wants;
+	} else {
+		if (!(c.waiting && c.in.size() >= kMaxBufferedIn) || c.write_wants_read) {
+			want |= EPOLLIN;
+		}
+		if (!c.out.empty() || c.read_wants_write) {
+			want |= EPOLLOUT;
+		}
 	}
 	if (want != c.events) {
 		c.events = want;

@@ -20,11 +20,19 @@ namespace {
 // kafka-python infers the broker version from these: Fetch v11 makes it
 // assume >= 2.3 and so use record batches v2.
 const std::vector<ApiVersionRange> kCoreVersions = {
-    {static_cast<int16_t>(ApiKey::Produce), 3, 7},         {static_cast<int16_t>(ApiKey::Fetch), 4, 11},
-    {static_cast<int16_t>(ApiKey::ListOffsets), 0, 5},     {static_cast<int16_t>(ApiKey::Metadata), 0, 8},
-    {static_cast<int16_t>(ApiKey::ApiVersions), 0, 3},     {static_cast<int16_t>(ApiKey::CreateTopics), 0, 4},
-    {static_cast<int16_t>(ApiKey::DeleteTopics), 0, 3},    {static_cast<int16_t>(ApiKey::InitProducerId), 0, 1},
+    {static_cast<int16_t>(ApiKey::Produce), 3, 7},
+    {static_cast<int16_t>(ApiKey::Fetch), 4, 11},
+    {static_cast<int16_t>(ApiKey::ListOffsets), 0, 5},
+    {static_cast<int16_t>(ApiKey::Metadata), 0, 8},
+    {static_cast<int16_t>(ApiKey::ApiVersions), 0, 3},
+    {static_cast<int16_t>(ApiKey::CreateTopics), 0, 4},
+    {static_cast<int16_t>(ApiKey::DeleteTopics), 0, 3},
+    {static_cast<int16_t>(ApiKey::InitProducerId), 0, 1},
     {static_cast<int16_t>(ApiKey::DescribeConfigs), 0, 2},
+    {static_cast<int16_t>(ApiKey::DeleteRecords), 0, 1},
+    // Answered by the network loop's SaslGate before requests get here.
+    {static_cast<int16_t>(ApiKey::SaslHandshake), 0, 1},
+    {static_cast<int16_t>(ApiKey::SaslAuthenticate), 0, 2},
 };
 
 } // namespace
@@ -49,9 +57,19 @@ RequestHandler::RequestHandler(const BrokerConfig &config, storage::LogManager &
 	        .count();
 }
 
-void RequestHandler::set_advertised(std::string host, int32_t port) {
-	advertised_host_ = std::move(host);
-	advertised_port_ = port;
+void RequestHandler::set_advertised(size_t index, std::string host, int32_t port) {
+	if (advertised_.size() <= index) {
+		advertised_.resize(index + 1);
+	}
+	advertised_[index] = {std::move(host), port};
+}
+
+const RequestHandler::Advertised &RequestHandler::advertised(size_t listener) const {
+	static const Advertised fallback;
+	if (listener < advertised_.size()) {
+		return advertised_[listener];
+	}
+	return advertised_.empty() ? fallback : advertised_.front();
 }
 
 std::vector<ApiVersionRange> RequestHandler::api_versions() {
@@ -93,6 +111,8 @@ void RequestHandler::handle(const Request &request, Reply reply) {
 		ctx.correlation_id = h.correlation_id;
 		ctx.client_id = h.client_id.value_or("");
 		ctx.client_host = request.client_host;
+		ctx.advertised_host = advertised(request.listener).host;
+		ctx.advertised_port = advertised(request.listener).port;
 		int32_t correlation_id = h.correlation_id;
 		groups_->handle(ctx, request.body, [reply = std::move(reply), correlation_id](std::vector<uint8_t> body) {
 			ResponseFrame frame(correlation_id);
@@ -115,6 +135,8 @@ void RequestHandler::handle(const Request &request, Reply reply) {
 		return create_topics(request, r, reply);
 	case ApiKey::DeleteTopics:
 		return delete_topics(request, r, reply);
+	case ApiKey::DeleteRecords:
+		return delete_records(request, r, reply);
 	case ApiKey::DescribeConfigs:
 		return describe_configs(request, r, reply);
 	case ApiKey::InitProducerId:
@@ -216,8 +238,10 @@ void RequestHandler::metadata(const Request &request, protocol::Reader &r, Reply
 	}
 	w.array_length(1);
 	w.i32(config_.node_id);
-	w.string(advertised_host_);
-	w.i32(advertised_port_);
+	// As Kafka does, the endpoint of the listener this client came through.
+	const auto &endpoint = advertised(request.listener);
+	w.string(endpoint.host);
+	w.i32(endpoint.port);
 	if (v >= 1) {
 		w.nullable_string(std::nullopt); // rack
 	}

@@ -36,6 +36,8 @@ struct Request {
 	//! Mutable: Produce rewrites base offsets in place before appending.
 	std::span<uint8_t> body;
 	std::string client_host;
+	//! Index of the listener (BrokerConfig::listeners) the client came through.
+	size_t listener = 0;
 };
 
 //! Parses the header of one frame (size prefix already removed); the body
@@ -51,8 +53,9 @@ class RequestHandler {
 public:
 	RequestHandler(const BrokerConfig &config, storage::LogManager &logs, group::GroupApi *groups);
 
-	//! Address this broker advertises (set once the listener is bound).
-	void set_advertised(std::string host, int32_t port);
+	//! Address this broker advertises to clients of listener `index` (set
+	//! once the listeners are bound).
+	void set_advertised(size_t index, std::string host, int32_t port);
 
 	//! Decodes and serves `request`; calls `reply` now or later. Throws
 	//! protocol::DecodeError (or group::GroupProtocolError) when the body is
@@ -104,6 +107,7 @@ private:
 	void list_offsets(const Request &request, protocol::Reader &r, Reply &reply);
 	void create_topics(const Request &request, protocol::Reader &r, Reply &reply);
 	void delete_topics(const Request &request, protocol::Reader &r, Reply &reply);
+	void delete_records(const Request &request, protocol::Reader &r, Reply &reply);
 	void describe_configs(const Request &request, protocol::Reader &r, Reply &reply);
 	void init_producer_id(const Request &request, protocol::Reader &r, Reply &reply);
 	void unsupported(const Request &request, Reply &reply);
@@ -118,8 +122,12 @@ private:
 	const BrokerConfig &config_;
 	storage::LogManager &logs_;
 	group::GroupApi *groups_;
-	std::string advertised_host_ = "127.0.0.1";
-	int32_t advertised_port_ = 9092;
+	struct Advertised {
+		std::string host = "127.0.0.1";
+		int32_t port = 9092;
+	};
+	const Advertised &advertised(size_t listener) const;
+	std::vector<Advertised> advertised_;
 	int64_t next_producer_id_;
 	std::list<ParkedFetch> parked_;
 };

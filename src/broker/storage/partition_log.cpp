@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <fstream>
 #include <limits>
 
 namespace kafkaml::broker::storage {
@@ -42,7 +43,109 @@ PartitionLog::PartitionLog(std::filesystem::path dir, LogConfig config) : dir_(s
 		segments_.emplace(0, std::make_unique<Segment>(Segment::create(dir_, 0)));
 	}
 	next_offset_ = active().next_offset();
+	read_start_offset();
 	restore_producers();
+}
+
+void PartitionLog::read_start_offset() {
+	std::ifstream in(dir_ / kStartOffsetFile);
+	if (!in) {
+		return;
+	}
+	int64_t offset = 0;
+	if (!(in >> offset) || offset < 0) {
+		spdlog::warn("partition {}: {} is unreadable, ignored (the log starts at its first segment)",
+		             dir_.filename().string(), kStartOffsetFile);
+		return;
+	}
+	if (offset > next_offset_) {
+		// Only a log that lost its acknowledged tail (power loss without
+		// fsync) gets here: the records below the checkpoint are gone anyway.
+		spdlog::warn("partition {}: log start offset {} is past the log end {}, using the end",
+		             dir_.filename().string(), offset, next_offset_);
+		offset = next_offset_;
+	}
+	start_offset_ = offset;
+	// A crash after the checkpoint but before the deletion leaves segments
+	// below the start: delete them now.
+	if (int dropped = drop_segments_below_start(); dropped > 0) {
+		spdlog::info("partition {}: deleted {} segments below the log start offset {}", dir_.filename().string(),
+		             dropped, start_offset_);
+	}
+}
+
+void PartitionLog::write_start_offset(int64_t offset) {
+	auto path = dir_ / kStartOffsetFile;
+	auto tmp = path;
+	tmp += ".tmp";
+	{
+		std::ofstream out(tmp, std::ios::trunc);
+		out << offset << "\n";
+		if (!out.flush()) {
+			throw std::runtime_error("cannot write " + tmp.string());
+		}
+	}
+	File::open_rw(tmp).sync(); // the bytes before the name
+	std::filesystem::rename(tmp, path);
+	sync_directory(dir_);
+}
+
+int PartitionLog::drop_segments_below_start() {
+	int dropped = 0;
+	while (segments_.size() > 1) {
+		auto next = std::next(segments_.begin());
+		if (next->first > start_offset_) {
+			break;
+		}
+		segments_.begin()->second->remove_files();
+		segments_.erase(segments_.begin());
+		dropped++;
+	}
+	return dropped;
+}
+
+PartitionLog::DeleteRecordsResult PartitionLog::delete_records(int64_t offset) {
+	DeleteRecordsResult result;
+	if (offset == -1) {
+		offset = next_offset_;
+	}
+	if (offset < 0 || offset > next_offset_) {
+		result.error = protocol::code(ErrorCode::OffsetOutOfRange);
+		result.message = "offset " + std::to_string(offset) + " is past the high watermark " +
+		                 std::to_string(next_offset_) + " of " + dir_.filename().string();
+		result.low_watermark = log_start_offset();
+		return result;
+	}
+	if (offset <= log_start_offset()) {
+		result.low_watermark = log_start_offset();
+		return result;
+	}
+	try {
+		write_start_offset(offset);
+	} catch (const std::exception &e) {
+		result.error = protocol::code(ErrorCode::KafkaStorageError);
+		result.message = e.what();
+		result.low_watermark = log_start_offset();
+		return result;
+	}
+	start_offset_ = offset;
+	try {
+		if (offset == next_offset_ && !active().empty()) {
+			// Everything goes: a new empty active segment at the end lets the
+			// old one be deleted too, as retention does.
+			roll();
+		}
+		int dropped = drop_segments_below_start();
+		spdlog::info("partition {}: log start offset moved to {} (DeleteRecords), {} segments deleted",
+		             dir_.filename().string(), offset, dropped);
+	} catch (const std::exception &e) {
+		// The start is durable; the segments left below it are deleted by a
+		// later call or the next open.
+		spdlog::warn("partition {}: log start offset moved to {}, but deleting old segments failed: {}",
+		             dir_.filename().string(), offset, e.what());
+	}
+	result.low_watermark = log_start_offset();
+	return result;
 }
 
 void PartitionLog::restore_producers() {
@@ -87,7 +190,7 @@ void PartitionLog::remember(ProducerState &state, const BatchHeader &header) {
 }
 
 int64_t PartitionLog::log_start_offset() const {
-	return segments_.begin()->second->base_offset();
+	return std::max(segments_.begin()->second->base_offset(), start_offset_);
 }
 
 uint64_t PartitionLog::size_bytes() const {
@@ -231,6 +334,20 @@ FileRange PartitionLog::slice(int64_t offset, size_t max_bytes) const {
 }
 
 PartitionLog::TimestampMatch PartitionLog::offset_for_timestamp(int64_t timestamp) const {
+	auto match = find_timestamp(timestamp);
+	if (match.offset >= 0 && match.offset < log_start_offset()) {
+		// In the part of a segment DeleteRecords cut off: the first record
+		// still readable is the answer (its timestamp is not read here).
+		match.offset = log_start_offset();
+		match.timestamp = -1;
+		if (match.offset >= next_offset_) {
+			return {};
+		}
+	}
+	return match;
+}
+
+PartitionLog::TimestampMatch PartitionLog::find_timestamp(int64_t timestamp) const {
 	for (const auto &[base, seg] : segments_) {
 		auto found = seg->find_by_timestamp(timestamp);
 		if (!found) {

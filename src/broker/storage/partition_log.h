@@ -50,7 +50,24 @@ public:
 	//! batches of `records` (modified in place: base offsets rewritten).
 	AppendResult append(std::span<uint8_t> records);
 
+	//! The first offset a client may read: the first segment's base, or the
+	//! start set by DeleteRecords (delete_records()) when that is later.
 	int64_t log_start_offset() const;
+	//! Outcome of delete_records(): a Kafka error code (0, OFFSET_OUT_OF_RANGE,
+	//! KAFKA_STORAGE_ERROR) and the log start offset after it.
+	struct DeleteRecordsResult {
+		int16_t error = 0;
+		std::string message;
+		int64_t low_watermark = -1;
+	};
+	//! DeleteRecords: moves the log start offset forward to `offset` (-1: the
+	//! log end) and deletes the segments wholly below it. The new start is
+	//! made durable first (kStartOffsetFile, written to a temporary file,
+	//! fsynced, renamed, directory fsynced), so a crash between that and the
+	//! deletion finishes the deletion on the next open. An offset at or below
+	//! the current start changes nothing; one past the log end is refused
+	//! with OFFSET_OUT_OF_RANGE, as Kafka does.
+	DeleteRecordsResult delete_records(int64_t offset);
 	int64_t log_end_offset() const { return next_offset_; }
 	//! Total bytes ever appended through this object (monotonic): lets a parked
 	//! Fetch tell how much arrived since it parked.
@@ -109,6 +126,15 @@ private:
 	//! producers idle for longer than that are forgotten (a retry from one
 	//! gets OUT_OF_ORDER_SEQUENCE_NUMBER, as after Kafka's producer expiry).
 	static constexpr uint64_t kProducerScanBytes = 64u << 20;
+	//! Checkpoint of the start set by DeleteRecords, in the partition's
+	//! directory: the offset in decimal and a newline.
+	static constexpr const char *kStartOffsetFile = "log-start-offset";
+
+	void write_start_offset(int64_t offset);
+	void read_start_offset();
+	//! Deletes the segments whose records all lie below start_offset_ (never
+	//! the active one). Returns how many.
+	int drop_segments_below_start();
 
 	Segment &active() { return *segments_.rbegin()->second; }
 	void roll();
@@ -116,11 +142,16 @@ private:
 	//! Records an appended batch of an idempotent producer in `state`.
 	static void remember(ProducerState &state, const BatchHeader &header);
 	const Segment *segment_for(int64_t offset) const;
+	//! offset_for_timestamp() without regard to the log start offset.
+	TimestampMatch find_timestamp(int64_t timestamp) const;
 
 	std::filesystem::path dir_;
 	LogConfig config_;
 	std::map<int64_t, std::unique_ptr<Segment>> segments_;
 	int64_t next_offset_ = 0;
+	//! Start set by DeleteRecords (0 when never used); log_start_offset() is
+	//! the larger of it and the first segment's base.
+	int64_t start_offset_ = 0;
 	uint64_t appended_bytes_ = 0;
 	bool dirty_ = false;
 	std::unordered_map<int64_t, ProducerState> producers_;

@@ -157,6 +157,35 @@ std::string admin_delete_topic(const std::string &bootstrap, const std::string &
 	    });
 }
 
+std::string admin_delete_records(const std::string &bootstrap, const std::string &topic, int32_t partition,
+                                 int64_t before, int64_t *low_watermark) {
+	return admin_call<rd_kafka_DeleteRecords_t>(
+	    bootstrap,
+	    [&](rd_kafka_t *rk, rd_kafka_queue_t *queue) {
+		    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(1);
+		    rd_kafka_topic_partition_list_add(offsets, topic.c_str(), partition)->offset = before;
+		    rd_kafka_DeleteRecords_t *del = rd_kafka_DeleteRecords_new(offsets);
+		    rd_kafka_topic_partition_list_destroy(offsets);
+		    rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETERECORDS);
+		    char errstr[512];
+		    rd_kafka_AdminOptions_set_operation_timeout(options, 10000, errstr, sizeof(errstr));
+		    rd_kafka_DeleteRecords(rk, &del, 1, options, queue);
+		    rd_kafka_AdminOptions_destroy(options);
+		    rd_kafka_DeleteRecords_destroy(del);
+	    },
+	    [&](rd_kafka_event_t *event) -> std::string {
+		    const rd_kafka_topic_partition_list_t *result =
+		        rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event));
+		    if (!result || result->cnt != 1) {
+			    return "DeleteRecords answered no partition";
+		    }
+		    if (low_watermark) {
+			    *low_watermark = result->elems[0].offset;
+		    }
+		    return result->elems[0].err ? rd_kafka_err2name(result->elems[0].err) : "";
+	    });
+}
+
 BrokerProcess::BrokerProcess(const fs::path &data_dir, const std::vector<std::string> &extra) {
 	std::vector<std::string> args = {"broker", "--listen", "127.0.0.1:0", "--data-dir", data_dir.string()};
 	args.insert(args.end(), extra.begin(), extra.end());

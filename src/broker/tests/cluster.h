@@ -32,6 +32,13 @@ std::string admin_create_topic(const std::string &bootstrap, const std::string &
 //! DeleteTopics through librdkafka's Admin API; returns the error text or "".
 std::string admin_delete_topic(const std::string &bootstrap, const std::string &name);
 
+//! DeleteRecords of one partition through librdkafka's Admin API (offset -1:
+//! the high watermark); returns the partition's error name (e.g.
+//! "OFFSET_OUT_OF_RANGE") or the request's error text, "" on success, and
+//! sets `low_watermark` to the new log start offset.
+std::string admin_delete_records(const std::string &bootstrap, const std::string &topic, int32_t partition,
+                                 int64_t before, int64_t *low_watermark = nullptr);
+
 //! `kafkaml broker` as a child process (for kill -9 tests); its stderr goes
 //! to the test's log.
 class BrokerProcess {

@@ -27,3 +27,7 @@ TEST(BrokerPython, KafkaPythonProduceConsumeCreateDelete) {
 TEST(BrokerPython, ConfluentKafkaProduceConsumeCreateDelete) {
 	run_script("confluent_roundtrip.py");
 }
+
+TEST(BrokerPython, DeleteRecordsThroughKafkaPythonsProtocolLayerThenConsumersSeeTheNewStart) {
+	run_script("delete_records.py");
+}

@@ -5,6 +5,7 @@
 #include "broker/protocol/writer.h"
 #include "broker/storage/record_batch.h"
 #include "broker/tests/cluster.h"
+#include "broker/tests/raw_client.h"
 
 #include <gtest/gtest.h>
 
@@ -20,68 +21,6 @@ using namespace kafkaml::broker;
 using namespace kafkaml::broker::testing;
 
 namespace {
-
-class RawClient {
-public:
-	explicit RawClient(const std::string &address) {
-		auto colon = address.rfind(':');
-		fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-		sockaddr_in addr{};
-		addr.sin_family = AF_INET;
-		addr.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-		::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
-		if (::connect(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0) {
-			throw std::runtime_error("connect failed");
-		}
-		timeval tv{10, 0};
-		::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	}
-	~RawClient() { ::close(fd_); }
-	void send(const std::vector<uint8_t> &bytes) {
-		ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
-	}
-	//! One response frame (without its size), or nullopt when the broker closed.
-	std::optional<std::vector<uint8_t>> receive() {
-		uint8_t size_bytes[4];
-		if (!read_all(size_bytes, 4)) {
-			return std::nullopt;
-		}
-		std::vector<uint8_t> body(protocol::load_be32(size_bytes));
-		if (!read_all(body.data(), body.size())) {
-			return std::nullopt;
-		}
-		return body;
-	}
-
-private:
-	bool read_all(uint8_t *p, size_t n) {
-		while (n > 0) {
-			ssize_t got = ::recv(fd_, p, n, 0);
-			if (got <= 0) {
-				return false;
-			}
-			p += got;
-			n -= static_cast<size_t>(got);
-		}
-		return true;
-	}
-	int fd_;
-};
-
-//! A request frame: size, api key, version, correlation id, client id, body.
-std::vector<uint8_t> request(int16_t key, int16_t version, int32_t correlation,
-                             const std::function<void(protocol::Writer &)> &body) {
-	protocol::Writer w;
-	size_t at = w.reserve_i32();
-	w.i16(key);
-	w.i16(version);
-	w.i32(correlation);
-	w.string("raw-test");
-	body(w);
-	w.patch_i32(at, static_cast<int32_t>(w.size() - 4));
-	return w.take();
-}
 
 void expect_broker_still_serves(const std::string &address) {
 	RawClient c(address);
@@ -286,4 +225,57 @@ TEST_F(BrokerRobustness, FetchWithAPartitionErrorIsAnsweredAtOnce) {
 		EXPECT_EQ(r.i32(), 0);
 		EXPECT_EQ(r.i16(), c.error) << c.topic;
 	}
+}
+
+TEST_F(BrokerRobustness, DeleteRecordsAnswersEachPartitionWithKafkasErrors) {
+	cluster_->create_topic("raw-dr", 1);
+	RawClient c(cluster_->bootstrap());
+	for (int16_t version : {0, 1}) {
+		c.send(request(21, version, 30 + version, [](protocol::Writer &w) {
+			w.array_length(2);
+			w.string("raw-dr");
+			w.array_length(3);
+			w.i32(0);
+			w.i64(0); // at the start: nothing to do
+			w.i32(0);
+			w.i64(5); // past the high watermark (0)
+			w.i32(4); // no such partition
+			w.i64(0);
+			w.string("raw-missing");
+			w.array_length(1);
+			w.i32(0);
+			w.i64(-1);
+			w.i32(1000); // timeout_ms
+		}));
+		auto resp = c.receive();
+		ASSERT_TRUE(resp);
+		protocol::Reader r(*resp);
+		EXPECT_EQ(r.i32(), 30 + version);
+		EXPECT_EQ(r.i32(), 0); // throttle_time_ms
+		ASSERT_EQ(r.array_length(1), 2);
+		EXPECT_EQ(r.string(), "raw-dr");
+		ASSERT_EQ(r.array_length(1), 3);
+		EXPECT_EQ(r.i32(), 0);
+		EXPECT_EQ(r.i64(), 0); // low watermark
+		EXPECT_EQ(r.i16(), 0);
+		EXPECT_EQ(r.i32(), 0);
+		EXPECT_EQ(r.i64(), 0);
+		EXPECT_EQ(r.i16(), 1) << "OFFSET_OUT_OF_RANGE";
+		EXPECT_EQ(r.i32(), 4);
+		EXPECT_EQ(r.i64(), -1);
+		EXPECT_EQ(r.i16(), 3) << "UNKNOWN_TOPIC_OR_PARTITION";
+		EXPECT_EQ(r.string(), "raw-missing");
+		ASSERT_EQ(r.array_length(1), 1);
+		EXPECT_EQ(r.i32(), 0);
+		EXPECT_EQ(r.i64(), -1);
+		EXPECT_EQ(r.i16(), 3);
+		EXPECT_EQ(r.remaining(), 0u);
+	}
+	// v2 (flexible) is not advertised: UNSUPPORTED_VERSION, the connection stays.
+	c.send(request(21, 2, 40, [](protocol::Writer &w) { w.empty_tagged_fields(); }));
+	auto resp = c.receive();
+	ASSERT_TRUE(resp);
+	protocol::Reader r(*resp);
+	EXPECT_EQ(r.i32(), 40);
+	EXPECT_EQ(r.i16(), 35);
 }

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -496,4 +497,138 @@ TEST(BrokerStorage, TopicsPersistWithConfigs) {
 	EXPECT_TRUE(logs.remove("orders"));
 	EXPECT_FALSE(fs::exists(dir.path() / "orders-0"));
 	EXPECT_EQ(logs.find("orders"), nullptr);
+}
+
+TEST(BrokerStorage, DeleteRecordsMovesTheStartDurablyAndDeletesSegmentsBelowIt) {
+	TempDir dir;
+	LogConfig config;
+	config.segment_bytes = 2048;
+	auto path = dir.path() / "t-0";
+	std::vector<int64_t> bases;
+	{
+		PartitionLog log(path, config);
+		for (int i = 0; i < 40; i++) {
+			auto b = batch_of(4, 1000 + i);
+			ASSERT_EQ(log.append(b).error, 0);
+		}
+		ASSERT_GT(log.segment_count(), 4u);
+		for (const auto &entry : fs::directory_iterator(path)) {
+			if (entry.path().extension() == ".log") {
+				bases.push_back(std::stoll(entry.path().stem().string()));
+			}
+		}
+		std::sort(bases.begin(), bases.end());
+		size_t before = log.segment_count();
+
+		// Past the high watermark: refused, nothing moves.
+		auto past = log.delete_records(161);
+		EXPECT_EQ(past.error, 1) << "OFFSET_OUT_OF_RANGE";
+		EXPECT_EQ(past.low_watermark, 0);
+		EXPECT_FALSE(fs::exists(path / "log-start-offset"));
+
+		// Inside the third segment: the first two go, the third stays but
+		// reads below the start are out of range.
+		int64_t cut = bases[2] + 1;
+		auto moved = log.delete_records(cut);
+		ASSERT_EQ(moved.error, 0) << moved.message;
+		EXPECT_EQ(moved.low_watermark, cut);
+		EXPECT_EQ(log.log_start_offset(), cut);
+		EXPECT_EQ(log.segment_count(), before - 2);
+		EXPECT_FALSE(fs::exists(path / (Segment::file_stem(bases[0]) + ".log")));
+		EXPECT_TRUE(fs::exists(path / (Segment::file_stem(bases[2]) + ".log")));
+		std::vector<uint8_t> buf;
+		EXPECT_FALSE(log.read(cut - 1, 100, buf));
+		EXPECT_TRUE(log.read(cut, 100, buf));
+		EXPECT_TRUE(log.slice(cut - 1, 100).empty());
+		EXPECT_EQ(log.offset_for_timestamp(0).offset, cut) << "no timestamp lookup answers below the start";
+
+		// Backwards changes nothing.
+		auto back = log.delete_records(3);
+		EXPECT_EQ(back.error, 0);
+		EXPECT_EQ(back.low_watermark, cut);
+
+		// Exactly at a segment's base: the segment before it goes, not that one.
+		auto at_base = log.delete_records(bases[4]);
+		ASSERT_EQ(at_base.error, 0);
+		EXPECT_EQ(log.log_start_offset(), bases[4]);
+		EXPECT_FALSE(fs::exists(path / (Segment::file_stem(bases[3]) + ".log")));
+		EXPECT_TRUE(fs::exists(path / (Segment::file_stem(bases[4]) + ".log")));
+	}
+	// Reopened: the checkpoint holds the start.
+	{
+		PartitionLog log(path, config);
+		EXPECT_EQ(log.log_start_offset(), bases[4]);
+		EXPECT_EQ(log.log_end_offset(), 160);
+		// -1: everything up to the high watermark, the active segment too.
+		auto all = log.delete_records(-1);
+		ASSERT_EQ(all.error, 0);
+		EXPECT_EQ(all.low_watermark, 160);
+		EXPECT_EQ(log.segment_count(), 1u);
+		EXPECT_EQ(log.size_bytes(), 0u);
+		auto b = batch_of(2, 5000);
+		EXPECT_EQ(log.append(b).base_offset, 160);
+	}
+	PartitionLog log(path, config);
+	EXPECT_EQ(log.log_start_offset(), 160);
+	EXPECT_EQ(log.log_end_offset(), 162);
+}
+
+TEST(BrokerStorage, ACheckpointWrittenBeforeACrashFinishesTheDeletionOnOpen) {
+	// A crash after the start offset was made durable but before the old
+	// segments were deleted: the next open deletes them.
+	TempDir dir;
+	LogConfig config;
+	config.segment_bytes = 2048;
+	auto path = dir.path() / "t-0";
+	size_t before = 0;
+	{
+		PartitionLog log(path, config);
+		for (int i = 0; i < 40; i++) {
+			auto b = batch_of(4, 1000 + i);
+			ASSERT_EQ(log.append(b).error, 0);
+		}
+		before = log.segment_count();
+	}
+	{
+		std::ofstream out(path / "log-start-offset");
+		out << 100 << "\n";
+	}
+	PartitionLog log(path, config);
+	EXPECT_EQ(log.log_start_offset(), 100);
+	EXPECT_LT(log.segment_count(), before);
+	std::vector<uint8_t> buf;
+	EXPECT_FALSE(log.read(99, 100, buf));
+	auto records = read_all(log, 100, buf);
+	ASSERT_FALSE(records.empty());
+	EXPECT_LE(records.front().offset, 100) << "the batch holding offset 100 is whole";
+	EXPECT_GE(records.back().offset, 100);
+	EXPECT_EQ(log.log_end_offset(), 160);
+}
+
+TEST(BrokerStorage, RetentionGoesOnAfterDeleteRecords) {
+	TempDir dir;
+	LogConfig config;
+	config.segment_bytes = 2048;
+	PartitionLog log(dir.path() / "t-0", config);
+	for (int i = 0; i < 40; i++) {
+		auto b = batch_of(4, 1000 + i);
+		ASSERT_EQ(log.append(b).error, 0);
+	}
+	ASSERT_EQ(log.delete_records(10).error, 0);
+	EXPECT_EQ(log.log_start_offset(), 10);
+	// retention.bytes deletes further whole segments: the start follows the
+	// first segment left, past the DeleteRecords start.
+	config.retention_bytes = 4096;
+	log.set_config(config);
+	EXPECT_GT(log.enforce_retention(2000), 0);
+	EXPECT_GT(log.log_start_offset(), 10);
+	// retention.ms expires everything; the log then starts at its end.
+	config.retention_bytes = -1;
+	config.retention_ms = 1000;
+	log.set_config(config);
+	log.enforce_retention(100000);
+	EXPECT_EQ(log.log_start_offset(), 160);
+	EXPECT_EQ(log.log_end_offset(), 160);
+	// And DeleteRecords below that start changes nothing.
+	EXPECT_EQ(log.delete_records(50).low_watermark, 160);
 }

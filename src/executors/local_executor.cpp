@@ -1,5 +1,7 @@
 #include "executors/local_executor.h"
 
+#include "common/kafka_address.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -69,7 +71,8 @@ std::string log_tail(const std::string &path) {
 
 } // namespace
 
-LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config)
+LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config,
+                             std::unique_ptr<supervisor::Runtime> runtime)
     : store_(store), config_(std::move(config)) {
 	if (!config_.log_dir.empty()) {
 		std::filesystem::create_directories(config_.log_dir);
@@ -81,7 +84,8 @@ LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config)
 		    int64_t owner = 0;
 		    int64_t replica = 0;
 		    return parse_job_id(id, kind, owner, replica) && owner_is_final(kind, owner);
-	    });
+	    },
+	    std::move(runtime));
 }
 
 bool LocalExecutor::owner_is_final(store::JobKind kind, int64_t owner) {
@@ -122,8 +126,64 @@ supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t own
 	spec.argv.insert(spec.argv.end(), {"--server", config_.server_url, "--bootstrap-servers", config_.bootstrap_servers,
 	                                   "--control-topic", config_.control_topic});
 	spec.extra_env = {"KAFKAML_TOKEN=" + config_.token};
+	if (!config_.kafka_config_file.empty()) {
+		spec.argv.insert(spec.argv.end(), {"--kafka-config", config_.kafka_config_file});
+		spec.extra_env.push_back("KAFKAML_KAFKA_SETTINGS=" + config_.kafka_config_digest);
+	}
+	if (kind == store::JobKind::Inference) {
+		std::optional<store::Inference> inference;
+		try {
+			inference = store_.get_inference(owner);
+		} catch (const store::NotFound &) {
+			// Deleted: the replica learns it from the API and ends.
+		}
+		if (inference) {
+			add_inference_cluster(spec, owner, "input", inference->input_kafka_broker);
+			add_inference_cluster(spec, owner, "output", inference->output_kafka_broker);
+		}
+	}
 	spec.log_path = log_path(kind, owner, replica);
+	auto resources = resources_of(kind, owner);
+	spec.cpus = resources.cpu;
+	spec.memory_bytes = resources.memory;
 	return spec;
+}
+
+// The consumer and the producer of a replica each get their own cluster;
+// the settings stay in files (never on the command line, which other users
+// may list). A bootstrap list is reached with the default cluster's
+// settings, as --kafka-config already gives them.
+void LocalExecutor::add_inference_cluster(supervisor::ProcessSpec &spec, int64_t inference, const std::string &side,
+                                          const std::string &broker) const {
+	if (broker.empty() || broker == kDefaultKafkaCluster) {
+		return;
+	}
+	if (auto named = config_.kafka_clusters.find(broker); named != config_.kafka_clusters.end()) {
+		spec.argv.insert(spec.argv.end(), {"--" + side + "-bootstrap-servers", named->second.bootstrap_servers,
+		                                   "--" + side + "-kafka-config", named->second.kafka_config_file});
+		std::string variable = side == "input" ? "KAFKAML_INPUT_KAFKA_SETTINGS=" : "KAFKAML_OUTPUT_KAFKA_SETTINGS=";
+		spec.extra_env.push_back(variable + named->second.kafka_config_digest);
+		return;
+	}
+	if (is_bootstrap_list(broker)) {
+		spec.argv.insert(spec.argv.end(), {"--" + side + "-bootstrap-servers", broker});
+		return;
+	}
+	throw std::runtime_error(
+	    "inference " + std::to_string(inference) + " has its " + side + " on the Kafka cluster \"" + broker +
+	    "\", which this server does not configure: start the server with --kafka-cluster " + broker + "=FILE");
+}
+
+store::Resources LocalExecutor::resources_of(store::JobKind kind, int64_t owner) const {
+	try {
+		if (kind == store::JobKind::Training) {
+			auto result = store_.get_result(owner, {.which = store::EpochQuery::Which::none});
+			return store_.get_deployment(result.deployment).resources;
+		}
+		return store_.get_inference(owner).resources;
+	} catch (const store::NotFound &) {
+		return {}; // not stored (yet): no limits
+	}
 }
 
 std::string LocalExecutor::log_path(store::JobKind kind, int64_t owner, int64_t replica) const {
@@ -226,9 +286,22 @@ size_t LocalExecutor::recover() {
 			++running;
 			continue;
 		}
-		auto spec = spec_for(record.kind, record.owner, record.replica);
-		if (record.pid && supervisor_->adopt(id, static_cast<pid_t>(*record.pid), spec)) {
-			spdlog::info("executor: adopted {} (pid {})", id, *record.pid);
+		supervisor::ProcessSpec spec;
+		try {
+			spec = spec_for(record.kind, record.owner, record.replica);
+		} catch (const std::runtime_error &e) {
+			// A cluster this start does not configure: the record stays, so a
+			// start that configures it again adopts or restarts the job.
+			if (owner_is_final(record.kind, record.owner)) {
+				store_.delete_job(record.id);
+			} else {
+				spdlog::error("executor: {} is not brought back: {}", id, e.what());
+			}
+			continue;
+		}
+		auto pid = record.pid ? std::optional<pid_t>(static_cast<pid_t>(*record.pid)) : std::nullopt;
+		if (supervisor_->adopt(id, pid, spec)) {
+			spdlog::info("executor: adopted {} (pid {})", id, supervisor_->pid(id).value_or(-1));
 			++running;
 			continue;
 		}

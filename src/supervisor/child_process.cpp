@@ -50,6 +50,12 @@ ChildProcess ChildProcess::spawn(const ProcessSpec &spec) {
 		posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, spec.stdout_path.c_str(), kAppend, 0644);
 	}
 	posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	// Nothing of the server's but the three standard streams: a listening
+	// socket left open in a job that outlives its server would keep a
+	// server restarted on the same address from listening (and so from
+	// adopting that job), and store files and connections are not the
+	// job's to hold. Not every library marks its descriptors close-on-exec.
+	posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
 	posix_spawnattr_t attributes;
 	posix_spawnattr_init(&attributes);
 	// Own process group: a Ctrl-C meant for the server must not reach the

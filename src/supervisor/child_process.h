@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -15,6 +16,10 @@ struct ProcessSpec {
 	std::vector<std::string> extra_env;
 	std::string log_path;    //!< stdout+stderr appended here; empty = inherit
 	std::string stdout_path; //!< when set, stdout goes here instead (log_path keeps stderr)
+	//! Limits a runtime that can apply them (containers) gives the job;
+	//! child processes run without. 0: none.
+	double cpus = 0;
+	int64_t memory_bytes = 0;
 };
 
 //! One child process of ours. Not copyable; the destructor does NOT kill

@@ -10,39 +10,11 @@
 #include <sys/wait.h>
 
 namespace kafkaml::supervisor {
-namespace {
 
-//! Whether an adopted process still runs. An adopted process is normally
-//! not our child; when it is (the server restarted in-process), reap it here
-//! so that its zombie does not count as alive.
-bool pid_alive(pid_t pid) {
-	if (pid <= 0) {
-		return false;
-	}
-	::waitpid(pid, nullptr, WNOHANG);
-	return ::kill(pid, 0) == 0 || errno != ESRCH;
-}
-
-//! SIGTERM, then SIGKILL after `grace`, to a process that is not our child:
-//! we cannot reap it, only watch it go.
-void terminate_not_ours(pid_t pid, std::chrono::milliseconds grace) {
-	::kill(pid, SIGTERM);
-	auto deadline = std::chrono::steady_clock::now() + grace;
-	while (pid_alive(pid) && std::chrono::steady_clock::now() < deadline) {
-		std::this_thread::sleep_for(std::chrono::milliseconds(10));
-	}
-	if (pid_alive(pid)) {
-		::kill(pid, SIGKILL);
-	}
-}
-
-constexpr std::chrono::seconds kAdoptionGrace{10};
-
-} // namespace
-
-Supervisor::Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done)
-    : policy_(policy), on_event_(std::move(on_event)), is_done_(std::move(is_done)),
-      monitor_([this] { monitor_loop(); }) {}
+Supervisor::Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done,
+                       std::unique_ptr<Runtime> runtime)
+    : policy_(policy), runtime_(runtime ? std::move(runtime) : std::make_unique<ProcessRuntime>()),
+      on_event_(std::move(on_event)), is_done_(std::move(is_done)), monitor_([this] { monitor_loop(); }) {}
 
 Supervisor::~Supervisor() {
 	{
@@ -61,11 +33,11 @@ void Supervisor::start(const std::string &job_id, ProcessSpec spec) {
 			throw std::runtime_error("job '" + job_id + "' is already running");
 		}
 		Job job;
-		job.child = ChildProcess::spawn(spec);
+		job.instance = runtime_->spawn(job_id, spec);
 		job.spec = std::move(spec);
 		job.backoff = policy_.initial_backoff;
 		job.started_at = std::chrono::steady_clock::now();
-		event.pid = job.child->pid();
+		event.pid = job.instance->pid();
 		jobs_.emplace(job_id, std::move(job));
 	}
 	if (on_event_) {
@@ -81,22 +53,12 @@ void Supervisor::announce(const std::string &job_id) {
 	}
 }
 
-bool Supervisor::adopt(const std::string &job_id, pid_t pid, ProcessSpec spec) {
-	switch (match_process(pid, spec)) {
-	case ProcessMatch::gone:
-	case ProcessMatch::other_program:
+bool Supervisor::adopt(const std::string &job_id, std::optional<pid_t> pid, ProcessSpec spec) {
+	auto instance = runtime_->find(job_id, pid, spec);
+	if (!instance) {
 		return false;
-	case ProcessMatch::other_settings:
-		// Ours, but started for another server or broker (the addresses
-		// or the token changed since): taken over, it would run on without
-		// reaching anything. It goes; the caller starts the job afresh.
-		spdlog::info("supervisor: {} (pid {}) was started with other settings than this server's; replacing it", job_id,
-		             pid);
-		terminate_not_ours(pid, kAdoptionGrace);
-		return false;
-	case ProcessMatch::same:
-		break;
 	}
+	JobEvent event{job_id, JobEventKind::adopted, instance->pid()};
 	{
 		std::lock_guard lock(mutex_);
 		if (jobs_.count(job_id)) {
@@ -104,27 +66,23 @@ bool Supervisor::adopt(const std::string &job_id, pid_t pid, ProcessSpec spec) {
 		}
 		Job job;
 		job.spec = std::move(spec);
-		job.adopted_pid = pid;
+		job.instance = std::move(instance);
 		job.backoff = policy_.initial_backoff;
 		job.started_at = std::chrono::steady_clock::now();
 		jobs_.emplace(job_id, std::move(job));
 	}
 	if (on_event_) {
-		on_event_(JobEvent{job_id, JobEventKind::adopted, pid});
+		on_event_(event);
 	}
 	announce(job_id);
 	return true;
 }
 
 int Supervisor::stop_job(Job &job, std::chrono::milliseconds grace) {
-	if (job.child) {
-		return job.child->terminate(grace);
-	}
-	if (job.adopted_pid <= 0) {
+	if (!job.instance) {
 		return -1; // waiting for a restart: nothing runs
 	}
-	terminate_not_ours(job.adopted_pid, grace);
-	return -1;
+	return job.instance->terminate(grace);
 }
 
 bool Supervisor::stop(const std::string &job_id, std::chrono::milliseconds grace) {
@@ -141,7 +99,7 @@ bool Supervisor::stop(const std::string &job_id, std::chrono::milliseconds grace
 		jobs_.erase(it);
 	}
 	JobEvent event{job_id, JobEventKind::stopped};
-	event.pid = job.child ? job.child->pid() : job.adopted_pid;
+	event.pid = job.instance ? job.instance->pid() : -1;
 	event.restarts = job.restarts;
 	event.exit_status = stop_job(job, grace);
 	if (on_event_) {
@@ -166,11 +124,8 @@ std::optional<pid_t> Supervisor::pid(const std::string &job_id) const {
 	if (it == jobs_.end()) {
 		return std::nullopt;
 	}
-	if (it->second.child) {
-		return it->second.child->pid();
-	}
-	if (it->second.adopted_pid > 0) {
-		return it->second.adopted_pid;
+	if (it->second.instance && it->second.instance->pid() > 0) {
+		return it->second.instance->pid();
 	}
 	return std::nullopt;
 }
@@ -198,40 +153,33 @@ std::optional<JobEvent> Supervisor::poll_job(const std::string &job_id, Job &job
 		}
 		job.restart_at.reset();
 		try {
-			job.child = ChildProcess::spawn(job.spec);
+			job.instance = runtime_->spawn(job_id, job.spec);
 		} catch (const std::exception &e) {
 			spdlog::error("job {}: restart failed: {}", job_id, e.what());
 			job.restart_at = now + job.backoff;
 			return std::nullopt;
 		}
 		job.started_at = now;
-		return JobEvent{job_id, JobEventKind::started, job.child->pid(), -1, job.restarts};
+		return JobEvent{job_id, JobEventKind::started, job.instance->pid(), -1, job.restarts};
 	}
 
-	std::optional<int> status;
-	pid_t pid = -1;
-	bool gone = false;
-	if (job.child) {
-		pid = job.child->pid();
-		status = job.child->try_wait();
-		gone = status.has_value();
-	} else if (job.adopted_pid > 0) {
-		pid = job.adopted_pid;
-		gone = !pid_alive(pid);
-	}
-	if (!gone) {
+	if (!job.instance) {
 		return std::nullopt;
 	}
-	job.child.reset();
-	job.adopted_pid = -1;
-	if (status && *status == 0) {
+	pid_t pid = job.instance->pid();
+	auto status = job.instance->try_wait();
+	if (!status) {
+		return std::nullopt;
+	}
+	job.instance.reset();
+	if (*status == 0) {
 		remove = true;
 		return JobEvent{job_id, JobEventKind::completed, pid, 0, job.restarts};
 	}
 	// An exit status says little of an adopted process (not ours to reap)
 	// and nothing of a job that reported its end and then failed: the
 	// monitor asks the DoneCheck before restarting.
-	job.failed = JobEvent{job_id, JobEventKind::crashed, pid, status.value_or(-1), job.restarts};
+	job.failed = JobEvent{job_id, JobEventKind::crashed, pid, *status, job.restarts};
 	return std::nullopt;
 }
 

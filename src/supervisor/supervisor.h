@@ -1,11 +1,13 @@
 #pragma once
 
 #include "supervisor/child_process.h"
+#include "supervisor/runtime.h"
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,7 +59,9 @@ public:
 	//! completes instead. Runs on the monitor thread with no lock held.
 	using DoneCheck = std::function<bool(const std::string &job_id)>;
 
-	Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done = {});
+	//! `runtime`: where jobs run; null: local child processes.
+	Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done = {},
+	           std::unique_ptr<Runtime> runtime = nullptr);
 	//! Stops the monitor thread; running jobs are left running (see README).
 	~Supervisor();
 	Supervisor(const Supervisor &) = delete;
@@ -66,10 +70,11 @@ public:
 	//! Starts a job. Throws std::runtime_error when a job of that id is
 	//! already supervised or the process cannot be spawned.
 	void start(const std::string &job_id, ProcessSpec spec);
-	//! Takes over `pid`, started by an earlier server with `spec`. Returns
-	//! false (and takes nothing over) when `pid` is gone or is another
-	//! program; the caller then starts the job afresh.
-	bool adopt(const std::string &job_id, pid_t pid, ProcessSpec spec);
+	//! Takes over the instance of `job_id` an earlier server started with
+	//! `spec` (at `pid`, when known; the runtime finds it). Returns false
+	//! (and takes nothing over) when it is gone, is another program, or was
+	//! started with other settings; the caller then starts the job afresh.
+	bool adopt(const std::string &job_id, std::optional<pid_t> pid, ProcessSpec spec);
 	//! Stops a job: SIGTERM, SIGKILL after `grace`. Blocks until it is gone.
 	//! Returns false when no such job was supervised.
 	bool stop(const std::string &job_id, std::chrono::milliseconds grace = std::chrono::seconds(10));
@@ -82,8 +87,8 @@ public:
 private:
 	struct Job {
 		ProcessSpec spec;
-		std::optional<ChildProcess> child;
-		pid_t adopted_pid = -1;
+		//! What runs now; null while waiting for a restart.
+		std::unique_ptr<JobInstance> instance;
 		int restarts = 0;
 		int quick_failures = 0; //!< in a row
 		std::chrono::milliseconds backoff{0};
@@ -111,6 +116,7 @@ private:
 	void announce(const std::string &job_id);
 
 	RestartPolicy policy_;
+	std::unique_ptr<Runtime> runtime_;
 	EventCallback on_event_;
 	DoneCheck is_done_;
 	mutable std::mutex mutex_;

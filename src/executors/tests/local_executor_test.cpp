@@ -1,5 +1,6 @@
 #include "executors/local_executor.h"
 
+#include "executors/tests/executor_test_support.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -37,38 +38,20 @@ protected:
 
 	std::vector<store::Job> jobs() { return db->list_jobs(); }
 
-	//! A stored result (model, configuration, deployment) in `status`.
-	store::Result stored_result(store::ResultStatus status) {
-		store::Model model;
-		model.name = "m";
-		model.code = "model = tf.keras.Sequential([])";
-		store::Configuration configuration;
-		configuration.name = "c";
-		configuration.ml_models = {db->create_model(model).id};
-		store::Deployment deployment;
-		deployment.configuration = db->create_configuration(configuration).id;
-		auto result = db->create_deployment(deployment).second.at(0);
-		for (auto step : {store::ResultStatus::Deployed, store::ResultStatus::Running, status}) {
-			result = db->update_result_status(result.id, step);
-			if (step == status) {
-				break;
-			}
-		}
-		return result;
-	}
+	store::Result stored_result(store::ResultStatus status) { return testing::stored_result(*db, status); }
 
 	static bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
-	static bool eventually(const std::function<bool()> &condition) {
-		auto deadline = std::chrono::steady_clock::now() + 10s;
-		while (std::chrono::steady_clock::now() < deadline) {
-			if (condition()) {
-				return true;
-			}
-			std::this_thread::sleep_for(10ms);
-		}
-		return false;
+	//! Whether `pid` ends within the wait of `eventually`, reaped here: we
+	//! are the "init" of these test jobs.
+	static bool ends(pid_t pid) {
+		return eventually([pid] {
+			::waitpid(pid, nullptr, WNOHANG);
+			return !alive(pid);
+		});
 	}
+
+	static bool eventually(const std::function<bool()> &condition) { return testing::eventually(condition); }
 
 	// First, so that it is removed after the executor and the store are gone.
 	kafkaml::testing::TempDir dir{"executor"};
@@ -179,10 +162,7 @@ TEST_F(LocalExecutorTest, AServerRestartedOnOtherAddressesReplacesItsJobsInstead
 	auto replica = executor->pid_of("infer-2-0");
 	ASSERT_TRUE(replica);
 	EXPECT_NE(*replica, old_pid) << "a job started for other addresses must not be adopted";
-	EXPECT_TRUE(eventually([&] {
-		::waitpid(old_pid, nullptr, WNOHANG); // reap: we are the "init" of these test jobs
-		return !alive(old_pid);
-	})) << "the old replica was left running";
+	EXPECT_TRUE(ends(old_pid)) << "the old replica was left running";
 	// Read once the new process has exec'd (right after the fork its
 	// command line is still this test's).
 	EXPECT_TRUE(eventually([&] {
@@ -190,6 +170,42 @@ TEST_F(LocalExecutorTest, AServerRestartedOnOtherAddressesReplacesItsJobsInstead
 		std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
 		return args.find("http://127.0.0.1:2") != std::string::npos;
 	})) << "the new replica points at this server";
+}
+
+TEST_F(LocalExecutorTest, JobsNameTheirKafkaSettingsFileAndAreReplacedWhenItsContentChanged) {
+	config.kafka_config_file = dir.string() + "/job-kafka.properties";
+	config.kafka_config_digest = "first";
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	store::Result result;
+	result.id = 1;
+	executor->start_training(result);
+	auto first_pid = *executor->pid_of("train-1");
+	auto read_proc = [](pid_t pid, const char *what) {
+		std::ifstream in("/proc/" + std::to_string(pid) + "/" + what);
+		return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	};
+	EXPECT_TRUE(eventually([&] {
+		auto args = read_proc(first_pid, "cmdline");
+		return args.find(std::string("--kafka-config") + '\0' + config.kafka_config_file) != std::string::npos;
+	})) << "the job is not given its settings file";
+	EXPECT_NE(read_proc(first_pid, "environ").find("KAFKAML_KAFKA_SETTINGS=first"), std::string::npos);
+
+	// The same settings after a restart of the server: adopted.
+	executor.reset();
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	EXPECT_EQ(executor->recover(), 1u);
+	EXPECT_EQ(executor->pid_of("train-1"), first_pid);
+
+	// Other settings in the same file: the job started with the old ones
+	// goes, a new one reads the new file.
+	executor.reset();
+	config.kafka_config_digest = "second";
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	EXPECT_EQ(executor->recover(), 1u);
+	auto second_pid = executor->pid_of("train-1");
+	ASSERT_TRUE(second_pid);
+	EXPECT_NE(*second_pid, first_pid) << "a job with stale Kafka settings must not be adopted";
+	EXPECT_TRUE(ends(first_pid)) << "the job with the old settings was left running";
 }
 
 TEST_F(LocalExecutorTest, AnAdoptedJobEndingAfterItsResultFinishedIsNotRestarted) {

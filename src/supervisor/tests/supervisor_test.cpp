@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <fcntl.h>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -236,6 +237,26 @@ TEST(Supervisor, AJobThatEndsAtOnceStillReportsItsStartFirst) {
 	ASSERT_EQ(events.size(), 2u);
 	EXPECT_EQ(events[0].kind, JobEventKind::started);
 	EXPECT_EQ(events[1].kind, JobEventKind::completed);
+}
+
+TEST(Supervisor, AJobHoldsNoneOfTheServersDescriptors) {
+	// One opened without close-on-exec, as a listening socket or a store
+	// file of some library may be.
+	int inherited = ::open("/dev/null", O_RDONLY);
+	ASSERT_GE(inherited, 3);
+	auto fd = std::to_string(inherited);
+	auto child =
+	    ChildProcess::spawn(shell("test -e /proc/$$/fd/" + fd + " && exit 3; test -e /proc/$$/fd/2 || exit 4"));
+	int status = -1;
+	for (int i = 0; i < 1000; ++i) {
+		if (auto ended = child.try_wait()) {
+			status = *ended;
+			break;
+		}
+		std::this_thread::sleep_for(5ms);
+	}
+	::close(inherited);
+	EXPECT_EQ(status, 0) << (status == 3 ? "descriptor " + fd + " was inherited" : describe_exit(status));
 }
 
 TEST(Supervisor, StartOfMissingExecutableSaysWhich) {

@@ -1,7 +1,9 @@
 // The HCOPD flow of the README's example driven through the web UI: sign in, a model
 // with a syntax error then fixed, a configuration, a training deployment,
-// data sent, the learning curve, an inference, live predictions. Each step
-// saves screenshots at a phone's and a laptop's size. The code editor and
+// data sent, the learning curve, an inference, live predictions; then an
+// indefinite training on the online stream, its versions, and an inference
+// that follows them, is pinned to one from its page, then follows again.
+// Each step saves screenshots at a phone's and a laptop's size. The code editor and
 // the charts must come in chunks of their own, fetched only by the pages
 // that show them. A step whose server part is missing throws Skip (found
 // at run time from the API's 404s) and the steps after it are not run.
@@ -25,11 +27,20 @@ model.compile(keras.optimizers.Adam(lr=.0001), loss='sparse_categorical_crossent
 export const BAD_LINE = 3;
 export const GOOD_MODEL = BAD_MODEL.replace(",,),", "),");
 
+/** The token of the signed-in admin: every call to the API needs one. */
+let bearer = null;
+
+/** fetch() as the signed-in admin: with `Authorization: Bearer`, as the UI sends it. */
+function apiFetch(url, init = {}) {
+  const headers = bearer ? { Authorization: `Bearer ${bearer}` } : {};
+  return fetch(url, { ...init, headers: { ...headers, ...init.headers } });
+}
+
 /** GET on the API without the browser; 404 (route absent) becomes a Skip. */
 async function requireRoute(baseUrl, route, what) {
   let r;
   try {
-    r = await fetch(`${baseUrl}/api/v1${route}`);
+    r = await apiFetch(`${baseUrl}/api/v1${route}`);
   } catch (e) {
     throw new Error(`the server does not answer ${route}: ${e.message}`);
   }
@@ -54,7 +65,7 @@ function idFromUrl(page, prefix) {
 
 /** POSTs a model as the signed-in user would; returns the API's JSON answer. */
 async function postModel(baseUrl, token, body) {
-  const r = await fetch(`${baseUrl}/api/v1/models`, {
+  const r = await apiFetch(`${baseUrl}/api/v1/models`, {
     method: "POST",
     headers: {
       "Content-Type": "application/json",
@@ -86,6 +97,7 @@ export async function runFlow({
   chunks,
   fetched,
 }) {
+  bearer = token;
   const step = async (name, fn) => {
     log(`step: ${name}`);
     await fn();
@@ -94,7 +106,7 @@ export async function runFlow({
   const go = (p) => page.goto(baseUrl + p, { waitUntil: "domcontentloaded" });
 
   await step("the server serves the UI", async () => {
-    const r = await fetch(`${baseUrl}/models`);
+    const r = await apiFetch(`${baseUrl}/models`);
     const html = r.ok ? await r.text() : "";
     if (!html.includes('id="app"'))
       throw new Skip(
@@ -316,7 +328,7 @@ export async function runFlow({
       `the result page fetched its epochs again: ${polls.join(", ")}`,
     );
     const { epoch_count } = await (
-      await fetch(`${baseUrl}/api/v1/results/${resultId}?epochs=none`)
+      await apiFetch(`${baseUrl}/api/v1/results/${resultId}?epochs=none`)
     ).json();
     const shown = await page.$$eval("dt", (dts) =>
       dts
@@ -368,12 +380,20 @@ export async function runFlow({
       null,
       { timeout: 15000 },
     );
+    // The Kafka clusters the server configures are offered for the input
+    // and the output; left empty, both are the server's own.
+    for (const field of ["input_kafka_broker", "output_kafka_broker"]) {
+      await page.waitForSelector(
+        `datalist#${field}-clusters option[value=default]`,
+        { state: "attached", timeout: 15000 },
+      );
+    }
     await shot("inference-form");
     await page.click("button[type=submit]");
     await page.waitForURL(/\/inferences\/\d+/);
     const inferenceId = idFromUrl(page, "/inferences");
     inference = await (
-      await fetch(`${baseUrl}/api/v1/inferences/${inferenceId}`)
+      await apiFetch(`${baseUrl}/api/v1/inferences/${inferenceId}`)
     ).json();
     await page.waitForSelector(".badge");
     // The input topic did not exist: the server made it, a partition per
@@ -384,6 +404,13 @@ export async function runFlow({
       new RegExp(
         `created the input topic "${inference.input_topic}" with ${inference.replicas} partition\\(s\\)`,
       ),
+    );
+    assert.equal(inference.input_kafka_broker, "default");
+    assert.equal(inference.output_kafka_broker, "default");
+    assert.match(
+      await page.textContent(".facts"),
+      new RegExp(`${inference.output_topic} on default`),
+      "the page says which cluster the output goes to",
     );
     await shot("inference");
   });
@@ -413,7 +440,7 @@ export async function runFlow({
           ? [...row.children].map((c) => c.textContent.trim())
           : [];
         return (
-          /^[\d.e+-]+\/s$/.test(cells[4] ?? "") && /^\d+$/.test(cells[5] ?? "")
+          /^[\d.e+-]+\/s$/.test(cells[5] ?? "") && /^\d+$/.test(cells[6] ?? "")
         );
       },
       inference.id,
@@ -446,6 +473,7 @@ export async function runFlow({
     },
   );
 
+  let continualResult;
   await step("an indefinite deployment through the form", async () => {
     await go("/deployments/new");
     await page.waitForSelector("select[name=mode]");
@@ -463,27 +491,72 @@ export async function runFlow({
     );
     await page.fill("input[name=window_size]", "50");
     await page.fill("input[name=version_every_records]", "200");
+    await page.fill("input[name=drift_threshold]", "80");
+    await page.selectOption("select[name=drift_response]", "reset_optimizer");
     await shot("deploy-form-indefinite");
     await page.click("button[type=submit]");
     await page.waitForURL(/\/deployments\/\d+/);
     const id = idFromUrl(page, "/deployments");
     await page.waitForSelector(".mode");
     const stored = await (
-      await fetch(`${baseUrl}/api/v1/deployments/${id}`)
+      await apiFetch(`${baseUrl}/api/v1/deployments/${id}`)
     ).json();
     assert.equal(stored.mode, "indefinite");
     assert.equal(stored.window_size, 50);
     assert.equal(stored.version_every_records, 200);
     assert.equal(stored.improvement, 0.05, "the default, sent as shown");
     assert.equal(stored.change, "down", "a loss improves going down");
+    assert.equal(stored.drift_detection, true, "on by default");
+    assert.equal(stored.drift_threshold, 80);
+    assert.equal(stored.drift_delta, 0.005, "the default, sent as shown");
+    assert.equal(stored.drift_response, "reset_optimizer");
+    const results = await (
+      await apiFetch(`${baseUrl}/api/v1/results?deployment=${id}`)
+    ).json();
+    continualResult = (Array.isArray(results) ? results : results.results)[0];
+  });
 
+  // Deployed before its stream comes, the inference waits for the
+  // training's first version; its input format is typed, as no stream has
+  // come to take it from.
+  let following;
+  await step(
+    "an inference of the indefinite training before its first version",
+    async () => {
+      await go(`/results/${continualResult.id}`);
+      await page.click('a:has-text("Deploy for inference")');
+      await page.waitForSelector("select[name=model_version]");
+      assert.equal(
+        await page.inputValue("select[name=model_version]"),
+        "latest",
+        "a continual result's inference follows the latest by default",
+      );
+      await page.fill("input[name=replicas]", "2");
+      await page.selectOption("select[name=input_format]", "RAW");
+      await page.fill(
+        "textarea[name=input_config]",
+        JSON.stringify({ data_type: "float32", data_reshape: "3" }),
+      );
+      await page.click("button[type=submit]");
+      await page.waitForURL(/\/inferences\/\d+/);
+      following = idFromUrl(page, "/inferences");
+      const stored = await (
+        await apiFetch(`${baseUrl}/api/v1/inferences/${following}`)
+      ).json();
+      assert.equal(stored.model_version, "latest");
+      await page.waitForSelector(
+        '.serves:text-is("latest: waiting for the first version")',
+      );
+      await shot("inference-waiting");
+    },
+  );
+
+  await step("the online stream: versions and a drift", async () => {
     // Its stream, the original's online one: the result page lists the
     // model versions it cuts, each one downloadable.
+    const id = continualResult.deployment;
     hooks.sendOnline(id);
-    const results = await (
-      await fetch(`${baseUrl}/api/v1/results?deployment=${id}`)
-    ).json();
-    const result = (Array.isArray(results) ? results : results.results)[0];
+    const result = continualResult;
     await go(`/results/${result.id}`);
     await page.waitForSelector(".versions tbody tr", { timeout: 120000 });
     await shot("result-versions");
@@ -491,11 +564,264 @@ export async function runFlow({
       ".versions tbody tr a[download]",
       "href",
     );
-    const download = await fetch(new URL(href, baseUrl));
+    const download = await apiFetch(new URL(href, baseUrl));
     assert.equal(download.status, 200, `GET ${href}`);
     assert.ok(
       (await download.arrayBuffer()).byteLength > 0,
       "the version's model has bytes",
     );
+    // The link itself: a plain <a download> could not send the token, the
+    // page fetches the file with it and saves it.
+    const [saved] = await Promise.all([
+      page.waitForEvent("download", { timeout: 30000 }),
+      page.click(".versions tbody tr a[download]"),
+    ]);
+    assert.equal(
+      await saved.failure(),
+      null,
+      `the version's download from the page`,
+    );
+    assert.match(saved.suggestedFilename(), /\.kafkaml$/);
+
+    // On a phone each version is a card whose downloads are on the screen.
+    await page.setViewportSize(VIEWPORTS[0][1]);
+    const button = await page
+      .locator(".versions tbody tr a[download]")
+      .first()
+      .boundingBox();
+    assert.ok(
+      button &&
+        button.width > 0 &&
+        button.x + button.width <= VIEWPORTS[0][1].width,
+      `a version's download is on a phone's screen: ${JSON.stringify(button)}`,
+    );
+    await page.setViewportSize(VIEWPORTS.at(-1)[1]);
+
+    // A drift, as the job reports one (the pipeline test makes the job
+    // find one; here the page's part): listed, and marked on the
+    // prequential curves over records.
+    let windows = [];
+    for (let tries = 0; windows.length === 0 && tries < 100; tries++) {
+      if (tries > 0) await page.waitForTimeout(100);
+      windows = (
+        await (await apiFetch(`${baseUrl}/api/v1/results/${result.id}`)).json()
+      ).epochs;
+    }
+    const records = windows[0].metrics.records;
+    const drift = await apiFetch(
+      `${baseUrl}/api/v1/results/${result.id}/drifts`,
+      {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${token}`,
+        },
+        body: JSON.stringify({
+          records,
+          error_before: 0.1,
+          error_after: 0.9,
+          measure: "1 - accuracy",
+          response: "reset_optimizer",
+        }),
+      },
+    );
+    assert.equal(drift.status, 201, "the drift is stored");
+    await page.waitForSelector(".drifts tbody tr", { timeout: 30000 });
+    assert.equal(
+      (await page.textContent(".drifts tbody tr td")).trim(),
+      String(records),
+    );
+    await page.waitForSelector(
+      ".prequential .u-legend .u-series:has-text('drift')",
+      {
+        timeout: 30000,
+      },
+    );
+    await shot("result-drift");
+  });
+
+  await step(
+    "the inference follows the newest version, is pinned to version 1, then follows again",
+    async () => {
+      await go(`/inferences/${following}`);
+      // The version the page says it follows, once both replicas serve it
+      // (a later version may come meanwhile); a later one than the first.
+      const versionServed = () =>
+        page.waitForFunction(
+          () => {
+            const m = /^latest → version (\d+)$/.exec(
+              document.querySelector(".serves")?.textContent.trim() ?? "",
+            );
+            const cells = [
+              ...document.querySelectorAll(".replicas tbody td.version"),
+            ].map((td) => td.textContent.trim());
+            return m &&
+              Number(m[1]) > 1 &&
+              cells.length === 2 &&
+              cells.every((c) => c === m[1])
+              ? Number(m[1])
+              : null;
+          },
+          null,
+          { timeout: 60000 },
+        );
+      const newest = await (await versionServed()).jsonValue();
+      log(`both replicas serve version ${newest}`);
+      await shot("inference-following");
+      const id = following;
+      const everyReplicaServes = (version) =>
+        page.waitForFunction(
+          (v) => {
+            const cells = [
+              ...document.querySelectorAll(".replicas tbody td.version"),
+            ].map((td) => td.textContent.trim());
+            return cells.length === 2 && cells.every((c) => c === v);
+          },
+          String(version),
+          { timeout: 60000 },
+        );
+
+      // Pinned from the page, every replica serves version 1.
+      await page.selectOption("select[name=model_version]", "1");
+      await page.click('.pin-version button:has-text("Pin")');
+      await page.waitForSelector('.serves:text-is("pinned: version 1")', {
+        timeout: 10000,
+      });
+      await everyReplicaServes(1);
+      const pinned = await (
+        await apiFetch(`${baseUrl}/api/v1/inferences/${id}/version`)
+      ).json();
+      assert.deepEqual(
+        [pinned.model_version, pinned.version, pinned.ready],
+        [1, 1, true],
+      );
+      await shot("inference-pinned");
+
+      // The list says what each inference serves.
+      await go("/inferences");
+      await page.waitForSelector("table.list td.served");
+      const served = await page.$$eval("table.list tbody tr", (rows) =>
+        Object.fromEntries(
+          rows.map((r) => [
+            r.querySelector("td").textContent.trim(),
+            r.querySelector("td.served").textContent.trim(),
+          ]),
+        ),
+      );
+      assert.equal(served[String(id)], "pinned: version 1");
+      assert.ok(
+        Object.values(served).includes("trained model"),
+        `the batch result's inference serves its trained model: ${JSON.stringify(served)}`,
+      );
+
+      await go(`/inferences/${id}`);
+      await page.waitForSelector(".pin-version");
+
+      // Following the latest again, both go back to the newest.
+      await page.selectOption("select[name=model_version]", "latest");
+      await page.click('.pin-version button:has-text("Follow")');
+      await versionServed();
+
+      // Stopped, it refuses a pin, and the page shows the API's words: the
+      // page's polls are held back (as on a slow network) so that the
+      // control is still there once the inference stopped.
+      let release;
+      const held = new Promise((resolve) => (release = resolve));
+      const inferencePath = `/api/v1/inferences/${id}`;
+      const hold = async (route) => {
+        if (route.request().method() === "GET") await held;
+        await route.continue();
+      };
+      const polled = (url) => url.pathname === inferencePath;
+      await page.route(polled, hold);
+      await page.click('.summary button:has-text("Stop")');
+      for (let tries = 0; ; tries++) {
+        const now = await (await apiFetch(baseUrl + inferencePath)).json();
+        if (now.status === "stopped") break;
+        assert.ok(tries < 100, `inference ${id} is ${now.status}, not stopped`);
+        await page.waitForTimeout(100);
+      }
+      await page.selectOption("select[name=model_version]", "1");
+      await page.click('.pin-version button:has-text("Pin")');
+      const shown = await page.waitForSelector(".pin-version .error-inline");
+      const refused = await apiFetch(`${baseUrl}${inferencePath}/version`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${token}`,
+        },
+        body: JSON.stringify({ model_version: 1 }),
+      });
+      assert.equal(refused.status, 409);
+      const { error } = await refused.json();
+      assert.ok(
+        (await shown.textContent()).startsWith(error),
+        `the page shows the API's error "${error}": ${await shown.textContent()}`,
+      );
+      await shot("inference-pin-refused");
+      release();
+      await page.waitForSelector(".badge-stopped", { timeout: 30000 });
+      await page.unrouteAll({ behavior: "wait" });
+      assert.equal(
+        await page.$(".pin-version"),
+        null,
+        "a stopped inference has no version to pin",
+      );
+    },
+  );
+
+  // A datasource goes from its page once its deployment ended; one whose
+  // deployment still trains is refused, with the server's reason shown.
+  // Before it goes, its records are deleted from the log ("Delete records").
+  await step("a datasource is deleted from its page", async () => {
+    const listed = await (
+      await apiFetch(`${baseUrl}/api/v1/datasources`)
+    ).json();
+    const sources = Array.isArray(listed) ? listed : listed.datasources;
+    const ended = sources.find((s) => s.deployment === Number(deploymentId));
+    const live = sources.find(
+      (s) => s.deployment === continualResult.deployment,
+    );
+    assert.ok(ended && live, `datasources: ${JSON.stringify(sources)}`);
+    page.on("dialog", (dialog) => dialog.accept());
+    await go("/datasources");
+    await page.waitForSelector("table.list");
+    const deleteOf = (id) =>
+      `table.list tbody tr:has(td.num:text-is("${id}")) button:text-is("Delete")`;
+    await page.click(deleteOf(live.id));
+    const refusal = await page.waitForSelector(".error-box", {
+      timeout: 15000,
+    });
+    assert.match(
+      await refusal.textContent(),
+      /stop the deployment first/,
+      "the page says why it was refused",
+    );
+    await shot("datasource-delete-refused");
+    // Its records go from the log first: the row then says so, and the
+    // stream can no longer be sent.
+    await page.click(
+      `table.list tbody tr:has(td.num:text-is("${ended.id}")) button:text-is("Delete records")`,
+    );
+    await page.waitForSelector(
+      `table.list tbody tr:has(td.num:text-is("${ended.id}")) :text("Records deleted")`,
+      { timeout: 15000 },
+    );
+    const marked = await (
+      await apiFetch(`${baseUrl}/api/v1/datasources/${ended.id}`)
+    ).json();
+    assert.ok(marked.records_deleted_at, JSON.stringify(marked));
+    await shot("datasource-records-deleted");
+    await page.click(deleteOf(ended.id));
+    await page.waitForFunction(
+      (id) =>
+        ![...document.querySelectorAll("table.list tbody tr")].some(
+          (r) => r.querySelector("td.num")?.textContent.trim() === String(id),
+        ),
+      ended.id,
+      { timeout: 15000 },
+    );
+    const after = await apiFetch(`${baseUrl}/api/v1/datasources/${ended.id}`);
+    assert.equal(after.status, 404, "deleted in the store too");
   });
 }

@@ -9,16 +9,18 @@
 // product the flow needs is not there yet, after the steps before it passed;
 // 1 on a failure.
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { launchBrowser, chromiumPath, sourceDir } from "./browser.mjs";
+import {
+  failureCode,
+  launchBrowser,
+  log,
+  requireUiAndBrowser,
+  shotDir,
+  watchCsp,
+  webRoot,
+} from "./browser.mjs";
 import { readChunks, watchAssets } from "./chunks.mjs";
 import { runFlow, VIEWPORTS } from "./flow.mjs";
 import { hcopdCsv } from "./hcopd_data.mjs";
@@ -29,17 +31,6 @@ import {
   pickFlag,
   startKafkaml,
 } from "./server.mjs";
-
-const started = Date.now();
-const log = (m) =>
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
-const webRoot = path.join(sourceDir, "web", "dist");
-const shotDir =
-  process.env.KAFKAML_SCREENSHOT_DIR ??
-  path.join(
-    process.env.KAFKAML_BUILD_DIR ?? path.join(sourceDir, "build"),
-    "ui-screenshots",
-  );
 
 function run(cmd, args, input) {
   log(`run: ${path.basename(cmd)} ${args.join(" ")}`);
@@ -216,15 +207,7 @@ async function main() {
   let browser;
   const scratch = mkdtempSync(path.join(tmpdir(), "kafkaml-ui-"));
   try {
-    if (!existsSync(path.join(webRoot, "index.html")))
-      throw new Skip(
-        `the web UI is not built (${path.relative(sourceDir, webRoot)} is missing): run scripts/build`,
-      );
-    if (!existsSync(chromiumPath()))
-      throw new Skip(
-        `Chromium is missing at ${chromiumPath()}: apt-get install chromium`,
-      );
-    mkdirSync(shotDir, { recursive: true });
+    requireUiAndBrowser();
     server = await startKafkaml({ webRoot, log });
     log(
       `kafkaml ${server.command} at ${server.url}, bootstrap ${server.bootstrap ?? "?"}`,
@@ -237,6 +220,7 @@ async function main() {
     const errors = [];
     const overflows = [];
     page.on("pageerror", (e) => errors.push(e.message));
+    const csp = watchCsp(page);
     let n = 0;
     // Each size in turn, ending at the size the steps run in.
     const shot = async (name) => {
@@ -287,25 +271,17 @@ async function main() {
       },
     });
     if (errors.length) throw new Error(`the page threw: ${errors.join("; ")}`);
+    if (csp.length)
+      throw new Error(
+        `the Content-Security-Policy refused:\n${csp.join("\n")}`,
+      );
     if (overflows.length)
       throw new Error(`pages overflow sideways:\n${overflows.join("\n")}`);
     log(`PASS: ${done.length} steps; screenshots in ${shotDir}`);
     if (skips.length) throw new Skip(skips.join("; "));
     return 0;
   } catch (e) {
-    if (e instanceof Skip) {
-      log(`steps passed: ${done.join(", ") || "none"}`);
-      for (const m of skips) log(`SKIP: ${m}`);
-      if (!skips.includes(e.message)) log(`SKIP: ${e.message}`);
-      return 77;
-    }
-    log(`steps passed: ${done.join(", ") || "none"}`);
-    console.error(`FAIL: ${e.stack ?? e}`);
-    if (server)
-      console.error(
-        `--- kafkaml up output ---\n${server.output().slice(-4000)}`,
-      );
-    return 1;
+    return failureCode(e, { done, skips, server });
   } finally {
     await browser?.close();
     await server?.stop();

@@ -1,11 +1,15 @@
-// REST client for /api/v1 (src/control/openapi.json). Every call runs on the browser's main
+// REST client for /api/v1 (src/api/openapi.json). Every call runs on the browser's main
 // thread; there is no shared state besides the token in localStorage.
 //
 // Errors: the API answers 4xx/5xx with {"error", "detail"}; ApiError keeps
-// both as they are so the pages show the server's own words.
+// both as they are so the pages show the server's own words. A 401 on a
+// call made with the stored token (expired, revoked) ends the session: the
+// token is dropped and the sign-in page shows the server's message. A 403
+// (role too low) is an ordinary error, shown where the action was tried.
 
 const BASE = '/api/v1';
 const TOKEN_KEY = 'kafkaml.token';
+const ENDED_KEY = 'kafkaml.session-ended';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Metrics = Record<string, number | Json>;
@@ -61,6 +65,8 @@ export interface Result {
 	restarts?: number;
 	restart_detail?: string;
 	created_at?: string;
+	/** GET results/{id} only: the drifts of a continual training, by records. */
+	drifts?: ResultDrift[];
 }
 
 /** A model version a continual training cut (GET results/{id}/versions). */
@@ -73,7 +79,24 @@ export interface ResultVersion {
 	size: number;
 }
 
+/** A drift the detector of a continual training found (GET results/{id}: drifts). */
+export interface ResultDrift {
+	records: number;
+	created_at: string;
+	error_before: number;
+	error_after: number;
+	measure: string;
+	response: DriftResponse;
+}
+
+export type DriftResponse = 'none' | 'reset_optimizer' | 'boost_learning_rate';
+
 export type TrainingMode = 'batch' | 'incremental' | 'indefinite';
+
+/** Whether a deployment's results learn from a stream and cut model versions. */
+export function isContinual(mode: TrainingMode | undefined): boolean {
+	return mode === 'incremental' || mode === 'indefinite';
+}
 
 /** How an incremental or indefinite deployment learns and cuts model versions. */
 export interface ContinualParameters {
@@ -83,6 +106,10 @@ export interface ContinualParameters {
 	change?: 'up' | 'down';
 	improvement?: number;
 	version_every_records?: number | null;
+	drift_detection?: boolean;
+	drift_threshold?: number;
+	drift_delta?: number;
+	drift_response?: DriftResponse;
 }
 
 export interface Deployment extends ContinualParameters {
@@ -98,6 +125,29 @@ export interface Deployment extends ContinualParameters {
 
 export type InferenceStatus = 'deployed' | 'running' | 'stopped' | 'failed';
 
+/** What an inference serves: its result's newest version, or one version (a continual result). */
+export type ModelVersion = 'latest' | number;
+
+/** A replica that reported in the last seconds (GET inferences/{id}: live_replicas). */
+export interface LiveReplica {
+	replica: string;
+	/** The version it serves; null while it serves none (yet), or a batch result's model. */
+	model_version: number | null;
+	predictions_per_second: number;
+	consumer_lag: number | null;
+	seconds_since_report: number;
+}
+
+/** GET/POST inferences/{id}/version: what the replicas are to serve. */
+export interface InferenceServing {
+	inference: number;
+	model_result: number;
+	model_version: ModelVersion | null;
+	/** The version that is resolved to; null while a continual result has none yet. */
+	version: number | null;
+	ready: boolean;
+}
+
 export interface Inference {
 	id: number;
 	model_result: number;
@@ -107,6 +157,10 @@ export interface Inference {
 	input_topic: string;
 	output_topic: string;
 	dead_letter_topic?: string;
+	/** The Kafka cluster of the input topic: a configured cluster's name ("default": the server's own) or a bootstrap list. */
+	input_kafka_broker?: string;
+	/** The Kafka cluster of the output and dead-letter topics, as input_kafka_broker. */
+	output_kafka_broker?: string;
 	status: InferenceStatus;
 	status_changed?: string;
 	status_detail?: string;
@@ -114,11 +168,30 @@ export interface Inference {
 	restarts?: number;
 	restart_detail?: string;
 	created_at?: string;
+	/** null: a batch result's trained model; else "latest" or a pinned version. */
+	model_version?: ModelVersion | null;
+	/** GET inferences/{id} only. */
+	live_replicas?: LiveReplica[];
 	// Live figures, when the server reports them (names tolerated below).
 	throughput?: number;
 	lag?: number;
 	consumer_lag?: number;
 	metrics?: { throughput?: number; lag?: number };
+}
+
+/** The body of POST inferences: model_version only for a continual result ("latest" when left out). */
+export type InferenceRequest = Pick<Inference, 'model_result' | 'replicas' | 'input_format' | 'input_config' | 'input_topic' | 'output_topic'> & {
+	model_version?: ModelVersion;
+	input_kafka_broker?: string;
+	output_kafka_broker?: string;
+};
+
+/** A Kafka cluster the server configures, as GET /clusters shows it (never its credentials). */
+export interface KafkaCluster {
+	name: string;
+	bootstrap_servers: string | null;
+	security_protocol: string | null;
+	sasl_mechanism: string | null;
 }
 
 /** What the server says beside a created or scaled inference: what it did for it, and what looks wrong. */
@@ -138,6 +211,15 @@ export interface Datasource {
 	test_rate: number;
 	total_msg: number;
 	time?: string;
+	/** When its records were deleted from the log; null while they are there. */
+	records_deleted_at?: string | null;
+}
+
+/** What DELETE datasources/{id}/records did. */
+export interface DeletedRecords {
+	datasource: Datasource;
+	partitions: { topic: string; partition: number; before: number; log_start_offset: number }[];
+	also_deleted: number[];
 }
 
 /** A control-topic record that was not taken as a datasource, and why. */
@@ -147,6 +229,58 @@ export interface RefusedControlMessage {
 	deployment: number | null;
 	reason: string;
 	time: string;
+}
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface UserRef {
+	id: number;
+	name: string;
+	role: Role;
+}
+
+/** GET whoami: who the token belongs to, and the token itself. */
+export interface WhoAmI {
+	user: UserRef;
+	token: { id: number | null; name: string; expires_at: string | null };
+}
+
+export interface User extends UserRef {
+	created_at: string;
+	/** How many live tokens (not revoked, not expired) the user has. */
+	tokens: number;
+}
+
+export interface Token {
+	id: number;
+	name: string;
+	user: UserRef;
+	created_at: string;
+	expires_at: string | null;
+	last_used_at: string | null;
+	revoked_at: string | null;
+}
+
+/** POST tokens' answer: the token's secret comes this once. */
+export interface NewToken extends Token {
+	token: string;
+}
+
+export interface AuditEntry {
+	id: number;
+	at: string;
+	/** The user's name; null for a call without a valid token. */
+	user: string | null;
+	token_id: number | null;
+	method: string;
+	path: string;
+	status: number;
+	remote_address: string;
+}
+
+export interface AuditPage {
+	entries: AuditEntry[];
+	next_before: number | null;
 }
 
 /** An error answer of the API, or a network failure (status 0). */
@@ -198,23 +332,65 @@ export function setToken(token: string | null): void {
 	window.dispatchEvent(new Event('kafkaml-token'));
 }
 
-/** A body sent as is (a file), not as JSON. */
-export class RawBody {
-	constructor(readonly data: Blob) {}
+/** Why the last session ended (the server's 401 message), for the sign-in page; read once. */
+export function takeSessionEnded(): string | null {
+	const message = sessionStorage.getItem(ENDED_KEY);
+	sessionStorage.removeItem(ENDED_KEY);
+	return message;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-	const headers: Record<string, string> = { Accept: 'application/json' };
-	const token = getToken();
-	if (token) headers.Authorization = `Bearer ${token}`;
-	if (body !== undefined) headers['Content-Type'] = body instanceof RawBody ? 'application/octet-stream' : 'application/json';
-	const payload = body === undefined ? undefined : body instanceof RawBody ? body.data : JSON.stringify(body);
-	let response: Response;
-	try {
-		response = await fetch(BASE + path, { method, headers, body: payload });
-	} catch (e) {
-		throw new ApiError(0, 'The server cannot be reached', `${e instanceof Error ? e.message : String(e)}. Check that kafkaml is running.`);
+/** Signs out; `reason` (the server's words) is shown on the sign-in page. */
+export function signOut(reason?: string): void {
+	if (reason) sessionStorage.setItem(ENDED_KEY, reason);
+	else sessionStorage.removeItem(ENDED_KEY);
+	setToken(null);
+}
+
+/**
+ * fetch() with the stored token as `Authorization: Bearer`. A 401 to it
+ * ends the session (with the server's message) unless the token changed
+ * meanwhile; the caller still gets the response.
+ */
+export async function authFetch(url: string, init: RequestInit = {}, token = getToken()): Promise<Response> {
+	const headers = new Headers(init.headers);
+	if (token) headers.set('Authorization', `Bearer ${token}`);
+	const response = await fetch(url, { ...init, headers });
+	if (response.status === 401 && token && token === getToken()) {
+		signOut(await refusal(response.clone()));
 	}
+	return response;
+}
+
+/** The message of a 401's body ({"error", "detail"}), else its status line. */
+async function refusal(response: Response): Promise<string> {
+	try {
+		const body = (await response.json()) as Json;
+		if (body && typeof body === 'object' && !Array.isArray(body) && typeof body.error === 'string') {
+			const extra = extraDetail(body.error, body.detail);
+			return extra ? `${body.error}: ${extra}` : body.error;
+		}
+	} catch {
+		// not JSON: the status says it
+	}
+	return `${response.status} ${response.statusText || 'Unauthorized'}`;
+}
+
+/** Saves the file at an API URL (a model download), sending the token; throws ApiError. */
+export async function download(url: string, filename: string): Promise<void> {
+	const response = await authFetch(url);
+	if (!response.ok) throw await errorOf(response);
+	const href = URL.createObjectURL(await response.blob());
+	const a = document.createElement('a');
+	a.href = href;
+	a.download = /filename="?([^";]+)"?/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? filename;
+	document.body.append(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(href), 10000);
+}
+
+/** The ApiError of a refused response: its {"error", "detail"}, else its status and text. */
+async function errorOf(response: Response): Promise<ApiError> {
 	const text = await response.text();
 	let parsed: Json | undefined;
 	try {
@@ -222,13 +398,35 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 	} catch {
 		parsed = undefined;
 	}
-	if (!response.ok) {
-		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && typeof parsed.error === 'string') {
-			throw new ApiError(response.status, parsed.error, parsed.detail);
-		}
-		throw new ApiError(response.status, `${response.status} ${response.statusText}`, text ? text.slice(0, 300) : undefined);
+	if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && typeof parsed.error === 'string') {
+		return new ApiError(response.status, parsed.error, parsed.detail);
 	}
-	return parsed as T;
+	return new ApiError(response.status, `${response.status} ${response.statusText}`, text ? text.slice(0, 300) : undefined);
+}
+
+/** A body sent as is (a file), not as JSON. */
+export class RawBody {
+	constructor(readonly data: Blob) {}
+}
+
+/** A call to the API; `token` overrides the stored one (the sign-in page tries a token before keeping it). */
+async function request<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+	const headers: Record<string, string> = { Accept: 'application/json' };
+	if (body !== undefined) headers['Content-Type'] = body instanceof RawBody ? 'application/octet-stream' : 'application/json';
+	const payload = body === undefined ? undefined : body instanceof RawBody ? body.data : JSON.stringify(body);
+	let response: Response;
+	try {
+		response = await authFetch(BASE + path, { method, headers, body: payload }, token ?? getToken());
+	} catch (e) {
+		throw new ApiError(0, 'The server cannot be reached', `${e instanceof Error ? e.message : String(e)}. Check that kafkaml is running.`);
+	}
+	if (!response.ok) throw await errorOf(response);
+	const text = await response.text();
+	try {
+		return (text ? JSON.parse(text) : undefined) as T;
+	} catch {
+		return undefined as T;
+	}
 }
 
 /** Lists may come bare or wrapped ({"items": [...]} / {"<name>": [...]}). */
@@ -244,6 +442,23 @@ function list<T>(path: string, key: string): Promise<T[]> {
 }
 
 export const api = {
+	/** Who `token` (default: the stored one) belongs to. */
+	whoami: (token?: string) => request<WhoAmI>('GET', '/whoami', undefined, token),
+
+	users: () => list<User>('/users', 'users'),
+	createUser: (u: { name: string; role: Role }) => request<User>('POST', '/users', u),
+	setUserRole: (id: number, role: Role) => request<User>('PUT', `/users/${id}`, { role }),
+	deleteUser: (id: number) => request<void>('DELETE', `/users/${id}`),
+
+	tokens: () => list<Token>('/tokens', 'tokens'),
+	/** `expires_in_days` null: the token never expires. */
+	createToken: (t: { user_id: number; name: string; expires_in_days: number | null }) =>
+		request<NewToken>('POST', '/tokens', t.expires_in_days === null ? { user_id: t.user_id, name: t.name, expires_at: null } : t),
+	revokeToken: (id: number) => request<void>('DELETE', `/tokens/${id}`),
+
+	audit: (before: number | null, limit = 100) =>
+		request<AuditPage>('GET', before === null ? `/audit?limit=${limit}` : `/audit?limit=${limit}&before=${before}`),
+
 	models: () => list<Model>('/models', 'models'),
 	uploadModule: (id: number, file: Blob) => request<Model>('PUT', `/models/${id}/module`, new RawBody(file)),
 	uploadWeights: (id: number, file: Blob) => request<Model>('PUT', `/models/${id}/weights`, new RawBody(file)),
@@ -286,9 +501,12 @@ export const api = {
 		`${BASE}/results/${id}/versions/${version}/model?format=${format}`,
 
 	inferences: () => list<Inference>('/inferences', 'inferences'),
+	clusters: () => list<KafkaCluster>('/clusters', 'clusters'),
 	inference: (id: number) => request<Inference>('GET', `/inferences/${id}`),
-	createInference: (i: { model_result: number; replicas: number; input_format: string; input_config: Json; input_topic: string; output_topic: string }) =>
-		request<Inference & ServerRemarks>('POST', '/inferences', i),
+	createInference: (i: InferenceRequest) => request<Inference & ServerRemarks>('POST', '/inferences', i),
+	inferenceServing: (id: number) => request<InferenceServing>('GET', `/inferences/${id}/version`),
+	/** Pins a version, or follows the newest again ("latest"). */
+	setInferenceVersion: (id: number, model_version: ModelVersion) => request<InferenceServing>('POST', `/inferences/${id}/version`, { model_version }),
 	scaleInference: (id: number, replicas: number) => request<Inference & ServerRemarks>('POST', `/inferences/${id}/scale`, { replicas }),
 	stopInference: (id: number) => request<void>('POST', `/inferences/${id}/stop`),
 	deleteInference: (id: number) => request<void>('DELETE', `/inferences/${id}`),
@@ -297,6 +515,9 @@ export const api = {
 	datasources: () => list<Datasource>('/datasources', 'datasources'),
 	refusedControlMessages: () => list<RefusedControlMessage>('/datasources/refused', 'refused'),
 	sendDatasource: (id: number, deployment: number) => request<Json>('POST', `/datasources/${id}/send`, { deployment }),
+	deleteDatasource: (id: number) => request<void>('DELETE', `/datasources/${id}`),
+	deleteDatasourceRecords: (id: number, includeEarlier: boolean) =>
+		request<DeletedRecords>('DELETE', `/datasources/${id}/records${includeEarlier ? '?include_earlier=true' : ''}`),
 };
 
 export function inferenceThroughput(i: Inference): number | undefined {
@@ -316,7 +537,7 @@ export async function inferenceFigures(): Promise<Map<number, { throughput?: num
 	const out = new Map<number, { throughput?: number; lag?: number }>();
 	let text = '';
 	try {
-		const r = await fetch('/metrics');
+		const r = await authFetch('/metrics');
 		if (!r.ok) return out;
 		text = await r.text();
 	} catch {

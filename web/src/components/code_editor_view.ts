@@ -3,6 +3,12 @@
 // is marked at its line and column by a decoration of our own (a line
 // background and an underline from the column on), which the next edit
 // clears: the error refers to the code as it was sent.
+//
+// The editor lives in a shadow root of its host: there CodeMirror adds its
+// styles as a constructed stylesheet (adoptedStyleSheets), which the
+// server's Content-Security-Policy allows, where in the document it would
+// insert a <style> element, which the policy refuses. So the page's
+// stylesheet does not reach inside: the editor's look is its theme here.
 // Main thread only; the view lives until destroy().
 import { python } from '@codemirror/lang-python';
 import { EditorState, StateEffect, StateField } from '@codemirror/state';
@@ -35,9 +41,25 @@ export interface EditorHandle {
 	destroy(): void;
 }
 
+/** The editor's look (custom properties such as --mono come from the page through the shadow root). */
+function look(minLines: number) {
+	return EditorView.theme({
+		'&': { minHeight: `${minLines * 1.45}em`, fontSize: '0.9rem', background: '#fff' },
+		'&.cm-focused': { outline: 'none' },
+		'.cm-scroller': { minHeight: 'inherit' },
+		'.cm-content, .cm-gutters': { fontFamily: 'var(--mono)' },
+		'.cm-errorLine': { background: '#fff0f0' },
+		'.cm-errorMark': { textDecoration: 'underline wavy var(--danger)', textUnderlineOffset: '3px' },
+		// Below 16 px a phone's browser zooms into the field on focus.
+		'@media (max-width: 900px)': { '&': { fontSize: '16px' } },
+	});
+}
+
 export function createEditor(parent: HTMLElement, options: { text: string; label: string; minLines: number; onChange: (text: string) => void }): EditorHandle {
+	const root = parent.shadowRoot ?? parent.attachShadow({ mode: 'open' });
 	const view = new EditorView({
-		parent,
+		parent: root,
+		root,
 		state: EditorState.create({
 			doc: options.text,
 			extensions: [
@@ -46,7 +68,7 @@ export function createEditor(parent: HTMLElement, options: { text: string; label
 				errorMarks,
 				EditorView.lineWrapping,
 				EditorView.contentAttributes.of({ 'aria-label': options.label }),
-				EditorView.theme({ '&': { minHeight: `${options.minLines * 1.45}em` }, '.cm-scroller': { minHeight: 'inherit' } }),
+				look(options.minLines),
 				EditorView.updateListener.of((u) => {
 					if (u.docChanged) options.onChange(u.state.doc.toString());
 				}),

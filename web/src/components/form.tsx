@@ -3,7 +3,8 @@
 // piece of state. Main thread only.
 import type { ComponentChildren, ComponentProps } from 'preact';
 import type { ApiError } from '../api';
-import { ErrorBox, Field } from './ui';
+import { type Ability, useCan } from '../auth';
+import { ErrorBox, Field, RoleNeeded } from './ui';
 
 /** The state of the save in flight (useAction). */
 export interface Saving {
@@ -14,7 +15,9 @@ export interface Saving {
 /**
  * A form card: `onSubmit` runs instead of the browser's submit; the submit
  * button is disabled while `save` is busy or when `disabled`; `after` goes
- * next to it (a success note, a follow-up link).
+ * next to it (a success note, a follow-up link). A role that may not
+ * `needs` (default: create) sees the fields and, instead of the submit row,
+ * the role it needs.
  */
 export function Form(props: {
 	onSubmit: () => unknown;
@@ -22,8 +25,10 @@ export function Form(props: {
 	submit: ComponentChildren;
 	disabled?: boolean;
 	after?: ComponentChildren;
+	needs?: Ability;
 	children: ComponentChildren;
 }) {
+	const allowed = useCan()(props.needs ?? 'create');
 	return (
 		<form
 			class="card form"
@@ -34,12 +39,16 @@ export function Form(props: {
 		>
 			{props.children}
 			<ErrorBox error={props.save.error} />
-			<div class="form-actions">
-				<button class="primary" type="submit" disabled={props.save.busy || props.disabled}>
-					{props.submit}
-				</button>
-				{props.after}
-			</div>
+			{allowed ? (
+				<div class="form-actions">
+					<button class="primary" type="submit" disabled={props.save.busy || props.disabled}>
+						{props.submit}
+					</button>
+					{props.after}
+				</div>
+			) : (
+				<RoleNeeded ability={props.needs ?? 'create'} what="Saving" />
+			)}
 		</form>
 	);
 }

@@ -11,6 +11,8 @@ export interface ChartSeries {
 	values: (number | null)[];
 	color: string;
 	dashed?: boolean;
+	/** Points only, no line: events marked on the curves (drifts). */
+	marks?: boolean;
 }
 
 export const PALETTE = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285', '#c2255c', '#5c940d'];
@@ -23,7 +25,7 @@ export function LineChart(props: { title: string; x: number[]; series: ChartSeri
 	const latest = useRef(props);
 	latest.current = props;
 	const lib = useLazy(loadPlot);
-	const shape = props.series.map((s) => `${s.label}|${s.color}|${s.dashed ? 1 : 0}`).join(',');
+	const shape = props.series.map((s) => `${s.label}|${s.color}|${s.dashed ? 1 : 0}|${s.marks ? 1 : 0}`).join(',');
 	const height = props.height ?? 260;
 
 	useEffect(() => {

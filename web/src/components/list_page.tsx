@@ -3,6 +3,7 @@
 // row that most lists offer. Main thread only.
 import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../api';
+import { useCan } from '../auth';
 import { useAction } from '../poll';
 import { ErrorBox, type Action, type Head, Listing, PageHeader } from './ui';
 
@@ -34,21 +35,24 @@ export function ListPage<T>(props: {
 /**
  * Deleting a row: asks `question(row)`, runs `remove(row)`, then `after()`
  * (a reload) whatever the outcome, so the list shows what the server kept.
+ * The button (`label`) is there only for a role that may delete.
  */
-export function useRemoval<T>(question: (row: T) => string, remove: (row: T) => Promise<unknown>, after: () => void) {
+export function useRemoval<T>(question: (row: T) => string, remove: (row: T) => Promise<unknown>, after: () => void, label = 'Delete') {
 	const action = useAction();
-	const button = (row: T) => (
-		<button
-			class="small danger"
-			disabled={action.busy}
-			onClick={async () => {
-				if (!confirm(question(row))) return;
-				await action.run(() => remove(row));
-				after();
-			}}
-		>
-			Delete
-		</button>
-	);
+	const allowed = useCan()('delete');
+	const button = (row: T) =>
+		allowed && (
+			<button
+				class="small danger"
+				disabled={action.busy}
+				onClick={async () => {
+					if (!confirm(question(row))) return;
+					await action.run(() => remove(row));
+					after();
+				}}
+			>
+				{label}
+			</button>
+		);
 	return { error: action.error, clear: action.clear, button };
 }

@@ -1,6 +1,7 @@
 // Small shared pieces of the pages: links, error boxes, badges, empty states.
 import type { ComponentChildren } from 'preact';
 import { ApiError, extraDetail } from '../api';
+import { type Ability, roleNeeded, useCan, useSession } from '../auth';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { linkClick } from '../router';
 
@@ -22,11 +23,7 @@ export function ErrorBox(props: { error: ApiError | null | undefined; onClose?: 
 			<div>
 				<strong>{e.error}</strong>
 				{detail && <pre class="error-detail">{detail}</pre>}
-				{e.status === 401 && (
-					<p>
-						Your token was refused: sign out and sign in again with the admin token printed by <code>kafkaml up</code>.
-					</p>
-				)}
+				{e.status === 403 && <p>Ask an admin for a token of a role that may do this.</p>}
 			</div>
 			{props.onClose && (
 				<button class="icon-button" aria-label="Dismiss" onClick={props.onClose}>
@@ -41,11 +38,12 @@ export function StatusBadge(props: { status: string }) {
 	return <span class={`badge badge-${props.status}`}>{props.status}</span>;
 }
 
-/** A primary call to action: [href, label]. */
-export type Action = [string, string];
+/** A primary call to action: [href, label, what it does] (shown only to a role that may). */
+export type Action = [string, string, Ability];
 
 function ActionLink(props: { action: Action | undefined }) {
-	if (!props.action) return null;
+	const can = useCan();
+	if (!props.action || !can(props.action[2])) return null;
 	return (
 		<Link href={props.action[0]} class="button primary">
 			{props.action[1]}
@@ -79,6 +77,29 @@ export function Empty(props: { title: string; action?: Action; children?: Compon
 			<h2>{props.title}</h2>
 			{props.children && <div class="empty-text">{props.children}</div>}
 			<ActionLink action={props.action} />
+		</div>
+	);
+}
+
+/** In place of a page or control the signed-in role may not use: the role it needs. */
+export function RoleNeeded(props: { ability: Ability; what?: string }) {
+	const session = useSession();
+	const needed = roleNeeded(props.ability);
+	return (
+		<div class="empty role-needed" role="note">
+			<div class="empty-icon" aria-hidden="true">
+				🔒
+			</div>
+			<h2>
+				{props.what ?? 'This page'} needs the {needed} role
+			</h2>
+			<p class="empty-text">
+				You are signed in as {session?.user.name ?? 'someone'}, whose role is {session?.user.role ?? 'viewer'}. Ask an admin for a token of a user with the{' '}
+				{needed} role{needed === 'operator' ? ' or the admin role' : ''}.
+			</p>
+			<p>
+				<Link href="/models">Go to the models</Link>
+			</p>
 		</div>
 	);
 }

@@ -1,6 +1,7 @@
 // Configurations: groups of models that train together on one stream.
 import { useState } from 'preact/hooks';
 import { api, type Configuration } from '../api';
+import { useCan } from '../auth';
 import { Form, NameAndDescription } from '../components/form';
 import { ListPage, useRemoval } from '../components/list_page';
 import { Empty, ErrorBox, formatTime, Link, PageHeader } from '../components/ui';
@@ -8,6 +9,7 @@ import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
 
 export function ConfigurationsPage() {
+	const can = useCan();
 	const data = usePoll(() => Promise.all([api.configurations(), api.models()]), [], 0);
 	const names = new Map((data.data?.[1] ?? []).map((m) => [m.id, m.name]));
 	const removal = useRemoval(
@@ -19,13 +21,13 @@ export function ConfigurationsPage() {
 		<ListPage
 			title="Configurations"
 			subtitle="Models grouped to train in parallel on the same data stream."
-			action={['/configurations/new', 'New configuration']}
+			action={['/configurations/new', 'New configuration', 'create']}
 			load={data}
 			acting={removal}
 			rows={data.data?.[0]}
 			head={['#', 'Name', 'Models', ['Created', 'hide-sm'], ['Actions', 'actions-col']]}
 			empty={
-				<Empty title="No configurations yet" action={['/configurations/new', 'Create a configuration']}>
+				<Empty title="No configurations yet" action={['/configurations/new', 'Create a configuration', 'create']}>
 					<p>A configuration names one or more models; deploying it starts one training job per model.</p>
 				</Empty>
 			}
@@ -49,9 +51,11 @@ export function ConfigurationsPage() {
 						</td>
 						<td class="hide-sm muted">{formatTime(c.created_at)}</td>
 						<td class="actions">
-							<Link href={`/deployments/new?configuration=${c.id}`} class="button small primary">
-								Deploy
-							</Link>
+							{can('deploy') && (
+								<Link href={`/deployments/new?configuration=${c.id}`} class="button small primary">
+									Deploy
+								</Link>
+							)}
 							{removal.button(c)}
 						</td>
 					</tr>

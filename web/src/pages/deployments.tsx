@@ -2,7 +2,7 @@
 // and one deployment's page comparing its models on one chart. Pages with
 // running jobs poll every 1.5 s.
 import { useState } from 'preact/hooks';
-import { api, ApiError, type ContinualParameters, type Deployment, type Json, type Result, type TrainingMode } from '../api';
+import { api, ApiError, isContinual, type ContinualParameters, type Deployment, type DriftResponse, type Json, type Result, type TrainingMode } from '../api';
 import { Form, TextField } from '../components/form';
 import { LineChart, PALETTE } from '../components/line_chart';
 import { ListPage } from '../components/list_page';
@@ -31,12 +31,12 @@ export function DeploymentsPage() {
 		<ListPage
 			title="Deployments"
 			subtitle="Training deployments and the status of each of their models."
-			action={['/deployments/new', 'Deploy for training']}
+			action={['/deployments/new', 'Deploy for training', 'deploy']}
 			load={data}
 			rows={data.data && deployments}
 			head={['#', 'Configuration', ['Batch', 'hide-sm'], ['Fit parameters', 'hide-sm'], 'Models', ['Created', 'hide-sm']]}
 			empty={
-				<Empty title="Nothing deployed for training" action={['/deployments/new', 'Deploy for training']}>
+				<Empty title="Nothing deployed for training" action={['/deployments/new', 'Deploy for training', 'deploy']}>
 					<p>Deploy a configuration: one training job per model starts and waits for its data stream.</p>
 				</Empty>
 			}
@@ -93,6 +93,10 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 	const [change, setChange] = useState<'' | 'up' | 'down'>('');
 	const [improvement, setImprovement] = useState('0.05');
 	const [versionEvery, setVersionEvery] = useState('');
+	const [driftDetection, setDriftDetection] = useState(true);
+	const [driftThreshold, setDriftThreshold] = useState('100');
+	const [driftDelta, setDriftDelta] = useState('0.005');
+	const [driftResponse, setDriftResponse] = useState<DriftResponse>('none');
 	const save = useAction();
 	// The server's defaults are the original Kafka-ML's; only a continual
 	// deployment sends its parameters.
@@ -107,6 +111,8 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 					...(change ? { change } : {}),
 					improvement: Number(improvement),
 					version_every_records: versionEvery === '' ? null : Number(versionEvery),
+					drift_detection: driftDetection,
+					...(driftDetection ? { drift_threshold: Number(driftThreshold), drift_delta: Number(driftDelta), drift_response: driftResponse } : {}),
 				};
 	const chosen = configuration || (configurations.data?.length ? String(configurations.data[configurations.data.length - 1].id) : '');
 	const submit = async () => {
@@ -211,6 +217,43 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 								value={versionEvery}
 								onValue={setVersionEvery}
 							/>
+							<Field label="Drift detection" hint="A Page-Hinkley test on the prequential error marks each drift on the result.">
+								<select name="drift_detection" value={driftDetection ? 'on' : 'off'} onChange={(e) => setDriftDetection(e.currentTarget.value === 'on')}>
+									<option value="on">on</option>
+									<option value="off">off</option>
+								</select>
+							</Field>
+							{driftDetection && (
+								<>
+									<TextField
+										label="Drift threshold"
+										hint="The test's lambda: evidence of a higher error, summed over records. Higher: fewer false alarms, later detection."
+										name="drift_threshold"
+										type="number"
+										min="0"
+										step="any"
+										value={driftThreshold}
+										onValue={setDriftThreshold}
+									/>
+									<TextField
+										label="Drift delta"
+										hint="The test's delta: the rise of the error per record that is tolerated."
+										name="drift_delta"
+										type="number"
+										min="0"
+										step="any"
+										value={driftDelta}
+										onValue={setDriftDelta}
+									/>
+									<Field label="After a drift" hint="A new learning phase, or only the mark on the result.">
+										<select name="drift_response" value={driftResponse} onChange={(e) => setDriftResponse(e.currentTarget.value as DriftResponse)}>
+											<option value="none">only mark it</option>
+											<option value="reset_optimizer">reset the optimizer</option>
+											<option value="boost_learning_rate">boost the learning rate</option>
+										</select>
+									</Field>
+								</>
+							)}
 						</div>
 					)}
 					<TextField
@@ -359,7 +402,7 @@ export function DeploymentPage(props: { id: number }) {
 											<td class="num hide-sm">{formatNumber(r.val_metrics.accuracy ?? last.val_accuracy)}</td>
 											<td class="num hide-sm nowrap">{r.training_time ? `${formatNumber(r.training_time, 3)} s` : '—'}</td>
 											<td class="actions">
-												<ResultActions result={r} onChange={data.reload} compact />
+												<ResultActions result={r} onChange={data.reload} compact continual={isContinual(d.deployment.mode)} />
 											</td>
 										</tr>
 									);

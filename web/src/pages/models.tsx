@@ -4,6 +4,7 @@
 // file (torch.jit.save) with the arguments of its compile().
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorPosition, type Model } from '../api';
+import { useCan } from '../auth';
 import { CodeEditor, type CodeError } from '../components/code_editor';
 import { Form, NameAndDescription, TextField } from '../components/form';
 import { ListPage, useRemoval } from '../components/list_page';
@@ -23,6 +24,7 @@ export const EXAMPLE_COMPILE = `optimizer='adam', loss='sparse_categorical_cross
 `;
 
 export function ModelsPage() {
+	const can = useCan();
 	const models = usePoll(api.models, [], 0);
 	const removal = useRemoval(
 		(m: Model) => `Delete model "${m.name}"?`,
@@ -33,13 +35,13 @@ export function ModelsPage() {
 		<ListPage
 			title="Models"
 			subtitle="Keras-style model definitions, or PyTorch TorchScript files, validated as you save them."
-			action={['/models/new', 'New model']}
+			action={['/models/new', 'New model', 'create']}
 			load={models}
 			acting={removal}
 			rows={models.data}
 			head={['#', 'Name', ['Description', 'hide-sm'], ['Created', 'hide-sm'], ['Actions', 'actions-col']]}
 			empty={
-				<Empty title="No models yet" action={['/models/new', 'Write your first model']}>
+				<Empty title="No models yet" action={['/models/new', 'Write your first model', 'create']}>
 					<p>A model is a few lines of Keras code: layers, then a compile call with its optimizer, loss and metrics.</p>
 				</Empty>
 			}
@@ -55,9 +57,11 @@ export function ModelsPage() {
 						<td class="hide-sm muted">{m.description}</td>
 						<td class="hide-sm muted">{formatTime(m.created_at)}</td>
 						<td class="actions">
-							<Link href={`/configurations/new?model=${m.id}`} class="button small">
-								Configure
-							</Link>
+							{can('create') && (
+								<Link href={`/configurations/new?model=${m.id}`} class="button small">
+									Configure
+								</Link>
+							)}
 							{removal.button(m)}
 						</td>
 					</tr>

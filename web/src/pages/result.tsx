@@ -1,10 +1,12 @@
 // One training result: status, final metrics, live learning curves (train
 // solid, validation dashed), confusion matrix, and its actions.
 import { useRef } from 'preact/hooks';
-import { api, type Deployment, type Result, type ResultVersion } from '../api';
+import { api, isContinual, type Deployment, type Result, type ResultDrift, type ResultVersion } from '../api';
+import { useCan } from '../auth';
+import { DownloadLink } from '../components/download';
 import { ConfusionMatrix, findConfusion } from '../components/confusion_matrix';
-import { LineChart, PALETTE } from '../components/line_chart';
-import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, PageHeader, scalarMetrics, StatusBadge, WhenLoaded } from '../components/ui';
+import { type ChartSeries, LineChart, PALETTE } from '../components/line_chart';
+import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, PageHeader, scalarMetrics, StatusBadge, Table, WhenLoaded } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
 
@@ -29,9 +31,10 @@ export function epochSeries(r: Result, key: string, n: number): (number | null)[
 	return out;
 }
 
-export function ResultActions(props: { result: Result; onChange: () => void; compact?: boolean }) {
+export function ResultActions(props: { result: Result; onChange: () => void; compact?: boolean; continual?: boolean }) {
 	const r = props.result;
 	const action = useAction();
+	const can = useCan();
 	const cls = props.compact ? 'small' : '';
 	const stop = async () => {
 		await action.run(() => api.stopResult(r.id));
@@ -51,34 +54,43 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 	// A stopped continual training keeps what it learned: it downloads and serves too.
 	const uploaded = Boolean(r.trained_model) || (typeof r.trained_model_size === 'number' && r.trained_model_size > 0);
 	const hasModel = (r.status === 'finished' || r.status === 'stopped') && uploaded;
+	// A continual training serves while it learns: its inference waits for, then follows, its versions.
+	const serves = hasModel || (props.continual === true && RUNNING.has(r.status));
 	return (
 		<>
 			{!props.compact && <ErrorBox error={action.error} onClose={action.clear} />}
 			<div class="button-row">
+				{serves && can('deploy') && (
+					<Link href={`/inferences/new?result=${r.id}`} class={`button primary ${cls}`}>
+						{props.compact ? 'Inference' : 'Deploy for inference'}
+					</Link>
+				)}
 				{hasModel && (
 					<>
-						<Link href={`/inferences/new?result=${r.id}`} class={`button primary ${cls}`}>
-							{props.compact ? 'Inference' : 'Deploy for inference'}
-						</Link>
-						<a href={api.modelDownloadUrl(r.id)} class={`button ${cls}`} download title="This system's model file (kafkaml infer, the API)">
-							Download
-						</a>
-						<a
-							href={api.modelDownloadUrl(r.id, 'pytorch')}
+						<DownloadLink
+							href={api.modelDownloadUrl(r.id)}
+							filename={`result-${r.id}.kafkaml`}
 							class={`button ${cls}`}
-							download
+							title="This system's model file (kafkaml infer, the API)"
+						>
+							Download
+						</DownloadLink>
+						<DownloadLink
+							href={api.modelDownloadUrl(r.id, 'pytorch')}
+							filename={`result-${r.id}.pt`}
+							class={`button ${cls}`}
 							title="A .pt file: torch.load gives its weights by Keras name; a PyTorch model's is its TorchScript module for torch.jit.load"
 						>
 							For PyTorch
-						</a>
+						</DownloadLink>
 					</>
 				)}
-				{RUNNING.has(r.status) && (
+				{RUNNING.has(r.status) && can('stop') && (
 					<button class={cls} disabled={action.busy} onClick={stop}>
 						Stop
 					</button>
 				)}
-				{!RUNNING.has(r.status) && !props.compact && (
+				{!RUNNING.has(r.status) && !props.compact && can('delete') && (
 					<button class={`danger ${cls}`} disabled={action.busy} onClick={remove}>
 						Delete
 					</button>
@@ -93,42 +105,87 @@ export function ResultActions(props: { result: Result; onChange: () => void; com
 	);
 }
 
-/** The model versions of a continual training, each downloadable in both formats. */
+/**
+ * The model versions of a continual training, each downloadable in both
+ * formats. A phone shows each version as a card of its own (Table), so that
+ * the downloads stay on the screen.
+ */
 function Versions(props: { result: Result; versions: ResultVersion[]; metric: string }) {
 	const { result, versions, metric } = props;
 	if (versions.length === 0) return <p class="muted">The first version is cut after the first window.</p>;
 	const key = `prequential_${metric}`;
 	return (
-		<div class="table-scroll">
-			<table class="list versions">
-				<thead>
-					<tr>
-						<th>Version</th>
-						<th class="hide-sm">Cut</th>
-						<th class="num">Records</th>
-						<th class="num">{key}</th>
-						<th />
-					</tr>
-				</thead>
-				<tbody>
-					{versions.map((v) => (
-						<tr key={v.version}>
-							<td>{v.version}</td>
-							<td class="hide-sm">{formatTime(v.created_at)}</td>
-							<td class="num">{v.records}</td>
-							<td class="num">{formatNumber(v.metrics[key] ?? v.metrics[metric])}</td>
-							<td class="actions">
-								<a href={api.versionDownloadUrl(result.id, v.version)} download class="button small">
-									Download
-								</a>
-								<a href={api.versionDownloadUrl(result.id, v.version, 'pytorch')} download class="button small">
-									For PyTorch
-								</a>
-							</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
+		<Table class="versions" head={['Version', ['Cut', 'hide-sm'], ['Records', 'num'], [key, 'num'], ['', 'actions-col']]}>
+			{versions.map((v) => (
+				<tr key={v.version}>
+					<td>{v.version}</td>
+					<td class="hide-sm">{formatTime(v.created_at)}</td>
+					<td class="num">{v.records}</td>
+					<td class="num">{formatNumber(v.metrics[key] ?? v.metrics[metric])}</td>
+					<td class="actions">
+						<div class="button-row">
+							<DownloadLink href={api.versionDownloadUrl(result.id, v.version)} filename={`result-${result.id}-v${v.version}.kafkaml`} class="button small">
+								Download
+							</DownloadLink>
+							<DownloadLink
+								href={api.versionDownloadUrl(result.id, v.version, 'pytorch')}
+								filename={`result-${result.id}-v${v.version}.pt`}
+								class="button small"
+							>
+								For PyTorch
+							</DownloadLink>
+						</div>
+					</td>
+				</tr>
+			))}
+		</Table>
+	);
+}
+
+const RESPONSES: Record<string, string> = {
+	none: '—',
+	reset_optimizer: 'optimizer reset',
+	boost_learning_rate: 'learning rate boosted',
+};
+
+/** The drifts the Page-Hinkley test found in the prequential error. */
+function Drifts(props: { drifts: ResultDrift[] }) {
+	if (props.drifts.length === 0) return <p class="muted">No drift detected.</p>;
+	return (
+		<Table class="drifts" head={[['Records', 'num'], 'Detected', 'Error', ['Before', 'num'], ['After', 'num'], 'Response']}>
+			{props.drifts.map((d) => (
+				<tr key={d.records}>
+					<td class="num">{d.records}</td>
+					<td>{formatTime(d.created_at)}</td>
+					<td>{d.measure}</td>
+					<td class="num">{formatNumber(d.error_before)}</td>
+					<td class="num">{formatNumber(d.error_after)}</td>
+					<td>{RESPONSES[d.response] ?? d.response}</td>
+				</tr>
+			))}
+		</Table>
+	);
+}
+
+/** The prequential metrics of each window by the records learned, each drift marked where it was found. */
+export function PrequentialCurves(props: { result: Result }) {
+	const r = props.result;
+	const windows = (r.epochs ?? []).filter((e) => typeof e.metrics.records === 'number');
+	if (windows.length === 0)
+		return <p class="muted">{RUNNING.has(r.status) ? 'The prequential curve appears with the first window.' : 'No window was reported.'}</p>;
+	const x = windows.map((e) => e.metrics.records as number);
+	const keys = [...new Set(windows.flatMap((e) => Object.keys(e.metrics).filter((k) => k.startsWith('prequential_'))))].sort((a, b) =>
+		a === 'prequential_loss' ? 1 : b === 'prequential_loss' ? -1 : a.localeCompare(b),
+	);
+	const drifts = new Set((r.drifts ?? []).map((d) => d.records));
+	return (
+		<div class="charts">
+			{keys.map((k, i) => {
+				const values = windows.map((e) => (typeof e.metrics[k] === 'number' ? (e.metrics[k] as number) : null));
+				const series: ChartSeries[] = [{ label: k, color: PALETTE[i % PALETTE.length], values }];
+				if (drifts.size > 0) series.push({ label: 'drift', color: '#c92a2a', values: values.map((v, j) => (drifts.has(x[j]) ? v : null)), marks: true });
+				return <LineChart key={k} title={`${k} by records`} x={x} series={series} xLabel="records" />;
+			})}
 		</div>
 	);
 }
@@ -236,7 +293,7 @@ export function ResultPage(props: { id: number }) {
 		const model = await api.model(result.model).catch(() => null);
 		// Only a continual training has versions; its mode never changes.
 		if (deployment.current === undefined) deployment.current = await api.deployment(result.deployment).catch(() => null);
-		const continual = deployment.current?.mode === 'incremental' || deployment.current?.mode === 'indefinite';
+		const continual = isContinual(deployment.current?.mode);
 		const versions = continual ? await api.resultVersions(props.id) : null;
 		return { result, model, versions };
 	}, [props.id]);
@@ -269,12 +326,24 @@ export function ResultPage(props: { id: number }) {
 								{(r.restarts ?? 0) > 0 && <Fact label="Restarts">{r.restart_detail}</Fact>}
 							</dl>
 							{r.status_detail && <p class={r.status === 'failed' ? 'error-inline' : 'muted'}>{r.status_detail}</p>}
-							<ResultActions result={r} onChange={data.reload} />
+							<ResultActions result={r} onChange={data.reload} continual={versions !== null} />
 						</div>
 						<div class="card">
 							<h2>Learning curves</h2>
 							<LearningCurves result={r} />
 						</div>
+						{versions && (
+							<div class="card prequential">
+								<h2>Prequential curves</h2>
+								<PrequentialCurves result={r} />
+							</div>
+						)}
+						{versions && (
+							<div class="card">
+								<h2>Drifts</h2>
+								<Drifts drifts={r.drifts ?? []} />
+							</div>
+						)}
 						{versions && (
 							<div class="card">
 								<h2>Model versions</h2>

@@ -1,5 +1,7 @@
-// Links and buttons of one inference: its predictions, and stop or delete.
+// Links and buttons of one inference: its predictions, and stop or delete
+// (each for a role that may).
 import { api, type Inference } from '../../api';
+import { useCan } from '../../auth';
 import { Link } from '../../components/ui';
 import { useAction } from '../../poll';
 import { LIVE } from './live';
@@ -7,6 +9,7 @@ import { LIVE } from './live';
 export function InferenceActions(props: { inference: Inference; onChange: () => void }) {
 	const i = props.inference;
 	const action = useAction();
+	const can = useCan();
 	const stop = async () => {
 		await action.run(() => api.stopInference(i.id));
 		props.onChange();
@@ -22,15 +25,17 @@ export function InferenceActions(props: { inference: Inference; onChange: () => 
 				<Link href={`/inferences/${i.id}`} class="button small">
 					Predictions
 				</Link>
-				{LIVE.has(i.status) ? (
-					<button class="small" disabled={action.busy} onClick={stop}>
-						Stop
-					</button>
-				) : (
-					<button class="small danger" disabled={action.busy} onClick={remove}>
-						Delete
-					</button>
-				)}
+				{LIVE.has(i.status)
+					? can('stop') && (
+							<button class="small" disabled={action.busy} onClick={stop}>
+								Stop
+							</button>
+						)
+					: can('delete') && (
+							<button class="small danger" disabled={action.busy} onClick={remove}>
+								Delete
+							</button>
+						)}
 			</div>
 			{action.error && <div class="error-inline">{action.error.message}</div>}
 		</>

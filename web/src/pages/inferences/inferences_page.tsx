@@ -6,6 +6,7 @@ import { usePoll } from '../../poll';
 import { InferenceActions } from './inference_actions';
 import { LIVE } from './live';
 import { Scale } from './scale';
+import { servedText } from './serving';
 
 export function InferencesPage() {
 	const data = usePoll(inferencesWithFigures, []);
@@ -13,12 +14,22 @@ export function InferencesPage() {
 		<ListPage
 			title="Inferences"
 			subtitle="Trained models serving predictions from an input topic to an output topic."
-			action={['/inferences/new', 'Deploy for inference']}
+			action={['/inferences/new', 'Deploy for inference', 'deploy']}
 			load={data}
 			rows={data.data}
-			head={['#', 'Result', 'Status', ['Topics', 'hide-sm'], 'Throughput', ['Lag', 'hide-sm'], ['Replicas', 'hide-sm'], ['Actions', 'actions-col']]}
+			head={[
+				'#',
+				'Result',
+				['Serves', 'hide-sm'],
+				'Status',
+				['Topics', 'hide-sm'],
+				'Throughput',
+				['Lag', 'hide-sm'],
+				['Replicas', 'hide-sm'],
+				['Actions', 'actions-col'],
+			]}
 			empty={
-				<Empty title="No inference running" action={['/inferences/new', 'Deploy for inference']}>
+				<Empty title="No inference running" action={['/inferences/new', 'Deploy for inference', 'deploy']}>
 					<p>
 						Once a training result is <em>finished</em>, deploy it from its result page, or pick it here. Values sent to the input topic come back as
 						predictions on the output topic.
@@ -35,6 +46,7 @@ export function InferencesPage() {
 						<td>
 							<Link href={`/results/${i.model_result}`}>#{i.model_result}</Link>
 						</td>
+						<td class="hide-sm served">{servedText(i.model_version)}</td>
 						<td>
 							<StatusBadge status={i.status} />
 						</td>

@@ -1,8 +1,10 @@
 // An inference's predictions as they come: server-sent events from
-// GET /api/v1/inferences/{id}/predictions/stream.
+// GET /api/v1/inferences/{id}/predictions/stream, read with fetch() so that
+// the token goes with them (event_stream.ts).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../../api';
 import { formatNumber } from '../../components/ui';
+import { followEvents } from './event_stream';
 
 interface Prediction {
 	at: number;
@@ -10,7 +12,7 @@ interface Prediction {
 	values: string;
 }
 
-/** Live predictions over SSE; keeps the newest 200 and counts the rate. */
+/** Live predictions over SSE; keeps the newest 200 and counts the rate; reconnects when the stream drops. */
 export function LivePredictions(props: { id: number }) {
 	const [rows, setRows] = useState<Prediction[]>([]);
 	const [state, setState] = useState<'connecting' | 'open' | 'unavailable'>('connecting');
@@ -20,7 +22,6 @@ export function LivePredictions(props: { id: number }) {
 
 	useEffect(() => {
 		const url = api.predictionsUrl(props.id);
-		let source: EventSource | null = null;
 		let alive = true;
 		let buffer: Prediction[] = [];
 		let count = 0;
@@ -33,38 +34,30 @@ export function LivePredictions(props: { id: number }) {
 			}
 			setTick((t) => t + 1);
 		}, 250);
-		void (async () => {
-			// EventSource hides the status of a refused stream; ask first.
-			const ctl = new AbortController();
-			const probe = await fetch(url, { signal: ctl.signal, headers: { Accept: 'text/event-stream' } }).catch(() => null);
-			ctl.abort();
-			if (!alive) return;
-			if (probe && probe.status === 404) {
-				setState('unavailable');
-				return;
-			}
-			source = new EventSource(url);
-			source.onopen = () => setState('open');
-			source.onmessage = (ev) => {
+		const stop = new AbortController();
+		void followEvents(
+			url,
+			stop.signal,
+			(next) => alive && setState(next),
+			(data) => {
 				count++;
 				const now = Date.now();
 				times.current.push(now);
 				let values = '';
 				try {
-					const v = JSON.parse(ev.data as string) as { values?: unknown; value?: { values?: unknown } };
+					const v = JSON.parse(data) as { values?: unknown; value?: { values?: unknown } };
 					const inner = v.values ?? v.value?.values;
 					values = inner === undefined ? '' : JSON.stringify(inner);
 				} catch {
 					values = '';
 				}
-				buffer.push({ at: now, text: ev.data as string, values });
-			};
-			source.onerror = () => setState((s) => (s === 'unavailable' ? s : 'connecting'));
-		})();
+				buffer.push({ at: now, text: data, values });
+			},
+		);
 		return () => {
 			alive = false;
 			clearInterval(flush);
-			source?.close();
+			stop.abort();
 		};
 	}, [props.id]);
 

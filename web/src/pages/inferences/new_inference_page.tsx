@@ -1,15 +1,59 @@
 // Deploy a trained model for inference, its input format pre-filled from
-// the stream it trained on.
+// the stream it trained on. A continual training's result may be picked
+// while it trains: its inference follows its newest version, or pins one.
+// Its input and output may be on two Kafka clusters (an edge cluster
+// feeding a cloud one): the server's configured clusters are offered, and a
+// bootstrap list may be typed instead.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Json } from '../../api';
+import { api, isContinual, type Json, type KafkaCluster, type Result, type TrainingMode } from '../../api';
 import { Empty, ErrorBox, Field, Link, PageHeader } from '../../components/ui';
 import { useAction, usePoll } from '../../poll';
 import { navigate } from '../../router';
 import { remarks } from './remarks';
 
+const LEARNING = new Set(['created', 'deployed', 'running', 'finished']);
+
+/**
+ * Whether a result can serve: a batch one once finished, or stopped with its
+ * model; a continual one while it learns too (its replicas wait for its
+ * first version), or ended with a model.
+ */
+function servable(r: Result, mode: TrainingMode | undefined): boolean {
+	const kept = (r.trained_model_size ?? -1) > 0;
+	if (isContinual(mode)) return LEARNING.has(r.status) || ((r.status === 'stopped' || r.status === 'failed') && kept);
+	return r.status === 'finished' || (r.status === 'stopped' && kept);
+}
+
+/** "edge (kafka-1:9093, sasl_ssl SCRAM-SHA-512)": what a cluster's option says of it. */
+function clusterText(c: KafkaCluster): string {
+	const security = [c.security_protocol, c.sasl_mechanism].filter(Boolean).join(' ');
+	return [c.bootstrap_servers, security].filter(Boolean).join(', ');
+}
+
+/** A cluster field: a configured cluster's name picked from the list, or a bootstrap list typed. */
+function ClusterField(props: { label: string; name: string; value: string; onInput: (v: string) => void; clusters: KafkaCluster[]; hint: string }) {
+	const listId = `${props.name}-clusters`;
+	return (
+		<Field label={props.label} hint={props.hint}>
+			<input name={props.name} class="mono" list={listId} value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} placeholder="default" />
+			<datalist id={listId}>
+				{props.clusters.map((c) => (
+					<option key={c.name} value={c.name}>
+						{clusterText(c)}
+					</option>
+				))}
+			</datalist>
+		</Field>
+	);
+}
+
 export function NewInferencePage(props: { result: string | null }) {
 	const candidates = usePoll(
-		async () => (await api.results()).filter((r) => r.status === 'finished' || (r.status === 'stopped' && (r.trained_model_size ?? -1) > 0)),
+		async () => {
+			const [results, deployments] = await Promise.all([api.results(), api.deployments()]);
+			const modes = new Map(deployments.map((d) => [d.id, d.mode]));
+			return results.filter((r) => servable(r, modes.get(r.deployment))).map((r) => ({ ...r, mode: modes.get(r.deployment) }));
+		},
 		[],
 		0,
 	);
@@ -20,9 +64,16 @@ export function NewInferencePage(props: { result: string | null }) {
 	const [inputTopic, setInputTopic] = useState('');
 	const [outputTopic, setOutputTopic] = useState('');
 	const [prefilled, setPrefilled] = useState<string | null>(null);
+	const [version, setVersion] = useState('latest');
 	const [configError, setConfigError] = useState<string | null>(null);
+	const [inputBroker, setInputBroker] = useState('');
+	const [outputBroker, setOutputBroker] = useState('');
+	const clusters = usePoll(() => api.clusters(), [], 0);
 	const save = useAction();
 	const chosen = result || (candidates.data?.length ? String(candidates.data[candidates.data.length - 1].id) : '');
+	const continual = isContinual(candidates.data?.find((r) => String(r.id) === chosen)?.mode);
+	// A training result cuts versions as it learns: the list keeps up.
+	const versions = usePoll(async () => (continual ? api.resultVersions(Number(chosen)) : []), [chosen, continual]);
 
 	// Pre-fill the format and its configuration from the stream the model trained on.
 	useEffect(() => {
@@ -66,6 +117,9 @@ export function NewInferencePage(props: { result: string | null }) {
 				input_config,
 				input_topic: inputTopic,
 				output_topic: outputTopic,
+				input_kafka_broker: inputBroker.trim() || 'default',
+				output_kafka_broker: outputBroker.trim() || 'default',
+				...(continual ? { model_version: version === 'latest' ? ('latest' as const) : Number(version) } : {}),
 			}),
 		);
 		if (i) {
@@ -81,21 +135,43 @@ export function NewInferencePage(props: { result: string | null }) {
 			{candidates.data?.length === 0 ? (
 				<Empty title="No trained model yet">
 					<p>
-						A result must be <em>finished</em> before it can serve predictions. Follow your training on <Link href="/deployments">Deployments</Link>.
+						A batch training's result serves once <em>finished</em>; an incremental or indefinite one from its first model version on. Follow your training on{' '}
+						<Link href="/deployments">Deployments</Link>.
 					</p>
 				</Empty>
 			) : (
 				<form class="card form" onSubmit={submit}>
 					<div class="form-grid">
 						<Field label="Trained model (result)">
-							<select name="model_result" value={chosen} onChange={(e) => setResult(e.currentTarget.value)} required>
+							<select
+								name="model_result"
+								value={chosen}
+								onChange={(e) => {
+									setResult(e.currentTarget.value);
+									setVersion('latest');
+								}}
+								required
+							>
 								{candidates.data?.map((r) => (
 									<option key={r.id} value={r.id}>
-										result #{r.id} (deployment {r.deployment}, model {r.model})
+										result #{r.id} (deployment {r.deployment}, model {r.model}
+										{isContinual(r.mode) ? `, ${r.mode}, ${r.status}` : ''})
 									</option>
 								))}
 							</select>
 						</Field>
+						{continual && (
+							<Field label="Model version" hint="The latest follows each new version as the training cuts it; a version stays until changed.">
+								<select name="model_version" value={version} onChange={(e) => setVersion(e.currentTarget.value)}>
+									<option value="latest">latest{versions.data?.length ? '' : ' (waits for the first version)'}</option>
+									{[...(versions.data ?? [])].reverse().map((v) => (
+										<option key={v.version} value={String(v.version)}>
+											version {v.version} ({v.records} records)
+										</option>
+									))}
+								</select>
+							</Field>
+						)}
 						<Field label="Replicas" hint="Members of the inference's consumer group.">
 							<input name="replicas" type="number" min="1" step="1" value={replicas} onInput={(e) => setReplicas(e.currentTarget.value)} required />
 						</Field>
@@ -105,6 +181,22 @@ export function NewInferencePage(props: { result: string | null }) {
 						<Field label="Output topic">
 							<input name="output_topic" class="mono" value={outputTopic} onInput={(e) => setOutputTopic(e.currentTarget.value)} required />
 						</Field>
+						<ClusterField
+							label="Input Kafka cluster"
+							name="input_kafka_broker"
+							value={inputBroker}
+							onInput={setInputBroker}
+							clusters={clusters.data ?? []}
+							hint="Where the input topic is: a cluster the server configures (empty: default, its own), or a bootstrap list host:port[,host:port] reached with the default cluster's settings."
+						/>
+						<ClusterField
+							label="Output Kafka cluster"
+							name="output_kafka_broker"
+							value={outputBroker}
+							onInput={setOutputBroker}
+							clusters={clusters.data ?? []}
+							hint="Where the predictions and dead letters go, as the input's."
+						/>
 						<Field label="Input format">
 							<select name="input_format" value={format} onChange={(e) => setFormat(e.currentTarget.value)}>
 								<option>RAW</option>

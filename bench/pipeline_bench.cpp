@@ -25,6 +25,7 @@
 //
 // bench-libs: kafkaml_api_client kafkaml_stream kafkaml_test_support PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
 
+#include "bench_support.h"
 #include "client/api_client.h"
 #include "stream/admin.h"
 #include "stream/kafka_group_source.h"
@@ -52,17 +53,13 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using bench::logged;
+using bench::median;
+using bench::PeerProcess;
+using bench::percentile;
+using bench::unix_seconds;
 using testing::ChildProcess;
 using testing::Output;
-
-//! `program args...` with its stdout in dir/NAME.out and its stderr (its log)
-//! in dir/NAME.log.
-testing::ProcessOptions logged(testing::ProcessOptions options, const std::filesystem::path &dir,
-                               const std::string &name) {
-	options.out = Output::file(dir / (name + ".out"));
-	options.err = Output::file(dir / (name + ".log"));
-	return options;
-}
 
 struct Options {
 	int runs = 3;
@@ -74,65 +71,6 @@ struct Options {
 	int peer_records = 10000;
 	int epochs = 1000;
 	std::string peer_client = "confluent-kafka";
-};
-
-double median(std::vector<double> values) {
-	if (values.empty()) {
-		return 0;
-	}
-	std::sort(values.begin(), values.end());
-	return values[values.size() / 2];
-}
-
-double percentile(std::vector<double> values, double p) {
-	if (values.empty()) {
-		return 0;
-	}
-	std::sort(values.begin(), values.end());
-	auto index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-	return values[std::min(index, values.size() - 1)];
-}
-
-double unix_seconds() {
-	return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-//! A `/usr/bin/python3 bench/pipeline_peer.py ...` child; its stdout lines
-//! are read from a file. Thread: main only.
-class PeerProcess {
-public:
-	PeerProcess(const std::filesystem::path &dir, const std::string &name, std::vector<std::string> args)
-	    : process_(logged({.argv = python(std::move(args))}, dir, name)) {}
-	~PeerProcess() { process_.terminate(2s); }
-	//! The first stdout line starting with `prefix`; throws with the log if
-	//! the peer exits or prints none in time.
-	std::string line(const std::string &prefix, std::chrono::seconds timeout) {
-		std::string found;
-		auto seen = [&](const std::vector<std::string> &lines) {
-			for (const auto &line : lines) {
-				if (line.rfind(prefix, 0) == 0) {
-					found = line;
-					return true;
-				}
-			}
-			return false;
-		};
-		if (process_.wait_for_lines(seen, timeout)) {
-			return found;
-		}
-		if (process_.try_wait()) {
-			throw std::runtime_error("the peer exited; its log:\n" + process_.err());
-		}
-		throw std::runtime_error("the peer printed no '" + prefix + "' in time; its log:\n" + process_.err());
-	}
-
-private:
-	static std::vector<std::string> python(std::vector<std::string> args) {
-		args.insert(args.begin(), "/usr/bin/python3");
-		return args;
-	}
-
-	ChildProcess process_;
 };
 
 rd_kafka_conf_t *kafka_conf(const std::string &bootstrap,
@@ -348,22 +286,13 @@ double measure_throughput(const std::string &bootstrap, const std::string &input
 //! Thread: main only.
 class Bench {
 public:
-	explicit Bench(Options options) : options_(std::move(options)) {
-		::setenv("KAFKAML_BIN", options_.kafkaml.c_str(), 1);
-		broker_ = std::make_unique<ChildProcess>(logged(
-		    testing::kafkaml_command({"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir_ / "broker").string()}),
-		    dir_, "broker"));
-		bootstrap_ = broker_->required_first_line();
-		server_ = std::make_unique<ChildProcess>(
-		    logged(testing::kafkaml_command({"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", bootstrap_,
-		                                     "--data-dir", (dir_ / "server").string()}),
-		           dir_, "server"));
-		auto url = server_->required_first_line();
-		api_.emplace(url, testing::read_file(dir_ / "server" / "admin-token").substr(0, 64));
+	explicit Bench(Options options)
+	    : options_(std::move(options)), services_(options_.kafkaml, dir_), bootstrap_(services_.bootstrap()),
+	      api_(services_.api()) {
 		auto code = testing::read_file(options_.source_dir + "/examples/hcopd/model.py");
-		auto model = api_->post("/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
+		auto model = api_.post("/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
 		auto configuration =
-		    api_->post("/configurations", {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
+		    api_.post("/configurations", {{"name", "hcopd"}, {"description", ""}, {"ml_models", {model.at("id")}}});
 		configuration_ = configuration.at("id").get<int64_t>();
 		auto make_data = testing::run(
 		    {.argv = {"/usr/bin/python3", options_.source_dir + "/examples/hcopd/make_data.py", "--rows", "239"},
@@ -374,32 +303,25 @@ public:
 		}
 		stream::create_topic(kafka(), "peer-control", 1);
 	}
-	~Bench() {
-		// SIGTERM first: the server stops the jobs it started, which live in
-		// sessions of their own.
-		server_->terminate(15s);
-		broker_->terminate(15s);
-	}
-
 	//! Seconds from `kafkaml send` to the result finished; returns the result id too.
 	std::pair<double, int64_t> train_ours(int run) {
-		auto deployment = api_->post("/deployments", {{"configuration", configuration_},
-		                                              {"batch", 10},
-		                                              {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) +
-		                                                                 ", steps_per_epoch=22, shuffle=True"},
-		                                              {"kwargs_val", ""}});
+		auto deployment = api_.post("/deployments", {{"configuration", configuration_},
+		                                             {"batch", 10},
+		                                             {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) +
+		                                                                ", steps_per_epoch=22, shuffle=True"},
+		                                             {"kwargs_val", ""}});
 		auto id = deployment.at("id").get<int64_t>();
 		auto results_path = "/results?deployment=" + std::to_string(id);
 		// The job is a process of its own: let it start and wait for its
 		// control message, as the peer does before its clock starts.
-		while (api_->get(results_path).at(0).value("status", "") == "created") {
+		while (api_.get(results_path).at(0).value("status", "") == "created") {
 			std::this_thread::sleep_for(50ms);
 		}
 		std::this_thread::sleep_for(1500ms);
 		auto start = Clock::now();
 		auto send = send_stream("hcopd-" + std::to_string(run), id, "control");
 		json result;
-		while ((result = api_->get(results_path).at(0)).value("status", "") != "finished") {
+		while ((result = api_.get(results_path).at(0)).value("status", "") != "finished") {
 			auto status = result.value("status", "");
 			if (status == "failed" || status == "stopped") {
 				throw std::runtime_error("our training " + status + ": " + result.dump());
@@ -435,11 +357,11 @@ public:
 
 	int64_t start_inference(int64_t result, const std::string &input, const std::string &output) {
 		auto inference =
-		    api_->post("/inferences",
-		               {{"model_result", result}, {"replicas", 1}, {"input_topic", input}, {"output_topic", output}});
+		    api_.post("/inferences",
+		              {{"model_result", result}, {"replicas", 1}, {"input_topic", input}, {"output_topic", output}});
 		return inference.at("id").get<int64_t>();
 	}
-	void stop_inference(int64_t id) { api_->post("/inferences/" + std::to_string(id) + "/stop", json::object()); }
+	void stop_inference(int64_t id) { api_.post("/inferences/" + std::to_string(id) + "/stop", json::object()); }
 
 	std::unique_ptr<PeerProcess> start_peer_inference(const std::string &name, const std::filesystem::path &model,
 	                                                  const std::string &input, const std::string &output) {
@@ -494,10 +416,9 @@ private:
 	Options options_;
 	testing::TempDir temp_{"pipeline-bench"};
 	std::filesystem::path dir_ = temp_.path();
-	std::unique_ptr<ChildProcess> broker_;
-	std::unique_ptr<ChildProcess> server_;
-	std::string bootstrap_;
-	std::optional<client::ApiClient> api_; //!< a failed call ends the bench
+	bench::KafkamlServices services_;
+	const std::string &bootstrap_;
+	const client::ApiClient &api_;
 	int64_t configuration_ = 0;
 };
 
@@ -564,34 +485,26 @@ void run(Bench &bench, const Options &options, int run, Figures &ours, Figures &
 
 Options parse(int argc, char **argv) {
 	Options options;
-	for (int i = 1; i < argc; i++) {
-		std::string arg = argv[i];
-		auto value = [&]() -> std::string {
-			if (i + 1 >= argc) {
-				throw std::runtime_error(arg + " needs a value");
-			}
-			return argv[++i];
-		};
-		if (arg == "--runs") {
-			options.runs = std::stoi(value());
-		} else if (arg == "--kafkaml") {
-			options.kafkaml = value();
-		} else if (arg == "--rate") {
-			options.rate = std::stoi(value());
-		} else if (arg == "--seconds") {
-			options.seconds = std::stod(value());
-		} else if (arg == "--records") {
-			options.records = std::stoi(value());
-		} else if (arg == "--peer-records") {
-			options.peer_records = std::stoi(value());
-		} else if (arg == "--epochs") {
-			options.epochs = std::stoi(value());
-		} else if (arg == "--peer-client") {
-			options.peer_client = value();
+	for (bench::Arguments args(argc, argv); args.next();) {
+		if (args.is("--runs")) {
+			options.runs = std::stoi(args.value());
+		} else if (args.is("--kafkaml")) {
+			options.kafkaml = args.value();
+		} else if (args.is("--rate")) {
+			options.rate = std::stoi(args.value());
+		} else if (args.is("--seconds")) {
+			options.seconds = std::stod(args.value());
+		} else if (args.is("--records")) {
+			options.records = std::stoi(args.value());
+		} else if (args.is("--peer-records")) {
+			options.peer_records = std::stoi(args.value());
+		} else if (args.is("--epochs")) {
+			options.epochs = std::stoi(args.value());
+		} else if (args.is("--peer-client")) {
+			options.peer_client = args.value();
 		} else {
-			throw std::runtime_error("unknown option " + arg +
-			                         "; options: --runs N --kafkaml PATH --rate N --seconds S --records N "
-			                         "--peer-records N --epochs N --peer-client confluent-kafka|kafka-python");
+			args.unknown("--runs N --kafkaml PATH --rate N --seconds S --records N --peer-records N --epochs N "
+			             "--peer-client confluent-kafka|kafka-python");
 		}
 	}
 	if (options.runs < 1 || options.rate < 1 || options.seconds <= 0 || options.records < 2 ||

@@ -32,14 +32,15 @@ function(kafkaml_target target)
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src)
 endfunction()
 
-# kafkaml_test(<name> SOURCES ... LIBS ... [LABELS ...]):
+# kafkaml_test(<name> SOURCES ... LIBS ... [LABELS ...] [FIXTURES name]):
 # a GTest executable registered with CTest, linked with kafkaml_test_support
 # (tests/support: child processes, temporary directories, ports). Label
 # `unit` tests need nothing but the process itself and run under the
 # sanitizers in CI; tests that start brokers, databases, Python or browsers
-# are labelled `integration`.
+# are labelled `integration`; FIXTURES names a ctest fixture every test of
+# the executable requires (e.g. `dockerd`, tests/docker).
 function(kafkaml_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;FIXTURES" "SOURCES;LIBS;LABELS" ${ARGN})
   if(NOT KAFKAML_TESTS)
     # Declared, so that a module may still set the test's properties, but
     # never built or registered: GoogleTest need not be installed.
@@ -61,9 +62,13 @@ function(kafkaml_test name)
   # for each test alike).
   set_target_properties(${name} PROPERTIES CROSSCOMPILING_EMULATOR
     "/usr/bin/env;KAFKAML_BIN=${CMAKE_BINARY_DIR}/kafkaml;KAFKAML_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  set(fixtures)
+  if(ARG_FIXTURES)
+    set(fixtures FIXTURES_REQUIRED ${ARG_FIXTURES})
+  endif()
   include(GoogleTest)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} ${fixtures}
     DISCOVERY_TIMEOUT 60)
 endfunction()

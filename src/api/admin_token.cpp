@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <fstream>
 #include <random>
@@ -26,7 +27,9 @@ std::string hex(const unsigned char *bytes, size_t size) {
 	return out;
 }
 
-std::string new_token() {
+} // namespace
+
+std::string random_token() {
 	std::random_device random; // the system's CSPRNG (getrandom)
 	unsigned char bytes[32];
 	for (auto &byte : bytes) {
@@ -35,12 +38,26 @@ std::string new_token() {
 	return hex(bytes, sizeof(bytes));
 }
 
+std::string derived_token(std::string_view secret, std::string_view purpose) {
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int size = 0;
+	if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+	          reinterpret_cast<const unsigned char *>(purpose.data()), purpose.size(), digest, &size)) {
+		throw std::runtime_error("cannot derive a token (OpenSSL HMAC failed)");
+	}
+	return hex(digest, size);
+}
+
+namespace {
+
 std::string read_token_file(const std::filesystem::path &file) {
 	std::ifstream in(file);
 	std::string token;
 	in >> token;
 	return token;
 }
+
+} // namespace
 
 void write_token_file(const std::filesystem::path &file, const std::string &token) {
 	auto old_mask = ::umask(077);
@@ -49,13 +66,11 @@ void write_token_file(const std::filesystem::path &file, const std::string &toke
 	out << token << '\n';
 	out.close();
 	if (!out) {
-		throw std::runtime_error("cannot write the admin token to " + file.string());
+		throw std::runtime_error("cannot write a token to " + file.string());
 	}
 	// An existing file keeps its mode through a truncating open.
 	std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
-
-} // namespace
 
 std::string token_hash(std::string_view token) {
 	unsigned char digest[EVP_MAX_MD_SIZE];
@@ -79,14 +94,14 @@ std::string ensure_admin_token(store::Store &store, const std::filesystem::path 
 		return *legacy;
 	}
 	if (reset) {
-		auto token = new_token();
+		auto token = random_token();
 		store.put_setting(kHashKey, token_hash(token));
 		write_token_file(token_file, token);
 		return token;
 	}
 	auto stored = store.get_setting(kHashKey);
 	if (!stored) {
-		auto token = new_token();
+		auto token = random_token();
 		// Two servers starting together on one database agree on the hash
 		// that got there first; the loser finds its file does not match.
 		stored = store.put_setting_if_absent(kHashKey, token_hash(token));

@@ -23,6 +23,16 @@ namespace kafkaml::api {
 //! SHA-256 of `token`, as 64 lowercase hex digits.
 std::string token_hash(std::string_view token);
 
+//! A new random token: 32 bytes of the system's random source as hex.
+std::string random_token();
+
+//! A token derived from `secret` for `purpose` (HMAC-SHA256, hex): the same
+//! on every start with the same secret, and saying nothing of it.
+std::string derived_token(std::string_view secret, std::string_view purpose);
+
+//! Writes `token` to `file`, readable by its owner only (0600).
+void write_token_file(const std::filesystem::path &file, const std::string &token);
+
 //! Whether `presented` hashes to `hash`, in constant time.
 bool token_matches(std::string_view presented, std::string_view hash);
 

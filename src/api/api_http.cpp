@@ -73,7 +73,10 @@ void Call::send(std::string bytes, std::string content_type) {
 }
 
 http::Response error_response(int status, const std::string &error, const json &detail) {
-	return http::Response::text(status, dump_json(json{{"error", error}, {"detail", detail}}), "application/json");
+	auto response =
+	    http::Response::text(status, dump_json(json{{"error", error}, {"detail", detail}}), "application/json");
+	response.headers.set("X-Content-Type-Options", "nosniff");
+	return response;
 }
 
 std::string text_field(const json &body, const char *name, std::optional<std::string> fallback) {
@@ -181,6 +184,9 @@ http::Response error_answer(const std::exception &error, const http::Request &re
 	}
 	if (const auto *inference = dynamic_cast<const operations::NotStarted<store::Inference> *>(&error)) {
 		return error_response(503, inference->what(), to_json(inference->created));
+	}
+	if (dynamic_cast<const operations::UpstreamFailed *>(&error)) {
+		return error_response(502, error.what());
 	}
 	if (dynamic_cast<const operations::Unavailable *>(&error)) {
 		return error_response(503, error.what());

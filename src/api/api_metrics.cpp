@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -33,6 +34,10 @@ ApiMetrics::ApiMetrics(std::chrono::milliseconds replica_expiry)
                     .Name("kafkaml_job_restarts_total")
                     .Help("Restarts of the training job of a result or of the replicas of an inference")
                     .Register(*registry_)),
+      drifts_(prometheus::BuildCounter()
+                  .Name("kafkaml_training_drifts_total")
+                  .Help("Drifts the detector of a continual training found in its prequential error, by result")
+                  .Register(*registry_)),
       http_open_(prometheus::BuildGauge()
                      .Name("kafkaml_http_open")
                      .Help("Connections and server-sent event streams the HTTP server holds")
@@ -75,9 +80,28 @@ prometheus::Gauge &ApiMetrics::training_progress(int64_t result) {
 }
 
 void ApiMetrics::report_replica(int64_t inference, const std::string &replica, double throughput,
-                                std::optional<int64_t> lag) {
+                                std::optional<int64_t> lag, std::optional<int64_t> model_version) {
 	std::lock_guard lock(replicas_mutex_);
-	replicas_[inference][replica] = {throughput, lag, std::chrono::steady_clock::now()};
+	replicas_[inference][replica] = {throughput, lag, model_version, std::chrono::steady_clock::now()};
+}
+
+std::vector<ApiMetrics::LiveReplica> ApiMetrics::live_replicas(int64_t inference) {
+	std::lock_guard lock(replicas_mutex_);
+	std::vector<LiveReplica> live;
+	auto found = replicas_.find(inference);
+	if (found == replicas_.end()) {
+		return live;
+	}
+	auto now = std::chrono::steady_clock::now();
+	for (const auto &[name, figures] : found->second) {
+		auto age = now - figures.at;
+		if (age > replica_expiry_) {
+			continue;
+		}
+		live.push_back(
+		    {name, figures.throughput, figures.lag, figures.model_version, std::chrono::duration<double>(age).count()});
+	}
+	return live;
 }
 
 void ApiMetrics::refresh_inference_gauges() {
@@ -164,6 +188,32 @@ void ApiMetrics::refresh_restart_counters(const std::vector<store::Result> &resu
 	}
 }
 
+// As the restart counters: the store holds the counts, a counter is moved
+// up to its count.
+void ApiMetrics::refresh_drift_counters(store::Store &store) {
+	auto counts = store.count_result_drifts();
+	std::lock_guard lock(drifts_mutex_);
+	for (auto it = drift_counters_.begin(); it != drift_counters_.end();) {
+		bool kept =
+		    std::any_of(counts.begin(), counts.end(), [&](const auto &count) { return count.first == it->first; });
+		if (kept) {
+			++it;
+			continue;
+		}
+		drifts_.Remove(it->second);
+		it = drift_counters_.erase(it);
+	}
+	for (const auto &[result, count] : counts) {
+		auto &counter = drift_counters_[result];
+		if (!counter) {
+			counter = &drifts_.Add({{"result", std::to_string(result)}});
+		}
+		if (double(count) > counter->Value()) {
+			counter->Increment(double(count) - counter->Value());
+		}
+	}
+}
+
 std::string ApiMetrics::render(store::Store &store, const http::ServerStats &http) {
 	// Every state is reported, zeros included, so dashboards see a stable set.
 	std::map<std::string, int64_t> training, inference;
@@ -191,6 +241,7 @@ std::string ApiMetrics::render(store::Store &store, const http::ServerStats &htt
 	}
 	refresh_inference_gauges();
 	refresh_restart_counters(results, inferences);
+	refresh_drift_counters(store);
 	refresh_http(http);
 	return prometheus::TextSerializer().Serialize(registry_->Collect());
 }

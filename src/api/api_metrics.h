@@ -1,7 +1,8 @@
 #pragma once
 
 // Prometheus metrics the server exposes at /metrics: HTTP requests, jobs by
-// state and job restarts (read from the store at each scrape), and the
+// state, job restarts and drifts of continual trainings (read from the
+// store at each scrape), and the
 // gauges the training and inference jobs feed (progress, throughput,
 // consumer lag).
 //
@@ -42,7 +43,19 @@ public:
 	//! One replica's latest figures: predictions per second over its last
 	//! reporting interval and the input messages its partitions are behind
 	//! (unknown until it has fetched from them).
-	void report_replica(int64_t inference, const std::string &replica, double throughput, std::optional<int64_t> lag);
+	//! `model_version` is the version it serves (unset: a trained model).
+	void report_replica(int64_t inference, const std::string &replica, double throughput, std::optional<int64_t> lag,
+	                    std::optional<int64_t> model_version = std::nullopt);
+	//! The replicas of `inference` that reported within the expiry, by
+	//! name: what each serves and its figures (shown on the inference).
+	struct LiveReplica {
+		std::string replica;
+		double throughput = 0;
+		std::optional<int64_t> lag;
+		std::optional<int64_t> model_version;
+		double seconds_since_report = 0;
+	};
+	std::vector<LiveReplica> live_replicas(int64_t inference);
 	//! The text exposition format, with job gauges refreshed from `store`
 	//! and the HTTP server's figures from `http`.
 	std::string render(store::Store &store, const http::ServerStats &http = {});
@@ -55,6 +68,7 @@ private:
 	prometheus::Family<prometheus::Gauge> &throughput_;
 	prometheus::Family<prometheus::Gauge> &lag_;
 	prometheus::Family<prometheus::Counter> &restarts_;
+	prometheus::Family<prometheus::Counter> &drifts_;
 	prometheus::Family<prometheus::Gauge> &http_open_;
 	prometheus::Family<prometheus::Counter> &http_refused_;
 	//! The refusals counted so far, to add only what is new. Guarded by http_mutex_.
@@ -68,9 +82,16 @@ private:
 	void refresh_restart_counters(const std::vector<store::Result> &results,
 	                              const std::vector<store::Inference> &inferences);
 
+	//! The drift counters exported, by result, so that those of deleted
+	//! results go. Guarded by drifts_mutex_.
+	std::mutex drifts_mutex_;
+	std::map<int64_t, prometheus::Counter *> drift_counters_;
+	void refresh_drift_counters(store::Store &store);
+
 	struct ReplicaFigures {
 		double throughput = 0;
 		std::optional<int64_t> lag;
+		std::optional<int64_t> model_version;
 		std::chrono::steady_clock::time_point at;
 	};
 	//! Sums the live replicas into the inference gauges; drops the expired.

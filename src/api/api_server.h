@@ -13,11 +13,14 @@
 
 #include "api/admin_token.h"
 #include "api/api_metrics.h"
+#include "api/audit_log.h"
+#include "api/auth.h"
 #include "api/prediction_feed.h"
 #include "executors/job_executor.h"
 #include "http/server.h"
 #include "operations/control_publisher.h"
 #include "operations/inference_operations.h"
+#include "operations/records_admin.h"
 #include "operations/result_operations.h"
 #include "operations/validation.h"
 #include "store/store.h"
@@ -39,11 +42,22 @@ struct Call;
 //! PyTorch reads with torch.load. Thread: any HTTP worker.
 using PytorchExporter = operations::PytorchExporter;
 
+//! A Kafka cluster the server reaches, as `GET /api/v1/clusters` shows it:
+//! where it is and how it is secured, never a credential.
+struct KafkaClusterInfo {
+	std::string name;
+	std::string bootstrap_servers;
+	std::string security_protocol;
+	std::string sasl_mechanism; //!< empty: none
+};
+
 struct ApiOptions {
 	store::Store *store = nullptr;              //!< required
 	executors::JobExecutor *executor = nullptr; //!< required
 	//! Optional: without it datasources/{id}/send answers 503.
 	operations::ControlPublisher *publisher = nullptr;
+	//! Deletes a datasource's records from the log; null without Kafka (503).
+	operations::RecordsAdmin *records_admin = nullptr;
 	PredictionFeed *predictions = nullptr;     //!< optional: without it the live predictions stream answers 404
 	operations::ModelValidator validate_model; //!< required
 	//! Optional: without them, models of framework "pytorch" are refused (501).
@@ -60,6 +74,9 @@ struct ApiOptions {
 	//! with one partition per replica, so that none sits idle; without it the
 	//! topic is left to the cluster's auto-creation (often one partition).
 	operations::TopicCreator create_input_topic;
+	//! The Kafka clusters inferences may name, "default" (the server's own)
+	//! first; empty: "default" only, with nothing to show of it.
+	std::vector<KafkaClusterInfo> kafka_clusters;
 	//! Optional: without it `GET results/{id}/model?format=pytorch` answers 501.
 	PytorchExporter export_pytorch;
 	//! Most replicas one inference may have: each is a process on this machine.
@@ -67,8 +84,19 @@ struct ApiOptions {
 	//! A replica that has not reported its figures for this long no longer
 	//! counts in the inference metrics.
 	std::chrono::milliseconds replica_stats_expiry = std::chrono::seconds(5);
-	std::string admin_token; //!< the bearer token mutating calls need
-	std::string web_root;    //!< directory served at /; empty: none
+	//! The first admin token: user `admin` (role admin) is made with it on
+	//! first start, when the store has no user (auth.h). Empty: none.
+	std::string admin_token;
+	//! The token of the built-in user `jobs` (operator) the server's jobs
+	//! report with; empty: no such user is made.
+	std::string jobs_token;
+	//! The metrics scrape token: it reads GET /metrics and nothing else. Empty: none.
+	std::string metrics_token;
+	//! Names the Host header may give (lowercase, without port; "[::1]" for
+	//! IPv6); others get 421, so that a web page on another name cannot read
+	//! the API through DNS rebinding. Empty: any.
+	std::vector<std::string> allowed_hosts;
+	std::string web_root; //!< directory served at /; empty: none
 	//! Largest trained model a job may upload (PUT results/{id}/model).
 	size_t max_model_bytes = size_t{2} << 30;
 	//! Connections, timeouts, body and stream limits of the HTTP server.
@@ -105,6 +133,13 @@ public:
 	ApiMetrics &metrics() { return *metrics_; }
 	//! Connections and streams held, requests refused (zeros before start).
 	http::ServerStats http_stats() const;
+	//! Serves GET /metrics without a token on its own address (for a
+	//! scraper on a private network). Throws std::runtime_error when the
+	//! address cannot be bound.
+	void start_metrics(const std::string &host, int port);
+	int metrics_port() const { return metrics_port_; }
+	//! Waits until the audit entries of the calls answered so far are in the store.
+	void flush_audit() { audit_->flush(); }
 	//! Answers `request` as the HTTP server would (route, token check, then
 	//! the handler), without a socket or the server's size limits: for
 	//! tests and the fuzzer. Thread: any.
@@ -112,8 +147,8 @@ public:
 
 private:
 	//! Registers `handler` for `method` and `path` ("{id}" matches a numeric
-	//! id); non-GET routes require the bearer token, checked before the
-	//! body is read.
+	//! id); the route needs the role openapi.json gives it (std::logic_error
+	//! for a route the document lacks), checked before the body is read.
 	void add(const std::string &method, const std::string &path, std::function<void(Call &)> handler,
 	         RouteLimits limits = {});
 	// One per resource, each in its <resource>_routes.cpp.
@@ -123,13 +158,26 @@ private:
 	void register_result_routes();
 	void register_inference_routes();
 	void register_datasource_routes();
+	void register_cluster_routes();
 	void register_static_files();
-	std::optional<http::Response> check_token(const http::Request &head) const;
+	void register_user_routes();
+	//! Host allow-list, then the token against the route's role (auth.h).
+	//! Thread: the HTTP I/O thread, before the body is read.
+	std::optional<http::Response> admit(const http::Request &head, RouteAccess access);
+	std::optional<http::Response> check_host(const http::Request &head) const;
+	//! Hands a call that changed data or was refused to the audit log.
+	void audit(const http::Request &request, int status);
 
 	ApiOptions options_;
 	//! The inference use cases' part of options_, made once.
 	operations::InferenceEnvironment inference_environment_;
 	std::unique_ptr<ApiMetrics> metrics_;
+	std::unique_ptr<AuditLog> audit_;
+	std::unique_ptr<Authenticator> auth_;
+	//! Each documented operation's role, from openapi.json.
+	std::map<std::pair<std::string, std::string>, RouteAccess> access_;
+	std::unique_ptr<http::Server> metrics_http_;
+	int metrics_port_ = 0;
 	http::Router router_; //!< filled by the constructor, moved into the server by start()
 	std::unique_ptr<http::Server> http_;
 	std::vector<Route> routes_;

@@ -33,8 +33,10 @@ void ApiServer::register_deployment_routes() {
 		request.batch = integer_field(body, "batch", 1);
 		request.kwargs_fit = body.value("kwargs_fit", json(""));
 		request.kwargs_val = body.value("kwargs_val", json(""));
+		request.resources = body.value("resources", json());
 		for (const char *field : {"mode", "incremental", "indefinite", "stream_timeout", "window_size",
-		                          "monitoring_metric", "change", "improvement", "version_every_records"}) {
+		                          "monitoring_metric", "change", "improvement", "version_every_records",
+		                          "drift_detection", "drift_threshold", "drift_delta", "drift_response"}) {
 			if (body.contains(field)) {
 				request.training[field] = body[field];
 			}

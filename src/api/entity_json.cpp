@@ -53,6 +53,11 @@ json to_json(const store::Deployment &d, const std::vector<store::Result> &resul
 	            {"change", d.change},
 	            {"improvement", d.improvement},
 	            {"version_every_records", d.version_every_records ? json(*d.version_every_records) : json(nullptr)},
+	            {"drift_detection", d.drift_detection},
+	            {"drift_threshold", d.drift_threshold},
+	            {"drift_delta", d.drift_delta},
+	            {"drift_response", d.drift_response},
+	            {"resources", store::resources_to_api(d.resources)},
 	            {"results", json::array()}};
 	for (const auto &r : results) {
 		out["results"].push_back(to_json(r));
@@ -65,8 +70,17 @@ json to_json(const store::EpochMetrics &e) {
 }
 
 json to_json(const store::ResultVersion &v) {
-	return {{"result", v.result},   {"version", v.version}, {"created_at", v.created_at},
-	        {"records", v.records}, {"metrics", v.metrics}, {"size", v.size}};
+	return {{"result", v.result},           {"version", v.version},
+	        {"created_at", v.created_at},   {"records", v.records},
+	        {"metrics", v.metrics},         {"epoch", v.epoch},
+	        {"prequential", v.prequential}, {"training_time", v.training_time},
+	        {"offsets", v.offsets},         {"size", v.size},
+	        {"state_size", v.state_size}};
+}
+
+json to_json(const store::ResultDrift &d) {
+	return {{"records", d.records},         {"created_at", d.created_at}, {"error_before", d.error_before},
+	        {"error_after", d.error_after}, {"measure", d.measure},       {"response", d.response}};
 }
 
 json to_json(const store::Result &r) {
@@ -97,20 +111,36 @@ json to_json(const store::Result &r) {
 	        {"created_at", r.created_at}};
 }
 
+json served_model_json(const store::Inference &i) {
+	switch (i.served) {
+	case store::ServedModel::Trained:
+		return nullptr;
+	case store::ServedModel::Latest:
+		return "latest";
+	case store::ServedModel::Pinned:
+		return i.pinned_version;
+	}
+	return nullptr;
+}
+
 json to_json(const store::Inference &i) {
 	return {{"id", i.id},
 	        {"model_result", i.model_result},
+	        {"model_version", served_model_json(i)},
 	        {"replicas", i.replicas},
 	        {"input_format", i.input_format},
 	        {"input_config", i.input_config},
 	        {"input_topic", i.input_topic},
 	        {"output_topic", i.output_topic},
 	        {"dead_letter_topic", i.dead_letter_topic},
+	        {"input_kafka_broker", i.input_kafka_broker},
+	        {"output_kafka_broker", i.output_kafka_broker},
 	        {"status", store::to_string(i.status)},
 	        {"status_changed", i.status_changed},
 	        {"status_detail", i.status_detail},
 	        {"restarts", i.restarts},
 	        {"restart_detail", restart_detail(i.restarts, i.last_exit)},
+	        {"resources", store::resources_to_api(i.resources)},
 	        {"created_at", i.created_at}};
 }
 
@@ -124,7 +154,8 @@ json to_json(const store::Datasource &d) {
 	        {"validation_rate", d.validation_rate},
 	        {"test_rate", d.test_rate},
 	        {"total_msg", d.total_msg},
-	        {"time", d.time}};
+	        {"time", d.time},
+	        {"records_deleted_at", d.records_deleted_at.empty() ? json(nullptr) : json(d.records_deleted_at)}};
 }
 
 json to_json(const store::RefusedControlMessage &r) {

@@ -18,6 +18,8 @@ nlohmann::json to_json(const store::EpochMetrics &epoch);
 nlohmann::json to_json(const store::Result &result);
 //! Without the model's bytes (their size only).
 nlohmann::json to_json(const store::ResultVersion &version);
+//! A drift of a continual training, as an element of its result's "drifts".
+nlohmann::json to_json(const store::ResultDrift &drift);
 nlohmann::json to_json(const store::Inference &inference);
 nlohmann::json to_json(const store::Datasource &datasource);
 nlohmann::json to_json(const store::RefusedControlMessage &refused);

@@ -29,6 +29,37 @@ std::string server_sent_event(std::string_view value) {
 	return event;
 }
 
+//! The inference body's "model_version": "latest" or a version's number;
+//! null or absent leaves the default. Throws a 400 naming the field.
+void read_model_version(const json &body, std::optional<store::ServedModel> &served, int64_t &pinned_version) {
+	if (!body.contains("model_version") || body["model_version"].is_null()) {
+		return;
+	}
+	const json &value = body["model_version"];
+	if (value.is_string() && value.get<std::string>() == "latest") {
+		served = store::ServedModel::Latest;
+		return;
+	}
+	if (value.is_number_integer() && value.get<int64_t>() >= 1) {
+		served = store::ServedModel::Pinned;
+		pinned_version = value.get<int64_t>();
+		return;
+	}
+	throw ApiError(400,
+	               "field \"model_version\" must be \"latest\" (follow the result's newest version) or a version's "
+	               "number (1 or more; GET /api/v1/results/{id}/versions lists them)",
+	               {{"field", "model_version"}});
+}
+
+json serving_json(const store::Inference &inference, const operations::InferenceServing &serving) {
+	json answer = {{"inference", inference.id},
+	               {"model_result", serving.result},
+	               {"model_version", to_json(inference).at("model_version")},
+	               {"version", serving.version ? json(*serving.version) : json(nullptr)},
+	               {"ready", serving.ready}};
+	return answer;
+}
+
 } // namespace
 
 void ApiServer::register_inference_routes() {
@@ -46,13 +77,47 @@ void ApiServer::register_inference_routes() {
 		request.dead_letter_topic = optional_text_field(body, "dead_letter_topic");
 		request.input_format = text_field(body, "input_format", "");
 		request.input_config = object_field(body, "input_config", nullptr);
+		request.input_kafka_broker = optional_text_field(body, "input_kafka_broker");
+		request.output_kafka_broker = optional_text_field(body, "output_kafka_broker");
+		read_model_version(body, request.served, request.pinned_version);
+		request.resources = body.value("resources", json());
 		auto created = operations::create_inference(db, executor, request, inference_environment_);
 		json answer = to_json(created.inference);
 		answer["notes"] = created.notes;
 		answer["warnings"] = created.warnings;
 		call.reply(201, answer);
 	});
-	add("GET", "/api/v1/inferences/{id}", [&db](Call &call) { call.reply(200, to_json(db.get_inference(call.id()))); });
+	add("GET", "/api/v1/inferences/{id}", [this, &db](Call &call) {
+		json answer = to_json(db.get_inference(call.id()));
+		json live = json::array();
+		for (const auto &replica : metrics_->live_replicas(call.id())) {
+			live.push_back({{"replica", replica.replica},
+			                {"model_version", replica.model_version ? json(*replica.model_version) : json(nullptr)},
+			                {"predictions_per_second", replica.throughput},
+			                {"consumer_lag", replica.lag ? json(*replica.lag) : json(nullptr)},
+			                {"seconds_since_report", replica.seconds_since_report}});
+		}
+		answer["live_replicas"] = std::move(live);
+		call.reply(200, answer);
+	});
+	// What the replicas should serve: each asks several times a second and
+	// loads a model it does not serve yet (model rollout).
+	add("GET", "/api/v1/inferences/{id}/version", [&db](Call &call) {
+		auto serving = operations::inference_serving(db, call.id());
+		call.reply(200, serving_json(db.get_inference(call.id()), serving));
+	});
+	add("POST", "/api/v1/inferences/{id}/version", [&db](Call &call) {
+		json body = call.body();
+		std::optional<store::ServedModel> served;
+		int64_t pinned = 0;
+		read_model_version(body, served, pinned);
+		if (!served) {
+			throw ApiError(400, "field \"model_version\" is required: \"latest\" or a version's number",
+			               {{"field", "model_version"}});
+		}
+		auto inference = operations::set_inference_model_version(db, call.id(), *served, pinned);
+		call.reply(200, serving_json(inference, operations::inference_serving(db, inference.id)));
+	});
 	add("POST", "/api/v1/inferences/{id}/scale", [this, &db, &executor](Call &call) {
 		json body = call.body();
 		int64_t replicas = integer_field(body, "replicas");
@@ -81,8 +146,12 @@ void ApiServer::register_inference_routes() {
 			lag = integer_field(body, "consumer_lag");
 		}
 		bool consuming = boolean_field(body, "consuming", false);
+		std::optional<int64_t> version;
+		if (body.contains("model_version") && !body["model_version"].is_null()) {
+			version = integer_field(body, "model_version");
+		}
 		auto inference = operations::accept_replica_report(db, id, consuming);
-		metrics_->report_replica(id, replica, throughput, lag);
+		metrics_->report_replica(id, replica, throughput, lag, version);
 		call.reply(200, to_json(inference));
 	});
 	// A replica's error that no restart would mend (a model it cannot load,
@@ -123,12 +192,12 @@ void ApiServer::register_inference_routes() {
 		    }
 		    auto channel = std::make_shared<http::StreamChannel>();
 		    std::weak_ptr<http::StreamChannel> target = channel;
-		    auto subscription =
-		        options_.predictions->subscribe(inference.output_topic, [target](std::string_view value) {
-			        if (auto open = target.lock()) {
-				        open->push(server_sent_event(value));
-			        }
-		        });
+		    auto subscription = options_.predictions->subscribe(inference.output_kafka_broker, inference.output_topic,
+		                                                        [target](std::string_view value) {
+			                                                        if (auto open = target.lock()) {
+				                                                        open->push(server_sent_event(value));
+			                                                        }
+		                                                        });
 		    channel->keep(std::shared_ptr<PredictionSubscription>(std::move(subscription)));
 		    call.response.content_type = "text/event-stream";
 		    call.response.stream = std::move(channel);

@@ -26,11 +26,14 @@ class PredictionFeed {
 public:
 	using Callback = std::function<void(std::string_view value)>;
 	virtual ~PredictionFeed() = default;
-	//! Calls `on_value` with every message produced to `topic` from now on
-	//! (all of them when the topic does not exist yet). `on_value` must be
-	//! quick and must not destroy its own subscription. Throws
-	//! std::runtime_error with a user-facing message when Kafka is away.
-	virtual std::unique_ptr<PredictionSubscription> subscribe(const std::string &topic, Callback on_value) = 0;
+	//! Calls `on_value` with every message produced to `topic` of the
+	//! cluster `kafka_broker` (as an inference names it: a configured
+	//! cluster or a bootstrap list) from now on (all of them when the topic
+	//! does not exist yet). `on_value` must be quick and must not destroy its
+	//! own subscription. Throws std::runtime_error with a user-facing message
+	//! when Kafka is away or the cluster is not configured.
+	virtual std::unique_ptr<PredictionSubscription> subscribe(const std::string &kafka_broker, const std::string &topic,
+	                                                          Callback on_value) = 0;
 };
 
 } // namespace kafkaml::api

@@ -6,13 +6,37 @@
 #include "api/entity_json.h"
 #include "api/route_support.h"
 #include "common/json_input.h"
+#include "operations/result_drift_operations.h"
 #include "operations/result_operations.h"
 #include "operations/result_version_operations.h"
 
 #include <charconv>
+#include <cstdint>
+#include <type_traits>
 
 namespace kafkaml::api {
 namespace {
+
+//! A continual training's prequential metrics over records: one point per
+//! window among `epochs` (its "records" and "prequential_<metric>"s); empty
+//! for a batch training, whose epochs have no records.
+nlohmann::json prequential_curve(const std::vector<store::EpochMetrics> &epochs) {
+	nlohmann::json curve = nlohmann::json::array();
+	for (const auto &epoch : epochs) {
+		const auto &metrics = epoch.metrics;
+		if (!metrics.is_object() || !metrics.contains("records") || !metrics["records"].is_number()) {
+			continue;
+		}
+		nlohmann::json point = {{"records", metrics["records"].get<int64_t>()}};
+		for (const auto &[name, value] : metrics.items()) {
+			if (name.starts_with("prequential_")) {
+				point[name] = value;
+			}
+		}
+		curve.push_back(std::move(point));
+	}
+	return curve;
+}
 
 using nlohmann::json;
 
@@ -53,17 +77,34 @@ int64_t version_of(const Call &call) {
 	return version;
 }
 
-//! A query parameter holding an integer, 400 naming it otherwise.
-int64_t integer_param(const Call &call, const char *name) {
+//! A query parameter holding a number of type T (an integer or a double),
+//! 400 naming it otherwise.
+template <typename T>
+T number_param(const Call &call, const char *name) {
 	auto text = call.param(name);
-	int64_t value = 0;
+	T value = 0;
 	auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
 	if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-		throw ApiError(
-		    400, std::string("query parameter \"") + name + "\" must be an integer, not \"" + printable(text) + "\"",
-		    {{"parameter", name}});
+		throw ApiError(400,
+		               std::string("query parameter \"") + name + "\" must be " +
+		                   (std::is_integral_v<T> ? "an integer" : "a number") + ", not \"" + printable(text) + "\"",
+		               {{"parameter", name}});
 	}
 	return value;
+}
+
+int64_t integer_param(const Call &call, const char *name) {
+	return number_param<int64_t>(call, name);
+}
+
+//! A query parameter holding JSON, 400 naming it otherwise.
+json json_param(const Call &call, const char *name) {
+	try {
+		return parse_json(call.param(name));
+	} catch (const JsonInputError &e) {
+		throw ApiError(400, std::string("query parameter \"") + name + "\" is not valid JSON: " + e.reason,
+		               {{"parameter", name}});
+	}
 }
 
 } // namespace
@@ -117,7 +158,18 @@ void ApiServer::register_result_routes() {
 				    {{"parameter", "since_epoch"}});
 			}
 		}
-		call.reply(200, to_json(db.get_result(call.id(), epochs)));
+		auto stored = db.get_result(call.id(), epochs);
+		auto result = to_json(stored);
+		// The drifts its continual training detected, by records (batch: none).
+		result["drifts"] = json_list(db.list_result_drifts(call.id()));
+		result["prequential"] = prequential_curve(stored.epochs);
+		call.reply(200, result);
+	});
+	// The job's report of a drift its detector found: {"records",
+	// "error_before", "error_after", "measure", "response"}.
+	add("POST", "/api/v1/results/{id}/drifts", [&db](Call &call) {
+		auto [drift, created] = operations::add_result_drift(db, call.id(), call.body());
+		call.reply(created ? 201 : 200, to_json(drift));
 	});
 	add("DELETE", "/api/v1/results/{id}", [&db](Call &call) {
 		db.delete_result(call.id());
@@ -143,20 +195,39 @@ void ApiServer::register_result_routes() {
 		    int64_t id = call.id();
 		    upload.version = version_of(call);
 		    upload.records = integer_param(call, "records");
-		    if (call.request.has_param("metrics")) {
-			    try {
-				    upload.metrics = parse_json(call.param("metrics"));
-			    } catch (const JsonInputError &e) {
-				    throw ApiError(400,
-				                   std::string("query parameter \"metrics\" is not valid JSON: ") + e.reason +
-				                       "; send a JSON object of numbers",
-				                   {{"parameter", "metrics"}});
+		    for (auto [name, slot] :
+		         {std::pair{"metrics", &upload.metrics}, std::pair{"prequential", &upload.prequential},
+		          std::pair{"offsets", &upload.offsets}}) {
+			    if (call.request.has_param(name)) {
+				    *slot = json_param(call, name);
 			    }
+		    }
+		    // Where the run stood: a job from before resuming sends none.
+		    if (call.request.has_param("epoch")) {
+			    upload.epoch = integer_param(call, "epoch");
+		    }
+		    if (call.request.has_param("training_time")) {
+			    upload.training_time = number_param<double>(call, "training_time");
 		    }
 		    auto [version, created] = operations::add_result_version(db, id, upload, call.request.body);
 		    call.reply(created ? 201 : 200, to_json(version));
 	    },
 	    {.max_body = options_.max_model_bytes});
+	// What a restarted job needs beside a version's model to carry on with
+	// it (the optimizer's state, ...): sent by the job after the version,
+	// read back when it resumes. An optimizer keeps up to three floats per
+	// parameter, hence up to four times a model's limit.
+	add("PUT", "/api/v1/results/{id}/versions/{version}/state",
+	    [&db](Call &call) {
+		    int64_t id = call.id(), version = version_of(call);
+		    auto [stored, created] = operations::set_result_version_state(db, id, version, call.request.body);
+		    call.reply(created ? 201 : 200, to_json(stored));
+	    },
+	    {.max_body = options_.max_model_bytes > SIZE_MAX / 4 ? SIZE_MAX : 4 * options_.max_model_bytes});
+	add("GET", "/api/v1/results/{id}/versions/{version}/state", [&db](Call &call) {
+		int64_t id = call.id(), version = version_of(call);
+		call.send(operations::result_version_state(db, id, version), "application/octet-stream");
+	});
 	add("PUT", "/api/v1/results/{id}/model",
 	    [&db](Call &call) {
 		    operations::upload_trained_model(db, call.id(), call.request.body);
@@ -222,6 +293,12 @@ void ApiServer::register_result_routes() {
 			report.training_time = body["training_time"].get<double>();
 		}
 		report.new_run = boolean_field(body, "new_run", false);
+		if (body.contains("resume_version") && !body["resume_version"].is_null()) {
+			if (!report.new_run) {
+				throw ApiError(400, "field \"resume_version\" goes with \"new_run\": true (a run that resumes)");
+			}
+			report.resume_version = integer_field(body, "resume_version");
+		}
 		if (body.contains("input_format")) {
 			report.input_format = text_field(body, "input_format");
 			report.input_config = object_field(body, "input_config", json::object());

@@ -36,6 +36,9 @@ void add_deploy_command(CLI::App &root) {
 		std::optional<std::string> monitoring_metric, change;
 		std::optional<double> improvement;
 		std::optional<int64_t> version_every_records;
+		std::optional<bool> drift_detection;
+		std::optional<double> drift_threshold, drift_delta;
+		std::optional<std::string> drift_response;
 	};
 	auto args = std::make_shared<Args>();
 	CLI::App *deploy = root.add_subcommand("deploy", "Deploy a configuration for training: one job per model waits "
@@ -67,6 +70,19 @@ void add_deploy_command(CLI::App &root) {
 	                 "also cut a model version once this many records were learned since the last (default: only "
 	                 "when the monitoring metric improves)")
 	    ->check(CLI::PositiveNumber);
+	deploy->add_option("--drift-detection", args->drift_detection,
+	                   "watch the prequential error for drift with the Page-Hinkley test (default true)");
+	deploy->add_option("--drift-threshold", args->drift_threshold,
+	                   "the test's lambda: the evidence of a higher error, summed over records, that is a drift "
+	                   "(default 100)");
+	deploy->add_option("--drift-delta", args->drift_delta,
+	                   "the test's delta: the increase of the error per record that is tolerated (default 0.005)");
+	deploy
+	    ->add_option("--drift-response", args->drift_response,
+	                 "what a drift does besides being reported: none (default), reset_optimizer (a fresh optimizer "
+	                 "for the next window) or boost_learning_rate (10 times the learning rate, back to 1 over five "
+	                 "windows)")
+	    ->check(CLI::IsMember({"none", "reset_optimizer", "boost_learning_rate"}));
 	deploy->callback([conn, args] {
 		json body = {{"configuration", args->configuration},
 		             {"batch", args->batch},
@@ -87,6 +103,10 @@ void add_deploy_command(CLI::App &root) {
 		put("change", args->change);
 		put("improvement", args->improvement);
 		put("version_every_records", args->version_every_records);
+		put("drift_detection", args->drift_detection);
+		put("drift_threshold", args->drift_threshold);
+		put("drift_delta", args->drift_delta);
+		put("drift_response", args->drift_response);
 		client::run_command([&] {
 			json created = conn->client().post("/deployments", body);
 			if (conn->json_output) {

@@ -1,6 +1,7 @@
 // `kafkaml inferences list|get ID|create --result R --replicas N --input-topic I
-// --output-topic O|scale ID N|stop ID|delete ID`: inference deployments of trained
-// models (the REST API). Main thread.
+// --output-topic O [--model-version latest|V] [--input-kafka-broker C] [--output-kafka-broker C]|scale ID
+// N|version ID [latest|V]|stop ID|delete ID|clusters`: inference deployments of trained models (the REST
+// API). Main thread.
 
 #include "cli/command_registry.h"
 #include "client/cli_support.h"
@@ -23,9 +24,30 @@ void print_warnings(const json &answer) {
 	}
 }
 
+//! "latest" or a version's number, as the API takes it; a usage error otherwise.
+json model_version_value(const std::string &text) {
+	if (text == "latest") {
+		return "latest";
+	}
+	char *end = nullptr;
+	long long version = std::strtoll(text.c_str(), &end, 10);
+	if (text.empty() || *end != '\0' || version < 1) {
+		client::usage_error("the model version must be \"latest\" or a version's number (1 or more; kafkaml "
+		                    "results versions ID lists them), not \"" +
+		                    text + "\"");
+	}
+	return version;
+}
+
+std::string served_text(const json &value) {
+	return value.is_null()     ? std::string("its trained model")
+	       : value.is_string() ? value.get<std::string>()
+	                           : value.dump();
+}
+
 void add_inferences_command(CLI::App &root) {
-	CLI::App *group =
-	    root.add_subcommand("inferences", "Inference deployments: list, get, create, scale, stop, delete");
+	CLI::App *group = root.add_subcommand(
+	    "inferences", "Inference deployments: list, get, create, scale, version, stop, delete, clusters");
 	group->require_subcommand(1);
 	auto conn = client::add_connection_options(*group);
 
@@ -34,30 +56,56 @@ void add_inferences_command(CLI::App &root) {
 			client::print_list(*conn,
 			                   {{"ID", "id"},
 			                    {"RESULT", "model_result"},
+			                    {"VERSION", "model_version"},
 			                    {"REPLICAS", "replicas"},
 			                    {"STATUS", "status"},
 			                    {"FORMAT", "input_format"},
 			                    {"INPUT", "input_topic"},
-			                    {"OUTPUT", "output_topic"}},
+			                    {"INPUT KAFKA", "input_kafka_broker"},
+			                    {"OUTPUT", "output_topic"},
+			                    {"OUTPUT KAFKA", "output_kafka_broker"}},
 			                   conn->client().get("/inferences"));
 		});
 	});
+
+	group->add_subcommand("clusters", "List the Kafka clusters an inference may read from or write to")
+	    ->callback([conn] {
+		    client::run_command([&] {
+			    client::print_list(*conn,
+			                       {{"NAME", "name"},
+			                        {"BOOTSTRAP", "bootstrap_servers"},
+			                        {"SECURITY", "security_protocol"},
+			                        {"SASL", "sasl_mechanism"}},
+			                       conn->client().get("/clusters"));
+		    });
+	    });
 
 	client::add_get_by_id(*group, conn, "inference", "/inferences");
 
 	struct CreateArgs {
 		int64_t result = 0, replicas = 1;
-		std::string input_topic, output_topic, input_format, input_config;
+		std::string input_topic, output_topic, input_format, input_config, model_version;
+		std::string input_kafka_broker, output_kafka_broker;
 	};
 	auto args = std::make_shared<CreateArgs>();
 	CLI::App *create = group->add_subcommand(
-	    "create", "Deploy a finished result for inference; format and config default to its training stream's");
-	create->add_option("--result", args->result, "result id (finished)")->required();
+	    "create", "Deploy a result for inference (a batch training's once finished; an incremental or indefinite "
+	              "one's also while training); format and config default to its training stream's");
+	create->add_option("--result", args->result, "result id (a batch training's must be finished)")->required();
 	create->add_option("--replicas", args->replicas, "replicas (one consumer group)")->capture_default_str();
 	create->add_option("--input-topic", args->input_topic, "topic the inputs arrive on")->required();
 	create->add_option("--output-topic", args->output_topic, "topic for the predictions")->required();
 	create->add_option("--input-format", args->input_format, "RAW or AVRO (default: the training stream's)");
 	create->add_option("--input-config", args->input_config, "input_config as a JSON object");
+	create->add_option("--model-version", args->model_version,
+	                   "of an incremental or indefinite training: \"latest\" (the default: follow its newest "
+	                   "version) or a version's number");
+	create->add_option("--input-kafka-broker", args->input_kafka_broker,
+	                   "Kafka cluster of the input topic: a cluster the server configures (kafkaml inferences "
+	                   "clusters lists them) or a bootstrap list host:port[,host:port] (default: \"default\", the "
+	                   "server's own)");
+	create->add_option("--output-kafka-broker", args->output_kafka_broker,
+	                   "Kafka cluster of the output and dead-letter topics, as --input-kafka-broker");
 	create->callback([conn, args] {
 		json body = {{"model_result", args->result},
 		             {"replicas", args->replicas},
@@ -73,15 +121,27 @@ void add_inferences_command(CLI::App &root) {
 			}
 			body["input_config"] = *config;
 		}
+		if (!args->model_version.empty()) {
+			body["model_version"] = model_version_value(args->model_version);
+		}
+		if (!args->input_kafka_broker.empty()) {
+			body["input_kafka_broker"] = args->input_kafka_broker;
+		}
+		if (!args->output_kafka_broker.empty()) {
+			body["output_kafka_broker"] = args->output_kafka_broker;
+		}
 		client::run_command([&] {
 			json created = conn->client().post("/inferences", body);
 			if (conn->json_output) {
 				return client::print_object(*conn, created);
 			}
 			print_warnings(created);
-			std::printf("created inference %s: %s -> %s, %s replica(s)\n", created.value("id", json(0)).dump().c_str(),
+			std::printf("created inference %s: %s (Kafka %s) -> %s (Kafka %s), %s replica(s)\n",
+			            created.value("id", json(0)).dump().c_str(),
 			            created.value("input_topic", std::string()).c_str(),
+			            created.value("input_kafka_broker", std::string("default")).c_str(),
 			            created.value("output_topic", std::string()).c_str(),
+			            created.value("output_kafka_broker", std::string("default")).c_str(),
 			            created.value("replicas", json(0)).dump().c_str());
 		});
 	});
@@ -98,6 +158,33 @@ void add_inferences_command(CLI::App &root) {
 			print_warnings(scaled);
 			std::printf("inference %lld scaled to %lld replica(s)\n", static_cast<long long>(*scale_id),
 			            static_cast<long long>(*replicas));
+		});
+	});
+
+	auto version_id = std::make_shared<int64_t>();
+	auto version = std::make_shared<std::string>();
+	CLI::App *pin = group->add_subcommand(
+	    "version", "Show the model version an inference serves, or pin one (a number) or follow the latest again");
+	pin->add_option("id", *version_id, "inference id")->required();
+	pin->add_option("version", *version, "\"latest\" or a version's number; leave out to show");
+	pin->callback([conn, version_id, version] {
+		auto path = "/inferences/" + std::to_string(*version_id) + "/version";
+		json body;
+		if (!version->empty()) {
+			body = {{"model_version", model_version_value(*version)}};
+		}
+		client::run_command([&] {
+			json answer = version->empty() ? conn->client().get(path) : conn->client().post(path, body);
+			if (conn->json_output) {
+				return client::print_object(*conn, answer);
+			}
+			std::string serving = !answer.value("ready", false)
+			                          ? "nothing yet (its result has no version so far)"
+			                          : (answer["version"].is_null() ? std::string("the trained model")
+			                                                         : "version " + answer["version"].dump());
+			std::printf("inference %lld serves %s of result %s (model_version: %s)\n",
+			            static_cast<long long>(*version_id), serving.c_str(), answer["model_result"].dump().c_str(),
+			            served_text(answer["model_version"]).c_str());
 		});
 	});
 

@@ -6,6 +6,7 @@
 // I/O. Errors end the command through main (exit status 1).
 
 #include "cli/command_registry.h"
+#include "cli/kafka_options.h"
 #include "sender/kafka_cluster.h"
 #include "sender/progress_bar.h"
 #include "sender/send_dataset.h"
@@ -58,12 +59,15 @@ void add_send_command(CLI::App &root) {
 	cmd->add_option("--partitions", options->partitions,
 	                "partitions to spread rows over: 0,1,2 or all (default: 0 for a training stream, all of the "
 	                "topic's with --inference)");
-	cmd->add_option("--kafka-property,-X", options->properties, "librdkafka property name=value (repeatable)");
+	auto kafka = std::make_shared<KafkaOptions>();
+	kafka->add_to(*cmd);
 	cmd->add_option("--timeout-ms", options->timeout_ms, "how long to wait for the cluster to answer at the start")
 	    ->capture_default_str()
 	    ->check(CLI::PositiveNumber);
 	cmd->add_option("file", options->file, "FILE.csv, FILE.npy, or - for either on stdin")->required();
-	cmd->callback([options] {
+	cmd->callback([options, kafka] {
+		options->kafka_config = kafka->config_file;
+		options->properties = kafka->overrides;
 		auto started = std::chrono::steady_clock::now();
 		sender::KafkaCluster cluster;
 		sender::ProgressBar bar;

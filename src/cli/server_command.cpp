@@ -1,4 +1,5 @@
 #include "cli/command_registry.h"
+#include "cli/kafka_options.h"
 #include "cli/server_options.h"
 #include "common/private_files.h"
 #include "common/signals.h"
@@ -29,16 +30,26 @@ void add_server_command(CLI::App &root) {
 	    ->capture_default_str();
 	command->add_option("--web-root", config->web_root, "directory of the built web UI (default: found by itself)");
 	add_job_options(*command, *config);
-	command->callback([config, data_dir] {
+	auto kafka = std::make_shared<KafkaOptions>();
+	kafka->add_to(*command);
+	auto clusters = std::make_shared<KafkaClusterOptions>();
+	clusters->add_to(*command);
+	command->callback([config, data_dir, kafka, clusters] {
 		ShutdownSignal::install();
 		private_files_from_now_on();
 		config->data_dir = *data_dir;
+		config->kafka_properties = kafka->load();
+		config->kafka_clusters = clusters->load();
 		server::ServerApp app(*config);
 		app.start();
 		// First line: the URL, for scripts and tests that start the server.
 		std::printf("%s\n", app.url().c_str());
 		std::fflush(stdout);
-		spdlog::info("server: REST API and web UI at {}/ ; admin token in {}", app.url(), app.token_file().string());
+		spdlog::info("server: REST API and web UI at {}/ ; admin token in {}; metrics scrape token in {}", app.url(),
+		             app.token_file().string(), app.metrics_token_file().string());
+		if (!app.metrics_url().empty()) {
+			spdlog::info("server: metrics without a token at {}", app.metrics_url());
+		}
 		while (!ShutdownSignal::wait_for(std::chrono::seconds(1))) {
 		}
 		spdlog::info("server: stopping");

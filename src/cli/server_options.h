@@ -23,10 +23,32 @@ inline void add_job_options(CLI::App &command, server::ServerConfig &config) {
 	command.add_flag("--reset-admin-token", config.reset_admin_token,
 	                 "make a new admin token and store its hash, when the token file was lost (the old token stops "
 	                 "working; running jobs are restarted with the new one)");
+	command
+	    .add_option("--allowed-hosts", config.allowed_hosts,
+	                "host names the API and web UI answer for (the Host header), besides localhost, 127.0.0.1, "
+	                "[::1], the --listen host and this machine's name; others get 421, so a web page cannot read "
+	                "the API through DNS rebinding ('*': any, e.g. behind a proxy that checks it)")
+	    ->delimiter(',');
+	command.add_option("--metrics-listen", config.metrics_listen,
+	                   "host:port serving GET /metrics without a token (for a scraper on a private network); on "
+	                   "--listen, /metrics needs the scrape token in the data directory's metrics-token file or any "
+	                   "viewer token");
 	add("--records-timeout", config.records_timeout_s,
 	    "seconds a training job waits for the next record of its stream before it fails naming the missing "
 	    "records (a control message may name records that are not in the log)",
 	    CLI::PositiveNumber);
+	command
+	    .add_option("--executor", config.executor,
+	                "where jobs run: local (child processes of the server) or docker (a container each, of "
+	                "--image, on the host's network)")
+	    ->capture_default_str()
+	    ->check(CLI::IsMember({"local", "docker"}));
+	command.add_option("--docker-host", config.docker_host, "the Docker daemon's socket, for --executor docker")
+	    ->capture_default_str();
+	command
+	    .add_option("--image", config.docker_image,
+	                "the image jobs run in, for --executor docker (built by scripts/image)")
+	    ->capture_default_str();
 }
 
 } // namespace kafkaml::cli

@@ -28,7 +28,7 @@ void add_train_command(CLI::App &root) {
 	command->callback([options, result_id, records_timeout] {
 		ShutdownSignal::install();
 		workers::HttpJobCoordinator coordinator(options->server, WorkerOptions::token());
-		stream::KafkaConfig kafka{options->bootstrap_servers, {}};
+		auto kafka = options->kafka_config();
 		workers::TrainingJobEnvironment env;
 		env.coordinator = &coordinator;
 		env.cancelled = [] { return ShutdownSignal::requested(); };
@@ -42,8 +42,19 @@ void add_train_command(CLI::App &root) {
 			return std::make_unique<stream::KafkaRangeReader>(kafka, ranges,
 			                                                  env.records_timeout + std::chrono::minutes(1));
 		};
-		env.open_online = [&](const std::string &topic, int64_t from_timestamp_ms) -> std::unique_ptr<stream::Source> {
-			return std::make_unique<stream::KafkaTopicSource>(kafka, topic, from_timestamp_ms);
+		// The result's own consumer group holds the offsets after what its
+		// stored versions learned (committed once each is stored).
+		env.open_online =
+		    [&](const std::string &topic, int64_t from_timestamp_ms,
+		        const std::vector<stream::TopicPartitionOffset> &start) -> std::unique_ptr<stream::Source> {
+			stream::KafkaTopicSource::Start from{
+			    from_timestamp_ms, {}, "kafkaml-training-" + std::to_string(*result_id)};
+			for (const auto &offset : start) {
+				if (offset.topic == topic) {
+					from.offsets[offset.partition] = offset.offset;
+				}
+			}
+			return std::make_unique<stream::KafkaTopicSource>(kafka, topic, std::move(from));
 		};
 		workers::run_training_job(*result_id, env);
 	});

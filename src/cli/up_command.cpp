@@ -1,5 +1,6 @@
 #include "broker/broker.h"
 #include "cli/command_registry.h"
+#include "cli/kafka_options.h"
 #include "cli/server_options.h"
 #include "common/private_files.h"
 #include "common/signals.h"
@@ -21,6 +22,8 @@ struct UpOptions {
 	std::string control_topic = "control";
 	int32_t partitions = 1;
 	server::ServerConfig jobs; //!< the job options of add_job_options
+	KafkaOptions kafka;        //!< settings of the server's and the jobs' Kafka clients
+	KafkaClusterOptions clusters;
 };
 
 void add_up_command(CLI::App &root) {
@@ -40,8 +43,13 @@ void add_up_command(CLI::App &root) {
 	command->add_option("--partitions", options->partitions, "partitions of auto-created topics")
 	    ->capture_default_str();
 	add_job_options(*command, options->jobs);
+	options->kafka.add_to(*command);
+	options->clusters.add_to(*command);
 	command->callback([options] {
 		ShutdownSignal::install();
+		// Checked before the broker starts: a mistake ends the command at once.
+		auto kafka_properties = options->kafka.load();
+		auto kafka_clusters = options->clusters.load();
 		private_files_from_now_on();
 		make_private_directory(options->data_dir);
 		std::filesystem::path data_dir = options->data_dir;
@@ -63,11 +71,16 @@ void add_up_command(CLI::App &root) {
 		server_config.listen = options->listen;
 		server_config.store_url = options->store_url;
 		server_config.bootstrap_servers = bootstrap;
+		server_config.kafka_properties = kafka_properties;
+		server_config.kafka_clusters = kafka_clusters;
 		server_config.control_topic = options->control_topic;
 		server_config.data_dir = data_dir;
 		server::ServerApp app(server_config);
 		try {
 			app.start();
+		} catch (const server::ExecutorUnavailable &e) {
+			broker.stop();
+			throw std::runtime_error(std::string("the server could not start: ") + e.what());
 		} catch (const std::exception &e) {
 			broker.stop();
 			throw std::runtime_error(std::string("the server could not start: ") + e.what() +
@@ -76,9 +89,15 @@ void add_up_command(CLI::App &root) {
 		std::printf("kafka-ml is up.\n"
 		            "  Web UI and REST API: %s/\n"
 		            "  Kafka bootstrap:     %s\n"
-		            "  Admin token:         %s  (also in %s)\n"
-		            "Press Ctrl-C to stop.\n",
-		            app.url().c_str(), bootstrap.c_str(), app.token().c_str(), app.token_file().c_str());
+		            "  Admin token:         %s  (also in %s; user admin)\n"
+		            "  Metrics scrape token: in %s\n",
+		            app.url().c_str(), bootstrap.c_str(), app.token().c_str(), app.token_file().c_str(),
+		            app.metrics_token_file().c_str());
+		if (!app.metrics_url().empty()) {
+			std::printf("  Metrics (no token):  %s\n", app.metrics_url().c_str());
+		}
+		std::printf("Make users and tokens with: kafkaml users add NAME --role viewer; kafkaml tokens create --user "
+		            "NAME\nPress Ctrl-C to stop.\n");
 		std::fflush(stdout);
 		while (!ShutdownSignal::wait_for(std::chrono::seconds(1))) {
 		}

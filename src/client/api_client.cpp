@@ -128,6 +128,10 @@ json ApiClient::post(const std::string &path, const json &body) const {
 	return parse_body(checked("POST", path, body.dump()));
 }
 
+json ApiClient::put(const std::string &path, const json &body) const {
+	return parse_body(checked("PUT", path, body.dump()));
+}
+
 json ApiClient::put_bytes(const std::string &path, const std::string &bytes) const {
 	return parse_body(checked("PUT", path, bytes, "application/octet-stream"));
 }

@@ -53,8 +53,8 @@ public:
 		std::string body;
 	};
 
-	//! `server` is `http://host:port` (a trailing slash is ignored); `token` may
-	//! be empty for read-only use.
+	//! `server` is `http://host:port` (a trailing slash is ignored); `token` is
+	//! sent on every call (every route but health needs one).
 	ApiClient(std::string server, std::string token, RetryPolicy retry = {});
 
 	//! `path` is relative to `/api/v1`, e.g. "/models". Returns the JSON body
@@ -62,6 +62,7 @@ public:
 	//! and on 4xx/5xx, with the server's message.
 	nlohmann::json get(const std::string &path) const;
 	nlohmann::json post(const std::string &path, const nlohmann::json &body) const;
+	nlohmann::json put(const std::string &path, const nlohmann::json &body) const;
 	nlohmann::json del(const std::string &path) const;
 	//! Raw body of a GET (model download).
 	std::string get_bytes(const std::string &path) const;

@@ -81,6 +81,19 @@ std::string result_summary(const json &result, long last_epochs) {
 			line(label, metrics_line(metrics));
 		}
 	}
+	// A continual training's drifts: where each was found and the error's move.
+	const json &drifts = result.contains("drifts") && result["drifts"].is_array() ? result["drifts"] : json::array();
+	for (const auto &drift : drifts) {
+		std::string text = "after " + text_of(drift, "records") + " records";
+		if (drift.contains("error_before") && drift.contains("error_after")) {
+			text += ", " + drift.value("measure", std::string("error")) + " " + number(drift["error_before"]) + " -> " +
+			        number(drift["error_after"]);
+		}
+		if (auto response = drift.value("response", std::string("none")); response != "none") {
+			text += ", " + response;
+		}
+		line("drift", text + " (" + text_of(drift, "created_at") + ")");
+	}
 	if (epochs.empty()) {
 		return out;
 	}

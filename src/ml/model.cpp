@@ -1,4 +1,5 @@
 #include "ml/model.h"
+#include "ml/learning_rate.h"
 #include "ml/metrics.h"
 #include "ml/model_impl.h"
 #include "ml/output_losses.h"
@@ -120,6 +121,7 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 		m.optimizer = make_optimizer(m.spec.compile.optimizer, m.plan.params);
 	}
 	Optimizer &optimizer = *m.optimizer;
+	optimizer.set_learning_rate_factor(m.learning_rate_factor);
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
 	const int64_t steps = options.steps_per_epoch.value_or((n + batch - 1) / batch);
 
@@ -227,6 +229,35 @@ std::string Model::summary() const {
 	s += fmt::format("Total params: {}\nTrainable params: {}\nNon-trainable params: {}\n", param_count(),
 	                 m.plan.trainable_count, m.plan.state_count);
 	return s;
+}
+
+void Model::reset_optimizer() {
+	impl_->optimizer.reset();
+}
+
+void Model::set_learning_rate_factor(double factor) {
+	if (!(factor > 0) || !std::isfinite(factor)) {
+		throw std::invalid_argument("a learning-rate factor must be a finite number > 0");
+	}
+	impl_->learning_rate_factor = factor;
+	if (impl_->optimizer) {
+		impl_->optimizer->set_learning_rate_factor(factor);
+	}
+}
+
+double Model::learning_rate_factor() const {
+	return impl_->learning_rate_factor;
+}
+
+double Model::learning_rate() const {
+	if (impl_->optimizer) {
+		return impl_->optimizer->learning_rate();
+	}
+	return learning_rate_at(impl_->spec.compile.optimizer, 0) * impl_->learning_rate_factor;
+}
+
+int64_t Model::optimizer_iterations() const {
+	return impl_->optimizer ? impl_->optimizer->iterations() : 0;
 }
 
 int64_t Model::param_count() const {

@@ -102,10 +102,38 @@ public:
 	FitResult fit(const Array &x, const Array &y, const FitOptions &options, const Array *validation_x = nullptr,
 	              const Array *validation_y = nullptr, const EpochCallback &callback = {});
 	MetricValues evaluate(const Array &x, const Array &y, std::optional<int64_t> batch_size = std::nullopt);
+
+	//! A new learning phase: the next fit() starts a fresh optimizer (no
+	//! moments, step count 0, a learning-rate schedule from its start), as
+	//! a model compiled again would in Keras. The weights stay.
+	void reset_optimizer();
+	//! Multiplies the learning rate of every later step (1: compile's own,
+	//! schedule included). Throws std::invalid_argument unless > 0 and finite.
+	void set_learning_rate_factor(double factor);
+	//! The factor set_learning_rate_factor() set (1 until then).
+	double learning_rate_factor() const;
+	//! The learning rate the next training step uses, factor included.
+	double learning_rate() const;
+	//! Optimizer steps made since the optimizer was made (0 before the
+	//! first fit and after reset_optimizer()).
+	int64_t optimizer_iterations() const;
 	Array predict(const Array &x, std::optional<int64_t> batch_size = std::nullopt);
 
 	//! The model file: spec + weights, no optimizer state (format in README.md).
 	std::string save() const;
+	//! What fit() carries from one call to the next besides the weights:
+	//! the optimizer's state (step count, moments, velocities, accumulators;
+	//! none before the first fit and after reset_optimizer()), the
+	//! learning-rate factor and the random generator that shuffles and
+	//! draws dropout masks. A model loaded from save()'s file that loads
+	//! these bytes trains on as this one would, bit for bit (a continual
+	//! training resumed after a crash). Format in README.md.
+	std::string save_training_state() const;
+	//! Loads what save_training_state() wrote, of a model of the same spec.
+	//! Throws std::invalid_argument saying what does not fit (not such
+	//! bytes, another optimizer or other options of it, other sizes); the
+	//! model is then unchanged.
+	void load_training_state(std::string_view bytes);
 	//! A file Python reads with torch.load(): {"format", "spec", "weights":
 	//! {name: tensor}} (TorchScript models: the module itself, for torch.jit.load).
 	std::string export_pytorch() const;

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <bit>
+#include <cmath>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 // The model file (see README.md): magic "KAFKAML\x01", a little-endian u32
@@ -16,6 +18,12 @@
 // graph, parameter and state slots), then the raw little-endian float32
 // parameters followed by the states. TorchScript models carry the module
 // bytes (torch.jit.save of the trained module) instead of raw floats.
+//
+// The training state (Model::save_training_state) is laid out alike: magic
+// "KAFKAMLS", header length, header JSON (format version, learning-rate
+// factor, random generator, the optimizer's name, step count, scalars and
+// buffer sizes, or null before the first fit), then the buffers' float32
+// values one after the other.
 
 namespace kafkaml::ml {
 
@@ -23,6 +31,8 @@ namespace {
 
 constexpr char k_magic[8] = {'K', 'A', 'F', 'K', 'A', 'M', 'L', '\x01'};
 constexpr int k_format_version = 1;
+constexpr char k_state_magic[8] = {'K', 'A', 'F', 'K', 'A', 'M', 'L', 'S'};
+constexpr int k_state_format_version = 1;
 
 //! Reads a key added after the format's first version: files written
 //! before it lack it, and the spec's default stands.
@@ -191,6 +201,77 @@ std::vector<MetricSpec> metrics_from_json(const nlohmann::json &list) {
 	return metrics;
 }
 
+//! The optimizer's fields added after the file's first version: written
+//! always, optional on reading (a file from before loads with Keras'
+//! defaults). A loaded model trains with the optimizer it was compiled
+//! with, which a resumed continual training's optimizer state needs.
+void added_optimizer_fields_to_json(const OptimizerSpec &o, nlohmann::json &j) {
+	auto optional = [](const std::optional<double> &value) {
+		return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+	};
+	j["amsgrad"] = o.amsgrad;
+	j["centered"] = o.centered;
+	j["decay"] = o.decay;
+	j["clipnorm"] = optional(o.clipnorm);
+	j["clipvalue"] = optional(o.clipvalue);
+	j["global_clipnorm"] = optional(o.global_clipnorm);
+	j["learning_rate_power"] = o.learning_rate_power;
+	j["l1_regularization_strength"] = o.l1_regularization_strength;
+	j["l2_regularization_strength"] = o.l2_regularization_strength;
+	j["l2_shrinkage_regularization_strength"] = o.l2_shrinkage_regularization_strength;
+	j["beta"] = o.beta;
+	j["schedule"] = nullptr;
+	if (const auto &s = o.schedule) {
+		j["schedule"] = {{"name", s->name},
+		                 {"initial_learning_rate", s->initial_learning_rate},
+		                 {"decay_steps", s->decay_steps},
+		                 {"decay_rate", s->decay_rate},
+		                 {"staircase", s->staircase},
+		                 {"boundaries", s->boundaries},
+		                 {"values", s->values},
+		                 {"alpha", s->alpha},
+		                 {"end_learning_rate", s->end_learning_rate},
+		                 {"power", s->power},
+		                 {"cycle", s->cycle}};
+	}
+}
+
+void added_optimizer_fields_from_json(const nlohmann::json &j, OptimizerSpec &o) {
+	auto optional = [&j](const char *key, std::optional<double> &value) {
+		if (j.contains(key) && !j.at(key).is_null()) {
+			value = j.at(key).get<double>();
+		}
+	};
+	read_optional(j, "amsgrad", o.amsgrad);
+	read_optional(j, "centered", o.centered);
+	read_optional(j, "decay", o.decay);
+	optional("clipnorm", o.clipnorm);
+	optional("clipvalue", o.clipvalue);
+	optional("global_clipnorm", o.global_clipnorm);
+	read_optional(j, "learning_rate_power", o.learning_rate_power);
+	read_optional(j, "l1_regularization_strength", o.l1_regularization_strength);
+	read_optional(j, "l2_regularization_strength", o.l2_regularization_strength);
+	read_optional(j, "l2_shrinkage_regularization_strength", o.l2_shrinkage_regularization_strength);
+	read_optional(j, "beta", o.beta);
+	if (!j.contains("schedule") || j.at("schedule").is_null()) {
+		return;
+	}
+	const auto &s = j.at("schedule");
+	LearningRateSchedule schedule;
+	s.at("name").get_to(schedule.name);
+	read_optional(s, "initial_learning_rate", schedule.initial_learning_rate);
+	read_optional(s, "decay_steps", schedule.decay_steps);
+	read_optional(s, "decay_rate", schedule.decay_rate);
+	read_optional(s, "staircase", schedule.staircase);
+	read_optional(s, "boundaries", schedule.boundaries);
+	read_optional(s, "values", schedule.values);
+	read_optional(s, "alpha", schedule.alpha);
+	read_optional(s, "end_learning_rate", schedule.end_learning_rate);
+	read_optional(s, "power", schedule.power);
+	read_optional(s, "cycle", schedule.cycle);
+	o.schedule = std::move(schedule);
+}
+
 nlohmann::json compile_to_json(const CompileSpec &c) {
 	const auto &o = c.optimizer;
 	nlohmann::json losses = nlohmann::json::array(), output_metrics = nlohmann::json::array();
@@ -200,6 +281,17 @@ nlohmann::json compile_to_json(const CompileSpec &c) {
 	for (const auto &metrics : c.output_metrics) {
 		output_metrics.push_back(metrics_to_json(metrics));
 	}
+	nlohmann::json optimizer = {{"name", o.name},
+	                            {"learning_rate", o.learning_rate},
+	                            {"momentum", o.momentum},
+	                            {"nesterov", o.nesterov},
+	                            {"beta_1", o.beta_1},
+	                            {"beta_2", o.beta_2},
+	                            {"epsilon", o.epsilon},
+	                            {"rho", o.rho},
+	                            {"weight_decay", o.weight_decay},
+	                            {"initial_accumulator_value", o.initial_accumulator_value}};
+	added_optimizer_fields_to_json(o, optimizer);
 	return {{"present", c.present},
 	        {"metrics", c.metrics},
 	        {"metric_specs", metrics_to_json(c.metric_specs)},
@@ -207,17 +299,7 @@ nlohmann::json compile_to_json(const CompileSpec &c) {
 	        {"losses", losses},
 	        {"loss_weights", c.loss_weights},
 	        {"output_metrics", output_metrics},
-	        {"optimizer",
-	         {{"name", o.name},
-	          {"learning_rate", o.learning_rate},
-	          {"momentum", o.momentum},
-	          {"nesterov", o.nesterov},
-	          {"beta_1", o.beta_1},
-	          {"beta_2", o.beta_2},
-	          {"epsilon", o.epsilon},
-	          {"rho", o.rho},
-	          {"weight_decay", o.weight_decay},
-	          {"initial_accumulator_value", o.initial_accumulator_value}}}};
+	        {"optimizer", optimizer}};
 }
 
 CompileSpec compile_from_json(const nlohmann::json &j) {
@@ -251,6 +333,7 @@ CompileSpec compile_from_json(const nlohmann::json &j) {
 	o.at("rho").get_to(opt.rho);
 	o.at("weight_decay").get_to(opt.weight_decay);
 	o.at("initial_accumulator_value").get_to(opt.initial_accumulator_value);
+	added_optimizer_fields_from_json(o, opt);
 	return c;
 }
 
@@ -297,6 +380,26 @@ void append_floats(std::string &out, const std::vector<float> &values) {
 	out.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(float));
 }
 
+//! Bytes framed as the model file and the training state are: an 8-byte
+//! magic, the header's length (u32) and the header; `header` and where
+//! the body after it starts. Throws std::invalid_argument with
+//! `bad_magic`, or naming `what` when the bytes end within the header.
+struct Framed {
+	std::string_view header;
+	size_t body = 0;
+};
+Framed unframe(std::string_view bytes, const char (&magic)[8], const char *bad_magic, const char *what) {
+	if (bytes.size() < sizeof(magic) + 4 || std::memcmp(bytes.data(), magic, sizeof(magic)) != 0) {
+		throw std::invalid_argument(bad_magic);
+	}
+	uint32_t header_size = read_u32(bytes.data() + sizeof(magic));
+	size_t body = sizeof(magic) + 4 + header_size;
+	if (body > bytes.size()) {
+		throw std::invalid_argument(std::string(what) + " is truncated (header)");
+	}
+	return {bytes.substr(sizeof(magic) + 4, header_size), body};
+}
+
 } // namespace
 
 std::string spec_to_json_text(const ModelSpec &spec) {
@@ -327,19 +430,14 @@ std::string Model::save() const {
 }
 
 Model Model::load(std::string_view blob) {
-	if (blob.size() < sizeof(k_magic) + 4 || std::memcmp(blob.data(), k_magic, sizeof(k_magic)) != 0) {
-		throw std::invalid_argument("not a kafkaml model file (bad magic); use a file written by save or "
-		                            "downloaded from results/{id}/model");
-	}
-	uint32_t header_size = read_u32(blob.data() + sizeof(k_magic));
-	size_t body = sizeof(k_magic) + 4 + header_size;
-	if (body > blob.size()) {
-		throw std::invalid_argument("model file is truncated (header)");
-	}
+	auto [header_text, body] = unframe(blob, k_magic,
+	                                   "not a kafkaml model file (bad magic); use a file written by save or "
+	                                   "downloaded from results/{id}/model",
+	                                   "model file");
 	nlohmann::json header;
 	ModelSpec spec;
 	try {
-		header = parse_json(blob.substr(sizeof(k_magic) + 4, header_size));
+		header = parse_json(header_text);
 		if (header.at("version").get<int>() > k_format_version) {
 			throw std::invalid_argument("model file version is newer than this program; upgrade kafkaml");
 		}
@@ -377,6 +475,100 @@ std::string Model::export_pytorch() const {
 		return impl_->save_module();
 	}
 	return pickle_weights(*impl_, spec_to_json_text(impl_->spec));
+}
+
+std::string Model::save_training_state() const {
+	const Impl &m = *impl_;
+	nlohmann::json header = {{"format", "kafkaml-training-state"},
+	                         {"version", k_state_format_version},
+	                         {"learning_rate_factor", m.learning_rate_factor},
+	                         {"rng", m.rng.state()},
+	                         {"optimizer", nullptr}};
+	OptimizerState optimizer;
+	if (m.optimizer) {
+		optimizer = m.optimizer->state();
+		std::vector<size_t> sizes;
+		for (const auto &buffer : optimizer.buffers) {
+			sizes.push_back(buffer.size());
+		}
+		header["optimizer"] = {{"name", optimizer.name},
+		                       {"iterations", optimizer.iterations},
+		                       {"scalars", optimizer.scalars},
+		                       {"buffers", sizes}};
+	}
+	std::string text = header.dump();
+	std::string out(k_state_magic, sizeof(k_state_magic));
+	append_u32(out, static_cast<uint32_t>(text.size()));
+	out += text;
+	for (const auto &buffer : optimizer.buffers) {
+		append_floats(out, buffer);
+	}
+	return out;
+}
+
+void Model::load_training_state(std::string_view bytes) {
+	Impl &m = *impl_;
+	auto [header_text, body] =
+	    unframe(bytes, k_state_magic,
+	            "not a kafkaml training state (bad magic); use bytes written by save_training_state", "training state");
+	double factor = 1;
+	std::optional<Rng> rng;
+	std::optional<OptimizerState> optimizer;
+	std::vector<size_t> sizes;
+	try {
+		auto header = parse_json(header_text);
+		if (header.at("version").get<int>() > k_state_format_version) {
+			throw std::invalid_argument("training state version is newer than this program; upgrade kafkaml");
+		}
+		header.at("learning_rate_factor").get_to(factor);
+		rng = Rng::from_state(header.at("rng").get<std::string>());
+		if (const auto &o = header.at("optimizer"); !o.is_null()) {
+			optimizer.emplace();
+			o.at("name").get_to(optimizer->name);
+			o.at("iterations").get_to(optimizer->iterations);
+			o.at("scalars").get_to(optimizer->scalars);
+			o.at("buffers").get_to(sizes);
+		}
+	} catch (const JsonInputError &e) {
+		throw std::invalid_argument(std::string("training state header is malformed: ") + e.what());
+	} catch (const nlohmann::json::exception &e) {
+		throw std::invalid_argument(std::string("training state header is malformed: ") + e.what());
+	}
+	if (!(factor > 0) || !std::isfinite(factor)) {
+		throw std::invalid_argument("the training state's learning-rate factor is not a finite number > 0");
+	}
+	size_t need = 0;
+	for (size_t size : sizes) {
+		if (size > (bytes.size() - body) / sizeof(float)) {
+			throw std::invalid_argument("training state is truncated (optimizer buffers)");
+		}
+		need += size * sizeof(float);
+	}
+	if (bytes.size() - body != need) {
+		throw std::invalid_argument("training state holds " + std::to_string(bytes.size() - body) +
+		                            " bytes of optimizer buffers, its header says " + std::to_string(need));
+	}
+	std::unique_ptr<Optimizer> made;
+	if (optimizer) {
+		const char *at = bytes.data() + body;
+		for (size_t size : sizes) {
+			auto &buffer = optimizer->buffers.emplace_back(size);
+			if (size > 0) {
+				std::memcpy(buffer.data(), at, size * sizeof(float));
+			}
+			at += size * sizeof(float);
+		}
+		// A fresh optimizer takes the state: on a mismatch the model keeps
+		// the one it has.
+		made = make_optimizer(m.spec.compile.optimizer, m.plan.params);
+		made->restore(*optimizer);
+	}
+	m.optimizer = std::move(made);
+	m.learning_rate_factor = factor;
+	if (m.optimizer) {
+		m.optimizer->set_learning_rate_factor(factor);
+	}
+	m.rng = *rng;
 }
 
 } // namespace kafkaml::ml

@@ -21,8 +21,12 @@ struct Model::Impl {
 	Rng rng;
 	//! Made by the first fit() and kept, as Keras keeps model.optimizer: a
 	//! later fit() continues its moments and step count (learning-rate
-	//! schedules included) instead of starting over. Not saved.
+	//! schedules included) instead of starting over. Not in the model
+	//! file: save_training_state() keeps it.
 	std::unique_ptr<Optimizer> optimizer;
+	//! Model::set_learning_rate_factor: kept here so that an optimizer made
+	//! after reset_optimizer() takes it too.
+	double learning_rate_factor = 1;
 	//! Non-empty for models defined by an uploaded TorchScript module.
 	bool torchscript = false;
 	//! TorchScript only: writes the module with its current weights.

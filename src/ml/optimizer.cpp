@@ -43,6 +43,7 @@ public:
 	      velocity_(spec.momentum != 0.0 ? n : 0) {}
 
 private:
+	Slots slots() override { return {{&velocity_}, {}}; }
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		if (momentum_ == 0.0f) {
 			for (int64_t i = 0; i < n; i++) {
@@ -73,6 +74,7 @@ public:
 	      v_max_(spec.amsgrad ? n : 0) {}
 
 private:
+	Slots slots() override { return {{&m_, &v_, &v_max_}, {}}; }
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		double t = static_cast<double>(iterations_ + 1);
 		auto lr_t = static_cast<float>(lr * std::sqrt(1.0 - std::pow(b2_, t)) / (1.0 - std::pow(b1_, t)));
@@ -107,6 +109,7 @@ public:
 	      mom_(spec.momentum > 0.0 ? n : 0), mean_(spec.centered ? n : 0) {}
 
 private:
+	Slots slots() override { return {{&acc_, &mom_, &mean_}, {}}; }
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		float *a = acc_.data();
 		for (int64_t i = 0; i < n; i++) {
@@ -137,6 +140,7 @@ public:
 	      acc_(n, static_cast<float>(spec.initial_accumulator_value)) {}
 
 private:
+	Slots slots() override { return {{&acc_}, {}}; }
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		float *a = acc_.data();
 		for (int64_t i = 0; i < n; i++) {
@@ -156,6 +160,7 @@ public:
 	      eps_(static_cast<float>(spec.epsilon)), grad_sq_(n), delta_sq_(n) {}
 
 private:
+	Slots slots() override { return {{&grad_sq_, &delta_sq_}, {}}; }
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		float *gs = grad_sq_.data(), *ds = delta_sq_.data();
 		for (int64_t i = 0; i < n; i++) {
@@ -177,6 +182,7 @@ public:
 	      eps_(static_cast<float>(spec.epsilon)), m_(n), u_(n) {}
 
 private:
+	Slots slots() override { return {{&m_, &u_}, {}}; }
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		const auto correction = static_cast<float>(1.0 - std::pow(b1_, static_cast<double>(iterations_ + 1)));
 		const float new_m = complement(b1_);
@@ -201,6 +207,7 @@ public:
 	      m_(n), v_(n) {}
 
 private:
+	Slots slots() override { return {{&m_, &v_}, {&u_product_}}; }
 	void update(float *p, const float *g, int64_t n, float lr) override {
 		const double t = static_cast<double>(iterations_ + 1);
 		const double u_t = b1_ * (1.0 - 0.5 * std::pow(0.96, t));
@@ -239,6 +246,7 @@ public:
 	      linear_(n) {}
 
 private:
+	Slots slots() override { return {{&acc_, &linear_}, {}}; }
 	float root(float x) const { return power_ == 0.5f ? std::sqrt(x) : std::pow(x, power_); }
 
 	void update(float *p, const float *g, int64_t n, float lr) override {
@@ -270,7 +278,7 @@ Optimizer::Optimizer(const OptimizerSpec &spec, std::vector<int64_t> variable_si
 }
 
 double Optimizer::learning_rate() const {
-	return learning_rate_at(spec_, iterations_);
+	return learning_rate_at(spec_, iterations_) * factor_;
 }
 
 const float *Optimizer::clip(const float *g, int64_t n) {
@@ -293,6 +301,52 @@ const float *Optimizer::clip(const float *g, int64_t n) {
 		}
 	}
 	return out;
+}
+
+OptimizerState Optimizer::state() const {
+	// slots() only hands out where the state is; nothing is written here.
+	auto slots = const_cast<Optimizer &>(*this).slots();
+	OptimizerState state{spec_.name, iterations_, {}, {}};
+	for (const double *scalar : slots.scalars) {
+		state.scalars.push_back(*scalar);
+	}
+	for (const auto *buffer : slots.buffers) {
+		state.buffers.push_back(*buffer);
+	}
+	return state;
+}
+
+void Optimizer::restore(const OptimizerState &state) {
+	if (state.name != spec_.name) {
+		throw std::invalid_argument("the optimizer state is of optimizer '" + state.name +
+		                            "', this model trains with '" + spec_.name + "'");
+	}
+	if (state.iterations < 0) {
+		throw std::invalid_argument("the optimizer state has a negative step count");
+	}
+	auto slots = this->slots();
+	if (state.scalars.size() != slots.scalars.size() || state.buffers.size() != slots.buffers.size()) {
+		throw std::invalid_argument(
+		    "the optimizer state of '" + state.name + "' has " + std::to_string(state.buffers.size()) +
+		    " buffers and " + std::to_string(state.scalars.size()) + " scalars, this one " +
+		    std::to_string(slots.buffers.size()) + " and " + std::to_string(slots.scalars.size()));
+	}
+	for (size_t i = 0; i < slots.buffers.size(); i++) {
+		if (state.buffers[i].size() != slots.buffers[i]->size()) {
+			throw std::invalid_argument(
+			    "buffer " + std::to_string(i + 1) + " of the optimizer state of '" + state.name + "' holds " +
+			    std::to_string(state.buffers[i].size()) + " values, this optimizer's " +
+			    std::to_string(slots.buffers[i]->size()) +
+			    " (another model, or the optimizer's options differ: momentum, amsgrad, centered)");
+		}
+	}
+	for (size_t i = 0; i < slots.buffers.size(); i++) {
+		*slots.buffers[i] = state.buffers[i];
+	}
+	for (size_t i = 0; i < slots.scalars.size(); i++) {
+		*slots.scalars[i] = state.scalars[i];
+	}
+	iterations_ = state.iterations;
 }
 
 void Optimizer::step(float *params, const float *grads, int64_t n) {

@@ -11,6 +11,9 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 
 namespace kafkaml::ml {
 
@@ -29,6 +32,25 @@ public:
 	}
 	//! Uniform integer in [0, n).
 	uint64_t below(uint64_t n) { return engine_() % n; }
+
+	//! The generator's position, as the standard's text form of the engine
+	//! (the same in every library), so a restored Rng draws on where this
+	//! one stands.
+	std::string state() const {
+		std::ostringstream out;
+		out << engine_;
+		return out.str();
+	}
+	//! Throws std::invalid_argument unless `text` is what state() wrote.
+	static Rng from_state(const std::string &text) {
+		Rng rng;
+		std::istringstream in(text);
+		in >> rng.engine_;
+		if (in.fail()) {
+			throw std::invalid_argument("the random generator's state is malformed");
+		}
+		return rng;
+	}
 
 private:
 	std::mt19937_64 engine_;

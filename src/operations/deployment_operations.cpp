@@ -5,6 +5,7 @@
 #include "operations/result_operations.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -86,6 +87,8 @@ T training_field(const json &fields, const char *name, T fallback, const char *e
 		fits = field.is_string();
 	} else if constexpr (std::is_same_v<T, int64_t>) {
 		fits = field.is_number_integer();
+	} else if constexpr (std::is_same_v<T, bool>) {
+		fits = field.is_boolean();
 	} else {
 		fits = field.is_number();
 	}
@@ -93,6 +96,28 @@ T training_field(const json &fields, const char *name, T fallback, const char *e
 		throw InvalidField(name, std::string("field \"") + name + "\" must be " + expected);
 	}
 	return field.get<T>();
+}
+
+//! The drift detector's parameters (workers/drift_detector.h), checked.
+void apply_drift_detection(store::Deployment &d, const json &fields) {
+	d.drift_detection = training_field<bool>(fields, "drift_detection", d.drift_detection, "true or false");
+	d.drift_threshold = training_field<double>(fields, "drift_threshold", d.drift_threshold, "a number");
+	if (!(d.drift_threshold > 0) || !std::isfinite(d.drift_threshold)) {
+		throw InvalidField("drift_threshold", "field \"drift_threshold\" must be a number above 0: the evidence of "
+		                                      "an increase of the error, summed over records, that is a drift");
+	}
+	d.drift_delta = training_field<double>(fields, "drift_delta", d.drift_delta, "a number");
+	if (!(d.drift_delta >= 0) || !std::isfinite(d.drift_delta)) {
+		throw InvalidField("drift_delta", "field \"drift_delta\" must be a number of at least 0: the increase of "
+		                                  "the error per record that is tolerated");
+	}
+	const char *responses = "one of \"none\", \"reset_optimizer\", \"boost_learning_rate\"";
+	d.drift_response = training_field<std::string>(fields, "drift_response", d.drift_response, responses);
+	if (d.drift_response != "none" && d.drift_response != "reset_optimizer" &&
+	    d.drift_response != "boost_learning_rate") {
+		throw InvalidField("drift_response", std::string("field \"drift_response\" must be ") + responses + ", not \"" +
+		                                         d.drift_response + "\"");
+	}
 }
 
 //! The deployment's training mode and its parameters, checked.
@@ -145,6 +170,7 @@ void apply_training_mode(store::Deployment &d, const json &fields) {
 		}
 		d.version_every_records = every;
 	}
+	apply_drift_detection(d, fields);
 }
 
 } // namespace
@@ -162,6 +188,7 @@ DeploymentAndResults deploy(store::Store &store, executors::JobExecutor &executo
 	d.kwargs_fit_parsed = parse_kwargs(d.kwargs_fit, "kwargs_fit");
 	d.kwargs_val_parsed = parse_kwargs(d.kwargs_val, "kwargs_val");
 	apply_training_mode(d, request.training);
+	d.resources = resources_field(request.resources);
 	check_networks_uploaded(store, d.configuration, weights_needed);
 	auto [created, results] = store.create_deployment(d);
 	std::string failures;

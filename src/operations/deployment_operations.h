@@ -22,6 +22,8 @@ struct DeploymentRequest {
 	//! text (null or "": none), stored as given beside the parsed object.
 	nlohmann::json kwargs_fit = "";
 	nlohmann::json kwargs_val = "";
+	//! Limits of each training job's container (null: none); see store/resources.h.
+	nlohmann::json resources;
 	//! The training mode's fields as the body gives them (absent: default):
 	//! "mode" ("batch", "incremental", "indefinite"; without it the
 	//! original's booleans "incremental" and "indefinite" say which),
@@ -29,7 +31,10 @@ struct DeploymentRequest {
 	//! 1000), "monitoring_metric" (default "loss"), "change" ("up"/"down",
 	//! default "down" for a loss or error, else "up"), "improvement"
 	//! (default 0.05), "version_every_records" (a model version every that
-	//! many records besides on improvement; default null: only then).
+	//! many records besides on improvement; default null: only then),
+	//! "drift_detection" (default true), "drift_threshold" (default 100),
+	//! "drift_delta" (default 0.005), "drift_response" ("none",
+	//! "reset_optimizer", "boost_learning_rate"; default "none").
 	nlohmann::json training = nlohmann::json::object();
 };
 

@@ -2,6 +2,9 @@
 
 #include "operations/operation_errors.h"
 
+#include "common/json_input.h"
+#include "common/kafka_address.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -31,7 +34,7 @@ std::vector<std::string> idle_replica_warnings(const PartitionCounter &partition
 	if (!partition_count) {
 		return {};
 	}
-	auto partitions = partition_count(inference.input_topic);
+	auto partitions = partition_count(inference.input_kafka_broker, inference.input_topic);
 	if (!partitions || *partitions >= inference.replicas) {
 		return {};
 	}
@@ -107,6 +110,39 @@ void fill_input_format(store::Store &store, const store::Result &result, store::
 	}
 }
 
+// A batch training has one model; a continual one has versions and is
+// followed by default.
+void choose_served_model(store::Store &store, const store::Result &result, const InferenceRequest &request,
+                         store::Inference &i) {
+	bool continual = store.get_deployment(result.deployment).mode != "batch";
+	if (!continual) {
+		// Checked before anything else about the request (its format, the
+		// input topic): a batch training has no model to serve until it ends.
+		bool servable = result.status == store::ResultStatus::Finished ||
+		                (result.status == store::ResultStatus::Stopped && result.trained_model_size > 0);
+		if (!servable) {
+			throw store::Conflict("result " + std::to_string(result.id) + " is " +
+			                      std::string(store::to_string(result.status)) +
+			                      (result.status == store::ResultStatus::Stopped ? " without a trained model" : "") +
+			                      "; a batch training serves its model only once finished: wait for it (GET "
+			                      "/api/v1/results/" +
+			                      std::to_string(result.id) + ") or pick a finished result");
+		}
+		if (request.served && *request.served != store::ServedModel::Trained) {
+			throw InvalidField("model_version", "result " + std::to_string(result.id) +
+			                                        " was trained in batch mode: it has one model and no versions; "
+			                                        "leave field \"model_version\" out");
+		}
+		i.served = store::ServedModel::Trained;
+		return;
+	}
+	i.served = request.served.value_or(store::ServedModel::Latest);
+	if (i.served == store::ServedModel::Trained) {
+		i.served = store::ServedModel::Latest;
+	}
+	i.pinned_version = request.pinned_version;
+}
+
 store::Inference mark_inference_stopped(store::Store &store, int64_t id) {
 	try {
 		return store.update_inference_status(id, store::InferenceStatus::Stopped, "stopped by the user");
@@ -127,10 +163,15 @@ InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &e
 	i.model_result = request.model_result;
 	i.replicas = request.replicas;
 	check_replicas(i.replicas, environment.max_replicas);
+	i.resources = resources_field(request.resources);
 	i.input_topic = request.input_topic;
 	i.output_topic = request.output_topic;
 	i.dead_letter_topic = request.dead_letter_topic.value_or(i.input_topic + "-dead-letter");
 	check_topics(i);
+	i.input_kafka_broker =
+	    kafka_broker_of("input_kafka_broker", request.input_kafka_broker, environment.kafka_clusters);
+	i.output_kafka_broker =
+	    kafka_broker_of("output_kafka_broker", request.output_kafka_broker, environment.kafka_clusters);
 	i.input_format = format_name(request.input_format);
 	i.input_config = request.input_config;
 	store::Result result;
@@ -139,6 +180,7 @@ InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &e
 	} catch (const store::NotFound &e) {
 		throw store::InvalidArgument(std::string(e.what()) + "; pick a finished result from GET /api/v1/results");
 	}
+	choose_served_model(store, result, request, i);
 	fill_input_format(store, result, i);
 	if (environment.validate_input) {
 		try {
@@ -150,11 +192,19 @@ InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &e
 	}
 	InferenceOutcome outcome;
 	if (environment.create_input_topic &&
-	    environment.create_input_topic(i.input_topic, static_cast<int32_t>(i.replicas))) {
+	    environment.create_input_topic(i.input_kafka_broker, i.input_topic, static_cast<int32_t>(i.replicas))) {
 		outcome.notes.push_back("created the input topic \"" + i.input_topic + "\" with " + std::to_string(i.replicas) +
 		                        " partition(s), one per replica");
 	}
-	store::Inference created = store.create_inference(i);
+	store::Inference created;
+	try {
+		created = store.create_inference(i);
+	} catch (const store::InvalidArgument &e) {
+		if (i.served != store::ServedModel::Pinned) {
+			throw;
+		}
+		throw InvalidField("model_version", e.what());
+	}
 	try {
 		executor.start_inference(created);
 	} catch (const std::exception &e) {
@@ -166,6 +216,54 @@ InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &e
 	outcome.warnings = idle_replica_warnings(environment.partition_count, created);
 	outcome.inference = std::move(created);
 	return outcome;
+}
+
+InferenceServing inference_serving(store::Store &store, int64_t id) {
+	auto inference = store.get_inference(id);
+	if (store::is_terminal(inference.status)) {
+		throw store::Conflict("inference " + std::to_string(id) + " is " +
+		                      std::string(store::to_string(inference.status)) + "; its replicas should end");
+	}
+	InferenceServing serving;
+	serving.result = inference.model_result;
+	switch (inference.served) {
+	case store::ServedModel::Pinned:
+		serving.version = inference.pinned_version;
+		serving.ready = true;
+		return serving;
+	case store::ServedModel::Trained:
+		serving.ready = true;
+		return serving;
+	case store::ServedModel::Latest:
+		break;
+	}
+	if (auto latest = store.latest_result_version(inference.model_result)) {
+		serving.version = latest->version;
+		serving.ready = true;
+		return serving;
+	}
+	auto result = store.get_result(inference.model_result, {.which = store::EpochQuery::Which::none});
+	if (result.trained_model_size > 0) {
+		// A result trained before versions existed: its model is all there is.
+		serving.ready = true;
+		return serving;
+	}
+	if (store::is_terminal(result.status)) {
+		throw store::Conflict("result " + std::to_string(result.id) + " is " +
+		                      std::string(store::to_string(result.status)) + " without any model version: inference " +
+		                      std::to_string(id) +
+		                      " has nothing to serve; stop it and deploy a result that learned from its stream");
+	}
+	return serving;
+}
+
+store::Inference set_inference_model_version(store::Store &store, int64_t id, store::ServedModel served,
+                                             int64_t pinned_version) {
+	try {
+		return store.set_inference_served_model(id, served, pinned_version);
+	} catch (const store::InvalidArgument &e) {
+		throw InvalidField("model_version", e.what());
+	}
 }
 
 InferenceOutcome scale_inference(store::Store &store, executors::JobExecutor &executor, int64_t id, int64_t replicas,
@@ -214,6 +312,30 @@ store::Inference accept_replica_report(store::Store &store, int64_t id, bool con
 		}
 	}
 	return inference;
+}
+
+std::string kafka_broker_of(const char *field, const std::optional<std::string> &given,
+                            const std::vector<std::string> &clusters) {
+	if (!given || given->empty()) {
+		return kDefaultKafkaCluster;
+	}
+	bool configured =
+	    *given == kDefaultKafkaCluster || std::find(clusters.begin(), clusters.end(), *given) != clusters.end();
+	if (configured || is_bootstrap_list(*given)) {
+		return *given;
+	}
+	std::vector<std::string> names = clusters.empty() ? std::vector<std::string>{kDefaultKafkaCluster} : clusters;
+	std::string listed;
+	for (const auto &name : names) {
+		listed += (listed.empty() ? "" : ", ") + name;
+	}
+	throw InvalidField(field,
+	                   std::string("field \"") + field + "\" must name a Kafka cluster this server configures (" +
+	                       listed +
+	                       "; GET /api/v1/clusters lists them, the server's --kafka-cluster NAME=FILE adds "
+	                       "one) or be a bootstrap list host:port[,host:port], not \"" +
+	                       printable(*given) + "\"",
+	                   {{"clusters", names}});
 }
 
 std::string format_name(std::string text) {

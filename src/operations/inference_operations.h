@@ -19,14 +19,17 @@
 
 namespace kafkaml::operations {
 
-//! How many partitions a topic has; nullopt when that is not known (no such
-//! topic yet, Kafka unreachable).
-using PartitionCounter = std::function<std::optional<int32_t>(const std::string &topic)>;
+//! How many partitions a topic of the cluster `kafka_broker` (as an
+//! inference names it: store::Inference::input_kafka_broker) has; nullopt
+//! when that is not known (no such topic yet, Kafka unreachable).
+using PartitionCounter =
+    std::function<std::optional<int32_t>(const std::string &kafka_broker, const std::string &topic)>;
 
-//! Creates `topic` with `partitions` partitions when it does not exist;
-//! returns whether it did. Errors (Kafka unreachable) are logged and give
-//! false: the topic is then left to the cluster's auto-creation.
-using TopicCreator = std::function<bool(const std::string &topic, int32_t partitions)>;
+//! Creates `topic` on the cluster `kafka_broker` with `partitions`
+//! partitions when it does not exist; returns whether it did. Errors (Kafka
+//! unreachable) are logged and give false: the topic is then left to the
+//! cluster's auto-creation.
+using TopicCreator = std::function<bool(const std::string &kafka_broker, const std::string &topic, int32_t partitions)>;
 
 struct InferenceRequest {
 	int64_t model_result = 0;
@@ -40,6 +43,18 @@ struct InferenceRequest {
 	std::string input_format;
 	//! Null: the config of the stream the result trained on, or {}.
 	nlohmann::json input_config;
+	//! Which model of the result to serve: unset for the default (a batch
+	//! training's trained model; the latest version of a continual one),
+	//! Latest or Pinned (continual trainings only).
+	std::optional<store::ServedModel> served;
+	int64_t pinned_version = 0; //!< when served is Pinned
+	//! The cluster of the input topic: a configured cluster's name or a
+	//! bootstrap list "host:port[,host:port]"; unset: "default".
+	std::optional<std::string> input_kafka_broker;
+	//! The cluster of the output and dead-letter topics, as input_kafka_broker.
+	std::optional<std::string> output_kafka_broker;
+	//! Limits of each replica's container (null: none); see store/resources.h.
+	nlohmann::json resources;
 };
 
 //! What the inference use cases need of the server beside the store and
@@ -56,6 +71,9 @@ struct InferenceEnvironment {
 	//! Without it no warning says that replicas beyond the input topic's
 	//! partitions sit idle.
 	PartitionCounter partition_count;
+	//! Names of the Kafka clusters the server configures ("default" first);
+	//! empty: "default" only.
+	std::vector<std::string> kafka_clusters;
 };
 
 //! An inference as the store holds it after the call, with what the caller
@@ -67,9 +85,15 @@ struct InferenceOutcome {
 	std::vector<std::string> warnings;
 };
 
-//! Records the inference and starts its replicas. Topics must be valid
+//! Records the inference and starts its replicas. A result of a batch
+//! training serves its trained model (InvalidField "model_version" when a
+//! version is asked for); one of an incremental or indefinite training
+//! follows its latest version unless one is pinned, and may still be
+//! training (its replicas wait for its first version). Topics must be valid
 //! Kafka topic names, the output and dead-letter topics not the input
-//! topic, replicas 1..max_replicas (InvalidField). The input format and
+//! topic, replicas 1..max_replicas (InvalidField). The input and output
+//! Kafka brokers must each be a configured cluster's name or a bootstrap
+//! list (InvalidField naming the configured clusters). The input format and
 //! config default to those of the stream the result trained on: as its
 //! training job reported them, or else as the deployment's newest
 //! datasource recorded them (a UserError when there is neither); the
@@ -86,6 +110,26 @@ InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &e
 //! many. NotFound for an unknown id, Conflict once it ended.
 InferenceOutcome scale_inference(store::Store &store, executors::JobExecutor &executor, int64_t id, int64_t replicas,
                                  const InferenceEnvironment &environment);
+
+//! The model inference `id`'s replicas should serve now, with "latest"
+//! resolved to the newest version.
+struct InferenceServing {
+	int64_t result = 0;
+	std::optional<int64_t> version; //!< unset: the result's trained model
+	bool ready = false;             //!< false: nothing to serve yet (no version so far)
+};
+
+//! Answers the replicas' question, several times a second each (one
+//! indexed row). NotFound for an unknown id; store::Conflict once the
+//! inference ended, or when its result ended with nothing it could serve.
+InferenceServing inference_serving(store::Store &store, int64_t id);
+
+//! Pins inference `id` to a version of its result, or has it follow the
+//! latest again; its replicas change models between two batches. NotFound,
+//! Conflict (ended; a batch training's result) and InvalidField
+//! "model_version" (no such version) as the store says.
+store::Inference set_inference_model_version(store::Store &store, int64_t id, store::ServedModel served,
+                                             int64_t pinned_version);
 
 //! Stops inference `id`'s replicas, then marks it stopped ("stopped by the
 //! user"); a replica that reported its own end meanwhile is no conflict.
@@ -105,6 +149,13 @@ store::Inference fail_inference(store::Store &store, int64_t id, const std::stri
 //! ended, so that a replica left behind learns to end; NotFound for an
 //! unknown id.
 store::Inference accept_replica_report(store::Store &store, int64_t id, bool consuming);
+
+//! What an inference's `field` ("input_kafka_broker", "output_kafka_broker")
+//! names as stored: "default" when unset or empty, else a name of
+//! `clusters` (empty: "default" only) or a bootstrap list. InvalidField
+//! naming the configured clusters for anything else.
+std::string kafka_broker_of(const char *field, const std::optional<std::string> &given,
+                            const std::vector<std::string> &clusters);
 
 //! A data format's name as stored and compared: ASCII upper case ("raw" ->
 //! "RAW").

@@ -26,6 +26,16 @@ public:
 	nlohmann::json detail;
 };
 
+//! The request's `resources` field ({"cpu": 1.5, "memory": "512Mi"}, null or
+//! absent: none), or InvalidField "resources" saying what is wrong.
+inline store::Resources resources_field(const nlohmann::json &value) {
+	try {
+		return store::resources_from_api(value);
+	} catch (const std::invalid_argument &e) {
+		throw InvalidField("resources", std::string("field \"resources\" ") + e.what());
+	}
+}
+
 //! The state of what the request names forbids it (a store::Conflict), with
 //! the ids of what stands in the way in `detail` ({"model": 3}).
 class StateConflict : public store::Conflict {
@@ -41,6 +51,14 @@ public:
 class Unavailable : public RetriableError {
 public:
 	explicit Unavailable(const std::string &message) : RetriableError(message) {}
+};
+
+//! A service the operation relies on refused it or failed in a way a retry
+//! would not change by itself (the Kafka cluster answered an error for the
+//! request as a whole): the message names the service's error.
+class UpstreamFailed : public RetriableError {
+public:
+	explicit UpstreamFailed(const std::string &message) : RetriableError(message) {}
 };
 
 //! This server was built or started without what the request needs (no

@@ -6,6 +6,7 @@
 #include "sender/send_plan.h"
 #include "sender/sink_options.h"
 #include "stream/data_sink.h"
+#include "stream/kafka_settings.h"
 
 #include <memory>
 #include <optional>
@@ -44,6 +45,10 @@ SendReport send_dataset(const SendOptions &options, Cluster &cluster, const Send
 		throw SendError("--online sends a labelled training stream, --inference inputs without labels: "
 		                "give one of them");
 	}
+	// A mistake in the Kafka settings is named before the dataset is read
+	// (which may be long, or standard input, read once); sink_options reads
+	// them again, which costs nothing.
+	stream::load_properties(options.kafka_config, options.properties);
 	auto plan = plan_send(options);
 	const auto &table = plan.table;
 	const auto &features = plan.features;

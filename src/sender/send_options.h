@@ -33,7 +33,8 @@ struct SendOptions {
 	std::string control_topic = "control";
 	std::string partitions;              //!< "0,1,2", "all", or empty for the default
 	int64_t timeout_ms = 10000;          //!< for the cluster to answer at the start
-	std::vector<std::string> properties; //!< librdkafka name=value
+	std::string kafka_config;            //!< librdkafka properties file (--kafka-config)
+	std::vector<std::string> properties; //!< librdkafka name=value (-X), over kafka_config
 	std::string file;                    //!< the dataset; "-" for stdin
 };
 

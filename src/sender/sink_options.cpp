@@ -1,5 +1,7 @@
 #include "sender/sink_options.h"
 
+#include "stream/kafka_settings.h"
+
 #include <algorithm>
 #include <charconv>
 #include <sstream>
@@ -9,13 +11,7 @@ namespace kafkaml::sender {
 stream::DataSinkOptions sink_options(const SendOptions &options, Cluster &cluster) {
 	stream::DataSinkOptions sink_options;
 	sink_options.kafka.bootstrap_servers = options.bootstrap_servers;
-	for (const auto &property : options.properties) {
-		auto eq = property.find('=');
-		if (eq == std::string::npos) {
-			throw SendError("--kafka-property wants name=value, got '" + property + "'");
-		}
-		sink_options.kafka.properties[property.substr(0, eq)] = property.substr(eq + 1);
-	}
+	sink_options.kafka.properties = stream::load_properties(options.kafka_config, options.properties);
 	sink_options.topic = options.topic;
 	sink_options.deployment_id = std::max<int64_t>(options.deployment_id, 0);
 	sink_options.control_topic = options.control_topic;

@@ -7,7 +7,7 @@
 
 namespace kafkaml::sender {
 
-//! Where the stream goes: the cluster (with --kafka-property), the topics,
+//! Where the stream goes: the cluster (with --kafka-config and -X), the topics,
 //! what the control message says of the stream, and the partitions to spread
 //! the rows over (--partitions; an inference's inputs over every partition
 //! of the topic). Checks that the cluster answers before asking it anything

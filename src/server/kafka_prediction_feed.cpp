@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 
 namespace kafkaml::server {
@@ -148,11 +149,11 @@ std::atomic<uint64_t> next_subscriber{1};
 
 } // namespace
 
-KafkaPredictionFeed::KafkaPredictionFeed(stream::KafkaConfig kafka, std::chrono::milliseconds linger)
-    : kafka_(std::move(kafka)), linger_(linger) {}
+KafkaPredictionFeed::KafkaPredictionFeed(stream::KafkaClusters clusters, std::chrono::milliseconds linger)
+    : clusters_(std::move(clusters)), linger_(linger) {}
 
 KafkaPredictionFeed::~KafkaPredictionFeed() {
-	std::map<std::string, std::shared_ptr<Follower>> followers;
+	std::map<std::pair<std::string, std::string>, std::shared_ptr<Follower>> followers;
 	{
 		std::lock_guard lock(mutex_);
 		followers.swap(followers_);
@@ -161,14 +162,20 @@ KafkaPredictionFeed::~KafkaPredictionFeed() {
 	// still alive keeps its Follower until it goes.
 }
 
-std::unique_ptr<api::PredictionSubscription> KafkaPredictionFeed::subscribe(const std::string &topic,
-                                                                            Callback on_value) {
+std::unique_ptr<api::PredictionSubscription>
+KafkaPredictionFeed::subscribe(const std::string &kafka_broker, const std::string &topic, Callback on_value) {
+	auto kafka = clusters_.resolve(kafka_broker);
+	if (!kafka) {
+		throw std::runtime_error("the predictions are on the Kafka cluster \"" + kafka_broker +
+		                         "\", which this server does not configure: start it with --kafka-cluster " +
+		                         kafka_broker + "=FILE");
+	}
 	std::lock_guard lock(mutex_);
 	reap();
 	auto id = next_subscriber.fetch_add(1);
-	auto &follower = followers_[topic];
+	auto &follower = followers_[{kafka_broker, topic}];
 	if (!follower || !follower->add(id, on_value)) {
-		follower = std::make_shared<Follower>(kafka_, topic, linger_);
+		follower = std::make_shared<Follower>(*kafka, topic, linger_);
 		follower->add(id, std::move(on_value));
 	}
 	return std::make_unique<FollowerSubscription>(follower, id);
@@ -177,7 +184,7 @@ std::unique_ptr<api::PredictionSubscription> KafkaPredictionFeed::subscribe(cons
 size_t KafkaPredictionFeed::followers() const {
 	std::lock_guard lock(mutex_);
 	size_t live = 0;
-	for (const auto &[topic, follower] : followers_) {
+	for (const auto &[where, follower] : followers_) {
 		live += follower->ended() ? 0 : 1;
 	}
 	return live;

@@ -4,16 +4,21 @@
 #include "common/private_files.h"
 #include "control/control_logger.h"
 #include "control/kafka_control_publisher.h"
+#include "control/kafka_records_admin.h"
+#include "executors/docker_executor.h"
+#include "executors/keyed_digest.h"
 #include "executors/local_executor.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
 #include "server/model_export.h"
 #include "store/store.h"
 #include "stream/admin.h"
+#include "stream/kafka_settings.h"
 #include "stream/stream_error.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -22,21 +27,27 @@
 namespace kafkaml::server {
 namespace {
 
+std::string host_name() {
+	char name[256] = {};
+	::gethostname(name, sizeof(name) - 1);
+	return name;
+}
+
 std::filesystem::path self_executable() {
 	std::error_code error;
 	auto path = std::filesystem::read_symlink("/proc/self/exe", error);
 	return error ? std::filesystem::path("kafkaml") : path;
 }
 
-std::pair<std::string, int> split_host_port(const std::string &listen) {
+std::pair<std::string, int> split_host_port(const std::string &listen, const std::string &option = "--listen") {
 	auto colon = listen.rfind(':');
 	if (colon == std::string::npos) {
-		throw std::runtime_error("--listen must be host:port, not '" + listen + "'");
+		throw std::runtime_error(option + " must be host:port, not '" + listen + "'");
 	}
 	try {
 		return {listen.substr(0, colon), std::stoi(listen.substr(colon + 1))};
 	} catch (const std::exception &) {
-		throw std::runtime_error("--listen must be host:port with a numeric port, not '" + listen + "'");
+		throw std::runtime_error(option + " must be host:port with a numeric port, not '" + listen + "'");
 	}
 }
 
@@ -60,6 +71,28 @@ ServerApp::~ServerApp() {
 	stop();
 }
 
+std::vector<std::string> default_allowed_hosts(const std::string &listen_host) {
+	std::vector<std::string> hosts = {"localhost", "127.0.0.1", "[::1]"};
+	if (!listen_host.empty() && listen_host != "0.0.0.0" && listen_host != "::" && listen_host != "[::]") {
+		hosts.push_back(listen_host.find(':') != std::string::npos && !listen_host.starts_with('[')
+		                    ? "[" + listen_host + "]"
+		                    : listen_host);
+	}
+	char name[256] = {};
+	if (::gethostname(name, sizeof(name) - 1) == 0 && name[0] != 0) {
+		hosts.emplace_back(name);
+	}
+	return hosts;
+}
+
+std::string ServerApp::metrics_url() const {
+	if (!api_ || api_->metrics_port() == 0) {
+		return {};
+	}
+	auto host = metrics_host_ == "0.0.0.0" || metrics_host_.empty() ? std::string("127.0.0.1") : metrics_host_;
+	return "http://" + host + ":" + std::to_string(api_->metrics_port()) + "/metrics";
+}
+
 std::string ServerApp::url() const {
 	auto host = host_ == "0.0.0.0" || host_.empty() ? std::string("127.0.0.1") : host_;
 	return "http://" + host + ":" + std::to_string(api_ ? api_->port() : 0);
@@ -71,13 +104,33 @@ void ServerApp::start() {
 		config_.store_url = "sqlite:" + (config_.data_dir / "kafkaml.db").string();
 	}
 	store_ = store::open_store(config_.store_url);
+	auto old_hash = store_->get_setting("admin_token_sha256");
 	token_ = api::ensure_admin_token(*store_, token_file(), config_.reset_admin_token);
+	if (old_hash && *old_hash != api::token_hash(token_)) {
+		// --reset-admin-token: the old admin token stops working.
+		if (auto old = store_->find_token_by_hash(*old_hash)) {
+			store_->revoke_token(old->id);
+		}
+	}
+	// Derived from the admin token: the same on every start, so jobs that
+	// outlive a restart of the server keep reporting (and are adopted).
+	auto jobs_token = api::derived_token(token_, "kafkaml jobs token");
+	auto metrics_token = api::derived_token(token_, "kafkaml metrics scrape token");
+	api::write_token_file(metrics_token_file(), metrics_token);
+	api::ensure_server_users(*store_, token_, jobs_token);
 
-	stream::KafkaConfig kafka{config_.bootstrap_servers, {}};
+	stream::KafkaConfig kafka{config_.bootstrap_servers, config_.kafka_properties};
+	// Credentials the cluster refuses would otherwise only show as
+	// librdkafka's log lines, repeated by every client of the server and its
+	// jobs while the API answers as if all were well.
+	stream::check_credentials(kafka, std::chrono::seconds(10));
+	stream::KafkaClusters clusters(kafka, config_.kafka_clusters);
 	executors::LocalExecutorConfig executor_config;
+	hand_kafka_settings_to_jobs(executor_config);
+	hand_kafka_clusters_to_jobs(executor_config);
 	executor_config.kafkaml_binary =
 	    config_.kafkaml_binary.empty() ? self_executable().string() : config_.kafkaml_binary;
-	executor_config.token = token_;
+	executor_config.token = jobs_token;
 	executor_config.bootstrap_servers = config_.bootstrap_servers;
 	executor_config.control_topic = config_.control_topic;
 	executor_config.log_dir = (config_.data_dir / "jobs").string();
@@ -89,14 +142,30 @@ void ServerApp::start() {
 	// Jobs call back on loopback when the API listens on every interface.
 	executor_config.server_url =
 	    "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port);
-	executor_ = std::make_unique<executors::LocalExecutor>(*store_, executor_config);
+	if (config_.executor == "docker") {
+		executors::DockerConfig docker;
+		docker.host = config_.docker_host;
+		docker.image = config_.docker_image;
+		// A restarted server adopts the containers of its own data directory.
+		docker.server = host_name() + ":" + std::filesystem::absolute(config_.data_dir).string();
+		docker.secrets_dir = (std::filesystem::absolute(config_.data_dir) / "job-secrets").string();
+		try {
+			executor_ = std::make_unique<executors::DockerExecutor>(*store_, executor_config, docker);
+		} catch (const std::runtime_error &e) {
+			throw ExecutorUnavailable(std::string("--executor docker: ") + e.what());
+		}
+	} else {
+		executor_ = std::make_unique<executors::LocalExecutor>(*store_, executor_config);
+	}
 	publisher_ = std::make_unique<control::KafkaControlPublisher>(kafka, config_.control_topic);
-	predictions_ = std::make_unique<KafkaPredictionFeed>(kafka);
+	records_admin_ = std::make_unique<control::KafkaRecordsAdmin>(kafka);
+	predictions_ = std::make_unique<KafkaPredictionFeed>(clusters);
 
 	api::ApiOptions options;
 	options.store = store_.get();
 	options.executor = executor_.get();
 	options.publisher = publisher_.get();
+	options.records_admin = records_admin_.get();
 	options.predictions = predictions_.get();
 	options.validate_model = model_validator();
 	options.validate_compile = compile_validator();
@@ -105,9 +174,21 @@ void ServerApp::start() {
 	options.validate_input = input_validator();
 	options.export_pytorch = pytorch_exporter();
 	options.max_replicas = config_.max_replicas;
-	options.partition_count = [kafka](const std::string &topic) -> std::optional<int32_t> {
+	for (const auto &cluster : clusters.all()) {
+		options.kafka_clusters.push_back({cluster.name, cluster.config.bootstrap_servers,
+		                                  stream::security_protocol_of(cluster.config),
+		                                  stream::sasl_mechanism_of(cluster.config)});
+	}
+	// The input topic lives on the inference's input cluster: counted and
+	// created there (an unknown broker was refused before these are called).
+	options.partition_count = [clusters](const std::string &broker,
+	                                     const std::string &topic) -> std::optional<int32_t> {
+		auto cluster = clusters.resolve(broker);
+		if (!cluster) {
+			return std::nullopt;
+		}
 		try {
-			auto partitions = stream::list_partitions(kafka, topic, std::chrono::seconds(3));
+			auto partitions = stream::list_partitions(*cluster, topic, std::chrono::seconds(3));
 			if (partitions.empty()) {
 				return std::nullopt; // not created yet: its partitions are the cluster's default
 			}
@@ -117,23 +198,39 @@ void ServerApp::start() {
 			return std::nullopt;
 		}
 	};
-	options.create_input_topic = [kafka](const std::string &topic, int32_t partitions) {
+	options.create_input_topic = [clusters](const std::string &broker, const std::string &topic, int32_t partitions) {
+		auto cluster = clusters.resolve(broker);
+		if (!cluster) {
+			return false;
+		}
 		try {
-			if (!stream::list_partitions(kafka, topic, std::chrono::seconds(3)).empty()) {
+			if (!stream::list_partitions(*cluster, topic, std::chrono::seconds(3)).empty()) {
 				return false;
 			}
 			// -1: the cluster's default replication factor (a real cluster's, or
 			// the embedded broker's one copy).
-			return stream::create_topic(kafka, topic, partitions, -1, std::chrono::seconds(5));
+			return stream::create_topic(*cluster, topic, partitions, -1, std::chrono::seconds(5));
 		} catch (const stream::StreamError &e) {
 			spdlog::warn("server: cannot create the input topic {}: {}; it is left to auto-creation", topic, e.what());
 			return false;
 		}
 	};
 	options.admin_token = token_;
+	options.jobs_token = jobs_token;
+	options.metrics_token = metrics_token;
+	if (!(config_.allowed_hosts.size() == 1 && config_.allowed_hosts[0] == "*")) {
+		options.allowed_hosts = default_allowed_hosts(host);
+		options.allowed_hosts.insert(options.allowed_hosts.end(), config_.allowed_hosts.begin(),
+		                             config_.allowed_hosts.end());
+	}
 	options.web_root = config_.web_root.empty() ? find_web_root() : config_.web_root;
 	api_ = std::make_unique<api::ApiServer>(options);
 	api_->start(host, port);
+	if (!config_.metrics_listen.empty()) {
+		auto [metrics_host, metrics_port] = split_host_port(config_.metrics_listen, "--metrics-listen");
+		api_->start_metrics(metrics_host, metrics_port);
+		metrics_host_ = metrics_host;
+	}
 	if (port == 0) {
 		executor_->set_server_url(url());
 	}
@@ -144,6 +241,61 @@ void ServerApp::start() {
 		spdlog::info("server: {} job(s) brought back", recovered);
 	}
 	started_ = true;
+}
+
+// Jobs get the settings through a file only this user reads, never on their
+// command line or in their environment, which other users may list. The
+// file's path stays the same across restarts; the spec carries a keyed
+// fingerprint of its content (in the environment, with the token), so that
+// a job an earlier server started with other settings no longer matches
+// its spec and is replaced, not adopted with stale settings.
+void ServerApp::hand_kafka_settings_to_jobs(executors::LocalExecutorConfig &executor_config) {
+	auto file = job_kafka_settings();
+	if (config_.kafka_properties.empty()) {
+		std::error_code ignored;
+		std::filesystem::remove(file, ignored);
+		return;
+	}
+	spdlog::info("server: Kafka client settings: {}", stream::describe_properties(config_.kafka_properties));
+	stream::write_properties_file(file, config_.kafka_properties);
+	executor_config.kafka_config_file = file.string();
+	executor_config.kafka_config_digest =
+	    executors::keyed_digest(token_, stream::format_properties(config_.kafka_properties));
+}
+
+// One file per named cluster, written afresh at each start (a file of a
+// cluster no longer configured is removed), with bootstrap.servers left out:
+// replicas get it as --input-bootstrap-servers / --output-bootstrap-servers.
+// Each file's fingerprint goes in the replicas' environment, as the default
+// cluster's does, so that a replica started with another cluster's
+// settings is replaced rather than adopted.
+void ServerApp::hand_kafka_clusters_to_jobs(executors::LocalExecutorConfig &executor_config) {
+	auto dir = std::filesystem::absolute(config_.data_dir / "kafka-clusters");
+	std::error_code ignored;
+	if (std::filesystem::is_directory(dir, ignored)) {
+		for (const auto &entry : std::filesystem::directory_iterator(dir, ignored)) {
+			auto name = entry.path().stem().string();
+			bool configured = std::any_of(config_.kafka_clusters.begin(), config_.kafka_clusters.end(),
+			                              [&name](const stream::KafkaCluster &c) { return c.name == name; });
+			if (!configured || entry.path().extension() != ".properties") {
+				std::filesystem::remove(entry.path(), ignored);
+			}
+		}
+	}
+	if (config_.kafka_clusters.empty()) {
+		return;
+	}
+	make_private_directory(dir);
+	for (const auto &cluster : config_.kafka_clusters) {
+		spdlog::info("server: Kafka cluster {} at {}{}{}", cluster.name, cluster.config.bootstrap_servers,
+		             cluster.config.properties.empty() ? "" : ": ",
+		             stream::describe_properties(cluster.config.properties));
+		auto file = cluster_kafka_settings(cluster.name);
+		stream::write_properties_file(file, cluster.config.properties);
+		executor_config.kafka_clusters[cluster.name] = {
+		    cluster.config.bootstrap_servers, file.string(),
+		    executors::keyed_digest(token_, stream::format_properties(cluster.config.properties))};
+	}
 }
 
 void ServerApp::stop() {

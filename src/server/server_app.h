@@ -4,10 +4,15 @@
 // API with the web UI, control logger. `kafkaml server` runs one against a
 // Kafka cluster; `kafkaml up` runs one beside an embedded broker.
 
+#include "stream/kafka_clusters.h"
+
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kafkaml::api {
 class ApiServer;
@@ -15,10 +20,12 @@ class ApiServer;
 namespace kafkaml::control {
 class ControlLogger;
 class KafkaControlPublisher;
+class KafkaRecordsAdmin;
 } // namespace kafkaml::control
 namespace kafkaml::executors {
 class LocalExecutor;
-}
+struct LocalExecutorConfig;
+} // namespace kafkaml::executors
 namespace kafkaml::store {
 class Store;
 }
@@ -31,6 +38,12 @@ struct ServerConfig {
 	std::string listen = "127.0.0.1:8080"; //!< host:port; port 0 picks a free one
 	std::string store_url;                 //!< sqlite:PATH or postgresql://...; default in data_dir
 	std::string bootstrap_servers = "127.0.0.1:9092";
+	//! librdkafka properties of every Kafka client: the server's own and its
+	//! jobs' (handed over in a file only this user reads, job_kafka_settings).
+	std::map<std::string, std::string> kafka_properties;
+	//! Named clusters (--kafka-cluster NAME=FILE) an inference may read its
+	//! input from or write its predictions to, each with its own settings.
+	std::vector<stream::KafkaCluster> kafka_clusters;
 	std::string control_topic = "control";
 	std::filesystem::path data_dir = "kafkaml-data";
 	std::string web_root;       //!< built UI; empty: found next to the binary or in the source tree
@@ -46,7 +59,25 @@ struct ServerConfig {
 	//! Make a new admin token (the old one stops working), e.g. when the
 	//! token file was lost.
 	bool reset_admin_token = false;
+	//! Host names the API answers for (the Host header), besides the
+	//! defaults of default_allowed_hosts(); "*" alone: any.
+	std::vector<std::string> allowed_hosts;
+	//! host:port serving GET /metrics without a token; empty: none.
+	std::string metrics_listen;
+	//! Where jobs run: "local" (child processes) or "docker" (containers).
+	std::string executor = "local";
+	std::string docker_host = "unix:///var/run/docker.sock";
+	std::string docker_image = std::string("kafkaml:") + KAFKAML_SERVER_VERSION;
 };
+
+//! Thrown by `ServerApp::start` when the executor chosen cannot run jobs
+//! (--executor docker: no daemon, no image); the message says what to do.
+struct ExecutorUnavailable : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
+//! localhost, 127.0.0.1, [::1], the listen host and this machine's name.
+std::vector<std::string> default_allowed_hosts(const std::string &listen_host);
 
 //! Thread: `start` and `stop` on the owner's thread; everything else runs on
 //! the parts' own threads (see their READMEs).
@@ -66,18 +97,38 @@ public:
 	std::string url() const;
 	const std::string &token() const { return token_; }
 	std::filesystem::path token_file() const { return config_.data_dir / "admin-token"; }
+	//! The metrics scrape token's file (0600): it reads GET /metrics only.
+	std::filesystem::path metrics_token_file() const { return config_.data_dir / "metrics-token"; }
+	//! Where --metrics-listen serves /metrics; empty when it is not set.
+	std::string metrics_url() const;
+	//! Where the jobs read their Kafka client settings (0600), when there are any.
+	std::filesystem::path job_kafka_settings() const {
+		return std::filesystem::absolute(config_.data_dir / "job-kafka.properties");
+	}
+	//! Where replicas read the settings of the named cluster `name` (0600).
+	std::filesystem::path cluster_kafka_settings(const std::string &name) const {
+		return std::filesystem::absolute(config_.data_dir / "kafka-clusters" / (name + ".properties"));
+	}
 	store::Store &store() { return *store_; }
 
 private:
+	//! Writes the jobs' settings file and names it in the executor's config.
+	void hand_kafka_settings_to_jobs(executors::LocalExecutorConfig &executor_config);
+	//! Writes one settings file per named cluster and names them in the
+	//! executor's config.
+	void hand_kafka_clusters_to_jobs(executors::LocalExecutorConfig &executor_config);
+
 	ServerConfig config_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
 	std::unique_ptr<executors::LocalExecutor> executor_;
 	std::unique_ptr<control::KafkaControlPublisher> publisher_;
+	std::unique_ptr<control::KafkaRecordsAdmin> records_admin_;
 	std::unique_ptr<KafkaPredictionFeed> predictions_;
 	std::unique_ptr<api::ApiServer> api_;
 	std::unique_ptr<control::ControlLogger> logger_;
 	std::string host_;
+	std::string metrics_host_;
 	bool started_ = false;
 };
 

@@ -191,6 +191,110 @@ CREATE TABLE result_versions (
 );
 )sql";
 
+// '' the result's trained model, 'latest', or a version's number.
+const char *const MIGRATION_10 = R"sql(
+ALTER TABLE inferences ADD COLUMN model_version TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Where the run of a model version stood, so that a restarted continual
+// training carries on from its last version: the window it was cut after,
+// the prequential metrics over its records, its training time and the
+// offsets after the records it learned from.
+const char *const MIGRATION_11 = R"sql(
+ALTER TABLE result_versions ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE result_versions ADD COLUMN prequential TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE result_versions ADD COLUMN training_time {real} NOT NULL DEFAULT 0;
+ALTER TABLE result_versions ADD COLUMN offsets TEXT NOT NULL DEFAULT '[]';
+)sql";
+
+// Drift detection of continual trainings: the deployment's Page-Hinkley
+// test and what a drift does, and each drift a result's job detected (one
+// per record count, so that a job's retried report adds none).
+const char *const MIGRATION_12 = R"sql(
+ALTER TABLE deployments ADD COLUMN drift_detection BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE deployments ADD COLUMN drift_threshold {real} NOT NULL DEFAULT 100;
+ALTER TABLE deployments ADD COLUMN drift_delta {real} NOT NULL DEFAULT 0.005;
+ALTER TABLE deployments ADD COLUMN drift_response TEXT NOT NULL DEFAULT 'none';
+CREATE TABLE result_drifts (
+	result_id BIGINT NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+	records BIGINT NOT NULL,
+	created_at TEXT NOT NULL,
+	error_before {real} NOT NULL,
+	error_after {real} NOT NULL,
+	measure TEXT NOT NULL,
+	response TEXT NOT NULL,
+	PRIMARY KEY (result_id, records)
+);
+)sql";
+
+// The training state of each model version (the optimizer's moments and
+// step count, ...), stored by the job after the version: a restarted job
+// carries on with it. NULL for versions stored before.
+const char *const MIGRATION_13 = R"sql(
+ALTER TABLE result_versions ADD COLUMN training_state {blob};
+)sql";
+
+// Users and their tokens. A token is kept as the SHA-256 of its secret
+// (hex), never the secret. Times are the store's ISO 8601 text, so they
+// compare as text.
+const char *const MIGRATION_14 = R"sql(
+CREATE TABLE users (
+	id {id},
+	name TEXT NOT NULL UNIQUE,
+	role TEXT NOT NULL,
+	builtin BIGINT NOT NULL DEFAULT 0,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE tokens (
+	id {id},
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	hash TEXT NOT NULL UNIQUE,
+	created_at TEXT NOT NULL,
+	expires_at TEXT,
+	last_used_at TEXT,
+	revoked_at TEXT
+);
+CREATE INDEX tokens_by_user ON tokens (user_id);
+)sql";
+
+// The audit log: every call that changed data and every refused call.
+// The user's name is copied, so an entry outlives its user.
+const char *const MIGRATION_15 = R"sql(
+CREATE TABLE audit (
+	id {id},
+	at TEXT NOT NULL,
+	user_name TEXT,
+	token_id BIGINT,
+	method TEXT NOT NULL,
+	path TEXT NOT NULL,
+	status BIGINT NOT NULL,
+	remote_address TEXT NOT NULL
+);
+)sql";
+
+// The Kafka clusters an inference reads its input from and writes its
+// predictions to: a cluster the server configures by name ("default": its
+// own) or a bootstrap list reached with the default cluster's settings.
+// Inferences made before read and wrote the server's own cluster.
+const char *const MIGRATION_16 = R"sql(
+ALTER TABLE inferences ADD COLUMN input_kafka_broker TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE inferences ADD COLUMN output_kafka_broker TEXT NOT NULL DEFAULT 'default';
+)sql";
+
+// When a datasource's records were deleted from the log (DeleteRecords):
+// NULL while they are there.
+const char *const MIGRATION_17 = R"sql(
+ALTER TABLE datasources ADD COLUMN records_deleted_at TEXT;
+)sql";
+
+// CPU and memory limits of the containers of a deployment's training jobs
+// and of an inference's replicas (store/resources.h); '{}': none.
+const char *const MIGRATION_18 = R"sql(
+ALTER TABLE deployments ADD COLUMN resources TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE inferences ADD COLUMN resources TEXT NOT NULL DEFAULT '{}';
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -226,6 +330,15 @@ const std::vector<Migration> &migrations() {
 	    {7, "training modes of deployments", MIGRATION_7},
 	    {8, "weights files of models", MIGRATION_8},
 	    {9, "model versions of results; the deployment's version cadence", MIGRATION_9},
+	    {10, "the model version an inference serves", MIGRATION_10},
+	    {11, "where the run of each model version stood, to resume from it", MIGRATION_11},
+	    {12, "drift detection of deployments; drifts of results", MIGRATION_12},
+	    {13, "the training state of each model version, to resume with it", MIGRATION_13},
+	    {14, "users and their tokens (hashed)", MIGRATION_14},
+	    {15, "the audit log of changes and refused calls", MIGRATION_15},
+	    {16, "the Kafka clusters of each inference's input and output", MIGRATION_16},
+	    {17, "when a datasource's records were deleted from the log", MIGRATION_17},
+	    {18, "CPU and memory limits of the containers of deployments and inferences", MIGRATION_18},
 	};
 	return all;
 }

@@ -64,6 +64,16 @@ public:
 	                                                  std::string_view bytes) override;
 	std::vector<ResultVersion> list_result_versions(int64_t id) override;
 	std::optional<std::string> get_result_version_model(int64_t id, int64_t version) override;
+	std::optional<ResultVersion> get_result_version(int64_t id, int64_t version) override;
+	std::optional<std::pair<ResultVersion, bool>> set_result_version_state(int64_t id, int64_t version,
+	                                                                       std::string_view bytes) override;
+	std::optional<std::string> get_result_version_state(int64_t id, int64_t version) override;
+	std::optional<ResultVersion> latest_result_version(int64_t id) override;
+
+	// Result drifts (sql_store_drifts.cpp).
+	std::pair<ResultDrift, bool> add_result_drift(int64_t id, const ResultDrift &drift) override;
+	std::vector<ResultDrift> list_result_drifts(int64_t id) override;
+	std::vector<std::pair<int64_t, int64_t>> count_result_drifts() override;
 
 	// Inferences (sql_store_inferences.cpp).
 	Inference create_inference(const Inference &inference) override;
@@ -71,6 +81,7 @@ public:
 	std::vector<Inference> list_inferences() override;
 	Inference update_inference_status(int64_t id, InferenceStatus to, std::string_view detail) override;
 	Inference set_inference_replicas(int64_t id, int64_t replicas) override;
+	Inference set_inference_served_model(int64_t id, ServedModel served, int64_t pinned_version) override;
 	void delete_inference(int64_t id) override;
 
 	// Datasources and refused control messages (sql_store_datasources.cpp).
@@ -78,8 +89,31 @@ public:
 	RefusedControlMessage add_refused_control_message(const RefusedControlMessage &refused) override;
 	std::vector<RefusedControlMessage> list_refused_control_messages(size_t limit) override;
 	Datasource get_datasource(int64_t id) override;
+	void delete_datasource(int64_t id) override;
+	void check_datasource_unused(int64_t id) override;
+	std::vector<Datasource> mark_datasource_records_deleted(const std::vector<int64_t> &ids) override;
 	std::vector<Datasource> list_datasources() override;
 	std::optional<Datasource> latest_datasource(int64_t deployment) override;
+
+	// Users and tokens (sql_store_users.cpp).
+	User create_user(std::string_view name, std::string_view role, bool builtin) override;
+	User get_user(int64_t id) override;
+	std::optional<User> find_user(std::string_view name) override;
+	std::vector<User> list_users() override;
+	User set_user_role(int64_t id, std::string_view role) override;
+	void delete_user(int64_t id) override;
+	AuthToken create_token(int64_t user_id, std::string_view name, std::string_view hash,
+	                       std::optional<std::string> expires_at) override;
+	std::optional<AuthToken> find_token_by_hash(std::string_view hash) override;
+	AuthToken get_token(int64_t id) override;
+	std::vector<AuthToken> list_tokens() override;
+	AuthToken revoke_token(int64_t id) override;
+	void unrevoke_token(int64_t id) override;
+	void touch_token(int64_t id, std::string_view at) override;
+
+	// Audit log (sql_store_audit.cpp).
+	void add_audit_entries(const std::vector<AuditEntry> &entries) override;
+	std::vector<AuditEntry> list_audit(size_t limit, std::optional<int64_t> before) override;
 
 	// Settings (sql_store_settings.cpp).
 	std::optional<std::string> get_setting(std::string_view key) override;
@@ -143,8 +177,23 @@ private:
 	//! `epochs`: which to fill in; none when null.
 	Result result_locked(int64_t id, const EpochQuery *epochs = nullptr, bool lock_row = false);
 
+	// Result versions.
+	//! Result `id`, its row locked (ordering two servers writing versions
+	//! of it); Conflict naming `what` once it ended.
+	void lock_training_result(int64_t id, std::string_view what);
+	std::optional<ResultVersion> result_version_locked(int64_t id, int64_t version);
+
+	// Users.
+	User user_locked(int64_t id);
+	//! Conflict unless another user than `id` is an admin.
+	void keep_an_admin(int64_t id, std::string_view what);
+
 	// Inferences.
 	Inference inference_locked(int64_t id, bool lock_row = false);
+	//! Throws unless `result` has the model `served` names (Store::create_inference).
+	void check_served_model_locked(const Result &result, ServedModel served, int64_t pinned_version);
+	//! check_datasource_unused() with the mutex held.
+	void check_datasource_unused_locked(int64_t id);
 
 	std::mutex mutex_;
 	std::unique_ptr<SqlConnection> db_;

@@ -4,13 +4,15 @@
 #include "store/sql_store.h"
 
 #include "store/sql_cells.h"
+#include "store/sql_transaction.h"
 #include "store/time_text.h"
 
 namespace kafkaml::store {
 namespace {
 
-constexpr const char *DATASOURCE_COLUMNS = "id, deployment_id, topic, input_format, input_config, description, "
-                                           "validation_rate, test_rate, total_msg, time, control_message";
+constexpr const char *DATASOURCE_COLUMNS =
+    "id, deployment_id, topic, input_format, input_config, description, "
+    "validation_rate, test_rate, total_msg, time, control_message, records_deleted_at";
 
 constexpr const char *REFUSED_COLUMNS = "id, control_message, deployment_id, reason, time";
 
@@ -27,6 +29,9 @@ Datasource datasource_from(const SqlRow &row) {
 	d.total_msg = to_int(row[8]);
 	d.time = to_text(row[9]);
 	d.control_message = to_text(row[10]);
+	if (row[11]) {
+		d.records_deleted_at = to_text(row[11]);
+	}
 	return d;
 }
 
@@ -98,6 +103,53 @@ Datasource SqlStore::get_datasource(int64_t id) {
 		throw NotFound(not_found("datasource", id));
 	}
 	return datasource_from(rows[0]);
+}
+
+void SqlStore::delete_datasource(int64_t id) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	check_datasource_unused_locked(id);
+	q("DELETE FROM datasources WHERE id = ?", {id});
+	tx.commit();
+}
+
+void SqlStore::check_datasource_unused(int64_t id) {
+	std::lock_guard lock(mutex_);
+	check_datasource_unused_locked(id);
+}
+
+std::vector<Datasource> SqlStore::mark_datasource_records_deleted(const std::vector<int64_t> &ids) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	std::string now = now_text();
+	std::vector<Datasource> out;
+	for (int64_t id : ids) {
+		q("UPDATE datasources SET records_deleted_at = ? WHERE id = ? AND records_deleted_at IS NULL", {sv(now), id});
+		auto rows = q(std::string("SELECT ") + DATASOURCE_COLUMNS + " FROM datasources WHERE id = ?", {id});
+		if (rows.empty()) {
+			throw NotFound(not_found("datasource", id));
+		}
+		out.push_back(datasource_from(rows[0]));
+	}
+	tx.commit();
+	return out;
+}
+
+void SqlStore::check_datasource_unused_locked(int64_t id) {
+	auto rows = q("SELECT deployment_id FROM datasources WHERE id = ?", {id});
+	if (rows.empty()) {
+		throw NotFound(not_found("datasource", id));
+	}
+	int64_t deployment = to_int(rows[0][0]);
+	auto active = ids("SELECT id FROM results WHERE deployment_id = ? AND status IN ('created', 'deployed', "
+	                  "'running') ORDER BY id",
+	                  {deployment});
+	if (!active.empty()) {
+		throw Conflict("datasource " + std::to_string(id) + " is the stream of deployment " +
+		               std::to_string(deployment) + ", whose result(s) " + join(active) +
+		               " may still read it; stop the deployment first (POST deployments/" + std::to_string(deployment) +
+		               "/stop) or wait for it to finish");
+	}
 }
 
 std::vector<Datasource> SqlStore::list_datasources() {

@@ -14,7 +14,8 @@ using nlohmann::json;
 
 constexpr const char *DEPLOYMENT_COLUMNS =
     "id, configuration_id, batch, kwargs_fit, kwargs_val, kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, "
-    "stream_timeout, window_size, monitoring_metric, monitoring_change, improvement, version_every_records";
+    "stream_timeout, window_size, monitoring_metric, monitoring_change, improvement, version_every_records, "
+    "drift_detection, drift_threshold, drift_delta, drift_response, resources";
 
 Deployment deployment_from(const SqlRow &row) {
 	Deployment d;
@@ -35,6 +36,11 @@ Deployment deployment_from(const SqlRow &row) {
 	if (row[14]) {
 		d.version_every_records = to_int(row[14]);
 	}
+	d.drift_detection = to_int(row[15]) != 0;
+	d.drift_threshold = std::stod(to_text(row[16]));
+	d.drift_delta = std::stod(to_text(row[17]));
+	d.drift_response = to_text(row[18]);
+	d.resources = resources_from_text(to_text(row[19]));
 	return d;
 }
 
@@ -56,17 +62,21 @@ std::pair<Deployment, std::vector<Result>> SqlStore::create_deployment(const Dep
 	std::string now = now_text();
 	std::string fit = deployment.kwargs_fit.dump(), val = deployment.kwargs_val.dump();
 	std::string fit_parsed = deployment.kwargs_fit_parsed.dump(), val_parsed = deployment.kwargs_val_parsed.dump();
+	std::string resources = resources_to_text(deployment.resources);
 	auto rows =
-	    q(std::string(
-	          "INSERT INTO deployments (configuration_id, batch, kwargs_fit, kwargs_val, "
-	          "kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, stream_timeout, window_size, "
-	          "monitoring_metric, monitoring_change, improvement, version_every_records) VALUES (?, ?, ?, ?, ?, ?, "
-	          "?, ?, ?, ?, ?, ?, ?, ?) RETURNING ") +
+	    q(std::string("INSERT INTO deployments (configuration_id, batch, kwargs_fit, kwargs_val, "
+	                  "kwargs_fit_parsed, kwargs_val_parsed, created_at, mode, stream_timeout, window_size, "
+	                  "monitoring_metric, monitoring_change, improvement, version_every_records, drift_detection, "
+	                  "drift_threshold, drift_delta, drift_response, resources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	                  "?, ?, ?, ?, "
+	                  "?, ?, ?, ?, ?) RETURNING ") +
 	          DEPLOYMENT_COLUMNS,
 	      {deployment.configuration, deployment.batch, sv(fit), sv(val), sv(fit_parsed), sv(val_parsed), sv(now),
 	       sv(deployment.mode), deployment.stream_timeout, deployment.window_size, sv(deployment.monitoring_metric),
 	       sv(deployment.change), deployment.improvement,
-	       deployment.version_every_records ? SqlValue(*deployment.version_every_records) : SqlValue(nullptr)});
+	       deployment.version_every_records ? SqlValue(*deployment.version_every_records) : SqlValue(nullptr),
+	       int64_t{deployment.drift_detection ? 1 : 0}, deployment.drift_threshold, deployment.drift_delta,
+	       sv(deployment.drift_response), sv(resources)});
 	Deployment created = deployment_from(rows.at(0));
 	std::vector<Result> results;
 	for (int64_t model : configuration.ml_models) {

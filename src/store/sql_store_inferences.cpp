@@ -11,7 +11,22 @@ namespace {
 
 constexpr const char *INFERENCE_COLUMNS =
     "id, model_result_id, replicas, input_format, input_config, input_topic, output_topic, dead_letter_topic, "
-    "status, status_changed, status_detail, created_at, restarts, last_exit";
+    "status, status_changed, status_detail, created_at, restarts, last_exit, model_version, "
+    "input_kafka_broker, output_kafka_broker, resources";
+
+//! The model_version column: '' (the trained model), 'latest', or the
+//! pinned version's number.
+std::string served_text(ServedModel served, int64_t pinned_version) {
+	switch (served) {
+	case ServedModel::Trained:
+		return "";
+	case ServedModel::Latest:
+		return "latest";
+	case ServedModel::Pinned:
+		return std::to_string(pinned_version);
+	}
+	return "";
+}
 
 Inference inference_from(const SqlRow &row) {
 	Inference i;
@@ -29,6 +44,16 @@ Inference inference_from(const SqlRow &row) {
 	i.created_at = to_text(row[11]);
 	i.restarts = to_int(row[12]);
 	i.last_exit = to_text(row[13]);
+	std::string served = to_text(row[14]);
+	if (served == "latest") {
+		i.served = ServedModel::Latest;
+	} else if (!served.empty()) {
+		i.served = ServedModel::Pinned;
+		i.pinned_version = std::stoll(served);
+	}
+	i.input_kafka_broker = to_text(row[15]);
+	i.output_kafka_broker = to_text(row[16]);
+	i.resources = resources_from_text(to_text(row[17]));
 	return i;
 }
 
@@ -43,28 +68,24 @@ Inference SqlStore::create_inference(const Inference &inference) {
 	} catch (const NotFound &e) {
 		throw InvalidArgument(std::string(e.what()) + "; pick a finished one from GET results");
 	}
-	// A stopped result serves when it kept a model: an indefinite training
-	// ends only by being stopped, and uploads what it learned first.
-	bool servable = result.status == ResultStatus::Finished ||
-	                (result.status == ResultStatus::Stopped && result.trained_model_size > 0);
-	if (!servable) {
-		throw Conflict("result " + std::to_string(result.id) + " is " + std::string(to_string(result.status)) +
-		               (result.status == ResultStatus::Stopped ? " without a trained model" : "") +
-		               "; only a finished result, or a stopped one that kept its trained model (as a stopped "
-		               "incremental or indefinite training does), can be deployed for inference");
-	}
+	check_served_model_locked(result, inference.served, inference.pinned_version);
 	if (inference.replicas < 1) {
 		throw InvalidArgument("replicas must be at least 1");
 	}
 	std::string now = now_text();
 	std::string config = inference.input_config.dump();
-	auto rows = q(std::string("INSERT INTO inferences (model_result_id, replicas, input_format, input_config, "
-	                          "input_topic, output_topic, dead_letter_topic, status, status_changed, "
-	                          "status_detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'deployed', ?, '', ?) "
-	                          "RETURNING ") +
-	                  INFERENCE_COLUMNS,
-	              {inference.model_result, inference.replicas, inference.input_format, sv(config),
-	               inference.input_topic, inference.output_topic, inference.dead_letter_topic, sv(now), sv(now)});
+	std::string served = served_text(inference.served, inference.pinned_version);
+	std::string resources = resources_to_text(inference.resources);
+	auto rows =
+	    q(std::string("INSERT INTO inferences (model_result_id, replicas, input_format, input_config, "
+	                  "input_topic, output_topic, dead_letter_topic, status, status_changed, "
+	                  "status_detail, created_at, model_version, input_kafka_broker, output_kafka_broker, resources) "
+	                  "VALUES (?, ?, ?, ?, ?, ?, ?, 'deployed', ?, '', ?, ?, ?, ?, ?) "
+	                  "RETURNING ") +
+	          INFERENCE_COLUMNS,
+	      {inference.model_result, inference.replicas, inference.input_format, sv(config), inference.input_topic,
+	       inference.output_topic, inference.dead_letter_topic, sv(now), sv(now), sv(served),
+	       inference.input_kafka_broker, inference.output_kafka_broker, sv(resources)});
 	tx.commit();
 	return inference_from(rows.at(0));
 }
@@ -115,6 +136,72 @@ Inference SqlStore::set_inference_replicas(int64_t id, int64_t replicas) {
 	Inference out = inference_locked(id);
 	tx.commit();
 	return out;
+}
+
+Inference SqlStore::set_inference_served_model(int64_t id, ServedModel served, int64_t pinned_version) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	Inference current = inference_locked(id, true);
+	if (is_terminal(current.status)) {
+		throw Conflict("inference " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
+		               "; only a deployed or running inference can change the model version it serves");
+	}
+	if (current.served == ServedModel::Trained) {
+		throw Conflict("inference " + std::to_string(id) + " serves the trained model of result " +
+		               std::to_string(current.model_result) +
+		               ", which has no versions: only an inference of an incremental or indefinite training "
+		               "follows or pins versions");
+	}
+	if (served == ServedModel::Trained) {
+		throw InvalidArgument("an inference of a continual training serves \"latest\" or a version's number");
+	}
+	check_served_model_locked(result_locked(current.model_result), served, pinned_version);
+	std::string text = served_text(served, pinned_version);
+	q("UPDATE inferences SET model_version = ? WHERE id = ?", {sv(text), id});
+	Inference out = inference_locked(id);
+	tx.commit();
+	return out;
+}
+
+void SqlStore::check_served_model_locked(const Result &result, ServedModel served, int64_t pinned_version) {
+	std::string name = "result " + std::to_string(result.id);
+	switch (served) {
+	case ServedModel::Trained: {
+		// A stopped result serves when it kept a model: an indefinite training
+		// ends only by being stopped, and uploads what it learned first.
+		bool servable = result.status == ResultStatus::Finished ||
+		                (result.status == ResultStatus::Stopped && result.trained_model_size > 0);
+		if (!servable) {
+			throw Conflict(name + " is " + std::string(to_string(result.status)) +
+			               (result.status == ResultStatus::Stopped ? " without a trained model" : "") +
+			               "; only a finished result, or a stopped one that kept its trained model (as a stopped "
+			               "incremental or indefinite training does), can be deployed for inference");
+		}
+		return;
+	}
+	case ServedModel::Latest: {
+		// Replicas of a training that has no version yet wait for its first.
+		bool has_version = !q("SELECT 1 FROM result_versions WHERE result_id = ? LIMIT 1", {result.id}).empty();
+		bool ended_without = (result.status == ResultStatus::Failed || result.status == ResultStatus::Stopped) &&
+		                     !has_version && result.trained_model_size <= 0;
+		if (ended_without) {
+			throw Conflict(name + " is " + std::string(to_string(result.status)) +
+			               " without any model version; deploy a result that learned from its stream");
+		}
+		return;
+	}
+	case ServedModel::Pinned: {
+		if (q("SELECT 1 FROM result_versions WHERE result_id = ? AND version = ?", {result.id, pinned_version})
+		        .empty()) {
+			auto newest = q("SELECT MAX(version) FROM result_versions WHERE result_id = ?", {result.id});
+			std::string have =
+			    newest.empty() || !newest[0][0] ? "it has none yet" : "it has versions 1 to " + to_text(newest[0][0]);
+			throw InvalidArgument(name + " has no model version " + std::to_string(pinned_version) + "; " + have +
+			                      " (GET /api/v1/results/" + std::to_string(result.id) + "/versions)");
+		}
+		return;
+	}
+	}
 }
 
 void SqlStore::delete_inference(int64_t id) {

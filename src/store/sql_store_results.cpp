@@ -92,8 +92,21 @@ Result SqlStore::update_result_status(int64_t id, ResultStatus to, const ResultR
 	std::string input_config = report.input_config              ? report.input_config->dump()
 	                           : current.input_config.is_null() ? std::string()
 	                                                            : current.input_config.dump();
-	if (report.new_run) {
+	if (report.new_run && report.resume_version) {
+		// A restarted continual training carries on from this version:
+		// the windows an earlier run learned after it are learned again.
+		auto versions = q("SELECT epoch, records FROM result_versions WHERE result_id = ? AND version = ?",
+		                  {id, *report.resume_version});
+		if (versions.empty()) {
+			throw InvalidArgument("result " + std::to_string(id) + " has no version " +
+			                      std::to_string(*report.resume_version) + " to resume from");
+		}
+		q("DELETE FROM result_epochs WHERE result_id = ? AND epoch > ?", {id, to_int(versions[0][0])});
+		// Drifts past it would be detected again (or not) by the resumed run.
+		q("DELETE FROM result_drifts WHERE result_id = ? AND records > ?", {id, to_int(versions[0][1])});
+	} else if (report.new_run) {
 		q("DELETE FROM result_epochs WHERE result_id = ?", {id});
+		q("DELETE FROM result_drifts WHERE result_id = ?", {id});
 	}
 	q("UPDATE results SET status = ?, status_changed = ?, status_detail = ?, train_metrics = ?, val_metrics = ?, "
 	  "test_metrics = ?, training_time = ?, input_format = ?, input_config = ? WHERE id = ?",

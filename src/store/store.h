@@ -16,6 +16,7 @@
 // are serialised on one connection (see sql_store.h).
 
 #include "common/error.h"
+#include "store/resources.h"
 
 #include <nlohmann/json.hpp>
 
@@ -101,6 +102,15 @@ struct Deployment {
 	//! A model version is cut once this many records were learned from
 	//! since the last one, besides on an improvement; null: only then.
 	std::optional<int64_t> version_every_records;
+	//! A Page-Hinkley test on the prequential error (workers/drift_detector.h):
+	//! whether it runs, its threshold (lambda) and tolerated increase
+	//! (delta), and what a drift does: "none", "reset_optimizer" or
+	//! "boost_learning_rate".
+	bool drift_detection = true;
+	double drift_threshold = 100;
+	double drift_delta = 0.005;
+	std::string drift_response = "none";
+	Resources resources; //!< limits of each training job's container
 };
 
 //! created -> deployed -> running -> finished | stopped | failed
@@ -123,14 +133,41 @@ struct EpochMetrics {
 };
 
 //! A model version of a continual training's result: the model as it was
-//! after `records` records, with the prequential metrics it had then.
+//! after `records` records, with the prequential metrics it had then, and
+//! where its run stood, so that a restarted job carries on from it.
 struct ResultVersion {
 	int64_t result = 0;
 	int64_t version = 0; //!< 1, 2, ... within the result
 	std::string created_at;
 	int64_t records = 0;
-	nlohmann::json metrics = nlohmann::json::object();
+	nlohmann::json metrics = nlohmann::json::object(); //!< the window's that cut it
+	//! The entry of the result's epoch series (the window) it was cut
+	//! after; 0 for a version stored before versions said so.
+	int64_t epoch = 0;
+	//! The prequential metrics over all its `records` (means).
+	nlohmann::json prequential = nlohmann::json::object();
+	double training_time = 0; //!< seconds of training until it
+	//! Per partition, the offset after the last record it learned from:
+	//! [{"topic", "partition", "offset"}]. What its job committed to its
+	//! consumer group once the version was stored.
+	nlohmann::json offsets = nlohmann::json::array();
 	int64_t size = 0; //!< the model's bytes
+	//! The bytes of its training state (ml::Model::save_training_state:
+	//! the optimizer's moments and step count, ...), which a restarted job
+	//! loads with the model; 0 while there is none (stored after the
+	//! version, or never for a version stored before training states).
+	int64_t state_size = 0;
+};
+
+//! A drift a continual training detected in its prequential error.
+struct ResultDrift {
+	int64_t result = 0;
+	int64_t records = 0; //!< learned from when it was detected
+	std::string created_at;
+	double error_before = 0; //!< the mean error since the drift before (or the start)
+	double error_after = 0;  //!< the detecting window's error
+	std::string measure;     //!< "1 - accuracy" or "loss"
+	std::string response;    //!< what the job did: "none", "reset_optimizer", "boost_learning_rate"
 };
 
 //! One training result: one model of a deployed configuration.
@@ -177,6 +214,11 @@ struct ResultReport {
 	//! A job's run begins: the epochs an earlier run of it reported (a job
 	//! killed and restarted trains again from its first epoch) are dropped.
 	bool new_run = false;
+	//! With new_run: the run carries on from this version of the result (a
+	//! restarted continual training), so only the epochs after the
+	//! version's are dropped. InvalidArgument when the result has no such
+	//! version.
+	std::optional<int64_t> resume_version;
 	//! The stream the job trains on (with its "running" report).
 	std::optional<std::string> input_format;
 	std::optional<nlohmann::json> input_config;
@@ -188,21 +230,37 @@ std::string_view to_string(InferenceStatus status);
 InferenceStatus inference_status_from_string(std::string_view text);
 bool is_terminal(InferenceStatus status);
 
+//! Which model of its result an inference serves.
+enum class ServedModel {
+	Trained, //!< the result's trained model (a batch training has only it)
+	Latest,  //!< the newest version of a continual training, followed as new ones are stored
+	Pinned,  //!< one version, `Inference::pinned_version`
+};
+
 struct Inference {
 	int64_t id = 0;
 	int64_t model_result = 0;
+	ServedModel served = ServedModel::Trained;
+	int64_t pinned_version = 0; //!< when served is Pinned
 	int64_t replicas = 1;
 	std::string input_format; //!< "RAW" or "AVRO"
 	nlohmann::json input_config = nlohmann::json::object();
 	std::string input_topic;
 	std::string output_topic;
 	std::string dead_letter_topic;
+	//! Where the input topic is: a Kafka cluster the server configures, by
+	//! name ("default": the server's own), or a bootstrap list
+	//! "host:port[,host:port]" reached with the default cluster's settings.
+	std::string input_kafka_broker = "default";
+	//! Where the output and dead-letter topics are, as input_kafka_broker.
+	std::string output_kafka_broker = "default";
 	InferenceStatus status = InferenceStatus::Deployed;
 	std::string status_changed;
 	std::string status_detail;
 	int64_t restarts = 0;  //!< of its replicas, by the orchestrator
 	std::string last_exit; //!< how the last restarted replica ended ("replica 1: signal 9")
 	std::string created_at;
+	Resources resources; //!< limits of each replica's container
 };
 
 //! A data stream announced by a control message (docs/wire-format.md).
@@ -221,6 +279,10 @@ struct Datasource {
 	//! tTIMESTAMP_MS"); a second datasource from the same message is not
 	//! recorded. Empty when it came from elsewhere.
 	std::string control_message;
+	//! When its records were deleted from the log (DELETE datasources/{id}/records,
+	//! or those of a later datasource of the same partitions); empty while they
+	//! are there. Such a datasource cannot be sent again.
+	std::string records_deleted_at;
 };
 
 //! A record on the control topic that was not taken as a datasource: not a
@@ -249,6 +311,46 @@ struct Job {
 	std::string host;
 	int64_t restarts = 0;
 	std::string updated_at;
+};
+
+//! A person or program that holds tokens. `role` is "viewer", "operator" or
+//! "admin" (src/api/README.md says what each may do).
+struct User {
+	int64_t id = 0;
+	std::string name;
+	std::string role;
+	std::string created_at;
+	//! Made and held by the server itself (the jobs' user): not deleted, its
+	//! role not changed, its tokens not revoked through the API.
+	bool builtin = false;
+	int64_t live_tokens = 0; //!< not revoked and not expired (filled by list_users and get_user)
+};
+
+//! A token's record; the secret itself is never stored, only its SHA-256.
+//! Times are the store's ISO 8601 UTC text; nullopt: never / not yet.
+struct AuthToken {
+	int64_t id = 0;
+	int64_t user_id = 0;
+	std::string user_name;
+	std::string user_role;
+	bool user_builtin = false;
+	std::string name;
+	std::string created_at;
+	std::optional<std::string> expires_at;
+	std::optional<std::string> last_used_at;
+	std::optional<std::string> revoked_at;
+};
+
+//! One line of the audit log: a call that changed data or was refused.
+struct AuditEntry {
+	int64_t id = 0;
+	std::string at;
+	std::optional<std::string> user; //!< nullopt: the call carried no valid token
+	std::optional<int64_t> token_id;
+	std::string method;
+	std::string path;
+	int64_t status = 0;
+	std::string remote_address;
 };
 
 class Store {
@@ -320,8 +422,39 @@ public:
 	//! The version's model bytes; nullopt when the result has no such
 	//! version. NotFound for an unknown result.
 	virtual std::optional<std::string> get_result_version_model(int64_t id, int64_t version) = 0;
+	//! One version without its bytes; nullopt when the result has no such
+	//! version. NotFound for an unknown result.
+	virtual std::optional<ResultVersion> get_result_version(int64_t id, int64_t version) = 0;
+	//! Stores the training state of version `version` of result `id`
+	//! unless it has one: then the stored one stays (a job re-sending it
+	//! after a lost answer). Returns the version and whether the state was
+	//! stored now; nullopt when the result has no such version. Conflict
+	//! once the result is terminal; NotFound for an unknown result.
+	virtual std::optional<std::pair<ResultVersion, bool>> set_result_version_state(int64_t id, int64_t version,
+	                                                                               std::string_view bytes) = 0;
+	//! The version's training state; empty when it has none, nullopt when
+	//! the result has no such version. NotFound for an unknown result.
+	virtual std::optional<std::string> get_result_version_state(int64_t id, int64_t version) = 0;
+	//! The newest version without its bytes; nullopt while there is none.
+	//! NotFound for an unknown result. One indexed row: replicas following
+	//! a result ask it several times a second.
+	virtual std::optional<ResultVersion> latest_result_version(int64_t id) = 0;
 
-	//! Conflict unless the result is finished.
+	//! Stores a drift of result `id` (its result field ignored, created_at
+	//! set here) unless one at the same records is stored: then that one
+	//! stays and is returned, with false. Conflict once the result is
+	//! terminal; NotFound for an unknown result.
+	virtual std::pair<ResultDrift, bool> add_result_drift(int64_t id, const ResultDrift &drift) = 0;
+	//! By records. NotFound for an unknown result.
+	virtual std::vector<ResultDrift> list_result_drifts(int64_t id) = 0;
+	//! Drifts per result, of every result that has one (for /metrics).
+	virtual std::vector<std::pair<int64_t, int64_t>> count_result_drifts() = 0;
+
+	//! Checks, in the transaction that records it, that the result has the
+	//! model `inference.served` names: Trained needs a finished result, or a
+	//! stopped one that kept its model; Latest a result that is not failed,
+	//! or has a version (its replicas wait for the first); Pinned that
+	//! version. Conflict otherwise, naming what is missing.
 	virtual Inference create_inference(const Inference &inference) = 0;
 	virtual Inference get_inference(int64_t id) = 0;
 	virtual std::vector<Inference> list_inferences() = 0;
@@ -329,6 +462,11 @@ public:
 	virtual Inference update_inference_status(int64_t id, InferenceStatus to, std::string_view detail = {}) = 0;
 	//! Conflict once terminal; InvalidArgument when replicas < 1.
 	virtual Inference set_inference_replicas(int64_t id, int64_t replicas) = 0;
+	//! Follows the result's newest version (Latest) or pins one (Pinned):
+	//! InvalidArgument for a version the result does not have, or Trained;
+	//! Conflict once the inference ended, or when it serves a result
+	//! without versions (a batch training's).
+	virtual Inference set_inference_served_model(int64_t id, ServedModel served, int64_t pinned_version = 0) = 0;
 	//! Conflict while not terminal.
 	virtual void delete_inference(int64_t id) = 0;
 
@@ -339,11 +477,54 @@ public:
 	virtual std::vector<Datasource> list_datasources() = 0;
 	//! The newest datasource recorded for a deployment, if any.
 	virtual std::optional<Datasource> latest_datasource(int64_t deployment) = 0;
+	//! Forgets a datasource (its records stay in the log). NotFound for an
+	//! unknown id; Conflict while its deployment has a result that may still
+	//! read its stream (created, deployed or running), naming them.
+	virtual void delete_datasource(int64_t id) = 0;
+	//! Conflict, as delete_datasource, while its deployment has a result that
+	//! may still read its stream; NotFound for an unknown id.
+	virtual void check_datasource_unused(int64_t id) = 0;
+	//! Records that the records of datasources `ids` were deleted from the log
+	//! (now); those already marked keep their first time. Returns them.
+	virtual std::vector<Datasource> mark_datasource_records_deleted(const std::vector<int64_t> &ids) = 0;
 	//! Records a refusal; one of a message already refused is not recorded
 	//! again and the first is returned.
 	virtual RefusedControlMessage add_refused_control_message(const RefusedControlMessage &refused) = 0;
 	//! Newest first, at most `limit`.
 	virtual std::vector<RefusedControlMessage> list_refused_control_messages(size_t limit = 100) = 0;
+
+	//! Users (sql_store_users.cpp). Conflict when the name is taken.
+	virtual User create_user(std::string_view name, std::string_view role, bool builtin = false) = 0;
+	virtual User get_user(int64_t id) = 0;
+	virtual std::optional<User> find_user(std::string_view name) = 0;
+	//! Oldest first.
+	virtual std::vector<User> list_users() = 0;
+	//! Conflict for a built-in user, or when it would leave no admin.
+	virtual User set_user_role(int64_t id, std::string_view role) = 0;
+	//! Deletes the user and its tokens (they stop working at once). Conflict
+	//! for a built-in user or the last admin.
+	virtual void delete_user(int64_t id) = 0;
+
+	//! Tokens (sql_store_users.cpp): `hash` is the secret's SHA-256 (hex).
+	//! NotFound for an unknown user.
+	virtual AuthToken create_token(int64_t user_id, std::string_view name, std::string_view hash,
+	                               std::optional<std::string> expires_at) = 0;
+	//! The token whose secret hashes to `hash`, revoked or expired ones too.
+	virtual std::optional<AuthToken> find_token_by_hash(std::string_view hash) = 0;
+	virtual AuthToken get_token(int64_t id) = 0;
+	//! Oldest first.
+	virtual std::vector<AuthToken> list_tokens() = 0;
+	//! Sets revoked_at unless it is set already; returns the token.
+	virtual AuthToken revoke_token(int64_t id) = 0;
+	//! Clears revoked_at (the server's own tokens, at start).
+	virtual void unrevoke_token(int64_t id) = 0;
+	virtual void touch_token(int64_t id, std::string_view at) = 0;
+
+	//! Audit log (sql_store_audit.cpp): appends `entries` (ids and times
+	//! as given are ignored for ids) in one transaction.
+	virtual void add_audit_entries(const std::vector<AuditEntry> &entries) = 0;
+	//! Newest first, at most `limit`, only ids below `before` when given.
+	virtual std::vector<AuditEntry> list_audit(size_t limit, std::optional<int64_t> before) = 0;
 
 	//! Small key/value settings (the admin token among them).
 	virtual std::optional<std::string> get_setting(std::string_view key) = 0;

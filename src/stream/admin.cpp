@@ -65,6 +65,17 @@ struct QuietLog {
 		}
 		std::lock_guard<std::mutex> lock(self->mutex);
 		self->last = essence(message);
+		// A TLS handshake's failure reaches the error callback only once
+		// every broker is down (if at all): its log line says it first.
+		std::string_view text(message);
+		if (text.find("SASL authentication error") != std::string_view::npos) {
+			self->refused = RD_KAFKA_RESP_ERR__AUTHENTICATION;
+			self->refusal = self->last;
+		} else if (text.find("SSL handshake failed") != std::string_view::npos ||
+		           text.find("certificate verify failed") != std::string_view::npos) {
+			self->refused = RD_KAFKA_RESP_ERR__SSL;
+			self->refusal = self->last;
+		}
 	}
 
 	//! "[thrd:b/bootstrap]: b/bootstrap: Connect to ... failed: Connection
@@ -84,14 +95,26 @@ struct QuietLog {
 		}
 		return std::string(message);
 	}
-	static void on_error(rd_kafka_t *, int, const char *, void *) {} // the same as the logs, once more
+	//! Served by rd_kafka_poll() only: check_credentials() polls, the
+	//! others leave these errors (the same as the logs) unread.
+	static void on_error(rd_kafka_t *rk, int err, const char *reason, void *) {
+		auto *self = static_cast<QuietLog *>(rd_kafka_opaque(rk));
+		std::lock_guard<std::mutex> lock(self->mutex);
+		if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL) {
+			self->refused = static_cast<rd_kafka_resp_err_t>(err);
+			self->refusal = essence(reason);
+		} else {
+			self->failed = true;
+		}
+	}
+	rd_kafka_resp_err_t refused = RD_KAFKA_RESP_ERR_NO_ERROR; // guarded by mutex
+	std::string refusal;                                      // guarded by mutex
+	bool failed = false;                                      // guarded by mutex
 };
 
-} // namespace
-
-void check_reachable(const KafkaConfig &config, std::chrono::milliseconds timeout) {
-	QuietLog log;
-	auto rk = make_client(
+//! A client whose logs and errors go to `log`.
+KafkaHandle quiet_client(const KafkaConfig &config, QuietLog &log) {
+	return make_client(
 	    RD_KAFKA_PRODUCER, config, {},
 	    [](rd_kafka_conf_t *conf, void *opaque) {
 		    rd_kafka_conf_set_opaque(conf, opaque);
@@ -99,6 +122,13 @@ void check_reachable(const KafkaConfig &config, std::chrono::milliseconds timeou
 		    rd_kafka_conf_set_error_cb(conf, &QuietLog::on_error);
 	    },
 	    &log);
+}
+
+} // namespace
+
+void check_reachable(const KafkaConfig &config, std::chrono::milliseconds timeout) {
+	QuietLog log;
+	auto rk = quiet_client(config, log);
 	const rd_kafka_metadata_t *metadata = nullptr;
 	auto err = rd_kafka_metadata(rk.get(), 0, nullptr, &metadata, static_cast<int>(timeout.count()));
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -114,6 +144,38 @@ void check_reachable(const KafkaConfig &config, std::chrono::milliseconds timeou
 	}
 	throw StreamError("cannot reach Kafka at " + config.bootstrap_servers + ": " + reason +
 	                  "; is it running? (kafkaml up prints its bootstrap address)");
+}
+
+void check_credentials(const KafkaConfig &config, std::chrono::milliseconds timeout) {
+	QuietLog log;
+	auto rk = quiet_client(config, log);
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	// Metadata in short rounds, polling the errors between them: a refusal
+	// comes as an error event, not as the metadata request's result.
+	while (std::chrono::steady_clock::now() < deadline) {
+		const rd_kafka_metadata_t *metadata = nullptr;
+		auto round = std::min(250, remaining_ms(deadline));
+		if (rd_kafka_metadata(rk.get(), 0, nullptr, &metadata, round) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			rd_kafka_metadata_destroy(metadata);
+			return;
+		}
+		rd_kafka_poll(rk.get(), 0);
+		std::lock_guard<std::mutex> lock(log.mutex);
+		if (log.refused == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+			throw StreamError("Kafka at " + config.bootstrap_servers + " refused authentication: " + log.refusal +
+			                  "; check sasl.mechanism, sasl.username and sasl.password in the Kafka client "
+			                  "settings (--kafka-config, -X)");
+		}
+		if (log.refused == RD_KAFKA_RESP_ERR__SSL) {
+			throw StreamError("the TLS handshake with Kafka at " + config.bootstrap_servers +
+			                  " failed: " + log.refusal +
+			                  "; check security.protocol and ssl.ca.location (the CA that signed the "
+			                  "brokers' certificates) in the Kafka client settings (--kafka-config, -X)");
+		}
+		if (log.failed) {
+			return; // not reachable: nothing said of the settings yet
+		}
+	}
 }
 
 std::vector<int32_t> list_partitions(rd_kafka_t *rk, const std::string &topic, std::chrono::milliseconds timeout) {

@@ -22,6 +22,14 @@ bool create_topic(const KafkaConfig &config, const std::string &topic, int32_t p
 //! Thread: any; blocks up to `timeout`.
 void check_reachable(const KafkaConfig &config, std::chrono::milliseconds timeout);
 
+//! Throws StreamError when a broker of `config` refuses the client's SASL
+//! credentials or the TLS handshake fails (an untrusted certificate, a
+//! plaintext port): settings no retry mends, which a daemon should report
+//! at its start rather than log on every reconnection. A cluster that does
+//! not answer (not started yet, away) passes: a daemon may start first.
+//! Thread: any; blocks until the first answer or failure, at most `timeout`.
+void check_credentials(const KafkaConfig &config, std::chrono::milliseconds timeout);
+
 //! Partition ids of a topic, sorted; empty when the topic does not exist.
 //! Throws StreamError when the cluster cannot be reached within `timeout`.
 std::vector<int32_t> list_partitions(const KafkaConfig &config, const std::string &topic,

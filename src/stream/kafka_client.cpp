@@ -1,5 +1,6 @@
 #include "stream/kafka_client.h"
 
+#include "stream/kafka_settings.h"
 #include "stream/stream_error.h"
 
 #include <algorithm>
@@ -21,7 +22,9 @@ KafkaHandle make_client(rd_kafka_type_t type, const KafkaConfig &config,
 	auto set = [&](const std::string &name, const std::string &value) {
 		if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
 			rd_kafka_conf_destroy(conf);
-			throw StreamError("Kafka client property " + name + "=" + value + " is invalid: " + error, ErrorKind::user);
+			throw StreamError("Kafka client property " + shown_property(name, value) +
+			                      " is invalid: " + without_secret(error, name, value),
+			                  ErrorKind::user);
 		}
 	};
 	if (config.bootstrap_servers.empty() && !config.properties.contains("bootstrap.servers")) {
@@ -30,6 +33,16 @@ KafkaHandle make_client(rd_kafka_type_t type, const KafkaConfig &config,
 	}
 	set("bootstrap.servers", config.bootstrap_servers);
 	set("log.connection.close", "false");
+	if (type == RD_KAFKA_CONSUMER) {
+		// librdkafka stops fetching a partition once this many records wait
+		// in the client, and looks again only about a second later. Small
+		// records (HCOPD's are 13 bytes) empty the default 100,000 in tens
+		// of milliseconds, and the consumer then sat idle most of each
+		// second: a continual training learned 161k records/s instead of
+		// 885k (bench/README.md, continual_bench). Memory stays bounded by
+		// queued.max.messages.kbytes (64 MiB), which large records reach first.
+		set("queued.min.messages", "1000000");
+	}
 	for (const auto &[name, value] : defaults) {
 		set(name, value);
 	}

@@ -12,10 +12,14 @@ constexpr auto kMetadataTimeout = std::chrono::seconds(5);
 } // namespace
 
 KafkaTopicSource::KafkaTopicSource(const KafkaConfig &config, std::string topic, int64_t from_timestamp_ms)
-    : topic_(std::move(topic)), from_timestamp_ms_(from_timestamp_ms) {
-	// group.id only satisfies librdkafka: assign() never joins the group.
+    : KafkaTopicSource(config, std::move(topic), Start{from_timestamp_ms, {}, {}}) {}
+
+KafkaTopicSource::KafkaTopicSource(const KafkaConfig &config, std::string topic, Start start)
+    : topic_(std::move(topic)), start_(std::move(start)) {
+	// assign() never joins the group: without one of its own the id only
+	// satisfies librdkafka; with one, commits go there.
 	rk_ = make_client(RD_KAFKA_CONSUMER, config,
-	                  {{"group.id", "kafkaml-topic-source"},
+	                  {{"group.id", start_.group_id.empty() ? "kafkaml-topic-source" : start_.group_id},
 	                   {"enable.auto.commit", "false"},
 	                   {"enable.auto.offset.store", "false"},
 	                   {"auto.offset.reset", "earliest"},
@@ -24,7 +28,24 @@ KafkaTopicSource::KafkaTopicSource(const KafkaConfig &config, std::string topic,
 	rd_kafka_poll_set_consumer(rk_.get());
 }
 
+void KafkaTopicSource::commit(const std::vector<TopicPartitionOffset> &offsets) {
+	if (start_.group_id.empty() || offsets.empty()) {
+		return;
+	}
+	PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+	for (const auto &o : offsets) {
+		rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset = o.offset;
+	}
+	if (auto err = rd_kafka_commit(rk_.get(), list.get(), 0)) {
+		throw StreamError("cannot commit offsets of " + topic_ + " to group " + start_.group_id + ": " +
+		                  rd_kafka_err2str(err));
+	}
+}
+
 int64_t KafkaTopicSource::start_offset(int32_t partition) {
+	if (auto given = start_.offsets.find(partition); given != start_.offsets.end()) {
+		return given->second;
+	}
 	int64_t low = 0, high = 0;
 	auto timeout = static_cast<int>(std::chrono::milliseconds(kMetadataTimeout).count());
 	// The end first: if no record at or after the start time is found below,
@@ -33,19 +54,19 @@ int64_t KafkaTopicSource::start_offset(int32_t partition) {
 		throw StreamError("cannot read the end of " + topic_ + ":" + std::to_string(partition) + ": " +
 		                  rd_kafka_err2str(err));
 	}
-	if (from_timestamp_ms_ < 0) {
+	if (start_.from_timestamp_ms < 0) {
 		return high;
 	}
 	PartitionList list(rd_kafka_topic_partition_list_new(1));
-	rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset = from_timestamp_ms_;
+	rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset = start_.from_timestamp_ms;
 	if (auto err = rd_kafka_offsets_for_times(rk_.get(), list.get(), timeout)) {
 		throw StreamError("cannot find where " + topic_ + ":" + std::to_string(partition) + " reaches time " +
-		                  std::to_string(from_timestamp_ms_) + ": " + rd_kafka_err2str(err));
+		                  std::to_string(start_.from_timestamp_ms) + ": " + rd_kafka_err2str(err));
 	}
 	const auto &element = list->elems[0];
 	if (element.err) {
 		throw StreamError("cannot find where " + topic_ + ":" + std::to_string(partition) + " reaches time " +
-		                  std::to_string(from_timestamp_ms_) + ": " + rd_kafka_err2str(element.err));
+		                  std::to_string(start_.from_timestamp_ms) + ": " + rd_kafka_err2str(element.err));
 	}
 	return element.offset >= 0 ? element.offset : high;
 }

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "formats/format_error.h"
 #include "stream/stream_error.h"
+#include "workers/drift_watch.h"
 #include "workers/training_model.h"
 #include "workers/version_rule.h"
 
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -22,6 +24,9 @@ using Clock = std::chrono::steady_clock;
 //! How long a poll waits for records; a window with records in it is
 //! learned from once a poll comes back empty (the stream paused).
 constexpr auto kPollWait = std::chrono::milliseconds(200);
+
+//! What the names of prequential metrics start with, in reports and versions.
+constexpr std::string_view kPrequential = "prequential_";
 
 //! Metrics weighted by the records they were measured on, over every
 //! window so far: the prequential metrics of the whole stream.
@@ -46,6 +51,15 @@ public:
 		return out;
 	}
 	int64_t records() const { return records_; }
+	//! Carries on from `means` over `records` (a resumed run).
+	void restore(const ml::MetricValues &means, const std::string &prefix, int64_t records) {
+		sums_.clear();
+		for (const auto &[name, mean] : means) {
+			auto bare = name.starts_with(prefix) ? name.substr(prefix.size()) : name;
+			sums_.emplace_back(bare, mean * static_cast<double>(records));
+		}
+		records_ = records;
+	}
 
 private:
 	ml::MetricValues sums_;
@@ -59,13 +73,14 @@ void append(ml::MetricValues &to, const ml::MetricValues &values, const std::str
 }
 
 //! The window loop. Model versions are cut after each window's report
-//! (cut_version); later stages (a drift detector on the prequential error,
-//! offsets committed once a version holds what they led to) plug in there
-//! too.
+//! (cut_version), the offsets after what a version learned are committed
+//! once it is stored, and the prequential error is watched for drift
+//! (watch_drift).
 class ContinualTraining {
 public:
 	ContinualTraining(int64_t result_id, const TrainingJobEnvironment &env, ContinualStart start)
-	    : result_id_(result_id), env_(env), start_(std::move(start)), options_(start_.assignment.continual) {
+	    : result_id_(result_id), env_(env), start_(std::move(start)), options_(start_.assignment.continual),
+	      drift_(options_) {
 		fit_ = start_.assignment.fit;
 		if (!fit_.batch_size) {
 			fit_.batch_size = start_.assignment.batch;
@@ -77,12 +92,15 @@ public:
 		rule_.improvement = options_.improvement;
 		rule_.every_records = options_.version_every_records;
 		next_version_ = options_.next_version;
+		if (options_.resume) {
+			resume(*options_.resume);
+		}
 	}
 
 	JobOutcome run() {
 		const auto &stream = start_.stream;
-		source_ = stream.online() ? env_.open_online(stream.online_topic, stream.timestamp_ms)
-		                          : env_.open_ranges(stream.ranges);
+		source_ = stream.online() ? env_.open_online(stream.online_topic, stream.timestamp_ms, learned_offsets())
+		                          : env_.open_ranges(ranges_left());
 		env_.coordinator->training_detail(result_id_, plan());
 		spdlog::info("result {}: {}", result_id_, plan());
 		auto window_size = static_cast<size_t>(std::max<int64_t>(1, options_.window_size));
@@ -128,6 +146,84 @@ public:
 private:
 	bool cancelled() const { return env_.cancelled && env_.cancelled(); }
 
+	//! Carries on from the result's last version, as an earlier run of this
+	//! job (killed) stored it: its model, the windows, records and
+	//! prequential sums it counted, and the offsets after what it learned,
+	//! so that no record is learned or counted twice, nor skipped; and its
+	//! training state (optimizer, learning-rate factor, random generator),
+	//! so that the model learns on as the killed run's would have.
+	void resume(const ResumePoint &from) {
+		try {
+			model_.emplace(ml::Model::load(from.model_blob));
+		} catch (const std::invalid_argument &e) {
+			throw UserError("version " + std::to_string(from.version) +
+			                " of this result, which a restarted job resumes from, cannot be loaded: " + e.what());
+		}
+		resume_training_state(from);
+		windows_ = from.position.epoch;
+		prequential_.restore(from.position.prequential, std::string(kPrequential), from.records);
+		training_seconds_ = from.position.training_seconds;
+		for (const auto &offset : from.position.offsets) {
+			positions_[{offset.topic, offset.partition}] = offset.offset;
+		}
+		learned_positions_ = positions_;
+		ml::MetricValues scores; // as the model reports them: the version's without the prefix
+		for (const auto &[name, value] : from.metrics) {
+			scores.emplace_back(name.starts_with(kPrequential) ? name.substr(kPrequential.size()) : name, value);
+		}
+		if (auto value = monitored_value(scores, rule_.metric)) {
+			last_version_ = VersionMark{*value, from.records};
+		}
+		last_version_records_ = from.records;
+		next_version_ = std::max(next_version_, from.version + 1);
+		spdlog::info("result {}: resuming from version {} after {} records in {} windows", result_id_, from.version,
+		             from.records, windows_);
+	}
+
+	//! Without the version's training state (a version stored before them,
+	//! or one this model cannot take) the run goes on with a fresh
+	//! optimizer: what it learned stays in the weights.
+	void resume_training_state(const ResumePoint &from) {
+		if (from.training_state.empty()) {
+			spdlog::info("result {}: version {} has no training state; resuming with a fresh optimizer", result_id_,
+			             from.version);
+			return;
+		}
+		try {
+			model_->load_training_state(from.training_state);
+		} catch (const std::invalid_argument &e) {
+			spdlog::warn("result {}: the training state of version {} does not fit its model ({}); resuming with a "
+			             "fresh optimizer",
+			             result_id_, from.version, e.what());
+			return;
+		}
+		drift_.resume(model_->learning_rate_factor());
+	}
+
+	//! Per partition, the offset after the last record of a learned window.
+	std::vector<stream::TopicPartitionOffset> learned_offsets() const {
+		std::vector<stream::TopicPartitionOffset> out;
+		for (const auto &[partition, offset] : learned_positions_) {
+			out.push_back({partition.first, partition.second, offset});
+		}
+		return out;
+	}
+
+	//! The control message's ranges without what a resumed run learned.
+	std::vector<formats::Range> ranges_left() const {
+		std::vector<formats::Range> left;
+		for (auto range : start_.stream.ranges) {
+			if (auto learned = learned_positions_.find({range.topic, range.partition});
+			    learned != learned_positions_.end()) {
+				range.start = std::max(range.start, learned->second);
+			}
+			if (range.start < range.end) {
+				left.push_back(range);
+			}
+		}
+		return left;
+	}
+
 	std::string stream_text() const {
 		return start_.stream.online() ? "the online stream of topic " + start_.stream.online_topic
 		                              : "the ranges " + start_.stream.topic_field();
@@ -140,6 +236,10 @@ private:
 		text += options_.mode == TrainingMode::incremental
 		            ? "; ends after " + std::to_string(options_.stream_timeout.count()) + " ms without a record"
 		            : "; runs until stopped";
+		if (const auto &resume = options_.resume) {
+			text += "; resumed from version " + std::to_string(resume->version) + " after " +
+			        std::to_string(resume->records) + " records";
+		}
 		if (skipped_ > 0) {
 			text += "; " + std::to_string(skipped_) + " records skipped, the first " + first_skipped_;
 		}
@@ -150,6 +250,7 @@ private:
 	//! not have the model's width or holds a missing or infinite value is
 	//! skipped: a live stream goes on past one bad record.
 	void take(const stream::Record &record) {
+		positions_[{record.topic, record.partition}] = record.offset + 1;
 		size_t features = window_.features.size(), labels = window_.labels.size(), rows = window_.rows;
 		std::string problem;
 		try {
@@ -177,13 +278,18 @@ private:
 	}
 
 	//! The first window's records give the model its input shape.
+	//! A resumed run's model is the version's, already there.
 	void prepare_model() {
 		input_shape_ =
 		    bind_model_input(start_.spec, start_.torchscript, start_.stream, window_.feature_width, result_id_);
 		if (window_.label_width > 1) {
 			label_shape_ = {static_cast<int64_t>(window_.label_width)};
 		}
-		model_.emplace(build_training_model(start_.spec, start_.assignment, fit_, start_.torchscript, input_shape_));
+		bound_ = true;
+		if (!model_) {
+			model_.emplace(
+			    build_training_model(start_.spec, start_.assignment, fit_, start_.torchscript, input_shape_));
+		}
 		// Later records of another width are skipped rather than fail a window.
 		window_.required_feature_width = window_.feature_width;
 	}
@@ -191,7 +297,7 @@ private:
 	//! Test-then-train on the window, reported as one entry of the epoch
 	//! series. Returns false when a stop was asked.
 	bool learn() {
-		if (!model_) {
+		if (!bound_) {
 			prepare_model();
 		}
 		auto rows = static_cast<int64_t>(window_.rows);
@@ -199,6 +305,8 @@ private:
 		auto y = rows_of(window_.labels, window_.label_width, 0, rows, label_shape_);
 		ml::MetricValues scores;
 		ml::FitResult fitted;
+		drift_.prepare(*model_);
+		double learning_rate = model_->learning_rate();
 		try {
 			scores = model_->evaluate(x, y, eval_batch_);
 			fitted = model_->fit(x, y, fit_, nullptr, nullptr, [this](const ml::EpochLog &) { return !cancelled(); });
@@ -212,6 +320,8 @@ private:
 		training_seconds_ += fitted.seconds;
 		prequential_.add(scores, rows);
 		last_train_ = fitted.history.empty() ? ml::MetricValues{} : fitted.history.back().train;
+		last_scores_ = scores;
+		learned_positions_ = positions_;
 		window_.clear();
 
 		ml::EpochLog entry;
@@ -219,8 +329,22 @@ private:
 		entry.train = {{"records", static_cast<double>(prequential_.records())}};
 		append(entry.train, scores, "prequential_");
 		append(entry.train, last_train_);
+		entry.train.emplace_back("learning_rate", learning_rate);
 		entry.seconds = fitted.seconds;
-		return env_.coordinator->training_epoch(result_id_, entry) && cut_version(scores);
+		return env_.coordinator->training_epoch(result_id_, entry) && cut_version(scores) && watch_drift(scores, rows);
+	}
+
+	//! After a window was learned from: a drift of the prequential error is
+	//! reported (drift_watch.h). Returns false when a stop was asked.
+	bool watch_drift(const ml::MetricValues &scores, int64_t rows) {
+		auto drift = drift_.observe(scores, rows, prequential_.records());
+		if (!drift) {
+			return true;
+		}
+		spdlog::info("result {}: drift after {} records: {} from {:.4f} to {:.4f}; response {}", result_id_,
+		             drift->records, drift->measure, drift->error_before, drift->error_after,
+		             to_string(drift->response));
+		return env_.coordinator->training_drift(result_id_, *drift);
 	}
 
 	//! After a window was learned from: a new model version when the rule
@@ -240,14 +364,42 @@ private:
 		if (cut == VersionCut::none) {
 			return true;
 		}
-		ModelVersion version{next_version_, records, {}, model_->save()};
+		return store_version(cut, scores, *value);
+	}
+
+	//! The model as version next_version_ with its training state, then the
+	//! offsets after what it learned committed: never past a version that
+	//! is not stored, so a restart resumes from a stored version and reads
+	//! on after it. Returns false when a stop was asked (then nothing is
+	//! committed: the result ended, no run resumes it).
+	bool store_version(VersionCut cut, const ml::MetricValues &scores, std::optional<double> value) {
+		auto records = prequential_.records();
+		ModelVersion version{next_version_, records, {}, {}, model_->save(), model_->save_training_state()};
 		append(version.metrics, scores, "prequential_");
+		version.position.epoch = windows_;
+		append(version.position.prequential, prequential_.means(), "prequential_");
+		version.position.training_seconds = training_seconds_;
+		version.position.offsets = learned_offsets();
 		bool keep_going = env_.coordinator->training_version(result_id_, version);
-		spdlog::info("result {}: version {} ({}) after {} records, {} {}", result_id_, next_version_, to_string(cut),
-		             records, rule_.metric, *value);
-		last_version_ = VersionMark{*value, records};
+		if (keep_going && !version.position.offsets.empty()) {
+			source_->commit(version.position.offsets);
+		}
+		spdlog::info("result {}: version {} ({}) after {} records{}", result_id_, next_version_, to_string(cut),
+		             records, value ? ", " + rule_.metric + " " + std::to_string(*value) : "");
+		if (value) {
+			last_version_ = VersionMark{*value, records};
+		}
+		last_version_records_ = records;
 		next_version_++;
 		return keep_going;
+	}
+
+	//! The model a run ends with is the result's latest version: cut when
+	//! records were learned since the last one, whatever the rule says.
+	void cut_last_version() {
+		if (prequential_.records() > last_version_records_) {
+			store_version(VersionCut::end, last_scores_, monitored_value(last_scores_, rule_.metric));
+		}
 	}
 
 	JobOutcome finish(const std::string &why) {
@@ -258,6 +410,7 @@ private:
 			                                   ". Send the stream after its control message (kafkaml send --online) "
 			                                   "and deploy again");
 		}
+		cut_last_version();
 		auto learned = report();
 		learned.detail += "; ended as " + why;
 		env_.coordinator->training_finished(result_id_, learned, model_->save());
@@ -271,6 +424,7 @@ private:
 	JobOutcome stop() {
 		std::optional<LearnedModel> learned;
 		if (windows_ > 0) {
+			cut_last_version();
 			learned = LearnedModel{report(), model_->save()};
 		}
 		spdlog::info("result {}: stopped on request{}", result_id_, learned ? "; " + learned->report.detail : "");
@@ -302,13 +456,20 @@ private:
 	std::unique_ptr<stream::Source> source_;
 	formats::Batch window_;
 	std::optional<ml::Model> model_;
+	bool bound_ = false; //!< input_shape_ and label_shape_ are the stream's
 	ml::Shape input_shape_, label_shape_;
 	int64_t windows_ = 0;
 	PrequentialTotals prequential_;
 	VersionRule rule_;
-	std::optional<VersionMark> last_version_; //!< of this run
+	std::optional<VersionMark> last_version_; //!< the reference of the rule
+	int64_t last_version_records_ = 0;
+	DriftWatch drift_;
 	int64_t next_version_ = 1;
 	ml::MetricValues last_train_;
+	ml::MetricValues last_scores_; //!< the last window's prequential scores
+	//! Per (topic, partition), the offset after the last record read, and
+	//! after the last one of a learned window.
+	std::map<std::pair<std::string, int32_t>, int64_t> positions_, learned_positions_;
 	double training_seconds_ = 0;
 	int64_t skipped_ = 0;
 	int64_t skipped_reported_ = 0;

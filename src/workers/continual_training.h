@@ -16,15 +16,26 @@
 //               records seen so far, prequential_<metric>s, training metrics
 //   version  -> the model as a new version when the rule of
 //               version_rule.h says so (the first window's, then on an
-//               improvement of monitoring_metric or the records cadence)
+//               improvement of monitoring_metric or the records cadence),
+//               with where the run stood; once stored, the offsets after
+//               what it learned are committed to the result's group
+//   drift    -> the window's prequential error to a Page-Hinkley test
+//               (drift_watch.h): a drift is reported, and may start a new
+//               learning phase for the windows after it
 //
 // Incremental ends once no record came for stream_timeout (or the ranges
 // ended) and uploads the model with the prequential metrics over every
 // record; indefinite runs until stopped. A stop keeps the same: the model
-// and metrics learned until then stay with the stopped result.
+// and metrics learned until then stay with the stopped result. Either way
+// the model it ends with is the result's last version.
+//
+// A restarted job (ContinualOptions::resume) carries on from the result's
+// last version: its model, windows, records and prequential sums, and the
+// offsets after its records; nothing is learned or counted twice.
 //
 // The model's optimizer carries on from window to window (ml::Model::fit
-// continues it): the stream is one optimization, not one per window.
+// continues it): the stream is one optimization, not one per window. A
+// resumed run's starts afresh (the model file holds no optimizer state).
 //
 // Thread: the job's.
 

@@ -168,6 +168,12 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 	if (deployment.contains("version_every_records") && deployment["version_every_records"].is_number_integer()) {
 		continual.version_every_records = deployment["version_every_records"].get<int64_t>();
 	}
+	// A server from before drift detection sends none: the defaults.
+	continual.drift_detection = deployment.value("drift_detection", continual.drift_detection);
+	continual.drift_threshold = deployment.value("drift_threshold", continual.drift_threshold);
+	continual.drift_delta = deployment.value("drift_delta", continual.drift_delta);
+	continual.drift_response = drift_response_from_string(deployment.value("drift_response", std::string("none")))
+	                               .value_or(DriftResponse::none);
 	if (continual.mode != TrainingMode::batch) {
 		// A restarted job's versions follow the ones its earlier runs stored.
 		auto path = "/results/" + std::to_string(result_id) + "/versions";
@@ -176,26 +182,78 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 			answered("GET", path, versions);
 		}
 		// 404 (the result was just read): a server from before versions.
+		json last;
 		for (const auto &version : versions.status == 200 ? parse_json(versions.body) : json::array()) {
 			continual.next_version = std::max(continual.next_version, version.at("version").get<int64_t>() + 1);
+			if (last.is_null() || version.at("version").get<int64_t>() > last.at("version").get<int64_t>()) {
+				last = version;
+			}
+		}
+		// A version says where its run stood (from its window on; versions
+		// of a server from before resuming do not): the job resumes there.
+		if (!last.is_null() && last.value("epoch", int64_t{0}) > 0) {
+			continual.resume = resume_point(result_id, last);
 		}
 	}
 	return assignment;
 }
 
+ResumePoint HttpJobCoordinator::resume_point(int64_t result_id, const json &version) {
+	ResumePoint resume;
+	resume.version = version.at("version").get<int64_t>();
+	resume.records = version.at("records").get<int64_t>();
+	auto metrics = [](const json &object) {
+		ml::MetricValues values;
+		for (const auto &[name, value] : object.items()) {
+			values.emplace_back(name, value.get<double>());
+		}
+		return values;
+	};
+	resume.metrics = metrics(version.value("metrics", json::object()));
+	resume.position.epoch = version.at("epoch").get<int64_t>();
+	resume.position.prequential = metrics(version.value("prequential", json::object()));
+	resume.position.training_seconds = version.value("training_time", 0.0);
+	for (const auto &offset : version.value("offsets", json::array())) {
+		resume.position.offsets.push_back({offset.at("topic").get<std::string>(), offset.at("partition").get<int32_t>(),
+		                                   offset.at("offset").get<int64_t>()});
+	}
+	auto path = "/results/" + std::to_string(result_id) + "/versions/" + std::to_string(resume.version) + "/model";
+	auto model = call("GET", path);
+	if (model.status != 200) {
+		answered("GET", path, model);
+	}
+	resume.model_blob = std::move(model.body);
+	// A version stored before training states, or whose job was killed
+	// between storing it and its state, has none.
+	if (version.value("state_size", int64_t{0}) > 0) {
+		path = "/results/" + std::to_string(result_id) + "/versions/" + std::to_string(resume.version) + "/state";
+		auto state = call("GET", path);
+		if (state.status != 200) {
+			answered("GET", path, state);
+		}
+		resume.training_state = std::move(state.body);
+	}
+	return resume;
+}
+
 void HttpJobCoordinator::training_started(int64_t result_id, const StreamInfo &stream) {
-	// A restarted job trains again from its first epoch: the server drops
-	// what an earlier run of it reported, so that curves show one run.
+	// A restarted job trains again from its first epoch, or a continual
+	// one from its last version: the server drops what an earlier run of
+	// it reported after that, so that curves show one run.
 	// The stream's format goes with it: an inference of this result takes
 	// it as its default, whether or not the control logger has recorded
 	// the stream yet.
-	post_status(result_id, {{"status", "running"},
-	                        {"new_run", true},
-	                        {"detail", stream.online ? "reading the online stream of topic " + stream.topic_ranges
-	                                                 : "reading " + std::to_string(stream.total_msg) + " records of " +
-	                                                       stream.topic_ranges},
-	                        {"input_format", stream.input_format},
-	                        {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}});
+	json body = {{"status", "running"},
+	             {"new_run", true},
+	             {"detail", stream.online
+	                            ? "reading the online stream of topic " + stream.topic_ranges
+	                            : "reading " + std::to_string(stream.total_msg) + " records of " + stream.topic_ranges},
+	             {"input_format", stream.input_format},
+	             {"input_config", stream.input_config.is_object() ? stream.input_config : json::object()}};
+	if (stream.resumes_version > 0) {
+		body["resume_version"] = stream.resumes_version;
+	}
+	post_status(result_id, body);
 }
 
 void HttpJobCoordinator::training_detail(int64_t result_id, const std::string &detail) {
@@ -221,9 +279,17 @@ bool HttpJobCoordinator::training_epoch(int64_t result_id, const ml::EpochLog &e
 }
 
 bool HttpJobCoordinator::training_version(int64_t result_id, const ModelVersion &version) {
+	json offsets = json::array();
+	for (const auto &offset : version.position.offsets) {
+		offsets.push_back({{"topic", offset.topic}, {"partition", offset.partition}, {"offset", offset.offset}});
+	}
 	auto path = "/results/" + std::to_string(result_id) + "/versions/" + std::to_string(version.version) +
 	            "?records=" + std::to_string(version.records) +
-	            "&metrics=" + query_encoded(metrics_json(version.metrics).dump());
+	            "&metrics=" + query_encoded(metrics_json(version.metrics).dump()) +
+	            "&epoch=" + std::to_string(version.position.epoch) +
+	            "&training_time=" + json(version.position.training_seconds).dump() +
+	            "&prequential=" + query_encoded(metrics_json(version.position.prequential).dump()) +
+	            "&offsets=" + query_encoded(offsets.dump());
 	// Retried on a lost answer like every call: the server keeps the
 	// version it stored first, so a retry adds none.
 	auto response = call("PUT", path, version.model_blob, "application/octet-stream");
@@ -233,6 +299,41 @@ bool HttpJobCoordinator::training_version(int64_t result_id, const ModelVersion 
 	}
 	if (response.status >= 300) {
 		answered("PUT", path, response);
+	}
+	// Then its training state, before the job commits the offsets: a
+	// restart resumes from a version with everything it needs. The server
+	// keeps the first state sent, so a retry is harmless too.
+	if (!version.training_state.empty()) {
+		auto state_path =
+		    "/results/" + std::to_string(result_id) + "/versions/" + std::to_string(version.version) + "/state";
+		auto stored = call("PUT", state_path, version.training_state, "application/octet-stream");
+		if (stored.status == 404 || stored.status == 409) {
+			stop_requested_ = true;
+			return false;
+		}
+		if (stored.status >= 300) {
+			answered("PUT", state_path, stored);
+		}
+	}
+	return !stop_requested_.load();
+}
+
+bool HttpJobCoordinator::training_drift(int64_t result_id, const DriftEvent &drift) {
+	auto path = "/results/" + std::to_string(result_id) + "/drifts";
+	json body = {{"records", drift.records},
+	             {"error_before", drift.error_before},
+	             {"error_after", drift.error_after},
+	             {"measure", drift.measure},
+	             {"response", to_string(drift.response)}};
+	// A retry after a lost answer adds none: the server keeps one drift per
+	// record count.
+	auto response = call("POST", path, body.dump());
+	if (response.status == 404 || response.status == 409) {
+		stop_requested_ = true; // deleted or stopped meanwhile
+		return false;
+	}
+	if (response.status >= 300) {
+		answered("POST", path, response);
 	}
 	return !stop_requested_.load();
 }
@@ -357,20 +458,45 @@ InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_i
 	assignment.output_topic = inference.at("output_topic").get<std::string>();
 	assignment.dead_letter_topic = inference.value("dead_letter_topic", assignment.input_topic + ".dead-letter");
 	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
-	auto model_path = "/results/" + std::to_string(inference.at("model_result").get<int64_t>()) + "/model";
-	auto model = call("GET", model_path);
-	if (model.status == 404) {
-		// The result has no trained model (not finished, failed, or
-		// deleted): no restart brings one, so the inference fails with why.
+	assignment.model_result = inference.at("model_result").get<int64_t>();
+	return assignment;
+}
+
+ServingTarget HttpJobCoordinator::inference_target(int64_t inference_id) {
+	auto path = "/inferences/" + std::to_string(inference_id) + "/version";
+	auto response = call("GET", path);
+	if (response.status == 404) {
 		throw UserError("cannot serve inference " + std::to_string(inference_id) + ": " +
-		                client::error_message(model.status, model.body) +
-		                "; create the inference from a finished result");
+		                client::error_message(response.status, response.body));
+	}
+	if (response.status != 200) {
+		answered("GET", path, response);
+	}
+	auto answer = parse_json(response.body);
+	ServingTarget target;
+	target.result = answer.at("model_result").get<int64_t>();
+	if (!answer.at("version").is_null()) {
+		target.version = answer.at("version").get<int64_t>();
+	}
+	target.ready = answer.at("ready").get<bool>();
+	return target;
+}
+
+std::string HttpJobCoordinator::served_model(const ServingTarget &target) {
+	auto path = "/results/" + std::to_string(target.result) +
+	            (target.version ? "/versions/" + std::to_string(*target.version) : std::string()) + "/model";
+	auto model = call("GET", path);
+	if (model.status == 404) {
+		// The model is not there (its result deleted, or not finished): no
+		// restart brings it, so the inference fails with why.
+		throw UserError(
+		    "cannot serve " + (target.version ? "version " + std::to_string(*target.version) + " of " : std::string()) +
+		    "result " + std::to_string(target.result) + ": " + client::error_message(model.status, model.body));
 	}
 	if (model.status != 200) {
-		answered("GET", model_path, model);
+		answered("GET", path, model);
 	}
-	assignment.model_blob = std::move(model.body);
-	return assignment;
+	return std::move(model.body);
 }
 
 void HttpJobCoordinator::inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) {
@@ -391,7 +517,8 @@ bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const Repl
 	             {"predictions_total", stats.predictions_total},
 	             {"predictions_per_second", stats.predictions_per_second},
 	             {"consumer_lag", stats.consumer_lag ? json(*stats.consumer_lag) : json(nullptr)},
-	             {"consuming", stats.consuming}};
+	             {"consuming", stats.consuming},
+	             {"model_version", stats.model_version ? json(*stats.model_version) : json(nullptr)}};
 	auto path = "/inferences/" + std::to_string(inference_id) + "/stats";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 404 || response.status == 409) {

@@ -22,7 +22,8 @@ struct ReplicaStats {
 	uint64_t predictions_total = 0;
 	double predictions_per_second = 0; //!< over the last reporting interval
 	std::optional<int64_t> consumer_lag;
-	bool consuming = false; //!< in the group with partitions assigned
+	bool consuming = false;               //!< in the group with partitions assigned
+	std::optional<int64_t> model_version; //!< the version served; unset for a trained model
 };
 
 //! The coordinator over the server's REST API (`/api/v1`, through
@@ -57,10 +58,16 @@ public:
 	void training_detail(int64_t result_id, const std::string &detail) override;
 	bool training_epoch(int64_t result_id, const ml::EpochLog &epoch) override;
 	bool training_version(int64_t result_id, const ModelVersion &version) override;
+	bool training_drift(int64_t result_id, const DriftEvent &drift) override;
 	void training_finished(int64_t result_id, const TrainingReport &report, const std::string &model_blob) override;
 	void training_failed(int64_t result_id, const std::string &reason) override;
 	void training_stopped(int64_t result_id, const std::optional<LearnedModel> &learned) override;
 	InferenceAssignment inference_assignment(int64_t inference_id) override;
+	//! GET inferences/{id}/version. Safe from any thread (one call at a time).
+	ServingTarget inference_target(int64_t inference_id) override;
+	//! GET results/{id}/model or results/{id}/versions/{v}/model. Safe from
+	//! any thread (one call at a time).
+	std::string served_model(const ServingTarget &target) override;
 	void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) override;
 	//! Returns false when the inference was stopped or deleted (the replica
 	//! should end). Throws RetriableError when the server stays unreachable.
@@ -76,6 +83,9 @@ private:
 	[[noreturn]] static void answered(const std::string &method, const std::string &path, const Response &response);
 	nlohmann::json get_json(const std::string &path);
 	void post_status(int64_t result_id, const nlohmann::json &body);
+	//! The result's last version (an entry of GET results/{id}/versions)
+	//! with its model, for a restarted job to carry on from.
+	ResumePoint resume_point(int64_t result_id, const nlohmann::json &version);
 	//! PUT results/{id}/model. Returns false when the result is gone (404).
 	bool put_model(int64_t result_id, const std::string &model_blob);
 	//! Reporter thread: sends queued epochs in batches until quit_.

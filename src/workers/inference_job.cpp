@@ -29,7 +29,7 @@ void format_prediction(const float *values, size_t count, std::string &out) {
 
 InferenceJob::InferenceJob(ml::Model &model, const formats::MessageDecoder &decoder, stream::Source &source,
                            stream::Sink &sink, InferenceJobConfig config)
-    : model_(model), decoder_(decoder), source_(source), sink_(sink), config_(std::move(config)),
+    : model_(&model), decoder_(decoder), source_(source), sink_(sink), config_(std::move(config)),
       tracker_([this](const std::vector<stream::TopicPartitionOffset> &offsets) { source_.commit(offsets); }),
       last_commit_(std::chrono::steady_clock::now()) {
 	sink_.set_delivery_callback([this](const stream::Delivery &delivery) { on_delivery(delivery); });
@@ -37,10 +37,38 @@ InferenceJob::InferenceJob(ml::Model &model, const formats::MessageDecoder &deco
 	// one input of another width goes to the dead letters alone, with the
 	// reason, instead of failing the batch it came in.
 	int64_t width = 1;
-	for (auto dimension : model_.input_shape()) {
+	for (auto dimension : model_->input_shape()) {
 		width *= dimension;
 	}
 	rows_.required_feature_width = width > 0 ? static_cast<size_t>(width) : 0;
+	set_version(config_.model_version);
+}
+
+void InferenceJob::set_version(std::optional<int64_t> version) {
+	version_ = version;
+	counters_.model_version.store(version.value_or(-1), std::memory_order_relaxed);
+}
+
+void InferenceJob::adopt_new_model() {
+	if (!rollout_) {
+		return;
+	}
+	auto next = rollout_->take();
+	if (!next) {
+		return;
+	}
+	if (next->model.input_shape() != model_->input_shape()) {
+		// Versions of one result share their architecture; anything else
+		// would turn every input into a dead letter.
+		spdlog::error("inference: not serving {}: it takes inputs of another shape than the model served",
+		              next->target.version ? "version " + std::to_string(*next->target.version) : "the new model");
+		return;
+	}
+	owned_model_ = std::make_unique<ml::Model>(std::move(next->model));
+	model_ = owned_model_.get();
+	set_version(next->target.version);
+	spdlog::info("inference: now serving {}",
+	             version_ ? "version " + std::to_string(*version_) : std::string("the trained model"));
 }
 
 uint64_t InferenceJob::remember(const stream::Record &record) {
@@ -164,12 +192,12 @@ void InferenceJob::process(std::vector<stream::Record> &records) {
 		return;
 	}
 	ml::Array input;
-	input.shape = model_.input_shape();
+	input.shape = model_->input_shape();
 	input.shape.insert(input.shape.begin(), static_cast<int64_t>(rows_.rows));
 	input.data = std::move(rows_.features);
 	ml::Array output;
 	try {
-		output = model_.predict(input);
+		output = model_->predict(input);
 	} catch (const std::exception &e) {
 		// The whole batch failed (e.g. rows of the wrong width for the
 		// model): every record is a dead letter with the reason.
@@ -181,6 +209,7 @@ void InferenceJob::process(std::vector<stream::Record> &records) {
 	}
 	rows_.features = std::move(input.data); // keep the capacity
 	auto width = static_cast<size_t>(output.row_size());
+	std::string version_text = version_ ? std::to_string(*version_) : std::string();
 	for (size_t row = 0; row < row_record_.size(); ++row) {
 		const auto &record = records[row_record_[row]];
 		format_prediction(&output.data[row * width], width, json_);
@@ -190,7 +219,14 @@ void InferenceJob::process(std::vector<stream::Record> &records) {
 			out.key = std::string_view(*record.key);
 		}
 		out.value = json_;
-		out.headers = record.headers;
+		if (version_) {
+			// Assigning over the previous prediction's headers reuses their storage.
+			headers_.assign(record.headers.begin(), record.headers.end());
+			headers_.push_back({kModelVersionHeader, version_text});
+			out.headers = headers_;
+		} else {
+			out.headers = record.headers;
+		}
 		out.tag = remember(record);
 		produce_for(out, out.tag);
 	}
@@ -219,6 +255,8 @@ void InferenceJob::run(const std::function<bool()> &cancelled) {
 		bool owed = !pending_.empty() || tracker_.has_uncommitted();
 		auto wait = owed ? config_.ack_poll : config_.poll_timeout;
 		more = source_.poll_batch(records, config_.max_batch, wait);
+		// Idle or not: a replica reports the version it serves once it took it.
+		adopt_new_model();
 		if (!records.empty()) {
 			process(records);
 		}

@@ -9,7 +9,10 @@
 //   predict       -> one model call for the whole batch
 //   produce       -> {"values": [...]} per input, input headers copied, to
 //                    the output topic (the input key too, so keyed inputs
-//                    keep their partition affinity)
+//                    keep their partition affinity), with the model version
+//                    that predicted it in kafkaml.model_version
+//   swap          <- between batches, a newer model the rollout loaded
+//                    (model_rollout.h), if any
 //   commit        <- OffsetTracker: an input offset is committed only after
 //                    its prediction (or dead letter) was acknowledged
 //
@@ -21,6 +24,7 @@
 #include "formats/message_decoder.h"
 #include "ml/model.h"
 #include "stream/io.h"
+#include "workers/model_rollout.h"
 
 #include <atomic>
 #include <chrono>
@@ -43,6 +47,10 @@ struct InferenceJobConfig {
 	//! more than what was in flight, seldom enough that a trickle of inputs
 	//! does not make a commit each. Commits are asynchronous.
 	std::chrono::milliseconds commit_interval{10};
+	//! The version of the model the job starts with, for the predictions'
+	//! kafkaml.model_version header; unset for a result's trained model
+	//! (no header).
+	std::optional<int64_t> model_version;
 };
 
 //! Counters a replica exposes (read from any thread).
@@ -53,6 +61,8 @@ struct InferenceCounters {
 	//! Inputs whose output could not be written at all (logged with the
 	//! reason): committed, so that one record never stops the inference.
 	std::atomic<uint64_t> skipped{0};
+	//! The model version served; -1 for a result's trained model.
+	std::atomic<int64_t> model_version{-1};
 };
 
 //! Header names the replica writes on dead letters.
@@ -60,6 +70,9 @@ inline constexpr const char *kErrorHeader = "kafkaml.error";
 inline constexpr const char *kSourceHeader = "kafkaml.source";
 //! On a dead letter cut to fit the cluster's record size: what was kept.
 inline constexpr const char *kTruncatedHeader = "kafkaml.truncated";
+//! On a prediction: the model version that made it (decimal), when the
+//! model served is a version of a continual training.
+inline constexpr const char *kModelVersionHeader = "kafkaml.model_version";
 
 class InferenceJob {
 public:
@@ -67,6 +80,8 @@ public:
 	InferenceJob(ml::Model &model, const formats::MessageDecoder &decoder, stream::Source &source, stream::Sink &sink,
 	             InferenceJobConfig config);
 
+	//! Between batches, serve the models `rollout` loads. It must outlive run().
+	void follow(ModelRollout &rollout) { rollout_ = &rollout; }
 	//! Serves until `cancelled()` or the source ends; flushes and commits
 	//! before returning. Throws stream::StreamError on a delivery that
 	//! failed for good (after committing what was acknowledged before it).
@@ -92,8 +107,17 @@ private:
 	void output_too_large(const std::string &topic, int32_t partition, int64_t offset, const std::string &why);
 	uint64_t remember(const stream::Record &record);
 	void commit_if_due(bool force);
+	//! Takes a model the rollout loaded, if any: from the next batch on it
+	//! predicts. One that takes another input shape is refused (logged).
+	void adopt_new_model();
+	void set_version(std::optional<int64_t> version);
 
-	ml::Model &model_;
+	ml::Model *model_;
+	//! A model taken from the rollout (model_ points to it); the first
+	//! model is the caller's.
+	std::unique_ptr<ml::Model> owned_model_;
+	ModelRollout *rollout_ = nullptr;
+	std::optional<int64_t> version_;
 	const formats::MessageDecoder &decoder_;
 	stream::Source &source_;
 	stream::Sink &sink_;
@@ -116,6 +140,7 @@ private:
 	formats::Batch rows_;
 	std::vector<size_t> row_record_; //!< row -> index into the batch's records
 	std::string json_;
+	std::vector<stream::Header> headers_; //!< a prediction's: the input's and the version's
 };
 
 //! `{"values": [v, ...]}` with each float in its shortest exact form.

@@ -44,6 +44,10 @@ void ReplicaStatsReporter::report_once() {
 	auto position = position_ ? position_() : ConsumerPosition{};
 	stats.consuming = position.assigned || predicted > 0;
 	stats.consumer_lag = position.lag;
+	auto version = counters_.model_version.load();
+	if (version >= 0) {
+		stats.model_version = version;
+	}
 	last_predicted_ = predicted;
 	last_at_ = now;
 	try {

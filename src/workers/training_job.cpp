@@ -246,6 +246,9 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	StreamInfo info{stream_message.topic_field(), stream_message.online(),  stream_message.input_format,
 	                stream_message.input_config,  stream_message.total_msg, stream_message.validation_rate,
 	                stream_message.test_rate};
+	if (assignment.continual.mode != TrainingMode::batch && assignment.continual.resume) {
+		info.resumes_version = assignment.continual.resume->version;
+	}
 	control.training_started(result_id, info);
 
 	std::optional<formats::MessageDecoder> decoder;

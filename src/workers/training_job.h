@@ -38,8 +38,12 @@ struct TrainingJobEnvironment {
 	//! A source reading exactly `ranges`, in order.
 	std::function<std::unique_ptr<stream::Source>(const std::vector<formats::Range> &ranges)> open_ranges;
 	//! A source of an online stream: every partition of `topic` from its
-	//! first record at or after `from_timestamp_ms` on, without end.
-	std::function<std::unique_ptr<stream::Source>(const std::string &topic, int64_t from_timestamp_ms)> open_online;
+	//! offset in `start` (a restarted job carrying on), else from its first
+	//! record at or after `from_timestamp_ms`, without end. Its commit()
+	//! stores offsets in the result's own consumer group.
+	std::function<std::unique_ptr<stream::Source>(const std::string &topic, int64_t from_timestamp_ms,
+	                                              const std::vector<stream::TopicPartitionOffset> &start)>
+	    open_online;
 	//! Polled between epochs, windows and while reading: true ends the job
 	//! as stopped.
 	std::function<bool()> cancelled;

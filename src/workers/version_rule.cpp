@@ -45,6 +45,8 @@ const char *to_string(VersionCut cut) {
 		return "improved";
 	case VersionCut::cadence:
 		return "cadence";
+	case VersionCut::end:
+		return "end";
 	case VersionCut::none:
 		break;
 	}

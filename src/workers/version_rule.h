@@ -12,6 +12,11 @@
 //   cadence   version_every_records records were learned since the last
 //             version (when set), whatever the metric did
 //
+// And one the rule is not asked about: when a run ends (finished or
+// stopped) with records learned since its last version, the model it ends
+// with is one more version (`end`), so that a result's latest version is
+// the model it ended with.
+//
 // The metric is the window's prequential score: the model's, on records it
 // had not trained on yet. A cut for any reason is the new reference.
 //
@@ -38,7 +43,7 @@ struct VersionMark {
 	int64_t records = 0;
 };
 
-enum class VersionCut { none, first, improved, cadence };
+enum class VersionCut { none, first, improved, cadence, end };
 
 //! Whether the model after `records` records, its window scoring `metric`,
 //! is a new version, given the `last` one (none yet: nullopt).
@@ -49,7 +54,7 @@ VersionCut version_cut(const VersionRule &rule, const std::optional<VersionMark>
 //! nullopt when the model reports no such metric.
 std::optional<double> monitored_value(const ml::MetricValues &scores, const std::string &name);
 
-//! "first", "improved", "cadence" (logs and the result's detail).
+//! "first", "improved", "cadence", "end" (logs and the result's detail).
 const char *to_string(VersionCut cut);
 
 } // namespace kafkaml::workers

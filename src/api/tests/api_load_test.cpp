@@ -56,7 +56,8 @@ public:
 		running_ = false;
 		thread_.join();
 	}
-	std::unique_ptr<PredictionSubscription> subscribe(const std::string &, Callback on_value) override {
+	std::unique_ptr<PredictionSubscription> subscribe(const std::string &, const std::string &,
+	                                                  Callback on_value) override {
 		std::lock_guard lock(mutex_);
 		auto id = next_++;
 		subscribers_[id] = std::move(on_value);
@@ -193,8 +194,9 @@ protected:
 
 TEST_F(ApiLoadTest, StreamsAndSlowClientsDoNotStarveOrdinaryCalls) {
 	auto inference = make_inference();
-	std::string stream_request =
-	    "GET /api/v1/inferences/" + std::to_string(inference) + "/predictions/stream HTTP/1.1\r\nHost: x\r\n\r\n";
+	std::string stream_request = "GET /api/v1/inferences/" + std::to_string(inference) +
+	                             "/predictions/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token_ +
+	                             "\r\n\r\n";
 	// 100 streams from four addresses (25 each, under the per-client limit).
 	std::vector<std::unique_ptr<Connection>> streams;
 	for (int i = 0; i < 100; i++) {

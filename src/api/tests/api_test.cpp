@@ -18,6 +18,7 @@
 #include <set>
 #include <sys/socket.h>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 
 namespace kafkaml::api {
@@ -44,6 +45,8 @@ void fake_validator(std::string_view code) {
 		throw operations::ValidationError(2, 5, "line 2, column 5: expected ')' to close the call");
 	}
 }
+
+const char *kScrapeToken = "scrape-token-of-the-tests";
 
 const char *MODEL_CODE = "model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])";
 
@@ -84,14 +87,14 @@ protected:
 			return "VGG16: weights='imagenet' needs its weights file uploaded with the model";
 		};
 		options.replica_stats_expiry = std::chrono::milliseconds(300);
-		options.partition_count = [](const std::string &topic) -> std::optional<int32_t> {
+		options.partition_count = [](const std::string &, const std::string &topic) -> std::optional<int32_t> {
 			if (topic == "two-partitions") {
 				return 2;
 			}
 			return std::nullopt;
 		};
 		// Like the server's: topics other than these do not exist yet.
-		options.create_input_topic = [this](const std::string &topic, int32_t partitions) {
+		options.create_input_topic = [this](const std::string &, const std::string &topic, int32_t partitions) {
 			if (topic == "two-partitions" || topic == "in") {
 				return false;
 			}
@@ -99,6 +102,8 @@ protected:
 			return true;
 		};
 		options.max_replicas = 8;
+		options.kafka_clusters = {{"default", "127.0.0.1:9092", "plaintext", ""},
+		                          {"edge", "edge-0:9093", "sasl_ssl", "SCRAM-SHA-512"}};
 		options.export_pytorch = [](std::string_view blob) {
 			if (blob == "not a model") {
 				throw std::invalid_argument("not a kafkaml model file");
@@ -106,6 +111,9 @@ protected:
 			return "pytorch:" + std::string(blob);
 		};
 		options.admin_token = token_;
+		options.jobs_token = std::string(64, 'j');
+		options.metrics_token = kScrapeToken;
+		options.allowed_hosts = {"127.0.0.1", "localhost"};
 		options.web_root = dir_ + "/web";
 		server_ = std::make_unique<ApiServer>(options);
 		server_->start("127.0.0.1", 0);
@@ -269,8 +277,21 @@ TEST_F(ApiTest, WholeFlowFromModelToInference) {
 
 	std::string d = "/api/v1/deployments/" + deployment["id"].dump();
 	EXPECT_EQ(call("DELETE", d).first, 409) << "result 2 is still deployed";
+	std::string datasource = "/api/v1/datasources/" + std::to_string(recorded.id);
+	auto [s_in_use, in_use] = call("DELETE", datasource);
+	EXPECT_EQ(s_in_use, 409) << "its deployment may still read it: " << in_use;
+	EXPECT_NE(in_use.value("error", "").find("stop the deployment first"), std::string::npos) << in_use;
+	EXPECT_EQ(call("DELETE", datasource + "/records").first, 409) << "its records too, while it may be read";
 	auto [s6, stopped] = call("POST", d + "/stop");
 	EXPECT_EQ(s6, 200);
+	EXPECT_EQ(call("DELETE", datasource + "/records?include_earlier=maybe").first, 400);
+	auto [s_no_kafka, no_kafka] = call("DELETE", datasource + "/records");
+	EXPECT_EQ(s_no_kafka, 503) << "no Kafka connection to delete records with: " << no_kafka;
+	EXPECT_EQ(call("DELETE", "/api/v1/datasources/4242/records").first, 404);
+	EXPECT_TRUE(call("GET", datasource).second["records_deleted_at"].is_null());
+	EXPECT_EQ(call("DELETE", datasource).first, 204);
+	EXPECT_EQ(call("DELETE", datasource).first, 404);
+	EXPECT_TRUE(call("GET", "/api/v1/datasources").second.empty());
 	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r2)).second["status"], "stopped");
 	EXPECT_EQ(call("GET", "/api/v1/results/" + std::to_string(r1)).second["status"], "finished");
 	calls = executor_.calls();
@@ -356,7 +377,41 @@ TEST_F(ApiTest, ModelVersionsAreStoredOnceListedAndDownloadedLikeTheModel) {
 	EXPECT_EQ(put("3", "?records=1&metrics=%7B", "w"), 400) << "metrics not JSON";
 	EXPECT_EQ(put("3", "?records=1&metrics=%5B%5D", "w"), 400) << "metrics not an object";
 	EXPECT_EQ(put("3", "?records=1", ""), 400) << "no model";
+	EXPECT_EQ(put("3", "?records=1&epoch=x", "w"), 400);
+	EXPECT_EQ(put("3", "?records=1&training_time=soon", "w"), 400);
+	EXPECT_EQ(put("3", "?records=1&offsets=%7B%7D", "w"), 400) << "offsets not a list";
 	EXPECT_EQ(call("GET", "/api/v1/results/999/versions").first, 404);
+
+	// Where the run stood, for a restarted job to resume from: the window
+	// it was cut after, the prequential metrics over its records, its
+	// training time and the offsets after what it learned.
+	std::string offsets = "%5B%7B%22topic%22%3A%22t%22%2C%22partition%22%3A0%2C%22offset%22%3A900%7D%5D";
+	EXPECT_EQ(put("3", "?records=900&epoch=4&training_time=2.5&prequential=" + metrics + "&offsets=" + offsets, "w3"),
+	          201);
+	auto third = call("GET", base + "/versions").second.at(2);
+	EXPECT_EQ(third["epoch"], 4);
+	EXPECT_EQ(third["training_time"], 2.5);
+	EXPECT_EQ(third["prequential"]["prequential_loss"], 0.5);
+	EXPECT_EQ(third["offsets"], json::parse(R"([{"topic": "t", "partition": 0, "offset": 900}])"));
+	EXPECT_EQ(versions[1]["offsets"], json::array()) << "a version that says nothing of them";
+	// The job announces that its run resumes from version 3: epochs after
+	// its window go, the others stay.
+	ASSERT_EQ(
+	    call("POST", base + "/epochs",
+	         {{"epochs",
+	           {{{"epoch", 4}, {"metrics", {{"records", 900}}}}, {{"epoch", 5}, {"metrics", {{"records", 1100}}}}}}})
+	        .first,
+	    204);
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"resume_version", 3}}).first, 400)
+	    << "only with new_run";
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}, {"new_run", true}, {"resume_version", 7}}).first,
+	          400)
+	    << "no version 7";
+	ASSERT_EQ(call("POST", base + "/status", {{"status", "running"}, {"new_run", true}, {"resume_version", 3}}).first,
+	          200);
+	auto resumed = call("GET", base).second;
+	ASSERT_EQ(resumed["epochs"].size(), 1u) << resumed;
+	EXPECT_EQ(resumed["epochs"][0]["epoch"], 4);
 
 	// A batch result has no versions.
 	int64_t batch = deploy_one()["results"][0]["id"];
@@ -365,6 +420,283 @@ TEST_F(ApiTest, ModelVersionsAreStoredOnceListedAndDownloadedLikeTheModel) {
 	ASSERT_TRUE(refused);
 	EXPECT_EQ(refused->status, 409) << refused->body;
 	EXPECT_NE(refused->body.find("mode batch"), std::string::npos) << refused->body;
+}
+
+// A version's training state: sent by the job after the version, read back
+// by a job resuming from it; the model download stays the model.
+TEST_F(ApiTest, AVersionsTrainingStateIsStoredOnceAndReadBackApartFromItsModel) {
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto deployment =
+	    call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"mode", "indefinite"}}).second;
+	int64_t id = deployment["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(id);
+	ASSERT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+	auto put = [&](const std::string &path, const std::string &bytes) {
+		auto r = client_->Put((base + path).c_str(), bytes, "application/octet-stream");
+		return r ? r->status : 0;
+	};
+	ASSERT_EQ(put("/versions/1?records=200", "weights one"), 201);
+	EXPECT_EQ(call("GET", base + "/versions").second.at(0)["state_size"], 0);
+	auto none = call("GET", base + "/versions/1/state");
+	EXPECT_EQ(none.first, 404);
+	EXPECT_NE(none.second.value("error", "").find("has no training state"), std::string::npos) << none.second;
+
+	std::string state("KAFKAMLS\0state", 14);
+	EXPECT_EQ(put("/versions/1/state", state), 201);
+	EXPECT_EQ(put("/versions/1/state", "another"), 200) << "sent again: the first one stays";
+	EXPECT_EQ(call("GET", base + "/versions").second.at(0)["state_size"], 14);
+	auto read = client_->Get((base + "/versions/1/state").c_str());
+	ASSERT_TRUE(read);
+	EXPECT_EQ(read->status, 200);
+	EXPECT_EQ(read->body, state);
+	EXPECT_EQ(client_->Get((base + "/versions/1/model").c_str())->body, "weights one");
+
+	EXPECT_EQ(put("/versions/1/state", ""), 400) << "no state";
+	auto missing = call("GET", base + "/versions/2/state");
+	EXPECT_EQ(missing.first, 404);
+	EXPECT_NE(missing.second.value("error", "").find("has no version 2"), std::string::npos) << missing.second;
+	EXPECT_EQ(put("/versions/2/state", state), 404);
+	EXPECT_EQ(put("/versions/x/state", state), 404);
+	EXPECT_EQ(call("GET", "/api/v1/results/999/versions/1/state").first, 404);
+
+	ASSERT_EQ(put("/versions/2?records=400", "weights two"), 201);
+	ASSERT_EQ(call("POST", base + "/stop").first, 200);
+	EXPECT_EQ(put("/versions/2/state", state), 409) << "no run resumes an ended result";
+}
+
+TEST_F(ApiTest, AnInferenceOfAContinualTrainingFollowsItsLatestVersionOrAPinnedOne) {
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto deployment =
+	    call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"mode", "indefinite"}}).second;
+	int64_t id = deployment["results"][0]["id"];
+	std::string result = "/api/v1/results/" + std::to_string(id);
+	ASSERT_EQ(call("POST", result + "/status", {{"status", "running"}}).first, 200);
+	json body = {{"model_result", id},
+	             {"input_format", "RAW"},
+	             {"input_config", {{"data_type", "float32"}}},
+	             {"input_topic", "in"},
+	             {"output_topic", "out"}};
+
+	// Still training, no version yet: accepted, and its replicas wait.
+	auto [s0, following] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s0, 201) << following;
+	EXPECT_EQ(following["model_version"], "latest") << "a continual training's inference follows it by default";
+	std::string base = "/api/v1/inferences/" + following["id"].dump();
+	auto [s1, waiting] = call("GET", base + "/version");
+	ASSERT_EQ(s1, 200) << waiting;
+	EXPECT_EQ(waiting["ready"], false);
+	EXPECT_EQ(waiting["version"], nullptr);
+	EXPECT_EQ(waiting["model_result"], id);
+
+	auto put = [&](int version) {
+		auto r = client_->Put(
+		    (result + "/versions/" + std::to_string(version) + "?records=" + std::to_string(100 * version)).c_str(),
+		    "weights " + std::to_string(version), "application/octet-stream");
+		return r ? r->status : 0;
+	};
+	ASSERT_EQ(put(1), 201);
+	ASSERT_EQ(put(2), 201);
+	auto latest = call("GET", base + "/version").second;
+	EXPECT_EQ(latest["ready"], true);
+	EXPECT_EQ(latest["version"], 2);
+	EXPECT_EQ(latest["model_version"], "latest");
+	ASSERT_EQ(put(3), 201);
+	EXPECT_EQ(call("GET", base + "/version").second["version"], 3) << "a new version is served as it comes";
+
+	// Pin, roll back, follow again.
+	auto [s2, pinned] = call("POST", base + "/version", {{"model_version", 1}});
+	ASSERT_EQ(s2, 200) << pinned;
+	EXPECT_EQ(pinned["version"], 1);
+	EXPECT_EQ(pinned["model_version"], 1);
+	EXPECT_EQ(call("GET", base).second["model_version"], 1);
+	ASSERT_EQ(put(4), 201);
+	EXPECT_EQ(call("GET", base + "/version").second["version"], 1) << "a pinned inference stays";
+	auto [s3, missing] = call("POST", base + "/version", {{"model_version", 9}});
+	EXPECT_EQ(s3, 400) << missing;
+	EXPECT_EQ(missing["detail"]["field"], "model_version") << missing;
+	EXPECT_NE(missing["error"].get<std::string>().find("versions 1 to 4"), std::string::npos) << missing;
+	for (json bad : {json("newest"), json(0), json(-2), json(1.5), json(nullptr)}) {
+		auto [status, answer] = call("POST", base + "/version", {{"model_version", bad}});
+		EXPECT_EQ(status, 400) << bad << ": " << answer;
+	}
+	EXPECT_EQ(call("POST", base + "/version", {{"model_version", "latest"}}).second["version"], 4);
+
+	// Pinned at creation; a version that does not exist is refused.
+	body["model_version"] = 2;
+	auto [s4, at_two] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s4, 201) << at_two;
+	EXPECT_EQ(call("GET", "/api/v1/inferences/" + at_two["id"].dump() + "/version").second["version"], 2);
+	body["model_version"] = 7;
+	auto [s5, refused] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s5, 400) << refused;
+	EXPECT_EQ(refused["detail"]["field"], "model_version") << refused;
+
+	// Replicas say what they serve; the inference shows it per replica.
+	call("POST", base + "/stats", {{"replica", "a"}, {"consuming", true}, {"model_version", 4}});
+	call("POST", base + "/stats", {{"replica", "b"}, {"consuming", true}, {"model_version", 3}});
+	auto live = call("GET", base).second["live_replicas"];
+	ASSERT_EQ(live.size(), 2u) << live;
+	EXPECT_EQ(live[0]["replica"], "a");
+	EXPECT_EQ(live[0]["model_version"], 4);
+	EXPECT_EQ(live[1]["model_version"], 3);
+
+	// Once stopped, its replicas are told to end.
+	call("POST", base + "/stop");
+	EXPECT_EQ(call("GET", base + "/version").first, 409);
+	EXPECT_EQ(call("POST", base + "/version", {{"model_version", 1}}).first, 409);
+
+	// A batch training's result has one model and no versions.
+	int64_t batch = deploy_one()["results"][0]["id"];
+	// Not finished: 409 naming its status, whatever the request holds.
+	int64_t training = deploy_one()["results"][0]["id"];
+	ASSERT_EQ(call("POST", "/api/v1/results/" + std::to_string(training) + "/status", {{"status", "running"}}).first,
+	          200);
+	json unfinished = {{"model_result", training}, {"input_topic", "in"}, {"output_topic", "out"}};
+	auto [s_running, running_refused] = call("POST", "/api/v1/inferences", unfinished);
+	EXPECT_EQ(s_running, 409) << running_refused;
+	EXPECT_NE(running_refused["error"].get<std::string>().find("is running"), std::string::npos) << running_refused;
+	finish(batch);
+	body["model_result"] = batch;
+	auto [s6, batch_refused] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s6, 400) << batch_refused;
+	EXPECT_NE(batch_refused["error"].get<std::string>().find("batch mode"), std::string::npos) << batch_refused;
+	body.erase("model_version");
+	auto [s7, trained] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s7, 201) << trained;
+	EXPECT_EQ(trained["model_version"], nullptr);
+	auto serving = call("GET", "/api/v1/inferences/" + trained["id"].dump() + "/version").second;
+	EXPECT_EQ(serving["ready"], true);
+	EXPECT_EQ(serving["version"], nullptr);
+	EXPECT_EQ(call("POST", "/api/v1/inferences/" + trained["id"].dump() + "/version", {{"model_version", 1}}).first,
+	          409);
+}
+
+TEST_F(ApiTest, ADeploymentTakesResourcesForItsContainersAndRefusesWrongOnesNamingTheField) {
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto [s0, none] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}});
+	ASSERT_EQ(s0, 201) << none;
+	EXPECT_EQ(none["resources"], json::object());
+	auto [s1, limited] = call("POST", "/api/v1/deployments",
+	                          {{"configuration", conf["id"]}, {"resources", {{"cpu", 1.5}, {"memory", "512Mi"}}}});
+	ASSERT_EQ(s1, 201) << limited;
+	EXPECT_EQ(limited["resources"], (json{{"cpu", 1.5}, {"memory", "512Mi"}}));
+	EXPECT_EQ(call("GET", "/api/v1/deployments/" + limited["id"].dump()).second["resources"], limited["resources"]);
+	for (const auto &[value, says] :
+	     std::vector<std::pair<json, std::string>>{{{{"cpu", 0}}, "above 0"},
+	                                               {{{"memory", "lots"}}, "512Mi"},
+	                                               {{{"memory", "1Ki"}}, "at least 6Mi"},
+	                                               {{{"gpu", 1}}, "\"cpu\" and \"memory\" only"},
+	                                               {"1 cpu", "an object"}}) {
+		auto [status, body] =
+		    call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"resources", value}});
+		EXPECT_EQ(status, 400) << value;
+		EXPECT_EQ(body["detail"]["field"], "resources") << body;
+		EXPECT_NE(body.value("error", "").find(says), std::string::npos) << body;
+	}
+}
+
+TEST_F(ApiTest, DriftsAreOnTheResultAndInTheMetricsAndTheDeploymentKeepsTheDetector) {
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto [s0, defaults] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"mode", "incremental"}});
+	ASSERT_EQ(s0, 201) << defaults;
+	EXPECT_EQ(defaults["drift_detection"], true);
+	EXPECT_EQ(defaults["drift_threshold"], 100.0);
+	EXPECT_EQ(defaults["drift_delta"], 0.005);
+	EXPECT_EQ(defaults["drift_response"], "none");
+	auto [s1, deployment] = call("POST", "/api/v1/deployments",
+	                             {{"configuration", conf["id"]},
+	                              {"mode", "indefinite"},
+	                              {"drift_threshold", 40},
+	                              {"drift_delta", 0.01},
+	                              {"drift_response", "reset_optimizer"}});
+	ASSERT_EQ(s1, 201) << deployment;
+	EXPECT_EQ(deployment["drift_threshold"], 40.0);
+	EXPECT_EQ(deployment["drift_delta"], 0.01);
+	EXPECT_EQ(deployment["drift_response"], "reset_optimizer");
+	EXPECT_EQ(call("GET", "/api/v1/deployments/" + deployment["id"].dump()).second["drift_response"],
+	          "reset_optimizer");
+
+	// Each refused with a 400 that names the field and what it takes.
+	for (const auto &[field, value, says] : std::vector<std::tuple<std::string, json, std::string>>{
+	         {"drift_detection", "yes", "true or false"},
+	         {"drift_threshold", 0, "above 0"},
+	         {"drift_threshold", "high", "a number"},
+	         {"drift_delta", -0.1, "at least 0"},
+	         {"drift_response", "retrain", "\"reset_optimizer\""}}) {
+		auto [status, body] = call("POST", "/api/v1/deployments",
+		                           {{"configuration", conf["id"]}, {"mode", "incremental"}, {field, value}});
+		EXPECT_EQ(status, 400) << field << " " << value;
+		EXPECT_EQ(body["detail"]["field"], field) << body;
+		EXPECT_NE(body.value("error", "").find(says), std::string::npos) << body;
+	}
+
+	int64_t id = deployment["results"][0]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(id);
+	EXPECT_EQ(call("GET", base).second["drifts"], json::array()) << "none yet";
+	ASSERT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+	json drift = {{"records", 3200},
+	              {"error_before", 0.125},
+	              {"error_after", 0.875},
+	              {"measure", "1 - accuracy"},
+	              {"response", "reset_optimizer"}};
+	auto [s2, stored] = call("POST", base + "/drifts", drift);
+	EXPECT_EQ(s2, 201) << stored;
+	EXPECT_EQ(call("POST", base + "/drifts", drift).first, 200) << "sent again: the same drift";
+	drift["records"] = 6400;
+	EXPECT_EQ(call("POST", base + "/drifts", drift).first, 201);
+	auto drifts = call("GET", base).second["drifts"];
+	ASSERT_EQ(drifts.size(), 2u) << drifts;
+	EXPECT_EQ(drifts[0]["records"], 3200);
+	EXPECT_FALSE(drifts[0]["created_at"].get<std::string>().empty());
+	EXPECT_EQ(drifts[0]["error_before"], 0.125);
+	EXPECT_EQ(drifts[0]["error_after"], 0.875);
+	EXPECT_EQ(drifts[0]["measure"], "1 - accuracy");
+	EXPECT_EQ(drifts[0]["response"], "reset_optimizer");
+	EXPECT_EQ(drifts[1]["records"], 6400);
+
+	auto metrics = client_->Get("/metrics");
+	ASSERT_TRUE(metrics);
+	EXPECT_NE(metrics->body.find("kafkaml_training_drifts_total{result=\"" + std::to_string(id) + "\"} 2"),
+	          std::string::npos)
+	    << metrics->body;
+
+	EXPECT_EQ(call("POST", base + "/drifts", {{"records", 0}, {"error_before", 0}, {"error_after", 1}}).first, 400);
+	EXPECT_EQ(call("POST", base + "/drifts", {{"records", 10}, {"error_after", 1}}).first, 400) << "no error before";
+	EXPECT_EQ(call("POST", "/api/v1/results/999/drifts", drift).first, 404);
+	int64_t batch = deploy_one()["results"][0]["id"];
+	auto [s3, b3] = call("POST", "/api/v1/results/" + std::to_string(batch) + "/drifts", drift);
+	EXPECT_EQ(s3, 409) << b3;
+	ASSERT_EQ(call("POST", base + "/stop").first, 200);
+	EXPECT_EQ(call("POST", base + "/drifts", drift).first, 409) << "an ended result takes none";
+}
+
+TEST_F(ApiTest, AContinualResultCarriesItsPrequentialMetricsOverRecords) {
+	int64_t m = create_model("m");
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({m})}}).second;
+	auto deployment =
+	    call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"mode", "incremental"}}).second;
+	std::string base = "/api/v1/results/" + deployment["results"][0]["id"].dump();
+	ASSERT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+	json windows = json::array(
+	    {{{"epoch", 1}, {"metrics", {{"records", 100}, {"prequential_loss", 0.7}, {"loss", 0.6}}}},
+	     {{"epoch", 2}, {"metrics", {{"records", 180}, {"prequential_loss", 0.5}, {"prequential_accuracy", 0.8}}}}});
+	ASSERT_EQ(call("POST", base + "/epochs", {{"epochs", windows}}).first, 204);
+	auto curve = call("GET", base).second["prequential"];
+	EXPECT_EQ(curve, json::array({{{"records", 100}, {"prequential_loss", 0.7}},
+	                              {{"records", 180}, {"prequential_loss", 0.5}, {"prequential_accuracy", 0.8}}}))
+	    << curve;
+	EXPECT_EQ(call("GET", base + "?epochs=last").second["prequential"].size(), 1u);
+	EXPECT_EQ(call("GET", base + "?epochs=none").second["prequential"], json::array());
+
+	int64_t batch = deploy_one()["results"][0]["id"];
+	std::string batch_path = "/api/v1/results/" + std::to_string(batch);
+	ASSERT_EQ(call("POST", batch_path + "/status", {{"status", "running"}}).first, 200);
+	ASSERT_EQ(call("POST", batch_path + "/epochs", {{"epoch", 1}, {"metrics", {{"loss", 0.3}}}}).first, 204);
+	EXPECT_EQ(call("GET", batch_path).second["prequential"], json::array()) << "a batch training has no records";
 }
 
 TEST_F(ApiTest, ModelCodeErrorsGive400WithLineAndColumn) {
@@ -567,6 +899,43 @@ TEST_F(ApiTest, InferenceTopicsMustBeValidAndDistinct) {
 	EXPECT_EQ(call("POST", "/api/v1/inferences", good).first, 201);
 }
 
+TEST_F(ApiTest, InferenceKafkaBrokersAreConfiguredClustersOrBootstrapLists) {
+	auto [s0, clusters] = call("GET", "/api/v1/clusters");
+	EXPECT_EQ(s0, 200);
+	EXPECT_EQ(clusters, json::parse(R"([
+	    {"name": "default", "bootstrap_servers": "127.0.0.1:9092", "security_protocol": "plaintext",
+	     "sasl_mechanism": null},
+	    {"name": "edge", "bootstrap_servers": "edge-0:9093", "security_protocol": "sasl_ssl",
+	     "sasl_mechanism": "SCRAM-SHA-512"}])"));
+
+	json body = inference_body("in");
+	auto [s1, plain] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s1, 201) << plain;
+	EXPECT_EQ(plain["input_kafka_broker"], "default");
+	EXPECT_EQ(plain["output_kafka_broker"], "default");
+
+	body["input_kafka_broker"] = "edge";
+	body["output_kafka_broker"] = "cloud-0:9092,cloud-1:9092";
+	auto [s2, across] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s2, 201) << across;
+	auto [s3, read] = call("GET", "/api/v1/inferences/" + std::to_string(across["id"].get<int64_t>()));
+	EXPECT_EQ(read["input_kafka_broker"], "edge");
+	EXPECT_EQ(read["output_kafka_broker"], "cloud-0:9092,cloud-1:9092");
+
+	for (auto [field, value] : std::vector<std::pair<std::string, json>>{
+	         {"input_kafka_broker", "cloud"}, {"output_kafka_broker", "cloud:99999"}, {"input_kafka_broker", 7}}) {
+		json bad = body;
+		bad[field] = value;
+		auto [status, answer] = call("POST", "/api/v1/inferences", bad);
+		EXPECT_EQ(status, 400) << field << "=" << value << ": " << answer;
+		EXPECT_EQ(answer["detail"]["field"], field) << answer;
+		if (value.is_string()) {
+			EXPECT_NE(answer["error"].get<std::string>().find("(default, edge;"), std::string::npos) << answer;
+		}
+	}
+	EXPECT_EQ(call("GET", "/api/v1/inferences").second.size(), 2u);
+}
+
 TEST_F(ApiTest, ResendingAStreamToADeploymentWhoseResultsAreFinalIs409) {
 	auto deployment = deploy_one();
 	finish(deployment["results"][0]["id"]);
@@ -588,10 +957,14 @@ TEST_F(ApiTest, MutatingCallsNeedTheToken) {
 	EXPECT_EQ(r->status, 401);
 	EXPECT_NE(json::parse(r->body)["error"].get<std::string>().find("Authorization: Bearer"), std::string::npos);
 	EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+	EXPECT_EQ(anonymous.Get("/api/v1/models")->status, 401) << "reading needs a token too";
+	EXPECT_EQ(anonymous.Get("/api/v1/health")->status, 200) << "health needs none";
 	anonymous.set_bearer_token_auth("0123");
 	EXPECT_EQ(anonymous.Delete("/api/v1/models/1")->status, 401);
 	EXPECT_EQ(anonymous.Put("/api/v1/results/1/model", "x", "application/octet-stream")->status, 401);
-	EXPECT_EQ(anonymous.Get("/api/v1/models")->status, 200) << "reading needs no token";
+	auto unknown = anonymous.Get("/api/v1/models");
+	EXPECT_EQ(unknown->status, 401);
+	EXPECT_NE(unknown->body.find("not known to this server"), std::string::npos) << unknown->body;
 	EXPECT_TRUE(call("GET", "/api/v1/models").second.empty()) << "the refused create stored nothing";
 }
 
@@ -643,8 +1016,12 @@ TEST_F(ApiTest, OpenApiDocumentDescribesExactlyTheServedRoutes) {
 			}
 			documented.insert({upper, path});
 			EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
-			// Mutating operations declare the bearer token.
-			EXPECT_EQ(operation.contains("security"), upper != "GET") << method << " " << path;
+			// Every operation but the anonymous ones declares the bearer token.
+			EXPECT_EQ(operation.contains("security"), operation.value("x-kafkaml-role", "") != "anonymous")
+			    << method << " " << path;
+			EXPECT_TRUE(user_role(operation.value("x-kafkaml-role", "")) ||
+			            operation.value("x-kafkaml-role", "") == "anonymous")
+			    << "no role: " << method << " " << path;
 		}
 	}
 	for (const auto &route : server_->routes()) {
@@ -1252,6 +1629,255 @@ TEST_F(ApiTest, AKerasModelsPretrainedBaseTakesAnUploadedWeightsFile) {
 	                          "application/octet-stream");
 	ASSERT_TRUE(wrong);
 	EXPECT_EQ(wrong->status, 409) << wrong->body;
+}
+
+} // namespace
+} // namespace kafkaml::api
+
+// Users, roles, tokens and the audit log (auth.h, user_routes.cpp).
+namespace kafkaml::api {
+namespace {
+
+//! {status, body} of `method path` sent with `token` ("" for none), and an
+//! optional Host header.
+std::pair<int, std::string> as(int port, const std::string &token, const std::string &method, const std::string &path,
+                               const std::string &body = "{}", const std::string &host = "") {
+	httplib::Client client("127.0.0.1", port);
+	httplib::Headers headers;
+	if (!token.empty()) {
+		headers.emplace("Authorization", "Bearer " + token);
+	}
+	if (!host.empty()) {
+		headers.emplace("Host", host);
+	}
+	httplib::Result r = method == "GET"      ? client.Get(path, headers)
+	                    : method == "DELETE" ? client.Delete(path, headers)
+	                    : method == "PUT"    ? client.Put(path, headers, body, "application/json")
+	                                         : client.Post(path, headers, body, "application/json");
+	if (!r) {
+		return {0, httplib::to_string(r.error())};
+	}
+	return {r->status, r->body};
+}
+
+class AuthTest : public ApiTest {
+protected:
+	//! A new user of `role` and a token of it.
+	std::string user_with_token(const std::string &name, const std::string &role) {
+		auto user = store_->create_user(name, role);
+		std::string secret = "secret-of-" + name;
+		store_->create_token(user.id, "test", token_hash(secret), std::nullopt);
+		return secret;
+	}
+};
+
+TEST_F(AuthTest, EveryDocumentedOperationAnswersEachRoleAsItsRoleSays) {
+	std::map<Role, std::string> tokens = {{Role::viewer, user_with_token("vera", "viewer")},
+	                                      {Role::operator_, user_with_token("otto", "operator")},
+	                                      {Role::admin, token_}};
+	auto access = route_access_from(openapi_document());
+	ASSERT_GE(access.size(), 50u);
+	int checked = 0;
+	for (const auto &[route, needs] : access) {
+		auto [method, path] = route;
+		// Ids nothing has: an allowed call gets 404 or 400, never a change.
+		for (auto [from, to] : {std::pair{"{id}", "987654"}, {"{version}", "1"}}) {
+			for (auto at = path.find(from); at != std::string::npos; at = path.find(from)) {
+				path.replace(at, std::string(from).size(), to);
+			}
+		}
+		std::string what = method + " " + path;
+		auto anonymous = as(server_->port(), "", method, path);
+		if (needs.role == Role::anonymous) {
+			EXPECT_LT(anonymous.first, 400) << what << ": " << anonymous.second;
+		} else {
+			EXPECT_EQ(anonymous.first, 401) << what << ": " << anonymous.second;
+		}
+		for (const auto &[role, token] : tokens) {
+			auto [status, body] = as(server_->port(), token, method, path);
+			if (role >= needs.role) {
+				EXPECT_TRUE(status != 401 && status != 403 && status != 0)
+				    << what << " as " << role_name(role) << ": " << status << " " << body;
+			} else {
+				EXPECT_EQ(status, 403) << what << " as " << role_name(role) << ": " << body;
+				EXPECT_NE(body.find("needs the role " + std::string(role_name(needs.role))), std::string::npos) << body;
+				EXPECT_NE(body.find("has the role " + std::string(role_name(role))), std::string::npos) << body;
+			}
+		}
+		auto [scrape_status, scrape_body] = as(server_->port(), kScrapeToken, method, path);
+		if (needs.scrape_token || needs.role == Role::anonymous) {
+			EXPECT_EQ(scrape_status, 200) << what << ": " << scrape_body;
+		} else {
+			EXPECT_EQ(scrape_status, 403) << what << " with the scrape token: " << scrape_body;
+		}
+		checked++;
+	}
+	EXPECT_EQ(checked, int(access.size()));
+	// Every route the server registered has a role in the document.
+	for (const auto &route : server_->routes()) {
+		EXPECT_TRUE(access.count({route.method, route.path})) << route.method << " " << route.path;
+	}
+}
+
+TEST_F(AuthTest, ATokenIsShownOnceStoredHashedAndRefusedOnceRevokedOrExpired) {
+	auto [status, created] = call("POST", "/api/v1/users", {{"name", "ana"}, {"role", "operator"}});
+	ASSERT_EQ(status, 201) << created;
+	EXPECT_EQ(created["tokens"], 0);
+	auto [token_status, token] =
+	    call("POST", "/api/v1/tokens", {{"user", "ana"}, {"name", "laptop"}, {"expires_in_days", 30}});
+	ASSERT_EQ(token_status, 201) << token;
+	std::string secret = token["token"];
+	EXPECT_EQ(token["user"]["name"], "ana");
+	EXPECT_FALSE(token["expires_at"].is_null());
+	EXPECT_TRUE(token["revoked_at"].is_null());
+	// Never again: not in the list, nor in any file of the store.
+	auto list = call("GET", "/api/v1/tokens").second;
+	EXPECT_EQ(list.dump().find(secret), std::string::npos);
+	EXPECT_EQ(list.dump().find(token_hash(secret)), std::string::npos) << "nor its hash";
+	std::string stored;
+	for (const auto &file : std::filesystem::directory_iterator(dir_)) {
+		if (file.path().filename().string().starts_with("kafkaml.db")) {
+			std::ifstream in(file.path(), std::ios::binary);
+			stored += std::string(std::istreambuf_iterator<char>(in), {});
+		}
+	}
+	ASSERT_FALSE(stored.empty());
+	EXPECT_EQ(stored.find(secret), std::string::npos) << "the secret itself is in the store";
+	EXPECT_NE(stored.find(token_hash(secret)), std::string::npos) << "its hash is";
+
+	auto [who_status, who] = as(server_->port(), secret, "GET", "/api/v1/whoami");
+	ASSERT_EQ(who_status, 200) << who;
+	EXPECT_EQ(json::parse(who)["user"]["role"], "operator");
+	EXPECT_EQ(json::parse(who)["token"]["name"], "laptop");
+	EXPECT_EQ(
+	    as(server_->port(), secret, "POST", "/api/v1/models", json{{"name", "m"}, {"code", MODEL_CODE}}.dump()).first,
+	    201);
+
+	EXPECT_EQ(call("DELETE", "/api/v1/tokens/" + std::to_string(token["id"].get<int64_t>())).first, 204);
+	auto [revoked_status, revoked] = as(server_->port(), secret, "GET", "/api/v1/models");
+	EXPECT_EQ(revoked_status, 401);
+	EXPECT_NE(revoked.find("revoked"), std::string::npos) << revoked;
+
+	auto user = store_->find_user("ana");
+	store_->create_token(user->id, "old", token_hash("expired-secret"), store_time("2001-02-03T04:05:06Z"));
+	auto [expired_status, expired] = as(server_->port(), "expired-secret", "GET", "/api/v1/models");
+	EXPECT_EQ(expired_status, 401);
+	EXPECT_NE(expired.find("expired at 2001-02-03T04:05:06.000Z"), std::string::npos) << expired;
+
+	EXPECT_EQ(call("POST", "/api/v1/tokens", {{"user", "ana"}, {"expires_at", "2001-01-01T00:00:00Z"}}).first, 400);
+	EXPECT_EQ(call("POST", "/api/v1/tokens", {{"user", "ana"}, {"expires_at", "next week"}}).first, 400);
+	EXPECT_EQ(call("POST", "/api/v1/tokens", {{"user", "nobody"}}).first, 404);
+	auto offset = call("POST", "/api/v1/tokens", {{"user_id", user->id}, {"expires_at", "2099-06-01T02:00:00+02:00"}});
+	EXPECT_EQ(offset.first, 201) << offset.second;
+	EXPECT_EQ(offset.second["expires_at"], "2099-06-01T00:00:00.000Z");
+}
+
+TEST_F(AuthTest, TheLastAdminStaysAndTheJobsUserIsTheServers) {
+	auto users = call("GET", "/api/v1/users").second;
+	ASSERT_EQ(users.size(), 2u) << users;
+	EXPECT_EQ(users[0]["name"], "admin");
+	EXPECT_EQ(users[0]["tokens"], 1);
+	EXPECT_EQ(users[1]["name"], "jobs");
+	EXPECT_EQ(users[1]["role"], "operator");
+	std::string admin = "/api/v1/users/" + std::to_string(users[0]["id"].get<int64_t>());
+	auto [demote, demote_body] = call("PUT", admin, {{"role", "viewer"}});
+	EXPECT_EQ(demote, 409);
+	EXPECT_NE(demote_body["error"].get<std::string>().find("last admin"), std::string::npos) << demote_body;
+	EXPECT_EQ(call("DELETE", admin).first, 409);
+	std::string jobs = "/api/v1/users/" + std::to_string(users[1]["id"].get<int64_t>());
+	EXPECT_EQ(call("DELETE", jobs).first, 409);
+	EXPECT_EQ(call("PUT", jobs, {{"role", "admin"}}).first, 409);
+	auto jobs_token = store_->find_token_by_hash(token_hash(std::string(64, 'j')));
+	ASSERT_TRUE(jobs_token);
+	EXPECT_EQ(call("DELETE", "/api/v1/tokens/" + std::to_string(jobs_token->id)).first, 409);
+	EXPECT_EQ(call("POST", "/api/v1/users", {{"name", "bad name!"}, {"role", "viewer"}}).first, 400);
+	EXPECT_EQ(call("POST", "/api/v1/users", {{"name", "eve"}, {"role", "root"}}).first, 400);
+
+	// With a second admin, the first may go; its token stops working.
+	auto second = call("POST", "/api/v1/users", {{"name", "bea"}, {"role", "admin"}}).second;
+	auto bea = call("POST", "/api/v1/tokens", {{"user", "bea"}}).second["token"].get<std::string>();
+	EXPECT_EQ(as(server_->port(), bea, "DELETE", admin).first, 204);
+	EXPECT_EQ(as(server_->port(), token_, "GET", "/api/v1/models").first, 401);
+	std::string bea_path = "/api/v1/users/" + std::to_string(second["id"].get<int64_t>());
+	EXPECT_EQ(as(server_->port(), bea, "PUT", bea_path, json{{"role", "operator"}}.dump()).first, 409);
+}
+
+TEST_F(AuthTest, ChangesAndRefusalsAreAudited) {
+	std::string viewer = user_with_token("val", "viewer");
+	create_model("audited");
+	as(server_->port(), viewer, "DELETE", "/api/v1/models/1");
+	as(server_->port(), "", "GET", "/api/v1/models");
+	call("GET", "/api/v1/models"); // an allowed read is not audited
+	as(server_->port(), token_, "GET", "/api/v1/models", "", "attacker.example");
+	server_->flush_audit();
+	auto [status, page] = call("GET", "/api/v1/audit?limit=3");
+	ASSERT_EQ(status, 200) << page;
+	auto entries = page["entries"];
+	ASSERT_EQ(entries.size(), 3u) << page;
+	EXPECT_EQ(entries[0]["status"], 421);
+	EXPECT_EQ(entries[1]["status"], 401);
+	EXPECT_TRUE(entries[1]["user"].is_null());
+	EXPECT_EQ(entries[1]["path"], "/api/v1/models");
+	EXPECT_EQ(entries[2]["status"], 403);
+	EXPECT_EQ(entries[2]["user"], "val");
+	EXPECT_EQ(entries[2]["method"], "DELETE");
+	EXPECT_EQ(entries[2]["remote_address"], "127.0.0.1");
+	ASSERT_FALSE(page["next_before"].is_null());
+	auto older = call("GET", "/api/v1/audit?before=" + std::to_string(page["next_before"].get<int64_t>())).second;
+	ASSERT_GE(older["entries"].size(), 1u) << older;
+	EXPECT_EQ(older["entries"][0]["method"], "POST");
+	EXPECT_EQ(older["entries"][0]["path"], "/api/v1/models");
+	EXPECT_EQ(older["entries"][0]["status"], 201);
+	EXPECT_EQ(older["entries"][0]["user"], "admin");
+	EXPECT_TRUE(older["next_before"].is_null());
+	EXPECT_EQ(call("GET", "/api/v1/audit?limit=0").first, 400);
+}
+
+TEST_F(AuthTest, AnotherHostNameIsRefusedAndTheUiCarriesItsSecurityHeaders) {
+	auto [status, body] = as(server_->port(), token_, "GET", "/api/v1/models", "", "rebound.example:80");
+	EXPECT_EQ(status, 421);
+	EXPECT_NE(body.find("--allowed-hosts"), std::string::npos) << body;
+	EXPECT_EQ(as(server_->port(), "", "GET", "/", "", "rebound.example").first, 421);
+	EXPECT_EQ(as(server_->port(), token_, "GET", "/api/v1/models", "", "LOCALHOST:8080").first, 200);
+	httplib::Client anonymous("127.0.0.1", server_->port());
+	for (const char *page : {"/", "/assets/app.js", "/models/3"}) {
+		auto r = anonymous.Get(page);
+		ASSERT_TRUE(r);
+		EXPECT_EQ(r->status, 200) << page << ": the UI shell needs no token";
+		auto csp = r->get_header_value("Content-Security-Policy");
+		EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << csp;
+		EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+		EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << "no inline script: " << csp;
+		EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+		EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer");
+	}
+	auto api = client_->Get("/api/v1/models");
+	EXPECT_EQ(api->get_header_value("X-Content-Type-Options"), "nosniff");
+	auto refused = anonymous.Get("/api/v1/models");
+	EXPECT_EQ(refused->get_header_value("X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(AuthTest, MetricsNeedTheScrapeTokenOrAViewerOrTheirOwnAddress) {
+	EXPECT_EQ(as(server_->port(), "", "GET", "/metrics").first, 401);
+	auto [status, text] = as(server_->port(), kScrapeToken, "GET", "/metrics");
+	EXPECT_EQ(status, 200);
+	EXPECT_NE(text.find("kafkaml_"), std::string::npos);
+	EXPECT_EQ(as(server_->port(), user_with_token("vic", "viewer"), "GET", "/metrics").first, 200);
+	server_->start_metrics("127.0.0.1", 0);
+	ASSERT_GT(server_->metrics_port(), 0);
+	auto [open_status, open_text] = as(server_->metrics_port(), "", "GET", "/metrics");
+	EXPECT_EQ(open_status, 200);
+	EXPECT_NE(open_text.find("kafkaml_"), std::string::npos);
+	EXPECT_EQ(as(server_->metrics_port(), "", "GET", "/api/v1/models").first, 404) << "metrics only there";
+}
+
+TEST(AuthTimes, Rfc3339TimesBecomeTheStoresUtcText) {
+	EXPECT_EQ(store_time("2030-01-31T12:00:00Z"), "2030-01-31T12:00:00.000Z");
+	EXPECT_EQ(store_time("2030-01-31t12:00:00.5z"), "2030-01-31T12:00:00.500Z");
+	EXPECT_EQ(store_time("2030-01-01T01:30:00+02:00"), "2029-12-31T23:30:00.000Z");
+	EXPECT_FALSE(store_time("2030-01-31"));
+	EXPECT_FALSE(store_time("2030-13-01T00:00:00Z"));
+	EXPECT_FALSE(store_time("2030-01-31T12:00:00"));
 }
 
 } // namespace

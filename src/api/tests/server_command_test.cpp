@@ -5,6 +5,7 @@
 #include "support/build_tree.h"
 #include "support/child_process.h"
 #include "support/files.h"
+#include "support/network.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -62,6 +63,8 @@ TEST(ServerCommand, PrintsUrlKeepsTokenServesAndStopsOnSigterm) {
 	ASSERT_TRUE(line);
 	port = std::stoi(line->substr(17));
 	httplib::Client second("127.0.0.1", port);
+	EXPECT_EQ(second.Get("/api/v1/models")->status, 401) << "reading needs a token";
+	second.set_bearer_token_auth(token.c_str());
 	auto models = second.Get("/api/v1/models");
 	ASSERT_TRUE(models);
 	EXPECT_EQ(nlohmann::json::parse(models->body).size(), 1u);
@@ -132,6 +135,41 @@ TEST(ServerCommand, TheDataDirectoryIsPrivateAndTheStoreHoldsOnlyTheTokensHash) 
 	ASSERT_TRUE(accepted);
 	EXPECT_EQ(accepted->status, 400) << "past the token: the body is what is wrong";
 	stop(*reset);
+}
+
+// Another host name is refused until --allowed-hosts names it; --metrics-listen
+// serves /metrics without a token; the scrape token file is private.
+TEST(ServerCommand, AllowedHostsAndMetricsListen) {
+	TempDir temp("server");
+	std::string dir = temp.string();
+	int metrics_port = kafkaml::testing::free_port();
+	auto server = start_server({"--listen", "127.0.0.1:0", "--data-dir", dir + "/data", "--allowed-hosts",
+	                            "kafkaml.internal,other.internal", "--metrics-listen",
+	                            "127.0.0.1:" + std::to_string(metrics_port)});
+	int port = started_port(*server);
+	ASSERT_GT(port, 0);
+	std::string token = read_file(dir + "/data/admin-token").substr(0, 64);
+	std::string scrape = read_file(dir + "/data/metrics-token").substr(0, 64);
+	EXPECT_EQ(scrape.size(), 64u);
+	EXPECT_EQ(std::filesystem::status(dir + "/data/metrics-token").permissions() &
+	              (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+	          std::filesystem::perms::none);
+	httplib::Client client("127.0.0.1", port);
+	auto health = client.Get("/api/v1/health");
+	ASSERT_TRUE(health);
+	EXPECT_EQ(health->body, R"({"status":"ok"})");
+	auto rebound = client.Get("/api/v1/models", {{"Authorization", "Bearer " + token}, {"Host", "evil.example"}});
+	EXPECT_EQ(rebound->status, 421) << rebound->body;
+	auto named = client.Get("/api/v1/models", {{"Authorization", "Bearer " + token}, {"Host", "other.internal:80"}});
+	EXPECT_EQ(named->status, 200) << named->body;
+	EXPECT_EQ(client.Get("/metrics")->status, 401);
+	EXPECT_EQ(client.Get("/metrics", {{"Authorization", "Bearer " + scrape}})->status, 200);
+	httplib::Client metrics("127.0.0.1", metrics_port);
+	auto open = metrics.Get("/metrics");
+	ASSERT_TRUE(open) << "nothing on --metrics-listen";
+	EXPECT_EQ(open->status, 200);
+	EXPECT_NE(open->body.find("kafkaml_"), std::string::npos);
+	stop(*server);
 }
 
 TEST(ServerCommand, BadStoreUrlFailsWithWhatToUse) {

@@ -223,6 +223,29 @@ TEST_F(ClientCli, ErrorPaths) {
 	EXPECT_EQ(too_many.status, 1);
 	EXPECT_NE(too_many.err.find("between 1 and 64"), std::string::npos) << too_many.err;
 
+	RunResult unknown_cluster = cli({"inferences", "create", "--result", "1", "--input-topic", "in", "--output-topic",
+	                                 "out", "--output-kafka-broker", "cloud"});
+	EXPECT_EQ(unknown_cluster.status, 1);
+	EXPECT_NE(unknown_cluster.err.find("\"output_kafka_broker\" must name a Kafka cluster this server configures "
+	                                   "(default;"),
+	          std::string::npos)
+	    << unknown_cluster.err;
+	RunResult clusters = cli({"inferences", "clusters"});
+	ASSERT_EQ(clusters.status, 0) << clusters.err;
+	EXPECT_NE(clusters.out.find("NAME"), std::string::npos) << clusters.out;
+	EXPECT_NE(clusters.out.find("default"), std::string::npos) << clusters.out;
+	EXPECT_NE(clusters.out.find("plaintext"), std::string::npos) << clusters.out;
+
+	RunResult bad_version = cli({"inferences", "version", "1", "newest"});
+	EXPECT_EQ(bad_version.status, 2);
+	EXPECT_NE(bad_version.err.find("\"latest\" or a version's number"), std::string::npos) << bad_version.err;
+	RunResult zero_version = cli({"inferences", "create", "--result", "1", "--input-topic", "in", "--output-topic",
+	                              "out", "--model-version", "0"});
+	EXPECT_EQ(zero_version.status, 2) << zero_version.err;
+	RunResult no_inference = cli({"inferences", "version", "42", "latest"});
+	EXPECT_EQ(no_inference.status, 1);
+	EXPECT_NE(no_inference.err.find("inference 42"), std::string::npos) << no_inference.err;
+
 	std::filesystem::remove(dir + "/kafkaml-data/admin-token");
 	RunResult no_token = cli({"configurations", "create", "--name", "x", "--models", "1"});
 	EXPECT_EQ(no_token.status, 1);
@@ -265,6 +288,25 @@ TEST_F(ClientCli, DeployTakesTheTrainingModeAndItsParameters) {
 	EXPECT_EQ(deployment["change"], "up");
 	EXPECT_EQ(deployment["improvement"], 0.1);
 	EXPECT_EQ(deployment["version_every_records"], 500);
+	EXPECT_EQ(deployment["drift_detection"], true) << "on by default";
+	EXPECT_EQ(deployment["drift_response"], "none");
+
+	RunResult drifting = cli({"deploy", "1", "--mode", "incremental", "--drift-threshold", "40", "--drift-delta",
+	                          "0.01", "--drift-response", "boost_learning_rate", "--json"});
+	ASSERT_EQ(drifting.status, 0) << drifting.err;
+	json detector = json::parse(drifting.out);
+	EXPECT_EQ(detector["drift_threshold"], 40.0);
+	EXPECT_EQ(detector["drift_delta"], 0.01);
+	EXPECT_EQ(detector["drift_response"], "boost_learning_rate");
+	RunResult undetected = cli({"deploy", "1", "--mode", "incremental", "--drift-detection", "false", "--json"});
+	ASSERT_EQ(undetected.status, 0) << undetected.err;
+	EXPECT_EQ(json::parse(undetected.out)["drift_detection"], false);
+	RunResult unknown_response = cli({"deploy", "1", "--mode", "incremental", "--drift-response", "retrain"});
+	EXPECT_EQ(unknown_response.status, 2);
+	EXPECT_NE(unknown_response.err.find("--drift-response"), std::string::npos) << unknown_response.err;
+	RunResult no_threshold = cli({"deploy", "1", "--mode", "incremental", "--drift-threshold", "0"});
+	EXPECT_EQ(no_threshold.status, 1);
+	EXPECT_NE(no_threshold.err.find("drift_threshold"), std::string::npos) << no_threshold.err;
 
 	// Refused by the options before any call, and by the server with its reason.
 	RunResult unknown_mode = cli({"deploy", "1", "--mode", "nightly"});
@@ -273,6 +315,52 @@ TEST_F(ClientCli, DeployTakesTheTrainingModeAndItsParameters) {
 	RunResult no_window = cli({"deploy", "1", "--mode", "incremental", "--window-size", "0"});
 	EXPECT_EQ(no_window.status, 1);
 	EXPECT_NE(no_window.err.find("window_size"), std::string::npos) << no_window.err;
+}
+
+TEST_F(ClientCli, UsersTokensAuditAndWhoami) {
+	RunResult me = cli({"whoami"});
+	ASSERT_EQ(me.status, 0) << me.err;
+	EXPECT_EQ(me.out, "admin (role admin), token 1 \"admin-token\"\n");
+
+	RunResult added = cli({"users", "add", "vic", "--role", "viewer"});
+	ASSERT_EQ(added.status, 0) << added.err;
+	EXPECT_NE(added.out.find("added user vic"), std::string::npos) << added.out;
+	RunResult created = cli({"tokens", "create", "--user", "vic", "--name", "ci", "--expires-in-days", "7"});
+	ASSERT_EQ(created.status, 0) << created.err;
+	std::string token = created.out.substr(0, created.out.find('\n'));
+	EXPECT_EQ(token.size(), 64u) << created.out;
+	EXPECT_NE(created.err.find("will not be shown again"), std::string::npos) << created.err;
+
+	RunResult as_vic = cli({"whoami", "--token", token});
+	ASSERT_EQ(as_vic.status, 0) << as_vic.err;
+	EXPECT_TRUE(as_vic.out.starts_with("vic (role viewer), token")) << as_vic.out;
+	EXPECT_EQ(cli({"models", "list", "--token", token}).status, 0) << "a viewer reads";
+	RunResult refused = cli({"users", "list", "--token", token});
+	EXPECT_EQ(refused.status, 1);
+	EXPECT_NE(refused.err.find("needs the role admin"), std::string::npos) << refused.err;
+
+	ASSERT_EQ(cli({"users", "set-role", "vic", "operator"}).status, 0);
+	RunResult users = cli({"users", "list"});
+	ASSERT_EQ(users.status, 0) << users.err;
+	EXPECT_NE(users.out.find("vic    operator  1"), std::string::npos) << users.out;
+	RunResult tokens = cli({"tokens", "list"});
+	ASSERT_EQ(tokens.status, 0) << tokens.err;
+	EXPECT_EQ(tokens.out.find(token), std::string::npos) << "the secret is never listed";
+	EXPECT_NE(tokens.out.find("ci "), std::string::npos) << tokens.out;
+
+	RunResult audit = cli({"audit", "--limit", "5"});
+	ASSERT_EQ(audit.status, 0) << audit.err;
+	EXPECT_NE(audit.out.find("PUT     /api/v1/users/"), std::string::npos) << audit.out;
+	EXPECT_NE(audit.out.find("403"), std::string::npos) << audit.out;
+
+	ASSERT_EQ(cli({"tokens", "revoke", "3"}).status, 0);
+	RunResult revoked = cli({"whoami", "--token", token});
+	EXPECT_EQ(revoked.status, 1);
+	EXPECT_NE(revoked.err.find("revoked"), std::string::npos) << revoked.err;
+	RunResult last = cli({"users", "remove", "admin"});
+	EXPECT_EQ(last.status, 1);
+	EXPECT_NE(last.err.find("last admin"), std::string::npos) << last.err;
+	ASSERT_EQ(cli({"users", "remove", "vic"}).status, 0);
 }
 
 } // namespace

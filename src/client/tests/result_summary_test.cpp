@@ -74,6 +74,28 @@ TEST(ResultSummary, RestartsAreShown) {
 	EXPECT_EQ(text, "result: 4\nstatus: running\nrestarts: restarted 3 times; last exit: signal 9\nepochs run: 0\n");
 }
 
+TEST(ResultSummary, DriftsSayWhereAndHowTheErrorMoved) {
+	std::string text = result_summary({{"id", 4},
+	                                   {"status", "running"},
+	                                   {"epochs", json::array()},
+	                                   {"drifts",
+	                                    {{{"records", 3200},
+	                                      {"created_at", "2026-12-04T21:00:00Z"},
+	                                      {"error_before", 0.125},
+	                                      {"error_after", 0.875},
+	                                      {"measure", "1 - accuracy"},
+	                                      {"response", "none"}},
+	                                     {{"records", 6400},
+	                                      {"created_at", "2026-12-04T21:05:00Z"},
+	                                      {"error_before", 0.5},
+	                                      {"error_after", 2.25},
+	                                      {"measure", "loss"},
+	                                      {"response", "reset_optimizer"}}}}});
+	EXPECT_EQ(text, "result: 4\nstatus: running\nepochs run: 0\n"
+	                "drift: after 3200 records, 1 - accuracy 0.125 -> 0.875 (2026-12-04T21:00:00Z)\n"
+	                "drift: after 6400 records, loss 0.5 -> 2.25, reset_optimizer (2026-12-04T21:05:00Z)\n");
+}
+
 TEST(ResultSummary, OnlyTheNewestEpochsSentStillSayHowManyThereAre) {
 	json result = finished_result(1000);
 	json newest(result["epochs"].begin() + 995, result["epochs"].end());

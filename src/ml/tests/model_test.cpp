@@ -155,6 +155,47 @@ TEST(Model, ALaterFitContinuesTheOptimizer) {
 	}
 }
 
+TEST(Model, ResetOptimizerStartsAFreshOneOnTheSameWeights) {
+	// A continual training's new learning phase after a drift: what follows
+	// is what a model loaded from the file (weights, no optimizer) learns.
+	auto data = hcopd_like(40, 6);
+	auto options = paper_options(2);
+	options.seed = 3;
+	auto reset = Model::build(hcopd_spec(), 5);
+	reset.fit(data.x, data.y, options);
+	EXPECT_EQ(reset.optimizer_iterations(), 44);
+	auto reloaded = Model::load(reset.save());
+	reset.reset_optimizer();
+	EXPECT_EQ(reset.optimizer_iterations(), 0);
+	reset.fit(data.x, data.y, options);
+	reloaded.fit(data.x, data.y, options);
+	EXPECT_EQ(reset.parameters(), reloaded.parameters());
+	EXPECT_EQ(reset.optimizer_iterations(), 44);
+}
+
+TEST(Model, ALearningRateFactorMultipliesEveryStep) {
+	auto data = hcopd_like(40, 6);
+	auto options = paper_options(2);
+	options.seed = 3;
+	auto boosted = Model::build(hcopd_spec(), 5);
+	EXPECT_DOUBLE_EQ(boosted.learning_rate(), 1e-4);
+	boosted.set_learning_rate_factor(10);
+	EXPECT_DOUBLE_EQ(boosted.learning_rate(), 1e-3);
+	boosted.fit(data.x, data.y, options);
+	auto spec = hcopd_spec();
+	spec.compile.optimizer.learning_rate = 1e-3;
+	auto higher = Model::build(spec, 5);
+	higher.fit(data.x, data.y, options);
+	auto a = boosted.parameters(), b = higher.parameters();
+	ASSERT_EQ(a.size(), b.size());
+	for (size_t i = 0; i < a.size(); i++) {
+		EXPECT_NEAR(a[i], b[i], 1e-6) << "parameter " << i;
+	}
+	boosted.set_learning_rate_factor(1);
+	EXPECT_DOUBLE_EQ(boosted.learning_rate(), 1e-4) << "back to compile's own";
+	EXPECT_THROW(boosted.set_learning_rate_factor(0), std::invalid_argument);
+}
+
 TEST(Model, CallbackSeesEveryMetricAndCanStop) {
 	auto train = hcopd_like(40, 1), val = hcopd_like(20, 2);
 	auto model = Model::build(hcopd_spec(), 1);

@@ -125,6 +125,18 @@ TEST_F(DeploymentOperationsTest, ATrainingModeIsKeptWithItsParametersAndTheOrigi
 	EXPECT_EQ(db->get_deployment(cadenced.id).version_every_records, 5000);
 	request.training = {{"mode", "indefinite"}, {"version_every_records", nullptr}};
 	EXPECT_FALSE(deploy(*db, executor, request).deployment.version_every_records);
+	EXPECT_TRUE(incremental.drift_detection) << "drift detection is on by default";
+	EXPECT_EQ(incremental.drift_response, "none");
+	request.training = {{"mode", "indefinite"},
+	                    {"drift_detection", false},
+	                    {"drift_threshold", 30},
+	                    {"drift_delta", 0},
+	                    {"drift_response", "boost_learning_rate"}};
+	auto detector = db->get_deployment(deploy(*db, executor, request).deployment.id);
+	EXPECT_FALSE(detector.drift_detection);
+	EXPECT_DOUBLE_EQ(detector.drift_threshold, 30);
+	EXPECT_DOUBLE_EQ(detector.drift_delta, 0);
+	EXPECT_EQ(detector.drift_response, "boost_learning_rate");
 }
 
 TEST_F(DeploymentOperationsTest, ATrainingModeFieldOutOfItsDomainIsRefusedNamingIt) {
@@ -145,6 +157,12 @@ TEST_F(DeploymentOperationsTest, ATrainingModeFieldOutOfItsDomainIsRefusedNaming
 	EXPECT_EQ(field_refused({{"improvement", -0.1}}), "improvement");
 	EXPECT_EQ(field_refused({{"version_every_records", 0}}), "version_every_records");
 	EXPECT_EQ(field_refused({{"version_every_records", "often"}}), "version_every_records");
+	EXPECT_EQ(field_refused({{"drift_detection", 1}}), "drift_detection");
+	EXPECT_EQ(field_refused({{"drift_threshold", 0}}), "drift_threshold");
+	EXPECT_EQ(field_refused({{"drift_threshold", "high"}}), "drift_threshold");
+	EXPECT_EQ(field_refused({{"drift_delta", -0.001}}), "drift_delta");
+	EXPECT_EQ(field_refused({{"drift_response", "retrain"}}), "drift_response");
+	EXPECT_EQ(field_refused({{"drift_response", true}}), "drift_response");
 	EXPECT_TRUE(db->list_deployments().empty());
 }
 

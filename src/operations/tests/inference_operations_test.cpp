@@ -130,9 +130,41 @@ TEST_F(InferenceOperationsTest, AConfigTheValidatorRefusesIsAnInputConfigError) 
 TEST_F(InferenceOperationsTest, AnUnknownOrUnfinishedResultIsRefused) {
 	EXPECT_THROW(create_inference(*db, executor, request_for(42), environment), store::InvalidArgument);
 	auto [deployment, results] = recorded_deployment(1);
+	// A batch result still training is a conflict naming its status, before
+	// anything else is asked of the request (here no input format, which
+	// would otherwise be a 400) and before the input topic is made.
+	bool topic_created = false;
+	auto with_topic = environment;
+	with_topic.create_input_topic = [&](const std::string &, const std::string &, int32_t) {
+		return topic_created = true;
+	};
+	for (auto status : {store::ResultStatus::Created, store::ResultStatus::Deployed, store::ResultStatus::Running,
+	                    store::ResultStatus::Failed}) {
+		if (status != store::ResultStatus::Created) {
+			db->update_result_status(results[0].id, status);
+		}
+		try {
+			create_inference(*db, executor, request_for(results[0].id), with_topic);
+			ADD_FAILURE() << "a " << store::to_string(status) << " batch result was deployed";
+		} catch (const store::Conflict &e) {
+			std::string expected = "is " + std::string(store::to_string(status));
+			EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+		}
+	}
+	EXPECT_FALSE(topic_created);
+	EXPECT_TRUE(db->list_inferences().empty());
+}
+
+TEST_F(InferenceOperationsTest, AContinualResultStillTrainingFollowsItsVersions) {
+	store::Deployment deployment;
+	deployment.configuration = stored_configuration({stored_model("m")});
+	deployment.mode = "incremental";
+	auto results = db->create_deployment(deployment).second;
+	advance(results.at(0).id, store::ResultStatus::Running);
 	auto request = request_for(results[0].id);
 	request.input_format = "RAW";
-	EXPECT_THROW(create_inference(*db, executor, request, environment), store::Conflict);
+	auto created = create_inference(*db, executor, request, environment);
+	EXPECT_EQ(created.inference.served, store::ServedModel::Latest);
 }
 
 TEST_F(InferenceOperationsTest, ReplicasThatCannotStartMarkTheInferenceFailed) {
@@ -152,11 +184,12 @@ TEST_F(InferenceOperationsTest, ReplicasThatCannotStartMarkTheInferenceFailed) {
 TEST_F(InferenceOperationsTest, ANewInputTopicIsNotedAndIdleReplicasWarned) {
 	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
 	std::vector<std::pair<std::string, int32_t>> created_topics;
-	environment.create_input_topic = [&](const std::string &topic, int32_t partitions) {
+	environment.create_input_topic = [&](const std::string &broker, const std::string &topic, int32_t partitions) {
+		EXPECT_EQ(broker, "default");
 		created_topics.emplace_back(topic, partitions);
 		return true;
 	};
-	environment.partition_count = [](const std::string &) -> std::optional<int32_t> { return 2; };
+	environment.partition_count = [](const std::string &, const std::string &) -> std::optional<int32_t> { return 2; };
 	auto request = request_for(result.id);
 	request.replicas = 3;
 	auto created = create_inference(*db, executor, request, environment);
@@ -170,6 +203,51 @@ TEST_F(InferenceOperationsTest, ANewInputTopicIsNotedAndIdleReplicasWarned) {
 	EXPECT_EQ(scaled.inference.replicas, 2);
 	EXPECT_TRUE(scaled.warnings.empty()) << "two partitions, two replicas";
 	EXPECT_EQ(executor.calls().back(), "scale " + std::to_string(created.inference.id) + " x2");
+}
+
+TEST_F(InferenceOperationsTest, KafkaBrokersAreConfiguredClustersOrBootstrapLists) {
+	auto result = finished_result({.input_format = "RAW", .input_config = json::object()});
+	environment.kafka_clusters = {"default", "edge", "cloud"};
+	std::vector<std::string> topic_brokers;
+	environment.create_input_topic = [&](const std::string &broker, const std::string &, int32_t) {
+		topic_brokers.push_back(broker);
+		return false;
+	};
+	environment.partition_count = [&](const std::string &broker, const std::string &) -> std::optional<int32_t> {
+		topic_brokers.push_back(broker);
+		return std::nullopt;
+	};
+	auto request = request_for(result.id);
+	auto plain = create_inference(*db, executor, request, environment).inference;
+	EXPECT_EQ(plain.input_kafka_broker, "default");
+	EXPECT_EQ(plain.output_kafka_broker, "default");
+
+	request.input_kafka_broker = "edge";
+	request.output_kafka_broker = "cloud-0:9092,cloud-1:9092";
+	auto across = create_inference(*db, executor, request, environment).inference;
+	EXPECT_EQ(across.input_kafka_broker, "edge");
+	EXPECT_EQ(across.output_kafka_broker, "cloud-0:9092,cloud-1:9092");
+	auto stored = db->get_inference(across.id);
+	EXPECT_EQ(stored.input_kafka_broker, "edge");
+	EXPECT_EQ(stored.output_kafka_broker, "cloud-0:9092,cloud-1:9092");
+	EXPECT_EQ(topic_brokers, (std::vector<std::string>{"default", "default", "edge", "edge"}))
+	    << "the input topic is created and counted on the input's cluster";
+
+	size_t before = db->list_inferences().size();
+	for (auto [field, value] : {std::pair{"input_kafka_broker", "nowhere"}, std::pair{"output_kafka_broker", "h:0"},
+	                            std::pair{"input_kafka_broker", "edge:9092 "}}) {
+		auto bad = request_for(result.id);
+		(std::string(field) == "input_kafka_broker" ? bad.input_kafka_broker : bad.output_kafka_broker) = value;
+		auto refused = invalid_field([&] { create_inference(*db, executor, bad, environment); });
+		ASSERT_TRUE(refused) << value;
+		EXPECT_EQ(refused->field, field);
+		EXPECT_NE(std::string(refused->what()).find("(default, edge, cloud;"), std::string::npos) << refused->what();
+		EXPECT_EQ(refused->detail["clusters"], json({"default", "edge", "cloud"}));
+	}
+	EXPECT_EQ(db->list_inferences().size(), before) << "nothing recorded for a refused broker";
+	EXPECT_EQ(kafka_broker_of("input_kafka_broker", std::string("default"), {}), "default");
+	EXPECT_EQ(kafka_broker_of("input_kafka_broker", std::string(""), {}), "default");
+	EXPECT_THROW(kafka_broker_of("input_kafka_broker", std::string("edge"), {}), InvalidField);
 }
 
 TEST_F(InferenceOperationsTest, ScaleChecksTheLimitBeforeAskingTheExecutor) {

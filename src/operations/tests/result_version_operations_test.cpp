@@ -1,6 +1,8 @@
 #include "operations/result_version_operations.h"
 #include "operations/tests/operations_test_support.h"
 
+#include <functional>
+
 namespace kafkaml::operations {
 namespace {
 
@@ -49,6 +51,40 @@ TEST_F(ResultVersionOperationsTest, VersionsAreStoredOnceListedAndDownloaded) {
 	EXPECT_THROW(result_version_model(*db, id + 100, 1), store::NotFound);
 }
 
+TEST_F(ResultVersionOperationsTest, AVersionsTrainingStateIsStoredOnceAndMissingOnesAreNamed) {
+	int64_t id = running_result("indefinite");
+	add_result_version(*db, id, upload(1, 200, 0.7), "model one");
+	try {
+		result_version_state(*db, id, 1);
+		FAIL() << "no state yet";
+	} catch (const store::NotFound &e) {
+		EXPECT_NE(std::string(e.what()).find("version 1 of result " + std::to_string(id) + " has no training state"),
+		          std::string::npos)
+		    << e.what();
+	}
+	auto [version, created] = set_result_version_state(*db, id, 1, "state one");
+	EXPECT_TRUE(created);
+	EXPECT_EQ(version.state_size, 9);
+	auto [kept, created_again] = set_result_version_state(*db, id, 1, "state one, again");
+	EXPECT_FALSE(created_again) << "a state re-sent stays the first one";
+	EXPECT_EQ(result_version_state(*db, id, 1), "state one");
+	EXPECT_EQ(result_version_model(*db, id, 1), "model one");
+
+	auto refused = invalid_field([&] { set_result_version_state(*db, id, 1, ""); });
+	ASSERT_TRUE(refused);
+	EXPECT_EQ(refused->field, "body");
+	for (auto call : {std::function<void()>([&] { set_result_version_state(*db, id, 2, "state two"); }),
+	                  std::function<void()>([&] { result_version_state(*db, id, 2); })}) {
+		try {
+			call();
+			FAIL() << "no version 2";
+		} catch (const store::NotFound &e) {
+			EXPECT_NE(std::string(e.what()).find("has no version 2; it has versions 1 to 1"), std::string::npos)
+			    << e.what();
+		}
+	}
+}
+
 TEST_F(ResultVersionOperationsTest, WhatIsNoVersionIsRefusedNamingTheField) {
 	int64_t id = running_result("incremental");
 	auto field = [&](const VersionUpload &version, std::string_view bytes) {
@@ -60,6 +96,13 @@ TEST_F(ResultVersionOperationsTest, WhatIsNoVersionIsRefusedNamingTheField) {
 	EXPECT_EQ(field(upload(1, -1, 0.5), "m"), "records");
 	EXPECT_EQ(field({.version = 1, .records = 1, .metrics = json::array()}, "m"), "metrics");
 	EXPECT_EQ(field({.version = 1, .records = 1, .metrics = {{"loss", "low"}}}, "m"), "metrics");
+	EXPECT_EQ(field({.version = 1, .records = 1, .epoch = -1}, "m"), "epoch");
+	EXPECT_EQ(field({.version = 1, .records = 1, .prequential = json::array()}, "m"), "prequential");
+	EXPECT_EQ(field({.version = 1, .records = 1, .training_time = -1}, "m"), "training_time");
+	EXPECT_EQ(field({.version = 1, .records = 1, .offsets = json::object()}, "m"), "offsets");
+	EXPECT_EQ(field({.version = 1, .records = 1, .offsets = {{{"topic", "t"}, {"partition", 0}}}}, "m"), "offsets");
+	EXPECT_EQ(field({.version = 1, .records = 1, .offsets = {{{"topic", "t"}, {"partition", 0}, {"offset", -2}}}}, "m"),
+	          "offsets");
 	EXPECT_TRUE(list_result_versions(*db, id).empty());
 }
 

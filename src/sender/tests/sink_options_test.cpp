@@ -91,7 +91,12 @@ TEST(SinkOptions, ABadPropertyIsRefusedBeforeTheClusterIsAsked) {
 	MemoryCluster cluster;
 	auto options = training();
 	options.properties = {"acks"};
-	EXPECT_EQ(refusal(options, cluster), "--kafka-property wants name=value, got 'acks'");
+	EXPECT_EQ(refusal(options, cluster), "-X wants a librdkafka property as name=value");
+	options.properties = {"acks=maybe"};
+	EXPECT_EQ(refusal(options, cluster).rfind("-X acks: Kafka client property acks=maybe is invalid", 0), 0u);
+	options.properties = {};
+	options.kafka_config = "no-such-kafka.properties";
+	EXPECT_EQ(refusal(options, cluster).rfind("cannot read the Kafka client settings no-such-kafka.properties", 0), 0u);
 	EXPECT_TRUE(cluster.calls.empty());
 }
 

@@ -131,6 +131,24 @@ TEST_P(StoreTest, ADeploymentKeepsItsTrainingModeAndItsParameters) {
 	EXPECT_EQ(store_->get_deployment(batch.id).mode, "batch");
 	d.version_every_records = 5000;
 	EXPECT_EQ(store_->get_deployment(store_->create_deployment(d).first.id).version_every_records, 5000);
+
+	EXPECT_TRUE(read.drift_detection) << "on by default";
+	EXPECT_DOUBLE_EQ(read.drift_threshold, 100);
+	EXPECT_DOUBLE_EQ(read.drift_delta, 0.005);
+	EXPECT_EQ(read.drift_response, "none");
+	d.drift_detection = false;
+	d.drift_threshold = 12.5;
+	d.drift_delta = 0.25;
+	d.drift_response = "boost_learning_rate";
+	auto drifting = store_->get_deployment(store_->create_deployment(d).first.id);
+	EXPECT_FALSE(drifting.drift_detection);
+	EXPECT_DOUBLE_EQ(drifting.drift_threshold, 12.5);
+	EXPECT_DOUBLE_EQ(drifting.drift_delta, 0.25);
+	EXPECT_EQ(drifting.drift_response, "boost_learning_rate");
+
+	EXPECT_EQ(read.resources, Resources{}) << "no limits unless asked";
+	d.resources = {.cpu = 1.5, .memory = 512 * 1048576};
+	EXPECT_EQ(store_->get_deployment(store_->create_deployment(d).first.id).resources, d.resources);
 }
 
 TEST_P(StoreTest, ADeployedModelCannotChange) {
@@ -342,6 +360,147 @@ TEST_P(StoreTest, ResultVersionsKeepTheirModelAndARepeatedVersionIsNotAddedTwice
 	EXPECT_THROW(store_->list_result_versions(id), NotFound);
 }
 
+// A version's training state comes after it (the job stores the version,
+// then the state): the first one sent stays, and a version stored before
+// training states has none.
+TEST_P(StoreTest, AVersionKeepsTheFirstTrainingStateSentForIt) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	ResultVersion first;
+	first.version = 1;
+	first.records = 200;
+	store_->add_result_version(id, first, "model 1");
+	EXPECT_EQ(store_->get_result_version_state(id, 1), std::string()) << "none yet";
+	EXPECT_EQ(store_->list_result_versions(id).at(0).state_size, 0);
+
+	std::string state("KAFKAMLS\0\x01state", 15);
+	auto stored = store_->set_result_version_state(id, 1, state);
+	ASSERT_TRUE(stored);
+	EXPECT_TRUE(stored->second);
+	EXPECT_EQ(stored->first.version, 1);
+	EXPECT_EQ(stored->first.state_size, 15);
+	EXPECT_EQ(store_->get_result_version_state(id, 1), state);
+	EXPECT_EQ(store_->get_result_version_model(id, 1), "model 1") << "the model stays the model";
+	EXPECT_EQ(store_->list_result_versions(id).at(0).state_size, 15);
+	EXPECT_EQ(store_->get_result_version(id, 1)->state_size, 15);
+	EXPECT_EQ(store_->latest_result_version(id)->state_size, 15);
+
+	// Sent again after a lost answer, or different: the first one stays.
+	auto again = store_->set_result_version_state(id, 1, "another state");
+	ASSERT_TRUE(again);
+	EXPECT_FALSE(again->second);
+	EXPECT_EQ(again->first.state_size, 15);
+	EXPECT_EQ(store_->get_result_version_state(id, 1), state);
+
+	EXPECT_FALSE(store_->set_result_version_state(id, 2, state)) << "no version 2";
+	EXPECT_FALSE(store_->get_result_version_state(id, 2));
+	EXPECT_THROW(store_->set_result_version_state(5555, 1, state), NotFound);
+	EXPECT_THROW(store_->get_result_version_state(5555, 1), NotFound);
+
+	ResultVersion second = first;
+	second.version = 2;
+	store_->add_result_version(id, second, "model 2");
+	store_->update_result_status(id, ResultStatus::Stopped);
+	EXPECT_THROW(store_->set_result_version_state(id, 2, state), Conflict) << "no run resumes an ended result";
+	EXPECT_EQ(store_->get_result_version_state(id, 2), std::string());
+	EXPECT_EQ(store_->get_result_version_state(id, 1), state) << "readable after it ended";
+}
+
+TEST_P(StoreTest, AVersionKeepsWhereItsRunStoodAndAResumedRunDropsOnlyTheEpochsAfterIt) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	store_->update_result_status(id, ResultStatus::Deployed);
+	store_->update_result_status(id, ResultStatus::Running, {.new_run = true});
+	for (int64_t window = 1; window <= 5; window++) {
+		store_->append_epoch(id, {window, {{"records", 100.0 * double(window)}}, ""});
+	}
+	ResultVersion cut;
+	cut.version = 1;
+	cut.records = 300;
+	cut.metrics = {{"prequential_loss", 0.4}};
+	cut.epoch = 3;
+	cut.prequential = {{"prequential_loss", 0.55}};
+	cut.training_time = 1.25;
+	cut.offsets = {{{"topic", "t"}, {"partition", 0}, {"offset", 180}},
+	               {{"topic", "t"}, {"partition", 1}, {"offset", 121}}};
+	store_->add_result_version(id, cut, "model");
+	auto listed = store_->list_result_versions(id).at(0);
+	EXPECT_EQ(listed.epoch, 3);
+	EXPECT_EQ(listed.prequential, cut.prequential);
+	EXPECT_EQ(listed.training_time, 1.25);
+	EXPECT_EQ(listed.offsets, cut.offsets);
+
+	// The job was killed after window 5 and resumes from version 1: windows
+	// 4 and 5 will be learned again, so they go; 1 to 3 stay.
+	EXPECT_THROW(store_->update_result_status(id, ResultStatus::Running, {.new_run = true, .resume_version = 2}),
+	             InvalidArgument);
+	EXPECT_EQ(store_->get_result(id).epochs.size(), 5u) << "a refused resume drops nothing";
+	store_->update_result_status(id, ResultStatus::Running, {.new_run = true, .resume_version = 1});
+	auto epochs = store_->get_result(id).epochs;
+	ASSERT_EQ(epochs.size(), 3u);
+	EXPECT_EQ(epochs.back().epoch, 3);
+	// A run from the start drops them all.
+	store_->update_result_status(id, ResultStatus::Running, {.new_run = true});
+	EXPECT_TRUE(store_->get_result(id).epochs.empty());
+}
+
+TEST_P(StoreTest, ResultDriftsAreKeptByRecordsOnceEach) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	EXPECT_TRUE(store_->list_result_drifts(id).empty());
+	EXPECT_TRUE(store_->count_result_drifts().empty());
+	ResultDrift later;
+	later.records = 6400;
+	later.error_before = 0.125;
+	later.error_after = 0.875;
+	later.measure = "1 - accuracy";
+	later.response = "reset_optimizer";
+	auto [stored, created] = store_->add_result_drift(id, later);
+	EXPECT_TRUE(created);
+	EXPECT_EQ(stored.result, id);
+	EXPECT_EQ(stored.records, 6400);
+	EXPECT_DOUBLE_EQ(stored.error_before, 0.125);
+	EXPECT_DOUBLE_EQ(stored.error_after, 0.875);
+	EXPECT_EQ(stored.measure, "1 - accuracy");
+	EXPECT_EQ(stored.response, "reset_optimizer");
+	EXPECT_FALSE(stored.created_at.empty());
+
+	// A job that lost the answer reports it again: still one, as first stored.
+	ResultDrift again = later;
+	again.error_after = 0.5;
+	auto [kept, created_again] = store_->add_result_drift(id, again);
+	EXPECT_FALSE(created_again);
+	EXPECT_DOUBLE_EQ(kept.error_after, 0.875);
+	ResultDrift earlier = later;
+	earlier.records = 3200;
+	earlier.measure = "loss";
+	earlier.error_before = 0.3;
+	earlier.error_after = 2.5;
+	store_->add_result_drift(id, earlier);
+	ResultDrift other = earlier;
+	store_->add_result_drift(results[1].id, other);
+
+	auto listed = store_->list_result_drifts(id);
+	ASSERT_EQ(listed.size(), 2u);
+	EXPECT_EQ(listed[0].records, 3200) << "by records";
+	EXPECT_EQ(listed[0].measure, "loss");
+	EXPECT_DOUBLE_EQ(listed[0].error_after, 2.5);
+	EXPECT_EQ(listed[1].records, 6400);
+	EXPECT_EQ(store_->count_result_drifts(), (std::vector<std::pair<int64_t, int64_t>>{{id, 2}, {results[1].id, 1}}));
+	EXPECT_THROW(store_->list_result_drifts(5555), NotFound);
+	EXPECT_THROW(store_->add_result_drift(5555, later), NotFound);
+
+	// Drifts come while it trains, and go with the result.
+	store_->update_result_status(id, ResultStatus::Stopped);
+	ResultDrift late = later;
+	late.records = 9000;
+	EXPECT_THROW(store_->add_result_drift(id, late), Conflict);
+	EXPECT_EQ(store_->list_result_drifts(id).size(), 2u);
+	store_->delete_result(id);
+	EXPECT_THROW(store_->list_result_drifts(id), NotFound);
+	EXPECT_EQ(store_->count_result_drifts(), (std::vector<std::pair<int64_t, int64_t>>{{results[1].id, 1}}));
+}
+
 TEST_P(StoreTest, AStoppedResultServesOnlyWhenItKeptItsModel) {
 	auto [deployment, results] = deploy_two(*store_);
 	Inference i;
@@ -368,7 +527,97 @@ TEST_P(StoreTest, AStoppedResultServesOnlyWhenItKeptItsModel) {
 		EXPECT_NE(std::string(e.what()).find("stopped without a trained model"), std::string::npos) << e.what();
 	}
 	i.model_result = results[0].id;
-	EXPECT_EQ(store_->create_inference(i).status, InferenceStatus::Deployed);
+	auto created = store_->create_inference(i);
+	EXPECT_EQ(created.status, InferenceStatus::Deployed);
+	EXPECT_EQ(created.resources, Resources{});
+	i.resources = {.cpu = 0.25, .memory = 2 * 1073741824LL};
+	EXPECT_EQ(store_->get_inference(store_->create_inference(i).id).resources, i.resources);
+}
+
+//! An inference of result `id` following its latest version.
+static Inference following_inference(int64_t id) {
+	Inference i;
+	i.model_result = id;
+	i.input_format = "RAW";
+	i.input_topic = "in";
+	i.output_topic = "out";
+	i.dead_letter_topic = "in-dlq";
+	i.served = ServedModel::Latest;
+	return i;
+}
+
+TEST_P(StoreTest, AnInferenceFollowsTheLatestVersionOrPinsOneThatExists) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	store_->update_result_status(id, ResultStatus::Deployed);
+	store_->update_result_status(id, ResultStatus::Running);
+	EXPECT_FALSE(store_->latest_result_version(id));
+	// Still training, no version yet: its replicas wait for the first.
+	Inference i = following_inference(id);
+	auto following = store_->create_inference(i);
+	EXPECT_EQ(following.served, ServedModel::Latest);
+	EXPECT_EQ(store_->get_inference(following.id).served, ServedModel::Latest);
+	i.served = ServedModel::Pinned;
+	i.pinned_version = 1;
+	try {
+		store_->create_inference(i);
+		FAIL() << "version 1 does not exist yet";
+	} catch (const InvalidArgument &e) {
+		EXPECT_NE(std::string(e.what()).find("it has none yet"), std::string::npos) << e.what();
+	}
+
+	for (int64_t v = 1; v <= 3; ++v) {
+		ResultVersion version;
+		version.version = v;
+		version.records = 100 * v;
+		store_->add_result_version(id, version, "model " + std::to_string(v));
+	}
+	EXPECT_EQ(store_->latest_result_version(id)->version, 3);
+	EXPECT_EQ(store_->latest_result_version(id)->records, 300);
+	EXPECT_EQ(store_->get_result_version(id, 2)->records, 200);
+	EXPECT_FALSE(store_->get_result_version(id, 4));
+	EXPECT_THROW(store_->latest_result_version(5555), NotFound);
+
+	i.pinned_version = 2;
+	auto pinned = store_->create_inference(i);
+	EXPECT_EQ(pinned.served, ServedModel::Pinned);
+	EXPECT_EQ(store_->get_inference(pinned.id).pinned_version, 2);
+	auto moved = store_->set_inference_served_model(following.id, ServedModel::Pinned, 1);
+	EXPECT_EQ(moved.served, ServedModel::Pinned);
+	EXPECT_EQ(moved.pinned_version, 1);
+	try {
+		store_->set_inference_served_model(following.id, ServedModel::Pinned, 9);
+		FAIL() << "there is no version 9";
+	} catch (const InvalidArgument &e) {
+		EXPECT_NE(std::string(e.what()).find("it has versions 1 to 3"), std::string::npos) << e.what();
+	}
+	EXPECT_EQ(store_->set_inference_served_model(following.id, ServedModel::Latest).served, ServedModel::Latest);
+	EXPECT_THROW(store_->set_inference_served_model(following.id, ServedModel::Trained), InvalidArgument);
+
+	// A batch result's inference has one model: nothing to pin.
+	finish(*store_, results[1].id);
+	Inference batch = i;
+	batch.model_result = results[1].id;
+	batch.served = ServedModel::Trained;
+	auto trained = store_->create_inference(batch);
+	EXPECT_EQ(trained.served, ServedModel::Trained);
+	EXPECT_THROW(store_->set_inference_served_model(trained.id, ServedModel::Pinned, 1), Conflict);
+	store_->update_inference_status(following.id, InferenceStatus::Stopped);
+	EXPECT_THROW(store_->set_inference_served_model(following.id, ServedModel::Pinned, 1), Conflict);
+}
+
+TEST_P(StoreTest, AFailedContinualResultWithoutAVersionHasNothingToFollow) {
+	auto [deployment, results] = deploy_two(*store_);
+	int64_t id = results[0].id;
+	store_->update_result_status(id, ResultStatus::Deployed);
+	store_->update_result_status(id, ResultStatus::Failed);
+	Inference i = following_inference(id);
+	try {
+		store_->create_inference(i);
+		FAIL() << "a failed result without versions has nothing to serve";
+	} catch (const Conflict &e) {
+		EXPECT_NE(std::string(e.what()).find("without any model version"), std::string::npos) << e.what();
+	}
 }
 
 TEST_P(StoreTest, InferenceOnlyFromFinishedResultAndItsLifecycle) {
@@ -405,6 +654,30 @@ TEST_P(StoreTest, InferenceOnlyFromFinishedResultAndItsLifecycle) {
 	store_->delete_deployment(deployment.id);
 	EXPECT_THROW(store_->get_result(results[0].id), NotFound);
 	EXPECT_TRUE(store_->list_results().empty());
+}
+
+TEST_P(StoreTest, ADatasourceIsDeletedOnlyOnceItsDeploymentNoLongerReadsIt) {
+	auto [deployment, results] = deploy_two(*store_);
+	Datasource d;
+	d.deployment = deployment.id;
+	d.topic = "hcopd:0:0:239";
+	d.input_format = "RAW";
+	auto recorded = store_->add_datasource(d);
+	finish(*store_, results[0].id);
+	try {
+		store_->delete_datasource(recorded.id);
+		FAIL() << "result 2 is still created: its job may read the stream";
+	} catch (const Conflict &e) {
+		EXPECT_NE(std::string(e.what()).find("result(s) " + std::to_string(results[1].id)), std::string::npos)
+		    << e.what();
+	}
+	EXPECT_EQ(store_->list_datasources().size(), 1u);
+	store_->update_result_status(results[1].id, ResultStatus::Stopped);
+	store_->delete_datasource(recorded.id);
+	EXPECT_TRUE(store_->list_datasources().empty());
+	EXPECT_THROW(store_->get_datasource(recorded.id), NotFound);
+	EXPECT_THROW(store_->delete_datasource(recorded.id), NotFound);
+	EXPECT_FALSE(store_->latest_datasource(deployment.id));
 }
 
 TEST_P(StoreTest, DatasourcesAndLatestPerDeployment) {
@@ -538,6 +811,74 @@ TEST_P(StoreTest, ServersOpeningAFreshStoreAtOnceAllStart) {
 		EXPECT_EQ(error, "");
 	}
 	EXPECT_EQ(open_store(url)->list_models().size(), static_cast<size_t>(kServers));
+}
+
+TEST_P(StoreTest, UsersTokensAndTheLastAdmin) {
+	auto admin = store_->create_user("admin", "admin");
+	auto jobs = store_->create_user("jobs", "operator", true);
+	EXPECT_TRUE(jobs.builtin);
+	EXPECT_THROW(store_->create_user("admin", "viewer"), Conflict);
+	EXPECT_THROW(store_->set_user_role(admin.id, "viewer"), Conflict) << "the last admin";
+	EXPECT_THROW(store_->delete_user(admin.id), Conflict) << "the last admin";
+	EXPECT_THROW(store_->delete_user(jobs.id), Conflict) << "built in";
+	EXPECT_THROW(store_->set_user_role(jobs.id, "admin"), Conflict) << "built in";
+
+	auto live = store_->create_token(admin.id, "live", std::string(64, 'a'), std::nullopt);
+	store_->create_token(admin.id, "old", std::string(64, 'b'), std::string("2001-01-01T00:00:00.000Z"));
+	auto later = store_->create_token(admin.id, "later", std::string(64, 'c'), std::string("2999-01-01T00:00:00.000Z"));
+	EXPECT_EQ(store_->get_user(admin.id).live_tokens, 2) << "the expired one does not count";
+	auto found = store_->find_token_by_hash(std::string(64, 'a'));
+	ASSERT_TRUE(found);
+	EXPECT_EQ(found->id, live.id);
+	EXPECT_EQ(found->user_name, "admin");
+	EXPECT_EQ(found->user_role, "admin");
+	EXPECT_FALSE(found->expires_at);
+	EXPECT_FALSE(store_->find_token_by_hash(std::string(64, 'z')));
+	EXPECT_THROW(store_->create_token(9999, "x", std::string(64, 'd'), std::nullopt), NotFound);
+
+	auto revoked = store_->revoke_token(later.id);
+	ASSERT_TRUE(revoked.revoked_at);
+	EXPECT_EQ(store_->revoke_token(later.id).revoked_at, revoked.revoked_at) << "revoked once";
+	EXPECT_EQ(store_->list_users()[0].live_tokens, 1);
+	store_->touch_token(live.id, "2030-01-01T00:00:00.000Z");
+	EXPECT_EQ(store_->get_token(live.id).last_used_at, "2030-01-01T00:00:00.000Z");
+	EXPECT_EQ(store_->list_tokens().size(), 3u);
+
+	auto second = store_->create_user("bea", "admin");
+	EXPECT_EQ(store_->set_user_role(admin.id, "operator").role, "operator") << "bea is an admin";
+	EXPECT_THROW(store_->delete_user(second.id), Conflict) << "now bea is the last";
+	store_->delete_user(admin.id);
+	EXPECT_FALSE(store_->find_token_by_hash(std::string(64, 'a'))) << "its tokens went with it";
+	EXPECT_FALSE(store_->find_user("admin"));
+	EXPECT_THROW(store_->get_user(admin.id), NotFound);
+}
+
+TEST_P(StoreTest, AuditEntriesAreKeptNewestFirstByPages) {
+	std::vector<AuditEntry> entries;
+	for (int i = 0; i < 5; i++) {
+		AuditEntry e;
+		e.at = "2030-01-01T00:00:0" + std::to_string(i) + ".000Z";
+		e.user = i % 2 ? std::optional<std::string>("ana") : std::nullopt;
+		e.token_id = i % 2 ? std::optional<int64_t>(7) : std::nullopt;
+		e.method = "POST";
+		e.path = "/api/v1/models/" + std::to_string(i);
+		e.status = i % 2 ? 201 : 401;
+		e.remote_address = "10.0.0." + std::to_string(i);
+		entries.push_back(e);
+	}
+	store_->add_audit_entries(entries);
+	auto page = store_->list_audit(3, std::nullopt);
+	ASSERT_EQ(page.size(), 3u);
+	EXPECT_EQ(page[0].path, "/api/v1/models/4");
+	EXPECT_FALSE(page[0].user);
+	EXPECT_EQ(page[0].status, 401);
+	EXPECT_EQ(page[1].user, "ana");
+	EXPECT_EQ(page[1].token_id, 7);
+	EXPECT_EQ(page[1].remote_address, "10.0.0.3");
+	auto rest = store_->list_audit(3, page.back().id);
+	ASSERT_EQ(rest.size(), 2u);
+	EXPECT_EQ(rest[1].path, "/api/v1/models/0");
+	EXPECT_EQ(rest[1].at, "2030-01-01T00:00:00.000Z");
 }
 
 } // namespace kafkaml::store

@@ -5,6 +5,7 @@
 // to, waits for a topic that does not exist yet, and never ends.
 
 #include "broker/tests/cluster.h"
+#include "stream/kafka_group_source.h"
 #include "stream/kafka_sink.h"
 #include "stream/kafka_topic_source.h"
 
@@ -98,6 +99,44 @@ TEST_F(KafkaTopicSourceTest, WaitsForATopicThatAnOnlineSourceCreatesLater) {
 	std::this_thread::sleep_for(20ms);
 	produce(config, "later", 0, {"first"}); // the broker creates the topic with its first record
 	EXPECT_EQ(poll_values(source, 1, 60s), std::vector<std::string>{"first"});
+}
+
+// A reader carrying on from where an earlier one got: each partition it
+// is given an offset for starts there, the others at the time; what it
+// commits is stored in its group, as a member of that group then reads on
+// from there.
+TEST_F(KafkaTopicSourceTest, GivenOffsetsStartTheirPartitionsAndCommitsGoToTheGroup) {
+	cluster->create_topic("resumed", 2);
+	produce(config, "resumed", 0, {"p0-0", "p0-1", "p0-2", "p0-3"});
+	std::this_thread::sleep_for(20ms);
+	int64_t control_time = now_ms();
+	std::this_thread::sleep_for(20ms);
+	produce(config, "resumed", 1, {"p1-0", "p1-1"});
+
+	KafkaTopicSource::Start start{control_time, {{0, 2}}, "kafkaml-training-test"};
+	KafkaTopicSource source(config, "resumed", start);
+	auto values = poll_values(source, 4);
+	std::sort(values.begin(), values.end());
+	EXPECT_EQ(values, (std::vector<std::string>{"p0-2", "p0-3", "p1-0", "p1-1"}))
+	    << "partition 0 from its offset, though older than the time; partition 1 from the time";
+
+	source.commit({{"resumed", 0, 3}, {"resumed", 1, 1}});
+	KafkaGroupSource member(config, "kafkaml-training-test", {"resumed"});
+	std::vector<Record> records;
+	auto deadline = std::chrono::steady_clock::now() + 30s;
+	while (records.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+		member.poll_batch(records, 10, 200ms);
+	}
+	std::vector<std::string> read;
+	for (const auto &record : records) {
+		read.push_back(record.value);
+	}
+	std::sort(read.begin(), read.end());
+	EXPECT_EQ(read, (std::vector<std::string>{"p0-3", "p1-1"})) << "the group reads on from the commits";
+
+	// Without a group, commits go nowhere and do not fail.
+	KafkaTopicSource plain(config, "resumed", control_time);
+	EXPECT_NO_THROW(plain.commit({{"resumed", 0, 4}}));
 }
 
 } // namespace

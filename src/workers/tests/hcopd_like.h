@@ -26,9 +26,11 @@ inline std::string float_bytes(std::initializer_list<float> values) {
 	return bytes;
 }
 
-//! Appends `rows` labelled records to topic/partition; returns the first offset.
+//! Appends `rows` labelled records to topic/partition; returns the first
+//! offset. `flipped`: the concept changes, each record keyed by the other
+//! label than the rule gives.
 inline int64_t append_hcopd_like(stream::MemoryLog &log, const std::string &topic, int32_t partition, int rows,
-                                 uint32_t seed) {
+                                 uint32_t seed, bool flipped = false) {
 	std::mt19937 rng(seed);
 	std::normal_distribution<float> noise(0.0f, 1.0f);
 	std::bernoulli_distribution coin(0.5);
@@ -41,7 +43,7 @@ inline int64_t append_hcopd_like(stream::MemoryLog &log, const std::string &topi
 		stream::Record record;
 		record.topic = topic;
 		record.partition = partition;
-		record.key = std::string(1, static_cast<char>(ill ? 1 : 0));
+		record.key = std::string(1, static_cast<char>(ill != flipped ? 1 : 0));
 		record.value = float_bytes({gender, age, smoking});
 		auto offset = log.append(std::move(record));
 		if (first < 0) {

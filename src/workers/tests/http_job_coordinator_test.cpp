@@ -37,24 +37,45 @@ public:
 			             }
 			             response.status = stopped ? 409 : 204;
 		             });
-		server_.Post(R"(/api/v1/results/(\d+)/status)",
-		             [this](const httplib::Request &request, httplib::Response &response) {
-			             std::lock_guard lock(mutex_);
-			             calls.push_back("status " + json::parse(request.body).value("status", ""));
-			             response.status = 200;
-			             response.set_content("{}", "application/json");
-		             });
+		server_.Post(
+		    R"(/api/v1/results/(\d+)/status)", [this](const httplib::Request &request, httplib::Response &response) {
+			    std::lock_guard lock(mutex_);
+			    auto body = json::parse(request.body);
+			    calls.push_back(
+			        "status " + body.value("status", "") +
+			        (body.contains("resume_version") ? " resume_version " + body["resume_version"].dump() : ""));
+			    response.status = 200;
+			    response.set_content("{}", "application/json");
+		    });
 		server_.Put(R"(/api/v1/results/(\d+)/model)", [this](const httplib::Request &, httplib::Response &response) {
 			std::lock_guard lock(mutex_);
 			calls.push_back("model");
 			response.status = 204;
 		});
+		server_.Post(R"(/api/v1/results/(\d+)/drifts)",
+		             [this](const httplib::Request &request, httplib::Response &response) {
+			             std::lock_guard lock(mutex_);
+			             calls.push_back("drift " + json::parse(request.body).dump());
+			             response.status = stopped ? 409 : 201;
+			             response.set_content("{}", "application/json");
+		             });
 		server_.Put(R"(/api/v1/results/(\d+)/versions/(\d+))",
 		            [this](const httplib::Request &request, httplib::Response &response) {
 			            std::lock_guard lock(mutex_);
 			            calls.push_back("version " + std::string(request.matches[2]) + " records " +
 			                            request.get_param_value("records") + " metrics " +
 			                            request.get_param_value("metrics") + " model " + request.body);
+			            positions.push_back("epoch " + request.get_param_value("epoch") + " training_time " +
+			                                request.get_param_value("training_time") + " prequential " +
+			                                request.get_param_value("prequential") + " offsets " +
+			                                request.get_param_value("offsets"));
+			            response.status = stopped ? 409 : 201;
+			            response.set_content("{}", "application/json");
+		            });
+		server_.Put(R"(/api/v1/results/(\d+)/versions/(\d+)/state)",
+		            [this](const httplib::Request &request, httplib::Response &response) {
+			            std::lock_guard lock(mutex_);
+			            calls.push_back("state of version " + std::string(request.matches[2]) + ": " + request.body);
 			            response.status = stopped ? 409 : 201;
 			            response.set_content("{}", "application/json");
 		            });
@@ -74,9 +95,29 @@ public:
 		                                             {"monitoring_metric", "accuracy"},
 		                                             {"change", "up"},
 		                                             {"improvement", 0.1},
-		                                             {"version_every_records", 500}}));
+		                                             {"version_every_records", 500},
+		                                             {"drift_detection", false},
+		                                             {"drift_threshold", 20.5},
+		                                             {"drift_delta", 0.125},
+		                                             {"drift_response", "boost_learning_rate"}}));
 		server_.Get("/api/v1/models/3", answer({{"id", 3}, {"code", "model = ..."}, {"framework", "keras"}}));
-		server_.Get("/api/v1/results/7/versions", answer(json::array({{{"version", 1}}, {{"version", 2}}})));
+		// Version 2 says where its run stood: a restarted job resumes there.
+		server_.Get("/api/v1/results/7/versions",
+		            answer(json::array({{{"version", 1}},
+		                                {{"version", 2},
+		                                 {"records", 640},
+		                                 {"metrics", {{"prequential_accuracy", 0.75}}},
+		                                 {"epoch", 10},
+		                                 {"prequential", {{"prequential_accuracy", 0.6}, {"prequential_loss", 0.7}}},
+		                                 {"training_time", 1.5},
+		                                 {"offsets", {{{"topic", "t"}, {"partition", 1}, {"offset", 333}}}},
+		                                 {"state_size", 9}}})));
+		server_.Get("/api/v1/results/7/versions/2/state", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content("state two", "application/octet-stream");
+		});
+		server_.Get("/api/v1/results/7/versions/2/model", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content("version two", "application/octet-stream");
+		});
 		// Inference 5 serves result 9, whose model is gone (deleted).
 		server_.Get("/api/v1/inferences/5", [](const httplib::Request &, httplib::Response &response) {
 			response.set_content(json{{"id", 5},
@@ -87,6 +128,20 @@ public:
 			                          {"output_topic", "out"}}
 			                         .dump(),
 			                     "application/json");
+		});
+		server_.Get("/api/v1/inferences/5/version", answer({{"inference", 5},
+		                                                    {"model_result", 9},
+		                                                    {"model_version", nullptr},
+		                                                    {"version", nullptr},
+		                                                    {"ready", true}}));
+		// Inference 6 follows result 10, serving its version 4.
+		server_.Get("/api/v1/inferences/6/version", answer({{"inference", 6},
+		                                                    {"model_result", 10},
+		                                                    {"model_version", "latest"},
+		                                                    {"version", 4},
+		                                                    {"ready", true}}));
+		server_.Get("/api/v1/results/10/versions/4/model", [](const httplib::Request &, httplib::Response &response) {
+			response.set_content("version four", "application/octet-stream");
 		});
 		server_.Get("/api/v1/results/9/model", [](const httplib::Request &, httplib::Response &response) {
 			response.status = 404;
@@ -142,6 +197,7 @@ public:
 	std::atomic<bool> stopped{false};
 	bool failure_taken = true; //!< the first failure report is taken, later ones answer 409
 	std::vector<std::string> calls;
+	std::vector<std::string> positions; //!< what each version said of where its run stood
 	std::vector<int64_t> epochs;
 
 private:
@@ -234,13 +290,23 @@ TEST(HttpJobCoordinatorTest, AVersionGoesWithItsRecordsAndMetricsAndAStoppedResu
 	version.records = 1200;
 	version.metrics = {{"prequential_loss", 0.25}, {"prequential_accuracy", 0.5}};
 	version.model_blob = "model bytes";
+	version.position.epoch = 6;
+	version.position.prequential = {{"prequential_loss", 0.5}};
+	version.position.training_seconds = 0.75;
+	version.position.offsets = {{"t", 0, 700}, {"t", 1, 500}};
+	version.training_state = std::string("state\0bytes", 11);
 	EXPECT_TRUE(coordinator.training_version(7, version));
 	auto calls = api.locked([&] { return api.calls; });
-	ASSERT_EQ(calls.size(), 1u);
+	ASSERT_EQ(calls.size(), 2u) << "the version, then its training state";
 	EXPECT_EQ(calls[0], R"(version 3 records 1200 metrics {"prequential_accuracy":0.5,"prequential_loss":0.25} )"
 	                    "model model bytes");
+	EXPECT_EQ(calls[1], std::string("state of version 3: state\0bytes", 31));
+	EXPECT_EQ(api.locked([&] { return api.positions; }).at(0),
+	          R"(epoch 6 training_time 0.75 prequential {"prequential_loss":0.5} offsets )"
+	          R"([{"offset":700,"partition":0,"topic":"t"},{"offset":500,"partition":1,"topic":"t"}])");
 	api.stopped = true;
 	EXPECT_FALSE(coordinator.training_version(7, version)) << "a 409 stops the job";
+	EXPECT_EQ(api.locked([&] { return api.calls; }).size(), 3u) << "no state for a version refused";
 	EXPECT_FALSE(coordinator.training_epoch(7, epoch_log(1)));
 }
 
@@ -256,6 +322,49 @@ TEST(HttpJobCoordinatorTest, AContinualAssignmentCarriesTheVersionRuleAndNumbers
 	EXPECT_DOUBLE_EQ(continual.improvement, 0.1);
 	EXPECT_EQ(continual.version_every_records, 500);
 	EXPECT_EQ(continual.next_version, 3) << "a restarted job numbers on after the versions stored";
+
+	// It resumes from the last version, with its model and where it stood,
+	// and says so when it starts, for the server to drop the epochs after it.
+	ASSERT_TRUE(continual.resume);
+	const auto &resume = *continual.resume;
+	EXPECT_EQ(resume.version, 2);
+	EXPECT_EQ(resume.records, 640);
+	EXPECT_EQ(resume.metrics, (ml::MetricValues{{"prequential_accuracy", 0.75}}));
+	EXPECT_EQ(resume.position.epoch, 10);
+	EXPECT_EQ(resume.position.prequential,
+	          (ml::MetricValues{{"prequential_accuracy", 0.6}, {"prequential_loss", 0.7}}));
+	EXPECT_EQ(resume.position.training_seconds, 1.5);
+	EXPECT_EQ(resume.position.offsets, (std::vector<stream::TopicPartitionOffset>{{"t", 1, 333}}));
+	EXPECT_EQ(resume.model_blob, "version two");
+	EXPECT_EQ(resume.training_state, "state two") << "state_size says it has one";
+	StreamInfo stream;
+	stream.online = true;
+	stream.resumes_version = 2;
+	coordinator.training_started(7, stream);
+	EXPECT_EQ(api.locked([&] { return api.calls; }).back(), "status running resume_version 2");
+	EXPECT_FALSE(continual.drift_detection);
+	EXPECT_DOUBLE_EQ(continual.drift_threshold, 20.5);
+	EXPECT_DOUBLE_EQ(continual.drift_delta, 0.125);
+	EXPECT_EQ(continual.drift_response, DriftResponse::boost_learning_rate);
+	// A deployment from before drift detection: the defaults.
+	auto older = coordinator.training_assignment(12).continual;
+	EXPECT_TRUE(older.drift_detection);
+	EXPECT_DOUBLE_EQ(older.drift_threshold, 100);
+	EXPECT_EQ(older.drift_response, DriftResponse::none);
+}
+
+TEST(HttpJobCoordinatorTest, ADriftGoesWithItsRecordsAndErrorsAndAStoppedResultRefusesIt) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s, 20ms);
+	DriftEvent drift{3200, 0.125, 0.875, "1 - accuracy", DriftResponse::reset_optimizer};
+	EXPECT_TRUE(coordinator.training_drift(7, drift));
+	auto calls = api.locked([&] { return api.calls; });
+	ASSERT_EQ(calls.size(), 1u);
+	EXPECT_EQ(calls[0], R"(drift {"error_after":0.875,"error_before":0.125,"measure":"1 - accuracy",)"
+	                    R"("records":3200,"response":"reset_optimizer"})");
+	api.stopped = true;
+	EXPECT_FALSE(coordinator.training_drift(7, drift)) << "a 409 stops the job";
+	EXPECT_FALSE(coordinator.training_epoch(7, epoch_log(1)));
 }
 
 TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {
@@ -280,8 +389,12 @@ TEST(HttpJobCoordinatorTest, AnUnreachableServerEndsTheJobWithAnError) {
 TEST(HttpJobCoordinatorTest, AReplicaWhoseModelIsGoneFailsTheInferenceOnce) {
 	FakeApi api;
 	HttpJobCoordinator coordinator(api.url(), "token", 5s);
+	auto assignment = coordinator.inference_assignment(5);
+	EXPECT_EQ(assignment.model_result, 9);
+	auto target = coordinator.inference_target(5);
+	EXPECT_EQ(target, (ServingTarget{9, std::nullopt, true}));
 	try {
-		coordinator.inference_assignment(5);
+		coordinator.served_model(target);
 		FAIL() << "a model that is not there must throw";
 	} catch (const Error &e) {
 		// No restart brings the model back: the user's to fix, not retried.
@@ -293,6 +406,14 @@ TEST(HttpJobCoordinatorTest, AReplicaWhoseModelIsGoneFailsTheInferenceOnce) {
 	auto calls = api.locked([&] { return api.calls; });
 	EXPECT_EQ(calls, (std::vector<std::string>{"inference failed by host:1: no model",
 	                                           "inference failed by host:2: no model either"}));
+}
+
+TEST(HttpJobCoordinatorTest, AReplicaFollowingAResultFetchesTheVersionItIsToServe) {
+	FakeApi api;
+	HttpJobCoordinator coordinator(api.url(), "token", 5s);
+	auto target = coordinator.inference_target(6);
+	EXPECT_EQ(target, (ServingTarget{10, 4, true}));
+	EXPECT_EQ(coordinator.served_model(target), "version four");
 }
 
 } // namespace

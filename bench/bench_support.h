@@ -1,0 +1,171 @@
+#pragma once
+
+// What the benchmarks that run `kafkaml` and a Python peer side by side
+// share: the broker and server they start, the peer child, statistics and
+// the command line. Header-only: each benchmark is one source file.
+//
+// Thread: main only, unless a function says otherwise.
+
+#include "client/api_client.h"
+#include "support/build_tree.h"
+#include "support/child_process.h"
+#include "support/files.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kafkaml::bench {
+
+//! `program args...` with its stdout in dir/NAME.out and its stderr (its log)
+//! in dir/NAME.log.
+inline testing::ProcessOptions logged(testing::ProcessOptions options, const std::filesystem::path &dir,
+                                      const std::string &name) {
+	options.out = testing::Output::file(dir / (name + ".out"));
+	options.err = testing::Output::file(dir / (name + ".log"));
+	return options;
+}
+
+//! The middle value (the upper one of an even count); 0 for none. Thread: any.
+inline double median(std::vector<double> values) {
+	if (values.empty()) {
+		return 0;
+	}
+	std::sort(values.begin(), values.end());
+	return values[values.size() / 2];
+}
+
+//! The value at fraction `p` of the sorted values (nearest rank); 0 for none.
+//! Thread: any.
+inline double percentile(std::vector<double> values, double p) {
+	if (values.empty()) {
+		return 0;
+	}
+	std::sort(values.begin(), values.end());
+	auto index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+	return values[std::min(index, values.size() - 1)];
+}
+
+//! The wall clock as Unix seconds: what a Python peer's time.time() prints.
+//! Thread: any.
+inline double unix_seconds() {
+	return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+//! A `/usr/bin/python3 bench/<peer>.py ...` child (Debian's python3-torch
+//! and python3-confluent-kafka are installed for it alone); its stdout
+//! lines are read from a file.
+class PeerProcess {
+public:
+	PeerProcess(const std::filesystem::path &dir, const std::string &name, std::vector<std::string> args)
+	    : process_(logged({.argv = python(std::move(args))}, dir, name)) {}
+	~PeerProcess() { process_.terminate(std::chrono::seconds(2)); }
+	//! The first stdout line starting with `prefix`; throws with the log if
+	//! the peer exits or prints none in time.
+	std::string line(const std::string &prefix, std::chrono::seconds timeout) {
+		std::string found;
+		auto seen = [&](const std::vector<std::string> &lines) {
+			for (const auto &line : lines) {
+				if (line.rfind(prefix, 0) == 0) {
+					found = line;
+					return true;
+				}
+			}
+			return false;
+		};
+		if (process_.wait_for_lines(seen, timeout)) {
+			return found;
+		}
+		if (process_.try_wait()) {
+			throw std::runtime_error("the peer exited; its log:\n" + process_.err());
+		}
+		throw std::runtime_error("the peer printed no '" + prefix + "' in time; its log:\n" + process_.err());
+	}
+
+private:
+	static std::vector<std::string> python(std::vector<std::string> args) {
+		args.insert(args.begin(), "/usr/bin/python3");
+		return args;
+	}
+
+	testing::ChildProcess process_;
+};
+
+//! A `kafkaml broker` and a `kafkaml server` on it, children logging into
+//! `dir`, with an API client holding the server's admin token. `kafkaml`
+//! is the binary the server also starts its jobs with.
+class KafkamlServices {
+public:
+	KafkamlServices(const std::string &kafkaml, const std::filesystem::path &dir) {
+		::setenv("KAFKAML_BIN", kafkaml.c_str(), 1);
+		broker_ = std::make_unique<testing::ChildProcess>(logged(
+		    testing::kafkaml_command({"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir / "broker").string()}),
+		    dir, "broker"));
+		bootstrap_ = broker_->required_first_line();
+		server_ = std::make_unique<testing::ChildProcess>(
+		    logged(testing::kafkaml_command({"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", bootstrap_,
+		                                     "--data-dir", (dir / "server").string()}),
+		           dir, "server"));
+		auto url = server_->required_first_line();
+		api_.emplace(url, testing::read_file(dir / "server" / "admin-token").substr(0, 64));
+	}
+	~KafkamlServices() {
+		// SIGTERM first: the server stops the jobs it started, which live in
+		// sessions of their own.
+		server_->terminate(std::chrono::seconds(15));
+		broker_->terminate(std::chrono::seconds(15));
+	}
+	KafkamlServices(const KafkamlServices &) = delete;
+	KafkamlServices &operator=(const KafkamlServices &) = delete;
+
+	const std::string &bootstrap() const { return bootstrap_; }
+	//! A failed call throws, which ends the bench.
+	const client::ApiClient &api() const { return *api_; }
+
+private:
+	std::unique_ptr<testing::ChildProcess> broker_;
+	std::unique_ptr<testing::ChildProcess> server_;
+	std::string bootstrap_;
+	std::optional<client::ApiClient> api_;
+};
+
+//! The command line, option by option:
+//!   for (Arguments args(argc, argv); args.next();)
+//!       if (args.is("--runs")) runs = std::stoi(args.value()); ...
+class Arguments {
+public:
+	Arguments(int argc, char **argv) : argc_(argc), argv_(argv) {}
+	//! Moves to the next option; false after the last.
+	bool next() {
+		if (++index_ >= argc_) {
+			return false;
+		}
+		name_ = argv_[index_];
+		return true;
+	}
+	bool is(const char *name) const { return name_ == name; }
+	//! The option's value, the next argument; throws when there is none.
+	std::string value() {
+		if (index_ + 1 >= argc_) {
+			throw std::runtime_error(name_ + " needs a value");
+		}
+		return argv_[++index_];
+	}
+	//! Throws for the current option, listing the known ones.
+	[[noreturn]] void unknown(const std::string &usage) const {
+		throw std::runtime_error("unknown option " + name_ + "; options: " + usage);
+	}
+
+private:
+	int argc_;
+	char **argv_;
+	int index_ = 0;
+	std::string name_;
+};
+
+} // namespace kafkaml::bench

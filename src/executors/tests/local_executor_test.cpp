@@ -1,6 +1,7 @@
 #include "executors/local_executor.h"
 
 #include "executors/tests/executor_test_support.h"
+#include "store/coordination.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -111,6 +112,46 @@ TEST_F(LocalExecutorTest, CrashedJobIsRestartedAndItsRecordFollows) {
 		auto recorded = jobs();
 		return recorded.size() == 1 && recorded[0].pid == second && recorded[0].restarts == 1;
 	}));
+}
+
+// What another server of the store asks for lands in the job records
+// (src/server/orchestrator.h); reconcile() makes it so.
+TEST_F(LocalExecutorTest, ReconcileStartsTheJobsAskedForAndStopsThoseNoLongerAsked) {
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	store::Inference inference;
+	inference.id = 5;
+	inference.replicas = 1;
+	executor->start_inference(inference);
+	auto kept = *executor->pid_of("infer-5-0");
+
+	store::Coordination other_server("sqlite:" + dir.string() + "/kafkaml.db");
+	store::Job asked;
+	asked.kind = store::JobKind::Inference;
+	asked.owner = 5;
+	asked.replica = 1;
+	ASSERT_TRUE(other_server.add_job_if_absent(asked));
+	asked.kind = store::JobKind::Training;
+	asked.owner = 8;
+	asked.replica = 0;
+	ASSERT_TRUE(other_server.add_job_if_absent(asked));
+	EXPECT_EQ(executor->reconcile(), 3u);
+	EXPECT_EQ(executor->running_jobs(), (std::vector<std::string>{"infer-5-0", "infer-5-1", "train-8"}));
+	EXPECT_EQ(executor->pid_of("infer-5-0"), kept) << "what ran already is left alone";
+	for (const auto &job : jobs()) {
+		EXPECT_TRUE(job.pid) << "train/infer " << job.owner << "-" << job.replica << " has its pid recorded";
+	}
+
+	auto stopped = *executor->pid_of("train-8");
+	for (const auto &job : jobs()) {
+		if (job.kind == store::JobKind::Training) {
+			db->delete_job(job.id); // stopped through another server
+		}
+	}
+	EXPECT_EQ(executor->reconcile(), 2u);
+	EXPECT_FALSE(executor->pid_of("train-8"));
+	EXPECT_TRUE(ends(stopped));
+	EXPECT_EQ(executor->reconcile(), 2u) << "nothing changes when nothing was asked";
+	EXPECT_EQ(executor->pid_of("infer-5-0"), kept);
 }
 
 TEST_F(LocalExecutorTest, ARestartedServerAdoptsLiveJobsAndRestartsDeadOnes) {

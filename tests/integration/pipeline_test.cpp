@@ -22,6 +22,7 @@
 #include "support/certificates.h"
 #include "support/child_process.h"
 #include "support/files.h"
+#include "support/secure_kafka.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -1855,16 +1856,7 @@ protected:
 		std::filesystem::create_directories(dir / "certs");
 		certs.emplace(dir / "certs");
 		auto broker_dir = dir / "broker";
-		// The password reaches `users add` on its stdin, from a private file:
-		// a command line would show it to every user of the machine.
-		auto password_file = dir / "password";
-		testing::write_file(password_file, password + "\n");
-		::chmod(password_file.c_str(), 0600);
-		auto add = testing::run_shell(testing::kafkaml_binary().string() + " broker users add " + kUser +
-		                              " --mechanism SCRAM-SHA-256 --data-dir " + broker_dir.string() + " < " +
-		                              password_file.string() + " 2>&1");
-		ASSERT_EQ(add.status, 0) << add.out;
-		std::filesystem::remove(password_file);
+		testing::add_broker_user(broker_dir, kUser, password);
 		auto broker = start_kafkaml(dir, "broker",
 		                            {"broker", "--data-dir", broker_dir.string(), "--listeners",
 		                             "SASL_SSL://127.0.0.1:0", "--ssl-cert-file", certs->file("server.pem").string(),
@@ -1879,21 +1871,13 @@ protected:
 	//! A 0600 settings file for the SCRAM user with `secret`, trusting the
 	//! test's CA when `with_ca`.
 	void write_settings(const std::filesystem::path &file, const std::string &secret, bool with_ca) {
-		std::ofstream(file) << "security.protocol=SASL_SSL\n"
-		                    << "sasl.mechanism=SCRAM-SHA-256\n"
-		                    << "sasl.username=" << kUser << "\n"
-		                    << "sasl.password=" << secret << "\n"
-		                    << (with_ca ? "ssl.ca.location=" + certs->file("ca.pem").string() + "\n" : "");
-		::chmod(file.c_str(), 0600);
+		testing::write_properties_file(
+		    file,
+		    testing::sasl_ssl_properties(kUser, secret, with_ca ? certs->file("ca.pem") : std::filesystem::path()));
 	}
 	//! What the test's own clients use: the same settings as the server's.
 	stream::KafkaConfig secure() const {
-		return {cluster->bootstrap(),
-		        {{"security.protocol", "SASL_SSL"},
-		         {"sasl.mechanism", "SCRAM-SHA-256"},
-		         {"sasl.username", kUser},
-		         {"sasl.password", password},
-		         {"ssl.ca.location", certs->file("ca.pem").string()}}};
+		return {cluster->bootstrap(), testing::sasl_ssl_properties(kUser, password, certs->file("ca.pem"))};
 	}
 
 	//! Made for this run, so that finding it anywhere is this test's doing.

@@ -262,6 +262,77 @@ TEST_F(DockerExecutorTest, TheResourcesOfADeploymentAndOfAnInferenceLimitTheirCo
 	EXPECT_EQ(limits.value("Memory", int64_t{0}), 0);
 }
 
+TEST_F(DockerExecutorTest, ARunningContainersOutputIsInTheJobsLogBeforeItEnds) {
+	executor = make_executor();
+	store::Result result;
+	result.id = 11;
+	executor->start_training(result);
+	auto id = container_of("train-11");
+	ASSERT_FALSE(id.empty());
+	// Followed as it prints, not collected at the end: the container runs on.
+	ASSERT_TRUE(eventually([&] { return log_of("train-11").find("standin: token " + kToken) != std::string::npos; }))
+	    << log_of("train-11");
+	EXPECT_EQ(container_of("train-11"), id);
+	EXPECT_NE(log_of("train-11").find("standin: train --result-id 11"), std::string::npos);
+	executor->stop(store::JobKind::Training, 11);
+	auto log = log_of("train-11");
+	EXPECT_NE(log.find("standin: stopping"), std::string::npos) << log;
+	// Each line once: what was followed is not appended again at the end.
+	EXPECT_EQ(log.find("standin: train"), log.rfind("standin: train")) << log;
+}
+
+TEST_F(DockerExecutorTest, AnAdoptedContainersLogGoesOnWithoutRepeatingWhatTheEarlierServerWrote) {
+	executor = make_executor();
+	store::Result result;
+	result.id = 12;
+	executor->start_training(result);
+	ASSERT_TRUE(eventually([&] { return log_of("train-12").find("standin: token") != std::string::npos; }));
+	executor.reset();
+	std::this_thread::sleep_for(50ms); // the log's last write is before the adoption
+	executor = make_executor();
+	EXPECT_EQ(executor->recover(), 1u);
+	executor->stop(store::JobKind::Training, 12);
+	auto log = log_of("train-12");
+	EXPECT_NE(log.find("standin: stopping"), std::string::npos) << log;
+	EXPECT_EQ(log.find("standin: train"), log.rfind("standin: train")) << log;
+}
+
+TEST_F(DockerExecutorTest, AKilledContainerIsNoticedFromTheDaemonsEventsNotASlowPoll) {
+	executor = make_executor();
+	store::Result result;
+	result.id = 13;
+	executor->start_training(result);
+	auto first = container_of("train-13");
+	ASSERT_FALSE(first.empty());
+	// Past the first inspect of the new container: from here on only the
+	// die event (or the safety poll, every 10 s) tells its end.
+	std::this_thread::sleep_for(500ms);
+	auto killed = std::chrono::steady_clock::now();
+	client.checked("kill", "POST", "/containers/" + first + "/kill?signal=KILL");
+	ASSERT_TRUE(eventually([&] {
+		auto now = container_of("train-13");
+		return !now.empty() && now != first;
+	}));
+	auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+	std::cout << "killed container replaced in " << took.count() << " ms\n";
+	EXPECT_LT(took, 3s);
+}
+
+TEST(DockerClientTest, AMultiplexedStreamReadInPiecesKeepsAPartialFrameForLater) {
+	auto frame = [](char stream, const std::string &payload) {
+		std::string out = {stream, 0, 0, 0, 0, 0, 0, static_cast<char>(payload.size())};
+		return out + payload;
+	};
+	auto whole = frame(1, "out line\n") + frame(2, "err line\n");
+	std::string pending = whole.substr(0, 20);
+	EXPECT_EQ(DockerClient::demultiplex_some(pending), "out line\n");
+	EXPECT_EQ(pending.size(), 3u);
+	pending += whole.substr(20);
+	EXPECT_EQ(DockerClient::demultiplex_some(pending), "err line\n");
+	EXPECT_TRUE(pending.empty());
+	EXPECT_EQ(DockerClient::demultiplex(whole), "out line\nerr line\n");
+}
+
 TEST_F(DockerExecutorTest, AMissingImageIsSaidAtStartWithWhatToDo) {
 	docker.image = "kafkaml-no-such-image:0";
 	try {

@@ -72,16 +72,14 @@ void ContainerEvents::on_event(const std::string &line) {
 		code = std::stoi(actor.value("Attributes", json::object()).value("exitCode", "-1"));
 	} catch (const std::exception &) {
 	}
-	std::function<void()> wake;
-	{
-		std::lock_guard lock(mutex_);
-		auto now = std::chrono::steady_clock::now();
-		std::erase_if(deaths_, [&](const auto &entry) { return now - entry.second.second > kForgetAfter; });
-		deaths_[id] = {code, now};
-		wake = wake_;
-	}
-	if (wake) {
-		wake();
+	std::lock_guard lock(mutex_);
+	auto now = std::chrono::steady_clock::now();
+	std::erase_if(deaths_, [&](const auto &entry) { return now - entry.second.second > kForgetAfter; });
+	deaths_[id] = {code, now};
+	// Under the lock: once set_wake(nullptr) returns, no call is under way
+	// (the supervisor then destroys what it wakes). It only notifies.
+	if (wake_) {
+		wake_();
 	}
 }
 

@@ -36,8 +36,10 @@ public:
 	ContainerEvents(const ContainerEvents &) = delete;
 	ContainerEvents &operator=(const ContainerEvents &) = delete;
 
-	//! Called after each die event (null: nobody). Thread: any; the call
-	//! comes on the reader thread, with no lock of ours held.
+	//! Called after each die event (null: nobody); it must be quick and take
+	//! no lock that is held around a call of ours. Thread: any; the call
+	//! comes on the reader thread under our lock, so that once
+	//! set_wake(nullptr) has returned, no call is under way.
 	void set_wake(std::function<void()> wake);
 	//! Whether the stream is up: a die is then reported within milliseconds.
 	bool live() const { return live_; }

@@ -48,6 +48,7 @@ void DockerLogFollower::run(const DockerClient &client, const std::string &since
 			if (!text.empty()) {
 				out << text;
 				out.flush(); // a reader of the log sees each line as it comes
+				written_ += text.size();
 			}
 		}
 	} catch (const std::exception &e) {

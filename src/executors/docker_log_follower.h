@@ -28,8 +28,12 @@ public:
 	DockerLogFollower &operator=(const DockerLogFollower &) = delete;
 
 	//! Waits up to `wait` for the rest of the output (the stream ends soon
-	//! after the container), then stops following. Idempotent.
+	//! after the container), then stops following. The log then holds the
+	//! first written() bytes of the output since `since`: the owner fetches
+	//! the rest, if any. Idempotent.
 	void finish(std::chrono::milliseconds wait);
+	//! Bytes of output appended so far. Thread: the owner's, after finish().
+	size_t written() const { return written_; }
 
 	//! The logs endpoint's path for `id`, with `since` when given.
 	static std::string path(const std::string &id, const std::string &since, bool follow);
@@ -46,6 +50,7 @@ private:
 	std::mutex mutex_;
 	std::condition_variable ended_;
 	bool done_ = false;
+	size_t written_ = 0;
 	std::thread thread_;
 };
 

@@ -128,17 +128,25 @@ private:
 	//! The end of the container's output into the job's log, then removes it.
 	void collect() {
 		try {
+			// The stream ends right after the container; what it wrote is then
+			// checked against the whole output, as the daemon may end a
+			// follow before the last lines (seen with 20.10 when a container
+			// stops right after it printed), or the stream broke.
+			size_t written = 0;
 			if (follower_) {
-				// The stream ends right after the container: the wait is short.
-				follower_->finish(std::chrono::seconds(2));
+				follower_->finish(std::chrono::seconds(5));
+				written = follower_->written();
 				follower_.reset();
-			} else if (!log_path_.empty()) {
-				// Not followed (ended while no server watched it): what it
-				// printed since the log was last written.
+			}
+			if (!log_path_.empty()) {
+				// The output since the same point as the follower's (or the
+				// log's last write, for a container no server followed), less
+				// what the follower wrote of it.
 				auto logs =
 				    client_.request("GET", DockerLogFollower::path(id_, since_, false), "", std::chrono::seconds(30));
-				if (logs.status == 200) {
-					std::ofstream(log_path_, std::ios::app | std::ios::binary) << DockerClient::demultiplex(logs.body);
+				auto text = logs.status == 200 ? DockerClient::demultiplex(logs.body) : std::string();
+				if (text.size() > written) {
+					std::ofstream(log_path_, std::ios::app | std::ios::binary) << text.substr(written);
 				}
 			}
 			client_.request("DELETE", "/containers/" + id_ + "?force=1", "", std::chrono::seconds(30));

@@ -139,6 +139,8 @@ TEST_F(DockerExecutorTest, ATrainingJobIsALabelledContainerOnTheHostNetworkWithI
 	ASSERT_EQ(recorded.size(), 1u);
 	EXPECT_EQ(recorded[0].pid, *pid);
 
+	// It read the token: its log says so while it runs.
+	EXPECT_TRUE(eventually([&] { return log_of("train-7").find("standin: token") != std::string::npos; }));
 	executor->stop(store::JobKind::Training, 7);
 	EXPECT_TRUE(containers().empty()) << containers().dump();
 	EXPECT_TRUE(db->list_jobs().empty());

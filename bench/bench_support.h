@@ -140,6 +140,7 @@ public:
 		std::vector<std::string> args{"server",  "--listen",   "127.0.0.1:0",        "--bootstrap-servers",
 		                              bootstrap, "--data-dir", (dir / name).string()};
 		args.insert(args.end(), extra_args.begin(), extra_args.end());
+		dir_ = dir / name;
 		process_ = std::make_unique<testing::ChildProcess>(logged(testing::kafkaml_command(args), dir, name));
 		auto url = process_->required_first_line();
 		api_.emplace(url, testing::read_file(dir / name / "admin-token").substr(0, 64));
@@ -150,10 +151,13 @@ public:
 	KafkamlServer(const KafkamlServer &) = delete;
 	KafkamlServer &operator=(const KafkamlServer &) = delete;
 
+	//! The server's data directory: its jobs' logs are in jobs/.
+	const std::filesystem::path &dir() const { return dir_; }
 	//! A failed call throws, which ends the bench.
 	const client::ApiClient &api() const { return *api_; }
 
 private:
+	std::filesystem::path dir_;
 	std::unique_ptr<testing::ChildProcess> process_;
 	std::optional<client::ApiClient> api_;
 };
@@ -162,16 +166,62 @@ private:
 //! dir/server); the server stops first.
 class KafkamlServices {
 public:
-	KafkamlServices(const std::string &kafkaml, const std::filesystem::path &dir)
-	    : broker_(kafkaml, dir), server_(dir, "server", broker_.addresses().front()) {}
+	//! `server_args` are added to the server's command line (e.g. its executor).
+	KafkamlServices(const std::string &kafkaml, const std::filesystem::path &dir,
+	                const std::vector<std::string> &server_args = {})
+	    : broker_(kafkaml, dir), server_(dir, "server", broker_.addresses().front(), server_args) {}
 
 	const std::string &bootstrap() const { return broker_.addresses().front(); }
+	//! The server's data directory: its jobs' logs are in jobs/.
+	const std::filesystem::path &server_dir() const { return server_.dir(); }
 	//! A failed call throws, which ends the bench.
 	const client::ApiClient &api() const { return server_.api(); }
 
 private:
 	KafkamlBroker broker_;
 	KafkamlServer server_;
+};
+
+//! A private Docker daemon for a benchmark, started and stopped by the
+//! test fixture's script (tests/docker/dockerd: no bridge, no iptables,
+//! containers on the host's network), which also builds the image
+//! kafkaml:<version> from `build_dir` (scripts/image). Needs root and
+//! dockerd (scripts/install-deps --test).
+class DockerDaemon {
+public:
+	DockerDaemon(const std::string &source_dir, const std::string &build_dir, const std::filesystem::path &dir)
+	    : script_(source_dir + "/tests/docker/dockerd"), dir_(dir) {
+		// Its own session: the daemon it leaves running is not in the group
+		// that run() kills when the script ends.
+		auto started = testing::run({.argv = {"/usr/bin/setsid", "--wait", script_, "start", dir_.string(), build_dir},
+		                             .out = testing::Output::file(dir_.parent_path() / "dockerd-start.out"),
+		                             .err = testing::Output::file(dir_.parent_path() / "dockerd-start.log")},
+		                            std::chrono::minutes(10));
+		if (started.status != 0) {
+			throw std::runtime_error((started.status == 77 ? "dockerd cannot run here (not installed, or not root): "
+			                                               : "tests/docker/dockerd start failed: ") +
+			                         testing::read_file(dir_.parent_path() / "dockerd-start.log"));
+		}
+		image_ = testing::read_file(dir_ / "image");
+		while (!image_.empty() && (image_.back() == '\n' || image_.back() == ' ')) {
+			image_.pop_back();
+		}
+	}
+	~DockerDaemon() { testing::run({.argv = {script_, "stop", dir_.string()}, .out = testing::Output::discard()}); }
+	DockerDaemon(const DockerDaemon &) = delete;
+	DockerDaemon &operator=(const DockerDaemon &) = delete;
+
+	//! The server's options that run its jobs as containers of the image here.
+	std::vector<std::string> server_args() const {
+		return {"--executor", "docker", "--docker-host", "unix://" + (dir_ / "docker.sock").string(),
+		        "--image",    image_};
+	}
+	const std::string &image() const { return image_; }
+
+private:
+	std::string script_;
+	std::filesystem::path dir_;
+	std::string image_;
 };
 
 //! The command line, option by option:

@@ -19,10 +19,19 @@
 //             replica starts; predictions/s from the first to the last
 //             prediction consumed here.
 //
+// With --executors local,docker it measures ours under each executor instead
+// of against the peer (the cost of containers, as a ratio docker/local): the
+// same training and latency, each executor with its own broker and server,
+// taking turns; and how long a job takes to start and report in (a training
+// job: the deployment's request until the job asks for its data, its log's
+// "waiting for the control message"; a replica: the inference's request
+// until it reports consuming). The Docker daemon is a private one started
+// by tests/docker/dockerd, which builds the image from this build tree.
+//
 // Usage: pipeline_bench [--runs N] [--kafkaml PATH] [--rate MSGS_PER_S]
 //                       [--seconds S] [--records N] [--peer-records N]
 //                       [--epochs N] [--peer-client confluent-kafka|kafka-python]
-//                       [--security plaintext,sasl_ssl]
+//                       [--security plaintext,sasl_ssl] [--executors local,docker]
 //
 // --security plaintext,sasl_ssl measures the cost of security instead, with
 // no peer: the latency and throughput above of the same pipeline over
@@ -57,8 +66,10 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace kafkaml {
@@ -86,6 +97,8 @@ struct Options {
 	int epochs = 1000;
 	std::string peer_client = "confluent-kafka";
 	bool security = false; //!< --security plaintext,sasl_ssl
+	//! Non-empty: compare these executors, no peer.
+	std::vector<std::string> executors;
 };
 
 //! `kafka`'s bootstrap and properties (security settings), then `extra`;
@@ -336,18 +349,23 @@ double measure_throughput(const stream::KafkaConfig &kafka, const std::string &i
 	return static_cast<double>(received - 1) / std::chrono::duration<double>(last - first).count();
 }
 
+std::string read_if_exists(const std::filesystem::path &path) {
+	return std::filesystem::exists(path) ? testing::read_file(path) : std::string();
+}
+
 //! One pipeline on a running server: the model and configuration, the
 //! data, training, inference. `kafka` is how the bench's clients reach the
 //! broker (the server's own settings), `send_args` what `kafkaml send` gets
 //! for the same, `prefix` starts its topics' names, the server's control
-//! topic's included, so that two pipelines share a broker. Its files go into `dir`, which must exist.
+//! topic's included, so that two pipelines share a broker. Its files go into `dir`, which must exist;
+//! `server_dir` is the server's data directory (its jobs' logs are in jobs/).
 //! Thread: main only.
 class Bench {
 public:
-	Bench(Options options, std::filesystem::path dir, const client::ApiClient &api, stream::KafkaConfig kafka,
-	      std::vector<std::string> send_args = {}, std::string prefix = "")
-	    : options_(std::move(options)), dir_(std::move(dir)), kafka_(std::move(kafka)), api_(api),
-	      send_args_(std::move(send_args)), prefix_(std::move(prefix)) {
+	Bench(Options options, std::filesystem::path dir, std::filesystem::path server_dir, const client::ApiClient &api,
+	      stream::KafkaConfig kafka, std::vector<std::string> send_args = {}, std::string prefix = "")
+	    : options_(std::move(options)), dir_(std::move(dir)), server_dir_(std::move(server_dir)),
+	      kafka_(std::move(kafka)), api_(api), send_args_(std::move(send_args)), prefix_(std::move(prefix)) {
 		auto code = testing::read_file(options_.source_dir + "/examples/hcopd/model.py");
 		auto model = api_.post("/models", {{"name", "hcopd"}, {"description", "paper model"}, {"code", code}});
 		auto configuration =
@@ -362,8 +380,11 @@ public:
 		}
 		stream::create_topic(kafka_, "peer-control", 1);
 	}
-	//! Seconds from `kafkaml send` to the result finished; returns the result id too.
-	std::pair<double, int64_t> train_ours(int run) {
+	//! Seconds from `kafkaml send` to the result finished; returns the result
+	//! id too, and in `started_s` the seconds from the deployment's request to
+	//! its job asking for its data stream.
+	std::pair<double, int64_t> train_ours(int run, double *started_s = nullptr) {
+		auto requested = Clock::now();
 		auto deployment = api_.post("/deployments", {{"configuration", configuration_},
 		                                             {"batch", 10},
 		                                             {"kwargs_fit", "epochs=" + std::to_string(options_.epochs) +
@@ -371,10 +392,19 @@ public:
 		                                             {"kwargs_val", ""}});
 		auto id = deployment.at("id").get<int64_t>();
 		auto results_path = "/results?deployment=" + std::to_string(id);
-		// The job is a process of its own: let it start and wait for its
-		// control message, as the peer does before its clock starts.
-		while (api_.get(results_path).at(0).value("status", "") == "created") {
-			std::this_thread::sleep_for(50ms);
+		// The job is a process (or container) of its own: let it start and
+		// wait for its control message, as the peer does before its clock
+		// starts. It says so in its log (a container's is followed as it runs).
+		auto log = server_dir_ / "jobs" /
+		           ("train-" + std::to_string(api_.get(results_path).at(0).at("id").get<int64_t>()) + ".log");
+		while (read_if_exists(log).find("waiting for the control message") == std::string::npos) {
+			if (Clock::now() - requested > 120s) {
+				throw std::runtime_error("the training job did not start in 120 s; its log:\n" + read_if_exists(log));
+			}
+			std::this_thread::sleep_for(5ms);
+		}
+		if (started_s) {
+			*started_s = std::chrono::duration<double>(Clock::now() - requested).count();
 		}
 		std::this_thread::sleep_for(1500ms);
 		auto start = Clock::now();
@@ -414,11 +444,25 @@ public:
 		return std::stod(finished.substr(std::strlen("finished="))) - start;
 	}
 
-	int64_t start_inference(int64_t result, const std::string &input, const std::string &output) {
+	//! Starts one replica; in `running_s`, when given, the seconds from the
+	//! request until the replica reports consuming (the inference running).
+	int64_t start_inference(int64_t result, const std::string &input, const std::string &output,
+	                        double *running_s = nullptr) {
+		auto requested = Clock::now();
 		auto inference =
 		    api_.post("/inferences",
 		              {{"model_result", result}, {"replicas", 1}, {"input_topic", input}, {"output_topic", output}});
-		return inference.at("id").get<int64_t>();
+		auto id = inference.at("id").get<int64_t>();
+		while (running_s && api_.get("/inferences/" + std::to_string(id)).value("status", "") != "running") {
+			if (Clock::now() - requested > 120s) {
+				throw std::runtime_error("inference " + std::to_string(id) + " did not run in 120 s");
+			}
+			std::this_thread::sleep_for(5ms);
+		}
+		if (running_s) {
+			*running_s = std::chrono::duration<double>(Clock::now() - requested).count();
+		}
+		return id;
 	}
 	void stop_inference(int64_t id) { api_.post("/inferences/" + std::to_string(id) + "/stop", json::object()); }
 
@@ -476,6 +520,7 @@ private:
 
 	Options options_;
 	std::filesystem::path dir_;
+	std::filesystem::path server_dir_;
 	stream::KafkaConfig kafka_;
 	const client::ApiClient &api_;
 	std::vector<std::string> send_args_;
@@ -544,6 +589,96 @@ void run(Bench &bench, const Options &options, int run, Figures &ours, Figures &
 	peer.throughput.push_back(peer_rate);
 }
 
+struct ExecutorFigures {
+	std::vector<double> train_s, p50_ms, p99_ms, train_start_s, replica_start_s;
+};
+
+//! Our training and latency under each executor, taking turns (the first to
+//! go alternates between runs), and how long each takes to start a job.
+int compare_executors(const Options &options) {
+	std::printf("pipeline_bench --executors: %d run(s) of", options.runs);
+	for (const auto &name : options.executors) {
+		std::printf(" %s", name.c_str());
+	}
+	std::printf("; each with its own `kafkaml broker` and `kafkaml server`\n");
+	testing::TempDir docker_dir{"docker-bench"};
+	std::unique_ptr<bench::DockerDaemon> daemon;
+	testing::TempDir temp{"pipeline-bench"};
+	std::map<std::string, std::unique_ptr<bench::KafkamlServices>> services;
+	std::map<std::string, std::unique_ptr<Bench>> benches;
+	for (const auto &name : options.executors) {
+		std::vector<std::string> server_args;
+		if (name == "docker") {
+			auto started = Clock::now();
+			daemon =
+			    std::make_unique<bench::DockerDaemon>(options.source_dir, KAFKAML_BINARY_DIR, docker_dir / "dockerd");
+			std::printf("dockerd started and image %s built in %.1f s\n", daemon->image().c_str(),
+			            std::chrono::duration<double>(Clock::now() - started).count());
+			server_args = daemon->server_args();
+		}
+		auto dir = temp.path() / name;
+		std::filesystem::create_directories(dir);
+		services[name] = std::make_unique<bench::KafkamlServices>(options.kafkaml, dir, server_args);
+		benches[name] = std::make_unique<Bench>(options, dir, services[name]->server_dir(), services[name]->api(),
+		                                        stream::KafkaConfig{services[name]->bootstrap(), {}});
+	}
+	std::map<std::string, ExecutorFigures> figures;
+	for (int run = 0; run < options.runs; run++) {
+		auto order = options.executors;
+		if (run % 2 == 1) {
+			std::reverse(order.begin(), order.end());
+		}
+		auto r = std::to_string(run);
+		for (const auto &name : order) {
+			auto &bench = *benches[name];
+			auto &f = figures[name];
+			double started = 0, running = 0;
+			auto [train, result] = bench.train_ours(run, &started);
+			bench.create_topics({"lat-in-" + r, "lat-out-" + r});
+			auto inference = bench.start_inference(result, "lat-in-" + r, "lat-out-" + r, &running);
+			auto latency = measure_latency(bench.kafka(), "lat-in-" + r, "lat-out-" + r, options);
+			bench.stop_inference(inference);
+			f.train_s.push_back(train);
+			f.train_start_s.push_back(started);
+			f.replica_start_s.push_back(running);
+			f.p50_ms.push_back(latency.p50_ms);
+			f.p99_ms.push_back(latency.p99_ms);
+			std::printf("run %d %s: training %.3f s; latency p50 %.3f ms p99 %.3f ms (%lld/%lld); training job "
+			            "started in %.3f s, replica consuming in %.3f s\n",
+			            run, name.c_str(), train, latency.p50_ms, latency.p99_ms,
+			            static_cast<long long>(latency.received), static_cast<long long>(latency.sent), started,
+			            running);
+			std::fflush(stdout);
+		}
+	}
+	const auto &base = options.executors.front();
+	std::printf("\nmedians of %d run(s); ratio = each executor / %s\n%-40s", options.runs, base.c_str(), "metric");
+	for (const auto &name : options.executors) {
+		std::printf(" %12s", name.c_str());
+	}
+	for (size_t i = 1; i < options.executors.size(); i++) {
+		std::printf(" %8s", (options.executors[i] + "/" + base).c_str());
+	}
+	std::printf("\n");
+	auto row = [&](const std::string &metric, std::vector<double> ExecutorFigures::*values) {
+		std::printf("%-40s", metric.c_str());
+		for (const auto &name : options.executors) {
+			std::printf(" %12.3f", median(figures[name].*values));
+		}
+		for (size_t i = 1; i < options.executors.size(); i++) {
+			std::printf(" %7.2fx", median(figures[options.executors[i]].*values) / median(figures[base].*values));
+		}
+		std::printf("\n");
+	};
+	auto rate = std::to_string(options.rate) + " msgs/s";
+	row("training, s (Table I)", &ExecutorFigures::train_s);
+	row("latency p50, ms @ " + rate, &ExecutorFigures::p50_ms);
+	row("latency p99, ms @ " + rate, &ExecutorFigures::p99_ms);
+	row("training job start, s (to its request)", &ExecutorFigures::train_start_s);
+	row("replica start, s (to consuming)", &ExecutorFigures::replica_start_s);
+	return 0;
+}
+
 Options parse(int argc, char **argv) {
 	Options options;
 	for (bench::Arguments args(argc, argv); args.next();) {
@@ -571,9 +706,18 @@ Options parse(int argc, char **argv) {
 				                         value);
 			}
 			options.security = true;
+		} else if (args.is("--executors")) {
+			std::stringstream list(args.value());
+			for (std::string name; std::getline(list, name, ',');) {
+				if (name != "local" && name != "docker") {
+					throw std::runtime_error("--executors takes local and docker, not '" + name + "'");
+				}
+				options.executors.push_back(name);
+			}
 		} else {
 			args.unknown("--runs N --kafkaml PATH --rate N --seconds S --records N --peer-records N --epochs N "
-			             "--peer-client confluent-kafka|kafka-python --security plaintext,sasl_ssl");
+			             "--peer-client confluent-kafka|kafka-python --security plaintext,sasl_ssl --executors "
+			             "local,docker");
 		}
 	}
 	if (options.runs < 1 || options.rate < 1 || options.seconds <= 0 || options.records < 2 ||
@@ -611,7 +755,8 @@ std::unique_ptr<SecuritySide> start_side(const Options &options, const std::file
 	server_args.insert(server_args.end(), {"--control-topic", name + "-control"});
 	side->server = std::make_unique<bench::KafkamlServer>(dir, "server-" + name, kafka.bootstrap_servers, server_args);
 	std::filesystem::create_directories(dir / name);
-	side->bench = std::make_unique<Bench>(options, dir / name, side->server->api(), kafka, client_args, name + "-");
+	side->bench = std::make_unique<Bench>(options, dir / name, side->server->dir(), side->server->api(), kafka,
+	                                      client_args, name + "-");
 	auto [seconds, result] = side->bench->train_ours(0);
 	side->result = result;
 	side->figures.train_s.push_back(seconds);
@@ -755,12 +900,15 @@ int main_bench(int argc, char **argv) {
 	if (options.security) {
 		return security_bench(options);
 	}
+	if (!options.executors.empty()) {
+		return compare_executors(options);
+	}
 	std::printf("pipeline_bench: %d run(s); peer: bench/pipeline_peer.py (python3-avro, PyTorch; training on "
 	            "kafka-python, inference on %s); both on the same `kafkaml broker`\n",
 	            options.runs, options.peer_client.c_str());
 	testing::TempDir temp("pipeline-bench");
 	bench::KafkamlServices services(options.kafkaml, temp.path());
-	Bench bench(options, temp.path(), services.api(), {services.bootstrap(), {}});
+	Bench bench(options, temp.path(), services.server_dir(), services.api(), {services.bootstrap(), {}});
 	Figures ours, peer, floor;
 	for (int r = 0; r < options.runs; r++) {
 		run(bench, options, r, ours, peer, floor);

@@ -1,9 +1,11 @@
 // `kafkaml inferences list|get ID|create --result R --replicas N --input-topic I
-// --output-topic O [--model-version latest|V] [--input-kafka-broker C] [--output-kafka-broker C]|scale ID
+// --output-topic O [--model-version latest|V] [--input-kafka-broker C] [--output-kafka-broker C]
+// [--cpu 1.5 --memory 512Mi]|scale ID
 // N|version ID [latest|V]|stop ID|delete ID|clusters`: inference deployments of trained models (the REST
 // API). Main thread.
 
 #include "cli/command_registry.h"
+#include "cli/resources_options.h"
 #include "client/cli_support.h"
 #include "common/json_input.h"
 
@@ -53,6 +55,10 @@ void add_inferences_command(CLI::App &root) {
 
 	group->add_subcommand("list", "List the inferences")->callback([conn] {
 		client::run_command([&] {
+			json list = conn->client().get("/inferences");
+			for (auto &inference : list) {
+				inference["resources_text"] = resources_text(inference.value("resources", json::object()));
+			}
 			client::print_list(*conn,
 			                   {{"ID", "id"},
 			                    {"RESULT", "model_result"},
@@ -63,8 +69,9 @@ void add_inferences_command(CLI::App &root) {
 			                    {"INPUT", "input_topic"},
 			                    {"INPUT KAFKA", "input_kafka_broker"},
 			                    {"OUTPUT", "output_topic"},
-			                    {"OUTPUT KAFKA", "output_kafka_broker"}},
-			                   conn->client().get("/inferences"));
+			                    {"OUTPUT KAFKA", "output_kafka_broker"},
+			                    {"RESOURCES", "resources_text"}},
+			                   list);
 		});
 	});
 
@@ -86,6 +93,7 @@ void add_inferences_command(CLI::App &root) {
 		int64_t result = 0, replicas = 1;
 		std::string input_topic, output_topic, input_format, input_config, model_version;
 		std::string input_kafka_broker, output_kafka_broker;
+		ResourcesOptions resources;
 	};
 	auto args = std::make_shared<CreateArgs>();
 	CLI::App *create = group->add_subcommand(
@@ -106,6 +114,7 @@ void add_inferences_command(CLI::App &root) {
 	                   "server's own)");
 	create->add_option("--output-kafka-broker", args->output_kafka_broker,
 	                   "Kafka cluster of the output and dead-letter topics, as --input-kafka-broker");
+	args->resources.add_to(*create, "replica's container");
 	create->callback([conn, args] {
 		json body = {{"model_result", args->result},
 		             {"replicas", args->replicas},
@@ -130,6 +139,7 @@ void add_inferences_command(CLI::App &root) {
 		if (!args->output_kafka_broker.empty()) {
 			body["output_kafka_broker"] = args->output_kafka_broker;
 		}
+		args->resources.put(body);
 		client::run_command([&] {
 			json created = conn->client().post("/inferences", body);
 			if (conn->json_output) {

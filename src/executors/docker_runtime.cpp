@@ -1,6 +1,7 @@
 #include "executors/docker_runtime.h"
 
 #include "executors/keyed_digest.h"
+#include "executors/url_encode.h"
 
 #include <spdlog/spdlog.h>
 
@@ -18,21 +19,6 @@ using nlohmann::json;
 constexpr const char *kTokenVariable = "KAFKAML_TOKEN=";
 //! The container's uid for a server running as root: the image's user.
 constexpr uid_t kImageUid = 1000;
-
-std::string url_encode(const std::string &text) {
-	static const char *hex = "0123456789ABCDEF";
-	std::string out;
-	for (unsigned char c : text) {
-		if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-			out += static_cast<char>(c);
-		} else {
-			out += '%';
-			out += hex[c >> 4];
-			out += hex[c & 15];
-		}
-	}
-	return out;
-}
 
 std::string token_of(const supervisor::ProcessSpec &spec) {
 	for (const auto &entry : spec.extra_env) {

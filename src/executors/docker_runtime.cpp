@@ -2,6 +2,7 @@
 
 #include "executors/docker_log_follower.h"
 #include "executors/keyed_digest.h"
+#include "executors/url_encode.h"
 
 #include <spdlog/spdlog.h>
 

@@ -13,7 +13,9 @@
 
 #include "store/store.h"
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace kafkaml::executors {
 
@@ -28,6 +30,18 @@ public:
 	virtual void scale(int64_t inference, int64_t replicas) = 0;
 	//! Stops every process of a training result or an inference; idempotent.
 	virtual void stop(store::JobKind kind, int64_t owner) = 0;
+
+	// The server's side: called by the server's own thread around the API.
+
+	//! After a server start: adopt or bring back every job that should run.
+	//! Returns how many run afterwards.
+	virtual size_t recover() { return 0; }
+	//! At the server's shutdown. Jobs an orchestrator keeps (containers,
+	//! pods) are left to it; the local executor stops its processes, keeping
+	//! their desired state for the next start's recover().
+	virtual void stop_all() {}
+	//! Where jobs find the REST API, once the server knows its port.
+	virtual void set_server_url(std::string) {}
 };
 
 } // namespace kafkaml::executors

@@ -7,6 +7,7 @@
 #include "control/kafka_records_admin.h"
 #include "executors/docker_executor.h"
 #include "executors/keyed_digest.h"
+#include "executors/kubernetes_executor.h"
 #include "executors/local_executor.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
@@ -19,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -154,6 +156,12 @@ void ServerApp::start() {
 		} catch (const std::runtime_error &e) {
 			throw ExecutorUnavailable(std::string("--executor docker: ") + e.what());
 		}
+	} else if (config_.executor == "kubernetes") {
+		try {
+			executor_ = kubernetes_executor(executor_config, port);
+		} catch (const std::runtime_error &e) {
+			throw ExecutorUnavailable(std::string("--executor kubernetes: ") + e.what());
+		}
 	} else {
 		executor_ = std::make_unique<executors::LocalExecutor>(*store_, executor_config);
 	}
@@ -241,6 +249,25 @@ void ServerApp::start() {
 		spdlog::info("server: {} job(s) brought back", recovered);
 	}
 	started_ = true;
+}
+
+// Pods reach the server through its Service, not the address it listens
+// on; the manifests' Service is "kafkaml" on the same port.
+std::unique_ptr<executors::JobExecutor> ServerApp::kubernetes_executor(executors::LocalExecutorConfig jobs, int port) {
+	executors::KubernetesConfig kubernetes;
+	kubernetes.credentials = config_.kubeconfig.empty() ? executors::in_cluster_credentials()
+	                                                    : executors::kubeconfig_credentials(config_.kubeconfig);
+	kubernetes.namespace_name = config_.kubernetes_namespace;
+	kubernetes.image = config_.docker_image;
+	kubernetes.secret = config_.kubernetes_secret;
+	// Set by the manifests (the downward API cannot give a Deployment's
+	// name): the jobs' objects are owned by the server's Deployment.
+	if (const char *owner = std::getenv("KAFKAML_SERVER_DEPLOYMENT")) {
+		kubernetes.owner_deployment = owner;
+	}
+	jobs.server_url = config_.kubernetes_server_url.empty() ? "http://kafkaml:" + std::to_string(port)
+	                                                        : config_.kubernetes_server_url;
+	return std::make_unique<executors::KubernetesExecutor>(*store_, std::move(jobs), std::move(kubernetes));
 }
 
 // Jobs get the settings through a file only this user reads, never on their

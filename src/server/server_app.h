@@ -23,7 +23,7 @@ class KafkaControlPublisher;
 class KafkaRecordsAdmin;
 } // namespace kafkaml::control
 namespace kafkaml::executors {
-class LocalExecutor;
+class JobExecutor;
 struct LocalExecutorConfig;
 } // namespace kafkaml::executors
 namespace kafkaml::store {
@@ -64,14 +64,26 @@ struct ServerConfig {
 	std::vector<std::string> allowed_hosts;
 	//! host:port serving GET /metrics without a token; empty: none.
 	std::string metrics_listen;
-	//! Where jobs run: "local" (child processes) or "docker" (containers).
+	//! Where jobs run: "local" (child processes), "docker" (containers) or
+	//! "kubernetes" (Jobs and Deployments).
 	std::string executor = "local";
 	std::string docker_host = "unix:///var/run/docker.sock";
+	//! The jobs' image, for docker and kubernetes.
 	std::string docker_image = std::string("kafkaml:") + KAFKAML_SERVER_VERSION;
+	//! --executor kubernetes: a kubeconfig file; empty: the pod's service account.
+	std::string kubeconfig;
+	//! The jobs' namespace; empty: the kubeconfig's or the pod's, else "default".
+	std::string kubernetes_namespace;
+	//! The Secret the server writes the jobs' token and Kafka settings into.
+	std::string kubernetes_secret = "kafkaml-jobs";
+	//! The API's address as pods reach it (its Service); empty:
+	//! http://kafkaml:<the --listen port>, the manifests' Service.
+	std::string kubernetes_server_url;
 };
 
 //! Thrown by `ServerApp::start` when the executor chosen cannot run jobs
-//! (--executor docker: no daemon, no image); the message says what to do.
+//! (--executor docker: no daemon, no image; --executor kubernetes: no
+//! credentials, the API server refusing); the message says what to do.
 struct ExecutorUnavailable : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
@@ -117,11 +129,13 @@ private:
 	//! Writes one settings file per named cluster and names them in the
 	//! executor's config.
 	void hand_kafka_clusters_to_jobs(executors::LocalExecutorConfig &executor_config);
+	//! --executor kubernetes: credentials, namespace, the pods' view of the server.
+	std::unique_ptr<executors::JobExecutor> kubernetes_executor(executors::LocalExecutorConfig jobs, int port);
 
 	ServerConfig config_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
-	std::unique_ptr<executors::LocalExecutor> executor_;
+	std::unique_ptr<executors::JobExecutor> executor_;
 	std::unique_ptr<control::KafkaControlPublisher> publisher_;
 	std::unique_ptr<control::KafkaRecordsAdmin> records_admin_;
 	std::unique_ptr<KafkaPredictionFeed> predictions_;

@@ -579,16 +579,18 @@ TEST_F(ApiTest, ADeploymentTakesResourcesForItsContainersAndRefusesWrongOnesNami
 	auto [s0, none] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}});
 	ASSERT_EQ(s0, 201) << none;
 	EXPECT_EQ(none["resources"], json::object());
-	auto [s1, limited] = call("POST", "/api/v1/deployments",
-	                          {{"configuration", conf["id"]}, {"resources", {{"cpu", 1.5}, {"memory", "512Mi"}}}});
+	auto [s1, limited] =
+	    call("POST", "/api/v1/deployments",
+	         {{"configuration", conf["id"]}, {"resources", {{"cpu", 1.5}, {"memory", "512Mi"}, {"gpu", 2}}}});
 	ASSERT_EQ(s1, 201) << limited;
-	EXPECT_EQ(limited["resources"], (json{{"cpu", 1.5}, {"memory", "512Mi"}}));
+	EXPECT_EQ(limited["resources"], (json{{"cpu", 1.5}, {"memory", "512Mi"}, {"gpu", 2}}));
 	EXPECT_EQ(call("GET", "/api/v1/deployments/" + limited["id"].dump()).second["resources"], limited["resources"]);
 	for (const auto &[value, says] :
 	     std::vector<std::pair<json, std::string>>{{{{"cpu", 0}}, "above 0"},
 	                                               {{{"memory", "lots"}}, "512Mi"},
 	                                               {{{"memory", "1Ki"}}, "at least 6Mi"},
-	                                               {{{"gpu", 1}}, "\"cpu\" and \"memory\" only"},
+	                                               {{{"disk", "1Gi"}}, "\"cpu\", \"memory\" and \"gpu\" only"},
+	                                               {{{"gpu", 0.5}}, "whole number of GPUs"},
 	                                               {"1 cpu", "an object"}}) {
 		auto [status, body] =
 		    call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"resources", value}});

@@ -137,7 +137,18 @@ supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t own
 		} catch (const store::NotFound &) {
 			// Deleted: the replica learns it from the API and ends.
 		}
-		if (inference) {
+		if (inference && !inference->exits.empty()) {
+			// A stage replica: its stage's topic and cluster in, the output
+			// and the next stage's topic out (store::stage_of_replica numbers
+			// the replicas stage after stage).
+			auto stage = store::stage_of_replica(*inference, replica).first;
+			spec.argv.insert(spec.argv.end(), {"--stage", std::to_string(stage)});
+			add_inference_cluster(spec, owner, "input", inference->exits[stage].kafka_broker);
+			add_inference_cluster(spec, owner, "output", inference->output_kafka_broker);
+			if (stage + 1 < inference->exits.size()) {
+				add_inference_cluster(spec, owner, "next", inference->exits[stage + 1].kafka_broker);
+			}
+		} else if (inference) {
 			add_inference_cluster(spec, owner, "input", inference->input_kafka_broker);
 			add_inference_cluster(spec, owner, "output", inference->output_kafka_broker);
 		}
@@ -161,7 +172,9 @@ void LocalExecutor::add_inference_cluster(supervisor::ProcessSpec &spec, int64_t
 	if (auto named = config_.kafka_clusters.find(broker); named != config_.kafka_clusters.end()) {
 		spec.argv.insert(spec.argv.end(), {"--" + side + "-bootstrap-servers", named->second.bootstrap_servers,
 		                                   "--" + side + "-kafka-config", named->second.kafka_config_file});
-		std::string variable = side == "input" ? "KAFKAML_INPUT_KAFKA_SETTINGS=" : "KAFKAML_OUTPUT_KAFKA_SETTINGS=";
+		std::string variable = side == "input"    ? "KAFKAML_INPUT_KAFKA_SETTINGS="
+		                       : side == "output" ? "KAFKAML_OUTPUT_KAFKA_SETTINGS="
+		                                          : "KAFKAML_NEXT_KAFKA_SETTINGS=";
 		spec.extra_env.push_back(variable + named->second.kafka_config_digest);
 		return;
 	}

@@ -329,14 +329,26 @@ void InferenceJob::run_stage_rows(std::vector<stream::Record> &records) {
 	counters_.forwarded.fetch_add(row_record_.size() - answered, std::memory_order_relaxed);
 }
 
-void InferenceJob::answer(const stream::Record &record, const float *values, size_t count) {
-	format_prediction(values, count, json_);
+namespace {
+
+//! An output for `record` on `topic` holding `value`, with the input's key
+//! and headers (keyed inputs keep their partition affinity).
+stream::OutRecord reply_to(const stream::Record &record, const std::string &topic, std::string_view value) {
 	stream::OutRecord out;
-	out.topic = config_.output_topic;
+	out.topic = topic;
 	if (record.key) {
 		out.key = std::string_view(*record.key);
 	}
-	out.value = json_;
+	out.value = value;
+	out.headers = record.headers;
+	return out;
+}
+
+} // namespace
+
+void InferenceJob::answer(const stream::Record &record, const float *values, size_t count) {
+	format_prediction(values, count, json_);
+	auto out = reply_to(record, config_.output_topic, json_);
 	if (version_ || stages_) {
 		// Assigning over the previous prediction's headers reuses their storage.
 		headers_.assign(record.headers.begin(), record.headers.end());
@@ -347,8 +359,6 @@ void InferenceJob::answer(const stream::Record &record, const float *values, siz
 			headers_.push_back({kExitHeader, exit_text_});
 		}
 		out.headers = headers_;
-	} else {
-		out.headers = record.headers;
 	}
 	out.tag = remember(record);
 	produce_for(sink_, out, out.tag);
@@ -358,13 +368,7 @@ void InferenceJob::answer(const stream::Record &record, const float *values, siz
 // them back as a whole model would.
 void InferenceJob::forward(const stream::Record &record, const float *carry, const ml::Shape &shape) {
 	encode_carry(carry, shape, carry_);
-	stream::OutRecord out;
-	out.topic = config_.next_topic;
-	if (record.key) {
-		out.key = std::string_view(*record.key);
-	}
-	out.value = carry_;
-	out.headers = record.headers;
+	auto out = reply_to(record, config_.next_topic, carry_);
 	out.tag = remember(record);
 	produce_for(*forward_sink_, out, out.tag);
 }

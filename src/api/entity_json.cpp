@@ -123,6 +123,25 @@ json served_model_json(const store::Inference &i) {
 	return nullptr;
 }
 
+namespace {
+
+// The API names a stage's cluster bootstrap_servers, as the body that
+// creates it does.
+json exits_json(const store::Inference &i) {
+	json exits = json::array();
+	for (size_t k = 0; k < i.exits.size(); ++k) {
+		const auto &exit = i.exits[k];
+		exits.push_back({{"exit", k},
+		                 {"threshold", exit.threshold},
+		                 {"replicas", exit.replicas},
+		                 {"input_topic", exit.input_topic},
+		                 {"bootstrap_servers", exit.kafka_broker}});
+	}
+	return exits;
+}
+
+} // namespace
+
 json to_json(const store::Inference &i) {
 	return {{"id", i.id},
 	        {"model_result", i.model_result},
@@ -141,6 +160,7 @@ json to_json(const store::Inference &i) {
 	        {"restarts", i.restarts},
 	        {"restart_detail", restart_detail(i.restarts, i.last_exit)},
 	        {"resources", store::resources_to_api(i.resources)},
+	        {"exits", exits_json(i)},
 	        {"created_at", i.created_at}};
 }
 

@@ -19,7 +19,9 @@ void add_inference_cluster(const LocalExecutorConfig &config, supervisor::Proces
 	if (auto named = config.kafka_clusters.find(broker); named != config.kafka_clusters.end()) {
 		spec.argv.insert(spec.argv.end(), {"--" + side + "-bootstrap-servers", named->second.bootstrap_servers,
 		                                   "--" + side + "-kafka-config", named->second.kafka_config_file});
-		std::string variable = side == "input" ? "KAFKAML_INPUT_KAFKA_SETTINGS=" : "KAFKAML_OUTPUT_KAFKA_SETTINGS=";
+		std::string variable = side == "input"    ? "KAFKAML_INPUT_KAFKA_SETTINGS="
+		                       : side == "output" ? "KAFKAML_OUTPUT_KAFKA_SETTINGS="
+		                                          : "KAFKAML_NEXT_KAFKA_SETTINGS=";
 		spec.extra_env.push_back(variable + named->second.kafka_config_digest);
 		return;
 	}
@@ -60,7 +62,18 @@ supervisor::ProcessSpec job_spec(const LocalExecutorConfig &config, store::Store
 		} catch (const store::NotFound &) {
 			// Deleted: the replica learns it from the API and ends.
 		}
-		if (inference) {
+		if (inference && !inference->exits.empty()) {
+			// A stage replica: its stage's topic and cluster in, the output
+			// and the next stage's topic out (store::stage_of_replica numbers
+			// the replicas stage after stage).
+			auto stage = store::stage_of_replica(*inference, replica).first;
+			spec.argv.insert(spec.argv.end(), {"--stage", std::to_string(stage)});
+			add_inference_cluster(config, spec, owner, "input", inference->exits[stage].kafka_broker);
+			add_inference_cluster(config, spec, owner, "output", inference->output_kafka_broker);
+			if (stage + 1 < inference->exits.size()) {
+				add_inference_cluster(config, spec, owner, "next", inference->exits[stage + 1].kafka_broker);
+			}
+		} else if (inference) {
 			add_inference_cluster(config, spec, owner, "input", inference->input_kafka_broker);
 			add_inference_cluster(config, spec, owner, "output", inference->output_kafka_broker);
 		}

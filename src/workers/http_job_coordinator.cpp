@@ -459,6 +459,10 @@ InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_i
 	assignment.dead_letter_topic = inference.value("dead_letter_topic", assignment.input_topic + ".dead-letter");
 	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
 	assignment.model_result = inference.at("model_result").get<int64_t>();
+	for (const auto &exit : inference.value("exits", json::array())) {
+		assignment.exits.push_back({exit.at("threshold").get<double>(), exit.at("input_topic").get<std::string>(),
+		                            exit.value("bootstrap_servers", "default")});
+	}
 	return assignment;
 }
 
@@ -512,13 +516,19 @@ void HttpJobCoordinator::inference_failed(int64_t inference_id, const std::strin
 	}
 }
 
-bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
+bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats,
+                                                std::vector<double> *thresholds) {
 	json body = {{"replica", stats.replica},
 	             {"predictions_total", stats.predictions_total},
 	             {"predictions_per_second", stats.predictions_per_second},
 	             {"consumer_lag", stats.consumer_lag ? json(*stats.consumer_lag) : json(nullptr)},
 	             {"consuming", stats.consuming},
 	             {"model_version", stats.model_version ? json(*stats.model_version) : json(nullptr)}};
+	if (stats.stage) {
+		body["stage"] = *stats.stage;
+		body["answered_total"] = stats.predictions_total;
+		body["forwarded_total"] = stats.forwarded_total;
+	}
 	auto path = "/inferences/" + std::to_string(inference_id) + "/stats";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 404 || response.status == 409) {
@@ -526,6 +536,16 @@ bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const Repl
 	}
 	if (response.status >= 300) {
 		answered("POST", path, response);
+	}
+	if (thresholds) {
+		// The answer is the inference: its stages' thresholds as they are now.
+		thresholds->clear();
+		auto inference = json::parse(response.body, nullptr, false);
+		if (inference.is_object() && inference.contains("exits")) {
+			for (const auto &exit : inference["exits"]) {
+				thresholds->push_back(exit.value("threshold", 0.0));
+			}
+		}
 	}
 	return true;
 }

@@ -162,6 +162,15 @@ struct LearnedModel {
 };
 
 //! An inference to serve: the trained model and its topics.
+//! One stage of an early-exit inference, as its replicas need it.
+struct ExitAssignment {
+	double threshold = 0;
+	std::string input_topic;
+	//! The cluster of input_topic: "default", a configured cluster's name or
+	//! a bootstrap list (the executor passes its address to the replica).
+	std::string kafka_broker = "default";
+};
+
 struct InferenceAssignment {
 	int64_t inference_id = 0;
 	int64_t model_result = 0;
@@ -171,6 +180,8 @@ struct InferenceAssignment {
 	std::string output_topic;
 	std::string dead_letter_topic;
 	std::string group_id; //!< the inference's own consumer group
+	//! An early-exit chain's stages; empty when the model is served whole.
+	std::vector<ExitAssignment> exits;
 };
 
 //! Which model of its result an inference serves now: the trained model, or

@@ -12,6 +12,7 @@
 // from the first record sent to the result finished.
 
 #include "client/api_client.h"
+#include "ml/model.h"
 #include "ml/plan.h"
 #include "ml/spec/parse.h"
 #include "ml/tests/keras_weights_writer.h"
@@ -181,22 +182,31 @@ std::vector<pid_t> find_processes(pid_t parent, const std::vector<std::string> &
 	return pids;
 }
 
-//! Inputs `from`..`to`-1 of an inference of the HCOPD-like model: three
-//! float32 features (RAW), keyed and numbered in the header `seq`.
-void produce_hcopd_inputs(stream::KafkaSink &producer, int from, int to) {
+//! Inputs `from`..`to`-1 on `topic`, `row(i)` as float32 (RAW), keyed i and
+//! numbered in the header `seq`.
+void produce_rows(stream::KafkaSink &producer, const std::string &topic, int from, int to,
+                  const std::function<std::vector<float>(int)> &row) {
 	for (int i = from; i < to; ++i) {
-		float row[3] = {1.0f, 0.01f * static_cast<float>(i % 100), -0.5f};
-		std::string value(reinterpret_cast<const char *>(row), sizeof(row));
+		auto values = row(i);
+		std::string value(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(float));
 		std::string key = std::to_string(i);
 		stream::Header header{"seq", std::to_string(i)};
 		stream::OutRecord record;
-		record.topic = "hcopd-in";
+		record.topic = topic;
 		record.key = key;
 		record.value = value;
 		record.headers = std::span<const stream::Header>(&header, 1);
 		producer.produce(record);
 	}
 	producer.flush(std::chrono::seconds(30));
+}
+
+//! Inputs `from`..`to`-1 of an inference of the HCOPD-like model: three
+//! float32 features (RAW), keyed and numbered in the header `seq`.
+void produce_hcopd_inputs(stream::KafkaSink &producer, int from, int to) {
+	produce_rows(producer, "hcopd-in", from, to, [](int i) {
+		return std::vector<float>{1.0f, 0.01f * static_cast<float>(i % 100), -0.5f};
+	});
 }
 
 //! Reads predictions (two values each) until `seen` holds `count` input
@@ -1438,6 +1448,172 @@ std::vector<std::string> group_client_ids(rd_kafka_t *rk, const std::string &gro
 // server's user reads. A secret given with -X (a SASL password, which
 // librdkafka takes on a plaintext connection and leaves unused) is in no
 // job's command line or environment, no log, no API answer.
+// Early exits: a model with two outputs served as a chain of two stages.
+// The model is built here with random weights and handed to the server as
+// its result's trained model (the test plays the training job), so that the
+// test knows each input's confidence at the first exit: a threshold at the
+// median sends about half of the inputs on to the second stage. Every input
+// is answered (duplicates counted, as at-least-once allows them), each by
+// the exit its confidence says, with that exit's values; a stage replica of
+// each stage killed with SIGKILL mid-stream loses nothing; the stages'
+// figures show the share answered at each exit.
+constexpr const char *kTwoExitModel = R"(import tensorflow as tf
+inputs = tf.keras.Input(shape=(3,))
+trunk = tf.keras.layers.Dense(16, activation="relu")(inputs)
+early = tf.keras.layers.Dense(2, activation="softmax", name="early")(trunk)
+deep = tf.keras.layers.Dense(16, activation="tanh")(trunk)
+late = tf.keras.layers.Dense(2, activation="softmax", name="late")(deep)
+model = tf.keras.Model(inputs=inputs, outputs=[early, late])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", loss_weights=[0.3, 1.0])
+)";
+
+std::vector<float> exit_input(int i) {
+	return {std::sin(0.37f * float(i)) * 3.0f, std::cos(0.11f * float(i)) * 3.0f, float(i % 13) / 3.0f - 2.0f};
+}
+
+TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsConfidenceSays) {
+	constexpr int kInputs = 1000;
+	// 1. The model, deployed (its training job waits for a stream that never
+	//    comes), its trained model uploaded as the job would, then stopped:
+	//    a stopped result that kept its model serves.
+	auto model = api->post("/models", {{"name", "two exits"}, {"code", kTwoExitModel}});
+	auto configuration = api->post("/configurations", {{"name", "exits"}, {"ml_models", {model.at("id")}}});
+	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=1");
+	auto results = api->get("/results?deployment=" + std::to_string(deployment));
+	ASSERT_EQ(results.size(), 1u);
+	auto result_id = std::to_string(results[0].at("id").get<int64_t>());
+	auto built = ml::Model::build(ml::parse_model_definition(kTwoExitModel), 7);
+	ASSERT_EQ(built.stage_count(), 2u);
+	api->put_bytes("/results/" + result_id + "/model", built.save(), 204);
+	api->post("/results/" + result_id + "/stop", json::object(), 200);
+
+	// 2. What each input's first exit says, computed here with the same model.
+	ml::Array inputs{{kInputs, 3}, {}};
+	for (int i = 0; i < kInputs; ++i) {
+		auto row = exit_input(i);
+		inputs.data.insert(inputs.data.end(), row.begin(), row.end());
+	}
+	auto first = built.run_stage(0, inputs);
+	auto last = built.run_stage(1, first.carry);
+	std::vector<double> confidence(kInputs);
+	for (int i = 0; i < kInputs; ++i) {
+		confidence[i] = std::max(first.exit.data[2 * i], first.exit.data[2 * i + 1]);
+	}
+	auto sorted = confidence;
+	std::sort(sorted.begin(), sorted.end());
+	double threshold = (sorted[kInputs / 2 - 1] + sorted[kInputs / 2]) / 2;
+	ASSERT_LT(sorted[kInputs / 2 - 1], sorted[kInputs / 2]) << "no spread of confidences to split at";
+
+	// 3. The chain: two replicas at the first exit, one at the last.
+	auto inference =
+	    api->post("/inferences", {{"model_result", std::stoll(result_id)},
+	                              {"input_topic", "exits-in"},
+	                              {"output_topic", "exits-out"},
+	                              {"input_format", "RAW"},
+	                              {"input_config", {{"data_type", "float32"}, {"data_reshape", "3"}}},
+	                              {"exits", {{{"threshold", threshold}, {"replicas", 2}}, {{"replicas", 1}}}}});
+	ASSERT_EQ(inference.at("exits").size(), 2u) << inference.dump(2);
+	EXPECT_EQ(inference.at("exits")[1].value("input_topic", ""), "exits-out-stage-1");
+	auto inference_id = std::to_string(inference.at("id").get<int64_t>());
+
+	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
+	if (!cluster->is_mock()) {
+		ASSERT_TRUE(stream::create_topic(kafka, "exits-out", 1));
+	}
+	stream::KafkaSink producer(kafka);
+	auto produce = [&](int from, int to) { produce_rows(producer, "exits-in", from, to, exit_input); };
+	std::map<int, int> answers; // input -> times answered
+	int wrong_exit = 0, wrong_key = 0, near_threshold = 0;
+	stream::KafkaGroupSource reader(kafka, "exits-test-reader", {"exits-out"});
+	auto read_until = [&](size_t count, std::chrono::seconds timeout) {
+		auto deadline = std::chrono::steady_clock::now() + timeout;
+		std::vector<stream::Record> records;
+		while (answers.size() < count && std::chrono::steady_clock::now() < deadline) {
+			records.clear();
+			reader.poll_batch(records, 1000, 200ms);
+			for (const auto &record : records) {
+				std::map<std::string, std::string> headers;
+				for (const auto &header : record.headers) {
+					headers[header.key] = header.value.value_or("");
+				}
+				int i = std::stoi(headers["seq"]);
+				answers[i] += 1;
+				wrong_key += record.key != std::to_string(i);
+				if (std::abs(confidence[i] - threshold) < 1e-5) {
+					++near_threshold; // a last-bit difference could go either way
+					continue;
+				}
+				int expected = float(confidence[i]) >= float(threshold) ? 0 : 1;
+				auto values = json::parse(record.value).at("values");
+				const auto &exit = expected == 0 ? first.exit : last.exit;
+				bool same = headers["kafkaml.exit"] == std::to_string(expected) && values.size() == 2 &&
+				            std::abs(values[0].get<double>() - exit.data[2 * i]) < 1e-4;
+				if (!same && wrong_exit++ < 5) {
+					ADD_FAILURE() << "input " << i << " (confidence " << confidence[i] << ", threshold " << threshold
+					              << ") answered by exit " << headers["kafkaml.exit"] << " with " << values.dump();
+				}
+			}
+		}
+	};
+
+	// 4. Half the stream, then a replica of each stage killed mid-stream.
+	produce(0, kInputs / 2);
+	read_until(100, 120s);
+	ASSERT_GE(answers.size(), 100u) << "no predictions arrived";
+	auto first_stage = find_processes(server->pid(), {"infer", "--inference-id " + inference_id, "--stage 0"});
+	auto last_stage = find_processes(server->pid(), {"infer", "--inference-id " + inference_id, "--stage 1"});
+	ASSERT_EQ(first_stage.size(), 2u);
+	ASSERT_EQ(last_stage.size(), 1u);
+	::kill(first_stage[0], SIGKILL);
+	::kill(last_stage[0], SIGKILL);
+	produce(kInputs / 2, kInputs);
+	read_until(kInputs, 240s);
+	EXPECT_EQ(answers.size(), size_t(kInputs)) << "inputs lost";
+	int duplicates = 0;
+	for (const auto &[input, times] : answers) {
+		duplicates += times - 1;
+	}
+	std::cerr << "early exits: " << kInputs << " inputs, " << duplicates << " answered twice (at-least-once), "
+	          << near_threshold << " too near the threshold to check\n";
+	EXPECT_LT(duplicates, kInputs / 4) << "more repeated than a kill leaves in flight";
+	EXPECT_EQ(wrong_exit, 0);
+	EXPECT_EQ(wrong_key, 0) << "answers keep their input's key";
+
+	// 5. The stages' figures: about half answered at each exit.
+	json stages;
+	for (int attempt = 0; attempt < 100; ++attempt) {
+		stages = api->get("/inferences/" + inference_id).value("stages", json::array());
+		if (stages.size() == 2 && stages[0]["answered_share"].is_number() && stages[0]["live_replicas"] == 2 &&
+		    stages[1]["live_replicas"] == 1) {
+			break;
+		}
+		std::this_thread::sleep_for(100ms);
+	}
+	ASSERT_EQ(stages.size(), 2u) << stages.dump(2);
+	ASSERT_TRUE(stages[0]["answered_share"].is_number()) << stages.dump(2);
+	EXPECT_NEAR(stages[0]["answered_share"].get<double>(), 0.5, 0.2) << stages.dump(2);
+
+	// 6. A threshold changed while it runs: at 0, the first exit answers all.
+	api->post("/inferences/" + inference_id + "/exits", {{"thresholds", {0.0, 0.0}}}, 200);
+	std::this_thread::sleep_for(3s); // the replicas learn it from their next report
+	produce(0, 100);
+	int at_first = 0, seen = 0;
+	auto deadline = std::chrono::steady_clock::now() + 60s;
+	std::vector<stream::Record> records;
+	while (seen < 100 && std::chrono::steady_clock::now() < deadline) {
+		records.clear();
+		reader.poll_batch(records, 1000, 200ms);
+		for (const auto &record : records) {
+			++seen;
+			for (const auto &header : record.headers) {
+				at_first += header.key == "kafkaml.exit" && header.value == "0";
+			}
+		}
+	}
+	EXPECT_GE(seen, 100);
+	EXPECT_EQ(at_first, seen) << "a threshold of 0 answers every input at the first exit";
+}
+
 class KafkaSettingsTest : public PipelineTest {
 protected:
 	static constexpr const char *kClientId = "kafkaml-settings-test";

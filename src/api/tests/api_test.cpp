@@ -1228,6 +1228,78 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
 }
 
+// An inference of a model with two outputs as a chain of two stages: the
+// body's exits, checked against the model's outputs, shown on the
+// inference with each stage's figures; thresholds changed while it runs
+// reach the replicas in the answer to their figures.
+TEST_F(ApiTest, AnInferenceWithEarlyExitsHasItsStagesAndTheirFigures) {
+	auto [s0, model] = call("POST", "/api/v1/models", {{"name", "exits"}, {"code", R"(import tensorflow as tf
+inputs = tf.keras.Input(shape=(4,))
+trunk = tf.keras.layers.Dense(8, activation="relu")(inputs)
+early = tf.keras.layers.Dense(2, activation="softmax", name="early")(trunk)
+late = tf.keras.layers.Dense(2, activation="softmax", name="late")(trunk)
+model = tf.keras.Model(inputs=inputs, outputs=[early, late])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+)"}});
+	ASSERT_EQ(s0, 201) << model;
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({model["id"]})}});
+	auto deployment = call("POST", "/api/v1/deployments", {{"configuration", conf.second["id"]}}).second;
+	int64_t result = deployment["results"][0]["id"];
+	finish(result);
+	json body = {{"model_result", result}, {"input_format", "JSON"}, {"input_topic", "in"}, {"output_topic", "out"}};
+	body["exits"] = json::array({{{"threshold", 0.9}, {"replicas", 2}}});
+	auto [s1, refused] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s1, 400) << refused;
+	EXPECT_EQ(refused["detail"]["field"], "exits");
+	EXPECT_NE(refused["error"].get<std::string>().find("has 2 output(s)"), std::string::npos) << refused;
+	body["exits"].push_back({{"replicas", 1}, {"bootstrap_servers", "cloud:9092"}});
+	auto [s2, inference] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s2, 201) << inference;
+	EXPECT_EQ(inference["replicas"], 3);
+	ASSERT_EQ(inference["exits"].size(), 2u);
+	EXPECT_EQ(inference["exits"][1], (json{{"exit", 1},
+	                                       {"threshold", 0.0},
+	                                       {"replicas", 1},
+	                                       {"input_topic", "out-stage-1"},
+	                                       {"bootstrap_servers", "cloud:9092"}}));
+	std::string base = "/api/v1/inferences/" + inference["id"].dump();
+	call("POST", base + "/stats",
+	     {{"replica", "0"},
+	      {"stage", 0},
+	      {"predictions_per_second", 30},
+	      {"consumer_lag", 4},
+	      {"consuming", true},
+	      {"predictions_total", 60},
+	      {"answered_total", 60},
+	      {"forwarded_total", 40}});
+	call("POST", base + "/stats",
+	     {{"replica", "2"},
+	      {"stage", 1},
+	      {"predictions_per_second", 12},
+	      {"consumer_lag", 1},
+	      {"consuming", true},
+	      {"predictions_total", 40},
+	      {"answered_total", 40},
+	      {"forwarded_total", 0}});
+	auto stages = call("GET", base).second["stages"];
+	ASSERT_EQ(stages.size(), 2u) << stages;
+	EXPECT_EQ(stages[0]["inputs_per_second"], 30.0);
+	EXPECT_EQ(stages[0]["consumer_lag"], 4);
+	EXPECT_DOUBLE_EQ(stages[0]["answered_share"].get<double>(), 0.6);
+	EXPECT_DOUBLE_EQ(stages[1]["answered_share"].get<double>(), 0.4);
+	EXPECT_EQ(stages[1]["live_replicas"], 1);
+
+	auto [s3, changed] = call("POST", base + "/exits", {{"thresholds", {0.7, 0}}});
+	ASSERT_EQ(s3, 200) << changed;
+	EXPECT_EQ(call("GET", base + "/exits").second["thresholds"], json({0.7, 0.0}));
+	auto report = call("POST", base + "/stats", {{"replica", "0"}, {"stage", 0}, {"consuming", true}}).second;
+	EXPECT_EQ(report["exits"][0]["threshold"], 0.7) << "a replica learns it from its next report";
+	EXPECT_EQ(call("POST", base + "/exits", {{"thresholds", {0.7}}}).first, 400);
+	EXPECT_EQ(call("POST", base + "/exits", {{"thresholds", {2, 0}}}).first, 400);
+	EXPECT_EQ(call("POST", base + "/exits", json::object()).first, 400);
+	EXPECT_EQ(call("POST", base + "/scale", {{"replicas", 4}}).first, 409);
+}
+
 TEST_F(ApiTest, AReplicaReportsConsumingAsTrueOrFalse) {
 	auto [s0, inference] = call("POST", "/api/v1/inferences", inference_body("in"));
 	ASSERT_EQ(s0, 201) << inference;

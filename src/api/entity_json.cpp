@@ -89,6 +89,14 @@ json to_json(const store::Result &r) {
 		epochs.push_back(to_json(e));
 	}
 	bool has_model = r.trained_model_size >= 0;
+	// The training job keeps a model's early exits in its validation
+	// metrics (one report, no store column); they are shown on their own.
+	json val_metrics = r.val_metrics;
+	json exits = nullptr;
+	if (val_metrics.is_object() && val_metrics.contains("exits")) {
+		exits = val_metrics["exits"];
+		val_metrics.erase("exits");
+	}
 	return {{"id", r.id},
 	        {"deployment", r.deployment},
 	        {"model", r.model},
@@ -96,8 +104,9 @@ json to_json(const store::Result &r) {
 	        {"status_changed", r.status_changed},
 	        {"status_detail", r.status_detail},
 	        {"train_metrics", r.train_metrics},
-	        {"val_metrics", r.val_metrics},
+	        {"val_metrics", val_metrics},
 	        {"test_metrics", r.test_metrics},
+	        {"exits", exits},
 	        {"training_time", r.training_time ? json(*r.training_time) : json(nullptr)},
 	        {"epochs", epochs},
 	        {"epoch_count", r.epoch_count},

@@ -71,6 +71,24 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 	return object;
 }
 
+json exits_json(const std::vector<ml::ExitReport> &exits) {
+	json out = json::array();
+	for (const auto &exit : exits) {
+		json thresholds = json::array();
+		for (const auto &t : exit.thresholds) {
+			thresholds.push_back({{"threshold", t.threshold},
+			                      {"count", t.count},
+			                      {"share", t.share},
+			                      {"accuracy", t.accuracy ? json(*t.accuracy) : json(nullptr)}});
+		}
+		out.push_back({{"index", exit.index},
+		               {"name", exit.name},
+		               {"metrics", metrics_json(exit.metrics)},
+		               {"thresholds", thresholds}});
+	}
+	return out;
+}
+
 HttpJobCoordinator::HttpJobCoordinator(const std::string &server_url, std::string token,
                                        std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
     : client_(server_url, std::move(token), client::RetryPolicy{retry_for}), epoch_interval_(epoch_interval) {}
@@ -398,6 +416,9 @@ void HttpJobCoordinator::training_finished(int64_t result_id, const TrainingRepo
 	auto val = metrics_json(report.validation);
 	if (!report.confusion_matrix.empty()) {
 		val["confusion_matrix"] = report.confusion_matrix;
+	}
+	if (!report.exits.empty()) {
+		val["exits"] = exits_json(report.exits);
 	}
 	post_status(result_id,
 	            {{"status", "finished"},

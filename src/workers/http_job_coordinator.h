@@ -121,5 +121,9 @@ private:
 
 //! "loss" -> value object from metric pairs; with `prefix` ("val_") on each name.
 nlohmann::json metrics_json(const ml::MetricValues &values, const std::string &prefix = "");
+//! A result's "exits" (kept in its val_metrics): [{"index", "name",
+//! "metrics": {...}, "thresholds": [{"threshold", "count", "share",
+//! "accuracy" (null when the exit answers none)}]}].
+nlohmann::json exits_json(const std::vector<ml::ExitReport> &exits);
 
 } // namespace kafkaml::workers

@@ -129,6 +129,9 @@ struct TrainingReport {
 	//! Rows of the confusion matrix on the validation share (else test, else
 	//! train) for classifiers; empty for regressors.
 	std::vector<std::vector<int64_t>> confusion_matrix;
+	//! A model with early exits (several outputs): each exit's metrics and
+	//! exit table on the validation share (else test); empty otherwise.
+	std::vector<ml::ExitReport> exits;
 	//! The result's detail when set, instead of "N epochs on M records".
 	std::string detail;
 };

@@ -200,6 +200,30 @@ protected:
 	std::unique_ptr<httplib::Client> client_;
 };
 
+TEST_F(ApiTest, ResultShowsTheExitsItsTrainingJobReported) {
+	json deployment = deploy_two();
+	int64_t early = deployment["results"][0]["id"], plain = deployment["results"][1]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(early);
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+	json exits =
+	    json::array({{{"index", 0},
+	                  {"name", "early"},
+	                  {"metrics", {{"loss", 0.4}, {"accuracy", 0.8}}},
+	                  {"thresholds", {{{"threshold", 0.9}, {"count", 5}, {"share", 0.5}, {"accuracy", 1.0}}}}},
+	                 {{"index", 1},
+	                  {"name", "final"},
+	                  {"metrics", {{"loss", 0.2}, {"accuracy", 0.9}}},
+	                  {"thresholds", {{{"threshold", 0.9}, {"count", 0}, {"share", 0.0}, {"accuracy", nullptr}}}}}});
+	auto [status, body] =
+	    call("POST", base + "/status", {{"status", "finished"}, {"val_metrics", {{"loss", 0.3}, {"exits", exits}}}});
+	ASSERT_EQ(status, 200) << body;
+	auto result = call("GET", base).second;
+	EXPECT_EQ(result["exits"], exits);
+	EXPECT_EQ(result["val_metrics"], (json{{"loss", 0.3}})) << "shown once, on their own";
+	finish(plain);
+	EXPECT_TRUE(call("GET", "/api/v1/results/" + std::to_string(plain)).second["exits"].is_null());
+}
+
 TEST_F(ApiTest, TokenIsStoredHexOfAtLeast32Bytes) {
 	EXPECT_GE(token_.size(), 64u);
 	EXPECT_EQ(token_.find_first_not_of("0123456789abcdef"), std::string::npos);

@@ -1441,13 +1441,6 @@ std::vector<std::string> group_client_ids(rd_kafka_t *rk, const std::string &gro
 	return ids;
 }
 
-// The server's Kafka client settings (a file, and -X over it) reach every
-// Kafka client of the system: the server's own (its control logger joins
-// the broker's group under the client id given), `kafkaml send`'s, the
-// training job's and the replicas', which get them through a file only the
-// server's user reads. A secret given with -X (a SASL password, which
-// librdkafka takes on a plaintext connection and leaves unused) is in no
-// job's command line or environment, no log, no API answer.
 // Early exits: a model with two outputs served as a chain of two stages.
 // The model is built here with random weights and handed to the server as
 // its result's trained model (the test plays the training job), so that the
@@ -1614,6 +1607,13 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 	EXPECT_EQ(at_first, seen) << "a threshold of 0 answers every input at the first exit";
 }
 
+// The server's Kafka client settings (a file, and -X over it) reach every
+// Kafka client of the system: the server's own (its control logger joins
+// the broker's group under the client id given), `kafkaml send`'s, the
+// training job's and the replicas', which get them through a file only the
+// server's user reads. A secret given with -X (a SASL password, which
+// librdkafka takes on a plaintext connection and leaves unused) is in no
+// job's command line or environment, no log, no API answer.
 class KafkaSettingsTest : public PipelineTest {
 protected:
 	static constexpr const char *kClientId = "kafkaml-settings-test";

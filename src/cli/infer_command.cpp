@@ -171,9 +171,14 @@ void add_infer_command(CLI::App &root) {
 			    stream::KafkaGroupSource source(consumer, assignment.group_id, {assignment.input_topic},
 			                                    [&job_ptr](const std::string &topic, int32_t partition) {
 				                                    if (job_ptr) {
-					                                    job_ptr->forget_partition(topic, partition);
+					                                    job_ptr->release_partition(topic, partition);
 				                                    }
 			                                    });
+			    source.on_commit_failed([&job_ptr](const std::string &topic, int32_t partition, int64_t offset) {
+				    if (job_ptr) {
+					    job_ptr->commit_failed(topic, partition, offset);
+				    }
+			    });
 			    workers::InferenceJobConfig config;
 			    config.output_topic = assignment.output_topic;
 			    config.dead_letter_topic = assignment.dead_letter_topic;

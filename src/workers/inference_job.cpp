@@ -382,6 +382,19 @@ void InferenceJob::commit_if_due(bool force) {
 	tracker_.commit();
 }
 
+void InferenceJob::release_partition(const std::string &topic, int32_t partition, std::chrono::milliseconds grace) {
+	try {
+		sink_.flush(grace);
+		if (forward_sink_ != &sink_) {
+			forward_sink_->flush(grace);
+		}
+	} catch (const stream::StreamError &e) {
+		// What is still unacknowledged is repeated by the next owner.
+		spdlog::warn("inference: {}/{} revoked with outputs in flight: {}", topic, partition, e.what());
+	}
+	tracker_.release(topic, partition);
+}
+
 void InferenceJob::run(const std::function<bool()> &cancelled) {
 	std::vector<stream::Record> records;
 	records.reserve(config_.max_batch);

@@ -127,8 +127,19 @@ public:
 	//! failed for good (after committing what was acknowledged before it).
 	void run(const std::function<bool()> &cancelled);
 
-	//! Drops a partition's bookkeeping after a rebalance revoked it.
-	void forget_partition(const std::string &topic, int32_t partition) { tracker_.forget(topic, partition); }
+	//! A rebalance is taking the partition away: outputs still in flight get
+	//! up to `grace` to be acknowledged, what is done is committed, and the
+	//! partition's bookkeeping is dropped. Without the commit, its next owner
+	//! would repeat everything done since the last periodic commit; with a
+	//! rebalance that waits for a dead member, that is all the replica did
+	//! meanwhile. Thread: the polling thread (the source's revoke callback).
+	void release_partition(const std::string &topic, int32_t partition,
+	                       std::chrono::milliseconds grace = std::chrono::seconds(2));
+	//! An asynchronous commit of `offset` failed: it is made again. Thread:
+	//! the polling thread (the source's commit callback).
+	void commit_failed(const std::string &topic, int32_t partition, int64_t offset) {
+		tracker_.commit_failed(topic, partition, offset);
+	}
 	const InferenceCounters &counters() const { return counters_; }
 
 	//! One batch: decode, predict, produce. Public for tests.

@@ -1549,26 +1549,48 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 		}
 	};
 
-	// 4. Half the stream, then a replica of each stage killed mid-stream.
-	produce(0, kInputs / 2);
+	// 4. The first inputs, answered once the replicas run; then a steady
+	//    stream (ten inputs every 10 ms), in the middle of which a replica of
+	//    each stage is killed. What a killed replica had in flight is
+	//    answered again; a kill before its first commit would repeat all it
+	//    read, which a stream sent at once would make the usual case.
+	produce(0, 100);
 	read_until(100, 120s);
 	ASSERT_GE(answers.size(), 100u) << "no predictions arrived";
+	std::thread sender([&] {
+		for (int from = 100; from < kInputs; from += 10) {
+			produce(from, from + 10);
+			std::this_thread::sleep_for(10ms);
+		}
+	});
+	struct Joiner {
+		std::thread &thread;
+		~Joiner() { thread.join(); }
+	} join_sender{sender};
+	read_until(kInputs * 4 / 10, 120s);
 	auto first_stage = find_processes(server->pid(), {"infer", "--inference-id " + inference_id, "--stage 0"});
 	auto last_stage = find_processes(server->pid(), {"infer", "--inference-id " + inference_id, "--stage 1"});
 	ASSERT_EQ(first_stage.size(), 2u);
 	ASSERT_EQ(last_stage.size(), 1u);
 	::kill(first_stage[0], SIGKILL);
 	::kill(last_stage[0], SIGKILL);
-	produce(kInputs / 2, kInputs);
+	size_t answered_at_kill = answers.size();
 	read_until(kInputs, 240s);
 	EXPECT_EQ(answers.size(), size_t(kInputs)) << "inputs lost";
+	EXPECT_LT(answered_at_kill, size_t(kInputs)) << "the kill came after the stream: send more, or slower";
 	int duplicates = 0;
 	for (const auto &[input, times] : answers) {
 		duplicates += times - 1;
 	}
 	std::cerr << "early exits: " << kInputs << " inputs, " << duplicates << " answered twice (at-least-once), "
 	          << near_threshold << " too near the threshold to check\n";
-	EXPECT_LT(duplicates, kInputs / 4) << "more repeated than a kill leaves in flight";
+	// A replica commits what it answered when a rebalance takes its
+	// partitions, and Kafka (the embedded broker too) accepts that commit
+	// while the rebalance waits for the dead member's session to end. The
+	// mock cluster refuses every commit meanwhile, so the survivor's answers
+	// of that whole wait are repeated by the partitions' next owner there.
+	int allowed = cluster->is_mock() ? kInputs / 2 : kInputs / 20;
+	EXPECT_LT(duplicates, allowed) << "more repeated than a kill leaves in flight";
 	EXPECT_EQ(wrong_exit, 0);
 	EXPECT_EQ(wrong_key, 0) << "answers keep their input's key";
 
@@ -1589,7 +1611,9 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 	// 6. A threshold changed while it runs: at 0, the first exit answers all.
 	api->post("/inferences/" + inference_id + "/exits", {{"thresholds", {0.0, 0.0}}}, 200);
 	std::this_thread::sleep_for(3s); // the replicas learn it from their next report
-	produce(0, 100);
+	// New inputs, numbered after the others: repeats of earlier ones that
+	// are still on their way are not counted.
+	produce(kInputs, kInputs + 100);
 	int at_first = 0, seen = 0;
 	auto deadline = std::chrono::steady_clock::now() + 60s;
 	std::vector<stream::Record> records;
@@ -1597,10 +1621,15 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 		records.clear();
 		reader.poll_batch(records, 1000, 200ms);
 		for (const auto &record : records) {
-			++seen;
+			std::map<std::string, std::string> headers;
 			for (const auto &header : record.headers) {
-				at_first += header.key == "kafkaml.exit" && header.value == "0";
+				headers[header.key] = header.value.value_or("");
 			}
+			if (std::stoi(headers["seq"]) < kInputs) {
+				continue;
+			}
+			++seen;
+			at_first += headers["kafkaml.exit"] == "0";
 		}
 	}
 	EXPECT_GE(seen, 100);

@@ -142,6 +142,7 @@ json exits_json(const store::Inference &i) {
 		const auto &exit = i.exits[k];
 		exits.push_back({{"exit", k},
 		                 {"threshold", exit.threshold},
+		                 {"confidence", exit.confidence},
 		                 {"replicas", exit.replicas},
 		                 {"input_topic", exit.input_topic},
 		                 {"bootstrap_servers", exit.kafka_broker}});

@@ -88,6 +88,7 @@ std::vector<operations::ExitRequest> read_exits(const json &body) {
 			}
 			exit.replicas = static_cast<int64_t>(*replicas);
 		}
+		exit.confidence = optional_text_field(item, "confidence");
 		exit.input_topic = optional_text_field(item, "input_topic");
 		exit.bootstrap_servers = optional_text_field(item, "bootstrap_servers");
 		exits.push_back(std::move(exit));

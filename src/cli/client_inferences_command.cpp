@@ -1,7 +1,7 @@
 // `kafkaml inferences list|get ID|create --result R --replicas N --input-topic I
 // --output-topic O [--model-version latest|V] [--input-kafka-broker C] [--output-kafka-broker C]
-// [--cpu 1.5 --memory 512Mi] [--exit-threshold T ...] [--exit-replicas N ...]|scale ID N|version ID
-// [latest|V]|exits ID [--threshold K=V ...]|stop ID|delete ID|clusters`: inference deployments of trained
+// [--cpu 1.5 --memory 512Mi] [--exit-threshold T ...] [--exit-replicas N ...] [--exit-confidence R ...]|scale ID
+// N|version ID [latest|V]|exits ID [--threshold K=V ...]|stop ID|delete ID|clusters`: inference deployments of trained
 // models (the REST
 // API). Main thread.
 
@@ -97,6 +97,7 @@ void add_inferences_command(CLI::App &root) {
 		ResourcesOptions resources;
 		std::vector<double> exit_thresholds;
 		std::vector<int64_t> exit_replicas;
+		std::vector<std::string> exit_confidence;
 	};
 	auto args = std::make_shared<CreateArgs>();
 	CLI::App *create = group->add_subcommand(
@@ -122,8 +123,14 @@ void add_inferences_command(CLI::App &root) {
 	// repeated or comma-separated.
 	create
 	    ->add_option("--exit-threshold", args->exit_thresholds,
-	                 "early exits: the top-class probability at which an input is answered at each exit (the last "
-	                 "is ignored: it answers the rest), e.g. --exit-threshold 0.9,0")
+	                 "early exits: the confidence at which an input is answered at each exit (the last is "
+	                 "ignored: it answers the rest), e.g. --exit-threshold 0.9,0")
+	    ->delimiter(',');
+	create
+	    ->add_option("--exit-confidence", args->exit_confidence,
+	                 "early exits: how each exit's confidence is measured: top_probability (default), margin "
+	                 "(best minus second best class) or entropy (1 - normalised entropy), e.g. "
+	                 "--exit-confidence margin,margin")
 	    ->delimiter(',');
 	create
 	    ->add_option("--exit-replicas", args->exit_replicas,
@@ -157,12 +164,18 @@ void add_inferences_command(CLI::App &root) {
 		if (!args->exit_replicas.empty() && args->exit_replicas.size() != args->exit_thresholds.size()) {
 			client::usage_error("give --exit-replicas once per --exit-threshold (one of each per exit)");
 		}
+		if (!args->exit_confidence.empty() && args->exit_confidence.size() != args->exit_thresholds.size()) {
+			client::usage_error("give --exit-confidence once per --exit-threshold (one of each per exit)");
+		}
 		if (!args->exit_thresholds.empty()) {
 			json exits = json::array();
 			for (size_t k = 0; k < args->exit_thresholds.size(); ++k) {
 				json exit = {{"threshold", args->exit_thresholds[k]}};
 				if (!args->exit_replicas.empty()) {
 					exit["replicas"] = args->exit_replicas[k];
+				}
+				if (!args->exit_confidence.empty()) {
+					exit["confidence"] = args->exit_confidence[k];
 				}
 				exits.push_back(exit);
 			}

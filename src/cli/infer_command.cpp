@@ -108,6 +108,7 @@ void add_infer_command(CLI::App &root) {
 			    std::optional<size_t> chain_stage;
 			    std::string next_topic;
 			    double threshold = 0;
+			    auto confidence = ml::ConfidenceRule::TopProbability;
 			    if (*stage >= 0) {
 				    chain_stage = static_cast<size_t>(*stage);
 				    if (*chain_stage >= assignment.exits.size()) {
@@ -119,6 +120,7 @@ void add_infer_command(CLI::App &root) {
 				    assignment.input_topic = exit.input_topic;
 				    assignment.group_id += "-stage-" + std::to_string(*chain_stage);
 				    threshold = exit.threshold;
+				    confidence = exit.confidence;
 				    if (*chain_stage + 1 < assignment.exits.size()) {
 					    next_topic = assignment.exits[*chain_stage + 1].input_topic;
 				    }
@@ -190,6 +192,7 @@ void add_infer_command(CLI::App &root) {
 				    config.stage = *chain_stage;
 				    config.next_topic = next_topic;
 				    config.threshold = threshold;
+				    config.confidence = confidence;
 				    stages.emplace(first->model);
 				    job_slot.emplace(*stages, *chain_stage == 0 ? &decoder : nullptr, source, sink, config);
 				    if (forward_sink) {

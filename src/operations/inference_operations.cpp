@@ -4,6 +4,7 @@
 
 #include "common/json_input.h"
 #include "common/kafka_address.h"
+#include "ml/spec/exit_confidence.h"
 #include "ml/spec/parse.h"
 
 #include <spdlog/spdlog.h>
@@ -160,8 +161,9 @@ store::Inference mark_inference_stopped(store::Store &store, int64_t id) {
 void check_threshold(const char *field, double threshold) {
 	if (!(threshold >= 0 && threshold <= 1)) {
 		throw InvalidField(field, std::string("field \"") + field +
-		                              "\" holds a threshold outside 0..1: an exit's confidence is its top-class "
-		                              "probability (0: answer every input there; 1: only certain ones)");
+		                              "\" holds a threshold outside 0..1: an exit's confidence (by its rule: "
+		                              "top-class probability unless another is chosen) is in 0..1 (0: answer "
+		                              "every input there; 1: only certain ones)");
 	}
 }
 
@@ -195,6 +197,14 @@ void fill_exits(store::Store &store, const store::Result &result, const Inferenc
 		store::InferenceExit exit;
 		exit.threshold = asked.threshold.value_or(0);
 		check_threshold("exits", exit.threshold);
+		if (asked.confidence) {
+			auto rule = ml::parse_confidence_rule(*asked.confidence);
+			if (!rule) {
+				throw InvalidField("exits", "exit " + std::to_string(k) + " measures its confidence by \"" +
+				                                *asked.confidence + "\": pick one of " + ml::confidence_rule_names());
+			}
+			exit.confidence = ml::to_string(*rule);
+		}
 		exit.replicas = asked.replicas;
 		check_replicas(exit.replicas, environment.max_replicas);
 		if (k == 0) {

@@ -35,6 +35,9 @@ using TopicCreator = std::function<bool(const std::string &kafka_broker, const s
 struct ExitRequest {
 	//! Required on every stage but the last (whose threshold is ignored).
 	std::optional<double> threshold;
+	//! The rule measuring the exit's confidence (ml/exit_confidence.h);
+	//! unset: top_probability.
+	std::optional<std::string> confidence;
 	int64_t replicas = 1;
 	//! Stage 0: the inference's input topic (another one is refused); later
 	//! stages: unset for "<output_topic>-stage-<k>".

@@ -32,6 +32,7 @@ std::string exits_to_text(const std::vector<InferenceExit> &exits) {
 	auto array = nlohmann::json::array();
 	for (const auto &exit : exits) {
 		array.push_back({{"threshold", exit.threshold},
+		                 {"confidence", exit.confidence},
 		                 {"replicas", exit.replicas},
 		                 {"input_topic", exit.input_topic},
 		                 {"kafka_broker", exit.kafka_broker}});
@@ -44,6 +45,7 @@ std::vector<InferenceExit> exits_from_text(const std::string &text) {
 	for (const auto &item : nlohmann::json::parse(text.empty() ? "[]" : text)) {
 		InferenceExit exit;
 		exit.threshold = item.value("threshold", 0.0);
+		exit.confidence = item.value("confidence", "top_probability");
 		exit.replicas = item.value("replicas", int64_t(1));
 		exit.input_topic = item.value("input_topic", "");
 		exit.kafka_broker = item.value("kafka_broker", "default");

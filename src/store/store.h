@@ -241,9 +241,12 @@ enum class ServedModel {
 //! split at them): its exit's confidence threshold, its replicas, the topic
 //! it reads and the cluster that topic is on.
 struct InferenceExit {
-	//! An input is answered at this exit when the exit's top-class
-	//! probability reaches it; ignored on the last stage (it answers all).
+	//! An input is answered at this exit when the exit's confidence
+	//! reaches it; ignored on the last stage (it answers all).
 	double threshold = 0;
+	//! How the exit's confidence is measured: "top_probability", "margin"
+	//! or "entropy" (ml/exit_confidence.h; the store keeps the name).
+	std::string confidence = "top_probability";
 	int64_t replicas = 1;
 	//! Stage 0: the inference's input topic; stage k: what stage k-1 forwards to.
 	std::string input_topic;

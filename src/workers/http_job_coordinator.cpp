@@ -481,8 +481,18 @@ InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_i
 	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
 	assignment.model_result = inference.at("model_result").get<int64_t>();
 	for (const auto &exit : inference.value("exits", json::array())) {
-		assignment.exits.push_back({exit.at("threshold").get<double>(), exit.at("input_topic").get<std::string>(),
-		                            exit.value("bootstrap_servers", "default")});
+		ExitAssignment stage;
+		stage.threshold = exit.at("threshold").get<double>();
+		stage.input_topic = exit.at("input_topic").get<std::string>();
+		stage.kafka_broker = exit.value("bootstrap_servers", "default");
+		auto rule = ml::parse_confidence_rule(exit.value("confidence", "top_probability"));
+		if (!rule) {
+			throw UserError("inference " + std::to_string(inference_id) + " measures an exit's confidence by \"" +
+			                exit.value("confidence", "") + "\", which this replica does not know (it knows " +
+			                ml::confidence_rule_names() + "): run a replica of the server's version");
+		}
+		stage.confidence = *rule;
+		assignment.exits.push_back(std::move(stage));
 	}
 	return assignment;
 }

@@ -30,20 +30,6 @@ void format_prediction(const float *values, size_t count, std::string &out) {
 	out += "]}";
 }
 
-float exit_confidence(const float *row, size_t width) {
-	if (width == 1) {
-		float p = row[0];
-		return std::isnan(p) ? 0.0f : std::max(p, 1.0f - p);
-	}
-	float best = 0.0f;
-	for (size_t i = 0; i < width; ++i) {
-		if (row[i] > best) { // false for NaN
-			best = row[i];
-		}
-	}
-	return best;
-}
-
 InferenceJob::InferenceJob(ml::Model &model, const formats::MessageDecoder &decoder, stream::Source &source,
                            stream::Sink &sink, InferenceJobConfig config)
     : model_(&model), forward_sink_(&sink), decoder_(&decoder), source_(source), sink_(sink),
@@ -318,7 +304,7 @@ void InferenceJob::run_stage_rows(std::vector<stream::Record> &records) {
 	for (size_t row = 0; row < row_record_.size(); ++row) {
 		const auto &record = records[row_record_[row]];
 		const float *exit = &result.exit.data[row * exit_width];
-		if (last || exit_confidence(exit, exit_width) >= threshold) {
+		if (last || ml::exit_confidence(exit, exit_width, config_.confidence) >= threshold) {
 			answer(record, exit, exit_width);
 			++answered;
 		} else {

@@ -33,6 +33,7 @@
 
 #include "formats/message_decoder.h"
 #include "ml/model.h"
+#include "ml/spec/exit_confidence.h"
 #include "stream/io.h"
 #include "workers/model_rollout.h"
 #include "workers/stage_model.h"
@@ -69,6 +70,9 @@ struct InferenceJobConfig {
 	size_t stage = 0;
 	std::string next_topic;
 	double threshold = 1.0;
+	//! How the exit's confidence is measured; compared with the threshold
+	//! in float32.
+	ml::ConfidenceRule confidence = ml::ConfidenceRule::TopProbability;
 };
 
 //! Counters a replica exposes (read from any thread).
@@ -97,11 +101,6 @@ inline constexpr const char *kModelVersionHeader = "kafkaml.model_version";
 //! On a prediction of an early-exit chain: the 0-based index of the exit
 //! (stage) that answered (decimal).
 inline constexpr const char *kExitHeader = "kafkaml.exit";
-
-//! How sure an exit's output row is: its top-class probability, the
-//! largest value; for one unit (a sigmoid) max(p, 1 - p). NaN counts as 0.
-//! A stage compares it with its threshold in float32.
-float exit_confidence(const float *row, size_t width);
 
 class InferenceJob {
 public:

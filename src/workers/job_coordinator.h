@@ -6,6 +6,7 @@
 // fetches its assignment, reports progress, and uploads its outcome.
 
 #include "ml/model.h"
+#include "ml/spec/exit_confidence.h"
 #include "ml/spec/model_spec.h"
 #include "stream/io.h"
 
@@ -164,16 +165,18 @@ struct LearnedModel {
 	std::string model_blob; //!< ml::Model::save() bytes
 };
 
-//! An inference to serve: the trained model and its topics.
 //! One stage of an early-exit inference, as its replicas need it.
 struct ExitAssignment {
 	double threshold = 0;
+	//! How the stage's exit confidence is measured (ml/exit_confidence.h).
+	ml::ConfidenceRule confidence = ml::ConfidenceRule::TopProbability;
 	std::string input_topic;
 	//! The cluster of input_topic: "default", a configured cluster's name or
 	//! a bootstrap list (the executor passes its address to the replica).
 	std::string kafka_broker = "default";
 };
 
+//! An inference to serve: the trained model and its topics.
 struct InferenceAssignment {
 	int64_t inference_id = 0;
 	int64_t model_result = 0;

@@ -1276,13 +1276,16 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 	EXPECT_EQ(s1, 400) << refused;
 	EXPECT_EQ(refused["detail"]["field"], "exits");
 	EXPECT_NE(refused["error"].get<std::string>().find("has 2 output(s)"), std::string::npos) << refused;
+	body["exits"][0]["confidence"] = "margin";
 	body["exits"].push_back({{"replicas", 1}, {"bootstrap_servers", "cloud:9092"}});
 	auto [s2, inference] = call("POST", "/api/v1/inferences", body);
 	ASSERT_EQ(s2, 201) << inference;
 	EXPECT_EQ(inference["replicas"], 3);
 	ASSERT_EQ(inference["exits"].size(), 2u);
+	EXPECT_EQ(inference["exits"][0]["confidence"], "margin");
 	EXPECT_EQ(inference["exits"][1], (json{{"exit", 1},
 	                                       {"threshold", 0.0},
+	                                       {"confidence", "top_probability"},
 	                                       {"replicas", 1},
 	                                       {"input_topic", "out-stage-1"},
 	                                       {"bootstrap_servers", "cloud:9092"}}));

@@ -355,8 +355,8 @@ TEST_F(EarlyExitOperationsTest, EachStageGetsItsTopicItsClusterAndItsReplicas) {
 	auto result = two_exit_result();
 	auto created = create_inference(*db, executor, chain_request(result.id), environment).inference;
 	ASSERT_EQ(created.exits.size(), 2u);
-	EXPECT_EQ(created.exits[0], (store::InferenceExit{0.9, 2, "in", "default"}));
-	EXPECT_EQ(created.exits[1], (store::InferenceExit{0, 1, "out-stage-1", "cloud:9092"}));
+	EXPECT_EQ(created.exits[0], (store::InferenceExit{0.9, "top_probability", 2, "in", "default"}));
+	EXPECT_EQ(created.exits[1], (store::InferenceExit{0, "top_probability", 1, "out-stage-1", "cloud:9092"}));
 	EXPECT_EQ(created.replicas, 3) << "the stages' sum";
 	EXPECT_EQ(db->get_inference(created.id).exits, created.exits) << "stored as answered";
 	EXPECT_EQ(store::stage_of_replica(created, 0), (std::pair<size_t, int64_t>{0, 0}));
@@ -370,6 +370,20 @@ TEST_F(EarlyExitOperationsTest, EachStageGetsItsTopicItsClusterAndItsReplicas) {
 	EXPECT_EQ(invalid_field([&] { set_inference_thresholds(*db, created.id, {0.5}); })->field, "thresholds");
 	EXPECT_EQ(invalid_field([&] { set_inference_thresholds(*db, created.id, {1.5, 0}); })->field, "thresholds");
 	EXPECT_THROW(scale_inference(*db, executor, created.id, 4, environment), store::Conflict);
+}
+
+TEST_F(EarlyExitOperationsTest, EachStageKeepsItsConfidenceRule) {
+	auto result = two_exit_result();
+	auto request = chain_request(result.id);
+	request.exits[0].confidence = "margin";
+	request.exits[1].confidence = "entropy";
+	auto created = create_inference(*db, executor, request, environment).inference;
+	EXPECT_EQ(created.exits[0].confidence, "margin");
+	EXPECT_EQ(created.exits[1].confidence, "entropy");
+	auto stored = db->get_inference(created.id);
+	EXPECT_EQ(stored.exits, created.exits);
+	EXPECT_EQ(set_inference_thresholds(*db, created.id, {0.5, 0}).exits[0].confidence, "margin")
+	    << "a threshold change keeps the rule";
 }
 
 TEST_F(EarlyExitOperationsTest, TheExitsMustBeTheModelsOutputs) {
@@ -394,6 +408,9 @@ TEST_F(EarlyExitOperationsTest, TheExitsMustBeTheModelsOutputs) {
 	request = chain_request(result.id);
 	request.exits[1].bootstrap_servers = "nowhere";
 	EXPECT_EQ(refused_field(request), "exits");
+	request = chain_request(result.id);
+	request.exits[0].confidence = "softmax";
+	EXPECT_EQ(refused_field(request), "exits") << "an unknown confidence rule";
 
 	// One output: one exit at most.
 	auto single = finished_result({.input_format = "RAW", .input_config = json::object()});

@@ -249,13 +249,24 @@ TEST_F(StageJobTest, AStageMustKnowWhereItForwards) {
 	EXPECT_THROW(InferenceJob(stages, nullptr, source, sink, config(2)), std::invalid_argument);
 }
 
-TEST(ExitConfidence, IsTheTopClassProbabilityOrEitherSideOfASigmoid) {
-	std::vector<float> softmax{0.1f, 0.7f, 0.2f};
-	EXPECT_FLOAT_EQ(exit_confidence(softmax.data(), 3), 0.7f);
-	float low = 0.05f;
-	EXPECT_FLOAT_EQ(exit_confidence(&low, 1), 0.95f);
-	float nan = std::nanf("");
-	EXPECT_EQ(exit_confidence(&nan, 1), 0.0f);
+// The margin rule: (c, 1 - c) has margin |2c - 1|, so c = 0.9 (top
+// probability 0.9) has margin 0.8 and goes on at a threshold of 0.85,
+// while c = 0.95 (margin 0.9) is answered.
+TEST_F(StageJobTest, TheMarginRuleAnswersOnlyWhereTheWinnerWinsClearly) {
+	send_inputs({0.9f, 0.95f});
+	stream::MemoryTopicSource source(log, "in", {0});
+	stream::MemorySink sink(log);
+	auto c = config(0);
+	c.threshold = 0.85;
+	c.confidence = ml::ConfidenceRule::Margin;
+	InferenceJob job(stages, &decoder, source, sink, c);
+	run(job);
+	auto answers = log.read("out", 0, 0, 100);
+	ASSERT_EQ(answers.size(), 1u);
+	EXPECT_EQ(*answers[0].key, "k1");
+	auto forwards = log.read("out-stage-1", 0, 0, 100);
+	ASSERT_EQ(forwards.size(), 1u);
+	EXPECT_EQ(*forwards[0].key, "k0");
 }
 
 TEST(CarryFormat, RoundTripsAndSaysWhatIsWrong) {

@@ -96,6 +96,24 @@ std::vector<operations::ExitRequest> read_exits(const json &body) {
 	return exits;
 }
 
+// The original Kafka-ML's fields of a distributed inference. Its clients
+// send "" and null for them on any inference: those mean absent.
+void read_upper_link(const json &body, operations::InferenceRequest &request) {
+	if (body.contains("limit") && !body["limit"].is_null()) {
+		if (!body["limit"].is_number()) {
+			throw ApiError(400, "field \"limit\" must be a number from 0 to 1", {{"field", "limit"}});
+		}
+		request.limit = body["limit"].get<double>();
+	}
+	for (auto [name, target] : {std::pair{"output_upper", &request.output_upper},
+	                            std::pair{"upper_kafka_broker", &request.upper_kafka_broker}}) {
+		auto value = optional_text_field(body, name);
+		if (value && !value->empty()) {
+			*target = std::move(value);
+		}
+	}
+}
+
 json thresholds_json(const store::Inference &inference) {
 	json thresholds = json::array();
 	for (const auto &exit : inference.exits) {
@@ -180,6 +198,7 @@ void ApiServer::register_inference_routes() {
 		read_model_version(body, request.served, request.pinned_version);
 		request.resources = body.value("resources", json());
 		request.exits = read_exits(body);
+		read_upper_link(body, request);
 		auto created = operations::create_inference(db, executor, request, inference_environment_);
 		json answer = to_json(created.inference);
 		answer["notes"] = created.notes;

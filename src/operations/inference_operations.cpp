@@ -169,15 +169,50 @@ void check_threshold(const char *field, double threshold) {
 
 // The chain's stages: checked against the model's outputs, each with its
 // input topic and cluster. Stage 0 reads the inference's own input.
+// The original's form (limit, output_upper): one entry per stage, all alike.
+std::vector<ExitRequest> exits_from_upper_link(const InferenceRequest &request, size_t stages, int64_t result) {
+	if (stages < 2) {
+		throw InvalidField(request.limit ? "limit" : "output_upper",
+		                   "\"limit\" and \"output_upper\" pass inputs on to an upper model, but the model of "
+		                   "result " +
+		                       std::to_string(result) +
+		                       " has one output: it has no upper model. Leave them out to serve it whole");
+	}
+	if (!request.limit) {
+		throw InvalidField("limit", "field \"limit\" is required with \"output_upper\": the top-class "
+		                            "probability at which a stage answers instead of passing the input on");
+	}
+	check_threshold("limit", *request.limit);
+	std::vector<ExitRequest> exits(stages);
+	for (size_t k = 0; k < stages; ++k) {
+		exits[k].replicas = request.replicas;
+		if (k + 1 < stages) {
+			exits[k].threshold = request.limit;
+		}
+		if (k >= 1) {
+			exits[k].bootstrap_servers = request.upper_kafka_broker;
+		}
+	}
+	exits[1].input_topic = request.output_upper;
+	return exits;
+}
+
 void fill_exits(store::Store &store, const store::Result &result, const InferenceRequest &request,
                 const InferenceEnvironment &environment, store::Inference &i) {
-	if (request.exits.empty()) {
+	bool upper_link = request.limit || request.output_upper || request.upper_kafka_broker;
+	if (request.exits.empty() && !upper_link) {
 		return;
 	}
+	if (!request.exits.empty() && upper_link) {
+		throw InvalidField("exits", "give either \"exits\" or the original's \"limit\" and \"output_upper\", "
+		                            "not both");
+	}
 	size_t stages = model_stage_count(store, result);
-	if (request.exits.size() != stages) {
+	const std::vector<ExitRequest> asked_exits =
+	    upper_link ? exits_from_upper_link(request, stages, result.id) : request.exits;
+	if (asked_exits.size() != stages) {
 		throw InvalidField("exits",
-		                   "field \"exits\" has " + std::to_string(request.exits.size()) +
+		                   "field \"exits\" has " + std::to_string(asked_exits.size()) +
 		                       " entries but the model of result " + std::to_string(result.id) + " (model " +
 		                       std::to_string(result.model) + ") has " + std::to_string(stages) +
 		                       " output(s), one exit each: give one entry per exit, in the model's output "
@@ -186,9 +221,9 @@ void fill_exits(store::Store &store, const store::Result &result, const Inferenc
 	}
 	i.exits.clear();
 	i.replicas = 0;
-	for (size_t k = 0; k < request.exits.size(); ++k) {
-		const auto &asked = request.exits[k];
-		bool last = k + 1 == request.exits.size();
+	for (size_t k = 0; k < asked_exits.size(); ++k) {
+		const auto &asked = asked_exits[k];
+		bool last = k + 1 == asked_exits.size();
 		if (!asked.threshold && !last) {
 			throw InvalidField("exits", "exit " + std::to_string(k) +
 			                                " needs a \"threshold\" (only the last stage's is ignored: it answers "

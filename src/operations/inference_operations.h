@@ -75,6 +75,14 @@ struct InferenceRequest {
 	//! model, in the model's output order; empty: the model served whole.
 	//! `replicas` is then ignored (each stage has its own).
 	std::vector<ExitRequest> exits;
+	//! The original Kafka-ML's form of a distributed inference, for a
+	//! result with several exits when `exits` is empty: every stage but the
+	//! last answers at `limit` (top-class probability), stage 1 reads
+	//! `output_upper` on `upper_kafka_broker`, later stages their default
+	//! topics on that cluster, and each stage gets `replicas`.
+	std::optional<double> limit;
+	std::optional<std::string> output_upper;
+	std::optional<std::string> upper_kafka_broker;
 };
 
 //! What the inference use cases need of the server beside the store and

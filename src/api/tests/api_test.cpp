@@ -1289,6 +1289,22 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 	                                       {"replicas", 1},
 	                                       {"input_topic", "out-stage-1"},
 	                                       {"bootstrap_servers", "cloud:9092"}}));
+	// The original Kafka-ML's body: limit and output_upper.
+	json original = {{"model_result", result},
+	                 {"input_format", "JSON"},
+	                 {"input_topic", "in2"},
+	                 {"output_topic", "out2"},
+	                 {"replicas", 1},
+	                 {"limit", 0.7},
+	                 {"output_upper", "to-fog"},
+	                 {"upper_kafka_broker", nullptr}};
+	auto [original_status, chained] = call("POST", "/api/v1/inferences", original);
+	ASSERT_EQ(original_status, 201) << chained;
+	ASSERT_EQ(chained["exits"].size(), 2u);
+	EXPECT_EQ(chained["exits"][0]["threshold"], 0.7);
+	EXPECT_EQ(chained["exits"][1]["input_topic"], "to-fog");
+	original["limit"] = "high";
+	EXPECT_EQ(call("POST", "/api/v1/inferences", original).first, 400);
 	std::string base = "/api/v1/inferences/" + inference["id"].dump();
 	call("POST", base + "/stats",
 	     {{"replica", "0"},

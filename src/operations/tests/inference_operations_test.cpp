@@ -386,6 +386,40 @@ TEST_F(EarlyExitOperationsTest, EachStageKeepsItsConfidenceRule) {
 	    << "a threshold change keeps the rule";
 }
 
+// The original Kafka-ML's form: limit and output_upper instead of exits.
+TEST_F(EarlyExitOperationsTest, TheOriginalsLimitAndUpperTopicMakeTheChain) {
+	auto result = two_exit_result();
+	InferenceRequest request = chain_request(result.id);
+	request.exits.clear();
+	request.replicas = 2;
+	request.limit = 0.8;
+	request.output_upper = "to-cloud";
+	request.upper_kafka_broker = "cloud:9092";
+	auto created = create_inference(*db, executor, request, environment).inference;
+	ASSERT_EQ(created.exits.size(), 2u);
+	EXPECT_EQ(created.exits[0], (store::InferenceExit{0.8, "top_probability", 2, "in", "default"}));
+	EXPECT_EQ(created.exits[1], (store::InferenceExit{0, "top_probability", 2, "to-cloud", "cloud:9092"}));
+
+	request.output_upper.reset();
+	request.upper_kafka_broker.reset();
+	created = create_inference(*db, executor, request, environment).inference;
+	EXPECT_EQ(created.exits[1].input_topic, "out-stage-1") << "no upper topic named: the default one";
+
+	request.limit.reset();
+	request.output_upper = "to-cloud";
+	EXPECT_EQ(refused_field(request), "limit") << "an upper topic without a limit";
+	request.limit = 1.5;
+	EXPECT_EQ(refused_field(request), "limit");
+	request.limit = 0.8;
+	request.exits = chain_request(result.id).exits;
+	EXPECT_EQ(refused_field(request), "exits") << "both forms at once";
+	auto single = finished_result({.input_format = "RAW", .input_config = json::object()});
+	request = chain_request(single.id);
+	request.exits.clear();
+	request.limit = 0.8;
+	EXPECT_EQ(refused_field(request), "limit") << "a model with one output has no upper model";
+}
+
 TEST_F(EarlyExitOperationsTest, TheExitsMustBeTheModelsOutputs) {
 	auto result = two_exit_result();
 	auto request = chain_request(result.id);

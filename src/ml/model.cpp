@@ -46,6 +46,42 @@ int64_t check_data(const Model::Impl &m, const Array &x, const Array *y, const O
 	return expected;
 }
 
+//! Keras applies a single target to every output of a model with several
+//! (an early-exit model: each exit predicts the same label). When the
+//! outputs all have one shape (exits of one prediction, not a price beside
+//! a category) and `y` holds one output's labels, returns `widened`, each
+//! row repeated once per output; else `y` itself.
+const Array &labels_for(const Model::Impl &m, const OutputLosses &losses, const Array &y, Array &widened) {
+	const size_t outputs = losses.output_count();
+	if (outputs < 2 || y.shape.empty() || y.row_size() == losses.label_width()) {
+		return y;
+	}
+	for (const auto &shape : m.plan.outputs) {
+		if (shape != m.plan.outputs.front()) {
+			return y;
+		}
+	}
+	const int64_t each = losses.label_columns(0).second;
+	if (y.row_size() != each || each * static_cast<int64_t>(outputs) != losses.label_width()) {
+		return y;
+	}
+	for (size_t k = 1; k < outputs; k++) {
+		if (losses.label_columns(k).second != each) {
+			return y;
+		}
+	}
+	const int64_t rows = y.rows(), width = losses.label_width();
+	widened.shape = {rows, width};
+	widened.data.assign(static_cast<size_t>(rows * width), 0.0f);
+	for (int64_t r = 0; r < rows; r++) {
+		for (size_t k = 0; k < outputs; k++) {
+			std::copy_n(y.data.data() + r * each, each,
+			            widened.data.data() + r * width + losses.label_columns(k).first);
+		}
+	}
+	return widened;
+}
+
 } // namespace
 
 int64_t Array::row_size() const {
@@ -93,13 +129,17 @@ Model Model::from_torchscript(std::string_view module_bytes, const CompileSpec &
 	return Model(torchscript_impl(module_bytes, compile, std::move(input_shape), seed));
 }
 
-FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, const Array *validation_x,
-                     const Array *validation_y, const EpochCallback &callback) {
+FitResult Model::fit(const Array &x, const Array &given_y, const FitOptions &options, const Array *validation_x,
+                     const Array *given_validation_y, const EpochCallback &callback) {
 	Impl &m = *impl_;
 	if (!m.spec.compile.present && !m.torchscript) {
 		throw std::invalid_argument("the model has no compile(...): add an optimizer and a loss to train it");
 	}
 	OutputLosses losses(m.spec, m.plan.outputs);
+	Array widened_y, widened_validation_y;
+	const Array &y = labels_for(m, losses, given_y, widened_y);
+	const Array *validation_y =
+	    given_validation_y ? &labels_for(m, losses, *given_validation_y, widened_validation_y) : nullptr;
 	const int64_t label_width = check_data(m, x, &y, &losses);
 	if ((validation_x == nullptr) != (validation_y == nullptr)) {
 		throw std::invalid_argument("validation data needs both features and labels");
@@ -190,8 +230,10 @@ namespace {
 
 //! evaluate()'s pass: the metrics into `losses`; with `predictions` (x's
 //! rows x the output size) the outputs too.
-void evaluate_into(Model::Impl &m, const Array &x, const Array &y, std::optional<int64_t> batch_size,
+void evaluate_into(Model::Impl &m, const Array &x, const Array &given_y, std::optional<int64_t> batch_size,
                    OutputLosses &losses, float *predictions) {
+	Array widened;
+	const Array &y = labels_for(m, losses, given_y, widened);
 	const int64_t label_width = check_data(m, x, &y, &losses);
 	const int64_t batch = std::max<int64_t>(1, batch_size.value_or(32));
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
@@ -214,10 +256,12 @@ MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64
 	return losses.results();
 }
 
-std::vector<ExitReport> Model::exit_report(const Array &x, const Array &y, const std::vector<double> &thresholds,
+std::vector<ExitReport> Model::exit_report(const Array &x, const Array &given_y, const std::vector<double> &thresholds,
                                            std::optional<int64_t> batch_size) {
 	Impl &m = *impl_;
 	OutputLosses losses(m.spec, m.plan.outputs);
+	Array widened;
+	const Array &y = labels_for(m, losses, given_y, widened);
 	std::vector<float> predictions(static_cast<size_t>(x.rows() * m.plan.output_size()));
 	evaluate_into(m, x, y, batch_size, losses, predictions.data());
 	const int64_t rows = x.rows(), out_width = m.plan.output_size(), label_width = losses.label_width();
@@ -352,9 +396,11 @@ std::vector<float> Model::parameters() const {
 	return impl_->params;
 }
 
-double Model::loss_and_gradients(const Array &x, const Array &y, std::vector<float> &gradients) {
+double Model::loss_and_gradients(const Array &x, const Array &given_y, std::vector<float> &gradients) {
 	Impl &m = *impl_;
 	OutputLosses losses(m.spec, m.plan.outputs);
+	Array widened;
+	const Array &y = labels_for(m, losses, given_y, widened);
 	check_data(m, x, &y, &losses);
 	std::vector<float> out(static_cast<size_t>(x.rows() * m.plan.output_size())), dout(out.size());
 	m.executor->forward_train(x.data.data(), x.rows(), m.rng, out.data());

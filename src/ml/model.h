@@ -107,9 +107,11 @@ public:
 	~Model();
 
 	//! Keras' fit(): `y` is [N] (class indices or one target) or [N, k].
-	//! With several outputs, each output's loss is weighted by compile's
-	//! loss_weights and the metrics are Keras': "loss", "<output>_loss",
-	//! "<output>_<metric>".
+	//! With several outputs, `y` holds each output's labels in order, or, as
+	//! Keras allows, one output's labels when all take as many, applied to
+	//! every output (an early-exit model's exits all predict the label);
+	//! each output's loss is weighted by compile's loss_weights and the
+	//! metrics are Keras': "loss", "<output>_loss", "<output>_<metric>".
 	//! With steps_per_epoch the data iterator continues across epochs and
 	//! restarts (reshuffled) when exhausted. `verbose` > 0 prints one line
 	//! per epoch to stderr. A later fit continues the optimizer of the one

@@ -34,6 +34,7 @@ public:
 
 	//! Label values per sample.
 	int64_t label_width() const { return label_width_; }
+	size_t output_count() const { return heads_.size(); }
 	//! What the labels must hold, for messages: "1 value(s) per sample for
 	//! loss 'mse'", or per output with several.
 	std::string describe_labels() const;

@@ -176,6 +176,36 @@ TEST(Stages, TwoExitCnnMatchesPredictBeforeAndAfterTraining) {
 	expect_chain_matches(loaded, x);
 }
 
+// As Keras does, one label per sample applies to every exit: training,
+// evaluation and the exit table see the same as with the label repeated.
+TEST(Stages, OneLabelPerSampleTrainsEveryExit) {
+	auto x = uniform(24, {8, 8, 1}, 4);
+	auto label = [](int64_t r) { return static_cast<float>(r % 2); };
+	Array once{{24}, {}};
+	for (int64_t r = 0; r < 24; r++) {
+		once.data.push_back(label(r));
+	}
+	auto twice = same_labels(24, 2, label);
+	auto a = Model::build(parse_model_definition(kTwoExitCnn), 3);
+	auto b = Model::build(parse_model_definition(kTwoExitCnn), 3);
+	a.fit(x, once, quiet(2, 8), &x, &once);
+	b.fit(x, twice, quiet(2, 8), &x, &twice);
+	EXPECT_EQ(a.parameters(), b.parameters());
+	EXPECT_EQ(a.evaluate(x, once), b.evaluate(x, twice));
+	auto report_a = a.exit_report(x, once, default_exit_thresholds());
+	auto report_b = b.exit_report(x, twice, default_exit_thresholds());
+	ASSERT_EQ(report_a.size(), 2u);
+	for (size_t k = 0; k < 2; k++) {
+		EXPECT_EQ(report_a[k].metrics, report_b[k].metrics);
+		ASSERT_EQ(report_a[k].thresholds.size(), report_b[k].thresholds.size());
+		for (size_t t = 0; t < report_a[k].thresholds.size(); t++) {
+			EXPECT_EQ(report_a[k].thresholds[t].count, report_b[k].thresholds[t].count);
+		}
+	}
+	Array wrong{{24, 3}, std::vector<float>(72, 0.0f)};
+	EXPECT_THROW(a.evaluate(x, wrong), std::invalid_argument) << "3 labels fit neither one exit nor both";
+}
+
 TEST(Stages, ThreeExitMlpCarriesTheHiddenLayer) {
 	auto model = Model::build(parse_model_definition(kThreeExitMlp), 5);
 	ASSERT_EQ(model.stage_count(), 3u);

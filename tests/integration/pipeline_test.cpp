@@ -1441,53 +1441,101 @@ std::vector<std::string> group_client_ids(rd_kafka_t *rk, const std::string &gro
 	return ids;
 }
 
-// Early exits: a model with two outputs served as a chain of two stages.
-// The model is built here with random weights and handed to the server as
-// its result's trained model (the test plays the training job), so that the
-// test knows each input's confidence at the first exit: a threshold at the
-// median sends about half of the inputs on to the second stage. Every input
-// is answered (duplicates counted, as at-least-once allows them), each by
-// the exit its confidence says, with that exit's values; a stage replica of
-// each stage killed with SIGKILL mid-stream loses nothing; the stages'
-// figures show the share answered at each exit.
-constexpr const char *kTwoExitModel = R"(import tensorflow as tf
-inputs = tf.keras.Input(shape=(3,))
-trunk = tf.keras.layers.Dense(16, activation="relu")(inputs)
-early = tf.keras.layers.Dense(2, activation="softmax", name="early")(trunk)
-deep = tf.keras.layers.Dense(16, activation="tanh")(trunk)
-late = tf.keras.layers.Dense(2, activation="softmax", name="late")(deep)
-model = tf.keras.Model(inputs=inputs, outputs=[early, late])
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", loss_weights=[0.3, 1.0])
+// Early exits: a CNN with two exits, trained on a generated image stream
+// by the training job, served as a chain of two stages. The test downloads
+// the trained model to know each input's confidence at the first exit: a
+// threshold at the median sends about half of the inputs on to the second
+// stage. Every input is answered (duplicates counted, as at-least-once
+// allows them), each by the exit its confidence says, with that exit's
+// values; a replica of each stage killed with SIGKILL mid-stream loses
+// nothing; the stages' figures show the share answered at each exit.
+constexpr const char *kTwoExitCnn = R"(import tensorflow as tf
+from tensorflow.keras import layers
+image = tf.keras.Input(shape=(8, 8, 1), name="image")
+x = layers.Conv2D(4, (3, 3), activation="relu", padding="same")(image)
+x = layers.MaxPooling2D((2, 2))(x)
+x = layers.Flatten()(x)
+early = layers.Dense(2, activation="softmax", name="early")(x)
+deep = layers.Dense(16, activation="relu")(x)
+late = layers.Dense(2, activation="softmax", name="late")(deep)
+model = tf.keras.Model(inputs=image, outputs=[early, late])
+model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+              loss_weights=[0.5, 1.0], metrics=["accuracy"])
 )";
 
+//! Image i (8 x 8, one channel): class i % 2 is a bright left (0) or right
+//! (1) half, its contrast shrinking with i % 7, under noise: some are easy,
+//! some hard, so the first exit's confidence spreads.
 std::vector<float> exit_input(int i) {
-	return {std::sin(0.37f * float(i)) * 3.0f, std::cos(0.11f * float(i)) * 3.0f, float(i % 13) / 3.0f - 2.0f};
+	std::mt19937 rng(static_cast<unsigned>(i) * 2654435761u);
+	std::normal_distribution<float> noise(0.0f, 1.0f);
+	float contrast = 0.03f + 0.04f * static_cast<float>(i % 7);
+	std::vector<float> pixels(64);
+	for (int row = 0; row < 8; ++row) {
+		for (int column = 0; column < 8; ++column) {
+			bool bright = (column < 4) == (i % 2 == 0);
+			pixels[row * 8 + column] = (bright ? contrast : -contrast) + noise(rng);
+		}
+	}
+	return pixels;
 }
 
 TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsConfidenceSays) {
 	constexpr int kInputs = 1000;
-	// 1. The model, deployed (its training job waits for a stream that never
-	//    comes), its trained model uploaded as the job would, then stopped:
-	//    a stopped result that kept its model serves.
-	auto model = api->post("/models", {{"name", "two exits"}, {"code", kTwoExitModel}});
+	// 1. The model trained on 400 generated images (labels in the last
+	//    column, one per image: it applies to both exits).
+	auto model = api->post("/models", {{"name", "two exits"}, {"code", kTwoExitCnn}});
 	auto configuration = api->post("/configurations", {{"name", "exits"}, {"ml_models", {model.at("id")}}});
-	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=1");
-	auto results = api->get("/results?deployment=" + std::to_string(deployment));
+	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=8, shuffle=True");
+	{
+		std::ofstream csv(dir / "images.csv");
+		for (int p = 0; p < 64; ++p) {
+			csv << "p" << p << ",";
+		}
+		csv << "label\n";
+		for (int i = 0; i < 400; ++i) {
+			// Training images are numbered apart from the inference's.
+			for (float v : exit_input(100000 + i)) {
+				csv << v << ",";
+			}
+			csv << i % 2 << "\n";
+		}
+	}
+	auto send = start_kafkaml(dir, "send",
+	                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "exit-images",
+	                           "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
+	                           "label", "--validation-rate", "0.2", (dir / "images.csv").string()});
+	ASSERT_EQ(send->wait(120s), 0) << send->err();
+	auto results = wait_for_results(deployment);
 	ASSERT_EQ(results.size(), 1u);
 	auto result_id = std::to_string(results[0].at("id").get<int64_t>());
-	auto built = ml::Model::build(ml::parse_model_definition(kTwoExitModel), 7);
-	ASSERT_EQ(built.stage_count(), 2u);
-	api->put_bytes("/results/" + result_id + "/model", built.save(), 204);
-	api->post("/results/" + result_id + "/stop", json::object(), 200);
+	auto trained_result = api->get("/results/" + result_id);
+	ASSERT_EQ(trained_result.value("status", ""), "finished") << trained_result.dump(2);
+	// The exit table: both exits learned the task, and at 0.5 the first exit
+	// takes every validation input (two classes).
+	const json &exits = trained_result.at("exits");
+	ASSERT_EQ(exits.size(), 2u) << trained_result.dump(2);
+	for (const auto &exit : exits) {
+		std::cerr << "exit " << exit.value("name", "") << ": " << exit.at("metrics").dump() << "\n";
+		EXPECT_GT(exit.at("metrics").value("accuracy", 0.0), 0.7) << exit.dump();
+	}
+	EXPECT_EQ(exits[0].at("thresholds")[0].value("share", 0.0), 1.0) << exits[0].dump();
+
+	auto download = start_kafkaml(dir, "download",
+	                              {"results", "download", result_id, "-o", (dir / "exits.kafkaml").string(), "--server",
+	                               url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download->wait(120s), 0) << download->err();
+	auto trained = ml::Model::load(testing::read_file(dir / "exits.kafkaml"));
+	ASSERT_EQ(trained.stage_count(), 2u);
 
 	// 2. What each input's first exit says, computed here with the same model.
-	ml::Array inputs{{kInputs, 3}, {}};
+	ml::Array inputs{{kInputs, 8, 8, 1}, {}};
 	for (int i = 0; i < kInputs; ++i) {
 		auto row = exit_input(i);
 		inputs.data.insert(inputs.data.end(), row.begin(), row.end());
 	}
-	auto first = built.run_stage(0, inputs);
-	auto last = built.run_stage(1, first.carry);
+	auto first = trained.run_stage(0, inputs);
+	auto last = trained.run_stage(1, first.carry);
 	std::vector<double> confidence(kInputs);
 	for (int i = 0; i < kInputs; ++i) {
 		confidence[i] = std::max(first.exit.data[2 * i], first.exit.data[2 * i + 1]);
@@ -1503,7 +1551,7 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 	                              {"input_topic", "exits-in"},
 	                              {"output_topic", "exits-out"},
 	                              {"input_format", "RAW"},
-	                              {"input_config", {{"data_type", "float32"}, {"data_reshape", "3"}}},
+	                              {"input_config", {{"data_type", "float32"}, {"data_reshape", "8 8 1"}}},
 	                              {"exits", {{{"threshold", threshold}, {"replicas", 2}}, {{"replicas", 1}}}}});
 	ASSERT_EQ(inference.at("exits").size(), 2u) << inference.dump(2);
 	EXPECT_EQ(inference.at("exits")[1].value("input_topic", ""), "exits-out-stage-1");

@@ -96,42 +96,132 @@ private:
 	testing::ChildProcess process_;
 };
 
-//! A `kafkaml broker` and a `kafkaml server` on it, children logging into
-//! `dir`, with an API client holding the server's admin token. `kafkaml`
-//! is the binary the server also starts its jobs with.
-class KafkamlServices {
+//! A `kafkaml broker` child with its data in dir/broker, logging into
+//! dir/broker.log, on the listeners `listen_args` give (`--listen
+//! 127.0.0.1:0` by default). `kafkaml` is the binary it, and every server
+//! and job started after it, runs as.
+class KafkamlBroker {
 public:
-	KafkamlServices(const std::string &kafkaml, const std::filesystem::path &dir) {
+	//! Waits for the `listeners` lines the broker prints, one per listener
+	//! (`host:port` for `--listen`, `PROTOCOL://host:port` for `--listeners`).
+	KafkamlBroker(const std::string &kafkaml, const std::filesystem::path &dir,
+	              std::vector<std::string> listen_args = {"--listen", "127.0.0.1:0"}, size_t listeners = 1) {
 		::setenv("KAFKAML_BIN", kafkaml.c_str(), 1);
-		broker_ = std::make_unique<testing::ChildProcess>(logged(
-		    testing::kafkaml_command({"broker", "--listen", "127.0.0.1:0", "--data-dir", (dir / "broker").string()}),
-		    dir, "broker"));
-		bootstrap_ = broker_->required_first_line();
-		server_ = std::make_unique<testing::ChildProcess>(
-		    logged(testing::kafkaml_command({"server", "--listen", "127.0.0.1:0", "--bootstrap-servers", bootstrap_,
-		                                     "--data-dir", (dir / "server").string()}),
-		           dir, "server"));
-		auto url = server_->required_first_line();
-		api_.emplace(url, testing::read_file(dir / "server" / "admin-token").substr(0, 64));
+		std::vector<std::string> args{"broker", "--data-dir", (dir / "broker").string()};
+		args.insert(args.end(), listen_args.begin(), listen_args.end());
+		process_ = std::make_unique<testing::ChildProcess>(logged(testing::kafkaml_command(args), dir, "broker"));
+		auto printed = [&](const std::vector<std::string> &lines) { return lines.size() >= listeners; };
+		if (!process_->wait_for_lines(printed, std::chrono::seconds(30))) {
+			throw std::runtime_error("kafkaml broker printed no " + std::to_string(listeners) +
+			                         " listener(s); its log:\n" + process_->err());
+		}
+		addresses_ = process_->out_lines();
+		addresses_.resize(listeners);
 	}
-	~KafkamlServices() {
-		// SIGTERM first: the server stops the jobs it started, which live in
-		// sessions of their own.
-		server_->terminate(std::chrono::seconds(15));
-		broker_->terminate(std::chrono::seconds(15));
-	}
-	KafkamlServices(const KafkamlServices &) = delete;
-	KafkamlServices &operator=(const KafkamlServices &) = delete;
+	~KafkamlBroker() { process_->terminate(std::chrono::seconds(15)); }
+	KafkamlBroker(const KafkamlBroker &) = delete;
+	KafkamlBroker &operator=(const KafkamlBroker &) = delete;
 
-	const std::string &bootstrap() const { return bootstrap_; }
+	//! What it printed, one line per listener, in the order of its listeners.
+	const std::vector<std::string> &addresses() const { return addresses_; }
+
+private:
+	std::unique_ptr<testing::ChildProcess> process_;
+	std::vector<std::string> addresses_;
+};
+
+//! A `kafkaml server` child on `bootstrap`, its data in dir/NAME, logging
+//! into dir/NAME.log, with `extra_args` (`--kafka-config FILE`, ...) and an
+//! API client holding its admin token.
+class KafkamlServer {
+public:
+	KafkamlServer(const std::filesystem::path &dir, const std::string &name, const std::string &bootstrap,
+	              const std::vector<std::string> &extra_args = {}) {
+		std::vector<std::string> args{"server",  "--listen",   "127.0.0.1:0",        "--bootstrap-servers",
+		                              bootstrap, "--data-dir", (dir / name).string()};
+		args.insert(args.end(), extra_args.begin(), extra_args.end());
+		dir_ = dir / name;
+		process_ = std::make_unique<testing::ChildProcess>(logged(testing::kafkaml_command(args), dir, name));
+		auto url = process_->required_first_line();
+		api_.emplace(url, testing::read_file(dir / name / "admin-token").substr(0, 64));
+	}
+	// SIGTERM first: the server stops the jobs it started, which live in
+	// sessions of their own.
+	~KafkamlServer() { process_->terminate(std::chrono::seconds(15)); }
+	KafkamlServer(const KafkamlServer &) = delete;
+	KafkamlServer &operator=(const KafkamlServer &) = delete;
+
+	//! The server's data directory: its jobs' logs are in jobs/.
+	const std::filesystem::path &dir() const { return dir_; }
 	//! A failed call throws, which ends the bench.
 	const client::ApiClient &api() const { return *api_; }
 
 private:
-	std::unique_ptr<testing::ChildProcess> broker_;
-	std::unique_ptr<testing::ChildProcess> server_;
-	std::string bootstrap_;
+	std::filesystem::path dir_;
+	std::unique_ptr<testing::ChildProcess> process_;
 	std::optional<client::ApiClient> api_;
+};
+
+//! A `kafkaml broker` and a `kafkaml server` on it (data in dir/broker and
+//! dir/server); the server stops first.
+class KafkamlServices {
+public:
+	//! `server_args` are added to the server's command line (e.g. its executor).
+	KafkamlServices(const std::string &kafkaml, const std::filesystem::path &dir,
+	                const std::vector<std::string> &server_args = {})
+	    : broker_(kafkaml, dir), server_(dir, "server", broker_.addresses().front(), server_args) {}
+
+	const std::string &bootstrap() const { return broker_.addresses().front(); }
+	//! The server's data directory: its jobs' logs are in jobs/.
+	const std::filesystem::path &server_dir() const { return server_.dir(); }
+	//! A failed call throws, which ends the bench.
+	const client::ApiClient &api() const { return server_.api(); }
+
+private:
+	KafkamlBroker broker_;
+	KafkamlServer server_;
+};
+
+//! A private Docker daemon for a benchmark, started and stopped by the
+//! test fixture's script (tests/docker/dockerd: no bridge, no iptables,
+//! containers on the host's network), which also builds the image
+//! kafkaml:<version> from `build_dir` (scripts/image). Needs root and
+//! dockerd (scripts/install-deps --test).
+class DockerDaemon {
+public:
+	DockerDaemon(const std::string &source_dir, const std::string &build_dir, const std::filesystem::path &dir)
+	    : script_(source_dir + "/tests/docker/dockerd"), dir_(dir) {
+		// Its own session: the daemon it leaves running is not in the group
+		// that run() kills when the script ends.
+		auto started = testing::run({.argv = {"/usr/bin/setsid", "--wait", script_, "start", dir_.string(), build_dir},
+		                             .out = testing::Output::file(dir_.parent_path() / "dockerd-start.out"),
+		                             .err = testing::Output::file(dir_.parent_path() / "dockerd-start.log")},
+		                            std::chrono::minutes(10));
+		if (started.status != 0) {
+			throw std::runtime_error((started.status == 77 ? "dockerd cannot run here (not installed, or not root): "
+			                                               : "tests/docker/dockerd start failed: ") +
+			                         testing::read_file(dir_.parent_path() / "dockerd-start.log"));
+		}
+		image_ = testing::read_file(dir_ / "image");
+		while (!image_.empty() && (image_.back() == '\n' || image_.back() == ' ')) {
+			image_.pop_back();
+		}
+	}
+	~DockerDaemon() { testing::run({.argv = {script_, "stop", dir_.string()}, .out = testing::Output::discard()}); }
+	DockerDaemon(const DockerDaemon &) = delete;
+	DockerDaemon &operator=(const DockerDaemon &) = delete;
+
+	//! The server's options that run its jobs as containers of the image here.
+	std::vector<std::string> server_args() const {
+		return {"--executor", "docker", "--docker-host", "unix://" + (dir_ / "docker.sock").string(),
+		        "--image",    image_};
+	}
+	const std::string &image() const { return image_; }
+
+private:
+	std::string script_;
+	std::filesystem::path dir_;
+	std::string image_;
 };
 
 //! The command line, option by option:

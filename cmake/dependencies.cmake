@@ -10,6 +10,8 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 # Keras weights files (.h5) for keras.applications bases (src/ml/keras_weights.h).
 pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5)
+# Kubeconfig files for the Kubernetes executor (src/executors/kube_client.h).
+pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(SQLiteCpp REQUIRED)
 find_package(CLI11 REQUIRED)

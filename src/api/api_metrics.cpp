@@ -86,9 +86,10 @@ prometheus::Gauge &ApiMetrics::training_progress(int64_t result) {
 }
 
 void ApiMetrics::report_replica(int64_t inference, const std::string &replica, double throughput,
-                                std::optional<int64_t> lag, std::optional<int64_t> model_version) {
+                                std::optional<int64_t> lag, std::optional<int64_t> model_version,
+                                std::optional<StageCounts> stage) {
 	std::lock_guard lock(replicas_mutex_);
-	replicas_[inference][replica] = {throughput, lag, model_version, std::chrono::steady_clock::now()};
+	replicas_[inference][replica] = {throughput, lag, model_version, std::chrono::steady_clock::now(), stage};
 }
 
 std::vector<ApiMetrics::LiveReplica> ApiMetrics::live_replicas(int64_t inference) {
@@ -104,8 +105,8 @@ std::vector<ApiMetrics::LiveReplica> ApiMetrics::live_replicas(int64_t inference
 		if (age > replica_expiry_) {
 			continue;
 		}
-		live.push_back(
-		    {name, figures.throughput, figures.lag, figures.model_version, std::chrono::duration<double>(age).count()});
+		live.push_back({name, figures.throughput, figures.lag, figures.model_version,
+		                std::chrono::duration<double>(age).count(), figures.stage});
 	}
 	return live;
 }

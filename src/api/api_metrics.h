@@ -44,8 +44,16 @@ public:
 	//! reporting interval and the input messages its partitions are behind
 	//! (unknown until it has fetched from them).
 	//! `model_version` is the version it serves (unset: a trained model).
+	//! A stage replica of an early-exit chain: its stage and the inputs it
+	//! answered at its exit and forwarded since it started.
+	struct StageCounts {
+		int64_t stage = 0;
+		uint64_t answered_total = 0;
+		uint64_t forwarded_total = 0;
+	};
 	void report_replica(int64_t inference, const std::string &replica, double throughput, std::optional<int64_t> lag,
-	                    std::optional<int64_t> model_version = std::nullopt);
+	                    std::optional<int64_t> model_version = std::nullopt,
+	                    std::optional<StageCounts> stage = std::nullopt);
 	//! The replicas of `inference` that reported within the expiry, by
 	//! name: what each serves and its figures (shown on the inference).
 	struct LiveReplica {
@@ -54,6 +62,7 @@ public:
 		std::optional<int64_t> lag;
 		std::optional<int64_t> model_version;
 		double seconds_since_report = 0;
+		std::optional<StageCounts> stage;
 	};
 	std::vector<LiveReplica> live_replicas(int64_t inference);
 	//! Whether this server orchestrates (runs the jobs) of the servers
@@ -97,6 +106,7 @@ private:
 		std::optional<int64_t> lag;
 		std::optional<int64_t> model_version;
 		std::chrono::steady_clock::time_point at;
+		std::optional<StageCounts> stage;
 	};
 	//! Sums the live replicas into the inference gauges; drops the expired.
 	void refresh_inference_gauges();

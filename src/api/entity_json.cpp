@@ -89,6 +89,14 @@ json to_json(const store::Result &r) {
 		epochs.push_back(to_json(e));
 	}
 	bool has_model = r.trained_model_size >= 0;
+	// The training job keeps a model's early exits in its validation
+	// metrics (one report, no store column); they are shown on their own.
+	json val_metrics = r.val_metrics;
+	json exits = nullptr;
+	if (val_metrics.is_object() && val_metrics.contains("exits")) {
+		exits = val_metrics["exits"];
+		val_metrics.erase("exits");
+	}
 	return {{"id", r.id},
 	        {"deployment", r.deployment},
 	        {"model", r.model},
@@ -96,8 +104,9 @@ json to_json(const store::Result &r) {
 	        {"status_changed", r.status_changed},
 	        {"status_detail", r.status_detail},
 	        {"train_metrics", r.train_metrics},
-	        {"val_metrics", r.val_metrics},
+	        {"val_metrics", val_metrics},
 	        {"test_metrics", r.test_metrics},
+	        {"exits", exits},
 	        {"training_time", r.training_time ? json(*r.training_time) : json(nullptr)},
 	        {"epochs", epochs},
 	        {"epoch_count", r.epoch_count},
@@ -123,6 +132,26 @@ json served_model_json(const store::Inference &i) {
 	return nullptr;
 }
 
+namespace {
+
+// The API names a stage's cluster bootstrap_servers, as the body that
+// creates it does.
+json exits_json(const store::Inference &i) {
+	json exits = json::array();
+	for (size_t k = 0; k < i.exits.size(); ++k) {
+		const auto &exit = i.exits[k];
+		exits.push_back({{"exit", k},
+		                 {"threshold", exit.threshold},
+		                 {"confidence", exit.confidence},
+		                 {"replicas", exit.replicas},
+		                 {"input_topic", exit.input_topic},
+		                 {"bootstrap_servers", exit.kafka_broker}});
+	}
+	return exits;
+}
+
+} // namespace
+
 json to_json(const store::Inference &i) {
 	return {{"id", i.id},
 	        {"model_result", i.model_result},
@@ -141,6 +170,7 @@ json to_json(const store::Inference &i) {
 	        {"restarts", i.restarts},
 	        {"restart_detail", restart_detail(i.restarts, i.last_exit)},
 	        {"resources", store::resources_to_api(i.resources)},
+	        {"exits", exits_json(i)},
 	        {"created_at", i.created_at}};
 }
 

@@ -51,6 +51,122 @@ void read_model_version(const json &body, std::optional<store::ServedModel> &ser
 	               {{"field", "model_version"}});
 }
 
+//! A number field of an exit, or nullopt when absent. Throws a 400.
+std::optional<double> number_of(const json &item, const char *name, const std::string &where) {
+	if (!item.contains(name) || item[name].is_null()) {
+		return std::nullopt;
+	}
+	if (!item[name].is_number()) {
+		throw ApiError(400, where + " must hold a number in \"" + name + "\"", {{"field", "exits"}});
+	}
+	return item[name].get<double>();
+}
+
+//! The body's "exits": one object per stage of an early-exit chain.
+std::vector<operations::ExitRequest> read_exits(const json &body) {
+	std::vector<operations::ExitRequest> exits;
+	if (!body.contains("exits") || body["exits"].is_null()) {
+		return exits;
+	}
+	if (!body["exits"].is_array() || body["exits"].empty()) {
+		throw ApiError(400,
+		               "field \"exits\" must be a list with one object per exit of the model: {\"threshold\": "
+		               "0.9, \"replicas\": 1, \"input_topic\": ..., \"bootstrap_servers\": ...}",
+		               {{"field", "exits"}});
+	}
+	for (size_t k = 0; k < body["exits"].size(); ++k) {
+		const json &item = body["exits"][k];
+		std::string where = "exit " + std::to_string(k);
+		if (!item.is_object()) {
+			throw ApiError(400, where + " must be an object", {{"field", "exits"}});
+		}
+		operations::ExitRequest exit;
+		exit.threshold = number_of(item, "threshold", where);
+		if (auto replicas = number_of(item, "replicas", where)) {
+			if (*replicas != static_cast<double>(static_cast<int64_t>(*replicas))) {
+				throw ApiError(400, where + " must hold a whole number in \"replicas\"", {{"field", "exits"}});
+			}
+			exit.replicas = static_cast<int64_t>(*replicas);
+		}
+		exit.confidence = optional_text_field(item, "confidence");
+		exit.input_topic = optional_text_field(item, "input_topic");
+		exit.bootstrap_servers = optional_text_field(item, "bootstrap_servers");
+		exits.push_back(std::move(exit));
+	}
+	return exits;
+}
+
+// The original Kafka-ML's fields of a distributed inference. Its clients
+// send "" and null for them on any inference: those mean absent.
+void read_upper_link(const json &body, operations::InferenceRequest &request) {
+	if (body.contains("limit") && !body["limit"].is_null()) {
+		if (!body["limit"].is_number()) {
+			throw ApiError(400, "field \"limit\" must be a number from 0 to 1", {{"field", "limit"}});
+		}
+		request.limit = body["limit"].get<double>();
+	}
+	for (auto [name, target] : {std::pair{"output_upper", &request.output_upper},
+	                            std::pair{"upper_kafka_broker", &request.upper_kafka_broker}}) {
+		auto value = optional_text_field(body, name);
+		if (value && !value->empty()) {
+			*target = std::move(value);
+		}
+	}
+}
+
+json thresholds_json(const store::Inference &inference) {
+	json thresholds = json::array();
+	for (const auto &exit : inference.exits) {
+		thresholds.push_back(exit.threshold);
+	}
+	return {{"inference", inference.id}, {"thresholds", thresholds}};
+}
+
+// Per stage of an early-exit chain, from its live replicas: inputs handled
+// per second, lag, and how many inputs its exit answered and forwarded. The
+// shares are of the inputs stage 0 took, over what the live replicas saw
+// since they started.
+void add_stage_figures(json &answer, const std::vector<ApiMetrics::LiveReplica> &live) {
+	size_t stages = answer["exits"].size();
+	if (stages == 0) {
+		return;
+	}
+	struct Sums {
+		int64_t replicas = 0;
+		double per_second = 0;
+		std::optional<int64_t> lag;
+		uint64_t answered = 0;
+		uint64_t forwarded = 0;
+	};
+	std::vector<Sums> sums(stages);
+	for (const auto &replica : live) {
+		if (!replica.stage || replica.stage->stage < 0 || size_t(replica.stage->stage) >= stages) {
+			continue;
+		}
+		auto &sum = sums[replica.stage->stage];
+		sum.replicas += 1;
+		sum.per_second += replica.throughput;
+		if (replica.lag) {
+			sum.lag = sum.lag.value_or(0) + *replica.lag;
+		}
+		sum.answered += replica.stage->answered_total;
+		sum.forwarded += replica.stage->forwarded_total;
+	}
+	uint64_t entered = sums[0].answered + sums[0].forwarded;
+	json figures = json::array();
+	for (size_t k = 0; k < stages; ++k) {
+		const auto &sum = sums[k];
+		figures.push_back({{"exit", k},
+		                   {"live_replicas", sum.replicas},
+		                   {"inputs_per_second", sum.per_second},
+		                   {"consumer_lag", sum.lag ? json(*sum.lag) : json(nullptr)},
+		                   {"answered_total", sum.answered},
+		                   {"forwarded_total", sum.forwarded},
+		                   {"answered_share", entered ? json(double(sum.answered) / double(entered)) : json(nullptr)}});
+	}
+	answer["stages"] = std::move(figures);
+}
+
 json serving_json(const store::Inference &inference, const operations::InferenceServing &serving) {
 	json answer = {{"inference", inference.id},
 	               {"model_result", serving.result},
@@ -81,6 +197,8 @@ void ApiServer::register_inference_routes() {
 		request.output_kafka_broker = optional_text_field(body, "output_kafka_broker");
 		read_model_version(body, request.served, request.pinned_version);
 		request.resources = body.value("resources", json());
+		request.exits = read_exits(body);
+		read_upper_link(body, request);
 		auto created = operations::create_inference(db, executor, request, inference_environment_);
 		json answer = to_json(created.inference);
 		answer["notes"] = created.notes;
@@ -98,7 +216,30 @@ void ApiServer::register_inference_routes() {
 			                {"seconds_since_report", replica.seconds_since_report}});
 		}
 		answer["live_replicas"] = std::move(live);
+		add_stage_figures(answer, metrics_->live_replicas(call.id()));
 		call.reply(200, answer);
+	});
+	// The thresholds of an early-exit chain's stages: each stage replica asks
+	// about once a second and decides its next batch with the new value.
+	add("GET", "/api/v1/inferences/{id}/exits",
+	    [&db](Call &call) { call.reply(200, thresholds_json(db.get_inference(call.id()))); });
+	add("POST", "/api/v1/inferences/{id}/exits", [&db](Call &call) {
+		json body = call.body();
+		if (!body.contains("thresholds") || !body["thresholds"].is_array()) {
+			throw ApiError(400,
+			               "field \"thresholds\" is required: a list with one number from 0 to 1 per exit (the "
+			               "last is ignored)",
+			               {{"field", "thresholds"}});
+		}
+		std::vector<double> thresholds;
+		for (const auto &value : body["thresholds"]) {
+			if (!value.is_number()) {
+				throw ApiError(400, "field \"thresholds\" must hold numbers only", {{"field", "thresholds"}});
+			}
+			thresholds.push_back(value.get<double>());
+		}
+		auto inference = operations::set_inference_thresholds(db, call.id(), thresholds);
+		call.reply(200, to_json(inference));
 	});
 	// What the replicas should serve: each asks several times a second and
 	// loads a model it does not serve yet (model rollout).
@@ -150,8 +291,14 @@ void ApiServer::register_inference_routes() {
 		if (body.contains("model_version") && !body["model_version"].is_null()) {
 			version = integer_field(body, "model_version");
 		}
+		std::optional<ApiMetrics::StageCounts> stage;
+		if (body.contains("stage") && !body["stage"].is_null()) {
+			stage = ApiMetrics::StageCounts{integer_field(body, "stage"),
+			                                uint64_t(integer_field(body, "answered_total", 0)),
+			                                uint64_t(integer_field(body, "forwarded_total", 0))};
+		}
 		auto inference = operations::accept_replica_report(db, id, consuming);
-		metrics_->report_replica(id, replica, throughput, lag, version);
+		metrics_->report_replica(id, replica, throughput, lag, version, stage);
 		call.reply(200, to_json(inference));
 	});
 	// A replica's error that no restart would mend (a model it cannot load,

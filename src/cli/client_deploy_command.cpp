@@ -1,9 +1,10 @@
 // `kafkaml deploy CONFIGURATION --batch 10 --kwargs-fit "epochs=..." [--kwargs-val ...]
-// [--mode incremental --stream-timeout 60000 --window-size 1000 ...]`:
+// [--mode incremental --stream-timeout 60000 --window-size 1000 ...] [--cpu 1.5 --memory 512Mi]`:
 // deploys a configuration for training (one result per model) and prints the
 // results' ids; `kafkaml deployments list|get|stop|delete` follow it. Main thread.
 
 #include "cli/command_registry.h"
+#include "cli/resources_options.h"
 #include "client/cli_support.h"
 #include "ml/spec/parse.h"
 
@@ -39,6 +40,7 @@ void add_deploy_command(CLI::App &root) {
 		std::optional<bool> drift_detection;
 		std::optional<double> drift_threshold, drift_delta;
 		std::optional<std::string> drift_response;
+		ResourcesOptions resources;
 	};
 	auto args = std::make_shared<Args>();
 	CLI::App *deploy = root.add_subcommand("deploy", "Deploy a configuration for training: one job per model waits "
@@ -83,6 +85,7 @@ void add_deploy_command(CLI::App &root) {
 	                 "for the next window) or boost_learning_rate (10 times the learning rate, back to 1 over five "
 	                 "windows)")
 	    ->check(CLI::IsMember({"none", "reset_optimizer", "boost_learning_rate"}));
+	args->resources.add_to(*deploy, "training job's container");
 	deploy->callback([conn, args] {
 		json body = {{"configuration", args->configuration},
 		             {"batch", args->batch},
@@ -107,6 +110,7 @@ void add_deploy_command(CLI::App &root) {
 		put("drift_threshold", args->drift_threshold);
 		put("drift_delta", args->drift_delta);
 		put("drift_response", args->drift_response);
+		args->resources.put(body);
 		client::run_command([&] {
 			json created = conn->client().post("/deployments", body);
 			if (conn->json_output) {
@@ -135,6 +139,7 @@ void add_deploy_command(CLI::App &root) {
 					ids.push_back(r.value("id", json(0)));
 				}
 				d["result_ids"] = ids;
+				d["resources_text"] = resources_text(d.value("resources", json::object()));
 			}
 			client::print_list(*dconn,
 			                   {{"ID", "id"},
@@ -142,6 +147,7 @@ void add_deploy_command(CLI::App &root) {
 			                    {"BATCH", "batch"},
 			                    {"MODE", "mode"},
 			                    {"RESULTS", "result_ids"},
+			                    {"RESOURCES", "resources_text"},
 			                    {"KWARGS_FIT", "kwargs_fit_parsed"}},
 			                   list);
 		});

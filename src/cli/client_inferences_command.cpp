@@ -1,9 +1,12 @@
 // `kafkaml inferences list|get ID|create --result R --replicas N --input-topic I
-// --output-topic O [--model-version latest|V] [--input-kafka-broker C] [--output-kafka-broker C]|scale ID
-// N|version ID [latest|V]|stop ID|delete ID|clusters`: inference deployments of trained models (the REST
+// --output-topic O [--model-version latest|V] [--input-kafka-broker C] [--output-kafka-broker C]
+// [--cpu 1.5 --memory 512Mi] [--exit-threshold T ...] [--exit-replicas N ...] [--exit-confidence R ...]|scale ID
+// N|version ID [latest|V]|exits ID [--threshold K=V ...]|stop ID|delete ID|clusters`: inference deployments of trained
+// models (the REST
 // API). Main thread.
 
 #include "cli/command_registry.h"
+#include "cli/resources_options.h"
 #include "client/cli_support.h"
 #include "common/json_input.h"
 
@@ -47,12 +50,16 @@ std::string served_text(const json &value) {
 
 void add_inferences_command(CLI::App &root) {
 	CLI::App *group = root.add_subcommand(
-	    "inferences", "Inference deployments: list, get, create, scale, version, stop, delete, clusters");
+	    "inferences", "Inference deployments: list, get, create, scale, version, exits, stop, delete, clusters");
 	group->require_subcommand(1);
 	auto conn = client::add_connection_options(*group);
 
 	group->add_subcommand("list", "List the inferences")->callback([conn] {
 		client::run_command([&] {
+			json list = conn->client().get("/inferences");
+			for (auto &inference : list) {
+				inference["resources_text"] = resources_text(inference.value("resources", json::object()));
+			}
 			client::print_list(*conn,
 			                   {{"ID", "id"},
 			                    {"RESULT", "model_result"},
@@ -63,8 +70,9 @@ void add_inferences_command(CLI::App &root) {
 			                    {"INPUT", "input_topic"},
 			                    {"INPUT KAFKA", "input_kafka_broker"},
 			                    {"OUTPUT", "output_topic"},
-			                    {"OUTPUT KAFKA", "output_kafka_broker"}},
-			                   conn->client().get("/inferences"));
+			                    {"OUTPUT KAFKA", "output_kafka_broker"},
+			                    {"RESOURCES", "resources_text"}},
+			                   list);
 		});
 	});
 
@@ -86,6 +94,10 @@ void add_inferences_command(CLI::App &root) {
 		int64_t result = 0, replicas = 1;
 		std::string input_topic, output_topic, input_format, input_config, model_version;
 		std::string input_kafka_broker, output_kafka_broker;
+		ResourcesOptions resources;
+		std::vector<double> exit_thresholds;
+		std::vector<int64_t> exit_replicas;
+		std::vector<std::string> exit_confidence;
 	};
 	auto args = std::make_shared<CreateArgs>();
 	CLI::App *create = group->add_subcommand(
@@ -106,6 +118,24 @@ void add_inferences_command(CLI::App &root) {
 	                   "server's own)");
 	create->add_option("--output-kafka-broker", args->output_kafka_broker,
 	                   "Kafka cluster of the output and dead-letter topics, as --input-kafka-broker");
+	args->resources.add_to(*create, "replica's container");
+	// Early exits: one value per output (exit) of the model, in order,
+	// repeated or comma-separated.
+	create
+	    ->add_option("--exit-threshold", args->exit_thresholds,
+	                 "early exits: the confidence at which an input is answered at each exit (the last is "
+	                 "ignored: it answers the rest), e.g. --exit-threshold 0.9,0")
+	    ->delimiter(',');
+	create
+	    ->add_option("--exit-confidence", args->exit_confidence,
+	                 "early exits: how each exit's confidence is measured: top_probability (default), margin "
+	                 "(best minus second best class) or entropy (1 - normalised entropy), e.g. "
+	                 "--exit-confidence margin,margin")
+	    ->delimiter(',');
+	create
+	    ->add_option("--exit-replicas", args->exit_replicas,
+	                 "early exits: the replicas of each stage (default: 1 each)")
+	    ->delimiter(',');
 	create->callback([conn, args] {
 		json body = {{"model_result", args->result},
 		             {"replicas", args->replicas},
@@ -129,6 +159,27 @@ void add_inferences_command(CLI::App &root) {
 		}
 		if (!args->output_kafka_broker.empty()) {
 			body["output_kafka_broker"] = args->output_kafka_broker;
+		}
+		args->resources.put(body);
+		if (!args->exit_replicas.empty() && args->exit_replicas.size() != args->exit_thresholds.size()) {
+			client::usage_error("give --exit-replicas once per --exit-threshold (one of each per exit)");
+		}
+		if (!args->exit_confidence.empty() && args->exit_confidence.size() != args->exit_thresholds.size()) {
+			client::usage_error("give --exit-confidence once per --exit-threshold (one of each per exit)");
+		}
+		if (!args->exit_thresholds.empty()) {
+			json exits = json::array();
+			for (size_t k = 0; k < args->exit_thresholds.size(); ++k) {
+				json exit = {{"threshold", args->exit_thresholds[k]}};
+				if (!args->exit_replicas.empty()) {
+					exit["replicas"] = args->exit_replicas[k];
+				}
+				if (!args->exit_confidence.empty()) {
+					exit["confidence"] = args->exit_confidence[k];
+				}
+				exits.push_back(exit);
+			}
+			body["exits"] = exits;
 		}
 		client::run_command([&] {
 			json created = conn->client().post("/inferences", body);
@@ -185,6 +236,73 @@ void add_inferences_command(CLI::App &root) {
 			std::printf("inference %lld serves %s of result %s (model_version: %s)\n",
 			            static_cast<long long>(*version_id), serving.c_str(), answer["model_result"].dump().c_str(),
 			            served_text(answer["model_version"]).c_str());
+		});
+	});
+
+	struct ExitsArgs {
+		int64_t id = 0;
+		std::vector<std::string> thresholds; //!< K=V
+	};
+	auto exits_args = std::make_shared<ExitsArgs>();
+	CLI::App *exits = group->add_subcommand(
+	    "exits", "Show the stages of an inference with early exits and their figures, or change thresholds");
+	exits->add_option("id", exits_args->id, "inference id")->required();
+	exits->add_option("--threshold", exits_args->thresholds,
+	                  "EXIT=VALUE: the new threshold of exit EXIT (0-based); repeat for several");
+	exits->callback([conn, exits_args] {
+		auto base = "/inferences/" + std::to_string(exits_args->id);
+		client::run_command([&] {
+			if (!exits_args->thresholds.empty()) {
+				json current = conn->client().get(base + "/exits");
+				json thresholds = current.value("thresholds", json::array());
+				for (const auto &change : exits_args->thresholds) {
+					auto equals = change.find('=');
+					char *end = nullptr;
+					long exit = equals == std::string::npos ? -1 : std::strtol(change.c_str(), &end, 10);
+					if (exit < 0 || end != change.c_str() + equals || size_t(exit) >= thresholds.size()) {
+						client::usage_error("--threshold takes EXIT=VALUE with EXIT one of the inference's " +
+						                    std::to_string(thresholds.size()) + " exits (0-based), not \"" + change +
+						                    "\"");
+					}
+					auto value = try_parse_json(change.substr(equals + 1));
+					if (!value || !value->is_number()) {
+						client::usage_error("--threshold " + change + ": the value must be a number from 0 to 1");
+					}
+					thresholds[static_cast<size_t>(exit)] = *value;
+				}
+				conn->client().post(base + "/exits", {{"thresholds", thresholds}});
+			}
+			json inference = conn->client().get(base);
+			if (conn->json_output) {
+				return client::print_object(*conn, {{"exits", inference.value("exits", json::array())},
+				                                    {"stages", inference.value("stages", json::array())}});
+			}
+			if (inference.value("exits", json::array()).empty()) {
+				std::printf("inference %lld serves its model whole: it has no early exits\n",
+				            static_cast<long long>(exits_args->id));
+				return;
+			}
+			json rows = json::array();
+			auto figures = inference.value("stages", json::array());
+			for (size_t k = 0; k < inference["exits"].size(); ++k) {
+				json row = inference["exits"][k];
+				if (k < figures.size()) {
+					row.update(figures[k]);
+				}
+				rows.push_back(row);
+			}
+			client::print_list(*conn,
+			                   {{"EXIT", "exit"},
+			                    {"THRESHOLD", "threshold"},
+			                    {"REPLICAS", "replicas"},
+			                    {"INPUT", "input_topic"},
+			                    {"KAFKA", "bootstrap_servers"},
+			                    {"INPUTS/S", "inputs_per_second"},
+			                    {"LAG", "consumer_lag"},
+			                    {"ANSWERED", "answered_total"},
+			                    {"FORWARDED", "forwarded_total"},
+			                    {"SHARE", "answered_share"}},
+			                   rows);
 		});
 	});
 

@@ -39,16 +39,31 @@ inline void add_job_options(CLI::App &command, server::ServerConfig &config) {
 	    CLI::PositiveNumber);
 	command
 	    .add_option("--executor", config.executor,
-	                "where jobs run: local (child processes of the server) or docker (a container each, of "
-	                "--image, on the host's network)")
+	                "where jobs run: local (child processes of the server), docker (a container each, of "
+	                "--image, on the host's network) or kubernetes (a Job per training, a Deployment per inference, "
+	                "of --image)")
 	    ->capture_default_str()
-	    ->check(CLI::IsMember({"local", "docker"}));
+	    ->check(CLI::IsMember({"local", "docker", "kubernetes"}));
 	command.add_option("--docker-host", config.docker_host, "the Docker daemon's socket, for --executor docker")
 	    ->capture_default_str();
 	command
 	    .add_option("--image", config.docker_image,
-	                "the image jobs run in, for --executor docker (built by scripts/image)")
+	                "the image jobs run in, for --executor docker and kubernetes (built by scripts/image)")
 	    ->capture_default_str();
+	command.add_option("--kubeconfig", config.kubeconfig,
+	                   "a kubeconfig file (its current context: server, CA, token or client certificate), for "
+	                   "--executor kubernetes; default: the pod's service account");
+	command.add_option("--kubernetes-namespace", config.kubernetes_namespace,
+	                   "the jobs' namespace, for --executor kubernetes (default: the kubeconfig's or the pod's, "
+	                   "else default)");
+	command
+	    .add_option("--kubernetes-secret", config.kubernetes_secret,
+	                "the Secret the server writes the jobs' token and Kafka settings into, mounted read-only by "
+	                "every job's pod, for --executor kubernetes")
+	    ->capture_default_str();
+	command.add_option("--kubernetes-server-url", config.kubernetes_server_url,
+	                   "the API's address as the jobs' pods reach it, for --executor kubernetes (default: "
+	                   "http://kafkaml:<--listen port>, the manifests' Service)");
 }
 
 } // namespace kafkaml::cli

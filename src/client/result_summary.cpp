@@ -81,6 +81,21 @@ std::string result_summary(const json &result, long last_epochs) {
 			line(label, metrics_line(metrics));
 		}
 	}
+	// A model with early exits: each exit's metrics, then at each threshold
+	// the share of inputs it answers and its accuracy on them.
+	const json &exits = result.contains("exits") && result["exits"].is_array() ? result["exits"] : json::array();
+	for (const auto &exit : exits) {
+		std::string text = metrics_line(exit.value("metrics", json::object()));
+		const json &thresholds = exit.value("thresholds", json::array());
+		for (const auto &t : thresholds) {
+			const json &share = t.value("share", json()), &accuracy = t.value("accuracy", json());
+			text += std::string(&t == &thresholds.front() ? "; answers at " : ", ") +
+			        number(t.value("threshold", json())) + " " +
+			        (share.is_number() ? number(share.get<double>() * 100) + "%" : "-") +
+			        (accuracy.is_number() ? " (accuracy " + number(accuracy) + ")" : "");
+		}
+		line("exit " + text_of(exit, "index") + " " + text_of(exit, "name"), text);
+	}
 	// A continual training's drifts: where each was found and the error's move.
 	const json &drifts = result.contains("drifts") && result["drifts"].is_array() ? result["drifts"] : json::array();
 	for (const auto &drift : drifts) {

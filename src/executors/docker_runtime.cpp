@@ -1,6 +1,8 @@
 #include "executors/docker_runtime.h"
 
+#include "executors/docker_log_follower.h"
 #include "executors/keyed_digest.h"
+#include "executors/url_encode.h"
 
 #include <spdlog/spdlog.h>
 
@@ -18,21 +20,6 @@ using nlohmann::json;
 constexpr const char *kTokenVariable = "KAFKAML_TOKEN=";
 //! The container's uid for a server running as root: the image's user.
 constexpr uid_t kImageUid = 1000;
-
-std::string url_encode(const std::string &text) {
-	static const char *hex = "0123456789ABCDEF";
-	std::string out;
-	for (unsigned char c : text) {
-		if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-			out += static_cast<char>(c);
-		} else {
-			out += '%';
-			out += hex[c >> 4];
-			out += hex[c & 15];
-		}
-	}
-	return out;
-}
 
 std::string token_of(const supervisor::ProcessSpec &spec) {
 	for (const auto &entry : spec.extra_env) {
@@ -62,17 +49,45 @@ void write_secret(const std::filesystem::path &path, const std::string &content,
 	std::filesystem::rename(temporary, path);
 }
 
-//! One container of a job. Its output goes to the job's log file when it
-//! ends (docker logs), and the container is removed then: the next
-//! instance of the job is a new container.
+//! While the event stream is up, a container is still inspected this often:
+//! the safety net for an event lost in a reconnection.
+constexpr auto kSafetyPoll = std::chrono::seconds(10);
+//! Without the event stream: twice a second, as before it.
+constexpr auto kFallbackPoll = std::chrono::milliseconds(500);
+
+//! One container of a job. Its output goes to the job's log file while it
+//! runs (DockerLogFollower); when it ends the container is removed: the next
+//! instance of the job is a new container. Its end is known from the
+//! daemon's die event (ContainerEvents), or from an inspect, the safety net.
 class ContainerInstance final : public supervisor::JobInstance {
 public:
-	ContainerInstance(const DockerClient &client, std::string id, pid_t pid, std::string log_path)
-	    : client_(client), id_(std::move(id)), pid_(pid), log_path_(std::move(log_path)) {}
+	//! `follow`: a running container whose output is followed from `since`
+	//! (empty: its start); otherwise one about to be collected.
+	ContainerInstance(const DockerClient &client, ContainerEvents &events, std::string id, pid_t pid,
+	                  std::string log_path, bool follow, const std::string &since = "")
+	    : client_(client), events_(events), id_(std::move(id)), pid_(pid), log_path_(std::move(log_path)),
+	      since_(since) {
+		if (follow && !log_path_.empty()) {
+			follower_ = std::make_unique<DockerLogFollower>(client_, id_, log_path_, since);
+		}
+	}
 
 	pid_t pid() const override { return pid_; }
 
 	std::optional<int> try_wait() override {
+		if (auto code = events_.take_death(id_)) {
+			if (*code >= 0) {
+				collect();
+				return code;
+			}
+			last_inspect_ = {}; // an event without its exit code: ask the daemon now
+		}
+		auto now = std::chrono::steady_clock::now();
+		auto period = events_.live() ? std::chrono::milliseconds(kSafetyPoll) : kFallbackPoll;
+		if (now - last_inspect_ < period) {
+			return std::nullopt;
+		}
+		last_inspect_ = now;
 		DockerResponse response;
 		try {
 			response = client_.request("GET", "/containers/" + id_ + "/json", "", std::chrono::seconds(10));
@@ -111,24 +126,45 @@ public:
 	}
 
 private:
-	//! Appends the container's output to the job's log, then removes it.
+	//! The end of the container's output into the job's log, then removes it.
 	void collect() {
 		try {
-			auto logs =
-			    client_.request("GET", "/containers/" + id_ + "/logs?stdout=1&stderr=1", "", std::chrono::seconds(30));
-			if (logs.status == 200 && !log_path_.empty()) {
-				std::ofstream(log_path_, std::ios::app | std::ios::binary) << DockerClient::demultiplex(logs.body);
+			// The stream ends right after the container; what it wrote is then
+			// checked against the whole output, as the daemon may end a
+			// follow before the last lines (seen with 20.10 when a container
+			// stops right after it printed), or the stream broke.
+			size_t written = 0;
+			if (follower_) {
+				follower_->finish(std::chrono::seconds(5));
+				written = follower_->written();
+				follower_.reset();
+			}
+			if (!log_path_.empty()) {
+				// The output since the same point as the follower's (or the
+				// log's last write, for a container no server followed), less
+				// what the follower wrote of it.
+				auto logs =
+				    client_.request("GET", DockerLogFollower::path(id_, since_, false), "", std::chrono::seconds(30));
+				auto text = logs.status == 200 ? DockerClient::demultiplex(logs.body) : std::string();
+				if (text.size() > written) {
+					std::ofstream(log_path_, std::ios::app | std::ios::binary) << text.substr(written);
+				}
 			}
 			client_.request("DELETE", "/containers/" + id_ + "?force=1", "", std::chrono::seconds(30));
+			events_.forget(id_);
 		} catch (const std::exception &e) {
 			spdlog::warn("executor: cannot collect container {}: {}", id_.substr(0, 12), e.what());
 		}
 	}
 
 	const DockerClient &client_;
+	ContainerEvents &events_;
 	std::string id_;
 	pid_t pid_;
 	std::string log_path_;
+	std::string since_;
+	std::unique_ptr<DockerLogFollower> follower_;
+	std::chrono::steady_clock::time_point last_inspect_{};
 };
 
 pid_t pid_of(const DockerClient &client, const std::string &id) {
@@ -144,7 +180,8 @@ DockerRuntime::DockerRuntime(DockerConfig config) : config_(std::move(config)), 
 	}
 	// Fails now, with what to do, rather than at the first job.
 	auto version = client_.checked("the Docker daemon", "GET", "/version", "", std::chrono::seconds(10));
-	auto image = client_.request("GET", "/images/" + url_encode(config_.image) + "/json", "", std::chrono::seconds(10));
+	auto image = client_.request("GET", "/images/" + DockerClient::query_escape(config_.image) + "/json", "",
+	                             std::chrono::seconds(10));
 	if (image.status == 404) {
 		throw std::runtime_error("the Docker daemon at " + config_.host + " has no image " + config_.image +
 		                         ": build it with scripts/image (or name another with --image)");
@@ -155,8 +192,15 @@ DockerRuntime::DockerRuntime(DockerConfig config) : config_(std::move(config)), 
 	if (::geteuid() == 0 && ::chown(config_.secrets_dir.c_str(), kImageUid, kImageUid) != 0) {
 		throw std::runtime_error("cannot give " + config_.secrets_dir + " to the containers' user");
 	}
+	events_ = std::make_unique<ContainerEvents>(client_, config_.server);
 	spdlog::info("executor: jobs run as containers of {} on Docker {} at {}", config_.image,
 	             version.json().value("Version", "?"), config_.host);
+}
+
+DockerRuntime::~DockerRuntime() = default;
+
+void DockerRuntime::set_wake(std::function<void()> wake) {
+	events_->set_wake(std::move(wake));
 }
 
 std::string DockerRuntime::fingerprint(const supervisor::ProcessSpec &spec) {
@@ -246,8 +290,9 @@ std::unique_ptr<supervisor::JobInstance> DockerRuntime::spawn(const std::string 
 	char suffix[9];
 	std::snprintf(suffix, sizeof(suffix), "%08x", static_cast<unsigned>(random()));
 	auto name = "kafkaml-" + job_id + "-" + suffix;
-	auto created = client_.checked("cannot create the container of " + job_id, "POST",
-	                               "/containers/create?name=" + url_encode(name), create_body(job_id, spec));
+	auto created =
+	    client_.checked("cannot create the container of " + job_id, "POST",
+	                    "/containers/create?name=" + DockerClient::query_escape(name), create_body(job_id, spec));
 	auto id = created.json().value("Id", "");
 	try {
 		client_.checked("cannot start the container of " + job_id, "POST", "/containers/" + id + "/start");
@@ -255,14 +300,14 @@ std::unique_ptr<supervisor::JobInstance> DockerRuntime::spawn(const std::string 
 		client_.request("DELETE", "/containers/" + id + "?force=1");
 		throw;
 	}
-	return std::make_unique<ContainerInstance>(client_, id, pid_of(client_, id), spec.log_path);
+	return std::make_unique<ContainerInstance>(client_, *events_, id, pid_of(client_, id), spec.log_path, true);
 }
 
 std::unique_ptr<supervisor::JobInstance> DockerRuntime::find(const std::string &job_id, std::optional<pid_t>,
                                                              const supervisor::ProcessSpec &spec) {
 	json filters = {{"label", {"kafkaml.server=" + config_.server, "kafkaml.job=" + job_id}}};
 	auto listed = client_.checked("cannot list the containers of " + job_id, "GET",
-	                              "/containers/json?all=1&filters=" + url_encode(filters.dump()));
+	                              "/containers/json?all=1&filters=" + DockerClient::query_escape(filters.dump()));
 	auto wanted = fingerprint(spec);
 	std::unique_ptr<supervisor::JobInstance> found;
 	for (const auto &container : listed.json()) {
@@ -270,7 +315,10 @@ std::unique_ptr<supervisor::JobInstance> DockerRuntime::find(const std::string &
 		bool running = container.value("State", "") == "running";
 		bool same = container.value("Labels", json::object()).value("kafkaml.spec", "") == wanted;
 		if (running && same && !found) {
-			found = std::make_unique<ContainerInstance>(client_, id, pid_of(client_, id), spec.log_path);
+			// Its output until now is in the log already (the earlier
+			// server followed it): from the log's last write on.
+			found = std::make_unique<ContainerInstance>(client_, *events_, id, pid_of(client_, id), spec.log_path, true,
+			                                            DockerLogFollower::since_last_write(spec.log_path));
 			continue;
 		}
 		// Ended while no server watched it, a duplicate, or started with
@@ -280,7 +328,9 @@ std::unique_ptr<supervisor::JobInstance> DockerRuntime::find(const std::string &
 			             "replacing it",
 			             id.substr(0, 12), job_id);
 		}
-		ContainerInstance(client_, id, -1, spec.log_path).terminate(std::chrono::seconds(10));
+		ContainerInstance(client_, *events_, id, -1, spec.log_path, false,
+		                  DockerLogFollower::since_last_write(spec.log_path))
+		    .terminate(std::chrono::seconds(10));
 	}
 	return found;
 }
@@ -288,7 +338,7 @@ std::unique_ptr<supervisor::JobInstance> DockerRuntime::find(const std::string &
 std::vector<std::string> DockerRuntime::containers() const {
 	json filters = {{"label", {"kafkaml.server=" + config_.server}}};
 	auto listed = client_.checked("cannot list the containers", "GET",
-	                              "/containers/json?all=1&filters=" + url_encode(filters.dump()));
+	                              "/containers/json?all=1&filters=" + DockerClient::query_escape(filters.dump()));
 	std::vector<std::string> ids;
 	for (const auto &container : listed.json()) {
 		ids.push_back(container.value("Id", ""));

@@ -5,6 +5,7 @@
 // only says how an instance starts, is watched, stopped and found again.
 
 #include "executors/docker_client.h"
+#include "executors/docker_events.h"
 #include "supervisor/runtime.h"
 
 #include <string>
@@ -28,10 +29,13 @@ struct DockerConfig {
 class DockerRuntime final : public supervisor::Runtime {
 public:
 	explicit DockerRuntime(DockerConfig config);
+	~DockerRuntime() override;
 	std::unique_ptr<supervisor::JobInstance> spawn(const std::string &job_id,
 	                                               const supervisor::ProcessSpec &spec) override;
 	std::unique_ptr<supervisor::JobInstance> find(const std::string &job_id, std::optional<pid_t> pid,
 	                                              const supervisor::ProcessSpec &spec) override;
+	//! A die event of one of this server's containers calls `wake`.
+	void set_wake(std::function<void()> wake) override;
 
 	//! Containers of this server (label kafkaml.server), running or not. For tests.
 	std::vector<std::string> containers() const;
@@ -55,6 +59,9 @@ private:
 	DockerConfig config_;
 	DockerClient client_;
 	std::string user_; //!< the containers' user ("kafkaml" or the server's uid:gid)
+	//! The die events of this server's containers; outlives every instance
+	//! (the supervisor drops its jobs before its runtime).
+	std::unique_ptr<ContainerEvents> events_;
 };
 
 } // namespace kafkaml::executors

@@ -1,7 +1,5 @@
 #include "executors/local_executor.h"
 
-#include "common/kafka_address.h"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -89,17 +87,7 @@ LocalExecutor::LocalExecutor(store::Store &store, LocalExecutorConfig config,
 }
 
 bool LocalExecutor::owner_is_final(store::JobKind kind, int64_t owner) {
-	try {
-		if (kind == store::JobKind::Training) {
-			return store::is_terminal(store_.get_result(owner, {.which = store::EpochQuery::Which::none}).status);
-		}
-		return store::is_terminal(store_.get_inference(owner).status);
-	} catch (const std::exception &e) {
-		// Unknown (or not stored): restarting is the safe side, as a job
-		// with nothing left to do ends again by itself.
-		spdlog::warn("executor: cannot read the state of {} {}: {}", store::to_string(kind), owner, e.what());
-		return false;
-	}
+	return owner_has_ended(store_, kind, owner);
 }
 
 LocalExecutor::~LocalExecutor() = default;
@@ -113,77 +101,9 @@ std::string LocalExecutor::job_id(store::JobKind kind, int64_t owner, int64_t re
 }
 
 supervisor::ProcessSpec LocalExecutor::spec_for(store::JobKind kind, int64_t owner, int64_t replica) const {
-	supervisor::ProcessSpec spec;
-	spec.argv = {config_.kafkaml_binary};
-	spec.argv.insert(spec.argv.end(), config_.extra_args.begin(), config_.extra_args.end());
-	if (kind == store::JobKind::Training) {
-		spec.argv.insert(spec.argv.end(), {"train", "--result-id", std::to_string(owner)});
-		spec.argv.insert(spec.argv.end(), config_.training_args.begin(), config_.training_args.end());
-	} else {
-		spec.argv.insert(spec.argv.end(),
-		                 {"infer", "--inference-id", std::to_string(owner), "--replica", std::to_string(replica)});
-	}
-	spec.argv.insert(spec.argv.end(), {"--server", config_.server_url, "--bootstrap-servers", config_.bootstrap_servers,
-	                                   "--control-topic", config_.control_topic});
-	spec.extra_env = {"KAFKAML_TOKEN=" + config_.token};
-	if (!config_.kafka_config_file.empty()) {
-		spec.argv.insert(spec.argv.end(), {"--kafka-config", config_.kafka_config_file});
-		spec.extra_env.push_back("KAFKAML_KAFKA_SETTINGS=" + config_.kafka_config_digest);
-	}
-	if (kind == store::JobKind::Inference) {
-		std::optional<store::Inference> inference;
-		try {
-			inference = store_.get_inference(owner);
-		} catch (const store::NotFound &) {
-			// Deleted: the replica learns it from the API and ends.
-		}
-		if (inference) {
-			add_inference_cluster(spec, owner, "input", inference->input_kafka_broker);
-			add_inference_cluster(spec, owner, "output", inference->output_kafka_broker);
-		}
-	}
+	auto spec = job_spec(config_, store_, kind, owner, replica);
 	spec.log_path = log_path(kind, owner, replica);
-	auto resources = resources_of(kind, owner);
-	spec.cpus = resources.cpu;
-	spec.memory_bytes = resources.memory;
 	return spec;
-}
-
-// The consumer and the producer of a replica each get their own cluster;
-// the settings stay in files (never on the command line, which other users
-// may list). A bootstrap list is reached with the default cluster's
-// settings, as --kafka-config already gives them.
-void LocalExecutor::add_inference_cluster(supervisor::ProcessSpec &spec, int64_t inference, const std::string &side,
-                                          const std::string &broker) const {
-	if (broker.empty() || broker == kDefaultKafkaCluster) {
-		return;
-	}
-	if (auto named = config_.kafka_clusters.find(broker); named != config_.kafka_clusters.end()) {
-		spec.argv.insert(spec.argv.end(), {"--" + side + "-bootstrap-servers", named->second.bootstrap_servers,
-		                                   "--" + side + "-kafka-config", named->second.kafka_config_file});
-		std::string variable = side == "input" ? "KAFKAML_INPUT_KAFKA_SETTINGS=" : "KAFKAML_OUTPUT_KAFKA_SETTINGS=";
-		spec.extra_env.push_back(variable + named->second.kafka_config_digest);
-		return;
-	}
-	if (is_bootstrap_list(broker)) {
-		spec.argv.insert(spec.argv.end(), {"--" + side + "-bootstrap-servers", broker});
-		return;
-	}
-	throw std::runtime_error(
-	    "inference " + std::to_string(inference) + " has its " + side + " on the Kafka cluster \"" + broker +
-	    "\", which this server does not configure: start the server with --kafka-cluster " + broker + "=FILE");
-}
-
-store::Resources LocalExecutor::resources_of(store::JobKind kind, int64_t owner) const {
-	try {
-		if (kind == store::JobKind::Training) {
-			auto result = store_.get_result(owner, {.which = store::EpochQuery::Which::none});
-			return store_.get_deployment(result.deployment).resources;
-		}
-		return store_.get_inference(owner).resources;
-	} catch (const store::NotFound &) {
-		return {}; // not stored (yet): no limits
-	}
 }
 
 std::string LocalExecutor::log_path(store::JobKind kind, int64_t owner, int64_t replica) const {
@@ -439,19 +359,20 @@ void LocalExecutor::give_up(store::JobKind kind, int64_t owner, int64_t replica,
 	// The owner's end first, then the record: a reconcile() in between
 	// finds the owner ended and drops the record rather than start the job
 	// again.
-	try {
-		if (kind == store::JobKind::Training) {
-			store_.update_result_status(owner, store::ResultStatus::Failed, {.detail = reason});
-		} else {
-			// The other replicas learn it from their next report and end.
-			store_.update_inference_status(owner, store::InferenceStatus::Failed, reason);
-		}
-	} catch (const store::Conflict &) {
-		// Ended meanwhile (stopped, or the job reported its end): that stands.
-	}
+	mark_owner_failed(store_, kind, owner, reason);
 	if (auto record = record_of(kind, owner, replica)) {
 		store_.delete_job(record->id);
 	}
+}
+
+std::vector<pid_t> LocalExecutor::child_processes() const {
+	std::vector<pid_t> pids;
+	for (const auto &id : running_jobs()) {
+		if (auto pid = pid_of(id)) {
+			pids.push_back(*pid);
+		}
+	}
+	return pids;
 }
 
 } // namespace kafkaml::executors

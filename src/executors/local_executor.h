@@ -1,5 +1,6 @@
 #pragma once
 
+#include "executors/job_command.h"
 #include "executors/job_executor.h"
 #include "store/store.h"
 #include "supervisor/supervisor.h"
@@ -12,38 +13,6 @@
 #include <string>
 
 namespace kafkaml::executors {
-
-//! A named Kafka cluster as replicas reach it: its bootstrap list on their
-//! command line, its settings in a file only this user reads, and that
-//! file's keyed fingerprint in their environment.
-struct JobKafkaCluster {
-	std::string bootstrap_servers;
-	std::string kafka_config_file;
-	std::string kafka_config_digest;
-};
-
-struct LocalExecutorConfig {
-	std::string kafkaml_binary;    //!< path of the `kafkaml` executable the jobs run
-	std::string server_url;        //!< the REST API the jobs report to
-	std::string token;             //!< passed to jobs in KAFKAML_TOKEN
-	std::string bootstrap_servers; //!< Kafka, for the jobs
-	//! The jobs' Kafka client settings file (--kafka-config), readable by this
-	//! user only; empty: none.
-	std::string kafka_config_file;
-	//! A keyed fingerprint of that file's content, in each job's environment
-	//! (KAFKAML_KAFKA_SETTINGS), so that a job started with other settings
-	//! does not match its spec and is not adopted.
-	std::string kafka_config_digest;
-	//! Named clusters an inference may read from or write to, by name
-	//! ("default" is the fields above).
-	std::map<std::string, JobKafkaCluster> kafka_clusters;
-	std::string control_topic = "control";
-	std::string log_dir; //!< one log file per job
-	//! With a crash_loop_limit, a job given up marks its result or inference failed.
-	supervisor::RestartPolicy restart_policy;
-	std::vector<std::string> extra_args;    //!< appended to each job's command line (e.g. --log-level)
-	std::vector<std::string> training_args; //!< appended to `kafkaml train` (e.g. --records-timeout)
-};
 
 //! Runs jobs as supervised local processes, or, given another runtime, as
 //! that runtime's instances (DockerExecutor: containers). See README.md.
@@ -63,18 +32,19 @@ public:
 
 	//! After a server start: adopt or restart every job whose desired state
 	//! is running. Returns how many jobs are running afterwards.
-	size_t recover();
+	size_t recover() override;
 	//! Makes what runs what the job records ask for: recover(), and stops
 	//! the jobs whose record is gone. For a server that runs the jobs of
 	//! several servers, whose others record what they are asked (see
 	//! src/server/README.md). Returns how many jobs are running afterwards.
-	size_t reconcile();
+	size_t reconcile() override;
+	std::vector<pid_t> child_processes() const override;
 	//! Stops every job, keeping their desired state so that `recover()` on
 	//! the next start brings them back.
-	void stop_all();
+	void stop_all() override;
 
 	//! Where jobs find the REST API, once the server knows its port.
-	void set_server_url(std::string url) {
+	void set_server_url(std::string url) override {
 		std::lock_guard lock(mutex_);
 		config_.server_url = std::move(url);
 	}
@@ -85,16 +55,8 @@ public:
 
 private:
 	static std::string job_id(store::JobKind kind, int64_t owner, int64_t replica);
-	//! Throws std::runtime_error when an inference names a Kafka cluster
-	//! this server does not configure (the server was restarted without it).
+	//! job_spec() with the job's log file. Throws std::runtime_error as it does.
 	supervisor::ProcessSpec spec_for(store::JobKind kind, int64_t owner, int64_t replica) const;
-	//! `--SIDE-bootstrap-servers`, `--SIDE-kafka-config` and the settings'
-	//! fingerprint for the cluster `broker` an inference names for its
-	//! input or output; nothing for "default".
-	void add_inference_cluster(supervisor::ProcessSpec &spec, int64_t inference, const std::string &side,
-	                           const std::string &broker) const;
-	//! The limits of the deployment or inference a job runs for. Reads the store.
-	store::Resources resources_of(store::JobKind kind, int64_t owner) const;
 	void launch(store::JobKind kind, int64_t owner, int64_t replica);
 	void on_event(const supervisor::JobEvent &event);
 	//! Marks the owner of a crash-looping job failed, with the reason and

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -43,6 +44,42 @@ int64_t check_data(const Model::Impl &m, const Array &x, const Array *y, const O
 		                                        losses->describe_labels(), x.rows(), y->rows(), y->row_size()));
 	}
 	return expected;
+}
+
+//! Keras applies a single target to every output of a model with several
+//! (an early-exit model: each exit predicts the same label). When the
+//! outputs all have one shape (exits of one prediction, not a price beside
+//! a category) and `y` holds one output's labels, returns `widened`, each
+//! row repeated once per output; else `y` itself.
+const Array &labels_for(const Model::Impl &m, const OutputLosses &losses, const Array &y, Array &widened) {
+	const size_t outputs = losses.output_count();
+	if (outputs < 2 || y.shape.empty() || y.row_size() == losses.label_width()) {
+		return y;
+	}
+	for (const auto &shape : m.plan.outputs) {
+		if (shape != m.plan.outputs.front()) {
+			return y;
+		}
+	}
+	const int64_t each = losses.label_columns(0).second;
+	if (y.row_size() != each || each * static_cast<int64_t>(outputs) != losses.label_width()) {
+		return y;
+	}
+	for (size_t k = 1; k < outputs; k++) {
+		if (losses.label_columns(k).second != each) {
+			return y;
+		}
+	}
+	const int64_t rows = y.rows(), width = losses.label_width();
+	widened.shape = {rows, width};
+	widened.data.assign(static_cast<size_t>(rows * width), 0.0f);
+	for (int64_t r = 0; r < rows; r++) {
+		for (size_t k = 0; k < outputs; k++) {
+			std::copy_n(y.data.data() + r * each, each,
+			            widened.data.data() + r * width + losses.label_columns(k).first);
+		}
+	}
+	return widened;
 }
 
 } // namespace
@@ -92,13 +129,17 @@ Model Model::from_torchscript(std::string_view module_bytes, const CompileSpec &
 	return Model(torchscript_impl(module_bytes, compile, std::move(input_shape), seed));
 }
 
-FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, const Array *validation_x,
-                     const Array *validation_y, const EpochCallback &callback) {
+FitResult Model::fit(const Array &x, const Array &given_y, const FitOptions &options, const Array *validation_x,
+                     const Array *given_validation_y, const EpochCallback &callback) {
 	Impl &m = *impl_;
 	if (!m.spec.compile.present && !m.torchscript) {
 		throw std::invalid_argument("the model has no compile(...): add an optimizer and a loss to train it");
 	}
 	OutputLosses losses(m.spec, m.plan.outputs);
+	Array widened_y, widened_validation_y;
+	const Array &y = labels_for(m, losses, given_y, widened_y);
+	const Array *validation_y =
+	    given_validation_y ? &labels_for(m, losses, *given_validation_y, widened_validation_y) : nullptr;
 	const int64_t label_width = check_data(m, x, &y, &losses);
 	if ((validation_x == nullptr) != (validation_y == nullptr)) {
 		throw std::invalid_argument("validation data needs both features and labels");
@@ -185,21 +226,84 @@ FitResult Model::fit(const Array &x, const Array &y, const FitOptions &options, 
 	return result;
 }
 
-MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64_t> batch_size) {
-	Impl &m = *impl_;
-	OutputLosses losses(m.spec, m.plan.outputs);
+namespace {
+
+//! evaluate()'s pass: the metrics into `losses`; with `predictions` (x's
+//! rows x the output size) the outputs too.
+void evaluate_into(Model::Impl &m, const Array &x, const Array &given_y, std::optional<int64_t> batch_size,
+                   OutputLosses &losses, float *predictions) {
+	Array widened;
+	const Array &y = labels_for(m, losses, given_y, widened);
 	const int64_t label_width = check_data(m, x, &y, &losses);
 	const int64_t batch = std::max<int64_t>(1, batch_size.value_or(32));
 	const int64_t in_width = m.plan.input_size(), out_width = m.plan.output_size();
-	std::vector<float> out(static_cast<size_t>(batch * out_width));
+	std::vector<float> buffer(predictions ? 0 : static_cast<size_t>(batch * out_width));
 	for (int64_t r = 0; r < x.rows(); r += batch) {
 		int64_t b = std::min(batch, x.rows() - r);
-		m.executor->predict(x.data.data() + r * in_width, b, out.data());
+		float *out = predictions ? predictions + r * out_width : buffer.data();
+		m.executor->predict(x.data.data() + r * in_width, b, out);
 		const float *t = y.data.data() + r * label_width;
 		double penalty = m.executor->regularization(); // of this batch, as Keras' evaluate adds it
-		losses.update_metrics(out.data(), t, b, losses.forward_backward(out.data(), t, b, nullptr) + penalty);
+		losses.update_metrics(out, t, b, losses.forward_backward(out, t, b, nullptr) + penalty);
 	}
+}
+
+} // namespace
+
+MetricValues Model::evaluate(const Array &x, const Array &y, std::optional<int64_t> batch_size) {
+	OutputLosses losses(impl_->spec, impl_->plan.outputs);
+	evaluate_into(*impl_, x, y, batch_size, losses, nullptr);
 	return losses.results();
+}
+
+std::vector<ExitReport> Model::exit_report(const Array &x, const Array &given_y, const std::vector<double> &thresholds,
+                                           std::optional<int64_t> batch_size) {
+	Impl &m = *impl_;
+	OutputLosses losses(m.spec, m.plan.outputs);
+	Array widened;
+	const Array &y = labels_for(m, losses, given_y, widened);
+	std::vector<float> predictions(static_cast<size_t>(x.rows() * m.plan.output_size()));
+	evaluate_into(m, x, y, batch_size, losses, predictions.data());
+	const int64_t rows = x.rows(), out_width = m.plan.output_size(), label_width = losses.label_width();
+	std::vector<ExitReport> reports(m.plan.outputs.size());
+	std::vector<ExitDecisions> decisions(reports.size());
+	for (size_t k = 0; k < reports.size(); k++) {
+		ExitReport &report = reports[k];
+		report.index = k;
+		report.name = k < m.spec.outputs.size() ? m.spec.outputs[k].name : m.spec.name;
+		report.metrics = losses.output_results(k);
+		// A classifier: one vector of class probabilities per sample, labelled
+		// by a class index or one-hot.
+		const Shape &shape = m.plan.outputs[k];
+		const auto [offset, width] = losses.output_columns(k);
+		const auto [label_offset, labels_per_row] = losses.label_columns(k);
+		const auto &c = m.spec.compile;
+		const std::string &loss = (c.losses.size() == reports.size() ? c.losses[k] : c.loss).name;
+		if (shape.size() != 1 || (labels_per_row != 1 && labels_per_row != width) ||
+		    (loss.find("crossentropy") == std::string::npos && loss.find("hinge") == std::string::npos)) {
+			continue; // no classifier: no class probabilities to trust
+		}
+		std::vector<float> probabilities(static_cast<size_t>(rows * width));
+		std::vector<int64_t> labels(static_cast<size_t>(rows));
+		for (int64_t r = 0; r < rows; r++) {
+			std::copy_n(predictions.data() + r * out_width + offset, width, probabilities.data() + r * width);
+			const float *label = y.data.data() + r * label_width + label_offset;
+			if (labels_per_row == 1) {
+				labels[static_cast<size_t>(r)] =
+				    width == 1 ? (label[0] >= 0.5f ? 1 : 0) : static_cast<int64_t>(std::lround(label[0]));
+			} else {
+				labels[static_cast<size_t>(r)] = std::max_element(label, label + width) - label;
+			}
+		}
+		decisions[k] = exit_decisions(probabilities.data(), rows, width, labels);
+	}
+	auto table = exit_thresholds(decisions, thresholds);
+	for (size_t k = 0; k < reports.size(); k++) {
+		if (!decisions[k].confidence.empty()) {
+			reports[k].thresholds = std::move(table[k]);
+		}
+	}
+	return reports;
 }
 
 Array Model::predict(const Array &x, std::optional<int64_t> batch_size) {
@@ -292,9 +396,11 @@ std::vector<float> Model::parameters() const {
 	return impl_->params;
 }
 
-double Model::loss_and_gradients(const Array &x, const Array &y, std::vector<float> &gradients) {
+double Model::loss_and_gradients(const Array &x, const Array &given_y, std::vector<float> &gradients) {
 	Impl &m = *impl_;
 	OutputLosses losses(m.spec, m.plan.outputs);
+	Array widened;
+	const Array &y = labels_for(m, losses, given_y, widened);
 	check_data(m, x, &y, &losses);
 	std::vector<float> out(static_cast<size_t>(x.rows() * m.plan.output_size())), dout(out.size());
 	m.executor->forward_train(x.data.data(), x.rows(), m.rng, out.data());

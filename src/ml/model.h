@@ -13,6 +13,7 @@
 // Thread-safety: a Model is used by one thread at a time (fit, evaluate,
 // predict mutate internal buffers). Distinct models may train in parallel.
 
+#include "ml/exit_table.h"
 #include "ml/spec/model_spec.h"
 
 #include <functional>
@@ -59,6 +60,20 @@ struct FitResult {
 
 enum class ExecutionPath { Auto, Fused, General };
 
+//! One exit of a model with several outputs, on labelled data
+//! (Model::exit_report).
+struct ExitReport {
+	size_t index = 0; //!< the output's, in ModelSpec::outputs order
+	std::string name; //!< the output's
+	//! evaluate()'s values of this output under their own names ("loss",
+	//! "accuracy", ...; the loss unweighted, without the regularizers').
+	MetricValues metrics;
+	//! The exit table (exit_table.h): for each threshold the inputs this
+	//! exit answers in a chain whose every stage uses it, and its accuracy
+	//! on them. Empty when the output is no classifier the labels name.
+	std::vector<ExitThreshold> thresholds;
+};
+
 class Model {
 public:
 	//! Builds and initialises (Keras' initialisers) from `seed`. Throws
@@ -92,9 +107,11 @@ public:
 	~Model();
 
 	//! Keras' fit(): `y` is [N] (class indices or one target) or [N, k].
-	//! With several outputs, each output's loss is weighted by compile's
-	//! loss_weights and the metrics are Keras': "loss", "<output>_loss",
-	//! "<output>_<metric>".
+	//! With several outputs, `y` holds each output's labels in order, or, as
+	//! Keras allows, one output's labels when all take as many, applied to
+	//! every output (an early-exit model's exits all predict the label);
+	//! each output's loss is weighted by compile's loss_weights and the
+	//! metrics are Keras': "loss", "<output>_loss", "<output>_<metric>".
 	//! With steps_per_epoch the data iterator continues across epochs and
 	//! restarts (reshuffled) when exhausted. `verbose` > 0 prints one line
 	//! per epoch to stderr. A later fit continues the optimizer of the one
@@ -118,6 +135,35 @@ public:
 	//! first fit and after reset_optimizer()).
 	int64_t optimizer_iterations() const;
 	Array predict(const Array &x, std::optional<int64_t> batch_size = std::nullopt);
+
+	//! Early exits: a model with several outputs runs as a chain of stages,
+	//! one per output (an exit) in ModelSpec::outputs order; stage k computes
+	//! exit k's output from what earlier stages computed (the split is in
+	//! README.md, "Early exits"). 1 for a single-output model (a chain, a
+	//! TorchScript module): its one stage is predict().
+	size_t stage_count() const;
+	struct StageOutput {
+		//! Exit k's output rows, as predict() lays out that one output:
+		//! shape {rows, output_shapes()[k]...}.
+		Array exit;
+		//! What later stages need from stages <= k: one flat float row per
+		//! sample, shape {rows, stage_input_width(k + 1)}. Default (no shape,
+		//! no data) for the last stage.
+		Array carry;
+	};
+	//! Stage 0 takes the model's input rows (as predict() does); stage k > 0
+	//! takes stage k-1's carry. Running every stage in order gives
+	//! predict()'s outputs. Throws std::invalid_argument for a stage out of
+	//! range or input rows of another width. Inference mode, like predict().
+	StageOutput run_stage(size_t stage, const Array &input, std::optional<int64_t> batch_size = std::nullopt);
+	//! Each exit's metrics and exit table on `x` with labels `y` (laid out
+	//! as for evaluate()): one per output, in order.
+	std::vector<ExitReport> exit_report(const Array &x, const Array &y,
+	                                    const std::vector<double> &thresholds = default_exit_thresholds(),
+	                                    std::optional<int64_t> batch_size = std::nullopt);
+	//! Floats per sample of the input stage k takes (stage 0: the model's
+	//! input size; k > 0: stage k-1's carry width).
+	int64_t stage_input_width(size_t stage) const;
 
 	//! The model file: spec + weights, no optimizer state (format in README.md).
 	std::string save() const;

@@ -9,6 +9,7 @@
 #include "ml/numerics.h"
 #include "ml/optimizer.h"
 #include "ml/plan.h"
+#include "ml/stages.h"
 
 namespace kafkaml::ml {
 
@@ -31,6 +32,12 @@ struct Model::Impl {
 	bool torchscript = false;
 	//! TorchScript only: writes the module with its current weights.
 	std::function<std::string()> save_module;
+	//! Early exits (Model::run_stage), made on first use for a graph with
+	//! several outputs: each stage's plan and its executor on `params` and
+	//! `states`. Sized once: the executors keep references to the plans.
+	//! Mutable: planning them does not change the model.
+	mutable std::vector<StagePlan> stages;
+	std::vector<std::unique_ptr<Executor>> stage_executors;
 };
 
 //! Rebuilds a TorchScript-defined model (torchscript.cpp).

@@ -34,6 +34,7 @@ public:
 
 	//! Label values per sample.
 	int64_t label_width() const { return label_width_; }
+	size_t output_count() const { return heads_.size(); }
 	//! What the labels must hold, for messages: "1 value(s) per sample for
 	//! loss 'mse'", or per output with several.
 	std::string describe_labels() const;
@@ -47,6 +48,17 @@ public:
 	//! `batch_loss` is the loss reported (its value, with any penalties).
 	void update_metrics(const float *out, const float *labels, int64_t rows, double batch_loss);
 	MetricValues results() const;
+	//! One output's results: its loss (unweighted), then its metrics, under
+	//! their own names.
+	MetricValues output_results(size_t output) const { return heads_.at(output).metrics.results(); }
+	//! Where an output's labels are in a label row: {offset, width}.
+	std::pair<int64_t, int64_t> label_columns(size_t output) const {
+		return {heads_.at(output).label_offset, heads_.at(output).label_width};
+	}
+	//! An output's values in an output row: {offset, width}.
+	std::pair<int64_t, int64_t> output_columns(size_t output) const {
+		return {heads_.at(output).offset, heads_.at(output).width};
+	}
 
 private:
 	struct Head {

@@ -298,8 +298,8 @@ LayerPlan plan_application(Planner &planner, const LayerSpec &spec, const std::v
 	return layer;
 }
 
-//! A node's output shapes: the layer's output, then the states a recurrent
-//! layer with return_state returns, (units,) each.
+} // namespace
+
 std::vector<Shape> node_outputs(const LayerPlan &layer) {
 	std::vector<Shape> shapes{layer.output_shape};
 	if (layer.spec.return_state) {
@@ -307,6 +307,8 @@ std::vector<Shape> node_outputs(const LayerPlan &layer) {
 	}
 	return shapes;
 }
+
+namespace {
 
 //! A graph: every node's shapes, and each layer's slots once, allocated in
 //! ModelSpec::layers order (Keras' weight order) at the shapes of the

@@ -85,6 +85,10 @@ struct ModelPlan {
 //! kinds applied to several tensors, only in graphs.
 bool takes_several_inputs(LayerKind kind);
 
+//! A graph node's output shapes: the layer's output, then the states a
+//! recurrent layer with return_state returns, (units,) each.
+std::vector<Shape> node_outputs(const LayerPlan &layer);
+
 //! Resolves shapes and parameter slots. Throws std::invalid_argument with a
 //! message naming the layer when the spec cannot be executed.
 ModelPlan plan_model(const ModelSpec &spec);

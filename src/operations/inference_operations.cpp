@@ -4,11 +4,14 @@
 
 #include "common/json_input.h"
 #include "common/kafka_address.h"
+#include "ml/spec/exit_confidence.h"
+#include "ml/spec/parse.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 #include <utility>
 
 namespace kafkaml::operations {
@@ -31,7 +34,7 @@ void check_replicas(int64_t replicas, int64_t max_replicas) {
 // later), but said.
 std::vector<std::string> idle_replica_warnings(const PartitionCounter &partition_count,
                                                const store::Inference &inference) {
-	if (!partition_count) {
+	if (!partition_count || !inference.exits.empty()) {
 		return {};
 	}
 	auto partitions = partition_count(inference.input_kafka_broker, inference.input_topic);
@@ -155,7 +158,155 @@ store::Inference mark_inference_stopped(store::Store &store, int64_t id) {
 	}
 }
 
+void check_threshold(const char *field, double threshold) {
+	if (!(threshold >= 0 && threshold <= 1)) {
+		throw InvalidField(field, std::string("field \"") + field +
+		                              "\" holds a threshold outside 0..1: an exit's confidence (by its rule: "
+		                              "top-class probability unless another is chosen) is in 0..1 (0: answer "
+		                              "every input there; 1: only certain ones)");
+	}
+}
+
+// The chain's stages: checked against the model's outputs, each with its
+// input topic and cluster. Stage 0 reads the inference's own input.
+// The original's form (limit, output_upper): one entry per stage, all alike.
+std::vector<ExitRequest> exits_from_upper_link(const InferenceRequest &request, size_t stages, int64_t result) {
+	if (stages < 2) {
+		throw InvalidField(request.limit ? "limit" : "output_upper",
+		                   "\"limit\" and \"output_upper\" pass inputs on to an upper model, but the model of "
+		                   "result " +
+		                       std::to_string(result) +
+		                       " has one output: it has no upper model. Leave them out to serve it whole");
+	}
+	if (!request.limit) {
+		throw InvalidField("limit", "field \"limit\" is required with \"output_upper\": the top-class "
+		                            "probability at which a stage answers instead of passing the input on");
+	}
+	check_threshold("limit", *request.limit);
+	std::vector<ExitRequest> exits(stages);
+	for (size_t k = 0; k < stages; ++k) {
+		exits[k].replicas = request.replicas;
+		if (k + 1 < stages) {
+			exits[k].threshold = request.limit;
+		}
+		if (k >= 1) {
+			exits[k].bootstrap_servers = request.upper_kafka_broker;
+		}
+	}
+	exits[1].input_topic = request.output_upper;
+	return exits;
+}
+
+void fill_exits(store::Store &store, const store::Result &result, const InferenceRequest &request,
+                const InferenceEnvironment &environment, store::Inference &i) {
+	bool upper_link = request.limit || request.output_upper || request.upper_kafka_broker;
+	if (request.exits.empty() && !upper_link) {
+		return;
+	}
+	if (!request.exits.empty() && upper_link) {
+		throw InvalidField("exits", "give either \"exits\" or the original's \"limit\" and \"output_upper\", "
+		                            "not both");
+	}
+	size_t stages = model_stage_count(store, result);
+	const std::vector<ExitRequest> asked_exits =
+	    upper_link ? exits_from_upper_link(request, stages, result.id) : request.exits;
+	if (asked_exits.size() != stages) {
+		throw InvalidField("exits",
+		                   "field \"exits\" has " + std::to_string(asked_exits.size()) +
+		                       " entries but the model of result " + std::to_string(result.id) + " (model " +
+		                       std::to_string(result.model) + ") has " + std::to_string(stages) +
+		                       " output(s), one exit each: give one entry per exit, in the model's output "
+		                       "order",
+		                   {{"stages", stages}});
+	}
+	i.exits.clear();
+	i.replicas = 0;
+	for (size_t k = 0; k < asked_exits.size(); ++k) {
+		const auto &asked = asked_exits[k];
+		bool last = k + 1 == asked_exits.size();
+		if (!asked.threshold && !last) {
+			throw InvalidField("exits", "exit " + std::to_string(k) +
+			                                " needs a \"threshold\" (only the last stage's is ignored: it answers "
+			                                "every input that reaches it)");
+		}
+		store::InferenceExit exit;
+		exit.threshold = asked.threshold.value_or(0);
+		check_threshold("exits", exit.threshold);
+		if (asked.confidence) {
+			auto rule = ml::parse_confidence_rule(*asked.confidence);
+			if (!rule) {
+				throw InvalidField("exits", "exit " + std::to_string(k) + " measures its confidence by \"" +
+				                                *asked.confidence + "\": pick one of " + ml::confidence_rule_names());
+			}
+			exit.confidence = ml::to_string(*rule);
+		}
+		exit.replicas = asked.replicas;
+		check_replicas(exit.replicas, environment.max_replicas);
+		if (k == 0) {
+			if (asked.input_topic && *asked.input_topic != i.input_topic) {
+				throw InvalidField("exits", "exit 0 reads the inference's input topic \"" + i.input_topic +
+				                                "\": leave its \"input_topic\" out");
+			}
+			if (asked.bootstrap_servers && *asked.bootstrap_servers != i.input_kafka_broker) {
+				throw InvalidField("exits", "exit 0 reads from the inference's input_kafka_broker: leave its "
+				                            "\"bootstrap_servers\" out");
+			}
+			exit.input_topic = i.input_topic;
+			exit.kafka_broker = i.input_kafka_broker;
+		} else {
+			exit.input_topic = asked.input_topic.value_or(i.output_topic + "-stage-" + std::to_string(k));
+			check_topic_name("exits", exit.input_topic);
+			exit.kafka_broker = kafka_broker_of("exits", asked.bootstrap_servers, environment.kafka_clusters);
+		}
+		for (const auto &before : i.exits) {
+			if (before.input_topic == exit.input_topic && before.kafka_broker == exit.kafka_broker) {
+				throw InvalidField("exits", "two stages read the topic \"" + exit.input_topic +
+				                                "\": give each stage a topic of its own");
+			}
+		}
+		if (exit.input_topic == i.output_topic || exit.input_topic == i.dead_letter_topic) {
+			throw InvalidField("exits", "stage " + std::to_string(k) +
+			                                " would read the output or dead-letter topic \"" + exit.input_topic +
+			                                "\"; name another topic");
+		}
+		i.replicas += exit.replicas;
+		i.exits.push_back(std::move(exit));
+	}
+	if (i.replicas > environment.max_replicas) {
+		throw InvalidField("exits", "the stages have " + std::to_string(i.replicas) +
+		                                " replicas in all; the server's --max-replicas allows " +
+		                                std::to_string(environment.max_replicas) + " per inference");
+	}
+}
+
 } // namespace
+
+size_t model_stage_count(store::Store &store, const store::Result &result) {
+	auto model = store.get_model(result.model);
+	if (model.framework != "keras") {
+		throw InvalidField("exits", "model " + std::to_string(model.id) +
+		                                " is a TorchScript module: its outputs, hence its exits, are not known to "
+		                                "the server; early exits need a Keras-style model definition with one "
+		                                "output per exit");
+	}
+	try {
+		return std::max<size_t>(1, ml::parse_model_definition(model.code).outputs.size());
+	} catch (const std::exception &e) {
+		throw InvalidField("exits", "the definition of model " + std::to_string(model.id) +
+		                                " does not parse, so its exits are not known: " + e.what());
+	}
+}
+
+store::Inference set_inference_thresholds(store::Store &store, int64_t id, const std::vector<double> &thresholds) {
+	for (auto threshold : thresholds) {
+		check_threshold("thresholds", threshold);
+	}
+	try {
+		return store.set_inference_thresholds(id, thresholds);
+	} catch (const store::InvalidArgument &e) {
+		throw InvalidField("thresholds", e.what());
+	}
+}
 
 InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &executor,
                                   const InferenceRequest &request, const InferenceEnvironment &environment) {
@@ -181,6 +332,7 @@ InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &e
 		throw store::InvalidArgument(std::string(e.what()) + "; pick a finished result from GET /api/v1/results");
 	}
 	choose_served_model(store, result, request, i);
+	fill_exits(store, result, request, environment, i);
 	fill_input_format(store, result, i);
 	if (environment.validate_input) {
 		try {
@@ -191,10 +343,21 @@ InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &e
 		}
 	}
 	InferenceOutcome outcome;
-	if (environment.create_input_topic &&
-	    environment.create_input_topic(i.input_kafka_broker, i.input_topic, static_cast<int32_t>(i.replicas))) {
-		outcome.notes.push_back("created the input topic \"" + i.input_topic + "\" with " + std::to_string(i.replicas) +
-		                        " partition(s), one per replica");
+	// Each stage's topic gets one partition per replica of the stage that
+	// reads it; a whole model's input topic one per replica.
+	std::vector<std::tuple<std::string, std::string, int64_t>> topics;
+	if (i.exits.empty()) {
+		topics.emplace_back(i.input_kafka_broker, i.input_topic, i.replicas);
+	}
+	for (const auto &exit : i.exits) {
+		topics.emplace_back(exit.kafka_broker, exit.input_topic, exit.replicas);
+	}
+	for (const auto &[broker, topic, partitions] : topics) {
+		if (environment.create_input_topic &&
+		    environment.create_input_topic(broker, topic, static_cast<int32_t>(partitions))) {
+			outcome.notes.push_back("created the input topic \"" + topic + "\" with " + std::to_string(partitions) +
+			                        " partition(s), one per replica");
+		}
 	}
 	store::Inference created;
 	try {
@@ -269,6 +432,11 @@ store::Inference set_inference_model_version(store::Store &store, int64_t id, st
 InferenceOutcome scale_inference(store::Store &store, executors::JobExecutor &executor, int64_t id, int64_t replicas,
                                  const InferenceEnvironment &environment) {
 	check_replicas(replicas, environment.max_replicas);
+	if (!store.get_inference(id).exits.empty()) {
+		throw store::Conflict("inference " + std::to_string(id) +
+		                      " is a chain of early-exit stages, each with its own replicas: scaling it as a whole "
+		                      "is not supported; stop it and create it again with the replicas of each exit");
+	}
 	auto scaled = store.set_inference_replicas(id, replicas);
 	executor.scale(scaled.id, replicas);
 	InferenceOutcome outcome;

@@ -31,6 +31,22 @@ using PartitionCounter =
 //! cluster's auto-creation.
 using TopicCreator = std::function<bool(const std::string &kafka_broker, const std::string &topic, int32_t partitions)>;
 
+//! One stage of an early-exit inference as asked for (store::InferenceExit).
+struct ExitRequest {
+	//! Required on every stage but the last (whose threshold is ignored).
+	std::optional<double> threshold;
+	//! The rule measuring the exit's confidence (ml/exit_confidence.h);
+	//! unset: top_probability.
+	std::optional<std::string> confidence;
+	int64_t replicas = 1;
+	//! Stage 0: the inference's input topic (another one is refused); later
+	//! stages: unset for "<output_topic>-stage-<k>".
+	std::optional<std::string> input_topic;
+	//! The cluster of the stage's input topic, as input_kafka_broker;
+	//! stage 0's is the inference's input_kafka_broker; unset: "default".
+	std::optional<std::string> bootstrap_servers;
+};
+
 struct InferenceRequest {
 	int64_t model_result = 0;
 	int64_t replicas = 1;
@@ -55,6 +71,18 @@ struct InferenceRequest {
 	std::optional<std::string> output_kafka_broker;
 	//! Limits of each replica's container (null: none); see store/resources.h.
 	nlohmann::json resources;
+	//! An early-exit chain: one entry per output (exit) of the result's
+	//! model, in the model's output order; empty: the model served whole.
+	//! `replicas` is then ignored (each stage has its own).
+	std::vector<ExitRequest> exits;
+	//! The original Kafka-ML's form of a distributed inference, for a
+	//! result with several exits when `exits` is empty: every stage but the
+	//! last answers at `limit` (top-class probability), stage 1 reads
+	//! `output_upper` on `upper_kafka_broker`, later stages their default
+	//! topics on that cluster, and each stage gets `replicas`.
+	std::optional<double> limit;
+	std::optional<std::string> output_upper;
+	std::optional<std::string> upper_kafka_broker;
 };
 
 //! What the inference use cases need of the server beside the store and
@@ -104,6 +132,18 @@ struct InferenceOutcome {
 //! start mark the inference failed: NotStarted<store::Inference>.
 InferenceOutcome create_inference(store::Store &store, executors::JobExecutor &executor,
                                   const InferenceRequest &request, const InferenceEnvironment &environment);
+
+//! Changes the thresholds of early-exit inference `id` (one per stage; the
+//! last is kept but ignored); its stage replicas take them within about a
+//! second, between two batches. Each must be a number from 0 to 1
+//! (InvalidField "thresholds"), as many as the stages; NotFound, Conflict
+//! (ended) as the store says.
+store::Inference set_inference_thresholds(store::Store &store, int64_t id, const std::vector<double> &thresholds);
+
+//! How many stages (exits) the model of result `result` has: its
+//! definition's outputs. InvalidField "exits" when that cannot be known (a
+//! TorchScript module, a definition that does not parse).
+size_t model_stage_count(store::Store &store, const store::Result &result);
 
 //! Sets the number of replicas of inference `id` (1..max_replicas,
 //! InvalidField otherwise) in the store, then has the executor run that

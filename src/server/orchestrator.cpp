@@ -62,7 +62,7 @@ bool Orchestrator::orchestrates() const {
 	return leading_executor() != nullptr;
 }
 
-executors::LocalExecutor *Orchestrator::leading_executor() const {
+executors::JobExecutor *Orchestrator::leading_executor() const {
 	// Fencing: the lease is checked at each use, not only when it changes
 	// hands, so an executor kept a moment after the lease lapsed is not used.
 	return executor_ && lease_.leads() ? executor_.get() : nullptr;
@@ -111,11 +111,8 @@ void Orchestrator::follow() {
 	}
 	spdlog::warn("server: the orchestrator's lease was lost; this server stops orchestrating and leaves the jobs "
 	             "running for the server that takes the lease");
-	for (const auto &id : executor_->running_jobs()) {
-		if (auto pid = executor_->pid_of(id)) {
-			former_children_.push_back(*pid);
-		}
-	}
+	auto children = executor_->child_processes();
+	former_children_.insert(former_children_.end(), children.begin(), children.end());
 	executor_.reset();
 }
 

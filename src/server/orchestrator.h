@@ -27,10 +27,6 @@
 #include <thread>
 #include <vector>
 
-namespace kafkaml::executors {
-class LocalExecutor;
-}
-
 namespace kafkaml::server {
 
 //! Thread: the JobExecutor methods from HTTP workers, concurrently;
@@ -40,7 +36,7 @@ class Orchestrator final : public executors::JobExecutor {
 public:
 	//! Makes the executor of a server that has just taken the lease; may
 	//! throw std::runtime_error (the executor cannot run jobs).
-	using ExecutorFactory = std::function<std::unique_ptr<executors::LocalExecutor>()>;
+	using ExecutorFactory = std::function<std::unique_ptr<executors::JobExecutor>()>;
 
 	Orchestrator(store::Store &store, store::Coordination &coordination, LeaseKeeper &lease,
 	             ExecutorFactory make_executor, std::chrono::milliseconds period = std::chrono::milliseconds(500));
@@ -69,7 +65,7 @@ private:
 	void run();
 	//! The executor, when this server holds the lease; the caller holds
 	//! mutex_ (shared) for as long as it uses it.
-	executors::LocalExecutor *leading_executor() const;
+	executors::JobExecutor *leading_executor() const;
 	//! Drops the executor (lost lease), remembering its processes to reap.
 	void follow();
 	//! Collects the jobs a former executor of this server started that
@@ -86,7 +82,7 @@ private:
 
 	//! Exclusive while the executor is made or dropped; shared while used.
 	mutable std::shared_mutex executor_mutex_;
-	std::unique_ptr<executors::LocalExecutor> executor_;
+	std::unique_ptr<executors::JobExecutor> executor_;
 	std::vector<pid_t> former_children_; //!< loop thread only
 	std::string last_error_;             //!< loop thread only
 

@@ -7,6 +7,7 @@
 #include "control/kafka_records_admin.h"
 #include "executors/docker_executor.h"
 #include "executors/keyed_digest.h"
+#include "executors/kubernetes_executor.h"
 #include "executors/local_executor.h"
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
@@ -20,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -148,9 +150,9 @@ void ServerApp::start() {
 	executor_config->training_args = {"--records-timeout", std::to_string(config_.records_timeout_s)};
 	auto [host, port] = split_host_port(config_.listen);
 	host_ = host;
-	if (config_.executor == "docker") {
-		make_executor(*executor_config); // says now, before the API listens, when it cannot run jobs
-	}
+	// Says now, before the API listens, when the executor cannot run jobs;
+	// the orchestrator makes its own whenever this server takes the lease.
+	make_executor(*executor_config, port);
 	publisher_ = std::make_unique<control::KafkaControlPublisher>(kafka, config_.control_topic);
 	records_admin_ = std::make_unique<control::KafkaRecordsAdmin>(kafka);
 	predictions_ = std::make_unique<KafkaPredictionFeed>(clusters);
@@ -162,8 +164,10 @@ void ServerApp::start() {
 	// for the server that does.
 	coordination_ = std::make_unique<store::Coordination>(config_.store_url);
 	lease_ = std::make_unique<LeaseKeeper>(*coordination_, "orchestrator", lease_holder(), "", config_.lease_timing);
-	orchestrator_ = std::make_unique<Orchestrator>(*store_, *coordination_, *lease_,
-	                                               [this, executor_config] { return make_executor(*executor_config); });
+	orchestrator_ =
+	    std::make_unique<Orchestrator>(*store_, *coordination_, *lease_, [this, executor_config, listen_port = port] {
+		    return make_executor(*executor_config, listen_port);
+	    });
 	options.executor = orchestrator_.get();
 	options.orchestrator_status = [this] {
 		auto view = lease_->view();
@@ -257,6 +261,25 @@ void ServerApp::start() {
 	started_ = true;
 }
 
+// Pods reach the server through its Service, not the address it listens
+// on; the manifests' Service is "kafkaml" on the same port.
+std::unique_ptr<executors::JobExecutor> ServerApp::kubernetes_executor(executors::LocalExecutorConfig jobs, int port) {
+	executors::KubernetesConfig kubernetes;
+	kubernetes.credentials = config_.kubeconfig.empty() ? executors::in_cluster_credentials()
+	                                                    : executors::kubeconfig_credentials(config_.kubeconfig);
+	kubernetes.namespace_name = config_.kubernetes_namespace;
+	kubernetes.image = config_.docker_image;
+	kubernetes.secret = config_.kubernetes_secret;
+	// Set by the manifests (the downward API cannot give a Deployment's
+	// name): the jobs' objects are owned by the server's Deployment.
+	if (const char *owner = std::getenv("KAFKAML_SERVER_DEPLOYMENT")) {
+		kubernetes.owner_deployment = owner;
+	}
+	jobs.server_url = config_.kubernetes_server_url.empty() ? "http://kafkaml:" + std::to_string(port)
+	                                                        : config_.kubernetes_server_url;
+	return std::make_unique<executors::KubernetesExecutor>(*store_, std::move(jobs), std::move(kubernetes));
+}
+
 // Jobs get the settings through a file only this user reads, never on their
 // command line or in their environment, which other users may list. The
 // file's path stays the same across restarts; the spec carries a keyed
@@ -339,7 +362,18 @@ std::string ServerApp::lease_holder() const {
 	return host_name() + ":" + std::filesystem::absolute(config_.data_dir).lexically_normal().string();
 }
 
-std::unique_ptr<executors::LocalExecutor> ServerApp::make_executor(const executors::LocalExecutorConfig &config) const {
+// Whichever executor the server was started with; the orchestrator calls
+// it each time this server takes the lease (see "Running several servers"
+// in README.md for what each adopts).
+std::unique_ptr<executors::JobExecutor> ServerApp::make_executor(const executors::LocalExecutorConfig &config,
+                                                                 int port) {
+	if (config_.executor == "kubernetes") {
+		try {
+			return kubernetes_executor(config, port);
+		} catch (const std::runtime_error &e) {
+			throw ExecutorUnavailable(std::string("--executor kubernetes: ") + e.what());
+		}
+	}
 	if (config_.executor != "docker") {
 		return std::make_unique<executors::LocalExecutor>(*store_, config);
 	}

@@ -25,7 +25,7 @@ class KafkaControlPublisher;
 class KafkaRecordsAdmin;
 } // namespace kafkaml::control
 namespace kafkaml::executors {
-class LocalExecutor;
+class JobExecutor;
 struct LocalExecutorConfig;
 } // namespace kafkaml::executors
 namespace kafkaml::store {
@@ -68,9 +68,11 @@ struct ServerConfig {
 	std::vector<std::string> allowed_hosts;
 	//! host:port serving GET /metrics without a token; empty: none.
 	std::string metrics_listen;
-	//! Where jobs run: "local" (child processes) or "docker" (containers).
+	//! Where jobs run: "local" (child processes), "docker" (containers) or
+	//! "kubernetes" (Jobs and Deployments).
 	std::string executor = "local";
 	std::string docker_host = "unix:///var/run/docker.sock";
+	//! The jobs' image, for docker and kubernetes.
 	std::string docker_image = std::string("kafkaml:") + KAFKAML_SERVER_VERSION;
 	//! The REST API of every server sharing the store (--server-urls), the
 	//! same list on each: the jobs report to the first that answers, so they
@@ -78,10 +80,20 @@ struct ServerConfig {
 	std::vector<std::string> server_urls;
 	//! The orchestrator's lease among servers sharing the store.
 	LeaseTiming lease_timing;
+	//! --executor kubernetes: a kubeconfig file; empty: the pod's service account.
+	std::string kubeconfig;
+	//! The jobs' namespace; empty: the kubeconfig's or the pod's, else "default".
+	std::string kubernetes_namespace;
+	//! The Secret the server writes the jobs' token and Kafka settings into.
+	std::string kubernetes_secret = "kafkaml-jobs";
+	//! The API's address as pods reach it (its Service); empty:
+	//! http://kafkaml:<the --listen port>, the manifests' Service.
+	std::string kubernetes_server_url;
 };
 
 //! Thrown by `ServerApp::start` when the executor chosen cannot run jobs
-//! (--executor docker: no daemon, no image); the message says what to do.
+//! (--executor docker: no daemon, no image; --executor kubernetes: no
+//! credentials, the API server refusing); the message says what to do.
 struct ExecutorUnavailable : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
@@ -127,12 +139,14 @@ private:
 	std::string lease_holder() const;
 	//! The executor of a server that has just taken the lease. Throws
 	//! ExecutorUnavailable when it cannot run jobs.
-	std::unique_ptr<executors::LocalExecutor> make_executor(const executors::LocalExecutorConfig &config) const;
+	std::unique_ptr<executors::JobExecutor> make_executor(const executors::LocalExecutorConfig &config, int port);
 	//! Writes the jobs' settings file and names it in the executor's config.
 	void hand_kafka_settings_to_jobs(executors::LocalExecutorConfig &executor_config);
 	//! Writes one settings file per named cluster and names them in the
 	//! executor's config.
 	void hand_kafka_clusters_to_jobs(executors::LocalExecutorConfig &executor_config);
+	//! --executor kubernetes: credentials, namespace, the pods' view of the server.
+	std::unique_ptr<executors::JobExecutor> kubernetes_executor(executors::LocalExecutorConfig jobs, int port);
 
 	ServerConfig config_;
 	std::string token_;

@@ -295,6 +295,12 @@ ALTER TABLE deployments ADD COLUMN resources TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE inferences ADD COLUMN resources TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// The stages of an early-exit inference (store::InferenceExit) as a JSON
+// array; '[]' for an inference of a whole model, as all were before.
+const char *const MIGRATION_19 = R"sql(
+ALTER TABLE inferences ADD COLUMN exits TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 // One row per lease; expires_at in milliseconds since the epoch by the
 // database's clock (every statement computes it there).
 const char *const MIGRATION_20 = R"sql(
@@ -351,6 +357,7 @@ const std::vector<Migration> &migrations() {
 	    {16, "the Kafka clusters of each inference's input and output", MIGRATION_16},
 	    {17, "when a datasource's records were deleted from the log", MIGRATION_17},
 	    {18, "CPU and memory limits of the containers of deployments and inferences", MIGRATION_18},
+	    {19, "the stages (early exits) of inferences", MIGRATION_19},
 	    {20, "leases: which of several servers on one store orchestrates", MIGRATION_20},
 	};
 	return all;

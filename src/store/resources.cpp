@@ -47,8 +47,8 @@ Resources resources_from_api(const nlohmann::json &value) {
 		throw std::invalid_argument("must be an object like {\"cpu\": 1.5, \"memory\": \"512Mi\"}");
 	}
 	for (const auto &[key, field] : value.items()) {
-		if (key != "cpu" && key != "memory") {
-			throw std::invalid_argument("has \"cpu\" and \"memory\" only, not \"" + key + "\"");
+		if (key != "cpu" && key != "memory" && key != "gpu") {
+			throw std::invalid_argument("has \"cpu\", \"memory\" and \"gpu\" only, not \"" + key + "\"");
 		}
 	}
 	if (value.contains("cpu") && !value["cpu"].is_null()) {
@@ -64,6 +64,12 @@ Resources resources_from_api(const nlohmann::json &value) {
 			throw std::invalid_argument("\"memory\" must be at least 6Mi");
 		}
 	}
+	if (value.contains("gpu") && !value["gpu"].is_null()) {
+		if (!value["gpu"].is_number_integer() || value["gpu"].get<int64_t>() < 0 || value["gpu"].get<int64_t>() > 64) {
+			throw std::invalid_argument("\"gpu\" must be a whole number of GPUs from 0 to 64");
+		}
+		resources.gpu = value["gpu"].get<int64_t>();
+	}
 	return resources;
 }
 
@@ -78,6 +84,9 @@ nlohmann::json resources_to_api(const Resources &resources) {
 		                : resources.memory % mi == 0 ? std::to_string(resources.memory / mi) + "Mi"
 		                                             : std::to_string(resources.memory);
 	}
+	if (resources.gpu > 0) {
+		out["gpu"] = resources.gpu;
+	}
 	return out;
 }
 
@@ -88,6 +97,9 @@ std::string resources_to_text(const Resources &resources) {
 	}
 	if (resources.memory > 0) {
 		out["memory"] = resources.memory;
+	}
+	if (resources.gpu > 0) {
+		out["gpu"] = resources.gpu;
 	}
 	return out.dump();
 }
@@ -100,6 +112,7 @@ Resources resources_from_text(const std::string &text) {
 	auto value = nlohmann::json::parse(text);
 	resources.cpu = value.value("cpu", 0.0);
 	resources.memory = value.value("memory", int64_t{0});
+	resources.gpu = value.value("gpu", int64_t{0});
 	return resources;
 }
 

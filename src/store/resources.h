@@ -1,10 +1,10 @@
 #pragma once
 
-// CPU and memory limits of the containers of a deployment's training jobs or
-// an inference's replicas (the `resources` field of both). The Docker
-// executor applies them; local processes run without limits. Stored as
-// JSON text ({"cpu": 1.5, "memory": 536870912}); the API shows memory as
-// it is written ("512Mi").
+// CPU, memory and GPU limits of the containers of a deployment's training
+// jobs or an inference's replicas (the `resources` field of both). The Docker
+// executor applies CPU and memory, the Kubernetes executor all three; local
+// processes run without limits. Stored as JSON text ({"cpu": 1.5, "memory":
+// 536870912, "gpu": 1}); the API shows memory as it is written ("512Mi").
 
 #include <nlohmann/json.hpp>
 
@@ -15,10 +15,13 @@ namespace kafkaml::store {
 struct Resources {
 	double cpu = 0;     //!< CPUs (1.5: one and a half); 0: no limit
 	int64_t memory = 0; //!< bytes; 0: no limit
+	//! GPUs (nvidia.com/gpu) of each container; only the Kubernetes executor
+	//! gives them (a cluster's device plugin does). 0: none.
+	int64_t gpu = 0;
 	bool operator==(const Resources &) const = default;
 };
 
-//! From the API's {"cpu": 1.5, "memory": "512Mi"} (either may be absent;
+//! From the API's {"cpu": 1.5, "memory": "512Mi", "gpu": 1} (any may be absent;
 //! null: none). Memory: an integer of bytes, or a number with a suffix Ki,
 //! Mi, Gi (powers of 1024) or K, M, G (of 1000). Throws
 //! std::invalid_argument saying what is wrong with it.

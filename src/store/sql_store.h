@@ -82,6 +82,7 @@ public:
 	Inference update_inference_status(int64_t id, InferenceStatus to, std::string_view detail) override;
 	Inference set_inference_replicas(int64_t id, int64_t replicas) override;
 	Inference set_inference_served_model(int64_t id, ServedModel served, int64_t pinned_version) override;
+	Inference set_inference_thresholds(int64_t id, const std::vector<double> &thresholds) override;
 	void delete_inference(int64_t id) override;
 
 	// Datasources and refused control messages (sql_store_datasources.cpp).

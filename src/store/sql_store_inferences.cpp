@@ -12,7 +12,7 @@ namespace {
 constexpr const char *INFERENCE_COLUMNS =
     "id, model_result_id, replicas, input_format, input_config, input_topic, output_topic, dead_letter_topic, "
     "status, status_changed, status_detail, created_at, restarts, last_exit, model_version, "
-    "input_kafka_broker, output_kafka_broker, resources";
+    "input_kafka_broker, output_kafka_broker, resources, exits";
 
 //! The model_version column: '' (the trained model), 'latest', or the
 //! pinned version's number.
@@ -26,6 +26,32 @@ std::string served_text(ServedModel served, int64_t pinned_version) {
 		return std::to_string(pinned_version);
 	}
 	return "";
+}
+
+std::string exits_to_text(const std::vector<InferenceExit> &exits) {
+	auto array = nlohmann::json::array();
+	for (const auto &exit : exits) {
+		array.push_back({{"threshold", exit.threshold},
+		                 {"confidence", exit.confidence},
+		                 {"replicas", exit.replicas},
+		                 {"input_topic", exit.input_topic},
+		                 {"kafka_broker", exit.kafka_broker}});
+	}
+	return array.dump();
+}
+
+std::vector<InferenceExit> exits_from_text(const std::string &text) {
+	std::vector<InferenceExit> exits;
+	for (const auto &item : nlohmann::json::parse(text.empty() ? "[]" : text)) {
+		InferenceExit exit;
+		exit.threshold = item.value("threshold", 0.0);
+		exit.confidence = item.value("confidence", "top_probability");
+		exit.replicas = item.value("replicas", int64_t(1));
+		exit.input_topic = item.value("input_topic", "");
+		exit.kafka_broker = item.value("kafka_broker", "default");
+		exits.push_back(std::move(exit));
+	}
+	return exits;
 }
 
 Inference inference_from(const SqlRow &row) {
@@ -54,6 +80,7 @@ Inference inference_from(const SqlRow &row) {
 	i.input_kafka_broker = to_text(row[15]);
 	i.output_kafka_broker = to_text(row[16]);
 	i.resources = resources_from_text(to_text(row[17]));
+	i.exits = exits_from_text(to_text(row[18]));
 	return i;
 }
 
@@ -76,16 +103,17 @@ Inference SqlStore::create_inference(const Inference &inference) {
 	std::string config = inference.input_config.dump();
 	std::string served = served_text(inference.served, inference.pinned_version);
 	std::string resources = resources_to_text(inference.resources);
+	std::string exits = exits_to_text(inference.exits);
 	auto rows =
 	    q(std::string("INSERT INTO inferences (model_result_id, replicas, input_format, input_config, "
 	                  "input_topic, output_topic, dead_letter_topic, status, status_changed, "
-	                  "status_detail, created_at, model_version, input_kafka_broker, output_kafka_broker, resources) "
-	                  "VALUES (?, ?, ?, ?, ?, ?, ?, 'deployed', ?, '', ?, ?, ?, ?, ?) "
+	                  "status_detail, created_at, model_version, input_kafka_broker, output_kafka_broker, resources, "
+	                  "exits) VALUES (?, ?, ?, ?, ?, ?, ?, 'deployed', ?, '', ?, ?, ?, ?, ?, ?) "
 	                  "RETURNING ") +
 	          INFERENCE_COLUMNS,
 	      {inference.model_result, inference.replicas, inference.input_format, sv(config), inference.input_topic,
 	       inference.output_topic, inference.dead_letter_topic, sv(now), sv(now), sv(served),
-	       inference.input_kafka_broker, inference.output_kafka_broker, sv(resources)});
+	       inference.input_kafka_broker, inference.output_kafka_broker, sv(resources), sv(exits)});
 	tx.commit();
 	return inference_from(rows.at(0));
 }
@@ -161,6 +189,31 @@ Inference SqlStore::set_inference_served_model(int64_t id, ServedModel served, i
 	Inference out = inference_locked(id);
 	tx.commit();
 	return out;
+}
+
+Inference SqlStore::set_inference_thresholds(int64_t id, const std::vector<double> &thresholds) {
+	std::lock_guard lock(mutex_);
+	Transaction tx(*db_);
+	Inference current = inference_locked(id, true);
+	// Checked in this order: an ended chain's thresholds are moot.
+	if (is_terminal(current.status)) {
+		throw Conflict("inference " + std::to_string(id) + " is " + std::string(to_string(current.status)) +
+		               "; only a deployed or running inference can change its thresholds");
+	} else if (current.exits.empty()) {
+		throw InvalidArgument("inference " + std::to_string(id) +
+		                      " serves its model whole: it has no exits whose thresholds could change");
+	}
+	if (thresholds.size() != current.exits.size()) {
+		throw InvalidArgument("inference " + std::to_string(id) + " has " + std::to_string(current.exits.size()) +
+		                      " exits: give one threshold per exit, not " + std::to_string(thresholds.size()));
+	}
+	for (size_t k = 0; k < thresholds.size(); ++k) {
+		current.exits[k].threshold = thresholds[k];
+	}
+	std::string text = exits_to_text(current.exits);
+	q("UPDATE inferences SET exits = ? WHERE id = ?", {sv(text), id});
+	tx.commit();
+	return current;
 }
 
 void SqlStore::check_served_model_locked(const Result &result, ServedModel served, int64_t pinned_version) {

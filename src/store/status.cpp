@@ -74,4 +74,15 @@ JobKind job_kind_from_string(std::string_view text) {
 	return from_names<JobKind>(JOB_KIND_NAMES, text, "job kind");
 }
 
+std::pair<size_t, int64_t> stage_of_replica(const Inference &inference, int64_t replica) {
+	for (size_t stage = 0; stage < inference.exits.size(); ++stage) {
+		if (replica < inference.exits[stage].replicas) {
+			return {stage, replica};
+		}
+		replica -= inference.exits[stage].replicas;
+	}
+	// Past the stages' replicas (or no exits): the inference's own input.
+	return {0, replica};
+}
+
 } // namespace kafkaml::store

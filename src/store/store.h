@@ -237,6 +237,24 @@ enum class ServedModel {
 	Pinned,  //!< one version, `Inference::pinned_version`
 };
 
+//! One stage of an early-exit inference (a model with several outputs,
+//! split at them): its exit's confidence threshold, its replicas, the topic
+//! it reads and the cluster that topic is on.
+struct InferenceExit {
+	//! An input is answered at this exit when the exit's confidence
+	//! reaches it; ignored on the last stage (it answers all).
+	double threshold = 0;
+	//! How the exit's confidence is measured: "top_probability", "margin"
+	//! or "entropy" (ml/exit_confidence.h; the store keeps the name).
+	std::string confidence = "top_probability";
+	int64_t replicas = 1;
+	//! Stage 0: the inference's input topic; stage k: what stage k-1 forwards to.
+	std::string input_topic;
+	//! As Inference::input_kafka_broker; stage 0's is the inference's.
+	std::string kafka_broker = "default";
+	bool operator==(const InferenceExit &) const = default;
+};
+
 struct Inference {
 	int64_t id = 0;
 	int64_t model_result = 0;
@@ -261,7 +279,15 @@ struct Inference {
 	std::string last_exit; //!< how the last restarted replica ended ("replica 1: signal 9")
 	std::string created_at;
 	Resources resources; //!< limits of each replica's container
+	//! An early-exit chain's stages, in order (empty: the whole model, one
+	//! stage). `replicas` is then their sum: replica numbers 0.. run stage
+	//! 0's replicas first, then stage 1's, and so on (stage_of_replica).
+	std::vector<InferenceExit> exits;
 };
+
+//! The stage replica number `replica` of `inference` runs (0 for an
+//! inference without exits), and its index among that stage's replicas.
+std::pair<size_t, int64_t> stage_of_replica(const Inference &inference, int64_t replica);
 
 //! A data stream announced by a control message (docs/wire-format.md).
 struct Datasource {
@@ -467,6 +493,10 @@ public:
 	//! Conflict once the inference ended, or when it serves a result
 	//! without versions (a batch training's).
 	virtual Inference set_inference_served_model(int64_t id, ServedModel served, int64_t pinned_version = 0) = 0;
+	//! Replaces the thresholds of an early-exit inference's stages (one per
+	//! stage). InvalidArgument for an inference without exits or another
+	//! count; Conflict once it ended.
+	virtual Inference set_inference_thresholds(int64_t id, const std::vector<double> &thresholds) = 0;
 	//! Conflict while not terminal.
 	virtual void delete_inference(int64_t id) = 0;
 

@@ -131,6 +131,15 @@ public:
 	std::vector<TopicPartitionOffset> commit();
 	//! Drops a partition's state (after a rebalance revoked it).
 	void forget(const std::string &topic, int32_t partition);
+	//! A rebalance takes the partition away: hands the committer the offset
+	//! after its done prefix, even when an earlier commit carried it (that
+	//! one was asynchronous and may have failed: this is the last chance),
+	//! then drops the partition's state.
+	void release(const std::string &topic, int32_t partition);
+	//! The commit of `offset` (a next-offset handed to the committer) failed:
+	//! unless a later one was made since, the next commit() carries the
+	//! partition's done prefix again.
+	void commit_failed(const std::string &topic, int32_t partition, int64_t offset);
 	//! Records begun and not yet done.
 	size_t in_flight() const;
 	//! Whether some partition's done prefix moved past its last commit.

@@ -33,6 +33,13 @@ KafkaHandle make_client(rd_kafka_type_t type, const KafkaConfig &config,
 	}
 	set("bootstrap.servers", config.bootstrap_servers);
 	set("log.connection.close", "false");
+	// TCP_NODELAY, as Kafka's Java clients always set it (librdkafka made
+	// it its default only in 2025). Over TLS librdkafka writes a request as
+	// several records; with Nagle on, the last one waited for the broker's
+	// delayed ACK, about 40 ms: a replica over SASL_SSL answered in 70 ms
+	// at p50 instead of 1 ms (bench/README.md, pipeline_bench --security).
+	// Batching is linger.ms's job, not the socket's.
+	set("socket.nagle.disable", "true");
 	if (type == RD_KAFKA_CONSUMER) {
 		// librdkafka stops fetching a partition once this many records wait
 		// in the client, and looks again only about a second later. Small

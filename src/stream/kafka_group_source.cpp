@@ -3,6 +3,7 @@
 #include "stream/kafka_range_reader.h"
 #include "stream/stream_error.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@ KafkaGroupSource::KafkaGroupSource(const KafkaConfig &config, const std::string 
 	    [](rd_kafka_conf_t *conf, void *opaque) {
 		    rd_kafka_conf_set_opaque(conf, opaque);
 		    rd_kafka_conf_set_rebalance_cb(conf, &KafkaGroupSource::on_rebalance);
+		    rd_kafka_conf_set_offset_commit_cb(conf, &KafkaGroupSource::on_commit);
 	    },
 	    this);
 	rd_kafka_poll_set_consumer(rk_.get());
@@ -50,9 +52,13 @@ void KafkaGroupSource::on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		return;
 	}
 	if (self->on_revoke_) {
+		// A lost assignment (this member's session expired) has a new owner
+		// already: a commit could only fail, and must not wait.
+		self->revoking_ = !rd_kafka_assignment_lost(rk);
 		for (int i = 0; i < partitions->cnt; i++) {
 			self->on_revoke_(partitions->elems[i].topic, partitions->elems[i].partition);
 		}
+		self->revoking_ = false;
 	}
 	if (cooperative) {
 		rd_kafka_error_t *error = rd_kafka_incremental_unassign(rk, partitions);
@@ -62,6 +68,36 @@ void KafkaGroupSource::on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	} else {
 		rd_kafka_assign(rk, nullptr);
 	}
+}
+
+// An asynchronous commit's outcome, served by the polling thread. A failed
+// one (the group rebalancing, its coordinator moving) is made again by the
+// tracker; the log says so, at most every few seconds.
+void KafkaGroupSource::on_commit(rd_kafka_t *, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets,
+                                 void *opaque) {
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET || !offsets) {
+		return;
+	}
+	auto *self = static_cast<KafkaGroupSource *>(opaque);
+	std::string where;
+	for (int i = 0; i < offsets->cnt; i++) {
+		const auto &p = offsets->elems[i];
+		if (self->on_commit_failed_) {
+			self->on_commit_failed_(p.topic, p.partition, p.offset);
+		}
+		where += fmt::format("{}{}/{}@{}", where.empty() ? "" : ", ", p.topic, p.partition, p.offset);
+	}
+	auto now = std::chrono::steady_clock::now();
+	if (now - self->last_commit_warning_ < std::chrono::seconds(5)) {
+		self->unreported_commit_failures_ += 1;
+		return;
+	}
+	spdlog::warn("offset commit of {} failed: {}; it is made again{}", where, rd_kafka_err2str(err),
+	             self->unreported_commit_failures_
+	                 ? fmt::format(" ({} more failed since the last such message)", self->unreported_commit_failures_)
+	                 : std::string());
+	self->last_commit_warning_ = now;
+	self->unreported_commit_failures_ = 0;
 }
 
 bool KafkaGroupSource::poll_batch(std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) {
@@ -124,8 +160,10 @@ void KafkaGroupSource::commit(const std::vector<TopicPartitionOffset> &offsets) 
 		rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset = o.offset;
 	}
 	// Async: a lost commit only means re-processing (at-least-once); the next
-	// commit supersedes it.
-	if (auto err = rd_kafka_commit(rk_.get(), list.get(), 1)) {
+	// commit supersedes it. Except while partitions are revoked: there is
+	// no next commit for them, and it must land before this member rejoins
+	// and the partitions' next owner reads where the group stands.
+	if (auto err = rd_kafka_commit(rk_.get(), list.get(), revoking_ ? 0 : 1)) {
 		spdlog::warn("offset commit failed: {}", rd_kafka_err2str(err));
 	}
 }

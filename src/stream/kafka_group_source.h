@@ -3,6 +3,7 @@
 #include "stream/io.h"
 #include "stream/kafka_client.h"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -13,13 +14,19 @@ namespace kafkaml::stream {
 //! which the replica calls with what its OffsetTracker says is delivered, so
 //! processing is at-least-once. A new group starts at the earliest offset.
 //! `on_revoke` runs (on the polling thread) for partitions taken away by a
-//! rebalance, so the tracker can forget them.
+//! rebalance, so the tracker can commit what is done and forget them; a
+//! `commit` made from it is synchronous.
 //! Thread: one thread polls and commits.
 class KafkaGroupSource final : public Source {
 public:
 	using RevokeCallback = std::function<void(const std::string &topic, int32_t partition)>;
 	KafkaGroupSource(const KafkaConfig &config, const std::string &group_id, const std::vector<std::string> &topics,
 	                 RevokeCallback on_revoke = {});
+	//! Runs (on the polling thread) for each partition whose asynchronous
+	//! commit failed, with the offset it carried, so that the tracker
+	//! commits it again. Set before the first poll.
+	using CommitFailedCallback = std::function<void(const std::string &topic, int32_t partition, int64_t offset)>;
+	void on_commit_failed(CommitFailedCallback callback) { on_commit_failed_ = std::move(callback); }
 	bool poll_batch(std::vector<Record> &out, size_t max, std::chrono::milliseconds timeout) override;
 	void commit(const std::vector<TopicPartitionOffset> &offsets) override;
 
@@ -39,7 +46,14 @@ public:
 private:
 	static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
 	                         void *opaque);
+	static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets,
+	                      void *opaque);
 	RevokeCallback on_revoke_;
+	CommitFailedCallback on_commit_failed_;
+	//! Failed commits are logged once per interval, with how many there were.
+	std::chrono::steady_clock::time_point last_commit_warning_{};
+	uint64_t unreported_commit_failures_ = 0;
+	bool revoking_ = false; //!< inside on_revoke_: commits are synchronous
 	KafkaHandle rk_;
 };
 

@@ -50,6 +50,32 @@ void OffsetTracker::forget(const std::string &topic, int32_t partition) {
 	partitions_.erase({topic, partition});
 }
 
+void OffsetTracker::release(const std::string &topic, int32_t partition) {
+	std::vector<TopicPartitionOffset> offsets;
+	{
+		std::lock_guard lock(mutex_);
+		auto it = partitions_.find({topic, partition});
+		if (it == partitions_.end()) {
+			return;
+		}
+		if (it->second.next >= 0) {
+			offsets.push_back({topic, partition, it->second.next});
+		}
+		partitions_.erase(it);
+	}
+	if (!offsets.empty() && committer_) {
+		committer_(offsets);
+	}
+}
+
+void OffsetTracker::commit_failed(const std::string &topic, int32_t partition, int64_t offset) {
+	std::lock_guard lock(mutex_);
+	auto it = partitions_.find({topic, partition});
+	if (it != partitions_.end() && it->second.committed == offset) {
+		it->second.committed = -1;
+	}
+}
+
 bool OffsetTracker::has_uncommitted() const {
 	std::lock_guard lock(mutex_);
 	for (const auto &[key, state] : partitions_) {

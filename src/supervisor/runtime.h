@@ -10,6 +10,7 @@
 #include "supervisor/child_process.h"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,11 @@ public:
 	//! the caller starts the job afresh.
 	virtual std::unique_ptr<JobInstance> find(const std::string &job_id, std::optional<pid_t> pid,
 	                                          const ProcessSpec &spec) = 0;
+	//! The supervisor hands over what wakes its monitor (null when it goes):
+	//! a runtime told of an instance's end (an event rather than a poll)
+	//! calls it so the end is handled at once, not at the next poll. Thread:
+	//! set on the supervisor's caller's; `wake` may be called from any.
+	virtual void set_wake(std::function<void()> wake) { (void)wake; }
 };
 
 //! Local child processes (ChildProcess); adoption by pid (match_process).

@@ -14,9 +14,12 @@ namespace kafkaml::supervisor {
 Supervisor::Supervisor(RestartPolicy policy, EventCallback on_event, DoneCheck is_done,
                        std::unique_ptr<Runtime> runtime)
     : policy_(policy), runtime_(runtime ? std::move(runtime) : std::make_unique<ProcessRuntime>()),
-      on_event_(std::move(on_event)), is_done_(std::move(is_done)), monitor_([this] { monitor_loop(); }) {}
+      on_event_(std::move(on_event)), is_done_(std::move(is_done)), monitor_([this] { monitor_loop(); }) {
+	runtime_->set_wake([this] { wake_.notify_all(); });
+}
 
 Supervisor::~Supervisor() {
+	runtime_->set_wake(nullptr); // before wake_ goes
 	{
 		std::lock_guard lock(mutex_);
 		shutting_down_ = true;

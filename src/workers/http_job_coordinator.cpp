@@ -71,6 +71,24 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 	return object;
 }
 
+json exits_json(const std::vector<ml::ExitReport> &exits) {
+	json out = json::array();
+	for (const auto &exit : exits) {
+		json thresholds = json::array();
+		for (const auto &t : exit.thresholds) {
+			thresholds.push_back({{"threshold", t.threshold},
+			                      {"count", t.count},
+			                      {"share", t.share},
+			                      {"accuracy", t.accuracy ? json(*t.accuracy) : json(nullptr)}});
+		}
+		out.push_back({{"index", exit.index},
+		               {"name", exit.name},
+		               {"metrics", metrics_json(exit.metrics)},
+		               {"thresholds", thresholds}});
+	}
+	return out;
+}
+
 HttpJobCoordinator::HttpJobCoordinator(const std::string &server_url, std::string token,
                                        std::chrono::milliseconds retry_for, std::chrono::milliseconds epoch_interval)
     : client_(server_url, std::move(token), client::RetryPolicy{retry_for}), epoch_interval_(epoch_interval) {}
@@ -399,6 +417,9 @@ void HttpJobCoordinator::training_finished(int64_t result_id, const TrainingRepo
 	if (!report.confusion_matrix.empty()) {
 		val["confusion_matrix"] = report.confusion_matrix;
 	}
+	if (!report.exits.empty()) {
+		val["exits"] = exits_json(report.exits);
+	}
 	post_status(result_id,
 	            {{"status", "finished"},
 	             {"train_metrics", metrics_json(report.train)},
@@ -459,6 +480,20 @@ InferenceAssignment HttpJobCoordinator::inference_assignment(int64_t inference_i
 	assignment.dead_letter_topic = inference.value("dead_letter_topic", assignment.input_topic + ".dead-letter");
 	assignment.group_id = "kafkaml-inference-" + std::to_string(inference_id);
 	assignment.model_result = inference.at("model_result").get<int64_t>();
+	for (const auto &exit : inference.value("exits", json::array())) {
+		ExitAssignment stage;
+		stage.threshold = exit.at("threshold").get<double>();
+		stage.input_topic = exit.at("input_topic").get<std::string>();
+		stage.kafka_broker = exit.value("bootstrap_servers", "default");
+		auto rule = ml::parse_confidence_rule(exit.value("confidence", "top_probability"));
+		if (!rule) {
+			throw UserError("inference " + std::to_string(inference_id) + " measures an exit's confidence by \"" +
+			                exit.value("confidence", "") + "\", which this replica does not know (it knows " +
+			                ml::confidence_rule_names() + "): run a replica of the server's version");
+		}
+		stage.confidence = *rule;
+		assignment.exits.push_back(std::move(stage));
+	}
 	return assignment;
 }
 
@@ -512,13 +547,19 @@ void HttpJobCoordinator::inference_failed(int64_t inference_id, const std::strin
 	}
 }
 
-bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats) {
+bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const ReplicaStats &stats,
+                                                std::vector<double> *thresholds) {
 	json body = {{"replica", stats.replica},
 	             {"predictions_total", stats.predictions_total},
 	             {"predictions_per_second", stats.predictions_per_second},
 	             {"consumer_lag", stats.consumer_lag ? json(*stats.consumer_lag) : json(nullptr)},
 	             {"consuming", stats.consuming},
 	             {"model_version", stats.model_version ? json(*stats.model_version) : json(nullptr)}};
+	if (stats.stage) {
+		body["stage"] = *stats.stage;
+		body["answered_total"] = stats.predictions_total;
+		body["forwarded_total"] = stats.forwarded_total;
+	}
 	auto path = "/inferences/" + std::to_string(inference_id) + "/stats";
 	auto response = call("POST", path, body.dump());
 	if (response.status == 404 || response.status == 409) {
@@ -526,6 +567,16 @@ bool HttpJobCoordinator::report_inference_stats(int64_t inference_id, const Repl
 	}
 	if (response.status >= 300) {
 		answered("POST", path, response);
+	}
+	if (thresholds) {
+		// The answer is the inference: its stages' thresholds as they are now.
+		thresholds->clear();
+		auto inference = json::parse(response.body, nullptr, false);
+		if (inference.is_object() && inference.contains("exits")) {
+			for (const auto &exit : inference["exits"]) {
+				thresholds->push_back(exit.value("threshold", 0.0));
+			}
+		}
 	}
 	return true;
 }

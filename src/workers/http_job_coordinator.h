@@ -24,6 +24,10 @@ struct ReplicaStats {
 	std::optional<int64_t> consumer_lag;
 	bool consuming = false;               //!< in the group with partitions assigned
 	std::optional<int64_t> model_version; //!< the version served; unset for a trained model
+	//! A stage replica of an early-exit chain: its stage, and the inputs it
+	//! forwarded (predictions_total then counts those answered at its exit).
+	std::optional<int64_t> stage;
+	uint64_t forwarded_total = 0;
 };
 
 //! The coordinator over the server's REST API (`/api/v1`, through
@@ -71,7 +75,11 @@ public:
 	void inference_failed(int64_t inference_id, const std::string &replica, const std::string &reason) override;
 	//! Returns false when the inference was stopped or deleted (the replica
 	//! should end). Throws RetriableError when the server stays unreachable.
-	bool report_inference_stats(int64_t inference_id, const ReplicaStats &stats);
+	//! `thresholds`, when given, receives the thresholds of the inference's
+	//! stages as the answer gives them (empty without exits): a stage
+	//! replica learns a changed threshold from its next report.
+	bool report_inference_stats(int64_t inference_id, const ReplicaStats &stats,
+	                            std::vector<double> *thresholds = nullptr);
 
 private:
 	using Response = client::ApiClient::Response;
@@ -113,5 +121,9 @@ private:
 
 //! "loss" -> value object from metric pairs; with `prefix` ("val_") on each name.
 nlohmann::json metrics_json(const ml::MetricValues &values, const std::string &prefix = "");
+//! A result's "exits" (kept in its val_metrics): [{"index", "name",
+//! "metrics": {...}, "thresholds": [{"threshold", "count", "share",
+//! "accuracy" (null when the exit answers none)}]}].
+nlohmann::json exits_json(const std::vector<ml::ExitReport> &exits);
 
 } // namespace kafkaml::workers

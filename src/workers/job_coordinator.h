@@ -6,6 +6,7 @@
 // fetches its assignment, reports progress, and uploads its outcome.
 
 #include "ml/model.h"
+#include "ml/spec/exit_confidence.h"
 #include "ml/spec/model_spec.h"
 #include "stream/io.h"
 
@@ -129,6 +130,9 @@ struct TrainingReport {
 	//! Rows of the confusion matrix on the validation share (else test, else
 	//! train) for classifiers; empty for regressors.
 	std::vector<std::vector<int64_t>> confusion_matrix;
+	//! A model with early exits (several outputs): each exit's metrics and
+	//! exit table on the validation share (else test); empty otherwise.
+	std::vector<ml::ExitReport> exits;
 	//! The result's detail when set, instead of "N epochs on M records".
 	std::string detail;
 };
@@ -161,6 +165,17 @@ struct LearnedModel {
 	std::string model_blob; //!< ml::Model::save() bytes
 };
 
+//! One stage of an early-exit inference, as its replicas need it.
+struct ExitAssignment {
+	double threshold = 0;
+	//! How the stage's exit confidence is measured (ml/exit_confidence.h).
+	ml::ConfidenceRule confidence = ml::ConfidenceRule::TopProbability;
+	std::string input_topic;
+	//! The cluster of input_topic: "default", a configured cluster's name or
+	//! a bootstrap list (the executor passes its address to the replica).
+	std::string kafka_broker = "default";
+};
+
 //! An inference to serve: the trained model and its topics.
 struct InferenceAssignment {
 	int64_t inference_id = 0;
@@ -171,6 +186,8 @@ struct InferenceAssignment {
 	std::string output_topic;
 	std::string dead_letter_topic;
 	std::string group_id; //!< the inference's own consumer group
+	//! An early-exit chain's stages; empty when the model is served whole.
+	std::vector<ExitAssignment> exits;
 };
 
 //! Which model of its result an inference serves now: the trained model, or

@@ -6,9 +6,10 @@ namespace kafkaml::workers {
 
 ReplicaStatsReporter::ReplicaStatsReporter(std::string replica, const InferenceCounters &counters,
                                            std::function<ConsumerPosition()> position, Send send,
-                                           std::chrono::milliseconds interval)
+                                           std::chrono::milliseconds interval, std::optional<int64_t> stage)
     : replica_(std::move(replica)), counters_(counters), position_(std::move(position)), send_(std::move(send)),
-      interval_(interval), last_predicted_(counters.predicted.load()), last_at_(std::chrono::steady_clock::now()) {
+      interval_(interval), stage_(stage), last_handled_(counters.predicted.load() + counters.forwarded.load()),
+      last_at_(std::chrono::steady_clock::now()) {
 	thread_ = std::thread([this] { run(); });
 }
 
@@ -36,19 +37,23 @@ void ReplicaStatsReporter::run() {
 void ReplicaStatsReporter::report_once() {
 	auto now = std::chrono::steady_clock::now();
 	uint64_t predicted = counters_.predicted.load();
+	uint64_t forwarded = counters_.forwarded.load();
+	uint64_t handled = predicted + forwarded;
 	double seconds = std::chrono::duration<double>(now - last_at_).count();
 	ReplicaStats stats;
 	stats.replica = replica_;
 	stats.predictions_total = predicted;
-	stats.predictions_per_second = seconds > 0 ? double(predicted - last_predicted_) / seconds : 0;
+	stats.predictions_per_second = seconds > 0 ? double(handled - last_handled_) / seconds : 0;
+	stats.stage = stage_;
+	stats.forwarded_total = forwarded;
 	auto position = position_ ? position_() : ConsumerPosition{};
-	stats.consuming = position.assigned || predicted > 0;
+	stats.consuming = position.assigned || handled > 0;
 	stats.consumer_lag = position.lag;
 	auto version = counters_.model_version.load();
 	if (version >= 0) {
 		stats.model_version = version;
 	}
-	last_predicted_ = predicted;
+	last_handled_ = handled;
 	last_at_ = now;
 	try {
 		if (!send_(stats)) {

@@ -1,7 +1,8 @@
 #pragma once
 
 // An inference replica's figures for the server's /metrics: predictions per
-// second and consumer lag, sent about once a second from a thread of its
+// second (inputs handled per second: answered or forwarded, for a stage of
+// an early-exit chain, with both counts) and consumer lag, sent about once a second from a thread of its
 // own, so the replica's polling loop never waits on the server. The server
 // sums the replicas of an inference and forgets one that stops reporting.
 
@@ -35,7 +36,8 @@ public:
 
 	ReplicaStatsReporter(std::string replica, const InferenceCounters &counters,
 	                     std::function<ConsumerPosition()> position, Send send,
-	                     std::chrono::milliseconds interval = std::chrono::seconds(1));
+	                     std::chrono::milliseconds interval = std::chrono::seconds(1),
+	                     std::optional<int64_t> stage = std::nullopt);
 	//! Stops the thread (after a report in progress).
 	~ReplicaStatsReporter();
 	ReplicaStatsReporter(const ReplicaStatsReporter &) = delete;
@@ -55,7 +57,8 @@ private:
 	std::function<ConsumerPosition()> position_;
 	Send send_;
 	std::chrono::milliseconds interval_;
-	uint64_t last_predicted_ = 0;
+	std::optional<int64_t> stage_; //!< an early-exit stage replica's stage
+	uint64_t last_handled_ = 0;    //!< predicted + forwarded at the last report
 	std::chrono::steady_clock::time_point last_at_;
 	std::atomic<bool> ended_{false};
 

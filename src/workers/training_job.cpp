@@ -364,6 +364,11 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 			report.confusion_matrix = confusion_matrix(model, train_x, train_y, eval_batch);
 		}
 	}
+	if (model.stage_count() > 1 && split.validation + split.test > 0) {
+		report.exits = split.validation > 0
+		                   ? model.exit_report(val_x, val_y, ml::default_exit_thresholds(), eval_batch)
+		                   : model.exit_report(test_x, test_y, ml::default_exit_thresholds(), eval_batch);
+	}
 	control.training_finished(result_id, report, model.save());
 	spdlog::info("result {}: finished in {:.2f} s of training", result_id, report.training_seconds);
 	return JobOutcome::finished;

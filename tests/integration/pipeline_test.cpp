@@ -12,6 +12,7 @@
 // from the first record sent to the result finished.
 
 #include "client/api_client.h"
+#include "ml/model.h"
 #include "ml/plan.h"
 #include "ml/spec/parse.h"
 #include "ml/tests/keras_weights_writer.h"
@@ -23,6 +24,7 @@
 #include "support/child_process.h"
 #include "support/files.h"
 #include "support/network.h"
+#include "support/secure_kafka.h"
 #include "support/temp_dir.h"
 #ifndef KAFKAML_DOCKER_TEST_DIR
 #include "support/postgres_server.h"
@@ -184,22 +186,31 @@ std::vector<pid_t> find_processes(pid_t parent, const std::vector<std::string> &
 	return pids;
 }
 
-//! Inputs `from`..`to`-1 of an inference of the HCOPD-like model: three
-//! float32 features (RAW), keyed and numbered in the header `seq`.
-void produce_hcopd_inputs(stream::KafkaSink &producer, int from, int to) {
+//! Inputs `from`..`to`-1 on `topic`, `row(i)` as float32 (RAW), keyed i and
+//! numbered in the header `seq`.
+void produce_rows(stream::KafkaSink &producer, const std::string &topic, int from, int to,
+                  const std::function<std::vector<float>(int)> &row) {
 	for (int i = from; i < to; ++i) {
-		float row[3] = {1.0f, 0.01f * static_cast<float>(i % 100), -0.5f};
-		std::string value(reinterpret_cast<const char *>(row), sizeof(row));
+		auto values = row(i);
+		std::string value(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(float));
 		std::string key = std::to_string(i);
 		stream::Header header{"seq", std::to_string(i)};
 		stream::OutRecord record;
-		record.topic = "hcopd-in";
+		record.topic = topic;
 		record.key = key;
 		record.value = value;
 		record.headers = std::span<const stream::Header>(&header, 1);
 		producer.produce(record);
 	}
 	producer.flush(std::chrono::seconds(30));
+}
+
+//! Inputs `from`..`to`-1 of an inference of the HCOPD-like model: three
+//! float32 features (RAW), keyed and numbered in the header `seq`.
+void produce_hcopd_inputs(stream::KafkaSink &producer, int from, int to) {
+	produce_rows(producer, "hcopd-in", from, to, [](int i) {
+		return std::vector<float>{1.0f, 0.01f * static_cast<float>(i % 100), -0.5f};
+	});
 }
 
 //! Reads predictions (two values each) until `seen` holds `count` input
@@ -1434,6 +1445,249 @@ std::vector<std::string> group_client_ids(rd_kafka_t *rk, const std::string &gro
 	return ids;
 }
 
+// Early exits: a CNN with two exits, trained on a generated image stream
+// by the training job, served as a chain of two stages. The test downloads
+// the trained model to know each input's confidence at the first exit: a
+// threshold at the median sends about half of the inputs on to the second
+// stage. Every input is answered (duplicates counted, as at-least-once
+// allows them), each by the exit its confidence says, with that exit's
+// values; a replica of each stage killed with SIGKILL mid-stream loses
+// nothing; the stages' figures show the share answered at each exit.
+constexpr const char *kTwoExitCnn = R"(import tensorflow as tf
+from tensorflow.keras import layers
+image = tf.keras.Input(shape=(8, 8, 1), name="image")
+x = layers.Conv2D(4, (3, 3), activation="relu", padding="same")(image)
+x = layers.MaxPooling2D((2, 2))(x)
+x = layers.Flatten()(x)
+early = layers.Dense(2, activation="softmax", name="early")(x)
+deep = layers.Dense(16, activation="relu")(x)
+late = layers.Dense(2, activation="softmax", name="late")(deep)
+model = tf.keras.Model(inputs=image, outputs=[early, late])
+model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+              loss_weights=[0.5, 1.0], metrics=["accuracy"])
+)";
+
+//! Image i (8 x 8, one channel): class i % 2 is a bright left (0) or right
+//! (1) half, its contrast shrinking with i % 7, under noise: some are easy,
+//! some hard, so the first exit's confidence spreads.
+std::vector<float> exit_input(int i) {
+	std::mt19937 rng(static_cast<unsigned>(i) * 2654435761u);
+	std::normal_distribution<float> noise(0.0f, 1.0f);
+	float contrast = 0.03f + 0.04f * static_cast<float>(i % 7);
+	std::vector<float> pixels(64);
+	for (int row = 0; row < 8; ++row) {
+		for (int column = 0; column < 8; ++column) {
+			bool bright = (column < 4) == (i % 2 == 0);
+			pixels[row * 8 + column] = (bright ? contrast : -contrast) + noise(rng);
+		}
+	}
+	return pixels;
+}
+
+TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsConfidenceSays) {
+	constexpr int kInputs = 1000;
+	// 1. The model trained on 400 generated images (labels in the last
+	//    column, one per image: it applies to both exits).
+	auto model = api->post("/models", {{"name", "two exits"}, {"code", kTwoExitCnn}});
+	auto configuration = api->post("/configurations", {{"name", "exits"}, {"ml_models", {model.at("id")}}});
+	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=8, shuffle=True");
+	{
+		std::ofstream csv(dir / "images.csv");
+		for (int p = 0; p < 64; ++p) {
+			csv << "p" << p << ",";
+		}
+		csv << "label\n";
+		for (int i = 0; i < 400; ++i) {
+			// Training images are numbered apart from the inference's.
+			for (float v : exit_input(100000 + i)) {
+				csv << v << ",";
+			}
+			csv << i % 2 << "\n";
+		}
+	}
+	auto send = start_kafkaml(dir, "send",
+	                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "exit-images",
+	                           "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
+	                           "label", "--validation-rate", "0.2", (dir / "images.csv").string()});
+	ASSERT_EQ(send->wait(120s), 0) << send->err();
+	auto results = wait_for_results(deployment);
+	ASSERT_EQ(results.size(), 1u);
+	auto result_id = std::to_string(results[0].at("id").get<int64_t>());
+	auto trained_result = api->get("/results/" + result_id);
+	ASSERT_EQ(trained_result.value("status", ""), "finished") << trained_result.dump(2);
+	// The exit table: both exits learned the task, and at 0.5 the first exit
+	// takes every validation input (two classes).
+	const json &exits = trained_result.at("exits");
+	ASSERT_EQ(exits.size(), 2u) << trained_result.dump(2);
+	for (const auto &exit : exits) {
+		std::cerr << "exit " << exit.value("name", "") << ": " << exit.at("metrics").dump() << "\n";
+		EXPECT_GT(exit.at("metrics").value("accuracy", 0.0), 0.7) << exit.dump();
+	}
+	EXPECT_EQ(exits[0].at("thresholds")[0].value("share", 0.0), 1.0) << exits[0].dump();
+
+	auto download = start_kafkaml(dir, "download",
+	                              {"results", "download", result_id, "-o", (dir / "exits.kafkaml").string(), "--server",
+	                               url, "--data-dir", (dir / "server").string()});
+	ASSERT_EQ(download->wait(120s), 0) << download->err();
+	auto trained = ml::Model::load(testing::read_file(dir / "exits.kafkaml"));
+	ASSERT_EQ(trained.stage_count(), 2u);
+
+	// 2. What each input's first exit says, computed here with the same model.
+	ml::Array inputs{{kInputs, 8, 8, 1}, {}};
+	for (int i = 0; i < kInputs; ++i) {
+		auto row = exit_input(i);
+		inputs.data.insert(inputs.data.end(), row.begin(), row.end());
+	}
+	auto first = trained.run_stage(0, inputs);
+	auto last = trained.run_stage(1, first.carry);
+	std::vector<double> confidence(kInputs);
+	for (int i = 0; i < kInputs; ++i) {
+		confidence[i] = std::max(first.exit.data[2 * i], first.exit.data[2 * i + 1]);
+	}
+	auto sorted = confidence;
+	std::sort(sorted.begin(), sorted.end());
+	double threshold = (sorted[kInputs / 2 - 1] + sorted[kInputs / 2]) / 2;
+	ASSERT_LT(sorted[kInputs / 2 - 1], sorted[kInputs / 2]) << "no spread of confidences to split at";
+
+	// 3. The chain: two replicas at the first exit, one at the last.
+	auto inference =
+	    api->post("/inferences", {{"model_result", std::stoll(result_id)},
+	                              {"input_topic", "exits-in"},
+	                              {"output_topic", "exits-out"},
+	                              {"input_format", "RAW"},
+	                              {"input_config", {{"data_type", "float32"}, {"data_reshape", "8 8 1"}}},
+	                              {"exits", {{{"threshold", threshold}, {"replicas", 2}}, {{"replicas", 1}}}}});
+	ASSERT_EQ(inference.at("exits").size(), 2u) << inference.dump(2);
+	EXPECT_EQ(inference.at("exits")[1].value("input_topic", ""), "exits-out-stage-1");
+	auto inference_id = std::to_string(inference.at("id").get<int64_t>());
+
+	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
+	if (!cluster->is_mock()) {
+		ASSERT_TRUE(stream::create_topic(kafka, "exits-out", 1));
+	}
+	stream::KafkaSink producer(kafka);
+	auto produce = [&](int from, int to) { produce_rows(producer, "exits-in", from, to, exit_input); };
+	std::map<int, int> answers; // input -> times answered
+	int wrong_exit = 0, wrong_key = 0, near_threshold = 0;
+	stream::KafkaGroupSource reader(kafka, "exits-test-reader", {"exits-out"});
+	auto read_until = [&](size_t count, std::chrono::seconds timeout) {
+		auto deadline = std::chrono::steady_clock::now() + timeout;
+		std::vector<stream::Record> records;
+		while (answers.size() < count && std::chrono::steady_clock::now() < deadline) {
+			records.clear();
+			reader.poll_batch(records, 1000, 200ms);
+			for (const auto &record : records) {
+				std::map<std::string, std::string> headers;
+				for (const auto &header : record.headers) {
+					headers[header.key] = header.value.value_or("");
+				}
+				int i = std::stoi(headers["seq"]);
+				answers[i] += 1;
+				wrong_key += record.key != std::to_string(i);
+				if (std::abs(confidence[i] - threshold) < 1e-5) {
+					++near_threshold; // a last-bit difference could go either way
+					continue;
+				}
+				int expected = float(confidence[i]) >= float(threshold) ? 0 : 1;
+				auto values = json::parse(record.value).at("values");
+				const auto &exit = expected == 0 ? first.exit : last.exit;
+				bool same = headers["kafkaml.exit"] == std::to_string(expected) && values.size() == 2 &&
+				            std::abs(values[0].get<double>() - exit.data[2 * i]) < 1e-4;
+				if (!same && wrong_exit++ < 5) {
+					ADD_FAILURE() << "input " << i << " (confidence " << confidence[i] << ", threshold " << threshold
+					              << ") answered by exit " << headers["kafkaml.exit"] << " with " << values.dump();
+				}
+			}
+		}
+	};
+
+	// 4. The first inputs, answered once the replicas run; then a steady
+	//    stream (ten inputs every 10 ms), in the middle of which a replica of
+	//    each stage is killed. What a killed replica had in flight is
+	//    answered again; a kill before its first commit would repeat all it
+	//    read, which a stream sent at once would make the usual case.
+	produce(0, 100);
+	read_until(100, 120s);
+	ASSERT_GE(answers.size(), 100u) << "no predictions arrived";
+	std::thread sender([&] {
+		for (int from = 100; from < kInputs; from += 10) {
+			produce(from, from + 10);
+			std::this_thread::sleep_for(10ms);
+		}
+	});
+	struct Joiner {
+		std::thread &thread;
+		~Joiner() { thread.join(); }
+	} join_sender{sender};
+	read_until(kInputs * 4 / 10, 120s);
+	auto first_stage = find_processes(server->pid(), {"infer", "--inference-id " + inference_id, "--stage 0"});
+	auto last_stage = find_processes(server->pid(), {"infer", "--inference-id " + inference_id, "--stage 1"});
+	ASSERT_EQ(first_stage.size(), 2u);
+	ASSERT_EQ(last_stage.size(), 1u);
+	::kill(first_stage[0], SIGKILL);
+	::kill(last_stage[0], SIGKILL);
+	size_t answered_at_kill = answers.size();
+	read_until(kInputs, 240s);
+	EXPECT_EQ(answers.size(), size_t(kInputs)) << "inputs lost";
+	EXPECT_LT(answered_at_kill, size_t(kInputs)) << "the kill came after the stream: send more, or slower";
+	int duplicates = 0;
+	for (const auto &[input, times] : answers) {
+		duplicates += times - 1;
+	}
+	std::cerr << "early exits: " << kInputs << " inputs, " << duplicates << " answered twice (at-least-once), "
+	          << near_threshold << " too near the threshold to check\n";
+	// A replica commits what it answered when a rebalance takes its
+	// partitions, and Kafka (the embedded broker too) accepts that commit
+	// while the rebalance waits for the dead member's session to end. The
+	// mock cluster refuses every commit meanwhile, so the survivor's answers
+	// of that whole wait are repeated by the partitions' next owner there.
+	int allowed = cluster->is_mock() ? kInputs / 2 : kInputs / 20;
+	EXPECT_LT(duplicates, allowed) << "more repeated than a kill leaves in flight";
+	EXPECT_EQ(wrong_exit, 0);
+	EXPECT_EQ(wrong_key, 0) << "answers keep their input's key";
+
+	// 5. The stages' figures: about half answered at each exit.
+	json stages;
+	for (int attempt = 0; attempt < 100; ++attempt) {
+		stages = api->get("/inferences/" + inference_id).value("stages", json::array());
+		if (stages.size() == 2 && stages[0]["answered_share"].is_number() && stages[0]["live_replicas"] == 2 &&
+		    stages[1]["live_replicas"] == 1) {
+			break;
+		}
+		std::this_thread::sleep_for(100ms);
+	}
+	ASSERT_EQ(stages.size(), 2u) << stages.dump(2);
+	ASSERT_TRUE(stages[0]["answered_share"].is_number()) << stages.dump(2);
+	EXPECT_NEAR(stages[0]["answered_share"].get<double>(), 0.5, 0.2) << stages.dump(2);
+
+	// 6. A threshold changed while it runs: at 0, the first exit answers all.
+	api->post("/inferences/" + inference_id + "/exits", {{"thresholds", {0.0, 0.0}}}, 200);
+	std::this_thread::sleep_for(3s); // the replicas learn it from their next report
+	// New inputs, numbered after the others: repeats of earlier ones that
+	// are still on their way are not counted.
+	produce(kInputs, kInputs + 100);
+	int at_first = 0, seen = 0;
+	auto deadline = std::chrono::steady_clock::now() + 60s;
+	std::vector<stream::Record> records;
+	while (seen < 100 && std::chrono::steady_clock::now() < deadline) {
+		records.clear();
+		reader.poll_batch(records, 1000, 200ms);
+		for (const auto &record : records) {
+			std::map<std::string, std::string> headers;
+			for (const auto &header : record.headers) {
+				headers[header.key] = header.value.value_or("");
+			}
+			if (std::stoi(headers["seq"]) < kInputs) {
+				continue;
+			}
+			++seen;
+			at_first += headers["kafkaml.exit"] == "0";
+		}
+	}
+	EXPECT_GE(seen, 100);
+	EXPECT_EQ(at_first, seen) << "a threshold of 0 answers every input at the first exit";
+}
+
 // The server's Kafka client settings (a file, and -X over it) reach every
 // Kafka client of the system: the server's own (its control logger joins
 // the broker's group under the client id given), `kafkaml send`'s, the
@@ -1859,16 +2113,7 @@ protected:
 		std::filesystem::create_directories(dir / "certs");
 		certs.emplace(dir / "certs");
 		auto broker_dir = dir / "broker";
-		// The password reaches `users add` on its stdin, from a private file:
-		// a command line would show it to every user of the machine.
-		auto password_file = dir / "password";
-		testing::write_file(password_file, password + "\n");
-		::chmod(password_file.c_str(), 0600);
-		auto add = testing::run_shell(testing::kafkaml_binary().string() + " broker users add " + kUser +
-		                              " --mechanism SCRAM-SHA-256 --data-dir " + broker_dir.string() + " < " +
-		                              password_file.string() + " 2>&1");
-		ASSERT_EQ(add.status, 0) << add.out;
-		std::filesystem::remove(password_file);
+		testing::add_broker_user(broker_dir, kUser, password);
 		auto broker = start_kafkaml(dir, "broker",
 		                            {"broker", "--data-dir", broker_dir.string(), "--listeners",
 		                             "SASL_SSL://127.0.0.1:0", "--ssl-cert-file", certs->file("server.pem").string(),
@@ -1883,21 +2128,13 @@ protected:
 	//! A 0600 settings file for the SCRAM user with `secret`, trusting the
 	//! test's CA when `with_ca`.
 	void write_settings(const std::filesystem::path &file, const std::string &secret, bool with_ca) {
-		std::ofstream(file) << "security.protocol=SASL_SSL\n"
-		                    << "sasl.mechanism=SCRAM-SHA-256\n"
-		                    << "sasl.username=" << kUser << "\n"
-		                    << "sasl.password=" << secret << "\n"
-		                    << (with_ca ? "ssl.ca.location=" + certs->file("ca.pem").string() + "\n" : "");
-		::chmod(file.c_str(), 0600);
+		testing::write_properties_file(
+		    file,
+		    testing::sasl_ssl_properties(kUser, secret, with_ca ? certs->file("ca.pem") : std::filesystem::path()));
 	}
 	//! What the test's own clients use: the same settings as the server's.
 	stream::KafkaConfig secure() const {
-		return {cluster->bootstrap(),
-		        {{"security.protocol", "SASL_SSL"},
-		         {"sasl.mechanism", "SCRAM-SHA-256"},
-		         {"sasl.username", kUser},
-		         {"sasl.password", password},
-		         {"ssl.ca.location", certs->file("ca.pem").string()}}};
+		return {cluster->bootstrap(), testing::sasl_ssl_properties(kUser, password, certs->file("ca.pem"))};
 	}
 
 	//! Made for this run, so that finding it anywhere is this test's doing.

@@ -276,11 +276,23 @@ export async function runFlow({
     await page.waitForSelector("input[name=batch]");
     await page.fill("input[name=batch]", "10");
     await page.fill("input[name=kwargs_fit]", "epochs=20, shuffle=True");
+    // Limits of each training job's container (the Docker executor's;
+    // kept and shown whatever the executor).
+    await page.fill("input[name=cpu]", "1.5");
+    await page.fill("input[name=memory]", "512Mi");
     await shot("deploy-form");
     await page.click("button[type=submit]");
     await page.waitForURL(/\/deployments\/\d+/);
     deploymentId = idFromUrl(page, "/deployments");
     await page.waitForSelector(".badge");
+    const deployed = await (
+      await apiFetch(`${baseUrl}/api/v1/deployments/${deploymentId}`)
+    ).json();
+    assert.deepEqual(deployed.resources, { cpu: 1.5, memory: "512Mi" });
+    assert.match(
+      await page.textContent(".resources"),
+      /limits 1\.5 CPU, 512Mi/,
+    );
     await shot("deployment-waiting");
     assertNotLoaded(
       fetched,
@@ -388,6 +400,7 @@ export async function runFlow({
         { state: "attached", timeout: 15000 },
       );
     }
+    await page.fill("input[name=memory]", "256Mi");
     await shot("inference-form");
     await page.click("button[type=submit]");
     await page.waitForURL(/\/inferences\/\d+/);
@@ -395,6 +408,9 @@ export async function runFlow({
     inference = await (
       await apiFetch(`${baseUrl}/api/v1/inferences/${inferenceId}`)
     ).json();
+    assert.deepEqual(inference.resources, { memory: "256Mi" });
+    await page.waitForSelector(".facts .resources");
+    assert.equal((await page.textContent(".facts .resources")).trim(), "256Mi");
     await page.waitForSelector(".badge");
     // The input topic did not exist: the server made it, a partition per
     // replica, and the page says so.

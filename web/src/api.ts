@@ -112,6 +112,13 @@ export interface ContinualParameters {
 	drift_response?: DriftResponse;
 }
 
+/** CPU and memory limits of each container (Docker executor); {} when none. */
+export interface Resources {
+	cpu?: number;
+	/** As written: bytes, or "512Mi", "2Gi". */
+	memory?: string | number;
+}
+
 export interface Deployment extends ContinualParameters {
 	id: number;
 	configuration: number;
@@ -121,6 +128,8 @@ export interface Deployment extends ContinualParameters {
 	mode?: TrainingMode;
 	created_at?: string;
 	results?: Result[];
+	/** The limits of each of its training jobs' containers. */
+	resources?: Resources;
 }
 
 export type InferenceStatus = 'deployed' | 'running' | 'stopped' | 'failed';
@@ -170,6 +179,8 @@ export interface Inference {
 	created_at?: string;
 	/** null: a batch result's trained model; else "latest" or a pinned version. */
 	model_version?: ModelVersion | null;
+	/** The limits of each replica's container. */
+	resources?: Resources;
 	/** GET inferences/{id} only. */
 	live_replicas?: LiveReplica[];
 	// Live figures, when the server reports them (names tolerated below).
@@ -184,6 +195,7 @@ export type InferenceRequest = Pick<Inference, 'model_result' | 'replicas' | 'in
 	model_version?: ModelVersion;
 	input_kafka_broker?: string;
 	output_kafka_broker?: string;
+	resources?: Resources;
 };
 
 /** A Kafka cluster the server configures, as GET /clusters shows it (never its credentials). */
@@ -483,6 +495,7 @@ export const api = {
 			validation_rate?: number;
 			test_rate?: number;
 			mode?: TrainingMode;
+			resources?: Resources;
 		} & ContinualParameters,
 	) => request<Deployment>('POST', '/deployments', d),
 	stopDeployment: (id: number) => request<void>('POST', `/deployments/${id}/stop`),

@@ -200,6 +200,30 @@ protected:
 	std::unique_ptr<httplib::Client> client_;
 };
 
+TEST_F(ApiTest, ResultShowsTheExitsItsTrainingJobReported) {
+	json deployment = deploy_two();
+	int64_t early = deployment["results"][0]["id"], plain = deployment["results"][1]["id"];
+	std::string base = "/api/v1/results/" + std::to_string(early);
+	EXPECT_EQ(call("POST", base + "/status", {{"status", "running"}}).first, 200);
+	json exits =
+	    json::array({{{"index", 0},
+	                  {"name", "early"},
+	                  {"metrics", {{"loss", 0.4}, {"accuracy", 0.8}}},
+	                  {"thresholds", {{{"threshold", 0.9}, {"count", 5}, {"share", 0.5}, {"accuracy", 1.0}}}}},
+	                 {{"index", 1},
+	                  {"name", "final"},
+	                  {"metrics", {{"loss", 0.2}, {"accuracy", 0.9}}},
+	                  {"thresholds", {{{"threshold", 0.9}, {"count", 0}, {"share", 0.0}, {"accuracy", nullptr}}}}}});
+	auto [status, body] =
+	    call("POST", base + "/status", {{"status", "finished"}, {"val_metrics", {{"loss", 0.3}, {"exits", exits}}}});
+	ASSERT_EQ(status, 200) << body;
+	auto result = call("GET", base).second;
+	EXPECT_EQ(result["exits"], exits);
+	EXPECT_EQ(result["val_metrics"], (json{{"loss", 0.3}})) << "shown once, on their own";
+	finish(plain);
+	EXPECT_TRUE(call("GET", "/api/v1/results/" + std::to_string(plain)).second["exits"].is_null());
+}
+
 TEST_F(ApiTest, TokenIsStoredHexOfAtLeast32Bytes) {
 	EXPECT_GE(token_.size(), 64u);
 	EXPECT_EQ(token_.find_first_not_of("0123456789abcdef"), std::string::npos);
@@ -579,16 +603,18 @@ TEST_F(ApiTest, ADeploymentTakesResourcesForItsContainersAndRefusesWrongOnesNami
 	auto [s0, none] = call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}});
 	ASSERT_EQ(s0, 201) << none;
 	EXPECT_EQ(none["resources"], json::object());
-	auto [s1, limited] = call("POST", "/api/v1/deployments",
-	                          {{"configuration", conf["id"]}, {"resources", {{"cpu", 1.5}, {"memory", "512Mi"}}}});
+	auto [s1, limited] =
+	    call("POST", "/api/v1/deployments",
+	         {{"configuration", conf["id"]}, {"resources", {{"cpu", 1.5}, {"memory", "512Mi"}, {"gpu", 2}}}});
 	ASSERT_EQ(s1, 201) << limited;
-	EXPECT_EQ(limited["resources"], (json{{"cpu", 1.5}, {"memory", "512Mi"}}));
+	EXPECT_EQ(limited["resources"], (json{{"cpu", 1.5}, {"memory", "512Mi"}, {"gpu", 2}}));
 	EXPECT_EQ(call("GET", "/api/v1/deployments/" + limited["id"].dump()).second["resources"], limited["resources"]);
 	for (const auto &[value, says] :
 	     std::vector<std::pair<json, std::string>>{{{{"cpu", 0}}, "above 0"},
 	                                               {{{"memory", "lots"}}, "512Mi"},
 	                                               {{{"memory", "1Ki"}}, "at least 6Mi"},
-	                                               {{{"gpu", 1}}, "\"cpu\" and \"memory\" only"},
+	                                               {{{"disk", "1Gi"}}, "\"cpu\", \"memory\" and \"gpu\" only"},
+	                                               {{{"gpu", 0.5}}, "whole number of GPUs"},
 	                                               {"1 cpu", "an object"}}) {
 		auto [status, body] =
 		    call("POST", "/api/v1/deployments", {{"configuration", conf["id"]}, {"resources", value}});
@@ -1224,6 +1250,97 @@ TEST_F(ApiTest, ReplicaFiguresMarkRunningSumIntoMetricsAndExpire) {
 	EXPECT_EQ(call("POST", stats, {{"replica", "0"}, {"consuming", true}}).first, 409)
 	    << "a replica left behind learns the inference ended";
 	EXPECT_EQ(call("POST", "/api/v1/inferences/999/stats", {{"replica", "0"}}).first, 404);
+}
+
+// An inference of a model with two outputs as a chain of two stages: the
+// body's exits, checked against the model's outputs, shown on the
+// inference with each stage's figures; thresholds changed while it runs
+// reach the replicas in the answer to their figures.
+TEST_F(ApiTest, AnInferenceWithEarlyExitsHasItsStagesAndTheirFigures) {
+	auto [s0, model] = call("POST", "/api/v1/models", {{"name", "exits"}, {"code", R"(import tensorflow as tf
+inputs = tf.keras.Input(shape=(4,))
+trunk = tf.keras.layers.Dense(8, activation="relu")(inputs)
+early = tf.keras.layers.Dense(2, activation="softmax", name="early")(trunk)
+late = tf.keras.layers.Dense(2, activation="softmax", name="late")(trunk)
+model = tf.keras.Model(inputs=inputs, outputs=[early, late])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+)"}});
+	ASSERT_EQ(s0, 201) << model;
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "c"}, {"ml_models", json::array({model["id"]})}});
+	auto deployment = call("POST", "/api/v1/deployments", {{"configuration", conf.second["id"]}}).second;
+	int64_t result = deployment["results"][0]["id"];
+	finish(result);
+	json body = {{"model_result", result}, {"input_format", "JSON"}, {"input_topic", "in"}, {"output_topic", "out"}};
+	body["exits"] = json::array({{{"threshold", 0.9}, {"replicas", 2}}});
+	auto [s1, refused] = call("POST", "/api/v1/inferences", body);
+	EXPECT_EQ(s1, 400) << refused;
+	EXPECT_EQ(refused["detail"]["field"], "exits");
+	EXPECT_NE(refused["error"].get<std::string>().find("has 2 output(s)"), std::string::npos) << refused;
+	body["exits"][0]["confidence"] = "margin";
+	body["exits"].push_back({{"replicas", 1}, {"bootstrap_servers", "cloud:9092"}});
+	auto [s2, inference] = call("POST", "/api/v1/inferences", body);
+	ASSERT_EQ(s2, 201) << inference;
+	EXPECT_EQ(inference["replicas"], 3);
+	ASSERT_EQ(inference["exits"].size(), 2u);
+	EXPECT_EQ(inference["exits"][0]["confidence"], "margin");
+	EXPECT_EQ(inference["exits"][1], (json{{"exit", 1},
+	                                       {"threshold", 0.0},
+	                                       {"confidence", "top_probability"},
+	                                       {"replicas", 1},
+	                                       {"input_topic", "out-stage-1"},
+	                                       {"bootstrap_servers", "cloud:9092"}}));
+	// The original Kafka-ML's body: limit and output_upper.
+	json original = {{"model_result", result},
+	                 {"input_format", "JSON"},
+	                 {"input_topic", "in2"},
+	                 {"output_topic", "out2"},
+	                 {"replicas", 1},
+	                 {"limit", 0.7},
+	                 {"output_upper", "to-fog"},
+	                 {"upper_kafka_broker", nullptr}};
+	auto [original_status, chained] = call("POST", "/api/v1/inferences", original);
+	ASSERT_EQ(original_status, 201) << chained;
+	ASSERT_EQ(chained["exits"].size(), 2u);
+	EXPECT_EQ(chained["exits"][0]["threshold"], 0.7);
+	EXPECT_EQ(chained["exits"][1]["input_topic"], "to-fog");
+	original["limit"] = "high";
+	EXPECT_EQ(call("POST", "/api/v1/inferences", original).first, 400);
+	std::string base = "/api/v1/inferences/" + inference["id"].dump();
+	call("POST", base + "/stats",
+	     {{"replica", "0"},
+	      {"stage", 0},
+	      {"predictions_per_second", 30},
+	      {"consumer_lag", 4},
+	      {"consuming", true},
+	      {"predictions_total", 60},
+	      {"answered_total", 60},
+	      {"forwarded_total", 40}});
+	call("POST", base + "/stats",
+	     {{"replica", "2"},
+	      {"stage", 1},
+	      {"predictions_per_second", 12},
+	      {"consumer_lag", 1},
+	      {"consuming", true},
+	      {"predictions_total", 40},
+	      {"answered_total", 40},
+	      {"forwarded_total", 0}});
+	auto stages = call("GET", base).second["stages"];
+	ASSERT_EQ(stages.size(), 2u) << stages;
+	EXPECT_EQ(stages[0]["inputs_per_second"], 30.0);
+	EXPECT_EQ(stages[0]["consumer_lag"], 4);
+	EXPECT_DOUBLE_EQ(stages[0]["answered_share"].get<double>(), 0.6);
+	EXPECT_DOUBLE_EQ(stages[1]["answered_share"].get<double>(), 0.4);
+	EXPECT_EQ(stages[1]["live_replicas"], 1);
+
+	auto [s3, changed] = call("POST", base + "/exits", {{"thresholds", {0.7, 0}}});
+	ASSERT_EQ(s3, 200) << changed;
+	EXPECT_EQ(call("GET", base + "/exits").second["thresholds"], json({0.7, 0.0}));
+	auto report = call("POST", base + "/stats", {{"replica", "0"}, {"stage", 0}, {"consuming", true}}).second;
+	EXPECT_EQ(report["exits"][0]["threshold"], 0.7) << "a replica learns it from its next report";
+	EXPECT_EQ(call("POST", base + "/exits", {{"thresholds", {0.7}}}).first, 400);
+	EXPECT_EQ(call("POST", base + "/exits", {{"thresholds", {2, 0}}}).first, 400);
+	EXPECT_EQ(call("POST", base + "/exits", json::object()).first, 400);
+	EXPECT_EQ(call("POST", base + "/scale", {{"replicas", 4}}).first, 409);
 }
 
 TEST_F(ApiTest, AReplicaReportsConsumingAsTrueOrFalse) {

@@ -317,6 +317,47 @@ TEST_F(ClientCli, DeployTakesTheTrainingModeAndItsParameters) {
 	EXPECT_NE(no_window.err.find("window_size"), std::string::npos) << no_window.err;
 }
 
+TEST_F(ClientCli, DeployAndInferencesCreateTakeTheContainersCpuAndMemory) {
+	std::string model = temp.write("model.py", hcopd_model);
+	ASSERT_EQ(cli({"models", "create", "--name", "hcopd", "--file", model}).status, 0);
+	ASSERT_EQ(cli({"configurations", "create", "--name", "c", "--models", "1"}).status, 0);
+
+	RunResult limited = cli({"deploy", "1", "--mode", "indefinite", "--cpu", "1.5", "--memory", "512Mi", "--json"});
+	ASSERT_EQ(limited.status, 0) << limited.err;
+	json deployment = json::parse(limited.out);
+	EXPECT_EQ(deployment["resources"], json::parse(R"({"cpu": 1.5, "memory": "512Mi"})"));
+	RunResult listed = cli({"deployments", "list"});
+	ASSERT_EQ(listed.status, 0) << listed.err;
+	EXPECT_NE(listed.out.find("cpu 1.5, memory 512Mi"), std::string::npos) << listed.out;
+	RunResult unlimited = cli({"deploy", "1", "--json"});
+	ASSERT_EQ(unlimited.status, 0) << unlimited.err;
+	EXPECT_EQ(json::parse(unlimited.out)["resources"], json::object());
+
+	// An indefinite training's result serves while it trains: its replicas
+	// may be limited too. Bytes without a suffix are taken as they are.
+	auto result = deployment["results"][0]["id"].dump();
+	RunResult inference = cli({"inferences", "create", "--result", result, "--input-topic", "in", "--output-topic",
+	                           "out", "--input-format", "RAW", "--input-config",
+	                           R"({"data_type": "float32", "data_reshape": "3"})", "--memory", "268435456", "--json"});
+	ASSERT_EQ(inference.status, 0) << inference.err;
+	EXPECT_EQ(json::parse(inference.out)["resources"], json::parse(R"({"memory": "256Mi"})"));
+	RunResult inferences = cli({"inferences", "list"});
+	ASSERT_EQ(inferences.status, 0) << inferences.err;
+	EXPECT_NE(inferences.out.find("memory 256Mi"), std::string::npos) << inferences.out;
+	cli({"inferences", "stop", json::parse(inference.out)["id"].dump()});
+
+	// Refused by the server, which says why.
+	RunResult tiny = cli({"deploy", "1", "--memory", "1Mi"});
+	EXPECT_EQ(tiny.status, 1);
+	EXPECT_NE(tiny.err.find("at least 6Mi"), std::string::npos) << tiny.err;
+	RunResult no_cpu = cli({"deploy", "1", "--cpu", "0"});
+	EXPECT_EQ(no_cpu.status, 1);
+	EXPECT_NE(no_cpu.err.find("cpu"), std::string::npos) << no_cpu.err;
+	RunResult not_a_number = cli({"deploy", "1", "--cpu", "many"});
+	EXPECT_EQ(not_a_number.status, 2);
+	EXPECT_NE(not_a_number.err.find("--cpu"), std::string::npos) << not_a_number.err;
+}
+
 TEST_F(ClientCli, UsersTokensAuditAndWhoami) {
 	RunResult me = cli({"whoami"});
 	ASSERT_EQ(me.status, 0) << me.err;

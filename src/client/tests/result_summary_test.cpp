@@ -74,6 +74,24 @@ TEST(ResultSummary, RestartsAreShown) {
 	EXPECT_EQ(text, "result: 4\nstatus: running\nrestarts: restarted 3 times; last exit: signal 9\nepochs run: 0\n");
 }
 
+TEST(ResultSummary, ExitsSayWhatEachAnswersAtEachThreshold) {
+	std::string text = result_summary(
+	    {{"id", 4},
+	     {"status", "finished"},
+	     {"epochs", json::array()},
+	     {"exits",
+	      {{{"index", 0},
+	        {"name", "early"},
+	        {"metrics", {{"accuracy", 0.8}}},
+	        {"thresholds",
+	         {{{"threshold", 0.5}, {"count", 9}, {"share", 0.9}, {"accuracy", 0.75}},
+	          {{"threshold", 0.99}, {"count", 0}, {"share", 0.0}, {"accuracy", nullptr}}}}},
+	       {{"index", 1}, {"name", "final"}, {"metrics", {{"accuracy", 0.9}}}, {"thresholds", json::array()}}}}});
+	EXPECT_EQ(text, "result: 4\nstatus: finished\nepochs run: 0\n"
+	                "exit 0 early: accuracy 0.8; answers at 0.5 90% (accuracy 0.75), 0.99 0%\n"
+	                "exit 1 final: accuracy 0.9\n");
+}
+
 TEST(ResultSummary, DriftsSayWhereAndHowTheErrorMoved) {
 	std::string text = result_summary({{"id", 4},
 	                                   {"status", "running"},

@@ -81,6 +81,23 @@ protected:
 
 	store::Result stored_result() { return testing::stored_result(*db, store::ResultStatus::Running); }
 
+	//! Starts the training job of result `id` (not stored); its container.
+	std::string start_training(int64_t id) {
+		store::Result result;
+		result.id = id;
+		executor->start_training(result);
+		return container_of("train-" + std::to_string(id));
+	}
+	//! Stops it; its log, checked to end with the stand-in's last words and
+	//! to hold its first line once (what was followed is not appended again).
+	std::string stop_training(int64_t id) {
+		executor->stop(store::JobKind::Training, id);
+		auto log = log_of("train-" + std::to_string(id));
+		EXPECT_NE(log.find("standin: stopping"), std::string::npos) << log;
+		EXPECT_EQ(log.find("standin: train"), log.rfind("standin: train")) << log;
+		return log;
+	}
+
 	static bool eventually(const std::function<bool()> &condition) { return testing::eventually(condition, 30s, 50ms); }
 
 	kafkaml::testing::TempDir dir{"docker-executor"};
@@ -122,6 +139,8 @@ TEST_F(DockerExecutorTest, ATrainingJobIsALabelledContainerOnTheHostNetworkWithI
 	ASSERT_EQ(recorded.size(), 1u);
 	EXPECT_EQ(recorded[0].pid, *pid);
 
+	// It read the token: its log says so while it runs.
+	EXPECT_TRUE(eventually([&] { return log_of("train-7").find("standin: token") != std::string::npos; }));
 	executor->stop(store::JobKind::Training, 7);
 	EXPECT_TRUE(containers().empty()) << containers().dump();
 	EXPECT_TRUE(db->list_jobs().empty());
@@ -260,6 +279,68 @@ TEST_F(DockerExecutorTest, TheResourcesOfADeploymentAndOfAnInferenceLimitTheirCo
 	limits = inspect(container_of("infer-5-0"))["HostConfig"];
 	EXPECT_EQ(limits.value("NanoCpus", int64_t{0}), 0);
 	EXPECT_EQ(limits.value("Memory", int64_t{0}), 0);
+}
+
+TEST_F(DockerExecutorTest, ARunningContainersOutputIsInTheJobsLogBeforeItEnds) {
+	executor = make_executor();
+	auto id = start_training(11);
+	ASSERT_FALSE(id.empty());
+	// Followed as it prints, not collected at the end: the container runs on.
+	ASSERT_TRUE(eventually([&] { return log_of("train-11").find("standin: token " + kToken) != std::string::npos; }))
+	    << log_of("train-11");
+	EXPECT_EQ(container_of("train-11"), id);
+	EXPECT_NE(log_of("train-11").find("standin: train --result-id 11"), std::string::npos);
+	stop_training(11);
+}
+
+TEST_F(DockerExecutorTest, AnAdoptedContainersLogGoesOnWithoutRepeatingWhatTheEarlierServerWrote) {
+	executor = make_executor();
+	start_training(12);
+	ASSERT_TRUE(eventually([&] { return log_of("train-12").find("standin: token") != std::string::npos; }));
+	executor.reset();
+	std::this_thread::sleep_for(50ms); // the log's last write is before the adoption
+	executor = make_executor();
+	EXPECT_EQ(executor->recover(), 1u);
+	stop_training(12);
+}
+
+TEST_F(DockerExecutorTest, AKilledContainerIsNoticedFromTheDaemonsEventsNotASlowPoll) {
+	executor = make_executor();
+	auto first = start_training(13);
+	ASSERT_FALSE(first.empty());
+	// Past the first inspect of the new container: from here on only the
+	// die event (or the safety poll, every 10 s) tells its end.
+	std::this_thread::sleep_for(500ms);
+	auto killed = std::chrono::steady_clock::now();
+	client.checked("kill", "POST", "/containers/" + first + "/kill?signal=KILL");
+	// The restart is counted when the end is noticed, before the new
+	// container's start (which takes seconds on a loaded machine).
+	ASSERT_TRUE(eventually([&] {
+		auto recorded = db->list_jobs();
+		return recorded.size() == 1 && recorded[0].restarts == 1;
+	}));
+	auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+	std::cout << "killed container noticed in " << took.count() << " ms\n";
+	EXPECT_LT(took, 5s); // the safety poll alone would take 9.5 s or more
+	EXPECT_TRUE(eventually([&] {
+		auto now = container_of("train-13");
+		return !now.empty() && now != first;
+	}));
+}
+
+TEST(DockerClientTest, AMultiplexedStreamReadInPiecesKeepsAPartialFrameForLater) {
+	auto frame = [](char stream, const std::string &payload) {
+		std::string out = {stream, 0, 0, 0, 0, 0, 0, static_cast<char>(payload.size())};
+		return out + payload;
+	};
+	auto whole = frame(1, "out line\n") + frame(2, "err line\n");
+	std::string pending = whole.substr(0, 20);
+	EXPECT_EQ(DockerClient::demultiplex_some(pending), "out line\n");
+	EXPECT_EQ(pending.size(), 3u);
+	pending += whole.substr(20);
+	EXPECT_EQ(DockerClient::demultiplex_some(pending), "err line\n");
+	EXPECT_TRUE(pending.empty());
+	EXPECT_EQ(DockerClient::demultiplex(whole), "out line\nerr line\n");
 }
 
 TEST_F(DockerExecutorTest, AMissingImageIsSaidAtStartWithWhatToDo) {

@@ -319,5 +319,138 @@ TEST_F(InferenceOperationsTest, AReplicaOfAnEndedInferenceLearnsItShouldEnd) {
 	EXPECT_EQ(db->get_inference(id).status, InferenceStatus::Stopped);
 }
 
+constexpr const char *kTwoExits = R"(import tensorflow as tf
+x = tf.keras.Input(shape=(4,))
+model = tf.keras.Model(inputs=x, outputs=[tf.keras.layers.Dense(2, activation="softmax")(x),
+                                          tf.keras.layers.Dense(3, activation="softmax")(x)])
+)";
+
+class EarlyExitOperationsTest : public InferenceOperationsTest {
+protected:
+	//! A finished result of a model with two outputs (exits).
+	store::Result two_exit_result() {
+		store::Model model;
+		model.name = "two exits";
+		model.code = kTwoExits;
+		auto id = db->create_model(model).id;
+		store::Deployment deployment;
+		deployment.configuration = stored_configuration({id});
+		auto [created, results] = db->create_deployment(deployment);
+		return advance(results.at(0).id, store::ResultStatus::Finished,
+		               {.input_format = "RAW", .input_config = json::object()});
+	}
+	InferenceRequest chain_request(int64_t result) {
+		auto request = request_for(result);
+		ExitRequest first;
+		first.threshold = 0.9;
+		first.replicas = 2;
+		ExitRequest last;
+		last.bootstrap_servers = "cloud:9092";
+		request.exits = {first, last};
+		return request;
+	}
+};
+
+TEST_F(EarlyExitOperationsTest, EachStageGetsItsTopicItsClusterAndItsReplicas) {
+	auto result = two_exit_result();
+	auto created = create_inference(*db, executor, chain_request(result.id), environment).inference;
+	ASSERT_EQ(created.exits.size(), 2u);
+	EXPECT_EQ(created.exits[0], (store::InferenceExit{0.9, "top_probability", 2, "in", "default"}));
+	EXPECT_EQ(created.exits[1], (store::InferenceExit{0, "top_probability", 1, "out-stage-1", "cloud:9092"}));
+	EXPECT_EQ(created.replicas, 3) << "the stages' sum";
+	EXPECT_EQ(db->get_inference(created.id).exits, created.exits) << "stored as answered";
+	EXPECT_EQ(store::stage_of_replica(created, 0), (std::pair<size_t, int64_t>{0, 0}));
+	EXPECT_EQ(store::stage_of_replica(created, 1), (std::pair<size_t, int64_t>{0, 1}));
+	EXPECT_EQ(store::stage_of_replica(created, 2), (std::pair<size_t, int64_t>{1, 0}));
+	EXPECT_EQ(executor.calls(), std::vector<std::string>{"start_inference " + std::to_string(created.id) + " x3"});
+
+	auto changed = set_inference_thresholds(*db, created.id, {0.75, 0});
+	EXPECT_EQ(changed.exits[0].threshold, 0.75);
+	EXPECT_EQ(changed.exits[1].input_topic, "out-stage-1") << "only thresholds change";
+	EXPECT_EQ(invalid_field([&] { set_inference_thresholds(*db, created.id, {0.5}); })->field, "thresholds");
+	EXPECT_EQ(invalid_field([&] { set_inference_thresholds(*db, created.id, {1.5, 0}); })->field, "thresholds");
+	EXPECT_THROW(scale_inference(*db, executor, created.id, 4, environment), store::Conflict);
+}
+
+TEST_F(EarlyExitOperationsTest, EachStageKeepsItsConfidenceRule) {
+	auto result = two_exit_result();
+	auto request = chain_request(result.id);
+	request.exits[0].confidence = "margin";
+	request.exits[1].confidence = "entropy";
+	auto created = create_inference(*db, executor, request, environment).inference;
+	EXPECT_EQ(created.exits[0].confidence, "margin");
+	EXPECT_EQ(created.exits[1].confidence, "entropy");
+	auto stored = db->get_inference(created.id);
+	EXPECT_EQ(stored.exits, created.exits);
+	EXPECT_EQ(set_inference_thresholds(*db, created.id, {0.5, 0}).exits[0].confidence, "margin")
+	    << "a threshold change keeps the rule";
+}
+
+// The original Kafka-ML's form: limit and output_upper instead of exits.
+TEST_F(EarlyExitOperationsTest, TheOriginalsLimitAndUpperTopicMakeTheChain) {
+	auto result = two_exit_result();
+	InferenceRequest request = chain_request(result.id);
+	request.exits.clear();
+	request.replicas = 2;
+	request.limit = 0.8;
+	request.output_upper = "to-cloud";
+	request.upper_kafka_broker = "cloud:9092";
+	auto created = create_inference(*db, executor, request, environment).inference;
+	ASSERT_EQ(created.exits.size(), 2u);
+	EXPECT_EQ(created.exits[0], (store::InferenceExit{0.8, "top_probability", 2, "in", "default"}));
+	EXPECT_EQ(created.exits[1], (store::InferenceExit{0, "top_probability", 2, "to-cloud", "cloud:9092"}));
+
+	request.output_upper.reset();
+	request.upper_kafka_broker.reset();
+	created = create_inference(*db, executor, request, environment).inference;
+	EXPECT_EQ(created.exits[1].input_topic, "out-stage-1") << "no upper topic named: the default one";
+
+	request.limit.reset();
+	request.output_upper = "to-cloud";
+	EXPECT_EQ(refused_field(request), "limit") << "an upper topic without a limit";
+	request.limit = 1.5;
+	EXPECT_EQ(refused_field(request), "limit");
+	request.limit = 0.8;
+	request.exits = chain_request(result.id).exits;
+	EXPECT_EQ(refused_field(request), "exits") << "both forms at once";
+	auto single = finished_result({.input_format = "RAW", .input_config = json::object()});
+	request = chain_request(single.id);
+	request.exits.clear();
+	request.limit = 0.8;
+	EXPECT_EQ(refused_field(request), "limit") << "a model with one output has no upper model";
+}
+
+TEST_F(EarlyExitOperationsTest, TheExitsMustBeTheModelsOutputs) {
+	auto result = two_exit_result();
+	auto request = chain_request(result.id);
+	request.exits.push_back(ExitRequest{.threshold = 0.5});
+	auto refused = invalid_field([&] { create_inference(*db, executor, request, environment); });
+	ASSERT_TRUE(refused);
+	EXPECT_EQ(refused->field, "exits");
+	EXPECT_NE(std::string(refused->what()).find("has 2 output(s)"), std::string::npos) << refused->what();
+
+	request = chain_request(result.id);
+	request.exits[0].threshold.reset();
+	EXPECT_EQ(refused_field(request), "exits") << "every stage but the last needs a threshold";
+	request = chain_request(result.id);
+	request.exits[1].input_topic = "in";
+	request.exits[1].bootstrap_servers.reset();
+	EXPECT_EQ(refused_field(request), "exits") << "stage 1 reading stage 0's topic on its cluster";
+	request = chain_request(result.id);
+	request.exits[0].input_topic = "elsewhere";
+	EXPECT_EQ(refused_field(request), "exits") << "stage 0 reads the inference's input";
+	request = chain_request(result.id);
+	request.exits[1].bootstrap_servers = "nowhere";
+	EXPECT_EQ(refused_field(request), "exits");
+	request = chain_request(result.id);
+	request.exits[0].confidence = "softmax";
+	EXPECT_EQ(refused_field(request), "exits") << "an unknown confidence rule";
+
+	// One output: one exit at most.
+	auto single = finished_result({.input_format = "RAW", .input_config = json::object()});
+	EXPECT_EQ(refused_field(chain_request(single.id)), "exits");
+	EXPECT_TRUE(db->list_inferences().empty());
+}
+
 } // namespace
 } // namespace kafkaml::operations

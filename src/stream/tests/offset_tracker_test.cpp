@@ -50,3 +50,41 @@ TEST(OffsetTracker, SaysWhenADonePrefixAwaitsItsCommit) {
 	tracker.commit();
 	EXPECT_FALSE(tracker.has_uncommitted());
 }
+
+// A revoked partition's done prefix is committed once more on its way out,
+// even though an earlier (asynchronous, perhaps failed) commit carried it.
+TEST(OffsetTracker, ReleasedPartitionCommitsItsDonePrefixAgainAndIsForgotten) {
+	std::vector<TopicPartitionOffset> committed;
+	OffsetTracker tracker(
+	    [&](const auto &offsets) { committed.insert(committed.end(), offsets.begin(), offsets.end()); });
+	tracker.begin("in", 0, 5);
+	tracker.begin("in", 0, 6);
+	tracker.begin("in", 1, 0);
+	tracker.done("in", 0, 5);
+	tracker.commit();
+	ASSERT_EQ(committed, (std::vector<TopicPartitionOffset>{{"in", 0, 6}}));
+	tracker.release("in", 0);
+	EXPECT_EQ(committed, (std::vector<TopicPartitionOffset>{{"in", 0, 6}, {"in", 0, 6}}));
+	tracker.release("in", 1); // nothing done there: nothing to say
+	EXPECT_EQ(committed.size(), 2u);
+	tracker.done("in", 0, 6); // its output acknowledged after the revoke
+	EXPECT_TRUE(tracker.commit().empty()) << "the partition's new owner commits it";
+	EXPECT_EQ(tracker.in_flight(), 0u);
+}
+
+TEST(OffsetTracker, AFailedCommitIsMadeAgainUnlessALaterOneWasMade) {
+	OffsetTracker tracker(nullptr);
+	tracker.begin("in", 0, 0);
+	tracker.begin("in", 0, 1);
+	tracker.done("in", 0, 0);
+	ASSERT_EQ(tracker.commit(), (std::vector<TopicPartitionOffset>{{"in", 0, 1}}));
+	EXPECT_FALSE(tracker.has_uncommitted());
+	tracker.commit_failed("in", 0, 1);
+	EXPECT_TRUE(tracker.has_uncommitted());
+	EXPECT_EQ(tracker.commit(), (std::vector<TopicPartitionOffset>{{"in", 0, 1}}));
+	tracker.done("in", 0, 1);
+	ASSERT_EQ(tracker.commit(), (std::vector<TopicPartitionOffset>{{"in", 0, 2}}));
+	tracker.commit_failed("in", 0, 1); // superseded by the commit of 2
+	EXPECT_FALSE(tracker.has_uncommitted());
+	EXPECT_TRUE(tracker.commit().empty());
+}

@@ -253,6 +253,25 @@ TEST_F(InferenceJobTest, InputsAreCommittedAsTheirOutputsAreAcknowledged) {
 	EXPECT_LT(*committed_after, c.commit_interval + std::chrono::milliseconds(50));
 }
 
+// A rebalance taking the partition away: what was answered is committed
+// before the partition goes, however long the periodic commit still waits.
+TEST_F(InferenceJobTest, ARevokedPartitionCommitsWhatWasAnsweredOnItsWayOut) {
+	send_inputs(10);
+	stream::MemoryTopicSource source(log, "in", {0});
+	stream::MemorySink sink(log);
+	InferenceJobConfig c = config();
+	c.commit_interval = std::chrono::hours(1);
+	InferenceJob job(model, decoder, source, sink, c);
+	std::vector<stream::Record> records;
+	source.poll_batch(records, 100, std::chrono::milliseconds(0));
+	ASSERT_EQ(records.size(), 10u);
+	job.process(records);
+	EXPECT_FALSE(log.committed("in", 0)) << "no commit due yet";
+	job.release_partition("in", 0);
+	EXPECT_EQ(log.committed("in", 0), 10);
+	EXPECT_EQ(log.read("out", 0, 0, 100).size(), 10u);
+}
+
 // A graph with two inputs and two outputs: an input record holds the
 // inputs' values one after the other, its prediction the outputs'.
 TEST_F(InferenceJobTest, AGraphModelTakesItsInputsFromOneRecordAndAnswersAllItsOutputs) {

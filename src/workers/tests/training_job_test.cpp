@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <random>
 #include <thread>
@@ -64,6 +65,19 @@ protected:
 		env.open_ranges = [this](const std::vector<formats::Range> &ranges) -> std::unique_ptr<stream::Source> {
 			return std::make_unique<stream::MemoryRangeReader>(log, ranges);
 		};
+	}
+
+	//! The job trains on an HCOPD-like stream whose keys hold a second
+	//! label, `second(record)`, after the first.
+	void train_on_two_labels(const std::function<char(const stream::Record &)> &second) {
+		stream::MemoryLog one_label;
+		auto first = testing::append_hcopd_like(one_label, "hcopd", 0, 239, 7);
+		for (auto record : one_label.read("hcopd", 0, first, 239)) {
+			record.key->push_back(second(record));
+			log.append({"two_labels", 0, -1, *record.key, record.value});
+		}
+		control.ranges = {{"two_labels", 0, 0, 239}};
+		control.input_config["label_reshape"] = "2";
 	}
 
 	stream::MemoryLog log;
@@ -438,16 +452,11 @@ model.compile(keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy
 // Two outputs, the record's key holding one label per output: Keras'
 // per-output metrics are reported.
 TEST_F(TrainingJobTest, TrainsATwoOutputModelWithALabelPerOutput) {
-	stream::MemoryLog two_labels;
-	auto first = testing::append_hcopd_like(two_labels, "hcopd", 0, 239, 7);
-	for (auto record : two_labels.read("hcopd", 0, first, 239)) {
+	train_on_two_labels([](const stream::Record &record) {
 		float gender = 0;
 		std::memcpy(&gender, record.value.data(), sizeof gender);
-		record.key->push_back(gender > 0 ? '\1' : '\0');
-		log.append({"both", 0, -1, *record.key, record.value});
-	}
-	control.ranges = {{"both", 0, 0, 239}};
-	control.input_config["label_reshape"] = "2";
+		return gender > 0 ? '\1' : '\0';
+	});
 	auto &assignment = coordinator.training[11];
 	assignment.model_code = R"(import tensorflow as tf
 x = tf.keras.Input(shape=(3,))
@@ -473,6 +482,43 @@ model.compile(tf.keras.optimizers.Adam(0.01), loss=["sparse_categorical_crossent
 	EXPECT_THAT(validation, Contains(Pair("male_accuracy", Gt(0.9))));
 	EXPECT_TRUE(coordinator.report->confusion_matrix.empty()); // one per output is not reported
 	EXPECT_EQ(ml::Model::load(coordinator.model_blob).output_shape(), (ml::Shape{3}));
+}
+
+// Early exits: a model whose outputs are two exits, trained on a stream
+// with one label per record (as Keras, it applies to both exits), reports
+// each exit's metrics and exit table on the validation share.
+TEST_F(TrainingJobTest, ReportsTheExitTableOfAModelWithTwoExits) {
+	auto &assignment = coordinator.training[11];
+	assignment.model_code = R"(import tensorflow as tf
+x = tf.keras.Input(shape=(3,))
+h = tf.keras.layers.Dense(8, activation="relu", name="h")(x)
+early = tf.keras.layers.Dense(2, activation="softmax", name="early")(h)
+h2 = tf.keras.layers.Dense(8, activation="relu", name="h2")(h)
+final = tf.keras.layers.Dense(2, activation="softmax", name="final")(h2)
+model = tf.keras.Model(inputs=x, outputs=[early, final])
+model.compile(tf.keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", loss_weights=[0.5, 1.0],
+              metrics=["accuracy"])
+)";
+	assignment.fit.epochs = 30;
+	ASSERT_EQ(run_training_job(11, env), JobOutcome::finished) << ::testing::PrintToString(coordinator.statuses);
+	ASSERT_TRUE(coordinator.report);
+	const auto &exits = coordinator.report->exits;
+	ASSERT_EQ(exits.size(), 2u);
+	EXPECT_EQ(exits[0].name, "early");
+	EXPECT_EQ(exits[1].name, "final");
+	for (const auto &exit : exits) {
+		EXPECT_GT(metric_value(exit.metrics, "accuracy"), 0.75) << exit.name;
+		EXPECT_NEAR(metric_value(exit.metrics, "accuracy"),
+		            metric_value(coordinator.report->validation, exit.name + "_accuracy"), 1e-9);
+		ASSERT_EQ(exit.thresholds.size(), ml::default_exit_thresholds().size());
+	}
+	// At 0.5 every input reaches the first exit's threshold (two classes).
+	EXPECT_EQ(exits[0].thresholds[0].count, 23);
+	EXPECT_EQ(exits[1].thresholds[0].count, 0);
+	for (size_t t = 0; t < exits[0].thresholds.size(); t++) {
+		EXPECT_LE(exits[0].thresholds[t].count + exits[1].thresholds[t].count, 23);
+	}
+	EXPECT_EQ(ml::Model::load(coordinator.model_blob).stage_count(), 2u);
 }
 
 } // namespace

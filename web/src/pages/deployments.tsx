@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, isContinual, type ContinualParameters, type Deployment, type DriftResponse, type Json, type Result, type TrainingMode } from '../api';
 import { Form, TextField } from '../components/form';
+import { resourcesText, resourcesValue, ResourcesFields } from '../components/resources';
 import { LineChart, PALETTE } from '../components/line_chart';
 import { ListPage } from '../components/list_page';
 import { Empty, ErrorBox, Field, formatNumber, formatTime, Link, PageHeader, StatusBadge, Table, WhenLoaded } from '../components/ui';
@@ -97,7 +98,10 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 	const [driftThreshold, setDriftThreshold] = useState('100');
 	const [driftDelta, setDriftDelta] = useState('0.005');
 	const [driftResponse, setDriftResponse] = useState<DriftResponse>('none');
+	const [cpu, setCpu] = useState('');
+	const [memory, setMemory] = useState('');
 	const save = useAction();
+	const resources = resourcesValue(cpu, memory);
 	// The server's defaults are the original Kafka-ML's; only a continual
 	// deployment sends its parameters.
 	const continual: ContinualParameters & { mode?: TrainingMode } =
@@ -119,12 +123,21 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 		// A 503 still recorded the deployment (its jobs could not start); its
 		// page shows the results' failure details, so go there too.
 		const d = await save.run(() =>
-			api.createDeployment({ configuration: Number(chosen), batch: Number(batch), kwargs_fit: kwargsFit, kwargs_val: kwargsVal, ...continual }).catch((e) => {
-				const detail = e instanceof ApiError && e.status === 503 ? e.detail : undefined;
-				const recorded = detail && typeof detail === 'object' && !Array.isArray(detail) ? detail.id : undefined;
-				if (typeof recorded === 'number') return { id: recorded } as Deployment;
-				throw e;
-			}),
+			api
+				.createDeployment({
+					configuration: Number(chosen),
+					batch: Number(batch),
+					kwargs_fit: kwargsFit,
+					kwargs_val: kwargsVal,
+					...continual,
+					...(resources ? { resources } : {}),
+				})
+				.catch((e) => {
+					const detail = e instanceof ApiError && e.status === 503 ? e.detail : undefined;
+					const recorded = detail && typeof detail === 'object' && !Array.isArray(detail) ? detail.id : undefined;
+					if (typeof recorded === 'number') return { id: recorded } as Deployment;
+					throw e;
+				}),
 		);
 		if (d) navigate(`/deployments/${d.id}?validation_rate=${encodeURIComponent(validationRate)}&test_rate=${encodeURIComponent(testRate)}`);
 	};
@@ -300,6 +313,7 @@ export function NewDeploymentPage(props: { configuration: string | null }) {
 							onValue={setTestRate}
 						/>
 					</div>
+					<ResourcesFields whose="training job's container" cpu={cpu} memory={memory} setCpu={setCpu} setMemory={setMemory} />
 				</Form>
 			)}
 		</>
@@ -360,6 +374,9 @@ export function DeploymentPage(props: { id: number }) {
 										{' '}
 										· <span class="mode">{d.deployment.mode}</span>, window {d.deployment.window_size}
 									</>
+								)}
+								{d.deployment.resources && Object.keys(d.deployment.resources).length > 0 && (
+									<span class="resources"> · limits {resourcesText(d.deployment.resources)}</span>
 								)}
 							</span>
 						)}

@@ -6,6 +6,7 @@ import { useCan } from '../auth';
 import { DownloadLink } from '../components/download';
 import { ConfusionMatrix, findConfusion } from '../components/confusion_matrix';
 import { type ChartSeries, LineChart, PALETTE } from '../components/line_chart';
+import { resourcesText } from '../components/resources';
 import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, PageHeader, scalarMetrics, StatusBadge, Table, WhenLoaded } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
@@ -323,6 +324,9 @@ export function ResultPage(props: { id: number }) {
 								<Fact label="Training time">{r.training_time ? `${formatNumber(r.training_time, 4)} s` : '—'}</Fact>
 								<Fact label="Trained model">{formatBytes(r.trained_model_size ?? undefined)}</Fact>
 								<Fact label="Since">{formatTime(r.status_changed ?? r.created_at)}</Fact>
+								<Fact label="Limits" class="resources">
+									{resourcesText(deployment.current?.resources)}
+								</Fact>
 								{(r.restarts ?? 0) > 0 && <Fact label="Restarts">{r.restart_detail}</Fact>}
 							</dl>
 							{r.status_detail && <p class={r.status === 'failed' ? 'error-inline' : 'muted'}>{r.status_detail}</p>}

@@ -1,6 +1,7 @@
 // One inference: its figures, what each replica serves, scale, pin a
 // version, stop, and its predictions live.
 import { api, inferenceLag, inferenceThroughput, inferenceWithFigures, type InferenceServing, type ResultVersion } from '../../api';
+import { resourcesText } from '../../components/resources';
 import { ErrorBox, Fact, formatNumber, formatTime, Link, Loading, PageHeader, StatusBadge } from '../../components/ui';
 import { usePoll } from '../../poll';
 import { InferenceActions } from './inference_actions';
@@ -62,6 +63,9 @@ export function InferencePage(props: { id: number }) {
 									{i.dead_letter_topic}
 								</Fact>
 							)}
+							<Fact label="Limits" class="resources">
+								{resourcesText(i.resources)}
+							</Fact>
 							<Fact label="Since">{formatTime(i.status_changed ?? i.created_at)}</Fact>
 							{(i.restarts ?? 0) > 0 && <Fact label="Restarts">{i.restart_detail}</Fact>}
 						</dl>

@@ -6,6 +6,7 @@
 // bootstrap list may be typed instead.
 import { useEffect, useState } from 'preact/hooks';
 import { api, isContinual, type Json, type KafkaCluster, type Result, type TrainingMode } from '../../api';
+import { ResourcesFields, resourcesValue } from '../../components/resources';
 import { Empty, ErrorBox, Field, Link, PageHeader } from '../../components/ui';
 import { useAction, usePoll } from '../../poll';
 import { navigate } from '../../router';
@@ -68,6 +69,8 @@ export function NewInferencePage(props: { result: string | null }) {
 	const [configError, setConfigError] = useState<string | null>(null);
 	const [inputBroker, setInputBroker] = useState('');
 	const [outputBroker, setOutputBroker] = useState('');
+	const [cpu, setCpu] = useState('');
+	const [memory, setMemory] = useState('');
 	const clusters = usePoll(() => api.clusters(), [], 0);
 	const save = useAction();
 	const chosen = result || (candidates.data?.length ? String(candidates.data[candidates.data.length - 1].id) : '');
@@ -109,6 +112,7 @@ export function NewInferencePage(props: { result: string | null }) {
 			setConfigError(`The input configuration is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
 			return;
 		}
+		const resources = resourcesValue(cpu, memory);
 		const i = await save.run(() =>
 			api.createInference({
 				model_result: Number(chosen),
@@ -120,6 +124,7 @@ export function NewInferencePage(props: { result: string | null }) {
 				input_kafka_broker: inputBroker.trim() || 'default',
 				output_kafka_broker: outputBroker.trim() || 'default',
 				...(continual ? { model_version: version === 'latest' ? ('latest' as const) : Number(version) } : {}),
+				...(resources ? { resources } : {}),
 			}),
 		);
 		if (i) {
@@ -221,6 +226,7 @@ export function NewInferencePage(props: { result: string | null }) {
 						<textarea name="input_config" class="mono" rows={6} value={config} onInput={(e) => setConfig(e.currentTarget.value)} />
 					</Field>
 					{configError && <p class="error-inline">{configError}</p>}
+					<ResourcesFields whose="replica's container" cpu={cpu} memory={memory} setCpu={setCpu} setMemory={setMemory} />
 					<ErrorBox error={save.error} />
 					<div class="form-actions">
 						<button class="primary" type="submit" disabled={save.busy || !chosen}>

@@ -42,6 +42,12 @@ protected:
 	store::Result stored_result(store::ResultStatus status) { return testing::stored_result(*db, status); }
 
 	static bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+	static store::Inference one_replica(int64_t id) {
+		store::Inference inference;
+		inference.id = id;
+		inference.replicas = 1;
+		return inference;
+	}
 
 	//! Whether `pid` ends within the wait of `eventually`, reaped here: we
 	//! are the "init" of these test jobs.
@@ -118,9 +124,7 @@ TEST_F(LocalExecutorTest, CrashedJobIsRestartedAndItsRecordFollows) {
 // (src/server/orchestrator.h); reconcile() makes it so.
 TEST_F(LocalExecutorTest, ReconcileStartsTheJobsAskedForAndStopsThoseNoLongerAsked) {
 	executor = std::make_unique<LocalExecutor>(*db, config);
-	store::Inference inference;
-	inference.id = 5;
-	inference.replicas = 1;
+	auto inference = one_replica(5);
 	executor->start_inference(inference);
 	auto kept = *executor->pid_of("infer-5-0");
 
@@ -159,9 +163,7 @@ TEST_F(LocalExecutorTest, ARestartedServerAdoptsLiveJobsAndRestartsDeadOnes) {
 	store::Result result;
 	result.id = 1;
 	executor->start_training(result);
-	store::Inference inference;
-	inference.id = 2;
-	inference.replicas = 1;
+	auto inference = one_replica(2);
 	executor->start_inference(inference);
 	auto training_pid = *executor->pid_of("train-1");
 	auto replica_pid = *executor->pid_of("infer-2-0");
@@ -189,9 +191,7 @@ TEST_F(LocalExecutorTest, AServerRestartedOnOtherAddressesReplacesItsJobsInstead
 	// still pointed at the old server and broker, were adopted all the
 	// same, and ran on reaching nothing.
 	executor = std::make_unique<LocalExecutor>(*db, config);
-	store::Inference inference;
-	inference.id = 2;
-	inference.replicas = 1;
+	auto inference = one_replica(2);
 	executor->start_inference(inference);
 	auto old_pid = *executor->pid_of("infer-2-0");
 	executor.reset(); // the server goes away; its jobs stay

@@ -6,7 +6,7 @@ namespace kafkaml::server {
 
 LeaseKeeper::LeaseKeeper(store::Coordination &store, std::string name, std::string holder, std::string address,
                          LeaseTiming timing)
-    : store_(store), name_(std::move(name)), holder_(std::move(holder)), address_(std::move(address)), timing_(timing) {
+    : store_(store), name_(std::move(name)), holder_(std::move(holder)), timing_(timing), address_(std::move(address)) {
 }
 
 LeaseKeeper::~LeaseKeeper() {

@@ -10,6 +10,7 @@ import { formatNumber } from '../../components/ui';
 import { useAction } from '../../poll';
 import { LIVE } from './live';
 
+/** What the user types is kept across the page's polls; the button is live while it differs from the stored threshold. */
 function ThresholdEditor(props: { inference: Inference; stage: InferenceExit; onChange: () => void }) {
 	const exits = props.inference.exits ?? [];
 	const [value, setValue] = useState(String(props.stage.threshold));
@@ -63,7 +64,7 @@ export function ExitStages(props: { inference: Inference; onChange: () => void }
 									{last ? (
 										<span class="muted">answers all</span>
 									) : canEdit ? (
-										<ThresholdEditor key={x.threshold} inference={i} stage={x} onChange={props.onChange} />
+										<ThresholdEditor inference={i} stage={x} onChange={props.onChange} />
 									) : (
 										formatNumber(x.threshold)
 									)}

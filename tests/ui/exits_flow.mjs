@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // UI test: an early-exit inference through the web UI against the real
 // `kafkaml up`. A model with two outputs is trained locally (`kafkaml model
-// fit`) and uploaded to the stopped result of its deployment, as a training
-// job would. The deploy form is given two stages: it sends `exits` with the
+// fit`) and uploaded to its deployment's result, stopped with an exit table,
+// as a training job reports them. The result page shows the exit table; the
+// deploy form offers one stage per exit: it sends `exits` with the
 // first stage's threshold and each stage's replicas. The inference's page
 // shows its stages table, changes the first stage's threshold (the server
 // keeps it) and shows the server's refusal of a threshold above 1.
@@ -27,6 +28,28 @@ late = layers.Dense(2, activation="softmax", name="late")(deep)
 model = tf.keras.Model(inputs=x_in, outputs=[early, late])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 `;
+
+/** The exit table a training job reports in val_metrics.exits. */
+const EXITS = [
+  {
+    index: 0,
+    name: "early",
+    metrics: { loss: 0.41, accuracy: 0.81 },
+    thresholds: [
+      { threshold: 0.5, count: 100, share: 1, accuracy: 0.81 },
+      { threshold: 0.9, count: 60, share: 0.6, accuracy: 0.95 },
+    ],
+  },
+  {
+    index: 1,
+    name: "late",
+    metrics: { loss: 0.3, accuracy: 0.9 },
+    thresholds: [
+      { threshold: 0.5, count: 100, share: 1, accuracy: 0.9 },
+      { threshold: 0.9, count: 0, share: 0, accuracy: null },
+    ],
+  },
+];
 
 /** A call to the API with `token`; the answer's status and JSON. */
 async function call(baseUrl, token, method, route, body, type) {
@@ -90,6 +113,22 @@ async function main() {
       done.push(name);
     };
 
+    browser = await ui.launchBrowser();
+    const page =
+      browser.context.pages()[0] ?? (await browser.context.newPage());
+    const csp = ui.watchCsp(page, "exits");
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const shot = (name) =>
+      page.screenshot({
+        path: path.join(ui.shotDir, `exits-${name}.png`),
+        fullPage: true,
+      });
+    await page.goto(baseUrl + "/", { waitUntil: "domcontentloaded" });
+    await page.fill("input[name=token]", token);
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".session .session-user");
+
     let resultId;
     await step("a stopped result holds a two-exit model", async () => {
       const model = await api("POST", "/models", {
@@ -119,8 +158,6 @@ async function main() {
       );
       assert.ok(result, JSON.stringify(results.json));
       resultId = result.id;
-      const stopped = await api("POST", `/results/${resultId}/stop`);
-      assert.equal(stopped.status, 200, JSON.stringify(stopped.json));
       const put = await api(
         "PUT",
         `/results/${resultId}/model`,
@@ -128,32 +165,42 @@ async function main() {
         "application/octet-stream",
       );
       assert.equal(put.status, 204, JSON.stringify(put.json));
+      // The job ends as a stopped training does, with its metrics and the
+      // exit table in them.
+      const reported = await api("POST", `/results/${resultId}/status`, {
+        status: "stopped",
+        val_metrics: { loss: 0.5, exits: EXITS },
+      });
+      assert.equal(reported.status, 200, JSON.stringify(reported.json));
     });
 
-    browser = await ui.launchBrowser();
-    const page =
-      browser.context.pages()[0] ?? (await browser.context.newPage());
-    const csp = ui.watchCsp(page, "exits");
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    const shot = (name) =>
-      page.screenshot({
-        path: path.join(ui.shotDir, `exits-${name}.png`),
-        fullPage: true,
+    await step("the result page shows the exit table", async () => {
+      await page.goto(`${baseUrl}/results/${resultId}`, {
+        waitUntil: "domcontentloaded",
       });
-    await page.goto(baseUrl + "/", { waitUntil: "domcontentloaded" });
-    await page.fill("input[name=token]", token);
-    await page.click("button[type=submit]");
-    await page.waitForSelector(".session .session-user");
+      const rows = page.locator("table.exits tbody tr");
+      await rows.first().waitFor();
+      assert.equal(await rows.count(), 2);
+      const head = await page.locator("table.exits thead").innerText();
+      assert.match(head, /accuracy/i, head);
+      assert.match(head, /≥ 0\.9/, head);
+      const early = await rows.nth(0).innerText();
+      assert.match(early, /early/i, early);
+      assert.match(early, /0\.81/, `the early exit's accuracy: ${early}`);
+      assert.match(early, /60% · 95%/, `at 0.9: ${early}`);
+      const late = await rows.nth(1).innerText();
+      assert.match(late, /100% · 90%/, `the last exit at 0.5: ${late}`);
+      await shot("result");
+    });
 
     let inferenceId;
     await step("the deploy form sends two stages as exits", async () => {
       await page.goto(`${baseUrl}/inferences/new?result=${resultId}`, {
         waitUntil: "domcontentloaded",
       });
-      await page.waitForSelector("input[name=stages]");
-      await page.fill("input[name=stages]", "2");
+      // The result's exit table says the model has two exits.
       await page.waitForSelector("input[name=exit_threshold_0]");
+      assert.equal(await page.inputValue("input[name=stages]"), "2");
       assert.equal(
         await page.locator("input[name=exit_threshold_1]").count(),
         0,
@@ -220,12 +267,10 @@ async function main() {
         const input = page.locator(
           "table.stages input[aria-label='Stage 0 threshold']",
         );
-        await page.waitForFunction(
-          () =>
-            document.querySelector(
-              "table.stages input[aria-label='Stage 0 threshold']",
-            )?.value === "0.6",
-        );
+        // The button is live once the page has the stored 0.6.
+        await page
+          .locator("table.stages button:disabled", { hasText: "Set" })
+          .waitFor();
         await input.fill("1.5");
         await page.locator("table.stages button", { hasText: "Set" }).click();
         const error = page.locator("table.stages .error-inline");

@@ -60,8 +60,8 @@ export function ExitStagesFields(props: { rows: StageRow[]; setRows: (rows: Stag
 	const { rows, setRows } = props;
 	const set = (k: number, change: Partial<StageRow>) => setRows(rows.map((r, j) => (j === k ? { ...r, ...change } : r)));
 	return (
-		<fieldset class="exit-stages">
-			<legend>Early exits</legend>
+		<div class="exit-stages">
+			<h3>Early exits</h3>
 			<Field
 				label="Stages"
 				hint={
@@ -139,6 +139,6 @@ export function ExitStagesFields(props: { rows: StageRow[]; setRows: (rows: Stag
 					</table>
 				</div>
 			)}
-		</fieldset>
+		</div>
 	);
 }

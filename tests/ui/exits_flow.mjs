@@ -285,6 +285,41 @@ async function main() {
       },
     );
 
+    await step("the stages fit a phone's screen", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const p of [
+        `/inferences/new?result=${resultId}`,
+        `/inferences/${inferenceId}`,
+        `/results/${resultId}`,
+      ]) {
+        await page.goto(baseUrl + p, { waitUntil: "domcontentloaded" });
+        await page.waitForSelector(
+          "table.stages-form, table.stages, table.exits",
+        );
+        await page.waitForTimeout(300);
+        const wider = await page.evaluate(
+          () =>
+            document.documentElement.scrollWidth -
+            document.documentElement.clientWidth,
+        );
+        const widest = await page.evaluate(() =>
+          [...document.querySelectorAll("*")]
+            .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+            .slice(0, 6)
+            .map(
+              (e) =>
+                `${e.tagName}.${e.className}:${e.getBoundingClientRect().right}`,
+            )
+            .join(" "),
+        );
+        assert.ok(
+          wider <= 0,
+          `${p} is ${wider}px wider than a phone: ${widest}`,
+        );
+      }
+      await shot("phone");
+    });
+
     assert.deepEqual(errors, [], "the page threw");
     assert.deepEqual(csp, [], "Content-Security-Policy violations");
     ui.log(`PASS: ${done.length} steps; screenshots in ${ui.shotDir}`);

@@ -213,6 +213,7 @@ async function main() {
       );
       await page.fill("input[name=exit_threshold_0]", "0.8");
       await page.fill("input[name=exit_replicas_0]", "2");
+      await page.selectOption("select[name=exit_confidence_0]", "margin");
       await shot("form");
       const [request] = await Promise.all([
         page.waitForRequest(
@@ -224,13 +225,17 @@ async function main() {
       const body = request.postDataJSON();
       assert.deepEqual(
         body.exits,
-        [{ threshold: 0.8, replicas: 2 }, { replicas: 1 }],
+        [
+          { threshold: 0.8, confidence: "margin", replicas: 2 },
+          { replicas: 1 },
+        ],
         JSON.stringify(body),
       );
       await page.waitForURL(/\/inferences\/\d+$/);
       inferenceId = Number(/\/inferences\/(\d+)$/.exec(page.url())[1]);
       const stored = await api("GET", `/inferences/${inferenceId}`);
       assert.equal(stored.json.exits.length, 2, JSON.stringify(stored.json));
+      assert.equal(stored.json.exits[0].confidence, "margin");
     });
 
     await step("the inference page shows the stages", async () => {
@@ -239,6 +244,7 @@ async function main() {
       assert.equal(await rows.count(), 2);
       const first = await rows.nth(0).innerText();
       assert.match(first, /\/2/, `stage 0 asks 2 replicas: ${first}`);
+      assert.match(first, /by margin/, `stage 0's rule is shown: ${first}`);
       const last = await rows.nth(1).innerText();
       assert.match(last, /answers all/, last);
       assert.match(last, new RegExp(`inference-${resultId}-out-stage-1`), last);

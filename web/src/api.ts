@@ -228,8 +228,12 @@ export interface InferenceStageFigures {
 }
 
 /** A stage of POST inferences' `exits`: input_topic and bootstrap_servers left out take the defaults. */
+/** How an exit's confidence is measured (the server's default: top_probability). */
+export type ConfidenceRule = 'top_probability' | 'margin' | 'entropy';
+
 export interface InferenceExitInput {
 	threshold?: number;
+	confidence?: ConfidenceRule;
 	replicas: number;
 	input_topic?: string;
 	bootstrap_servers?: string;

@@ -68,6 +68,7 @@ export function ExitStages(props: { inference: Inference; onChange: () => void }
 									) : (
 										formatNumber(x.threshold)
 									)}
+									{!last && x.confidence && x.confidence !== 'top_probability' && <span class="muted"> by {x.confidence}</span>}
 								</td>
 								<td>
 									{f?.live_replicas ?? 0}/{x.replicas}

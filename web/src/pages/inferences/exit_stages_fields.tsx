@@ -4,20 +4,21 @@
 // answers an input instead of passing it on. A trained result's exit table
 // gives the count; a result without it (an uploaded model) lets the user say
 // how many outputs the model has, and the server refuses a wrong count.
-import type { InferenceExitInput, KafkaCluster } from '../../api';
+import type { ConfidenceRule, InferenceExitInput, KafkaCluster } from '../../api';
 import { Field } from '../../components/ui';
 import { ClusterField } from './cluster_field';
 
 /** One stage as typed: empty input topic and cluster take the server's defaults. */
 export interface StageRow {
 	threshold: string;
+	confidence: ConfidenceRule;
 	replicas: string;
 	inputTopic: string;
 	broker: string;
 }
 
 export function stageRow(): StageRow {
-	return { threshold: '0.9', replicas: '1', inputTopic: '', broker: '' };
+	return { threshold: '0.9', confidence: 'top_probability', replicas: '1', inputTopic: '', broker: '' };
 }
 
 /** `rows` resized to `count`, keeping what was typed. */
@@ -32,6 +33,8 @@ export function exitsValue(rows: StageRow[]): InferenceExitInput[] | undefined {
 	if (rows.length < 2) return undefined;
 	return rows.map((r, k) => ({
 		...(k < rows.length - 1 ? { threshold: Number(r.threshold) } : {}),
+		// The server's default need not be sent.
+		...(k < rows.length - 1 && r.confidence !== 'top_probability' ? { confidence: r.confidence } : {}),
 		replicas: Number(r.replicas),
 		// Stage 0 reads the inference's own input topic and cluster.
 		...(k > 0 && r.inputTopic.trim() ? { input_topic: r.inputTopic.trim() } : {}),
@@ -86,6 +89,7 @@ export function ExitStagesFields(props: { rows: StageRow[]; setRows: (rows: Stag
 							<tr>
 								<th>Stage</th>
 								<th>Threshold</th>
+								<th>Confidence</th>
 								<th>Replicas</th>
 								<th>Input topic</th>
 								<th>Kafka cluster</th>
@@ -100,6 +104,22 @@ export function ExitStagesFields(props: { rows: StageRow[]; setRows: (rows: Stag
 											<StageNumber k={k} what="threshold" max="1" step="any" value={r.threshold} onInput={(v) => set(k, { threshold: v })} />
 										) : (
 											<span class="muted">answers all</span>
+										)}
+									</td>
+									<td>
+										{k < rows.length - 1 ? (
+											<select
+												aria-label={`Stage ${k} confidence`}
+												name={`exit_confidence_${k}`}
+												value={r.confidence}
+												onChange={(e) => set(k, { confidence: e.currentTarget.value as ConfidenceRule })}
+											>
+												<option value="top_probability">top-class probability</option>
+												<option value="margin">margin (best - second)</option>
+												<option value="entropy">1 - entropy</option>
+											</select>
+										) : (
+											<span class="muted">-</span>
 										)}
 									</td>
 									<td>

@@ -355,6 +355,14 @@ void KubernetesExecutor::start_training(const store::Result &result) {
 }
 
 void KubernetesExecutor::start_inference(const store::Inference &inference) {
+	if (!inference.exits.empty()) {
+		// One Deployment runs one command: every pod would run the same
+		// stage. A chain needs a Deployment per stage, which this executor
+		// does not make yet; refusing beats serving half a chain.
+		throw std::runtime_error("the Kubernetes executor does not run early-exit chains yet (it would need one "
+		                         "Deployment per stage): serve this result whole, or run the server with the local "
+		                         "or Docker executor for its chain");
+	}
 	std::lock_guard lock(mutex_);
 	record(store::JobKind::Inference, inference.id);
 	apply(store::JobKind::Inference, inference.id, inference.replicas);

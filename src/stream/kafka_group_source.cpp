@@ -75,24 +75,34 @@ void KafkaGroupSource::on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 // tracker; the log says so, at most every few seconds.
 void KafkaGroupSource::on_commit(rd_kafka_t *, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets,
                                  void *opaque) {
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET || !offsets) {
+	if (err == RD_KAFKA_RESP_ERR__NO_OFFSET || !offsets) {
 		return;
 	}
 	auto *self = static_cast<KafkaGroupSource *>(opaque);
 	std::string where;
+	rd_kafka_resp_err_t shown = err; // what the message says
 	for (int i = 0; i < offsets->cnt; i++) {
 		const auto &p = offsets->elems[i];
+		// The request may succeed while one partition's commit failed.
+		auto failed = err ? err : p.err;
+		if (!failed) {
+			continue;
+		}
+		shown = failed;
 		if (self->on_commit_failed_) {
 			self->on_commit_failed_(p.topic, p.partition, p.offset);
 		}
 		where += fmt::format("{}{}/{}@{}", where.empty() ? "" : ", ", p.topic, p.partition, p.offset);
+	}
+	if (where.empty()) {
+		return;
 	}
 	auto now = std::chrono::steady_clock::now();
 	if (now - self->last_commit_warning_ < std::chrono::seconds(5)) {
 		self->unreported_commit_failures_ += 1;
 		return;
 	}
-	spdlog::warn("offset commit of {} failed: {}; it is made again{}", where, rd_kafka_err2str(err),
+	spdlog::warn("offset commit of {} failed: {}; it is made again{}", where, rd_kafka_err2str(shown),
 	             self->unreported_commit_failures_
 	                 ? fmt::format(" ({} more failed since the last such message)", self->unreported_commit_failures_)
 	                 : std::string());

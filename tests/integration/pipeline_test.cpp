@@ -388,6 +388,22 @@ protected:
 		result = results[0];
 	}
 
+	//! Sends `csv` (labels in its column "label") to `topic` for
+	//! `deployment` by `kafkaml send`; `result` is the deployment's one
+	//! result, finished. Call through ASSERT_NO_FATAL_FAILURE.
+	void train_on_csv(int64_t deployment, const std::string &topic, const std::filesystem::path &csv,
+	                  const std::string &validation_rate, json &result) {
+		auto send = start_kafkaml(dir, "send",
+		                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", topic,
+		                           "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
+		                           "label", "--validation-rate", validation_rate, csv.string()});
+		ASSERT_EQ(send->wait(120s), 0) << send->err();
+		auto results = wait_for_results(deployment);
+		ASSERT_EQ(results.size(), 1u);
+		result = api->get("/results/" + std::to_string(results[0].at("id").get<int64_t>()));
+		ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
+	}
+
 	int64_t deploy(int64_t configuration,
 	               const std::string &kwargs_fit = "epochs=30, steps_per_epoch=22, shuffle=True") {
 		auto deployment = api->post(
@@ -1101,16 +1117,9 @@ TEST_P(PipelineTest, AnUploadedWeightsFileIsWhatThePretrainedBaseTrainsFrom) {
 		csv << row % 2 << "\n";
 	}
 	csv.close();
-	auto send = start_kafkaml(dir, "send",
-	                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "images",
-	                           "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
-	                           "label", "--validation-rate", "0.1", (dir / "images.csv").string()});
-	ASSERT_EQ(send->wait(120s), 0) << send->err();
-	auto results = wait_for_results(deployment);
-	ASSERT_EQ(results.size(), 1u);
-	auto result_id = std::to_string(results[0].at("id").get<int64_t>());
-	auto result = api->get("/results/" + result_id);
-	ASSERT_EQ(result.value("status", ""), "finished") << result.dump(2);
+	json result;
+	ASSERT_NO_FATAL_FAILURE(train_on_csv(deployment, "images", dir / "images.csv", "0.1", result));
+	auto result_id = std::to_string(result.at("id").get<int64_t>());
 
 	auto download = start_kafkaml(dir, "download",
 	                              {"results", "download", result_id, "-o", (dir / "trained.kafkaml").string(),
@@ -1505,16 +1514,9 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 			csv << i % 2 << "\n";
 		}
 	}
-	auto send = start_kafkaml(dir, "send",
-	                          {"send", "--bootstrap-servers", cluster->bootstrap(), "--topic", "exit-images",
-	                           "--deployment-id", std::to_string(deployment), "--format", "raw", "--label-column",
-	                           "label", "--validation-rate", "0.2", (dir / "images.csv").string()});
-	ASSERT_EQ(send->wait(120s), 0) << send->err();
-	auto results = wait_for_results(deployment);
-	ASSERT_EQ(results.size(), 1u);
-	auto result_id = std::to_string(results[0].at("id").get<int64_t>());
-	auto trained_result = api->get("/results/" + result_id);
-	ASSERT_EQ(trained_result.value("status", ""), "finished") << trained_result.dump(2);
+	json trained_result;
+	ASSERT_NO_FATAL_FAILURE(train_on_csv(deployment, "exit-images", dir / "images.csv", "0.2", trained_result));
+	auto result_id = std::to_string(trained_result.at("id").get<int64_t>());
 	// The exit table: both exits learned the task, and at 0.5 the first exit
 	// takes every validation input (two classes).
 	const json &exits = trained_result.at("exits");

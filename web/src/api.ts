@@ -67,6 +67,17 @@ export interface Result {
 	created_at?: string;
 	/** GET results/{id} only: the drifts of a continual training, by records. */
 	drifts?: ResultDrift[];
+	/** A model with several outputs (early exits), once trained: each exit's figures; null for others. */
+	exits?: ResultExit[] | null;
+}
+
+/** One exit of a trained early-exit model: its metrics and, per confidence threshold, what it would answer. */
+export interface ResultExit {
+	index: number;
+	name?: string;
+	metrics: Record<string, number>;
+	/** The share of validation inputs it answers at that threshold, and its accuracy on them (null: none). */
+	thresholds: { threshold: number; count?: number; share: number; accuracy: number | null }[];
 }
 
 /** A model version a continual training cut (GET results/{id}/versions). */
@@ -188,6 +199,44 @@ export interface Inference {
 	lag?: number;
 	consumer_lag?: number;
 	metrics?: { throughput?: number; lag?: number };
+	/** The stages of an early-exit chain; empty: the model is served whole. */
+	exits?: InferenceExit[];
+	/** GET inferences/{id} of a chain: each stage's figures. */
+	stages?: InferenceStageFigures[];
+}
+
+/** A stage of an early-exit chain as stored. */
+export interface InferenceExit {
+	exit: number;
+	/** Ignored on the last stage, which answers every input that reaches it. */
+	threshold: number;
+	confidence?: string;
+	replicas: number;
+	input_topic?: string;
+	bootstrap_servers?: string;
+}
+
+/** A stage's figures from its live replicas. */
+export interface InferenceStageFigures {
+	exit: number;
+	live_replicas: number;
+	inputs_per_second: number;
+	consumer_lag: number | null;
+	answered_total: number;
+	forwarded_total: number;
+	answered_share: number | null;
+}
+
+/** A stage of POST inferences' `exits`: input_topic and bootstrap_servers left out take the defaults. */
+/** How an exit's confidence is measured (the server's default: top_probability). */
+export type ConfidenceRule = 'top_probability' | 'margin' | 'entropy';
+
+export interface InferenceExitInput {
+	threshold?: number;
+	confidence?: ConfidenceRule;
+	replicas: number;
+	input_topic?: string;
+	bootstrap_servers?: string;
 }
 
 /** The body of POST inferences: model_version only for a continual result ("latest" when left out). */
@@ -196,6 +245,7 @@ export type InferenceRequest = Pick<Inference, 'model_result' | 'replicas' | 'in
 	input_kafka_broker?: string;
 	output_kafka_broker?: string;
 	resources?: Resources;
+	exits?: InferenceExitInput[];
 };
 
 /** A Kafka cluster the server configures, as GET /clusters shows it (never its credentials). */
@@ -521,6 +571,8 @@ export const api = {
 	/** Pins a version, or follows the newest again ("latest"). */
 	setInferenceVersion: (id: number, model_version: ModelVersion) => request<InferenceServing>('POST', `/inferences/${id}/version`, { model_version }),
 	scaleInference: (id: number, replicas: number) => request<Inference & ServerRemarks>('POST', `/inferences/${id}/scale`, { replicas }),
+	/** Changes the thresholds of a chain's stages, one per stage in order (the last is ignored). */
+	setInferenceExits: (id: number, thresholds: number[]) => request<Inference>('POST', `/inferences/${id}/exits`, { thresholds }),
 	stopInference: (id: number) => request<void>('POST', `/inferences/${id}/stop`),
 	deleteInference: (id: number) => request<void>('DELETE', `/inferences/${id}`),
 	predictionsUrl: (id: number) => `${BASE}/inferences/${id}/predictions/stream`,

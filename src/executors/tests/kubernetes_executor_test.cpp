@@ -204,6 +204,21 @@ TEST_F(KubernetesExecutorTest, AnInferenceIsADeploymentScaledInPlaceAndDeletedOn
 	executor->stop(store::JobKind::Inference, inference.id); // idempotent: a 404 is fine
 }
 
+TEST_F(KubernetesExecutorTest, AnEarlyExitChainIsRefusedSayingWhatRunsIt) {
+	auto executor = make();
+	auto inference = stored_inference(2);
+	inference.exits = {{.threshold = 0.9, .replicas = 1, .input_topic = "in"},
+	                   {.threshold = 0, .replicas = 1, .input_topic = "out-stage-1"}};
+	try {
+		executor->start_inference(inference);
+		ADD_FAILURE() << "a chain was started as one Deployment";
+	} catch (const std::runtime_error &e) {
+		EXPECT_NE(std::string(e.what()).find("Docker executor"), std::string::npos) << e.what();
+	}
+	EXPECT_TRUE(api.object("deployments", "kafkaml-infer-" + std::to_string(inference.id)).is_null());
+	EXPECT_TRUE(db->list_jobs().empty()) << "nothing recorded to reconcile";
+}
+
 TEST_F(KubernetesExecutorTest, RestartsOfPodsAreCountedOnTheInference) {
 	auto executor = make();
 	store::Inference inference;

@@ -10,6 +10,7 @@ import { resourcesText } from '../components/resources';
 import { ErrorBox, Fact, formatBytes, formatNumber, formatTime, Link, PageHeader, scalarMetrics, StatusBadge, Table, WhenLoaded } from '../components/ui';
 import { useAction, usePoll } from '../poll';
 import { navigate } from '../router';
+import { ResultExits } from './result_exits';
 
 const RUNNING = new Set(['created', 'deployed', 'running']);
 
@@ -358,6 +359,12 @@ export function ResultPage(props: { id: number }) {
 							<h2>Final metrics</h2>
 							<MetricsTable result={r} />
 						</div>
+						{(r.exits?.length ?? 0) > 0 && (
+							<div class="card">
+								<h2>Early exits</h2>
+								<ResultExits exits={r.exits ?? []} />
+							</div>
+						)}
 						<Confusion result={r} />
 					</>
 				)}

@@ -4,6 +4,7 @@ import { api, inferenceLag, inferenceThroughput, inferenceWithFigures, type Infe
 import { resourcesText } from '../../components/resources';
 import { ErrorBox, Fact, formatNumber, formatTime, Link, Loading, PageHeader, StatusBadge } from '../../components/ui';
 import { usePoll } from '../../poll';
+import { ExitStages } from './exit_stages';
 import { InferenceActions } from './inference_actions';
 import { LIVE } from './live';
 import { LivePredictions } from './live_predictions';
@@ -73,6 +74,14 @@ export function InferencePage(props: { id: number }) {
 						<Remarks id={i.id} />
 						<InferenceActions inference={i} onChange={data.reload} />
 					</div>
+					{(i.exits?.length ?? 0) > 1 && (
+						<div class="card">
+							<div class="card-head">
+								<h2>Stages (early exits)</h2>
+							</div>
+							<ExitStages inference={i} onChange={data.reload} />
+						</div>
+					)}
 					{LIVE.has(i.status) && (
 						<div class="card">
 							<div class="card-head">

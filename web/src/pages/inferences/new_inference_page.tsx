@@ -5,11 +5,13 @@
 // feeding a cloud one): the server's configured clusters are offered, and a
 // bootstrap list may be typed instead.
 import { useEffect, useState } from 'preact/hooks';
-import { api, isContinual, type Json, type KafkaCluster, type Result, type TrainingMode } from '../../api';
+import { api, isContinual, type Json, type Result, type TrainingMode } from '../../api';
 import { ResourcesFields, resourcesValue } from '../../components/resources';
 import { Empty, ErrorBox, Field, Link, PageHeader } from '../../components/ui';
 import { useAction, usePoll } from '../../poll';
 import { navigate } from '../../router';
+import { ClusterField } from './cluster_field';
+import { ExitStagesFields, exitsValue, resizeStages, type StageRow } from './exit_stages_fields';
 import { remarks } from './remarks';
 
 const LEARNING = new Set(['created', 'deployed', 'running', 'finished']);
@@ -23,29 +25,6 @@ function servable(r: Result, mode: TrainingMode | undefined): boolean {
 	const kept = (r.trained_model_size ?? -1) > 0;
 	if (isContinual(mode)) return LEARNING.has(r.status) || ((r.status === 'stopped' || r.status === 'failed') && kept);
 	return r.status === 'finished' || (r.status === 'stopped' && kept);
-}
-
-/** "edge (kafka-1:9093, sasl_ssl SCRAM-SHA-512)": what a cluster's option says of it. */
-function clusterText(c: KafkaCluster): string {
-	const security = [c.security_protocol, c.sasl_mechanism].filter(Boolean).join(' ');
-	return [c.bootstrap_servers, security].filter(Boolean).join(', ');
-}
-
-/** A cluster field: a configured cluster's name picked from the list, or a bootstrap list typed. */
-function ClusterField(props: { label: string; name: string; value: string; onInput: (v: string) => void; clusters: KafkaCluster[]; hint: string }) {
-	const listId = `${props.name}-clusters`;
-	return (
-		<Field label={props.label} hint={props.hint}>
-			<input name={props.name} class="mono" list={listId} value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} placeholder="default" />
-			<datalist id={listId}>
-				{props.clusters.map((c) => (
-					<option key={c.name} value={c.name}>
-						{clusterText(c)}
-					</option>
-				))}
-			</datalist>
-		</Field>
-	);
 }
 
 export function NewInferencePage(props: { result: string | null }) {
@@ -71,14 +50,20 @@ export function NewInferencePage(props: { result: string | null }) {
 	const [outputBroker, setOutputBroker] = useState('');
 	const [cpu, setCpu] = useState('');
 	const [memory, setMemory] = useState('');
+	const [stages, setStages] = useState<StageRow[]>([]);
 	const clusters = usePoll(() => api.clusters(), [], 0);
 	const save = useAction();
 	const chosen = result || (candidates.data?.length ? String(candidates.data[candidates.data.length - 1].id) : '');
-	const continual = isContinual(candidates.data?.find((r) => String(r.id) === chosen)?.mode);
+	const chosenResult = candidates.data?.find((r) => String(r.id) === chosen);
+	const continual = isContinual(chosenResult?.mode);
+	// A trained early-exit model's exit table says how many stages it may serve.
+	const knownExits = chosenResult?.exits && chosenResult.exits.length > 1 ? chosenResult.exits.length : null;
 	// A training result cuts versions as it learns: the list keeps up.
 	const versions = usePoll(async () => (continual ? api.resultVersions(Number(chosen)) : []), [chosen, continual]);
 
 	// Pre-fill the format and its configuration from the stream the model trained on.
+	useEffect(() => setStages(knownExits ? resizeStages([], knownExits) : []), [chosen, knownExits]);
+
 	useEffect(() => {
 		if (!chosen) return;
 		let alive = true;
@@ -113,6 +98,7 @@ export function NewInferencePage(props: { result: string | null }) {
 			return;
 		}
 		const resources = resourcesValue(cpu, memory);
+		const exits = exitsValue(stages);
 		const i = await save.run(() =>
 			api.createInference({
 				model_result: Number(chosen),
@@ -125,6 +111,7 @@ export function NewInferencePage(props: { result: string | null }) {
 				output_kafka_broker: outputBroker.trim() || 'default',
 				...(continual ? { model_version: version === 'latest' ? ('latest' as const) : Number(version) } : {}),
 				...(resources ? { resources } : {}),
+				...(exits ? { exits } : {}),
 			}),
 		);
 		if (i) {
@@ -177,9 +164,11 @@ export function NewInferencePage(props: { result: string | null }) {
 								</select>
 							</Field>
 						)}
-						<Field label="Replicas" hint="Members of the inference's consumer group.">
-							<input name="replicas" type="number" min="1" step="1" value={replicas} onInput={(e) => setReplicas(e.currentTarget.value)} required />
-						</Field>
+						{stages.length < 2 && (
+							<Field label="Replicas" hint="Members of the inference's consumer group.">
+								<input name="replicas" type="number" min="1" step="1" value={replicas} onInput={(e) => setReplicas(e.currentTarget.value)} required />
+							</Field>
+						)}
 						<Field label="Input topic">
 							<input name="input_topic" class="mono" value={inputTopic} onInput={(e) => setInputTopic(e.currentTarget.value)} required />
 						</Field>
@@ -226,6 +215,7 @@ export function NewInferencePage(props: { result: string | null }) {
 						<textarea name="input_config" class="mono" rows={6} value={config} onInput={(e) => setConfig(e.currentTarget.value)} />
 					</Field>
 					{configError && <p class="error-inline">{configError}</p>}
+					<ExitStagesFields rows={stages} setRows={setStages} known={knownExits} clusters={clusters.data ?? []} />
 					<ResourcesFields whose="replica's container" cpu={cpu} memory={memory} setCpu={setCpu} setMemory={setMemory} />
 					<ErrorBox error={save.error} />
 					<div class="form-actions">

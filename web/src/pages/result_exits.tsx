@@ -1,0 +1,59 @@
+// The exit table of a trained early-exit model: each exit's metrics and, for
+// each confidence threshold, the share of validation inputs it would answer
+// in a chain where every stage uses that threshold, with its accuracy on
+// them. It is what a user reads to pick the thresholds of an inference.
+import type { ResultExit } from '../api';
+import { formatNumber } from '../components/ui';
+
+function percent(v: number | null | undefined): string {
+	return v === null || v === undefined ? '—' : `${formatNumber(v * 100, 3)}%`;
+}
+
+export function ResultExits(props: { exits: ResultExit[] }) {
+	const exits = props.exits;
+	const keys = [...new Set(exits.flatMap((x) => Object.keys(x.metrics ?? {})))];
+	const thresholds = [...new Set(exits.flatMap((x) => (x.thresholds ?? []).map((t) => t.threshold)))].sort((a, b) => a - b);
+	return (
+		<div class="table-scroll">
+			<table class="list metrics exits">
+				<thead>
+					<tr>
+						<th>Exit</th>
+						{keys.map((k) => (
+							<th key={k}>{k}</th>
+						))}
+						{thresholds.map((t) => (
+							<th key={t} title="share of the inputs answered · accuracy on them">
+								≥ {t}
+							</th>
+						))}
+					</tr>
+				</thead>
+				<tbody>
+					{exits.map((x) => (
+						<tr key={x.index} class="exit-row">
+							<th>
+								{x.index}
+								{x.name ? ` (${x.name})` : ''}
+							</th>
+							{keys.map((k) => (
+								<td key={k} class="num">
+									{formatNumber(x.metrics?.[k])}
+								</td>
+							))}
+							{thresholds.map((t) => {
+								const at = x.thresholds?.find((y) => y.threshold === t);
+								return (
+									<td key={t} class="num">
+										{at ? `${percent(at.share)} · ${percent(at.accuracy)}` : '—'}
+									</td>
+								);
+							})}
+						</tr>
+					))}
+				</tbody>
+			</table>
+			<p class="muted">Per threshold: the share of the validation inputs the exit answers when every stage uses it, and its accuracy on them.</p>
+		</div>
+	);
+}

@@ -366,6 +366,13 @@ protected:
 		auto model = api->post("/models", {{"name", "hcopd"}, {"code", kHcopdModel}});
 		auto configuration = api->post("/configurations", {{"name", "one"}, {"ml_models", {model.at("id")}}});
 		deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=5, steps_per_epoch=22");
+		train_on_hcopd_csv(deployment, result, send_options);
+	}
+
+	//! Sends an HCOPD-like CSV stream to topic "hcopd" for `deployment` by
+	//! `kafkaml send` with `send_options`; `result` is the deployment's one
+	//! result, finished. Call through ASSERT_NO_FATAL_FAILURE.
+	void train_on_hcopd_csv(int64_t deployment, json &result, const std::vector<std::string> &send_options = {}) {
 		write_hcopd_like_csv(dir / "hcopd.csv", 239);
 		std::vector<std::string> args{"send",
 		                              "--bootstrap-servers",
@@ -2405,6 +2412,30 @@ TEST_P(TwoServersTest, TheStandbyTakesOverAfterKill9AndAdoptsTheRunningReplicas)
 	read_predictions(reader, seen, 100, 120s);
 	ASSERT_EQ(seen.size(), 100u);
 
+	// A training asked of B before the kill: A's executor starts its job,
+	// which waits for its stream; the stream is sent only once A is dead.
+	auto standby_model = via_b->post("/models", {{"name", "hcopd-b"}, {"code", kHcopdModel}});
+	auto standby_configuration =
+	    via_b->post("/configurations", {{"name", "asked of b"}, {"ml_models", {standby_model.at("id")}}});
+	auto training = via_b->post("/deployments", {{"configuration", standby_configuration.at("id")},
+	                                             {"batch", 10},
+	                                             {"kwargs_fit", "epochs=5, steps_per_epoch=22"},
+	                                             {"kwargs_val", ""}});
+	auto training_id = training.at("id").get<int64_t>();
+	std::string training_result;
+	ASSERT_TRUE(eventually(
+	    [&] {
+		    auto results = via_b->get("/results?deployment=" + std::to_string(training_id));
+		    if (results.size() != 1) {
+			    return false;
+		    }
+		    training_result = std::to_string(results[0].at("id").get<int64_t>());
+		    return find_processes(server->pid(), {"train", "--result-id " + training_result}).size() == 1;
+	    },
+	    30s))
+	    << "A did not start the training asked of B";
+	auto training_pid = find_processes(server->pid(), {"train", "--result-id " + training_result}).at(0);
+
 	// A dies without a word; B takes the lease once it has expired (10 s
 	// after A's last renewal, asked every 2 s).
 	server->signal(SIGKILL);
@@ -2423,6 +2454,9 @@ TEST_P(TwoServersTest, TheStandbyTakesOverAfterKill9AndAdoptsTheRunningReplicas)
 	    eventually([&] { return b->err().find("adopted infer-" + inference_id + "-1") != std::string::npos; }, 10s))
 	    << "B adopted no replica";
 	EXPECT_NE(b->err().find("adopted infer-" + inference_id + "-0"), std::string::npos);
+	EXPECT_NE(b->err().find("adopted train-" + training_result + " (pid " + std::to_string(training_pid) + ")"),
+	          std::string::npos)
+	    << "B did not adopt the training job";
 	for (auto pid : replicas) {
 		EXPECT_FALSE(ended(pid)) << "replica pid " << pid << " ended";
 	}
@@ -2436,6 +2470,14 @@ TEST_P(TwoServersTest, TheStandbyTakesOverAfterKill9AndAdoptsTheRunningReplicas)
 	for (auto pid : replicas) {
 		EXPECT_FALSE(ended(pid)) << "replica pid " << pid << " ended";
 	}
+
+	// The training job outlived A too: its stream, sent now, trains it, and
+	// its result reaches B.
+	api.emplace(b_url, token);
+	json trained;
+	ASSERT_NO_FATAL_FAILURE(train_on_hcopd_csv(training_id, trained));
+	EXPECT_EQ(std::to_string(trained.at("id").get<int64_t>()), training_result);
+	EXPECT_EQ(via_b->get("/results/" + training_result).value("status", ""), "finished");
 
 	// Scaled and stopped through B, which now runs them.
 	via_b->post("/inferences/" + inference_id + "/scale", {{"replicas", 3}}, 200);

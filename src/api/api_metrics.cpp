@@ -46,6 +46,12 @@ ApiMetrics::ApiMetrics(std::chrono::milliseconds replica_expiry)
                         .Name("kafkaml_http_refused_total")
                         .Help("Requests and connections the HTTP server refused or cut off, by reason")
                         .Register(*registry_)),
+      leader_(prometheus::BuildGauge()
+                  .Name("kafkaml_orchestrator_leader")
+                  .Help("1 when this server orchestrates (holds the lease and runs the jobs) of the servers sharing "
+                        "its store, 0 when another does")
+                  .Register(*registry_)
+                  .Add({})),
       replica_expiry_(replica_expiry) {}
 
 void ApiMetrics::count_request(const std::string &method, int status) {

@@ -65,6 +65,9 @@ public:
 		std::optional<StageCounts> stage;
 	};
 	std::vector<LiveReplica> live_replicas(int64_t inference);
+	//! Whether this server orchestrates (runs the jobs) of the servers
+	//! sharing its store: the gauge kafkaml_orchestrator_leader.
+	void set_orchestrator(bool leader) { leader_.Set(leader ? 1 : 0); }
 	//! The text exposition format, with job gauges refreshed from `store`
 	//! and the HTTP server's figures from `http`.
 	std::string render(store::Store &store, const http::ServerStats &http = {});
@@ -80,6 +83,7 @@ private:
 	prometheus::Family<prometheus::Counter> &drifts_;
 	prometheus::Family<prometheus::Gauge> &http_open_;
 	prometheus::Family<prometheus::Counter> &http_refused_;
+	prometheus::Gauge &leader_;
 	//! The refusals counted so far, to add only what is new. Guarded by http_mutex_.
 	std::mutex http_mutex_;
 	http::ServerStats http_seen_;

@@ -117,9 +117,7 @@ ApiServer::ApiServer(ApiOptions options)
 	register_cluster_routes();
 	register_user_routes();
 	add("GET", "/api/v1/openapi.json", [](Call &call) { call.send(openapi_document(), "application/json"); });
-	add("GET", "/metrics", [this](Call &call) {
-		call.send(metrics_->render(*options_.store, http_stats()), "text/plain; version=0.0.4");
-	});
+	add("GET", "/metrics", [this](Call &call) { call.send(render_metrics(), "text/plain; version=0.0.4"); });
 	register_static_files();
 }
 
@@ -299,8 +297,7 @@ void ApiServer::start(const std::string &host, int port) {
 void ApiServer::start_metrics(const std::string &host, int port) {
 	http::Router router;
 	router.add("GET", "/metrics", [this](http::Request &) {
-		auto response =
-		    http::Response::text(200, metrics_->render(*options_.store, http_stats()), "text/plain; version=0.0.4");
+		auto response = http::Response::text(200, render_metrics(), "text/plain; version=0.0.4");
 		response.headers.set("X-Content-Type-Options", "nosniff");
 		return response;
 	});
@@ -341,6 +338,15 @@ http::Response ApiServer::handle(http::Request &request) {
 	auto response = match.route->handler(request);
 	audit(request, response.status);
 	return response;
+}
+
+OrchestratorStatus ApiServer::orchestrator_status() const {
+	return options_.orchestrator_status ? options_.orchestrator_status() : OrchestratorStatus{};
+}
+
+std::string ApiServer::render_metrics() {
+	metrics_->set_orchestrator(orchestrator_status().leader);
+	return metrics_->render(*options_.store, http_stats());
 }
 
 http::ServerStats ApiServer::http_stats() const {

@@ -44,6 +44,14 @@ using PytorchExporter = operations::PytorchExporter;
 
 //! A Kafka cluster the server reaches, as `GET /api/v1/clusters` shows it:
 //! where it is and how it is secured, never a credential.
+//! Which of the servers sharing the store orchestrates (runs the jobs), as
+//! GET /api/v1/health and /metrics show it.
+struct OrchestratorStatus {
+	bool leader = true;     //!< this server does
+	std::string leader_url; //!< the REST API of the one that does; empty: none now, or unknown
+	int64_t term = 0;       //!< the lease's term: raised each time it changes hands
+};
+
 struct KafkaClusterInfo {
 	std::string name;
 	std::string bootstrap_servers;
@@ -79,6 +87,9 @@ struct ApiOptions {
 	std::vector<KafkaClusterInfo> kafka_clusters;
 	//! Optional: without it `GET results/{id}/model?format=pytorch` answers 501.
 	PytorchExporter export_pytorch;
+	//! Optional: who orchestrates, for health and /metrics; without it this
+	//! server does, alone.
+	std::function<OrchestratorStatus()> orchestrator_status;
 	//! Most replicas one inference may have: each is a process on this machine.
 	int64_t max_replicas = 64;
 	//! A replica that has not reported its figures for this long no longer
@@ -133,6 +144,10 @@ public:
 	ApiMetrics &metrics() { return *metrics_; }
 	//! Connections and streams held, requests refused (zeros before start).
 	http::ServerStats http_stats() const;
+	//! options_.orchestrator_status(), or this server alone.
+	OrchestratorStatus orchestrator_status() const;
+	//! The /metrics text, the orchestrator's gauge included.
+	std::string render_metrics();
 	//! Serves GET /metrics without a token on its own address (for a
 	//! scraper on a private network). Throws std::runtime_error when the
 	//! address cannot be bound.

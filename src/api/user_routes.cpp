@@ -104,7 +104,14 @@ void ApiServer::register_user_routes() {
 	store::Store &db = *options_.store;
 	Authenticator &auth = *auth_;
 
-	add("GET", "/api/v1/health", [](Call &call) { call.reply(200, {{"status", "ok"}}); });
+	add("GET", "/api/v1/health", [this](Call &call) {
+		auto orchestrator = orchestrator_status();
+		call.reply(200, {{"status", "ok"},
+		                 {"orchestrator",
+		                  {{"leader", orchestrator.leader},
+		                   {"leader_url", orchestrator.leader_url},
+		                   {"term", orchestrator.term}}}});
+	});
 	add("GET", "/api/v1/whoami", [&auth](Call &call) {
 		auto who = auth.identify(call.request);
 		if (!who.token) {

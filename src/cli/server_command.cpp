@@ -29,6 +29,12 @@ void add_server_command(CLI::App &root) {
 	command->add_option("--control-topic", config->control_topic, "topic of the control messages")
 	    ->capture_default_str();
 	command->add_option("--web-root", config->web_root, "directory of the built web UI (default: found by itself)");
+	command
+	    ->add_option("--server-urls", config->server_urls,
+	                 "with several servers on one --store: the REST API of each, the same list on every server "
+	                 "(comma-separated); jobs report to the first that answers and outlive the server that started "
+	                 "them (default: this server's own)")
+	    ->delimiter(',');
 	add_job_options(*command, *config);
 	auto kafka = std::make_shared<KafkaOptions>();
 	kafka->add_to(*command);

@@ -25,7 +25,11 @@ struct WorkerOptions {
 	KafkaOptions kafka;
 
 	void add_to(CLI::App &command) {
-		command.add_option("--server", server, "URL of the kafkaml server's REST API")->capture_default_str();
+		command
+		    .add_option("--server", server,
+		                "URL of the kafkaml server's REST API, or the URLs of several servers of one store separated "
+		                "by commas (the first that answers)")
+		    ->capture_default_str();
 		command.add_option("--bootstrap-servers", bootstrap_servers, "Kafka bootstrap servers")->capture_default_str();
 		command.add_option("--control-topic", control_topic, "topic of the control messages")->capture_default_str();
 		kafka.add_to(command);

@@ -5,7 +5,10 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace kafkaml::client {
 
@@ -17,6 +20,55 @@ ApiClient::ApiClient(std::string server, std::string token, RetryPolicy retry)
 		server_.pop_back();
 	}
 }
+
+namespace {
+
+//! `servers` split at its commas, each without a trailing slash.
+std::vector<std::string> split_servers(const std::string &servers) {
+	std::vector<std::string> out;
+	size_t from = 0;
+	for (;;) {
+		auto comma = servers.find(',', from);
+		auto one = servers.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+		while (!one.empty() && one.back() == '/') {
+			one.pop_back();
+		}
+		if (!one.empty()) {
+			out.push_back(std::move(one));
+		}
+		if (comma == std::string::npos) {
+			return out.empty() ? std::vector<std::string>{servers} : out;
+		}
+		from = comma + 1;
+	}
+}
+
+//! Of each list of servers, the one that answered last in this process:
+//! shared by every client of that list (a job's several coordinators), so
+//! that once one found the live server the others go there first too.
+class PreferredServers {
+public:
+	size_t get(const std::string &servers) {
+		std::lock_guard lock(mutex_);
+		auto it = preferred_.find(servers);
+		return it == preferred_.end() ? 0 : it->second;
+	}
+	void set(const std::string &servers, size_t index) {
+		std::lock_guard lock(mutex_);
+		preferred_[servers] = index;
+	}
+
+private:
+	std::mutex mutex_;
+	std::map<std::string, size_t> preferred_;
+};
+
+PreferredServers &preferred_servers() {
+	static PreferredServers preferred;
+	return preferred;
+}
+
+} // namespace
 
 std::string error_message(int status, const std::string &body) {
 	auto answer = try_parse_json(body);
@@ -36,21 +88,23 @@ std::string error_message(int status, const std::string &body) {
 	return message;
 }
 
+namespace {
+
 // A fresh httplib::Client per attempt: cheap on loopback, and no connection
 // state shared between threads or kept across a server restart.
-ApiClient::Response ApiClient::attempt(const std::string &method, const std::string &path, const std::string &body,
-                                       const std::string &content_type) const {
-	httplib::Client http(server_);
+ApiClient::Response attempt_at(const std::string &server, const std::string &token, const std::string &method,
+                               const std::string &path, const std::string &body, const std::string &content_type) {
+	httplib::Client http(server);
 	if (!http.is_valid()) {
-		throw ClientError("the server address '" + server_ +
+		throw ClientError("the server address '" + server +
 		                  "' is not a valid URL; use --server http://HOST:PORT or set KAFKAML_SERVER");
 	}
 	http.set_connection_timeout(5);
 	http.set_read_timeout(60);
 	http.set_write_timeout(60);
 	httplib::Headers headers;
-	if (!token_.empty()) {
-		headers.emplace("Authorization", "Bearer " + token_);
+	if (!token.empty()) {
+		headers.emplace("Authorization", "Bearer " + token);
 	}
 	std::string full = "/api/v1" + path;
 	httplib::Result result{nullptr, httplib::Error::Unknown};
@@ -66,9 +120,31 @@ ApiClient::Response ApiClient::attempt(const std::string &method, const std::str
 		throw FatalError("ApiClient: unsupported method " + method);
 	}
 	if (!result) {
-		return Response{0, httplib::to_string(result.error())};
+		return ApiClient::Response{0, httplib::to_string(result.error())};
 	}
-	return Response{result->status, result->body};
+	return ApiClient::Response{result->status, result->body};
+}
+
+} // namespace
+
+ApiClient::Response ApiClient::attempt(const std::string &method, const std::string &path, const std::string &body,
+                                       const std::string &content_type) const {
+	if (server_.find(',') == std::string::npos) {
+		return attempt_at(server_, token_, method, path, body, content_type);
+	}
+	auto servers = split_servers(server_);
+	size_t first = preferred_servers().get(server_) % servers.size();
+	Response response;
+	for (size_t i = 0; i < servers.size(); i++) {
+		size_t at = (first + i) % servers.size();
+		response = attempt_at(servers[at], token_, method, path, body, content_type);
+		if (response.status != 0) {
+			// Every server of a store answers every call: the first to answer will do.
+			preferred_servers().set(server_, at);
+			return response;
+		}
+	}
+	return response;
 }
 
 ApiClient::Response ApiClient::call(const std::string &method, const std::string &path, const std::string &body,

@@ -53,8 +53,11 @@ public:
 		std::string body;
 	};
 
-	//! `server` is `http://host:port` (a trailing slash is ignored); `token` is
-	//! sent on every call (every route but health needs one).
+	//! `server` is `http://host:port` (a trailing slash is ignored), or several
+	//! servers of one store separated by commas: a call goes to the one of
+	//! them that answered last in this process and, when it does not answer,
+	//! to the next; `token` is sent on every call (every route but health
+	//! needs one).
 	ApiClient(std::string server, std::string token, RetryPolicy retry = {});
 
 	//! `path` is relative to `/api/v1`, e.g. "/models". Returns the JSON body
@@ -79,8 +82,8 @@ public:
 	const std::string &server() const { return server_; }
 
 private:
-	//! One attempt; status 0 and the transport error in `body` when there
-	//! was no answer.
+	//! One attempt at each server in turn until one answers; status 0 and
+	//! the transport error in `body` when none did.
 	Response attempt(const std::string &method, const std::string &path, const std::string &body,
 	                 const std::string &content_type) const;
 	//! call() that throws ClientError on 4xx/5xx; the body otherwise.

@@ -13,9 +13,12 @@
 
 #include "store/store.h"
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kafkaml::executors {
 
@@ -36,6 +39,18 @@ public:
 	//! After a server start: adopt or bring back every job that should run.
 	//! Returns how many run afterwards.
 	virtual size_t recover() { return 0; }
+	//! For the server holding the orchestrator's lease among several (see
+	//! src/server/README.md), twice a second: makes what runs what the job
+	//! records ask for, which other servers write: starts the jobs asked
+	//! for, stops those whose record is gone. Returns how many run. The
+	//! default does nothing: recover() would take a job without a record
+	//! for one it started and record it again, undoing another server's
+	//! stop (the Kubernetes executor; see src/server/README.md).
+	virtual size_t reconcile() { return 0; }
+	//! The processes this executor started as children of the server, for
+	//! the server to reap once another server has adopted and ended them;
+	//! empty for executors whose jobs are not the server's children.
+	virtual std::vector<pid_t> child_processes() const { return {}; }
 	//! At the server's shutdown. Jobs an orchestrator keeps (containers,
 	//! pods) are left to it; the local executor stops its processes, keeping
 	//! their desired state for the next start's recover().

@@ -196,13 +196,47 @@ void LocalExecutor::stop(store::JobKind kind, int64_t owner) {
 
 size_t LocalExecutor::recover() {
 	std::lock_guard lock(mutex_);
+	return bring_back(store_.list_jobs());
+}
+
+size_t LocalExecutor::reconcile() {
+	std::lock_guard lock(mutex_);
+	auto records = store_.list_jobs();
+	// A supervised job without its record was stopped or scaled away
+	// through another server, which deleted the record (what stop() and
+	// scale() do here, first, for the same reason).
+	for (const auto &id : supervisor_->job_ids()) {
+		store::JobKind kind;
+		int64_t owner = 0;
+		int64_t replica = 0;
+		if (!parse_job_id(id, kind, owner, replica)) {
+			continue;
+		}
+		bool recorded = std::any_of(records.begin(), records.end(), [&](const store::Job &record) {
+			return record.kind == kind && record.owner == owner && record.replica == replica;
+		});
+		if (!recorded) {
+			spdlog::info("executor: {} is no longer asked for; stopping it", id);
+			supervisor_->stop(id);
+		}
+	}
+	return bring_back(records);
+}
+
+// Every record that asks for a running job the supervisor does not have:
+// adopted when its process still runs with this server's spec, started
+// otherwise (unless its result or inference has ended). A job that cannot
+// be brought back is logged once, not at every pass.
+size_t LocalExecutor::bring_back(const std::vector<store::Job> &records) {
+	auto supervised = supervisor_->job_ids();
 	size_t running = 0;
-	for (auto &record : store_.list_jobs()) {
+	for (const auto &record : records) {
 		if (record.desired_state != "running") {
 			continue;
 		}
 		auto id = job_id(record.kind, record.owner, record.replica);
-		if (supervisor_->pid(id)) {
+		// Supervised: running, or waiting for its restart.
+		if (std::find(supervised.begin(), supervised.end(), id) != supervised.end()) {
 			++running;
 			continue;
 		}
@@ -214,7 +248,7 @@ size_t LocalExecutor::recover() {
 			// start that configures it again adopts or restarts the job.
 			if (owner_is_final(record.kind, record.owner)) {
 				store_.delete_job(record.id);
-			} else {
+			} else if (not_brought_back_.insert(id).second) {
 				spdlog::error("executor: {} is not brought back: {}", id, e.what());
 			}
 			continue;
@@ -222,6 +256,7 @@ size_t LocalExecutor::recover() {
 		auto pid = record.pid ? std::optional<pid_t>(static_cast<pid_t>(*record.pid)) : std::nullopt;
 		if (supervisor_->adopt(id, pid, spec)) {
 			spdlog::info("executor: adopted {} (pid {})", id, supervisor_->pid(id).value_or(-1));
+			not_brought_back_.erase(id);
 			++running;
 			continue;
 		}
@@ -234,10 +269,13 @@ size_t LocalExecutor::recover() {
 		}
 		try {
 			launch(record.kind, record.owner, record.replica);
-			spdlog::info("executor: restarted {}", id);
+			spdlog::info("executor: {} {}", record.pid ? "restarted" : "started", id);
+			not_brought_back_.erase(id);
 			++running;
 		} catch (const std::exception &e) {
-			spdlog::error("executor: cannot restart {}: {}", id, e.what());
+			if (not_brought_back_.insert(id).second) {
+				spdlog::error("executor: cannot start {}: {}", id, e.what());
+			}
 		}
 	}
 	return running;
@@ -318,10 +356,23 @@ void LocalExecutor::give_up(store::JobKind kind, int64_t owner, int64_t replica,
 		reason += "; its log ends: " + tail;
 	}
 	spdlog::error("executor: {}: {}", event.job_id, reason);
+	// The owner's end first, then the record: a reconcile() in between
+	// finds the owner ended and drops the record rather than start the job
+	// again.
+	mark_owner_failed(store_, kind, owner, reason);
 	if (auto record = record_of(kind, owner, replica)) {
 		store_.delete_job(record->id);
 	}
-	mark_owner_failed(store_, kind, owner, reason);
+}
+
+std::vector<pid_t> LocalExecutor::child_processes() const {
+	std::vector<pid_t> pids;
+	for (const auto &id : running_jobs()) {
+		if (auto pid = pid_of(id)) {
+			pids.push_back(*pid);
+		}
+	}
+	return pids;
 }
 
 } // namespace kafkaml::executors

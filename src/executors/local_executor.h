@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace kafkaml::executors {
@@ -32,6 +33,12 @@ public:
 	//! After a server start: adopt or restart every job whose desired state
 	//! is running. Returns how many jobs are running afterwards.
 	size_t recover() override;
+	//! Makes what runs what the job records ask for: recover(), and stops
+	//! the jobs whose record is gone. For a server that runs the jobs of
+	//! several servers, whose others record what they are asked (see
+	//! src/server/README.md). Returns how many jobs are running afterwards.
+	size_t reconcile() override;
+	std::vector<pid_t> child_processes() const override;
 	//! Stops every job, keeping their desired state so that `recover()` on
 	//! the next start brings them back.
 	void stop_all() override;
@@ -63,11 +70,15 @@ private:
 	//! Replicas of `owner` the supervisor runs now. Lock held.
 	std::vector<int64_t> replicas_of(store::JobKind kind, int64_t owner) const;
 	std::optional<store::Job> record_of(store::JobKind kind, int64_t owner, int64_t replica);
+	//! recover()'s work over `records`. Lock held.
+	size_t bring_back(const std::vector<store::Job> &records);
 
 	store::Store &store_;
 	LocalExecutorConfig config_;
 	std::mutex mutex_;
 	std::unique_ptr<supervisor::Supervisor> supervisor_;
+	//! Jobs that could not be brought back, logged once. Guarded by mutex_.
+	std::set<std::string> not_brought_back_;
 };
 
 } // namespace kafkaml::executors

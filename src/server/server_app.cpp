@@ -12,6 +12,7 @@
 #include "server/kafka_prediction_feed.h"
 #include "server/model_checks.h"
 #include "server/model_export.h"
+#include "server/orchestrator.h"
 #include "store/store.h"
 #include "stream/admin.h"
 #include "stream/kafka_settings.h"
@@ -39,6 +40,14 @@ std::filesystem::path self_executable() {
 	std::error_code error;
 	auto path = std::filesystem::read_symlink("/proc/self/exe", error);
 	return error ? std::filesystem::path("kafkaml") : path;
+}
+
+std::string join_urls(const std::vector<std::string> &urls) {
+	std::string joined;
+	for (const auto &url : urls) {
+		joined += (joined.empty() ? "" : ",") + url;
+	}
+	return joined;
 }
 
 std::pair<std::string, int> split_host_port(const std::string &listen, const std::string &option = "--listen") {
@@ -127,51 +136,43 @@ void ServerApp::start() {
 	// jobs while the API answers as if all were well.
 	stream::check_credentials(kafka, std::chrono::seconds(10));
 	stream::KafkaClusters clusters(kafka, config_.kafka_clusters);
-	executors::LocalExecutorConfig executor_config;
-	hand_kafka_settings_to_jobs(executor_config);
-	hand_kafka_clusters_to_jobs(executor_config);
-	executor_config.kafkaml_binary =
+	auto executor_config = std::make_shared<executors::LocalExecutorConfig>();
+	hand_kafka_settings_to_jobs(*executor_config);
+	hand_kafka_clusters_to_jobs(*executor_config);
+	executor_config->kafkaml_binary =
 	    config_.kafkaml_binary.empty() ? self_executable().string() : config_.kafkaml_binary;
-	executor_config.token = jobs_token;
-	executor_config.bootstrap_servers = config_.bootstrap_servers;
-	executor_config.control_topic = config_.control_topic;
-	executor_config.log_dir = (config_.data_dir / "jobs").string();
-	executor_config.extra_args = {"--log-level", config_.job_log_level};
-	executor_config.restart_policy.crash_loop_limit = config_.crash_loop_limit;
-	executor_config.training_args = {"--records-timeout", std::to_string(config_.records_timeout_s)};
+	executor_config->token = jobs_token;
+	executor_config->bootstrap_servers = config_.bootstrap_servers;
+	executor_config->control_topic = config_.control_topic;
+	executor_config->log_dir = (config_.data_dir / "jobs").string();
+	executor_config->extra_args = {"--log-level", config_.job_log_level};
+	executor_config->restart_policy.crash_loop_limit = config_.crash_loop_limit;
+	executor_config->training_args = {"--records-timeout", std::to_string(config_.records_timeout_s)};
 	auto [host, port] = split_host_port(config_.listen);
 	host_ = host;
-	// Jobs call back on loopback when the API listens on every interface.
-	executor_config.server_url =
-	    "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port);
-	if (config_.executor == "docker") {
-		executors::DockerConfig docker;
-		docker.host = config_.docker_host;
-		docker.image = config_.docker_image;
-		// A restarted server adopts the containers of its own data directory.
-		docker.server = host_name() + ":" + std::filesystem::absolute(config_.data_dir).string();
-		docker.secrets_dir = (std::filesystem::absolute(config_.data_dir) / "job-secrets").string();
-		try {
-			executor_ = std::make_unique<executors::DockerExecutor>(*store_, executor_config, docker);
-		} catch (const std::runtime_error &e) {
-			throw ExecutorUnavailable(std::string("--executor docker: ") + e.what());
-		}
-	} else if (config_.executor == "kubernetes") {
-		try {
-			executor_ = kubernetes_executor(executor_config, port);
-		} catch (const std::runtime_error &e) {
-			throw ExecutorUnavailable(std::string("--executor kubernetes: ") + e.what());
-		}
-	} else {
-		executor_ = std::make_unique<executors::LocalExecutor>(*store_, executor_config);
-	}
+	// Says now, before the API listens, when the executor cannot run jobs;
+	// the orchestrator makes its own whenever this server takes the lease.
+	make_executor(*executor_config, port);
 	publisher_ = std::make_unique<control::KafkaControlPublisher>(kafka, config_.control_topic);
 	records_admin_ = std::make_unique<control::KafkaRecordsAdmin>(kafka);
 	predictions_ = std::make_unique<KafkaPredictionFeed>(clusters);
 
 	api::ApiOptions options;
 	options.store = store_.get();
-	options.executor = executor_.get();
+	// The executor exists only while this server orchestrates: the API
+	// calls the orchestrator, which hands the calls to it or records them
+	// for the server that does.
+	coordination_ = std::make_unique<store::Coordination>(config_.store_url);
+	lease_ = std::make_unique<LeaseKeeper>(*coordination_, "orchestrator", lease_holder(), "", config_.lease_timing);
+	orchestrator_ =
+	    std::make_unique<Orchestrator>(*store_, *coordination_, *lease_, [this, executor_config, listen_port = port] {
+		    return make_executor(*executor_config, listen_port);
+	    });
+	options.executor = orchestrator_.get();
+	options.orchestrator_status = [this] {
+		auto view = lease_->view();
+		return api::OrchestratorStatus{orchestrator_->orchestrates(), view.leader_url, view.term};
+	};
 	options.publisher = publisher_.get();
 	options.records_admin = records_admin_.get();
 	options.predictions = predictions_.get();
@@ -239,15 +240,24 @@ void ServerApp::start() {
 		api_->start_metrics(metrics_host, metrics_port);
 		metrics_host_ = metrics_host;
 	}
-	if (port == 0) {
-		executor_->set_server_url(url());
-	}
+	// Jobs report to every server of the store that --server-urls names,
+	// the first that answers (the same list on each server, so a job one
+	// started matches the spec of another and is adopted); by default this
+	// server alone, once its port is known.
+	executor_config->server_url = config_.server_urls.empty() ? url() : join_urls(config_.server_urls);
+	lease_->set_address(url());
 	logger_ = std::make_unique<control::ControlLogger>(kafka, config_.control_topic, "kafkaml-control-logger", *store_);
 	logger_->start();
-	auto recovered = executor_->recover();
-	if (recovered > 0) {
-		spdlog::info("server: {} job(s) brought back", recovered);
+	// The first attempt here: a server alone (or restarted with its data
+	// directory) has its jobs back before start() returns.
+	if (lease_->try_acquire()) {
+		auto recovered = orchestrator_->lead_now();
+		if (recovered > 0) {
+			spdlog::info("server: {} job(s) brought back", recovered);
+		}
 	}
+	lease_->start();
+	orchestrator_->start();
 	started_ = true;
 }
 
@@ -336,8 +346,47 @@ void ServerApp::stop() {
 	if (logger_) {
 		logger_->stop();
 	}
-	if (executor_) {
-		executor_->stop_all();
+	if (orchestrator_) {
+		orchestrator_->stop(true);
+	}
+	if (lease_) {
+		lease_->stop();
+	}
+}
+
+// Host and data directory: the same on every start of this server, so that
+// one restarted (after a crash, say) takes its own lease back at once
+// instead of waiting for it to expire; different for two servers on one
+// machine, which cannot share a data directory.
+std::string ServerApp::lease_holder() const {
+	return host_name() + ":" + std::filesystem::absolute(config_.data_dir).lexically_normal().string();
+}
+
+// Whichever executor the server was started with; the orchestrator calls
+// it each time this server takes the lease (see "Running several servers"
+// in README.md for what each adopts).
+std::unique_ptr<executors::JobExecutor> ServerApp::make_executor(const executors::LocalExecutorConfig &config,
+                                                                 int port) {
+	if (config_.executor == "kubernetes") {
+		try {
+			return kubernetes_executor(config, port);
+		} catch (const std::runtime_error &e) {
+			throw ExecutorUnavailable(std::string("--executor kubernetes: ") + e.what());
+		}
+	}
+	if (config_.executor != "docker") {
+		return std::make_unique<executors::LocalExecutor>(*store_, config);
+	}
+	executors::DockerConfig docker;
+	docker.host = config_.docker_host;
+	docker.image = config_.docker_image;
+	// A restarted server adopts the containers of its own data directory.
+	docker.server = host_name() + ":" + std::filesystem::absolute(config_.data_dir).string();
+	docker.secrets_dir = (std::filesystem::absolute(config_.data_dir) / "job-secrets").string();
+	try {
+		return std::make_unique<executors::DockerExecutor>(*store_, config, docker);
+	} catch (const std::runtime_error &e) {
+		throw ExecutorUnavailable(std::string("--executor docker: ") + e.what());
 	}
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
-// The whole server in one object: store, admin token, local executor, REST
-// API with the web UI, control logger. `kafkaml server` runs one against a
+// The whole server in one object: store, admin token, the orchestrator's
+// lease and the executor while it holds it, REST API with the web UI,
+// control logger. `kafkaml server` runs one against a
 // Kafka cluster; `kafkaml up` runs one beside an embedded broker.
 
+#include "server/lease_keeper.h"
 #include "stream/kafka_clusters.h"
 
 #include <cstdint>
@@ -27,12 +29,14 @@ class JobExecutor;
 struct LocalExecutorConfig;
 } // namespace kafkaml::executors
 namespace kafkaml::store {
+class Coordination;
 class Store;
-}
+} // namespace kafkaml::store
 
 namespace kafkaml::server {
 
 class KafkaPredictionFeed;
+class Orchestrator;
 
 struct ServerConfig {
 	std::string listen = "127.0.0.1:8080"; //!< host:port; port 0 picks a free one
@@ -70,6 +74,12 @@ struct ServerConfig {
 	std::string docker_host = "unix:///var/run/docker.sock";
 	//! The jobs' image, for docker and kubernetes.
 	std::string docker_image = std::string("kafkaml:") + KAFKAML_SERVER_VERSION;
+	//! The REST API of every server sharing the store (--server-urls), the
+	//! same list on each: the jobs report to the first that answers, so they
+	//! outlive the server that started them. Empty: this server's own.
+	std::vector<std::string> server_urls;
+	//! The orchestrator's lease among servers sharing the store.
+	LeaseTiming lease_timing;
 	//! --executor kubernetes: a kubeconfig file; empty: the pod's service account.
 	std::string kubeconfig;
 	//! The jobs' namespace; empty: the kubeconfig's or the pod's, else "default".
@@ -99,7 +109,8 @@ public:
 	~ServerApp();
 
 	//! Opens the store, makes the token on first start, starts the API, the
-	//! control logger, and brings back the jobs that should be running.
+	//! control logger, and, when it takes the orchestrator's lease (a server
+	//! alone always does), brings back the jobs that should be running.
 	//! Throws std::runtime_error saying what failed.
 	void start();
 	//! Stops the API and the logger, then every job (their desired state is
@@ -124,6 +135,11 @@ public:
 	store::Store &store() { return *store_; }
 
 private:
+	//! This server's id in the orchestrator's lease.
+	std::string lease_holder() const;
+	//! The executor of a server that has just taken the lease. Throws
+	//! ExecutorUnavailable when it cannot run jobs.
+	std::unique_ptr<executors::JobExecutor> make_executor(const executors::LocalExecutorConfig &config, int port);
 	//! Writes the jobs' settings file and names it in the executor's config.
 	void hand_kafka_settings_to_jobs(executors::LocalExecutorConfig &executor_config);
 	//! Writes one settings file per named cluster and names them in the
@@ -135,7 +151,9 @@ private:
 	ServerConfig config_;
 	std::string token_;
 	std::unique_ptr<store::Store> store_;
-	std::unique_ptr<executors::JobExecutor> executor_;
+	std::unique_ptr<store::Coordination> coordination_;
+	std::unique_ptr<LeaseKeeper> lease_;
+	std::unique_ptr<Orchestrator> orchestrator_;
 	std::unique_ptr<control::KafkaControlPublisher> publisher_;
 	std::unique_ptr<control::KafkaRecordsAdmin> records_admin_;
 	std::unique_ptr<KafkaPredictionFeed> predictions_;

@@ -301,6 +301,18 @@ const char *const MIGRATION_19 = R"sql(
 ALTER TABLE inferences ADD COLUMN exits TEXT NOT NULL DEFAULT '[]';
 )sql";
 
+// One row per lease; expires_at in milliseconds since the epoch by the
+// database's clock (every statement computes it there).
+const char *const MIGRATION_20 = R"sql(
+CREATE TABLE leases (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	address TEXT NOT NULL,
+	term BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -346,6 +358,7 @@ const std::vector<Migration> &migrations() {
 	    {17, "when a datasource's records were deleted from the log", MIGRATION_17},
 	    {18, "CPU and memory limits of the containers of deployments and inferences", MIGRATION_18},
 	    {19, "the stages (early exits) of inferences", MIGRATION_19},
+	    {20, "leases: which of several servers on one store orchestrates", MIGRATION_20},
 	};
 	return all;
 }

@@ -4,11 +4,22 @@
 
 #include <cerrno>
 #include <csignal>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <sys/wait.h>
 #include <thread>
 
 namespace kafkaml::supervisor {
 namespace {
+
+//! Whether /proc says `pid` has ended but is not reaped yet (state Z).
+bool is_zombie(pid_t pid) {
+	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+	std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	auto close = stat.rfind(')');
+	return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+}
 
 //! Whether an adopted process still runs. An adopted process is normally
 //! not our child; when it is (the server restarted in-process), reap it here
@@ -18,7 +29,12 @@ bool pid_alive(pid_t pid) {
 		return false;
 	}
 	::waitpid(pid, nullptr, WNOHANG);
-	return ::kill(pid, 0) == 0 || errno != ESRCH;
+	if (::kill(pid, 0) != 0 && errno == ESRCH) {
+		return false;
+	}
+	// A zombie has ended: its parent (another server, or an init that does
+	// not reap) has not collected it yet, which may take forever.
+	return !is_zombie(pid);
 }
 
 //! SIGTERM, then SIGKILL after `grace`, to a process that is not our child:

@@ -23,8 +23,12 @@
 #include "support/certificates.h"
 #include "support/child_process.h"
 #include "support/files.h"
+#include "support/network.h"
 #include "support/secure_kafka.h"
 #include "support/temp_dir.h"
+#ifndef KAFKAML_DOCKER_TEST_DIR
+#include "support/postgres_server.h"
+#endif
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -362,6 +366,13 @@ protected:
 		auto model = api->post("/models", {{"name", "hcopd"}, {"code", kHcopdModel}});
 		auto configuration = api->post("/configurations", {{"name", "one"}, {"ml_models", {model.at("id")}}});
 		deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=5, steps_per_epoch=22");
+		train_on_hcopd_csv(deployment, result, send_options);
+	}
+
+	//! Sends an HCOPD-like CSV stream to topic "hcopd" for `deployment` by
+	//! `kafkaml send` with `send_options`; `result` is the deployment's one
+	//! result, finished. Call through ASSERT_NO_FATAL_FAILURE.
+	void train_on_hcopd_csv(int64_t deployment, json &result, const std::vector<std::string> &send_options = {}) {
 		write_hcopd_like_csv(dir / "hcopd.csv", 239);
 		std::vector<std::string> args{"send",
 		                              "--bootstrap-servers",
@@ -2260,6 +2271,231 @@ TEST_P(SecureKafkaTest, TrainsAndInfersOverSaslSslAndThePasswordShowsNowhere) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SaslSsl, SecureKafkaTest, ::testing::Values("embedded"));
+
+// Two `kafkaml server`s on one PostgreSQL, each with its own data
+// directory and port, both naming both in --server-urls: A holds the
+// orchestrator's lease, B serves the API and stands by. An inference asked
+// of B runs on A's executor; A killed with SIGKILL, B takes the lease
+// within its time to live and adopts A's replicas (the same processes),
+// which go on predicting and reporting (to B); B scales and stops them.
+class TwoServersTest : public PipelineTest {
+protected:
+	void SetUp() override {
+		store_url = postgres.create_database("kafkaml");
+		server_urls = "http://127.0.0.1:" + std::to_string(testing::free_port()) +
+		              ",http://127.0.0.1:" + std::to_string(testing::free_port());
+		auto comma = server_urls.find(',');
+		std::string a_listen = server_urls.substr(7, comma - 7);
+		std::string b_listen = server_urls.substr(comma + 8);
+		start_cluster();
+		server = start_kafkaml(dir, "server", server_args(a_listen));
+		url = server->required_first_line();
+		ASSERT_EQ(url, server_urls.substr(0, comma));
+		ASSERT_TRUE(health(url).at("orchestrator").value("leader", false)) << "a server alone takes the lease at start";
+		token = testing::read_file(dir / "server" / "admin-token").substr(0, 64);
+		api.emplace(url, token);
+
+		// B gets the admin token the way an operator gives it: its file,
+		// copied into B's own data directory.
+		std::filesystem::create_directory(dir / "b");
+		std::filesystem::permissions(dir / "b", std::filesystem::perms::owner_all);
+		testing::write_file(dir / "b" / "admin-token", token + "\n");
+		std::filesystem::permissions(dir / "b" / "admin-token",
+		                             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+		auto args = server_args(b_listen);
+		*(std::find(args.begin(), args.end(), "--data-dir") + 1) = (dir / "b").string();
+		b = start_kafkaml(dir, "b", args);
+		b_url = b->required_first_line();
+		via_b.emplace(b_url, token);
+	}
+	void TearDown() override {
+		if (HasFailure() && b) {
+			std::cerr << "---- server b log\n" << b->err() << "\n";
+			if (std::filesystem::exists(dir / "b" / "jobs")) {
+				for (const auto &entry : std::filesystem::directory_iterator(dir / "b" / "jobs")) {
+					std::cerr << "---- b: " << entry.path().filename() << "\n"
+					          << testing::read_file(entry.path()) << "\n";
+				}
+			}
+		}
+		if (b) {
+			b->terminate(kStopGrace);
+		}
+		PipelineTest::TearDown();
+	}
+	std::vector<std::string> extra_server_args() override {
+		return {"--store", store_url, "--server-urls", server_urls};
+	}
+	void start_cluster() override { cluster.emplace("embedded", dir); }
+
+	static json health(const std::string &server) {
+		httplib::Client http(server);
+		auto r = http.Get("/api/v1/health");
+		EXPECT_TRUE(r && r->status == 200) << server << ": " << (r ? r->body : httplib::to_string(r.error()));
+		return r && r->status == 200 ? json::parse(r->body) : json::object({{"orchestrator", json::object()}});
+	}
+	//! kafkaml_orchestrator_leader at `server`'s /metrics (the scrape token
+	//! is the same on both: it derives from the admin token).
+	double leader_gauge(const std::string &server) {
+		httplib::Client http(server);
+		auto scrape = testing::read_file(dir / "server" / "metrics-token").substr(0, 64);
+		auto r = http.Get("/metrics", {{"Authorization", "Bearer " + scrape}});
+		EXPECT_TRUE(r && r->status == 200) << server;
+		std::string key = "\nkafkaml_orchestrator_leader ";
+		auto at = r ? r->body.find(key) : std::string::npos;
+		return at == std::string::npos ? -1 : std::stod(r->body.substr(at + key.size()));
+	}
+	static bool ended(pid_t pid) {
+		std::error_code error;
+		auto stat = std::filesystem::path("/proc") / std::to_string(pid) / "stat";
+		if (!std::filesystem::exists(stat, error)) {
+			return true;
+		}
+		auto text = testing::read_file(stat);
+		auto close = text.rfind(')');
+		return close != std::string::npos && text.substr(close + 2, 1) == "Z"; // ended, not reaped by its new parent
+	}
+	static bool eventually(const std::function<bool()> &condition, std::chrono::seconds timeout) {
+		auto deadline = std::chrono::steady_clock::now() + timeout;
+		while (std::chrono::steady_clock::now() < deadline) {
+			if (condition()) {
+				return true;
+			}
+			std::this_thread::sleep_for(100ms);
+		}
+		return condition();
+	}
+
+	testing::PostgresServer postgres;
+	std::string store_url;
+	std::string server_urls;
+	std::string token;
+	std::unique_ptr<ChildProcess> b;
+	std::string b_url;
+	std::optional<Api> via_b;
+};
+
+TEST_P(TwoServersTest, TheStandbyTakesOverAfterKill9AndAdoptsTheRunningReplicas) {
+	auto b_health = health(b_url).at("orchestrator");
+	EXPECT_FALSE(b_health.value("leader", true));
+	EXPECT_EQ(b_health.value("leader_url", ""), url);
+	EXPECT_EQ(leader_gauge(url), 1.0);
+	EXPECT_EQ(leader_gauge(b_url), 0.0);
+
+	int64_t deployment = 0;
+	json result;
+	ASSERT_NO_FATAL_FAILURE(train_small({}, deployment, result));
+
+	// Asked of B while A leads: A's executor starts the replicas.
+	ASSERT_TRUE(stream::create_topic(stream::KafkaConfig{cluster->bootstrap(), {}}, "hcopd-in", 2));
+	auto inference = via_b->post("/inferences", {{"model_result", result.at("id")},
+	                                             {"replicas", 2},
+	                                             {"input_topic", "hcopd-in"},
+	                                             {"output_topic", "hcopd-out"}});
+	auto inference_id = std::to_string(inference.at("id").get<int64_t>());
+	std::vector<std::string> replica_args{"infer", "--inference-id " + inference_id};
+	std::vector<pid_t> replicas;
+	ASSERT_TRUE(eventually(
+	    [&] {
+		    replicas = find_processes(server->pid(), replica_args);
+		    return replicas.size() == 2;
+	    },
+	    30s))
+	    << "A did not start the replicas asked of B";
+	EXPECT_TRUE(find_processes(b->pid(), replica_args).empty());
+
+	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
+	stream::KafkaSink producer(kafka);
+	std::set<int> seen;
+	stream::KafkaGroupSource reader(kafka, "two-servers-reader", {"hcopd-out"});
+	produce_hcopd_inputs(producer, 0, 100);
+	read_predictions(reader, seen, 100, 120s);
+	ASSERT_EQ(seen.size(), 100u);
+
+	// A training asked of B before the kill: A's executor starts its job,
+	// which waits for its stream; the stream is sent only once A is dead.
+	auto standby_model = via_b->post("/models", {{"name", "hcopd-b"}, {"code", kHcopdModel}});
+	auto standby_configuration =
+	    via_b->post("/configurations", {{"name", "asked of b"}, {"ml_models", {standby_model.at("id")}}});
+	auto training = via_b->post("/deployments", {{"configuration", standby_configuration.at("id")},
+	                                             {"batch", 10},
+	                                             {"kwargs_fit", "epochs=5, steps_per_epoch=22"},
+	                                             {"kwargs_val", ""}});
+	auto training_id = training.at("id").get<int64_t>();
+	std::string training_result;
+	ASSERT_TRUE(eventually(
+	    [&] {
+		    auto results = via_b->get("/results?deployment=" + std::to_string(training_id));
+		    if (results.size() != 1) {
+			    return false;
+		    }
+		    training_result = std::to_string(results[0].at("id").get<int64_t>());
+		    return find_processes(server->pid(), {"train", "--result-id " + training_result}).size() == 1;
+	    },
+	    30s))
+	    << "A did not start the training asked of B";
+	auto training_pid = find_processes(server->pid(), {"train", "--result-id " + training_result}).at(0);
+
+	// A dies without a word; B takes the lease once it has expired (10 s
+	// after A's last renewal, asked every 2 s).
+	server->signal(SIGKILL);
+	ASSERT_TRUE(server->wait(10s));
+	auto killed_at = std::chrono::steady_clock::now();
+	ASSERT_TRUE(eventually([&] { return health(b_url).at("orchestrator").value("leader", false); }, 20s))
+	    << "B did not take over";
+	auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+	std::cerr << "B orchestrates " << took << " s after A was killed\n";
+	EXPECT_LE(took, 13.0) << "the lease's time to live (10 s) and one renewal period (2 s), and a little";
+	EXPECT_EQ(health(b_url).at("orchestrator").value("leader_url", ""), b_url);
+	EXPECT_EQ(leader_gauge(b_url), 1.0);
+
+	// Adopted, not replaced: the same processes, still running.
+	ASSERT_TRUE(
+	    eventually([&] { return b->err().find("adopted infer-" + inference_id + "-1") != std::string::npos; }, 10s))
+	    << "B adopted no replica";
+	EXPECT_NE(b->err().find("adopted infer-" + inference_id + "-0"), std::string::npos);
+	EXPECT_NE(b->err().find("adopted train-" + training_result + " (pid " + std::to_string(training_pid) + ")"),
+	          std::string::npos)
+	    << "B did not adopt the training job";
+	for (auto pid : replicas) {
+		EXPECT_FALSE(ended(pid)) << "replica pid " << pid << " ended";
+	}
+	EXPECT_EQ(via_b->get("/inferences/" + inference_id).value("restarts", -1), 0);
+
+	// The pipeline goes on: inputs produced after the kill are predicted.
+	produce_hcopd_inputs(producer, 100, 200);
+	read_predictions(reader, seen, 200, 120s);
+	EXPECT_EQ(seen.size(), 200u);
+	EXPECT_EQ(*seen.rbegin(), 199);
+	for (auto pid : replicas) {
+		EXPECT_FALSE(ended(pid)) << "replica pid " << pid << " ended";
+	}
+
+	// The training job outlived A too: its stream, sent now, trains it, and
+	// its result reaches B.
+	api.emplace(b_url, token);
+	json trained;
+	ASSERT_NO_FATAL_FAILURE(train_on_hcopd_csv(training_id, trained));
+	EXPECT_EQ(std::to_string(trained.at("id").get<int64_t>()), training_result);
+	EXPECT_EQ(via_b->get("/results/" + training_result).value("status", ""), "finished");
+
+	// Scaled and stopped through B, which now runs them.
+	via_b->post("/inferences/" + inference_id + "/scale", {{"replicas", 3}}, 200);
+	std::vector<pid_t> third;
+	EXPECT_TRUE(eventually(
+	    [&] {
+		    third = find_processes(b->pid(), replica_args);
+		    return third.size() == 1;
+	    },
+	    30s));
+	via_b->post("/inferences/" + inference_id + "/stop", json::object(), 200);
+	replicas.insert(replicas.end(), third.begin(), third.end());
+	for (auto pid : replicas) {
+		EXPECT_TRUE(eventually([&] { return ended(pid); }, 30s)) << "replica pid " << pid << " still runs";
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(Embedded, TwoServersTest, ::testing::Values("embedded"));
 
 INSTANTIATE_TEST_SUITE_P(Clusters, PipelineTest, ::testing::Values("embedded", "mock"),
                          [](const ::testing::TestParamInfo<std::string> &cluster_kind) { return cluster_kind.param; });

@@ -157,7 +157,12 @@ TEST(ServerCommand, AllowedHostsAndMetricsListen) {
 	httplib::Client client("127.0.0.1", port);
 	auto health = client.Get("/api/v1/health");
 	ASSERT_TRUE(health);
-	EXPECT_EQ(health->body, R"({"status":"ok"})");
+	// Alone on its SQLite store, the server holds the orchestrator's lease.
+	auto said = nlohmann::json::parse(health->body);
+	EXPECT_EQ(said.value("status", ""), "ok");
+	EXPECT_EQ(said["orchestrator"].value("leader", false), true) << health->body;
+	EXPECT_EQ(said["orchestrator"].value("leader_url", ""), "http://127.0.0.1:" + std::to_string(port));
+	EXPECT_EQ(said["orchestrator"].value("term", 0), 1);
 	auto rebound = client.Get("/api/v1/models", {{"Authorization", "Bearer " + token}, {"Host", "evil.example"}});
 	EXPECT_EQ(rebound->status, 421) << rebound->body;
 	auto named = client.Get("/api/v1/models", {{"Authorization", "Bearer " + token}, {"Host", "other.internal:80"}});
@@ -169,6 +174,7 @@ TEST(ServerCommand, AllowedHostsAndMetricsListen) {
 	ASSERT_TRUE(open) << "nothing on --metrics-listen";
 	EXPECT_EQ(open->status, 200);
 	EXPECT_NE(open->body.find("kafkaml_"), std::string::npos);
+	EXPECT_NE(open->body.find("\nkafkaml_orchestrator_leader 1\n"), std::string::npos) << open->body;
 	stop(*server);
 }
 

@@ -119,6 +119,33 @@ TEST(ApiClient, AnUnreachableServerIsRetriableAndSaysWhatToDo) {
 	EXPECT_LT(waited, 5s);
 }
 
+// Several servers of one store: a call goes to one that answers, the one
+// that answered last first; an answer (even a 5xx) is not a reason to ask
+// another.
+TEST(ApiClient, OfSeveralServersTheOneThatAnswersIsCalled) {
+	std::string gone_url;
+	{
+		FlakyServer gone(0);
+		gone_url = gone.url();
+	}
+	FlakyServer live(1);
+	ApiClient client(gone_url + "/," + live.url(), "t");
+	EXPECT_EQ(client.call("GET", "/flaky").status, 503) << "the live server's answer, not another server's";
+	EXPECT_EQ(client.get("/flaky"), (json{{"ok", true}}));
+	EXPECT_EQ(live.attempts.load(), 2);
+	ApiClient copy = client;
+	EXPECT_EQ(copy.get("/flaky"), (json{{"ok", true}}));
+	EXPECT_EQ(copy.server(), gone_url + "/," + live.url());
+
+	ApiClient none(gone_url + "," + gone_url, "");
+	try {
+		none.get("/flaky");
+		FAIL() << "nobody listens";
+	} catch (const ClientError &e) {
+		EXPECT_EQ(e.status, 0);
+	}
+}
+
 TEST(ApiClient, ErrorKindsByStatus) {
 	EXPECT_EQ(ClientError::kind_of(0), ErrorKind::retriable);
 	EXPECT_EQ(ClientError::kind_of(502), ErrorKind::retriable);

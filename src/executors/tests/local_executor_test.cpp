@@ -1,6 +1,7 @@
 #include "executors/local_executor.h"
 
 #include "executors/tests/executor_test_support.h"
+#include "store/coordination.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -41,6 +42,12 @@ protected:
 	store::Result stored_result(store::ResultStatus status) { return testing::stored_result(*db, status); }
 
 	static bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+	static store::Inference one_replica(int64_t id) {
+		store::Inference inference;
+		inference.id = id;
+		inference.replicas = 1;
+		return inference;
+	}
 
 	//! Whether `pid` ends within the wait of `eventually`, reaped here: we
 	//! are the "init" of these test jobs.
@@ -113,14 +120,50 @@ TEST_F(LocalExecutorTest, CrashedJobIsRestartedAndItsRecordFollows) {
 	}));
 }
 
+// What another server of the store asks for lands in the job records
+// (src/server/orchestrator.h); reconcile() makes it so.
+TEST_F(LocalExecutorTest, ReconcileStartsTheJobsAskedForAndStopsThoseNoLongerAsked) {
+	executor = std::make_unique<LocalExecutor>(*db, config);
+	auto inference = one_replica(5);
+	executor->start_inference(inference);
+	auto kept = *executor->pid_of("infer-5-0");
+
+	store::Coordination other_server("sqlite:" + dir.string() + "/kafkaml.db");
+	store::Job asked;
+	asked.kind = store::JobKind::Inference;
+	asked.owner = 5;
+	asked.replica = 1;
+	ASSERT_TRUE(other_server.add_job_if_absent(asked));
+	asked.kind = store::JobKind::Training;
+	asked.owner = 8;
+	asked.replica = 0;
+	ASSERT_TRUE(other_server.add_job_if_absent(asked));
+	EXPECT_EQ(executor->reconcile(), 3u);
+	EXPECT_EQ(executor->running_jobs(), (std::vector<std::string>{"infer-5-0", "infer-5-1", "train-8"}));
+	EXPECT_EQ(executor->pid_of("infer-5-0"), kept) << "what ran already is left alone";
+	for (const auto &job : jobs()) {
+		EXPECT_TRUE(job.pid) << "train/infer " << job.owner << "-" << job.replica << " has its pid recorded";
+	}
+
+	auto stopped = *executor->pid_of("train-8");
+	for (const auto &job : jobs()) {
+		if (job.kind == store::JobKind::Training) {
+			db->delete_job(job.id); // stopped through another server
+		}
+	}
+	EXPECT_EQ(executor->reconcile(), 2u);
+	EXPECT_FALSE(executor->pid_of("train-8"));
+	EXPECT_TRUE(ends(stopped));
+	EXPECT_EQ(executor->reconcile(), 2u) << "nothing changes when nothing was asked";
+	EXPECT_EQ(executor->pid_of("infer-5-0"), kept);
+}
+
 TEST_F(LocalExecutorTest, ARestartedServerAdoptsLiveJobsAndRestartsDeadOnes) {
 	executor = std::make_unique<LocalExecutor>(*db, config);
 	store::Result result;
 	result.id = 1;
 	executor->start_training(result);
-	store::Inference inference;
-	inference.id = 2;
-	inference.replicas = 1;
+	auto inference = one_replica(2);
 	executor->start_inference(inference);
 	auto training_pid = *executor->pid_of("train-1");
 	auto replica_pid = *executor->pid_of("infer-2-0");
@@ -148,9 +191,7 @@ TEST_F(LocalExecutorTest, AServerRestartedOnOtherAddressesReplacesItsJobsInstead
 	// still pointed at the old server and broker, were adopted all the
 	// same, and ran on reaching nothing.
 	executor = std::make_unique<LocalExecutor>(*db, config);
-	store::Inference inference;
-	inference.id = 2;
-	inference.replicas = 1;
+	auto inference = one_replica(2);
 	executor->start_inference(inference);
 	auto old_pid = *executor->pid_of("infer-2-0");
 	executor.reset(); // the server goes away; its jobs stay

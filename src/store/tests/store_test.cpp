@@ -1,5 +1,6 @@
 #include "store_test.h"
 
+#include "store/coordination.h"
 #include "store/migrations.h"
 
 #include <thread>
@@ -737,6 +738,87 @@ TEST_P(StoreTest, JobsUpsertByKindOwnerReplica) {
 	EXPECT_EQ(all[0].kind, JobKind::Inference);
 	store_->delete_job(first.id);
 	EXPECT_EQ(store_->list_jobs().size(), 1u);
+}
+
+TEST_P(StoreTest, AJobAskedForIsAddedOnceAndKeepsItsPid) {
+	Coordination other(url_); // another server's
+	Job j;
+	j.kind = JobKind::Inference;
+	j.owner = 3;
+	j.replica = 0;
+	j.pid = 4321;
+	store_->upsert_job(j);
+	Job asked = j;
+	asked.pid.reset();
+	EXPECT_FALSE(other.add_job_if_absent(asked)) << "a running job's record is left as it is";
+	asked.replica = 1;
+	EXPECT_TRUE(other.add_job_if_absent(asked));
+	auto all = store_->list_jobs();
+	ASSERT_EQ(all.size(), 2u);
+	EXPECT_EQ(all[0].pid, 4321);
+	EXPECT_FALSE(all[1].pid);
+	EXPECT_EQ(all[1].desired_state, "running");
+}
+
+TEST_P(StoreTest, ALeaseIsHeldByOneServerUntilItExpiresOrIsReleased) {
+	Coordination mine(url_);
+	Coordination other(url_); // a second server's
+	EXPECT_EQ(mine.get_lease("orchestrator").holder, "");
+	auto a = mine.acquire_lease("orchestrator", "a", "http://a", 60000);
+	EXPECT_EQ(a.holder, "a");
+	EXPECT_EQ(a.address, "http://a");
+	EXPECT_EQ(a.term, 1);
+	EXPECT_GT(a.expires_in_ms, 50000);
+	EXPECT_LE(a.expires_in_ms, 60000);
+	auto refused = other.acquire_lease("orchestrator", "b", "http://b", 60000);
+	EXPECT_EQ(refused.holder, "a") << "held and not expired";
+	EXPECT_EQ(refused.term, 1);
+	EXPECT_EQ(mine.acquire_lease("orchestrator", "a", "http://a", 60000).term, 1) << "a renewal keeps the term";
+	EXPECT_EQ(other.acquire_lease("elsewhere", "b", "http://b", 60000).holder, "b") << "leases are by name";
+
+	// Expired: the next to ask takes it, with a new term.
+	mine.acquire_lease("orchestrator", "a", "http://a", 1);
+	std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	EXPECT_LE(mine.get_lease("orchestrator").expires_in_ms, 0);
+	auto b = other.acquire_lease("orchestrator", "b", "http://b", 60000);
+	EXPECT_EQ(b.holder, "b");
+	EXPECT_EQ(b.term, 2);
+	EXPECT_EQ(mine.acquire_lease("orchestrator", "a", "http://a", 60000).holder, "b");
+
+	// Released by another than its holder: nothing; by its holder: free.
+	mine.release_lease("orchestrator", "a");
+	EXPECT_EQ(mine.acquire_lease("orchestrator", "a", "http://a", 60000).holder, "b");
+	other.release_lease("orchestrator", "b");
+	auto again = mine.acquire_lease("orchestrator", "a", "http://a", 60000);
+	EXPECT_EQ(again.holder, "a");
+	EXPECT_EQ(again.term, 3);
+}
+
+TEST_P(StoreTest, OfServersAskingForALeaseAtOnceExactlyOneGetsIt) {
+	constexpr int kServers = 4;
+	std::vector<std::unique_ptr<Coordination>> servers;
+	for (int i = 0; i < kServers; i++) {
+		servers.push_back(std::make_unique<Coordination>(url_));
+	}
+	std::vector<std::string> seen(kServers);
+	std::vector<std::thread> threads;
+	for (int i = 0; i < kServers; i++) {
+		threads.emplace_back([&, i] {
+			seen[size_t(i)] =
+			    servers[size_t(i)]->acquire_lease("orchestrator", "s" + std::to_string(i), "", 60000).holder;
+		});
+	}
+	for (auto &thread : threads) {
+		thread.join();
+	}
+	auto lease = servers[0]->get_lease("orchestrator");
+	int winners = 0;
+	for (int i = 0; i < kServers; i++) {
+		winners += seen[size_t(i)] == "s" + std::to_string(i);
+		EXPECT_EQ(seen[size_t(i)], lease.holder) << "every server sees the one holder";
+	}
+	EXPECT_EQ(winners, 1);
+	EXPECT_EQ(lease.term, 1);
 }
 
 TEST_P(StoreTest, RestartsAreCountedWithTheLastExit) {

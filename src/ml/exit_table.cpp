@@ -1,5 +1,6 @@
 #include "ml/exit_table.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace kafkaml::ml {
@@ -10,7 +11,7 @@ const std::vector<double> &default_exit_thresholds() {
 }
 
 ExitDecisions exit_decisions(const float *probabilities, int64_t rows, int64_t classes,
-                             const std::vector<int64_t> &labels) {
+                             const std::vector<int64_t> &labels, ConfidenceRule rule) {
 	if (static_cast<int64_t>(labels.size()) != rows || classes < 1) {
 		throw std::invalid_argument("an exit's decisions need one label per row and at least one class");
 	}
@@ -20,18 +21,12 @@ ExitDecisions exit_decisions(const float *probabilities, int64_t rows, int64_t c
 	for (int64_t r = 0; r < rows; r++) {
 		const float *row = probabilities + r * classes;
 		int64_t best = 0;
-		float confidence = row[0];
 		if (classes == 1) {
 			best = row[0] >= 0.5f ? 1 : 0;
-			confidence = best == 1 ? row[0] : 1.0f - row[0];
+		} else {
+			best = std::max_element(row, row + classes) - row;
 		}
-		for (int64_t c = 1; c < classes; c++) {
-			if (row[c] > confidence) {
-				best = c;
-				confidence = row[c];
-			}
-		}
-		d.confidence.push_back(confidence);
+		d.confidence.push_back(exit_confidence(row, static_cast<size_t>(classes), rule));
 		d.correct.push_back(best == labels[static_cast<size_t>(r)]);
 	}
 	return d;

@@ -2,13 +2,16 @@
 
 // Early exits on validation data: for a range of confidence thresholds,
 // which inputs each exit of a chain of stages would answer and how well.
-// An input leaves at the first exit whose top-class probability reaches
-// the threshold (the rule of the inference chain's stages), so exit k's
+// An input leaves at the first exit whose confidence reaches the
+// threshold, measured by the rule the chain's stages use (top-class
+// probability, margin or entropy: ml/spec/exit_confidence.h), so exit k's
 // share at threshold t counts the inputs whose confidence at exit k
 // reaches t and at no earlier exit did. Torch-free; Model::exit_report
 // (model.h) feeds it a model's validation predictions.
 //
 // Thread-safety: plain functions.
+
+#include "ml/spec/exit_confidence.h"
 
 #include <cstdint>
 #include <optional>
@@ -19,8 +22,8 @@ namespace kafkaml::ml {
 //! 0.5, 0.6, ..., 0.9, 0.95, 0.99.
 const std::vector<double> &default_exit_thresholds();
 
-//! One exit's verdict on each validation input: its top-class probability
-//! and whether that class is the label. Empty when the exit is no
+//! One exit's verdict on each validation input: its confidence by one rule
+//! and whether its top class is the label. Empty when the exit is no
 //! classifier (its rows are not class probabilities the labels name).
 struct ExitDecisions {
 	std::vector<float> confidence;
@@ -28,10 +31,11 @@ struct ExitDecisions {
 };
 
 //! From `rows` rows of `classes` probabilities (a softmax's; with one
-//! class a sigmoid's p, whose classes are 1 when p >= 0.5, confidence
-//! max(p, 1 - p)) and each row's true class. A tie picks the lowest class.
+//! class a sigmoid's p, whose classes are 1 when p >= 0.5) and each row's
+//! true class, each row's confidence measured by `rule`. A tie picks the
+//! lowest class.
 ExitDecisions exit_decisions(const float *probabilities, int64_t rows, int64_t classes,
-                             const std::vector<int64_t> &labels);
+                             const std::vector<int64_t> &labels, ConfidenceRule rule = ConfidenceRule::TopProbability);
 
 struct ExitThreshold {
 	double threshold = 0.0;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -266,7 +267,9 @@ std::vector<ExitReport> Model::exit_report(const Array &x, const Array &given_y,
 	evaluate_into(m, x, y, batch_size, losses, predictions.data());
 	const int64_t rows = x.rows(), out_width = m.plan.output_size(), label_width = losses.label_width();
 	std::vector<ExitReport> reports(m.plan.outputs.size());
-	std::vector<ExitDecisions> decisions(reports.size());
+	constexpr std::array kRules{ConfidenceRule::TopProbability, ConfidenceRule::Margin, ConfidenceRule::Entropy};
+	// decisions[rule][exit]
+	std::vector<std::vector<ExitDecisions>> decisions(kRules.size(), std::vector<ExitDecisions>(reports.size()));
 	for (size_t k = 0; k < reports.size(); k++) {
 		ExitReport &report = reports[k];
 		report.index = k;
@@ -295,12 +298,22 @@ std::vector<ExitReport> Model::exit_report(const Array &x, const Array &given_y,
 				labels[static_cast<size_t>(r)] = std::max_element(label, label + width) - label;
 			}
 		}
-		decisions[k] = exit_decisions(probabilities.data(), rows, width, labels);
+		for (size_t rule = 0; rule < kRules.size(); rule++) {
+			decisions[rule][k] = exit_decisions(probabilities.data(), rows, width, labels, kRules[rule]);
+		}
 	}
-	auto table = exit_thresholds(decisions, thresholds);
-	for (size_t k = 0; k < reports.size(); k++) {
-		if (!decisions[k].confidence.empty()) {
-			reports[k].thresholds = std::move(table[k]);
+	for (size_t rule = 0; rule < kRules.size(); rule++) {
+		auto table = exit_thresholds(decisions[rule], thresholds);
+		for (size_t k = 0; k < reports.size(); k++) {
+			if (!decisions[rule][k].confidence.empty()) {
+				reports[k].thresholds_by_rule[kRules[rule]] = std::move(table[k]);
+			}
+		}
+	}
+	for (auto &report : reports) {
+		if (auto top = report.thresholds_by_rule.find(ConfidenceRule::TopProbability);
+		    top != report.thresholds_by_rule.end()) {
+			report.thresholds = top->second;
 		}
 	}
 	return reports;

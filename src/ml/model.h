@@ -17,6 +17,7 @@
 #include "ml/spec/model_spec.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,9 +70,14 @@ struct ExitReport {
 	//! "accuracy", ...; the loss unweighted, without the regularizers').
 	MetricValues metrics;
 	//! The exit table (exit_table.h): for each threshold the inputs this
-	//! exit answers in a chain whose every stage uses it, and its accuracy
-	//! on them. Empty when the output is no classifier the labels name.
+	//! exit answers in a chain whose every stage measures its confidence by
+	//! the top-class probability, and its accuracy on them. Empty when the
+	//! output is no classifier the labels name.
 	std::vector<ExitThreshold> thresholds;
+	//! The exit table by each confidence rule (every stage of the chain
+	//! using that rule), the top-class probability's being `thresholds`;
+	//! empty when `thresholds` is.
+	std::map<ConfidenceRule, std::vector<ExitThreshold>> thresholds_by_rule;
 };
 
 class Model {

@@ -71,20 +71,29 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 	return object;
 }
 
+json exit_table_json(const std::vector<ml::ExitThreshold> &table) {
+	json rows = json::array();
+	for (const auto &t : table) {
+		rows.push_back({{"threshold", t.threshold},
+		                {"count", t.count},
+		                {"share", t.share},
+		                {"accuracy", t.accuracy ? json(*t.accuracy) : json(nullptr)}});
+	}
+	return rows;
+}
+
 json exits_json(const std::vector<ml::ExitReport> &exits) {
 	json out = json::array();
 	for (const auto &exit : exits) {
-		json thresholds = json::array();
-		for (const auto &t : exit.thresholds) {
-			thresholds.push_back({{"threshold", t.threshold},
-			                      {"count", t.count},
-			                      {"share", t.share},
-			                      {"accuracy", t.accuracy ? json(*t.accuracy) : json(nullptr)}});
+		json by_rule = json::object();
+		for (const auto &[rule, table] : exit.thresholds_by_rule) {
+			by_rule[ml::to_string(rule)] = exit_table_json(table);
 		}
 		out.push_back({{"index", exit.index},
 		               {"name", exit.name},
 		               {"metrics", metrics_json(exit.metrics)},
-		               {"thresholds", thresholds}});
+		               {"thresholds", exit_table_json(exit.thresholds)},
+		               {"thresholds_by_confidence", by_rule}});
 	}
 	return out;
 }

@@ -1533,6 +1533,11 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 		EXPECT_GT(exit.at("metrics").value("accuracy", 0.0), 0.7) << exit.dump();
 	}
 	EXPECT_EQ(exits[0].at("thresholds")[0].value("share", 0.0), 1.0) << exits[0].dump();
+	// And by each confidence rule a stage may use.
+	const json &by_rule = exits[0].at("thresholds_by_confidence");
+	EXPECT_EQ(by_rule.at("top_probability"), exits[0].at("thresholds"));
+	EXPECT_EQ(by_rule.at("margin").size(), exits[0].at("thresholds").size());
+	EXPECT_EQ(by_rule.at("entropy").size(), exits[0].at("thresholds").size());
 
 	auto download = start_kafkaml(dir, "download",
 	                              {"results", "download", result_id, "-o", (dir / "exits.kafkaml").string(), "--server",

@@ -39,6 +39,12 @@ const EXITS = [
       { threshold: 0.5, count: 100, share: 1, accuracy: 0.81 },
       { threshold: 0.9, count: 60, share: 0.6, accuracy: 0.95 },
     ],
+    thresholds_by_confidence: {
+      margin: [
+        { threshold: 0.5, count: 70, share: 0.7, accuracy: 0.88 },
+        { threshold: 0.9, count: 20, share: 0.2, accuracy: 0.99 },
+      ],
+    },
   },
   {
     index: 1,
@@ -191,6 +197,20 @@ async function main() {
       const late = await rows.nth(1).innerText();
       assert.match(late, /100% · 90%/, `the last exit at 0.5: ${late}`);
       await shot("result");
+      // The table by another confidence rule.
+      await page.getByLabel("Exit table confidence").selectOption("margin");
+      await page.waitForFunction(() =>
+        document
+          .querySelector("table.exits tbody tr")
+          ?.textContent.includes("20% · 99%"),
+      );
+      const byMargin = await rows.nth(0).innerText();
+      assert.match(byMargin, /70% · 88%/, `by margin at 0.5: ${byMargin}`);
+      assert.match(
+        await rows.nth(1).innerText(),
+        /—/,
+        "the last exit has no margin table here",
+      );
     });
 
     let inferenceId;

@@ -76,8 +76,17 @@ export interface ResultExit {
 	index: number;
 	name?: string;
 	metrics: Record<string, number>;
-	/** The share of validation inputs it answers at that threshold, and its accuracy on them (null: none). */
-	thresholds: { threshold: number; count?: number; share: number; accuracy: number | null }[];
+	/** By the top-class probability: the share of validation inputs it answers at that threshold, and its accuracy on them (null: none). */
+	thresholds: ExitThreshold[];
+	/** The same table by each confidence rule, every stage using that rule. */
+	thresholds_by_confidence?: Partial<Record<ConfidenceRule, ExitThreshold[]>>;
+}
+
+export interface ExitThreshold {
+	threshold: number;
+	count?: number;
+	share: number;
+	accuracy: number | null;
 }
 
 /** A model version a continual training cut (GET results/{id}/versions). */

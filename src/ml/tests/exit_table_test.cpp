@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace kafkaml::ml;
 
@@ -26,6 +27,24 @@ TEST(ExitTable, DecisionsFromSoftmaxAndSigmoidRows) {
 	EXPECT_FLOAT_EQ(s.confidence[2], 0.5f);
 	EXPECT_EQ(s.correct, (std::vector<bool>{true, false, false}));
 	EXPECT_THROW(exit_decisions(sigmoid.data(), 3, 1, {1}), std::invalid_argument);
+}
+
+// The rule changes the confidence, never which class is picked.
+TEST(ExitTable, DecisionsByMarginAndEntropy) {
+	std::vector<float> softmax{0.7f, 0.2f, 0.1f, 0.4f, 0.4f, 0.2f};
+	auto margin = exit_decisions(softmax.data(), 2, 3, {0, 1}, ConfidenceRule::Margin);
+	EXPECT_FLOAT_EQ(margin.confidence[0], 0.5f);
+	EXPECT_FLOAT_EQ(margin.confidence[1], 0.0f) << "a tie: not sure at all";
+	EXPECT_EQ(margin.correct, (std::vector<bool>{true, false})) << "the tie picks class 0";
+	auto entropy = exit_decisions(softmax.data(), 2, 3, {0, 0}, ConfidenceRule::Entropy);
+	const float h0 = -(0.7f * std::log(0.7f) + 0.2f * std::log(0.2f) + 0.1f * std::log(0.1f));
+	EXPECT_NEAR(entropy.confidence[0], 1.0f - h0 / std::log(3.0f), 1e-6);
+	EXPECT_EQ(entropy.correct, (std::vector<bool>{true, true}));
+	std::vector<float> sigmoid{0.9f, 0.3f};
+	auto sigmoid_margin = exit_decisions(sigmoid.data(), 2, 1, {1, 1}, ConfidenceRule::Margin);
+	EXPECT_NEAR(sigmoid_margin.confidence[0], 0.8f, 1e-6);
+	EXPECT_NEAR(sigmoid_margin.confidence[1], 0.4f, 1e-6);
+	EXPECT_EQ(sigmoid_margin.correct, (std::vector<bool>{true, false}));
 }
 
 TEST(ExitTable, FirstConfidentExitTakesTheInput) {
@@ -156,4 +175,27 @@ TEST(ExitTable, TwoExitModelTrainsBothExitsAndReportsThem) {
 	// Lower thresholds let the first exit take more.
 	EXPECT_GE(report[0].thresholds.front().share, report[0].thresholds.back().share);
 	EXPECT_GT(report[0].thresholds.front().share, 0.5);
+
+	// One table per rule; the margin (top minus runner-up) never exceeds
+	// the top probability, so by it the first exit takes no more inputs.
+	for (const auto &exit : report) {
+		ASSERT_EQ(exit.thresholds_by_rule.size(), 3u);
+		const auto &top = exit.thresholds_by_rule.at(ConfidenceRule::TopProbability);
+		ASSERT_EQ(top.size(), exit.thresholds.size());
+		for (size_t t = 0; t < top.size(); t++) {
+			EXPECT_EQ(top[t].count, exit.thresholds[t].count);
+		}
+	}
+	const auto &margin = report[0].thresholds_by_rule.at(ConfidenceRule::Margin);
+	const auto &entropy = report[0].thresholds_by_rule.at(ConfidenceRule::Entropy);
+	for (size_t t = 0; t < default_exit_thresholds().size(); t++) {
+		EXPECT_LE(margin[t].count, report[0].thresholds[t].count) << default_exit_thresholds()[t];
+		int64_t total = 0;
+		for (const auto &exit : report) {
+			total += exit.thresholds_by_rule.at(ConfidenceRule::Entropy)[t].count;
+		}
+		EXPECT_LE(total, vx.rows());
+	}
+	EXPECT_NE(margin.front().count, report[0].thresholds.front().count) << "the rules measure differently";
+	EXPECT_GT(entropy.front().count, 0);
 }

@@ -26,7 +26,9 @@ json to_json(const store::Model &m) {
 	        {"framework", m.framework},
 	        {"created_at", m.created_at},
 	        {"module_size", m.module_size >= 0 ? json(m.module_size) : json(nullptr)},
-	        {"weights_size", m.weights_size >= 0 ? json(m.weights_size) : json(nullptr)}};
+	        {"weights_size", m.weights_size >= 0 ? json(m.weights_size) : json(nullptr)},
+	        {"distributed", m.distributed},
+	        {"father", m.father ? json(*m.father) : json(nullptr)}};
 }
 
 json to_json(const store::Configuration &c) {

@@ -8,6 +8,7 @@
 #include "api/route_support.h"
 #include "operations/model_operations.h"
 
+#include <charconv>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,37 @@ void send_model_file(Call &call, std::optional<std::string> bytes, const std::st
 	call.send(std::move(*bytes), "application/octet-stream");
 }
 
+//! The original's distributed-model fields into `changes`: "distributed"
+//! (true or false) and "father", the upper model (an id, or its text as
+//! the original's forms send it; null or "" for none). Absent: unchanged.
+void read_distributed_fields(const json &body, operations::ModelChanges &changes) {
+	if (body.contains("distributed") && !body["distributed"].is_null()) {
+		changes.distributed = boolean_field(body, "distributed", false);
+	}
+	auto father = body.find("father");
+	if (father == body.end()) {
+		return;
+	}
+	if (father->is_null() || (father->is_string() && father->get<std::string>().empty())) {
+		changes.father = std::optional<int64_t>();
+		return;
+	}
+	if (father->is_number_integer()) {
+		changes.father = father->get<int64_t>();
+		return;
+	}
+	if (father->is_string()) {
+		const auto &text = father->get_ref<const std::string &>();
+		int64_t id = 0;
+		auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+		if (error == std::errc() && end == text.data() + text.size()) {
+			changes.father = id;
+			return;
+		}
+	}
+	throw ApiError(400, "field \"father\" must be the id of the upper model, or null for none", {{"field", "father"}});
+}
+
 } // namespace
 
 void ApiServer::register_model_routes() {
@@ -51,6 +83,7 @@ void ApiServer::register_model_routes() {
 		    model.imports = text_field(body, "imports", "");
 		    model.code = text_field(body, "code");
 		    model.framework = optional_text_field(body, "framework");
+		    read_distributed_fields(body, model);
 		    call.reply(201, to_json(operations::create_model(db, checks, model)));
 	    },
 	    {.max_body = kModelBodyLimit});
@@ -64,6 +97,7 @@ void ApiServer::register_model_routes() {
 		    changes.imports = optional_text_field(body, "imports");
 		    changes.code = optional_text_field(body, "code");
 		    changes.framework = optional_text_field(body, "framework");
+		    read_distributed_fields(body, changes);
 		    call.reply(200, to_json(operations::update_model(db, checks, call.id(), changes)));
 	    },
 	    {.max_body = kModelBodyLimit});

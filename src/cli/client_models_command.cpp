@@ -1,4 +1,5 @@
-// `kafkaml models list|get ID|create --name N --file F [--weights H5]|
+// `kafkaml models list|get ID|create --name N --file F [--weights H5]
+// [--distributed [--father ID]]|
 // weights ID H5|delete ID`: model definitions on a Kafka-ML server (REST
 // API), with the Keras weights file of a keras.applications base built with
 // weights='imagenet'. Main thread.
@@ -57,6 +58,8 @@ void add_models_command(CLI::App &root) {
 
 	struct CreateArgs {
 		std::string name, file, description, imports, compile, weights;
+		bool distributed = false;
+		int64_t father = 0; //!< 0: none
 	};
 	auto args = std::make_shared<CreateArgs>();
 	CLI::App *create = models->add_subcommand(
@@ -73,7 +76,14 @@ void add_models_command(CLI::App &root) {
 	                   "weights='imagenet' or weights='<file>.h5'");
 	create->add_option("--description", args->description, "free text");
 	create->add_option("--imports", args->imports, "imports line of the original Kafka-ML form (kept as text)");
+	create->add_flag("--distributed", args->distributed,
+	                 "a sub-model of the original Kafka-ML's distributed models: its first output feeds its upper "
+	                 "model, its second is its exit (the top one has only its exit)");
+	create->add_option("--father", args->father, "with --distributed: the id of its upper model (none at the top)");
 	create->callback([conn, args] {
+		if (args->father != 0 && !args->distributed) {
+			client::usage_error("--father names the upper model of a distributed sub-model: add --distributed");
+		}
 		std::string content = read_file(args->file);
 		// torch.jit.save writes a zip archive; a definition is text.
 		bool torchscript = content.starts_with(std::string("PK\x03\x04", 4));
@@ -96,6 +106,10 @@ void add_models_command(CLI::App &root) {
 			             {"imports", args->imports},
 			             {"framework", torchscript ? "pytorch" : "keras"},
 			             {"code", torchscript ? args->compile : content}};
+			if (args->distributed) {
+				body["distributed"] = true;
+				body["father"] = args->father != 0 ? json(args->father) : json(nullptr);
+			}
 			json created = conn->client().post("/models", body);
 			if (torchscript || !weights.empty()) {
 				auto model_id = created.value("id", json(0)).dump();

@@ -289,6 +289,10 @@ size_t model_stage_count(store::Store &store, const store::Result &result) {
 		                                "the server; early exits need a Keras-style model definition with one "
 		                                "output per exit");
 	}
+	if (model.distributed) {
+		// The original's sub-models: one exit each, the chain under this top.
+		return store.submodel_chain(model.id).size();
+	}
 	try {
 		return std::max<size_t>(1, ml::parse_model_definition(model.code).outputs.size());
 	} catch (const std::exception &e) {

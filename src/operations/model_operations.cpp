@@ -34,6 +34,14 @@ store::Model changed(store::Model model, const ModelChanges &changes) {
 	model.imports = changes.imports.value_or(model.imports);
 	model.code = changes.code.value_or(model.code);
 	model.framework = framework_name(changes.framework.value_or(model.framework));
+	model.distributed = changes.distributed.value_or(model.distributed);
+	if (changes.father) {
+		model.father = *changes.father;
+	}
+	if (model.distributed && model.framework != "keras") {
+		throw InvalidField("distributed", "a distributed sub-model is a Keras model (its outputs feed its upper "
+		                                  "model); a PyTorch model cannot be one");
+	}
 	return model;
 }
 

@@ -37,6 +37,10 @@ struct ModelChanges {
 	//! keras or pytorch, also by the names users and the original's API give
 	//! them (tf, tensorflow, pth, torch, ...).
 	std::optional<std::string> framework;
+	//! The original Kafka-ML's distributed sub-models (store::Model).
+	std::optional<bool> distributed;
+	//! Absent: unchanged; holding nullopt: no upper model; else its id.
+	std::optional<std::optional<int64_t>> father;
 };
 
 //! Checks the model and records it. A Keras model's code is its

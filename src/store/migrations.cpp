@@ -313,6 +313,13 @@ CREATE TABLE leases (
 );
 )sql";
 
+// The original Kafka-ML's distributed sub-models (store::Model): whether a
+// model is one, and its upper model (NULL at the top of a chain).
+const char *const MIGRATION_21 = R"sql(
+ALTER TABLE models ADD COLUMN distributed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE models ADD COLUMN father BIGINT;
+)sql";
+
 std::string for_dialect(std::string_view sql, SqlDialect dialect) {
 	bool lite = dialect == SqlDialect::SQLite;
 	std::string out(sql);
@@ -359,6 +366,7 @@ const std::vector<Migration> &migrations() {
 	    {18, "CPU and memory limits of the containers of deployments and inferences", MIGRATION_18},
 	    {19, "the stages (early exits) of inferences", MIGRATION_19},
 	    {20, "leases: which of several servers on one store orchestrates", MIGRATION_20},
+	    {21, "the original's distributed sub-models: distributed and father", MIGRATION_21},
 	};
 	return all;
 }

@@ -36,6 +36,7 @@ public:
 	void put_model_weights(int64_t id, std::string_view bytes) override;
 	std::optional<std::string> get_model_weights(int64_t id) override;
 	void delete_model(int64_t id) override;
+	std::vector<Model> submodel_chain(int64_t top) override;
 
 	// Configurations (sql_store_configurations.cpp).
 	Configuration create_configuration(const Configuration &configuration) override;
@@ -162,6 +163,8 @@ private:
 	//! A deployed model's results were trained on the model as it was:
 	//! changing it would make them lie about what they are.
 	void check_not_deployed(int64_t model);
+	//! Throws InvalidArgument unless `model`'s distributed/father may be stored (Store::create_model).
+	void check_father_locked(const Model &model);
 	//! A model's file column (module, weights): replaced while not deployed; read whole.
 	void put_model_file(int64_t id, const char *column, std::string_view bytes);
 	std::optional<std::string> get_model_file(int64_t id, const char *column);

@@ -71,9 +71,25 @@ Configuration SqlStore::configuration_locked(int64_t id) {
 void SqlStore::insert_configuration_models(int64_t configuration, const std::vector<int64_t> &models) {
 	int64_t position = 0;
 	for (int64_t model : models) {
-		if (q("SELECT id FROM models WHERE id = ?", {model}).empty()) {
+		auto found = q("SELECT father FROM models WHERE id = ?", {model});
+		if (found.empty()) {
 			throw InvalidArgument("ml_models names model " + std::to_string(model) +
 			                      ", which does not exist; create it first or pick one from GET models");
+		}
+		if (found[0][0]) {
+			// The chain trains from its top model, as the original's configurations hold it.
+			int64_t top = to_int(found[0][0]);
+			for (size_t step = 0; step < 1000; ++step) {
+				auto above = q("SELECT father FROM models WHERE id = ?", {top});
+				if (above.empty() || !above[0][0]) {
+					break;
+				}
+				top = to_int(above[0][0]);
+			}
+			throw InvalidArgument("ml_models names model " + std::to_string(model) +
+			                      ", a distributed sub-model below model " + to_text(found[0][0]) +
+			                      "; put the top of its chain, model " + std::to_string(top) +
+			                      ", in the configuration: it trains the whole chain");
 		}
 		q("INSERT INTO configuration_models (configuration_id, position, model_id) VALUES (?, ?, ?)",
 		  {configuration, position++, model});

@@ -68,6 +68,12 @@ struct Model {
 	//! Bytes of the Keras weights file (.h5) uploaded for its
 	//! keras.applications base (weights='imagenet'); -1 when none was.
 	int64_t weights_size = -1;
+	//! A sub-model of the original Kafka-ML's distributed models: chained
+	//! through `father`, its upper model (edge -> fog -> cloud). Every
+	//! sub-model but the top one outputs what its upper model takes, then
+	//! its exit; a configuration holds the top one and trains the chain.
+	bool distributed = false;
+	std::optional<int64_t> father; //!< the upper model; none at the top of a chain (or not distributed)
 };
 
 struct Configuration {
@@ -384,12 +390,20 @@ public:
 	virtual ~Store() = default;
 
 	// Models. update_model: Conflict while a deployed configuration holds
-	// it. delete_model: Conflict while a configuration uses it.
+	// it. delete_model: Conflict while a configuration uses it or another
+	// model names it as father. create/update: InvalidArgument when
+	// `father` does not exist, is not distributed, is already another
+	// model's father, or would make a cycle, or when a model that is not
+	// distributed names one.
 	virtual Model create_model(const Model &model) = 0;
 	virtual Model get_model(int64_t id) = 0;
 	virtual std::vector<Model> list_models() = 0;
 	virtual Model update_model(const Model &model) = 0;
 	virtual void delete_model(int64_t id) = 0;
+	//! The distributed sub-models chained under `top` (itself last), bottom
+	//! first: the model whose father is `top`, the one whose father is that
+	//! one, ... reversed. Just `top` for a model no other names as father.
+	virtual std::vector<Model> submodel_chain(int64_t top) = 0;
 	//! The TorchScript module of a "pytorch" model (torch.jit.save bytes):
 	//! replaced on a second upload; Conflict once the model is deployed, as
 	//! for any edit of it.

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -69,6 +70,29 @@ json metrics_json(const ml::MetricValues &values, const std::string &prefix) {
 		object[prefix + name] = value;
 	}
 	return object;
+}
+
+//! The definitions of the distributed sub-models under `top` (GET models'
+//! list), bottom first, top's last: each step down is the model whose
+//! father is the one above (the store keeps one per father).
+std::vector<std::string> submodel_codes(const json &models, int64_t top) {
+	std::vector<std::string> codes;
+	std::optional<int64_t> at = top;
+	while (at && codes.size() <= models.size()) {
+		std::optional<int64_t> below;
+		for (const auto &model : models) {
+			if (model.at("id").get<int64_t>() == *at) {
+				codes.push_back(model.at("code").get<std::string>());
+			}
+			if (model.contains("father") && model["father"].is_number_integer() &&
+			    model["father"].get<int64_t>() == *at) {
+				below = model.at("id").get<int64_t>();
+			}
+		}
+		at = below;
+	}
+	std::reverse(codes.begin(), codes.end());
+	return codes;
 }
 
 json exit_table_json(const std::vector<ml::ExitThreshold> &table) {
@@ -161,6 +185,9 @@ TrainingAssignment HttpJobCoordinator::training_assignment(int64_t result_id) {
 	assignment.deployment_id = deployment.at("id").get<int64_t>();
 	assignment.model_code = model.at("code").get<std::string>();
 	assignment.framework = model.value("framework", std::string("keras"));
+	if (model.value("distributed", false)) {
+		assignment.submodel_codes = submodel_codes(get_json("/models"), model.at("id").get<int64_t>());
+	}
 	if (assignment.framework == "pytorch") {
 		auto module_path = "/models/" + std::to_string(model.at("id").get<int64_t>()) + "/module";
 		auto module = call("GET", module_path);

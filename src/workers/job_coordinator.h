@@ -90,6 +90,11 @@ struct TrainingAssignment {
 	int64_t result_id = 0;
 	int64_t deployment_id = 0;
 	std::string model_code; //!< the user's definition, as stored ("pytorch": its compile() arguments)
+	//! The top of a chain of distributed sub-models (the original's
+	//! distributed models): every sub-model's definition, bottom first,
+	//! model_code's last; the job trains them joined (ml::chain_submodels).
+	//! Empty for any other model.
+	std::vector<std::string> submodel_codes;
 	std::string framework = "keras";
 	std::string module; //!< "pytorch": the TorchScript module's bytes
 	//! A Keras model with a keras.applications base built with

@@ -6,6 +6,7 @@
 #include "formats/split.h"
 #include "ml/engine_support.h"
 #include "ml/spec/parse.h"
+#include "ml/submodels.h"
 #include "stream/stream_error.h"
 #include "workers/continual_training.h"
 #include "workers/failure_action.h"
@@ -209,6 +210,26 @@ std::vector<std::vector<int64_t>> confusion_matrix(ml::Model &model, const ml::A
 	return matrix;
 }
 
+//! The original's distributed sub-models, bottom first, as one model whose
+//! outputs are their exits. Throws UserError naming the sub-model that
+//! does not parse or fit its upper model.
+ml::ModelSpec chained_submodels(const std::vector<std::string> &codes) {
+	std::vector<ml::ModelSpec> specs;
+	for (size_t k = 0; k < codes.size(); ++k) {
+		try {
+			specs.push_back(ml::parse_model_definition(codes[k]));
+		} catch (const ml::ModelDefinitionError &e) {
+			throw UserError("the definition of distributed sub-model " + std::to_string(k + 1) + " of " +
+			                std::to_string(codes.size()) + " (bottom first) is invalid: " + e.what());
+		}
+	}
+	try {
+		return ml::chain_submodels(specs);
+	} catch (const std::invalid_argument &e) {
+		throw UserError(std::string("the distributed sub-models do not chain: ") + e.what());
+	}
+}
+
 JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	auto &control = *env.coordinator;
 	auto assignment = control.training_assignment(result_id);
@@ -220,6 +241,8 @@ JobOutcome train(int64_t result_id, const TrainingJobEnvironment &env) {
 	try {
 		if (torchscript) {
 			spec.compile = ml::parse_compile_arguments(assignment.model_code);
+		} else if (assignment.submodel_codes.size() > 1) {
+			spec = chained_submodels(assignment.submodel_codes);
 		} else {
 			spec = ml::parse_model_definition(assignment.model_code);
 		}

@@ -22,6 +22,7 @@
 #include "support/build_tree.h"
 #include "support/certificates.h"
 #include "support/child_process.h"
+#include "support/exit_images.h"
 #include "support/files.h"
 #include "support/network.h"
 #include "support/secure_kafka.h"
@@ -1461,6 +1462,60 @@ std::vector<std::string> group_client_ids(rd_kafka_t *rk, const std::string &gro
 	return ids;
 }
 
+// The original Kafka-ML's distributed models, defined as it defines them:
+// an edge sub-model whose first output feeds its upper model, the cloud
+// one, named as its father; the configuration holds the top. The training
+// job trains the joined chain as one model with an exit per sub-model, and
+// the original's inference body (limit, output_upper) serves it as a chain
+// of two stages that answers every input.
+TEST_P(PipelineTest, TheOriginalsDistributedSubModelsTrainAsOneChainAndServeAsItsStages) {
+	if (cluster->is_mock()) {
+		GTEST_SKIP() << "the chain's Kafka side is tested on both clusters by the early-exit test";
+	}
+	auto cloud = api->post("/models", {{"name", "cloud"}, {"distributed", true}, {"code", R"(
+cloud_input = keras.Input(shape=8, name='cloud_input')
+x = tf.keras.layers.Dense(8, activation=tf.nn.relu, name='cloud_hidden')(cloud_input)
+cloud_output = tf.keras.layers.Dense(2, activation=tf.nn.softmax, name='cloud_output')(x)
+cloud_model = keras.Model(inputs=cloud_input, outputs=[cloud_output], name='cloud_model')
+)"}});
+	api->post("/models", {{"name", "edge"}, {"distributed", true}, {"father", cloud.at("id")}, {"code", R"(
+edge_input = keras.Input(shape=(3,), name='edge_input')
+to_cloud = tf.keras.layers.Dense(8, activation=tf.nn.relu, name='to_cloud')(edge_input)
+edge_output = tf.keras.layers.Dense(2, activation=tf.nn.softmax, name='edge_output')(to_cloud)
+edge_model = keras.Model(inputs=[edge_input], outputs=[to_cloud, edge_output], name='edge_model')
+)"}});
+	auto configuration = api->post("/configurations", {{"name", "edge-cloud"}, {"ml_models", {cloud.at("id")}}});
+	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=30, shuffle=True");
+	json trained;
+	ASSERT_NO_FATAL_FAILURE(train_on_hcopd_csv(deployment, trained, {"--validation-rate", "0.2"}));
+	auto result = api->get("/results/" + std::to_string(trained.at("id").get<int64_t>()));
+	ASSERT_EQ(result.at("exits").size(), 2u) << result.dump(2);
+	EXPECT_EQ(result["exits"][0].value("name", ""), "edge_output");
+	EXPECT_EQ(result["exits"][1].value("name", ""), "cloud_output");
+	for (const auto &exit : result["exits"]) {
+		EXPECT_GT(exit.at("metrics").value("accuracy", exit.at("metrics").value("sparse_categorical_accuracy", 0.0)),
+		          0.7)
+		    << exit.dump();
+	}
+
+	auto inference = api->post("/inferences", {{"model_result", result.at("id")},
+	                                           {"input_topic", "hcopd-in"},
+	                                           {"output_topic", "hcopd-out"},
+	                                           {"input_format", "RAW"},
+	                                           {"input_config", {{"data_type", "float32"}}},
+	                                           {"replicas", 1},
+	                                           {"limit", 0.7},
+	                                           {"output_upper", "hcopd-upper"}});
+	ASSERT_EQ(inference.at("exits").size(), 2u) << inference.dump(2);
+	stream::KafkaConfig kafka{cluster->bootstrap(), {}};
+	stream::KafkaSink producer(kafka);
+	stream::KafkaGroupSource reader(kafka, "distributed-reader", {"hcopd-out"});
+	produce_hcopd_inputs(producer, 0, 100);
+	std::set<int> seen;
+	read_predictions(reader, seen, 100, 120s);
+	EXPECT_EQ(seen.size(), 100u) << "every input answered, at the edge or in the cloud";
+}
+
 // Early exits: a CNN with two exits, trained on a generated image stream
 // by the training job, served as a chain of two stages. The test downloads
 // the trained model to know each input's confidence at the first exit: a
@@ -1469,58 +1524,15 @@ std::vector<std::string> group_client_ids(rd_kafka_t *rk, const std::string &gro
 // allows them), each by the exit its confidence says, with that exit's
 // values; a replica of each stage killed with SIGKILL mid-stream loses
 // nothing; the stages' figures show the share answered at each exit.
-constexpr const char *kTwoExitCnn = R"(import tensorflow as tf
-from tensorflow.keras import layers
-image = tf.keras.Input(shape=(8, 8, 1), name="image")
-x = layers.Conv2D(4, (3, 3), activation="relu", padding="same")(image)
-x = layers.MaxPooling2D((2, 2))(x)
-x = layers.Flatten()(x)
-early = layers.Dense(2, activation="softmax", name="early")(x)
-deep = layers.Dense(16, activation="relu")(x)
-late = layers.Dense(2, activation="softmax", name="late")(deep)
-model = tf.keras.Model(inputs=image, outputs=[early, late])
-model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
-              loss_weights=[0.5, 1.0], metrics=["accuracy"])
-)";
-
-//! Image i (8 x 8, one channel): class i % 2 is a bright left (0) or right
-//! (1) half, its contrast shrinking with i % 7, under noise: some are easy,
-//! some hard, so the first exit's confidence spreads.
-std::vector<float> exit_input(int i) {
-	std::mt19937 rng(static_cast<unsigned>(i) * 2654435761u);
-	std::normal_distribution<float> noise(0.0f, 1.0f);
-	float contrast = 0.03f + 0.04f * static_cast<float>(i % 7);
-	std::vector<float> pixels(64);
-	for (int row = 0; row < 8; ++row) {
-		for (int column = 0; column < 8; ++column) {
-			bool bright = (column < 4) == (i % 2 == 0);
-			pixels[row * 8 + column] = (bright ? contrast : -contrast) + noise(rng);
-		}
-	}
-	return pixels;
-}
-
 TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsConfidenceSays) {
 	constexpr int kInputs = 1000;
 	// 1. The model trained on 400 generated images (labels in the last
 	//    column, one per image: it applies to both exits).
-	auto model = api->post("/models", {{"name", "two exits"}, {"code", kTwoExitCnn}});
+	auto model = api->post("/models", {{"name", "two exits"}, {"code", testing::kTwoExitCnn}});
 	auto configuration = api->post("/configurations", {{"name", "exits"}, {"ml_models", {model.at("id")}}});
 	auto deployment = deploy(configuration.at("id").get<int64_t>(), "epochs=8, shuffle=True");
-	{
-		std::ofstream csv(dir / "images.csv");
-		for (int p = 0; p < 64; ++p) {
-			csv << "p" << p << ",";
-		}
-		csv << "label\n";
-		for (int i = 0; i < 400; ++i) {
-			// Training images are numbered apart from the inference's.
-			for (float v : exit_input(100000 + i)) {
-				csv << v << ",";
-			}
-			csv << i % 2 << "\n";
-		}
-	}
+	// Training images are numbered apart from the inference's.
+	testing::write_exit_images_csv(dir / "images.csv", 100000, 400);
 	json trained_result;
 	ASSERT_NO_FATAL_FAILURE(train_on_csv(deployment, "exit-images", dir / "images.csv", "0.2", trained_result));
 	auto result_id = std::to_string(trained_result.at("id").get<int64_t>());
@@ -1549,7 +1561,7 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 	// 2. What each input's first exit says, computed here with the same model.
 	ml::Array inputs{{kInputs, 8, 8, 1}, {}};
 	for (int i = 0; i < kInputs; ++i) {
-		auto row = exit_input(i);
+		auto row = testing::exit_image(i);
 		inputs.data.insert(inputs.data.end(), row.begin(), row.end());
 	}
 	auto first = trained.run_stage(0, inputs);
@@ -1580,7 +1592,7 @@ TEST_P(PipelineTest, AnInferenceWithEarlyExitsAnswersEachInputOnceAtTheExitItsCo
 		ASSERT_TRUE(stream::create_topic(kafka, "exits-out", 1));
 	}
 	stream::KafkaSink producer(kafka);
-	auto produce = [&](int from, int to) { produce_rows(producer, "exits-in", from, to, exit_input); };
+	auto produce = [&](int from, int to) { produce_rows(producer, "exits-in", from, to, testing::exit_image); };
 	std::map<int, int> answers; // input -> times answered
 	int wrong_exit = 0, wrong_key = 0, near_threshold = 0;
 	stream::KafkaGroupSource reader(kafka, "exits-test-reader", {"exits-out"});

@@ -725,6 +725,67 @@ TEST_F(ApiTest, AContinualResultCarriesItsPrequentialMetricsOverRecords) {
 	EXPECT_EQ(call("GET", batch_path).second["prequential"], json::array()) << "a batch training has no records";
 }
 
+// The original Kafka-ML's distributed models: sub-models defined one by
+// one, each naming its upper model ("father"), a configuration holding the
+// top one; its result is served as a chain of one stage per sub-model.
+TEST_F(ApiTest, DistributedSubModelsChainAndTheirTopTrainsAndServesTheChain) {
+	auto [s_cloud, cloud] = call("POST", "/api/v1/models", {{"name", "cloud"}, {"distributed", true}, {"code", R"(
+cloud_input = keras.Input(shape=16, name='cloud_input')
+x = tf.keras.layers.Dense(16, activation=tf.nn.relu)(cloud_input)
+cloud_output = tf.keras.layers.Dense(3, activation=tf.nn.softmax, name='cloud_output')(x)
+cloud_model = keras.Model(inputs=cloud_input, outputs=[cloud_output], name='cloud_model')
+)"}});
+	ASSERT_EQ(s_cloud, 201) << cloud;
+	EXPECT_EQ(cloud["distributed"], true);
+	EXPECT_TRUE(cloud["father"].is_null());
+	// The original's form sends the father's id as text.
+	json edge_body = {
+	    {"name", "edge"}, {"distributed", true}, {"father", std::to_string(cloud["id"].get<int64_t>())}, {"code", R"(
+edge_input = keras.Input(shape=(4,), name='edge_input')
+to_cloud = tf.keras.layers.Dense(16, activation=tf.nn.relu, name='to_cloud')(edge_input)
+edge_output = tf.keras.layers.Dense(3, activation=tf.nn.softmax, name='edge_output')(to_cloud)
+edge_model = keras.Model(inputs=[edge_input], outputs=[to_cloud, edge_output], name='edge_model')
+)"}};
+	auto [s_edge, edge] = call("POST", "/api/v1/models", edge_body);
+	ASSERT_EQ(s_edge, 201) << edge;
+	EXPECT_EQ(edge["father"], cloud["id"]);
+	EXPECT_EQ(call("GET", "/api/v1/models/" + std::to_string(edge["id"].get<int64_t>())).second["father"], cloud["id"]);
+
+	edge_body["name"] = "second edge";
+	auto [s_twice, twice] = call("POST", "/api/v1/models", edge_body);
+	EXPECT_EQ(s_twice, 400) << twice;
+	EXPECT_NE(twice["error"].get<std::string>().find("already the upper model"), std::string::npos) << twice;
+	edge_body["father"] = "the cloud";
+	EXPECT_EQ(call("POST", "/api/v1/models", edge_body).first, 400);
+	edge_body["father"] = 98765;
+	EXPECT_EQ(call("POST", "/api/v1/models", edge_body).first, 400);
+
+	auto [s_conf, refused] =
+	    call("POST", "/api/v1/configurations", {{"name", "edge only"}, {"ml_models", json::array({edge["id"]})}});
+	EXPECT_EQ(s_conf, 400) << refused;
+	EXPECT_NE(refused["error"].get<std::string>().find("put the top of its chain"), std::string::npos) << refused;
+	auto conf = call("POST", "/api/v1/configurations", {{"name", "chain"}, {"ml_models", json::array({cloud["id"]})}});
+	ASSERT_EQ(conf.first, 201) << conf.second;
+	auto deployment = call("POST", "/api/v1/deployments", {{"configuration", conf.second["id"]}}).second;
+	ASSERT_EQ(deployment["results"].size(), 1u) << "one result: the chain trains as one model";
+	int64_t result = deployment["results"][0]["id"];
+	finish(result);
+	auto [s_inference, inference] = call("POST", "/api/v1/inferences",
+	                                     {{"model_result", result},
+	                                      {"input_format", "JSON"},
+	                                      {"input_topic", "in"},
+	                                      {"output_topic", "out"},
+	                                      {"replicas", 1},
+	                                      {"limit", 0.8},
+	                                      {"output_upper", "to-cloud"}});
+	ASSERT_EQ(s_inference, 201) << inference;
+	ASSERT_EQ(inference["exits"].size(), 2u) << "one stage per sub-model";
+	EXPECT_EQ(inference["exits"][1]["input_topic"], "to-cloud");
+
+	auto [s_delete, kept] = call("DELETE", "/api/v1/models/" + std::to_string(cloud["id"].get<int64_t>()));
+	EXPECT_EQ(s_delete, 409) << kept;
+}
+
 TEST_F(ApiTest, ModelCodeErrorsGive400WithLineAndColumn) {
 	auto [status, body] = call("POST", "/api/v1/models", {{"name", "bad"}, {"code", "model = (\n    syntax error"}});
 	EXPECT_EQ(status, 400);

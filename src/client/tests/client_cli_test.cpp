@@ -98,6 +98,26 @@ TEST_F(ClientCli, ModelConfigurationDeployListAndGet) {
 	ASSERT_EQ(config.status, 0) << config.err;
 	EXPECT_EQ(config.out, "created configuration 1 (both)\n");
 
+	// The original's distributed sub-models: a top one, and one below it.
+	std::string cloud = temp.write("cloud.py", R"(cloud_input = keras.Input(shape=4)
+cloud_output = tf.keras.layers.Dense(2, activation='softmax')(cloud_input)
+cloud_model = keras.Model(inputs=cloud_input, outputs=[cloud_output])
+)");
+	std::string edge = temp.write("edge.py", R"(edge_input = keras.Input(shape=(3,))
+to_cloud = tf.keras.layers.Dense(4, activation='relu')(edge_input)
+edge_output = tf.keras.layers.Dense(2, activation='softmax')(to_cloud)
+edge_model = keras.Model(inputs=[edge_input], outputs=[to_cloud, edge_output])
+)");
+	ASSERT_EQ(cli({"models", "create", "--name", "cloud", "--file", cloud, "--distributed"}).status, 0);
+	RunResult below = cli({"models", "create", "--name", "edge", "--file", edge, "--father", "3"});
+	EXPECT_EQ(below.status, 2) << below.err;
+	EXPECT_NE(below.err.find("add --distributed"), std::string::npos) << below.err;
+	below = cli({"models", "create", "--name", "edge", "--file", edge, "--distributed", "--father", "3"});
+	ASSERT_EQ(below.status, 0) << below.err;
+	RunResult shown = cli({"models", "get", "4"});
+	EXPECT_NE(shown.out.find("father: 3"), std::string::npos) << shown.out;
+	EXPECT_NE(shown.out.find("distributed: true"), std::string::npos) << shown.out;
+
 	RunResult deploy = cli(
 	    {"deploy", "1", "--batch", "10", "--kwargs-fit", "epochs=1000, steps_per_epoch=22, shuffle=True", "--json"});
 	ASSERT_EQ(deploy.status, 0) << deploy.err;

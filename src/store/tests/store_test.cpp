@@ -3,6 +3,7 @@
 #include "store/coordination.h"
 #include "store/migrations.h"
 
+#include <functional>
 #include <thread>
 
 namespace kafkaml::store {
@@ -66,6 +67,84 @@ TEST_P(StoreTest, ModelCrud) {
 	Model ghost = make_model("ghost");
 	ghost.id = 999;
 	EXPECT_THROW(store_->update_model(ghost), NotFound);
+}
+
+// The original Kafka-ML's distributed sub-models: edge -> fog -> cloud,
+// each naming its upper model as father; a configuration holds the top.
+TEST_P(StoreTest, DistributedSubModelsChainThroughTheirFather) {
+	auto sub_model = [&](const std::string &name, std::optional<int64_t> father) {
+		Model m = make_model(name);
+		m.distributed = true;
+		m.father = father;
+		return store_->create_model(m);
+	};
+	auto cloud = sub_model("cloud", std::nullopt);
+	auto fog = sub_model("fog", cloud.id);
+	auto edge = sub_model("edge", fog.id);
+	EXPECT_TRUE(store_->get_model(edge.id).distributed);
+	EXPECT_EQ(store_->get_model(edge.id).father, fog.id);
+	EXPECT_EQ(store_->get_model(cloud.id).father, std::nullopt);
+	auto chain = store_->submodel_chain(cloud.id);
+	ASSERT_EQ(chain.size(), 3u);
+	EXPECT_EQ(chain[0].id, edge.id) << "bottom first";
+	EXPECT_EQ(chain[1].id, fog.id);
+	EXPECT_EQ(chain[2].id, cloud.id);
+	EXPECT_EQ(store_->submodel_chain(fog.id).size(), 2u) << "the chain under fog";
+	auto plain = store_->create_model(make_model("plain"));
+	EXPECT_EQ(store_->submodel_chain(plain.id).size(), 1u);
+
+	// What the store refuses, saying why.
+	auto refused = [&](const std::function<void()> &change, const std::string &says) {
+		try {
+			change();
+			ADD_FAILURE() << "accepted; expected a refusal saying " << says;
+		} catch (const InvalidArgument &e) {
+			EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+		}
+	};
+	refused([&] { sub_model("second edge", fog.id); }, "already the upper model of model " + std::to_string(edge.id));
+	refused([&] { sub_model("orphan", 12345); }, "does not exist");
+	refused([&] { sub_model("below plain", plain.id); }, "not distributed");
+	refused(
+	    [&] {
+		    Model m = make_model("not distributed");
+		    m.father = cloud.id;
+		    store_->create_model(m);
+	    },
+	    "is not distributed");
+	refused(
+	    [&] {
+		    Model top = store_->get_model(cloud.id);
+		    top.father = edge.id; // cloud above edge above ... cloud
+		    store_->update_model(top);
+	    },
+	    "cycle");
+	refused(
+	    [&] {
+		    Model top = store_->get_model(cloud.id);
+		    top.distributed = false;
+		    store_->update_model(top);
+	    },
+	    "upper model of model " + std::to_string(fog.id));
+	EXPECT_EQ(store_->list_models().size(), 4u) << "nothing refused was stored";
+
+	// A configuration holds the top; a sub-model below it is refused,
+	// naming the top to use.
+	refused(
+	    [&] {
+		    store_->create_configuration({0, "edge only", "", {edge.id}, ""});
+	    },
+	    "model " + std::to_string(cloud.id) + ", in the configuration");
+	auto configuration = store_->create_configuration({0, "chain", "", {cloud.id}, ""});
+	EXPECT_EQ(configuration.ml_models, std::vector<int64_t>{cloud.id});
+
+	// A father is not deleted from under its sub-model; bottom up works.
+	EXPECT_THROW(store_->delete_model(fog.id), Conflict);
+	store_->delete_configuration(configuration.id);
+	store_->delete_model(edge.id);
+	store_->delete_model(fog.id);
+	EXPECT_EQ(store_->submodel_chain(cloud.id).size(), 1u);
+	store_->delete_model(cloud.id);
 }
 
 TEST_P(StoreTest, ConfigurationKeepsModelOrderAndChecksReferences) {

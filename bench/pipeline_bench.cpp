@@ -45,6 +45,7 @@
 //
 // bench-libs: kafkaml_api_client kafkaml_stream kafkaml_test_support PkgConfig::RDKAFKA nlohmann_json::nlohmann_json
 
+#include "bench_kafka.h"
 #include "bench_support.h"
 #include "client/api_client.h"
 #include "stream/admin.h"
@@ -101,28 +102,7 @@ struct Options {
 	std::vector<std::string> executors;
 };
 
-//! `kafka`'s bootstrap and properties (security settings), then `extra`;
-//! TCP_NODELAY, as every client of `kafkaml` has it (stream::make_client).
-rd_kafka_conf_t *kafka_conf(const stream::KafkaConfig &kafka,
-                            std::initializer_list<std::pair<const char *, const char *>> extra) {
-	char error[512];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	auto set = [&](const char *key, const char *value) {
-		if (rd_kafka_conf_set(conf, key, value, error, sizeof(error)) != RD_KAFKA_CONF_OK) {
-			rd_kafka_conf_destroy(conf);
-			throw std::runtime_error(error);
-		}
-	};
-	set("bootstrap.servers", kafka.bootstrap_servers.c_str());
-	set("socket.nagle.disable", "true");
-	for (const auto &[key, value] : kafka.properties) {
-		set(key.c_str(), value.c_str());
-	}
-	for (auto [key, value] : extra) {
-		set(key, value);
-	}
-	return conf;
-}
+using bench::kafka_conf;
 
 //! A producer that stamps each record with its send time (`sent`: steady
 //! clock nanoseconds, 8 bytes) and a consumer of the prediction topic that
@@ -131,24 +111,10 @@ rd_kafka_conf_t *kafka_conf(const stream::KafkaConfig &kafka,
 class Stopwatch {
 public:
 	Stopwatch(const stream::KafkaConfig &kafka, const std::string &input, const std::string &output) : input_(input) {
-		char error[512];
-		producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, kafka_conf(kafka, {{"linger.ms", "0"}}), error, sizeof(error));
+		producer_ = bench::eager_producer(kafka);
 		static std::atomic<int> groups{0};
 		auto group = "pipeline-bench-reader-" + std::to_string(::getpid()) + "-" + std::to_string(groups++);
-		consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER,
-		                         kafka_conf(kafka, {{"group.id", group.c_str()},
-		                                            {"auto.offset.reset", "earliest"},
-		                                            {"enable.auto.commit", "false"},
-		                                            {"fetch.wait.max.ms", "5"}}),
-		                         error, sizeof(error));
-		if (!producer_ || !consumer_) {
-			throw std::runtime_error(error);
-		}
-		rd_kafka_poll_set_consumer(consumer_);
-		auto *list = rd_kafka_topic_partition_list_new(1);
-		rd_kafka_topic_partition_list_add(list, output.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-		rd_kafka_assign(consumer_, list);
-		rd_kafka_topic_partition_list_destroy(list);
+		consumer_ = bench::partition_reader(kafka, group, output);
 	}
 	~Stopwatch() {
 		rd_kafka_flush(producer_, 10000);

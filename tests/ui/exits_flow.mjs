@@ -6,7 +6,9 @@
 // deploy form offers one stage per exit: it sends `exits` with the
 // first stage's threshold and each stage's replicas. The inference's page
 // shows its stages table, changes the first stage's threshold (the server
-// keeps it) and shows the server's refusal of a threshold above 1.
+// keeps it) and shows the server's refusal of a threshold above 1. The
+// original's distributed sub-models: the model form makes one below an
+// upper model, and the configuration form offers only the chain's top.
 //
 // It exits 0 when it passed, 77 (skipped for CTest) when the UI, Chromium
 // or a part of the server is missing, and 1 when a step failed.
@@ -17,6 +19,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as ui from "./browser.mjs";
 import { kafkamlBin, startKafkaml } from "./server.mjs";
+
+const CLOUD = `cloud_input = keras.Input(shape=8, name='cloud_input')
+cloud_output = tf.keras.layers.Dense(2, activation='softmax', name='cloud_output')(cloud_input)
+cloud_model = keras.Model(inputs=cloud_input, outputs=[cloud_output])
+`;
+
+const EDGE = `edge_input = keras.Input(shape=(4,), name='edge_input')
+to_cloud = tf.keras.layers.Dense(8, activation='relu', name='to_cloud')(edge_input)
+edge_output = tf.keras.layers.Dense(2, activation='softmax', name='edge_output')(to_cloud)
+edge_model = keras.Model(inputs=[edge_input], outputs=[to_cloud, edge_output])
+`;
 
 const TWO_EXITS = `import tensorflow as tf
 from tensorflow.keras import layers
@@ -308,6 +321,62 @@ async function main() {
         ).json.thresholds;
         assert.equal(thresholds[0], 0.6, "the refused threshold was not kept");
         await shot("refused");
+      },
+    );
+
+    await step(
+      "a distributed sub-model is made under its upper model",
+      async () => {
+        const cloud = await api("POST", "/models", {
+          name: "cloud",
+          distributed: true,
+          code: CLOUD,
+        });
+        assert.equal(cloud.status, 201, JSON.stringify(cloud.json));
+        await page.goto(`${baseUrl}/models/new`, {
+          waitUntil: "domcontentloaded",
+        });
+        await page.waitForSelector(".cm-content");
+        await page.fill("input[name=name]", "edge");
+        await page.click(".cm-content");
+        await page.keyboard.press("Control+A");
+        await page.keyboard.press("Delete");
+        await page.keyboard.insertText(EDGE);
+        await page.check("input[name=distributed]");
+        await page
+          .getByLabel("Upper model")
+          .selectOption(String(cloud.json.id));
+        await page.click("button[type=submit]");
+        await page.waitForURL(/\/models\/\d+$/);
+        const id = Number(/\/models\/(\d+)$/.exec(page.url())[1]);
+        const edge = await api("GET", `/models/${id}`);
+        assert.equal(edge.json.distributed, true, JSON.stringify(edge.json));
+        assert.equal(
+          edge.json.father,
+          cloud.json.id,
+          JSON.stringify(edge.json),
+        );
+        // Reloaded, the form shows what was stored.
+        await page.reload({ waitUntil: "domcontentloaded" });
+        await page.waitForFunction(
+          (father) =>
+            document.querySelector("select[name=father]")?.value ===
+            String(father),
+          cloud.json.id,
+        );
+        // The configuration form offers the chain's top, not the sub-model.
+        await page.goto(`${baseUrl}/configurations/new`, {
+          waitUntil: "domcontentloaded",
+        });
+        await page.waitForSelector(
+          `input[name=model][value="${cloud.json.id}"]`,
+        );
+        assert.equal(
+          await page.locator(`input[name=model][value="${id}"]`).count(),
+          0,
+          "a sub-model below the top is not offered",
+        );
+        await shot("distributed");
       },
     );
 

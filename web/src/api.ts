@@ -27,6 +27,10 @@ export interface Model {
 	module_size?: number | null;
 	/** Bytes of the uploaded Keras weights file of a keras.applications base (keras); null when none. */
 	weights_size?: number | null;
+	/** A sub-model of the original's distributed models (its first output feeds its upper model). */
+	distributed?: boolean;
+	/** Its upper model's id; null at the top of a chain. */
+	father?: number | null;
 }
 
 export interface Configuration {

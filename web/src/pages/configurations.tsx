@@ -90,15 +90,18 @@ export function NewConfigurationPage(props: { preselect: string | null }) {
 						</p>
 					)}
 					<div class="check-list">
-						{models.data?.map((m) => (
-							<label key={m.id} class={chosen.includes(m.id) ? 'check chosen' : 'check'}>
-								<input type="checkbox" name="model" value={m.id} checked={chosen.includes(m.id)} onChange={() => toggle(m.id)} />
-								<span>
-									<strong>{m.name}</strong>
-									{m.description && <span class="muted small"> — {m.description}</span>}
-								</span>
-							</label>
-						))}
+						{models.data
+							?.filter((m) => !m.father)
+							.map((m) => (
+								<label key={m.id} class={chosen.includes(m.id) ? 'check chosen' : 'check'}>
+									<input type="checkbox" name="model" value={m.id} checked={chosen.includes(m.id)} onChange={() => toggle(m.id)} />
+									<span>
+										<strong>{m.name}</strong>
+										{m.distributed && <span class="muted small"> (distributed: trains its whole chain)</span>}
+										{m.description && <span class="muted small"> — {m.description}</span>}
+									</span>
+								</label>
+							))}
 					</div>
 				</fieldset>
 			</Form>

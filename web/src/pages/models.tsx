@@ -1,7 +1,9 @@
 // Models: the list, and the editor page that creates or updates one. The
 // server validates the code on save; a 400 carries the line and column,
 // which the editor marks. A model is Keras code, or a PyTorch TorchScript
-// file (torch.jit.save) with the arguments of its compile().
+// file (torch.jit.save) with the arguments of its compile(). A Keras model
+// may be a distributed sub-model, as in the original Kafka-ML, naming its
+// upper model.
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorPosition, type Model } from '../api';
 import { useCan } from '../auth';
@@ -53,6 +55,7 @@ export function ModelsPage() {
 						<td>
 							<Link href={`/models/${m.id}`}>{m.name}</Link>
 							{m.framework === 'pytorch' && <span class="badge small">PyTorch</span>}
+							{m.distributed && <span class="badge small">{m.father ? `sub-model of #${m.father}` : 'distributed top'}</span>}
 						</td>
 						<td class="hide-sm muted">{m.description}</td>
 						<td class="hide-sm muted">{formatTime(m.created_at)}</td>
@@ -82,6 +85,9 @@ export function ModelEditPage(props: { id: number | null }) {
 	const [moduleSize, setModuleSize] = useState<number | null>(null);
 	const [weights, setWeights] = useState<File | null>(null);
 	const [weightsSize, setWeightsSize] = useState<number | null>(null);
+	const [distributed, setDistributed] = useState(false);
+	const [father, setFather] = useState<number | null>(null);
+	const others = usePoll(api.models, [], 0);
 	const [codeError, setCodeError] = useState<CodeError | null>(null);
 	const [saved, setSaved] = useState(false);
 	const load = useAction();
@@ -99,6 +105,8 @@ export function ModelEditPage(props: { id: number | null }) {
 				setFramework(m.framework === 'pytorch' ? 'pytorch' : 'keras');
 				setModuleSize(m.module_size ?? null);
 				setWeightsSize(m.weights_size ?? null);
+				setDistributed(m.distributed ?? false);
+				setFather(m.father ?? null);
 				setCode(m.code ?? '');
 				setLoadedCode(m.code ?? '');
 			});
@@ -108,7 +116,7 @@ export function ModelEditPage(props: { id: number | null }) {
 	const submit = async () => {
 		setSaved(false);
 		setCodeError(null);
-		const body = { name, description, imports, code, framework };
+		const body = { name, description, imports, code, framework, distributed, father: distributed ? father : null };
 		const m = await save.run(async () => {
 			let stored = props.id === null ? await api.createModel(body) : await api.updateModel(props.id, body);
 			if (framework === 'pytorch' && module) stored = await api.uploadModule(stored.id, module);
@@ -183,6 +191,50 @@ export function ModelEditPage(props: { id: number | null }) {
 						<input type="radio" name="framework" checked={framework === 'pytorch'} onChange={() => chooseFramework('pytorch')} /> PyTorch (TorchScript file)
 					</label>
 				</fieldset>
+				{framework === 'keras' && (
+					<fieldset class="field field-wide distributed">
+						<legend class="field-label">Distributed</legend>
+						<label>
+							<input
+								type="checkbox"
+								name="distributed"
+								checked={distributed}
+								onChange={(e) => {
+									setDistributed(e.currentTarget.checked);
+									setSaved(false);
+								}}
+							/>{' '}
+							A sub-model of a distributed model (edge, fog, cloud)
+						</label>
+						{distributed && (
+							<label>
+								Upper model{' '}
+								<select
+									name="father"
+									aria-label="Upper model"
+									value={father ?? ''}
+									onChange={(e) => {
+										setFather(e.currentTarget.value === '' ? null : Number(e.currentTarget.value));
+										setSaved(false);
+									}}
+								>
+									<option value="">none: the top of the chain</option>
+									{others.data
+										?.filter((o) => o.distributed && o.id !== props.id)
+										.map((o) => (
+											<option key={o.id} value={o.id}>
+												#{o.id} {o.name}
+											</option>
+										))}
+								</select>
+							</label>
+						)}
+						<span class="field-hint">
+							Every sub-model but the top one outputs what its upper model takes, then its exit. A configuration holds the top one and trains the whole chain,
+							served as one stage per sub-model.
+						</span>
+					</fieldset>
+				)}
 				{framework === 'pytorch' && (
 					<div class="field field-wide">
 						<label class="field-label" for="module">

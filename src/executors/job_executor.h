@@ -43,9 +43,7 @@ public:
 	//! src/server/README.md), twice a second: makes what runs what the job
 	//! records ask for, which other servers write: starts the jobs asked
 	//! for, stops those whose record is gone. Returns how many run. The
-	//! default does nothing: recover() would take a job without a record
-	//! for one it started and record it again, undoing another server's
-	//! stop (the Kubernetes executor; see src/server/README.md).
+	//! default, for an executor that keeps no jobs, does nothing.
 	virtual size_t reconcile() { return 0; }
 	//! The processes this executor started as children of the server, for
 	//! the server to reap once another server has adopted and ended them;

@@ -386,8 +386,7 @@ void KubernetesExecutor::stop(store::JobKind kind, int64_t owner) {
 	remove(kind, owner);
 }
 
-size_t KubernetesExecutor::recover() {
-	std::unique_lock lock(mutex_);
+std::map<std::pair<store::JobKind, int64_t>, json> KubernetesExecutor::list_objects() {
 	std::map<std::pair<store::JobKind, int64_t>, json> existing;
 	for (auto kind : {store::JobKind::Training, store::JobKind::Inference}) {
 		auto listed = client_.checked("cannot list this server's objects", "GET",
@@ -400,6 +399,69 @@ size_t KubernetesExecutor::recover() {
 			}
 		}
 	}
+	return existing;
+}
+
+size_t KubernetesExecutor::reconcile() {
+	std::lock_guard lock(mutex_);
+	auto existing = list_objects();
+	std::set<std::pair<store::JobKind, int64_t>> wanted;
+	for (const auto &job : store_.list_jobs()) {
+		if (job.desired_state == "running") {
+			wanted.insert({job.kind, job.owner});
+		}
+	}
+	size_t running = 0;
+	for (const auto &[kind, owner] : wanted) {
+		auto name = object_name(kind, owner);
+		auto found = existing.find({kind, owner});
+		try {
+			if (owner_is_final(kind, owner)) {
+				forget(kind, owner);
+				if (found != existing.end()) {
+					remove(kind, owner);
+				}
+				continue;
+			}
+			int64_t replicas = kind == store::JobKind::Inference ? store_.get_inference(owner).replicas : 1;
+			if (found == existing.end()) {
+				spdlog::info("executor: {} is asked for; creating it", name);
+				record(kind, owner); // one record per owner, whoever asked
+				apply(kind, owner, replicas);
+			} else if (kind == store::JobKind::Inference &&
+			           found->second.value("spec", json::object()).value("replicas", replicas) != replicas) {
+				json patch = {{"spec", {{"replicas", replicas}}}};
+				client_.checked("cannot scale " + name, "PATCH", collection(kind) + "/" + name, patch.dump(),
+				                kMergePatch);
+			}
+			++running;
+		} catch (const std::exception &e) {
+			// Said at every pass while it lasts: the record stays and the next
+			// pass tries again.
+			spdlog::error("executor: {} is not reconciled: {}", name, e.what());
+		}
+	}
+	for (const auto &[key, object] : existing) {
+		if (wanted.count(key)) {
+			continue;
+		}
+		auto [kind, owner] = key;
+		spdlog::info("executor: {} is no longer asked for; deleting it", object_name(kind, owner));
+		if (kind == store::JobKind::Training) {
+			pending_trainings_.erase(owner);
+		}
+		try {
+			remove(kind, owner);
+		} catch (const std::exception &e) {
+			spdlog::error("executor: {}", e.what());
+		}
+	}
+	return running;
+}
+
+size_t KubernetesExecutor::recover() {
+	std::unique_lock lock(mutex_);
+	auto existing = list_objects();
 	// Restarts from before this start are not counted again.
 	auto pods = client_.checked("cannot list this server's pods", "GET",
 	                            "/api/v1/namespaces/" + config_.namespace_name + "/pods?labelSelector=" + selector());

@@ -58,6 +58,15 @@ public:
 	//! missing ones created, those of ended results or inferences deleted.
 	//! Then starts watching.
 	size_t recover() override;
+	//! For the server holding the orchestrator's lease (src/server/README.md),
+	//! twice a second: the job records are what should run, written by
+	//! whichever server was asked. Creates the object of a record that has
+	//! none, deletes an object whose record is gone (stopped through another
+	//! server: records are written before objects are made and removed
+	//! before they are deleted, so an object without one is never being
+	//! started), and sets a Deployment's replicas to its inference's. Lock
+	//! taken.
+	size_t reconcile() override;
 	void stop_all() override;
 	// set_server_url: ignored (the default). Pods reach the server through
 	// its Service (jobs.server_url), not the address it listens on.
@@ -82,6 +91,8 @@ private:
 	//! was started with other settings. Lock held.
 	void apply(store::JobKind kind, int64_t owner, int64_t replicas);
 	void remove(store::JobKind kind, int64_t owner);
+	//! This instance's Jobs and Deployments by owner. Lock held.
+	std::map<std::pair<store::JobKind, int64_t>, nlohmann::json> list_objects();
 	void record(store::JobKind kind, int64_t owner);
 	void forget(store::JobKind kind, int64_t owner);
 	bool owner_is_final(store::JobKind kind, int64_t owner);

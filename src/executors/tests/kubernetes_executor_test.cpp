@@ -271,6 +271,58 @@ TEST_F(KubernetesExecutorTest, AJobWhoseResultEndedIsDeleted) {
 	EXPECT_TRUE(db->list_jobs().empty());
 }
 
+// Several servers on one store (src/server/README.md): another server
+// records what it is asked; the leader's reconcile pass carries it out
+// against the objects it lists.
+TEST_F(KubernetesExecutorTest, ReconcileCarriesOutWhatAnotherServerRecorded) {
+	auto executor = make();
+	auto result = testing::stored_result(*db, store::ResultStatus::Running);
+	auto inference = stored_inference(2);
+	auto ask = [&](store::JobKind kind, int64_t owner, int64_t replica) {
+		store::Job job;
+		job.kind = kind;
+		job.owner = owner;
+		job.replica = replica;
+		db->upsert_job(job);
+	};
+	ask(store::JobKind::Training, result.id, 0);
+	ask(store::JobKind::Inference, inference.id, 0);
+	ask(store::JobKind::Inference, inference.id, 1);
+	auto train = "kafkaml-train-" + std::to_string(result.id);
+	auto infer = "kafkaml-infer-" + std::to_string(inference.id);
+
+	EXPECT_EQ(executor->reconcile(), 2u);
+	ASSERT_FALSE(api.object("jobs", train).is_null()) << "the training asked of another server";
+	ASSERT_FALSE(api.object("deployments", infer).is_null());
+	EXPECT_EQ(api.object("deployments", infer)["spec"]["replicas"], 2);
+	api.clear_requests();
+	EXPECT_EQ(executor->reconcile(), 2u);
+	EXPECT_TRUE(api.requests("POST", "/apis/").empty()) << "nothing changes when nothing was asked";
+	EXPECT_TRUE(api.requests("PATCH", "/apis/").empty());
+	EXPECT_TRUE(api.requests("DELETE", "/apis/").empty());
+
+	// Scaled through another server: the inference's replicas in the store.
+	db->set_inference_replicas(inference.id, 3);
+	executor->reconcile();
+	EXPECT_EQ(api.object("deployments", infer)["spec"]["replicas"], 3);
+
+	// Stopped through another server: its records deleted.
+	for (const auto &job : db->list_jobs()) {
+		if (job.kind == store::JobKind::Inference) {
+			db->delete_job(job.id);
+		}
+	}
+	EXPECT_EQ(executor->reconcile(), 1u);
+	EXPECT_TRUE(api.object("deployments", infer).is_null());
+	EXPECT_FALSE(api.object("jobs", train).is_null()) << "the other job stays";
+
+	// A result that ended meanwhile: its record and its Job go.
+	db->update_result_status(result.id, store::ResultStatus::Finished);
+	EXPECT_EQ(executor->reconcile(), 0u);
+	EXPECT_TRUE(api.object("jobs", train).is_null());
+	EXPECT_TRUE(db->list_jobs().empty());
+}
+
 TEST_F(KubernetesExecutorTest, ARestartedServerKeepsItsObjectsInsteadOfCreatingThemAgain) {
 	store::Result result;
 	store::Inference inference;

@@ -370,10 +370,24 @@ void KubernetesExecutor::start_inference(const store::Inference &inference) {
 
 void KubernetesExecutor::scale(int64_t inference, int64_t replicas) {
 	std::lock_guard lock(mutex_);
+	patch_replicas(inference, replicas);
+}
+
+void KubernetesExecutor::patch_replicas(int64_t inference, int64_t replicas) {
 	json patch = {{"spec", {{"replicas", replicas}}}};
 	auto name = object_name(store::JobKind::Inference, inference);
 	client_.checked("cannot scale " + name, "PATCH", collection(store::JobKind::Inference) + "/" + name, patch.dump(),
 	                kMergePatch);
+}
+
+std::set<std::pair<store::JobKind, int64_t>> KubernetesExecutor::wanted_owners() {
+	std::set<std::pair<store::JobKind, int64_t>> wanted;
+	for (const auto &job : store_.list_jobs()) {
+		if (job.desired_state == "running") {
+			wanted.insert({job.kind, job.owner});
+		}
+	}
+	return wanted;
 }
 
 void KubernetesExecutor::stop(store::JobKind kind, int64_t owner) {
@@ -405,12 +419,7 @@ std::map<std::pair<store::JobKind, int64_t>, json> KubernetesExecutor::list_obje
 size_t KubernetesExecutor::reconcile() {
 	std::lock_guard lock(mutex_);
 	auto existing = list_objects();
-	std::set<std::pair<store::JobKind, int64_t>> wanted;
-	for (const auto &job : store_.list_jobs()) {
-		if (job.desired_state == "running") {
-			wanted.insert({job.kind, job.owner});
-		}
-	}
+	auto wanted = wanted_owners();
 	size_t running = 0;
 	for (const auto &[kind, owner] : wanted) {
 		auto name = object_name(kind, owner);
@@ -430,9 +439,7 @@ size_t KubernetesExecutor::reconcile() {
 				apply(kind, owner, replicas);
 			} else if (kind == store::JobKind::Inference &&
 			           found->second.value("spec", json::object()).value("replicas", replicas) != replicas) {
-				json patch = {{"spec", {{"replicas", replicas}}}};
-				client_.checked("cannot scale " + name, "PATCH", collection(kind) + "/" + name, patch.dump(),
-				                kMergePatch);
+				patch_replicas(owner, replicas);
 			}
 			++running;
 		} catch (const std::exception &e) {
@@ -471,13 +478,7 @@ size_t KubernetesExecutor::recover() {
 	baseline_ = true;
 
 	size_t running = 0;
-	std::set<std::pair<store::JobKind, int64_t>> wanted;
-	for (const auto &job : store_.list_jobs()) {
-		if (job.desired_state != "running") {
-			continue;
-		}
-		wanted.insert({job.kind, job.owner});
-	}
+	auto wanted = wanted_owners();
 	for (const auto &[kind, owner] : wanted) {
 		auto name = object_name(kind, owner);
 		auto found = existing.find({kind, owner});

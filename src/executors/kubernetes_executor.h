@@ -93,6 +93,10 @@ private:
 	void remove(store::JobKind kind, int64_t owner);
 	//! This instance's Jobs and Deployments by owner. Lock held.
 	std::map<std::pair<store::JobKind, int64_t>, nlohmann::json> list_objects();
+	//! The owners whose job records ask for a running job. Lock held.
+	std::set<std::pair<store::JobKind, int64_t>> wanted_owners();
+	//! Sets an inference's Deployment's replicas in place. Lock held.
+	void patch_replicas(int64_t inference, int64_t replicas);
 	void record(store::JobKind kind, int64_t owner);
 	void forget(store::JobKind kind, int64_t owner);
 	bool owner_is_final(store::JobKind kind, int64_t owner);

@@ -456,8 +456,7 @@ void KubernetesExecutor::stop(store::JobKind kind, int64_t owner) {
 	remove_all(kind, owner);
 }
 
-size_t KubernetesExecutor::recover() {
-	std::unique_lock lock(mutex_);
+std::map<KubernetesExecutor::ObjectKey, json> KubernetesExecutor::list_objects() {
 	std::map<ObjectKey, json> existing;
 	for (auto kind : {store::JobKind::Training, store::JobKind::Inference}) {
 		auto listed = client_.checked("cannot list this server's objects", "GET",
@@ -469,6 +468,12 @@ size_t KubernetesExecutor::recover() {
 			}
 		}
 	}
+	return existing;
+}
+
+size_t KubernetesExecutor::recover() {
+	std::unique_lock lock(mutex_);
+	auto existing = list_objects();
 	// Restarts from before this start are not counted again.
 	auto pods = client_.checked("cannot list this server's pods", "GET",
 	                            "/api/v1/namespaces/" + config_.namespace_name + "/pods?labelSelector=" + selector());

@@ -116,6 +116,8 @@ private:
 	//! Deletes every object of an owner (each stage's), listing them: what
 	//! runs is what the cluster has, whatever the store says now. Lock held.
 	void remove_all(store::JobKind kind, int64_t owner);
+	//! This instance's Jobs and Deployments (each stage's), by key. Lock held.
+	std::map<ObjectKey, nlohmann::json> list_objects();
 	//! A merge patch of the Deployment's spec.replicas, in place. Lock held.
 	void patch_replicas(const ObjectKey &key, int64_t replicas);
 	void record(store::JobKind kind, int64_t owner);

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,7 @@ using nlohmann::json;
 constexpr const char *kMergePatch = "application/merge-patch+json";
 constexpr const char *kContainer = "job";
 constexpr const char *kSpecAnnotation = "kafkaml.spec";
+constexpr const char *kStageLabel = "kafkaml.stage";
 //! The image's user (scripts/image): the pods run as it, and the Secret's
 //! files are readable by its group.
 constexpr int kImageUid = 1000;
@@ -26,22 +28,6 @@ constexpr int64_t kNoBackoffLimit = 2147483647;
 
 const char *kind_label(store::JobKind kind) {
 	return kind == store::JobKind::Training ? "training" : "inference";
-}
-
-//! (kind, owner) from an object's or pod's labels; false when not ours.
-bool owner_of(const json &object, store::JobKind &kind, int64_t &owner) {
-	auto labels = object.value("metadata", json::object()).value("labels", json::object());
-	auto kind_text = labels.value("kafkaml.kind", "");
-	if (kind_text != "training" && kind_text != "inference") {
-		return false;
-	}
-	try {
-		owner = std::stoll(labels.value("kafkaml.owner", ""));
-	} catch (const std::exception &) {
-		return false;
-	}
-	kind = kind_text == "training" ? store::JobKind::Training : store::JobKind::Inference;
-	return true;
 }
 
 //! "exit code 137 (OOMKilled)" from a container status's lastState.
@@ -121,8 +107,48 @@ std::map<std::string, std::set<std::string>> KubernetesExecutor::verbs_used() {
 	};
 }
 
-std::string KubernetesExecutor::object_name(store::JobKind kind, int64_t owner) {
-	return std::string(kind == store::JobKind::Training ? "kafkaml-train-" : "kafkaml-infer-") + std::to_string(owner);
+std::string KubernetesExecutor::object_name(store::JobKind kind, int64_t owner, int stage) {
+	auto name =
+	    std::string(kind == store::JobKind::Training ? "kafkaml-train-" : "kafkaml-infer-") + std::to_string(owner);
+	return stage == kNoStage ? name : name + "-stage-" + std::to_string(stage);
+}
+
+bool KubernetesExecutor::key_of(const json &object, ObjectKey &key) {
+	auto labels = object.value("metadata", json::object()).value("labels", json::object());
+	auto kind_text = labels.value("kafkaml.kind", "");
+	if (kind_text != "training" && kind_text != "inference") {
+		return false;
+	}
+	try {
+		key.owner = std::stoll(labels.value("kafkaml.owner", ""));
+		auto stage = labels.value(kStageLabel, "");
+		key.stage = stage.empty() ? kNoStage : std::stoi(stage);
+	} catch (const std::exception &) {
+		return false;
+	}
+	key.kind = kind_text == "training" ? store::JobKind::Training : store::JobKind::Inference;
+	return true;
+}
+
+std::vector<std::pair<KubernetesExecutor::ObjectKey, int64_t>>
+KubernetesExecutor::objects_of(const store::Inference &inference) {
+	if (inference.exits.empty()) {
+		return {{{store::JobKind::Inference, inference.id}, inference.replicas}};
+	}
+	// A Deployment runs one command line: a chain needs one per stage.
+	std::vector<std::pair<ObjectKey, int64_t>> objects;
+	for (size_t stage = 0; stage < inference.exits.size(); ++stage) {
+		objects.push_back({{store::JobKind::Inference, inference.id, int(stage)}, inference.exits[stage].replicas});
+	}
+	return objects;
+}
+
+std::vector<std::pair<KubernetesExecutor::ObjectKey, int64_t>> KubernetesExecutor::objects_of(store::JobKind kind,
+                                                                                              int64_t owner) const {
+	if (kind == store::JobKind::Training) {
+		return {{{kind, owner}, 1}};
+	}
+	return objects_of(store_.get_inference(owner));
 }
 
 std::string KubernetesExecutor::collection(store::JobKind kind) const {
@@ -178,9 +204,19 @@ void KubernetesExecutor::write_secret() {
 // The local executor's command line, with what differs in a pod: the
 // image's entry point is kafkaml, settings files and the token are the
 // Secret's files, and an inference replica is named after its pod (a
-// Deployment's pods are interchangeable: there is no replica number).
-std::string KubernetesExecutor::pod_template(store::JobKind kind, int64_t owner, json &labels) const {
-	auto spec = job_spec(jobs_, store_, kind, owner, 0);
+// Deployment's pods are interchangeable: there is no replica number). A
+// stage's command line is its first replica's: the replica number only
+// picks the stage (store::stage_of_replica), the pod's name replaces it.
+std::string KubernetesExecutor::pod_template(const ObjectKey &key, json &labels) const {
+	auto [kind, owner, stage] = key;
+	int64_t replica = 0;
+	if (stage != kNoStage) {
+		auto inference = store_.get_inference(owner);
+		for (int before = 0; before < stage && size_t(before) < inference.exits.size(); ++before) {
+			replica += inference.exits[before].replicas;
+		}
+	}
+	auto spec = job_spec(jobs_, store_, kind, owner, replica);
 	std::string mount = kSecretsMount;
 	json args = json::array();
 	for (size_t i = 1; i < spec.argv.size(); ++i) {
@@ -192,12 +228,13 @@ std::string KubernetesExecutor::pod_template(store::JobKind kind, int64_t owner,
 		if (arg == "--replica") {
 			args.push_back("$(KAFKAML_POD_NAME)");
 			++i;
-		} else if (arg == "--kafka-config" || arg == "--input-kafka-config" || arg == "--output-kafka-config") {
-			auto key = secret_keys_.find(spec.argv[i + 1]);
-			if (key == secret_keys_.end()) {
+		} else if (arg == "--kafka-config" || arg == "--input-kafka-config" || arg == "--output-kafka-config" ||
+		           arg == "--next-kafka-config") {
+			auto file = secret_keys_.find(spec.argv[i + 1]);
+			if (file == secret_keys_.end()) {
 				throw std::runtime_error("the settings file " + spec.argv[i + 1] + " is not in the jobs' Secret");
 			}
-			args.push_back(mount + "/" + key->second);
+			args.push_back(mount + "/" + file->second);
 			++i;
 		}
 	}
@@ -251,7 +288,8 @@ std::string KubernetesExecutor::pod_template(store::JobKind kind, int64_t owner,
 	return pod.dump();
 }
 
-json KubernetesExecutor::object_for(store::JobKind kind, int64_t owner, int64_t replicas) const {
+json KubernetesExecutor::object_for(const ObjectKey &key, int64_t replicas) const {
+	auto [kind, owner, stage] = key;
 	json labels = {
 	    {"app.kubernetes.io/name", "kafkaml"},
 	    {"app.kubernetes.io/instance", config_.instance},
@@ -260,9 +298,12 @@ json KubernetesExecutor::object_for(store::JobKind kind, int64_t owner, int64_t 
 	    {"kafkaml.kind", kind_label(kind)},
 	    {"kafkaml.owner", std::to_string(owner)},
 	};
-	auto text = pod_template(kind, owner, labels);
+	if (stage != kNoStage) {
+		labels[kStageLabel] = std::to_string(stage);
+	}
+	auto text = pod_template(key, labels);
 	json metadata = {
-	    {"name", object_name(kind, owner)},
+	    {"name", key.name()},
 	    {"namespace", config_.namespace_name},
 	    {"labels", labels},
 	    // Keyed with the token: a job started with another token, another
@@ -283,6 +324,11 @@ json KubernetesExecutor::object_for(store::JobKind kind, int64_t owner, int64_t 
 	json match = {{"app.kubernetes.io/instance", config_.instance},
 	              {"kafkaml.kind", kind_label(kind)},
 	              {"kafkaml.owner", std::to_string(owner)}};
+	if (stage != kNoStage) {
+		// Without it, each stage's Deployment would count the other stages'
+		// pods as its own.
+		match[kStageLabel] = std::to_string(stage);
+	}
 	return {
 	    {"apiVersion", "apps/v1"},
 	    {"kind", "Deployment"},
@@ -290,9 +336,10 @@ json KubernetesExecutor::object_for(store::JobKind kind, int64_t owner, int64_t 
 	    {"spec", {{"replicas", replicas}, {"selector", {{"matchLabels", match}}}, {"template", json::parse(text)}}}};
 }
 
-void KubernetesExecutor::apply(store::JobKind kind, int64_t owner, int64_t replicas) {
-	auto object = object_for(kind, owner, replicas);
-	auto name = object_name(kind, owner);
+void KubernetesExecutor::apply(const ObjectKey &key, int64_t replicas) {
+	auto kind = key.kind;
+	auto object = object_for(key, replicas);
+	auto name = key.name();
 	auto created = client_.request("POST", collection(kind), object.dump());
 	if (created.status < 400) {
 		spdlog::info("executor: created {} {}", object.value("kind", ""), name);
@@ -313,16 +360,33 @@ void KubernetesExecutor::apply(store::JobKind kind, int64_t owner, int64_t repli
 		spdlog::info("executor: updated Deployment {}", name);
 		return;
 	}
-	remove(kind, owner);
-	pending_trainings_.insert(owner);
+	remove(key);
+	pending_trainings_.insert(key.owner);
 }
 
-void KubernetesExecutor::remove(store::JobKind kind, int64_t owner) {
+void KubernetesExecutor::remove(const ObjectKey &key) {
 	json options = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}, {"propagationPolicy", "Background"}};
-	auto name = object_name(kind, owner);
-	auto deleted = client_.request("DELETE", collection(kind) + "/" + name, options.dump());
+	auto name = key.name();
+	auto deleted = client_.request("DELETE", collection(key.kind) + "/" + name, options.dump());
 	if (deleted.status >= 400 && deleted.status != 404) {
 		throw std::runtime_error("cannot delete " + name + ": " + deleted.message());
+	}
+}
+
+void KubernetesExecutor::remove_all(store::JobKind kind, int64_t owner) {
+	if (kind == store::JobKind::Training) {
+		remove({kind, owner});
+		return;
+	}
+	auto listed = client_.checked(
+	    "cannot list the Deployments of " + object_name(kind, owner), "GET",
+	    collection(kind) + "?labelSelector=" + selector() +
+	        url_encode(",kafkaml.kind=" + std::string(kind_label(kind)) + ",kafkaml.owner=" + std::to_string(owner)));
+	for (const auto &object : listed.json().value("items", json::array())) {
+		ObjectKey key;
+		if (key_of(object, key) && key.kind == kind && key.owner == owner) {
+			remove(key);
+		}
 	}
 }
 
@@ -351,33 +415,35 @@ bool KubernetesExecutor::owner_is_final(store::JobKind kind, int64_t owner) {
 void KubernetesExecutor::start_training(const store::Result &result) {
 	std::lock_guard lock(mutex_);
 	record(store::JobKind::Training, result.id);
-	apply(store::JobKind::Training, result.id, 1);
+	apply({store::JobKind::Training, result.id}, 1);
 }
 
 void KubernetesExecutor::start_inference(const store::Inference &inference) {
-	if (!inference.exits.empty()) {
-		// One Deployment runs one command: every pod would run the same
-		// stage. A chain needs a Deployment per stage, which this executor
-		// does not make yet; refusing beats serving half a chain.
-		throw std::runtime_error("the Kubernetes executor does not run early-exit chains yet (it would need one "
-		                         "Deployment per stage): serve this result whole, or run the server with the local "
-		                         "or Docker executor for its chain");
-	}
 	std::lock_guard lock(mutex_);
 	record(store::JobKind::Inference, inference.id);
-	apply(store::JobKind::Inference, inference.id, inference.replicas);
+	for (const auto &[key, replicas] : objects_of(inference)) {
+		apply(key, replicas);
+	}
 }
 
 void KubernetesExecutor::scale(int64_t inference, int64_t replicas) {
+	if (!store_.get_inference(inference).exits.empty()) {
+		throw std::runtime_error("inference " + std::to_string(inference) +
+		                         " is an early-exit chain: each stage's Deployment scales by itself");
+	}
 	std::lock_guard lock(mutex_);
-	patch_replicas(inference, replicas);
+	patch_replicas({store::JobKind::Inference, inference}, replicas);
 }
 
-void KubernetesExecutor::patch_replicas(int64_t inference, int64_t replicas) {
+void KubernetesExecutor::scale_stage(int64_t inference, size_t stage, int64_t replicas) {
+	std::lock_guard lock(mutex_);
+	patch_replicas({store::JobKind::Inference, inference, int(stage)}, replicas);
+}
+
+void KubernetesExecutor::patch_replicas(const ObjectKey &key, int64_t replicas) {
 	json patch = {{"spec", {{"replicas", replicas}}}};
-	auto name = object_name(store::JobKind::Inference, inference);
-	client_.checked("cannot scale " + name, "PATCH", collection(store::JobKind::Inference) + "/" + name, patch.dump(),
-	                kMergePatch);
+	auto name = key.name();
+	client_.checked("cannot scale " + name, "PATCH", collection(key.kind) + "/" + name, patch.dump(), kMergePatch);
 }
 
 std::set<std::pair<store::JobKind, int64_t>> KubernetesExecutor::wanted_owners() {
@@ -397,19 +463,18 @@ void KubernetesExecutor::stop(store::JobKind kind, int64_t owner) {
 	if (kind == store::JobKind::Training) {
 		pending_trainings_.erase(owner);
 	}
-	remove(kind, owner);
+	remove_all(kind, owner);
 }
 
-std::map<std::pair<store::JobKind, int64_t>, json> KubernetesExecutor::list_objects() {
-	std::map<std::pair<store::JobKind, int64_t>, json> existing;
+std::map<KubernetesExecutor::ObjectKey, json> KubernetesExecutor::list_objects() {
+	std::map<ObjectKey, json> existing;
 	for (auto kind : {store::JobKind::Training, store::JobKind::Inference}) {
 		auto listed = client_.checked("cannot list this server's objects", "GET",
 		                              collection(kind) + "?labelSelector=" + selector());
 		for (const auto &object : listed.json().value("items", json::array())) {
-			store::JobKind object_kind;
-			int64_t owner = 0;
-			if (owner_of(object, object_kind, owner) && object_kind == kind) {
-				existing[{kind, owner}] = object;
+			ObjectKey key;
+			if (key_of(object, key) && key.kind == kind) {
+				existing[key] = object;
 			}
 		}
 	}
@@ -423,23 +488,24 @@ size_t KubernetesExecutor::reconcile() {
 	size_t running = 0;
 	for (const auto &[kind, owner] : wanted) {
 		auto name = object_name(kind, owner);
-		auto found = existing.find({kind, owner});
 		try {
 			if (owner_is_final(kind, owner)) {
 				forget(kind, owner);
-				if (found != existing.end()) {
-					remove(kind, owner);
-				}
+				remove_all(kind, owner);
 				continue;
 			}
-			int64_t replicas = kind == store::JobKind::Inference ? store_.get_inference(owner).replicas : 1;
-			if (found == existing.end()) {
-				spdlog::info("executor: {} is asked for; creating it", name);
-				record(kind, owner); // one record per owner, whoever asked
-				apply(kind, owner, replicas);
-			} else if (kind == store::JobKind::Inference &&
-			           found->second.value("spec", json::object()).value("replicas", replicas) != replicas) {
-				patch_replicas(owner, replicas);
+			// Each stage's object with its own replicas (the inference's
+			// for a whole model).
+			for (const auto &[key, replicas] : objects_of(kind, owner)) {
+				auto found = existing.find(key);
+				if (found == existing.end()) {
+					spdlog::info("executor: {} is asked for; creating it", key.name());
+					record(kind, owner); // one record per owner, whoever asked
+					apply(key, replicas);
+				} else if (kind == store::JobKind::Inference &&
+				           found->second.value("spec", json::object()).value("replicas", replicas) != replicas) {
+					patch_replicas(key, replicas);
+				}
 			}
 			++running;
 		} catch (const std::exception &e) {
@@ -449,16 +515,15 @@ size_t KubernetesExecutor::reconcile() {
 		}
 	}
 	for (const auto &[key, object] : existing) {
-		if (wanted.count(key)) {
+		if (wanted.count({key.kind, key.owner})) {
 			continue;
 		}
-		auto [kind, owner] = key;
-		spdlog::info("executor: {} is no longer asked for; deleting it", object_name(kind, owner));
-		if (kind == store::JobKind::Training) {
-			pending_trainings_.erase(owner);
+		spdlog::info("executor: {} is no longer asked for; deleting it", key.name());
+		if (key.kind == store::JobKind::Training) {
+			pending_trainings_.erase(key.owner);
 		}
 		try {
-			remove(kind, owner);
+			remove(key);
 		} catch (const std::exception &e) {
 			spdlog::error("executor: {}", e.what());
 		}
@@ -477,34 +542,54 @@ size_t KubernetesExecutor::recover() {
 	}
 	baseline_ = true;
 
-	size_t running = 0;
 	auto wanted = wanted_owners();
+	auto existing_of = [&existing](store::JobKind kind, int64_t owner) {
+		std::vector<ObjectKey> keys;
+		for (const auto &[key, object] : existing) {
+			if (key.kind == kind && key.owner == owner) {
+				keys.push_back(key);
+			}
+		}
+		return keys;
+	};
+	size_t running = 0;
 	for (const auto &[kind, owner] : wanted) {
 		auto name = object_name(kind, owner);
-		auto found = existing.find({kind, owner});
 		try {
 			if (owner_is_final(kind, owner)) {
 				forget(kind, owner);
-				if (found != existing.end()) {
-					remove(kind, owner);
+				for (const auto &key : existing_of(kind, owner)) {
+					remove(key);
 				}
 				spdlog::info("executor: {} has ended; not brought back", name);
 				continue;
 			}
-			int64_t replicas = kind == store::JobKind::Inference ? store_.get_inference(owner).replicas : 1;
-			auto desired = object_for(kind, owner, replicas);
-			auto spec_of = [](const json &object) {
-				return object.value("metadata", json::object())
-				    .value("annotations", json::object())
-				    .value(kSpecAnnotation, "");
-			};
-			if (found != existing.end() && spec_of(found->second) == spec_of(desired)) {
-				spdlog::info("executor: kept {}", name);
-			} else {
-				if (found != existing.end()) {
-					spdlog::info("executor: {} was started with other settings than this server's; replacing it", name);
+			auto desired = objects_of(kind, owner);
+			for (const auto &[key, replicas] : desired) {
+				auto found = existing.find(key);
+				auto spec_of = [](const json &object) {
+					return object.value("metadata", json::object())
+					    .value("annotations", json::object())
+					    .value(kSpecAnnotation, "");
+				};
+				if (found != existing.end() && spec_of(found->second) == spec_of(object_for(key, replicas))) {
+					spdlog::info("executor: kept {}", key.name());
+					continue;
 				}
-				apply(kind, owner, replicas);
+				if (found != existing.end()) {
+					spdlog::info("executor: {} was started with other settings than this server's; replacing it",
+					             key.name());
+				}
+				apply(key, replicas);
+			}
+			// An object of another shape (a whole inference's Deployment
+			// where its stages' should be, or a stage past the chain's end)
+			// would serve beside the right ones.
+			for (const auto &key : existing_of(kind, owner)) {
+				if (std::none_of(desired.begin(), desired.end(), [&key](const auto &d) { return d.first == key; })) {
+					spdlog::info("executor: {} is not one of {}'s objects any more; deleting it", key.name(), name);
+					remove(key);
+				}
 			}
 			++running;
 		} catch (const std::exception &e) {
@@ -513,21 +598,23 @@ size_t KubernetesExecutor::recover() {
 			spdlog::error("executor: {} is not brought back: {}", name, e.what());
 		}
 	}
+	std::set<std::pair<store::JobKind, int64_t>> adopted;
 	for (const auto &[key, object] : existing) {
-		if (wanted.count(key)) {
+		if (wanted.count({key.kind, key.owner})) {
 			continue;
 		}
-		auto [kind, owner] = key;
 		try {
-			if (owner_is_final(kind, owner)) {
-				remove(kind, owner);
+			if (owner_is_final(key.kind, key.owner)) {
+				remove(key);
 				continue;
 			}
 			// Created by a server that did not get to record it: it is ours.
-			record(kind, owner);
-			++running;
+			if (adopted.insert({key.kind, key.owner}).second) {
+				record(key.kind, key.owner);
+				++running;
+			}
 		} catch (const std::exception &e) {
-			spdlog::error("executor: cannot recover {}: {}", object_name(kind, owner), e.what());
+			spdlog::error("executor: cannot recover {}: {}", key.name(), e.what());
 		}
 	}
 	if (!monitor_.joinable()) {
@@ -579,17 +666,18 @@ void KubernetesExecutor::poll() {
 		auto objects =
 		    client_.checked("cannot list the jobs", "GET", collection(kind) + "?labelSelector=" + selector());
 		for (const auto &object : objects.json().value("items", json::array())) {
-			store::JobKind object_kind;
-			int64_t owner = 0;
-			if (!owner_of(object, object_kind, owner) || object_kind != kind) {
+			ObjectKey key;
+			if (!key_of(object, key) || key.kind != kind) {
 				continue;
 			}
+			auto owner = key.owner;
 			if (owner_is_final(kind, owner)) {
 				// Its result or inference ended (reported, stopped or failed):
-				// nothing is left for its pods to do.
-				spdlog::info("executor: {} has ended; deleting it", object_name(kind, owner));
+				// nothing is left for its pods to do. Each stage's object is
+				// in this list.
+				spdlog::info("executor: {} has ended; deleting it", key.name());
 				forget(kind, owner);
-				remove(kind, owner);
+				remove(key);
 				continue;
 			}
 			for (const auto &condition : object.value("status", json::object()).value("conditions", json::array())) {
@@ -605,17 +693,18 @@ void KubernetesExecutor::poll() {
 	for (auto owner : std::set<int64_t>(pending_trainings_)) {
 		pending_trainings_.erase(owner);
 		if (!owner_is_final(store::JobKind::Training, owner)) {
-			apply(store::JobKind::Training, owner, 1);
+			apply({store::JobKind::Training, owner}, 1);
 		}
 	}
 }
 
 void KubernetesExecutor::watch_pod(const json &pod) {
-	store::JobKind kind;
-	int64_t owner = 0;
-	if (!owner_of(pod, kind, owner)) {
+	ObjectKey key;
+	if (!key_of(pod, key)) {
 		return;
 	}
+	auto kind = key.kind;
+	auto owner = key.owner;
 	auto metadata = pod.value("metadata", json::object());
 	auto uid = metadata.value("uid", "");
 	auto name = metadata.value("name", "");
@@ -671,7 +760,9 @@ void KubernetesExecutor::give_up(store::JobKind kind, int64_t owner, const std::
 	spdlog::error("executor: {}: {}", object_name(kind, owner), reason);
 	forget(kind, owner);
 	mark_owner_failed(store_, kind, owner, reason);
-	remove(kind, owner);
+	// Every stage goes: a chain missing one stage cannot answer what it
+	// forwards.
+	remove_all(kind, owner);
 }
 
 } // namespace kafkaml::executors

@@ -1,8 +1,8 @@
 #pragma once
 
 // Runs jobs on Kubernetes (see README.md, "The Kubernetes executor"): a
-// batch/v1 Job per training result, an apps/v1 Deployment per inference,
-// their pods watched by listing them. Kubernetes restarts and places the
+// batch/v1 Job per training result, an apps/v1 Deployment per inference (per
+// stage of an early-exit chain), their pods watched by listing them. Kubernetes restarts and places the
 // pods; this executor says what should run, counts restarts onto the result
 // or inference, gives up on crash loops and deletes what ended.
 
@@ -15,6 +15,8 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace kafkaml::executors {
 
@@ -50,8 +52,17 @@ public:
 	~KubernetesExecutor() override;
 
 	void start_training(const store::Result &result) override;
+	//! One Deployment, or one per stage of an early-exit chain, each with
+	//! its stage's replicas.
 	void start_inference(const store::Inference &inference) override;
+	//! Throws std::runtime_error for an early-exit chain: its stages scale
+	//! one by one (scale_stage).
 	void scale(int64_t inference, int64_t replicas) override;
+	//! Changes the replicas of one stage of an early-exit chain: only that
+	//! stage's Deployment is patched. The caller stores the new count, as
+	//! for scale(). Throws std::runtime_error when the Deployment is not
+	//! there.
+	void scale_stage(int64_t inference, size_t stage, int64_t replicas);
 	void stop(store::JobKind kind, int64_t owner) override;
 	//! Lists this instance's Jobs and Deployments: those of a job that
 	//! should run are kept (replaced when started with other settings),
@@ -73,8 +84,12 @@ public:
 
 	const std::string &namespace_name() const { return config_.namespace_name; }
 	//! The object of a job: "kafkaml-train-<result>" (a Job) or
-	//! "kafkaml-infer-<inference>" (a Deployment).
-	static std::string object_name(store::JobKind kind, int64_t owner);
+	//! "kafkaml-infer-<inference>" (a Deployment); a stage of an early-exit
+	//! chain (stage >= 0): "kafkaml-infer-<inference>-stage-<stage>".
+	static std::string object_name(store::JobKind kind, int64_t owner, int stage = kNoStage);
+	//! The stage of an object that runs a whole model (trainings, inferences
+	//! without exits).
+	static constexpr int kNoStage = -1;
 
 	//! The Role's rules: every resource and verb this executor uses (the
 	//! manifests' Role grants exactly these; a test compares them).
@@ -84,19 +99,38 @@ public:
 	static constexpr const char *kSecretsMount = "/run/kafkaml-secrets";
 
 private:
+	//! One object: a result's Job, an inference's Deployment, or the
+	//! Deployment of one stage of an early-exit chain.
+	struct ObjectKey {
+		store::JobKind kind;
+		int64_t owner = 0;
+		int stage = kNoStage;
+		auto operator<=>(const ObjectKey &) const = default;
+		std::string name() const { return object_name(kind, owner, stage); }
+	};
+	//! The key of an object or pod from its labels; false when not ours.
+	static bool key_of(const nlohmann::json &object, ObjectKey &key);
+	//! The objects an owner runs as, with their replicas. Reads the store
+	//! (an inference's stages); throws store::NotFound when it is gone.
+	std::vector<std::pair<ObjectKey, int64_t>> objects_of(store::JobKind kind, int64_t owner) const;
+	static std::vector<std::pair<ObjectKey, int64_t>> objects_of(const store::Inference &inference);
+
 	std::string collection(store::JobKind kind) const;
-	std::string pod_template(store::JobKind kind, int64_t owner, nlohmann::json &labels) const;
-	nlohmann::json object_for(store::JobKind kind, int64_t owner, int64_t replicas) const;
+	std::string pod_template(const ObjectKey &key, nlohmann::json &labels) const;
+	nlohmann::json object_for(const ObjectKey &key, int64_t replicas) const;
 	//! Creates the object, or, when one exists, replaces its spec if it
 	//! was started with other settings. Lock held.
-	void apply(store::JobKind kind, int64_t owner, int64_t replicas);
-	void remove(store::JobKind kind, int64_t owner);
-	//! This instance's Jobs and Deployments by owner. Lock held.
-	std::map<std::pair<store::JobKind, int64_t>, nlohmann::json> list_objects();
+	void apply(const ObjectKey &key, int64_t replicas);
+	void remove(const ObjectKey &key);
+	//! Deletes every object of an owner (each stage's), listing them: what
+	//! runs is what the cluster has, whatever the store says now. Lock held.
+	void remove_all(store::JobKind kind, int64_t owner);
+	//! This instance's Jobs and Deployments (each stage's), by key. Lock held.
+	std::map<ObjectKey, nlohmann::json> list_objects();
 	//! The owners whose job records ask for a running job. Lock held.
 	std::set<std::pair<store::JobKind, int64_t>> wanted_owners();
-	//! Sets an inference's Deployment's replicas in place. Lock held.
-	void patch_replicas(int64_t inference, int64_t replicas);
+	//! A merge patch of the Deployment's spec.replicas, in place. Lock held.
+	void patch_replicas(const ObjectKey &key, int64_t replicas);
 	void record(store::JobKind kind, int64_t owner);
 	void forget(store::JobKind kind, int64_t owner);
 	bool owner_is_final(store::JobKind kind, int64_t owner);

@@ -321,11 +321,13 @@ void FakeKubernetes::handle(const httplib::Request &req, httplib::Response &res)
 		auto uid = found->second["metadata"]["uid"];
 		auto owner_labels = labels_of(found->second);
 		objects.erase(found);
-		// The garbage collector's work: the object's pods go with it.
+		// The garbage collector's work: the object's pods go with it (not
+		// those of another stage's Deployment of the same inference).
 		std::erase_if(objects_["pods"], [&owner_labels](const auto &pod) {
 			auto labels = labels_of(pod.second);
 			return labels.value("kafkaml.kind", "") == owner_labels.value("kafkaml.kind", "-") &&
-			       labels.value("kafkaml.owner", "") == owner_labels.value("kafkaml.owner", "-");
+			       labels.value("kafkaml.owner", "") == owner_labels.value("kafkaml.owner", "-") &&
+			       labels.value("kafkaml.stage", "") == owner_labels.value("kafkaml.stage", "");
 		});
 		reply(res, 200,
 		      {{"kind", "Status"},

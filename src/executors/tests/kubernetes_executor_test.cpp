@@ -30,6 +30,9 @@ protected:
 		jobs.bootstrap_servers = "kafka:9092";
 		jobs.kafka_config_file = (dir / "kafka.properties").string();
 		jobs.kafka_config_digest = "digest-of-the-settings";
+		// A second cluster, where an early-exit chain's later stage reads.
+		dir.write("edge.properties", "sasl.password=edge-secret-password\n");
+		jobs.kafka_clusters["edge"] = {"edge:9092", (dir / "edge.properties").string(), "digest-of-edge"};
 		jobs.extra_args = {"--log-level", "info"};
 		jobs.restart_policy.crash_loop_limit = 3;
 		config.credentials.server = api.url();
@@ -56,6 +59,26 @@ protected:
 		return db->create_inference(inference);
 	}
 
+	//! An early-exit chain of two stages: stage 0 (2 replicas) reads the
+	//! inference's input on the default cluster, stage 1 (1 replica) reads
+	//! what stage 0 forwards on the cluster "edge".
+	store::Inference stored_chain() {
+		auto trained = testing::stored_result(*db, store::ResultStatus::Finished);
+		store::Inference inference;
+		inference.model_result = trained.id;
+		inference.replicas = 3;
+		inference.input_format = "RAW";
+		inference.input_topic = "in";
+		inference.output_topic = "out";
+		inference.exits = {{.threshold = 0.9, .replicas = 2, .input_topic = "in"},
+		                   {.threshold = 0, .replicas = 1, .input_topic = "out-stage-1", .kafka_broker = "edge"}};
+		return db->create_inference(inference);
+	}
+
+	static std::string stage_name(const store::Inference &inference, int stage) {
+		return "kafkaml-infer-" + std::to_string(inference.id) + "-stage-" + std::to_string(stage);
+	}
+
 	static bool eventually(const std::function<bool()> &condition) { return testing::eventually(condition); }
 
 	//! A server that started the training of a running result and an
@@ -69,6 +92,18 @@ protected:
 		executor->start_inference(inference);
 		return {api.object("jobs", "kafkaml-train-" + std::to_string(result.id)),
 		        api.object("deployments", "kafkaml-infer-" + std::to_string(inference.id))};
+	}
+
+	//! A new executor whose recover() brings `owners` back, creating,
+	//! changing and deleting nothing.
+	std::unique_ptr<KubernetesExecutor> recovered_unchanged(size_t owners) {
+		api.clear_requests();
+		auto executor = std::make_unique<KubernetesExecutor>(*db, jobs, config);
+		EXPECT_EQ(executor->recover(), owners);
+		EXPECT_TRUE(api.requests("POST", "/apis/").empty()) << "created again";
+		EXPECT_TRUE(api.requests("PATCH", "/apis/").empty());
+		EXPECT_TRUE(api.requests("DELETE", "/apis/").empty());
+		return executor;
 	}
 
 	//! Starts an inference of `replicas` whose Deployment has the pods
@@ -101,6 +136,30 @@ std::vector<std::string> args_of(const json &object) {
 	return container_of(object).at("args").get<std::vector<std::string>>();
 }
 
+//! A job's args as the fixture's settings make them: `command` (train or
+//! infer and its ids), the server's and Kafka's settings (the settings file
+//! the Secret's), then `rest`.
+std::vector<std::string> job_args(const std::vector<std::string> &command, const std::vector<std::string> &rest = {}) {
+	std::vector<std::string> args = {"--log-level", "info"};
+	args.insert(args.end(), command.begin(), command.end());
+	args.insert(args.end(), {"--server", "http://kafkaml:8000", "--bootstrap-servers", "kafka:9092", "--control-topic",
+	                         "control", "--kafka-config", "/run/kafkaml-secrets/kafka.properties"});
+	args.insert(args.end(), rest.begin(), rest.end());
+	return args;
+}
+
+//! The container's plain env variables, by name.
+std::map<std::string, std::string> env_of(const json &object) {
+	std::map<std::string, std::string> env;
+	auto container = container_of(object); // a copy: the loop must not range over a temporary's member
+	for (const auto &variable : container.at("env")) {
+		if (variable.contains("value")) {
+			env[variable["name"].get<std::string>()] = variable["value"].get<std::string>();
+		}
+	}
+	return env;
+}
+
 TEST_F(KubernetesExecutorTest, ATrainingIsAJobRunningTheLocalCommandLineWithSecretsOnlyInTheSecret) {
 	auto executor = make();
 	auto result = testing::stored_result(*db, store::ResultStatus::Running);
@@ -125,19 +184,7 @@ TEST_F(KubernetesExecutorTest, ATrainingIsAJobRunningTheLocalCommandLineWithSecr
 	EXPECT_EQ(pod["restartPolicy"], "OnFailure");
 	auto container = container_of(job);
 	EXPECT_EQ(container["image"], "kafkaml:test");
-	std::vector<std::string> expected = {"--log-level",
-	                                     "info",
-	                                     "train",
-	                                     "--result-id",
-	                                     std::to_string(with_limits.id),
-	                                     "--server",
-	                                     "http://kafkaml:8000",
-	                                     "--bootstrap-servers",
-	                                     "kafka:9092",
-	                                     "--control-topic",
-	                                     "control",
-	                                     "--kafka-config",
-	                                     "/run/kafkaml-secrets/kafka.properties"};
+	auto expected = job_args({"train", "--result-id", std::to_string(with_limits.id)});
 	EXPECT_EQ(args_of(job), expected) << "the local executor's command line, the settings file from the Secret";
 	EXPECT_EQ(container["resources"]["limits"],
 	          (json{{"cpu", "1500m"}, {"memory", "536870912"}, {"nvidia.com/gpu", "2"}}));
@@ -173,6 +220,8 @@ TEST_F(KubernetesExecutorTest, AnInferenceIsADeploymentScaledInPlaceAndDeletedOn
 	EXPECT_EQ(deployment["apiVersion"], "apps/v1");
 	EXPECT_EQ(deployment["spec"]["replicas"], 2);
 	EXPECT_EQ(deployment["spec"]["selector"]["matchLabels"]["kafkaml.owner"], std::to_string(inference.id));
+	EXPECT_FALSE(deployment["metadata"]["labels"].contains("kafkaml.stage")) << "not a stage: as before chains ran";
+	EXPECT_FALSE(deployment["spec"]["selector"]["matchLabels"].contains("kafkaml.stage"));
 	EXPECT_EQ(deployment["spec"]["template"]["spec"]["restartPolicy"], "Always");
 	auto args = args_of(deployment);
 	auto replica = std::find(args.begin(), args.end(), "--replica");
@@ -204,19 +253,191 @@ TEST_F(KubernetesExecutorTest, AnInferenceIsADeploymentScaledInPlaceAndDeletedOn
 	executor->stop(store::JobKind::Inference, inference.id); // idempotent: a 404 is fine
 }
 
-TEST_F(KubernetesExecutorTest, AnEarlyExitChainIsRefusedSayingWhatRunsIt) {
+TEST_F(KubernetesExecutorTest, AnEarlyExitChainIsADeploymentPerStageEachRunningItsStage) {
 	auto executor = make();
-	auto inference = stored_inference(2);
-	inference.exits = {{.threshold = 0.9, .replicas = 1, .input_topic = "in"},
-	                   {.threshold = 0, .replicas = 1, .input_topic = "out-stage-1"}};
-	try {
-		executor->start_inference(inference);
-		ADD_FAILURE() << "a chain was started as one Deployment";
-	} catch (const std::runtime_error &e) {
-		EXPECT_NE(std::string(e.what()).find("Docker executor"), std::string::npos) << e.what();
+	auto inference = stored_chain();
+	executor->start_inference(inference);
+	auto id = std::to_string(inference.id);
+
+	auto posts = api.requests("POST", "/apis/apps/v1/namespaces/default/deployments");
+	ASSERT_EQ(posts.size(), 2u);
+	EXPECT_TRUE(api.object("deployments", "kafkaml-infer-" + id).is_null()) << "no Deployment of the whole model";
+	auto expected_args = [&id](const std::vector<std::string> &stage) {
+		return job_args({"infer", "--inference-id", id, "--replica", "$(KAFKAML_POD_NAME)"}, stage);
+	};
+	struct Expected {
+		int64_t replicas;
+		std::vector<std::string> args;
+		std::map<std::string, std::string> settings; //!< env variables of cluster settings
+	};
+	std::vector<Expected> stages = {
+	    {2,
+	     expected_args({"--stage", "0", "--next-bootstrap-servers", "edge:9092", "--next-kafka-config",
+	                    "/run/kafkaml-secrets/cluster-edge.properties"}),
+	     {{"KAFKAML_KAFKA_SETTINGS", "digest-of-the-settings"}, {"KAFKAML_NEXT_KAFKA_SETTINGS", "digest-of-edge"}}},
+	    {1,
+	     expected_args({"--stage", "1", "--input-bootstrap-servers", "edge:9092", "--input-kafka-config",
+	                    "/run/kafkaml-secrets/cluster-edge.properties"}),
+	     {{"KAFKAML_KAFKA_SETTINGS", "digest-of-the-settings"}, {"KAFKAML_INPUT_KAFKA_SETTINGS", "digest-of-edge"}}},
+	};
+	for (int stage = 0; stage < 2; ++stage) {
+		SCOPED_TRACE("stage " + std::to_string(stage));
+		auto deployment = api.object("deployments", stage_name(inference, stage));
+		ASSERT_FALSE(deployment.is_null());
+		auto labels = deployment["metadata"]["labels"];
+		EXPECT_EQ(labels["kafkaml.kind"], "inference");
+		EXPECT_EQ(labels["kafkaml.owner"], id);
+		EXPECT_EQ(labels["kafkaml.stage"], std::to_string(stage));
+		EXPECT_EQ(labels["app.kubernetes.io/managed-by"], "kafkaml-server");
+		EXPECT_EQ(deployment["spec"]["template"]["metadata"]["labels"], labels) << "the pods say their stage";
+		EXPECT_EQ(deployment["spec"]["selector"]["matchLabels"], (json{{"app.kubernetes.io/instance", "kafkaml"},
+		                                                               {"kafkaml.kind", "inference"},
+		                                                               {"kafkaml.owner", id},
+		                                                               {"kafkaml.stage", std::to_string(stage)}}))
+		    << "a stage's Deployment owns its own pods only";
+		EXPECT_EQ(deployment["spec"]["replicas"], stages[stage].replicas);
+		EXPECT_EQ(args_of(deployment), stages[stage].args);
+		auto env = env_of(deployment);
+		for (const auto &[name, value] : stages[stage].settings) {
+			EXPECT_EQ(env[name], value) << name;
+		}
+		EXPECT_EQ(env["KAFKAML_TOKEN_FILE"], "/run/kafkaml-secrets/token");
+		EXPECT_EQ(deployment["spec"]["template"]["spec"]["volumes"][0]["secret"]["secretName"], "kafkaml-jobs");
+		auto text = deployment.dump();
+		EXPECT_EQ(text.find("secret-password"), std::string::npos) << "a Kafka password is in the Deployment";
+		EXPECT_EQ(text.find(jobs.token), std::string::npos) << "the token is in the Deployment";
 	}
-	EXPECT_TRUE(api.object("deployments", "kafkaml-infer-" + std::to_string(inference.id)).is_null());
-	EXPECT_TRUE(db->list_jobs().empty()) << "nothing recorded to reconcile";
+	EXPECT_FALSE(env_of(api.object("deployments", stage_name(inference, 1))).count("KAFKAML_NEXT_KAFKA_SETTINGS"))
+	    << "the last stage forwards nothing";
+	auto secret = api.object("secrets", "kafkaml-jobs");
+	EXPECT_EQ(base64_decode(secret["data"]["cluster-edge.properties"]), "sasl.password=edge-secret-password\n");
+	ASSERT_EQ(db->list_jobs().size(), 1u) << "one record per inference, whatever its stages";
+}
+
+TEST_F(KubernetesExecutorTest, AStageScalesItsOwnDeploymentOnly) {
+	auto executor = make();
+	auto inference = stored_chain();
+	executor->start_inference(inference);
+	auto first = api.object("deployments", stage_name(inference, 1));
+
+	executor->scale_stage(inference.id, 1, 4);
+	auto patches = api.requests("PATCH", "/apis/apps/v1/namespaces/default/deployments/");
+	ASSERT_EQ(patches.size(), 1u);
+	EXPECT_EQ(patches[0].path, "/apis/apps/v1/namespaces/default/deployments/" + stage_name(inference, 1));
+	EXPECT_EQ(patches[0].content_type, "application/merge-patch+json");
+	EXPECT_EQ(patches[0].body, (json{{"spec", {{"replicas", 4}}}}));
+	EXPECT_EQ(api.object("deployments", stage_name(inference, 1))["spec"]["replicas"], 4);
+	EXPECT_EQ(api.object("deployments", stage_name(inference, 1))["metadata"]["uid"], first["metadata"]["uid"]);
+	EXPECT_EQ(api.object("deployments", stage_name(inference, 0))["spec"]["replicas"], 2) << "the other stage";
+
+	EXPECT_THROW(executor->scale(inference.id, 5), std::runtime_error) << "a chain scales stage by stage";
+	EXPECT_THROW(executor->scale_stage(inference.id, 2, 1), std::runtime_error) << "no such stage";
+	EXPECT_EQ(api.object("deployments", stage_name(inference, 0))["spec"]["replicas"], 2);
+}
+
+TEST_F(KubernetesExecutorTest, EachStagesPodsAreWatchedAndACrashLoopInOneStageEndsTheChain) {
+	auto executor = make();
+	auto inference = stored_chain();
+	executor->start_inference(inference);
+	auto stage0 = stage_name(inference, 0);
+	auto stage1 = stage_name(inference, 1);
+	api.set_pod(stage0 + "-a", "deployments", stage0, FakeKubernetes::running(0));
+	api.set_pod(stage0 + "-b", "deployments", stage0, FakeKubernetes::running(0));
+	api.set_pod(stage1 + "-c", "deployments", stage1, FakeKubernetes::running(0));
+	auto polled = api.requests("GET", "/api/v1/namespaces/default/pods").size();
+	ASSERT_TRUE(eventually([&] { return api.requests("GET", "/api/v1/namespaces/default/pods").size() > polled; }));
+
+	api.set_pod(stage1 + "-c", "deployments", stage1, FakeKubernetes::running(2, 137, "OOMKilled"));
+	ASSERT_TRUE(eventually([&] { return db->get_inference(inference.id).restarts == 2; }));
+	EXPECT_EQ(db->get_inference(inference.id).last_exit, "replica " + stage1 + "-c: exit code 137 (OOMKilled)")
+	    << "the pod's name says its stage";
+	api.set_pod(stage0 + "-b", "deployments", stage0, FakeKubernetes::running(1, 1, "Error"));
+	ASSERT_TRUE(eventually([&] { return db->get_inference(inference.id).restarts == 3; }));
+	EXPECT_EQ(db->get_inference(inference.id).last_exit, "replica " + stage0 + "-b: exit code 1 (Error)");
+	EXPECT_EQ(db->get_inference(inference.id).status, store::InferenceStatus::Deployed) << "below the limit";
+
+	api.set_pod(stage1 + "-c", "deployments", stage1, FakeKubernetes::crash_loop(3, 1, "Error"),
+	            "stage 1 cannot load its part of the model\n");
+	ASSERT_TRUE(eventually([&] { return db->get_inference(inference.id).status == store::InferenceStatus::Failed; }));
+	auto detail = db->get_inference(inference.id).status_detail;
+	EXPECT_NE(detail.find("replica " + stage1 + "-c crashed"), std::string::npos) << detail;
+	EXPECT_NE(detail.find("cannot load its part"), std::string::npos) << detail;
+	EXPECT_TRUE(eventually([&] {
+		return api.object("deployments", stage0).is_null() && api.object("deployments", stage1).is_null();
+	})) << "a chain missing a stage cannot answer: every stage goes";
+	EXPECT_TRUE(db->list_jobs().empty());
+}
+
+TEST_F(KubernetesExecutorTest, StoppingAChainDeletesEveryStage) {
+	auto executor = make();
+	auto inference = stored_chain();
+	auto other = stored_chain();
+	executor->start_inference(inference);
+	executor->start_inference(other);
+	api.set_pod(stage_name(other, 1) + "-z", "deployments", stage_name(other, 1), FakeKubernetes::running(0));
+
+	executor->stop(store::JobKind::Inference, inference.id);
+	for (int stage = 0; stage < 2; ++stage) {
+		auto deletes =
+		    api.requests("DELETE", "/apis/apps/v1/namespaces/default/deployments/" + stage_name(inference, stage));
+		ASSERT_EQ(deletes.size(), 1u) << "stage " << stage;
+		EXPECT_EQ(deletes[0].body["propagationPolicy"], "Background");
+		EXPECT_TRUE(api.object("deployments", stage_name(inference, stage)).is_null());
+		EXPECT_FALSE(api.object("deployments", stage_name(other, stage)).is_null()) << "another inference's";
+	}
+	EXPECT_FALSE(api.object("pods", stage_name(other, 1) + "-z").is_null());
+	ASSERT_EQ(db->list_jobs().size(), 1u);
+	EXPECT_EQ(db->list_jobs()[0].owner, other.id);
+	executor->stop(store::JobKind::Inference, inference.id); // idempotent
+}
+
+TEST_F(KubernetesExecutorTest, ARestartedServerKeepsEveryStageOfAChain) {
+	auto inference = stored_chain();
+	json before[2];
+	{
+		auto executor = make();
+		executor->start_inference(inference);
+		for (int stage = 0; stage < 2; ++stage) {
+			before[stage] = api.object("deployments", stage_name(inference, stage));
+		}
+	}
+
+	auto executor = recovered_unchanged(1);
+	for (int stage = 0; stage < 2; ++stage) {
+		EXPECT_EQ(api.object("deployments", stage_name(inference, stage))["metadata"]["uid"],
+		          before[stage]["metadata"]["uid"]);
+	}
+	executor.reset();
+
+	// Started by a server that did not get to record it: adopted, once.
+	for (const auto &job : db->list_jobs()) {
+		db->delete_job(job.id);
+	}
+	executor = make();
+	ASSERT_EQ(db->list_jobs().size(), 1u);
+	EXPECT_EQ(db->list_jobs()[0].owner, inference.id);
+	executor.reset();
+
+	// Another token: every stage is updated in place (a rolling update).
+	api.clear_requests();
+	jobs.token = "another-jobs-token";
+	executor = make();
+	auto patches = api.requests("PATCH", "/apis/apps/v1/namespaces/default/deployments/");
+	ASSERT_EQ(patches.size(), 2u);
+	for (int stage = 0; stage < 2; ++stage) {
+		auto deployment = api.object("deployments", stage_name(inference, stage));
+		EXPECT_EQ(deployment["metadata"]["uid"], before[stage]["metadata"]["uid"]);
+		EXPECT_NE(deployment["metadata"]["annotations"]["kafkaml.spec"],
+		          before[stage]["metadata"]["annotations"]["kafkaml.spec"]);
+	}
+	executor.reset();
+
+	// Ended while no server ran: every stage is deleted.
+	db->update_inference_status(inference.id, store::InferenceStatus::Stopped);
+	executor = make();
+	EXPECT_TRUE(api.object("deployments", stage_name(inference, 0)).is_null());
+	EXPECT_TRUE(api.object("deployments", stage_name(inference, 1)).is_null());
+	EXPECT_TRUE(db->list_jobs().empty());
 }
 
 TEST_F(KubernetesExecutorTest, RestartsOfPodsAreCountedOnTheInference) {
@@ -323,17 +544,35 @@ TEST_F(KubernetesExecutorTest, ReconcileCarriesOutWhatAnotherServerRecorded) {
 	EXPECT_TRUE(db->list_jobs().empty());
 }
 
+// A chain asked of another server: one Deployment per stage, each with its
+// stage's replicas (not the inference's sum), all deleted once stopped.
+TEST_F(KubernetesExecutorTest, ReconcileMakesEachStageOfAChainAskedOfAnotherServer) {
+	auto executor = make();
+	auto inference = stored_chain();
+	store::Job job;
+	job.kind = store::JobKind::Inference;
+	job.owner = inference.id;
+	db->upsert_job(job);
+	EXPECT_EQ(executor->reconcile(), 1u);
+	EXPECT_EQ(api.object("deployments", stage_name(inference, 0))["spec"]["replicas"], 2);
+	EXPECT_EQ(api.object("deployments", stage_name(inference, 1))["spec"]["replicas"], 1);
+	api.clear_requests();
+	executor->reconcile();
+	EXPECT_TRUE(api.requests("PATCH", "/apis/").empty()) << "each stage already has its replicas";
+	for (const auto &record : db->list_jobs()) {
+		db->delete_job(record.id);
+	}
+	executor->reconcile();
+	EXPECT_TRUE(api.object("deployments", stage_name(inference, 0)).is_null());
+	EXPECT_TRUE(api.object("deployments", stage_name(inference, 1)).is_null());
+}
+
 TEST_F(KubernetesExecutorTest, ARestartedServerKeepsItsObjectsInsteadOfCreatingThemAgain) {
 	store::Result result;
 	store::Inference inference;
 	auto [job, deployment] = started_then_gone(result, inference, 2);
 
-	api.clear_requests();
-	auto executor = std::make_unique<KubernetesExecutor>(*db, jobs, config);
-	EXPECT_EQ(executor->recover(), 2u);
-	EXPECT_TRUE(api.requests("POST", "/apis/").empty()) << "created again";
-	EXPECT_TRUE(api.requests("PATCH", "/apis/").empty());
-	EXPECT_TRUE(api.requests("DELETE", "/apis/").empty());
+	auto executor = recovered_unchanged(2);
 	EXPECT_EQ(api.object("jobs", "kafkaml-train-" + std::to_string(result.id))["metadata"]["uid"],
 	          job["metadata"]["uid"]);
 	EXPECT_EQ(api.object("deployments", "kafkaml-infer-" + std::to_string(inference.id))["metadata"]["uid"],

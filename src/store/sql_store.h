@@ -163,6 +163,9 @@ private:
 	//! A deployed model's results were trained on the model as it was:
 	//! changing it would make them lie about what they are.
 	void check_not_deployed(int64_t model);
+	//! The top of the distributed chain `id` is in: itself when it has no
+	//! father. Lock held.
+	int64_t chain_top_locked(int64_t id);
 	//! Throws InvalidArgument unless `model`'s distributed/father may be stored (Store::create_model).
 	void check_father_locked(const Model &model);
 	//! A model's file column (module, weights): replaced while not deployed; read whole.

@@ -58,6 +58,19 @@ std::vector<Model> SqlStore::list_models() {
 }
 
 void SqlStore::check_not_deployed(int64_t model) {
+	// A sub-model of a distributed chain was trained as part of its top's
+	// deployments: it is frozen with them.
+	auto top = chain_top_locked(model);
+	if (top != model) {
+		auto deployed = ids("SELECT DISTINCT d.id FROM deployments d JOIN configuration_models c "
+		                    "ON c.configuration_id = d.configuration_id WHERE c.model_id = ? ORDER BY d.id",
+		                    {top});
+		if (!deployed.empty()) {
+			throw Conflict("model " + std::to_string(model) + " is a sub-model of the distributed chain under model " +
+			               std::to_string(top) + ", which is deployed (deployment(s) " + join(deployed) +
+			               "); create new models with the changes instead, or delete those deployments first");
+		}
+	}
 	auto deployments = ids("SELECT DISTINCT d.id FROM deployments d JOIN configuration_models c "
 	                       "ON c.configuration_id = d.configuration_id WHERE c.model_id = ? ORDER BY d.id",
 	                       {model});
@@ -75,6 +88,16 @@ Model SqlStore::update_model(const Model &model) {
 	model_locked(model.id);
 	check_not_deployed(model.id);
 	check_father_locked(model);
+	if (model.father) {
+		auto users = ids("SELECT DISTINCT configuration_id FROM configuration_models WHERE model_id = ? "
+		                 "ORDER BY configuration_id",
+		                 {model.id});
+		if (!users.empty()) {
+			throw Conflict("model " + std::to_string(model.id) + " is in configuration(s) " + join(users) +
+			               ", which hold the top of a chain, never a sub-model below it; remove it from those "
+			               "configurations before giving it an upper model");
+		}
+	}
 	if (!model.distributed) {
 		auto children = ids("SELECT id FROM models WHERE father = ? ORDER BY id", {model.id});
 		if (!children.empty()) {
@@ -191,6 +214,8 @@ void SqlStore::check_father_locked(const Model &model) {
 		throw InvalidArgument("father names model " + std::to_string(father) +
 		                      ", which is not distributed; only a distributed model can be an upper model");
 	}
+	// A chain that trained is frozen: nothing is added below it either.
+	check_not_deployed(father);
 	auto siblings = ids("SELECT id FROM models WHERE father = ? AND id <> ? ORDER BY id", {father, model.id});
 	if (!siblings.empty()) {
 		throw InvalidArgument("model " + std::to_string(father) + " is already the upper model of model " +
@@ -206,6 +231,18 @@ void SqlStore::check_father_locked(const Model &model) {
 		auto above = q("SELECT father FROM models WHERE id = ?", {*up});
 		up = above.empty() || !above[0][0] ? std::nullopt : std::optional<int64_t>(to_int(above[0][0]));
 	}
+}
+
+int64_t SqlStore::chain_top_locked(int64_t id) {
+	int64_t top = id;
+	for (size_t step = 0; step < 1000; ++step) {
+		auto above = q("SELECT father FROM models WHERE id = ?", {top});
+		if (above.empty() || !above[0][0]) {
+			break;
+		}
+		top = to_int(above[0][0]);
+	}
+	return top;
 }
 
 Model SqlStore::model_locked(int64_t id) {

@@ -138,6 +138,30 @@ TEST_P(StoreTest, DistributedSubModelsChainThroughTheirFather) {
 	auto configuration = store_->create_configuration({0, "chain", "", {cloud.id}, ""});
 	EXPECT_EQ(configuration.ml_models, std::vector<int64_t>{cloud.id});
 
+	// A chain that trained is frozen whole: its sub-models stay as they
+	// were, and nothing is added below it.
+	Deployment d;
+	d.configuration = configuration.id;
+	d.batch = 10;
+	d.kwargs_fit = "epochs=1";
+	d.kwargs_fit_parsed = {{"epochs", 1}};
+	auto [deployment, trained] = store_->create_deployment(d);
+	Model changed = store_->get_model(edge.id);
+	changed.code += "\n# changed";
+	EXPECT_THROW(store_->update_model(changed), Conflict);
+	EXPECT_THROW(sub_model("below edge", edge.id), Conflict);
+	// A model a configuration holds gets no upper model: configurations
+	// hold a chain's top.
+	auto other_top = sub_model("other top", std::nullopt);
+	store_->create_configuration({0, "plain", "", {plain.id}, ""});
+	Model moved = store_->get_model(plain.id);
+	moved.distributed = true;
+	moved.father = other_top.id;
+	EXPECT_THROW(store_->update_model(moved), Conflict);
+	finish(*store_, trained.at(0).id);
+	store_->delete_deployment(deployment.id);
+	store_->update_model(changed);
+
 	// A father is not deleted from under its sub-model; bottom up works.
 	EXPECT_THROW(store_->delete_model(fog.id), Conflict);
 	store_->delete_configuration(configuration.id);
